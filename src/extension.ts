@@ -11,6 +11,8 @@ import { benchmarkHoverMarkdown } from './editor/format';
 import { countParams } from './scoring/model/params';
 import { registerGraphView } from './graph/panel';
 import { DEFAULT_SIZES } from './scoring/types';
+import { ScoringService, workerLocation } from './editor/scoringService';
+import { registerScoring, scoreHover } from './editor/scoringCommands';
 
 const SELECTOR: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }];
 
@@ -18,6 +20,7 @@ export interface CellLensApi {
   /** For tests: the analysis of a document. */
   readonly cache: AnalysisCache;
   readonly benchmark: BenchmarkService;
+  readonly scoring: ScoringService;
   /** Milliseconds activate() took. */
   readonly activationMs: number;
 }
@@ -31,9 +34,18 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const diagnostics = new DiagnosticsController(cache, log);
   // Parameter count of the NAS-Bench-NLP language model around the cell (default sizes, PTB vocabulary 10k).
   const lenses = new CellCodeLensProvider(cache, benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES));
+  // Scoring: the child process starts on the first request; reports are cached under global storage.
+  const storage = (context as Partial<vscode.ExtensionContext>).globalStorageUri?.fsPath;
+  const scoring = new ScoringService({
+    ...workerLocation(context.extensionPath ?? __dirname + '/..'),
+    ...(storage ? { cacheDir: `${storage}/scores` } : {}),
+    log,
+  });
   const updateStatusVisibility = () => {
     const doc = vscode.window.activeTextEditor?.document;
-    if (doc && cache.isCellDocument(doc)) { status.show(); benchmark.peek(); } else status.hide();
+    const isCell = !!doc && cache.isCellDocument(doc);
+    if (isCell) { status.show(); benchmark.peek(); } else status.hide();
+    scoring.setVisible(isCell);
   };
 
   // "Show graph" lens beside the benchmark lens of every cell.
@@ -44,6 +56,8 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     ...registerGraphView(context, {
       getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
       log,
+      getScores: (hash) => scoring.peek(hash),
+      onDidChangeScores: scoring.onDidChangeReports,
       getBenchmark: (_cell, hash) => {
         const m = benchmark.lookup(hash)?.[0];
         if (!m) return undefined;
@@ -53,7 +67,8 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     }),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixProvider(cache), { providedCodeActionKinds: QuickFixProvider.kinds }),
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
-    vscode.languages.registerHoverProvider(SELECTOR, new CellHoverProvider(cache, benchmark)),
+    vscode.languages.registerHoverProvider(SELECTOR, new CellHoverProvider(cache, benchmark, [(c) => scoreHover(scoring, c)])),
+    ...registerScoring({ cache, service: scoring, lenses, log }),
     vscode.window.onDidChangeActiveTextEditor(updateStatusVisibility),
     diagnostics.onDidAnalyse(() => lenses.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -98,7 +113,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   updateStatusVisibility();
   const activationMs = performance.now() - t0;
   log.info(`Cell Lens activated in ${activationMs.toFixed(1)} ms`);
-  return { cache, benchmark, activationMs };
+  return { cache, benchmark, scoring, activationMs };
 }
 
 export function deactivate(): void {

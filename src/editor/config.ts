@@ -2,6 +2,8 @@
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
 import type { LogSource } from '../benchmark/logs';
+import { DEFAULT_SIZES, SCORE_IDS, type BackendChoice, type ModelSizes, type ScoreId, type ScoreSettings } from '../scoring/types';
+import { SIZE_PRESETS, isPresetName, sanitizeSizes, type PresetName } from '../scoring/presets';
 
 export function section(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('cellLens');
@@ -36,4 +38,70 @@ export function logSources(): LogSource[] {
 
 function clamp(x: number, lo: number, hi: number): number {
   return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo;
+}
+
+// ------------------------------------------------------------------ scoring
+
+
+const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+function isScoreId(x: unknown): x is ScoreId {
+  return typeof x === 'string' && (SCORE_IDS as readonly string[]).includes(x);
+}
+
+/** `cellLens.scoring.preset`: which sizes to score with. */
+export function scoringPreset(): PresetName | 'custom' {
+  const p = section().get<string>('scoring.preset', 'nas-bench-nlp');
+  return p === 'custom' || isPresetName(p) ? p : 'nas-bench-nlp';
+}
+
+/** The sizes of the chosen preset (custom: `cellLens.scoring.customSizes`, missing fields from NAS-Bench-NLP's). */
+export function scoringSizes(): ModelSizes {
+  const p = scoringPreset();
+  if (p !== 'custom') return SIZE_PRESETS[p];
+  return sanitizeSizes(section().get<unknown>('scoring.customSizes', {}), DEFAULT_SIZES);
+}
+
+/** The full score settings from `cellLens.scoring.*`. */
+export function scoreSettings(): ScoreSettings {
+  const c = section();
+  const rawScores = c.get<unknown>('scoring.scores', [...SCORE_IDS]);
+  const scores = Array.isArray(rawScores) ? [...new Set(rawScores.filter(isScoreId))] : [...SCORE_IDS];
+  const backend = c.get<string>('scoring.backend', 'auto') as BackendChoice;
+  return {
+    ...scoringSizes(),
+    scores: scores.length ? scores : [...SCORE_IDS],
+    seed: Math.floor(clamp(c.get<number>('scoring.seed', 0), 0, 2 ** 31 - 1)),
+    repeats: Math.floor(clamp(c.get<number>('scoring.repeats', 1), 1, 20)),
+    backend: BACKENDS.includes(backend) ? backend : 'auto',
+  };
+}
+
+/** Scores shown in the CodeLens (`cellLens.scoring.lensScores`). */
+export function lensScores(): ScoreId[] {
+  const raw = section().get<unknown>('scoring.lensScores', ['zen', 'naswot', 'ntk_cond']);
+  const ids = Array.isArray(raw) ? raw.filter(isScoreId) : [];
+  return ids.length ? ids : ['zen', 'naswot', 'ntk_cond'];
+}
+
+/** Options of the scoring process: node binary, timeout, memory limit. */
+export interface ProcessSettings {
+  readonly nodePath?: string;
+  readonly timeoutMs: number;
+  readonly maxMemoryMb: number;
+}
+
+/**
+ * `cellLens.scoring.nodePath` (only the user's own value: a workspace cannot choose which binary runs — it is also a
+ * restricted setting), `timeoutSeconds` and `maxMemoryMB`.
+ */
+export function processSettings(): ProcessSettings {
+  const c = section();
+  const node = c.inspect<string>('scoring.nodePath');
+  const nodePath = (vscode.workspace.isTrusted ? c.get<string>('scoring.nodePath', '') : node?.globalValue ?? '')?.trim();
+  return {
+    ...(nodePath ? { nodePath } : {}),
+    timeoutMs: 1000 * clamp(c.get<number>('scoring.timeoutSeconds', 300), 10, 3600),
+    maxMemoryMb: Math.round(clamp(c.get<number>('scoring.maxMemoryMB', 4096), 512, 65536)),
+  };
 }

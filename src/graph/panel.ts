@@ -26,6 +26,8 @@ export interface GraphDeps {
   log: vscode.LogOutputChannel;
   /** Scores of a cell by canonical hash, for the side panel and the heat-map. */
   getScores?(hash: string): ScoreReport | undefined;
+  /** Fires when scores arrive or change (the open panels redraw with them). */
+  onDidChangeScores?: vscode.Event<void>;
   /** Benchmark facts of a cell that has no training log of its own (e.g. from the benchmark index). */
   getBenchmark?(cell: Cell, hash: string): BenchmarkSummary | undefined;
   /** Layer sizes for the parameter counts (default NAS-Bench-NLP: embed 400, hidden 600). */
@@ -385,6 +387,7 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
     }),
     vscode.window.onDidChangeTextEditorSelection((e) => CellGraphPanel.forDocument(e.textEditor.document.uri)?.highlightFrom(e.textEditor)),
     vscode.window.onDidChangeActiveColorTheme(() => { for (const p of CellGraphPanel.all()) p.sendTheme(); }),
+    ...(deps.onDidChangeScores ? [deps.onDidChangeScores(() => { for (const p of CellGraphPanel.all()) p.scheduleUpdate(); })] : []),
     new vscode.Disposable(() => { for (const p of CellGraphPanel.all()) p.dispose(); }),
   ];
 }

@@ -27,10 +27,12 @@ export class CodeLens { constructor(public range: Range, public command?: { titl
 export class MarkdownString { constructor(public value = '') {} }
 export class Hover { constructor(public contents: MarkdownString, public range?: Range) {} }
 export class CodeAction { edit?: WorkspaceEdit; isPreferred?: boolean; diagnostics?: Diagnostic[]; constructor(public title: string, public kind: unknown) {} }
+export class ThemeColor { constructor(public id: string) {} }
 export class WorkspaceEdit { edits: { uri: Uri; range: Range; text: string }[] = []; replace(uri: Uri, range: Range, text: string) { this.edits.push({ uri, range, text }); } }
 export class Uri {
   constructor(public scheme: string, public fsPath: string) {}
   static file(p: string) { return new Uri('file', p); }
+  get path() { return this.fsPath; }
   toString() { return `${this.scheme}://${this.fsPath}`; }
 }
 
@@ -68,6 +70,12 @@ export interface FakeHost {
   config: Record<string, unknown>;
   /** View types with a registered WebviewPanelSerializer. */
   serializers: string[];
+  /** workspace.isTrusted. */
+  trusted: boolean;
+  /** Every notification shown: level and text. */
+  messages: { level: 'info' | 'warn' | 'error'; text: string }[];
+  /** Progress notifications: title, reported messages, and a cancel() that fires their token. */
+  progress: { title: string; messages: string[]; cancel(): void; done: boolean }[];
 }
 
 export function installFakeVscode(): FakeHost {
@@ -83,6 +91,17 @@ export function installFakeVscode(): FakeHost {
     activeEditor: undefined,
     config: {},
     serializers: [],
+    trusted: true,
+    messages: [],
+    progress: [],
+  };
+  const message = (level: 'info' | 'warn' | 'error') => async (text: string) => { host.messages.push({ level, text }); return undefined; };
+  const withProgress = async <R>(o: { title?: string }, task: (p: { report(v: { message?: string }): void }, t: { isCancellationRequested: boolean; onCancellationRequested: (l: () => void) => { dispose(): void } }) => Promise<R>): Promise<R> => {
+    const cancelled = new EventEmitter<void>();
+    const token = { isCancellationRequested: false, onCancellationRequested: (l: () => void) => cancelled.event(l) };
+    const rec = { title: o.title ?? '', messages: [] as string[], done: false, cancel() { token.isCancellationRequested = true; cancelled.fire(); } };
+    host.progress.push(rec);
+    try { return await task({ report: (v) => { if (v.message) rec.messages.push(v.message); } }, token); } finally { rec.done = true; }
   };
   const log = (level: string) => (msg: string) => { host.logs.push(`${level}: ${msg}`); };
   const api = {
@@ -93,6 +112,9 @@ export function installFakeVscode(): FakeHost {
     DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
     DiagnosticTag: { Unnecessary: 1, Deprecated: 2 },
     StatusBarAlignment: { Left: 1, Right: 2 },
+    ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
+    ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
+    ThemeColor,
     CodeActionKind: { QuickFix: 'quickfix' },
     window: {
       createOutputChannel: () => ({ info: log('info'), warn: log('warn'), error: log('error'), trace: log('trace'), debug: log('debug'), show() {}, dispose() {} }),
@@ -104,12 +126,21 @@ export function installFakeVscode(): FakeHost {
       onDidChangeActiveColorTheme: new EventEmitter<unknown>().event,
       onDidChangeTextEditorSelection: new EventEmitter<unknown>().event,
       activeColorTheme: { kind: 2 },
-      showInformationMessage: async () => undefined, showWarningMessage: async () => undefined, showErrorMessage: async () => undefined,
+      showInformationMessage: message('info'), showWarningMessage: message('warn'), showErrorMessage: message('error'),
+      withProgress,
+      showQuickPick: async () => undefined,
     },
     workspace: {
       get textDocuments() { return host.documents; },
       onDidOpenTextDocument: onOpen.event, onDidChangeTextDocument: onChange.event, onDidCloseTextDocument: onClose.event, onDidChangeConfiguration: onConfig.event,
-      getConfiguration: () => ({ get: <T>(k: string, d: T) => (k in host.config ? host.config[k] as T : d) }),
+      getConfiguration: () => ({
+        get: <T>(k: string, d: T) => (k in host.config ? host.config[k] as T : d),
+        inspect: <T>(k: string) => ({ key: k, globalValue: host.config[k] as T | undefined }),
+        update: async (k: string, v: unknown) => { host.config[k] = v; onConfig.fire({ affectsConfiguration: (s: string) => `cellLens.${k}`.startsWith(s) }); },
+      }),
+      get isTrusted() { return host.trusted; },
+      onDidGrantWorkspaceTrust: new EventEmitter<void>().event,
+      findFiles: async () => [],
       workspaceFolders: undefined,
       openTextDocument: async (u: Uri) => host.documents.find((d) => d.uri.toString() === u.toString()),
     },

@@ -1,0 +1,114 @@
+/**
+ * Text of the score surfaces (CodeLens titles and tooltips, hover Markdown, status bar), as pure functions so
+ * they are unit-tested without VS Code. NaN and ±∞ are always shown as such, with their reason, never as a
+ * number. No `vscode` import.
+ */
+import { SCORES, type ScoreId, type ScoreReport, type ScoreResult, type ScoreSettings } from '../scoring/types';
+import { SIZE_PRESETS, type PresetName } from '../scoring/presets';
+import { compactCount } from './format';
+
+/** A score value for display: 3 significant digits, exponent form outside [0.01, 10^5); NaN/∞ as words. */
+export function formatScore(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '∞';
+  if (v === -Infinity) return '−∞';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-2) {
+    const [m, e] = v.toExponential(1).split('e');
+    return `${m}e${Number(e)}`;
+  }
+  if (Number.isInteger(v) && a < 1e5) return String(v);
+  return String(Number(v.toPrecision(a >= 100 ? 4 : 3)));
+}
+
+/** A result's value: parameter counts as `20.4M` (exact in the hover), other scores by {@link formatScore}. */
+export function formatValue(r: ScoreResult, exact = false): string {
+  if (r.id === 'params' && Number.isFinite(r.value)) return exact ? r.value.toLocaleString('en-US') : compactCount(r.value);
+  return formatScore(r.value);
+}
+
+/** `12.3 ± 0.4` (spread only when there were repeats and it is finite). */
+export function formatWithSpread(r: ScoreResult, exact = false): string {
+  const v = formatValue(r, exact);
+  if (r.id === 'params') return v;
+  return r.repeats > 1 && Number.isFinite(r.std) && Number.isFinite(r.value) ? `${v} ± ${formatScore(r.std)}` : v;
+}
+
+function durationText(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** The score lens: `Zen 12.3 · NASWOT 834 · TE-NAS κ 1.2e3 ▸ more` for the chosen ids (those present). */
+export function scoreLensTitle(report: ScoreReport, show: readonly ScoreId[]): string {
+  const byId = new Map(report.results.map((r) => [r.id, r]));
+  const shown = show.map((id) => byId.get(id)).filter((r): r is ScoreResult => !!r);
+  const list = shown.length ? shown : report.results.slice(0, 3);
+  const parts = list.map((r) => `${SCORES[r.id].label} ${formatValue(r)}`);
+  const more = report.results.length > list.length ? ' ▸ more' : '';
+  return `$(beaker) ${parts.join(' · ')}${more}`;
+}
+
+/** Plain-text tooltip of the score lens: every score on one line with its direction. */
+export function scoreLensTooltip(report: ScoreReport): string {
+  const lines = report.results.map((r) => {
+    const info = SCORES[r.id];
+    const why = !Number.isFinite(r.value) && r.reason ? ` — ${r.reason}` : '';
+    return `${info.label}: ${formatWithSpread(r)} (${info.better} is better)${why}`;
+  });
+  return [...lines, '', `${settingsSummary(report.settings)} · ${report.backend} · ${durationText(report.totalMs)}`, 'Click for the details.'].join('\n');
+}
+
+/** Lens while a cell is being scored. */
+export function scoringLensTitle(done: number, total: number): string {
+  const pct = total > 0 ? Math.round((100 * done) / total) : 0;
+  return `$(sync~spin) scoring… ${pct}%`;
+}
+
+/** The preset the sizes match, if any. */
+export function presetOf(s: ScoreSettings): PresetName | undefined {
+  for (const [name, p] of Object.entries(SIZE_PRESETS) as [PresetName, (typeof SIZE_PRESETS)[PresetName]][]) {
+    if (p.vocab === s.vocab && p.embed === s.embed && p.hidden === s.hidden && p.layers === s.layers && p.seqLen === s.seqLen && p.batch === s.batch) return name;
+  }
+  return undefined;
+}
+
+/** `NAS-Bench-NLP size (vocab 10000, embed 400, hidden 600, 3 layers, seq 35, batch 16) · seed 0 · 1 repeat`. */
+export function settingsSummary(s: ScoreSettings): string {
+  const preset = presetOf(s);
+  const name = preset === 'nas-bench-nlp' ? 'NAS-Bench-NLP size' : preset === 'proxy' ? 'proxy size' : 'custom size';
+  return `${name} (vocab ${s.vocab}, embed ${s.embed}, hidden ${s.hidden}, ${s.layers} layer${s.layers === 1 ? '' : 's'}, seq ${s.seqLen}, batch ${s.batch}) · seed ${s.seed} · ${s.repeats} repeat${s.repeats === 1 ? '' : 's'}`;
+}
+
+function escapeCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** Hover Markdown: a table of every score with value ± spread, direction, time and meaning; NaN reasons below. */
+export function scoreHoverMarkdown(report: ScoreReport): string {
+  const rows = [
+    '**Train-free scores**', '',
+    '| score | value | better | time | meaning |', '|---|---|---|---|---|',
+  ];
+  for (const r of report.results) {
+    const info = SCORES[r.id];
+    const arrow = info.better === 'higher' ? '↑ higher is better' : '↓ lower is better';
+    rows.push(`| ${escapeCell(info.label)} | ${escapeCell(formatWithSpread(r, true))} | ${arrow} | ${durationText(r.wallMs)} | ${escapeCell(info.meaning)} |`);
+  }
+  const undefinedOnes = report.results.filter((r) => !Number.isFinite(r.value));
+  if (undefinedOnes.length) {
+    rows.push('', ...undefinedOnes.map((r) => `- **${escapeCell(SCORES[r.id].label)} is ${formatScore(r.value)}**: ${escapeCell(r.reason ?? 'no finite value (no reason recorded)')}`));
+  }
+  rows.push('', `_${settingsSummary(report.settings)} · backend ${report.backend} · total ${durationText(report.totalMs)}. Definitions: docs/scores.md._`);
+  return rows.join('\n');
+}
+
+/** Hover line while no scores exist for the cell. */
+export function notScoredMarkdown(trusted: boolean): string {
+  return trusted
+    ? '_Not scored yet: run **Cell Lens: Score This Cell** (or click the `Score` lens)._'
+    : '_Scoring is disabled in an untrusted workspace (it runs TensorFlow.js on the cell in a child process)._';
+}

@@ -1,0 +1,203 @@
+/**
+ * The scoring commands and surfaces: "Score This Cell", "Score All Cells in This File", "Score Workspace Cells",
+ * "Restart Scoring Process", "Clear Score Cache", the scoring actions menu (status bar), the score CodeLens and
+ * the score part of the cell hover.
+ */
+import * as vscode from 'vscode';
+import { AnalysisCache, analyseText, looksLikeCellText, type AnalysedCell } from './analysis';
+import type { CellCodeLensProvider } from './providers';
+import { toRange } from './providers';
+import { ScoringService, type ScoreTarget } from './scoringService';
+import { notScoredMarkdown, scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, scoringLensTitle, settingsSummary } from './scoreFormat';
+import { lensScores } from './config';
+import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
+import { PRESET_NAMES } from '../scoring/presets';
+
+/** How many JSON files "Score Workspace Cells" looks at, at most. */
+const MAX_WORKSPACE_FILES = 5000;
+
+function baseName(uri: vscode.Uri): string {
+  const p = uri.path;
+  return p.slice(p.lastIndexOf('/') + 1) || uri.toString();
+}
+
+function targetOf(uri: vscode.Uri, c: AnalysedCell): ScoreTarget {
+  return { hash: c.hash, recipe: c.recipe, label: `${c.cell.label} (${baseName(uri)})` };
+}
+
+/** The score lens of a cell (none for invalid cells or in an untrusted workspace without a report). */
+export function scoreLenses(service: ScoringService, doc: vscode.TextDocument, c: AnalysedCell, range: vscode.Range): vscode.CodeLens[] {
+  if (!c.valid) return [];
+  const args = [doc.uri, c.cell.index];
+  const running = service.progressOf(c.hash);
+  if (running) return [new vscode.CodeLens(range, { title: scoringLensTitle(running.done, running.total), command: 'cellLens.scoringActions', tooltip: 'Scoring this cell — cancel from the notification' })];
+  const report = service.peek(c.hash);
+  if (report) return [new vscode.CodeLens(range, { title: scoreLensTitle(report, lensScores()), command: 'cellLens.showScores', arguments: args, tooltip: scoreLensTooltip(report) })];
+  if (!service.trusted) return [];
+  return [new vscode.CodeLens(range, { title: '$(beaker) Score', command: 'cellLens.scoreCell', arguments: args, tooltip: `Compute the train-free scores of this cell (${settingsSummary(service.settings())})` })];
+}
+
+/** The score part of the hover on a cell. */
+export function scoreHover(service: ScoringService, c: AnalysedCell): string | undefined {
+  if (!c.valid) return undefined;
+  const report = service.peek(c.hash);
+  if (report) return scoreHoverMarkdown(report);
+  const running = service.progressOf(c.hash);
+  if (running) return `_Scoring… ${running.total ? Math.round((100 * running.done) / running.total) : 0}%_`;
+  return notScoredMarkdown(service.trusted);
+}
+
+interface Deps {
+  readonly cache: AnalysisCache;
+  readonly service: ScoringService;
+  readonly lenses: CellCodeLensProvider;
+  readonly log: vscode.LogOutputChannel;
+}
+
+async function docOf(arg: unknown): Promise<vscode.TextDocument | undefined> {
+  if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
+  return vscode.window.activeTextEditor?.document;
+}
+
+/** The cell a command means: the given index, else the one under the cursor, else the first. */
+function pickCell(cells: readonly AnalysedCell[], doc: vscode.TextDocument, index: unknown): AnalysedCell | undefined {
+  if (typeof index === 'number') return cells.find((c) => c.cell.index === index);
+  const ed = vscode.window.activeTextEditor;
+  if (ed && ed.document === doc && ed.selection) {
+    const off = doc.offsetAt(ed.selection.active);
+    const at = cells.find((c) => off >= c.cell.span.start && off <= c.cell.span.end);
+    if (at) return at;
+  }
+  return cells[0];
+}
+
+export function registerScoring(deps: Deps): vscode.Disposable[] {
+  const { cache, service, lenses, log } = deps;
+  lenses.addContributor((doc, c, range) => scoreLenses(service, doc, c, range));
+
+  const noCell = () => void vscode.window.showWarningMessage('Cell Lens: open a NAS-Bench-NLP cell file (JSON recipe or training log) to score it.');
+
+  const scoreCell = async (arg?: unknown, index?: unknown) => {
+    const doc = await docOf(arg);
+    const a = doc && cache.get(doc);
+    if (!doc || !a || a.cells.length === 0) return noCell();
+    const c = pickCell(a.cells, doc, index);
+    if (!c) return noCell();
+    if (!c.valid) {
+      void vscode.window.showWarningMessage(`Cell Lens: ${c.cell.label} has errors; fix them (see Problems) to score it.`);
+      return;
+    }
+    return service.score([targetOf(doc.uri, c)], { title: `Cell Lens: scoring ${c.cell.label}` });
+  };
+
+  const scoreFile = async (arg?: unknown) => {
+    const doc = await docOf(arg);
+    const a = doc && cache.get(doc);
+    if (!doc || !a || a.cells.length === 0) return noCell();
+    const valid = a.cells.filter((c) => c.valid);
+    const invalid = a.cells.length - valid.length;
+    if (invalid) void vscode.window.showWarningMessage(`Cell Lens: ${invalid} cell${invalid === 1 ? ' has' : 's have'} errors and ${invalid === 1 ? 'is' : 'are'} skipped.`);
+    if (!valid.length) return;
+    return service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${valid.length} cell${valid.length === 1 ? '' : 's'} of ${baseName(doc.uri)}` });
+  };
+
+  const scoreWorkspace = async () => {
+    if (!service.trusted) return service.score([], { title: '' }); // explains and offers trust
+    const files = await vscode.workspace.findFiles('**/*.json', '**/{node_modules,.git}/**', MAX_WORKSPACE_FILES);
+    const targets: ScoreTarget[] = [];
+    let invalid = 0, filesWithCells = 0;
+    const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Cell Lens: finding cells' }, async () => {
+      for (const uri of files) {
+        let text: string;
+        const d = open.get(uri.toString());
+        if (d) text = d.getText();
+        else {
+          try {
+            const stat = await vscode.workspace.fs.stat(uri);
+            if (stat.size > MAX_DOCUMENT_CHARS) continue;
+            text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+          } catch (e) { log.warn(`score workspace: cannot read ${uri.toString()}: ${String(e)}`); continue; }
+        }
+        if (!looksLikeCellText(text)) continue;
+        const a = analyseText(uri.toString(), 0, text);
+        if (a.cells.length) filesWithCells++;
+        for (const c of a.cells) { if (c.valid) targets.push(targetOf(uri, c)); else invalid++; }
+      }
+    });
+    if (!targets.length) {
+      void vscode.window.showInformationMessage(`Cell Lens: no valid cells found in ${files.length} JSON file${files.length === 1 ? '' : 's'} of the workspace${invalid ? ` (${invalid} with errors)` : ''}.`);
+      return;
+    }
+    const unique = new Set(targets.map((t) => t.hash)).size;
+    log.info(`score workspace: ${targets.length} valid cells (${unique} distinct) in ${filesWithCells} files; ${invalid} invalid skipped`);
+    const r = await service.score(targets, { title: `Cell Lens: scoring ${unique} distinct cell${unique === 1 ? '' : 's'} of the workspace` });
+    if (!r.cancelled && r.failed === 0) void vscode.window.showInformationMessage(`Cell Lens: scored ${r.scored} cell${r.scored === 1 ? '' : 's'} (${r.cached} from the cache).`);
+    return r;
+  };
+
+  const showScores = async (arg?: unknown, index?: unknown) => {
+    const doc = await docOf(arg);
+    const a = doc && cache.get(doc);
+    const c = a && doc ? pickCell(a.cells, doc, index) : undefined;
+    if (!doc || !c) return noCell();
+    const report = service.peek(c.hash);
+    if (!report) { void vscode.window.showInformationMessage(`Cell Lens: ${c.cell.label} has no scores yet for the current settings.`, 'Score This Cell').then((x) => { if (x) void scoreCell(doc.uri, c.cell.index); }); return; }
+    log.info(`${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(report)}`);
+    const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    if (ed) {
+      const at = toRange(doc, c.cell.anchor).start;
+      ed.selection = new vscode.Selection(at, at);
+      await vscode.commands.executeCommand('editor.action.showHover');
+    } else log.show(true);
+  };
+
+  const actions = async () => {
+    const s = service.processStatus;
+    const items: (vscode.QuickPickItem & { run: () => unknown })[] = [
+      { label: '$(beaker) Score This Cell', run: () => scoreCell() },
+      { label: '$(debug-restart) Restart Scoring Process', description: s ? `${s.state}${s.backend ? ` · ${s.backend}` : ''}` : 'not started', run: () => service.restart() },
+      { label: '$(server-process) Choose Backend…', description: service.settings().backend, run: () => chooseSetting('scoring.backend', ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']) },
+      { label: '$(symbol-ruler) Choose Model Size…', description: settingsSummary(service.settings()), run: () => chooseSetting('scoring.preset', [...PRESET_NAMES, 'custom']) },
+      { label: '$(trash) Clear Score Cache', run: () => service.clearCache() },
+      { label: '$(output) Show Log', run: () => log.show(true) },
+      { label: '$(gear) Open Scoring Settings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'cellLens.scoring') },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'Cell Lens scoring', placeHolder: s?.backendDescription ? `Backend: ${s.backendDescription}` : 'Scoring process not started yet' });
+    await pick?.run();
+  };
+
+  const chooseSetting = async (key: string, values: readonly string[]) => {
+    const cfg = vscode.workspace.getConfiguration('cellLens');
+    const current = cfg.get<string>(key);
+    const pick = await vscode.window.showQuickPick(values.map((v) => ({ label: v, description: v === current ? 'current' : undefined })), { title: `cellLens.${key}` });
+    if (pick) await cfg.update(key, pick.label, vscode.ConfigurationTarget.Global);
+  };
+
+  // Re-opening a scored file shows its scores at once: load cached reports of the cells shown.
+  const warmDoc = (doc: vscode.TextDocument | undefined) => {
+    const a = doc && cache.get(doc);
+    if (a) void service.warm(a.cells.filter((c) => c.valid).map((c) => c.hash));
+  };
+  warmDoc(vscode.window.activeTextEditor?.document);
+
+  return [
+    service,
+    service.onDidChange(() => lenses.refresh()),
+    vscode.window.onDidChangeActiveTextEditor((e) => warmDoc(e?.document)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('cellLens.scoring')) { lenses.refresh(); warmDoc(vscode.window.activeTextEditor?.document); }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => lenses.refresh()),
+    vscode.commands.registerCommand('cellLens.scoreCell', scoreCell),
+    vscode.commands.registerCommand('cellLens.scoreFile', scoreFile),
+    vscode.commands.registerCommand('cellLens.scoreWorkspace', scoreWorkspace),
+    vscode.commands.registerCommand('cellLens.showScores', showScores),
+    vscode.commands.registerCommand('cellLens.restartScoring', () => service.restart()),
+    vscode.commands.registerCommand('cellLens.clearScoreCache', async () => {
+      await service.clearCache();
+      void vscode.window.showInformationMessage('Cell Lens: score cache cleared.');
+    }),
+    vscode.commands.registerCommand('cellLens.scoringActions', actions),
+  ];
+}

@@ -1,0 +1,327 @@
+/**
+ * The editor side of scoring: owns the {@link ScoringClient} (the child process, started on first use), the score
+ * cache (memory + the extension's global storage), the scoring status bar item, and the "score these cells" flow
+ * with a cancellable progress notification. TensorFlow.js never runs in the extension host.
+ *
+ * Workspace trust: nothing is scored in an untrusted workspace (the user is told why and offered the trust
+ * editor); `cellLens.scoring.nodePath` is a restricted setting and only the user's own value is used there.
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { ScoreCache } from '../scoring/cache';
+import { ScoringClient, ScoringError, type ScoringStatus } from '../scoring/client';
+import type { Recipe } from '../recipe/types';
+import type { ScoreReport, ScoreSettings } from '../scoring/types';
+import { processSettings, scoreSettings, type ProcessSettings } from './config';
+
+/** A cell to score. */
+export interface ScoreTarget {
+  readonly hash: string;
+  readonly recipe: Recipe;
+  /** For messages: "LSTM (cells.json)". */
+  readonly label: string;
+}
+
+/** What a scoring run did. */
+export interface ScoreRunResult {
+  readonly scored: number;
+  readonly cached: number;
+  readonly failed: number;
+  readonly cancelled: boolean;
+  readonly reports: ReadonlyMap<string, ScoreReport>;
+}
+
+export interface ScoringServiceOptions {
+  /** dist/worker.js of the extension. */
+  readonly workerPath: string;
+  /** Folder of the tfjs wasm binaries (dist/). */
+  readonly wasmDir?: string;
+  /** Disk cache folder (global storage + /scores); memory only when absent. */
+  readonly cacheDir?: string;
+  readonly log: vscode.LogOutputChannel;
+  /** Tests: extra Node flags / environment of the worker. */
+  readonly execArgv?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+const ACTION_RESTART = 'Restart Scoring Process';
+const ACTION_LOG = 'Show Log';
+const ACTION_TRUST = 'Manage Workspace Trust';
+
+export class ScoringService implements vscode.Disposable {
+  private client: ScoringClient | undefined;
+  private clientKey = '';
+  private readonly cache: ScoreCache;
+  private readonly running = new Map<string, { done: number; total: number }>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when a report arrives, progress moves, or the settings change what is shown. */
+  readonly onDidChange = this.changed.event;
+  private readonly reportsChanged = new vscode.EventEmitter<void>();
+  /** Fires when reports arrive, are loaded from disk or are cleared (not on progress). */
+  readonly onDidChangeReports = this.reportsChanged.event;
+  readonly status: vscode.StatusBarItem;
+  private lastStatus: ScoringStatus | undefined;
+  private busyLabel: string | undefined;
+  private inFlight = 0;
+  private wantVisible = false;
+  private disposed = false;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly opts: ScoringServiceOptions) {
+    this.cache = new ScoreCache({ dir: opts.cacheDir, log: (level, msg) => opts.log[level](msg) });
+    this.status = vscode.window.createStatusBarItem('cellLens.scoring', vscode.StatusBarAlignment.Right, 99);
+    this.status.name = 'Cell Lens Scoring';
+    this.status.command = 'cellLens.scoringActions';
+    this.renderStatus();
+    this.subscriptions.push(this.status, this.changed, this.reportsChanged);
+  }
+
+  /** The settings scores are computed (and looked up) with. */
+  settings(): ScoreSettings {
+    return scoreSettings();
+  }
+
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted !== false;
+  }
+
+  /** The report of a cell for the current settings, if in memory (synchronous, for lenses and hovers). */
+  peek(hash: string): ScoreReport | undefined {
+    return this.cache.peek(hash, this.settings());
+  }
+
+  /** Progress of a cell being scored now. */
+  progressOf(hash: string): { done: number; total: number } | undefined {
+    return this.running.get(hash);
+  }
+
+  /** Status of the scoring process (undefined before the first start). */
+  get processStatus(): ScoringStatus | undefined {
+    return this.client?.status;
+  }
+
+  /** Load disk-cached reports of these cells into memory; fires onDidChange when any was found. */
+  async warm(hashes: readonly string[]): Promise<void> {
+    const s = this.settings();
+    let found = false;
+    for (const h of new Set(hashes)) {
+      if (this.cache.peek(h, s)) continue;
+      if (await this.cache.get(h, s)) found = true;
+    }
+    if (found && !this.disposed) { this.changed.fire(); this.reportsChanged.fire(); }
+  }
+
+  /** Show the status item (a cell file is active) or hide it unless scoring is running. */
+  setVisible(visible: boolean): void {
+    this.wantVisible = visible;
+    this.renderStatus();
+  }
+
+  private getClient(): ScoringClient {
+    const p: ProcessSettings = processSettings();
+    const key = JSON.stringify(p);
+    if (this.client && key !== this.clientKey && this.inFlight === 0) {
+      this.opts.log.info('scoring: process settings changed; the scoring process will be started again');
+      this.client.dispose();
+      this.client = undefined;
+    }
+    if (!this.client) {
+      const log = this.opts.log;
+      this.clientKey = key;
+      const client = new ScoringClient({
+        workerPath: this.opts.workerPath,
+        ...(this.opts.wasmDir ? { wasmDir: this.opts.wasmDir } : {}),
+        ...(p.nodePath ? { nodePath: p.nodePath } : {}),
+        execArgv: [`--max-old-space-size=${p.maxMemoryMb}`, ...(this.opts.execArgv ?? [])],
+        backend: this.settings().backend,
+        timeoutMs: p.timeoutMs,
+        startTimeoutMs: Math.max(30_000, p.timeoutMs),
+        ...(this.opts.env ? { env: this.opts.env } : {}),
+        log: (level, msg) => log[level](`scoring: ${msg}`),
+      });
+      client.onStateChange((s) => this.onState(s));
+      this.client = client;
+    }
+    this.client.setBackend(this.settings().backend);
+    return this.client;
+  }
+
+  private onState(s: ScoringStatus): void {
+    const prev = this.lastStatus;
+    this.lastStatus = s;
+    // A worker that dies while nobody waits on it (killed from outside, OOM killer): tell the user here; a
+    // death during a request is reported by that request.
+    if (s.state === 'crashed' && prev?.state !== 'crashed' && this.inFlight === 0 && !this.disposed) {
+      void vscode.window.showWarningMessage(`Cell Lens: ${s.lastError ?? 'The scoring process stopped.'}`, ACTION_RESTART, ACTION_LOG)
+        .then((a) => this.onAction(a));
+    }
+    this.renderStatus();
+  }
+
+  private onAction(a: string | undefined): void {
+    if (a === ACTION_RESTART) this.restart();
+    else if (a === ACTION_LOG) this.opts.log.show(true);
+    else if (a === ACTION_TRUST) void vscode.commands.executeCommand('workbench.trust.manage');
+  }
+
+  private renderStatus(): void {
+    if (this.disposed) return;
+    const st = this.status;
+    const s = this.lastStatus;
+    st.backgroundColor = undefined;
+    if (!this.trusted) {
+      st.text = '$(shield) Scoring off';
+      st.tooltip = 'Cell Lens does not run the scorer in an untrusted workspace. Click for scoring actions.';
+    } else if (this.busyLabel) {
+      st.text = `$(sync~spin) ${this.busyLabel}`;
+      st.tooltip = `Cell Lens is scoring${s?.backendDescription ? ` on ${s.backendDescription}` : ''}. Click for scoring actions.`;
+    } else if (!s) {
+      st.text = '$(beaker) Scorer';
+      st.tooltip = 'The scoring process starts on the first "Score This Cell". Click for scoring actions.';
+    } else if (s.state === 'crashed') {
+      st.text = '$(error) Scorer stopped';
+      st.tooltip = `${s.lastError ?? 'The scoring process stopped.'} It restarts on the next score request. Click for actions.`;
+      st.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else if (s.state === 'starting' || s.state === 'restarting') {
+      st.text = '$(sync~spin) Starting scorer';
+      st.tooltip = 'Loading TensorFlow.js in the scoring process…';
+    } else {
+      st.text = `$(beaker) ${s.backend ?? 'scorer'}`;
+      const tried = s.tried?.filter((t) => t.error).map((t) => `  ${t.name}: ${t.error}`) ?? [];
+      st.tooltip = [`Scoring backend: ${s.backendDescription ?? s.backend ?? 'unknown'}${s.pid ? ` (process ${s.pid})` : ''}`,
+        ...(tried.length ? ['Not available:', ...tried] : []),
+        ...(s.restarts ? [`Restarted ${s.restarts} time${s.restarts === 1 ? '' : 's'}.`] : []),
+        'Click for scoring actions.'].join('\n');
+    }
+    if (this.wantVisible || this.busyLabel) st.show(); else st.hide();
+  }
+
+  /** Tells the user scoring needs trust; false when untrusted. */
+  private checkTrust(): boolean {
+    if (this.trusted) return true;
+    void vscode.window.showWarningMessage(
+      'Cell Lens does not score cells in an untrusted workspace: scoring runs TensorFlow.js on the cell in a child process. Trust this workspace to score.',
+      ACTION_TRUST).then((a) => this.onAction(a));
+    return false;
+  }
+
+  /**
+   * Score cells (deduplicated by canonical hash) with a cancellable progress notification. Cached reports are used
+   * unless `force`. Failures are reported to the user in plain words; the process restarts by itself.
+   */
+  async score(targets: readonly ScoreTarget[], opts: { title: string; force?: boolean }): Promise<ScoreRunResult> {
+    const reports = new Map<string, ScoreReport>();
+    if (!this.checkTrust()) return { scored: 0, cached: 0, failed: 0, cancelled: false, reports };
+    const unique = [...new Map(targets.map((t) => [t.hash, t])).values()];
+    const settings = this.settings();
+    let scored = 0, cached = 0, failed = 0, cancelled = false;
+    const errors: string[] = [];
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true }, async (progress, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      try {
+        for (let i = 0; i < unique.length; i++) {
+          if (ac.signal.aborted) { cancelled = true; break; }
+          const t = unique[i];
+          const prefix = unique.length > 1 ? `${i + 1}/${unique.length} ${t.label}` : t.label;
+          const hit = opts.force ? undefined : await this.cache.get(t.hash, settings);
+          if (hit) {
+            reports.set(t.hash, hit); cached++;
+            progress.report({ message: `${prefix}: cached`, increment: 100 / unique.length });
+            this.changed.fire();
+            this.reportsChanged.fire();
+            continue;
+          }
+          progress.report({ message: `${prefix}: starting` });
+          this.running.set(t.hash, { done: 0, total: 1 });
+          this.busyLabel = `Scoring ${t.label}`;
+          this.inFlight++;
+          this.changed.fire();
+          this.renderStatus();
+          let lastPct = 0;
+          try {
+            const report = await this.getClient().score(t.recipe, settings, {
+              signal: ac.signal, hash: t.hash,
+              onProgress: (p) => {
+                this.running.set(t.hash, { done: p.done, total: p.total });
+                const pct = p.total ? (100 * p.done) / p.total : 0;
+                progress.report({ message: `${prefix}: ${p.message}`, increment: Math.max(0, (pct - lastPct) / unique.length) });
+                lastPct = pct;
+                this.busyLabel = `Scoring ${t.label} ${Math.round(pct)}%`;
+                this.renderStatus();
+                this.changed.fire();
+              },
+            });
+            await this.cache.put(report);
+            reports.set(t.hash, report);
+            scored++;
+            this.reportsChanged.fire();
+            this.opts.log.info(`scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}: ` +
+              report.results.map((r) => `${r.id}=${Number.isFinite(r.value) ? r.value.toPrecision(5) : `${r.value} (${r.reason ?? 'no reason'})`}`).join(', '));
+          } catch (e) {
+            if (e instanceof ScoringError && e.kind === 'cancelled') {
+              cancelled = true;
+              this.opts.log.info(`scoring ${t.label}: ${e.message}`);
+              break;
+            }
+            failed++;
+            const msg = e instanceof ScoringError ? e.message : String(e);
+            this.opts.log.error(`scoring ${t.label} failed: ${msg}${e instanceof ScoringError && e.detail ? `\n${e.detail}` : ''}`);
+            errors.push(`${t.label}: ${msg}`);
+            // The process died or cannot start: report now (the next cell gets a fresh process).
+            if (e instanceof ScoringError && (e.kind === 'crash' || e.kind === 'oom' || e.kind === 'timeout' || e.kind === 'start')) {
+              void vscode.window.showErrorMessage(`Cell Lens: scoring ${t.label} failed. ${msg}`, ACTION_RESTART, ACTION_LOG).then((a) => this.onAction(a));
+              if (e.kind === 'start') break;
+            }
+          } finally {
+            this.inFlight--;
+            this.running.delete(t.hash);
+            this.busyLabel = undefined;
+            lastPct = 0;
+            this.renderStatus();
+            this.changed.fire();
+          }
+        }
+      } finally {
+        sub.dispose();
+      }
+    });
+    const crashReported = errors.length > 0 && failed === errors.length;
+    if (failed && !crashReported) {
+      void vscode.window.showWarningMessage(`Cell Lens: ${failed} cell${failed === 1 ? '' : 's'} could not be scored — ${errors[0]}`, ACTION_LOG).then((a) => this.onAction(a));
+    }
+    if (cancelled) void vscode.window.showInformationMessage(`Cell Lens: scoring cancelled (${scored + cached} of ${unique.length} cells done).`);
+    return { scored, cached, failed, cancelled, reports };
+  }
+
+  /** "Restart scoring process": a fresh worker now (the request in flight, if any, is cancelled). */
+  restart(): void {
+    if (!this.checkTrust()) return;
+    this.getClient().restart();
+    this.opts.log.info('scoring: restarted on request');
+  }
+
+  /** Kill the worker (tests, and "Stop"). */
+  kill(): void {
+    this.client?.kill();
+  }
+
+  /** Forget every cached report (memory and disk). */
+  async clearCache(): Promise<void> {
+    await this.cache.clear();
+    this.changed.fire();
+    this.reportsChanged.fire();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.client?.dispose();
+    for (const d of this.subscriptions) d.dispose();
+  }
+}
+
+/** Where the worker and the wasm binaries are in the installed extension. */
+export function workerLocation(extensionPath: string): { workerPath: string; wasmDir: string } {
+  const dist = path.join(extensionPath, 'dist');
+  return { workerPath: path.join(dist, 'worker.js'), wasmDir: dist };
+}

@@ -1,0 +1,77 @@
+/** The score texts of the editor (lens, tooltip, hover): numbers, NaN/∞ with reasons, directions, settings. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatScore, formatWithSpread, scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, settingsSummary, presetOf } from '../../src/editor/scoreFormat';
+import { SCORES, SCORE_IDS, DEFAULT_SIZES, type ScoreReport, type ScoreResult, type ScoreSettings } from '../../src/scoring/types';
+import { SIZE_PRESETS } from '../../src/scoring/presets';
+
+const settings: ScoreSettings = { ...DEFAULT_SIZES, scores: [...SCORE_IDS], seed: 3, repeats: 2, backend: 'auto' };
+
+function result(id: ScoreResult['id'], value: number, extra: Partial<ScoreResult> = {}): ScoreResult {
+  return { id, value, std: Number.isFinite(value) ? 0.5 : NaN, values: [value, value], seed: 3, repeats: 2, wallMs: 1234, backend: 'wasm', ...extra };
+}
+
+test('formatScore: 3–4 significant digits, exponent form for very large/small, NaN and infinities as words', () => {
+  assert.equal(formatScore(12.345), '12.3');
+  assert.equal(formatScore(834.06), '834.1');
+  assert.equal(formatScore(-4.4321), '-4.43');
+  assert.equal(formatScore(1234), '1234');
+  assert.equal(formatScore(123456.7), '1.2e5');
+  assert.equal(formatScore(0.00123), '1.2e-3');
+  assert.equal(formatScore(0), '0');
+  assert.equal(formatScore(NaN), 'NaN');
+  assert.equal(formatScore(Infinity), '∞');
+  assert.equal(formatScore(-Infinity), '−∞');
+  assert.equal(formatScore(20352000), '2.0e7');
+});
+
+test('a spread is shown only for repeats with finite values', () => {
+  assert.equal(formatWithSpread(result('zen', 12.34)), '12.3 ± 0.5');
+  assert.equal(formatWithSpread(result('zen', 12.34, { repeats: 1 })), '12.3');
+  assert.equal(formatWithSpread(result('naswot', NaN)), 'NaN');
+});
+
+const report: ScoreReport = {
+  hash: 'a'.repeat(32), settings, backend: 'wasm', totalMs: 65_400,
+  results: [
+    result('zen', 12.34), result('naswot', NaN, { reason: 'kernel determinant is 0: inputs 1 | 2 share a code' }),
+    result('ntk_cond', Infinity, { reason: 'λ_min is 0' }), result('params', 20352000),
+  ],
+};
+
+test('the lens shows the chosen scores in order (NaN as NaN), and "more" when others exist', () => {
+  assert.equal(scoreLensTitle(report, ['zen', 'naswot', 'ntk_cond']), '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ ▸ more');
+  assert.equal(scoreLensTitle(report, ['zen', 'naswot', 'ntk_cond', 'params']), '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · #params 20.4M');
+  // Chosen scores that were not computed: the first three computed ones are shown instead.
+  assert.equal(scoreLensTitle(report, ['synflow']), '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ ▸ more');
+});
+
+test('tooltip and hover: every score with its direction; undefined ones with their reason; settings and time', () => {
+  const tip = scoreLensTooltip(report);
+  assert.match(tip, /^Zen: 12\.3 ± 0\.5 \(higher is better\)$/m);
+  assert.match(tip, /^TE-NAS κ: ∞ \(lower is better\) — λ_min is 0$/m);
+  assert.match(tip, /1 min 5 s/);
+  const md = scoreHoverMarkdown(report);
+  const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| score'));
+  assert.equal(rows.length, report.results.length);
+  for (const r of report.results) {
+    const row = rows.find((l) => l.startsWith(`| ${SCORES[r.id].label} |`));
+    assert.ok(row, `row for ${r.id}`);
+    assert.match(row!, SCORES[r.id].better === 'higher' ? /↑ higher is better/ : /↓ lower is better/);
+    assert.ok(row!.includes('1.2 s'));
+    assert.equal(row!.split(/(?<!\\)\|/).length, 7, `a pipe in a cell is escaped: ${row}`);
+  }
+  assert.match(md, /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs 1 \\\| 2 share a code/);
+  assert.match(md, /\| #params \| 20,352,000 \|/);
+  assert.match(md, /\*\*TE-NAS κ is ∞\*\*: λ_min is 0/);
+  assert.match(md, /NAS-Bench-NLP size \(vocab 10000, embed 400, hidden 600, 3 layers, seq 35, batch 16\) · seed 3 · 2 repeats · backend wasm · total 1 min 5 s/);
+  assert.ok(!/NaN\.|\d NaN/.test(md.replace(/NASWOT is NaN|NaN \|/g, '')), 'NaN never next to a number');
+});
+
+test('settings summaries name the preset the sizes match', () => {
+  assert.equal(presetOf({ ...settings, ...SIZE_PRESETS.proxy }), 'proxy');
+  assert.equal(presetOf(settings), 'nas-bench-nlp');
+  assert.equal(presetOf({ ...settings, batch: 4 }), undefined);
+  assert.match(settingsSummary({ ...settings, ...SIZE_PRESETS.proxy, repeats: 1 }), /^proxy size \(vocab 1000, embed 32, hidden 48, 2 layers, seq 10, batch 8\) · seed 3 · 1 repeat$/);
+  assert.match(settingsSummary({ ...settings, layers: 1 }), /^custom size \(.*1 layer,/);
+});

@@ -1,0 +1,132 @@
+/**
+ * Scoring in the editor, end to end against a recording VS Code host and the real scoring process
+ * (dist/worker.js, wasm backend, tiny custom sizes): "Score This Cell" shows progress, then a score CodeLens with
+ * numbers and a hover with every score's meaning and direction; reports are cached on disk and shown at once in
+ * a fresh session; cancelling stops the process's work; a killed process is reported and the next request works;
+ * an untrusted workspace runs nothing.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { installFakeVscode, TextDocument, Uri, Position } from '../helpers/fake-vscode';
+import { REPO } from '../helpers/data';
+import { SCORES, SCORE_IDS } from '../../src/scoring/types';
+
+const WORKER = join(REPO, 'dist/worker.js');
+const host = installFakeVscode();
+const storage = mkdtempSync(join(tmpdir(), 'cell-lens-editor-scoring-'));
+host.config['scoring.preset'] = 'custom';
+host.config['scoring.customSizes'] = { vocab: 50, embed: 8, hidden: 8, layers: 1, seqLen: 4, batch: 4 };
+host.config['scoring.backend'] = 'wasm';
+host.config['scoring.timeoutSeconds'] = 120;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ext = require('../../src/extension') as typeof import('../../src/extension');
+const subscriptions: { dispose(): void }[] = [];
+const context = { subscriptions, extensionPath: REPO, globalStorageUri: { fsPath: storage } };
+const api = ext.activate(context as never);
+after(() => { for (const s of subscriptions) s.dispose(); rmSync(storage, { recursive: true, force: true }); });
+
+const skip = existsSync(WORKER) ? false : 'dist/worker.js is missing: run `node scripts/build.mjs` (npm test does)';
+const lstmText = readFileSync(join(REPO, 'test/fixtures/workspace/lstm.json'), 'utf8');
+const doc = new TextDocument(Uri.file('/ws/lstm.json'), 'json', 1, lstmText);
+host.open(doc);
+
+const scoreLens = () => host.codeLensProviders[0].provideCodeLenses(doc).find((l) => /cellLens\.(scoreCell|showScores|scoringActions)/.test(l.command?.command ?? ''));
+const cmd = (id: string, ...args: unknown[]) => host.commands.get(id)!(...args) as Promise<{ scored: number; cached: number; failed: number; cancelled: boolean } | undefined>;
+
+test('Score This Cell: progress, then a CodeLens with numbers and a hover with meaning and direction', { skip, timeout: 120_000 }, async () => {
+  assert.equal(scoreLens()!.command!.command, 'cellLens.scoreCell');
+  const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+  assert.deepEqual({ scored: r!.scored, failed: r!.failed, cancelled: r!.cancelled }, { scored: 1, failed: 0, cancelled: false });
+  const prog = host.progress.at(-1)!;
+  assert.match(prog.title, /scoring recipe/);
+  assert.ok(prog.messages.some((m) => /pass/.test(m)), `progress messages: ${prog.messages.join(' | ')}`);
+  assert.ok(prog.done);
+  const lens = scoreLens()!;
+  assert.equal(lens.command!.command, 'cellLens.showScores');
+  // At these tiny sizes the biases dominate the pre-activation signs, so some inputs share activation codes and
+  // NASWOT is honestly NaN: then the hover must say why.
+  assert.match(lens.command!.title, /^\$\(beaker\) Zen -?\d[\d.e-]* · NASWOT (-?\d[\d.e-]*|NaN) · TE-NAS κ (-?\d[\d.e-]*|NaN|∞) ▸ more$/);
+  for (const id of SCORE_IDS) assert.ok(lens.command!.tooltip!.includes(`${SCORES[id].label}:`), `tooltip lists ${id}`);
+  const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+  assert.match(hover, /\*\*Train-free scores\*\*/);
+  assert.match(hover, /↑ higher is better/);
+  assert.match(hover, /↓ lower is better/);
+  if (/NASWOT NaN/.test(lens.command!.title)) assert.match(hover, /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs \d+ and \d+ share an activation code/);
+  assert.match(hover, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
+  const status = host.statusItems.find((s) => /wasm|Scorer/.test(s.text));
+  assert.ok(status, `a scoring status item shows the backend: ${host.statusItems.map((s) => s.text).join(' | ')}`);
+  assert.match(status!.text, /wasm/);
+  // The report is on disk in global storage.
+  assert.ok(readdirSync(join(storage, 'scores')).some((f) => f.endsWith('.json')));
+});
+
+test('a second request is served from the cache; a fresh session shows cached scores at once', { skip, timeout: 60_000 }, async () => {
+  const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+  assert.deepEqual({ scored: r!.scored, cached: r!.cached }, { scored: 0, cached: 1 });
+  // A new service over the same storage (a reload): warm() loads the report from disk for the lens.
+  const { ScoringService } = await import('../../src/editor/scoringService');
+  const log = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, show() {} } as never;
+  const fresh = new ScoringService({ workerPath: WORKER, cacheDir: join(storage, 'scores'), log });
+  const hash = api.cache.get(doc as never)!.cells[0].hash;
+  assert.equal(fresh.peek(hash), undefined);
+  await fresh.warm([hash]);
+  assert.ok(fresh.peek(hash), 'cached report loaded from disk');
+  fresh.dispose();
+});
+
+test('cancelling from the progress notification stops the work and says so', { skip, timeout: 120_000 }, async () => {
+  await cmd('cellLens.clearScoreCache');
+  host.config['scoring.customSizes'] = { vocab: 2000, embed: 64, hidden: 96, layers: 3, seqLen: 30, batch: 16 };
+  const before = host.progress.length;
+  const run = cmd('cellLens.scoreCell', doc.uri, 0);
+  // Wait until the process reports progress, then cancel.
+  const t0 = Date.now();
+  while (!(host.progress[before]?.messages.some((m) => /pass/.test(m))) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+  host.progress[before].cancel();
+  const r = await run;
+  assert.equal(r!.cancelled, true);
+  assert.equal(r!.scored, 0);
+  assert.ok(host.messages.some((m) => /scoring cancelled/.test(m.text)));
+  assert.equal(scoreLens()!.command!.command, 'cellLens.scoreCell', 'no stale spinner after a cancel');
+  host.config['scoring.customSizes'] = { vocab: 50, embed: 8, hidden: 8, layers: 1, seqLen: 4, batch: 4 };
+});
+
+test('a scoring process killed from outside is reported, and the next request is served by a new one', { skip, timeout: 120_000 }, async () => {
+  // Make sure a worker runs (the cancel above may have left it restarting).
+  await cmd('cellLens.clearScoreCache');
+  await cmd('cellLens.scoreCell', doc.uri, 0);
+  const pid = api.scoring.processStatus?.pid;
+  assert.ok(pid, 'a worker is running');
+  const n = host.messages.length;
+  process.kill(pid!, 'SIGKILL');
+  const t0 = Date.now();
+  while (host.messages.length === n && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+  const m = host.messages.slice(n).find((x) => /scoring process was killed/i.test(x.text));
+  assert.ok(m, `the user is told: ${JSON.stringify(host.messages.slice(n))}`);
+  assert.match(host.statusItems.map((s) => s.text).join(' | '), /Scorer stopped/);
+  await cmd('cellLens.clearScoreCache');
+  const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+  assert.equal(r!.scored, 1);
+  assert.notEqual(api.scoring.processStatus?.pid, pid);
+});
+
+test('an untrusted workspace runs no scorer: the command explains, the lens offers nothing to run', { skip, timeout: 30_000 }, async () => {
+  await cmd('cellLens.clearScoreCache');
+  host.trusted = false;
+  try {
+    const n = host.messages.length;
+    const pid = api.scoring.processStatus?.pid;
+    const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+    assert.equal(r!.scored, 0);
+    assert.ok(host.messages.slice(n).some((m) => m.level === 'warn' && /untrusted workspace/.test(m.text)));
+    assert.equal(scoreLens(), undefined);
+    const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+    assert.match(hover, /disabled in an untrusted workspace/);
+    assert.equal(api.scoring.processStatus?.pid, pid, 'no new process was started');
+  } finally {
+    host.trusted = true;
+  }
+});
