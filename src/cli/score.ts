@@ -15,6 +15,7 @@ import { lineCol, type CliIO } from './io';
 import { ScoreCache } from '../scoring/cache';
 import { ScoringClient, ScoringError } from '../scoring/client';
 import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
+import { PRESET_NAMES, SIZE_PRESETS, isPresetName, type PresetName } from '../scoring/presets';
 import {
   DEFAULT_SIZES, SCORES, SCORE_IDS,
   type BackendChoice, type ScoreId, type ScoreReport, type ScoreResult, type ScoreSettings,
@@ -45,8 +46,10 @@ Options:
   --seed N             base seed (default 0); repeat r uses seed + r
   --repeats N          repeats averaged per score (default 1)
   --backend B          auto | ${BACKEND_NAMES.join(' | ')} (default auto)
+  --preset P           size preset: nas-bench-nlp (default) or proxy (vocab 1000, embed 32,
+                       hidden 48, 2 layers, seq 10, batch 8)
   --vocab N --embed N --hidden N --layers N --seq N --batch N
-                       model and scoring sizes (default ${DEFAULT_SIZES.vocab} ${DEFAULT_SIZES.embed} ${DEFAULT_SIZES.hidden} ${DEFAULT_SIZES.layers} ${DEFAULT_SIZES.seqLen} ${DEFAULT_SIZES.batch})
+                       model and scoring sizes, overriding the preset (default ${DEFAULT_SIZES.vocab} ${DEFAULT_SIZES.embed} ${DEFAULT_SIZES.hidden} ${DEFAULT_SIZES.layers} ${DEFAULT_SIZES.seqLen} ${DEFAULT_SIZES.batch})
   --timeout S          give up on a cell when the scoring process is silent for S seconds (default 120)
   --node PATH          run the scoring process on this node binary
   --json               print JSON (NaN / Infinity as strings) instead of a table
@@ -77,7 +80,8 @@ const SIZE_FLAGS: Record<string, keyof typeof DEFAULT_SIZES> = {
 };
 
 function parseArgs(argv: readonly string[]): Parsed {
-  const sizes: Record<keyof typeof DEFAULT_SIZES, number> = { ...DEFAULT_SIZES };
+  let preset: PresetName = 'nas-bench-nlp';
+  const overrides: Partial<Record<keyof typeof DEFAULT_SIZES, number>> = {};
   let scores: ScoreId[] = [...SCORE_IDS];
   let seed = 0;
   let repeats = 1;
@@ -106,6 +110,12 @@ function parseArgs(argv: readonly string[]): Parsed {
     switch (arg) {
       case '-h': case '--help': out.help = true; break;
       case '--json': out.json = true; break;
+      case '--preset': {
+        const v = value();
+        if (!isPresetName(v)) throw new UsageError(`--preset takes ${PRESET_NAMES.join(' or ')}, not "${v}"`);
+        preset = v;
+        break;
+      }
       case '--no-cache': out.cache = false; break;
       case '--verbose': out.verbose = true; break;
       case '--cache-dir': out.cacheDir = value(); break;
@@ -135,10 +145,12 @@ function parseArgs(argv: readonly string[]): Parsed {
         break;
       }
       default:
-        if (arg in SIZE_FLAGS) { sizes[SIZE_FLAGS[arg]] = int(1); break; }
+        if (arg in SIZE_FLAGS) { overrides[SIZE_FLAGS[arg]] = int(1); break; }
         throw new UsageError(`unknown option ${arg}`);
     }
   }
+  // A preset gives the sizes; explicit size flags override it, in any order.
+  const sizes = { ...SIZE_PRESETS[preset], ...overrides };
   return { ...out, settings: { ...sizes, scores, seed, repeats, backend } };
 }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { installFakeVscode, TextDocument, Uri, Position } from '../helpers/fake-vscode';
 import { REPO } from '../helpers/data';
 import { SCORES, SCORE_IDS } from '../../src/scoring/types';
+import { ScoringService } from '../../src/editor/scoringService';
 
 const WORKER = join(REPO, 'dist/worker.js');
 const host = installFakeVscode();
@@ -67,7 +68,6 @@ test('a second request is served from the cache; a fresh session shows cached sc
   const r = await cmd('cellLens.scoreCell', doc.uri, 0);
   assert.deepEqual({ scored: r!.scored, cached: r!.cached }, { scored: 0, cached: 1 });
   // A new service over the same storage (a reload): warm() loads the report from disk for the lens.
-  const { ScoringService } = await import('../../src/editor/scoringService');
   const log = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, show() {} } as never;
   const fresh = new ScoringService({ workerPath: WORKER, cacheDir: join(storage, 'scores'), log });
   const hash = api.cache.get(doc as never)!.cells[0].hash;

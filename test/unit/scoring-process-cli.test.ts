@@ -105,3 +105,19 @@ test('a scoring failure (backend that cannot load) exits with 2 and a readable m
   assert.equal(code, 2);
   assert.match(err, /cell 0: Could not load the TensorFlow\.js backend "tensorflow"/);
 });
+
+test('--preset proxy picks the proxy sizes; explicit size flags override the preset whatever their order', async () => {
+  const base = [CELLS, '--json', '--no-cache', '--scores', 'params', '--backend', 'cpu'];
+  for (const [args, want] of [
+    [['--preset', 'proxy'], { vocab: 1000, embed: 32, hidden: 48, layers: 2, seqLen: 10, batch: 8 }],
+    [['--hidden', '20', '--preset', 'proxy'], { vocab: 1000, embed: 32, hidden: 20, layers: 2, seqLen: 10, batch: 8 }],
+  ] as const) {
+    const { code, out, err } = await run([...base, ...args]);
+    assert.equal(code, 0, err);
+    const s = (JSON.parse(out) as { files: { cells: { report: { settings: Record<string, number> } }[] }[] }).files[0].cells[0].report.settings;
+    assert.deepEqual({ vocab: s.vocab, embed: s.embed, hidden: s.hidden, layers: s.layers, seqLen: s.seqLen, batch: s.batch }, want);
+  }
+  const bad = await run([...base, '--preset', 'huge']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--preset takes nas-bench-nlp or proxy, not "huge"/);
+});
