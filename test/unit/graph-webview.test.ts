@@ -154,6 +154,28 @@ test('heat-map: nodes coloured by the picked quantity, with a legend and the sco
   await page.close();
 });
 
+test('heat-map from a real score report: the engine per-node quantities land on the matching nodes', { skip }, async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const { scoreCell } = await import('../../src/scoring/engine');
+  const recipe = JSON.parse(lstm) as Record<string, { op: string; input: string[] }>;
+  const report = await scoreCell(recipe, { vocab: 40, embed: 6, hidden: 8, layers: 1, seqLen: 4, batch: 4, scores: ['grad_norm', 'naswot'], seed: 0, repeats: 1, backend: 'cpu' });
+  const byOp = (pred: (op: string) => boolean) => Object.keys(recipe).filter((n) => pred(recipe[n].op));
+  const linears = byOp((op) => op === 'linear');
+  const activations = byOp((op) => op.startsWith('activation_'));
+  assert.deepEqual(Object.keys(report.results[0].perNode ?? {}).sort(), [...linears].sort(), 'grad_norm: one norm per linear node');
+  assert.deepEqual(Object.keys(report.results[1].perNode ?? {}).sort(), [...activations].sort(), 'naswot: one diversity per activation node');
+  const page = await openPage(browser!, 'dark');
+  await post(page, renderMessage(lstm, { scores: () => report }));
+  await page.selectOption('.cl-toolbar select >> nth=1', 'grad_norm');
+  const heated = () => page.evaluate(() => Array.from(document.querySelectorAll('.cl-heated')).map((e) => e.getAttribute('data-node') ?? e.querySelector('text')?.textContent ?? ''));
+  assert.equal((await heated()).length, linears.length);
+  await page.selectOption('.cl-toolbar select >> nth=1', 'naswot');
+  assert.equal((await heated()).length, activations.length);
+  await page.close();
+});
+
 test('export: SVG with inlined styles and a PNG, posted as export messages', { skip }, async () => {
   const page = await openPage(browser!, 'dark');
   await post(page, renderMessage(lstm));
