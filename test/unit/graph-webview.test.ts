@@ -13,6 +13,9 @@ import { exampleText, wikitextRecipes } from '../fixtures/graph/cells';
 import { isFromWebview } from '../../src/graph/protocol';
 import type { ScoreReport } from '../../src/scoring/types';
 import { DEFAULT_SIZES } from '../../src/scoring/types';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { scoreCell } from '../../src/scoring/engine';
 
 const lstm = readFileSync(join(ROOT, 'test/fixtures/graph/lstm.json'), 'utf8');
 const missing = chromiumMissing();
@@ -155,10 +158,7 @@ test('heat-map: nodes coloured by the picked quantity, with a legend and the sco
 });
 
 test('heat-map from a real score report: the engine per-node quantities land on the matching nodes', { skip }, async () => {
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
-  const { scoreCell } = await import('../../src/scoring/engine');
   const recipe = JSON.parse(lstm) as Record<string, { op: string; input: string[] }>;
   const report = await scoreCell(recipe, { vocab: 40, embed: 6, hidden: 8, layers: 1, seqLen: 4, batch: 4, scores: ['grad_norm', 'naswot'], seed: 0, repeats: 1, backend: 'cpu' });
   const byOp = (pred: (op: string) => boolean) => Object.keys(recipe).filter((n) => pred(recipe[n].op));
