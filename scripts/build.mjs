@@ -3,6 +3,7 @@
 //   dist/cli.js        the `cell-lens` command line
 //   dist/worker.js     the scoring child process (added by the scoring engine)
 //   dist/webview.js    the graph / plot webview (browser bundle)
+//   dist/plots.js      the "Score Correlations" webview (browser bundle)
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -31,6 +32,10 @@ if (existsSync(join(root, 'src/scoring/worker.ts'))) {
 if (existsSync(join(root, 'webview/main.ts'))) {
   entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
     logLevel: 'warning', entryPoints: [join(root, 'webview/main.ts')], outfile: join(root, 'dist/webview.js') });
+}
+if (existsSync(join(root, 'webview/plots.ts'))) {
+  entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
+    logLevel: 'warning', entryPoints: [join(root, 'webview/plots.ts')], outfile: join(root, 'dist/plots.js') });
 }
 
 mkdirSync(join(root, 'dist'), { recursive: true });

@@ -3,11 +3,15 @@
  *   cell-lens check FILE... [--json]         diagnostics; exit 1 when any error
  *   cell-lens lookup FILE... [--logs PATH]   benchmark records of each cell as JSON
  *   cell-lens score FILE... [options]        train-free scores (child process, TF.js)
+ *   cell-lens study [options]                correlate the scores with a benchmark's losses
+ *   cell-lens search [options]               training-free search (random, REA, AREA, GA)
  */
 import type { CliIO } from './cli/io';
 import { runCheck } from './cli/check';
 import { runLookup } from './cli/lookup';
 import { runScore } from './cli/score';
+import { runStudyCli } from './cli/study';
+import { runSearchCli } from './cli/search';
 
 const USAGE = `usage: cell-lens <command> [options]
 
@@ -17,6 +21,10 @@ commands:
   score FILE... [--scores zen,naswot,...] [--seed N] [--repeats N] [--backend auto|wasm|cpu|...]
         [--vocab N --embed N --hidden N --layers N --seq N --batch N] [--json] [--no-cache]
                                           train-free scores in a TF.js child process
+  study [--logs PATH] [--scores a,b] [--limit N] [--out DIR] [--preset proxy|nas-bench-nlp] [--seed S]
+        [--repeats R] [--cache DIR]       correlate the scores with the benchmark losses (report, plots)
+  search --algo random|rea|area|ga --score S --budget N [--seed S] [--seeds K] [--logs PATH] [--space]
+        [--out FILE]                      training-free search over the trained cells or the whole space
   help                                    this text
 `;
 
@@ -26,6 +34,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     case 'check': return runCheck(rest, io);
     case 'lookup': return runLookup(rest, io);
     case 'score': return runScore(rest, io);
+    case 'study': return runStudyCli(rest, io);
+    case 'search': return runSearchCli(rest, io);
     case undefined: case 'help': case '--help': case '-h': io.stdout(USAGE); return cmd ? 0 : 2;
     default: io.stderr(`unknown command "${cmd}"\n${USAGE}`); return 2;
   }

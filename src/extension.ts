@@ -13,6 +13,8 @@ import { registerGraphView } from './graph/panel';
 import { DEFAULT_SIZES } from './scoring/types';
 import { ScoringService, workerLocation } from './editor/scoringService';
 import { registerScoring, scoreHover } from './editor/scoringCommands';
+import { registerStudyCommands } from './editor/studyPanel';
+import { scoreSettings } from './editor/config';
 
 const SELECTOR: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }];
 
@@ -69,6 +71,13 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
     vscode.languages.registerHoverProvider(SELECTOR, new CellHoverProvider(cache, benchmark, [(c) => scoreHover(scoring, c)])),
     ...registerScoring({ cache, service: scoring, lenses, log }),
+    ...registerStudyCommands(context, {
+      getBenchmark: () => benchmark.get(),
+      score: (recipe, settings, token) => scoring.scoreQuiet(recipe, settings, token, 'study cell'),
+      scoreSettings,
+      log,
+      ...(storage ? { cacheDir: `${storage}/scores` } : {}),
+    }),
     vscode.window.onDidChangeActiveTextEditor(updateStatusVisibility),
     diagnostics.onDidAnalyse(() => lenses.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {

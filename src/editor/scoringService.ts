@@ -294,6 +294,28 @@ export class ScoringService implements vscode.Disposable {
     return { scored, cached, failed, cancelled, reports };
   }
 
+  /**
+   * Score one cell with explicit settings and no UI of its own (the study and search show their own progress).
+   * Throws a ScoringError (kind `cancelled` when the token fires); refuses in an untrusted workspace.
+   */
+  async scoreQuiet(recipe: Recipe, settings: ScoreSettings, token?: vscode.CancellationToken, label = 'cell'): Promise<ScoreReport> {
+    if (!this.trusted) throw new ScoringError('start', 'Scoring is disabled in an untrusted workspace.');
+    const ac = new AbortController();
+    const sub = token?.onCancellationRequested(() => ac.abort());
+    if (token?.isCancellationRequested) ac.abort();
+    this.inFlight++;
+    this.busyLabel = `Scoring ${label}`;
+    this.renderStatus();
+    try {
+      return await this.getClient().score(recipe, settings, { signal: ac.signal });
+    } finally {
+      sub?.dispose();
+      this.inFlight--;
+      this.busyLabel = undefined;
+      this.renderStatus();
+    }
+  }
+
   /** "Restart scoring process": a fresh worker now (the request in flight, if any, is cancelled). */
   restart(): void {
     if (!this.checkTrust()) return;

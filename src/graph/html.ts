@@ -13,6 +13,8 @@ export interface WebviewHtmlOptions {
   /** A fresh random nonce (see makeNonce). */
   readonly nonce: string;
   readonly title?: string;
+  /** Id of the root element the script mounts into (default `cell-lens-graph`; the study panel uses its own). */
+  readonly rootId?: string;
 }
 
 /** A 32-character random nonce from [A-Za-z0-9] (crypto.getRandomValues). */
@@ -51,7 +53,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
 <title>${escapeAttr(o.title ?? 'Cell graph')}</title>
 </head>
 <body>
-<div id="cell-lens-graph"></div>
+<div id="${escapeAttr(o.rootId ?? 'cell-lens-graph')}"></div>
 <script nonce="${o.nonce}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
 </html>`;

@@ -8,10 +8,12 @@
  *   number nor ±Infinity, i.e. NaN only) is dropped and counted in `nDropped`. ±Infinity are kept: they
  *   are ordinal values (an infinite score ranks above every finite one).
  * - Statistics that are undefined (fewer than 2 pairs, or one side constant) are NaN.
- * - Everything is deterministic: randomness comes only from {@link mulberry32} seeded by the caller.
+ * - Everything is deterministic: randomness comes only from `makeRng(seed).next` (src/scoring/rng.ts, the one
+ *   PRNG of the project) seeded by the caller.
  *
  * Pure logic; no `vscode` import.
  */
+import { makeRng } from '../scoring/rng';
 
 /** A correlation value together with how many pairs it used and how many it dropped (NaN pairs). */
 export interface Correlation {
@@ -21,18 +23,6 @@ export interface Correlation {
   readonly n: number;
   /** Number of pairs dropped because either value was NaN. */
   readonly nDropped: number;
-}
-
-/** A seeded 32-bit PRNG (mulberry32). Returns a function yielding uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Keeps the pairs where neither value is NaN. Throws if the lengths differ. */
@@ -218,7 +208,7 @@ export function bootstrapCI(xs: readonly number[], ys: readonly number[], stat: 
   const p = dropNaNPairs(xs, ys);
   const n = p.xs.length;
   const estimate = stat(p.xs, p.ys);
-  const rng = mulberry32(options.seed ?? 0);
+  const rng = makeRng(options.seed ?? 0).next;
   const vals: number[] = [];
   const bx = new Array<number>(n);
   const by = new Array<number>(n);
@@ -378,6 +368,11 @@ export interface FitEnsembleResult {
   readonly foldTaus: number[];
   /** Weights fitted in each fold. */
   readonly foldWeights: number[][];
+  /**
+   * The held-out rows of each fold as indices into the input arrays (`losses`, `columns[i].values`), so another
+   * predictor can be scored on exactly the same folds (see `runStudy`'s ensemble baselines).
+   */
+  readonly foldRows: number[][];
 }
 
 /**
@@ -414,10 +409,11 @@ export function fitEnsembleWeights(columns: readonly EnsembleColumn[], losses: r
     kendallTau(rankEnsemble(cols.map((c) => ({ better: c.better, values: rows.map((r) => c.values[r]) })), w, nanPolicy), rows.map((r) => -loss[r])).value;
   const trainTau = tauOn(all, weights);
   const k = Math.max(2, Math.min(n, options.folds ?? 5));
-  const rng = mulberry32(options.seed ?? 0);
+  const rng = makeRng(options.seed ?? 0).next;
   const perm = shuffled(all, rng);
   const foldTaus: number[] = [];
   const foldWeights: number[][] = [];
+  const foldRows: number[][] = [];
   if (n >= 4) {
     for (let f = 0; f < k; f++) {
       const test = perm.filter((_, i) => i % k === f);
@@ -425,12 +421,18 @@ export function fitEnsembleWeights(columns: readonly EnsembleColumn[], losses: r
       const w = fit(train);
       foldWeights.push(w);
       foldTaus.push(tauOn(test, w));
+      foldRows.push(test.map((r) => keep[r]));
     }
   }
-  const defined = foldTaus.filter((t) => !Number.isNaN(t));
-  const cvTau = defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : NaN;
-  return { weights, trainTau, cvTau, foldTaus, foldWeights };
+  return { weights, trainTau, cvTau: meanDefined(foldTaus), foldTaus, foldWeights, foldRows };
 }
+
+/** Mean of the non-NaN values; NaN when there are none. */
+function meanDefined(xs: readonly number[]): number {
+  const d = xs.filter((t) => !Number.isNaN(t));
+  return d.length ? d.reduce((a, b) => a + b, 0) / d.length : NaN;
+}
+
 
 function coordinateSearch(m: number, objective: (w: readonly number[]) => number, step0: number, minStep: number): number[] {
   let w = new Array<number>(m).fill(1 / m);

@@ -16,7 +16,7 @@
  */
 import { SCORES, type ScoreId } from '../scoring/types';
 import {
-  bootstrapCI, fitEnsembleWeights, kendallTauClean, ranks, spearmanRhoClean, topKOverlap,
+  bootstrapCI, fitEnsembleWeights, kendallTau, kendallTauClean, rankEnsemble, ranks, spearmanRhoClean, topKOverlap,
   type BootstrapResult, type FitEnsembleResult, type TopKOverlap,
 } from './stats';
 
@@ -52,6 +52,26 @@ export interface StudyOptions {
   readonly ensemble?: boolean;
   /** Folds of the ensemble CV (default 5). */
   readonly ensembleFolds?: number;
+  /**
+   * Scores the ensemble combines (default: the studied scores except `hybrid`, which is itself a fixed
+   * combination and is reported beside the ensemble as a baseline on the same folds).
+   */
+  readonly ensembleScores?: readonly ScoreId[];
+}
+
+/** The components of the paper's rank-normalised hybrid score (NINASWOT ↑, MAE-DET ↑, NTK condition number ↓). */
+export const RANK_HYBRID_SCORES: readonly ScoreId[] = ['ninaswot', 'maedet', 'ntk_cond'];
+
+/** A fixed (not fitted) predictor evaluated on the ensemble's cross-validation folds. */
+export interface EnsembleBaseline {
+  /** A score id, or `rank-hybrid`: equal-weight rank ensemble of {@link RANK_HYBRID_SCORES}. */
+  readonly id: ScoreId | 'rank-hybrid';
+  readonly label: string;
+  /** τ-b vs −test loss on all cells. */
+  readonly tau: number;
+  /** Mean held-out τ-b over the ensemble's folds (ranks taken within each fold for rank-hybrid). */
+  readonly cvTau: number;
+  readonly foldTaus: number[];
 }
 
 /** τ, ρ and top-k overlap of one score against one loss. */
@@ -95,8 +115,11 @@ export interface StudyResult {
   readonly nTrained: number;
   readonly rows: ScoreRow[];
   readonly diverged: DivergedSummary;
-  /** The cross-validated rank ensemble (when asked for and at least two scores are studied). */
-  readonly ensemble?: FitEnsembleResult & { readonly scores: ScoreId[] };
+  /**
+   * The cross-validated rank ensemble (when asked for and at least two scores are studied), with fixed
+   * baselines (the best single score, `hybrid`, the rank hybrid) scored on the same folds.
+   */
+  readonly ensemble?: FitEnsembleResult & { readonly scores: ScoreId[]; readonly baselines: EnsembleBaseline[] };
   readonly settings: { samples: number; seed: number; level: number; topFraction: number };
 }
 
@@ -149,13 +172,35 @@ export function runStudy(records: readonly StudyRecord[], options: StudyOptions 
     return { id, nScored: pct.length, medianPercentile: med };
   });
   let ensemble: StudyResult['ensemble'];
-  if (options.ensemble && ids.length >= 2 && trained.length >= 4) {
+  const ensIds = (options.ensembleScores ?? (ids.filter((id) => id !== 'hybrid').length >= 2 ? ids.filter((id) => id !== 'hybrid') : ids))
+    .filter((id) => ids.includes(id));
+  if (options.ensemble && ensIds.length >= 2 && trained.length >= 4) {
+    const losses = trained.map((r) => r.testLoss);
     const fit = fitEnsembleWeights(
-      ids.map((id) => ({ values: trained.map((r) => orientedScore(r, id)), better: 'higher' as const })),
-      trained.map((r) => r.testLoss),
+      ensIds.map((id) => ({ values: trained.map((r) => orientedScore(r, id)), better: 'higher' as const })),
+      losses,
       { folds: options.ensembleFolds ?? 5, seed },
     );
-    ensemble = { ...fit, scores: [...ids] };
+    const baselines: EnsembleBaseline[] = [];
+    const fixed = (id: EnsembleBaseline['id'], label: string, predictor: (rows: readonly number[]) => number[]): void => {
+      const all = trained.map((_, i) => i);
+      const tau = kendallTau(predictor(all), all.map((r) => -losses[r])).value;
+      // The predictor is evaluated per fold, so a rank-based one ranks within the fold (as the ensemble does).
+      const perFold = fit.foldRows.map((rows) => kendallTau(predictor(rows), rows.map((r) => -losses[r])).value);
+      const d = perFold.filter((t) => !Number.isNaN(t));
+      baselines.push({ id, label, tau, cvTau: d.length ? d.reduce((a, b) => a + b, 0) / d.length : NaN, foldTaus: perFold });
+    };
+    // The best single studied score by τ vs test loss (chosen on all data: slightly optimistic, like any pick).
+    const best = [...rows].filter((r) => r.id !== 'hybrid' && !Number.isNaN(r.test.tau.estimate))
+      .sort((a, b) => b.test.tau.estimate - a.test.tau.estimate)[0];
+    if (best) fixed(best.id, `best single score (${best.label})`, (rs) => rs.map((r) => orientedScore(trained[r], best.id)));
+    if (ids.includes('hybrid')) fixed('hybrid', SCORES.hybrid.label, (rs) => rs.map((r) => orientedScore(trained[r], 'hybrid')));
+    if (RANK_HYBRID_SCORES.every((id) => ids.includes(id))) {
+      fixed('rank-hybrid', 'rank hybrid (equal-weight ranks of NINASWOT, MAE-DET, κ)', (rs) => rankEnsemble(
+        RANK_HYBRID_SCORES.map((id) => ({ values: rs.map((r) => orientedScore(trained[r], id)), better: 'higher' as const })),
+        RANK_HYBRID_SCORES.map(() => 1)));
+    }
+    ensemble = { ...fit, scores: [...ensIds], baselines };
   }
   return {
     nCells: records.length,
@@ -170,19 +215,32 @@ export function runStudy(records: readonly StudyRecord[], options: StudyOptions 
 function fmt(v: number, digits = 3): string {
   if (Number.isNaN(v)) return 'n/a';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  return v.toFixed(digits);
+  const t = v.toFixed(digits);
+  return /^-0\.?0*$/.test(t) ? t.slice(1) : t; // no "-0.000"
 }
 
 function withCI(b: BootstrapResult): string {
   return `${fmt(b.estimate)} [${fmt(b.lo)}, ${fmt(b.hi)}]`;
 }
 
+/** Options of {@link studyToMarkdown}. */
+export interface MarkdownOptions {
+  /** First heading (default "Train-free score study"). */
+  readonly title?: string;
+  /** Markdown paragraphs / lines placed right after the title (e.g. dataset, sizes, the command, timing). */
+  readonly intro?: readonly string[];
+  /** Scatter plots to reference, score id → relative image path; shown after the tables. */
+  readonly plots?: Partial<Record<ScoreId, string>>;
+}
+
 /** Markdown report of a study: the correlation table, the diverged cells, the ensemble. Pure string builder. */
-export function studyToMarkdown(study: StudyResult, title = 'Train-free score study'): string {
+export function studyToMarkdown(study: StudyResult, options: string | MarkdownOptions = {}): string {
+  const o: MarkdownOptions = typeof options === 'string' ? { title: options } : options;
   const pctLevel = Math.round(study.settings.level * 100);
   const top = Math.round(study.settings.topFraction * 100);
   const lines: string[] = [];
-  lines.push(`# ${title}`, '');
+  lines.push(`# ${o.title ?? 'Train-free score study'}`, '');
+  if (o.intro?.length) lines.push(...o.intro, '');
   lines.push(`${study.nCells} cells, ${study.nTrained} trained without divergence, ${study.diverged.count} diverged (left out of the correlations).`, '');
   lines.push(`Sign convention: each score is oriented so that higher = predicted better (lower-is-better scores are negated), and τ (Kendall τ-b) and ρ (Spearman) are computed against the **negative** loss. Positive = the score ranks low-loss cells first. Brackets: ${pctLevel}% bootstrap percentile intervals (${study.settings.samples} resamples, seed ${study.settings.seed}). Top-${top}%: fraction of the best-scored ${top}% that are among the ${top}% lowest-loss cells.`, '');
   for (const which of ['test', 'val'] as const) {
@@ -207,10 +265,19 @@ export function studyToMarkdown(study: StudyResult, title = 'Train-free score st
   if (study.ensemble) {
     const e = study.ensemble;
     lines.push('## Rank ensemble', '');
-    lines.push(`Weights fitted by coordinate search on the simplex maximising τ vs −test loss; ${e.foldTaus.length}-fold cross-validated τ = **${fmt(e.cvTau)}** (in-sample τ = ${fmt(e.trainTau)}).`, '');
+    lines.push(`Weights fitted by coordinate search on the simplex maximising τ vs −test loss; ${e.foldTaus.length}-fold cross-validated τ = **${fmt(e.cvTau)}** (in-sample τ = ${fmt(e.trainTau)}). The fixed predictors below are scored on the same held-out folds (ranks taken within each fold).`, '');
+    lines.push('| Predictor | τ (all cells) | cross-validated τ |', '|---|---:|---:|');
+    lines.push(`| learned rank ensemble | ${fmt(e.trainTau)} (in-sample) | **${fmt(e.cvTau)}** |`);
+    for (const b of e.baselines) lines.push(`| ${b.label} | ${fmt(b.tau)} | ${fmt(b.cvTau)} |`);
+    lines.push('');
     lines.push('| Score | weight |', '|---|---:|');
     e.scores.forEach((id, i) => lines.push(`| ${SCORES[id].label} | ${fmt(e.weights[i])} |`));
     lines.push('');
+  }
+  const plots = study.rows.filter((r) => o.plots?.[r.id]);
+  if (plots.length) {
+    lines.push('## Plots', '');
+    for (const r of plots) lines.push(`![${r.label} vs test loss](${o.plots![r.id]})`, '');
   }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Recipe } from '../../src/recipe/types';
 import { canonicalHash } from '../../src/recipe/canonical';
-import { mulberry32 } from '../../src/study/stats';
+import { makeRng } from '../../src/scoring/rng';
 import { isInSpace, randomCell } from '../../src/study/search/space';
 import { buildPool, cellDistance, type CellPool } from '../../src/study/search/pool';
 import { randomSearch } from '../../src/study/search/random';
@@ -15,7 +15,12 @@ import type { SearchResult } from '../../src/study/search/types';
 // nodes (0.26% have 9), so the optimum 10 needs a search that climbs.
 const linears = (r: Recipe) => Object.values(r).filter((n) => n.op === 'linear').length;
 const capped = async (r: Recipe) => Math.min(linears(r), 10);
-const SEEDS = Array.from({ length: 10 }, (_, i) => i);
+// The success rates below were measured over many seeds (makeRng, 2026-11-24): whole space, budget 200 — REA
+// 39/40, AREA 40/40, GA 40/40, random 3/40; pool of 258 cells, budget 60 — REA 56/100, GA 66/100, random 24/100
+// (random's expectation is 60/258 = 23%). The thresholds are set so that a run fails with probability well
+// under 1%; CELL_LENS_SEARCH_SEED_OFFSET=k reruns the tests with other seeds (and another pool) to check that.
+const OFFSET = Number(process.env.CELL_LENS_SEARCH_SEED_OFFSET ?? 0) || 0;
+const SEEDS = Array.from({ length: 10 }, (_, i) => OFFSET + i);
 const BUDGET = 200;
 
 async function successes(run: (seed: number) => Promise<SearchResult>, ok: (r: SearchResult) => boolean): Promise<number> {
@@ -29,7 +34,7 @@ test('REA, AREA and GA reach the optimum within the budget for ≥ 8/10 seeds; r
   const random = await successes((seed) => randomSearch(capped, { budget: BUDGET, seed }), hitsCap);
   const r = await successes((seed) => rea(capped, { budget: BUDGET, seed }), hitsCap);
   // cheap score: the oracle plus noise (a correlated train-free proxy)
-  const cheap = async (c: Recipe, h: string) => linears(c) + 2 * mulberry32(h.length + linears(c))();
+  const cheap = async (c: Recipe, h: string) => linears(c) + 2 * makeRng(h.length + linears(c)).next();
   const a = await successes((seed) => area(cheap, capped, { budget: BUDGET, seed, cheapSamples: 200 }), hitsCap);
   const g = await successes((seed) => ga(capped, { budget: BUDGET, seed }), hitsCap);
   assert.ok(r >= 8, `REA ${r}/10`);
@@ -90,29 +95,30 @@ test('progress callback and cancellation via AbortSignal', async () => {
 });
 
 function makePool(): CellPool {
-  const rng = mulberry32(1);
+  const rng = makeRng(1 + OFFSET).next;
   return buildPool(Array.from({ length: 300 }, () => randomCell(rng)), canonicalHash);
 }
 
-test('restricted (pool) mode: only pool members are evaluated; a hidden target is found by REA/GA, less by random', async () => {
+test('restricted (pool) mode: only pool members are evaluated; a hidden target is found more often by REA/GA than by random', async () => {
   const pool = makePool();
   const members = new Set(pool.hashes);
   const run = async (alg: typeof rea | typeof randomSearch, seed: number): Promise<boolean> => {
     const t = (seed * 37) % pool.recipes.length;
     const target = pool.recipes[t];
-    const res = await alg(async (c) => -cellDistance(c, target), { budget: 100, seed, pool, population: 10, sampleSize: 3 } as never);
+    const res = await alg(async (c) => -cellDistance(c, target), { budget: 60, seed, pool, population: 10, sampleSize: 3 } as never);
     for (const e of res.log) assert.ok(members.has(e.hash));
     return res.best?.hash === pool.hashes[t];
   };
+  // 40 seeds: per-seed success ≈ 0.56 (REA), 0.66 (GA), 0.23 (random), so REA > random fails with p ≈ 0.2%.
   let r = 0, g = 0, random = 0;
-  for (const s of SEEDS) {
+  for (let s = OFFSET; s < OFFSET + 40; s++) {
     if (await run(rea, s)) r++;
     if (await run(ga, s)) g++;
     if (await run(randomSearch, s)) random++;
   }
-  assert.ok(r >= 8, `REA ${r}/10`);
-  assert.ok(g >= 8, `GA ${g}/10`);
-  assert.ok(random <= r && random <= g, `random ${random}/10`);
+  assert.ok(r >= 12, `REA ${r}/40`);
+  assert.ok(g >= 12, `GA ${g}/40`);
+  assert.ok(random < r && random < g, `random ${random}/40, REA ${r}/40, GA ${g}/40`);
   // random search over the whole pool with budget ≥ pool size evaluates every member once, then stops
   const all = await randomSearch(async () => 0, { budget: 1000, seed: 0, pool });
   assert.equal(all.evaluations, pool.recipes.length);

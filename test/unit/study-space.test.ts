@@ -6,7 +6,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import { validateRecipe } from '../../src/recipe/validate';
 import { hNewIndex } from '../../src/recipe/ops';
 import type { Recipe } from '../../src/recipe/types';
-import { mulberry32 } from '../../src/study/stats';
+import { makeRng } from '../../src/scoring/rng';
 import { generateRecepie, hiddenSize, NB_MAX_NODES, randomCell, spaceViolations } from '../../src/study/search/space';
 import { crossover, mutate, type MutationKind } from '../../src/study/search/mutate';
 
@@ -22,7 +22,7 @@ function assertInSpace(r: Recipe, what: string): void {
 }
 
 test('10,000 generated cells are valid, within the node/hidden limits, and use 1, 2 and 3 hidden states', () => {
-  const rng = mulberry32(123);
+  const rng = makeRng(123).next;
   const hidden = new Set<number>();
   let maxNodes = 0;
   for (let i = 0; i < 10000; i++) {
@@ -36,9 +36,9 @@ test('10,000 generated cells are valid, within the node/hidden limits, and use 1
 });
 
 test('generator is deterministic per seed and its rules hold on the raw benchmark procedure', () => {
-  assert.deepEqual(randomCell(mulberry32(9)), randomCell(mulberry32(9)));
-  assert.notDeepEqual(randomCell(mulberry32(9)), randomCell(mulberry32(10)));
-  const rng = mulberry32(4);
+  assert.deepEqual(randomCell(makeRng(9).next), randomCell(makeRng(9).next));
+  assert.notDeepEqual(randomCell(makeRng(9).next), randomCell(makeRng(10).next));
+  const rng = makeRng(4).next;
   for (let i = 0; i < 300; i++) {
     const { recipe } = generateRecepie(rng, 3, 21);
     // the benchmark generator's node budget: H + I + 1 at most
@@ -64,7 +64,7 @@ test('the trained NAS-Bench-NLP WikiText-2 cells satisfy the space rules (except
 });
 
 test('10,000 mutations (chains from random cells) are all valid, in the space and different from the parent', () => {
-  const rng = mulberry32(77);
+  const rng = makeRng(77).next;
   const kinds: Record<string, number> = {};
   let unchanged = 0;
   let cell = randomCell(rng);
@@ -82,7 +82,7 @@ test('10,000 mutations (chains from random cells) are all valid, in the space an
 });
 
 test('each mutation kind alone works and respects arity when the op changes', () => {
-  const rng = mulberry32(5);
+  const rng = makeRng(5).next;
   for (const kind of ['op', 'rewire', 'add', 'remove'] as MutationKind[]) {
     let ok = 0;
     for (let i = 0; i < 200; i++) {
@@ -99,14 +99,14 @@ test('each mutation kind alone works and respects arity when the op changes', ()
 });
 
 test('mutation and crossover are deterministic for a fixed seed', () => {
-  const p = randomCell(mulberry32(1));
-  const q = randomCell(mulberry32(2));
-  assert.deepEqual(mutate(p, mulberry32(3)), mutate(p, mulberry32(3)));
-  assert.deepEqual(crossover(p, q, mulberry32(3)), crossover(p, q, mulberry32(3)));
+  const p = randomCell(makeRng(1).next);
+  const q = randomCell(makeRng(2).next);
+  assert.deepEqual(mutate(p, makeRng(3).next), mutate(p, makeRng(3).next));
+  assert.deepEqual(crossover(p, q, makeRng(3).next), crossover(p, q, makeRng(3).next));
 });
 
 test('2,000 crossovers yield valid cells in the space, mostly by a real exchange', () => {
-  const rng = mulberry32(99);
+  const rng = makeRng(99).next;
   let real = 0;
   for (let i = 0; i < 2000; i++) {
     const a = randomCell(rng);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bootstrapCI, fitEnsembleWeights, kendallTau, kendallTauClean, mulberry32, normalisedRanks, quantileSorted, rankEnsemble,
+  bootstrapCI, fitEnsembleWeights, kendallTau, kendallTauClean, normalisedRanks, quantileSorted, rankEnsemble,
   ranks, spearmanRho, spearmanRhoClean, topKOverlap,
 } from '../../src/study/stats';
+import { makeRng } from '../../src/scoring/rng';
 
 /** Independent O(n²) τ-b straight from the definition: (C − D) / √((n₀ − n₁)(n₀ − n₂)). */
 function bruteTauB(x: number[], y: number[]): number {
@@ -54,7 +55,7 @@ test('hand-computed τ-b: 3 concordant, 0 discordant, one x-tie', () => {
 });
 
 test('Knight τ-b and ranks-based ρ equal the brute-force definitions on random data with many ties', () => {
-  const rng = mulberry32(42);
+  const rng = makeRng(42).next;
   for (let trial = 0; trial < 60; trial++) {
     const n = 2 + Math.floor(rng() * 80);
     const levels = 1 + Math.floor(rng() * 8);
@@ -90,7 +91,7 @@ test('ranks: average ranks for ties, NaN kept as NaN', () => {
 });
 
 test('bootstrap CI is deterministic per seed, varies with the seed and contains the estimate', () => {
-  const rng = mulberry32(7);
+  const rng = makeRng(7).next;
   const x = Array.from({ length: 120 }, () => rng());
   const y = x.map((v) => v + 0.5 * rng());
   const a = bootstrapCI(x, y, kendallTauClean, { samples: 400, seed: 3 });
@@ -137,7 +138,7 @@ test('rankEnsemble combines oriented normalised ranks with weights and NaN polic
 });
 
 test('fitEnsembleWeights puts the weight on the informative score and reports a cross-validated τ', () => {
-  const rng = mulberry32(11);
+  const rng = makeRng(11).next;
   const n = 150;
   const loss = Array.from({ length: n }, () => rng());
   const good = loss.map((l) => -l + 0.05 * rng()); // higher = better, strongly informative

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runStudy, studyToCsv, studyToMarkdown, type StudyRecord } from '../../src/study/study';
-import { mulberry32 } from '../../src/study/stats';
+import { makeRng } from '../../src/scoring/rng';
 
 function records(): StudyRecord[] {
-  const rng = mulberry32(5);
+  const rng = makeRng(5).next;
   const out: StudyRecord[] = [];
   for (let i = 0; i < 40; i++) {
     const loss = 4 + rng();
@@ -65,4 +65,33 @@ test('markdown and CSV writers', () => {
   assert.equal(zenTest[4], '10');
   assert.equal(zenTest[5], '1');
   assert.ok(s.ensemble && s.ensemble.cvTau > 0.8);
+});
+
+test('the ensemble leaves the hybrid out and reports it, the best single score and the rank hybrid on the same folds', () => {
+  const rng = makeRng(9).next;
+  const recs: StudyRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    const loss = 4 + rng();
+    recs.push({
+      hash: `c${i}`, testLoss: loss, valLoss: loss, diverged: false,
+      scores: { ninaswot: -loss + 0.3 * rng(), maedet: -loss + 0.6 * rng(), ntk_cond: loss + 0.6 * rng(), hybrid: rng(), zen: rng() },
+    });
+  }
+  const s = runStudy(recs, { bootstrapSamples: 20, ensemble: true, seed: 4 });
+  const e = s.ensemble!;
+  assert.deepEqual(e.scores, ['zen', 'ninaswot', 'maedet', 'ntk_cond']);
+  assert.deepEqual(e.baselines.map((b) => b.id), ['ninaswot', 'hybrid', 'rank-hybrid']);
+  assert.equal(e.foldRows.length, 5);
+  assert.deepEqual(e.foldRows.flat().sort((a, b) => a - b), recs.map((_, i) => i));
+  for (const b of e.baselines) assert.equal(b.foldTaus.length, 5);
+  const hybrid = e.baselines.find((b) => b.id === 'hybrid')!;
+  assert.ok(Math.abs(hybrid.cvTau) < 0.35, 'noise stays near 0');
+  assert.ok(e.baselines.find((b) => b.id === 'rank-hybrid')!.cvTau > 0.4);
+  assert.ok(e.cvTau > hybrid.cvTau);
+  const md = studyToMarkdown(s, { title: 'T', intro: ['intro line'], plots: { ninaswot: 'images/n.svg' } });
+  assert.match(md, /^# T\n\nintro line\n/);
+  assert.match(md, /\| learned rank ensemble \| [\d.]+ \(in-sample\) \| \*\*[\d.]+\*\* \|/);
+  assert.match(md, /\| Hybrid \| -?[\d.]+ \| -?[\d.]+ \|/);
+  assert.match(md, /!\[NINASWOT vs test loss\]\(images\/n\.svg\)/);
+  assert.doesNotMatch(md, /-0\.000/);
 });

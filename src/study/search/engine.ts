@@ -5,7 +5,7 @@
  */
 import type { Recipe } from '../../recipe/types';
 import { canonicalHash } from '../../recipe/canonical';
-import { mulberry32 } from '../stats';
+import { makeRng } from '../../scoring/rng';
 import { crossover, mutate } from './mutate';
 import { nearestInPool, type CellPool } from './pool';
 import { choice, randInt, randomCell, type Rng } from './space';
@@ -128,7 +128,7 @@ export class Proposer {
   private unseen: number[] | undefined;
 
   constructor(private readonly options: SearchOptions) {
-    this.rng = mulberry32(options.seed ?? 0);
+    this.rng = makeRng(options.seed ?? 0).next;
   }
 
   get pool(): CellPool | undefined {

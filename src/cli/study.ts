@@ -1,0 +1,382 @@
+/**
+ * `cell-lens study`: score every trained cell of a benchmark dataset (the bundled WikiText-2 index, or logs) with
+ * the train-free scores through the scoring child process, then correlate the scores with the losses and write
+ * report.md, report.csv, one SVG scatter plot per score and results.json. Resumable: reports are cached, so an
+ * interrupted study (Ctrl-C) continues where it stopped when the same command runs again.
+ * Exit codes: 0 ok, 1 some cells could not be scored, 2 usage error or fatal failure, 130 interrupted.
+ *
+ * Also holds the pieces `cell-lens search` shares: option parsing, the benchmark loading, the CLI scorer.
+ */
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CliIO } from './io';
+import { loadBenchmarkIndex } from '../benchmark/load';
+import type { LogSource } from '../benchmark/logs';
+import { ScoreCache } from '../scoring/cache';
+import { ScoringClient, ScoringError } from '../scoring/client';
+import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
+import { SIZE_PRESETS, isPresetName, type PresetName } from '../scoring/presets';
+import { SCORE_IDS, SCORES, type BackendChoice, type ScoreId, type ScoreSettings } from '../scoring/types';
+import { cellsFromIndex, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
+import { studyToCsv, studyToMarkdown } from '../study/study';
+import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
+
+/** Overrides for tests and embedding. */
+export interface StudyCliOptions {
+  /** The worker script (default: `worker.js` beside this bundle, or env CELL_LENS_WORKER). */
+  readonly workerPath?: string;
+  /** Node flags for the worker (default: `--import tsx` for a `.ts` worker). */
+  readonly execArgv?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** A scorer instead of the child process (tests). */
+  readonly scorer?: Scorer;
+  /** Abort everything; by default SIGINT aborts. */
+  readonly signal?: AbortSignal;
+}
+
+export class UsageError extends Error {}
+
+/** Options shared by `study` and `search`. */
+export interface CommonArgs {
+  logs: LogSource[];
+  dataset?: string;
+  preset: PresetName;
+  scores?: ScoreId[];
+  seed: number;
+  repeats: number;
+  backend: BackendChoice;
+  cacheDir?: string;
+  cache: boolean;
+  timeoutMs: number;
+  nodePath?: string;
+  verbose: boolean;
+  help: boolean;
+}
+
+/** A tiny flag reader over argv (supports `--flag value` and `--flag=value`). */
+export class ArgReader {
+  private i = -1;
+  private inline: string | undefined;
+  arg = '';
+  constructor(private readonly argv: readonly string[]) {}
+  /** The next flag (or positional), undefined at the end. */
+  next(): string | undefined {
+    this.i++;
+    if (this.i >= this.argv.length) return undefined;
+    let a = this.argv[this.i];
+    this.inline = undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { this.inline = a.slice(eq + 1); a = a.slice(0, eq); }
+    this.arg = a;
+    return a;
+  }
+  value(): string {
+    if (this.inline !== undefined) { const v = this.inline; this.inline = undefined; return v; }
+    const v = this.argv[++this.i];
+    if (v === undefined) throw new UsageError(`${this.arg} needs a value`);
+    return v;
+  }
+  int(min: number): number {
+    const v = this.value();
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${this.arg} takes an integer ≥ ${min}, not "${v}"`);
+    return n;
+  }
+}
+
+/** A comma-separated score list (`all` = every score). */
+export function parseScoreList(v: string, flag: string): ScoreId[] {
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 1 && list[0] === 'all') return [...SCORE_IDS];
+  const bad = list.filter((s) => !isScoreId(s));
+  if (bad.length > 0 || list.length === 0) throw new UsageError(`${flag}: unknown score${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; known: ${SCORE_IDS.join(', ')}`);
+  return [...new Set(list as ScoreId[])];
+}
+
+export function defaultCommon(): CommonArgs {
+  return { logs: [], preset: 'proxy', seed: 0, repeats: 1, backend: 'auto', cache: true, timeoutMs: 120_000, verbose: false, help: false };
+}
+
+/** Handles a flag shared by study and search; false when `flag` is not one of them. */
+export function commonFlag(flag: string, r: ArgReader, c: CommonArgs): boolean {
+  switch (flag) {
+    case '-h': case '--help': c.help = true; return true;
+    case '--logs': {
+      const v = r.value();
+      const eq = v.lastIndexOf('=');
+      c.logs.push(eq > 0 && !existsSync(v) ? { path: v.slice(0, eq), dataset: v.slice(eq + 1) } : { path: v });
+      return true;
+    }
+    case '--dataset': c.dataset = r.value(); return true;
+    case '--preset': {
+      const v = r.value();
+      if (!isPresetName(v)) throw new UsageError(`--preset takes proxy or nas-bench-nlp, not "${v}"`);
+      c.preset = v;
+      return true;
+    }
+    case '--scores': c.scores = parseScoreList(r.value(), '--scores'); return true;
+    case '--seed': c.seed = r.int(0); return true;
+    case '--repeats': c.repeats = r.int(1); return true;
+    case '--cache': case '--cache-dir': c.cacheDir = r.value(); return true;
+    case '--no-cache': c.cache = false; return true;
+    case '--node': c.nodePath = r.value(); return true;
+    case '--verbose': c.verbose = true; return true;
+    case '--backend': {
+      const v = r.value();
+      if (v !== 'auto' && !BACKEND_NAMES.includes(v as never)) throw new UsageError(`--backend takes auto, ${BACKEND_NAMES.join(', ')}; not "${v}"`);
+      c.backend = v as BackendChoice;
+      return true;
+    }
+    case '--timeout': {
+      const v = r.value();
+      const s = Number(v);
+      if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout takes a number of seconds > 0, not "${v}"`);
+      c.timeoutMs = Math.round(s * 1000);
+      return true;
+    }
+    default: return false;
+  }
+}
+
+/** The user's cache directory for score reports (shared with `cell-lens score`). */
+export function defaultCacheDir(): string {
+  const base = process.platform === 'win32'
+    ? process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local')
+    : process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(base, 'cell-lens', 'scores');
+}
+
+/** Score settings of the common args with the given scores. */
+export function settingsOf(c: CommonArgs, scores: readonly ScoreId[]): ScoreSettings {
+  return { ...SIZE_PRESETS[c.preset], scores: [...scores], seed: c.seed, repeats: c.repeats, backend: c.backend };
+}
+
+/** The benchmark cells: `--logs` alone when given (bundled WikiText-2 otherwise). */
+export async function loadCells(c: CommonArgs, io: CliIO, limit?: number): Promise<{ dataset: string; cells: StudyCell[] }> {
+  const index = await loadBenchmarkIndex(c.logs, { prebuilt: c.logs.length === 0 });
+  for (const w of index.warnings.slice(0, 10)) io.stderr(`warning: ${w.file}: ${w.message}\n`);
+  if (index.warnings.length > 10) io.stderr(`warning: … and ${index.warnings.length - 10} more\n`);
+  try {
+    const { dataset, cells, skipped } = cellsFromIndex(index, { dataset: c.dataset, limit });
+    if (skipped) io.stderr(`warning: ${skipped} benchmark entries have a recipe that is not an object; left out\n`);
+    return { dataset, cells };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** A scorer through the scoring child process, plus its disposal and the peak memory seen. */
+export interface CliScorer {
+  readonly scorer: Scorer;
+  dispose(): void;
+  /** Largest VmHWM (peak resident set) of the scoring processes seen, bytes (Linux only). */
+  peakRssBytes(): number | undefined;
+}
+
+function readHwm(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+)\s*kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CLI's scorer: the same ScoringClient and worker as `cell-lens score`. */
+export function cliScorer(c: CommonArgs, io: CliIO, opts: StudyCliOptions): CliScorer {
+  if (opts.scorer) return { scorer: opts.scorer, dispose: () => undefined, peakRssBytes: () => undefined };
+  const workerPath = opts.workerPath ?? process.env.CELL_LENS_WORKER ?? path.join(__dirname, 'worker.js');
+  let client: ScoringClient | undefined;
+  const peaks = new Map<number, number>();
+  const sample = (): void => {
+    const pid = client?.pid;
+    if (pid === undefined) return;
+    const v = readHwm(pid);
+    if (v !== undefined) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, v));
+  };
+  const scorer: Scorer = async (recipe, settings, signal, hash) => {
+    if (!existsSync(workerPath)) throw new ScoringError('start', `the scoring worker is missing (${workerPath}); build it with \`npm run build\``);
+    client ??= new ScoringClient({
+      workerPath,
+      nodePath: c.nodePath,
+      execArgv: opts.execArgv ?? (workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      backend: c.backend,
+      timeoutMs: c.timeoutMs,
+      env: opts.env,
+      log: (level, msg) => { if (c.verbose || level === 'error') io.stderr(`[${level}] ${msg}\n`); },
+    });
+    try {
+      return await client.score(recipe, settings, { signal, ...(hash ? { hash } : {}) });
+    } finally {
+      sample();
+    }
+  };
+  return {
+    scorer,
+    dispose: () => { sample(); client?.dispose(); },
+    peakRssBytes: () => (peaks.size ? Math.max(...peaks.values()) : undefined),
+  };
+}
+
+/** Whether a scorer error means no further cell can be scored. */
+export function isFatalScoringError(e: unknown): boolean {
+  return e instanceof ScoringError && (e.kind === 'start' || e.kind === 'disposed');
+}
+
+/** An AbortSignal that fires on `opts.signal` or, when none is given, on SIGINT; `release` removes the listener. */
+export function interruptSignal(io: CliIO, name: string, opts: { signal?: AbortSignal }): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const onSigint = () => { io.stderr(`\ncell-lens ${name}: interrupted\n`); controller.abort(); };
+  if (!opts.signal) process.once('SIGINT', onSigint);
+  return {
+    signal: controller.signal,
+    release: () => { process.removeListener('SIGINT', onSigint); opts.signal?.removeEventListener('abort', onAbort); },
+  };
+}
+
+/** argv as one shell-quoted command line. */
+export function commandLine(name: string, argv: readonly string[]): string {
+  const q = (a: string): string => (/^[A-Za-z0-9_./:=,@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['cell-lens', name, ...argv.map(q)].join(' ');
+}
+
+/** JSON with NaN / ±Infinity kept as `{"$num": "NaN"}` etc. (as the score cache writes them). */
+export function encodeResults(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v)) + '\n';
+}
+
+export const STUDY_USAGE = `Usage: cell-lens study [options]
+
+Scores every cell of a benchmark dataset with the train-free scores and correlates them with the trained
+losses (Kendall τ, Spearman ρ, 95% bootstrap intervals, top-10% overlap, diverged cells apart, a
+cross-validated rank ensemble beside the fixed hybrid score). Resumable: scored cells are cached, so an
+interrupted study continues when the same command runs again.
+
+Options:
+  --logs PATH[=DATASET]  NAS-Bench-NLP logs (folder or zip) instead of the bundled WikiText-2 index (repeatable)
+  --dataset NAME         which dataset of the logs (default WikiText-2, else the largest)
+  --scores a,b,...|all   scores to study (default all): ${SCORE_IDS.join(', ')}
+  --limit N              only N cells, evenly spaced over the ranking (first and last included)
+  --out DIR              where report.md, report.csv, study-<score>.svg and results.json go (default ./cell-lens-study)
+  --preset P             proxy (default: vocab 1000, embed 32, hidden 48, 2 layers, T 10, B 8) or nas-bench-nlp
+  --seed S               scoring seed, also the bootstrap / cross-validation seed (default 0)
+  --repeats R            scoring repeats averaged per score (default 1)
+  --bootstrap N          bootstrap resamples (default 1000)
+  --cache DIR            score cache directory (default: the user cache dir, shared with \`cell-lens score\`)
+  --no-cache             neither read nor write the disk cache
+  --backend B            auto | ${BACKEND_NAMES.join(' | ')} (default auto)
+  --timeout S            give up on a cell when the scoring process is silent for S seconds (default 120)
+  --node PATH            run the scoring process on this node binary
+  --verbose              log the scoring process to stderr
+  -h, --help             this help
+
+Progress goes to stderr. Exit codes: 0 ok, 1 some cells could not be scored, 2 usage error or failure, 130 interrupted.
+`;
+
+interface StudyArgs extends CommonArgs {
+  limit?: number;
+  out: string;
+  bootstrap: number;
+}
+
+function parseStudyArgs(argv: readonly string[]): StudyArgs {
+  const a: StudyArgs = { ...defaultCommon(), out: 'cell-lens-study', bootstrap: 1000 };
+  const r = new ArgReader(argv);
+  for (let f = r.next(); f !== undefined; f = r.next()) {
+    if (commonFlag(f, r, a)) continue;
+    switch (f) {
+      case '--limit': a.limit = r.int(1); break;
+      case '--out': a.out = r.value(); break;
+      case '--bootstrap': a.bootstrap = r.int(10); break;
+      default: throw new UsageError(f.startsWith('-') ? `unknown option ${f}` : `unexpected argument "${f}"`);
+    }
+  }
+  return a;
+}
+
+function fmtTau(v: number): string {
+  return Number.isNaN(v) ? '  n/a' : (v >= 0 ? ' ' : '−') + Math.abs(v).toFixed(3);
+}
+
+/** Run `cell-lens study` with `argv` (the arguments after `study`). Never throws; returns the exit code. */
+export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptions = {}): Promise<number> {
+  let args: StudyArgs;
+  try {
+    args = parseStudyArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`cell-lens study: ${e.message}\n\n${STUDY_USAGE}`);
+    return 2;
+  }
+  if (args.help) { io.stdout(STUDY_USAGE); return 0; }
+  const scores = args.scores ?? [...SCORE_IDS];
+  const settings = settingsOf(args, scores);
+  let dataset: string, cells: StudyCell[];
+  try {
+    ({ dataset, cells } = await loadCells(args, io, args.limit));
+  } catch (e) {
+    io.stderr(`cell-lens study: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const cacheDir = args.cache ? args.cacheDir ?? defaultCacheDir() : undefined;
+  const cache = new ScoreCache({ dir: cacheDir, maxEntries: cells.length + 10, log: (level, msg) => { if (level !== 'debug') io.stderr(`[${level}] ${msg}\n`); } });
+  const sizes = SIZE_PRESETS[args.preset];
+  io.stderr(`cell-lens study: ${cells.length} cells of ${dataset} (${cells.filter((c) => c.diverged).length} diverged), ${scores.length} scores, preset ${args.preset} (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, T ${sizes.seqLen}, B ${sizes.batch}), seed ${args.seed}, repeats ${args.repeats}${cacheDir ? `, cache ${cacheDir}` : ', no disk cache'}\n`);
+  const interrupt = interruptSignal(io, 'study', opts);
+  const cs = cliScorer(args, io, opts);
+  try {
+    const result = await runBenchmarkStudy(cells, cs.scorer, {
+      settings, cache, signal: interrupt.signal,
+      onProgress: (p) => io.stderr(`${p.message}\n`),
+      shouldStop: isFatalScoringError,
+      study: { scores, seed: args.seed, bootstrapSamples: args.bootstrap, ensemble: true },
+    });
+    cs.dispose();
+    const { run } = result;
+    const rate = run.scored > 0 ? `, ${(run.scored / (run.scoringMs / 1000)).toFixed(2)} cells/s` : '';
+    io.stderr(`cell-lens study: ${run.outcomes.length}/${run.total} cells in ${formatDuration(run.elapsedMs)} (${run.scored} scored now${rate}, ${run.cached} cached, ${run.failed} failed)\n`);
+    if (run.stopped !== undefined) { io.stderr(`cell-lens study: ${run.stopped}\n`); return 2; }
+    if (run.aborted) {
+      io.stderr(`cell-lens study: interrupted after ${run.outcomes.length} of ${run.total} cells; the scored cells are cached — run the same command again to continue.\n`);
+      return 130;
+    }
+    const study = result.study!;
+    const out = path.resolve(args.out);
+    await fs.mkdir(out, { recursive: true });
+    const command = commandLine('study', argv);
+    const peak = cs.peakRssBytes();
+    const plots: Partial<Record<ScoreId, string>> = {};
+    for (const spec of plotsFromStudy(result.records, study, { dataset })) {
+      const name = plotFileName(spec.scoreId);
+      await fs.writeFile(path.join(out, name), scatterSvg(spec), 'utf8');
+      plots[spec.scoreId] = name;
+    }
+    const intro = [
+      `Dataset: **${dataset}**, ${run.outcomes.length} cells. Scored at the **${args.preset}** preset (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, seqLen ${sizes.seqLen}, batch ${sizes.batch}), seed ${args.seed}, ${args.repeats} repeat(s).`,
+      '',
+      `Made by \`${command}\` — ${run.scored} cells scored in this run${run.scored > 0 ? ` (${(run.scored / (run.scoringMs / 1000)).toFixed(2)} cells/s)` : ''}, ${run.cached} from the cache.`,
+    ];
+    await fs.writeFile(path.join(out, 'report.md'), studyToMarkdown(study, { title: `Train-free scores vs ${dataset} losses`, intro, plots }), 'utf8');
+    await fs.writeFile(path.join(out, 'report.csv'), studyToCsv(study), 'utf8');
+    await fs.writeFile(path.join(out, 'results.json'), encodeResults(studyResultsFile(dataset, settings, result, { command, ...(peak !== undefined ? { peakRssBytes: peak } : {}) })), 'utf8');
+    // Summary on stdout.
+    const w = Math.max(...study.rows.map((r) => r.label.length), 5);
+    io.stdout(`${'score'.padEnd(w)}  dir   n    NaN   τ(test)  ρ(test)  top-10%\n`);
+    for (const r of study.rows) {
+      io.stdout(`${r.label.padEnd(w)}  ${SCORES[r.id].better === 'higher' ? '↑' : '↓'}  ${String(r.test.tau.n).padStart(4)}  ${String(r.nNaN).padStart(4)}  ${fmtTau(r.test.tau.estimate)}   ${fmtTau(r.test.rho.estimate)}   ${Number.isNaN(r.test.topK.value) ? 'n/a' : r.test.topK.value.toFixed(2)}\n`);
+    }
+    if (study.ensemble) io.stdout(`rank ensemble: cross-validated τ ${fmtTau(study.ensemble.cvTau).trim()}${study.ensemble.baselines.map((b) => `; ${b.id} ${fmtTau(b.cvTau).trim()}`).join('')}\n`);
+    io.stdout(`wrote ${path.join(out, 'report.md')}, report.csv, results.json and ${Object.keys(plots).length} plots\n`);
+    if (peak !== undefined) io.stderr(`cell-lens study: scoring process peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB\n`);
+    return run.failed > 0 ? 1 : 0;
+  } catch (e) {
+    io.stderr(`cell-lens study: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  } finally {
+    cs.dispose();
+    interrupt.release();
+  }
+}

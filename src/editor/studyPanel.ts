@@ -1,0 +1,374 @@
+/**
+ * Editor glue of the study and the search: the commands `cellLens.correlateScores` ("Correlate Scores with
+ * Benchmark") and `cellLens.searchCells` ("Search Cells (Training-Free)"), and the "Score Correlations" webview
+ * panel (webview/plots.ts, protocol src/study/protocol.ts). The work itself is pure code in src/study/ (runner,
+ * searchRunner, plots); this file asks the questions, shows progress, and writes / opens the results.
+ */
+import * as vscode from 'vscode';
+import type { BenchmarkIndex } from '../benchmark/index';
+import type { Recipe } from '../recipe/types';
+import { recipeToJson } from '../recipe/model';
+import { SIZE_PRESETS } from '../scoring/presets';
+import { ScoreCache } from '../scoring/cache';
+import { ScoringError } from '../scoring/client';
+import { SCORE_IDS, SCORES, type ModelSizes, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
+import { makeNonce } from '../graph/html';
+import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy, type Scorer } from '../study/runner';
+import { studyToCsv, studyToMarkdown } from '../study/study';
+import { DARK_COLOURS, LIGHT_COLOURS, formatValue, plotFileName, plotsFromStudy, scatterSvg, type ScatterSpec } from '../study/plots';
+import {
+  STUDY_VIEW_TYPE, isFromStudyWebview, studyMessage, studyWebviewHtml,
+  type FromStudyWebview, type StudyMessage,
+} from '../study/protocol';
+import {
+  ALGO_LABELS, SEARCH_ALGOS, bestCells, reportSource, runAlgorithm, scoreFitness, trainedPool, type SearchAlgo,
+} from '../study/searchRunner';
+import type { SearchResult } from '../study/search/types';
+
+/** What the study and search commands need from the rest of the extension. */
+export interface StudyDeps {
+  /** The loaded benchmark (bundled WikiText-2 plus the user's logs). */
+  getBenchmark(): Promise<BenchmarkIndex>;
+  /** Scores one cell (the scoring child process); rejects on failure or cancellation. */
+  score(recipe: Recipe, settings: ScoreSettings, token: vscode.CancellationToken): Promise<ScoreReport>;
+  /** The user's score settings (`cellLens.scoring.*`): scores, seed, repeats, backend (sizes come from the preset pick). */
+  scoreSettings(): ScoreSettings;
+  log: vscode.LogOutputChannel;
+  /** Directory of the study's score cache (default: the extension's global storage + `/scores`). */
+  cacheDir?: string;
+}
+
+/** Cells of the panel, for "open recipe". */
+interface PanelData {
+  readonly message: StudyMessage;
+  readonly specs: readonly ScatterSpec[];
+  readonly cells: ReadonlyMap<string, { recipe: Recipe; label: string }>;
+  /** Folder the report went to (default for exports). */
+  readonly reportDir?: vscode.Uri;
+}
+
+/** The single "Score Correlations" panel. */
+class StudyPanel implements vscode.Disposable {
+  private static current: StudyPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private disposed = false;
+
+  static show(context: vscode.ExtensionContext, deps: StudyDeps, data: PanelData): StudyPanel {
+    if (StudyPanel.current) {
+      StudyPanel.current.data = data;
+      StudyPanel.current.panel.reveal(undefined, false);
+      StudyPanel.current.send();
+      return StudyPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(STUDY_VIEW_TYPE, 'Score Correlations', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    });
+    StudyPanel.current = new StudyPanel(panel, context, deps, data);
+    return StudyPanel.current;
+  }
+
+  static disposeCurrent(): void {
+    StudyPanel.current?.dispose();
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly deps: StudyDeps, private data: PanelData) {
+    const webview = panel.webview;
+    const nonce = makeNonce();
+    webview.html = studyWebviewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'plots.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'plots.css')).toString(),
+      nonce,
+      title: 'Score Correlations',
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  private send(): void {
+    if (!this.ready || this.disposed) return;
+    void this.panel.webview.postMessage(this.data.message).then(undefined, (e: unknown) => this.deps.log.warn(`study panel: postMessage failed: ${String(e)}`));
+  }
+
+  private onMessage(m: unknown): void {
+    if (!isFromStudyWebview(m)) {
+      this.deps.log.warn(`study panel: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
+      return;
+    }
+    void this.handle(m).catch((e: unknown) => this.deps.log.error(`study panel: ${m.type} failed: ${String(e)}`));
+  }
+
+  private async handle(m: FromStudyWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready': this.ready = true; this.send(); return;
+      case 'openCell': {
+        const c = this.data.cells.get(m.hash);
+        if (!c) { this.deps.log.warn(`study panel: no cell ${m.hash}`); return; }
+        await openJson(recipeToJson(c.recipe, 2) + '\n');
+        return;
+      }
+      case 'exportSvg': {
+        const spec = this.data.specs.find((s) => s.scoreId === m.id);
+        if (!spec) return;
+        const base = this.data.reportDir ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+        const target = await vscode.window.showSaveDialog({
+          defaultUri: base ? vscode.Uri.joinPath(base, plotFileName(m.id)) : undefined,
+          filters: { 'SVG image': ['svg'] },
+          title: `Export the ${SCORES[m.id].label} plot as SVG`,
+        });
+        if (!target) return;
+        await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(scatterSvg(spec, m.theme === 'light' ? LIGHT_COLOURS : DARK_COLOURS)));
+        this.deps.log.info(`study panel: exported ${target.toString()}`);
+        return;
+      }
+      case 'log':
+        if (m.level === 'error') this.deps.log.error(`study webview: ${m.message}`);
+        else if (m.level === 'warn') this.deps.log.warn(`study webview: ${m.message}`);
+        else this.deps.log.info(`study webview: ${m.message}`);
+        return;
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (StudyPanel.current === this) StudyPanel.current = undefined;
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+async function openJson(content: string): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
+  await vscode.window.showTextDocument(doc, { preview: false });
+}
+
+/** A scorer over `deps.score` (AbortSignal → CancellationToken). */
+function editorScorer(deps: StudyDeps): Scorer {
+  return async (recipe, settings, signal) => {
+    const cts = new vscode.CancellationTokenSource();
+    const onAbort = () => cts.cancel();
+    if (signal.aborted) cts.cancel();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await deps.score(recipe, settings, cts.token);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      cts.dispose();
+    }
+  };
+}
+
+function sizesText(s: ModelSizes): string {
+  return `vocab ${s.vocab} · embed ${s.embed} · hidden ${s.hidden} · ${s.layers} layers · T ${s.seqLen} · B ${s.batch}`;
+}
+
+/** Asks for the sizes; undefined when the user dismisses the pick. */
+async function pickSizes(deps: StudyDeps, what: string): Promise<{ sizes: ModelSizes; name: string } | undefined> {
+  const current = deps.scoreSettings();
+  type Item = vscode.QuickPickItem & { sizes: ModelSizes; name: string };
+  const items: Item[] = [
+    { label: 'Proxy sizes', description: 'fast, about a second per cell', detail: sizesText(SIZE_PRESETS.proxy), sizes: SIZE_PRESETS.proxy, name: 'proxy' },
+    { label: 'NAS-Bench-NLP sizes', description: 'faithful, seconds to a minute per cell', detail: sizesText(SIZE_PRESETS['nas-bench-nlp']), sizes: SIZE_PRESETS['nas-bench-nlp'], name: 'nas-bench-nlp' },
+  ];
+  const same = (a: ModelSizes, b: ModelSizes) => (Object.keys(a) as (keyof ModelSizes)[]).every((k) => a[k] === b[k]);
+  if (!items.some((i) => same(i.sizes, current))) items.push({ label: 'Current settings', description: 'cellLens.scoring', detail: sizesText(current), sizes: current, name: 'custom' });
+  const pick = await vscode.window.showQuickPick(items, { title: `${what}: model sizes for scoring`, placeHolder: 'Which sizes to score the cells at?' });
+  return pick ? { sizes: pick.sizes, name: pick.name } : undefined;
+}
+
+/** Asks for a dataset of the index (no question when there is one). */
+async function pickDataset(index: BenchmarkIndex, what: string): Promise<string | undefined> {
+  const datasets = index.datasets().filter((d) => index.entries(d).length > 0);
+  if (datasets.length === 0) {
+    void vscode.window.showWarningMessage('Cell Lens: no benchmark cells are loaded (see cellLens.benchmark.logPaths and cellLens.benchmark.includeBundledWikiText2).');
+    return undefined;
+  }
+  if (datasets.length === 1) return datasets[0];
+  const pick = await vscode.window.showQuickPick(datasets.map((d) => ({ label: d, description: `${index.entries(d).length} cells` })), { title: `${what}: benchmark dataset` });
+  return pick?.label;
+}
+
+async function writeReport(dir: vscode.Uri, dataset: string, settings: ScoreSettings, presetName: string, result: BenchmarkStudy, specs: readonly ScatterSpec[]): Promise<vscode.Uri> {
+  const enc = new TextEncoder();
+  await vscode.workspace.fs.createDirectory(dir);
+  const plots: Partial<Record<ScoreId, string>> = {};
+  for (const s of specs) {
+    const name = plotFileName(s.scoreId);
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, name), enc.encode(scatterSvg(s)));
+    plots[s.scoreId] = name;
+  }
+  const intro = [
+    `Dataset: **${dataset}**, ${result.run.outcomes.length} cells, scored in VS Code at the ${presetName} sizes (${sizesText(settings)}), seed ${settings.seed}, ${settings.repeats} repeat(s).`,
+  ];
+  const md = vscode.Uri.joinPath(dir, 'report.md');
+  await vscode.workspace.fs.writeFile(md, enc.encode(studyToMarkdown(result.study!, { title: `Train-free scores vs ${dataset} losses`, intro, plots })));
+  await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, 'report.csv'), enc.encode(studyToCsv(result.study!)));
+  const json = JSON.stringify(studyResultsFile(dataset, settings, result), (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v));
+  await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, 'results.json'), enc.encode(json + '\n'));
+  return md;
+}
+
+/** `cellLens.correlateScores`. */
+async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {
+  const what = 'Correlate Scores with Benchmark';
+  const index = await deps.getBenchmark();
+  const dataset = await pickDataset(index, what);
+  if (!dataset) return;
+  const sizes = await pickSizes(deps, what);
+  if (!sizes) return;
+  const { cells } = cellsFromIndex(index, { dataset });
+  const user = deps.scoreSettings();
+  const settings: ScoreSettings = { ...user, ...sizes.sizes, scores: [...SCORE_IDS] };
+  const cacheDir = deps.cacheDir ?? vscode.Uri.joinPath(context.globalStorageUri, 'scores').fsPath;
+  deps.log.info(`study: ${cells.length} cells of ${dataset} at ${sizes.name} sizes, cache ${cacheDir}`);
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cell Lens: scoring ${cells.length} ${dataset} cells`, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      return await runBenchmarkStudy(cells, editorScorer(deps), {
+        settings, cacheDir, signal: controller.signal,
+        onProgress: (p) => progress.report({ message: `${p.done}/${p.total} (${p.cached} cached${p.failed ? `, ${p.failed} failed` : ''})${p.etaMs !== undefined ? ` · about ${Math.ceil(p.etaMs / 60000)} min left` : ''}`, increment: 100 / p.total }),
+        shouldStop: (e) => e instanceof ScoringError && (e.kind === 'start' || e.kind === 'disposed'),
+        study: { seed: settings.seed, ensemble: true },
+      });
+    } finally {
+      sub.dispose();
+    }
+  });
+  const { run } = result;
+  deps.log.info(`study: ${run.outcomes.length}/${run.total} cells, ${run.scored} scored (${(run.scoringMs / 1000).toFixed(1)} s), ${run.cached} cached, ${run.failed} failed${run.aborted ? ', cancelled' : ''}`);
+  if (run.stopped !== undefined) {
+    void vscode.window.showErrorMessage(`Cell Lens: the study stopped: ${run.stopped}`);
+    return;
+  }
+  if (!result.study) return;
+  const specs = plotsFromStudy(result.records, result.study, { dataset });
+  const cellMap = new Map(run.outcomes.map((o) => [o.cell.hash, { recipe: o.cell.recipe, label: o.cell.label }]));
+  const subtitle = `${dataset} · ${run.outcomes.length} of ${run.total} cells · ${sizes.name} sizes · seed ${settings.seed}`;
+  const message = studyMessage(result.study, specs, { title: `Train-free scores vs ${dataset} test loss`, subtitle, dataset, complete: result.complete });
+  if (!result.complete) {
+    const choice = await vscode.window.showInformationMessage(
+      `Cell Lens: study cancelled after ${run.outcomes.length} of ${run.total} cells. The scored cells are cached: run the command again to continue.`,
+      'Show Partial Results');
+    if (choice) StudyPanel.show(context, deps, { message, specs, cells: cellMap });
+    return;
+  }
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
+  let dir = ws ? vscode.Uri.joinPath(ws, '.cell-lens', 'study') : undefined;
+  if (!dir) {
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Save Report Here', title: 'Folder for the study report' });
+    dir = picked?.[0];
+  }
+  StudyPanel.show(context, deps, { message, specs, cells: cellMap, reportDir: dir });
+  if (!dir) return;
+  const md = await writeReport(dir, dataset, settings, sizes.name, result, specs);
+  const rel = vscode.workspace.asRelativePath(dir);
+  const choice = await vscode.window.showInformationMessage(`Cell Lens: study report written to ${rel} (report.md, report.csv, ${specs.length} SVG plots, results.json).`, 'Open Report', 'Save Elsewhere…');
+  if (choice === 'Open Report') await vscode.commands.executeCommand('vscode.open', md);
+  else if (choice === 'Save Elsewhere…') {
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Save Report Here' });
+    if (picked?.[0]) {
+      await writeReport(picked[0], dataset, settings, sizes.name, result, specs);
+      void vscode.window.showInformationMessage(`Cell Lens: study report written to ${vscode.workspace.asRelativePath(picked[0])}.`);
+    }
+  }
+}
+
+/** `cellLens.searchCells`. */
+async function searchCells(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {
+  const what = 'Search Cells (Training-Free)';
+  const algo = await vscode.window.showQuickPick(SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a as SearchAlgo })), { title: `${what}: algorithm` });
+  if (!algo) return;
+  const score = await vscode.window.showQuickPick(SCORE_IDS.map((id) => ({
+    label: SCORES[id].label, description: `${id} · ${SCORES[id].better} is better`, detail: SCORES[id].meaning, id,
+  })), { title: `${what}: fitness score`, matchOnDescription: true });
+  if (!score) return;
+  const index = await deps.getBenchmark();
+  const datasets = index.datasets().filter((d) => index.entries(d).length > 0);
+  type Where = vscode.QuickPickItem & { dataset?: string };
+  const whereItems: Where[] = [
+    ...datasets.map((d) => ({ label: `Trained ${d} cells`, description: `${index.entries(d).length} cells`, detail: 'Search among the benchmark\'s trained cells; shows the test loss of what it finds.', dataset: d })),
+    { label: 'Whole NAS-Bench-NLP space', detail: 'New cells drawn by the benchmark\'s generator, mutations and crossovers (every cell is scored).' },
+  ];
+  const where = whereItems.length === 1 ? whereItems[0] : await vscode.window.showQuickPick(whereItems, { title: `${what}: where to search` });
+  if (!where) return;
+  const budgetPick = await vscode.window.showQuickPick(['20', '50', '100', '200', 'Other…'].map((label) => ({ label, description: label === 'Other…' ? '' : 'score evaluations' })), { title: `${what}: budget` });
+  if (!budgetPick) return;
+  let budget = Number(budgetPick.label);
+  if (budgetPick.label === 'Other…') {
+    const v = await vscode.window.showInputBox({ title: `${what}: budget`, prompt: 'Number of score evaluations', value: '100', validateInput: (s) => (/^\d+$/.test(s.trim()) && Number(s) >= 1 && Number(s) <= 100000 ? undefined : 'A whole number from 1 to 100000') });
+    if (!v) return;
+    budget = Number(v);
+  }
+  const seedText = await vscode.window.showInputBox({ title: `${what}: seed`, prompt: 'Random seed (the same seed and settings give the same search)', value: '0', validateInput: (s) => (/^\d+$/.test(s.trim()) ? undefined : 'A whole number ≥ 0') });
+  if (seedText === undefined) return;
+  const seed = Number(seedText);
+  const sizes = await pickSizes(deps, what);
+  if (!sizes) return;
+  const user = deps.scoreSettings();
+  const pool = where.dataset ? trainedPool(cellsFromIndex(index, { dataset: where.dataset }).cells) : undefined;
+  // Trained cells: every score, so the study's cached reports are reused; whole space: only what the search reads.
+  const scores: ScoreId[] = pool ? [...SCORE_IDS] : [...new Set<ScoreId>([score.id, ...(algo.algo === 'area' ? ['params' as ScoreId] : [])])];
+  const settings: ScoreSettings = { ...user, ...sizes.sizes, scores };
+  const cacheDir = deps.cacheDir ?? vscode.Uri.joinPath(context.globalStorageUri, 'scores').fsPath;
+  const cache = new ScoreCache({ dir: cacheDir, maxEntries: 5000 });
+  const label = SCORES[score.id].label;
+  const res: SearchResult | undefined = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cell Lens: ${algo.label} by ${label}`, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      const source = reportSource(editorScorer(deps), settings, { cache, signal: controller.signal, onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`) });
+      let last = 0;
+      return await runAlgorithm(algo.algo, scoreFitness(source, score.id), {
+        budget, seed, signal: controller.signal, pool: pool?.pool, hash: pool?.hash,
+        cheap: algo.algo === 'area' ? scoreFitness(source, 'params') : undefined,
+        onProgress: (p) => {
+          if (p.evaluations === last) return;
+          progress.report({ message: `${p.evaluations}/${p.budget} · best ${label} ${p.best ? formatValue(SCORES[score.id].better === 'lower' ? -p.best.fitness : p.best.fitness) : 'n/a'}`, increment: (100 * (p.evaluations - last)) / p.budget });
+          last = p.evaluations;
+        },
+      });
+    } finally {
+      sub.dispose();
+    }
+  });
+  if (!res || res.evaluations === 0) {
+    void vscode.window.showInformationMessage('Cell Lens: the search was cancelled before any cell was scored.');
+    return;
+  }
+  const best = bestCells([res], 10);
+  await openJson(`[\n${best.map((b) => recipeToJson(b.recipe, 2)).join(',\n')}\n]\n`);
+  const sign = SCORES[score.id].better === 'lower' ? -1 : 1;
+  const top = best[0];
+  const tested = pool && top ? pool.byHash.get(top.hash) : undefined;
+  const lossText = tested ? `; its ${where.dataset} test loss is ${tested.testLoss.toFixed(3)} (rank ${tested.rank ?? '?'} of ${pool!.pool.recipes.length})` : '';
+  deps.log.info(`search: ${algo.algo} by ${score.id}, budget ${budget}, seed ${seed}: ${res.evaluations} evaluations${res.aborted ? ' (cancelled)' : ''}; best ${top?.hash} ${top ? formatValue(sign * top.fitness) : ''}${lossText}`);
+  void vscode.window.showInformationMessage(`Cell Lens: ${res.evaluations} cells scored${res.aborted ? ' (cancelled)' : ''}. The best by ${label} (${top ? formatValue(sign * top.fitness) : 'n/a'}) is first in the new document${lossText}.`);
+}
+
+/**
+ * Registers `cellLens.correlateScores` and `cellLens.searchCells`. Returns the disposables (the caller adds them
+ * to `context.subscriptions`).
+ */
+export function registerStudyCommands(context: vscode.ExtensionContext, deps: StudyDeps): vscode.Disposable[] {
+  const guard = (name: string, f: () => Promise<void>) => async (): Promise<void> => {
+    try {
+      await f();
+    } catch (e) {
+      deps.log.error(`${name}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`Cell Lens: ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return [
+    vscode.commands.registerCommand('cellLens.correlateScores', guard('Correlate Scores with Benchmark', () => correlateScores(context, deps))),
+    vscode.commands.registerCommand('cellLens.searchCells', guard('Search Cells', () => searchCells(context, deps))),
+    new vscode.Disposable(() => StudyPanel.disposeCurrent()),
+  ];
+}
+

@@ -1,0 +1,146 @@
+/**
+ * THE message protocol between the extension host and the "Score Correlations" webview (webview/plots.ts),
+ * versioned. Both sides validate what they receive (`isToStudyWebview` / `isFromStudyWebview`) and drop the rest.
+ * Pure: no `vscode`, no DOM. Numbers that may be NaN / ±∞ travel as `null` (JSON-safe; the webview reads null as
+ * "not finite").
+ */
+import { SCORE_IDS, type ScoreId } from '../scoring/types';
+import type { StudyResult } from './study';
+import type { ScatterSpec } from './plots';
+import { webviewHtml } from '../graph/html';
+
+/** Bumped on any incompatible change; the webview ignores `study` messages of another version. */
+export const STUDY_PROTOCOL_VERSION = 1;
+
+/** The view type of the panel. */
+export const STUDY_VIEW_TYPE = 'cellLens.scoreCorrelations';
+
+/** One cell of a plot. */
+export interface PlotPoint {
+  readonly hash: string;
+  readonly label: string;
+  /** Score value; null when NaN / ±∞. */
+  readonly x: number | null;
+  /** Final test loss; null for a diverged cell. */
+  readonly y: number | null;
+}
+
+/** One score's plot and its statistics (τ, ρ vs test loss, oriented). */
+export interface PlotPayload {
+  readonly id: ScoreId;
+  readonly label: string;
+  readonly better: 'higher' | 'lower';
+  readonly tau: number | null;
+  readonly tauLo: number | null;
+  readonly tauHi: number | null;
+  readonly rho: number | null;
+  readonly topK: number | null;
+  /** Cells used for τ and cells with a NaN score. */
+  readonly n: number;
+  readonly nNaN: number;
+  readonly points: readonly PlotPoint[];
+}
+
+/** Show a study. */
+export interface StudyMessage {
+  readonly type: 'study';
+  readonly version: number;
+  readonly title: string;
+  /** e.g. "WikiText-2 · 260 cells · proxy preset · seed 0". */
+  readonly subtitle: string;
+  readonly dataset: string;
+  readonly plots: readonly PlotPayload[];
+  /** One line about the ensemble, e.g. "rank ensemble: cross-validated τ 0.236 (Hybrid 0.069)". */
+  readonly ensemble?: string;
+  /** False when the study covers only part of the cells (cancelled). */
+  readonly complete: boolean;
+}
+
+export type ToStudyWebview = StudyMessage;
+
+export interface StudyReadyMessage { readonly type: 'ready' }
+/** Open a cell's recipe (as an untitled JSON document). */
+export interface OpenCellMessage { readonly type: 'openCell'; readonly hash: string }
+/** Export one score's plot as SVG; `theme` picks the colours. */
+export interface ExportSvgMessage { readonly type: 'exportSvg'; readonly id: ScoreId; readonly theme: 'light' | 'dark' }
+export interface StudyLogMessage { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+
+export type FromStudyWebview = StudyReadyMessage | OpenCellMessage | ExportSvgMessage | StudyLogMessage;
+
+/** What the webview persists (re-rendered when the panel becomes visible again). */
+export interface StudyWebviewState {
+  readonly study?: StudyMessage;
+  readonly selected?: ScoreId;
+}
+
+// ---- builders ---------------------------------------------------------------------------------------------
+
+const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
+
+/** The `study` message of a study and its plot specs (see plots.ts `plotsFromStudy`). */
+export function studyMessage(study: StudyResult, specs: readonly ScatterSpec[], meta: { title: string; subtitle: string; dataset: string; complete: boolean }): StudyMessage {
+  const plots: PlotPayload[] = specs.map((s) => {
+    const row = study.rows.find((r) => r.id === s.scoreId);
+    return {
+      id: s.scoreId,
+      label: row?.label ?? s.scoreId,
+      better: row?.better ?? 'higher',
+      tau: finiteOrNull(row?.test.tau.estimate),
+      tauLo: finiteOrNull(row?.test.tau.lo),
+      tauHi: finiteOrNull(row?.test.tau.hi),
+      rho: finiteOrNull(row?.test.rho.estimate),
+      topK: finiteOrNull(row?.test.topK.value),
+      n: row?.test.tau.n ?? 0,
+      nNaN: row?.nNaN ?? 0,
+      points: s.points.map((p) => ({ hash: p.hash, label: p.label, x: finiteOrNull(p.x), y: finiteOrNull(p.y) })),
+    };
+  });
+  const e = study.ensemble;
+  const f = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
+  const ensemble = e ? `Learned rank ensemble: cross-validated τ ${f(e.cvTau)}${e.baselines.map((b) => ` · ${b.label} ${f(b.cvTau)}`).join('')} (same folds)` : undefined;
+  return { type: 'study', version: STUDY_PROTOCOL_VERSION, ...meta, plots, ...(ensemble ? { ensemble } : {}) };
+}
+
+// ---- validators -------------------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNumOrNull = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isFinite(v));
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+const isScoreId = (v: unknown): v is ScoreId => isStr(v) && (SCORE_IDS as readonly string[]).includes(v);
+const MAX_POINTS = 100_000;
+
+function isPoint(p: unknown): boolean {
+  return isObj(p) && isStr(p.hash) && isStr(p.label) && isNumOrNull(p.x) && isNumOrNull(p.y);
+}
+
+function isPlot(p: unknown): boolean {
+  return isObj(p) && isScoreId(p.id) && isStr(p.label) && (p.better === 'higher' || p.better === 'lower')
+    && isNumOrNull(p.tau) && isNumOrNull(p.tauLo) && isNumOrNull(p.tauHi) && isNumOrNull(p.rho) && isNumOrNull(p.topK)
+    && isCount(p.n) && isCount(p.nNaN) && Array.isArray(p.points) && p.points.length <= MAX_POINTS && p.points.every(isPoint);
+}
+
+/** Whether `m` is a well-formed host → webview message (of any version; check `version` before rendering). */
+export function isToStudyWebview(m: unknown): m is ToStudyWebview {
+  if (!isObj(m) || m.type !== 'study') return false;
+  return Number.isInteger(m.version) && isStr(m.title) && isStr(m.subtitle) && isStr(m.dataset) && typeof m.complete === 'boolean'
+    && (m.ensemble === undefined || isStr(m.ensemble)) && Array.isArray(m.plots) && m.plots.length <= SCORE_IDS.length && m.plots.every(isPlot);
+}
+
+/** Whether `m` is a well-formed webview → host message. */
+export function isFromStudyWebview(m: unknown): m is FromStudyWebview {
+  if (!isObj(m)) return false;
+  switch (m.type) {
+    case 'ready': return true;
+    case 'openCell': return isStr(m.hash) && /^[0-9a-f]{8,64}$/.test(m.hash);
+    case 'exportSvg': return isScoreId(m.id) && (m.theme === 'light' || m.theme === 'dark');
+    case 'log': return (m.level === 'info' || m.level === 'warn' || m.level === 'error') && isStr(m.message) && m.message.length <= 10_000;
+    default: return false;
+  }
+}
+
+/** The complete HTML document of the panel: the graph panel's document and CSP (our script by nonce, our CSS), another root. */
+export function studyWebviewHtml(o: { cspSource: string; scriptUri: string; styleUri: string; nonce: string; title?: string }): string {
+  return webviewHtml({ ...o, title: o.title ?? 'Score Correlations', rootId: 'cell-lens-plots' });
+}
