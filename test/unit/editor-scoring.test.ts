@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { installFakeVscode, TextDocument, Uri, Position } from '../helpers/fake-vscode';
 import { REPO } from '../helpers/data';
 import { SCORES, SCORE_IDS } from '../../src/scoring/types';
-import { ScoringService } from '../../src/editor/scoringService';
 
 const WORKER = join(REPO, 'dist/worker.js');
 const host = installFakeVscode();
@@ -24,6 +23,8 @@ host.config['scoring.backend'] = 'wasm';
 host.config['scoring.timeoutSeconds'] = 120;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ScoringService } = require('../../src/editor/scoringService') as typeof import('../../src/editor/scoringService');
 const subscriptions: { dispose(): void }[] = [];
 const context = { subscriptions, extensionPath: REPO, globalStorageUri: { fsPath: storage } };
 const api = ext.activate(context as never);
