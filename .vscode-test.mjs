@@ -1,5 +1,8 @@
 // Real-editor tests with @vscode/test-cli + @vscode/test-electron, for machines with internet access
-// (test-electron downloads VS Code). CI and offline machines use the code-server harness instead (see README).
+// (test-electron downloads VS Code): extension-host suites compiled to out/test/vscode/**/*.test.js.
+// CI and offline machines use the code-server harness instead: `npm run test:e2e` (scripts/setup-e2e.sh installs
+// code-server 4.100 into .e2e/, test/e2e/ installs the packed .vsix into it and drives it from headless Chromium,
+// asserting on what the user sees). See the README section "End-to-end tests".
 import { defineConfig } from '@vscode/test-cli';
 
 export default defineConfig({

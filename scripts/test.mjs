@@ -17,6 +17,6 @@ if (process.platform === 'linux') {
   const r = spawnSync('bash', ['scripts/ensure-chromium.sh'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) console.warn('Chromium could not be installed: the webview render tests will say they are skipped.');
 }
-const dirs = ['test/unit', 'test/integration'].filter((d) => existsSync(join(root, d)));
+const dirs = ['test/unit', 'test/integration', 'test/e2e'].filter((d) => existsSync(join(root, d)));
 const files = dirs.flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.test.ts')).map((f) => join(d, f)));
 run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);

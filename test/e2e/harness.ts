@@ -1,0 +1,410 @@
+/**
+ * End-to-end harness: the packed extension (.vsix) in a real VS Code — code-server 4.100 (installed into .e2e/ by
+ * scripts/setup-e2e.sh) — driven from headless Chromium with playwright-core, asserting on what a user sees.
+ *
+ * Everything is throwaway and stopped in `stop()`: a temp folder holds the user-data dir (with settings.json),
+ * the extensions dir, XDG folders and the workspace (copies of test/fixtures/workspace/*.json). code-server runs
+ * in its own process group and is stopped with the group (its extension host and our scoring child included).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+
+export const ROOT = join(__dirname, '..', '..');
+export const E2E_DIR = join(ROOT, '.e2e');
+export const CODE_SERVER = join(E2E_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CHROMIUM = '/usr/bin/chromium';
+export const SHOTS = join(ROOT, 'test-results', 'e2e');
+export const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern' } as const;
+export type Theme = keyof typeof THEMES;
+
+/** A spot where the mouse shows nothing: empty editor space below the text, above the panel. */
+const NEUTRAL: [number, number] = [300, 480];
+
+const log = (msg: string) => console.log(`# e2e: ${msg}`);
+
+/**
+ * Runs scripts/setup-e2e.sh (a few ms when already done, ~2 min on a fresh machine). Returns why the e2e tests
+ * cannot run, or undefined when code-server and Chromium are ready. `CELL_LENS_E2E=0` skips on purpose.
+ */
+export function setupProblem(): string | undefined {
+  if (process.env.CELL_LENS_E2E === '0') return 'turned off with CELL_LENS_E2E=0';
+  if (process.platform !== 'linux') return `the e2e setup supports Linux (Debian) only, not ${process.platform}`;
+  const t0 = Date.now();
+  const r = spawnSync('bash', [join(ROOT, 'scripts/setup-e2e.sh')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000 });
+  const s = (Date.now() - t0) / 1000;
+  if (s > 1) log(`setup-e2e.sh took ${s.toFixed(1)} s`);
+  if (r.error) return `scripts/setup-e2e.sh could not run: ${r.error.message}`;
+  if (r.status !== 0) return `the setup could not complete: scripts/setup-e2e.sh failed (exit ${r.status ?? r.signal}); see its output above and .e2e/install.log`;
+  if (!existsSync(CODE_SERVER)) return `code-server is missing (${CODE_SERVER})`;
+  if (!existsSync(CHROMIUM)) return `${CHROMIUM} is missing`;
+  return undefined;
+}
+
+/** Packs the extension (scripts/package.mjs), reusing a vsix newer than all its inputs. Returns its path. */
+export function buildVsix(): string {
+  const out = join(ROOT, 'out', 'e2e', 'cell-lens-e2e.vsix');
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/package.mjs'), '--if-stale', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 5 * 60_000 });
+  if (r.status !== 0) throw new Error(`scripts/package.mjs failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  const summary = r.stdout.split('\n').find((l) => l.startsWith('package: ')) ?? '';
+  log(summary.replace(/^package: /, 'vsix: '));
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** settings.json of the throwaway profile. */
+export function userSettings(theme: Theme, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    'workbench.colorTheme': THEMES[theme],
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.commandCenter.enabled': false,
+    // The workspace is a temp folder we made: trust it (scoring is off in untrusted workspaces).
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true,
+    'json.schemaDownload.enable': false,
+    'git.enabled': false,
+    'files.autoSave': 'off',
+    // Typed text lands as typed: no auto-closing pairs, no suggestions that Enter would accept.
+    'editor.autoClosingBrackets': 'never',
+    'editor.autoClosingQuotes': 'never',
+    'editor.autoSurround': 'never',
+    'editor.quickSuggestions': { other: false, comments: false, strings: false },
+    'editor.suggestOnTriggerCharacters': false,
+    'editor.acceptSuggestionOnEnter': 'off',
+    'editor.formatOnType': false,
+    'editor.minimap.enabled': false,
+    'editor.hover.delay': 300,
+    'cellLens.scoring.preset': 'proxy',
+    ...extra,
+  };
+}
+
+export interface StartOptions {
+  vsix: string;
+  /** Files copied into the workspace folder. */
+  files: string[];
+  theme?: Theme;
+  settings?: Record<string, unknown>;
+  viewport?: { width: number; height: number };
+}
+
+/** A running code-server with the extension installed, and a Chromium page on its workbench. */
+export class Session {
+  readonly startedAt = Date.now();
+  browser: Browser | undefined;
+  page!: Page;
+  proc: ChildProcess | undefined;
+  port = 0;
+  theme: Theme;
+  /** The file last opened with openFile. */
+  activeFile = '';
+  private readonly exitHook = () => this.killGroup('SIGKILL');
+  private output = '';
+
+  /** Interrupted (Ctrl+C, the runner's SIGTERM): code-server runs in its own process group, so stop it here. */
+  private readonly signalHook = (sig: NodeJS.Signals) => {
+    this.killGroup('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+
+  private constructor(readonly dir: string, private readonly opts: StartOptions) {
+    this.theme = opts.theme ?? 'light';
+    process.on('exit', this.exitHook);
+    process.once('SIGINT', this.signalHook);
+    process.once('SIGTERM', this.signalHook);
+  }
+
+  get workspace(): string { return join(this.dir, 'workspace'); }
+  get extensionsDir(): string { return join(this.dir, 'extensions'); }
+  get settingsFile(): string { return join(this.dir, 'data', 'User', 'settings.json'); }
+  get url(): string { return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`; }
+
+  /** Installs the vsix, starts code-server and opens the workbench in Chromium. Call stop() even when this throws. */
+  static async start(opts: StartOptions, onCreated: (s: Session) => void): Promise<Session> {
+    const s = new Session(mkdtempSync(join(tmpdir(), 'cell-lens-e2e-')), opts);
+    onCreated(s);
+    await s.boot();
+    return s;
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k.startsWith('npm_') || k === 'NODE_OPTIONS') delete env[k];
+    return {
+      ...env,
+      XDG_CONFIG_HOME: join(this.dir, 'xdg', 'config'),
+      XDG_DATA_HOME: join(this.dir, 'xdg', 'data'),
+      XDG_CACHE_HOME: join(this.dir, 'xdg', 'cache'),
+      HOME: join(this.dir, 'home'),
+      TMPDIR: join(this.dir, 'tmp'),
+    };
+  }
+
+  private baseArgs(): string[] {
+    return [
+      '--user-data-dir', join(this.dir, 'data'), '--extensions-dir', this.extensionsDir,
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    ];
+  }
+
+  private async boot(): Promise<void> {
+    for (const d of ['data/User', 'extensions', 'workspace', 'xdg/config', 'xdg/data', 'xdg/cache', 'home', 'tmp']) mkdirSync(join(this.dir, d), { recursive: true });
+    for (const f of this.opts.files) copyFileSync(f, join(this.workspace, f.split('/').pop()!));
+    this.writeSettings();
+
+    let t = Date.now();
+    const inst = spawnSync(process.execPath, [CODE_SERVER, ...this.baseArgs(), '--install-extension', this.opts.vsix], { env: this.env(), encoding: 'utf8', timeout: 120_000 });
+    if (inst.status !== 0) throw new Error(`code-server --install-extension failed (${inst.status ?? inst.signal}):\n${inst.stdout}\n${inst.stderr}`);
+    const installed = readdirSync(this.extensionsDir).filter((d) => d.startsWith('cell-lens.cell-lens-'));
+    if (installed.length !== 1) throw new Error(`the vsix did not install into ${this.extensionsDir}: ${readdirSync(this.extensionsDir).join(', ')}`);
+    log(`installed ${installed[0]} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+    t = Date.now();
+    this.port = await freePort();
+    this.proc = spawn(process.execPath, [CODE_SERVER, ...this.baseArgs(), '--auth', 'none', '--bind-addr', `127.0.0.1:${this.port}`, this.workspace], {
+      env: this.env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (b: Buffer) => { this.output = (this.output + b.toString()).slice(-20_000); };
+    this.proc.stdout!.on('data', keep);
+    this.proc.stderr!.on('data', keep);
+    await this.waitHealthy();
+    log(`code-server ${this.port} ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+    t = Date.now();
+    const { chromium } = await import('playwright-core');
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    const context = await this.browser.newContext({ viewport: this.opts.viewport ?? { width: 1600, height: 900 }, deviceScaleFactor: 1 });
+    this.page = await context.newPage();
+    this.page.setDefaultTimeout(30_000);
+    await this.page.goto(this.url);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    log(`workbench shown in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    // The workspace is there (explorer rows); give the editor and the graph the room for the screenshots.
+    await this.runCommand('View: Close Primary Side Bar');
+  }
+
+  private async waitHealthy(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.proc?.exitCode !== null) throw new Error(`code-server exited (${this.proc?.exitCode}):\n${this.output}`);
+      try {
+        const r = await fetch(`http://127.0.0.1:${this.port}/healthz`);
+        if (r.ok) return;
+      } catch { /* not listening yet */ }
+      await sleep(200);
+    }
+    throw new Error(`code-server did not answer /healthz within 60 s:\n${this.output}`);
+  }
+
+  writeSettings(): void {
+    writeFileSync(this.settingsFile, JSON.stringify(userSettings(this.theme, this.opts.settings), null, 2));
+  }
+
+  /** Switches the colour theme as a user does: "Preferences: Color Theme" in the command palette. */
+  async setTheme(theme: Theme): Promise<void> {
+    if (theme === this.theme) return;
+    const p = this.page;
+    await this.runCommand('Preferences: Color Theme', false);
+    const input = p.locator('.quick-input-widget input');
+    await input.fill(THEMES[theme]);
+    // Rows read "Dark Modern  Default Dark Modern" (label, then the settings id).
+    const row = p.locator('.quick-input-list .monaco-list-row', { hasText: THEMES[theme] }).first();
+    await row.waitFor();
+    await row.click();
+    await p.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    const cls = theme === 'dark' ? 'vs-dark' : 'vs';
+    await p.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), cls, { timeout: 20_000 });
+    this.theme = theme;
+    await sleep(500); // webviews repaint with the new colours
+  }
+
+  /**
+   * Screenshots of this moment under test-results/e2e/<name>-<theme>.png: in the current theme, then in the other
+   * and back. `redo` brings back what the theme switch took away (a hover closes when the palette opens);
+   * `both: false` for a passing moment (a progress notification) that would not survive the switch.
+   */
+  async shoot(name: string, opts: { both?: boolean; redo?: () => Promise<unknown> } = {}): Promise<void> {
+    mkdirSync(SHOTS, { recursive: true });
+    const first = this.theme;
+    await this.page.screenshot({ path: join(SHOTS, `${name}-${first}.png`) });
+    if (opts.both === false) return;
+    const other: Theme = first === 'light' ? 'dark' : 'light';
+    await this.setTheme(other);
+    await opts.redo?.();
+    await this.page.screenshot({ path: join(SHOTS, `${name}-${other}.png`) });
+    await this.setTheme(first);
+  }
+
+  /** The code-server log so far (for failures). */
+  get serverOutput(): string { return this.output; }
+
+  private killGroup(signal: NodeJS.Signals): void {
+    const pid = this.proc?.pid;
+    if (!pid) return;
+    try { process.kill(-pid, signal); } catch { /* already gone */ }
+  }
+
+  /** Stops Chromium and the code-server process group, removes the temp folder. Safe to call twice. */
+  async stop(): Promise<void> {
+    try { await this.browser?.close(); } catch { /* ignore */ }
+    this.browser = undefined;
+    if (this.proc?.pid) {
+      const proc = this.proc;
+      const gone = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+      this.killGroup('SIGTERM');
+      await Promise.race([gone, sleep(3000)]);
+      this.killGroup('SIGKILL'); // the rest of the group (extension host, scoring child) after the grace
+      await Promise.race([gone, sleep(2000)]);
+      this.proc = undefined;
+    }
+    process.off('exit', this.exitHook);
+    process.off('SIGINT', this.signalHook);
+    process.off('SIGTERM', this.signalHook);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  // --- driving the workbench -------------------------------------------------------------------------------
+
+  /** Quick Open (Ctrl+P) a workspace file by name; waits for its editor tab to be active. */
+  async openFile(name: string): Promise<void> {
+    const p = this.page;
+    await p.keyboard.press('Control+P');
+    const input = p.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(name);
+    // The file list arrives from the server after a moment: Enter before that opens nothing.
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+    await p.keyboard.press('Enter');
+    await p.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor();
+    this.activeFile = name;
+    await this.editor.locator('.view-lines').waitFor();
+  }
+
+  /** Runs a command from the palette (F1) by its full title, e.g. "Cell Lens: Show Cell Graph". */
+  async runCommand(title: string, waitClosed = true): Promise<void> {
+    const p = this.page;
+    await p.keyboard.press('F1');
+    const input = p.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+    await row.waitFor();
+    await row.click();
+    await p.mouse.move(...NEUTRAL); // no tooltip of whatever lies under the palette row
+    if (waitClosed) await p.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+
+  /** The text editor of the file last opened with openFile (its Monaco root). */
+  get editor(): Locator {
+    return this.page.locator(`.editor-instance .monaco-editor[data-uri$="/${this.activeFile}"]`).first();
+  }
+
+  /** Gives the text editor of the file last opened the keyboard focus (via its tab, so no click lands on a lens). */
+  async focusEditor(): Promise<void> {
+    await this.page.locator(`.tabs-container .tab[data-resource-name="${this.activeFile}"]`).first().click();
+    await this.page.locator(`.editor-instance .monaco-editor.focused[data-uri$="/${this.activeFile}"]`).waitFor({ timeout: 10_000 });
+    await this.page.mouse.move(...NEUTRAL); // off the tab, or its tooltip stays in the screenshots
+  }
+
+  /** Texts of the CodeLenses shown in the active editor. */
+  async lensTexts(): Promise<string[]> {
+    return this.editor.locator('.codelens-decoration').allInnerTexts();
+  }
+
+  /** Waits for a CodeLens whose text matches `re` in the active editor; returns its text. */
+  async waitForLens(re: RegExp, timeout = 30_000): Promise<string> {
+    const lens = this.editor.locator('.codelens-decoration').filter({ hasText: re }).first();
+    await lens.waitFor({ timeout });
+    return lens.innerText();
+  }
+
+  /** Error and warning counts of the status bar's Problems item. */
+  async problemCounts(): Promise<{ errors: number; warnings: number; label: string }> {
+    const item = this.page.locator('[id="status.problems"]');
+    await item.waitFor();
+    return item.evaluate((el) => {
+      const label = el.querySelector('a')?.getAttribute('aria-label') ?? el.getAttribute('aria-label') ?? '';
+      // Text is "<error icon> N <warning icon> M" (icons are codicon spans without text).
+      const nums = (el.textContent ?? '').trim().split(/\s+/).map(Number).filter((n) => Number.isFinite(n));
+      return { errors: nums[0] ?? NaN, warnings: nums[1] ?? NaN, label };
+    });
+  }
+
+  /** The Problems panel (opened if needed): the text of each row. */
+  async problemRows(): Promise<string[]> {
+    const p = this.page;
+    if (!(await p.locator('.markers-panel').isVisible())) await p.keyboard.press('Control+Shift+M');
+    await p.locator('.markers-panel .monaco-list-row').first().waitFor();
+    return p.locator('.markers-panel .monaco-list-row').allInnerTexts();
+  }
+
+  /** The content frame of the (first visible) webview, e.g. the cell graph. */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+  }
+
+  /** Notification toasts currently shown: their message texts. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  /** Closes every notification toast. */
+  async clearNotifications(): Promise<void> {
+    if (await this.page.locator('.notifications-toasts .notification-toast').count()) await this.runCommand('Notifications: Clear All Notifications');
+  }
+
+  /** Waits for a notification whose message matches `re`; returns its text. */
+  async waitForNotification(re: RegExp, timeout = 30_000): Promise<string> {
+    const n = this.page.locator('.notifications-toasts .notification-toast').filter({ has: this.page.locator('.notification-list-item-message', { hasText: re }) }).first();
+    await n.waitFor({ timeout });
+    return n.locator('.notification-list-item-message').innerText();
+  }
+
+  /** Process ids and command lines of the running scoring children of this session (dist/worker.js under our extensions dir). */
+  scoringWorkers(): { pid: number; args: string }[] {
+    const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+    const needle = join(this.extensionsDir);
+    return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.includes(needle) && /dist\/worker\.js/.test(l))
+      .map((l) => ({ pid: Number(l.split(/\s+/, 1)[0]), args: l.replace(/^\d+\s+/, '') }));
+  }
+}
+
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Commands the extension contributes (package.json), to skip scenarios whose commands are not wired yet. */
+export function contributedCommands(): Set<string> {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes?: { commands?: { command: string }[] } };
+  return new Set((pkg.contributes?.commands ?? []).map((c) => c.command));
+}
+
+export const sleepMs = sleep;
