@@ -42,6 +42,7 @@ const DOCS_IMAGES: Record<string, string> = {
   'e2e-graph-edit-dark': 'd-graph-after-edit-dark',
   'e2e-scores-light': 'e-score-lens-light',
   'e2e-crash-dark': 'f-crash-notification-dark',
+  'e2e-study-light': 'g-study-panel-light',
 };
 
 after(async () => {
@@ -200,6 +201,35 @@ test('f: the scoring process is killed → the user is told; scoring works again
   const errors = await p.locator('.notifications-toasts .notification-toast .codicon-error').count();
   assert.equal(errors, 0, `no error notification after the restart; shown: ${JSON.stringify(await s!.notifications())}`);
   await s!.shoot('f-scored-again');
+});
+
+test('g: "Cell Lens: Correlate Scores with Benchmark" — the study runs, the plots panel shows every cell, the report is written', { skip: skipScoring }, async () => {
+  const p = s!.page;
+  await s!.clearNotifications();
+  await s!.runCommand('Cell Lens: Correlate Scores with Benchmark', false);
+  // Sizes: "Proxy sizes" is the first item (the bundled WikiText-2 is the only dataset, so no dataset question).
+  const proxy = p.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Proxy sizes' }).first();
+  await proxy.waitFor();
+  await proxy.click();
+  await p.mouse.move(5, 400);
+  await p.locator('.notifications-toasts .notification-toast').filter({ hasText: /scoring \d+ WikiText-2 cells/ }).first().waitFor({ timeout: 30_000 });
+  await p.locator('.tab', { hasText: 'Score Correlations' }).waitFor({ timeout: 8 * 60_000 });
+  // The plot frame: the one whose document has the scatter points.
+  const points = async () => {
+    for (const f of p.frames()) {
+      const n = await f.locator('.cl-plot-points circle').count().catch(() => 0);
+      if (n > 0) return n;
+    }
+    return 0;
+  };
+  const n = await poll(points, (v) => v > 200, 60_000);
+  assert.ok(n > 200 && n <= 260, `one point per trained cell with a finite score (${n})`);
+  const report = join(s!.workspace, '.cell-lens', 'study', 'report.md');
+  await poll(async () => existsSync(report), (v) => v, 30_000);
+  const md = readFileSync(report, 'utf8');
+  assert.match(md, /\| NASWOT \|/);
+  assert.match(md, /Kendall|τ/);
+  await s!.shoot('g-study-panel', { both: false });
 });
 
 /** Moves the mouse over the cell's first character (the `{` on line 1 of lstm.json) and returns the hover's text. */
