@@ -4,7 +4,7 @@
  *   tensorflow-gpu (@tensorflow/tfjs-node-gpu, only with a visible NVIDIA GPU)
  *   → webgpu (@tensorflow/tfjs-backend-webgpu over Dawn from the `webgpu` package, only with an adapter)
  *   → tensorflow (@tensorflow/tfjs-node, native CPU)
- *   → wasm (@tensorflow/tfjs-backend-wasm, threads + SIMD where available)
+ *   → wasm (@tensorflow/tfjs-backend-wasm, SIMD; single-threaded under Node, see the note above tryWasm)
  *   → cpu (@tensorflow/tfjs-backend-cpu, plain JS).
  *
  * Optional packages are loaded lazily with `require` inside try/catch (the bundler marks them external),
@@ -22,6 +22,7 @@ import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import type { BackendChoice, BackendName } from './types';
+import { patchWasmSliceKernels } from './model/wasmKernels';
 
 /** Chain order used by `auto`. */
 export const BACKEND_CHAIN: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -168,6 +169,36 @@ function defaultWasmDir(): string {
 
 let wasmConfigured = false;
 
+/*
+ * Why wasm runs single-threaded under Node (investigated with tfjs-backend-wasm 4.22.0, Node 20.20, 2 cores).
+ *
+ * The threaded SIMD build CAN be started under Node's worker_threads, but only by working around five things in
+ * the package, so it is deliberately not enabled:
+ *  1. `WASM_HAS_MULTITHREAD_SUPPORT` is hard-wired to false when `IS_NODE` (tfjs issue #3830); overridable with
+ *     `tf.env().set(...)` before the backend initialises.
+ *  2. The pthread worker script is handed to Emscripten as a `blob:` URL (`URL.createObjectURL(new Blob(...))`),
+ *     which Node's `Worker` cannot load. Emscripten assigns `global.Worker = worker_threads.Worker` itself, so a
+ *     replacement has to be forced in with a getter on `globalThis.Worker` during init, creating the worker from
+ *     `wasm-out/tfjs-backend-wasm-threaded-simd.worker.js`'s `wasmWorkerContents` (with `\n` re-escaped, as
+ *     tfjs does for the Blob) and `{ eval: true }`.
+ *  3. The main script reaches each worker as a `Blob` (`mainScriptUrlOrBlob`) that the worker `importScripts` by
+ *     file name; it must be swapped (in the 'load' message) for the path of the standalone
+ *     `wasm-out/tfjs-backend-wasm-threaded-simd.js`. Passing the Blob's text instead does not work: it is
+ *     `wasmFactoryThreadedSimd.toString()`, whose free variables are the bundler's names (`require$$0` = fs, … in
+ *     the package's Node build; other names in our esbuild bundle), undefined in the worker. The standalone file
+ *     is not in our bundle (dist/ only carries the .wasm binaries).
+ *  4. The C++ side caps the pool at `emscripten_num_logical_cores() / 2` (= os.cpus().length / 2, assuming
+ *     hyper-threading): on 2 cores that is 1 thread whatever `setThreadsCount` says, unless `os.cpus` is faked
+ *     during init.
+ *  5. Emscripten pre-spawns 8 workers that keep the event loop alive: a CLI run or bench that finishes its work
+ *     no longer exits (measured: it hung until killed) unless the backend is disposed explicitly.
+ * Measured with all of that patched (a throw-away experiment, same values to the last bit): on the idle machine,
+ * 2 threads made a [560,600]·[600,2400] product 2.3× faster (39 vs 91 ms) and a [16,600]·[600,2400] one about
+ * equal (1.6–3.0 vs 2.3–3.1 ms); whole default-size scoring runs 15–25 % faster (LSTM 4.5–5.6 s vs 5.7–6.6 s).
+ * Under the usual load of this shared machine (load average 5–7) the small per-step products became 3–5× slower
+ * (7–13 ms vs 2–3 ms). A 15–25 % gain that turns into a loss under load is not worth five monkey-patches of
+ * package internals. `setThreadsCount` below is kept: it is what a tfjs with Node thread support would read.
+ */
 async function tryWasm(opts: BackendOptions): Promise<{ description: string; threads: number }> {
   if (!wasmConfigured) {
     const dir = opts.wasmDir ?? defaultWasmDir();
@@ -178,6 +209,7 @@ async function tryWasm(opts: BackendOptions): Promise<{ description: string; thr
     wasmConfigured = true;
   }
   await activate('wasm');
+  patchWasmSliceKernels(); // the package's Slice copies the whole input per slice (see model/wasmKernels)
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const mt = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   const threads = mt ? tfwasm.getThreadsCount() : 1;

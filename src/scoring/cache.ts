@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkReport } from './protocol';
-import type { ScoreReport, ScoreSettings } from './types';
+import { ENGINE_VERSION, type ScoreReport, type ScoreSettings } from './types';
 
 export interface ScoreCacheOptions {
   /** Directory for the disk cache (e.g. the extension's globalStorage + '/scores'); memory only when absent. */
@@ -25,11 +25,14 @@ const FILE_VERSION = 1;
 const FILE_RE = /^[0-9a-f]{40}\.json$/;
 const NON_FINITE = '$num';
 
-/** The settings that change score values, in a stable order (the backend is deliberately left out). */
+/**
+ * The settings that change score values, in a stable order (the backend is deliberately left out), plus the
+ * engine version: a report of another engine version is a miss.
+ */
 export function settingsKey(settings: ScoreSettings): string {
   const scores = [...new Set(settings.scores)].sort();
   const { vocab, embed, hidden, layers, seqLen, batch, seed, repeats } = settings;
-  return JSON.stringify({ vocab, embed, hidden, layers, seqLen, batch, seed, repeats, scores });
+  return JSON.stringify({ engine: ENGINE_VERSION, vocab, embed, hidden, layers, seqLen, batch, seed, repeats, scores });
 }
 
 /** The cache key of a cell hash with settings. */

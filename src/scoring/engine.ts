@@ -6,15 +6,17 @@
  *
  * Repeats use seeds seed … seed + repeats − 1; each score's value is the mean over repeats (std = population
  * standard deviation; NaN if any repeat is NaN, then `reason` is the first repeat's reason). Scores share
- * passes (see model/passes): a pass runs at most once per seed, and its time is split equally among the
- * requested scores that read it (`wallMs`).
+ * passes (see model/passes): one forward + backward of the LM serves every gradient and code score, and each
+ * pass runs at most once per seed. The report's `passMs` gives the time of each part (summed over repeats);
+ * a score's `wallMs` is its share of the parts it reads (a part split equally among the requested scores
+ * that read it) plus its own arithmetic.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Recipe } from '../recipe/types';
 import { canonicalHash } from '../recipe/canonical';
 import type { BackendName, ScoreId, ScoreProgress, ScoreReport, ScoreResult, ScoreSettings } from './types';
 import { currentBackend } from './backends';
-import { ScoreContext } from './model/passes';
+import { ScoreContext, type LmNeed } from './model/passes';
 import { buildPlan, checkAbort, AbortError } from './model/network';
 import type { RepeatValue } from './scores/types';
 import { paramsScore } from './scores/params';
@@ -40,13 +42,30 @@ export interface ScoreOptions {
   readonly hash?: string;
 }
 
-/** The passes each score reads. */
-const PASSES: Record<ScoreId, readonly string[]> = {
-  params: [], zen: ['gauss'], grad_norm: ['ce'], snip: ['ce'], synflow: ['synflow'], jacob_cov: ['sum'],
-  naswot: ['codes'], ninaswot: ['codes'], maedet: ['gauss'], ntk_trace: ['sum'], ntk_cond: ['sum'],
-  hybrid: ['codes', 'gauss', 'sum'],
+/** What each score reads from the shared LM pass (model/passes). */
+const LM_NEEDS: Partial<Record<ScoreId, readonly LmNeed[]>> = {
+  grad_norm: ['ce'], snip: ['ce'], jacob_cov: ['sum'], ntk_trace: ['sum'], ntk_cond: ['sum'],
+  naswot: ['codes'], ninaswot: ['codes'], hybrid: ['codes', 'sum'],
 };
-const PASS_ORDER = ['codes', 'gauss', 'ce', 'sum', 'synflow'] as const;
+
+/**
+ * The timed parts each score reads (for `wallMs`: a part's time is split equally among the requested scores
+ * that read it). `init` = parameter/embedding init, `forward`/`backward` = the shared LM pass, `codes` = the
+ * activation-code kernels, `ntk` = the NTK Gram matrices, `gauss` and `synflow` their passes.
+ */
+const PARTS: Record<ScoreId, readonly string[]> = {
+  params: [], zen: ['gauss'], maedet: ['gauss'], synflow: ['init', 'synflow'],
+  grad_norm: ['init', 'forward', 'backward'], snip: ['init', 'forward', 'backward'],
+  jacob_cov: ['init', 'forward', 'backward'], ntk_trace: ['init', 'forward', 'backward', 'ntk'], ntk_cond: ['init', 'forward', 'backward', 'ntk'],
+  naswot: ['init', 'forward', 'codes'], ninaswot: ['init', 'forward', 'codes'],
+  hybrid: ['init', 'forward', 'codes', 'backward', 'ntk', 'gauss'],
+};
+/** Steps (for progress and abort checks), in order. */
+const STEPS = ['lm', 'gauss', 'synflow'] as const;
+const STEP_OF: Record<ScoreId, readonly (typeof STEPS)[number][]> = {
+  params: [], zen: ['gauss'], maedet: ['gauss'], synflow: ['synflow'], grad_norm: ['lm'], snip: ['lm'], jacob_cov: ['lm'],
+  ntk_trace: ['lm'], ntk_cond: ['lm'], naswot: ['lm'], ninaswot: ['lm'], hybrid: ['lm', 'gauss'],
+};
 
 function backendName(): BackendName {
   const c = currentBackend();
@@ -91,35 +110,42 @@ export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: S
   const hash = opts.hash ?? canonicalHash(recipe);
   if (ids.some((id) => id !== 'params')) buildPlan(recipe); // clear error before any tensor work
   const repeats = Math.max(1, Math.floor(settings.repeats));
-  const need = new Set(ids.flatMap((id) => PASSES[id]));
-  const passes = PASS_ORDER.filter((p) => need.has(p));
-  const total = repeats * (passes.length + 1);
+  const lmNeeds = [...new Set(ids.flatMap((id) => LM_NEEDS[id] ?? []))];
+  const steps = STEPS.filter((p) => ids.some((id) => STEP_OF[id].includes(p)));
+  const total = repeats * (steps.length + 1);
   let done = 0;
   const progress = (message: string) => opts.onProgress?.({ done, total, message });
   const perScore = new Map<ScoreId, RepeatValue[]>(ids.map((id) => [id, []]));
-  const passMs = new Map<string, number>();
+  const passMs: Record<string, number> = {};
+  const addMs = (part: string, ms: number) => { passMs[part] = (passMs[part] ?? 0) + ms; };
+  const scoreMs = new Map<ScoreId, number>(ids.map((id) => [id, 0]));
   const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
   for (let r = 0; r < repeats; r++) {
     const seed = settings.seed + r;
     checkAbort(opts.signal);
-    const ctx = new ScoreContext(recipe, settings, seed, opts.signal);
+    const ctx = new ScoreContext(recipe, settings, seed, opts.signal, lmNeeds);
     try {
-      for (const p of passes) {
+      for (const p of steps) {
         await yieldToLoop(); // let an abort message arrive
         checkAbort(opts.signal);
-        progress(`seed ${seed}: ${p} pass`);
-        const s = performance.now();
-        if (p === 'codes') ctx.codes();
-        else if (p === 'gauss') ctx.gauss();
-        else if (p === 'ce') ctx.ce();
-        else if (p === 'sum') ctx.sum();
-        else if (p === 'synflow') perScore.get('synflow')!.push(synflowScore(recipe, settings, seed, ctx.uniformParams()));
-        passMs.set(p, (passMs.get(p) ?? 0) + performance.now() - s);
+        progress(`seed ${seed}: ${p === 'lm' ? 'forward + backward' : p} pass`);
+        if (p === 'lm') {
+          if (lmNeeds.includes('codes')) ctx.codes();
+          if (lmNeeds.includes('ce')) ctx.ce();
+          if (lmNeeds.includes('sum')) ctx.sum();
+        } else if (p === 'gauss') ctx.gauss();
+        else if (p === 'synflow') {
+          const params = ctx.uniformParams();
+          const s = performance.now();
+          perScore.get('synflow')!.push(synflowScore(recipe, settings, seed, params));
+          addMs('synflow', performance.now() - s);
+        }
         done++;
       }
       for (const id of ids) {
         const push = (v: RepeatValue) => perScore.get(id)!.push(v);
+        const s = performance.now();
         switch (id) {
           case 'params': push(paramsScore(recipe, settings)); break;
           case 'grad_norm': push(gradNormScore(ctx.ce())); break;
@@ -135,19 +161,24 @@ export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: S
           case 'hybrid': push(hybridScore(ninaswotScore(ctx.codes()), maedetScore(ctx.gauss()), ntkCondScore(ctx.sum()),
             settings.batch, ctx.codes().length, settings.layers)); break;
         }
+        const ms = performance.now() - s;
+        scoreMs.set(id, scoreMs.get(id)! + ms);
+        addMs('scores', ms);
       }
+      for (const [part, ms] of Object.entries(ctx.timings)) addMs(part, ms);
       done++;
       progress(`seed ${seed} done`);
     } finally {
       ctx.dispose();
     }
   }
-  // Split each pass's time equally among the requested scores that read it.
+  // Split each part's time equally among the requested scores that read it; add each score's own arithmetic.
   const readers = new Map<string, number>();
-  for (const id of ids) for (const p of PASSES[id]) readers.set(p, (readers.get(p) ?? 0) + 1);
+  for (const id of ids) for (const p of PARTS[id]) readers.set(p, (readers.get(p) ?? 0) + 1);
   const results = ids.map((id) => {
-    const ms = PASSES[id].reduce((s, p) => s + (passMs.get(p) ?? 0) / (readers.get(p) ?? 1), 0);
+    const ms = PARTS[id].reduce((s, p) => s + (passMs[p] ?? 0) / (readers.get(p) ?? 1), scoreMs.get(id)!);
     return aggregate(id, perScore.get(id)!, settings, ms, backend);
   });
-  return { hash, settings, backend, results, totalMs: performance.now() - t0 };
+  const rounded = Object.fromEntries(Object.entries(passMs).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+  return { hash, settings, backend, results, totalMs: performance.now() - t0, passMs: rounded };
 }

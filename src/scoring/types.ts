@@ -37,6 +37,16 @@ export const SCORES: Readonly<Record<ScoreId, ScoreInfo>> = {
   hybrid: { id: 'hybrid', label: 'Hybrid', better: 'higher', meaning: 'NINASWOT/(B·ln N) + MAE-DET/L − log10(κ)/8: NINASWOT (↑), MAE-DET (↑) and NTK condition number κ (↓) brought to comparable scales and summed, as the hybrid-score GA combines them (population-free normalisation; see docs/scores.md).', source: 'hybrid-score GA paper' },
 };
 
+/**
+ * Version of the score computations. Bump it whenever a score's value can change by more than float rounding
+ * (the report cache keys on it, so older cached reports become misses).
+ *   1 — the first engine (TF.js autodiff everywhere).
+ *   2 — synflow by forward-mode tangents in float64 log space (exact slopes at saturated tanh/sigmoid units,
+ *       where the float32 1 − y² of v1 lost the flow; see docs/scores.md); passes share one forward and a
+ *       hand-written backward (values equal to v1 up to float32 rounding).
+ */
+export const ENGINE_VERSION = 2;
+
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
 
@@ -94,6 +104,13 @@ export interface ScoreReport {
   readonly backend: BackendName;
   readonly results: readonly ScoreResult[];
   readonly totalMs: number;
+  /**
+   * Milliseconds per part of the computation, summed over repeats (optional; absent in reports of older
+   * engines): `init` (parameter and embedding init), `forward` / `backward` (the shared LM pass), `codes`
+   * (activation-code kernels), `ntk` (NTK Gram matrices), `gauss`, `synflow`, `scores` (the per-score
+   * arithmetic: eigenvalues, determinants, …). Only the parts that ran are present.
+   */
+  readonly passMs?: Readonly<Record<string, number>>;
 }
 
 export interface ScoreProgress {

@@ -85,10 +85,12 @@ export function isPositiveDefinite(a: Matrix): boolean {
 }
 
 /**
- * Pearson correlation matrix of the rows of `rows` (like numpy.corrcoef). Returns undefined when a row has
- * zero variance (the correlation is undefined), with the index of that row.
+ * Pearson correlation matrix of the rows of `rows` (like numpy.corrcoef). Returns no matrix when a row has a
+ * non-finite entry (`nonFiniteRow`) or zero variance (`constantRow`: the correlation is undefined), with the
+ * index of that row.
  */
-export function corrcoef(rows: Float64Array[]): { corr?: Matrix; constantRow?: number } {
+export function corrcoef(rows: Float64Array[]): { corr?: Matrix; constantRow?: number; nonFiniteRow?: number } {
+  for (let i = 0; i < rows.length; i++) if (rows[i].some((v) => !Number.isFinite(v))) return { nonFiniteRow: i };
   const n = rows.length;
   const centred: Float64Array[] = [];
   const norms: number[] = [];

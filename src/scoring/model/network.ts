@@ -12,6 +12,10 @@
  *   weights at all. Weight gradients are instead recovered afterwards from "taps" (zero tensors added to each
  *   linear node's output at each step, whose gradients are ∂L/∂y_t) and the recorded inputs A of each linear:
  *   ∂L/∂W = Aᵀ·D batched over all time steps in one plain product (see {@link weightGradients}).
+ *
+ * The scoring passes (model/passes) no longer differentiate with TF.js: they run a `plain` forward with
+ * `recordNodes` and the hand-written backward through time of model/bptt, then {@link weightGradients}. The
+ * `fast` mode and taps stay as the autodiff route (tests compare it with plain autodiff and with the BPTT).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's node bundle registers no gradients (the @tensorflow/tfjs union package does): register them here.

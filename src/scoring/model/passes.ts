@@ -2,11 +2,17 @@
  * The shared network passes behind the scores. One {@link ScoreContext} per (cell, settings, seed) builds the
  * network once and runs each pass at most once, lazily, however many scores read it:
  *
- * - `ce`    — fast-mode backward of the LM cross-entropy on random tokens → weight gradients (grad_norm, snip).
- * - `sum`   — fast-mode backward of s_b = Σ_{t,h} y_{t,b,h} (y = last layer's outputs) → input Jacobians
- *             (jacob_cov) and the empirical NTK via per-example gradient inner products (ntk_trace, ntk_cond).
- * - `codes` — forward of clean and noisy embedded inputs, pre-activation signs (naswot, ninaswot).
+ * - `ce`    — backward of the LM cross-entropy on random tokens → weight gradients (grad_norm, snip).
+ * - `sum`   — backward of s_b = Σ_{t,h} y_{t,b,h} (y = last layer's outputs) → input Jacobians (jacob_cov) and
+ *             the empirical NTK via per-example gradient inner products (ntk_trace, ntk_cond).
+ * - `codes` — pre-activation signs of the clean and the noisy embedded inputs (naswot, ninaswot).
  * - `gauss` — forward with Gaussian weights of Gaussian inputs x and x + αε (zen, maedet).
+ *
+ * `ce`, `sum` and `codes` share ONE forward of the default-initialised network on the B clean examples (the
+ * "LM pass"; codes adds a forward-only pass of the B noisy examples). One hand-written backward through time
+ * (model/bptt) then carries both losses at once, each in its own B rows. Which parts run is fixed by the
+ * `needs` given to the context (default: all), so the first of ce()/sum()/codes() computes all that is needed.
+ * `timings` records the time of each part (init, forward, codes, backward, ntk, gauss) for the report.
  *
  * Every pass returns plain JS numbers; all tensors it creates are disposed before it returns.
  */
@@ -15,9 +21,10 @@ import type { Recipe } from '../../recipe/types';
 import type { ScoreSettings } from '../types';
 import { makeRng } from '../rng';
 import {
-  initParams, disposeParams, initEmbedding, embedTokens, randomTokens, targetTokens, forward, makeTaps, disposeTaps,
-  crossEntropy, weightGradients, checkAbort, type NetParams,
+  initParams, disposeParams, initEmbedding, embedTokens, randomTokens, targetTokens, forward, weightGradients, checkAbort,
+  type NetParams,
 } from './network';
+import { backward } from './bptt';
 
 /** Gradient facts of the `ce` pass. */
 export interface CePass {
@@ -70,27 +77,59 @@ export function scoped<T>(fn: () => T): T {
   return out as T;
 }
 
+/** The parts of the shared LM pass a context may be asked for. */
+export type LmNeed = 'ce' | 'sum' | 'codes';
+
+/** Agreement counts between bit-packed codes: rows `a` and `b` of words `w` words long. */
+function agreements(words: Uint32Array, w: number, a: number, b: number, N: number): number {
+  let diff = 0;
+  for (let k = 0, oa = a * w, ob = b * w; k < w; k++) {
+    let v = words[oa + k] ^ words[ob + k];
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    diff += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return N - diff;
+}
+
+/** Rows of segment `seg` (B rows per step) of a time-major [T·R, W] tensor with R = segs·B, as [T·B, W]. */
+function segmentRows(x: tf.Tensor2D, T: number, R: number, B: number, seg: number): tf.Tensor2D {
+  if (R === B) return x;
+  const W = x.shape[1];
+  return tf.reshape(tf.slice(tf.reshape(x, [T, R, W]), [0, seg * B, 0], [T, B, W]), [T * B, W]);
+}
+
 /** Lazily computed passes of one cell, one seed. Call {@link ScoreContext.dispose} at the end. */
 export class ScoreContext {
   readonly T: number;
   readonly B: number;
+  /** Milliseconds spent in each part so far (init, forward, codes, backward, ntk, gauss). */
+  readonly timings: Record<string, number> = {};
+  private readonly needs: ReadonlySet<LmNeed>;
   private params?: NetParams;
   private embedding?: tf.Tensor2D;
   private tokens?: Int32Array;
   private cache = new Map<string, unknown>();
 
-  constructor(readonly recipe: Recipe, readonly settings: ScoreSettings, readonly seed: number, readonly signal?: AbortSignal) {
+  constructor(readonly recipe: Recipe, readonly settings: ScoreSettings, readonly seed: number, readonly signal?: AbortSignal,
+    needs: Iterable<LmNeed> = ['ce', 'sum', 'codes']) {
     this.T = settings.seqLen;
     this.B = settings.batch;
+    this.needs = new Set(needs);
+  }
+
+  private timed<R>(part: string, fn: () => R): R {
+    const t0 = performance.now();
+    try { return fn(); } finally { this.timings[part] = (this.timings[part] ?? 0) + performance.now() - t0; }
   }
 
   /** Default-initialised recurrent parameters (uniform ±1/sqrt(hidden)). */
   uniformParams(): NetParams {
-    return (this.params ??= initParams(this.recipe, this.settings, this.seed, 'uniform'));
+    return (this.params ??= this.timed('init', () => initParams(this.recipe, this.settings, this.seed, 'uniform')));
   }
 
   private emb(): tf.Tensor2D {
-    return (this.embedding ??= initEmbedding(this.settings, this.seed));
+    return (this.embedding ??= this.timed('init', () => initEmbedding(this.settings, this.seed)));
   }
 
   private toks(): Int32Array {
@@ -109,157 +148,185 @@ export class ScoreContext {
     this.params = undefined; this.embedding = undefined;
   }
 
-  /** Runs the fast-mode backward of `loss(lastOutputs)`; returns tap gradients D, sources and optional dX0. */
-  private tappedBackward<R>(x0: tf.Tensor2D, withX: boolean, loss: (last: tf.Tensor2D) => tf.Scalar,
-    use: (D: Map<string, tf.Tensor2D>[], sources: Map<string, tf.Tensor2D>[], dx: tf.Tensor2D | undefined, loss: number) => R): R {
-    const params = this.uniformParams();
-    const taps = makeTaps(this.recipe, this.settings, this.T, this.B);
-    let sources: Map<string, tf.Tensor2D>[] = [];
-    try {
-      return scoped(() => {
-        const xs: tf.Tensor[] = withX ? [...taps.flat, x0] : [...taps.flat];
-        // allowNoGradients: a dead node's taps (or x, for a cell that ignores its input) get no gradient → zeros.
-        const res = tf.engine().gradients(() => {
-          const r = forward(this.recipe, params, x0, this.T, this.B, { mode: 'fast', taps, keepSources: true });
-          r.sources.forEach((m) => m.forEach((t) => { if (t !== x0) tf.keep(t); }));
-          sources = r.sources;
-          return loss(r.outputs[r.outputs.length - 1]);
-        }, xs, undefined, true);
-        const value = res.value;
-        const grads = xs.map((x, i) => (res.grads[i] as tf.Tensor | undefined) ?? tf.zerosLike(x));
-        const index = new Map<tf.Tensor, number>();
-        taps.flat.forEach((t, i) => index.set(t, i));
-        const D = taps.byLayer.map((m) => {
-          const d = new Map<string, tf.Tensor2D>();
-          for (const [node, arr] of m) d.set(node, tf.concat(arr.map((t) => grads[index.get(t)!]), 0) as tf.Tensor2D);
-          return d;
-        });
-        return use(D, sources, withX ? grads[grads.length - 1] as tf.Tensor2D : undefined, value.dataSync()[0]);
-      });
-    } finally {
-      for (const m of sources) for (const t of m.values()) if (t !== x0 && !t.isDisposed) t.dispose();
-      disposeTaps(taps);
-    }
-  }
-
   /** The `ce` pass. */
   ce(): CePass {
-    return this.once('ce', () => {
-      const emb = this.emb();
-      const toks = this.toks();
-      const x0 = embedTokens(emb, toks, this.B, this.T + 1, this.T);
-      const targets = targetTokens(toks, this.B, this.T + 1, this.T);
-      const Et = tf.transpose(emb) as tf.Tensor2D;
-      try {
-        const params = this.uniformParams();
-        return this.tappedBackward(x0, false, (last) => crossEntropy(last, emb, targets, Et), (D, sources, _dx, loss) => {
-          const g = weightGradients(params, sources, D);
-          const perParam = params.list.map((p) => {
-            const gp = g.get(p.name)!;
-            const sq = tf.sum(tf.square(gp)).dataSync()[0];
-            const snip = tf.sum(tf.abs(tf.mul(gp, p.tensor))).dataSync()[0];
-            return { name: p.name, layer: p.layer, node: p.node, sq, snip, size: p.tensor.size };
-          });
-          return { loss, perParam };
-        });
-      } finally {
-        tf.dispose([x0, targets, Et]);
-      }
-    });
+    return this.lm('ce').ce!;
   }
 
   /** The `sum` pass. */
   sum(): SumPass {
-    return this.once('sum', () => {
-      const x0 = embedTokens(this.emb(), this.toks(), this.B, this.T + 1, this.T);
-      const { T, B } = this;
-      try {
-        const params = this.uniformParams();
-        return this.tappedBackward(x0, true, (last) => tf.sum(last) as tf.Scalar, (D, sources, dx) => {
-          // Jacobians: rows t·B + b of dX0 → example b.
-          const E = x0.shape[1];
-          const dxa = dx!.dataSync();
-          const jacobians = Array.from({ length: B }, (_, b) => {
-            const j = new Float64Array(T * E);
-            for (let t = 0; t < T; t++) for (let e = 0; e < E; e++) j[t * E + e] = dxa[(t * B + b) * E + e];
-            return j;
-          });
-          // NTK: Θ_bc = Σ_nodes Σ_{t,t'} (Σ_inputs G_A + 1)[(t,b),(t',c)] · G_D[(t,b),(t',c)], G_X = X·Xᵀ over rows (t,b).
-          const theta = new Float64Array(B * B);
-          const perNode: Record<string, number> = {};
-          const reduceBB = (P: tf.Tensor2D): Float32Array => tf.sum(tf.reshape(P, [T, B, T, B]), [0, 2]).dataSync() as Float32Array;
-          for (const lp of params.layers) {
-            const gram = new Map<string, tf.Tensor2D>();
-            const gramOf = (X: tf.Tensor2D): tf.Tensor2D => tf.matMul(X, tf.transpose(X));
-            for (const [node, p] of lp.linears) {
-              let S: tf.Tensor2D = tf.ones([T * B, T * B]) as tf.Tensor2D;
-              for (const name of p.inputs) {
-                let G = gram.get(name);
-                if (!G) { G = gramOf(sources[lp.layer].get(name)!); gram.set(name, G); }
-                S = tf.add(S, G) as tf.Tensor2D;
-              }
-              const contrib = reduceBB(tf.mul(S, gramOf(D[lp.layer].get(node)!)) as tf.Tensor2D);
-              for (let i = 0; i < B * B; i++) theta[i] += contrib[i];
-              let tr = 0;
-              for (let b = 0; b < B; b++) tr += contrib[b * B + b];
-              perNode[node] = (perNode[node] ?? 0) + tr;
-            }
-          }
-          return { jacobians, ntk: theta, ntkTracePerNode: perNode };
-        });
-      } finally {
-        x0.dispose();
-      }
-    });
+    return this.lm('sum').sum!;
   }
 
   /** The `codes` pass. */
   codes(): CodesPass {
-    return this.once('codes', () => {
-      const { T, B } = this;
-      const x0 = embedTokens(this.emb(), this.toks(), B, this.T + 1, T);
-      const noise = tf.tensor2d(makeRng(this.seed, 11).normalArray(x0.size, NINASWOT_NOISE_STD), x0.shape);
-      const params = this.uniformParams();
-      try {
-        return scoped(() => {
-          // Batch 2B per step: examples 0..B-1 clean, B..2B-1 noisy.
-          const E = x0.shape[1];
-          const both = tf.reshape(tf.concat([tf.reshape(x0, [T, B, E]), tf.reshape(tf.add(x0, noise), [T, B, E])], 1), [T * 2 * B, E]) as tf.Tensor2D;
-          const r = forward(this.recipe, params, both, T, 2 * B, { recordPre: true, signal: this.signal });
-          const nodes = new Set<string>();
-          r.pre.forEach((m) => m.forEach((_, n) => nodes.add(n)));
-          const kClean = new Float64Array(B * B), kCross = new Float64Array(B * B);
-          const diversity: Record<string, number> = {};
-          let length = 0, flips = 0;
-          for (const n of nodes) {
-            const parts = r.pre.flatMap((m) => m.get(n) ?? []);
-            const C = tf.cast(tf.greater(tf.concat(parts, 1), 0), 'float32') as tf.Tensor2D; // [2B, N_n]
-            const N = C.shape[1];
-            const Cc = tf.slice(C, [0, 0], [B, N]), Cn = tf.slice(C, [B, 0], [B, N]);
-            const CcT = tf.transpose(Cc), CnT = tf.transpose(Cn);
-            const onesT = tf.onesLike(CcT);
-            const kc = tf.add(tf.matMul(Cc, CcT), tf.matMul(tf.sub(1, Cc), tf.sub(onesT, CcT))).dataSync();
-            const kx = tf.add(tf.matMul(Cc, CnT), tf.matMul(tf.sub(1, Cc), tf.sub(onesT, CnT))).dataSync();
-            let div = 0;
-            for (let i = 0; i < B * B; i++) { kClean[i] += kc[i]; kCross[i] += kx[i]; }
-            for (let b = 0; b < B; b++) {
-              flips += N - kx[b * B + b];
-              for (let c = 0; c < B; c++) if (b !== c) div += 1 - kc[b * B + c] / N;
-            }
-            diversity[n] = B > 1 ? div / (B * (B - 1)) : 0;
-            length += N;
+    return this.lm('codes').codes!;
+  }
+
+  /** The shared LM pass: one forward and one backward for every requested part (plus `want`). */
+  private lm(want: LmNeed): { ce?: CePass; sum?: SumPass; codes?: CodesPass } {
+    const done = this.cache.get('lm') as { ce?: CePass; sum?: SumPass; codes?: CodesPass } | undefined;
+    if (done && done[want]) return done;
+    const needs = new Set(this.needs);
+    needs.add(want);
+    if (done) for (const k of ['ce', 'sum', 'codes'] as const) if (done[k]) needs.delete(k);
+    checkAbort(this.signal);
+    const res = { ...(done ?? {}), ...this.runLm(needs) };
+    this.cache.set('lm', res);
+    return res;
+  }
+
+  private runLm(needs: ReadonlySet<LmNeed>): { ce?: CePass; sum?: SumPass; codes?: CodesPass } {
+    const { T, B } = this;
+    const params = this.uniformParams();
+    const emb = this.emb();
+    const toks = this.toks();
+    // The losses back-propagated together, each in its own B rows of the backward.
+    const losses = (['ce', 'sum'] as const).filter((k) => needs.has(k));
+    const S = losses.length;
+    const x0 = embedTokens(emb, toks, B, T + 1, T);
+    const E = x0.shape[1];
+    const noise = needs.has('codes') ? tf.tensor2d(makeRng(this.seed, 11).normalArray(x0.size, NINASWOT_NOISE_STD), x0.shape) : undefined;
+    try {
+      return scoped(() => {
+        const fwd = this.timed('forward', () => forward(this.recipe, params, x0, T, B, {
+          recordPre: needs.has('codes'), recordNodes: S > 0, keepSources: S > 0, signal: this.signal,
+        }));
+        const out: { ce?: CePass; sum?: SumPass; codes?: CodesPass } = {};
+        if (needs.has('codes')) {
+          const noisy = this.timed('forward', () => forward(this.recipe, params, tf.add(x0, noise!) as tf.Tensor2D, T, B, { recordPre: true, signal: this.signal }));
+          out.codes = this.timed('codes', () => this.codesOf(fwd.pre, noisy.pre));
+        }
+        if (!S) return out;
+        checkAbort(this.signal);
+        const forNtk = this.timed('backward', () => {
+          const last = fwd.outputs[fwd.outputs.length - 1];
+          const H = last.shape[1];
+          let ceLoss = NaN;
+          const parts = losses.map((s): tf.Tensor3D => {
+            if (s === 'sum') return tf.ones([T, B, H]);
+            // Mean cross-entropy through the tied decoder (zero bias): dL/dlogits = (softmax − onehot) / (T·B).
+            // The loss of row i is logsumexp_i − z_i[target] = max_i z − log p_i[argmax] − z_i[target]: exact, and
+            // it needs no log-softmax over the whole [T·B, vocab] (tf.softmax is one vectorised kernel on wasm,
+            // exp/log are scalar loops there; p at the argmax is ≥ 1/vocab, so its log cannot underflow).
+            const targets = targetTokens(toks, B, T + 1, T);
+            const Et = tf.transpose(emb) as tf.Tensor2D;
+            const logits = tf.matMul(last, Et);
+            const p = tf.softmax(logits);
+            const onehot = tf.oneHot(targets, emb.shape[0]);
+            const rowLoss = tf.sub(tf.sub(tf.max(logits, 1), tf.log(tf.max(p, 1))), tf.sum(tf.mul(onehot, logits), 1));
+            ceLoss = tf.sum(rowLoss).dataSync()[0] / (T * B);
+            const dlogits = tf.div(tf.sub(p, onehot), T * B) as tf.Tensor2D;
+            return tf.reshape(tf.matMul(dlogits, emb), [T, B, H]);
+          });
+          const R = S * B;
+          const dOut = (S === 1 ? tf.reshape(parts[0], [T * R, H]) : tf.reshape(tf.concat(parts, 1), [T * R, H])) as tf.Tensor2D;
+          const bw = backward(this.recipe, params, x0, fwd, T, B, S, dOut, { inputGrad: needs.has('sum'), signal: this.signal });
+          const Dof = (seg: number) => bw.D.map((m) => new Map([...m].map(([n, d]) => [n, segmentRows(d, T, R, B, seg)])));
+          if (needs.has('ce')) {
+            const g = weightGradients(params, fwd.sources, Dof(losses.indexOf('ce')));
+            // Σg² and Σ|g⊙θ| of every parameter, read back in one go.
+            const stats = tf.stack(params.list.flatMap((p) => {
+              const gp = g.get(p.name)!;
+              return [tf.sum(tf.square(gp)), tf.sum(tf.abs(tf.mul(gp, p.tensor)))];
+            })).dataSync();
+            out.ce = {
+              loss: ceLoss,
+              perParam: params.list.map((p, i) => ({ name: p.name, layer: p.layer, node: p.node, sq: stats[2 * i], snip: stats[2 * i + 1], size: p.tensor.size })),
+            };
           }
-          return { length, kClean, kCross, diversity, flipRate: length ? flips / (B * length) : 0 };
+          if (!needs.has('sum')) return undefined;
+          const seg = losses.indexOf('sum');
+          const dxa = bw.dx0!.dataSync();
+          const jacobians = Array.from({ length: B }, (_, b) => {
+            const j = new Float64Array(T * E);
+            for (let t = 0; t < T; t++) for (let e = 0; e < E; e++) j[t * E + e] = dxa[(t * R + seg * B + b) * E + e];
+            return j;
+          });
+          return { jacobians, D: Dof(seg), sources: fwd.sources };
         });
-      } finally {
-        tf.dispose([x0, noise]);
+        if (forNtk) out.sum = this.timed('ntk', () => ({ jacobians: forNtk.jacobians, ...this.ntkOf(params, forNtk.sources, forNtk.D) }));
+        return out;
+      });
+    } finally {
+      tf.dispose([x0, ...(noise ? [noise] : [])]);
+    }
+  }
+
+  /**
+   * NTK from one backward of Σ_b s_b: Θ_bc = Σ_nodes Σ_{t,t'} (Σ_inputs G_A + 1)[(t,b),(t',c)] · G_D[(t,b),(t',c)],
+   * G_X = X·Xᵀ over rows (t,b) (the per-example gradient of W_i is Σ_t A_tbᵀ D_tb).
+   */
+  private ntkOf(params: NetParams, sources: Map<string, tf.Tensor2D>[], D: Map<string, tf.Tensor2D>[]): { ntk: Float64Array; ntkTracePerNode: Record<string, number> } {
+    const { T, B } = this;
+    const theta = new Float64Array(B * B);
+    const perNode: Record<string, number> = {};
+    const reduceBB = (P: tf.Tensor2D): Float32Array => tf.sum(tf.reshape(P, [T, B, T, B]), [0, 2]).dataSync() as Float32Array;
+    for (const lp of params.layers) {
+      const gram = new Map<string, tf.Tensor2D>();
+      const gramOf = (X: tf.Tensor2D): tf.Tensor2D => tf.matMul(X, tf.transpose(X));
+      for (const [node, p] of lp.linears) {
+        let S: tf.Tensor2D = tf.ones([T * B, T * B]) as tf.Tensor2D;
+        for (const name of p.inputs) {
+          let G = gram.get(name);
+          if (!G) { G = gramOf(sources[lp.layer].get(name)!); gram.set(name, G); }
+          S = tf.add(S, G) as tf.Tensor2D;
+        }
+        const contrib = reduceBB(tf.mul(S, gramOf(D[lp.layer].get(node)!)) as tf.Tensor2D);
+        for (let i = 0; i < B * B; i++) theta[i] += contrib[i];
+        let tr = 0;
+        for (let b = 0; b < B; b++) tr += contrib[b * B + b];
+        perNode[node] = (perNode[node] ?? 0) + tr;
       }
-    });
+    }
+    return { ntk: theta, ntkTracePerNode: perNode };
+  }
+
+  /**
+   * Codes from the recorded pre-activations of the clean and the noisy forward (B rows each): one bit per
+   * (activation node, layer, step, unit), pre-activation > 0, bit-packed; the kernels by popcount.
+   */
+  private codesOf(clean: Map<string, tf.Tensor2D[]>[], noisy: Map<string, tf.Tensor2D[]>[]): CodesPass {
+    const B = this.B;
+    const nodes = new Set<string>();
+    clean.forEach((m) => m.forEach((_, n) => nodes.add(n)));
+    const kClean = new Float64Array(B * B), kCross = new Float64Array(B * B);
+    const diversity: Record<string, number> = {};
+    let length = 0, flips = 0;
+    for (const n of nodes) {
+      const read = (pre: Map<string, tf.Tensor2D[]>[]) => {
+        const parts = pre.flatMap((m) => m.get(n) ?? []);
+        return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)).dataSync(); // [B, N]
+      };
+      const c = read(clean), x = read(noisy);
+      const N = c.length / B;
+      const w = Math.ceil(N / 32);
+      // Rows 0..B-1: clean codes; B..2B-1: noisy codes.
+      const words = new Uint32Array(2 * B * w);
+      for (let b = 0; b < 2 * B; b++) {
+        const v = b < B ? c : x, row = (b % B) * N;
+        for (let k = 0; k < N; k++) if (v[row + k] > 0) words[b * w + (k >>> 5)] |= 1 << (k & 31);
+      }
+      let div = 0;
+      for (let b = 0; b < B; b++) {
+        for (let c2 = 0; c2 < B; c2++) {
+          const kc = agreements(words, w, b, c2, N);
+          kClean[b * B + c2] += kc;
+          if (b !== c2) div += 1 - kc / N;
+          const kx = agreements(words, w, b, B + c2, N);
+          kCross[b * B + c2] += kx;
+          if (b === c2) flips += N - kx;
+        }
+      }
+      diversity[n] = B > 1 ? div / (B * (B - 1)) : 0;
+      length += N;
+    }
+    return { length, kClean, kCross, diversity, flipRate: length ? flips / (B * length) : 0 };
   }
 
   /** The `gauss` pass (its own Gaussian weights and inputs from the same seed). */
   gauss(): GaussPass {
-    return this.once('gauss', () => {
+    return this.once('gauss', () => this.timed('gauss', () => {
       const { T, B } = this;
       const E = this.settings.embed;
       const params = initParams(this.recipe, this.settings, this.seed, 'gaussian');
@@ -288,6 +355,6 @@ export class ScoreContext {
       } finally {
         disposeParams(params);
       }
-    });
+    }));
   }
 }

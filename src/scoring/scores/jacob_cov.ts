@@ -3,7 +3,8 @@
  * and embed units, where x_b is the embedded input sequence (default init, random tokens) and
  * s_b = Σ_t Σ_h y_{t,b,h} sums the last layer's outputs. C = corrcoef(J_1..J_B) (B × B), λ its eigenvalues
  * (Jacobi, float64); score = −Σ_i [log(λ_i + k) + 1/(λ_i + k)], k = 1e-5. Higher is better.
- * NaN when a J_b is constant (its correlation is undefined, e.g. the output ignores the input) or λ_i + k ≤ 0.
+ * NaN when a J_b is not finite (overflow), is constant (its correlation is undefined, e.g. the output ignores
+ * the input) or λ_i + k ≤ 0.
  */
 import type { SumPass } from '../model/passes';
 import { corrcoef, symmetricEigenvalues } from '../model/linalg';
@@ -14,7 +15,8 @@ export const JACOB_COV_K = 1e-5;
 
 /** The jacob_cov score from the `sum` pass. */
 export function jacobCovScore(sum: SumPass): RepeatValue {
-  const { corr, constantRow } = corrcoef(sum.jacobians);
+  const { corr, constantRow, nonFiniteRow } = corrcoef(sum.jacobians);
+  if (nonFiniteRow !== undefined) return { value: NaN, reason: `the input Jacobian of example ${nonFiniteRow} is not finite (the output or its gradient overflowed)` };
   if (!corr) return { value: NaN, reason: `the input Jacobian of example ${constantRow} is constant (the output does not depend on the input)` };
   const lambda = symmetricEigenvalues(corr);
   const details = { lambdaMin: lambda[0], lambdaMax: lambda[lambda.length - 1] };
