@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
-const scripts = ['editor.ts', 'benchmark-index.ts', 'graph.ts', 'scoring.ts'].filter((f) => existsSync(join(__dirname, f)));
+// reference.ts: the PyTorch reference of the scores (skipped with a note when PyTorch is not installed).
+const scripts = ['editor.ts', 'benchmark-index.ts', 'graph.ts', 'scoring.ts', 'reference.ts'].filter((f) => existsSync(join(__dirname, f)));
 let failed = 0;
 for (const s of scripts) {
   console.log(`\n=== bench/${s}`);

@@ -226,9 +226,12 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
   // An input is live when a live node reads it.
   const liveInput = (id: string): boolean => (consumers.get(id) ?? []).some((c) => live.has(c));
 
-  // Resolve every reference: cell input, recipe node, or missing.
-  const idOf = (ref: string): string =>
-    isCellInput(ref) ? `in:${ref}` : byName.has(ref) ? `n:${ref}` : `missing:${ref}`;
+  // Resolve every reference: cell input, recipe node, or missing. A state input is drawn under its canonical
+  // name (`h_prev_01` reads state 1, like `h_prev_1`; the input nodes below are named `h_prev_<i>`).
+  const idOf = (ref: string): string => {
+    const k = hPrevIndex(ref);
+    return k !== undefined ? `in:h_prev_${k}` : isCellInput(ref) ? `in:${ref}` : byName.has(ref) ? `n:${ref}` : `missing:${ref}`;
+  };
 
   const consumers = new Map<string, string[]>();
   const firstRef = new Map<string, Span>();

@@ -148,36 +148,34 @@ function serialise(nodes: Map<string, CNode>, renum: Map<number, number>): strin
   function label(n: CNode): string {
     return n.op + (n.role !== undefined ? '@' + (renum.get(n.role) ?? '?' + n.role) : '');
   }
-  /** Iterative DFS producing `op@role(child,...)`, `#id` for repeats and leaf labels. */
+  /**
+   * Iterative DFS writing `op@role(child,...)`, `#id` for repeats and leaf labels into one buffer, in pre-order
+   * (each node's text is emitted once, so the work is linear in the size of the form).
+   */
   function walk(start: string): string {
-    type Frame = { name: string; kids: string[]; i: number; out: string[] };
-    const enter = (name: string): Frame | string => {
-      if (!nodes.has(name)) return leafLabel(name, renum);
+    const out: string[] = [];
+    const stack: { kids: string[]; i: number }[] = [];
+    const emit = (name: string): void => {
+      if (!nodes.has(name)) { out.push(leafLabel(name, renum)); return; }
       const id = ids.get(name);
-      if (id !== undefined) return '#' + id;
+      if (id !== undefined) { out.push('#' + id); return; }
       ids.set(name, ids.size);
       const n = nodes.get(name)!;
-      const kids = isCommutative(n.op) ? [...n.inputs].sort((a, b) => cmp(childKey(a), childKey(b))) : [...n.inputs];
-      return { name, kids, i: 0, out: [] };
+      out.push(label(n) + '(');
+      stack.push({ kids: isCommutative(n.op) ? [...n.inputs].sort((a, b) => cmp(childKey(a), childKey(b))) : [...n.inputs], i: 0 });
     };
-    const first = enter(start);
-    if (typeof first === 'string') return first;
-    const stack: Frame[] = [first];
-    let result = '';
+    emit(start);
     while (stack.length) {
       const f = stack[stack.length - 1];
       if (f.i < f.kids.length) {
-        const r = enter(f.kids[f.i++]);
-        if (typeof r === 'string') f.out.push(r);
-        else stack.push(r);
+        if (f.i > 0) out.push(',');
+        emit(f.kids[f.i++]);
       } else {
         stack.pop();
-        const s = label(nodes.get(f.name)!) + '(' + f.out.join(',') + ')';
-        if (stack.length) stack[stack.length - 1].out.push(s);
-        else result = s;
+        out.push(')');
       }
     }
-    return result;
+    return out.join('');
   }
 }
 
@@ -188,29 +186,45 @@ function cmp(a: string, b: string): number {
 /** 1-WL colour refinement over the cell graph; colours are short hash strings. */
 function refineColours(nodes: Map<string, CNode>, renum: Map<number, number>): Map<string, string> {
   const names = [...nodes.keys()];
-  const parents = new Map<string, string[]>(); // child -> list of "pos:parent"
-  for (const n of names) parents.set(n, []);
+  const index = new Map<string, number>();
+  names.forEach((n, i) => index.set(n, i));
   const edgePos = (op: string, i: number) => (isOpName(op) && !OPS[op].commutative ? String(i) : '*');
-  for (const n of nodes.values()) {
-    n.inputs.forEach((c, i) => { if (nodes.has(c)) parents.get(c)!.push(edgePos(n.op, i) + ':' + n.name); });
-  }
-  let colour = new Map<string, string>();
-  for (const n of nodes.values()) colour.set(n.name, hash64(n.op + '@' + (n.role !== undefined ? renum.get(n.role) ?? '?' : '')));
-  let distinct = new Set(colour.values()).size;
+  // Per node, by index: operands (position prefix + child index, or a fixed leaf key) and parents (prefix + index).
+  const downPos: string[][] = [], downIdx: number[][] = [];
+  const upPos: string[][] = names.map(() => []), upIdx: number[][] = names.map(() => []);
+  names.forEach((name, i) => {
+    const n = nodes.get(name)!;
+    const dp: string[] = [], di: number[] = [];
+    n.inputs.forEach((c, k) => {
+      const pos = edgePos(n.op, k);
+      const ci = index.get(c);
+      if (ci === undefined) { dp.push(pos + 'L' + leafLabel(c, renum)); di.push(-1); } else { dp.push(pos); di.push(ci); upPos[ci].push(pos); upIdx[ci].push(i); }
+    });
+    downPos.push(dp); downIdx.push(di);
+  });
+  let colour: string[] = names.map((name) => { const n = nodes.get(name)!; return hash64(n.op + '@' + (n.role !== undefined ? renum.get(n.role) ?? '?' : '')); });
+  let distinct = new Set(colour).size;
   for (let round = 0; round < MAX_WL_ROUNDS; round++) {
-    const next = new Map<string, string>();
-    for (const n of nodes.values()) {
-      const down = n.inputs.map((c, i) => edgePos(n.op, i) + (nodes.has(c) ? colour.get(c)! : 'L' + leafLabel(c, renum))).sort();
-      const up = parents.get(n.name)!.map((p) => { const k = p.indexOf(':'); return p.slice(0, k) + colour.get(p.slice(k + 1))!; }).sort();
-      next.set(n.name, hash64(colour.get(n.name)! + '|' + down.join(',') + '|' + up.join(',')));
+    const next: string[] = new Array<string>(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const dp = downPos[i], di = downIdx[i], pp = upPos[i], pi = upIdx[i];
+      const down: string[] = new Array<string>(dp.length);
+      for (let k = 0; k < dp.length; k++) down[k] = di[k] < 0 ? dp[k] : dp[k] + colour[di[k]];
+      const up: string[] = new Array<string>(pp.length);
+      for (let k = 0; k < pp.length; k++) up[k] = pp[k] + colour[pi[k]];
+      next[i] = hash64(colour[i] + '|' + down.sort().join(',') + '|' + up.sort().join(','));
     }
-    const d = new Set(next.values()).size;
+    const d = new Set(next).size;
     colour = next;
     if (d === distinct) break;
     distinct = d;
   }
-  return colour;
+  const out = new Map<string, string>();
+  names.forEach((n, i) => out.set(n, colour[i]));
+  return out;
 }
+
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** cyrb53-style 53-bit string hash, as 14 hex digits. */
 function cyrb53(str: string, seed: number): string {
@@ -222,7 +236,9 @@ function cyrb53(str: string, seed: number): string {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+  // = (2^32·(h2 & 0x1fffff) + (h1 >>> 0)).toString(16).padStart(14, '0'), without the slow double → hex conversion.
+  const hi = 2097151 & h2, lo = h1 >>> 0;
+  return HEX[hi >>> 16] + HEX[(hi >>> 8) & 255] + HEX[hi & 255] + HEX[lo >>> 24] + HEX[(lo >>> 16) & 255] + HEX[(lo >>> 8) & 255] + HEX[lo & 255];
 }
 function hash64(s: string): string {
   return cyrb53(s, 0x9e3779b9);

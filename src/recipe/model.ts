@@ -15,7 +15,8 @@ export function toRecipe(cell: Cell): Recipe {
 
 /** Recipe as a compact JSON string with keys in their order (for files, logs, search output). */
 export function recipeToJson(recipe: Recipe, indent?: number): string {
-  const plain: Record<string, { op: string; input: string[] }> = {};
+  // No prototype: a node named "__proto__" must stay a key (an object literal would take it as its prototype).
+  const plain = Object.create(null) as Record<string, { op: string; input: string[] }>;
   for (const k of Object.keys(recipe)) plain[k] = { op: recipe[k].op, input: [...recipe[k].input] };
   return JSON.stringify(plain, null, indent);
 }

@@ -16,6 +16,13 @@ import { validateNodes } from './validate';
 
 /** Documents longer than this are not analysed (a clear diagnostic instead). */
 export const MAX_DOCUMENT_CHARS = 5_000_000;
+/**
+ * Arrays/objects nested deeper than this are not analysed: the JSON parser recurses per level and would overflow
+ * the stack near ~5,000 levels (a recipe is 3 levels deep, a list of logs 4).
+ */
+export const MAX_NESTING = 512;
+/** Only the first this many items of a list are analysed (a huge list of tiny items would stall the editor). */
+export const MAX_LIST_ITEMS = 10_000;
 
 interface Ctx {
   /** Maps an offset of the text being parsed to an offset in the document. */
@@ -54,9 +61,15 @@ function parseDocumentUnsafe(text: string): ParsedDocument {
       }],
     };
   }
+  const deep = tooDeepAt(text, MAX_NESTING);
+  if (deep >= 0) {
+    return { cells: [], diagnostics: [nestingDiagnostic(deep, identity, 'not-a-cell', '')] };
+  }
   const errors: ParseError[] = [];
+  // A UTF-8 byte order mark (Windows editors write one; RFC 8259 lets parsers ignore it) is read as a space.
+  const source = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
   // Python's json module writes NaN / Infinity (NAS-Bench-NLP logs of diverged cells hold them): accept them.
-  const { text: jsonText, specials } = replaceNonFiniteLiterals(text);
+  const { text: jsonText, specials } = replaceNonFiniteLiterals(source);
   const root = parseTree(jsonText, errors, { allowTrailingComma: false, disallowComments: false, allowEmptyContent: true });
   if (errors.length > 0) {
     return { cells: [], diagnostics: errors.slice(0, 20).map((e) => syntaxDiagnostic(text, e, identity)) };
@@ -75,7 +88,13 @@ function parseDocumentUnsafe(text: string): ParsedDocument {
     if (items.length === 0) {
       docDiags.push({ code: 'not-a-cell', severity: 'error', span: nodeSpan(identity, root), message: 'Empty list: expected a list of NAS-Bench-NLP recipes.' });
     }
-    items.forEach((item) => {
+    if (items.length > MAX_LIST_ITEMS) {
+      docDiags.push({
+        code: 'too-large', severity: 'warning', span: nodeSpan(identity, items[MAX_LIST_ITEMS]),
+        message: `The list has ${items.length} items; Cell Lens analyses the first ${MAX_LIST_ITEMS}.`,
+      });
+    }
+    items.slice(0, MAX_LIST_ITEMS).forEach((item) => {
       if (item.type !== 'object') {
         docDiags.push({ code: 'not-a-cell', severity: 'error', span: nodeSpan(identity, item), message: `List item is ${describe(item)}; expected a recipe object {"node": {"op": ..., "input": [...]}}.` });
         return;
@@ -122,6 +141,41 @@ export function replaceNonFiniteLiterals(text: string): { text: string; specials
   }
   out.push(text.slice(last));
   return { text: out.join(''), specials };
+}
+
+/**
+ * Offset of the first `[` or `{` (outside strings and comments) that opens level `limit + 1`, or -1 when the text
+ * is nested at most `limit` levels deep. Linear, no recursion.
+ */
+export function tooDeepAt(text: string, limit: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34 /* " */) {
+      for (i++; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 92 /* \\ */) i++;
+        else if (c === 34 || c === 10 || c === 13 /* an unterminated string ends at the line */) break;
+      }
+    } else if (ch === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      while (i < text.length && text.charCodeAt(i) !== 10) i++;
+    } else if (ch === 47 && text.charCodeAt(i + 1) === 42 /* * */) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else if (ch === 91 /* [ */ || ch === 123 /* { */) {
+      if (++depth > limit) return i;
+    } else if (ch === 93 /* ] */ || ch === 125 /* } */) {
+      if (depth > 0) depth--;
+    }
+  }
+  return -1;
+}
+
+function nestingDiagnostic(offset: number, ctx: Ctx, code: 'not-a-cell' | 'bad-log', what: string): Diagnostic {
+  return {
+    code, severity: 'error', span: span(ctx, offset, offset + 1),
+    message: `${what}Nested more than ${MAX_NESTING} levels deep here: this is not a NAS-Bench-NLP cell (a recipe is 3 levels deep), and Cell Lens does not analyse it further.`,
+  };
 }
 
 function syntaxDiagnostic(text: string, e: ParseError, ctx: Ctx): Diagnostic {
@@ -214,6 +268,10 @@ function readLog(text: string, obj: JsonNode, recepie: JsonNode, index: number, 
   const map = stringOffsetMap(recepie, text);
   const ctx: Ctx = { map: (o) => map[Math.max(0, Math.min(o, map.length - 1))] };
   const inner = recepie.value;
+  const innerDeep = tooDeepAt(inner, MAX_NESTING);
+  if (innerDeep >= 0) {
+    return { index, label, source: 'log', span: nodeSpan(identity, recepie), anchor, nodes: [], log, diagnostics: [nestingDiagnostic(innerDeep, ctx, 'bad-log', 'The "recepie" string is not a recipe: ')] };
+  }
   const errors: ParseError[] = [];
   const innerRoot = parseTree(inner, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: true });
   const strSpan = nodeSpan(identity, recepie);
@@ -325,6 +383,8 @@ function readRecipeObject(obj: JsonNode, ctx: Ctx, diagnostics: Diagnostic[]): C
     } else {
       op = opNode.value;
       opSpan = nodeSpan(ctx, opNode);
+      // validateNodes reads '' as "no op" (reported here), so an empty op string must be reported here too.
+      if (op === '') diagnostics.push({ code: 'missing-op', severity: 'error', span: opSpan, nodes: [name], message: `The "op" of node "${name}" is empty; expected an op name.` });
     }
     const inputNode = prop(valueNode, 'input');
     const inputs: InputRef[] = [];

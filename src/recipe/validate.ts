@@ -7,6 +7,8 @@ import { OPS, editDistance, hNewIndex, hPrevIndex, isCellInput, isOpName, neares
 import { recipeInfo } from './model';
 
 const ZERO: Span = { start: 0, end: 0 };
+/** Gaps in the hidden states beyond this many are summarised in one diagnostic. */
+const MAX_MISSING_STATES_LISTED = 10;
 
 /** Validate a plain recipe object (spans are 0-0). A recipe is valid when no diagnostic is an error. */
 export function validateRecipe(recipe: Recipe): Diagnostic[] {
@@ -22,7 +24,7 @@ export function validateRecipe(recipe: Recipe): Diagnostic[] {
       continue;
     }
     const s = spec as { op?: unknown; input?: unknown };
-    if (typeof s.op !== 'string') diags.push({ code: 'missing-op', severity: 'error', span: ZERO, nodes: [name], message: `Node "${name}" has no "op" string.` });
+    if (typeof s.op !== 'string' || s.op === '') diags.push({ code: 'missing-op', severity: 'error', span: ZERO, nodes: [name], message: `Node "${name}" has no "op" string.` });
     if (!Array.isArray(s.input) || s.input.some((i) => typeof i !== 'string')) {
       diags.push({ code: 'bad-input-list', severity: 'error', span: ZERO, nodes: [name], message: `The "input" of node "${name}" is not a list of names.` });
     }
@@ -105,14 +107,26 @@ export function validateNodes(nodes: readonly CellNode[], anchor: Span, cellSpan
     out.push({ code: 'missing-output', severity: 'error', span: anchor, message: 'The cell has no "h_new_0": NAS-Bench-NLP takes h_new_0 as the cell output (and as h_prev_0 at the next step).' });
   }
   if (info.hiddenTupleSize > 1) {
-    const maxNode = byName.get(`h_new_${info.hiddenTupleSize - 1}`);
-    for (let i = 1; i < info.hiddenTupleSize - 1; i++) {
-      if (!byName.has(`h_new_${i}`)) {
-        out.push({
-          code: 'missing-hidden', severity: 'error', span: maxNode?.keySpan ?? anchor,
-          message: `The hidden tuple has ${info.hiddenTupleSize} states because of "h_new_${info.hiddenTupleSize - 1}", but "h_new_${i}" is missing; number the states without gaps.`,
-        });
-      }
+    const top = info.hiddenTupleSize - 1;
+    // The node that sets the tuple size: "h_new_<top>", or a spelling such as "h_new_01" that NAS-Bench-NLP also
+    // reads as index 1 (then "h_new_1" itself is missing).
+    const maxNode = byName.get(`h_new_${top}`) ?? nodes.find((n) => hNewIndex(n.name) === top);
+    const maxName = maxNode?.name ?? `h_new_${top}`;
+    const missing: number[] = [];
+    for (let i = 1; i <= top; i++) if (!byName.has(`h_new_${i}`)) missing.push(i);
+    // One diagnostic per missing state, but not a hundred thousand of them for "h_new_99999".
+    for (const i of missing.slice(0, MAX_MISSING_STATES_LISTED)) {
+      out.push({
+        code: 'missing-hidden', severity: 'error', span: maxNode?.keySpan ?? anchor,
+        message: `The hidden tuple has ${info.hiddenTupleSize} states because of "${maxName}", but "h_new_${i}" is missing; number the states without gaps.`,
+      });
+    }
+    if (missing.length > MAX_MISSING_STATES_LISTED) {
+      const rest = missing.slice(MAX_MISSING_STATES_LISTED);
+      out.push({
+        code: 'missing-hidden', severity: 'error', span: maxNode?.keySpan ?? anchor,
+        message: `The hidden tuple has ${info.hiddenTupleSize} states because of "${maxName}", and ${rest.length} more states are missing (h_new_${rest[0]} … h_new_${rest[rest.length - 1]}); number the states without gaps.`,
+      });
     }
   }
   for (const n of nodes) {
