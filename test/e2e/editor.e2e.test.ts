@@ -232,6 +232,37 @@ test('g: "Cell Lens: Correlate Scores with Benchmark" — the study runs, the pl
   await s!.shoot('g-study-panel', { both: false });
 });
 
+test('h: "Cell Lens: Search Cells (Training-Free)" — random search by NASWOT over the trained cells opens the best cells', { skip: skipScoring }, async () => {
+  const p = s!.page;
+  await s!.clearNotifications();
+  const pick = async (label: RegExp) => {
+    const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: label }) }).first();
+    await row.waitFor();
+    await row.click();
+  };
+  await p.keyboard.press('F1');
+  await p.locator('.quick-input-widget input').fill('>Cell Lens: Search Cells');
+  await pick(/Search Cells \(Training-Free\)/);
+  await pick(/^random$/);
+  await pick(/^NASWOT$/);
+  await pick(/^Trained WikiText-2 cells$/);
+  await pick(/^20$/);
+  const seed = p.locator('.quick-input-widget input');
+  await seed.waitFor();
+  await p.keyboard.press('Enter'); // seed 0
+  await pick(/^Proxy sizes$/);
+  await p.mouse.move(5, 400);
+  // The study (g) cached every trained cell's report: the search reuses them.
+  const note = await s!.waitForNotification(/cells scored.*The best by NASWOT .* is first in the new document; its WikiText-2 test loss is \d\.\d{3} \(rank \d+ of \d+\)/, 120_000);
+  assert.match(note, /^Cell Lens: 20 cells scored/);
+  // The new untitled JSON document holds the best cells as recipes.
+  await p.locator('.tabs-container .tab.active', { hasText: /Untitled/ }).waitFor({ timeout: 10_000 });
+  const text = await p.locator('.editor-instance .monaco-editor').filter({ hasText: '"input"' }).last().locator('.view-lines').innerText();
+  assert.match(text.replace(/\u00a0/g, ' '), /^\[/);
+  assert.match(text.replace(/\u00a0/g, ' '), /"op"\s*:\s*"(linear|blend|elementwise_prod|elementwise_sum|activation_\w+)"/);
+  await s!.shoot('h-search-result', { both: false });
+});
+
 /** Moves the mouse over the cell's first character (the `{` on line 1 of lstm.json) and returns the hover's text. */
 async function hoverCellStart(): Promise<string> {
   const p = s!.page;
