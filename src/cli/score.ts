@@ -238,7 +238,8 @@ export async function runScore(argv: string[], io: CliIO, opts: ScoreCliOptions 
     client ??= new ScoringClient({
       workerPath,
       nodePath: args.nodePath,
-      execArgv: opts.execArgv ?? (workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      // Same heap limit as the editor's default (cellLens.scoring.maxMemoryMB): running out is reported, not a swap storm.
+      execArgv: opts.execArgv ?? [...(workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []), '--max-old-space-size=4096'],
       backend: args.settings.backend,
       timeoutMs: args.timeoutMs,
       env: opts.env,

@@ -200,7 +200,8 @@ export function cliScorer(c: CommonArgs, io: CliIO, opts: StudyCliOptions): CliS
     client ??= new ScoringClient({
       workerPath,
       nodePath: c.nodePath,
-      execArgv: opts.execArgv ?? (workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      // Same heap limit as the editor's default (cellLens.scoring.maxMemoryMB): running out is reported, not a swap storm.
+      execArgv: opts.execArgv ?? [...(workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []), '--max-old-space-size=4096'],
       backend: c.backend,
       timeoutMs: c.timeoutMs,
       env: opts.env,
