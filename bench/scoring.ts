@@ -2,7 +2,7 @@
  * Scoring benchmark: all twelve scores of the reference cells (RNN, LSTM, GRU of
  * /work/shared/nas-bench-nlp/recepies_example.json) at the small and the default NAS-Bench-NLP sizes.
  * Writes bench/results/scoring.json. Run: npx tsx bench/scoring.ts [backend ...] (default: wasm);
- * BENCH_RUNS (default 3) runs per cell and size, each with its own seed (1 repeat).
+ * BENCH_RUNS (default 3) runs per cell and size, each with its own seed (1 repeat). Backends: argv, default wasm and cpu.
  *
  * Per cell and size: median total ms (wall) and process CPU ms (all threads; on a shared machine a useful check),
  * median ms per score (`wallMs`: the parts a score reads, shared parts split among their readers, plus its
@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   const sizes: [string, ModelSizes][] = [['small', { vocab: 1000, embed: 32, hidden: 48, layers: 2, seqLen: 10, batch: 8 }], ['default', DEFAULT_SIZES]];
   const out: unknown[] = [];
   const backendInfo: unknown[] = [];
-  for (const b of backends.length ? backends : ['wasm' as BackendName]) {
+  // wasm and cpu always (tfjs-node / node-gpu / webgpu when named and available). The cpu backend is ~10-20x slower:
+  // at the default size it runs BENCH_CPU_DEFAULT_RUNS times (default 1).
+  for (const b of backends.length ? backends : (['wasm', 'cpu'] as BackendName[])) {
     const init = await initBackend(b);
     backendInfo.push({ name: init.name, description: init.description, threads: init.threads ?? null,
       simd: init.name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : null });
@@ -39,7 +41,8 @@ async function main(): Promise<void> {
         const per: Record<string, number[]> = {};
         const parts: Record<string, number[]> = {};
         const tensors: { before: number; after: number }[] = [];
-        for (let r = 0; r < runs; r++) {
+        const n = b === 'cpu' && sizeName === 'default' ? Math.max(1, Number(process.env.BENCH_CPU_DEFAULT_RUNS ?? 1)) : runs;
+        for (let r = 0; r < n; r++) {
           const before = tf.memory().numTensors;
           const c0 = process.cpuUsage();
           const rep = await scoreCell(recipe, { ...s, scores: SCORE_IDS, seed: r, repeats: 1, backend: b });
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
           for (const [k, v] of Object.entries(rep.passMs ?? {})) (parts[k] ??= []).push(v);
         }
         const row = {
-          backend: init.description, size: sizeName, sizes: s, cell: cellName, runs,
+          backend: init.description, size: sizeName, sizes: s, cell: cellName, runs: n,
           totalMsMedian: round(median(totals)), cpuMsMedian: round(median(cpus)), totalMsRuns: totals.map(round),
           perScoreMsMedian: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, round(median(v))])),
           perPassMsMedian: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(median(v))])),
