@@ -248,7 +248,7 @@ export async function initBackend(choice: BackendChoice, opts: BackendOptions = 
     }
   }
   if (choice !== 'auto') {
-    throw new Error(`Scoring backend '${choice}' is not available: ${tried[tried.length - 1]?.error ?? 'unknown error'}`);
+    throw Object.assign(new Error(`Scoring backend '${choice}' is not available: ${tried[tried.length - 1]?.error ?? 'unknown error'}`), { tried });
   }
-  throw new Error(`No TensorFlow.js backend could start: ${tried.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
+  throw Object.assign(new Error(`No TensorFlow.js backend could start: ${tried.map((t) => `${t.name}: ${t.error}`).join('; ')}`), { tried });
 }

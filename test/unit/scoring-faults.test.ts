@@ -48,6 +48,8 @@ test('forced backend "tensorflow" without @tensorflow/tfjs-node: a clear error, 
       assert.equal(e.kind, 'backend');
       // Plain words: which backend, and what is missing.
       assert.match(e.message, /^Could not load the TensorFlow\.js backend "tensorflow": .*Cannot find module '@tensorflow\/tfjs-node'/);
+      // The status (status bar tooltip) says which link failed and why.
+      assert.match(client.status.tried?.find((t) => t.name === 'tensorflow')?.error ?? '', /tfjs-node/);
       const firstPid = client.pid;
       client.setBackend('auto');
       const r = await client.score(RNN, { ...TINY, backend: 'auto' });
