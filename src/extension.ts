@@ -12,7 +12,7 @@ import { countParams } from './scoring/model/params';
 import { registerGraphView } from './graph/panel';
 import { DEFAULT_SIZES } from './scoring/types';
 import { ScoringService, workerLocation } from './editor/scoringService';
-import { registerScoring, scoreHover } from './editor/scoringCommands';
+import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCommands';
 import { registerStudyCommands } from './editor/studyPanel';
 import { scoreSettings } from './editor/config';
 
@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     }),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixProvider(cache), { providedCodeActionKinds: QuickFixProvider.kinds }),
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
-    vscode.languages.registerHoverProvider(SELECTOR, new CellHoverProvider(cache, benchmark, [(c) => scoreHover(scoring, c)])),
+    vscode.languages.registerHoverProvider(SELECTOR, new CellHoverProvider(cache, benchmark, [(c) => scoreHover(scoring, c)], [(c, node) => nodeScoreHover(scoring, c, node)])),
     ...registerScoring({ cache, service: scoring, lenses, log }),
     ...registerStudyCommands(context, {
       getBenchmark: () => benchmark.get(),

@@ -132,7 +132,8 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
 }
 
 export class CellHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly cache: AnalysisCache, private readonly bench: BenchmarkService, private readonly extra: ((cell: AnalysedCell) => string | undefined)[] = []) {}
+  constructor(private readonly cache: AnalysisCache, private readonly bench: BenchmarkService, private readonly extra: ((cell: AnalysedCell) => string | undefined)[] = [],
+    private readonly nodeExtra: ((cell: AnalysedCell, node: string) => string | undefined)[] = []) {}
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     const a = this.cache.get(doc);
@@ -147,7 +148,9 @@ export class CellHoverProvider implements vscode.HoverProvider {
       }
       for (const n of c.cell.nodes) {
         if (off >= n.keySpan.start && off <= n.keySpan.end || off >= n.opSpan.start && off <= n.opSpan.end) {
-          const md = new vscode.MarkdownString(nodeHoverMarkdown(n, c.recipe, { embed: 400, hidden: 600 }));
+          const parts = [nodeHoverMarkdown(n, c.recipe, { embed: 400, hidden: 600 })];
+          if (c.valid) for (const e of this.nodeExtra) { const x = e(c, n.name); if (x) parts.push(x); }
+          const md = new vscode.MarkdownString(parts.join('\n\n'));
           return new vscode.Hover(md, toRange(doc, off <= n.keySpan.end ? n.keySpan : n.opSpan));
         }
       }

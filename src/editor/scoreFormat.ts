@@ -112,3 +112,26 @@ export function notScoredMarkdown(trusted: boolean): string {
     ? '_Not scored yet: run **Cell Lens: Score This Cell** (or click the `Score` lens)._'
     : '_Scoring is disabled in an untrusted workspace (it runs TensorFlow.js on the cell in a child process)._';
 }
+
+/** What each score's per-node quantity is, for the node hover. */
+const PER_NODE_MEANING: Partial<Record<ScoreId, string>> = {
+  params: 'parameters of this node (all layers)',
+  grad_norm: '‖∂L/∂θ‖ of this node\'s weights',
+  snip: 'Σ|g⊙θ| of this node\'s weights',
+  synflow: 'share of the synaptic flow',
+  naswot: 'activation-pattern diversity (mean normalised Hamming distance between inputs)',
+  ntk_trace: 'share of the NTK trace',
+};
+
+/** Markdown lines for one node: every per-node quantity the report has for it (none → undefined). */
+export function nodeScoreMarkdown(report: ScoreReport, node: string): string | undefined {
+  const rows = report.results
+    .filter((r) => r.perNode && Object.prototype.hasOwnProperty.call(r.perNode, node))
+    .map((r) => {
+      const v = r.perNode![node];
+      const shown = r.id === 'params' && Number.isFinite(v) ? v.toLocaleString('en-US') : formatScore(v);
+      return `| ${escapeCell(SCORES[r.id].label)} | ${escapeCell(shown)} | ${escapeCell(PER_NODE_MEANING[r.id] ?? 'per-node part of the score')} |`;
+    });
+  if (!rows.length) return undefined;
+  return ['**This node in the scores** (also the graph\'s heat-map)', '', '| score | value | what |', '|---|---|---|', ...rows].join('\n');
+}

@@ -8,7 +8,7 @@ import { AnalysisCache, analyseText, looksLikeCellText, type AnalysedCell } from
 import type { CellCodeLensProvider } from './providers';
 import { toRange } from './providers';
 import { ScoringService, type ScoreTarget } from './scoringService';
-import { notScoredMarkdown, scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, scoringLensTitle, settingsSummary } from './scoreFormat';
+import { nodeScoreMarkdown, notScoredMarkdown, scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, scoringLensTitle, settingsSummary } from './scoreFormat';
 import { lensScores } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
 import { PRESET_NAMES } from '../scoring/presets';
@@ -45,6 +45,18 @@ export function scoreHover(service: ScoringService, c: AnalysedCell): string | u
   const running = service.progressOf(c.hash);
   if (running) return `_Scoring… ${running.total ? Math.round((100 * running.done) / running.total) : 0}%_`;
   return notScoredMarkdown(service.trusted);
+}
+
+/** The per-node part of the hover on a node of a scored cell. */
+export function nodeScoreHover(service: ScoringService, c: AnalysedCell, node: string): string | undefined {
+  const report = service.peek(c.hash);
+  if (!report) return undefined;
+  // A report is shared by every cell with the same canonical hash, and its per-node values are keyed by the node
+  // names of the cell that was scored: use them only when they name nodes of this cell (not after a rename).
+  const names = new Set(c.cell.nodes.map((n) => n.name));
+  const keys = report.results.flatMap((r) => Object.keys(r.perNode ?? {}));
+  if (!keys.every((k) => names.has(k))) return undefined;
+  return nodeScoreMarkdown(report, node);
 }
 
 interface Deps {

@@ -210,7 +210,12 @@ export class CellGraphPanel implements vscode.Disposable {
   private cellView(cell: Cell, sizes: GraphSizes | undefined): CellView {
     const wantsHash = this.deps.getScores || (this.deps.getBenchmark && !cell.log);
     const hash = wantsHash ? canonicalHash(toRecipe(cell)) : '';
-    const scores = hash && this.deps.getScores ? this.deps.getScores(hash) : undefined;
+    const shared = hash && this.deps.getScores ? this.deps.getScores(hash) : undefined;
+    // A report is shared by every cell with the same canonical hash; its per-node values are keyed by the node names
+    // of the cell that was scored, so the heat-map uses them only when they name this cell's nodes.
+    const names = new Set(cell.nodes.map((n) => n.name));
+    const sameNames = shared?.results.every((r) => Object.keys(r.perNode ?? {}).every((k) => names.has(k)));
+    const scores = shared && !sameNames ? { ...shared, results: shared.results.map(({ perNode: _p, ...r }) => r) } : shared;
     const benchmark = hash && !cell.log && this.deps.getBenchmark ? this.deps.getBenchmark(cell, hash) : undefined;
     return cellView(cell, { ...(scores ? { scores } : {}), ...(benchmark ? { benchmark } : {}), ...(sizes ? { options: { sizes } } : {}) });
   }

@@ -61,8 +61,27 @@ test('Score This Cell: progress, then a CodeLens with numbers and a hover with m
   const status = host.statusItems.find((s) => /wasm|Scorer/.test(s.text));
   assert.ok(status, `a scoring status item shows the backend: ${host.statusItems.map((s) => s.text).join(' | ')}`);
   assert.match(status!.text, /wasm/);
+  // A node's hover lists its per-node quantities (the graph heat-map's values).
+  const fLine = lstmText.split('\n').findIndex((l) => l.includes('"f":'));
+  const nodeHover = host.hoverProviders[0].provideHover(doc, new Position(fLine, 4))!.contents.value;
+  assert.match(nodeHover, /\*\*This node in the scores\*\*/);
+  assert.match(nodeHover, /\| GradNorm \| \d[\d.e-]* \| ‖∂L\/∂θ‖ of this node's weights \|/);
+  assert.match(nodeHover, /\| #params \| [\d,]+ \|/);
   // The report is on disk in global storage.
   assert.ok(readdirSync(join(storage, 'scores')).some((f) => f.endsWith('.json')));
+});
+
+test('a renamed copy shares the report (same canonical hash) but not the per-node values keyed by the old names', { skip, timeout: 30_000 }, async () => {
+  const renamed = lstmText.replace(/"f"/g, '"forget"').replace(/"f_act"/g, '"forget_act"').replace(/\["f"\]/g, '["forget"]');
+  const copy = new TextDocument(Uri.file('/ws/renamed.json'), 'json', 1, renamed);
+  host.open(copy);
+  const a = api.cache.get(copy as never)!;
+  assert.equal(a.cells[0].hash, api.cache.get(doc as never)!.cells[0].hash, 'renaming keeps the canonical hash');
+  assert.match(host.hoverProviders[0].provideHover(copy, new Position(0, 0))!.contents.value, /\*\*Train-free scores\*\*/);
+  const line = renamed.split('\n').findIndex((l) => l.includes('"forget":'));
+  const nodeHover = host.hoverProviders[0].provideHover(copy, new Position(line, 4))!.contents.value;
+  assert.doesNotMatch(nodeHover, /This node in the scores/);
+  host.open(doc);
 });
 
 test('a second request is served from the cache; a fresh session shows cached scores at once', { skip, timeout: 60_000 }, async () => {
