@@ -1,5 +1,5 @@
 // Real-editor tests with @vscode/test-cli + @vscode/test-electron, for machines with internet access
-// (test-electron downloads VS Code): extension-host suites compiled to out/test/vscode/**/*.test.js.
+// (test-electron downloads VS Code): `npm run test:vscode` compiles test/vscode/*.test.ts to out/test/vscode/.
 // CI and offline machines use the code-server harness instead: `npm run test:e2e` (scripts/setup-e2e.sh installs
 // code-server 4.100 into .e2e/, test/e2e/ installs the packed .vsix into it and drives it from headless Chromium,
 // asserting on what the user sees). See the README section "End-to-end tests".
