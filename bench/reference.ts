@@ -23,13 +23,14 @@ import { join } from 'node:path';
 import { initBackend } from '../src/scoring/backends';
 import { scoreCell } from '../src/scoring/engine';
 import { DEFAULT_SIZES, type ModelSizes, type ScoreId } from '../src/scoring/types';
+import { SIZE_PRESETS } from '../src/scoring/presets';
 import type { Recipe } from '../src/recipe/types';
 
 const SCRIPT = join(__dirname, 'reference', 'nasbench_nlp_scores.py');
 const OUT = join(__dirname, 'results', 'reference.json');
 const SCORES: ScoreId[] = ['grad_norm', 'snip', 'naswot', 'zen', 'maedet', 'ntk_trace'];
 const SIZES: Record<string, ModelSizes> = {
-  small: { vocab: 1000, embed: 32, hidden: 48, layers: 2, seqLen: 10, batch: 8 },
+  small: SIZE_PRESETS.proxy,
   default: DEFAULT_SIZES,
 };
 const TORCH_THREADS = 2;

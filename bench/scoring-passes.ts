@@ -11,6 +11,7 @@ import { initBackend } from '../src/scoring/backends';
 import { scoreCell } from '../src/scoring/engine';
 import { DEFAULT_SIZES, SCORE_IDS, type BackendName, type ModelSizes, type ScoreId } from '../src/scoring/types';
 import type { Recipe } from '../src/recipe/types';
+import { SIZE_PRESETS } from '../src/scoring/presets';
 
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const scores = arg('scores', SCORE_IDS.join(',')).split(',') as ScoreId[];
   const examples = JSON.parse(readFileSync(join(__dirname, '../../shared/nas-bench-nlp/recepies_example.json'), 'utf8')) as Recipe[];
   const byName: Record<string, Recipe> = { RNN: examples[0], LSTM: examples[1], GRU: examples[2] };
-  const sizes: ModelSizes = size === 'default' ? DEFAULT_SIZES : { vocab: 1000, embed: 32, hidden: 48, layers: 2, seqLen: 10, batch: 8 };
+  const sizes: ModelSizes = size === 'default' ? DEFAULT_SIZES : SIZE_PRESETS.proxy;
   const init = await initBackend(backend);
   console.log(init.description);
   for (const n of names) {

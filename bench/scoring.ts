@@ -17,6 +17,7 @@ import { initBackend } from '../src/scoring/backends';
 import { scoreCell } from '../src/scoring/engine';
 import { DEFAULT_SIZES, ENGINE_VERSION, SCORE_IDS, type BackendName, type ModelSizes } from '../src/scoring/types';
 import type { Recipe } from '../src/recipe/types';
+import { SIZE_PRESETS } from '../src/scoring/presets';
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const round = (x: number) => Math.round(x * 10) / 10;
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
   const examples = JSON.parse(readFileSync(join(__dirname, '../../shared/nas-bench-nlp/recepies_example.json'), 'utf8')) as Recipe[];
   const cells: [string, Recipe][] = [['RNN', examples[0]], ['LSTM', examples[1]], ['GRU', examples[2]]];
-  const sizes: [string, ModelSizes][] = [['small', { vocab: 1000, embed: 32, hidden: 48, layers: 2, seqLen: 10, batch: 8 }], ['default', DEFAULT_SIZES]];
+  const sizes: [string, ModelSizes][] = [['small', SIZE_PRESETS.proxy], ['default', DEFAULT_SIZES]];
   const out: unknown[] = [];
   const backendInfo: unknown[] = [];
   // wasm and cpu always (tfjs-node / node-gpu / webgpu when named and available). The cpu backend is ~10-20x slower:

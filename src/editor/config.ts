@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
 import type { LogSource } from '../benchmark/logs';
 import { DEFAULT_SIZES, SCORE_IDS, type BackendChoice, type ModelSizes, type ScoreId, type ScoreSettings } from '../scoring/types';
+import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
 import { SIZE_PRESETS, isPresetName, sanitizeSizes, type PresetName } from '../scoring/presets';
 
 export function section(): vscode.WorkspaceConfiguration {
@@ -43,11 +44,8 @@ function clamp(x: number, lo: number, hi: number): number {
 // ------------------------------------------------------------------ scoring
 
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
-
-function isScoreId(x: unknown): x is ScoreId {
-  return typeof x === 'string' && (SCORE_IDS as readonly string[]).includes(x);
-}
+/** Every value of `cellLens.scoring.backend`. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
 
 /** `cellLens.scoring.preset`: which sizes to score with. */
 export function scoringPreset(): PresetName | 'custom' {
@@ -73,7 +71,7 @@ export function scoreSettings(): ScoreSettings {
     scores: scores.length ? scores : [...SCORE_IDS],
     seed: Math.floor(clamp(c.get<number>('scoring.seed', 0), 0, 2 ** 31 - 1)),
     repeats: Math.floor(clamp(c.get<number>('scoring.repeats', 1), 1, 20)),
-    backend: BACKENDS.includes(backend) ? backend : 'auto',
+    backend: BACKEND_CHOICES.includes(backend) ? backend : 'auto',
   };
 }
 

@@ -9,9 +9,10 @@ import type { CellCodeLensProvider } from './providers';
 import { toRange } from './providers';
 import { ScoringService, type ScoreTarget } from './scoringService';
 import { nodeScoreMarkdown, notScoredMarkdown, scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, scoringLensTitle, settingsSummary } from './scoreFormat';
-import { lensScores } from './config';
+import { BACKEND_CHOICES, lensScores } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
 import { PRESET_NAMES } from '../scoring/presets';
+import { perNodeFitsNames } from '../scoring/types';
 
 /** How many JSON files "Score Workspace Cells" looks at, at most. */
 const MAX_WORKSPACE_FILES = 5000;
@@ -51,11 +52,7 @@ export function scoreHover(service: ScoringService, c: AnalysedCell): string | u
 export function nodeScoreHover(service: ScoringService, c: AnalysedCell, node: string): string | undefined {
   const report = service.peek(c.hash);
   if (!report) return undefined;
-  // A report is shared by every cell with the same canonical hash, and its per-node values are keyed by the node
-  // names of the cell that was scored: use them only when they name nodes of this cell (not after a rename).
-  const names = new Set(c.cell.nodes.map((n) => n.name));
-  const keys = report.results.flatMap((r) => Object.keys(r.perNode ?? {}));
-  if (!keys.every((k) => names.has(k))) return undefined;
+  if (!perNodeFitsNames(report, new Set(c.cell.nodes.map((n) => n.name)))) return undefined;
   return nodeScoreMarkdown(report, node);
 }
 
@@ -169,7 +166,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     const items: (vscode.QuickPickItem & { run: () => unknown })[] = [
       { label: '$(beaker) Score This Cell', run: () => scoreCell() },
       { label: '$(debug-restart) Restart Scoring Process', description: s ? `${s.state}${s.backend ? ` · ${s.backend}` : ''}` : 'not started', run: () => service.restart() },
-      { label: '$(server-process) Choose Backend…', description: service.settings().backend, run: () => chooseSetting('scoring.backend', ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']) },
+      { label: '$(server-process) Choose Backend…', description: service.settings().backend, run: () => chooseSetting('scoring.backend', BACKEND_CHOICES) },
       { label: '$(symbol-ruler) Choose Model Size…', description: settingsSummary(service.settings()), run: () => chooseSetting('scoring.preset', [...PRESET_NAMES, 'custom']) },
       { label: '$(trash) Clear Score Cache', run: () => service.clearCache() },
       { label: '$(output) Show Log', run: () => log.show(true) },

@@ -8,7 +8,7 @@ import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Cell } from '../recipe/types';
 import { toRecipe } from '../recipe/model';
 import { canonicalHash } from '../recipe/canonical';
-import type { ScoreReport } from '../scoring/types';
+import { perNodeFitsNames, type ScoreReport } from '../scoring/types';
 import { nodeAtOffset, type GraphSizes } from './model';
 import { cellView } from './views';
 import { webviewHtml, makeNonce } from './html';
@@ -211,11 +211,8 @@ export class CellGraphPanel implements vscode.Disposable {
     const wantsHash = this.deps.getScores || (this.deps.getBenchmark && !cell.log);
     const hash = wantsHash ? canonicalHash(toRecipe(cell)) : '';
     const shared = hash && this.deps.getScores ? this.deps.getScores(hash) : undefined;
-    // A report is shared by every cell with the same canonical hash; its per-node values are keyed by the node names
-    // of the cell that was scored, so the heat-map uses them only when they name this cell's nodes.
-    const names = new Set(cell.nodes.map((n) => n.name));
-    const sameNames = shared?.results.every((r) => Object.keys(r.perNode ?? {}).every((k) => names.has(k)));
-    const scores = shared && !sameNames ? { ...shared, results: shared.results.map(({ perNode: _p, ...r }) => r) } : shared;
+    // The heat-map uses per-node values only when they name this cell's nodes (see perNodeFitsNames).
+    const scores = shared && !perNodeFitsNames(shared, new Set(cell.nodes.map((n) => n.name))) ? { ...shared, results: shared.results.map(({ perNode: _p, ...r }) => r) } : shared;
     const benchmark = hash && !cell.log && this.deps.getBenchmark ? this.deps.getBenchmark(cell, hash) : undefined;
     return cellView(cell, { ...(scores ? { scores } : {}), ...(benchmark ? { benchmark } : {}), ...(sizes ? { options: { sizes } } : {}) });
   }

@@ -118,3 +118,12 @@ export interface ScoreProgress {
   readonly total: number;
   readonly message: string;
 }
+
+/**
+ * Whether a report's per-node values name nodes of this cell. Reports are shared by canonical hash, and per-node
+ * values are keyed by the node names of the cell that was scored: a renamed copy gets the scores, not the per-node
+ * values.
+ */
+export function perNodeFitsNames(report: ScoreReport, names: ReadonlySet<string>): boolean {
+  return report.results.every((r) => Object.keys(r.perNode ?? {}).every((k) => names.has(k)));
+}
