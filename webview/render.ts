@@ -403,7 +403,7 @@ export class GraphView {
       add('Test ppl', b.testLoss !== undefined && b.testLoss < 50 ? fmtNum(Math.exp(b.testLoss)) : undefined);
       add('Val loss', b.valLoss !== undefined ? fmtNum(b.valLoss) : undefined);
       add('Epochs', b.epochs !== undefined ? String(b.epochs) : undefined);
-      add('#params', b.numParams !== undefined ? fmtInt(b.numParams) : undefined);
+      add('#params (benchmark model)', b.numParams !== undefined ? fmtInt(b.numParams) : undefined);
       add('Status', b.status);
       add('Recipe id', b.recepieId !== undefined ? String(b.recepieId) : undefined);
       parts.push(dl);
@@ -415,10 +415,12 @@ export class GraphView {
       for (const s of scores) {
         const tr = el('tr');
         const name = el('td', undefined, s.label);
-        name.title = `${s.better} is better`;
+        name.title = `${s.better} is better${s.evidence ? ` (measured: ${s.evidence} vs −test loss)` : ''}`;
         const val = el('td', 'cl-num', `${fmtNum(s.value)}${s.std ? ` ± ${fmtNum(s.std)}` : ''}`);
         if (s.reason) val.title = s.reason;
-        tr.append(name, val, el('td', 'cl-muted', s.better === 'higher' ? '↑' : '↓'));
+        const pct = el('td', 'cl-num cl-muted', s.percentile !== undefined ? `${Math.round(s.percentile)} pct` : '');
+        pct.title = s.percentile !== undefined ? 'percentile among the benchmark\'s trained cells at the same settings (100 = best)' : 'no reference population for these settings';
+        tr.append(name, val, pct, el('td', 'cl-muted', s.better === 'higher' ? '↑' : '↓'));
         table.append(tr);
       }
       parts.push(table);

@@ -4,6 +4,8 @@
  * Exit codes: 0 all cells scored, 1 some cell is invalid, 2 usage error or scoring failure.
  */
 
+import { percentileOf, referencePresetFor } from '../scoring/reference';
+import { ordinal } from '../editor/scoreFormat';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -189,12 +191,19 @@ function table(rows: string[][]): string {
 }
 
 function formatReport(report: ScoreReport): string {
-  const rows = [['score', 'value', 'dir', 'ms']];
+  const rows = [['score', 'value', 'pct', 'dir', 'ms']];
   for (const r of report.results) {
     const info = SCORES[r.id];
-    rows.push([info.label, formatValue(r), info.better === 'higher' ? '↑' : '↓', String(Math.round(r.wallMs))]);
+    const p = percentileOf(r.id, r.value, report.settings);
+    rows.push([info.label, formatValue(r), p === undefined ? '—' : ordinal(p), info.better === 'higher' ? '↑' : '↓', String(Math.round(r.wallMs))]);
   }
-  return table(rows);
+  const preset = referencePresetFor(report.settings);
+  return table(rows) + (preset ? `\n(pct: percentile among the trained WikiText-2 cells scored at the ${preset} preset; 100 = best)` : '\n(no percentiles: no reference population for these settings)');
+}
+
+/** Percentile of every result among the reference population (null: NaN or no reference). */
+function percentilesOf(report: ScoreReport): Record<string, number | null> {
+  return Object.fromEntries(report.results.map((r) => [r.id, percentileOf(r.id, r.value, report.settings) ?? null]));
 }
 
 /** JSON with NaN / ±Infinity as the strings "NaN", "Infinity", "-Infinity". */
@@ -206,6 +215,10 @@ interface JsonDiagnostic { severity: string; code: string; message: string; line
 interface JsonCell {
   index: number; label: string; valid: boolean; hash?: string; cached?: boolean;
   diagnostics: JsonDiagnostic[]; report?: ScoreReport; error?: { kind: string; message: string };
+  /** Per score: percentile (0 … 100, 100 = best) among the trained WikiText-2 cells at the same settings; null without a reference. */
+  percentiles?: Record<string, number | null>;
+  /** The reference preset the percentiles are relative to (absent: none applies). */
+  referencePreset?: string;
 }
 interface JsonFile { file: string; error?: string; diagnostics: JsonDiagnostic[]; cells: JsonCell[] }
 
@@ -313,6 +326,9 @@ export async function runScore(argv: string[], io: CliIO, opts: ScoreCliOptions 
           }
         }
         jc.report = report;
+        jc.percentiles = percentilesOf(report);
+        const refPreset = referencePresetFor(report.settings);
+        if (refPreset) jc.referencePreset = refPreset;
         if (!args.json) {
           io.stdout(`${file} · ${cell.label} · ${hash.slice(0, 12)} · ${report.backend}${jc.cached ? ' · cached' : ''} · ${Math.round(report.totalMs)} ms\n`);
           io.stdout(formatReport(report) + '\n');

@@ -18,7 +18,7 @@ import { ScoringClient, ScoringError } from '../scoring/client';
 import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
 import { SIZE_PRESETS, isPresetName, type PresetName } from '../scoring/presets';
 import { SCORE_IDS, SCORES, type BackendChoice, type ScoreId, type ScoreSettings } from '../scoring/types';
-import { cellsFromIndex, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
+import { shardOf, cellsFromIndex, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
 
@@ -261,6 +261,7 @@ Options:
   --dataset NAME         which dataset of the logs (default WikiText-2, else the largest)
   --scores a,b,...|all   scores to study (default all): ${SCORE_IDS.join(', ')}
   --limit N              only N cells, evenly spaced over the ranking (first and last included)
+  --shard K/N            only shard K of N (a fixed partition by canonical hash; shards share the cache)
   --out DIR              where report.md, report.csv, study-<score>.svg and results.json go (default ./cell-lens-study)
   --preset P             proxy (default: vocab 1000, embed 32, hidden 48, 2 layers, T 10, B 8) or nas-bench-nlp
   --seed S               scoring seed, also the bootstrap / cross-validation seed (default 0)
@@ -279,6 +280,8 @@ Progress goes to stderr. Exit codes: 0 ok, 1 some cells could not be scored, 2 u
 
 interface StudyArgs extends CommonArgs {
   limit?: number;
+  /** Only shard k (1-based) of n: a partition of the cells by canonical hash (shardOf). */
+  shard?: { k: number; n: number };
   out: string;
   bootstrap: number;
 }
@@ -290,6 +293,13 @@ function parseStudyArgs(argv: readonly string[]): StudyArgs {
     if (commonFlag(f, r, a)) continue;
     switch (f) {
       case '--limit': a.limit = r.int(1); break;
+      case '--shard': {
+        const v = r.value();
+        const m = /^(\d+)\/(\d+)$/.exec(v);
+        if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard wants K/N with 1 ≤ K ≤ N, got "${v}"`);
+        a.shard = { k: Number(m[1]), n: Number(m[2]) };
+        break;
+      }
       case '--out': a.out = r.value(); break;
       case '--bootstrap': a.bootstrap = r.int(10); break;
       default: throw new UsageError(f.startsWith('-') ? `unknown option ${f}` : `unexpected argument "${f}"`);
@@ -321,6 +331,11 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
   } catch (e) {
     io.stderr(`cell-lens study: ${(e as Error).message}\n`);
     return 2;
+  }
+  if (args.shard) {
+    const { k, n } = args.shard;
+    cells = cells.filter((c) => shardOf(c.hash, n) === k - 1);
+    io.stderr(`cell-lens study: shard ${k}/${n}: ${cells.length} cells\n`);
   }
   const cacheDir = args.cache ? args.cacheDir ?? defaultCacheDir() : undefined;
   const cache = new ScoreCache({ dir: cacheDir, maxEntries: cells.length + 10, log: (level, msg) => { if (level !== 'debug') io.stderr(`[${level}] ${msg}\n`); } });

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
 import type { LogSource } from '../benchmark/logs';
-import { DEFAULT_SIZES, SCORE_IDS, type BackendChoice, type ModelSizes, type ScoreId, type ScoreSettings } from '../scoring/types';
+import { DEFAULT_SCORE_IDS, DEFAULT_SIZES, type BackendChoice, type ModelSizes, type ScoreId, type ScoreSettings } from '../scoring/types';
 import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
 import { SIZE_PRESETS, isPresetName, sanitizeSizes, type PresetName } from '../scoring/presets';
 
@@ -63,12 +63,12 @@ export function scoringSizes(): ModelSizes {
 /** The full score settings from `cellLens.scoring.*`. */
 export function scoreSettings(): ScoreSettings {
   const c = section();
-  const rawScores = c.get<unknown>('scoring.scores', [...SCORE_IDS]);
-  const scores = Array.isArray(rawScores) ? [...new Set(rawScores.filter(isScoreId))] : [...SCORE_IDS];
+  const rawScores = c.get<unknown>('scoring.scores', [...DEFAULT_SCORE_IDS]);
+  const scores = Array.isArray(rawScores) ? [...new Set(rawScores.filter(isScoreId))] : [...DEFAULT_SCORE_IDS];
   const backend = c.get<string>('scoring.backend', 'auto') as BackendChoice;
   return {
     ...scoringSizes(),
-    scores: scores.length ? scores : [...SCORE_IDS],
+    scores: scores.length ? scores : [...DEFAULT_SCORE_IDS],
     seed: Math.floor(clamp(c.get<number>('scoring.seed', 0), 0, 2 ** 31 - 1)),
     repeats: Math.floor(clamp(c.get<number>('scoring.repeats', 1), 1, 20)),
     backend: BACKEND_CHOICES.includes(backend) ? backend : 'auto',
@@ -77,9 +77,9 @@ export function scoreSettings(): ScoreSettings {
 
 /** Scores shown in the CodeLens (`cellLens.scoring.lensScores`). */
 export function lensScores(): ScoreId[] {
-  const raw = section().get<unknown>('scoring.lensScores', ['zen', 'naswot', 'ntk_cond']);
+  const raw = section().get<unknown>('scoring.lensScores', ['hidden_cov', 'naswot', 'ntk_cond']);
   const ids = Array.isArray(raw) ? raw.filter(isScoreId) : [];
-  return ids.length ? ids : ['zen', 'naswot', 'ntk_cond'];
+  return ids.length ? ids : ['hidden_cov', 'naswot', 'ntk_cond'];
 }
 
 /** Options of the scoring process: node binary, timeout, memory limit. */

@@ -25,6 +25,9 @@ function topShare(rank: number, size: number): string {
   return `top ${pct < 1 ? pct.toFixed(1) : Math.max(1, Math.round(pct))}%`;
 }
 
+/** Vocabulary sizes of the NAS-Bench-NLP datasets (their logs' num_params include vocab·embed + vocab). */
+export const DATASET_VOCAB: Readonly<Record<string, number>> = { 'WikiText-2': 33278, PTB: 10000 };
+
 /**
  * The benchmark CodeLens of one dataset match, e.g.
  * `WikiText-2 test loss 4.982 · rank 12/341 (top 4%) · 20.3M params` or `WikiText-2: diverged in benchmark`.
@@ -76,7 +79,7 @@ function entryMarkdown(e: BenchmarkEntry): string {
   }
   const r = e.runs[0];
   if (r?.testLosses?.length) rows.push('', `Test loss over ${r.testLosses.length} epochs: \`${sparkline(r.testLosses)}\` ${loss(r.testLosses[0])} → ${loss(r.testLosses[r.testLosses.length - 1])}`);
-  if (e.numParams !== undefined) rows.push('', `${e.numParams.toLocaleString('en-US')} parameters`);
+  if (e.numParams !== undefined) rows.push('', `${e.numParams.toLocaleString('en-US')} parameters in the benchmark's ${e.dataset} model${DATASET_VOCAB[e.dataset] ? ` (vocabulary ${DATASET_VOCAB[e.dataset].toLocaleString('en-US')})` : ''}; the train-free \`#params\` uses the scoring preset's vocabulary.`);
   return rows.join('\n');
 }
 

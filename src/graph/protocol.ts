@@ -22,6 +22,10 @@ export interface ScoreSummary {
   readonly std?: number | null;
   readonly better: 'higher' | 'lower';
   readonly reason?: string;
+  /** Percentile (0 … 100, 100 = best) among the benchmark's trained cells at the same settings; absent without a reference. */
+  readonly percentile?: number;
+  /** Measured evidence of the direction, e.g. `τ 0.37 [0.33, 0.41]`. */
+  readonly evidence?: string;
   /** Node name → value, for the heat-map. */
   readonly perNode?: Readonly<Record<string, number>>;
 }
@@ -163,6 +167,7 @@ function isCellView(c: unknown): c is CellView {
 function isScore(s: unknown): boolean {
   return isObj(s) && isStr(s.id) && isStr(s.label) && (s.value === null || typeof s.value === 'number')
     && (s.better === 'higher' || s.better === 'lower')
+    && optional(s.percentile, (p) => typeof p === 'number') && optional(s.evidence, isStr)
     && optional(s.perNode, (p) => isObj(p) && Object.values(p).every((v) => typeof v === 'number'));
 }
 

@@ -4,6 +4,8 @@
  */
 import type { Cell, LogInfo } from '../recipe/types';
 import { SCORES, type ScoreReport } from '../scoring/types';
+import { percentileOf } from '../scoring/reference';
+import { evidenceText } from '../editor/scoreFormat';
 import { cellGraph, type GraphModelOptions, type LayoutOptions } from './model';
 import type { BenchmarkSummary, CellView, ScoreSummary } from './protocol';
 
@@ -28,6 +30,8 @@ export function scoreSummaries(report: ScoreReport): ScoreSummary[] {
     id: r.id, label: SCORES[r.id]?.label ?? r.id, better: SCORES[r.id]?.better ?? 'higher',
     value: Number.isFinite(r.value) ? r.value : null, std: Number.isFinite(r.std) ? r.std : null,
     ...(r.reason ? { reason: r.reason } : {}),
+    ...(percentileOf(r.id, r.value, report.settings) !== undefined ? { percentile: percentileOf(r.id, r.value, report.settings)! } : {}),
+    ...(evidenceText(r.id, report.settings) ? { evidence: evidenceText(r.id, report.settings)! } : {}),
     ...(r.perNode ? { perNode: Object.fromEntries(Object.entries(r.perNode).filter(([, v]) => Number.isFinite(v))) } : {}),
   }));
 }

@@ -32,6 +32,11 @@ const MAX_WL_ROUNDS = 40;
 
 /** The canonical text form of a recipe (what the hash is taken of). */
 export function canonicalForm(recipe: Recipe): string {
+  return canonicalise(recipe).form;
+}
+
+/** The smallest serialisation over the state renumberings, and which node got which id in it. */
+function canonicalise(recipe: Recipe): { form: string; ids: Map<string, number> } {
   const names = Object.keys(recipe);
   const info = recipeInfo(recipe);
   const keep = recipe['h_new_0'] !== undefined ? (n: string) => info.liveNodes.has(n) : () => true;
@@ -62,14 +67,97 @@ export function canonicalForm(recipe: Recipe): string {
   }
   const stateList = [...states].sort((a, b) => a - b);
   const perms = stateList.length <= MAX_PERMUTED_STATES ? permutations(stateList.length) : [stateList.map((_, i) => i)];
-  let best: string | undefined;
+  let best: { form: string; ids: Map<string, number> } | undefined;
   for (const p of perms) {
     const renum = new Map<number, number>([[0, 0]]);
     stateList.forEach((s, i) => renum.set(s, p[i] + 1));
-    const form = serialise(nodes, renum);
-    if (best === undefined || form < best) best = form;
+    const out = serialise(nodes, renum);
+    if (best === undefined || out.form < best.form) best = out;
   }
-  return best ?? '';
+  return best ?? { form: '', ids: new Map() };
+}
+
+/** A recipe rebuilt from its canonical form, and where each of its nodes came from. */
+export interface CanonicalCell {
+  /**
+   * The canonical recipe: live nodes only, common parameter-free subexpressions merged, hidden states renumbered
+   * as in the canonical form, nodes named `h_new_<k>` / `n<id>` (id = pre-order position in the form), keys in
+   * id order and the operands of commutative ops in canonical order. Every renaming / reordering of a cell gives
+   * the same object, so anything built from it (parameter draw order, operand order) is identical too.
+   */
+  readonly recipe: Recipe;
+  /** Canonical node name → the name of the node it came from in the original recipe. */
+  readonly origin: ReadonlyMap<string, string>;
+}
+
+/**
+ * The canonical recipe of a valid cell (see {@link CanonicalCell}); undefined when the cell cannot be put in
+ * canonical form (unknown op, dangling input, cycle, no h_new_0) — such a cell cannot be built anyway.
+ */
+export function canonicalCell(recipe: Recipe): CanonicalCell | undefined {
+  if (!recipe || typeof recipe !== 'object' || recipe['h_new_0'] === undefined) return undefined;
+  if (!recipeInfo(recipe).order) return undefined;
+  let c: { form: string; ids: Map<string, number> };
+  try { c = canonicalise(recipe); } catch { return undefined; }
+  const nameOfId = new Map<number, string>();
+  for (const [name, id] of c.ids) nameOfId.set(id, name);
+  const out: Record<string, { op: string; input: string[] }> = {};
+  const origin = new Map<string, string>();
+  const form = c.form;
+  let i = 0;
+  const nextId = { v: 0 };
+  const idName: string[] = [];
+  const fail = (): never => { throw new Error('unparsable canonical form'); };
+  // Recursive descent over `op@role(child,...)`, `#id`, `x`, `hp<k>` (depth ≤ the cell's depth; forms of very
+  // deep cells are walked with an explicit stack below).
+  const readWord = (): string => { const s = i; while (i < form.length && /[a-z_0-9?]/.test(form[i])) i++; return form.slice(s, i); };
+  interface Frame { name: string; inputs: string[] }
+  const stack: Frame[] = [];
+  const results: string[] = [];
+  const pushValue = (v: string) => { if (stack.length) stack[stack.length - 1].inputs.push(v); else results.push(v); };
+  try {
+    while (i <= form.length) {
+      if (i === form.length) break;
+      const ch = form[i];
+      if (ch === ';') { if (stack.length) fail(); i++; continue; }
+      if (ch === ',') { i++; continue; }
+      if (ch === ')') {
+        const f = stack.pop() ?? fail();
+        out[f.name].input = f.inputs;
+        i++;
+        pushValue(f.name);
+        continue;
+      }
+      if (ch === '#') { i++; const id = Number(readWord()); const n = idName[id] ?? fail(); pushValue(n); continue; }
+      const word = readWord();
+      if (!word) fail();
+      if (form[i] === '@' || form[i] === '(') {
+        let role: string | undefined;
+        if (form[i] === '@') { i++; role = readWord(); if (!/^[0-9]+$/.test(role)) fail(); }
+        if (form[i] !== '(') fail();
+        i++;
+        if (!isOpName(word)) fail();
+        const id = nextId.v++;
+        const name = role !== undefined ? `h_new_${role}` : `n${id}`;
+        idName[id] = name;
+        origin.set(name, nameOfId.get(id) ?? name);
+        out[name] = { op: word, input: [] };
+        stack.push({ name, inputs: [] });
+        continue;
+      }
+      if (word === 'x') { pushValue(INPUT_X); continue; }
+      const m = /^hp([0-9]+)$/.exec(word);
+      if (m) { pushValue(`h_prev_${m[1]}`); continue; }
+      fail();
+    }
+    if (stack.length) fail();
+  } catch {
+    return undefined;
+  }
+  // Keys in id order (pre-order of the form).
+  const ordered: Recipe = {};
+  for (const name of idName) ordered[name] = out[name];
+  return { recipe: ordered, origin };
 }
 
 /** Isomorphism-invariant hash of a recipe (32 hex digits). Never throws. */
@@ -128,7 +216,7 @@ function leafLabel(token: string, renum: Map<number, number>): string {
   return t;
 }
 
-function serialise(nodes: Map<string, CNode>, renum: Map<number, number>): string {
+function serialise(nodes: Map<string, CNode>, renum: Map<number, number>): { form: string; ids: Map<string, number> } {
   const colour = refineColours(nodes, renum);
   const isCommutative = (op: string) => !isOpName(op) || OPS[op].commutative;
   const ids = new Map<string, number>();
@@ -140,7 +228,7 @@ function serialise(nodes: Map<string, CNode>, renum: Map<number, number>): strin
     if (ids.has(root.name)) continue;
     parts.push(walk(root.name));
   }
-  return parts.join(';');
+  return { form: parts.join(';'), ids };
 
   function childKey(c: string): string {
     return nodes.has(c) ? colour.get(c)! : 'L' + leafLabel(c, renum);

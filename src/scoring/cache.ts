@@ -6,6 +6,7 @@
  * misses. Disk errors are logged, never thrown. No `vscode` import.
  */
 
+import { withDerivedScores } from './reference';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -119,7 +120,8 @@ export class ScoreCache {
       this.log('warn', `score cache: ignoring ${file}: ${why}`);
       return undefined;
     }
-    const report = d.report as ScoreReport;
+    // Derived scores (hybrid) follow the bundled reference, whatever it was when the report was written.
+    const report = withDerivedScores(d.report as ScoreReport);
     this.remember(key, report);
     return report;
   }

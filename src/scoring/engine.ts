@@ -13,23 +13,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Recipe } from '../recipe/types';
-import { canonicalHash } from '../recipe/canonical';
+import { canonicalCell, canonicalHash } from '../recipe/canonical';
 import type { BackendName, ScoreId, ScoreProgress, ScoreReport, ScoreResult, ScoreSettings } from './types';
+import { SCORES } from './types';
 import { currentBackend } from './backends';
 import { ScoreContext, type LmNeed } from './model/passes';
 import { buildPlan, checkAbort, AbortError } from './model/network';
-import type { RepeatValue } from './scores/types';
-import { paramsScore } from './scores/params';
-import { gradNormScore } from './scores/grad_norm';
-import { snipScore } from './scores/snip';
-import { synflowScore } from './scores/synflow';
-import { jacobCovScore } from './scores/jacob_cov';
-import { naswotScore } from './scores/naswot';
-import { ninaswotScore } from './scores/ninaswot';
-import { zenScore } from './scores/zen';
-import { maedetScore } from './scores/maedet';
-import { ntkTraceScore, ntkCondScore } from './scores/ntk';
-import { hybridScore } from './scores/hybrid';
+import type { PassId, RepeatValue, ScoreInputs } from './scores/types';
+import { SCORE_DEFS } from './scores/index';
+import { withDerivedScores } from './reference';
 
 export { AbortError };
 
@@ -42,30 +34,14 @@ export interface ScoreOptions {
   readonly hash?: string;
 }
 
-/** What each score reads from the shared LM pass (model/passes). */
-const LM_NEEDS: Partial<Record<ScoreId, readonly LmNeed[]>> = {
-  grad_norm: ['ce'], snip: ['ce'], jacob_cov: ['sum'], ntk_trace: ['sum'], ntk_cond: ['sum'],
-  naswot: ['codes'], ninaswot: ['codes'], hybrid: ['codes', 'sum'],
+/** The timed parts behind each pass (for `wallMs`: a part's time is split among the requested scores reading it). */
+const PASS_PARTS: Record<PassId, readonly string[]> = {
+  grad: ['init', 'forward', 'backward'], sum: ['init', 'forward', 'backward', 'ntk'], codes: ['init', 'forward', 'codes'],
+  gauss: ['gauss'], synflow: ['init', 'synflow'], hidden: ['init', 'hidden'],
 };
-
-/**
- * The timed parts each score reads (for `wallMs`: a part's time is split equally among the requested scores
- * that read it). `init` = parameter/embedding init, `forward`/`backward` = the shared LM pass, `codes` = the
- * activation-code kernels, `ntk` = the NTK Gram matrices, `gauss` and `synflow` their passes.
- */
-const PARTS: Record<ScoreId, readonly string[]> = {
-  params: [], zen: ['gauss'], maedet: ['gauss'], synflow: ['init', 'synflow'],
-  grad_norm: ['init', 'forward', 'backward'], snip: ['init', 'forward', 'backward'],
-  jacob_cov: ['init', 'forward', 'backward'], ntk_trace: ['init', 'forward', 'backward', 'ntk'], ntk_cond: ['init', 'forward', 'backward', 'ntk'],
-  naswot: ['init', 'forward', 'codes'], ninaswot: ['init', 'forward', 'codes'],
-  hybrid: ['init', 'forward', 'codes', 'backward', 'ntk', 'gauss'],
-};
-/** Steps (for progress and abort checks), in order. */
-const STEPS = ['lm', 'gauss', 'synflow'] as const;
-const STEP_OF: Record<ScoreId, readonly (typeof STEPS)[number][]> = {
-  params: [], zen: ['gauss'], maedet: ['gauss'], synflow: ['synflow'], grad_norm: ['lm'], snip: ['lm'], jacob_cov: ['lm'],
-  ntk_trace: ['lm'], ntk_cond: ['lm'], naswot: ['lm'], ninaswot: ['lm'], hybrid: ['lm', 'gauss'],
-};
+/** Progress steps, in order: the shared LM pass, then the passes of their own. */
+const STEPS = ['lm', 'gauss', 'synflow', 'hidden'] as const;
+const STEP_OF: Record<PassId, (typeof STEPS)[number]> = { grad: 'lm', sum: 'lm', codes: 'lm', gauss: 'gauss', synflow: 'synflow', hidden: 'hidden' };
 
 function backendName(): BackendName {
   const c = currentBackend();
@@ -99,68 +75,70 @@ export function aggregate(id: ScoreId, values: RepeatValue[], settings: ScoreSet
   };
 }
 
+/** Renames the keys of a per-node record from canonical node names to the scored recipe's names. */
+function renameNodes(rec: Record<string, number> | undefined, origin: ReadonlyMap<string, string>): Record<string, number> | undefined {
+  if (!rec) return rec;
+  return Object.fromEntries(Object.entries(rec).map(([k, v]) => [origin.get(k) ?? k, v]));
+}
+
 /**
- * Scores one cell. Throws {@link AbortError} when `opts.signal` aborts, and an Error for a recipe that cannot
- * be built (cycle, missing h_new_0, dangling input). Every tensor is disposed before it returns or throws.
+ * Scores one cell. The network is built from the CANONICAL cell (recipe/canonical `canonicalCell`: node order,
+ * operand order and so the parameter draw order), so every renaming or reordering of a cell gets bit-identical
+ * values for a seed; per-node values are reported under the given recipe's node names. Throws
+ * {@link AbortError} when `opts.signal` aborts, and an Error for a recipe that cannot be built (cycle, missing
+ * h_new_0, dangling input). Every tensor is disposed before it returns or throws.
  */
 export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: ScoreOptions = {}): Promise<ScoreReport> {
   const t0 = performance.now();
-  const ids = [...new Set(settings.scores)];
+  const requested = [...new Set(settings.scores)].filter((id) => SCORES[id]);
+  // Derived scores need their components computed first (they are reported too).
+  const ids = [...new Set([...requested.flatMap((id) => (SCORES[id].combines ?? []) as ScoreId[]), ...requested])]
+    .sort((a, b) => SCORE_DEFS.findIndex((d) => d.id === a) - SCORE_DEFS.findIndex((d) => d.id === b));
+  const computed = ids.filter((id) => SCORES[id].compute);
   const backend = backendName();
   const hash = opts.hash ?? canonicalHash(recipe);
-  if (ids.some((id) => id !== 'params')) buildPlan(recipe); // clear error before any tensor work
+  if (computed.some((id) => SCORES[id].reads.length)) buildPlan(recipe); // clear error before any tensor work
+  const canon = canonicalCell(recipe);
+  const cell = canon?.recipe ?? recipe;
+  const origin = canon?.origin ?? new Map<string, string>();
   const repeats = Math.max(1, Math.floor(settings.repeats));
-  const lmNeeds = [...new Set(ids.flatMap((id) => LM_NEEDS[id] ?? []))];
-  const steps = STEPS.filter((p) => ids.some((id) => STEP_OF[id].includes(p)));
+  const reads = new Set(computed.flatMap((id) => SCORES[id].reads));
+  const lmNeeds = (['grad', 'sum', 'codes'] as const).filter((n) => reads.has(n)) as LmNeed[];
+  const steps = STEPS.filter((st) => [...reads].some((r) => STEP_OF[r] === st));
   const total = repeats * (steps.length + 1);
   let done = 0;
   const progress = (message: string) => opts.onProgress?.({ done, total, message });
-  const perScore = new Map<ScoreId, RepeatValue[]>(ids.map((id) => [id, []]));
+  const perScore = new Map<ScoreId, RepeatValue[]>(computed.map((id) => [id, []]));
   const passMs: Record<string, number> = {};
   const addMs = (part: string, ms: number) => { passMs[part] = (passMs[part] ?? 0) + ms; };
-  const scoreMs = new Map<ScoreId, number>(ids.map((id) => [id, 0]));
+  const scoreMs = new Map<ScoreId, number>(computed.map((id) => [id, 0]));
   const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
-
   for (let r = 0; r < repeats; r++) {
     const seed = settings.seed + r;
     checkAbort(opts.signal);
-    const ctx = new ScoreContext(recipe, settings, seed, opts.signal, lmNeeds);
+    const ctx = new ScoreContext(cell, settings, seed, opts.signal, lmNeeds);
     try {
-      for (const p of steps) {
+      for (const st of steps) {
         await yieldToLoop(); // let an abort message arrive
         checkAbort(opts.signal);
-        progress(`seed ${seed}: ${p === 'lm' ? 'forward + backward' : p} pass`);
-        if (p === 'lm') {
+        progress(`seed ${seed}: ${st === 'lm' ? 'forward + backward' : st} pass`);
+        if (st === 'lm') {
           if (lmNeeds.includes('codes')) ctx.codes();
-          if (lmNeeds.includes('ce')) ctx.ce();
+          if (lmNeeds.includes('grad')) ctx.grad();
           if (lmNeeds.includes('sum')) ctx.sum();
-        } else if (p === 'gauss') ctx.gauss();
-        else if (p === 'synflow') {
-          const params = ctx.uniformParams();
-          const s = performance.now();
-          perScore.get('synflow')!.push(synflowScore(recipe, settings, seed, params));
-          addMs('synflow', performance.now() - s);
-        }
+        } else if (st === 'gauss') ctx.gauss();
+        else if (st === 'synflow') ctx.synflow();
+        else ctx.hidden();
         done++;
       }
-      for (const id of ids) {
-        const push = (v: RepeatValue) => perScore.get(id)!.push(v);
+      const inputs: ScoreInputs = {
+        recipe: cell, settings, seed, grad: () => ctx.grad(), sum: () => ctx.sum(), codes: () => ctx.codes(),
+        gauss: () => ctx.gauss(), synflow: () => ctx.synflow(), hidden: () => ctx.hidden(),
+      };
+      for (const id of computed) {
         const s = performance.now();
-        switch (id) {
-          case 'params': push(paramsScore(recipe, settings)); break;
-          case 'grad_norm': push(gradNormScore(ctx.ce())); break;
-          case 'snip': push(snipScore(ctx.ce())); break;
-          case 'synflow': break; // pushed by its pass
-          case 'jacob_cov': push(jacobCovScore(ctx.sum())); break;
-          case 'naswot': push(naswotScore(ctx.codes())); break;
-          case 'ninaswot': push(ninaswotScore(ctx.codes())); break;
-          case 'zen': push(zenScore(ctx.gauss())); break;
-          case 'maedet': push(maedetScore(ctx.gauss())); break;
-          case 'ntk_trace': push(ntkTraceScore(ctx.sum())); break;
-          case 'ntk_cond': push(ntkCondScore(ctx.sum())); break;
-          case 'hybrid': push(hybridScore(ninaswotScore(ctx.codes()), maedetScore(ctx.gauss()), ntkCondScore(ctx.sum()),
-            settings.batch, ctx.codes().length, settings.layers)); break;
-        }
+        const v = SCORES[id].compute!(inputs);
+        perScore.get(id)!.push({ ...v, ...(v.perNode ? { perNode: renameNodes(v.perNode, origin) } : {}) });
         const ms = performance.now() - s;
         scoreMs.set(id, scoreMs.get(id)! + ms);
         addMs('scores', ms);
@@ -172,13 +150,18 @@ export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: S
       ctx.dispose();
     }
   }
-  // Split each part's time equally among the requested scores that read it; add each score's own arithmetic.
+  // Split each part's time equally among the computed scores that read it; add each score's own arithmetic.
+  const partsOf = (id: ScoreId) => [...new Set(SCORES[id].reads.flatMap((p) => PASS_PARTS[p]))];
   const readers = new Map<string, number>();
-  for (const id of ids) for (const p of PARTS[id]) readers.set(p, (readers.get(p) ?? 0) + 1);
+  for (const id of computed) for (const p of partsOf(id)) readers.set(p, (readers.get(p) ?? 0) + 1);
   const results = ids.map((id) => {
-    const ms = PARTS[id].reduce((s, p) => s + (passMs[p] ?? 0) / (readers.get(p) ?? 1), scoreMs.get(id)!);
+    if (!SCORES[id].compute) {
+      // Placeholder, filled by withDerivedScores below.
+      return aggregate(id, Array.from({ length: repeats }, () => ({ value: NaN })), settings, 0, backend);
+    }
+    const ms = partsOf(id).reduce((s, p) => s + (passMs[p] ?? 0) / (readers.get(p) ?? 1), scoreMs.get(id)!);
     return aggregate(id, perScore.get(id)!, settings, ms, backend);
   });
   const rounded = Object.fromEntries(Object.entries(passMs).map(([k, v]) => [k, Math.round(v * 10) / 10]));
-  return { hash, settings, backend, results, totalMs: performance.now() - t0, passMs: rounded };
+  return withDerivedScores({ hash, settings, backend, results, totalMs: performance.now() - t0, passMs: rounded });
 }

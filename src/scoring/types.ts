@@ -4,38 +4,19 @@
  * the editor only formats them. No `vscode` import.
  */
 
-export const SCORE_IDS = [
-  'params', 'zen', 'grad_norm', 'snip', 'synflow', 'jacob_cov',
-  'naswot', 'ninaswot', 'maedet', 'ntk_trace', 'ntk_cond', 'hybrid',
-] as const;
-export type ScoreId = (typeof SCORE_IDS)[number];
+import { SCORE_DEFS } from './scores/index';
+import type { ScoreDef } from './scores/types';
 
-export interface ScoreInfo {
-  readonly id: ScoreId;
-  /** Short label used in CodeLens, e.g. "NASWOT". */
-  readonly label: string;
-  /** Which direction predicts a better (lower-loss) cell. */
-  readonly better: 'higher' | 'lower';
-  /** One sentence: what the number is. */
-  readonly meaning: string;
-  /** Where it comes from. */
-  readonly source: string;
-}
+/** Every score id, in display order (from the registry, scores/index.ts). */
+export type ScoreId = (typeof SCORE_DEFS)[number]['id'];
+export const SCORE_IDS: readonly ScoreId[] = SCORE_DEFS.map((d) => d.id);
 
-export const SCORES: Readonly<Record<ScoreId, ScoreInfo>> = {
-  params: { id: 'params', label: '#params', better: 'higher', meaning: 'Exact number of trainable parameters of the whole language model (embedding, tied decoder bias, all recurrent layers), as NAS-Bench-NLP counts num_params.', source: 'zero-cost baseline (Abdelfattah et al. 2021)' },
-  zen: { id: 'zen', label: 'Zen', better: 'higher', meaning: 'log E‖f(x) − f(x + αε)‖_F with Gaussian weights and inputs, α = 0.01: how strongly the network amplifies a small input perturbation (expressivity).', source: 'Zen-NAS (Lin et al. 2021), applied to RNNs on NAS-Bench-NLP' },
-  grad_norm: { id: 'grad_norm', label: 'GradNorm', better: 'higher', meaning: 'Frobenius norm of the gradient of the LM cross-entropy loss w.r.t. all recurrent parameters at initialisation.', source: 'GradNorm / GradScore (Abdelfattah et al. 2021; RNN train-free NAS study)' },
-  snip: { id: 'snip', label: 'SNIP', better: 'higher', meaning: 'Σ |∂L/∂θ ⊙ θ| over recurrent parameters: connection sensitivity at initialisation.', source: 'SNIP (Lee et al. 2019) as a zero-cost proxy' },
-  synflow: { id: 'synflow', label: 'synflow', better: 'higher', meaning: 'log of Σ θ ⊙ ∂R/∂θ with |θ| and an all-ones input, R the summed output: data-free synaptic flow, computed in log space.', source: 'SynFlow (Tanaka et al. 2020) as a zero-cost proxy' },
-  jacob_cov: { id: 'jacob_cov', label: 'jacob_cov', better: 'higher', meaning: 'Negative log-likelihood-style score of the correlation matrix of input Jacobians across a batch: higher = inputs are separated more distinctly.', source: 'NASWOT v1 / jacob_cov (Mellor et al. 2020)' },
-  naswot: { id: 'naswot', label: 'NASWOT', better: 'higher', meaning: 'log|det K_H| of the Hamming kernel of binary activation codes (pre-activation > 0) over a batch: how distinguishable inputs are by their activation patterns.', source: 'NASWOT (Mellor et al. 2021)' },
-  ninaswot: { id: 'ninaswot', label: 'NINASWOT', better: 'higher', meaning: 'Noise-immune NASWOT: log|det K×| of the cross kernel between clean activation codes and codes under input noise (σ = 0.01) — high when inputs stay distinguishable and their codes stable.', source: 'hybrid-score GA paper (NINASWOT)' },
-  maedet: { id: 'maedet', label: 'MAE-DET', better: 'higher', meaning: 'Entropy proxy: Σ over layers of log std of layer outputs under Gaussian input and weights (maximum-entropy principle).', source: 'MAE-DET (Sun et al. 2022)' },
-  ntk_trace: { id: 'ntk_trace', label: 'NTK trace', better: 'higher', meaning: 'sqrt(tr Θ / m) of the empirical neural tangent kernel over a small batch.', source: 'train-free NAS for RNNs (NTK trace)' },
-  ntk_cond: { id: 'ntk_cond', label: 'TE-NAS κ', better: 'lower', meaning: 'Condition number λ_max/λ_min of the empirical NTK: lower = better-conditioned, more trainable.', source: 'TE-NAS (Chen et al. 2021)' },
-  hybrid: { id: 'hybrid', label: 'Hybrid', better: 'higher', meaning: 'NINASWOT/(B·ln N) + MAE-DET/L − log10(κ)/8: NINASWOT (↑), MAE-DET (↑) and NTK condition number κ (↓) brought to comparable scales and summed, as the hybrid-score GA combines them (population-free normalisation; see docs/scores.md).', source: 'hybrid-score GA paper' },
-};
+/** A score's metadata (label, measured direction, meaning, formula, source); see scores/types.ts. */
+export type ScoreInfo = ScoreDef<ScoreId>;
+export const SCORES: Readonly<Record<ScoreId, ScoreInfo>> = Object.fromEntries(SCORE_DEFS.map((d) => [d.id, d])) as Record<ScoreId, ScoreInfo>;
+
+/** The default score set (scores whose module says `byDefault`). */
+export const DEFAULT_SCORE_IDS: readonly ScoreId[] = SCORE_DEFS.filter((d) => d.byDefault).map((d) => d.id);
 
 /**
  * Version of the score computations. Bump it whenever a score's value can change by more than float rounding
@@ -44,8 +25,11 @@ export const SCORES: Readonly<Record<ScoreId, ScoreInfo>> = {
  *   2 — synflow by forward-mode tangents in float64 log space (exact slopes at saturated tanh/sigmoid units,
  *       where the float32 1 − y² of v1 lost the flow; see docs/scores.md); passes share one forward and a
  *       hand-written backward (values equal to v1 up to float32 rounding).
+ *   3 — scores of the canonical cell (every renaming / reordering gives bit-identical values); the NTK Gram in
+ *       float64 (κ = +∞ for a singular NTK); grad_norm / snip on the output loss mean(y²); NINASWOT noise 0.05;
+ *       hidden covariance; the hybrid from reference percentiles; the registry (scores/).
  */
-export const ENGINE_VERSION = 2;
+export const ENGINE_VERSION = 3;
 
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;

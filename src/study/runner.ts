@@ -354,3 +354,9 @@ export function studyResultsFile(dataset: string, settings: ScoreSettings, resul
     })),
   };
 }
+
+/** The shard (0 … n − 1) of a cell: its canonical hash's first 8 hex digits modulo n (stable, disjoint, covering). */
+export function shardOf(hash: string, n: number): number {
+  const v = parseInt(hash.slice(0, 8), 16);
+  return Number.isFinite(v) ? v % n : 0;
+}

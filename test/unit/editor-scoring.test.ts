@@ -50,12 +50,13 @@ test('Score This Cell: progress, then a CodeLens with numbers and a hover with m
   assert.equal(lens.command!.command, 'cellLens.showScores');
   // At these tiny sizes the biases dominate the pre-activation signs, so some inputs share activation codes and
   // NASWOT is honestly NaN: then the hover must say why.
-  assert.match(lens.command!.title, /^\$\(beaker\) Zen -?\d[\d.e-]* · NASWOT (-?\d[\d.e-]*|NaN) · TE-NAS κ (-?\d[\d.e-]*|NaN|∞) ▸ more$/);
+  assert.match(lens.command!.title, /^\$\(beaker\) HiddenCov (-?\d[\d.e-]*|NaN) · NASWOT (-?\d[\d.e-]*|NaN) · TE-NAS κ (-?\d[\d.e-]*|NaN|∞) · custom size ▸ more$/);
   for (const id of SCORE_IDS) assert.ok(lens.command!.tooltip!.includes(`${SCORES[id].label}:`), `tooltip lists ${id}`);
   const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
   assert.match(hover, /\*\*Train-free scores\*\*/);
-  assert.match(hover, /↑ higher is better/);
-  assert.match(hover, /↓ lower is better/);
+  assert.match(hover, /↑ higher/);
+  assert.match(hover, /↓ lower/);
+  assert.match(hover, /No reference population for these settings/);
   if (/NASWOT NaN/.test(lens.command!.title)) assert.match(hover, /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs \d+ and \d+ share an activation code/);
   assert.match(hover, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
   const status = host.statusItems.find((s) => /wasm|Scorer/.test(s.text));

@@ -1,3 +1,4 @@
+import { canonicalCell } from '../../src/recipe/canonical';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -7,7 +8,7 @@ import type { Recipe } from '../../src/recipe/types';
 import { initBackend } from '../../src/scoring/backends';
 import { scoreCell, AbortError } from '../../src/scoring/engine';
 import { SCORE_IDS, type ScoreSettings } from '../../src/scoring/types';
-import { synflowScore } from '../../src/scoring/scores/synflow';
+import { synflowScore } from '../../src/scoring/model/synflow';
 import { initParams, disposeParams, forward, embedTokens, initEmbedding, randomTokens } from '../../src/scoring/model/network';
 import { symmetricEigenvalues, slogdet } from '../../src/scoring/model/linalg';
 import { makeRng } from '../../src/scoring/rng';
@@ -101,14 +102,16 @@ test('ntk_trace matches a direct per-example Jacobian computation', async () => 
   // Θ_bb = ‖∂s_b/∂θ‖² with s_b = Σ outputs of example b; compare tr Θ with per-example autodiff.
   const s = settings({ scores: ['ntk_trace'], seed: 3 });
   const rep = await scoreCell(GRU, s);
-  const params = initParams(GRU, s, 3);
+  // The engine builds the network from the canonical cell (its parameter draw order).
+  const cell = canonicalCell(GRU)!.recipe;
+  const params = initParams(cell, s, 3);
   const emb = initEmbedding(s, 3);
   const toks = randomTokens(makeRng(3, 10), s.vocab, s.batch, s.seqLen + 1);
   const x = embedTokens(emb, toks, s.batch, s.seqLen + 1, s.seqLen);
   let tr = 0;
   for (let b = 0; b < s.batch; b++) {
     const g = tf.grads(() => {
-      const out = forward(GRU, params, x, s.seqLen, s.batch).outputs[1];
+      const out = forward(cell, params, x, s.seqLen, s.batch).outputs[1];
       const mask = tf.tensor2d(Array.from({ length: s.seqLen * s.batch }, (_, r) => [r % s.batch === b ? 1 : 0]));
       return tf.sum(tf.mul(out, mask));
     })(params.list.map((p) => p.tensor));

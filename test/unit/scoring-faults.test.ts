@@ -9,6 +9,7 @@
  *    computation done here independently.
  * Small sizes (vocab 50, embed 8, hidden 8, 1–2 layers, seqLen 4, batch 4) keep it fast.
  */
+import { canonicalCell } from '../../src/recipe/canonical';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -173,7 +174,7 @@ test('overflow: jacob_cov gives the overflow as its reason, not "the output does
   assert.match(r.reason ?? '', /overflow|non-finite|not finite/);
 });
 
-test('a cell whose output ignores x: zen −∞, jacob_cov / naswot / ninaswot / ntk_cond NaN, each with its reason', async () => {
+test('a cell whose output ignores x: zen −∞, jacob_cov / naswot / ninaswot NaN, ntk_cond +∞, each with its reason', async () => {
   for (const layers of [1, 2]) {
     const rep = await scoreCell(IGNORES_X, settings({ layers, repeats: 3 }));
     const by = new Map(rep.results.map((r) => [r.id, r]));
@@ -186,8 +187,8 @@ test('a cell whose output ignores x: zen −∞, jacob_cov / naswot / ninaswot /
       assert.ok(Number.isNaN(by.get(id)!.value));
       assert.match(by.get(id)!.reason!, /determinant is 0|share an activation code/);
     }
-    // Every example has the same output, hence the same parameter gradient: Θ = g gᵀ·11ᵀ has rank 1.
-    assert.ok(Number.isNaN(by.get('ntk_cond')!.value), `ntk_cond ${by.get('ntk_cond')!.value}`);
+    // Every example has the same output, hence the same parameter gradient: Θ = g gᵀ·11ᵀ has rank 1 → κ = +∞.
+    assert.equal(by.get('ntk_cond')!.value, Infinity, `ntk_cond ${by.get('ntk_cond')!.value}`);
     assert.match(by.get('ntk_cond')!.reason!, /singular/);
     // Gaussian weights with zero biases and a zero initial state keep every layer output at 0.
     assert.equal(by.get('maedet')!.value, -Infinity);
@@ -256,7 +257,8 @@ test('synflow beyond float32 is the true value: log S equals a float64 computati
     ['linear + product chain, 1 layer', { a: { op: 'linear', input: ['x', 'h_prev_0'] }, p: { op: 'elementwise_prod', input: ['a', 'a', 'a'] }, h_new_0: { op: 'elementwise_sum', input: ['p', 'h_prev_0'] } }, { ...SMALL, layers: 1 }],
   ];
   for (const [name, cell, sizes] of cells) {
-    const S = synflowFloat64(cell, sizes, 0);
+    // The engine builds the network from the canonical cell (its parameter draw order).
+    const S = synflowFloat64(canonicalCell(cell)!.recipe, sizes, 0);
     assert.ok(Number.isFinite(S) && S > 0, `${name}: float64 reference S = ${S}`);
     const rep = await scoreCell(cell, settings({ ...sizes, scores: ['synflow'] }));
     const got = rep.results[0];

@@ -9,10 +9,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { Recipe } from '../../src/recipe/types';
 import { hPrevIndex } from '../../src/recipe/ops';
 import {
-  initParams, disposeParams, forward, initEmbedding, embedTokens, randomTokens, crossEntropy, targetTokens, buildPlan, type NetParams,
+  initParams, disposeParams, forward, initEmbedding, embedTokens, randomTokens, buildPlan, type NetParams,
 } from '../../src/scoring/model/network';
 import { ScoreContext, type LmNeed } from '../../src/scoring/model/passes';
-import { synflowScore } from '../../src/scoring/scores/synflow';
+import { synflowScore } from '../../src/scoring/model/synflow';
 import { makeRng } from '../../src/scoring/rng';
 import { SCORE_IDS, type ScoreSettings } from '../../src/scoring/types';
 
@@ -37,9 +37,9 @@ function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return err / Math.max(scale, 1e-30);
 }
 
-test('LM pass (shared forward + hand-written backward) equals TF.js autodiff: CE weight gradients and Σy input Jacobians', () => {
+test('LM pass (shared forward + hand-written backward) equals TF.js autodiff: mean(y²) weight gradients and Σy input Jacobians', () => {
   for (const recipe of [LSTM, GRU, MIXED]) {
-    const needSets: LmNeed[][] = [['ce', 'sum', 'codes'], ['ce'], ['sum']];
+    const needSets: LmNeed[][] = [['grad', 'sum', 'codes'], ['grad'], ['sum']];
     for (const needs of needSets) {
       const before = tf.memory().numTensors;
       const ctx = new ScoreContext(recipe, settings, settings.seed, undefined, needs);
@@ -48,12 +48,11 @@ test('LM pass (shared forward + hand-written backward) equals TF.js autodiff: CE
       const emb = initEmbedding(sizes, settings.seed);
       const toks = randomTokens(makeRng(settings.seed, 10), sizes.vocab, B, T + 1);
       const x = embedTokens(emb, toks, B, T + 1, T);
-      if (needs.includes('ce')) tf.tidy(() => {
-        const ce = ctx.ce();
-        const tg = targetTokens(toks, B, T + 1, T);
+      if (needs.includes('grad')) tf.tidy(() => {
+        const ce = ctx.grad();
         const xs = params.list.map((p) => p.tensor);
         // allowNoGradients: the dead node's parameters get none (→ zeros).
-        const res = tf.engine().gradients(() => { const o = forward(recipe, params, x, T, B).outputs; return crossEntropy(o[o.length - 1], emb, tg); }, xs, undefined, true);
+        const res = tf.engine().gradients(() => { const o = forward(recipe, params, x, T, B).outputs; return tf.mean(tf.square(o[o.length - 1])); }, xs, undefined, true);
         const value = res.value;
         const grads = xs.map((t, i) => (res.grads[i] as tf.Tensor | undefined) ?? tf.zerosLike(t));
         assert.ok(Math.abs(ce.loss - value.dataSync()[0]) < 1e-5 * Math.abs(ce.loss), `${ce.loss} vs ${value.dataSync()[0]}`);

@@ -35,9 +35,9 @@ test('scores every cell of a file and prints a table; a second run is served fro
     assert.equal(first.code, 0, first.err);
     assert.match(first.out, /cells\.json · cell 0 · [0-9a-f]{12} · cpu · \d+ ms\n/);
     assert.match(first.out, /cells\.json · cell 1 · /);
-    assert.match(first.out, /score\s+value\s+dir\s+ms/);
-    assert.match(first.out, new RegExp(`#params\\s+${grouped(countParams(RNN, TINY))}\\s+↑\\s+\\d+`));
-    assert.match(first.out, new RegExp(`#params\\s+${grouped(countParams(LSTMISH, TINY))}\\s+↑`));
+    assert.match(first.out, /score\s+value\s+pct\s+dir\s+ms/);
+    assert.match(first.out, new RegExp(`#params\\s+${grouped(countParams(RNN, TINY))}\\s+—\\s+↓\\s+\\d+`));
+    assert.match(first.out, new RegExp(`#params\\s+${grouped(countParams(LSTMISH, TINY))}\\s+—\\s+↓`));
     assert.doesNotMatch(first.out, /cached/);
     assert.equal(readdirSync(dir).length, 2);
     // The second run needs no worker at all: point it at one that does not exist.

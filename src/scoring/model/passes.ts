@@ -2,7 +2,7 @@
  * The shared network passes behind the scores. One {@link ScoreContext} per (cell, settings, seed) builds the
  * network once and runs each pass at most once, lazily, however many scores read it:
  *
- * - `ce`    — backward of the LM cross-entropy on random tokens → weight gradients (grad_norm, snip).
+ * - `grad`  — backward of the output loss mean(y²) (y = last layer's outputs) → weight gradients (grad_norm, snip).
  * - `sum`   — backward of s_b = Σ_{t,h} y_{t,b,h} (y = last layer's outputs) → input Jacobians (jacob_cov) and
  *             the empirical NTK via per-example gradient inner products (ntk_trace, ntk_cond).
  * - `codes` — pre-activation signs of the clean and the noisy embedded inputs (naswot, ninaswot).
@@ -21,13 +21,22 @@ import type { Recipe } from '../../recipe/types';
 import type { ScoreSettings } from '../types';
 import { makeRng } from '../rng';
 import {
-  initParams, disposeParams, initEmbedding, embedTokens, randomTokens, targetTokens, forward, weightGradients, checkAbort,
+  initParams, disposeParams, initEmbedding, embedTokens, randomTokens, forward, weightGradients, checkAbort,
   type NetParams,
 } from './network';
 import { backward } from './bptt';
+import { addGram } from './linalg';
+import { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS, NINASWOT_NOISE_STD, ZEN_ALPHA } from './constants';
+export { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS, NINASWOT_NOISE_STD, ZEN_ALPHA };
+import { synflowScore } from './synflow';
+import type { RepeatValue } from '../scores/types';
 
-/** Gradient facts of the `ce` pass. */
-export interface CePass {
+/**
+ * Gradient facts of the `grad` pass: the gradient of the output loss L_y = mean_{t,b,h} y_{t,b,h}² (y = the last
+ * layer's outputs h_new_0 at every step, before the decoder) w.r.t. every recurrent parameter.
+ */
+export interface GradPass {
+  /** L_y. */
   readonly loss: number;
   /** Per recurrent parameter: ‖g‖², Σ|g⊙θ|, element count. */
   readonly perParam: { name: string; layer: number; node: string; sq: number; snip: number; size: number }[];
@@ -37,7 +46,7 @@ export interface CePass {
 export interface SumPass {
   /** Per example b, the flattened Jacobian ∂s_b/∂x_b over all steps and embedding units. */
   readonly jacobians: Float64Array[];
-  /** Empirical NTK Θ (B × B, row-major, float64). */
+  /** Empirical NTK Θ (B × B, row-major): per-example gradients in float32, their Gram matrix accumulated in float64. */
   readonly ntk: Float64Array;
   /** Per linear node: its contribution to tr Θ. */
   readonly ntkTracePerNode: Record<string, number>;
@@ -65,10 +74,15 @@ export interface GaussPass {
   readonly layerStd: number[];
 }
 
-/** Noise of the ninaswot pass, relative to the embedding init range (uniform ±0.1). */
-export const NINASWOT_NOISE_STD = 0.01;
-/** Zen-NAS perturbation size. */
-export const ZEN_ALPHA = 0.01;
+/**
+ * Facts of the `hidden` pass: the incoming hidden state h_prev_0 of layer 1 at every step t = 0 … T−1 (zeros at
+ * t = 0) for B random token sequences, default init; `states` is H × (B·T), row h = unit h, column t·B + b, float64.
+ */
+export interface HiddenPass {
+  readonly H: number;
+  readonly samples: number;
+  readonly states: Float64Array;
+}
 
 /** Runs `fn` in a tf scope and disposes every tensor it created (except those kept). */
 export function scoped<T>(fn: () => T): T {
@@ -78,7 +92,7 @@ export function scoped<T>(fn: () => T): T {
 }
 
 /** The parts of the shared LM pass a context may be asked for. */
-export type LmNeed = 'ce' | 'sum' | 'codes';
+export type LmNeed = 'grad' | 'sum' | 'codes';
 
 /** Agreement counts between bit-packed codes: rows `a` and `b` of words `w` words long. */
 function agreements(words: Uint32Array, w: number, a: number, b: number, N: number): number {
@@ -112,7 +126,7 @@ export class ScoreContext {
   private cache = new Map<string, unknown>();
 
   constructor(readonly recipe: Recipe, readonly settings: ScoreSettings, readonly seed: number, readonly signal?: AbortSignal,
-    needs: Iterable<LmNeed> = ['ce', 'sum', 'codes']) {
+    needs: Iterable<LmNeed> = ['grad', 'sum', 'codes']) {
     this.T = settings.seqLen;
     this.B = settings.batch;
     this.needs = new Set(needs);
@@ -148,9 +162,9 @@ export class ScoreContext {
     this.params = undefined; this.embedding = undefined;
   }
 
-  /** The `ce` pass. */
-  ce(): CePass {
-    return this.lm('ce').ce!;
+  /** The `grad` pass. */
+  grad(): GradPass {
+    return this.lm('grad').grad!;
   }
 
   /** The `sum` pass. */
@@ -164,25 +178,25 @@ export class ScoreContext {
   }
 
   /** The shared LM pass: one forward and one backward for every requested part (plus `want`). */
-  private lm(want: LmNeed): { ce?: CePass; sum?: SumPass; codes?: CodesPass } {
-    const done = this.cache.get('lm') as { ce?: CePass; sum?: SumPass; codes?: CodesPass } | undefined;
+  private lm(want: LmNeed): { grad?: GradPass; sum?: SumPass; codes?: CodesPass } {
+    const done = this.cache.get('lm') as { grad?: GradPass; sum?: SumPass; codes?: CodesPass } | undefined;
     if (done && done[want]) return done;
     const needs = new Set(this.needs);
     needs.add(want);
-    if (done) for (const k of ['ce', 'sum', 'codes'] as const) if (done[k]) needs.delete(k);
+    if (done) for (const k of ['grad', 'sum', 'codes'] as const) if (done[k]) needs.delete(k);
     checkAbort(this.signal);
     const res = { ...(done ?? {}), ...this.runLm(needs) };
     this.cache.set('lm', res);
     return res;
   }
 
-  private runLm(needs: ReadonlySet<LmNeed>): { ce?: CePass; sum?: SumPass; codes?: CodesPass } {
+  private runLm(needs: ReadonlySet<LmNeed>): { grad?: GradPass; sum?: SumPass; codes?: CodesPass } {
     const { T, B } = this;
     const params = this.uniformParams();
     const emb = this.emb();
     const toks = this.toks();
     // The losses back-propagated together, each in its own B rows of the backward.
-    const losses = (['ce', 'sum'] as const).filter((k) => needs.has(k));
+    const losses = (['grad', 'sum'] as const).filter((k) => needs.has(k));
     const S = losses.length;
     const x0 = embedTokens(emb, toks, B, T + 1, T);
     const E = x0.shape[1];
@@ -192,7 +206,7 @@ export class ScoreContext {
         const fwd = this.timed('forward', () => forward(this.recipe, params, x0, T, B, {
           recordPre: needs.has('codes'), recordNodes: S > 0, keepSources: S > 0, signal: this.signal,
         }));
-        const out: { ce?: CePass; sum?: SumPass; codes?: CodesPass } = {};
+        const out: { grad?: GradPass; sum?: SumPass; codes?: CodesPass } = {};
         if (needs.has('codes')) {
           const noisy = this.timed('forward', () => forward(this.recipe, params, tf.add(x0, noise!) as tf.Tensor2D, T, B, { recordPre: true, signal: this.signal }));
           out.codes = this.timed('codes', () => this.codesOf(fwd.pre, noisy.pre));
@@ -202,36 +216,26 @@ export class ScoreContext {
         const forNtk = this.timed('backward', () => {
           const last = fwd.outputs[fwd.outputs.length - 1];
           const H = last.shape[1];
-          let ceLoss = NaN;
+          let outLoss = NaN;
           const parts = losses.map((s): tf.Tensor3D => {
             if (s === 'sum') return tf.ones([T, B, H]);
-            // Mean cross-entropy through the tied decoder (zero bias): dL/dlogits = (softmax − onehot) / (T·B).
-            // The loss of row i is logsumexp_i − z_i[target] = max_i z − log p_i[argmax] − z_i[target]: exact, and
-            // it needs no log-softmax over the whole [T·B, vocab] (tf.softmax is one vectorised kernel on wasm,
-            // exp/log are scalar loops there; p at the argmax is ≥ 1/vocab, so its log cannot underflow).
-            const targets = targetTokens(toks, B, T + 1, T);
-            const Et = tf.transpose(emb) as tf.Tensor2D;
-            const logits = tf.matMul(last, Et);
-            const p = tf.softmax(logits);
-            const onehot = tf.oneHot(targets, emb.shape[0]);
-            const rowLoss = tf.sub(tf.sub(tf.max(logits, 1), tf.log(tf.max(p, 1))), tf.sum(tf.mul(onehot, logits), 1));
-            ceLoss = tf.sum(rowLoss).dataSync()[0] / (T * B);
-            const dlogits = tf.div(tf.sub(p, onehot), T * B) as tf.Tensor2D;
-            return tf.reshape(tf.matMul(dlogits, emb), [T, B, H]);
+            // L_y = mean(y²) over steps, examples and units: dL/dy = 2y / (T·B·H).
+            outLoss = tf.mean(tf.square(last)).dataSync()[0];
+            return tf.reshape(tf.mul(last, 2 / (T * B * H)), [T, B, H]);
           });
           const R = S * B;
           const dOut = (S === 1 ? tf.reshape(parts[0], [T * R, H]) : tf.reshape(tf.concat(parts, 1), [T * R, H])) as tf.Tensor2D;
           const bw = backward(this.recipe, params, x0, fwd, T, B, S, dOut, { inputGrad: needs.has('sum'), signal: this.signal });
           const Dof = (seg: number) => bw.D.map((m) => new Map([...m].map(([n, d]) => [n, segmentRows(d, T, R, B, seg)])));
-          if (needs.has('ce')) {
-            const g = weightGradients(params, fwd.sources, Dof(losses.indexOf('ce')));
+          if (needs.has('grad')) {
+            const g = weightGradients(params, fwd.sources, Dof(losses.indexOf('grad')));
             // Σg² and Σ|g⊙θ| of every parameter, read back in one go.
             const stats = tf.stack(params.list.flatMap((p) => {
               const gp = g.get(p.name)!;
               return [tf.sum(tf.square(gp)), tf.sum(tf.abs(tf.mul(gp, p.tensor)))];
             })).dataSync();
-            out.ce = {
-              loss: ceLoss,
+            out.grad = {
+              loss: outLoss,
               perParam: params.list.map((p, i) => ({ name: p.name, layer: p.layer, node: p.node, sq: stats[2 * i], snip: stats[2 * i + 1], size: p.tensor.size })),
             };
           }
@@ -254,28 +258,46 @@ export class ScoreContext {
   }
 
   /**
-   * NTK from one backward of Σ_b s_b: Θ_bc = Σ_nodes Σ_{t,t'} (Σ_inputs G_A + 1)[(t,b),(t',c)] · G_D[(t,b),(t',c)],
-   * G_X = X·Xᵀ over rows (t,b) (the per-example gradient of W_i is Σ_t A_tbᵀ D_tb).
+   * NTK from one backward of Σ_b s_b, in float64: for a linear node with inputs A_i (rows (t,b), float32) and output
+   * gradients D, the per-example gradient of weight i is g_b = Σ_t A_i,tbᵀ D_tb, so
+   *   Θ_bc += Σ_{t,t'} (1 + Σ_i ⟨A_i,tb, A_i,t'c⟩) · ⟨D_tb, D_t'c⟩      (the 1 is the bias),
+   * with the row Gram matrices G_X = X·Xᵀ (T·B × T·B) accumulated in float64 by {@link addGram} (products of
+   * float32 numbers are exact in float64): Θ is then accurate to float64 rounding, not float32's 1e-7·λ_max, which
+   * made κ of every NTK with κ ≳ 10^7 NaN in engine 2. A source's Gram is shared by all nodes reading it.
    */
   private ntkOf(params: NetParams, sources: Map<string, tf.Tensor2D>[], D: Map<string, tf.Tensor2D>[]): { ntk: Float64Array; ntkTracePerNode: Record<string, number> } {
     const { T, B } = this;
+    const R = T * B;
     const theta = new Float64Array(B * B);
     const perNode: Record<string, number> = {};
-    const reduceBB = (P: tf.Tensor2D): Float32Array => tf.sum(tf.reshape(P, [T, B, T, B]), [0, 2]).dataSync() as Float32Array;
+    const gramOf = (X: tf.Tensor2D): Float64Array => {
+      const rows = X.dataSync();
+      const G = new Float64Array(R * R);
+      addGram(G, rows, R, X.shape[1]);
+      return G;
+    };
     for (const lp of params.layers) {
-      const gram = new Map<string, tf.Tensor2D>();
-      const gramOf = (X: tf.Tensor2D): tf.Tensor2D => tf.matMul(X, tf.transpose(X));
+      const grams = new Map<string, Float64Array>();
       for (const [node, p] of lp.linears) {
-        let S: tf.Tensor2D = tf.ones([T * B, T * B]) as tf.Tensor2D;
+        checkAbort(this.signal);
+        const S = new Float64Array(R * R).fill(1);
         for (const name of p.inputs) {
-          let G = gram.get(name);
-          if (!G) { G = gramOf(sources[lp.layer].get(name)!); gram.set(name, G); }
-          S = tf.add(S, G) as tf.Tensor2D;
+          let G = grams.get(name);
+          if (!G) { G = gramOf(sources[lp.layer].get(name)!); grams.set(name, G); }
+          for (let k = 0; k < S.length; k++) S[k] += G[k];
         }
-        const contrib = reduceBB(tf.mul(S, gramOf(D[lp.layer].get(node)!)) as tf.Tensor2D);
-        for (let i = 0; i < B * B; i++) theta[i] += contrib[i];
+        const GD = gramOf(D[lp.layer].get(node)!);
         let tr = 0;
-        for (let b = 0; b < B; b++) tr += contrib[b * B + b];
+        for (let t = 0; t < T; t++) {
+          for (let b = 0; b < B; b++) {
+            const row = (t * B + b) * R;
+            for (let t2 = 0; t2 < T; t2++) {
+              const o = row + t2 * B;
+              for (let c = 0; c < B; c++) theta[b * B + c] += S[o + c] * GD[o + c];
+              tr += S[o + b] * GD[o + b];
+            }
+          }
+        }
         perNode[node] = (perNode[node] ?? 0) + tr;
       }
     }
@@ -322,6 +344,46 @@ export class ScoreContext {
       length += N;
     }
     return { length, kClean, kCross, diversity, flipRate: length ? flips / (B * length) : 0 };
+  }
+
+  /** The synflow pass (model/synflow: |θ| of the default init, all-ones input, log space). */
+  synflow(): RepeatValue {
+    return this.once('synflow', () => {
+      const params = this.uniformParams();
+      return this.timed('synflow', () => synflowScore(this.recipe, this.settings, this.seed, params));
+    });
+  }
+
+  /**
+   * The `hidden` pass: layer 1 alone (the default-initialised parameters of the LM's first layer) over
+   * {@link HIDDEN_COV_BATCH} uniformly random token sequences of {@link HIDDEN_COV_STEPS} steps (the LM's
+   * embedding), recording the incoming hidden state h_prev_0 of every step.
+   */
+  hidden(): HiddenPass {
+    return this.once('hidden', () => {
+      const params = this.uniformParams();
+      return this.timed('hidden', () => {
+        const Bh = HIDDEN_COV_BATCH, Th = HIDDEN_COV_STEPS;
+        const first: NetParams = { layers: [params.layers[0]], list: params.list.filter((p) => p.layer === 0) };
+        const toks = randomTokens(makeRng(this.seed, 13), this.settings.vocab, Bh, Th);
+        const x = embedTokens(this.emb(), toks, Bh, Th, Th);
+        try {
+          const out = scoped(() => forward(this.recipe, first, x, Th, Bh, { signal: this.signal }).outputs[0].dataSync());
+          const H = params.layers[0].hidden;
+          const S = Th * Bh;
+          const states = new Float64Array(H * S); // step 0 stays 0: the initial hidden state
+          for (let t = 1; t < Th; t++) {
+            for (let b = 0; b < Bh; b++) {
+              const src = ((t - 1) * Bh + b) * H, col = t * Bh + b;
+              for (let h = 0; h < H; h++) states[h * S + col] = out[src + h];
+            }
+          }
+          return { H, samples: S, states };
+        } finally {
+          x.dispose();
+        }
+      });
+    });
   }
 
   /** The `gauss` pass (its own Gaussian weights and inputs from the same seed). */

@@ -1,20 +1,28 @@
-/**
- * hybrid: an equal-weight sum of three size-normalised components (one cell at a time, no population needed):
- *   a = ninaswot / (B · ln N)   (NINASWOT relative to its Hadamard bound B·ln N; N = code length)
- *   b = maedet / L              (mean log std per layer)
- *   c = log10(ntk_cond) / 8     (κ = 1e8 counts −1)
- *   hybrid = a + b − c.   Higher is better. NaN (with the component's reason) when a component is NaN.
- * This replaces the paper's rank normalisation within a population (the engine scores one cell at a time).
- */
-import type { RepeatValue } from './types';
+/** hybrid: NINASWOT, MAE-DET and TE-NAS κ combined by their percentiles in the reference population. */
+import { defineScore } from './types';
 
-/** The hybrid score from the component values. */
-export function hybridScore(ninaswot: RepeatValue, maedet: RepeatValue, ntkCond: RepeatValue, B: number, codeLength: number, layers: number): RepeatValue {
-  for (const [name, r] of [['ninaswot', ninaswot], ['maedet', maedet], ['ntk_cond', ntkCond]] as const) {
-    if (!Number.isFinite(r.value)) return { value: NaN, reason: `${name} is ${r.value}${r.reason ? `: ${r.reason}` : ''}` };
-  }
-  const a = ninaswot.value / (B * Math.log(codeLength));
-  const b = maedet.value / layers;
-  const c = Math.log10(ntkCond.value) / 8;
-  return { value: a + b - c, details: { ninaswotNorm: a, maedetNorm: b, logCondNorm: c } };
-}
+export const HYBRID_PARTS = ['ninaswot', 'maedet', 'ntk_cond'] as const;
+
+export const hybrid = defineScore({
+  id: 'hybrid',
+  label: 'Hybrid',
+  better: 'higher',
+  meaning: 'Mean of the percentiles of NINASWOT, MAE-DET and TE-NAS κ among the bundled benchmark cells scored at the same settings (each oriented so that 100 = best): the hybrid-score GA\'s rank combination, against a stored population so one cell can be scored alone.',
+  formula: '`hybrid = (pct(NINASWOT) + pct(MAE-DET) + pct(κ)) / 3`, pct = oriented percentile (0 … 100, ties count half) among the trained WikiText-2 cells of data/reference-wikitext2.json at the same preset and seed. (Engine 2 summed fixed scalings a + b − c, whose ranking followed MAE-DET alone, τ 0.86 between them.)',
+  undefinedWhen: 'no reference population exists for these settings, or a component is NaN',
+  source: 'hybrid-score GA (NINASWOT + MAE-DET + NTK condition number)',
+  reads: [],
+  byDefault: true,
+  combines: HYBRID_PARTS,
+  derive: (values, percentileOf) => {
+    const details: Record<string, number> = {};
+    for (const id of HYBRID_PARTS) {
+      const v = values.get(id);
+      if (v === undefined || Number.isNaN(v)) return { value: NaN, reason: `${id} is ${v === undefined ? 'missing' : 'NaN'}` };
+      const p = percentileOf(id, v);
+      if (p === undefined) return { value: NaN, reason: 'no reference population for these settings (percentiles need the proxy or nas-bench-nlp preset with the reference seed and repeats)' };
+      details[`${id}Pct`] = p;
+    }
+    return { value: HYBRID_PARTS.reduce((s, id) => s + details[`${id}Pct`], 0) / HYBRID_PARTS.length, details };
+  },
+});

@@ -1,14 +1,6 @@
-/**
- * naswot (Mellor et al. 2021): binary codes c_b ∈ {0,1}^N, one bit per (activation node, layer, step, unit):
- * pre-activation > 0, for each example b of the batch (default init, random tokens, all T steps, all layers).
- * K_H = c·cᵀ + (1 − c)(1 − c)ᵀ (B × B; entry = N − Hamming distance); score = log|det K_H| (LU, float64).
- * K_H is positive semi-definite; when it is not positive definite (e.g. two examples share a code) the score is
- * NaN with that reason. perNode: per activation node, the mean normalised Hamming distance between the codes of
- * different examples (code diversity, 0 … 1). NaN when the cell has no activation node.
- */
-import type { CodesPass } from '../model/passes';
+/** naswot (Mellor et al. 2021): log-determinant of the Hamming kernel of binary activation codes. */
 import { isPositiveDefinite, slogdet, toMatrix } from '../model/linalg';
-import type { RepeatValue } from './types';
+import { defineScore, type RepeatValue } from './types';
 
 /** log|det K| of a kernel from a codes pass, with the NaN reasons of NASWOT. */
 export function kernelLogDet(k: Float64Array, length: number, symmetric: boolean): RepeatValue {
@@ -26,8 +18,20 @@ export function kernelLogDet(k: Float64Array, length: number, symmetric: boolean
   return { value: logAbsDet, details: { sign } };
 }
 
-/** The naswot score from the `codes` pass. */
-export function naswotScore(codes: CodesPass): RepeatValue {
-  const r = kernelLogDet(codes.kClean, codes.length, true);
-  return { ...r, details: { ...(r.details ?? {}), codeLength: codes.length }, perNode: codes.diversity };
-}
+export const naswot = defineScore({
+  id: 'naswot',
+  label: 'NASWOT',
+  better: 'higher',
+  meaning: 'log|det K_H| of the Hamming kernel of binary activation codes (pre-activation > 0) over a batch: how distinguishable inputs are by their activation patterns.',
+  formula: 'Codes `c_b ∈ {0,1}^N`: one bit per (activation node, layer, step, unit), pre-activation > 0, default init, random tokens. `K_H = c cᵀ + (1−c)(1−c)ᵀ` (B × B; entry = N − Hamming distance); score `log|det K_H|` (LU, float64). `details.logDetNormalised` = `log det(K_H/N)` = score − B·ln N (the B·ln N part only counts code bits). `perNode`: mean normalised Hamming distance between different examples\' codes per activation node.',
+  undefinedWhen: 'no activation node; two inputs share a code (det 0); K_H not positive definite',
+  source: 'NASWOT (Mellor et al. 2021)',
+  reads: ['codes'],
+  byDefault: true,
+  compute: ({ codes }) => {
+    const c = codes();
+    const B = Math.round(Math.sqrt(c.kClean.length));
+    const r = kernelLogDet(c.kClean, c.length, true);
+    return { ...r, details: { ...(r.details ?? {}), codeLength: c.length, logDetNormalised: r.value - B * Math.log(c.length) }, perNode: c.diversity };
+  },
+});

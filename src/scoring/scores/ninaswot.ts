@@ -1,17 +1,21 @@
-/**
- * ninaswot (noise-immune NASWOT). The hybrid-score GA paper's exact formula was not available to us, so the
- * score is defined here as a kernel that rewards codes that separate different inputs AND stay put under noise:
- * x̃_b = x_b + σ·ε_b (ε ~ N(0, I), σ = 0.01 = 10 % of the embedding init range), codes as in naswot, and
- * K_×[i][j] = N − d_H(c(x_i), c(x̃_j)) (clean codes against noisy codes); score = log|det K_×|.
- * With σ = 0 it equals naswot; bits flipped by the noise lower the diagonal and so the score.
- * details: flipRate (mean fraction of code bits flipped by the noise). NaN as for naswot (singular kernel).
- */
-import type { CodesPass } from '../model/passes';
+/** ninaswot: noise-immune NASWOT. */
+import { NINASWOT_NOISE_STD } from '../model/constants';
 import { kernelLogDet } from './naswot';
-import type { RepeatValue } from './types';
+import { defineScore } from './types';
 
-/** The ninaswot score from the `codes` pass. */
-export function ninaswotScore(codes: CodesPass): RepeatValue {
-  const r = kernelLogDet(codes.kCross, codes.length, false);
-  return { ...r, details: { ...(r.details ?? {}), flipRate: codes.flipRate, codeLength: codes.length } };
-}
+export const ninaswot = defineScore({
+  id: 'ninaswot',
+  label: 'NINASWOT',
+  better: 'higher',
+  meaning: 'Noise-immune NASWOT: log|det| of the cross kernel between the activation codes of clean inputs and of the same inputs under Gaussian noise (σ = 0.05): high when inputs stay distinguishable and their codes stable.',
+  formula: `\`x̃ = x + σε\`, ε ~ N(0, I), σ = ${NINASWOT_NOISE_STD} (TNASSE\'s noise; the embedding is uniform ±0.1); codes as in naswot; \`K_×[i][j] = N − d_H(c(x_i), c(x̃_j))\`; score \`log|det K_×|\`. Equals naswot at σ = 0; bits flipped by the noise shrink the diagonal. \`details.flipRate\` = mean fraction of flipped bits.`,
+  undefinedWhen: 'as naswot (no activation node, det 0)',
+  source: 'NINASWOT (hybrid-score GA, Wu et al.); noise level from TNASSE',
+  reads: ['codes'],
+  byDefault: false,
+  compute: ({ codes }) => {
+    const c = codes();
+    const r = kernelLogDet(c.kCross, c.length, false);
+    return { ...r, details: { ...(r.details ?? {}), flipRate: c.flipRate, codeLength: c.length } };
+  },
+});
