@@ -5,6 +5,7 @@
  *   cell-lens score FILE... [options]        train-free scores (child process, TF.js)
  *   cell-lens study [options]                correlate the scores with a benchmark's losses
  *   cell-lens search [options]               training-free search (random, REA, AREA, GA)
+ *   cell-lens predict FILE... [--json]       predicted WikiText-2 test loss of each cell
  */
 import type { CliIO } from './cli/io';
 import { runCheck } from './cli/check';
@@ -12,6 +13,7 @@ import { runLookup } from './cli/lookup';
 import { runScore } from './cli/score';
 import { runStudyCli } from './cli/study';
 import { runSearchCli } from './cli/search';
+import { runPredict } from './cli/predict';
 
 const USAGE = `usage: cell-lens <command> [options]
 
@@ -25,6 +27,8 @@ commands:
         [--repeats R] [--cache DIR]       correlate the scores with the benchmark losses (report, plots)
   search --algo random|rea|area|ga --score S --budget N [--seed S] [--seeds K] [--logs PATH] [--space]
         [--out FILE]                      training-free search over the trained cells or the whole space
+  predict FILE... [--preset proxy|nas-bench-nlp] [--json]
+                                          predicted WikiText-2 test loss of each cell, with an interval
   help                                    this text
 `;
 
@@ -36,6 +40,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     case 'score': return runScore(rest, io);
     case 'study': return runStudyCli(rest, io);
     case 'search': return runSearchCli(rest, io);
+    case 'predict': return runPredict(rest, io);
     case undefined: case 'help': case '--help': case '-h': io.stdout(USAGE); return cmd ? 0 : 2;
     default: io.stderr(`unknown command "${cmd}"\n${USAGE}`); return 2;
   }

@@ -13,6 +13,7 @@ import { BACKEND_CHOICES, lensScores } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
 import { PRESET_NAMES } from '../scoring/presets';
 import { perNodeFitsNames } from '../scoring/types';
+import { predictionFor, predictionMarkdown, predictionText } from '../study/predictions';
 
 /** How many JSON files "Score Workspace Cells" looks at, at most. */
 const MAX_WORKSPACE_FILES = 5000;
@@ -33,7 +34,17 @@ export function scoreLenses(service: ScoringService, doc: vscode.TextDocument, c
   const running = service.progressOf(c.hash);
   if (running) return [new vscode.CodeLens(range, { title: scoringLensTitle(running.done, running.total), command: 'cellLens.scoringActions', tooltip: 'Scoring this cell — cancel from the notification' })];
   const report = service.peek(c.hash);
-  if (report) return [new vscode.CodeLens(range, { title: scoreLensTitle(report, lensScores()), command: 'cellLens.showScores', arguments: args, tooltip: scoreLensTooltip(report) })];
+  if (report) {
+    const lenses = [new vscode.CodeLens(range, { title: scoreLensTitle(report, lensScores()), command: 'cellLens.showScores', arguments: args, tooltip: scoreLensTooltip(report) })];
+    const pred = predictionFor(report, c.recipe);
+    if (pred) {
+      lenses.push(new vscode.CodeLens(range, {
+        title: `$(target) ${predictionText(pred)}`, command: 'cellLens.showScores', arguments: args,
+        tooltip: `Predicted ${pred.dataset} test loss from the train-free scores (${pred.preset} preset) and the cell's structure; 80 % interval from cross-validated residuals${pred.cvTau !== undefined ? `; cross-validated τ ${pred.cvTau.toFixed(2)}` : ''}.`,
+      }));
+    }
+    return lenses;
+  }
   if (!service.trusted) return [];
   return [new vscode.CodeLens(range, { title: '$(beaker) Score', command: 'cellLens.scoreCell', arguments: args, tooltip: `Compute the train-free scores of this cell (${settingsSummary(service.settings())})` })];
 }
@@ -42,7 +53,10 @@ export function scoreLenses(service: ScoringService, doc: vscode.TextDocument, c
 export function scoreHover(service: ScoringService, c: AnalysedCell): string | undefined {
   if (!c.valid) return undefined;
   const report = service.peek(c.hash);
-  if (report) return scoreHoverMarkdown(report);
+  if (report) {
+    const pred = predictionFor(report, c.recipe);
+    return (pred ? predictionMarkdown(pred) + '\n\n' : '') + scoreHoverMarkdown(report);
+  }
   const running = service.progressOf(c.hash);
   if (running) return `_Scoring… ${running.total ? Math.round((100 * running.done) / running.total) : 0}%_`;
   return notScoredMarkdown(service.trusted);

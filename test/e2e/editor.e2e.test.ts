@@ -41,6 +41,8 @@ const DOCS_IMAGES: Record<string, string> = {
   'e2e-problems-light': 'b-broken-problems-light',
   'e2e-graph-edit-dark': 'd-graph-after-edit-dark',
   'e2e-scores-light': 'e-score-lens-light',
+  'e2e-score-hover-light': 'e-score-hover-light',
+  'e2e-predicted-dark': 'f-predicted-unknown-cell-dark',
   'e2e-crash-dark': 'f-crash-notification-dark',
   'e2e-study-light': 'g-study-panel-light',
 };
@@ -166,10 +168,17 @@ test('e: "Cell Lens: Score This Cell" — progress, then a NASWOT lens and a sco
   await s!.shoot('e-scoring-progress', { both: false }); // a moment that does not wait for a theme switch
   const lens = await s!.waitForLens(/NASWOT\s+[-−]?\d[\d.]*(e[-−]?\d+)?/, 180_000);
   assert.match(lens, /NASWOT\s+[-−]?\d/);
+  // The proxy preset has a reference population: every lens score comes with its percentile.
+  assert.match(lens, /HiddenCov\s+[-−]?\d[\d.e-]*\s+\(\d+(st|nd|rd|th) pct\)/);
+  assert.match(lens, /· proxy/);
+  const predicted = await s!.waitForLens(/predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+%/, 20_000);
+  assert.match(predicted, /top \d+%/);
   await s!.shoot('e-score-lens');
-  // Hover at the start of the cell (its opening brace, where the cell's hover lives): the scores with their direction.
+  // Hover at the start of the cell (its opening brace, where the cell's hover lives): the scores with their
+  // percentile, direction and evidence, and the predicted loss.
   const hover = await hoverCellStart();
-  assert.match(hover, /(higher|lower) is better/);
+  assert.match(hover, /↑ higher \(τ 0\.\d\d/);
+  assert.match(hover, /Predicted WikiText-2 test loss/);
   await s!.shoot('e-score-hover', { redo: hoverCellStart });
   await p.mouse.move(5, 400);
 });
@@ -195,6 +204,12 @@ test('f: the scoring process is killed → the user is told; scoring works again
   await s!.runCommand('Cell Lens: Score This Cell');
   const lens = await s!.waitForLens(/NASWOT\s+[-−]?\d/, 180_000);
   assert.match(lens, /NASWOT\s+[-−]?\d/);
+  // A cell the benchmark does not know still gets a predicted loss (from its scores and structure).
+  const predicted = await s!.waitForLens(/predicted test loss \d\.\d\d/, 20_000);
+  assert.match(predicted, /top \d+%/);
+  const lensesNow = await s!.lensTexts();
+  assert.ok(lensesNow.some((t) => /not in benchmark/.test(t)), `the cell is not in the benchmark: ${JSON.stringify(lensesNow)}`);
+  await s!.shoot('f-predicted-unknown-cell');
   const again = s!.scoringWorkers();
   assert.ok(again.length >= 1, 'a scoring process runs again');
   assert.ok(again.every((w) => !workers.some((k) => k.pid === w.pid)), 'it is a new process');

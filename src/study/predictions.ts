@@ -1,0 +1,58 @@
+/**
+ * The bundled loss predictors (data/predictor-<preset>.json, built by scripts/build-predictor.ts from the WikiText-2
+ * study at that preset) and the one question the editor and the CLI ask them: what test loss does this scored cell
+ * predict? A predictor applies only to a report of its own preset, seed and repeats (its features are the scores at
+ * those settings). Pure; the JSON is bundled.
+ */
+import type { Recipe } from '../recipe/types';
+import type { ScoreReport } from '../scoring/types';
+import { referencePresetFor } from '../scoring/reference';
+import type { PresetName } from '../scoring/presets';
+import { loadPredictor, predictLoss, type LossPrediction, type PredictorModel } from './predictor';
+import proxyJson from '../../data/predictor-proxy.json';
+import fullJson from '../../data/predictor-nas-bench-nlp.json';
+
+function tryLoad(json: unknown): PredictorModel | undefined {
+  if (json === null || json === undefined) return undefined;
+  try { return loadPredictor(json); } catch { return undefined; }
+}
+
+/** The bundled predictor of each preset (absent: none shipped for it). */
+export const PREDICTORS: Readonly<Partial<Record<PresetName, PredictorModel>>> = Object.fromEntries(
+  ([['proxy', tryLoad(proxyJson)], ['nas-bench-nlp', tryLoad(fullJson)]] as const).filter(([, m]) => m !== undefined),
+) as Partial<Record<PresetName, PredictorModel>>;
+
+/** A prediction with what it rests on. */
+export interface CellPrediction extends LossPrediction {
+  readonly preset: PresetName;
+  /** Cross-validated Kendall τ of the predictor (predicted vs true test loss over the benchmark cells), if recorded. */
+  readonly cvTau?: number;
+  readonly nCells: number;
+  readonly dataset: string;
+}
+
+/** The predicted test loss of a scored cell, or undefined when no predictor applies to the report's settings. */
+export function predictionFor(report: ScoreReport, recipe: Recipe): CellPrediction | undefined {
+  const preset = referencePresetFor(report.settings);
+  const model = preset ? PREDICTORS[preset] : undefined;
+  if (!preset || !model) return undefined;
+  const scores = Object.fromEntries(report.results.map((r) => [r.id, r.value]));
+  const p = predictLoss(model, { scores, recipe });
+  if (!Number.isFinite(p.loss)) return undefined;
+  return { ...p, preset, nCells: model.losses.length, dataset: String(model.meta.dataset ?? 'WikiText-2'), ...(model.cv ? { cvTau: model.cv.predictor.tau.estimate } : {}) };
+}
+
+/** `predicted test loss 4.93 [4.71, 5.18] · top 20%`. */
+export function predictionText(p: CellPrediction): string {
+  const f = (x: number) => x.toFixed(2);
+  const iv = Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ` [${f(p.lo)}, ${f(p.hi)}]` : '';
+  return `predicted test loss ${f(p.loss)}${iv} · top ${p.topPercent}%`;
+}
+
+/** Hover markdown of a prediction: the number, its interval and what it rests on. */
+export function predictionMarkdown(p: CellPrediction): string {
+  const cv = p.cvTau !== undefined ? ` Cross-validated Kendall τ ${p.cvTau.toFixed(3)} between predicted and true test loss (folds by canonical cell).` : '';
+  const missing = p.missing.length ? ` Imputed (missing or NaN): ${p.missing.join(', ')}.` : '';
+  return `**Predicted ${p.dataset} test loss: ${p.loss.toFixed(3)}**${Number.isFinite(p.lo) ? ` (80 % interval ${p.lo.toFixed(2)} – ${p.hi.toFixed(2)})` : ''}, better than ${Math.round(p.percentile)} % of the ${p.nCells} trained benchmark cells (top ${p.topPercent} %). `
+    + `_From this cell's train-free scores (${p.preset} preset) and its structure, by a model trained on the benchmark (docs/predictor.md).${cv}${missing}_`;
+}
