@@ -48,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     const isCell = !!doc && cache.isCellDocument(doc);
     if (isCell) { status.show(); benchmark.peek(); } else status.hide();
     scoring.setVisible(isCell);
+    // Menus and title buttons are gated on this key: they never show on settings.json or other JSON files.
+    void vscode.commands.executeCommand('setContext', 'cellLens.isCellFile', isCell);
   };
 
   // "Show graph" lens beside the benchmark lens of every cell.

@@ -20,6 +20,7 @@ import { SIZE_PRESETS, isPresetName, type PresetName } from '../scoring/presets'
 import { SCORE_IDS, SCORES, type BackendChoice, type ScoreId, type ScoreSettings } from '../scoring/types';
 import { shardOf, cellsFromIndex, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
+import { crossValidate, formatCVRow, type PredictorRow } from '../study/predictor';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
 
 /** Overrides for tests and embedding. */
@@ -375,7 +376,20 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
       '',
       `Made by \`${command}\` — ${run.scored} cells scored in this run${run.scored > 0 ? ` (${(run.scored / (run.scoringMs / 1000)).toFixed(2)} cells/s)` : ''}, ${run.cached} from the cache.`,
     ];
-    await fs.writeFile(path.join(out, 'report.md'), studyToMarkdown(study, { title: `Train-free scores vs ${dataset} losses`, intro, plots }), 'utf8');
+    // The loss predictor of docs/predictor.md, cross-validated on these cells (folds grouped by canonical hash).
+    const recipeOf = new Map(cells.map((c) => [c.hash, c.recipe]));
+    const predRows: PredictorRow[] = result.records.filter((r) => !r.diverged && Number.isFinite(r.testLoss) && recipeOf.has(r.hash))
+      .map((r) => ({ hash: r.hash, recipe: recipeOf.get(r.hash)!, scores: r.scores, testLoss: r.testLoss }));
+    let predictorMd = '';
+    if (predRows.length >= 40) {
+      const ids = scores.filter((id) => SCORES[id].byDefault);
+      const cv = crossValidate(predRows, { scoreIds: ids, seed: args.seed, bootstrapSamples: args.bootstrap });
+      const { rows: _r, ...summary } = cv;
+      void _r;
+      io.stdout(`loss predictor (scores + structure, ${cv.folds}-fold CV grouped by canonical cell):\n${formatCVRow(summary)}\n`);
+      predictorMd = ['', '## Loss predictor (cross-validated)', '', 'Gradient-boosted trees on the default scores and the recipe structure (docs/predictor.md), every choice inside the folds; folds grouped by canonical hash. Kendall τ / Spearman ρ / top-10 % overlap between predicted and true test loss of the held-out cells, 95 % bootstrap intervals:', '', '```', formatCVRow(summary), '```', ''].join('\n');
+    }
+    await fs.writeFile(path.join(out, 'report.md'), studyToMarkdown(study, { title: `Train-free scores vs ${dataset} losses`, intro, plots }) + predictorMd, 'utf8');
     await fs.writeFile(path.join(out, 'report.csv'), studyToCsv(study), 'utf8');
     await fs.writeFile(path.join(out, 'results.json'), encodeResults(studyResultsFile(dataset, settings, result, { command, ...(peak !== undefined ? { peakRssBytes: peak } : {}) })), 'utf8');
     // Summary on stdout.

@@ -125,7 +125,7 @@ export function evidenceText(id: ScoreId, settings: ScoreSettings): string | und
  * Hover Markdown: a table of every score with value ± spread, its percentile among the benchmark's trained cells,
  * the measured direction with its evidence (Kendall τ vs −test loss), time and meaning; NaN reasons below.
  */
-export function scoreHoverMarkdown(report: ScoreReport): string {
+export function scoreHoverMarkdown(report: ScoreReport, defineIds: readonly ScoreId[] = []): string {
   const preset = referencePresetFor(report.settings);
   const rows = [
     '**Train-free scores**', '',
@@ -146,6 +146,8 @@ export function scoreHoverMarkdown(report: ScoreReport): string {
   if (undefinedOnes.length) {
     rows.push('', ...undefinedOnes.map((r) => `- **${escapeCell(SCORES[r.id].label)} is ${formatScore(r.value)}**: ${escapeCell(r.reason ?? 'no finite value (no reason recorded)')}`));
   }
+  const defs = defineIds.filter((id) => report.results.some((r) => r.id === id));
+  if (defs.length) rows.push('', '**Definitions** (the lens scores; all: docs/scores.md)', '', ...defs.map((id) => `- **${escapeCell(SCORES[id].label)}**: ${SCORES[id].formula}`));
   rows.push('', `_${settingsSummary(report.settings)} · backend ${report.backend} · total ${durationText(report.totalMs)}. Definitions: docs/scores.md._`);
   return rows.join('\n');
 }

@@ -55,7 +55,7 @@ export function scoreHover(service: ScoringService, c: AnalysedCell): string | u
   const report = service.peek(c.hash);
   if (report) {
     const pred = predictionFor(report, c.recipe);
-    return (pred ? predictionMarkdown(pred) + '\n\n' : '') + scoreHoverMarkdown(report);
+    return (pred ? predictionMarkdown(pred) + '\n\n' : '') + scoreHoverMarkdown(report, lensScores());
   }
   const running = service.progressOf(c.hash);
   if (running) return `_Scoring… ${running.total ? Math.round((100 * running.done) / running.total) : 0}%_`;
@@ -166,7 +166,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     if (!doc || !c) return noCell();
     const report = service.peek(c.hash);
     if (!report) { void vscode.window.showInformationMessage(`Cell Lens: ${c.cell.label} has no scores yet for the current settings.`, 'Score This Cell').then((x) => { if (x) void scoreCell(doc.uri, c.cell.index); }); return; }
-    log.info(`${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(report)}`);
+    log.debug(`${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(report)}`);
     const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (ed) {
       const at = toRange(doc, c.cell.anchor).start;

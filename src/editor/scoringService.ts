@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { ScoreCache } from '../scoring/cache';
+import { ScoreCache, settingsKey } from '../scoring/cache';
 import { ScoringClient, ScoringError, type ScoringStatus } from '../scoring/client';
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
@@ -65,6 +65,10 @@ export class ScoringService implements vscode.Disposable {
   private inFlight = 0;
   private wantVisible = false;
   private disposed = false;
+  /** Cells (settings key | hash) whose disk cache entry was looked up after a memory miss. */
+  private readonly diskChecked = new Set<string>();
+  private readonly pendingLoads = new Set<string>();
+  private loadTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly opts: ScoringServiceOptions) {
@@ -85,9 +89,28 @@ export class ScoringService implements vscode.Disposable {
     return vscode.workspace.isTrusted !== false;
   }
 
-  /** The report of a cell for the current settings, if in memory (synchronous, for lenses and hovers). */
+  /**
+   * The report of a cell for the current settings, if in memory (synchronous, for lenses and hovers). On a miss the
+   * disk cache is read in the background (once per cell and settings until the cache changes), and onDidChange
+   * fires when a report was found: a scored cell keeps its scores however many cells were scored since (the memory
+   * LRU holds the 500 most recent reports; the disk keeps them all).
+   */
   peek(hash: string): ScoreReport | undefined {
-    return this.cache.peek(hash, this.settings());
+    const s = this.settings();
+    const hit = this.cache.peek(hash, s);
+    if (hit) return hit;
+    const key = `${settingsKey(s)}|${hash}`;
+    if (!this.diskChecked.has(key)) {
+      this.diskChecked.add(key);
+      this.pendingLoads.add(hash);
+      this.loadTimer ??= setTimeout(() => {
+        this.loadTimer = undefined;
+        const hashes = [...this.pendingLoads];
+        this.pendingLoads.clear();
+        void this.warm(hashes);
+      }, 0);
+    }
+    return undefined;
   }
 
   /** Progress of a cell being scored now. */
@@ -331,12 +354,14 @@ export class ScoringService implements vscode.Disposable {
   /** Forget every cached report (memory and disk). */
   async clearCache(): Promise<void> {
     await this.cache.clear();
+    this.diskChecked.clear();
     this.changed.fire();
     this.reportsChanged.fire();
   }
 
   dispose(): void {
     this.disposed = true;
+    if (this.loadTimer) clearTimeout(this.loadTimer);
     this.client?.dispose();
     for (const d of this.subscriptions) d.dispose();
   }

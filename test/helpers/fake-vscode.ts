@@ -57,6 +57,8 @@ export class TextDocument {
 
 export interface FakeHost {
   commands: Map<string, (...a: unknown[]) => unknown>;
+  /** Context keys set through setContext. */
+  contexts: Map<string, unknown>;
   diagnostics: Map<string, Diagnostic[]>;
   codeLensProviders: { provideCodeLenses(d: TextDocument): CodeLens[]; onDidChangeCodeLenses?: unknown }[];
   hoverProviders: { provideHover(d: TextDocument, p: Position): Hover | undefined }[];
@@ -85,7 +87,7 @@ export function installFakeVscode(): FakeHost {
   const onActive = new EventEmitter<unknown>();
   const onConfig = new EventEmitter<unknown>();
   const host: FakeHost = {
-    commands: new Map(), diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
+    commands: new Map(), contexts: new Map(), diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
     open(doc) { host.documents.push(doc); host.activeEditor = { document: doc }; onOpen.fire(doc); onActive.fire(host.activeEditor); },
     change(doc, text) { doc.setText(text); onChange.fire({ document: doc, contentChanges: [{ text }] }); },
     activeEditor: undefined,
@@ -152,7 +154,7 @@ export function installFakeVscode(): FakeHost {
     },
     commands: {
       registerCommand: (id: string, f: (...a: unknown[]) => unknown) => { if (host.commands.has(id)) throw new Error(`command ${id} registered twice`); host.commands.set(id, f); return { dispose() { host.commands.delete(id); } }; },
-      executeCommand: async (id: string, ...a: unknown[]) => host.commands.get(id)?.(...a),
+      executeCommand: async (id: string, ...a: unknown[]) => { if (id === 'setContext') { host.contexts.set(String(a[0]), a[1]); return undefined; } return host.commands.get(id)?.(...a); },
     },
   };
   const M = Module as unknown as { _load: (req: string, ...rest: unknown[]) => unknown };

@@ -91,4 +91,6 @@ test('at a reference preset the lens, tooltip and hover carry percentiles and th
   const md = scoreHoverMarkdown(rep);
   assert.match(md, /\| HiddenCov \| [^|]+ \| (49|50|51)th \| ↑ higher \(τ 0\.\d\d \[0\.\d\d, 0\.\d\d\]\) \|/);
   assert.match(md, /trained WikiText-2 cells this cell scores better than/);
+  // The lens scores' formulas from the registry.
+  assert.match(scoreHoverMarkdown(rep, ['hidden_cov', 'ntk_cond']), /\*\*Definitions\*\*[\s\S]*- \*\*HiddenCov\*\*: At every step[\s\S]*- \*\*TE-NAS κ\*\*: Θ as in ntk_trace/);
 });

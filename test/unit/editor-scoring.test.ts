@@ -96,6 +96,14 @@ test('a second request is served from the cache; a fresh session shows cached sc
   await fresh.warm([hash]);
   assert.ok(fresh.peek(hash), 'cached report loaded from disk');
   fresh.dispose();
+  // A report that fell out of memory (the LRU holds 500; a 2,000-cell batch evicts early cells) is read back from
+  // disk by the lens itself: the first peek misses, schedules the disk read, and onDidChange fires with it loaded.
+  const other = new ScoringService({ workerPath: WORKER, cacheDir: join(storage, 'scores'), log });
+  const changed = new Promise<void>((resolve) => { other.onDidChange(() => resolve()); });
+  assert.equal(other.peek(hash), undefined);
+  await changed;
+  assert.ok(other.peek(hash), 'the lens finds the report on disk without warm()');
+  other.dispose();
 });
 
 test('cancelling from the progress notification stops the work and says so', { skip, timeout: 120_000 }, async () => {

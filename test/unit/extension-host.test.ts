@@ -96,4 +96,14 @@ test('JSON that is not a cell (package.json) gets no diagnostics and no lenses',
   assert.deepEqual(host.codeLensProviders[0].provideCodeLenses(doc), []);
 });
 
+test('menus and title buttons are gated on cellLens.isCellFile, which activate() sets (false: no cell file open)', () => {
+  const menus = manifest.contributes.menus as Record<string, { command: string; when?: string }[]>;
+  for (const group of ['editor/title', 'editor/context']) {
+    for (const item of menus[group]) assert.match(item.when ?? '', /^cellLens\.isCellFile( && isWorkspaceTrusted)?$/, `${group} ${item.command}: ${item.when}`);
+  }
+  // No unparenthesised "a || b && c" anywhere (&& binds tighter: the trust check applied to one side only).
+  for (const items of Object.values(menus)) for (const item of items) assert.ok(!(/\|\|/.test(item.when ?? '') && /&&/.test(item.when ?? '')), `${item.command}: ${item.when}`);
+  assert.equal(host.contexts.get('cellLens.isCellFile'), false);
+});
+
 test.after(() => { for (const s of subscriptions) s.dispose(); });
