@@ -11,9 +11,22 @@ import { ScoringService, type ScoreTarget } from './scoringService';
 import { nodeScoreMarkdown, notScoredMarkdown, scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, scoringLensTitle, settingsSummary } from './scoreFormat';
 import { BACKEND_CHOICES, lensScores } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
-import { PRESET_NAMES } from '../scoring/presets';
+import { PRESET_NAMES, SIZE_PRESETS, type PresetName } from '../scoring/presets';
 import { perNodeFitsNames } from '../scoring/types';
-import { predictionFor, predictionMarkdown, predictionText } from '../study/predictions';
+import { PREDICTORS, predictionFor, predictionMarkdown, predictionText } from '../study/predictions';
+
+/** Quick-pick titles of the settings the scoring menu changes. */
+const SETTING_TITLES: Readonly<Record<string, string>> = { 'scoring.preset': 'Model size for scoring', 'scoring.backend': 'TensorFlow.js backend of the scoring process' };
+
+/** A line describing a choice of a scoring setting (sizes of a preset, what a backend needs). */
+function describeChoice(key: string, v: string): string | undefined {
+  if (key === 'scoring.preset') {
+    if (v === 'custom') return 'the sizes in cellLens.scoring.customSizes';
+    const p = SIZE_PRESETS[v as PresetName];
+    return p ? `${v === 'proxy' ? 'fast stand-in' : 'the benchmark\'s own model'}: vocab ${p.vocab}, embed ${p.embed}, hidden ${p.hidden}, ${p.layers} layers, T ${p.seqLen}, B ${p.batch} · percentiles and predicted loss${v === 'nas-bench-nlp' && !PREDICTORS['nas-bench-nlp'] ? ' (percentiles only)' : ''}` : undefined;
+  }
+  return undefined;
+}
 
 /** How many JSON files "Score Workspace Cells" looks at, at most. */
 const MAX_WORKSPACE_FILES = 5000;
@@ -110,7 +123,13 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
       void vscode.window.showWarningMessage(`Cell Lens: ${c.cell.label} has errors; fix them (see Problems) to score it.`);
       return;
     }
-    return service.score([targetOf(doc.uri, c)], { title: `Cell Lens: scoring ${c.cell.label}` });
+    const r = await service.score([targetOf(doc.uri, c)], { title: `Cell Lens: scoring ${c.cell.label}` });
+    if (!r.cancelled && r.failed === 0 && r.scored + r.cached > 0) {
+      const report = service.peek(c.hash);
+      const pred = report ? predictionFor(report, c.recipe) : undefined;
+      void vscode.window.setStatusBarMessage(`$(check) Cell Lens: ${c.cell.label} ${r.cached ? 'scores from the cache' : 'scored'}${pred ? ` · ${predictionText(pred)}` : ''}`, 8000);
+    }
+    return r;
   };
 
   const scoreFile = async (arg?: unknown) => {
@@ -121,7 +140,9 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     const invalid = a.cells.length - valid.length;
     if (invalid) void vscode.window.showWarningMessage(`Cell Lens: ${invalid} cell${invalid === 1 ? ' has' : 's have'} errors and ${invalid === 1 ? 'is' : 'are'} skipped.`);
     if (!valid.length) return;
-    return service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${valid.length} cell${valid.length === 1 ? '' : 's'} of ${baseName(doc.uri)}` });
+    const r = await service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${valid.length} cell${valid.length === 1 ? '' : 's'} of ${baseName(doc.uri)}` });
+    if (!r.cancelled) void vscode.window.showInformationMessage(`Cell Lens: ${baseName(doc.uri)}: ${r.scored} cell${r.scored === 1 ? '' : 's'} scored, ${r.cached} from the cache${r.failed ? `, ${r.failed} failed (see the Output)` : ''}.`);
+    return r;
   };
 
   const scoreWorkspace = async () => {
@@ -193,7 +214,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
   const chooseSetting = async (key: string, values: readonly string[]) => {
     const cfg = vscode.workspace.getConfiguration('cellLens');
     const current = cfg.get<string>(key);
-    const pick = await vscode.window.showQuickPick(values.map((v) => ({ label: v, description: v === current ? 'current' : undefined })), { title: `cellLens.${key}` });
+    const pick = await vscode.window.showQuickPick(values.map((v) => ({ label: v, description: [v === current ? 'current' : undefined, describeChoice(key, v)].filter(Boolean).join(' · ') || undefined })), { title: SETTING_TITLES[key] ?? `cellLens.${key}` });
     if (pick) await cfg.update(key, pick.label, vscode.ConfigurationTarget.Global);
   };
 

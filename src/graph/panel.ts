@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { humanParseError } from '../recipe/parse';
 import type { Cell } from '../recipe/types';
 import { toRecipe } from '../recipe/model';
 import { canonicalHash } from '../recipe/canonical';
@@ -54,7 +55,7 @@ export function jsonSyntaxError(text: string): string | undefined {
   const before = text.slice(0, e.offset);
   const line = before.split('\n').length;
   const col = e.offset - before.lastIndexOf('\n');
-  return `${printParseErrorCode(e.error)} at line ${line}, column ${col}`;
+  return `not valid JSON: ${humanParseError(printParseErrorCode(e.error))} at line ${line}, column ${col}`;
 }
 
 /** One graph panel, showing one document. */

@@ -184,7 +184,8 @@ function syntaxDiagnostic(text: string, e: ParseError, ctx: Ctx): Diagnostic {
   return { code: 'not-json', severity: 'error', span: span(ctx, start, end), message: `Not valid JSON: ${humanParseError(printParseErrorCode(e.error))}.` };
 }
 
-function humanParseError(code: string): string {
+/** A jsonc-parser error code in words (`InvalidSymbol` → `unexpected character`). */
+export function humanParseError(code: string): string {
   const words: Record<string, string> = {
     InvalidSymbol: 'unexpected character', InvalidNumberFormat: 'invalid number', PropertyNameExpected: 'a property name in double quotes is expected',
     ValueExpected: 'a value is expected', ColonExpected: 'a colon is expected', CommaExpected: 'a comma is expected',

@@ -59,6 +59,8 @@ export interface FakeHost {
   commands: Map<string, (...a: unknown[]) => unknown>;
   /** Context keys set through setContext. */
   contexts: Map<string, unknown>;
+  /** Transient status bar messages (window.setStatusBarMessage). */
+  statusMessages: string[];
   diagnostics: Map<string, Diagnostic[]>;
   codeLensProviders: { provideCodeLenses(d: TextDocument): CodeLens[]; onDidChangeCodeLenses?: unknown }[];
   hoverProviders: { provideHover(d: TextDocument, p: Position): Hover | undefined }[];
@@ -87,7 +89,7 @@ export function installFakeVscode(): FakeHost {
   const onActive = new EventEmitter<unknown>();
   const onConfig = new EventEmitter<unknown>();
   const host: FakeHost = {
-    commands: new Map(), contexts: new Map(), diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
+    commands: new Map(), contexts: new Map(), statusMessages: [], diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
     open(doc) { host.documents.push(doc); host.activeEditor = { document: doc }; onOpen.fire(doc); onActive.fire(host.activeEditor); },
     change(doc, text) { doc.setText(text); onChange.fire({ document: doc, contentChanges: [{ text }] }); },
     activeEditor: undefined,
@@ -128,7 +130,7 @@ export function installFakeVscode(): FakeHost {
       onDidChangeActiveColorTheme: new EventEmitter<unknown>().event,
       onDidChangeTextEditorSelection: new EventEmitter<unknown>().event,
       activeColorTheme: { kind: 2 },
-      showInformationMessage: message('info'), showWarningMessage: message('warn'), showErrorMessage: message('error'),
+      showInformationMessage: message('info'), setStatusBarMessage: (text: string) => { host.statusMessages.push(text); return { dispose() {} }; }, showWarningMessage: message('warn'), showErrorMessage: message('error'),
       withProgress,
       showQuickPick: async () => undefined,
     },

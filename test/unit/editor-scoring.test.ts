@@ -48,6 +48,7 @@ test('Score This Cell: progress, then a CodeLens with numbers and a hover with m
   assert.ok(prog.done);
   const lens = scoreLens()!;
   assert.equal(lens.command!.command, 'cellLens.showScores');
+  assert.match(host.statusMessages.at(-1) ?? '', /Cell Lens: .* scored/, 'a done message after Score This Cell');
   // At these tiny sizes the biases dominate the pre-activation signs, so some inputs share activation codes and
   // NASWOT is honestly NaN: then the hover must say why.
   assert.match(lens.command!.title, /^\$\(beaker\) HiddenCov (-?\d[\d.e-]*|NaN) · NASWOT (-?\d[\d.e-]*|NaN) · TE-NAS κ (-?\d[\d.e-]*|NaN|∞) · custom size ▸ more$/);
