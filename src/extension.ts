@@ -15,6 +15,7 @@ import { ScoringService, workerLocation } from './editor/scoringService';
 import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCommands';
 import { registerStudyCommands } from './editor/studyPanel';
 import { scoreSettings } from './editor/config';
+import { registerExamples } from './editor/examples';
 
 const SELECTOR: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }];
 
@@ -57,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
 
   context.subscriptions.push(
     log, status, benchmark, diagnostics,
+    registerExamples(context.extensionPath ?? __dirname + '/..', log),
     ...registerGraphView(context, {
       getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
       log,

@@ -59,6 +59,8 @@ export interface FakeHost {
   commands: Map<string, (...a: unknown[]) => unknown>;
   /** Context keys set through setContext. */
   contexts: Map<string, unknown>;
+  /** Documents shown with window.showTextDocument. */
+  shown: TextDocument[];
   /** Transient status bar messages (window.setStatusBarMessage). */
   statusMessages: string[];
   diagnostics: Map<string, Diagnostic[]>;
@@ -89,7 +91,7 @@ export function installFakeVscode(): FakeHost {
   const onActive = new EventEmitter<unknown>();
   const onConfig = new EventEmitter<unknown>();
   const host: FakeHost = {
-    commands: new Map(), contexts: new Map(), statusMessages: [], diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
+    commands: new Map(), contexts: new Map(), statusMessages: [], shown: [], diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
     open(doc) { host.documents.push(doc); host.activeEditor = { document: doc }; onOpen.fire(doc); onActive.fire(host.activeEditor); },
     change(doc, text) { doc.setText(text); onChange.fire({ document: doc, contentChanges: [{ text }] }); },
     activeEditor: undefined,
@@ -130,7 +132,7 @@ export function installFakeVscode(): FakeHost {
       onDidChangeActiveColorTheme: new EventEmitter<unknown>().event,
       onDidChangeTextEditorSelection: new EventEmitter<unknown>().event,
       activeColorTheme: { kind: 2 },
-      showInformationMessage: message('info'), setStatusBarMessage: (text: string) => { host.statusMessages.push(text); return { dispose() {} }; }, showWarningMessage: message('warn'), showErrorMessage: message('error'),
+      showInformationMessage: message('info'), showTextDocument: async (d: TextDocument) => { host.shown.push(d); return { document: d }; }, setStatusBarMessage: (text: string) => { host.statusMessages.push(text); return { dispose() {} }; }, showWarningMessage: message('warn'), showErrorMessage: message('error'),
       withProgress,
       showQuickPick: async () => undefined,
     },
@@ -146,7 +148,12 @@ export function installFakeVscode(): FakeHost {
       onDidGrantWorkspaceTrust: new EventEmitter<void>().event,
       findFiles: async () => [],
       workspaceFolders: undefined,
-      openTextDocument: async (u: Uri) => host.documents.find((d) => d.uri.toString() === u.toString()),
+      openTextDocument: async (u: Uri | { language?: string; content?: string }) => {
+        if (u instanceof Uri) return host.documents.find((d) => d.uri.toString() === u.toString());
+        const doc = new TextDocument(Uri.file(`/untitled/Untitled-${host.documents.length + 1}`), u.language ?? 'plaintext', 1, u.content ?? '');
+        host.documents.push(doc);
+        return doc;
+      },
     },
     languages: {
       createDiagnosticCollection: () => ({ set: (u: Uri, d: Diagnostic[]) => host.diagnostics.set(u.toString(), d), delete: (u: Uri) => host.diagnostics.delete(u.toString()), dispose() {} }),

@@ -106,4 +106,26 @@ test('menus and title buttons are gated on cellLens.isCellFile, which activate()
   assert.equal(host.contexts.get('cellLens.isCellFile'), false);
 });
 
+test('first run: a walkthrough whose steps link registered commands and existing media; Open Example Cells opens the ten reference cells', async () => {
+  const walk = manifest.contributes.walkthroughs as { id: string; steps: { id: string; description: string; media: { markdown?: string } }[] }[];
+  assert.equal(walk.length, 1);
+  assert.deepEqual(walk[0].steps.map((s) => s.id), ['open', 'graph', 'score', 'read', 'study']);
+  for (const step of walk[0].steps) {
+    const links = [...step.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+    assert.ok(links.length >= 1, step.id);
+    for (const id of links) assert.ok(host.commands.has(id), `${step.id}: ${id} is registered`);
+    assert.ok(readFileSync(join(REPO, step.media.markdown!), 'utf8').startsWith('# '), `${step.id} media`);
+  }
+  const doc = await host.commands.get('cellLens.openExamples')!() as TextDocument;
+  assert.equal(doc.languageId, 'json');
+  assert.equal(host.shown.at(-1), doc);
+  const cells = JSON.parse(doc.getText()) as unknown[];
+  assert.equal(cells.length, 10);
+  // One cell per line: each cell's lenses sit above its own line.
+  assert.equal(doc.getText().trim().split('\n').length, 12);
+  host.open(doc);
+  const lenses = host.codeLensProviders[0].provideCodeLenses(doc);
+  assert.ok(new Set(lenses.map((l) => l.range.start.line)).size >= 10, 'lenses on ten different lines');
+});
+
 test.after(() => { for (const s of subscriptions) s.dispose(); });
