@@ -13,12 +13,12 @@ import * as path from 'node:path';
 import type { CliIO } from './io';
 import { loadBenchmarkIndex } from '../benchmark/load';
 import type { LogSource } from '../benchmark/logs';
-import { ScoreCache } from '../scoring/cache';
+import { ScoreCache, decodeJson } from '../scoring/cache';
 import { ScoringClient, ScoringError } from '../scoring/client';
 import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
 import { SIZE_PRESETS, isPresetName, type PresetName } from '../scoring/presets';
 import { SCORE_IDS, SCORES, type BackendChoice, type ScoreId, type ScoreSettings } from '../scoring/types';
-import { shardOf, cellsFromIndex, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
+import { shardOf, type StudyResultsFile, cellsFromIndex, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
 import { crossValidate, formatCVRow, type PredictorRow } from '../study/predictor';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
@@ -262,7 +262,9 @@ Options:
   --dataset NAME         which dataset of the logs (default WikiText-2, else the largest)
   --scores a,b,...|all   scores to study (default all): ${SCORE_IDS.join(', ')}
   --limit N              only N cells, evenly spaced over the ranking (first and last included)
-  --shard K/N            only shard K of N (a fixed partition by canonical hash; shards share the cache)
+  --shard K/N            only shard K of N (a fixed partition by canonical hash); its --out holds a partial result
+  --merge DIR            merge shard outputs (repeat for each; all N shards, each once) into the report one run
+                         would write; the same data options (--logs, --dataset, --limit, --preset, --scores, --seed)
   --out DIR              where report.md, report.csv, study-<score>.svg and results.json go (default ./cell-lens-study)
   --preset P             proxy (default: vocab 1000, embed 32, hidden 48, 2 layers, T 10, B 8) or nas-bench-nlp
   --seed S               scoring seed, also the bootstrap / cross-validation seed (default 0)
@@ -283,12 +285,14 @@ interface StudyArgs extends CommonArgs {
   limit?: number;
   /** Only shard k (1-based) of n: a partition of the cells by canonical hash (shardOf). */
   shard?: { k: number; n: number };
+  /** Shard output folders to merge instead of scoring (`--merge DIR`, repeatable). */
+  merge: string[];
   out: string;
   bootstrap: number;
 }
 
 function parseStudyArgs(argv: readonly string[]): StudyArgs {
-  const a: StudyArgs = { ...defaultCommon(), out: 'cell-lens-study', bootstrap: 1000 };
+  const a: StudyArgs = { ...defaultCommon(), out: 'cell-lens-study', bootstrap: 1000, merge: [] };
   const r = new ArgReader(argv);
   for (let f = r.next(); f !== undefined; f = r.next()) {
     if (commonFlag(f, r, a)) continue;
@@ -302,6 +306,7 @@ function parseStudyArgs(argv: readonly string[]): StudyArgs {
         break;
       }
       case '--out': a.out = r.value(); break;
+      case '--merge': a.merge.push(r.value()); break;
       case '--bootstrap': a.bootstrap = r.int(10); break;
       default: throw new UsageError(f.startsWith('-') ? `unknown option ${f}` : `unexpected argument "${f}"`);
     }
@@ -333,6 +338,18 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
     io.stderr(`cell-lens study: ${(e as Error).message}\n`);
     return 2;
   }
+  let scoreOpts = opts;
+  if (args.merge.length) {
+    if (args.shard) { io.stderr('cell-lens study: --merge and --shard do not go together\n'); return 2; }
+    try {
+      scoreOpts = { ...opts, scorer: await mergedScorer(args.merge, cells, settings, dataset) };
+    } catch (e) {
+      io.stderr(`cell-lens study: cannot merge: ${(e as Error).message}\n`);
+      return 2;
+    }
+    args.cache = false; // the merged scores are not score reports: never write them to the cache
+    io.stderr(`cell-lens study: merging ${args.merge.length} shard outputs (${cells.length} cells)\n`);
+  }
   if (args.shard) {
     const { k, n } = args.shard;
     cells = cells.filter((c) => shardOf(c.hash, n) === k - 1);
@@ -343,7 +360,7 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
   const sizes = SIZE_PRESETS[args.preset];
   io.stderr(`cell-lens study: ${cells.length} cells of ${dataset} (${cells.filter((c) => c.diverged).length} diverged), ${scores.length} scores, preset ${args.preset} (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, T ${sizes.seqLen}, B ${sizes.batch}), seed ${args.seed}, repeats ${args.repeats}${cacheDir ? `, cache ${cacheDir}` : ', no disk cache'}\n`);
   const interrupt = interruptSignal(io, 'study', opts);
-  const cs = cliScorer(args, io, opts);
+  const cs = cliScorer(args, io, scoreOpts);
   try {
     const result = await runBenchmarkStudy(cells, cs.scorer, {
       settings, cache, signal: interrupt.signal,
@@ -391,7 +408,7 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
     }
     await fs.writeFile(path.join(out, 'report.md'), studyToMarkdown(study, { title: `Train-free scores vs ${dataset} losses`, intro, plots }) + predictorMd, 'utf8');
     await fs.writeFile(path.join(out, 'report.csv'), studyToCsv(study), 'utf8');
-    await fs.writeFile(path.join(out, 'results.json'), encodeResults(studyResultsFile(dataset, settings, result, { command, ...(peak !== undefined ? { peakRssBytes: peak } : {}) })), 'utf8');
+    await fs.writeFile(path.join(out, 'results.json'), encodeResults({ ...studyResultsFile(dataset, settings, result, { command, ...(peak !== undefined ? { peakRssBytes: peak } : {}) }), ...(args.shard ? { shard: args.shard } : {}) }), 'utf8');
     // Summary on stdout.
     const w = Math.max(...study.rows.map((r) => r.label.length), 5);
     io.stdout(`${'score'.padEnd(w)}  dir   n    NaN   τ(test)  ρ(test)  top-10%\n`);
@@ -409,4 +426,49 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
     cs.dispose();
     interrupt.release();
   }
+}
+
+/**
+ * A scorer that answers from shard outputs (`--merge`): every shard K/N of one N present exactly once, all with the
+ * study's dataset and settings, no cell in two shards, every cell of the study in its shard. Then the normal study
+ * path runs on the merged values, so the merge writes the same rows, τ, intervals and plots as one run.
+ */
+async function mergedScorer(dirs: readonly string[], cells: readonly StudyCell[], settings: ScoreSettings, dataset: string): Promise<Scorer> {
+  const files = await Promise.all(dirs.map(async (d) => {
+    const file = path.join(d, 'results.json');
+    let doc: StudyResultsFile & { shard?: { k: number; n: number } };
+    try { doc = decodeJson(await fs.readFile(file, 'utf8')) as typeof doc; } catch (e) { throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+    if (!doc.shard) throw new Error(`${file} is not a shard output (made without --shard)`);
+    return { file, doc };
+  }));
+  const n = files[0].doc.shard!.n;
+  const seen = new Map<number, string>();
+  for (const { file, doc } of files) {
+    const sh = doc.shard!;
+    if (sh.n !== n) throw new Error(`${file} is shard ${sh.k}/${sh.n}, the others are of ${n}`);
+    if (seen.has(sh.k)) throw new Error(`shard ${sh.k}/${n} given twice (${seen.get(sh.k)} and ${file})`);
+    seen.set(sh.k, file);
+    if (doc.dataset !== dataset) throw new Error(`${file} is a ${doc.dataset} study, this one ${dataset}`);
+    for (const k of ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch', 'seed', 'repeats'] as const) {
+      if (doc.settings[k] !== settings[k]) throw new Error(`${file} was scored with ${k} ${doc.settings[k]}, this study uses ${settings[k]}`);
+    }
+  }
+  const missing = Array.from({ length: n }, (_, i) => i + 1).filter((k) => !seen.has(k));
+  if (missing.length) throw new Error(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing`);
+  const values = new Map<string, Partial<Record<ScoreId, number>>>();
+  for (const { file, doc } of files) {
+    for (const c of doc.cells) {
+      if (values.has(c.hash)) throw new Error(`cell ${c.hash} is in two shard outputs (${file} and another)`);
+      if (shardOf(c.hash, n) !== doc.shard!.k - 1) throw new Error(`${file} holds cell ${c.hash}, which belongs to shard ${shardOf(c.hash, n) + 1}/${n}`);
+      if (!c.error) values.set(c.hash, c.scores);
+    }
+  }
+  const absent = cells.filter((c) => !values.has(c.hash));
+  if (absent.length) throw new Error(`${absent.length} cell${absent.length === 1 ? '' : 's'} of the study ${absent.length === 1 ? 'is' : 'are'} in no shard output or failed there (e.g. ${absent[0].label}, shard ${shardOf(absent[0].hash, n) + 1}/${n}): re-run that shard`);
+  return async (_recipe, s, _signal, hash) => {
+    const v = hash !== undefined ? values.get(hash) : undefined;
+    if (!v) throw new ScoringError('internal', `cell ${hash} is in no shard output`);
+    const results = (s.scores as readonly ScoreId[]).map((id) => ({ id, value: v[id] ?? NaN, std: 0, values: [v[id] ?? NaN], seed: s.seed, repeats: s.repeats, wallMs: 0, backend: 'wasm' as const }));
+    return { hash: hash!, settings: s, backend: 'wasm', results, totalMs: 0 };
+  };
 }
