@@ -279,7 +279,9 @@ export class ScoringService implements vscode.Disposable {
             reports.set(t.hash, report);
             scored++;
             this.reportsChanged.fire();
-            this.opts.log.info(`scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}: ` +
+            // One short info line per cell; the values at debug level.
+            this.opts.log.info(`scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}`);
+            this.opts.log.debug(`${t.hash.slice(0, 12)}: ` +
               report.results.map((r) => `${r.id}=${Number.isFinite(r.value) ? r.value.toPrecision(5) : `${r.value} (${r.reason ?? 'no reason'})`}`).join(', '));
           } catch (e) {
             if (e instanceof ScoringError && e.kind === 'cancelled') {
