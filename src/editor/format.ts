@@ -3,7 +3,7 @@
  * without VS Code. No `vscode` import.
  */
 import type { BenchmarkEntry, BenchmarkMatch } from '../benchmark/index';
-import type { Cell, CellNode, Recipe } from '../recipe/types';
+import type { Cell, CellNode, LogInfo, Recipe } from '../recipe/types';
 import { OPS, isOpName, isCellInput } from '../recipe/ops';
 import { recipeInfo } from '../recipe/model';
 
@@ -32,13 +32,34 @@ export const DATASET_VOCAB: Readonly<Record<string, number>> = { 'WikiText-2': 3
  * The benchmark CodeLens of one dataset match, e.g.
  * `WikiText-2 test loss 4.982 · rank 12/341 (top 4%) · 20.3M params` or `WikiText-2: diverged in benchmark`.
  */
-export function benchmarkLensTitle(m: BenchmarkMatch): string {
+export function benchmarkLensTitle(m: BenchmarkMatch, fromLog?: LogInfo): string {
   const e = m.entry;
+  // In a training log that diverged, the benchmark's numbers come from the cell's other runs: say so.
+  const other = fromLog && logDiverged(fromLog) && !m.diverged ? ' (the cell\'s other runs)' : '';
+  if (other) {
+    const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size}` : '';
+    return `$(graph-line) ${m.dataset}${other}: test loss ${loss(e.meanTest)}${e.trainedRuns > 1 ? ` (${e.trainedRuns} runs)` : ''}${rank}`;
+  }
   if (m.diverged) return `$(error) ${m.dataset}: diverged in benchmark (${e.runs[0]?.status ?? 'loss is nan'})`;
   const runs = e.trainedRuns > 1 ? ` ± ${e.stdTest.toFixed(3)} (${e.trainedRuns} runs)` : '';
   const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size} (${topShare(m.rank, m.size)})` : '';
   const params = e.numParams !== undefined ? ` · ${compactCount(e.numParams)} params` : '';
   return `$(graph-line) ${m.dataset} test loss ${loss(e.meanTest)}${runs}${rank}${params}`;
+}
+
+/** Whether a training log's run diverged (NAS-Bench-NLP status "loss is nan!", or no finite test loss). */
+export function logDiverged(l: LogInfo): boolean {
+  return /nan/i.test(l.status ?? '') || (l.testLosses !== undefined && l.testLosses.length > 0 && !l.testLosses.some((x) => Number.isFinite(x)));
+}
+
+/** The lens of the run a training-log file holds: `this run (recepie 1009182): diverged after 1 epoch — loss is nan!`. */
+export function logLensTitle(l: LogInfo): string {
+  const id = l.recepieId !== undefined ? ` (recepie ${l.recepieId})` : '';
+  const n = l.testLosses?.length ?? l.epochs;
+  const epochs = n !== undefined ? ` after ${n} epoch${n === 1 ? '' : 's'}` : '';
+  if (logDiverged(l)) return `$(error) this run${id}: diverged${epochs}${l.status ? ` — ${l.status}` : ''}`;
+  const finite = (l.testLosses ?? []).filter((x) => Number.isFinite(x));
+  return `$(file) this run${id}: test loss ${finite.length ? loss(finite[finite.length - 1]) : '?'}${epochs}`;
 }
 
 /** Lens for a cell the benchmark does not know: `not in benchmark · 8 nodes · 13.6M params`. */
@@ -77,8 +98,9 @@ function entryMarkdown(e: BenchmarkEntry): string {
     rows.push(`| val loss | ${loss(e.meanVal)}${e.trainedRuns > 1 ? ` ± ${e.stdVal.toFixed(3)}` : ''} | ${loss(e.bestVal)} |`);
     if (e.rank !== undefined) rows.push('', `Rank **${e.rank}** of ${e.size} trained cells (beats ${e.percentile?.toFixed(1)}%).`);
   }
-  const r = e.runs[0];
-  if (r?.testLosses?.length) rows.push('', `Test loss over ${r.testLosses.length} epochs: \`${sparkline(r.testLosses)}\` ${loss(r.testLosses[0])} → ${loss(r.testLosses[r.testLosses.length - 1])}`);
+  // The curve of a run that trained (a diverged run's curve is all NaN).
+  const r = e.runs.find((x) => x.testLosses?.some((v) => Number.isFinite(v))) ?? e.runs[0];
+  if (r?.testLosses?.some((v) => Number.isFinite(v))) rows.push('', `Test loss over ${r.testLosses.length} epochs: \`${sparkline(r.testLosses)}\` ${loss(r.testLosses[0])} → ${loss(r.testLosses[r.testLosses.length - 1])}`);
   if (e.numParams !== undefined) rows.push('', `${e.numParams.toLocaleString('en-US')} parameters in the benchmark's ${e.dataset} model${DATASET_VOCAB[e.dataset] ? ` (vocabulary ${DATASET_VOCAB[e.dataset].toLocaleString('en-US')})` : ''}; the train-free \`#params\` uses the scoring preset's vocabulary.`);
   return rows.join('\n');
 }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { AnalysisCache, AnalysedCell } from './analysis';
 import type { BenchmarkService } from './benchmarkService';
 import type { Diagnostic, Span } from '../recipe/types';
-import { benchmarkHoverMarkdown, benchmarkLensTitle, nodeHoverMarkdown, notInBenchmarkTitle } from './format';
+import { benchmarkHoverMarkdown, benchmarkLensTitle, logLensTitle, nodeHoverMarkdown, notInBenchmarkTitle } from './format';
 import { codeLensEnabled, diagnosticsDelayMs } from './config';
 
 const SOURCE = 'Cell Lens';
@@ -120,8 +120,9 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
       const index = this.bench.peek();
       const matches = index?.lookup(c.hash);
       const args = [doc.uri, c.cell.index];
+      if (c.cell.log) lenses.push(new vscode.CodeLens(range, { title: logLensTitle(c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell' }));
       if (matches && matches.length) {
-        for (const m of matches) lenses.push(new vscode.CodeLens(range, { title: benchmarkLensTitle(m), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: m.summary }));
+        for (const m of matches) lenses.push(new vscode.CodeLens(range, { title: benchmarkLensTitle(m, c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: m.summary }));
       } else {
         lenses.push(new vscode.CodeLens(range, { title: notInBenchmarkTitle(c.cell, this.paramsOf(c), !index), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell (embedding 400, hidden 600, 3 layers, tied, vocabulary 10k).' }));
       }

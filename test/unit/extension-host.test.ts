@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installFakeVscode, TextDocument, Uri, Position, Range } from '../helpers/fake-vscode';
-import { REPO } from '../helpers/data';
+import { REPO, wikitextLogs } from '../helpers/data';
 
 const host = installFakeVscode();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -126,6 +126,17 @@ test('first run: a walkthrough whose steps link registered commands and existing
   host.open(doc);
   const lenses = host.codeLensProviders[0].provideCodeLenses(doc);
   assert.ok(new Set(lenses.map((l) => l.range.start.line)).size >= 10, 'lenses on ten different lines');
+});
+
+test('a diverged training log says which run it is and that it diverged; the benchmark lens is the cell\'s other runs', async () => {
+  const log = wikitextLogs().find((l) => l.file.includes('log_stats_model_1009182'))!;
+  const doc = new TextDocument(Uri.file('/ws/log_stats_model_1009182.json'), 'json', 1, log.text);
+  host.open(doc);
+  await api.benchmark.get();
+  const titles = () => host.codeLensProviders[0].provideCodeLenses(doc).map((l) => l.command?.title ?? '');
+  const t = titles();
+  assert.ok(t.some((x) => /^\$\(error\) this run \(recepie 1009182\): diverged after 1 epoch — loss is nan!$/.test(x)), JSON.stringify(t));
+  assert.ok(t.some((x) => /^\$\(graph-line\) WikiText-2 \(the cell's other runs\): test loss \d\.\d{3}/.test(x)), JSON.stringify(t));
 });
 
 test.after(() => { for (const s of subscriptions) s.dispose(); });
