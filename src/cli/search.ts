@@ -17,12 +17,12 @@ import { SCORE_IDS, SCORES, type ScoreId } from '../scoring/types';
 import {
   ALGO_LABELS, SEARCH_ALGOS, benchmarkSearch, bestCells, isSearchAlgo, reportSource, runAlgorithm, scoreFitness,
   searchTableMarkdown, searchTableText, type SearchAlgo,
-} from '../study/searchRunner';
+} from '../search/runner';
 import { formatValue } from '../study/plots';
 import {
   ArgReader, UsageError, cliScorer, commandLine, commonFlag, defaultCacheDir, defaultCommon, encodeResults, interruptSignal,
   isFatalScoringError, loadCells, settingsOf, type CommonArgs, type StudyCliOptions,
-} from './study';
+} from './common';
 
 export const SEARCH_USAGE = `Usage: cell-lens search --algo A --score S --budget N [options]
 

@@ -1,29 +1,25 @@
 /**
- * Editor glue of the study and the search: the commands `cellLens.correlateScores` ("Correlate Scores with
- * Benchmark") and `cellLens.searchCells` ("Search Cells (Training-Free)"), and the "Score Correlations" webview
- * panel (webview/plots.ts, protocol src/study/protocol.ts). The work itself is pure code in src/study/ (runner,
- * searchRunner, plots); this file asks the questions, shows progress, and writes / opens the results.
+ * Editor glue of the study: the command `cellLens.correlateScores` ("Correlate Scores with Benchmark") and the
+ * "Score Correlations" webview panel (webview/plots.ts, protocol src/study/protocol.ts); it also registers the
+ * search command of src/editor/searchCommand.ts. The work itself is pure code in src/study/ (runner, plots); this
+ * file asks the questions, shows progress, and writes / opens the results.
  */
 import * as vscode from 'vscode';
 import type { BenchmarkIndex } from '../benchmark/index';
 import type { Recipe } from '../recipe/types';
 import { recipeToJson } from '../recipe/model';
 import { SIZE_PRESETS } from '../scoring/presets';
-import { ScoreCache } from '../scoring/cache';
 import { ScoringError } from '../scoring/client';
 import { SCORE_IDS, SCORES, type ModelSizes, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { makeNonce } from '../graph/html';
 import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy, type Scorer } from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
-import { DARK_COLOURS, LIGHT_COLOURS, formatValue, plotFileName, plotsFromStudy, scatterSvg, type ScatterSpec } from '../study/plots';
+import { DARK_COLOURS, LIGHT_COLOURS, plotFileName, plotsFromStudy, scatterSvg, type ScatterSpec } from '../study/plots';
 import {
   STUDY_VIEW_TYPE, isFromStudyWebview, studyMessage, studyWebviewHtml,
   type FromStudyWebview, type StudyMessage,
 } from '../study/protocol';
-import {
-  ALGO_LABELS, SEARCH_ALGOS, bestCells, reportSource, runAlgorithm, scoreFitness, trainedPool, type SearchAlgo,
-} from '../study/searchRunner';
-import type { SearchResult } from '../study/search/types';
+import { searchCells } from './searchCommand';
 
 /** What the study and search commands need from the rest of the extension. */
 export interface StudyDeps {
@@ -143,13 +139,13 @@ class StudyPanel implements vscode.Disposable {
   }
 }
 
-async function openJson(content: string): Promise<void> {
+export async function openJson(content: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
   await vscode.window.showTextDocument(doc, { preview: false });
 }
 
 /** A scorer over `deps.score` (AbortSignal → CancellationToken). */
-function editorScorer(deps: StudyDeps): Scorer {
+export function editorScorer(deps: StudyDeps): Scorer {
   return async (recipe, settings, signal) => {
     const cts = new vscode.CancellationTokenSource();
     const onAbort = () => cts.cancel();
@@ -169,7 +165,7 @@ function sizesText(s: ModelSizes): string {
 }
 
 /** Asks for the sizes; undefined when the user dismisses the pick. */
-async function pickSizes(deps: StudyDeps, what: string): Promise<{ sizes: ModelSizes; name: string } | undefined> {
+export async function pickSizes(deps: StudyDeps, what: string): Promise<{ sizes: ModelSizes; name: string } | undefined> {
   const current = deps.scoreSettings();
   type Item = vscode.QuickPickItem & { sizes: ModelSizes; name: string };
   const items: Item[] = [
@@ -280,78 +276,6 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
   }
 }
 
-/** `cellLens.searchCells`. */
-async function searchCells(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {
-  const what = 'Search Cells (Training-Free)';
-  const algo = await vscode.window.showQuickPick(SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a as SearchAlgo })), { title: `${what}: algorithm` });
-  if (!algo) return;
-  const score = await vscode.window.showQuickPick(SCORE_IDS.map((id) => ({
-    label: SCORES[id].label, description: `${id} · ${SCORES[id].better} is better`, detail: SCORES[id].meaning, id,
-  })), { title: `${what}: fitness score`, matchOnDescription: true });
-  if (!score) return;
-  const index = await deps.getBenchmark();
-  const datasets = index.datasets().filter((d) => index.entries(d).length > 0);
-  type Where = vscode.QuickPickItem & { dataset?: string };
-  const whereItems: Where[] = [
-    ...datasets.map((d) => ({ label: `Trained ${d} cells`, description: `${index.entries(d).length} cells`, detail: 'Search among the benchmark\'s trained cells; shows the test loss of what it finds.', dataset: d })),
-    { label: 'Whole NAS-Bench-NLP space', detail: 'New cells drawn by the benchmark\'s generator, mutations and crossovers (every cell is scored).' },
-  ];
-  const where = whereItems.length === 1 ? whereItems[0] : await vscode.window.showQuickPick(whereItems, { title: `${what}: where to search` });
-  if (!where) return;
-  const budgetPick = await vscode.window.showQuickPick(['20', '50', '100', '200', 'Other…'].map((label) => ({ label, description: label === 'Other…' ? '' : 'score evaluations' })), { title: `${what}: budget` });
-  if (!budgetPick) return;
-  let budget = Number(budgetPick.label);
-  if (budgetPick.label === 'Other…') {
-    const v = await vscode.window.showInputBox({ title: `${what}: budget`, prompt: 'Number of score evaluations', value: '100', validateInput: (s) => (/^\d+$/.test(s.trim()) && Number(s) >= 1 && Number(s) <= 100000 ? undefined : 'A whole number from 1 to 100000') });
-    if (!v) return;
-    budget = Number(v);
-  }
-  const seedText = await vscode.window.showInputBox({ title: `${what}: seed`, prompt: 'Random seed (the same seed and settings give the same search)', value: '0', validateInput: (s) => (/^\d+$/.test(s.trim()) ? undefined : 'A whole number ≥ 0') });
-  if (seedText === undefined) return;
-  const seed = Number(seedText);
-  const sizes = await pickSizes(deps, what);
-  if (!sizes) return;
-  const user = deps.scoreSettings();
-  const pool = where.dataset ? trainedPool(cellsFromIndex(index, { dataset: where.dataset }).cells) : undefined;
-  // Trained cells: every score, so the study's cached reports are reused; whole space: only what the search reads.
-  const scores: ScoreId[] = pool ? [...SCORE_IDS] : [...new Set<ScoreId>([score.id, ...(algo.algo === 'area' ? ['params' as ScoreId] : [])])];
-  const settings: ScoreSettings = { ...user, ...sizes.sizes, scores };
-  const cacheDir = deps.cacheDir ?? vscode.Uri.joinPath(context.globalStorageUri, 'scores').fsPath;
-  const cache = new ScoreCache({ dir: cacheDir, maxEntries: 5000 });
-  const label = SCORES[score.id].label;
-  const res: SearchResult | undefined = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cell Lens: ${algo.label} by ${label}`, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    try {
-      const source = reportSource(editorScorer(deps), settings, { cache, signal: controller.signal, onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`) });
-      let last = 0;
-      return await runAlgorithm(algo.algo, scoreFitness(source, score.id), {
-        budget, seed, signal: controller.signal, pool: pool?.pool, hash: pool?.hash,
-        cheap: algo.algo === 'area' ? scoreFitness(source, 'params') : undefined,
-        onProgress: (p) => {
-          if (p.evaluations === last) return;
-          progress.report({ message: `${p.evaluations}/${p.budget} · best ${label} ${p.best ? formatValue(SCORES[score.id].better === 'lower' ? -p.best.fitness : p.best.fitness) : 'n/a'}`, increment: (100 * (p.evaluations - last)) / p.budget });
-          last = p.evaluations;
-        },
-      });
-    } finally {
-      sub.dispose();
-    }
-  });
-  if (!res || res.evaluations === 0) {
-    void vscode.window.showInformationMessage('Cell Lens: the search was cancelled before any cell was scored.');
-    return;
-  }
-  const best = bestCells([res], 10);
-  await openJson(`[\n${best.map((b) => recipeToJson(b.recipe, 2)).join(',\n')}\n]\n`);
-  const sign = SCORES[score.id].better === 'lower' ? -1 : 1;
-  const top = best[0];
-  const tested = pool && top ? pool.byHash.get(top.hash) : undefined;
-  const lossText = tested ? `; its ${where.dataset} test loss is ${tested.testLoss.toFixed(3)} (rank ${tested.rank ?? '?'} of ${pool!.pool.recipes.length})` : '';
-  deps.log.info(`search: ${algo.algo} by ${score.id}, budget ${budget}, seed ${seed}: ${res.evaluations} evaluations${res.aborted ? ' (cancelled)' : ''}; best ${top?.hash} ${top ? formatValue(sign * top.fitness) : ''}${lossText}`);
-  void vscode.window.showInformationMessage(`Cell Lens: ${res.evaluations} cells scored${res.aborted ? ' (cancelled)' : ''}. The best by ${label} (${top ? formatValue(sign * top.fitness) : 'n/a'}) is first in the new document${lossText}.`);
-}
-
 /**
  * Registers `cellLens.correlateScores` and `cellLens.searchCells`. Returns the disposables (the caller adds them
  * to `context.subscriptions`).
@@ -367,7 +291,7 @@ export function registerStudyCommands(context: vscode.ExtensionContext, deps: St
   };
   return [
     vscode.commands.registerCommand('cellLens.correlateScores', guard('Correlate Scores with Benchmark', () => correlateScores(context, deps))),
-    vscode.commands.registerCommand('cellLens.searchCells', guard('Search Cells', () => searchCells(context, deps))),
+    vscode.commands.registerCommand('cellLens.searchCells', guard('Search Cells', () => searchCells(context, deps))), // src/editor/searchCommand.ts
     new vscode.Disposable(() => StudyPanel.disposeCurrent()),
   ];
 }

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import type { Recipe } from '../../src/recipe/types';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { makeRng } from '../../src/scoring/rng';
-import { isInSpace, randomCell } from '../../src/study/search/space';
-import { buildPool, cellDistance, type CellPool } from '../../src/study/search/pool';
-import { randomSearch } from '../../src/study/search/random';
-import { rea } from '../../src/study/search/rea';
-import { area } from '../../src/study/search/area';
-import { ga } from '../../src/study/search/ga';
-import type { SearchResult } from '../../src/study/search/types';
+import { isInSpace, randomCell } from '../../src/search/space';
+import { buildPool, cellDistance, type CellPool } from '../../src/search/pool';
+import { randomSearch } from '../../src/search/random';
+import { rea } from '../../src/search/rea';
+import { area } from '../../src/search/area';
+import { ga } from '../../src/search/ga';
+import type { SearchResult } from '../../src/search/types';
 
 // Synthetic oracle: number of `linear` nodes, capped at 10. Among 5,000 generator cells none has ≥ 10 linear
 // nodes (0.26% have 9), so the optimum 10 needs a search that climbs.

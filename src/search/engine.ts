@@ -3,9 +3,9 @@
  * and the proposer that samples / mutates / crosses cells either in the whole space or in a pool.
  * Pure logic; no `vscode` import.
  */
-import type { Recipe } from '../../recipe/types';
-import { canonicalHash } from '../../recipe/canonical';
-import { makeRng } from '../../scoring/rng';
+import type { Recipe } from '../recipe/types';
+import { canonicalHash } from '../recipe/canonical';
+import { makeRng } from '../scoring/rng';
 import { crossover, mutate } from './mutate';
 import { nearestInPool, type CellPool } from './pool';
 import { choice, randInt, randomCell, type Rng } from './space';

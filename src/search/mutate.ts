@@ -21,8 +21,8 @@
  *
  * Pure logic; no `vscode` import.
  */
-import type { Recipe } from '../../recipe/types';
-import { hNewIndex, hPrevIndex, isCellInput, OP_NAMES, type OpName } from '../../recipe/ops';
+import type { Recipe } from '../recipe/types';
+import { hNewIndex, hPrevIndex, isCellInput, OP_NAMES, type OpName } from '../recipe/ops';
 import {
   cellInputs, choice, cloneRecipe, descendants, drawArity, drawOp, freshName, hiddenSize, inputAllowed, isInSpace,
   pruneDead, randInt, sampleDistinct, type Rng, type SpaceOptions,

@@ -7,8 +7,8 @@ import { validateRecipe } from '../../src/recipe/validate';
 import { hNewIndex } from '../../src/recipe/ops';
 import type { Recipe } from '../../src/recipe/types';
 import { makeRng } from '../../src/scoring/rng';
-import { generateRecepie, hiddenSize, NB_MAX_NODES, randomCell, spaceViolations } from '../../src/study/search/space';
-import { crossover, mutate, type MutationKind } from '../../src/study/search/mutate';
+import { generateRecepie, hiddenSize, NB_MAX_NODES, randomCell, spaceViolations } from '../../src/search/space';
+import { crossover, mutate, type MutationKind } from '../../src/search/mutate';
 
 const noErrors = (r: Recipe) => validateRecipe(r).filter((d) => d.severity === 'error');
 

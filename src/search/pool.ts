@@ -13,8 +13,8 @@
  *
  * Pure logic; no `vscode` import.
  */
-import type { Recipe } from '../../recipe/types';
-import { hNewIndex, hPrevIndex } from '../../recipe/ops';
+import type { Recipe } from '../recipe/types';
+import { hNewIndex, hPrevIndex } from '../recipe/ops';
 
 /** Multiset of structural labels of a cell (see the module comment). */
 export type CellFeatures = Map<string, number>;

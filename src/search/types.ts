@@ -14,7 +14,7 @@
  *
  * Pure logic; no `vscode` import.
  */
-import type { Recipe } from '../../recipe/types';
+import type { Recipe } from '../recipe/types';
 import type { MutateOptions } from './mutate';
 import type { CellPool } from './pool';
 

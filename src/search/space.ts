@@ -30,10 +30,10 @@
  *
  * Pure logic; no `vscode` import.
  */
-import type { Recipe } from '../../recipe/types';
-import { hNewIndex, hPrevIndex, INPUT_X, isCellInput, isOpName, type OpName } from '../../recipe/ops';
-import { isValidRecipe } from '../../recipe/validate';
-import { recipeInfo } from '../../recipe/model';
+import type { Recipe } from '../recipe/types';
+import { hNewIndex, hPrevIndex, INPUT_X, isCellInput, isOpName, type OpName } from '../recipe/ops';
+import { isValidRecipe } from '../recipe/validate';
+import { recipeInfo } from '../recipe/model';
 
 /** A seeded PRNG returning uniform floats in [0, 1). */
 export type Rng = () => number;
