@@ -47,7 +47,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) })
+  main(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s),
+    stderrIsTTY: process.stderr.isTTY === true, columns: process.stderr.columns,
+  })
     .then((code) => { process.exitCode = code; })
     .catch((e) => { process.stderr.write(`cell-lens: ${e instanceof Error ? e.message : String(e)}\n`); process.exitCode = 2; });
 }

@@ -181,7 +181,9 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
           budget, seed, signal: controller.signal, cheap, cheapSamples: args.cheapSamples, population: args.population,
           onProgress: (p) => {
             if (p.last.cached || p.last.oracle !== 'main') return;
-            io.stderr(`[${p.evaluations}/${p.budget}] ${p.last.hash.slice(0, 12)} ${formatValue(p.last.fitness)} · best ${p.best ? formatValue(p.best.fitness) : 'n/a'}\n`);
+            const line = `[${p.evaluations}/${p.budget}] ${p.last.hash.slice(0, 12)} ${formatValue(p.last.fitness)} · best ${p.best ? formatValue(p.best.fitness) : 'n/a'}`;
+            if (io.stderrIsTTY) io.stderr(`\r\x1b[2K${line.slice(0, (io.columns ?? 80) - 1)}${p.evaluations >= p.budget ? '\n' : ''}`);
+            else io.stderr(`${line}\n`);
           },
         });
         results.push(res);

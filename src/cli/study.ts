@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { CliIO } from './io';
+import { progressBar, type CliIO } from './io';
 import { ScoreCache, decodeJson } from '../scoring/cache';
 import { ScoringError } from '../scoring/client';
 import { SIZE_PRESETS } from '../scoring/presets';
@@ -137,7 +137,10 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
   try {
     const result = await runBenchmarkStudy(cells, cs.scorer, {
       settings, cache, signal: interrupt.signal,
-      onProgress: (p) => io.stderr(`${p.message}\n`),
+      onProgress: (p) => {
+        if (!io.stderrIsTTY) { io.stderr(`${p.message}\n`); return; }
+        io.stderr(`\r\x1b[2K${progressBar(p.done, p.total, p.elapsedMs, p.etaMs, 'cells', io.columns)}${p.done === p.total ? '\n' : ''}`);
+      },
       shouldStop: isFatalScoringError,
       study: { scores, seed: args.seed, bootstrapSamples: args.bootstrap, ensemble: true },
     });

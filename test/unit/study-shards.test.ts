@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeJson } from '../../src/scoring/cache';
 import { shardOf } from '../../src/study/runner';
+import { progressBar } from '../../src/cli/io';
 import { REPO } from '../helpers/data';
 
 const CLI = path.join(REPO, 'dist', 'cli.js');
@@ -74,4 +75,12 @@ test('three shards as separate processes merge into the report of one run; bad s
   const lost = await cli(['study', ...common, '--merge', 's1', '--merge', 's2-partial', '--merge', 's3', '--out', 'bad']);
   assert.equal(lost.code, 2);
   assert.match(lost.err, /cells? of the study (is|are) in no shard output .*shard 2\/3/);
+});
+
+test('on a terminal, long runs draw one progress line with rate and ETA', () => {
+  const line = progressBar(120, 260, 240_000, 270_000, 'cells', 100);
+  assert.match(line, /^\[█+░+\]  120\/260  46%  0\.50 cells\/s  ETA 4 min 30 s$/);
+  assert.ok(line.length <= 100);
+  assert.match(progressBar(0, 10, 0, undefined, 'cells'), /^\[░+\]  0\/10  0%  0\.00 cells\/s$/);
+  assert.match(progressBar(10, 10, 5000, 0, 'cells'), /^\[█+\]  10\/10  100%  2\.00 cells\/s  ETA 0 s$/);
 });
