@@ -36,19 +36,21 @@ test('package.json enums and the docs/scores.md table are generated from the reg
   for (const d of SCORE_DEFS) assert.ok(docs.includes(`| \`${d.id}\` |`), d.id);
 });
 
-test('directions are measured: every score with a significant τ on the bundled benchmark declares that sign', () => {
-  const proxy = REFERENCE.presets.proxy;
-  assert.ok(proxy, 'the proxy reference exists');
+test('directions are measured: every score with a significant τ on the bundled benchmark (either preset) declares that sign', () => {
   let checked = 0;
-  for (const d of SCORE_DEFS) {
-    const r: ReferenceScore | undefined = proxy.scores[d.id];
-    assert.ok(r, `${d.id} has a proxy reference`);
-    if (r.tauLo > 0 || r.tauHi < 0) {
-      assert.equal(d.better, r.tau > 0 ? 'higher' : 'lower', `${d.id}: τ ${r.tau} [${r.tauLo}, ${r.tauHi}] but declared ${d.better}`);
-      checked++;
+  for (const preset of ['proxy', 'nas-bench-nlp'] as const) {
+    const ref = REFERENCE.presets[preset];
+    assert.ok(ref, `the ${preset} reference exists`);
+    for (const d of SCORE_DEFS) {
+      const r: ReferenceScore | undefined = ref.scores[d.id];
+      assert.ok(r, `${d.id} has a ${preset} reference`);
+      if (r.tauLo > 0 || r.tauHi < 0) {
+        assert.equal(d.better, r.tau > 0 ? 'higher' : 'lower', `${d.id} (${preset}): τ ${r.tau} [${r.tauLo}, ${r.tauHi}] but declared ${d.better}`);
+        checked++;
+      }
     }
   }
-  assert.ok(checked >= 8, `${checked} scores with a significant τ`);
+  assert.ok(checked >= 18, `${checked} (score, preset) pairs with a significant τ`);
 });
 
 test('percentiles: oriented, ties half, ±∞ at the ends, NaN undefined; only for the reference settings', () => {
