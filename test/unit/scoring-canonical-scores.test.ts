@@ -19,6 +19,7 @@ import { makeRng } from '../../src/scoring/rng';
 import { loadLogsFromZip, recipeFromString } from '../../src/benchmark/logs';
 import { readFileSync } from 'node:fs';
 import { exampleText, scramble, WT2_ZIP } from '../helpers/data';
+import { perExampleGradients } from '../helpers/ntk';
 
 const examples = JSON.parse(exampleText()) as Recipe[];
 const tiny = { vocab: 40, embed: 6, hidden: 8, layers: 2, seqLen: 4, batch: 4 };
@@ -97,22 +98,8 @@ test('κ: +∞ with a reason for an NTK that is zero; NaN only for a cell withou
 
 test('κ equals λ_max/λ_min of the float64 Gram of per-example autodiff gradients', async () => {
   const s = all({ scores: ['ntk_cond'], seed: 5 });
-  const cell = canonicalCell(examples[2])!.recipe;
   const rep = await scoreCell(examples[2], s);
-  const params = initParams(cell, s, 5);
-  const emb = initEmbedding(s, 5);
-  const toks = randomTokens(makeRng(5, 10), s.vocab, s.batch, s.seqLen + 1);
-  const x = embedTokens(emb, toks, s.batch, s.seqLen + 1, s.seqLen);
-  const grads: Float64Array[] = [];
-  for (let b = 0; b < s.batch; b++) {
-    const g = tf.grads(() => {
-      const out = forward(cell, params, x, s.seqLen, s.batch).outputs[1];
-      const mask = tf.tensor2d(Array.from({ length: s.seqLen * s.batch }, (_, r) => [r % s.batch === b ? 1 : 0]));
-      return tf.sum(tf.mul(out, mask));
-    })(params.list.map((p) => p.tensor));
-    grads.push(Float64Array.from(g.flatMap((t) => Array.from(t.dataSync()))));
-    tf.dispose(g);
-  }
+  const grads = perExampleGradients(examples[2], s, 5);
   const B = s.batch;
   const G = new Float64Array(B * B);
   for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) { let d = 0; for (let k = 0; k < grads[i].length; k++) d += grads[i][k] * grads[j][k]; G[i * B + j] = d; }
@@ -120,7 +107,6 @@ test('κ equals λ_max/λ_min of the float64 Gram of per-example autodiff gradie
   const want = l[B - 1] / l[0];
   const got = rep.results.find((r) => r.id === 'ntk_cond')!.value;
   assert.ok(Math.abs(got - want) < 1e-4 * want, `${got} vs ${want}`);
-  disposeParams(params); tf.dispose([emb, x]);
 });
 
 test('hidden covariance equals a direct computation (layer-1 forward, Pearson matrix, eigenvalues)', async () => {

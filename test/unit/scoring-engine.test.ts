@@ -1,4 +1,4 @@
-import { canonicalCell } from '../../src/recipe/canonical';
+import { perExampleGradients } from '../helpers/ntk';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { initBackend } from '../../src/scoring/backends';
 import { scoreCell, AbortError } from '../../src/scoring/engine';
 import { SCORE_IDS, type ScoreSettings } from '../../src/scoring/types';
 import { synflowScore } from '../../src/scoring/model/synflow';
-import { initParams, disposeParams, forward, embedTokens, initEmbedding, randomTokens } from '../../src/scoring/model/network';
+import { initParams, disposeParams, forward } from '../../src/scoring/model/network';
 import { symmetricEigenvalues, slogdet } from '../../src/scoring/model/linalg';
 import { makeRng } from '../../src/scoring/rng';
 
@@ -102,25 +102,10 @@ test('ntk_trace matches a direct per-example Jacobian computation', async () => 
   // Θ_bb = ‖∂s_b/∂θ‖² with s_b = Σ outputs of example b; compare tr Θ with per-example autodiff.
   const s = settings({ scores: ['ntk_trace'], seed: 3 });
   const rep = await scoreCell(GRU, s);
-  // The engine builds the network from the canonical cell (its parameter draw order).
-  const cell = canonicalCell(GRU)!.recipe;
-  const params = initParams(cell, s, 3);
-  const emb = initEmbedding(s, 3);
-  const toks = randomTokens(makeRng(3, 10), s.vocab, s.batch, s.seqLen + 1);
-  const x = embedTokens(emb, toks, s.batch, s.seqLen + 1, s.seqLen);
-  let tr = 0;
-  for (let b = 0; b < s.batch; b++) {
-    const g = tf.grads(() => {
-      const out = forward(cell, params, x, s.seqLen, s.batch).outputs[1];
-      const mask = tf.tensor2d(Array.from({ length: s.seqLen * s.batch }, (_, r) => [r % s.batch === b ? 1 : 0]));
-      return tf.sum(tf.mul(out, mask));
-    })(params.list.map((p) => p.tensor));
-    tr += g.reduce((acc, t) => acc + tf.sum(tf.square(t)).dataSync()[0], 0);
-    tf.dispose(g);
-  }
+  // Θ_bb = ‖g_b‖²: the trace from per-example autodiff gradients.
+  const tr = perExampleGradients(GRU, s, 3).reduce((acc, g) => acc + g.reduce((q, v) => q + v * v, 0), 0);
   const want = Math.sqrt(tr / s.batch);
   assert.ok(Math.abs(rep.results[0].value - want) < 1e-3 * want, `${rep.results[0].value} vs ${want}`);
-  disposeParams(params); tf.dispose([emb, x]);
 });
 
 test('synflow in log space equals log Σ θ·∂R/∂θ computed plainly (no overflow case)', () => {

@@ -4,33 +4,20 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeJson } from '../../src/scoring/cache';
 import { shardOf } from '../../src/study/runner';
 import { progressBar } from '../../src/cli/io';
-import { REPO } from '../helpers/data';
+import { runCli, ensureBuilt } from '../helpers/cli';
 
-const CLI = path.join(REPO, 'dist', 'cli.js');
 let tmp = '';
-
-function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: tmp, timeout: 180_000, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ code, out: stdout, err: stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(tmp, args, 180_000);
 
 before(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cell-lens-shards-'));
-  if (!existsSync(CLI) || !existsSync(path.join(REPO, 'dist', 'worker.js'))) {
-    const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'build failed');
-  }
+  ensureBuilt();
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
