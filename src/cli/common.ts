@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import type { CliIO } from './io';
 import { loadBenchmarkIndex } from '../benchmark/load';
 import type { LogSource } from '../benchmark/logs';
-import { ScoringClient, ScoringError } from '../scoring/client';
+import { ScoringError } from '../scoring/client';
+import { ScoringPool } from '../scoring/pool';
 import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
 import { SIZE_PRESETS, isPresetName, type PresetName } from '../scoring/presets';
 import { SCORE_IDS, type BackendChoice, type ScoreId, type ScoreSettings } from '../scoring/types';
@@ -45,6 +46,8 @@ export interface CommonArgs {
   nodePath?: string;
   verbose: boolean;
   help: boolean;
+  /** Scoring processes (`--workers N`); undefined = from the cores and the memory a process of the preset needs. */
+  workers?: number;
 }
 
 /** A tiny flag reader over argv (supports `--flag value` and `--flag=value`). */
@@ -115,6 +118,7 @@ export function commonFlag(flag: string, r: ArgReader, c: CommonArgs): boolean {
     case '--no-cache': c.cache = false; return true;
     case '--node': c.nodePath = r.value(); return true;
     case '--verbose': c.verbose = true; return true;
+    case '--workers': c.workers = r.int(1); return true;
     case '--backend': {
       const v = r.value();
       if (v !== 'auto' && !BACKEND_NAMES.includes(v as never)) throw new UsageError(`--backend takes auto, ${BACKEND_NAMES.join(', ')}; not "${v}"`);
@@ -162,6 +166,8 @@ export async function loadCells(c: CommonArgs, io: CliIO, limit?: number): Promi
 /** A scorer through the scoring child process, plus its disposal and the peak memory seen. */
 export interface CliScorer {
   readonly scorer: Scorer;
+  /** Scoring processes behind the scorer (cells in flight at once). */
+  readonly workers: number;
   dispose(): void;
   /** Largest VmHWM (peak resident set) of the scoring processes seen, bytes (Linux only). */
   peakRssBytes(): number | undefined;
@@ -177,20 +183,21 @@ function readHwm(pid: number): number | undefined {
 }
 
 /** The CLI's scorer: the same ScoringClient and worker as `cell-lens score`. */
-export function cliScorer(c: CommonArgs, io: CliIO, opts: StudyCliOptions): CliScorer {
-  if (opts.scorer) return { scorer: opts.scorer, dispose: () => undefined, peakRssBytes: () => undefined };
+export function cliScorer(c: CommonArgs, io: CliIO, opts: StudyCliOptions, workers = 1): CliScorer {
+  if (opts.scorer) return { scorer: opts.scorer, workers: 1, dispose: () => undefined, peakRssBytes: () => undefined };
   const workerPath = opts.workerPath ?? process.env.CELL_LENS_WORKER ?? path.join(__dirname, 'worker.js');
-  let client: ScoringClient | undefined;
+  let pool: ScoringPool | undefined;
   const peaks = new Map<number, number>();
   const sample = (): void => {
-    const pid = client?.pid;
-    if (pid === undefined) return;
-    const v = readHwm(pid);
-    if (v !== undefined) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, v));
+    for (const pid of pool?.pids ?? []) {
+      const v = readHwm(pid);
+      if (v !== undefined) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, v));
+    }
   };
   const scorer: Scorer = async (recipe, settings, signal, hash) => {
     if (!existsSync(workerPath)) throw new ScoringError('start', `the scoring worker is missing (${workerPath}); build it with \`npm run build\``);
-    client ??= new ScoringClient({
+    pool ??= new ScoringPool({
+      workers,
       workerPath,
       nodePath: c.nodePath,
       // Same heap limit as the editor's default (cellLens.scoring.maxMemoryMB): running out is reported, not a swap storm.
@@ -198,17 +205,19 @@ export function cliScorer(c: CommonArgs, io: CliIO, opts: StudyCliOptions): CliS
       backend: c.backend,
       timeoutMs: c.timeoutMs,
       env: opts.env,
-      log: (level, msg) => { if (c.verbose || level === 'error') io.stderr(`[${level}] ${msg}\n`); },
+      idleStopMs: 0,
+      log: (level, msg) => { if (c.verbose || level === 'error' || level === 'warn') io.stderr(`[${level}] ${msg}\n`); },
     });
     try {
-      return await client.score(recipe, settings, { signal, ...(hash ? { hash } : {}) });
+      return await pool.score(recipe, settings, { signal, ...(hash ? { hash } : {}) });
     } finally {
       sample();
     }
   };
   return {
     scorer,
-    dispose: () => { sample(); client?.dispose(); },
+    workers,
+    dispose: () => { sample(); pool?.dispose(); },
     peakRssBytes: () => (peaks.size ? Math.max(...peaks.values()) : undefined),
   };
 }

@@ -12,6 +12,7 @@ import { ScoreCache, decodeJson } from '../scoring/cache';
 import { ScoringError } from '../scoring/client';
 import { SIZE_PRESETS } from '../scoring/presets';
 import { BACKEND_NAMES } from '../scoring/protocol';
+import { defaultWorkers } from '../scoring/pool';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
 import { shardOf, type StudyResultsFile, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
@@ -48,6 +49,7 @@ Options:
   --backend B            auto | ${BACKEND_NAMES.join(' | ')} (default auto)
   --timeout S            give up on a cell when the scoring process is silent for S seconds (default 120)
   --node PATH            run the scoring process on this node binary
+  --workers N            scoring processes in parallel (default: the cores, at most free memory / 2 GB at full size)
   --verbose              log the scoring process to stderr
   -h, --help             this help
 
@@ -131,9 +133,10 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
   const cacheDir = args.cache ? args.cacheDir ?? defaultCacheDir() : undefined;
   const cache = new ScoreCache({ dir: cacheDir, maxEntries: cells.length + 10, log: (level, msg) => { if (level !== 'debug') io.stderr(`[${level}] ${msg}\n`); } });
   const sizes = SIZE_PRESETS[args.preset];
-  io.stderr(`cell-lens study: ${cells.length} cells of ${dataset} (${cells.filter((c) => c.diverged).length} diverged), ${scores.length} scores, preset ${args.preset} (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, T ${sizes.seqLen}, B ${sizes.batch}), seed ${args.seed}, repeats ${args.repeats}${cacheDir ? `, cache ${cacheDir}` : ', no disk cache'}\n`);
+  io.stderr(`cell-lens study: ${cells.length} cells of ${dataset} (${cells.filter((c) => c.diverged).length} diverged), ${scores.length} scores, preset ${args.preset} (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, T ${sizes.seqLen}, B ${sizes.batch}), seed ${args.seed}, repeats ${args.repeats}${cacheDir ? `, cache ${cacheDir}` : ', no disk cache'}, ${args.workers ?? (args.merge.length ? 1 : defaultWorkers(sizes))} worker(s)\n`);
   const interrupt = interruptSignal(io, 'study', opts);
-  const cs = cliScorer(args, io, scoreOpts);
+  const workers = args.workers ?? (args.merge.length ? 1 : defaultWorkers(sizes));
+  const cs = cliScorer(args, io, scoreOpts, workers);
   try {
     const result = await runBenchmarkStudy(cells, cs.scorer, {
       settings, cache, signal: interrupt.signal,
@@ -141,7 +144,7 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
         if (!io.stderrIsTTY) { io.stderr(`${p.message}\n`); return; }
         io.stderr(`\r\x1b[2K${progressBar(p.done, p.total, p.elapsedMs, p.etaMs, 'cells', io.columns)}${p.done === p.total ? '\n' : ''}`);
       },
-      shouldStop: isFatalScoringError,
+      shouldStop: isFatalScoringError, concurrency: cs.workers,
       study: { scores, seed: args.seed, bootstrapSamples: args.bootstrap, ensemble: true },
     });
     cs.dispose();

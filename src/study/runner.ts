@@ -175,6 +175,8 @@ export interface ScoreCellsOptions {
   readonly onProgress?: (p: StudyProgress) => void;
   /** Called with a scorer error; returning true ends the run (`stopped` is set to its message). */
   readonly shouldStop?: (error: unknown) => boolean;
+  /** Cells in flight at once (default 1; give a pool-backed scorer for more). */
+  readonly concurrency?: number;
 }
 
 /** The result of scoring a list of cells. */
@@ -208,18 +210,24 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
-/** Scores the cells in order (cache first), with progress and cancellation. Never rejects on a scorer error. */
+/**
+ * Scores the cells (cache first), with progress and cancellation. With `concurrency` N > 1, N cells are in flight at
+ * once (the scorer is then a pool of processes); outcomes are in the order of the cells whatever order they finish
+ * in, so the study is the same as with one worker. Never rejects on a scorer error.
+ */
 export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, options: ScoreCellsOptions): Promise<ScoringRun> {
   const cache = options.cache ?? new ScoreCache({ dir: options.cacheDir, maxEntries: Math.max(500, cells.length + 10) });
   const signal = options.signal ?? new AbortController().signal;
   const settings = options.settings;
   const t0 = Date.now();
-  const outcomes: CellOutcome[] = [];
-  let cached = 0, scored = 0, failed = 0, scoringMs = 0, freshWall = 0, fresh = 0;
+  const results: (CellOutcome | undefined)[] = new Array(cells.length);
+  let cached = 0, scored = 0, failed = 0, scoringMs = 0, freshWall = 0, fresh = 0, done = 0;
   let aborted = false;
   let stopped: string | undefined;
-  for (const cell of cells) {
-    if (signal.aborted) { aborted = true; break; }
+  let next = 0;
+  const concurrency = Math.max(1, Math.min(cells.length, Math.floor(options.concurrency ?? 1)));
+  const runOne = async (i: number): Promise<void> => {
+    const cell = cells[i];
     let outcome: CellOutcome;
     const hit = await cache.get(cell.hash, settings);
     if (hit) {
@@ -229,7 +237,7 @@ export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, op
       const t1 = Date.now();
       try {
         const raw = await scorer(cell.recipe, settings, signal, cell.hash);
-        if (signal.aborted) { aborted = true; break; }
+        if (signal.aborted) { aborted = true; return; }
         const report: ScoreReport = raw.hash === cell.hash ? raw : { ...raw, hash: cell.hash };
         await cache.put(report);
         const wallMs = Date.now() - t1;
@@ -239,7 +247,7 @@ export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, op
         freshWall += wallMs;
         fresh++;
       } catch (e) {
-        if (signal.aborted) { aborted = true; break; }
+        if (signal.aborted) { aborted = true; return; }
         const wallMs = Date.now() - t1;
         outcome = { cell, cached: false, error: errorMessage(e), wallMs };
         failed++;
@@ -248,9 +256,10 @@ export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, op
         if (options.shouldStop?.(e)) stopped = errorMessage(e);
       }
     }
-    outcomes.push(outcome);
-    const done = outcomes.length;
-    const etaMs = fresh > 0 ? (freshWall / fresh) * (cells.length - done) : undefined;
+    results[i] = outcome;
+    done++;
+    // ETA: mean wall time of a fresh cell, divided among the workers.
+    const etaMs = fresh > 0 ? ((freshWall / fresh) * (cells.length - done)) / concurrency : undefined;
     const how = outcome.cached ? 'cached' : outcome.error ? `failed: ${outcome.error}` : `${(outcome.wallMs / 1000).toFixed(1)} s`;
     const eta = etaMs !== undefined && done < cells.length ? ` · ETA ${formatDuration(etaMs)}` : '';
     try {
@@ -261,8 +270,17 @@ export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, op
         message: `[${done}/${cells.length}] ${cell.label} · ${how}${eta}`,
       });
     } catch { /* a progress listener must not break the run */ }
-    if (stopped !== undefined) break;
-  }
+  };
+  const runner = async (): Promise<void> => {
+    while (next < cells.length && stopped === undefined && !aborted) {
+      if (signal.aborted) { aborted = true; return; }
+      await runOne(next++);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, runner));
+  if (signal.aborted && results.some((r) => r === undefined)) aborted = true;
+  // In cell order; for an aborted or stopped run, the cells that finished.
+  const outcomes = results.filter((r): r is CellOutcome => r !== undefined);
   return { outcomes, total: cells.length, cached, scored, failed, aborted, ...(stopped !== undefined ? { stopped } : {}), elapsedMs: Date.now() - t0, scoringMs };
 }
 

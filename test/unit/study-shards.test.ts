@@ -71,3 +71,19 @@ test('on a terminal, long runs draw one progress line with rate and ETA', () => 
   assert.match(progressBar(0, 10, 0, undefined, 'cells'), /^\[░+\]  0\/10  0%  0\.00 cells\/s$/);
   assert.match(progressBar(10, 10, 5000, 0, 'cells'), /^\[█+\]  10\/10  100%  2\.00 cells\/s  ETA 0 s$/);
 });
+
+test('a pool of two scoring processes writes the same study as one', async () => {
+  const common = ['--limit', '16', '--preset', 'proxy', '--bootstrap', '200', '--scores', 'naswot,hidden_cov,ntk_cond,params,zen'];
+  const one = await cli(['study', ...common, '--workers', '1', '--out', 'w1', '--cache', 'cache-w1']);
+  assert.equal(one.code, 0, one.err);
+  assert.match(one.err, /, 1 worker\(s\)/);
+  const two = await cli(['study', ...common, '--workers', '2', '--out', 'w2', '--cache', 'cache-w2']);
+  assert.equal(two.code, 0, two.err);
+  assert.match(two.err, /, 2 worker\(s\)/);
+  assert.match(two.err, /16 scored now/);
+  const read = (d: string, f: string) => readFileSync(path.join(tmp, d, f), 'utf8');
+  assert.equal(read('w2', 'report.csv'), read('w1', 'report.csv'));
+  type R = { cells: { hash: string; scores: unknown }[] };
+  const a = decodeJson(read('w1', 'results.json')) as R, b = decodeJson(read('w2', 'results.json')) as R;
+  assert.deepEqual(b.cells.map((c) => [c.hash, c.scores]), a.cells.map((c) => [c.hash, c.scores]), 'same cells, same order, same values');
+});

@@ -1,0 +1,144 @@
+/**
+ * The pool of scoring processes: cells in flight on every worker, FIFO beyond that, a crashed or hung worker loses
+ * only its cell (retried once on a fresh process), cancellation reaches waiting and running cells, idle workers stop
+ * and start again on demand; with real processes, the same values as one worker, also after a worker is killed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Recipe } from '../../src/recipe/types';
+import { ScoringError } from '../../src/scoring/client';
+import { ScoringPool, defaultWorkers, type PoolClient } from '../../src/scoring/pool';
+import type { ScoreReport, ScoreSettings } from '../../src/scoring/types';
+import { RNN, TINY, TSX_ARGV, WORKER_TS } from '../fixtures/scoring/helpers';
+
+/** A fake client: each request waits for the test to settle it. */
+class FakeClient implements PoolClient {
+  static made: FakeClient[] = [];
+  readonly pending: { recipe: Recipe; resolve: (r: ScoreReport) => void; reject: (e: Error) => void; signal?: AbortSignal }[] = [];
+  disposed = false;
+  readonly pid = 1000 + FakeClient.made.length;
+  constructor() { FakeClient.made.push(this); }
+  score(recipe: Recipe, settings: ScoreSettings, opts: { signal?: AbortSignal } = {}): Promise<ScoreReport> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ recipe, resolve, reject, signal: opts.signal });
+      opts.signal?.addEventListener('abort', () => reject(new ScoringError('cancelled', 'cancelled')), { once: true });
+    });
+  }
+  dispose(): void { this.disposed = true; }
+}
+
+const report = (hash: string): ScoreReport => ({ hash, settings: TINY, backend: 'cpu', results: [], totalMs: 1 });
+const tick = () => new Promise((r) => setTimeout(r, 5));
+const cell = (k: string): Recipe => ({ [k]: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: [k] } });
+
+test('N workers: N cells in flight at once, the rest wait in order; a crash is retried once on the slot\'s fresh process', async () => {
+  FakeClient.made = [];
+  const logs: string[] = [];
+  const pool = new ScoringPool({ workers: 2, workerPath: 'x', makeClient: () => new FakeClient(), idleStopMs: 0, log: (_l, m) => logs.push(m) });
+  const results = ['a', 'b', 'c'].map((k) => pool.score(cell(k), TINY, { hash: k }));
+  await tick();
+  assert.equal(FakeClient.made.length, 2);
+  assert.deepEqual(FakeClient.made.map((c) => c.pending.length), [1, 1], 'two in flight, the third waits');
+  // Worker 0 crashes on cell a: a is retried (on the same slot, whose client restarts its process).
+  FakeClient.made[0].pending.shift()!.reject(new ScoringError('crash', 'The scoring process was killed (SIGKILL)'));
+  await tick();
+  assert.ok(logs.some((l) => /retrying the cell on a fresh process/.test(l)));
+  assert.equal(FakeClient.made[0].pending[0].recipe.a ? 'a' : '?', 'a', 'a is retried first (it holds the slot)');
+  FakeClient.made[0].pending.shift()!.resolve(report('a'));
+  FakeClient.made[1].pending.shift()!.resolve(report('b'));
+  await tick();
+  const third = FakeClient.made.filter((c) => c.pending.length);
+  assert.equal(third.length, 1);
+  assert.equal(third[0].pending.length, 1);
+  third[0].pending.shift()!.resolve(report('c'));
+  assert.deepEqual((await Promise.all(results)).map((r) => r.hash), ['a', 'b', 'c']);
+  // A second crash of the same cell is not retried again: the error reaches the caller.
+  const d = pool.score(cell('d'), TINY);
+  const dFails = assert.rejects(d, /hung/);
+  await tick();
+  const slotOf = () => FakeClient.made.find((c) => c.pending.length)!;
+  slotOf().pending.shift()!.reject(new ScoringError('timeout', 'hung'));
+  await tick();
+  slotOf().pending.shift()!.reject(new ScoringError('timeout', 'hung'));
+  await dFails;
+  // An invalid cell is not retried.
+  const e = pool.score(cell('e'), TINY);
+  const eFails = assert.rejects(e, /bad cell/);
+  await tick();
+  slotOf().pending.shift()!.reject(new ScoringError('invalid', 'bad cell'));
+  await eFails;
+  pool.dispose();
+  assert.ok(FakeClient.made.every((c) => c.disposed));
+});
+
+test('cancellation reaches running and waiting cells; dispose rejects what waits', async () => {
+  FakeClient.made = [];
+  const pool = new ScoringPool({ workers: 1, workerPath: 'x', makeClient: () => new FakeClient(), idleStopMs: 0 });
+  const ac = new AbortController();
+  const running = pool.score(cell('a'), TINY, { signal: ac.signal });
+  const waiting = pool.score(cell('b'), TINY, { signal: ac.signal });
+  const other = pool.score(cell('c'), TINY);
+  void other.catch(() => undefined);
+  const cancelled = (e: unknown) => e instanceof ScoringError && e.kind === 'cancelled';
+  const both = Promise.all([assert.rejects(running, cancelled), assert.rejects(waiting, cancelled)]);
+  await tick();
+  ac.abort();
+  await both;
+  await tick();
+  assert.equal(FakeClient.made[0].pending.at(-1)!.recipe.c !== undefined, true, 'the next cell runs');
+  const last = pool.score(cell('d'), TINY);
+  const lastFails = assert.rejects(last, (e: unknown) => e instanceof ScoringError && e.kind === 'disposed');
+  pool.dispose();
+  await lastFails;
+});
+
+test('idle workers give their memory back and start again on demand', async () => {
+  FakeClient.made = [];
+  const pool = new ScoringPool({ workers: 2, workerPath: 'x', makeClient: () => new FakeClient(), idleStopMs: 30 });
+  const p = pool.score(cell('a'), TINY);
+  await tick();
+  FakeClient.made[0].pending.shift()!.resolve(report('a'));
+  await p;
+  assert.equal(pool.running, 1);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(pool.running, 0, 'stopped after idleStopMs');
+  assert.ok(FakeClient.made[0].disposed);
+  const q = pool.score(cell('b'), TINY);
+  await tick();
+  assert.equal(FakeClient.made.length, 2, 'a fresh process on demand');
+  FakeClient.made[1].pending.shift()!.resolve(report('b'));
+  await q;
+  pool.dispose();
+});
+
+test('default worker count: the cores, bounded by the memory a process of the preset needs', () => {
+  const full = { embed: 400, hidden: 600, vocab: 10000 };
+  const proxy = { embed: 32, hidden: 48, vocab: 1000 };
+  assert.equal(defaultWorkers(full, 2, 24 * 2 ** 30), 2);
+  assert.equal(defaultWorkers(full, 16, 5 * 2 ** 30), 2, '2 GB per full-size process');
+  assert.equal(defaultWorkers(full, 16, 1 * 2 ** 30), 1, 'never below one');
+  assert.equal(defaultWorkers(proxy, 16, 5 * 2 ** 30), 16);
+});
+
+test('real processes: two workers give the values of one; a worker killed mid-cell loses nothing (its cell is retried)', { timeout: 240_000 }, async () => {
+  const settings: ScoreSettings = { vocab: 200, embed: 48, hidden: 64, layers: 2, seqLen: 20, batch: 8, seed: 0, repeats: 1, scores: ['params', 'naswot', 'ntk_cond', 'hidden_cov', 'zen'], backend: 'cpu' };
+  const cells = ['a', 'b', 'c', 'd'].map(cell).concat([RNN]);
+  const opts = { workerPath: WORKER_TS, execArgv: [...TSX_ARGV], backend: 'cpu' as const, idleStopMs: 0, timeoutMs: 120_000 };
+  const one = new ScoringPool({ ...opts, workers: 1 });
+  const want = [];
+  for (const c of cells) want.push(await one.score(c, settings));
+  one.dispose();
+  const logs: string[] = [];
+  const two = new ScoringPool({ ...opts, workers: 2, log: (_l, m) => logs.push(m) });
+  const got = Promise.all(cells.map((c) => two.score(c, settings)));
+  // Kill one worker while it scores.
+  const t0 = Date.now();
+  while (two.pids.length < 2 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 300));
+  process.kill(two.pids[0], 'SIGKILL');
+  const reports = await got;
+  two.dispose();
+  const values = (rs: ScoreReport[]) => rs.map((r) => r.results.map((x) => [x.id, x.value]));
+  assert.deepEqual(values(reports), values(want), 'the same values as one worker');
+  assert.ok(logs.some((l) => /killed.*retrying the cell/.test(l)), `the killed worker's cell was retried: ${logs.join(' | ')}`);
+});
