@@ -215,6 +215,18 @@ test('the webview draws the plot with d3: hover shows the cell, click opens it, 
     assert.ok(msgs.some((x) => x.type === 'log' && /malformed/.test(String(x.message))));
     // the state is persisted for a re-shown panel
     assert.equal(await page.evaluate(() => (window as unknown as { __state: { selected: string } }).__state.selected), 'naswot');
+    // Responsive: at 940 px (and narrower) the score table and the plot column never draw over each other.
+    for (const width of [940, 760, 560]) {
+      await page.setViewportSize({ width, height: 800 });
+      // (a string: tsx would wrap named functions in a helper the page does not have)
+      const overlap = await page.evaluate(`(() => {
+        const r = (sel) => document.querySelector(sel).getBoundingClientRect();
+        const table = r('.cl-plots-table'), right = r('.cl-plots-right'), left = r('.cl-plots-left');
+        const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+        return { tableOverPlot: hit(table, right), tableInsideColumn: table.right <= left.right + 0.5 || document.querySelector('.cl-plots-left').scrollWidth > left.width };
+      })()`);
+      assert.deepEqual(overlap, { tableOverPlot: false, tableInsideColumn: true }, `at ${width} px`);
+    }
     assert.deepEqual(errors, []);
     if (process.env.CELL_LENS_PLOTS_SCREENSHOT) await page.screenshot({ path: process.env.CELL_LENS_PLOTS_SCREENSHOT });
   } finally {
