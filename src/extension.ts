@@ -17,7 +17,11 @@ import { registerStudyCommands } from './editor/studyPanel';
 import { scoreSettings } from './editor/config';
 import { registerExamples } from './editor/examples';
 
-const SELECTOR: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }];
+/**
+ * JSON, JSONC, and NAS-Bench-NLP training logs (`log_stats_model_*.json`), which get a language of their own so that
+ * VS Code's JSON validation does not flag their Python `NaN` literals as errors (package.json `languages`).
+ */
+const SELECTOR: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }, { language: 'nasbench-log' }];
 
 export interface CellLensApi {
   /** For tests: the analysis of a document. */

@@ -33,7 +33,7 @@ export function looksLikeCellText(text: string): boolean {
 }
 
 export function isJsonDocument(doc: vscode.TextDocument): boolean {
-  return doc.languageId === 'json' || doc.languageId === 'jsonc';
+  return doc.languageId === 'json' || doc.languageId === 'jsonc' || doc.languageId === 'nasbench-log';
 }
 
 export class AnalysisCache {

@@ -130,7 +130,12 @@ test('first run: a walkthrough whose steps link registered commands and existing
 
 test('a diverged training log says which run it is and that it diverged; the benchmark lens is the cell\'s other runs', async () => {
   const log = wikitextLogs().find((l) => l.file.includes('log_stats_model_1009182'))!;
-  const doc = new TextDocument(Uri.file('/ws/log_stats_model_1009182.json'), 'json', 1, log.text);
+  // Training logs get their own language (no JSON validation of Python's NaN): the manifest maps them, the providers serve it.
+  const lang = (manifest.contributes.languages as { id: string; filenamePatterns: string[] }[]).find((l) => l.id === 'nasbench-log')!;
+  assert.deepEqual(lang.filenamePatterns, ['log_stats_model_*.json']);
+  assert.ok(manifest.activationEvents.includes('onLanguage:nasbench-log'));
+  assert.match(log.file, /(^|\/)log_stats_model_[^/]*\.json$/);
+  const doc = new TextDocument(Uri.file('/ws/log_stats_model_1009182.json'), 'nasbench-log', 1, log.text);
   host.open(doc);
   await api.benchmark.get();
   const titles = () => host.codeLensProviders[0].provideCodeLenses(doc).map((l) => l.command?.title ?? '');
