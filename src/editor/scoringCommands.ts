@@ -140,7 +140,9 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     const invalid = a.cells.length - valid.length;
     if (invalid) void vscode.window.showWarningMessage(`Cell Lens: ${invalid} cell${invalid === 1 ? ' has' : 's have'} errors and ${invalid === 1 ? 'is' : 'are'} skipped.`);
     if (!valid.length) return;
-    const r = await service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${valid.length} cell${valid.length === 1 ? '' : 's'} of ${baseName(doc.uri)}` });
+    // The progress counts distinct cells (copies share one report), so the title does too.
+    const distinct = new Set(valid.map((c) => c.hash)).size;
+    const r = await service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${distinct} distinct cell${distinct === 1 ? '' : 's'} of ${baseName(doc.uri)}` });
     if (!r.cancelled) void vscode.window.showInformationMessage(`Cell Lens: ${baseName(doc.uri)}: ${r.scored} cell${r.scored === 1 ? '' : 's'} scored, ${r.cached} from the cache${r.failed ? `, ${r.failed} failed (see the Output)` : ''}.`);
     return r;
   };

@@ -193,23 +193,24 @@ export class ScoringService implements vscode.Disposable {
     const s = this.lastStatus;
     st.backgroundColor = undefined;
     if (!this.trusted) {
-      st.text = '$(shield) Scoring off';
+      st.text = '$(shield) Scoring · off';
       st.tooltip = 'Cell Lens does not run the scorer in an untrusted workspace. Click for scoring actions.';
     } else if (this.busyLabel) {
+      // One naming for every state: "Scoring · <state>".
       st.text = `$(sync~spin) ${this.busyLabel}`;
       st.tooltip = `Cell Lens is scoring${s?.backendDescription ? ` on ${s.backendDescription}` : ''}. Click for scoring actions.`;
     } else if (!s) {
-      st.text = '$(beaker) Scorer';
+      st.text = '$(beaker) Scoring · not started';
       st.tooltip = 'The scoring process starts on the first "Score This Cell". Click for scoring actions.';
     } else if (s.state === 'crashed') {
-      st.text = '$(error) Scorer stopped';
+      st.text = '$(error) Scoring · stopped';
       st.tooltip = `${s.lastError ?? 'The scoring process stopped.'} It restarts on the next score request. Click for actions.`;
       st.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
     } else if (s.state === 'starting' || s.state === 'restarting') {
-      st.text = '$(sync~spin) Starting scorer';
+      st.text = '$(sync~spin) Scoring · starting';
       st.tooltip = 'Loading TensorFlow.js in the scoring process…';
     } else {
-      st.text = `$(beaker) ${s.backend ?? 'scorer'}`;
+      st.text = `$(beaker) Scoring · ${s.backend ?? 'ready'}`;
       const tried = s.tried?.filter((t) => t.error).map((t) => `  ${t.name}: ${t.error}`) ?? [];
       st.tooltip = [`Scoring backend: ${s.backendDescription ?? s.backend ?? 'unknown'}${s.pid ? ` (process ${s.pid})` : ''}`,
         ...(tried.length ? ['Not available:', ...tried] : []),
@@ -246,16 +247,17 @@ export class ScoringService implements vscode.Disposable {
         for (let i = 0; i < unique.length; i++) {
           if (ac.signal.aborted) { cancelled = true; break; }
           const t = unique[i];
-          const prefix = unique.length > 1 ? `${i + 1}/${unique.length} ${t.label}` : t.label;
+          // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
+          const prefix = unique.length > 1 ? `${i + 1}/${unique.length} ${t.label}` : '';
           const hit = opts.force ? undefined : await this.cache.get(t.hash, settings);
           if (hit) {
             reports.set(t.hash, hit); cached++;
-            progress.report({ message: `${prefix}: cached`, increment: 100 / unique.length });
+            progress.report({ message: prefix ? `${prefix}: cached` : 'cached', increment: 100 / unique.length });
             this.changed.fire();
             this.reportsChanged.fire();
             continue;
           }
-          progress.report({ message: `${prefix}: starting` });
+          progress.report({ message: prefix ? `${prefix}: starting` : 'starting' });
           this.running.set(t.hash, { done: 0, total: 1 });
           this.busyLabel = `Scoring ${t.label}`;
           this.inFlight++;
@@ -268,7 +270,7 @@ export class ScoringService implements vscode.Disposable {
               onProgress: (p) => {
                 this.running.set(t.hash, { done: p.done, total: p.total });
                 const pct = p.total ? (100 * p.done) / p.total : 0;
-                progress.report({ message: `${prefix}: ${p.message}`, increment: Math.max(0, (pct - lastPct) / unique.length) });
+                progress.report({ message: prefix ? `${prefix}: ${p.message}` : p.message, increment: Math.max(0, (pct - lastPct) / unique.length) });
                 lastPct = pct;
                 this.busyLabel = `Scoring ${t.label} ${Math.round(pct)}%`;
                 this.renderStatus();

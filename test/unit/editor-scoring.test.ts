@@ -60,9 +60,9 @@ test('Score This Cell: progress, then a CodeLens with numbers and a hover with m
   assert.match(hover, /No reference population for these settings/);
   if (/NASWOT NaN/.test(lens.command!.title)) assert.match(hover, /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs \d+ and \d+ share an activation code/);
   assert.match(hover, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
-  const status = host.statusItems.find((s) => /wasm|Scorer/.test(s.text));
+  const status = host.statusItems.find((s) => /Scoring · /.test(s.text));
   assert.ok(status, `a scoring status item shows the backend: ${host.statusItems.map((s) => s.text).join(' | ')}`);
-  assert.match(status!.text, /wasm/);
+  assert.match(status!.text, /^\$\(beaker\) Scoring · wasm$/);
   // A node's hover lists its per-node quantities (the graph heat-map's values).
   const fLine = lstmText.split('\n').findIndex((l) => l.includes('"f":'));
   const nodeHover = host.hoverProviders[0].provideHover(doc, new Position(fLine, 4))!.contents.value;
@@ -136,7 +136,7 @@ test('a scoring process killed from outside is reported, and the next request is
   while (host.messages.length === n && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
   const m = host.messages.slice(n).find((x) => /scoring process was killed/i.test(x.text));
   assert.ok(m, `the user is told: ${JSON.stringify(host.messages.slice(n))}`);
-  assert.match(host.statusItems.map((s) => s.text).join(' | '), /Scorer stopped/);
+  assert.match(host.statusItems.map((s) => s.text).join(' | '), /Scoring · stopped/);
   await cmd('cellLens.clearScoreCache');
   const r = await cmd('cellLens.scoreCell', doc.uri, 0);
   assert.equal(r!.scored, 1);
