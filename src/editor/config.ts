@@ -1,4 +1,5 @@
 /** Typed access to `cellLens.*` settings (the schema lives in package.json `contributes.configuration`). */
+import { defaultWorkers } from '../scoring/pool';
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
 import type { LogSource } from '../benchmark/logs';
@@ -102,4 +103,15 @@ export function processSettings(): ProcessSettings {
     timeoutMs: 1000 * clamp(c.get<number>('scoring.timeoutSeconds', 300), 10, 3600),
     maxMemoryMb: Math.round(clamp(c.get<number>('scoring.maxMemoryMB', 4096), 512, 65536)),
   };
+}
+
+/**
+ * `cellLens.scoring.workers`: scoring processes for Score All Cells / Score Workspace Cells (0 = auto: the cores, at
+ * most free memory / the memory one process of these sizes needs); `idleStopSeconds`: the extra processes stop after
+ * this long without work.
+ */
+export function scoringWorkers(settings: ModelSizes): { workers: number; idleStopMs: number } {
+  const c = section();
+  const raw = Math.round(clamp(c.get<number>('scoring.workers', 0), 0, 16));
+  return { workers: raw === 0 ? defaultWorkers(settings) : raw, idleStopMs: 1000 * clamp(c.get<number>('scoring.idleStopSeconds', 300), 10, 86400) };
 }

@@ -12,7 +12,7 @@ import { ScoreCache, settingsKey } from '../scoring/cache';
 import { ScoringClient, ScoringError, type ScoringStatus } from '../scoring/client';
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
-import { processSettings, scoreSettings, type ProcessSettings } from './config';
+import { processSettings, scoreSettings, scoringWorkers, type ProcessSettings } from './config';
 
 /** A cell to score. */
 export interface ScoreTarget {
@@ -69,6 +69,9 @@ export class ScoringService implements vscode.Disposable {
   private readonly diskChecked = new Set<string>();
   private readonly pendingLoads = new Set<string>();
   private loadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Extra scoring processes of batch runs (cellLens.scoring.workers), stopped after idleStopSeconds. */
+  private readonly extras: ScoringClient[] = [];
+  private extraTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly opts: ScoringServiceOptions) {
@@ -140,6 +143,22 @@ export class ScoringService implements vscode.Disposable {
     this.renderStatus();
   }
 
+  /** A scoring client with the current process settings (the main one reports its state to the status item). */
+  private makeClient(p: ProcessSettings): ScoringClient {
+    const log = this.opts.log;
+    return new ScoringClient({
+      workerPath: this.opts.workerPath,
+      ...(this.opts.wasmDir ? { wasmDir: this.opts.wasmDir } : {}),
+      ...(p.nodePath ? { nodePath: p.nodePath } : {}),
+      execArgv: [`--max-old-space-size=${p.maxMemoryMb}`, ...(this.opts.execArgv ?? [])],
+      backend: this.settings().backend,
+      timeoutMs: p.timeoutMs,
+      startTimeoutMs: Math.max(30_000, p.timeoutMs),
+      ...(this.opts.env ? { env: this.opts.env } : {}),
+      log: (level, msg) => log[level](`scoring: ${msg}`),
+    });
+  }
+
   private getClient(): ScoringClient {
     const p: ProcessSettings = processSettings();
     const key = JSON.stringify(p);
@@ -147,26 +166,36 @@ export class ScoringService implements vscode.Disposable {
       this.opts.log.info('scoring: process settings changed; the scoring process will be started again');
       this.client.dispose();
       this.client = undefined;
+      this.stopExtras();
     }
     if (!this.client) {
-      const log = this.opts.log;
       this.clientKey = key;
-      const client = new ScoringClient({
-        workerPath: this.opts.workerPath,
-        ...(this.opts.wasmDir ? { wasmDir: this.opts.wasmDir } : {}),
-        ...(p.nodePath ? { nodePath: p.nodePath } : {}),
-        execArgv: [`--max-old-space-size=${p.maxMemoryMb}`, ...(this.opts.execArgv ?? [])],
-        backend: this.settings().backend,
-        timeoutMs: p.timeoutMs,
-        startTimeoutMs: Math.max(30_000, p.timeoutMs),
-        ...(this.opts.env ? { env: this.opts.env } : {}),
-        log: (level, msg) => log[level](`scoring: ${msg}`),
-      });
+      const client = this.makeClient(p);
       client.onStateChange((s) => this.onState(s));
       this.client = client;
     }
     this.client.setBackend(this.settings().backend);
     return this.client;
+  }
+
+  /** The k-th extra process of a batch (k ≥ 1), started on demand. */
+  private extraClient(k: number): ScoringClient {
+    if (this.extraTimer) { clearTimeout(this.extraTimer); this.extraTimer = undefined; }
+    const c = (this.extras[k - 1] ??= this.makeClient(processSettings()));
+    c.setBackend(this.settings().backend);
+    return c;
+  }
+
+  /** Stops the extra processes of batches (memory back). */
+  private stopExtras(): void {
+    if (this.extraTimer) { clearTimeout(this.extraTimer); this.extraTimer = undefined; }
+    for (const c of this.extras) c?.dispose();
+    this.extras.length = 0;
+  }
+
+  /** Process ids of the extra batch processes that run now (tests). */
+  get extraPids(): number[] {
+    return this.extras.map((c) => c?.pid).filter((p): p is number => p !== undefined);
   }
 
   private onState(s: ScoringStatus): void {
@@ -244,70 +273,83 @@ export class ScoringService implements vscode.Disposable {
       const ac = new AbortController();
       const sub = token.onCancellationRequested(() => ac.abort());
       try {
-        for (let i = 0; i < unique.length; i++) {
-          if (ac.signal.aborted) { cancelled = true; break; }
-          const t = unique[i];
-          // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
-          const prefix = unique.length > 1 ? `${i + 1}/${unique.length} ${t.label}` : '';
-          const hit = opts.force ? undefined : await this.cache.get(t.hash, settings);
-          if (hit) {
-            reports.set(t.hash, hit); cached++;
-            progress.report({ message: prefix ? `${prefix}: cached` : 'cached', increment: 100 / unique.length });
+        // Lanes: several cells at once on several processes (cellLens.scoring.workers); one cell = one process.
+        const { workers, idleStopMs } = scoringWorkers(settings);
+        const lanes = Math.max(1, Math.min(workers, unique.length));
+        let next = 0, stop = false;
+        const runLane = async (lane: number): Promise<void> => {
+          while (!stop && next < unique.length) {
+            if (ac.signal.aborted) { cancelled = true; return; }
+            const i = next++;
+            const t = unique[i];
+            // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
+            const prefix = unique.length > 1 ? `${i + 1}/${unique.length} ${t.label}` : '';
+            const hit = opts.force ? undefined : await this.cache.get(t.hash, settings);
+            if (hit) {
+              reports.set(t.hash, hit); cached++;
+              progress.report({ message: prefix ? `${prefix}: cached` : 'cached', increment: 100 / unique.length });
+              this.changed.fire();
+              this.reportsChanged.fire();
+              continue;
+            }
+            progress.report({ message: prefix ? `${prefix}: starting` : 'starting' });
+            this.running.set(t.hash, { done: 0, total: 1 });
+            this.busyLabel = `Scoring ${t.label}`;
+            this.inFlight++;
             this.changed.fire();
-            this.reportsChanged.fire();
-            continue;
-          }
-          progress.report({ message: prefix ? `${prefix}: starting` : 'starting' });
-          this.running.set(t.hash, { done: 0, total: 1 });
-          this.busyLabel = `Scoring ${t.label}`;
-          this.inFlight++;
-          this.changed.fire();
-          this.renderStatus();
-          let lastPct = 0;
-          try {
-            const report = await this.getClient().score(t.recipe, settings, {
-              signal: ac.signal, hash: t.hash,
-              onProgress: (p) => {
-                this.running.set(t.hash, { done: p.done, total: p.total });
-                const pct = p.total ? (100 * p.done) / p.total : 0;
-                progress.report({ message: prefix ? `${prefix}: ${p.message}` : p.message, increment: Math.max(0, (pct - lastPct) / unique.length) });
-                lastPct = pct;
-                this.busyLabel = `Scoring ${t.label} ${Math.round(pct)}%`;
-                this.renderStatus();
-                this.changed.fire();
-              },
-            });
-            await this.cache.put(report);
-            reports.set(t.hash, report);
-            scored++;
-            this.reportsChanged.fire();
-            // One short info line per cell; the values at debug level.
-            this.opts.log.info(`scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}`);
-            this.opts.log.debug(`${t.hash.slice(0, 12)}: ` +
-              report.results.map((r) => `${r.id}=${Number.isFinite(r.value) ? r.value.toPrecision(5) : `${r.value} (${r.reason ?? 'no reason'})`}`).join(', '));
-          } catch (e) {
-            if (e instanceof ScoringError && e.kind === 'cancelled') {
-              cancelled = true;
-              this.opts.log.info(`scoring ${t.label}: ${e.message}`);
-              break;
-            }
-            failed++;
-            const msg = e instanceof ScoringError ? e.message : String(e);
-            this.opts.log.error(`scoring ${t.label} failed: ${msg}${e instanceof ScoringError && e.detail ? `\n${e.detail}` : ''}`);
-            errors.push(`${t.label}: ${msg}`);
-            // The process died or cannot start: report now (the next cell gets a fresh process).
-            if (e instanceof ScoringError && (e.kind === 'crash' || e.kind === 'oom' || e.kind === 'timeout' || e.kind === 'start')) {
-              void vscode.window.showErrorMessage(`Cell Lens: scoring ${t.label} failed. ${msg}`, ACTION_RESTART, ACTION_LOG).then((a) => this.onAction(a));
-              if (e.kind === 'start') break;
-            }
-          } finally {
-            this.inFlight--;
-            this.running.delete(t.hash);
-            this.busyLabel = undefined;
-            lastPct = 0;
             this.renderStatus();
-            this.changed.fire();
+            let lastPct = 0;
+            try {
+              const report = await (lane === 0 ? this.getClient() : this.extraClient(lane)).score(t.recipe, settings, {
+                signal: ac.signal, hash: t.hash,
+                onProgress: (p) => {
+                  this.running.set(t.hash, { done: p.done, total: p.total });
+                  const pct = p.total ? (100 * p.done) / p.total : 0;
+                  progress.report({ message: prefix ? `${prefix}: ${p.message}` : p.message, increment: Math.max(0, (pct - lastPct) / unique.length) });
+                  lastPct = pct;
+                  this.busyLabel = this.running.size > 1 ? `Scoring ${this.running.size} cells` : `Scoring ${t.label} ${Math.round(pct)}%`;
+                  this.renderStatus();
+                  this.changed.fire();
+                },
+              });
+              await this.cache.put(report);
+              reports.set(t.hash, report);
+              scored++;
+              this.reportsChanged.fire();
+              // One short info line per cell; the values at debug level.
+              this.opts.log.info(`scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}`);
+              this.opts.log.debug(`${t.hash.slice(0, 12)}: ` +
+                report.results.map((r) => `${r.id}=${Number.isFinite(r.value) ? r.value.toPrecision(5) : `${r.value} (${r.reason ?? 'no reason'})`}`).join(', '));
+            } catch (e) {
+              if (e instanceof ScoringError && e.kind === 'cancelled') {
+                cancelled = true;
+                stop = true;
+                this.opts.log.info(`scoring ${t.label}: ${e.message}`);
+                break;
+              }
+              failed++;
+              const msg = e instanceof ScoringError ? e.message : String(e);
+              this.opts.log.error(`scoring ${t.label} failed: ${msg}${e instanceof ScoringError && e.detail ? `\n${e.detail}` : ''}`);
+              errors.push(`${t.label}: ${msg}`);
+              // The process died or cannot start: report now (the next cell gets a fresh process).
+              if (e instanceof ScoringError && (e.kind === 'crash' || e.kind === 'oom' || e.kind === 'timeout' || e.kind === 'start')) {
+                void vscode.window.showErrorMessage(`Cell Lens: scoring ${t.label} failed. ${msg}`, ACTION_RESTART, ACTION_LOG).then((a) => this.onAction(a));
+                if (e.kind === 'start') { stop = true; return; }
+              }
+            } finally {
+              this.inFlight--;
+              this.running.delete(t.hash);
+              this.busyLabel = this.running.size > 1 ? `Scoring ${this.running.size} cells` : this.running.size === 1 ? 'Scoring 1 cell' : undefined;
+              lastPct = 0;
+              this.renderStatus();
+              this.changed.fire();
+            }
           }
+        };
+        await Promise.all(Array.from({ length: lanes }, (_, k) => runLane(k)));
+        if (this.extras.length) {
+          this.extraTimer = setTimeout(() => { this.extraTimer = undefined; if (this.inFlight === 0) { this.opts.log.info('scoring: stopping the idle batch processes'); this.stopExtras(); } }, idleStopMs);
+          this.extraTimer.unref?.();
         }
       } finally {
         sub.dispose();
@@ -366,6 +408,7 @@ export class ScoringService implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     if (this.loadTimer) clearTimeout(this.loadTimer);
+    this.stopExtras();
     this.client?.dispose();
     for (const d of this.subscriptions) d.dispose();
   }

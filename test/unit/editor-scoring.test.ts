@@ -143,6 +143,33 @@ test('a scoring process killed from outside is reported, and the next request is
   assert.notEqual(api.scoring.processStatus?.pid, pid);
 });
 
+test('Score All Cells with two processes: every distinct cell scored once, the same values as with one process', { skip, timeout: 180_000 }, async () => {
+  const cells = ['tanh', 'sigm', 'leaky_relu'].flatMap((act) => [
+    { a: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: `activation_${act}`, input: ['a'] } },
+    { a: { op: 'linear', input: ['x', 'h_prev_0'] }, b: { op: `activation_${act}`, input: ['a'] }, h_new_0: { op: 'elementwise_sum', input: ['b', 'h_prev_0'] } },
+  ]);
+  const text = JSON.stringify(cells, null, 1);
+  const many = new TextDocument(Uri.file('/ws/many.json'), 'json', 1, text);
+  host.open(many);
+  const valuesOf = (r: { reports: Map<string, { results: readonly { id: string; value: number }[] }> }) =>
+    [...r.reports.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([h, rep]) => [h, rep.results.map((x) => [x.id, x.value])]);
+  host.config['scoring.workers'] = 1;
+  await cmd('cellLens.clearScoreCache');
+  const one = await cmd('cellLens.scoreFile', many.uri) as unknown as { scored: number; reports: Map<string, never> };
+  assert.equal(one.scored, 6);
+  await cmd('cellLens.clearScoreCache');
+  host.config['scoring.workers'] = 2;
+  const svc = (api as unknown as { scoring: { extraPids: number[] } }).scoring;
+  let sawExtra = false;
+  const probe = setInterval(() => { if (svc.extraPids.length > 0) sawExtra = true; }, 20);
+  const two = await cmd('cellLens.scoreFile', many.uri) as unknown as { scored: number; reports: Map<string, never> };
+  clearInterval(probe);
+  assert.equal(two.scored, 6);
+  assert.ok(sawExtra, 'a second scoring process ran');
+  assert.deepEqual(valuesOf(two as never), valuesOf(one as never));
+  delete host.config['scoring.workers'];
+});
+
 test('an untrusted workspace runs no scorer: the command explains, the lens offers nothing to run', { skip, timeout: 30_000 }, async () => {
   await cmd('cellLens.clearScoreCache');
   host.trusted = false;
