@@ -142,7 +142,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     if (!valid.length) return;
     // The progress counts distinct cells (copies share one report), so the title does too.
     const distinct = new Set(valid.map((c) => c.hash)).size;
-    const r = await service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${distinct} distinct cell${distinct === 1 ? '' : 's'} of ${baseName(doc.uri)}` });
+    const r = await service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${distinct} distinct cell${distinct === 1 ? '' : 's'} of ${baseName(doc.uri)}`, confirmLong: true });
     if (!r.cancelled) void vscode.window.showInformationMessage(`Cell Lens: ${baseName(doc.uri)}: ${r.scored} cell${r.scored === 1 ? '' : 's'} scored, ${r.cached} from the cache${r.failed ? `, ${r.failed} failed (see the Output)` : ''}.`);
     return r;
   };
@@ -177,7 +177,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     }
     const unique = new Set(targets.map((t) => t.hash)).size;
     log.info(`score workspace: ${targets.length} valid cells (${unique} distinct) in ${filesWithCells} files; ${invalid} invalid skipped`);
-    const r = await service.score(targets, { title: `Cell Lens: scoring ${unique} distinct cell${unique === 1 ? '' : 's'} of the workspace` });
+    const r = await service.score(targets, { title: `Cell Lens: scoring ${unique} distinct cell${unique === 1 ? '' : 's'} of the workspace`, confirmLong: true });
     if (!r.cancelled && r.failed === 0) void vscode.window.showInformationMessage(`Cell Lens: scored ${r.scored} cell${r.scored === 1 ? '' : 's'} (${r.cached} from the cache).`);
     return r;
   };

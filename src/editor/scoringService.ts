@@ -9,12 +9,18 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { ScoreCache, settingsKey } from '../scoring/cache';
+import { estimateMs, formatEstimate } from '../scoring/estimate';
+import { SIZE_PRESETS } from '../scoring/presets';
+import { presetOf as presetOfSizes } from './scoreFormat';
 import { ScoringClient, ScoringError, type ScoringStatus } from '../scoring/client';
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
 import { processSettings, scoreSettings, scoringWorkers, type ProcessSettings } from './config';
 
 /** A cell to score. */
+/** A batch expected to take longer than this asks first (and offers the proxy size). */
+const LONG_JOB_MS = 2 * 60_000;
+
 export interface ScoreTarget {
   readonly hash: string;
   readonly recipe: Recipe;
@@ -71,6 +77,8 @@ export class ScoringService implements vscode.Disposable {
   private loadTimer: ReturnType<typeof setTimeout> | undefined;
   /** Extra scoring processes of batch runs (cellLens.scoring.workers), stopped after idleStopSeconds. */
   private readonly extras: ScoringClient[] = [];
+  /** Measured wall time per scored cell (ms, moving average) by settings key, for the estimate of long batches. */
+  private readonly measuredMs = new Map<string, number>();
   private extraTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -262,11 +270,30 @@ export class ScoringService implements vscode.Disposable {
    * Score cells (deduplicated by canonical hash) with a cancellable progress notification. Cached reports are used
    * unless `force`. Failures are reported to the user in plain words; the process restarts by itself.
    */
-  async score(targets: readonly ScoreTarget[], opts: { title: string; force?: boolean }): Promise<ScoreRunResult> {
+  async score(targets: readonly ScoreTarget[], opts: { title: string; force?: boolean; confirmLong?: boolean }): Promise<ScoreRunResult> {
     const reports = new Map<string, ScoreReport>();
     if (!this.checkTrust()) return { scored: 0, cached: 0, failed: 0, cancelled: false, reports };
     const unique = [...new Map(targets.map((t) => [t.hash, t])).values()];
-    const settings = this.settings();
+    let settings = this.settings();
+    // A long batch: say how long before starting, and offer the proxy size (issue: long jobs are safe).
+    if (opts.confirmLong && unique.length > 1 && presetOfSizes(settings) !== 'proxy') {
+      const todo = (await Promise.all(unique.map((t) => (opts.force ? undefined : this.cache.get(t.hash, settings))))).filter((r) => !r).length;
+      const { workers } = scoringWorkers(settings);
+      const est = estimateMs(todo, settings, workers, this.measuredMs.get(settingsKey(settings)));
+      if (est > LONG_JOB_MS) {
+        const go = 'Score at This Size', proxy = 'Use the Proxy Size';
+        const pick = await vscode.window.showWarningMessage(
+          `Cell Lens: scoring ${todo} cell${todo === 1 ? '' : 's'} at this size takes ${formatEstimate(est)} on ${Math.min(workers, todo)} process${Math.min(workers, todo) === 1 ? '' : 'es'}. The proxy size takes ${formatEstimate(estimateMs(todo, SIZE_PRESETS.proxy, workers))} (its percentiles and predicted loss are those of the proxy preset).`,
+          go, proxy);
+        if (pick === proxy) {
+          await vscode.workspace.getConfiguration('cellLens').update('scoring.preset', 'proxy', vscode.ConfigurationTarget.Global);
+          settings = this.settings();
+        } else if (pick !== go) {
+          return { scored: 0, cached: 0, failed: 0, cancelled: true, reports };
+        }
+      }
+    }
+    const t0 = Date.now();
     let scored = 0, cached = 0, failed = 0, cancelled = false;
     const errors: string[] = [];
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true }, async (progress, token) => {
@@ -283,7 +310,9 @@ export class ScoringService implements vscode.Disposable {
             const i = next++;
             const t = unique[i];
             // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
-            const prefix = unique.length > 1 ? `${i + 1}/${unique.length} ${t.label}` : '';
+            const doneNow = scored + failed;
+            const eta = unique.length > 1 && doneNow > 0 ? ` · ETA ${formatEstimate((((Date.now() - t0) / doneNow) * (unique.length - i)) / lanes).replace('about ', '')}` : '';
+            const prefix = unique.length > 1 ? `${i + 1}/${unique.length}${eta} ${t.label}` : '';
             const hit = opts.force ? undefined : await this.cache.get(t.hash, settings);
             if (hit) {
               reports.set(t.hash, hit); cached++;
@@ -315,6 +344,8 @@ export class ScoringService implements vscode.Disposable {
               await this.cache.put(report);
               reports.set(t.hash, report);
               scored++;
+              const k = settingsKey(settings), prev = this.measuredMs.get(k);
+              this.measuredMs.set(k, prev === undefined ? report.totalMs : 0.8 * prev + 0.2 * report.totalMs);
               this.reportsChanged.fire();
               // One short info line per cell; the values at debug level.
               this.opts.log.info(`scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}`);

@@ -170,6 +170,33 @@ test('Score All Cells with two processes: every distinct cell scored once, the s
   delete host.config['scoring.workers'];
 });
 
+test('a long batch at full size says how long it takes before starting and offers the proxy size', { skip, timeout: 60_000 }, async () => {
+  // 20 distinct cells: a chain of k tanh nodes.
+  const cells = Array.from({ length: 20 }, (_, k) => {
+    const r: Record<string, { op: string; input: string[] }> = { a: { op: 'linear', input: ['x', 'h_prev_0'] } };
+    let prev = 'a';
+    for (let i = 0; i <= k; i++) { r[`t${i}`] = { op: 'activation_tanh', input: [prev] }; prev = `t${i}`; }
+    r.h_new_0 = { op: 'elementwise_sum', input: [prev, 'h_prev_0'] };
+    return r;
+  });
+  const big = new TextDocument(Uri.file('/ws/big.json'), 'json', 1, JSON.stringify(cells));
+  host.open(big);
+  const before = { preset: host.config['scoring.preset'], progress: host.progress.length, messages: host.messages.length };
+  host.config['scoring.preset'] = 'nas-bench-nlp';
+  host.config['scoring.workers'] = 1;
+  try {
+    const r = await cmd('cellLens.scoreFile', big.uri);
+    // The fake host answers no button: nothing runs.
+    assert.deepEqual({ scored: r!.scored, cancelled: r!.cancelled }, { scored: 0, cancelled: true });
+    assert.equal(host.progress.length, before.progress, 'no progress notification: nothing started');
+    const ask = host.messages.slice(before.messages).find((m) => m.level === 'warn');
+    assert.match(ask?.text ?? '', /scoring 20 cells at this size takes about 3 min on 1 process\. The proxy size takes about 3 s/);
+  } finally {
+    host.config['scoring.preset'] = before.preset;
+    delete host.config['scoring.workers'];
+  }
+});
+
 test('an untrusted workspace runs no scorer: the command explains, the lens offers nothing to run', { skip, timeout: 30_000 }, async () => {
   await cmd('cellLens.clearScoreCache');
   host.trusted = false;

@@ -1,0 +1,39 @@
+/**
+ * How long scoring will take, before it starts: from the per-cell time measured in this session for these settings,
+ * else from the engine's benchmark (bench/results/scoring.json: about 7 s per cell at the NAS-Bench-NLP size and
+ * 0.15 s at the proxy preset on one wasm thread), scaled for custom sizes by the work of the passes. Pure.
+ */
+import type { ModelSizes } from './types';
+import { SIZE_PRESETS } from './presets';
+
+/** Benchmark per-cell times (ms, all default scores, one process): the median of RNN, GRU and LSTM. */
+export const BENCH_MS_PER_CELL = { 'nas-bench-nlp': 7800, proxy: 150 } as const;
+
+/** Relative work of a size: the recurrent products dominate (∝ hidden² · layers · T · B) plus the hidden-cov pass. */
+function work(s: ModelSizes): number {
+  return s.hidden * (s.hidden + s.embed) * s.layers * s.seqLen * s.batch + s.hidden * (s.hidden + s.embed) * 3500;
+}
+
+/** Expected milliseconds per cell at these sizes on one process (measured value first). */
+export function msPerCell(sizes: ModelSizes, measuredMs?: number): number {
+  if (measuredMs !== undefined && Number.isFinite(measuredMs) && measuredMs > 0) return measuredMs;
+  const full = SIZE_PRESETS['nas-bench-nlp'], proxy = SIZE_PRESETS.proxy;
+  const same = (p: ModelSizes) => (Object.keys(p) as (keyof ModelSizes)[]).every((k) => p[k] === sizes[k]);
+  if (same(full)) return BENCH_MS_PER_CELL['nas-bench-nlp'];
+  if (same(proxy)) return BENCH_MS_PER_CELL.proxy;
+  return Math.max(20, BENCH_MS_PER_CELL['nas-bench-nlp'] * (work(sizes) / work(full)));
+}
+
+/** Expected wall time (ms) for `cells` cells on `workers` processes. */
+export function estimateMs(cells: number, sizes: ModelSizes, workers: number, measuredMs?: number): number {
+  return (cells * msPerCell(sizes, measuredMs)) / Math.max(1, Math.min(workers, cells));
+}
+
+/** "about 1 h 10 min", "about 4 min", "about 40 s". */
+export function formatEstimate(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 90) return `about ${Math.max(1, s)} s`;
+  const m = Math.round(s / 60);
+  if (m < 90) return `about ${m} min`;
+  return `about ${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
