@@ -16,6 +16,7 @@ import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCom
 import { registerStudyCommands } from './editor/studyPanel';
 import { scoreSettings } from './editor/config';
 import { registerExamples } from './editor/examples';
+import { showLossChart } from './editor/lossChart';
 
 /**
  * JSON, JSONC, and NAS-Bench-NLP training logs (`log_stats_model_*.json`), which get a language of their own so that
@@ -116,8 +117,15 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
       if (!cell) { void vscode.window.showWarningMessage('Cell Lens: this file holds no NAS-Bench-NLP cell.'); return; }
       if (!cell.valid) { void vscode.window.showWarningMessage(`Cell Lens: ${cell.cell.label} has errors; fix them to look it up.`); return; }
       const index = await benchmark.get();
-      const md = benchmarkHoverMarkdown(index.lookup(cell.hash), cell.hash);
-      log.info(`${cell.cell.label} (${cell.hash}):\n${md}`);
+      const matches = index.lookup(cell.hash);
+      // A known cell: its loss curves over epochs, every run (the hover already has the numbers).
+      const withCurves = matches.find((m) => m.entry.runs.some((r) => r.testLosses.length > 0));
+      if (withCurves) {
+        showLossChart(context.extensionUri ?? vscode.Uri.file(context.extensionPath ?? __dirname + '/..'), withCurves.entry, cell.cell.label);
+        return;
+      }
+      const md = benchmarkHoverMarkdown(matches, cell.hash);
+      log.debug(`${cell.cell.label} (${cell.hash}):\n${md}`);
       const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
       if (ed) {
         ed.selection = new vscode.Selection(toRange(doc, cell.cell.anchor).start, toRange(doc, cell.cell.anchor).start);

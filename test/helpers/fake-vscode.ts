@@ -32,6 +32,7 @@ export class WorkspaceEdit { edits: { uri: Uri; range: Range; text: string }[] =
 export class Uri {
   constructor(public scheme: string, public fsPath: string) {}
   static file(p: string) { return new Uri('file', p); }
+  static joinPath(u: Uri, ...parts: string[]) { return new Uri(u.scheme, [u.fsPath, ...parts].join('/')); }
   get path() { return this.fsPath; }
   toString() { return `${this.scheme}://${this.fsPath}`; }
 }
@@ -59,6 +60,8 @@ export interface FakeHost {
   commands: Map<string, (...a: unknown[]) => unknown>;
   /** Context keys set through setContext. */
   contexts: Map<string, unknown>;
+  /** Webview panels created (their html is what the page shows). */
+  panels: { viewType: string; title: string; options: Record<string, unknown>; webview: { html: string } }[];
   /** Documents shown with window.showTextDocument. */
   shown: TextDocument[];
   /** Transient status bar messages (window.setStatusBarMessage). */
@@ -91,7 +94,7 @@ export function installFakeVscode(): FakeHost {
   const onActive = new EventEmitter<unknown>();
   const onConfig = new EventEmitter<unknown>();
   const host: FakeHost = {
-    commands: new Map(), contexts: new Map(), statusMessages: [], shown: [], diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
+    commands: new Map(), contexts: new Map(), statusMessages: [], shown: [], panels: [], diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
     open(doc) { host.documents.push(doc); host.activeEditor = { document: doc }; onOpen.fire(doc); onActive.fire(host.activeEditor); },
     change(doc, text) { doc.setText(text); onChange.fire({ document: doc, contentChanges: [{ text }] }); },
     activeEditor: undefined,
@@ -132,7 +135,12 @@ export function installFakeVscode(): FakeHost {
       onDidChangeActiveColorTheme: new EventEmitter<unknown>().event,
       onDidChangeTextEditorSelection: new EventEmitter<unknown>().event,
       activeColorTheme: { kind: 2 },
-      showInformationMessage: message('info'), showTextDocument: async (d: TextDocument) => { host.shown.push(d); return { document: d }; }, setStatusBarMessage: (text: string) => { host.statusMessages.push(text); return { dispose() {} }; }, showWarningMessage: message('warn'), showErrorMessage: message('error'),
+      showInformationMessage: message('info'), showTextDocument: async (d: TextDocument) => { host.shown.push(d); return { document: d }; },
+      createWebviewPanel: (viewType: string, title: string, _col: unknown, options: Record<string, unknown>) => {
+        const panel = { viewType, title, options, webview: { html: '', cspSource: 'vscode-webview-resource:', asWebviewUri: (u: Uri) => u }, reveal() {}, onDidDispose: () => ({ dispose() {} }), dispose() {} };
+        host.panels.push(panel);
+        return panel;
+      }, setStatusBarMessage: (text: string) => { host.statusMessages.push(text); return { dispose() {} }; }, showWarningMessage: message('warn'), showErrorMessage: message('error'),
       withProgress,
       showQuickPick: async () => undefined,
     },

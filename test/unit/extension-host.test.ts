@@ -144,4 +144,22 @@ test('a diverged training log says which run it is and that it diverged; the ben
   assert.ok(t.some((x) => /^\$\(graph-line\) WikiText-2 \(the cell's other runs\): test loss \d\.\d{3}/.test(x)), JSON.stringify(t));
 });
 
+test('Show Benchmark Record opens the loss curves of every run of the cell: a static, script-free page', async () => {
+  const log = wikitextLogs().find((l) => l.file.includes('log_stats_model_1009182'))!;
+  const doc = new TextDocument(Uri.file('/ws/log_stats_model_1009182.json'), 'nasbench-log', 1, log.text);
+  host.open(doc);
+  await api.benchmark.get();
+  await host.commands.get('cellLens.showBenchmarkRecord')!(doc.uri, 0);
+  const panel = host.panels.at(-1)!;
+  assert.equal(panel.viewType, 'cellLens.lossCurves');
+  assert.equal(panel.options.enableScripts, false);
+  const html = panel.webview.html;
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'; style-src vscode-webview-resource:; img-src vscode-webview-resource:;"/);
+  assert.doesNotMatch(html, /<script/);
+  // Two runs of this cell: the diverged one (NaN after 1 epoch: no curve) and one that trained (test + val curves).
+  assert.match(html, /2 runs of this cell/);
+  assert.equal((html.match(/<polyline class="cl-curve /g) ?? []).length, 2);
+  assert.match(html, /loss is nan!.*\(diverged\)/);
+});
+
 test.after(() => { for (const s of subscriptions) s.dispose(); });
