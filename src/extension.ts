@@ -86,6 +86,12 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
       scoreSettings,
       log,
       ...(storage ? { cacheDir: `${storage}/scores` } : {}),
+      openCells: () => {
+        const doc = vscode.window.activeTextEditor?.document;
+        const a = doc && cache.isCellDocument(doc) ? cache.get(doc) : undefined;
+        const base = doc ? doc.uri.path.slice(doc.uri.path.lastIndexOf('/') + 1) : '';
+        return (a?.cells ?? []).filter((c) => c.valid).map((c) => ({ label: `${c.cell.label}${base ? ` (${base})` : ''}`, hash: c.hash, recipe: c.recipe }));
+      },
     }),
     vscode.window.onDidChangeActiveTextEditor(updateStatusVisibility),
     diagnostics.onDidAnalyse(() => lenses.refresh()),

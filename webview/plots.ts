@@ -141,7 +141,8 @@ class PlotsView {
     const width = Math.max(360, Math.min(900, this.stage.clientWidth || 560));
     const height = Math.round(width * 0.72);
     const points: ScatterPoint[] = p.points.map((q) => ({ x: q.x ?? NaN, y: q.y ?? NaN, hash: q.hash, label: q.label }));
-    const L = scatterLayout({ scoreId: p.id, points, tau: p.tau ?? NaN, rho: p.rho ?? NaN, dataset: m.dataset, width, height });
+    const marks = (p.marks ?? []).filter((k) => k.x !== null).map((k) => ({ label: k.label, x: k.x as number }));
+    const L = scatterLayout({ scoreId: p.id, points, tau: p.tau ?? NaN, rho: p.rho ?? NaN, dataset: m.dataset, width, height, marks });
     const svg = select(this.stage).append(() => document.createElementNS(SVG_NS, 'svg') as SVGSVGElement)
       .attr('class', 'cl-plot').attr('width', width).attr('height', height).attr('viewBox', `0 0 ${width} ${height}`)
       .attr('role', 'img').attr('aria-label', L.title);
@@ -179,6 +180,12 @@ class PlotsView {
       this.tooltip.style.top = `${y - r.top + 12}px`;
     };
     const hide = (): void => { this.tooltip.hidden = true; };
+    // Your cells: a dashed line at their score (their test loss is unknown), labelled, below the points.
+    const mk = svg.append('g').attr('class', 'cl-plot-marks').selectAll('g').data(L.marks).join('g').attr('class', 'cl-plot-mark');
+    mk.append('line').attr('x1', (d) => d.px).attr('x2', (d) => d.px).attr('y1', area.top).attr('y2', area.bottom);
+    mk.append('text').attr('x', (d) => d.px + 3).attr('y', (_d, i) => area.top + 12 + 12 * (i % 4))
+      .text((d) => `${d.label}${d.outside ? (d.px <= area.left ? ' ←' : ' →') : ''}`);
+    mk.append('title').text((d) => `${d.label}: ${p.label} ${formatValue(d.x)} (your cell; its loss is unknown)`);
     svg.append('g').attr('class', 'cl-plot-points').selectAll('circle').data(L.points).join('circle')
       .attr('cx', (d) => d.cx).attr('cy', (d) => d.cy).attr('r', 3.5)
       .attr('tabindex', 0)

@@ -9,6 +9,7 @@ import type { BenchmarkIndex } from '../benchmark/index';
 import type { Recipe } from '../recipe/types';
 import { recipeToJson } from '../recipe/model';
 import { SIZE_PRESETS } from '../scoring/presets';
+import { ScoreCache } from '../scoring/cache';
 import { ScoringError } from '../scoring/client';
 import { SCORE_IDS, SCORES, type ModelSizes, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { makeNonce } from '../graph/html';
@@ -32,6 +33,8 @@ export interface StudyDeps {
   log: vscode.LogOutputChannel;
   /** Directory of the study's score cache (default: the extension's global storage + `/scores`). */
   cacheDir?: string;
+  /** The valid cells of the file in the active editor (marked on the plots), if any. */
+  openCells?(): { label: string; hash: string; recipe: Recipe }[];
 }
 
 /** Cells of the panel, for "open recipe". */
@@ -210,6 +213,25 @@ async function writeReport(dir: vscode.Uri, dataset: string, settings: ScoreSett
   return md;
 }
 
+/** The open file's cells with their reports at the study's settings (from the cache, else scored now; ≤ 20 cells). */
+async function markOpenCells(deps: StudyDeps, settings: ScoreSettings, cacheDir: string): Promise<{ label: string; hash: string; report: ScoreReport }[]> {
+  const cells = (deps.openCells?.() ?? []).slice(0, 20);
+  if (!cells.length) return [];
+  const cache = new ScoreCache({ dir: cacheDir });
+  const scorer = editorScorer(deps);
+  const out: { label: string; hash: string; report: ScoreReport }[] = [];
+  for (const c of cells) {
+    try {
+      const report = (await cache.get(c.hash, settings)) ?? await scorer(c.recipe, settings, new AbortController().signal, c.hash);
+      await cache.put(report);
+      out.push({ label: c.label, hash: c.hash, report });
+    } catch (e) {
+      deps.log.warn(`study: ${c.label} of the open file could not be scored for the plots: ${String(e)}`);
+    }
+  }
+  return out;
+}
+
 /** `cellLens.correlateScores`. */
 async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {
   const what = 'Correlate Scores with Benchmark';
@@ -244,7 +266,11 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
     return;
   }
   if (!result.study) return;
-  const specs = plotsFromStudy(result.records, result.study, { dataset });
+  // Your cells among the benchmark's: the open file's cells at their scores (scored now if needed, at most 20).
+  const mine = await markOpenCells(deps, settings, cacheDir);
+  const specs = plotsFromStudy(result.records, result.study, { dataset }).map((sp) => ({
+    ...sp, marks: mine.map((c) => ({ label: c.label, hash: c.hash, x: c.report.results.find((r) => r.id === sp.scoreId)?.value ?? NaN })),
+  }));
   const cellMap = new Map(run.outcomes.map((o) => [o.cell.hash, { recipe: o.cell.recipe, label: o.cell.label }]));
   const subtitle = `${dataset} · ${run.outcomes.length} of ${run.total} cells · ${sizes.name} sizes · seed ${settings.seed}`;
   const message = studyMessage(result.study, specs, { title: `Train-free scores vs ${dataset} test loss`, subtitle, dataset, complete: result.complete });

@@ -36,6 +36,8 @@ export interface ScatterSpec {
   readonly height?: number;
   /** x axis: 'auto' (default) picks log for positive scores spanning ≥ 3 decades. */
   readonly xScale?: 'auto' | 'linear' | 'log';
+  /** Your cells (e.g. of the open file): drawn as labelled vertical lines at their score (their loss is unknown). */
+  readonly marks?: readonly { readonly label: string; readonly x: number; readonly hash?: string }[];
 }
 
 /** A tick: value, pixel position, label. */
@@ -63,6 +65,8 @@ export interface ScatterLayout {
   /** Points left out: non-finite score / non-finite loss. */
   readonly omittedScore: number;
   readonly omittedLoss: number;
+  /** The marks with finite scores, at their pixel x (clamped into the plot; `outside` when beyond the axis). */
+  readonly marks: { readonly label: string; readonly x: number; readonly px: number; readonly outside: boolean }[];
 }
 
 const MARGIN = { left: 62, right: 18, top: 48, bottom: 48 };
@@ -146,6 +150,11 @@ export function scatterLayout(spec: ScatterSpec): ScatterLayout {
     points: finite.map((p) => ({ ...p, cx: round(xPos(p.x)), cy: round(sy(p.y)) })),
     omittedScore,
     omittedLoss,
+    marks: (spec.marks ?? []).filter((m) => Number.isFinite(m.x) && (!xLog || m.x > 0)).map((m) => {
+      const raw = xPos(m.x);
+      const px = Math.min(area.right, Math.max(area.left, raw));
+      return { label: m.label, x: m.x, px: round(px), outside: Math.abs(px - raw) > 0.5 };
+    }),
   };
 }
 

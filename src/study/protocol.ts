@@ -39,6 +39,8 @@ export interface PlotPayload {
   readonly n: number;
   readonly nNaN: number;
   readonly points: readonly PlotPoint[];
+  /** The cells of the open file at their score (null: NaN / ±∞), drawn as labelled lines. */
+  readonly marks?: readonly { readonly label: string; readonly hash: string; readonly x: number | null }[];
 }
 
 /** Show a study. */
@@ -93,6 +95,7 @@ export function studyMessage(study: StudyResult, specs: readonly ScatterSpec[], 
       n: row?.test.tau.n ?? 0,
       nNaN: row?.nNaN ?? 0,
       points: s.points.map((p) => ({ hash: p.hash, label: p.label, x: finiteOrNull(p.x), y: finiteOrNull(p.y) })),
+      ...(s.marks?.length ? { marks: s.marks.map((m) => ({ label: m.label, hash: m.hash ?? '', x: finiteOrNull(m.x) })) } : {}),
     };
   });
   const e = study.ensemble;
@@ -118,7 +121,8 @@ function isPoint(p: unknown): boolean {
 function isPlot(p: unknown): boolean {
   return isObj(p) && isScoreId(p.id) && isStr(p.label) && (p.better === 'higher' || p.better === 'lower')
     && isNumOrNull(p.tau) && isNumOrNull(p.tauLo) && isNumOrNull(p.tauHi) && isNumOrNull(p.rho) && isNumOrNull(p.topK)
-    && isCount(p.n) && isCount(p.nNaN) && Array.isArray(p.points) && p.points.length <= MAX_POINTS && p.points.every(isPoint);
+    && isCount(p.n) && isCount(p.nNaN) && Array.isArray(p.points) && p.points.length <= MAX_POINTS && p.points.every(isPoint)
+    && (p.marks === undefined || (Array.isArray(p.marks) && p.marks.length <= 200 && p.marks.every((m) => isObj(m) && isStr(m.label) && isStr(m.hash) && isNumOrNull(m.x))));
 }
 
 /** Whether `m` is a well-formed host → webview message (of any version; check `version` before rendering). */

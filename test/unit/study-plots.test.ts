@@ -138,6 +138,22 @@ test('plots of a study and the webview message: NaN travels as null, the message
   assert.ok(!isFromStudyWebview(null));
 });
 
+test('your cells are marked on the plots: a labelled line at their score, clamped with an arrow when off the axis', () => {
+  const recs = records();
+  const study = runStudy(recs, { bootstrapSamples: 20 });
+  const spec = plotsFromStudy(recs, study, { dataset: 'Toy' })[0];
+  const xs = spec.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).map((p) => p.x);
+  const mid = (Math.min(...xs) + Math.max(...xs)) / 2;
+  const L = scatterLayout({ ...spec, marks: [{ label: 'mine', x: mid }, { label: 'far', x: Math.max(...xs) * 100 + 1e6 }, { label: 'nan', x: NaN }] });
+  assert.deepEqual(L.marks.map((m) => [m.label, m.outside]), [['mine', false], ['far', true]]);
+  assert.ok(L.marks[0].px > L.area.left && L.marks[0].px < L.area.right);
+  assert.equal(L.marks[1].px, L.area.right);
+  const m = studyMessage(study, [{ ...spec, marks: [{ label: 'mine', x: mid, hash: 'c'.repeat(32) }, { label: 'nan', x: NaN, hash: 'd'.repeat(32) }] }], { title: 'T', subtitle: 'S', dataset: 'Toy', complete: true });
+  assert.deepEqual(m.plots[0].marks, [{ label: 'mine', hash: 'c'.repeat(32), x: mid }, { label: 'nan', hash: 'd'.repeat(32), x: null }]);
+  assert.ok(isToStudyWebview(m));
+  assert.ok(!isToStudyWebview({ ...m, plots: [{ ...m.plots[0], marks: [{ label: 1, hash: 'x', x: 0 }] }] }));
+});
+
 test('the panel HTML: strict CSP with the nonce, our script and style only', () => {
   const nonce = 'abcdefghijklmnopqrstuvwxyz012345';
   const html = studyWebviewHtml({ cspSource: 'vscode-webview://x', scriptUri: 'vscode-webview://x/dist/plots.js', styleUri: 'vscode-webview://x/media/plots.css', nonce });
@@ -185,11 +201,15 @@ test('the webview draws the plot with d3: hover shows the cell, click opens it, 
     await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
     const recs = records();
     const study = runStudy(recs, { bootstrapSamples: 50, ensemble: true });
-    const m = studyMessage(study, plotsFromStudy(recs, study, { dataset: 'Toy' }), { title: 'Toy study', subtitle: 'Toy · 41 cells', dataset: 'Toy', complete: true });
+    const specs0 = plotsFromStudy(recs, study, { dataset: 'Toy' });
+    const specs = specs0.map((sp) => ({ ...sp, marks: [{ label: 'my cell', hash: 'e'.repeat(32), x: sp.points.find((q) => Number.isFinite(q.x))!.x }] }));
+    const m = studyMessage(study, specs, { title: 'Toy study', subtitle: 'Toy · 41 cells', dataset: 'Toy', complete: true });
     await page.evaluate((msg) => window.postMessage(msg, '*'), m as never);
     await page.waitForSelector('.cl-plot-points circle');
     const count = () => page.evaluate(() => document.querySelectorAll('.cl-plot-points circle').length);
     assert.equal(await count(), 35, 'the best τ first (TE-NAS κ, perfect here): 35 finite points');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('.cl-plot-mark line').length), 1, 'the open file\'s cell is marked');
+    assert.equal(await page.evaluate(() => document.querySelector('.cl-plot-mark text')!.textContent), 'my cell');
     assert.equal(await page.evaluate(() => document.querySelectorAll('.cl-plots-table tbody tr').length), 2);
     assert.match(await page.evaluate(() => document.querySelector('.cl-plot-title')!.textContent!), /^TE-NAS κ vs test loss: τ = 1\.000/);
     assert.match(await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent!), /TE-NAS κ \(← lower is better\), log scale/);
