@@ -9,6 +9,9 @@ import { line, curveBasis } from 'd3-shape';
 import { scaleLinear } from 'd3-scale';
 import { axisBottom } from 'd3-axis';
 import { OPS, isOpName } from '../src/recipe/ops';
+
+/** The smallest zoom "Fit" uses when only the height would need less: node names stay ≥ 9 px (12 px × 0.75). */
+const READABLE_SCALE = 0.75;
 import type { GraphEdge, GraphNode, Point } from '../src/graph/model';
 import type { CellView, ExportFormat, FromWebview, RenderMessage, ScoreSummary, WebviewState } from '../src/graph/protocol';
 
@@ -512,8 +515,13 @@ export class GraphView {
     const cell = this.cell;
     if (!cell) return;
     const { w, h } = this.stageSize();
-    const k = Math.max(0.1, Math.min(1.6, w / cell.layout.width, h / cell.layout.height));
-    const t = zoomIdentity.translate((w - cell.layout.width * k) / 2, (h - cell.layout.height * k) / 2).scale(k);
+    // Fit the whole graph, but not below a readable scale (node names ≥ 9 px: 12 px × 0.75) unless even the width
+    // needs it: a tall cell (19–26 nodes at half width) then fits its width, starts at the top and pans down.
+    const kAll = Math.min(1.6, w / cell.layout.width, h / cell.layout.height);
+    const kWidth = Math.min(1.6, w / cell.layout.width);
+    const k = Math.max(0.1, Math.max(kAll, Math.min(kWidth, READABLE_SCALE)));
+    const tall = cell.layout.height * k > h;
+    const t = zoomIdentity.translate((w - cell.layout.width * k) / 2, tall ? 8 : (h - cell.layout.height * k) / 2).scale(k);
     void animate;
     this.svg.call(this.zoomer.transform, t);
     this.zooms[String(cell.index)] = { k: t.k, x: t.x, y: t.y };

@@ -49,6 +49,30 @@ function lstmScores(): ScoreReport {
   };
 }
 
+test('a 19–26-node cell at half width stays legible: names ≥ 9 px, the graph starts at the top (pan down for the rest)', { skip }, async () => {
+  // A 26-node cell: a chain of linear / activation pairs with skip sums, the size of the largest generated cells.
+  const cell: Record<string, { op: string; input: string[] }> = {};
+  let prev = 'x';
+  for (let i = 0; i < 12; i++) {
+    cell[`lin${i}`] = { op: 'linear', input: [prev, 'h_prev_0'] };
+    cell[`act${i}`] = { op: i % 2 ? 'activation_sigm' : 'activation_tanh', input: [`lin${i}`] };
+    prev = `act${i}`;
+  }
+  cell.sum = { op: 'elementwise_sum', input: [prev, 'act0'] };
+  cell.h_new_0 = { op: 'activation_tanh', input: ['sum'] };
+  const big = JSON.stringify(cell);
+  assert.equal(Object.keys(cell).length, 26);
+  const page = await openPage(browser!, 'dark', { width: 560, height: 700 });
+  await post(page, renderMessage(big));
+  await page.waitForSelector('.cl-node');
+  const k = Number(/scale\(([\d.]+)/.exec(await viewportTransform(page))?.[1] ?? /,\s*([\d.]+)\)$/.exec(await viewportTransform(page))?.[1]);
+  const nameFont = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('.cl-name')!).fontSize));
+  assert.ok(k * nameFont >= 9 - 1e-6, `node names at ${(k * nameFont).toFixed(1)} px (zoom ${k})`);
+  const top = await page.evaluate(() => document.querySelector('.cl-stage')!.getBoundingClientRect().top - (document.querySelector('.cl-viewport') as SVGGElement).getBoundingClientRect().top);
+  assert.ok(top <= 1, 'the top of the graph (its inputs) is in view');
+  await page.close();
+});
+
 test('renders the LSTM: one element per node and per edge, recurrence edges dashed', { skip }, async () => {
   const page = await openPage(browser!, 'light');
   const msg = renderMessage(lstm);
