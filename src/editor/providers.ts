@@ -120,7 +120,7 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
       const index = this.bench.peek();
       const matches = index?.lookup(c.hash);
       const args = [doc.uri, c.cell.index];
-      if (c.cell.log) lenses.push(new vscode.CodeLens(range, { title: logLensTitle(c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell' }));
+      if (c.cell.log && (c.cell.log.testLosses !== undefined || c.cell.log.status !== undefined)) lenses.push(new vscode.CodeLens(range, { title: logLensTitle(c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell' }));
       if (matches && matches.length) {
         for (const m of matches) lenses.push(new vscode.CodeLens(range, { title: benchmarkLensTitle(m, c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: m.summary }));
       } else {

@@ -5,13 +5,12 @@
  * progress. Registered by registerStudyCommands (studyPanel.ts) with the study command, which shares its deps.
  */
 import * as vscode from 'vscode';
-import { recipeToJson } from '../recipe/model';
 import { ScoreCache } from '../scoring/cache';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
 import { cellsFromIndex } from '../study/runner';
 import { formatValue } from '../study/plots';
 import {
-  ALGO_LABELS, SEARCH_ALGOS, bestCells, reportSource, runAlgorithm, scoreFitness, trainedPool, type SearchAlgo,
+  ALGO_LABELS, SEARCH_ALGOS, bestCells, reportForSettings, reportSource, runAlgorithm, scoreFitness, searchResultsJson, trainedPool, type SearchAlgo,
 } from '../search/runner';
 import type { SearchResult } from '../search/types';
 import { editorScorer, openJson, pickSizes, type StudyDeps } from './studyPanel';
@@ -79,7 +78,17 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
     return;
   }
   const best = bestCells([res], 10);
-  await openJson(`[\n${best.map((b) => recipeToJson(b.recipe, 2)).join(',\n')}\n]\n`);
+  // The cells the search scored keep their scores in the editor (at the user's settings when the sizes match).
+  const editorSettings: ScoreSettings = { ...user, ...sizes.sizes };
+  for (const b of best) {
+    const r = await cache.get(b.hash, settings);
+    const narrowed = r ? reportForSettings(r, editorSettings) : undefined;
+    if (narrowed) await cache.put(narrowed); // the same directory the editor's lenses read
+  }
+  await openJson(searchResultsJson(best, {
+    algorithm: algo.algo, score: score.id, budget, seed, preset: sizes.name, evaluations: res.evaluations,
+    testLossOf: (h) => { const c = pool?.byHash.get(h); return c ? { testLoss: c.testLoss, ...(c.rank !== undefined ? { rank: c.rank } : {}) } : undefined; },
+  }));
   const sign = SCORES[score.id].better === 'lower' ? -1 : 1;
   const top = best[0];
   const tested = pool && top ? pool.byHash.get(top.hash) : undefined;
@@ -87,4 +96,5 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
   deps.log.info(`search: ${algo.algo} by ${score.id}, budget ${budget}, seed ${seed}: ${res.evaluations} evaluations${res.aborted ? ' (cancelled)' : ''}; best ${top?.hash} ${top ? formatValue(sign * top.fitness) : ''}${lossText}`);
   void vscode.window.showInformationMessage(`Cell Lens: ${res.evaluations} cells scored${res.aborted ? ' (cancelled)' : ''}. The best by ${label} (${top ? formatValue(sign * top.fitness) : 'n/a'}) is first in the new document${lossText}.`);
 }
+
 

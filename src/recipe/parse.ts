@@ -254,7 +254,9 @@ function readLog(text: string, obj: JsonNode, recepie: JsonNode, index: number, 
     recepieId: num('recepie_id'), status: str('status'), dataset: datasetLabel(str('data')), numParams: num('num_params'),
     epochs: testLosses?.length ?? num('epochs'), testLosses, valLosses: nums('val_losses'), trainLosses: nums('train_losses'),
   };
-  const label = log.recepieId !== undefined ? `log ${log.recepieId}` : `log ${index}`;
+  // A search result (`{"search": {"rank": k, …}, "recepie": {…}}`, what Search Cells writes) is labelled by its rank.
+  const searchRank = (() => { const sr = prop(obj, 'search'); const r = sr && sr.type === 'object' ? prop(sr, 'rank') : undefined; return r && r.type === 'number' ? r.value as number : undefined; })();
+  const label = log.recepieId !== undefined ? `log ${log.recepieId}` : searchRank !== undefined ? `search #${searchRank}` : `log ${index}`;
   const anchor = { start: objSpan.start, end: objSpan.start + 1 };
   if (recepie.type !== 'string' || typeof recepie.value !== 'string') {
     // A log may also carry the recipe as an object (hand-edited logs); accept it.

@@ -319,3 +319,34 @@ export function searchTableText(r: PoolSearchResult): string {
   const w = rows[0].map((_, c) => Math.max(...rows.map((x) => [...x[c]].length)));
   return rows.map((x) => '  ' + x.map((cell, c) => (c === 0 || c === 2 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ').trimEnd()).join('\n') + '\n';
 }
+
+/**
+ * A report narrowed to other settings of the same sizes, seed and repeats (a subset of its scores), so a cell the
+ * search scored shows its scores in the editor at the user's settings; undefined when the sizes or the seed differ
+ * or a wanted score is missing.
+ */
+export function reportForSettings(report: ScoreReport, settings: ScoreSettings): ScoreReport | undefined {
+  const s = report.settings;
+  for (const k of ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch', 'seed', 'repeats'] as const) if (s[k] !== settings[k]) return undefined;
+  const results = settings.scores.map((id) => report.results.find((r) => r.id === id));
+  if (results.some((r) => r === undefined)) return undefined;
+  return { ...report, settings, results: results as ScoreReport['results'] };
+}
+
+/** The search's result document: one object per cell, best first, with its rank, fitness and the search settings. */
+export function searchResultsJson(best: readonly { hash: string; recipe: Recipe; fitness: number }[], meta: {
+  algorithm: string; score: ScoreId; budget: number; seed: number; preset: string; evaluations: number;
+  testLossOf?: (hash: string) => { testLoss: number; rank?: number } | undefined;
+}): string {
+  const sign = SCORES[meta.score].better === 'lower' ? -1 : 1;
+  const items = best.map((b, i) => {
+    const bench = meta.testLossOf?.(b.hash);
+    const search = {
+      rank: i + 1, score: meta.score, fitness: Number.isFinite(b.fitness) ? sign * b.fitness : null,
+      algorithm: meta.algorithm, budget: meta.budget, seed: meta.seed, preset: meta.preset, evaluations: meta.evaluations,
+      ...(bench ? { benchmark_test_loss: bench.testLoss, ...(bench.rank !== undefined ? { benchmark_rank: bench.rank } : {}) } : {}),
+    };
+    return `  {"search": ${JSON.stringify(search)},\n   "recepie": ${JSON.stringify(b.recipe)}}`;
+  });
+  return `[\n${items.join(',\n')}\n]\n`;
+}
