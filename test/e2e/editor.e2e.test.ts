@@ -277,8 +277,10 @@ test('h: "Cell Lens: Search Cells (Training-Free)" — random search by NASWOT o
   assert.match(text.replace(/\u00a0/g, ' '), /"op"\s*:\s*"(linear|blend|elementwise_prod|elementwise_sum|activation_\w+)"/);
   // Each cell carries its search rank and fitness, and shows the scores the search computed (no "Score" lens).
   assert.match(text.replace(/\u00a0/g, ' '), /"search"\s*:\s*\{"rank":1,"score":"naswot","fitness":/);
-  const scored = await s!.waitForLens(/NASWOT\s+[-−]?\d/, 20_000);
-  assert.match(scored, /NASWOT/);
+  const resultEditor = p.locator('.editor-instance .monaco-editor').filter({ hasText: '"search"' }).last();
+  const scored = resultEditor.locator('.codelens-decoration').filter({ hasText: /NASWOT\s+[-−]?\d/ }).first();
+  await scored.waitFor({ timeout: 30_000 });
+  assert.match(await scored.innerText(), /NASWOT/);
   await s!.shoot('h-search-result', { both: false });
 });
 
