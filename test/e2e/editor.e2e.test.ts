@@ -255,8 +255,7 @@ test('h: "Cell Lens: Search Cells (Training-Free)" — random search by NASWOT o
     await row.waitFor();
     await row.click();
   };
-  await p.keyboard.press('F1');
-  await p.locator('.quick-input-widget input').fill('>Cell Lens: Search Cells');
+  await (await s!.openPalette()).fill('>Cell Lens: Search Cells');
   await pick(/Search Cells \(Training-Free\)/);
   await pick(/^random$/);
   await pick(/^NASWOT$/);

@@ -311,15 +311,31 @@ export class Session {
   /** Runs a command from the palette (F1) by its full title, e.g. "Cell Lens: Show Cell Graph". */
   async runCommand(title: string, waitClosed = true): Promise<void> {
     const p = this.page;
-    await p.keyboard.press('F1');
-    const input = p.locator('.quick-input-widget input');
-    await input.waitFor();
+    const input = await this.openPalette();
     await input.fill(`>${title}`);
     const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
     await row.waitFor();
     await row.click();
     await p.mouse.move(...NEUTRAL); // no tooltip of whatever lies under the palette row
     if (waitClosed) await p.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * Opens the command palette. F1 is swallowed while a webview (the study panel) holds the focus: then the text
+   * editor gets the focus back and F1 is pressed again.
+   */
+  async openPalette(): Promise<Locator> {
+    const p = this.page;
+    const input = p.locator('.quick-input-widget input');
+    await p.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 3000 });
+    } catch {
+      await this.focusEditor();
+      await p.keyboard.press('F1');
+      await input.waitFor({ state: 'visible' });
+    }
+    return input;
   }
 
   /** The text editor of the file last opened with openFile (its Monaco root). */
