@@ -17,6 +17,7 @@ import { canonicalCell } from '../src/recipe/canonical';
 import { SIZE_PRESETS } from '../src/scoring/presets';
 import { initParams, disposeParams, initEmbedding, embedTokens, forward } from '../src/scoring/model/network';
 import { HIDDEN_COV_BATCH as B, HIDDEN_COV_STEPS as T } from '../src/scoring/model/constants';
+import { incomingStates } from '../src/scoring/model/passes';
 import { hiddenCovariance } from '../src/scoring/scores/hidden_cov';
 import { makeRng, type Rng } from '../src/scoring/rng';
 import { bootstrapCI, kendallTauClean } from '../src/study/stats';
@@ -65,10 +66,8 @@ async function main(): Promise<void> {
       const toks = tokens(kind, makeRng(0, 13), sizes.vocab);
       const x = embedTokens(emb, toks, B, T, T);
       const out = tf.tidy(() => forward(recipe, { layers: [params.layers[0]], list: params.list.filter((p) => p.layer === 0) }, x, T, B).outputs[0].dataSync());
-      const H = params.layers[0].hidden, S = T * B;
-      const states = new Float64Array(H * S);
-      for (let t = 1; t < T; t++) for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) states[h * S + t * B + b] = out[((t - 1) * B + b) * H + h];
-      vals.push(hiddenCovariance(states, H, S).value);
+      const st = incomingStates(out, T, B, params.layers[0].hidden);
+      vals.push(hiddenCovariance(st.states, st.H, st.samples).value);
       disposeParams(params); tf.dispose([emb, x]);
     }
     const ci = bootstrapCI(vals, trained.map((c) => -c.testLoss), kendallTauClean, { samples: 1000, seed: 0 });

@@ -14,7 +14,7 @@ import { decodeJson } from '../src/scoring/cache';
 import { SCORE_DEFS } from '../src/scoring/scores/index';
 import { ENGINE_VERSION } from '../src/scoring/types';
 import { REFERENCE, percentileIn, type PresetReference, type ReferenceFile, type ReferenceScore } from '../src/scoring/reference';
-import { SIZE_PRESETS, type PresetName } from '../src/scoring/presets';
+import { SIZE_KEYS, SIZE_PRESETS, type PresetName } from '../src/scoring/presets';
 import { bootstrapCI, kendallTauClean, spearmanRhoClean } from '../src/study/stats';
 
 interface StudyCell { hash: string; label?: string; testLoss: number; diverged: boolean; rank?: number; scores: Record<string, number>; recipe: Record<string, { op: string; input: string[] }> }
@@ -43,7 +43,7 @@ function dropNaN(xs: number[], ys: number[]): [number[], number[]] {
 
 export function buildPreset(study: StudyFile, preset: PresetName): { ref: PresetReference; probes: ReferenceFile['probes'] } {
   const sizes = SIZE_PRESETS[preset];
-  for (const k of ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch'] as const) {
+  for (const k of SIZE_KEYS) {
     if (study.settings[k] !== sizes[k]) throw new Error(`the study's ${k} is ${study.settings[k]}, the ${preset} preset's ${sizes[k]}`);
   }
   const cells = study.cells.filter((c) => !c.diverged && Number.isFinite(c.testLoss));

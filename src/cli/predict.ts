@@ -6,11 +6,9 @@
  */
 import { promises as fs } from 'node:fs';
 import type { CliIO } from './io';
-import { runScore, type ScoreCliOptions } from './score';
+import { runScore, type ScoreCliOptions, type ScoredFile } from './score';
 import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
-import { decodeJson } from '../scoring/cache';
-import type { ScoreReport } from '../scoring/types';
 import { PREDICTORS, predictionFor, predictionText, type CellPrediction } from '../study/predictions';
 import { loadBenchmarkIndex } from '../benchmark/load';
 
@@ -28,7 +26,6 @@ Options:
 Exit codes: 0 ok, 1 invalid cells, 2 usage error, scoring failure or no predictor for these settings.
 `;
 
-interface ScoreJson { files: { file: string; cells: { index: number; label: string; valid: boolean; hash?: string; report?: ScoreReport; error?: { message: string } }[] }[] }
 
 export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOptions = {}): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) { io.stdout(USAGE); return 0; }
@@ -38,14 +35,14 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
     io.stderr('cell-lens predict: the predictor reads the scores of its preset at seed 0, 1 repeat: --scores, --seed and --repeats do not apply\n');
     return 2;
   }
-  let out = '';
-  const code = await runScore([...rest, '--json'], { stdout: (s) => { out += s; }, stderr: (s) => io.stderr(s) }, opts);
-  if (!out.trim()) return code || 2;
-  const scored = decodeJson(out.replace(/"(NaN|-?Infinity)"/g, '{"$num":"$1"}')) as ScoreJson;
+  // `score` does the parsing, validation, caching and scoring; its results come back as data.
+  let files: readonly ScoredFile[] | undefined;
+  const code = await runScore([...rest, '--json'], { stdout: () => undefined, stderr: (s) => io.stderr(s) }, { ...opts, onResult: (f) => { files = f; } });
+  if (!files) return code || 2;
   const index = await loadBenchmarkIndex([]).catch(() => undefined);
   let exit = code;
   const rows: { file: string; label: string; hash?: string; prediction?: CellPrediction; benchmark?: { dataset: string; testLoss: number; rank?: number; size?: number }; error?: string }[] = [];
-  for (const f of scored.files) {
+  for (const f of files) {
     let text = '';
     try { text = await fs.readFile(f.file, 'utf8'); } catch { /* reported by score */ }
     const cells = parseDocument(text).cells;

@@ -36,6 +36,8 @@ export interface ScoreCliOptions {
   readonly cacheDir?: string;
   /** Abort everything (e.g. Ctrl-C); by default SIGINT aborts. */
   readonly signal?: AbortSignal;
+  /** Receives the per-file results (what `--json` prints) as data, for commands built on `score` (`predict`). */
+  readonly onResult?: (files: readonly ScoredFile[]) => void;
 }
 
 /** Help text of `cell-lens score`. */
@@ -221,6 +223,8 @@ interface JsonCell {
   referencePreset?: string;
 }
 interface JsonFile { file: string; error?: string; diagnostics: JsonDiagnostic[]; cells: JsonCell[] }
+/** One file's results, as `--json` prints them (`onResult`). */
+export type ScoredFile = Readonly<JsonFile>;
 
 /**
  * Run `cell-lens score` with `argv` (the arguments after `score`). Never throws; returns the exit code
@@ -336,6 +340,7 @@ export async function runScore(argv: string[], io: CliIO, opts: ScoreCliOptions 
       }
       if (controller.signal.aborted) { exit = 2; break; }
     }
+    opts.onResult?.(out);
     if (args.json) io.stdout(toJson({ files: out }) + '\n');
     return exit;
   } finally {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { progressBar, type CliIO } from './io';
 import { ScoreCache, decodeJson } from '../scoring/cache';
 import { ScoringError } from '../scoring/client';
-import { SIZE_PRESETS } from '../scoring/presets';
+import { SIZE_KEYS, SIZE_PRESETS } from '../scoring/presets';
 import { BACKEND_NAMES } from '../scoring/protocol';
 import { defaultWorkers } from '../scoring/pool';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
@@ -228,7 +228,7 @@ async function mergedScorer(dirs: readonly string[], cells: readonly StudyCell[]
     if (seen.has(sh.k)) throw new Error(`shard ${sh.k}/${n} given twice (${seen.get(sh.k)} and ${file})`);
     seen.set(sh.k, file);
     if (doc.dataset !== dataset) throw new Error(`${file} is a ${doc.dataset} study, this one ${dataset}`);
-    for (const k of ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch', 'seed', 'repeats'] as const) {
+    for (const k of [...SIZE_KEYS, 'seed', 'repeats'] as const) {
       if (doc.settings[k] !== settings[k]) throw new Error(`${file} was scored with ${k} ${doc.settings[k]}, this study uses ${settings[k]}`);
     }
   }

@@ -4,8 +4,8 @@
  * number. No `vscode` import.
  */
 import { SCORES, type ScoreId, type ScoreReport, type ScoreResult, type ScoreSettings } from '../scoring/types';
-import { SIZE_PRESETS, type PresetName } from '../scoring/presets';
-import { evidenceOf, percentileOf, referencePresetFor } from '../scoring/reference';
+import { presetOf } from '../scoring/presets';
+import { REFERENCE, evidenceOf, percentileOf, referencePresetFor } from '../scoring/reference';
 import { compactCount } from './format';
 
 /** A score value for display: 3 significant digits, exponent form outside [0.01, 10^5); NaN/∞ as words. */
@@ -94,13 +94,7 @@ export function scoringLensTitle(done: number, total: number): string {
   return `$(sync~spin) scoring… ${pct}%`;
 }
 
-/** The preset the sizes match, if any. */
-export function presetOf(s: ScoreSettings): PresetName | undefined {
-  for (const [name, p] of Object.entries(SIZE_PRESETS) as [PresetName, (typeof SIZE_PRESETS)[PresetName]][]) {
-    if (p.vocab === s.vocab && p.embed === s.embed && p.hidden === s.hidden && p.layers === s.layers && p.seqLen === s.seqLen && p.batch === s.batch) return name;
-  }
-  return undefined;
-}
+export { presetOf };
 
 /** `NAS-Bench-NLP size (vocab 10000, embed 400, hidden 600, 3 layers, seq 35, batch 16) · seed 0 · 1 repeat`. */
 export function settingsSummary(s: ScoreSettings): string {
@@ -140,7 +134,7 @@ export function scoreHoverMarkdown(report: ScoreReport, defineIds: readonly Scor
     rows.push(`| ${escapeCell(info.label)} | ${escapeCell(shown)} | ${p === undefined ? '—' : ordinal(p)} | ${arrow}${ev ? ` (${ev})` : ''} | ${durationText(r.wallMs)} | ${escapeCell(info.meaning)} |`);
   }
   rows.push('', preset
-    ? `_Percentile: share of the ${evidenceOf(report.results[0]?.id ?? 'params', report.settings)?.nCells ?? ''} trained WikiText-2 cells this cell scores better than, scored at the same settings (${preset} preset); τ = Kendall τ of the raw score vs −test loss over them, 95 % interval._`
+    ? `_Percentile: share of the ${REFERENCE.presets[preset]?.nCells ?? ''} trained WikiText-2 cells this cell scores better than, scored at the same settings (${preset} preset); τ = Kendall τ of the raw score vs −test loss over them, 95 % interval._`
     : '_No reference population for these settings: percentiles exist for the proxy and nas-bench-nlp presets with seed 0 and 1 repeat._');
   const undefinedOnes = report.results.filter((r) => !Number.isFinite(r.value));
   if (undefinedOnes.length) {

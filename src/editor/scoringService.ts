@@ -9,9 +9,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { ScoreCache, settingsKey } from '../scoring/cache';
-import { estimateMs, formatEstimate } from '../scoring/estimate';
-import { SIZE_PRESETS } from '../scoring/presets';
-import { presetOf as presetOfSizes } from './scoreFormat';
+import { estimateMs, formatDuration, formatEstimate } from '../scoring/estimate';
+import { SIZE_PRESETS, presetOf } from '../scoring/presets';
 import { ScoringClient, ScoringError, type ScoringStatus } from '../scoring/client';
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
@@ -275,9 +274,12 @@ export class ScoringService implements vscode.Disposable {
     if (!this.checkTrust()) return { scored: 0, cached: 0, failed: 0, cancelled: false, reports };
     const unique = [...new Map(targets.map((t) => [t.hash, t])).values()];
     let settings = this.settings();
+    // Cache lookups of the estimate below, reused by the loop (each cell's report is read from disk once).
+    const known = new Map<string, ScoreReport | undefined>();
     // A long batch: say how long before starting, and offer the proxy size (issue: long jobs are safe).
-    if (opts.confirmLong && unique.length > 1 && presetOfSizes(settings) !== 'proxy') {
-      const todo = (await Promise.all(unique.map((t) => (opts.force ? undefined : this.cache.get(t.hash, settings))))).filter((r) => !r).length;
+    if (opts.confirmLong && unique.length > 1 && presetOf(settings) !== 'proxy') {
+      if (!opts.force) await Promise.all(unique.map(async (t) => { known.set(t.hash, await this.cache.get(t.hash, settings)); }));
+      const todo = unique.filter((t) => !known.get(t.hash)).length;
       const { workers } = scoringWorkers(settings);
       const est = estimateMs(todo, settings, workers, this.measuredMs.get(settingsKey(settings)));
       if (est > LONG_JOB_MS) {
@@ -288,6 +290,7 @@ export class ScoringService implements vscode.Disposable {
         if (pick === proxy) {
           await vscode.workspace.getConfiguration('cellLens').update('scoring.preset', 'proxy', vscode.ConfigurationTarget.Global);
           settings = this.settings();
+          known.clear(); // looked up at the other size
         } else if (pick !== go) {
           return { scored: 0, cached: 0, failed: 0, cancelled: true, reports };
         }
@@ -311,9 +314,9 @@ export class ScoringService implements vscode.Disposable {
             const t = unique[i];
             // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
             const doneNow = scored + failed;
-            const eta = unique.length > 1 && doneNow > 0 ? ` · ETA ${formatEstimate((((Date.now() - t0) / doneNow) * (unique.length - i)) / lanes).replace('about ', '')}` : '';
+            const eta = unique.length > 1 && doneNow > 0 ? ` · ETA ${formatDuration(Math.max(1000, (((Date.now() - t0) / doneNow) * (unique.length - i)) / lanes))}` : '';
             const prefix = unique.length > 1 ? `${i + 1}/${unique.length}${eta} ${t.label}` : '';
-            const hit = opts.force ? undefined : await this.cache.get(t.hash, settings);
+            const hit = opts.force ? undefined : known.has(t.hash) ? known.get(t.hash) : await this.cache.get(t.hash, settings);
             if (hit) {
               reports.set(t.hash, hit); cached++;
               progress.report({ message: prefix ? `${prefix}: cached` : 'cached', increment: 100 / unique.length });

@@ -24,14 +24,19 @@ export function benchmarkFromLog(l: LogInfo): BenchmarkSummary {
   return Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) as BenchmarkSummary;
 }
 
+/** `{ [key]: value }`, or nothing when the value is undefined (optional fields of a protocol object). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
 /** Score results as the side panel shows them (NaN / ±∞ become null with the reason kept). */
 export function scoreSummaries(report: ScoreReport): ScoreSummary[] {
   return report.results.map((r) => ({
     id: r.id, label: SCORES[r.id]?.label ?? r.id, better: SCORES[r.id]?.better ?? 'higher',
     value: Number.isFinite(r.value) ? r.value : null, std: Number.isFinite(r.std) ? r.std : null,
     ...(r.reason ? { reason: r.reason } : {}),
-    ...(percentileOf(r.id, r.value, report.settings) !== undefined ? { percentile: percentileOf(r.id, r.value, report.settings)! } : {}),
-    ...(evidenceText(r.id, report.settings) ? { evidence: evidenceText(r.id, report.settings)! } : {}),
+    ...optional('percentile', percentileOf(r.id, r.value, report.settings)),
+    ...optional('evidence', evidenceText(r.id, report.settings)),
     ...(r.perNode ? { perNode: Object.fromEntries(Object.entries(r.perNode).filter(([, v]) => Number.isFinite(v))) } : {}),
   }));
 }

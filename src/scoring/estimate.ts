@@ -4,7 +4,7 @@
  * 0.15 s at the proxy preset on one wasm thread), scaled for custom sizes by the work of the passes. Pure.
  */
 import type { ModelSizes } from './types';
-import { SIZE_PRESETS } from './presets';
+import { SIZE_PRESETS, presetOf } from './presets';
 
 /** Benchmark per-cell times (ms, all default scores, one process): the median of RNN, GRU and LSTM. */
 export const BENCH_MS_PER_CELL = { 'nas-bench-nlp': 7800, proxy: 150 } as const;
@@ -17,11 +17,9 @@ function work(s: ModelSizes): number {
 /** Expected milliseconds per cell at these sizes on one process (measured value first). */
 export function msPerCell(sizes: ModelSizes, measuredMs?: number): number {
   if (measuredMs !== undefined && Number.isFinite(measuredMs) && measuredMs > 0) return measuredMs;
-  const full = SIZE_PRESETS['nas-bench-nlp'], proxy = SIZE_PRESETS.proxy;
-  const same = (p: ModelSizes) => (Object.keys(p) as (keyof ModelSizes)[]).every((k) => p[k] === sizes[k]);
-  if (same(full)) return BENCH_MS_PER_CELL['nas-bench-nlp'];
-  if (same(proxy)) return BENCH_MS_PER_CELL.proxy;
-  return Math.max(20, BENCH_MS_PER_CELL['nas-bench-nlp'] * (work(sizes) / work(full)));
+  const preset = presetOf(sizes);
+  if (preset) return BENCH_MS_PER_CELL[preset];
+  return Math.max(20, BENCH_MS_PER_CELL['nas-bench-nlp'] * (work(sizes) / work(SIZE_PRESETS['nas-bench-nlp'])));
 }
 
 /** Expected wall time (ms) for `cells` cells on `workers` processes. */
@@ -29,11 +27,16 @@ export function estimateMs(cells: number, sizes: ModelSizes, workers: number, me
   return (cells * msPerCell(sizes, measuredMs)) / Math.max(1, Math.min(workers, cells));
 }
 
-/** "about 1 h 10 min", "about 4 min", "about 40 s". */
-export function formatEstimate(ms: number): string {
+/** "4 min", "12 s", "1 h 05 min". */
+export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
-  if (s < 90) return `about ${Math.max(1, s)} s`;
+  if (s < 90) return `${s} s`;
   const m = Math.round(s / 60);
-  if (m < 90) return `about ${m} min`;
-  return `about ${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  if (m < 90) return `${m} min`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** "about 1 h 10 min", "about 4 min", "about 40 s" (never "about 0 s"). */
+export function formatEstimate(ms: number): string {
+  return `about ${formatDuration(Math.max(1000, ms))}`;
 }

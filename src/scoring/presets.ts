@@ -16,6 +16,19 @@ export const SIZE_PRESETS: Readonly<Record<PresetName, ModelSizes>> = {
   proxy: { vocab: 1000, embed: 32, hidden: 48, layers: 2, seqLen: 10, batch: 8 },
 };
 
+/** The size fields of {@link ModelSizes}. */
+export const SIZE_KEYS = ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch'] as const satisfies readonly (keyof ModelSizes)[];
+
+/** Whether two settings have the same model and scoring sizes. */
+export function sameSizes(a: ModelSizes, b: ModelSizes): boolean {
+  return SIZE_KEYS.every((k) => a[k] === b[k]);
+}
+
+/** The preset the sizes match, if any. */
+export function presetOf(s: ModelSizes): PresetName | undefined {
+  return PRESET_NAMES.find((name) => sameSizes(SIZE_PRESETS[name], s));
+}
+
 export function isPresetName(x: unknown): x is PresetName {
   return typeof x === 'string' && (PRESET_NAMES as readonly string[]).includes(x);
 }

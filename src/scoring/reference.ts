@@ -7,7 +7,7 @@
  */
 import type { ModelSizes, ScoreReport, ScoreResult, ScoreSettings } from './types';
 import { SCORE_DEFS } from './scores/index';
-import { PRESET_NAMES, SIZE_PRESETS, type PresetName } from './presets';
+import { presetOf, type PresetName } from './presets';
 import data from '../../data/reference-wikitext2.json';
 
 /** One score's reference population and evidence. */
@@ -50,18 +50,12 @@ export interface ReferenceFile {
 
 export const REFERENCE: ReferenceFile = data as unknown as ReferenceFile;
 
-const SIZE_KEYS = ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch'] as const;
-
 /** The preset whose reference applies to `settings` (same sizes, seed and repeats), if any. */
 export function referencePresetFor(settings: ModelSizes & Partial<Pick<ScoreSettings, 'seed' | 'repeats'>>, ref: ReferenceFile = REFERENCE): PresetName | undefined {
-  for (const name of PRESET_NAMES) {
-    const p = ref.presets[name];
-    if (!p) continue;
-    const sizes = SIZE_PRESETS[name];
-    if (SIZE_KEYS.every((k) => settings[k] === sizes[k] && p.settings[k] === sizes[k])
-      && (settings.seed ?? 0) === p.settings.seed && (settings.repeats ?? 1) === p.settings.repeats) return name;
-  }
-  return undefined;
+  const name = presetOf(settings);
+  const p = name ? ref.presets[name] : undefined;
+  if (!name || !p || presetOf(p.settings) !== name) return undefined;
+  return (settings.seed ?? 0) === p.settings.seed && (settings.repeats ?? 1) === p.settings.repeats ? name : undefined;
 }
 
 /** Count of sorted `xs` below v and equal to v (binary search). */

@@ -15,6 +15,7 @@
 import type { Recipe } from '../recipe/types';
 import { canonicalHash } from '../recipe/canonical';
 import { ScoreCache } from '../scoring/cache';
+import { sameSizes } from '../scoring/presets';
 import { SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { area } from './area';
 import { ga } from './ga';
@@ -327,7 +328,7 @@ export function searchTableText(r: PoolSearchResult): string {
  */
 export function reportForSettings(report: ScoreReport, settings: ScoreSettings): ScoreReport | undefined {
   const s = report.settings;
-  for (const k of ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch', 'seed', 'repeats'] as const) if (s[k] !== settings[k]) return undefined;
+  if (!sameSizes(s, settings) || s.seed !== settings.seed || s.repeats !== settings.repeats) return undefined;
   const results = settings.scores.map((id) => report.results.find((r) => r.id === id));
   if (results.some((r) => r === undefined)) return undefined;
   return { ...report, settings, results: results as ScoreReport['results'] };

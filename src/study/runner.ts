@@ -16,6 +16,7 @@
 import type { Recipe } from '../recipe/types';
 import type { BenchmarkEntry, BenchmarkIndex } from '../benchmark/index';
 import { ScoreCache } from '../scoring/cache';
+import { formatDuration } from '../scoring/estimate';
 import type { ScoreId, ScoreReport, ScoreSettings } from '../scoring/types';
 import { runStudy, type StudyOptions, type StudyRecord, type StudyResult } from './study';
 
@@ -201,14 +202,7 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** "4 min", "12 s", "1 h 05 min". */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 90) return `${s} s`;
-  const m = Math.round(s / 60);
-  if (m < 90) return `${m} min`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
+export { formatDuration };
 
 /**
  * Scores the cells (cache first), with progress and cancellation. With `concurrency` N > 1, N cells are in flight at

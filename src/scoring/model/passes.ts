@@ -94,6 +94,22 @@ export function scoped<T>(fn: () => T): T {
 /** The parts of the shared LM pass a context may be asked for. */
 export type LmNeed = 'grad' | 'sum' | 'codes';
 
+/**
+ * The incoming hidden state h_prev_0 of every step, from a layer's outputs [T·B, H] (time-major): step t reads the
+ * output of step t − 1, step 0 the zero initial state; as H × (B·T), row h = unit h, column t·B + b, float64.
+ */
+export function incomingStates(out: ArrayLike<number>, T: number, B: number, H: number): HiddenPass {
+  const S = T * B;
+  const states = new Float64Array(H * S); // step 0 stays 0: the initial hidden state
+  for (let t = 1; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const src = ((t - 1) * B + b) * H, col = t * B + b;
+      for (let h = 0; h < H; h++) states[h * S + col] = out[src + h];
+    }
+  }
+  return { H, samples: S, states };
+}
+
 /** Agreement counts between bit-packed codes: rows `a` and `b` of words `w` words long. */
 function agreements(words: Uint32Array, w: number, a: number, b: number, N: number): number {
   let diff = 0;
@@ -369,16 +385,7 @@ export class ScoreContext {
         const x = embedTokens(this.emb(), toks, Bh, Th, Th);
         try {
           const out = scoped(() => forward(this.recipe, first, x, Th, Bh, { signal: this.signal }).outputs[0].dataSync());
-          const H = params.layers[0].hidden;
-          const S = Th * Bh;
-          const states = new Float64Array(H * S); // step 0 stays 0: the initial hidden state
-          for (let t = 1; t < Th; t++) {
-            for (let b = 0; b < Bh; b++) {
-              const src = ((t - 1) * Bh + b) * H, col = t * Bh + b;
-              for (let h = 0; h < H; h++) states[h * S + col] = out[src + h];
-            }
-          }
-          return { H, samples: S, states };
+          return incomingStates(out, Th, Bh, params.layers[0].hidden);
         } finally {
           x.dispose();
         }
