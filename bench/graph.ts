@@ -1,15 +1,21 @@
 /**
  * Bench: time to parse + model + layout + render a 25-node cell in the webview, measured inside a headless
  * Chromium page (the whole pipeline bundled for the browser), median over runs. Target: ≤ 200 ms.
- * Also times model + layout alone in Node (where the extension host runs it).
- * Writes bench/results/graph.json.   Run: npx tsx bench/graph.ts [runs]
+ * Also times model + layout alone in Node (where the extension host runs it), and measures edge routing:
+ * how many edge segments run through the box of a node that is not one of the edge's ends, with dagre's own
+ * polylines (drawn as a B-spline, as before) and with the routing through the gaps between node rows (drawn as
+ * a monotone curve), on the 10 example cells, the largest WikiText-2 cells and 26-/28-node generated cells.
+ * Writes bench/results/graph.json.   Run: npx tsx bench/graph.ts [runs]   (routing only: --routing)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { parseDocument } from '../src/recipe/parse';
-import { cellGraph } from '../src/graph/model';
+import { buildGraphModel, cellGraph, edgeNodeCrossings, layoutGraph, type GraphLayout, type GraphModel, type Point } from '../src/graph/model';
+import { isMonotoneY } from '../src/graph/geometry';
+import { line, curveBasis, curveMonotoneY } from 'd3-shape';
+import { exampleText, wikitextRecipes } from '../test/fixtures/graph/cells';
 import { buildWebview, chromiumMissing, CHROMIUM, launch, openPage, ROOT } from '../test/fixtures/graph/browser';
 
 const RUNS = Math.max(3, Number(process.argv[2] ?? 31) || 31);
@@ -41,6 +47,101 @@ export function cell25(variant = 0): string {
   return JSON.stringify(r);
 }
 
+/** The 26-node chain of the webview test (linear / activation pairs with a skip sum): the tallest generated cell. */
+export function chain26(): string {
+  const cell: Record<string, { op: string; input: string[] }> = {};
+  let prev = 'x';
+  for (let i = 0; i < 12; i++) {
+    cell[`lin${i}`] = { op: 'linear', input: [prev, 'h_prev_0'] };
+    cell[`act${i}`] = { op: i % 2 ? 'activation_sigm' : 'activation_tanh', input: [`lin${i}`] };
+    prev = `act${i}`;
+  }
+  cell.sum = { op: 'elementwise_sum', input: [prev, 'act0'] };
+  cell.h_new_0 = { op: 'activation_tanh', input: ['sum'] };
+  return JSON.stringify(cell);
+}
+
+/** Points along the curve d3 draws through `pts` (cubic Béziers sampled), in layout coordinates. */
+function sampleCurve(pts: readonly Point[], monotone: boolean): Point[] {
+  const out: Point[] = [];
+  let cx = 0, cy = 0;
+  const ctx = {
+    moveTo(x: number, y: number) { cx = x; cy = y; out.push({ x, y }); },
+    lineTo(x: number, y: number) {
+      for (let i = 1; i <= 16; i++) out.push({ x: cx + (x - cx) * i / 16, y: cy + (y - cy) * i / 16 });
+      cx = x; cy = y;
+    },
+    bezierCurveTo(x1: number, y1: number, x2: number, y2: number, x: number, y: number) {
+      for (let i = 1; i <= 24; i++) {
+        const t = i / 24, u = 1 - t;
+        out.push({ x: u * u * u * cx + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x, y: u * u * u * cy + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y });
+      }
+      cx = x; cy = y;
+    },
+    closePath() { /* open paths only */ },
+  };
+  line<Point>().x((p) => p.x).y((p) => p.y).curve(monotone ? curveMonotoneY : curveBasis).context(ctx as unknown as CanvasRenderingContext2D)(pts as Point[]);
+  return out;
+}
+
+/** (edge, node) pairs where the drawn curve of the edge enters the box of a node other than its ends (1 px inset). */
+function drawnCrossings(model: GraphModel, layout: GraphLayout, routing: 'dagre' | 'gaps'): number {
+  let n = 0;
+  for (const e of model.edges) {
+    if (e.source === e.target) continue;
+    const pts = layout.edges[e.id] ?? [];
+    const samples = sampleCurve(pts, routing === 'gaps' && isMonotoneY(pts));
+    for (const v of model.nodes) {
+      if (v.id === e.source || v.id === e.target) continue;
+      const c = layout.nodes[v.id];
+      const hw = v.width / 2 - 1, hh = v.height / 2 - 1;
+      if (samples.some((p) => Math.abs(p.x - c.x) < hw && Math.abs(p.y - c.y) < hh)) n++;
+    }
+  }
+  return n;
+}
+
+/** Edge/node-box crossings before (dagre's polylines, B-spline) and after (routing through the row gaps). */
+export function routingMetrics(): Record<string, unknown> {
+  const sets: { name: string; texts: { name: string; text: string }[] }[] = [];
+  const ex = parseDocument(exampleText()).cells;
+  sets.push({ name: 'examples (10 cells of recepies_example.json)', texts: ex.map((c) => ({ name: c.label, text: exampleText().slice(c.span.start, c.span.end) })) });
+  const wt = wikitextRecipes();
+  const sized = wt.map((w) => ({ name: w.file, text: w.text, nodes: buildGraphModel(parseDocument(w.text).cells[0]).nodes.length }));
+  const maxNodes = Math.max(...sized.map((w) => w.nodes));
+  sets.push({ name: `WikiText-2, largest cells (${maxNodes - 3}–${maxNodes} graph nodes)`, texts: sized.filter((w) => w.nodes >= maxNodes - 3) });
+  sets.push({ name: 'generated: the 26-node chain and two 25-node cells (28 graph nodes with their inputs)', texts: [{ name: 'chain26', text: chain26() }, { name: 'cell25(0)', text: cell25(0) }, { name: 'cell25(1)', text: cell25(1) }] });
+  sets.push({ name: `WikiText-2, all ${wt.length} cells`, texts: sized });
+  const out: Record<string, unknown>[] = [];
+  for (const set of sets) {
+    const tot = { cells: 0, graphNodes: [] as number[], edges: 0, before: { segments: 0, drawn: 0, cellsWithCrossings: 0 }, after: { segments: 0, drawn: 0, cellsWithCrossings: 0 } };
+    for (const t of set.texts) {
+      const cell = parseDocument(t.text).cells[0];
+      if (!cell) continue;
+      const model = buildGraphModel(cell);
+      tot.cells++;
+      tot.graphNodes.push(model.nodes.length);
+      tot.edges += model.edges.length;
+      for (const [key, routing] of [['before', 'dagre'], ['after', 'gaps']] as const) {
+        const layout = layoutGraph(model, { routing });
+        const seg = edgeNodeCrossings(model, layout).length;
+        const drawn = drawnCrossings(model, layout, routing);
+        tot[key].segments += seg;
+        tot[key].drawn += drawn;
+        if (seg + drawn > 0) tot[key].cellsWithCrossings++;
+      }
+    }
+    out.push({
+      set: set.name, cells: tot.cells, graphNodes: `${Math.min(...tot.graphNodes)}–${Math.max(...tot.graphNodes)}`, edges: tot.edges,
+      before: tot.before, after: tot.after,
+    });
+  }
+  return {
+    what: 'edge segments (polyline) and drawn edges (sampled curve, per edge and node) that enter the box of a node other than the edge’s own ends; before = dagre’s polylines drawn as a B-spline, after = routed through the gaps between node rows, drawn as a monotone curve',
+    sets: out,
+  };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -51,6 +152,15 @@ function quantile(xs: number[], q: number): number {
 }
 
 async function main(): Promise<void> {
+  const resultFile = join(ROOT, 'bench/results/graph.json');
+  if (process.argv.includes('--routing')) {
+    // Only the routing measure (no browser): merged into the last full result.
+    const prev = existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown> : {};
+    const res = { ...prev, routing: { date: new Date().toISOString(), ...routingMetrics() } };
+    writeFileSync(resultFile, JSON.stringify(res, null, 2) + '\n');
+    console.log(JSON.stringify(res.routing, null, 2));
+    return;
+  }
   const texts = [cell25(0), cell25(1)];
   const nodes = Object.keys(JSON.parse(texts[0]) as object).length;
   if (nodes !== 25) throw new Error(`bench cell has ${nodes} nodes`);
@@ -133,9 +243,10 @@ async function main(): Promise<void> {
     node: { runs: RUNS, medianMs: +median(nodeMs.slice(3)).toFixed(2), p90Ms: +quantile(nodeMs.slice(3), 0.9).toFixed(2), what: 'parse + model + dagre layout in Node (extension host)' },
     page,
     withinTarget: typeof page.medianToNextFrameMs === 'number' ? page.medianToNextFrameMs <= TARGET_MS : undefined,
+    routing: { date: new Date().toISOString(), ...routingMetrics() },
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/graph.json'), JSON.stringify(res, null, 2) + '\n');
+  writeFileSync(resultFile, JSON.stringify(res, null, 2) + '\n');
   console.log(JSON.stringify(res, null, 2));
 }
 

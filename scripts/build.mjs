@@ -2,8 +2,11 @@
 //   dist/extension.js  extension host (CommonJS, `vscode` external)
 //   dist/cli.js        the `cell-lens` command line
 //   dist/worker.js     the scoring child process (added by the scoring engine)
+//   dist/benchmarkWorker.js  a worker thread reading benchmark logs (src/benchmark/worker.ts, started by background.ts)
 //   dist/webview.js    the graph / plot webview (browser bundle)
 //   dist/plots.js      the "Score Correlations" webview (browser bundle)
+//   dist/compare.js    the "Compare Cells" webview (browser bundle)
+//   dist/table.js      the cells table webview (browser bundle)
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -29,13 +32,24 @@ const entries = [
 if (existsSync(join(root, 'src/scoring/worker.ts'))) {
   entries.push({ ...node, entryPoints: [join(root, 'src/scoring/worker.ts')], outfile: join(root, 'dist/worker.js') });
 }
+if (existsSync(join(root, 'src/benchmark/worker.ts'))) {
+  entries.push({ ...node, entryPoints: [join(root, 'src/benchmark/worker.ts')], outfile: join(root, 'dist/benchmarkWorker.js') });
+}
 if (existsSync(join(root, 'webview/main.ts'))) {
   entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
     logLevel: 'warning', entryPoints: [join(root, 'webview/main.ts')], outfile: join(root, 'dist/webview.js') });
 }
+if (existsSync(join(root, 'webview/table.ts'))) {
+  entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
+    logLevel: 'warning', entryPoints: [join(root, 'webview/table.ts')], outfile: join(root, 'dist/table.js') });
+}
 if (existsSync(join(root, 'webview/plots.ts'))) {
   entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
     logLevel: 'warning', entryPoints: [join(root, 'webview/plots.ts')], outfile: join(root, 'dist/plots.js') });
+}
+if (existsSync(join(root, 'webview/compare.ts'))) {
+  entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
+    logLevel: 'warning', entryPoints: [join(root, 'webview/compare.ts')], outfile: join(root, 'dist/compare.js') });
 }
 
 mkdirSync(join(root, 'dist'), { recursive: true });

@@ -21,15 +21,20 @@ commands:
   check FILE... [--json]                  validate NAS-Bench-NLP cell files (recipe, training log or list)
   lookup FILE... [--logs PATH[=DATASET]]  benchmark records of each cell (JSON)
   score FILE... [--scores zen,naswot,...] [--seed N] [--repeats N] [--backend auto|wasm|cpu|...]
-        [--vocab N --embed N --hidden N --layers N --seq N --batch N] [--json] [--no-cache]
-                                          train-free scores in a TF.js child process
+        [--vocab N --embed N --hidden N --layers N --seq N --batch N] [--json] [--no-cache] [--workers N]
+                                          train-free scores in TF.js child processes
   study [--logs PATH] [--scores a,b] [--limit N] [--out DIR] [--preset proxy|nas-bench-nlp] [--seed S]
-        [--repeats R] [--cache DIR]       correlate the scores with the benchmark losses (report, plots)
+        [--repeats R] [--cache DIR] [--workers N]
+                                          correlate the scores with the benchmark losses (report, plots)
   search --algo random|rea|area|ga --score S --budget N [--seed S] [--seeds K] [--logs PATH] [--space]
-        [--out FILE]                      training-free search over the trained cells or the whole space
-  predict FILE... [--preset proxy|nas-bench-nlp] [--json]
+        [--out FILE] [--workers N]        training-free search over the trained cells or the whole space
+  predict FILE... [--preset proxy|nas-bench-nlp] [--json] [--workers N]
                                           predicted WikiText-2 test loss of each cell, with an interval
   help                                    this text
+
+Every command takes -h / --help (its options, generated from the same declarations its parser reads). A wrong
+command line prints what is wrong and the command's help, exit code 2. --workers N: scoring processes, cells scored
+at once (default: the cores, at most free memory / what one process needs); the results are the same with any N.
 `;
 
 export async function main(argv: string[], io: CliIO): Promise<number> {

@@ -17,6 +17,8 @@ import { registerStudyCommands } from './editor/studyPanel';
 import { scoreSettings } from './editor/config';
 import { registerExamples } from './editor/examples';
 import { showLossChart } from './editor/lossChart';
+import { registerCompare } from './compare/panel';
+import { registerCellsTable } from './table/panel';
 
 /**
  * JSON, JSONC, and NAS-Bench-NLP training logs (`log_stats_model_*.json`), which get a language of their own so that
@@ -80,9 +82,15 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
     vscode.languages.registerHoverProvider(SELECTOR, new CellHoverProvider(cache, benchmark, [(c) => scoreHover(scoring, c)], [(c, node) => nodeScoreHover(scoring, c, node)])),
     ...registerScoring({ cache, service: scoring, lenses, log }),
+    ...registerCompare(context, {
+      analyse: (doc) => cache.get(doc)?.cells, lookup: (hash) => benchmark.lookup(hash), onDidChangeBenchmark: benchmark.onDidChange,
+      peekScores: (hash) => scoring.peek(hash), onDidChangeScores: scoring.onDidChangeReports, addLens: (c) => lenses.addContributor(c), log,
+    }),
+    ...registerCellsTable(context, { cache, benchmark, scoring, log }),
     ...registerStudyCommands(context, {
       getBenchmark: () => benchmark.get(),
       score: (recipe, settings, token) => scoring.scoreQuiet(recipe, settings, token, 'study cell'),
+      analyse: (records, options, token) => scoring.study(records, options, token),
       scoreSettings,
       log,
       ...(storage ? { cacheDir: `${storage}/scores` } : {}),

@@ -41,7 +41,8 @@ function start(): void {
       case 'exportRequest': void view.exportAs(m.format); break;
     }
   });
-  window.addEventListener('resize', () => { /* the zoom transform is kept; the user presses 0 to refit */ });
+  // The zoom transform is kept on a resize (the user presses 0 to refit); the overview follows.
+  window.addEventListener('resize', () => view.resized());
   host.post({ type: 'ready' });
 }
 

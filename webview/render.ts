@@ -5,14 +5,19 @@
  */
 import { select, type Selection } from 'd3-selection';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
-import { line, curveBasis } from 'd3-shape';
+import { line, curveBasis, curveMonotoneY } from 'd3-shape';
 import { scaleLinear } from 'd3-scale';
 import { axisBottom } from 'd3-axis';
 import { OPS, isOpName } from '../src/recipe/ops';
 
 /** The smallest zoom "Fit" uses when only the height would need less: node names stay ≥ 9 px (12 px × 0.75). */
 const READABLE_SCALE = 0.75;
+/** Largest size (px) of the overview (mini-map) shown when the graph does not fit the panel. */
+const MINIMAP_W = 140, MINIMAP_H = 180;
+/** Keyboard panning step (screen px); Shift or PageUp/PageDown pan by most of the view. */
+const PAN_STEP = 60;
 import type { GraphEdge, GraphNode, Point } from '../src/graph/model';
+import { isMonotoneY } from '../src/graph/geometry';
 import type { CellView, ExportFormat, FromWebview, RenderMessage, ScoreSummary, WebviewState } from '../src/graph/protocol';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -74,6 +79,7 @@ export class GraphView {
   private readonly toolbar: HTMLElement;
   private readonly cellPicker: HTMLSelectElement;
   private readonly heatPicker: HTMLSelectElement;
+  private readonly pinButton: HTMLButtonElement;
   private readonly banner: HTMLElement;
   private readonly stage: HTMLElement;
   private readonly svg: SvgSel;
@@ -84,6 +90,11 @@ export class GraphView {
   private readonly side: HTMLElement;
   private readonly tooltip: HTMLElement;
   private readonly empty: HTMLElement;
+  private readonly minimap: HTMLElement;
+  private readonly mmSvg: SvgSel;
+  private readonly mmNodes: GSel;
+  private readonly mmView: Selection<SVGRectElement, unknown, null, undefined>;
+  private mmScale = 1;
   private readonly zoomer: ZoomBehavior<SVGSVGElement, unknown>;
   private last: RenderMessage | undefined;
   private cell: CellView | undefined;
@@ -92,6 +103,7 @@ export class GraphView {
   private zooms: Record<string, ZoomState> = {};
   private highlighted: { cellIndex: number; node?: string } | undefined;
   private uri: string | undefined;
+  private pinned = false;
 
   constructor(private readonly root: HTMLElement, private readonly host: ViewHost) {
     const st = host.getState() ?? {};
@@ -99,6 +111,7 @@ export class GraphView {
     this.heat = st.heat ?? '';
     this.zooms = { ...(st.zoom ?? {}) };
     this.uri = st.uri;
+    this.pinned = st.pinned === true;
 
     root.classList.add('cl-root');
     this.toolbar = el('div', 'cl-toolbar');
@@ -118,9 +131,12 @@ export class GraphView {
       b.addEventListener('click', action);
       return b;
     };
+    // Pin: keep this panel on its file (otherwise it follows the active editor to the next cell file).
+    this.pinButton = button('Pin', 'Pin the graph to this file', () => this.host.post({ type: 'pin', pinned: !this.pinned }), 'cl-pin');
+    this.pinButton.setAttribute('aria-pressed', 'false');
     const spacer = el('span', 'cl-spacer');
     this.toolbar.append(
-      this.cellPicker, this.heatPicker, spacer,
+      this.cellPicker, this.heatPicker, spacer, this.pinButton,
       button('−', 'Zoom out (-)', () => this.zoomBy(1 / 1.25)),
       button('+', 'Zoom in (+)', () => this.zoomBy(1.25)),
       button('Fit', 'Fit to view (0)', () => this.fit(true), 'cl-fit'),
@@ -145,7 +161,34 @@ export class GraphView {
 
     this.svg = select(this.stage).append('svg').attr('class', 'cl-graph').attr('role', 'group')
       .attr('aria-label', 'Cell graph') as unknown as SvgSel;
-    this.stage.append(this.legend, this.empty);
+    // Overview of a graph larger than the panel: the node boxes and the visible part; click or drag to move the
+    // view there, or focus it (Tab) and use the arrow keys, PageUp/PageDown, Home/End.
+    this.minimap = el('div', 'cl-minimap');
+    this.minimap.hidden = true;
+    this.minimap.tabIndex = 0;
+    this.minimap.setAttribute('role', 'group');
+    this.minimap.setAttribute('aria-roledescription', 'mini-map');
+    this.minimap.setAttribute('aria-label', 'Overview of the graph: arrow keys, Page Up/Down, Home/End move the view');
+    this.minimap.setAttribute('aria-keyshortcuts', 'ArrowUp ArrowDown ArrowLeft ArrowRight PageUp PageDown Home End');
+    this.minimap.title = 'Overview: click or drag to move the view (arrow keys when focused)';
+    this.mmSvg = select(this.minimap).append('svg').attr('class', 'cl-minimap-svg').attr('aria-hidden', 'true') as unknown as SvgSel;
+    this.mmNodes = this.mmSvg.append('g').attr('class', 'cl-mm-nodes') as unknown as GSel;
+    this.mmView = this.mmSvg.append('rect').attr('class', 'cl-mm-view') as unknown as Selection<SVGRectElement, unknown, null, undefined>;
+    const moveTo = (ev: PointerEvent): void => {
+      const r = (this.mmSvg.node() as SVGSVGElement).getBoundingClientRect();
+      this.zoomer.translateTo(this.svg, (ev.clientX - r.left) / this.mmScale, (ev.clientY - r.top) / this.mmScale);
+    };
+    this.minimap.addEventListener('pointerdown', (ev) => {
+      ev.preventDefault();
+      this.minimap.focus();
+      this.minimap.setPointerCapture?.(ev.pointerId);
+      moveTo(ev);
+      const move = (e: PointerEvent): void => moveTo(e);
+      const up = (): void => { this.minimap.removeEventListener('pointermove', move); this.minimap.removeEventListener('pointerup', up); };
+      this.minimap.addEventListener('pointermove', move);
+      this.minimap.addEventListener('pointerup', up);
+    });
+    this.stage.append(this.legend, this.empty, this.minimap);
     const defs = this.svg.append('defs');
     for (const kind of ['data', 'recurrence', 'back', 'hot']) {
       defs.append('marker').attr('id', `cl-arrow-${kind}`).attr('class', `cl-arrow cl-arrow-${kind}`)
@@ -162,6 +205,7 @@ export class GraphView {
       .on('zoom', (ev: { transform: ZoomTransform }) => {
         this.viewport.attr('transform', ev.transform.toString());
         this.hideTooltip();
+        this.updateMinimap(ev.transform);
       })
       .on('end', (ev: { transform: ZoomTransform }) => {
         this.zooms[String(this.selected)] = { k: ev.transform.k, x: ev.transform.x, y: ev.transform.y };
@@ -180,13 +224,15 @@ export class GraphView {
   render(msg: RenderMessage): void {
     const first = this.last === undefined;
     if (msg.uri !== this.uri) {
-      // Another document: its own selection and zoom.
-      if (this.uri !== undefined) { this.zooms = {}; this.selected = msg.selectedCell ?? 0; }
+      // Another document (the panel follows the active editor): its own selection and zoom, fitted afresh.
+      if (this.uri !== undefined) { this.zooms = {}; this.selected = msg.selectedCell ?? 0; this.cell = undefined; }
       this.uri = msg.uri;
     } else if (first && msg.selectedCell !== undefined && this.host.getState()?.selectedCell === undefined) {
       this.selected = msg.selectedCell;
     }
     this.last = msg;
+    this.pinned = msg.pinned === true;
+    this.showPin(msg.title);
     if (msg.cells.length > 0 && !msg.cells.some((c) => c.index === this.selected)) this.selected = msg.cells[0].index;
     this.root.classList.toggle('cl-stale', msg.stale);
     this.banner.hidden = !msg.stale;
@@ -194,6 +240,15 @@ export class GraphView {
     this.fillCellPicker();
     this.saveState();
     this.draw();
+  }
+
+  private showPin(title: string): void {
+    const file = title.replace(/^Graph: /, '').replace(/ \(pinned\)$/, '');
+    this.pinButton.textContent = this.pinned ? 'Pinned' : 'Pin';
+    this.pinButton.setAttribute('aria-pressed', String(this.pinned));
+    const tip = this.pinned ? `Pinned to ${file}: click to follow the active editor again` : `Pin the graph to ${file} (it stops following the active editor)`;
+    this.pinButton.title = tip;
+    this.pinButton.setAttribute('aria-label', tip);
   }
 
   /** Outline the node `node` of cell `cellIndex` (switching cells if needed); no node clears. */
@@ -244,7 +299,7 @@ export class GraphView {
   }
 
   private saveState(): void {
-    this.host.setState({ uri: this.uri, selectedCell: this.selected, zoom: this.zooms, heat: this.heat });
+    this.host.setState({ uri: this.uri, selectedCell: this.selected, zoom: this.zooms, heat: this.heat, ...(this.pinned ? { pinned: true } : {}) });
   }
 
   private cssVar(name: string, fallback: string): string {
@@ -275,11 +330,16 @@ export class GraphView {
     const heatColor = heat ? this.heatScale(heat) : undefined;
 
     const byId = new Map(model.nodes.map((n) => [n.id, n] as const));
-    const path = line<Point>().x((p) => p.x).y((p) => p.y).curve(curveBasis);
+    // The layout routes edges monotone in y (vertical through node rows, bends between them): a monotone curve
+    // through those points stays inside each pair's bounding box, so the drawn edge keeps out of the rows too.
+    // Anything else (a self-loop) gets the smoothing B-spline.
+    const monotone = line<Point>().x((p) => p.x).y((p) => p.y).curve(curveMonotoneY);
+    const basis = line<Point>().x((p) => p.x).y((p) => p.y).curve(curveBasis);
+    const path = (pts: Point[]): string | null => (isMonotoneY(pts) ? monotone(pts) : basis(pts));
     for (const e of model.edges) {
       const pts = layout.edges[e.id];
       if (!pts || pts.length < 2) continue;
-      const g = this.edgeLayer.append('g').attr('class', `cl-edge cl-edge-${e.kind}`)
+      const g = this.edgeLayer.append('g').attr('class', `cl-edge cl-edge-${e.kind}${e.onlyHere ? ' cl-only' : ''}`)
         .attr('data-id', e.id).attr('data-source', e.source).attr('data-target', e.target);
       g.append('path').attr('class', 'cl-edge-line').attr('d', path(pts as Point[]) ?? '')
         .attr('marker-end', `url(#cl-arrow-${e.kind})`);
@@ -300,6 +360,7 @@ export class GraphView {
       const value = heat?.perNode?.[n.name];
       const classes = ['cl-node', `cl-cat-${n.category}`, `cl-kind-${n.kind}`];
       if (n.dead) classes.push('cl-dead');
+      if (n.onlyHere) classes.push('cl-only');
       if (n.outputIndex !== undefined) classes.push('cl-output');
       if (heatColor && value !== undefined) classes.push('cl-heated');
       else if (heatColor) classes.push('cl-unheated');
@@ -344,6 +405,65 @@ export class GraphView {
       else this.fit(false);
     }
     if (focusedId) (this.nodeLayer.node()?.querySelector(`[data-id="${cssEscape(focusedId)}"]`) as SVGGElement | null)?.focus();
+    this.drawMinimap();
+  }
+
+  /** The overview's node boxes for the current cell (the visible part is updated on every zoom/pan). */
+  private drawMinimap(): void {
+    this.mmNodes.selectAll('*').remove();
+    const cell = this.cell;
+    if (!cell) { this.minimap.hidden = true; return; }
+    const L = cell.layout;
+    const s = Math.min(MINIMAP_W / L.width, MINIMAP_H / L.height);
+    this.mmScale = s;
+    this.mmSvg.attr('width', Math.ceil(L.width * s)).attr('height', Math.ceil(L.height * s));
+    for (const n of cell.model.nodes) {
+      const p = L.nodes[n.id];
+      if (!p) continue;
+      this.mmNodes.append('rect').attr('class', `cl-mm-node cl-cat-${n.category}${n.dead ? ' cl-dead' : ''}`)
+        .attr('x', (p.x - n.width / 2) * s).attr('y', (p.y - n.height / 2) * s)
+        .attr('width', Math.max(1, n.width * s)).attr('height', Math.max(1, n.height * s));
+    }
+    this.updateMinimap(this.transform());
+  }
+
+  /** Show the overview when part of the graph is out of view, with the visible part outlined. */
+  private updateMinimap(t: ZoomTransform): void {
+    const cell = this.cell;
+    if (!cell) { this.minimap.hidden = true; return; }
+    const L = cell.layout;
+    const { w, h } = this.stageSize();
+    const vx = -t.x / t.k, vy = -t.y / t.k, vw = w / t.k, vh = h / t.k;
+    const tol = 2;
+    const outOfView = vx > tol || vy > tol || vx + vw < L.width - tol || vy + vh < L.height - tol;
+    this.minimap.hidden = !outOfView;
+    this.root.classList.toggle('cl-overflow', outOfView);
+    if (!outOfView) return;
+    const x0 = Math.max(0, vx), y0 = Math.max(0, vy);
+    const x1 = Math.min(L.width, vx + vw), y1 = Math.min(L.height, vy + vh);
+    const s = this.mmScale;
+    this.mmView.attr('x', x0 * s).attr('y', y0 * s).attr('width', Math.max(2, (x1 - x0) * s)).attr('height', Math.max(2, (y1 - y0) * s));
+    const pct = (v: number) => Math.round(Math.max(0, Math.min(100, v)));
+    this.minimap.setAttribute('aria-valuetext', `showing ${pct(y0 / L.height * 100)}–${pct(y1 / L.height * 100)} % of the height`);
+  }
+
+  /** The panel was resized: the overview follows (the zoom transform itself is kept; 0 refits). */
+  resized(): void { this.updateMinimap(this.transform()); }
+
+  /** Pan the view by (dx, dy) screen pixels (positive: show what is further right / down). */
+  panBy(dx: number, dy: number): void {
+    const k = this.transform().k;
+    this.zoomer.translateBy(this.svg, -dx / k, -dy / k);
+  }
+
+  /** Pan to the top (inputs) or the bottom (outputs) of the graph, keeping the horizontal position. */
+  private panToEnd(end: 'top' | 'bottom'): void {
+    const cell = this.cell;
+    if (!cell) return;
+    const t = this.transform();
+    const { h } = this.stageSize();
+    const y = end === 'top' ? 8 : h - 8 - cell.layout.height * t.k;
+    this.svg.call(this.zoomer.transform, zoomIdentity.translate(t.x, y).scale(t.k));
   }
 
   private heatScale(score: ScoreSummary): (v: number) => string {
@@ -515,11 +635,11 @@ export class GraphView {
     const cell = this.cell;
     if (!cell) return;
     const { w, h } = this.stageSize();
-    // Fit the whole graph, but not below a readable scale (node names ≥ 9 px: 12 px × 0.75) unless even the width
-    // needs it: a tall cell (19–26 nodes at half width) then fits its width, starts at the top and pans down.
+    // Fit the whole graph, but never below a readable scale (node names ≥ 9 px: 12 px × 0.75): a tall cell (19–26
+    // nodes at half width) starts at the top and pans down, a wide one is centred and pans sideways; the overview
+    // (mini-map) shows what is out of view. (Zoom out with − to see it all at a smaller size.)
     const kAll = Math.min(1.6, w / cell.layout.width, h / cell.layout.height);
-    const kWidth = Math.min(1.6, w / cell.layout.width);
-    const k = Math.max(0.1, Math.max(kAll, Math.min(kWidth, READABLE_SCALE)));
+    const k = Math.max(kAll, READABLE_SCALE);
     const tall = cell.layout.height * k > h;
     const t = zoomIdentity.translate((w - cell.layout.width * k) / 2, tall ? 8 : (h - cell.layout.height * k) / 2).scale(k);
     void animate;
@@ -563,6 +683,17 @@ export class GraphView {
       return;
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    // Arrow keys, PageUp/PageDown and Home/End pan (the overview shows where); not on the toolbar's buttons.
+    const onButton = target?.tagName === 'BUTTON';
+    const { w: sw, h: sh } = this.stageSize();
+    const step = ev.shiftKey ? 0.8 : 0;
+    const pans: Record<string, [number, number]> = {
+      ArrowUp: [0, -(step * sh || PAN_STEP)], ArrowDown: [0, step * sh || PAN_STEP],
+      ArrowLeft: [-(step * sw || PAN_STEP), 0], ArrowRight: [step * sw || PAN_STEP, 0],
+      PageUp: [0, -0.8 * sh], PageDown: [0, 0.8 * sh],
+    };
+    if (!onButton && pans[ev.key]) { ev.preventDefault(); this.panBy(...pans[ev.key]); return; }
+    if (!onButton && (ev.key === 'Home' || ev.key === 'End')) { ev.preventDefault(); this.panToEnd(ev.key === 'Home' ? 'top' : 'bottom'); return; }
     if (ev.key === '+' || ev.key === '=') { ev.preventDefault(); this.zoomBy(1.25); }
     else if (ev.key === '-' || ev.key === '_') { ev.preventDefault(); this.zoomBy(1 / 1.25); }
     else if (ev.key === '0') { ev.preventDefault(); this.fit(true); }
@@ -653,6 +784,7 @@ function nodeAria(n: GraphNode, value: number | undefined, heatLabel: string | u
   const bits = [n.name, n.kind === 'op' ? n.op || 'no op' : n.kind === 'input' ? 'input' : 'missing node'];
   if (n.inputs.length) bits.push(`inputs ${n.inputs.join(', ')}`);
   if (n.dead) bits.push('dead');
+  if (n.onlyHere) bits.push('only in this cell');
   if (n.markers.length) bits.push(`${n.markers.length} problem${n.markers.length > 1 ? 's' : ''}: ${n.markers.map((m) => m.message).join(' ')}`);
   if (value !== undefined && heatLabel) bits.push(`${heatLabel} ${fmtNum(value)}`);
   return bits.join(', ');

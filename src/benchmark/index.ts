@@ -135,13 +135,35 @@ export function describeEntry(e: BenchmarkEntry): string {
     ` · rank ${e.rank} of ${e.size} trained cells${pct}`;
 }
 
+/**
+ * How many loop iterations the build steps run between two pauses ({@link BuildSteps}): small enough that a
+ * slice of work stays near a millisecond even on a slow machine.
+ */
+const STEP = 256;
+
+/**
+ * The work of building an index as a generator that pauses (yields) every {@link STEP} iterations: the
+ * synchronous build runs it to the end at once, {@link BenchmarkIndex.buildInSlices} in slices between which
+ * the event loop runs. Both give the same index.
+ */
+type BuildSteps<T> = Generator<void, T, void>;
+
+function runToEnd<T>(steps: BuildSteps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
 /** Runs sorted into entries for one dataset, ranked. */
-function buildDataset(dataset: string, runs: readonly BenchmarkRun[]): Map<string, BenchmarkEntry> {
+function* buildDataset(dataset: string, runs: readonly BenchmarkRun[]): BuildSteps<Map<string, BenchmarkEntry>> {
   const byHash = new Map<string, BenchmarkRun[]>();
+  let n = 0;
   for (const r of runs) {
     const list = byHash.get(r.hash);
     if (list) list.push(r);
     else byHash.set(r.hash, [r]);
+    if (++n % STEP === 0) yield;
   }
   interface Draft { hash: string; runs: BenchmarkRun[]; trained: BenchmarkRun[]; meanTest: number }
   const drafts: Draft[] = [];
@@ -149,8 +171,10 @@ function buildDataset(dataset: string, runs: readonly BenchmarkRun[]): Map<strin
     list.sort(compareRuns);
     const trained = list.filter((r) => !r.diverged);
     drafts.push({ hash, runs: list, trained, meanTest: mean(trained.map((r) => r.finalTest)) });
+    if (drafts.length % STEP === 0) yield;
   }
   const rankedLosses = drafts.filter((d) => d.trained.length > 0).map((d) => d.meanTest).sort((a, b) => a - b);
+  yield;
   const size = rankedLosses.length;
   /** Number of ranked losses strictly below x (binary search). */
   const below = (x: number): number => {
@@ -189,8 +213,40 @@ function buildDataset(dataset: string, runs: readonly BenchmarkRun[]): Map<strin
       percentile: ranked ? (100 * (size - atMost(d.meanTest))) / size : undefined,
       size,
     });
+    if (out.size % STEP === 0) yield;
   }
   return out;
+}
+
+/** What an index holds once built. */
+interface IndexParts {
+  readonly runs: readonly BenchmarkRun[];
+  readonly warnings: readonly LogWarning[];
+  readonly byDataset: ReadonlyMap<string, ReadonlyMap<string, BenchmarkEntry>>;
+}
+
+/** De-duplicates the runs, groups them by dataset and builds each dataset's entries. */
+function* buildIndex(runs: readonly BenchmarkRun[], warnings: readonly LogWarning[]): BuildSteps<IndexParts> {
+  const seen = new Set<string>();
+  const unique: BenchmarkRun[] = [];
+  let n = 0;
+  for (const r of runs) {
+    if (++n % STEP === 0) yield;
+    const k = runKey(r);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    unique.push(r);
+  }
+  const perDataset = new Map<string, BenchmarkRun[]>();
+  for (const r of unique) {
+    const list = perDataset.get(r.dataset);
+    if (list) list.push(r);
+    else perDataset.set(r.dataset, [r]);
+  }
+  yield;
+  const byDataset = new Map<string, Map<string, BenchmarkEntry>>();
+  for (const [dataset, list] of perDataset) byDataset.set(dataset, yield* buildDataset(dataset, list));
+  return { runs: unique, warnings, byDataset };
 }
 
 function entryOrder(a: BenchmarkEntry, b: BenchmarkEntry): number {
@@ -210,26 +266,10 @@ export class BenchmarkIndex {
   /** Warnings of the loading that produced this index (per-file problems), carried along by `merge`. */
   readonly warnings: readonly LogWarning[];
 
-  private constructor(runs: readonly BenchmarkRun[], warnings: readonly LogWarning[]) {
-    const seen = new Set<string>();
-    const unique: BenchmarkRun[] = [];
-    for (const r of runs) {
-      const k = runKey(r);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      unique.push(r);
-    }
-    this.allRuns = unique;
-    this.warnings = warnings;
-    const perDataset = new Map<string, BenchmarkRun[]>();
-    for (const r of unique) {
-      const list = perDataset.get(r.dataset);
-      if (list) list.push(r);
-      else perDataset.set(r.dataset, [r]);
-    }
-    const byDataset = new Map<string, Map<string, BenchmarkEntry>>();
-    for (const [dataset, list] of perDataset) byDataset.set(dataset, buildDataset(dataset, list));
-    this.byDataset = byDataset;
+  private constructor(parts: IndexParts) {
+    this.allRuns = parts.runs;
+    this.warnings = parts.warnings;
+    this.byDataset = parts.byDataset;
   }
 
   /**
@@ -237,22 +277,40 @@ export class BenchmarkIndex {
    * appears twice (same dataset, hash, ids, epochs and final losses) is kept once.
    */
   static fromRuns(runs: readonly BenchmarkRun[], warnings: readonly LogWarning[] = []): BenchmarkIndex {
-    return new BenchmarkIndex(runs, warnings);
+    return new BenchmarkIndex(runToEnd(buildIndex(runs, warnings)));
+  }
+
+  /**
+   * The same index as {@link fromRuns}, built in slices of about `sliceMs` milliseconds with the event loop
+   * running between them (`setImmediate`), so that building the index of 14k runs in the extension host
+   * never stalls it.
+   */
+  static async buildInSlices(runs: readonly BenchmarkRun[], warnings: readonly LogWarning[] = [], sliceMs = 15): Promise<BenchmarkIndex> {
+    const steps = buildIndex(runs, warnings);
+    let start = performance.now();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return new BenchmarkIndex(r.value);
+      if (performance.now() - start >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        start = performance.now();
+      }
+    }
   }
 
   /** An index of what the loader produced, keeping its warnings. */
   static fromLoadResult(result: LoadResult): BenchmarkIndex {
-    return new BenchmarkIndex(result.runs, result.warnings);
+    return BenchmarkIndex.fromRuns(result.runs, result.warnings);
   }
 
   /** An empty index. */
   static empty(): BenchmarkIndex {
-    return new BenchmarkIndex([], []);
+    return BenchmarkIndex.fromRuns([], []);
   }
 
   /** A new index holding the runs (and warnings) of this one and of `others`; duplicate runs are kept once. */
   merge(...others: readonly BenchmarkIndex[]): BenchmarkIndex {
-    return new BenchmarkIndex(
+    return BenchmarkIndex.fromRuns(
       [...this.allRuns, ...others.flatMap((o) => o.allRuns)],
       [...this.warnings, ...others.flatMap((o) => o.warnings)],
     );

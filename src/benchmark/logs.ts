@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { unzipSync } from 'fflate';
+import { inflateRawSync } from 'node:zlib';
 import { canonicalHash } from '../recipe/canonical';
 import { datasetLabel } from '../recipe/parse';
 import type { Recipe } from '../recipe/types';
@@ -187,15 +187,46 @@ export function recipeFromString(text: string): { recipe: Recipe } | { error: st
   return { recipe };
 }
 
+/** Per-epoch lists of a log that nothing here reads: about 40% of a log's text. */
+const UNREAD_LISTS = ['"wall_times": [', '"train_losses": ['];
+
+/**
+ * {@link parseJsonWithNaN} of a log, without parsing the lists nobody reads ({@link UNREAD_LISTS}): each is cut
+ * from its `[` to the next `]` and replaced by `0` before parsing (number parsing is most of a log's JSON
+ * cost). A key written inside a string cannot match (its quotes are escaped there); if a cut makes the text
+ * invalid (a list holding `]`), the whole text is parsed instead, so the result is the same but for those lists.
+ */
+export function parseLogJson(text: string): unknown {
+  let cut = '';
+  let from = 0;
+  for (const key of UNREAD_LISTS) {
+    const at = text.indexOf(key, from);
+    if (at < 0) continue;
+    const open = at + key.length - 1;
+    const close = text.indexOf(']', open);
+    if (close < 0) break;
+    cut += text.slice(from, open) + '0';
+    from = close + 1;
+  }
+  if (from === 0) return parseJsonWithNaN(text);
+  try {
+    return parseJsonWithNaN(cut + text.slice(from));
+  } catch {
+    return parseJsonWithNaN(text);
+  }
+}
+
 /**
  * One log from its text. `file` names it in the run and in warnings; `dataset` overrides the label inferred
  * from the log's `data` field. Returns a run, or a warning explaining why the text is not a usable log.
+ * `hashes` memoises recipe string → canonical hash over many logs (repeated runs of a cell share the string,
+ * and the hash is most of the cost of a log).
  */
-export function parseLog(text: string, file: string, dataset?: string): { run: BenchmarkRun } | { warning: LogWarning } {
+export function parseLog(text: string, file: string, dataset?: string, hashes?: Map<string, string>): { run: BenchmarkRun } | { warning: LogWarning } {
   const warn = (message: string) => ({ warning: { file, message } });
   let value: unknown;
   try {
-    value = parseJsonWithNaN(text);
+    value = parseLogJson(text);
   } catch (err) {
     return warn(`not valid JSON (${(err as Error).message})`);
   }
@@ -203,13 +234,16 @@ export function parseLog(text: string, file: string, dataset?: string): { run: B
     return warn('not a NAS-Bench-NLP training log (no "recepie" field)');
   }
   if (typeof value.recepie !== 'string') return warn('the "recepie" field is not a string (it must hold the recipe as a JSON string)');
-  const parsed = recipeFromString(value.recepie);
-  if ('error' in parsed) return warn(parsed.error);
-  let hash: string;
-  try {
-    hash = canonicalHash(parsed.recipe);
-  } catch (err) {
-    return warn(`the recipe cannot be hashed (${(err as Error).message})`);
+  let hash = hashes?.get(value.recepie);
+  if (hash === undefined) {
+    const parsed = recipeFromString(value.recepie);
+    if ('error' in parsed) return warn(parsed.error);
+    try {
+      hash = canonicalHash(parsed.recipe);
+    } catch (err) {
+      return warn(`the recipe cannot be hashed (${(err as Error).message})`);
+    }
+    hashes?.set(value.recepie, hash);
   }
   const testLosses = lossList(value.test_losses);
   const valLosses = lossList(value.val_losses);
@@ -253,50 +287,158 @@ function isJsonName(name: string): boolean {
   return base.toLowerCase().endsWith('.json') && !base.startsWith('._') && !name.split('/').includes('__MACOSX');
 }
 
-const decoder = new TextDecoder('utf-8');
+const overLimit = (bytes: number) => `skipped: ${bytes} bytes is over the ${MAX_LOG_BYTES}-byte limit for one log`;
 
-/**
- * Logs from the bytes of a `.zip` archive. `label` names the archive in `file` fields and warnings
- * (`<label>:<entry>`). Entries that are not `.json` are ignored; entries over {@link MAX_LOG_BYTES} are warned about.
- */
-export function loadLogsFromZip(bytes: Uint8Array, label: string, dataset?: string): LoadResult {
-  const result = emptyResult();
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (info) => {
-        if (info.name.endsWith('/')) return false;
-        if (!isJsonName(info.name)) { result.ignored.push(`${label}:${info.name}`); return false; }
-        if (info.originalSize > MAX_LOG_BYTES) {
-          result.warnings.push({ file: `${label}:${info.name}`, message: `skipped: ${info.originalSize} bytes is over the ${MAX_LOG_BYTES}-byte limit for one log` });
-          return false;
-        }
-        return true;
-      },
-    });
-  } catch (err) {
-    result.warnings.push({ file: label, message: `not a readable zip archive (${(err as Error).message})` });
-    return result;
-  }
-  for (const name of Object.keys(files).sort()) {
-    const data = files[name];
-    const file = `${label}:${name}`;
-    if (data.length > MAX_LOG_BYTES) {
-      result.warnings.push({ file, message: `skipped: ${data.length} bytes is over the ${MAX_LOG_BYTES}-byte limit for one log` });
-      continue;
-    }
-    addParsed(result, parseLog(decoder.decode(data), file, dataset));
-  }
-  return result;
+// ---------------------------------------------------------------------------------------------------------------
+// Zip archives, one entry at a time. The central directory is read once; each log is inflated (natively, by
+// zlib), parsed and dropped before the next, so a 14k-log archive never holds its 70 MB of text at once.
+
+/** One file of a zip archive, from its central directory. */
+export interface ZipEntry {
+  readonly name: string;
+  /** 0 = stored, 8 = deflated; anything else is reported as unsupported. */
+  readonly method: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  /** Offset of the entry's local header. */
+  readonly headerOffset: number;
+  readonly encrypted: boolean;
 }
 
-function addParsed(result: LoadResult, parsed: ReturnType<typeof parseLog>): void {
-  if ('run' in parsed) result.runs.push(parsed.run);
-  else result.warnings.push(parsed.warning);
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * The entries of a zip archive from its central directory (ZIP64 included), in archive order.
+ * Throws with a plain message when `bytes` is not a zip archive.
+ */
+export function zipEntries(bytes: Uint8Array): ZipEntry[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u16 = (o: number) => view.getUint16(o, true);
+  const u32 = (o: number) => view.getUint32(o, true);
+  const u64 = (o: number) => u32(o) + u32(o + 4) * 2 ** 32;
+  let eocd = -1;
+  for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 0xffff); o--) {
+    if (u32(o) === 0x06054b50) { eocd = o; break; }
+  }
+  if (eocd < 0) throw new Error('no end-of-central-directory record');
+  let count = u16(eocd + 10);
+  let offset = u32(eocd + 16);
+  if ((count === 0xffff || offset === 0xffffffff) && eocd >= 20 && u32(eocd - 20) === 0x07064b50) {
+    const z = u64(eocd - 20 + 8);
+    if (z + 56 > bytes.length || u32(z) !== 0x06064b50) throw new Error('bad ZIP64 end-of-central-directory record');
+    count = u64(z + 32);
+    offset = u64(z + 48);
+  }
+  const out: ZipEntry[] = [];
+  let o = offset;
+  for (let i = 0; i < count; i++) {
+    if (o + 46 > bytes.length || u32(o) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
+    const flags = u16(o + 8);
+    const nameLen = u16(o + 28), extraLen = u16(o + 30), commentLen = u16(o + 32);
+    let compressedSize = u32(o + 20), size = u32(o + 24), headerOffset = u32(o + 42);
+    const nameBytes = bytes.subarray(o + 46, o + 46 + nameLen);
+    const name = (flags & 0x800 ? utf8 : latin1).decode(nameBytes);
+    // ZIP64 extra field: the 8-byte values of the fields that are 0xffffffff, in the order size, compressed, offset.
+    for (let e = o + 46 + nameLen, end = e + extraLen; e + 4 <= end;) {
+      const id = u16(e), len = u16(e + 2);
+      if (id === 0x0001) {
+        let p = e + 4;
+        if (size === 0xffffffff) { size = u64(p); p += 8; }
+        if (compressedSize === 0xffffffff) { compressedSize = u64(p); p += 8; }
+        if (headerOffset === 0xffffffff) headerOffset = u64(p);
+      }
+      e += 4 + len;
+    }
+    out.push({ name, method: u16(o + 10), compressedSize, size, headerOffset, encrypted: (flags & 1) !== 0 });
+    o += 46 + nameLen + extraLen + commentLen;
+  }
+  return out;
+}
+
+/** The bytes of one entry (inflated). Throws with a plain message on a damaged or unsupported entry. */
+export function readZipEntry(bytes: Uint8Array, e: ZipEntry, maxBytes = MAX_LOG_BYTES): Uint8Array {
+  if (e.encrypted) throw new Error('the entry is encrypted');
+  const h = e.headerOffset;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (h + 30 > bytes.length || view.getUint32(h, true) !== 0x04034b50) throw new Error('bad local header');
+  const start = h + 30 + view.getUint16(h + 26, true) + view.getUint16(h + 28, true);
+  const data = bytes.subarray(start, start + e.compressedSize);
+  if (data.length !== e.compressedSize) throw new Error('the entry is truncated');
+  if (e.method === 0) return data.slice(); // a copy: the bytes may be shared memory, which TextDecoder refuses
+  if (e.method !== 8) throw new Error(`unsupported compression method ${e.method}`);
+  // maxOutputLength guards against an entry whose directory size lies (a zip bomb).
+  return inflateRawSync(data, { maxOutputLength: maxBytes + 1 });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sources as lists of items. Every loader (synchronous, asynchronous, the background worker threads) opens a
+// source, reads its items one by one and puts the outcomes in item order, so they all produce the same runs in
+// the same order; a worker thread reads every k-th item (a shard) and the caller merges the shards by position.
+
+/** What reading one item of a source gave; `pos` is the item's place in the source (−1: about the whole source). */
+export type LogOutcome =
+  | { readonly pos: number; readonly run: BenchmarkRun }
+  | { readonly pos: number; readonly warning: LogWarning }
+  | { readonly pos: number; readonly ignored: string };
+
+/** A source opened for reading (see {@link openLogSource}). */
+export interface OpenedSource {
+  /** Number of log items (files, zip entries) to read. */
+  readonly items: number;
+  /** Outcomes about the source as a whole, in order (listing warnings, ignored files); `pos` −1. */
+  readonly prelude: readonly LogOutcome[];
+  /** Reads item `pos` (0 ≤ pos < items). Never throws. */
+  read(pos: number): LogOutcome;
+}
+
+function sourceWarning(file: string, message: string): OpenedSource {
+  return { items: 0, prelude: [{ pos: -1, warning: { file, message } }], read: () => { throw new RangeError('no items'); } };
+}
+
+/** Opens the bytes of a `.zip` archive; `label` names it in `file` fields and warnings (`<label>:<entry>`). */
+export function openZip(bytes: Uint8Array, label: string, dataset?: string): OpenedSource {
+  let all: ZipEntry[];
+  try {
+    all = zipEntries(bytes);
+  } catch (err) {
+    return sourceWarning(label, `not a readable zip archive (${(err as Error).message})`);
+  }
+  const prelude: LogOutcome[] = [];
+  const byName = new Map<string, ZipEntry>();
+  for (const e of all) {
+    if (e.name.endsWith('/')) continue;
+    if (!isJsonName(e.name)) prelude.push({ pos: -1, ignored: `${label}:${e.name}` });
+    else byName.set(e.name, e); // a repeated name: the later entry wins, as when the archive is extracted
+  }
+  const names = [...byName.keys()].sort();
+  const hashes = new Map<string, string>();
+  return {
+    items: names.length,
+    prelude,
+    read(pos) {
+      const e = byName.get(names[pos]) as ZipEntry;
+      const file = `${label}:${e.name}`;
+      if (e.size > MAX_LOG_BYTES) return { pos, warning: { file, message: overLimit(e.size) } };
+      let data: Uint8Array;
+      try {
+        data = readZipEntry(bytes, e);
+      } catch (err) {
+        const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+        return { pos, warning: { file, message: tooBig ? overLimit(MAX_LOG_BYTES + 1) : `cannot read the entry (${(err as Error).message})` } };
+      }
+      if (data.length > MAX_LOG_BYTES) return { pos, warning: { file, message: overLimit(data.length) } };
+      return withPos(pos, parseLog(utf8.decode(data), file, dataset, hashes));
+    },
+  };
+}
+
+function withPos(pos: number, parsed: ReturnType<typeof parseLog>): LogOutcome {
+  return 'run' in parsed ? { pos, run: parsed.run } : { pos, warning: parsed.warning };
 }
 
 /** The `.json` files under a folder, recursively (sorted; dot-folders and `node_modules` skipped). */
-function listJsonFiles(dir: string, result: LoadResult): string[] {
+function listJsonFiles(dir: string, prelude: LogOutcome[]): string[] {
   const found: string[] = [];
   const stack = [dir];
   let seen = 0;
@@ -306,13 +448,13 @@ function listJsonFiles(dir: string, result: LoadResult): string[] {
     try {
       names = readdirSync(cur).sort();
     } catch (err) {
-      result.warnings.push({ file: cur, message: `cannot read folder (${(err as Error).message})` });
+      prelude.push({ pos: -1, warning: { file: cur, message: `cannot read folder (${(err as Error).message})` } });
       continue;
     }
     const subdirs: string[] = [];
     for (const name of names) {
       if (++seen > MAX_FOLDER_FILES) {
-        result.warnings.push({ file: dir, message: `stopped after ${MAX_FOLDER_FILES} files` });
+        prelude.push({ pos: -1, warning: { file: dir, message: `stopped after ${MAX_FOLDER_FILES} files` } });
         return found.sort();
       }
       const full = join(cur, name);
@@ -326,7 +468,7 @@ function listJsonFiles(dir: string, result: LoadResult): string[] {
         if (!name.startsWith('.') && name !== 'node_modules' && name !== '__MACOSX') subdirs.push(full);
       } else if (st.isFile()) {
         if (isJsonName(name)) found.push(full);
-        else result.ignored.push(full);
+        else prelude.push({ pos: -1, ignored: full });
       }
     }
     stack.push(...subdirs.reverse());
@@ -334,80 +476,102 @@ function listJsonFiles(dir: string, result: LoadResult): string[] {
   return found.sort();
 }
 
-function readLogFile(file: string, dataset: string | undefined, result: LoadResult): void {
+function openFiles(files: readonly string[], dataset: string | undefined, prelude: readonly LogOutcome[]): OpenedSource {
+  const hashes = new Map<string, string>();
+  return {
+    items: files.length,
+    prelude,
+    read(pos) {
+      const file = files[pos];
+      try {
+        const size = statSync(file).size;
+        if (size > MAX_LOG_BYTES) return { pos, warning: { file, message: overLimit(size) } };
+        return withPos(pos, parseLog(readFileSync(file, 'utf8'), file, dataset, hashes));
+      } catch (err) {
+        return { pos, warning: { file, message: `cannot read file (${(err as Error).message})` } };
+      }
+    },
+  };
+}
+
+/**
+ * Opens one source (folder, zip or single file) for reading. `zipBytes` gives the bytes of a zip source
+ * already read (asynchronously, say); otherwise they are read here. Never throws.
+ */
+export function openLogSource(source: LogSource, zipBytes?: Uint8Array): OpenedSource {
+  const path = resolve(source.path);
   try {
-    const size = statSync(file).size;
-    if (size > MAX_LOG_BYTES) {
-      result.warnings.push({ file, message: `skipped: ${size} bytes is over the ${MAX_LOG_BYTES}-byte limit for one log` });
-      return;
+    const st = statSync(path);
+    if (st.isDirectory()) {
+      const prelude: LogOutcome[] = [];
+      const files = listJsonFiles(path, prelude);
+      return openFiles(files, source.dataset, prelude);
     }
-    addParsed(result, parseLog(readFileSync(file, 'utf8'), file, dataset));
+    if (path.toLowerCase().endsWith('.zip')) {
+      if (st.size > MAX_ZIP_BYTES) return sourceWarning(path, `skipped: ${st.size} bytes is over the ${MAX_ZIP_BYTES}-byte limit for a zip`);
+      return openZip(zipBytes ?? readFileSync(path), path, source.dataset);
+    }
+    return openFiles([path], source.dataset, []);
   } catch (err) {
-    result.warnings.push({ file, message: `cannot read file (${(err as Error).message})` });
+    return sourceWarning(path, `cannot read source (${(err as Error).message})`);
   }
 }
 
-function merge(into: LoadResult, from: LoadResult): void {
-  into.runs.push(...from.runs);
-  into.warnings.push(...from.warnings);
-  into.ignored.push(...from.ignored);
+/** Adds outcomes (already in order) to a load result. */
+export function addOutcome(result: LoadResult, o: LogOutcome): void {
+  if ('run' in o) result.runs.push(o.run);
+  else if ('warning' in o) result.warnings.push(o.warning);
+  else result.ignored.push(o.ignored);
+}
+
+function readAll(opened: OpenedSource, into: LoadResult): void {
+  for (const o of opened.prelude) addOutcome(into, o);
+  for (let pos = 0; pos < opened.items; pos++) addOutcome(into, opened.read(pos));
+}
+
+/**
+ * Logs from the bytes of a `.zip` archive. `label` names the archive in `file` fields and warnings
+ * (`<label>:<entry>`). Entries that are not `.json` are ignored; entries over {@link MAX_LOG_BYTES} are warned about.
+ */
+export function loadLogsFromZip(bytes: Uint8Array, label: string, dataset?: string): LoadResult {
+  const result = emptyResult();
+  readAll(openZip(bytes, label, dataset), result);
+  return result;
 }
 
 /** Logs of one source (folder, zip or single file), synchronously. Never throws. */
 export function loadLogSourceSync(source: LogSource): LoadResult {
   const result = emptyResult();
-  const path = resolve(source.path);
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) {
-      for (const file of listJsonFiles(path, result)) readLogFile(file, source.dataset, result);
-    } else if (path.toLowerCase().endsWith('.zip')) {
-      if (st.size > MAX_ZIP_BYTES) {
-        result.warnings.push({ file: path, message: `skipped: ${st.size} bytes is over the ${MAX_ZIP_BYTES}-byte limit for a zip` });
-      } else {
-        merge(result, loadLogsFromZip(readFileSync(path), path, source.dataset));
-      }
-    } else {
-      readLogFile(path, source.dataset, result);
-    }
-  } catch (err) {
-    result.warnings.push({ file: path, message: `cannot read source (${(err as Error).message})` });
-  }
+  readAll(openLogSource(source), result);
   return result;
 }
 
 /** Logs of any number of sources, synchronously, in the order given. Never throws. */
 export function loadLogSourcesSync(sources: readonly LogSource[]): LoadResult {
   const result = emptyResult();
-  for (const s of sources) merge(result, loadLogSourceSync(s));
+  for (const s of sources) readAll(openLogSource(s), result);
   return result;
 }
 
 /**
- * Logs of any number of sources. Zip archives are read asynchronously; parsing is synchronous
- * (a few ms per hundred logs). Never rejects.
+ * Logs of any number of sources. Zip archives are read asynchronously; parsing is synchronous (about
+ * 0.5 ms per log, most of it the canonical hash). Never rejects. The editor loads big sources on worker
+ * threads instead (`background.ts`).
  */
 export async function loadLogSources(sources: readonly LogSource[]): Promise<LoadResult> {
   const result = emptyResult();
-  for (const s of sources) {
-    const path = resolve(s.path);
-    if (path.toLowerCase().endsWith('.zip')) {
-      try {
-        const st = statSync(path);
-        if (st.isFile()) {
-          if (st.size > MAX_ZIP_BYTES) {
-            result.warnings.push({ file: path, message: `skipped: ${st.size} bytes is over the ${MAX_ZIP_BYTES}-byte limit for a zip` });
-          } else {
-            merge(result, loadLogsFromZip(await readFile(path), path, s.dataset));
-          }
-          continue;
-        }
-      } catch (err) {
-        result.warnings.push({ file: path, message: `cannot read source (${(err as Error).message})` });
-        continue;
-      }
-    }
-    merge(result, loadLogSourceSync(s));
-  }
+  for (const s of sources) readAll(openLogSource(s, await readZipAsync(s)), result);
   return result;
+}
+
+/** The bytes of a zip source read asynchronously; undefined when it is not a readable zip of allowed size (openLogSource says why). */
+export async function readZipAsync(s: LogSource): Promise<Uint8Array | undefined> {
+  const path = resolve(s.path);
+  if (!path.toLowerCase().endsWith('.zip')) return undefined;
+  try {
+    const st = statSync(path);
+    return st.isFile() && st.size <= MAX_ZIP_BYTES ? await readFile(path) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import { canonicalHash } from '../recipe/canonical';
 import type { Diagnostic } from '../recipe/types';
 import type { CliIO } from './io';
 import { lineCol } from './io';
+import { parseCli, type CommandSpec } from './args';
 
 export interface FileReport {
   file: string;
@@ -36,10 +37,22 @@ export function readCellFile(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-export async function runCheck(args: string[], io: CliIO): Promise<number> {
-  const json = args.includes('--json');
-  const files = args.filter((a) => !a.startsWith('--'));
-  if (files.length === 0) { io.stderr('usage: cell-lens check FILE... [--json]\n'); return 2; }
+/** `cell-lens check`: its options, declared once for the parser and the help. */
+export const CHECK_COMMAND = {
+  name: 'check',
+  synopsis: 'FILE... [--json]',
+  description: 'Validates NAS-Bench-NLP cell files (a recipe, a training log or a list of them): parse errors, unknown ops,\nmissing inputs, cycles, unreachable nodes — the diagnostics the editor shows.',
+  positionals: { name: 'FILE', required: true },
+  options: {
+    json: { type: 'boolean', help: 'print the reports as JSON (cells with their canonical hash, diagnostics with line and column)' },
+  },
+  footer: 'Exit codes: 0 no errors, 1 some file has an error or cannot be read, 2 usage error.',
+} as const satisfies CommandSpec;
+
+export async function runCheck(argv: string[], io: CliIO): Promise<number> {
+  const parsed = parseCli(CHECK_COMMAND, argv, io, (p) => ({ json: p.values.json, files: p.positionals }));
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { json, files } = parsed.args;
   const reports: FileReport[] = [];
   let errors = 0;
   for (const f of files) {

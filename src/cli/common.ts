@@ -1,7 +1,7 @@
 /**
- * What the `cell-lens` subcommands that score many cells share (`study`, `search`): the common options and their
- * reader, the benchmark loading, the CLI scorer (the scoring child process with its peak-memory probe), Ctrl-C
- * handling and the results encoding.
+ * What the `cell-lens` subcommands that score many cells share: the option declarations of `study` and `search`
+ * (parsed by args.ts) and their reader, the benchmark loading, the CLI scorer (a pool of scoring processes with its
+ * peak-memory probe; `score` and `predict` use it too), Ctrl-C handling and the results encoding.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +12,8 @@ import type { LogSource } from '../benchmark/logs';
 import { ScoringError } from '../scoring/client';
 import { ScoringPool } from '../scoring/pool';
 import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
-import { SIZE_PRESETS, isPresetName, type PresetName } from '../scoring/presets';
+import { SIZE_PRESETS, type PresetName } from '../scoring/presets';
+import { UsageError, type OptionSpec, type OptionSpecs, type Values } from './args';
 import { SCORE_IDS, type BackendChoice, type ScoreId, type ScoreSettings } from '../scoring/types';
 import { cellsFromIndex, type Scorer, type StudyCell } from '../study/runner';
 
@@ -29,7 +30,7 @@ export interface StudyCliOptions {
   readonly signal?: AbortSignal;
 }
 
-export class UsageError extends Error {}
+export { UsageError } from './args';
 
 /** Options shared by `study` and `search`. */
 export interface CommonArgs {
@@ -45,40 +46,66 @@ export interface CommonArgs {
   timeoutMs: number;
   nodePath?: string;
   verbose: boolean;
-  help: boolean;
   /** Scoring processes (`--workers N`); undefined = from the cores and the memory a process of the preset needs. */
   workers?: number;
 }
 
-/** A tiny flag reader over argv (supports `--flag value` and `--flag=value`). */
-export class ArgReader {
-  private i = -1;
-  private inline: string | undefined;
-  arg = '';
-  constructor(private readonly argv: readonly string[]) {}
-  /** The next flag (or positional), undefined at the end. */
-  next(): string | undefined {
-    this.i++;
-    if (this.i >= this.argv.length) return undefined;
-    let a = this.argv[this.i];
-    this.inline = undefined;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) { this.inline = a.slice(eq + 1); a = a.slice(0, eq); }
-    this.arg = a;
-    return a;
-  }
-  value(): string {
-    if (this.inline !== undefined) { const v = this.inline; this.inline = undefined; return v; }
-    const v = this.argv[++this.i];
-    if (v === undefined) throw new UsageError(`${this.arg} needs a value`);
-    return v;
-  }
-  int(min: number): number {
-    const v = this.value();
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${this.arg} takes an integer ≥ ${min}, not "${v}"`);
-    return n;
-  }
+/** `--backend`: auto or one of the TF.js backends. */
+export const BACKEND_OPTION = {
+  type: 'string', arg: 'B', choices: ['auto', ...BACKEND_NAMES], default: 'auto', help: 'TF.js backend of the scoring process',
+} as const satisfies OptionSpec;
+
+/** `--timeout`: seconds of silence before a cell is given up. */
+export const TIMEOUT_OPTION = {
+  type: 'number', arg: 'S', unit: 'seconds', default: 120, help: 'give up on a cell when the scoring process is silent for S seconds',
+} as const satisfies OptionSpec;
+
+/** `--workers`: scoring processes in parallel. */
+export const WORKERS_OPTION = {
+  type: 'int', min: 1, help: 'scoring processes in parallel (default: the cores, at most free memory / what one process needs, ≈ 2 GB at full size)',
+} as const satisfies OptionSpec;
+
+/** The options `study` and `search` share (declared once; read by {@link commonArgs}). */
+export const COMMON_OPTIONS = {
+  logs: { type: 'string', arg: 'PATH[=DATASET]', multiple: true, help: 'NAS-Bench-NLP logs (folder or zip) instead of the bundled WikiText-2 index (repeatable)' },
+  dataset: { type: 'string', arg: 'NAME', help: 'which dataset of the logs (default WikiText-2, else the largest)' },
+  preset: { type: 'string', arg: 'P', choices: ['proxy', 'nas-bench-nlp'], default: 'proxy', help: 'scoring sizes: proxy (vocab 1000, embed 32, hidden 48, 2 layers, T 10, B 8) or nas-bench-nlp' },
+  scores: { type: 'string', arg: 'a,b,...|all', help: `scores to compute: ${SCORE_IDS.join(', ')}` },
+  seed: { type: 'int', arg: 'S', min: 0, default: 0, help: 'scoring seed' },
+  repeats: { type: 'int', arg: 'R', min: 1, default: 1, help: 'scoring repeats averaged per score' },
+  cache: { type: 'string', arg: 'DIR', help: 'score cache directory (default: the user cache dir, shared with `cell-lens score`)' },
+  'cache-dir': { type: 'string', arg: 'DIR', hidden: true, help: 'same as --cache' },
+  'no-cache': { type: 'boolean', help: 'neither read nor write the disk cache' },
+  backend: BACKEND_OPTION,
+  timeout: TIMEOUT_OPTION,
+  node: { type: 'string', arg: 'PATH', help: 'run the scoring process on this node binary' },
+  workers: WORKERS_OPTION,
+  verbose: { type: 'boolean', help: 'log the scoring process to stderr' },
+} as const satisfies OptionSpecs;
+
+/** `--logs PATH[=DATASET]`: a path that exists is a path even with a `=` in it. */
+export function logSourceOf(v: string): LogSource {
+  const eq = v.lastIndexOf('=');
+  return eq > 0 && !existsSync(v) ? { path: v.slice(0, eq), dataset: v.slice(eq + 1) } : { path: v };
+}
+
+/** The common arguments from parsed values of {@link COMMON_OPTIONS}. */
+export function commonArgs(v: Values<typeof COMMON_OPTIONS>): CommonArgs {
+  const cacheDir = v['cache-dir'] ?? v.cache;
+  return {
+    logs: v.logs.map(logSourceOf),
+    ...(v.dataset !== undefined ? { dataset: v.dataset } : {}),
+    preset: v.preset,
+    ...(v.scores !== undefined ? { scores: parseScoreList(v.scores, '--scores') } : {}),
+    seed: v.seed, repeats: v.repeats,
+    backend: v.backend as BackendChoice,
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
+    cache: !v['no-cache'],
+    timeoutMs: Math.round(v.timeout * 1000),
+    ...(v.node !== undefined ? { nodePath: v.node } : {}),
+    verbose: v.verbose,
+    ...(v.workers !== undefined ? { workers: v.workers } : {}),
+  };
 }
 
 /** A comma-separated score list (`all` = every score). */
@@ -88,52 +115,6 @@ export function parseScoreList(v: string, flag: string): ScoreId[] {
   const bad = list.filter((s) => !isScoreId(s));
   if (bad.length > 0 || list.length === 0) throw new UsageError(`${flag}: unknown score${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; known: ${SCORE_IDS.join(', ')}`);
   return [...new Set(list as ScoreId[])];
-}
-
-export function defaultCommon(): CommonArgs {
-  return { logs: [], preset: 'proxy', seed: 0, repeats: 1, backend: 'auto', cache: true, timeoutMs: 120_000, verbose: false, help: false };
-}
-
-/** Handles a flag shared by study and search; false when `flag` is not one of them. */
-export function commonFlag(flag: string, r: ArgReader, c: CommonArgs): boolean {
-  switch (flag) {
-    case '-h': case '--help': c.help = true; return true;
-    case '--logs': {
-      const v = r.value();
-      const eq = v.lastIndexOf('=');
-      c.logs.push(eq > 0 && !existsSync(v) ? { path: v.slice(0, eq), dataset: v.slice(eq + 1) } : { path: v });
-      return true;
-    }
-    case '--dataset': c.dataset = r.value(); return true;
-    case '--preset': {
-      const v = r.value();
-      if (!isPresetName(v)) throw new UsageError(`--preset takes proxy or nas-bench-nlp, not "${v}"`);
-      c.preset = v;
-      return true;
-    }
-    case '--scores': c.scores = parseScoreList(r.value(), '--scores'); return true;
-    case '--seed': c.seed = r.int(0); return true;
-    case '--repeats': c.repeats = r.int(1); return true;
-    case '--cache': case '--cache-dir': c.cacheDir = r.value(); return true;
-    case '--no-cache': c.cache = false; return true;
-    case '--node': c.nodePath = r.value(); return true;
-    case '--verbose': c.verbose = true; return true;
-    case '--workers': c.workers = r.int(1); return true;
-    case '--backend': {
-      const v = r.value();
-      if (v !== 'auto' && !BACKEND_NAMES.includes(v as never)) throw new UsageError(`--backend takes auto, ${BACKEND_NAMES.join(', ')}; not "${v}"`);
-      c.backend = v as BackendChoice;
-      return true;
-    }
-    case '--timeout': {
-      const v = r.value();
-      const s = Number(v);
-      if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout takes a number of seconds > 0, not "${v}"`);
-      c.timeoutMs = Math.round(s * 1000);
-      return true;
-    }
-    default: return false;
-  }
 }
 
 /** The user's cache directory for score reports (shared with `cell-lens score`). */
@@ -182,10 +163,19 @@ function readHwm(pid: number): number | undefined {
   }
 }
 
-/** The CLI's scorer: the same ScoringClient and worker as `cell-lens score`. */
-export function cliScorer(c: CommonArgs, io: CliIO, opts: StudyCliOptions, workers = 1): CliScorer {
+/** The scoring worker script: `opts.workerPath`, else env CELL_LENS_WORKER, else `worker.js` beside this bundle. */
+export function workerPathOf(opts: { readonly workerPath?: string }): string {
+  return opts.workerPath ?? process.env.CELL_LENS_WORKER ?? path.join(__dirname, 'worker.js');
+}
+
+/**
+ * The CLI's scorer (`score`, `study`, `search`): a ScoringPool of `workers` scoring processes (the same ScoringClient
+ * and worker as the editor); each call scores one cell on the first free process, so callers that want N cells at
+ * once simply have N calls in flight.
+ */
+export function cliScorer(c: Pick<CommonArgs, 'nodePath' | 'backend' | 'timeoutMs' | 'verbose'>, io: CliIO, opts: StudyCliOptions, workers = 1): CliScorer {
   if (opts.scorer) return { scorer: opts.scorer, workers: 1, dispose: () => undefined, peakRssBytes: () => undefined };
-  const workerPath = opts.workerPath ?? process.env.CELL_LENS_WORKER ?? path.join(__dirname, 'worker.js');
+  const workerPath = workerPathOf(opts);
   let pool: ScoringPool | undefined;
   const peaks = new Map<number, number>();
   const sample = (): void => {

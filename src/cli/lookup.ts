@@ -6,23 +6,28 @@ import { loadBenchmarkIndex } from '../benchmark/load';
 import type { LogSource } from '../benchmark/logs';
 import { readCellFile } from './check';
 import type { CliIO } from './io';
+import { parseCli, type CommandSpec } from './args';
 
-export async function runLookup(args: string[], io: CliIO): Promise<number> {
-  const sources: LogSource[] = [];
-  const files: string[] = [];
-  let bundled = true;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--logs') {
-      const v = args[++i];
-      if (!v) { io.stderr('--logs needs a folder or zip of NAS-Bench-NLP logs\n'); return 2; }
-      const eq = v.lastIndexOf('=');
-      sources.push(eq > 0 ? { path: v.slice(0, eq), dataset: v.slice(eq + 1) } : { path: v });
-    } else if (a === '--no-bundled') bundled = false;
-    else if (a.startsWith('--')) { io.stderr(`unknown option ${a}\n`); return 2; }
-    else files.push(a);
-  }
-  if (files.length === 0) { io.stderr('usage: cell-lens lookup FILE... [--logs PATH[=DATASET]] [--no-bundled]\n'); return 2; }
+/** `cell-lens lookup`: its options, declared once for the parser and the help. */
+export const LOOKUP_COMMAND = {
+  name: 'lookup',
+  synopsis: 'FILE... [options]',
+  description: 'Prints the benchmark records of every valid cell in the files as JSON: losses, rank and percentile in each\ndataset that trained it (matched by canonical hash, so renamed nodes and reordered inputs still match).',
+  positionals: { name: 'FILE', required: true },
+  options: {
+    logs: { type: 'string', arg: 'PATH[=DATASET]', multiple: true, help: 'also look in these NAS-Bench-NLP logs (folder or zip; repeatable), optionally naming the dataset' },
+    'no-bundled': { type: 'boolean', help: 'leave out the bundled WikiText-2 index' },
+  },
+  footer: 'Exit codes: 0 ok, 1 some cell is invalid or a file cannot be read, 2 usage error.',
+} as const satisfies CommandSpec;
+
+export async function runLookup(argv: string[], io: CliIO): Promise<number> {
+  const parsed = parseCli(LOOKUP_COMMAND, argv, io, ({ values: v, positionals }) => ({
+    files: positionals, bundled: !v['no-bundled'],
+    sources: v.logs.map((l): LogSource => { const eq = l.lastIndexOf('='); return eq > 0 ? { path: l.slice(0, eq), dataset: l.slice(eq + 1) } : { path: l }; }),
+  }));
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { files, bundled, sources } = parsed.args;
   const index = await loadBenchmarkIndex(sources, { prebuilt: bundled });
   for (const w of index.warnings.slice(0, 20)) io.stderr(`warning: ${w.file}: ${w.message}\n`);
   const out: unknown[] = [];

@@ -6,38 +6,46 @@
  */
 import { promises as fs } from 'node:fs';
 import type { CliIO } from './io';
-import { runScore, type ScoreCliOptions, type ScoredFile } from './score';
+import { SCORING_OPTIONS, scoreArgsOf, scoreFiles, type ScoreCliOptions, type ScoredFile } from './score';
+import { parseCli, UsageError, type CommandSpec } from './args';
 import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
+import { SCORE_IDS } from '../scoring/types';
 import { PREDICTORS, predictionFor, predictionText, type CellPrediction } from '../study/predictions';
 import { loadBenchmarkIndex } from '../benchmark/load';
 
-const USAGE = `Usage: cell-lens predict FILE... [options]
-
-Scores every valid cell in the files and predicts its WikiText-2 test loss from the train-free scores and the
+/** `cell-lens predict`: the scoring options of `score` without the score choice, which its predictor fixes. */
+export const PREDICT_COMMAND = {
+  name: 'predict',
+  synopsis: 'FILE... [options]',
+  description: `Scores every valid cell in the files and predicts its WikiText-2 test loss from the train-free scores and the
 cell's structure (the bundled predictor of the preset; see docs/predictor.md), with an 80 % interval and the
-predicted share of the benchmark's trained cells it beats. Cells the benchmark knows also show their real loss.
-
-Options:
-  --preset P    proxy or nas-bench-nlp (default); predictors exist for: ${Object.keys(PREDICTORS).join(', ') || 'none'}
-  --json        print JSON instead of a table
-  and every option of \`cell-lens score\` (--backend, --timeout, --no-cache, --cache-dir, --node, --verbose)
-
-Exit codes: 0 ok, 1 invalid cells, 2 usage error, scoring failure or no predictor for these settings.
-`;
-
+predicted share of the benchmark's trained cells it beats. Cells the benchmark knows also show their real loss.`,
+  positionals: { name: 'FILE', required: true },
+  options: {
+    ...SCORING_OPTIONS,
+    preset: { ...SCORING_OPTIONS.preset, help: `size preset; predictors exist for: ${Object.keys(PREDICTORS).join(', ') || 'none'} (seed 0, 1 repeat)` },
+    json: { type: 'boolean', help: 'print JSON instead of a table' },
+    // Accepted only to be refused with the reason (the predictor reads its preset's scores at seed 0, 1 repeat).
+    scores: { type: 'string', hidden: true, help: '' },
+    seed: { type: 'string', hidden: true, help: '' },
+    repeats: { type: 'string', hidden: true, help: '' },
+  },
+  footer: 'Exit codes: 0 ok, 1 invalid cells, 2 usage error, scoring failure or no predictor for these settings.',
+} as const satisfies CommandSpec;
 
 export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOptions = {}): Promise<number> {
-  if (argv.includes('-h') || argv.includes('--help')) { io.stdout(USAGE); return 0; }
-  const json = argv.includes('--json');
-  const rest = argv.filter((a) => a !== '--json');
-  if (rest.some((a) => a === '--scores' || a.startsWith('--scores=') || a === '--seed' || a === '--repeats')) {
-    io.stderr('cell-lens predict: the predictor reads the scores of its preset at seed 0, 1 repeat: --scores, --seed and --repeats do not apply\n');
-    return 2;
-  }
-  // `score` does the parsing, validation, caching and scoring; its results come back as data.
+  const parsed = parseCli(PREDICT_COMMAND, argv, io, ({ values: v, positionals, given }) => {
+    if (given.has('scores') || given.has('seed') || given.has('repeats')) {
+      throw new UsageError('the predictor reads the scores of its preset at seed 0, 1 repeat: --scores, --seed and --repeats do not apply');
+    }
+    // `score` does the validation, caching and scoring (quietly, as JSON); its results come back as data.
+    return { json: v.json, score: scoreArgsOf({ ...v, json: true }, positionals, { scores: [...SCORE_IDS], seed: 0, repeats: 1 }) };
+  });
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { json } = parsed.args;
   let files: readonly ScoredFile[] | undefined;
-  const code = await runScore([...rest, '--json'], { stdout: () => undefined, stderr: (s) => io.stderr(s) }, { ...opts, onResult: (f) => { files = f; } });
+  const code = await scoreFiles(parsed.args.score, { stdout: () => undefined, stderr: (s) => io.stderr(s) }, { ...opts, onResult: (f) => { files = f; } });
   if (!files) return code || 2;
   const index = await loadBenchmarkIndex([]).catch(() => undefined);
   let exit = code;

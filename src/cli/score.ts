@@ -1,28 +1,28 @@
 /**
  * `cell-lens score FILE... [options]`: score every valid cell of the files with the train-free scores,
- * through the same ScoringClient and worker process the extension uses, and print a table or JSON.
+ * through the same ScoringClient and worker process the extension uses (a pool of `--workers` of them, so many cells
+ * are scored at once; the output is the same as with one), and print a table or JSON.
  * Exit codes: 0 all cells scored, 1 some cell is invalid, 2 usage error or scoring failure.
  */
 
 import { percentileOf, referencePresetFor } from '../scoring/reference';
 import { ordinal } from '../editor/scoreFormat';
 import { existsSync, promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
 import { canonicalHash } from '../recipe/canonical';
-import type { Diagnostic } from '../recipe/types';
+import type { Cell as ParsedCell, Diagnostic, ParsedDocument, Recipe } from '../recipe/types';
 import { lineCol, type CliIO } from './io';
 import { ScoreCache } from '../scoring/cache';
-import { ScoringClient, ScoringError } from '../scoring/client';
-import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
-import { PRESET_NAMES, SIZE_PRESETS, isPresetName, type PresetName } from '../scoring/presets';
+import { ScoringError } from '../scoring/client';
+import { defaultWorkers } from '../scoring/pool';
+import { PRESET_NAMES, SIZE_PRESETS } from '../scoring/presets';
 import {
   DEFAULT_SIZES, SCORES, SCORE_IDS,
   type BackendChoice, type ScoreId, type ScoreReport, type ScoreResult, type ScoreSettings,
 } from '../scoring/types';
-
+import { helpText, parseCli, type CommandSpec, type OptionSpec, type OptionSpecs, type Parsed, type Values } from './args';
+import { BACKEND_OPTION, TIMEOUT_OPTION, WORKERS_OPTION, cliScorer, defaultCacheDir, parseScoreList, workerPathOf } from './common';
 
 /** Overrides for tests and embedding. */
 export interface ScoreCliOptions {
@@ -40,32 +40,50 @@ export interface ScoreCliOptions {
   readonly onResult?: (files: readonly ScoredFile[]) => void;
 }
 
-/** Help text of `cell-lens score`. */
-export const SCORE_USAGE = `Usage: cell-lens score FILE... [options]
+const SIZE_HELP: Record<SizeKey, string> = {
+  vocab: 'vocabulary size', embed: 'embedding size (also the last layer\'s hidden size)', hidden: 'hidden size', layers: 'recurrent layers',
+  seqLen: 'sequence length scored', batch: 'batch size scored',
+};
+type SizeKey = keyof typeof DEFAULT_SIZES;
+const sizeOption = (k: SizeKey) => ({ type: 'int', min: 1, help: `${SIZE_HELP[k]}, overriding the preset (nas-bench-nlp: ${DEFAULT_SIZES[k]})` }) as const satisfies OptionSpec;
 
-Scores every valid cell in the files (recipes, lists of recipes, NAS-Bench-NLP logs).
+/**
+ * The options `score` and `predict` share: how cells are scored and cached. `predict` leaves out the score
+ * choice (`--scores`, `--seed`, `--repeats`): its predictor reads fixed ones.
+ */
+export const SCORING_OPTIONS = {
+  preset: { type: 'string', arg: 'P', choices: PRESET_NAMES, default: 'nas-bench-nlp', help: 'size preset: nas-bench-nlp or proxy (vocab 1000, embed 32, hidden 48, 2 layers, seq 10, batch 8)' },
+  vocab: sizeOption('vocab'), embed: sizeOption('embed'), hidden: sizeOption('hidden'), layers: sizeOption('layers'), seq: sizeOption('seqLen'), batch: sizeOption('batch'),
+  backend: BACKEND_OPTION,
+  timeout: TIMEOUT_OPTION,
+  node: { type: 'string', arg: 'PATH', help: 'run the scoring processes on this node binary' },
+  workers: { ...WORKERS_OPTION, help: 'scoring processes, cells scored at once (default: the cores, at most free memory / what one process needs); the output is the same with any N' },
+  'no-cache': { type: 'boolean', help: 'neither read nor write the score cache' },
+  'cache-dir': { type: 'string', arg: 'DIR', help: 'score cache directory (default: the user cache dir + cell-lens/scores)' },
+  verbose: { type: 'boolean', help: 'log the scoring processes to stderr' },
+} as const satisfies OptionSpecs;
 
-Options:
-  --scores a,b,...     scores to compute (default: all): ${SCORE_IDS.join(', ')}
-  --seed N             base seed (default 0); repeat r uses seed + r
-  --repeats N          repeats averaged per score (default 1)
-  --backend B          auto | ${BACKEND_NAMES.join(' | ')} (default auto)
-  --preset P           size preset: nas-bench-nlp (default) or proxy (vocab 1000, embed 32,
-                       hidden 48, 2 layers, seq 10, batch 8)
-  --vocab N --embed N --hidden N --layers N --seq N --batch N
-                       model and scoring sizes, overriding the preset (default ${DEFAULT_SIZES.vocab} ${DEFAULT_SIZES.embed} ${DEFAULT_SIZES.hidden} ${DEFAULT_SIZES.layers} ${DEFAULT_SIZES.seqLen} ${DEFAULT_SIZES.batch})
-  --timeout S          give up on a cell when the scoring process is silent for S seconds (default 120)
-  --node PATH          run the scoring process on this node binary
-  --json               print JSON (NaN / Infinity as strings) instead of a table
-  --no-cache           neither read nor write the score cache
-  --cache-dir DIR      score cache directory
-  --verbose            log the scoring process to stderr
-  -h, --help           this help
+/** `cell-lens score`: its options, declared once for the parser and the help. */
+export const SCORE_COMMAND = {
+  name: 'score',
+  synopsis: 'FILE... [options]',
+  description: 'Scores every valid cell in the files (recipes, lists of recipes, NAS-Bench-NLP logs).',
+  positionals: { name: 'FILE', required: true },
+  options: {
+    scores: { type: 'string', arg: 'a,b,...', help: `scores to compute (default all): ${SCORE_IDS.join(', ')}` },
+    seed: { type: 'int', min: -(2 ** 31), default: 0, help: 'base seed; repeat r uses seed + r' },
+    repeats: { type: 'int', min: 1, default: 1, help: 'repeats averaged per score' },
+    ...SCORING_OPTIONS,
+    json: { type: 'boolean', help: 'print JSON (NaN / Infinity as strings) instead of a table' },
+  },
+  footer: 'Exit codes: 0 ok, 1 invalid cells, 2 usage error or scoring failure.',
+} as const satisfies CommandSpec;
 
-Exit codes: 0 ok, 1 invalid cells, 2 usage error or scoring failure.
-`;
+/** Help text of `cell-lens score` (generated from {@link SCORE_COMMAND}). */
+export const SCORE_USAGE = helpText(SCORE_COMMAND);
 
-interface Parsed {
+/** What `score` runs with (also built by `predict`). */
+export interface ScoreArgs {
   files: string[];
   settings: ScoreSettings;
   json: boolean;
@@ -74,95 +92,32 @@ interface Parsed {
   timeoutMs: number;
   nodePath?: string;
   verbose: boolean;
-  help: boolean;
+  /** Scoring processes; undefined = {@link defaultWorkers} of the sizes. */
+  workers?: number;
 }
 
-class UsageError extends Error {}
+const SIZE_FLAGS = { vocab: 'vocab', embed: 'embed', hidden: 'hidden', layers: 'layers', seq: 'seqLen', batch: 'batch' } as const;
 
-const SIZE_FLAGS: Record<string, keyof typeof DEFAULT_SIZES> = {
-  '--vocab': 'vocab', '--embed': 'embed', '--hidden': 'hidden', '--layers': 'layers', '--seq': 'seqLen', '--batch': 'batch',
-};
-
-function parseArgs(argv: readonly string[]): Parsed {
-  let preset: PresetName = 'nas-bench-nlp';
-  const overrides: Partial<Record<keyof typeof DEFAULT_SIZES, number>> = {};
-  let scores: ScoreId[] = [...SCORE_IDS];
-  let seed = 0;
-  let repeats = 1;
-  let backend: BackendChoice = 'auto';
-  const out: Omit<Parsed, 'settings'> = { files: [], json: false, cache: true, timeoutMs: 120_000, verbose: false, help: false };
-  let onlyFiles = false;
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    if (onlyFiles || !arg.startsWith('-') || arg === '-') { out.files.push(arg); continue; }
-    if (arg === '--') { onlyFiles = true; continue; }
-    let inline: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) { inline = arg.slice(eq + 1); arg = arg.slice(0, eq); }
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    const int = (min: number): number => {
-      const v = value();
-      const n = Number(v);
-      if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${arg} takes an integer ≥ ${min}, not "${v}"`);
-      return n;
-    };
-    switch (arg) {
-      case '-h': case '--help': out.help = true; break;
-      case '--json': out.json = true; break;
-      case '--preset': {
-        const v = value();
-        if (!isPresetName(v)) throw new UsageError(`--preset takes ${PRESET_NAMES.join(' or ')}, not "${v}"`);
-        preset = v;
-        break;
-      }
-      case '--no-cache': out.cache = false; break;
-      case '--verbose': out.verbose = true; break;
-      case '--cache-dir': out.cacheDir = value(); break;
-      case '--node': out.nodePath = value(); break;
-      case '--seed': seed = int(-(2 ** 31)); break;
-      case '--repeats': repeats = int(1); break;
-      case '--timeout': {
-        const v = value();
-        const s = Number(v);
-        if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout takes a number of seconds > 0, not "${v}"`);
-        out.timeoutMs = Math.round(s * 1000);
-        break;
-      }
-      case '--backend': {
-        const v = value();
-        if (v !== 'auto' && !BACKEND_NAMES.includes(v as never)) throw new UsageError(`--backend takes auto, ${BACKEND_NAMES.join(', ')}; not "${v}"`);
-        backend = v as BackendChoice;
-        break;
-      }
-      case '--scores': {
-        const v = value();
-        const list = v.split(',').map((s) => s.trim()).filter(Boolean);
-        if (list.length === 1 && list[0] === 'all') { scores = [...SCORE_IDS]; break; }
-        const bad = list.filter((s) => !isScoreId(s));
-        if (bad.length > 0 || list.length === 0) throw new UsageError(`unknown score${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; known: ${SCORE_IDS.join(', ')}`);
-        scores = [...new Set(list as ScoreId[])];
-        break;
-      }
-      default:
-        if (arg in SIZE_FLAGS) { overrides[SIZE_FLAGS[arg]] = int(1); break; }
-        throw new UsageError(`unknown option ${arg}`);
-    }
-  }
+/** The arguments of the scoring options (`score` and `predict`) with a score choice. */
+export function scoreArgsOf(v: Values<typeof SCORING_OPTIONS> & { json: boolean }, files: string[], choice: { scores: ScoreId[]; seed: number; repeats: number }): ScoreArgs {
   // A preset gives the sizes; explicit size flags override it, in any order.
-  const sizes = { ...SIZE_PRESETS[preset], ...overrides };
-  return { ...out, settings: { ...sizes, scores, seed, repeats, backend } };
+  const sizes = { ...SIZE_PRESETS[v.preset] };
+  for (const [flag, key] of Object.entries(SIZE_FLAGS)) {
+    const n = v[flag as keyof typeof SIZE_FLAGS];
+    if (n !== undefined) sizes[key] = n;
+  }
+  return {
+    files, json: v.json, cache: !v['no-cache'], timeoutMs: Math.round(v.timeout * 1000), verbose: v.verbose,
+    settings: { ...sizes, ...choice, backend: v.backend as BackendChoice },
+    ...(v['cache-dir'] !== undefined ? { cacheDir: v['cache-dir'] } : {}),
+    ...(v.node !== undefined ? { nodePath: v.node } : {}),
+    ...(v.workers !== undefined ? { workers: v.workers } : {}),
+  };
 }
 
-function defaultCacheDir(): string {
-  const base = process.platform === 'win32'
-    ? process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local')
-    : process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  return path.join(base, 'cell-lens', 'scores');
+function scoreArgs({ values: v, positionals }: Parsed<typeof SCORE_COMMAND.options>): ScoreArgs {
+  const scores = v.scores === undefined ? [...SCORE_IDS] : parseScoreList(v.scores, '--scores');
+  return scoreArgsOf(v, positionals, { scores, seed: v.seed, repeats: v.repeats });
 }
 
 /** A number for people: integers grouped, others with 4 significant digits. */
@@ -231,39 +186,38 @@ export type ScoredFile = Readonly<JsonFile>;
  * (0 ok, 1 invalid cells, 2 usage error or scoring failure).
  */
 export async function runScore(argv: string[], io: CliIO, opts: ScoreCliOptions = {}): Promise<number> {
-  let args: Parsed;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr(`cell-lens score: ${e.message}\n\n${SCORE_USAGE}`);
-    return 2;
-  }
-  if (args.help) { io.stdout(SCORE_USAGE); return 0; }
-  if (args.files.length === 0) { io.stderr(`cell-lens score: no FILE given\n\n${SCORE_USAGE}`); return 2; }
+  const parsed = parseCli(SCORE_COMMAND, argv, io, scoreArgs);
+  if (parsed.exit !== undefined) return parsed.exit;
+  return scoreFiles(parsed.args, io, opts);
+}
 
-  const workerPath = opts.workerPath ?? process.env.CELL_LENS_WORKER ?? path.join(__dirname, 'worker.js');
+/** One cell of a file as read, before it is scored. */
+interface ReadCell {
+  readonly cell: ParsedCell;
+  readonly valid: boolean;
+  readonly recipe?: Recipe;
+  readonly hash?: string;
+  /** From the disk cache. */
+  readonly cached?: ScoreReport;
+  /** Its scoring, started at once (several cells run in parallel on the pool); never rejects. */
+  scoring?: Promise<{ report: ScoreReport } | { error: unknown }>;
+}
+
+/**
+ * Scores the cells of `args.files` and prints them (`predict` calls this with its own arguments). The cells are read
+ * and looked up in the cache first; every cell left is then handed to a pool of `args.workers` scoring processes at
+ * once, and the results are printed in file and cell order as they complete — the same output as one process.
+ */
+export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptions = {}): Promise<number> {
+  const workerPath = workerPathOf(opts);
   const cache = args.cache ? new ScoreCache({ dir: opts.cacheDir ?? args.cacheDir ?? defaultCacheDir() }) : undefined;
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const onSigint = () => { io.stderr('cell-lens score: interrupted\n'); controller.abort(); };
   if (!opts.signal) process.once('SIGINT', onSigint);
-
-  let client: ScoringClient | undefined;
-  const getClient = (): ScoringClient => {
-    client ??= new ScoringClient({
-      workerPath,
-      nodePath: args.nodePath,
-      // Same heap limit as the editor's default (cellLens.scoring.maxMemoryMB): running out is reported, not a swap storm.
-      execArgv: opts.execArgv ?? [...(workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []), '--max-old-space-size=4096'],
-      backend: args.settings.backend,
-      timeoutMs: args.timeoutMs,
-      env: opts.env,
-      log: (level, msg) => { if (args.verbose || level === 'error') io.stderr(`[${level}] ${msg}\n`); },
-    });
-    return client;
-  };
+  const workers = args.workers ?? defaultWorkers(args.settings);
+  const cs = cliScorer({ nodePath: args.nodePath, backend: args.settings.backend, timeoutMs: args.timeoutMs, verbose: args.verbose }, io, { workerPath, execArgv: opts.execArgv, env: opts.env }, workers);
 
   let exit = 0;
   const out: JsonFile[] = [];
@@ -277,50 +231,95 @@ export async function runScore(argv: string[], io: CliIO, opts: ScoreCliOptions 
   };
 
   try {
+    // 1. Read every file, parse it, look its valid cells up in the cache.
+    const read: { file: string; text?: string; error?: string; doc?: ParsedDocument; cells: ReadCell[] }[] = [];
     for (const file of args.files) {
-      const jf: JsonFile = { file, diagnostics: [], cells: [] };
-      out.push(jf);
       let text: string;
       try {
         text = await fs.readFile(file, 'utf8');
       } catch (e) {
-        jf.error = `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+        read.push({ file, error: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, cells: [] });
+        continue;
+      }
+      const doc = parseDocument(text);
+      const cells: ReadCell[] = [];
+      for (const cell of doc.cells) {
+        const valid = !cell.diagnostics.some((d) => d.severity === 'error');
+        if (!valid) { cells.push({ cell, valid }); continue; }
+        const recipe = toRecipe(cell);
+        const hash = canonicalHash(recipe);
+        cells.push({ cell, valid, recipe, hash, cached: await cache?.get(hash, args.settings) });
+      }
+      read.push({ file, text, doc, cells });
+    }
+    // 2. Start scoring every cell the cache does not hold (a cell met twice is scored once); the pool runs
+    //    `workers` of them at a time, in this order.
+    const workerMissing = !existsSync(workerPath);
+    const inFlight = new Map<string, Promise<{ report: ScoreReport } | { error: unknown }>>();
+    if (!workerMissing) {
+      for (const c of read.flatMap((f) => f.cells)) {
+        if (!c.recipe || !c.hash || c.cached) continue;
+        let p = inFlight.get(c.hash);
+        if (!p) {
+          const { recipe, hash } = c;
+          p = (async () => {
+            try {
+              const report = await cs.scorer(recipe, args.settings, controller.signal, hash);
+              await cache?.put(report);
+              return { report };
+            } catch (error) {
+              return { error };
+            }
+          })();
+          inFlight.set(c.hash, p);
+        }
+        c.scoring = p;
+      }
+    }
+    // 3. Print in file and cell order, each cell as soon as it (and every one before it) is done.
+    for (const f of read) {
+      const { file } = f;
+      const jf: JsonFile = { file, diagnostics: [], cells: [] };
+      out.push(jf);
+      if (f.error !== undefined || f.text === undefined || !f.doc) {
+        jf.error = f.error;
         io.stderr(`cell-lens score: ${jf.error}\n`);
         exit = 2;
         continue;
       }
-      const doc = parseDocument(text);
+      const { text, doc } = f;
       jf.diagnostics = diagLines(file, text, doc.diagnostics);
       if (doc.diagnostics.some((d) => d.severity === 'error')) exit = Math.max(exit, 1);
       if (doc.cells.length === 0) {
         if (!doc.diagnostics.some((d) => d.severity === 'error')) io.stderr(`${file}: no cells found\n`);
         exit = Math.max(exit, 1);
       }
-      for (const cell of doc.cells) {
+      const seen = new Set<string>();
+      for (const c of f.cells) {
         if (controller.signal.aborted) break;
-        const valid = !cell.diagnostics.some((d) => d.severity === 'error');
+        const { cell, valid } = c;
         const jc: JsonCell = { index: cell.index, label: cell.label, valid, diagnostics: diagLines(`${file} (${cell.label})`, text, cell.diagnostics) };
         jf.cells.push(jc);
-        if (!valid) {
+        if (!valid || !c.hash) {
           exit = Math.max(exit, 1);
           if (!args.json) io.stdout(`${file} · ${cell.label} · invalid, not scored\n\n`);
           continue;
         }
-        const recipe = toRecipe(cell);
-        const hash = canonicalHash(recipe);
+        const hash = c.hash;
         jc.hash = hash;
-        let report = await cache?.get(hash, args.settings);
-        jc.cached = report !== undefined;
+        let report = c.cached;
+        // A cell scored earlier in this run counts as cached, as the cache would have served it.
+        jc.cached = report !== undefined || (cache !== undefined && seen.has(hash));
+        seen.add(hash);
         if (!report) {
-          if (!existsSync(workerPath)) {
+          if (workerMissing || !c.scoring) {
             io.stderr(`cell-lens score: the scoring worker is missing (${workerPath}); build it with \`npm run build\`\n`);
             return 2;
           }
-          try {
-            report = await getClient().score(recipe, args.settings, { hash, signal: controller.signal });
-            await cache?.put(report);
-          } catch (e) {
+          const r = await c.scoring;
+          if ('error' in r) {
             if (controller.signal.aborted) break; // interrupted: no per-cell error
+            const e = r.error;
             const err = e instanceof ScoringError ? e : new ScoringError('internal', String(e));
             jc.error = { kind: err.kind, message: err.message };
             exit = Math.max(exit, err.kind === 'invalid' ? 1 : 2);
@@ -328,6 +327,7 @@ export async function runScore(argv: string[], io: CliIO, opts: ScoreCliOptions 
             if (err.kind === 'cancelled' || err.kind === 'start') break;
             continue;
           }
+          report = r.report;
         }
         jc.report = report;
         jc.percentiles = percentilesOf(report);
@@ -346,6 +346,7 @@ export async function runScore(argv: string[], io: CliIO, opts: ScoreCliOptions 
   } finally {
     process.removeListener('SIGINT', onSigint);
     opts.signal?.removeEventListener('abort', onAbort);
-    client?.dispose();
+    controller.abort(); // cells still queued after an early return are not scored
+    cs.dispose();
   }
 }

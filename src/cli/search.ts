@@ -19,40 +19,59 @@ import {
   searchTableMarkdown, searchTableText, type SearchAlgo,
 } from '../search/runner';
 import { formatValue } from '../study/plots';
+import { defaultWorkers } from '../scoring/pool';
+import { SIZE_PRESETS } from '../scoring/presets';
 import {
-  ArgReader, UsageError, cliScorer, commandLine, commonFlag, defaultCacheDir, defaultCommon, encodeResults, interruptSignal,
+  COMMON_OPTIONS, UsageError, cliScorer, commandLine, commonArgs, defaultCacheDir, encodeResults, interruptSignal,
   isFatalScoringError, loadCells, settingsOf, type CommonArgs, type StudyCliOptions,
 } from './common';
+import { helpText, parseCli, usageErrorText, type CommandSpec, type Parsed } from './args';
 
-export const SEARCH_USAGE = `Usage: cell-lens search --algo A --score S --budget N [options]
+/** `cell-lens search`: its options (with the shared ones), declared once for the parser and the help. */
+export const SEARCH_COMMAND = {
+  name: 'search',
+  synopsis: '--algo A --score S --budget N [options]',
+  description: 'Training-free search: the fitness of a cell is one train-free score (oriented: higher = better).',
+  options: {
+    algo: { type: 'string', arg: 'A[,B...]|all', help: `the algorithm(s): ${SEARCH_ALGOS.join(' | ')} (required)` },
+    score: { type: 'string', arg: 'S', choices: SCORE_IDS, help: `the fitness score (required): ${SCORE_IDS.join(', ')}` },
+    budget: { type: 'int', min: 1, help: 'score evaluations per run (AREA: of the main score; its cheap pre-screen is extra) (required)' },
+    seed: { ...COMMON_OPTIONS.seed, help: 'first seed' },
+    seeds: { type: 'int', arg: 'K', min: 1, default: 1, help: 'runs per algorithm with seeds S … S+K−1' },
+    logs: { ...COMMON_OPTIONS.logs, help: 'search the trained cells of these logs instead of the bundled WikiText-2 cells (repeatable)' },
+    dataset: COMMON_OPTIONS.dataset,
+    space: { type: 'boolean', help: 'search the whole NAS-Bench-NLP space instead (new cells; writes the best cells)' },
+    out: { type: 'string', arg: 'FILE', help: 'restricted mode: the table and every pick as JSON; --space: the best cells as a list of recipes (default best-cells.json)' },
+    top: { type: 'int', arg: 'K', min: 1, default: 10, help: '--space: how many best cells to write' },
+    cheap: { type: 'string', arg: 'S', choices: SCORE_IDS, default: 'params', help: 'AREA\'s cheap pre-screen score (default params, which needs no tensors)' },
+    'cheap-samples': { type: 'int', arg: 'M', min: 1, default: 100, help: 'AREA: cells pre-screened with the cheap score' },
+    population: { type: 'int', arg: 'P', min: 2, help: 'population of REA / AREA / GA (default 20; 10 in a pool of < 100 cells)' },
+    preset: COMMON_OPTIONS.preset,
+    scores: { ...COMMON_OPTIONS.scores, help: 'the score set of each report (default: all in restricted mode, so a study\'s cache is reused; --space: only the fitness and cheap scores)' },
+    repeats: COMMON_OPTIONS.repeats,
+    cache: COMMON_OPTIONS.cache,
+    'cache-dir': COMMON_OPTIONS['cache-dir'],
+    'no-cache': COMMON_OPTIONS['no-cache'],
+    backend: COMMON_OPTIONS.backend,
+    timeout: COMMON_OPTIONS.timeout,
+    node: COMMON_OPTIONS.node,
+    workers: COMMON_OPTIONS.workers,
+    verbose: COMMON_OPTIONS.verbose,
+  },
+  footer: `With --workers N, N cells are scored at once wherever the algorithms allow it without changing their result:
+random search's samples, the initial populations of REA and GA, each GA generation, AREA's pre-screen and seeds,
+the runs of several seeds and the best-scored-cell baseline. REA's evolution steps stay one after another (each
+child's parent depends on the fitness of the child before). The same seed gives the same result with any N.
+Exit codes: 0 ok, 2 usage error or failure, 130 interrupted.`,
+} as const satisfies CommandSpec;
 
-Training-free search: the fitness of a cell is one train-free score (oriented: higher = better).
-
-  --algo A[,B...]|all    ${SEARCH_ALGOS.join(' | ')}
-  --score S              the fitness score: ${SCORE_IDS.join(', ')}
-  --budget N             score evaluations per run (AREA: of the main score; its cheap pre-screen is extra)
-  --seed S               first seed (default 0)
-  --seeds K              runs per algorithm with seeds S … S+K−1 (default 1)
-  --logs PATH[=DATASET]  search the trained cells of these logs instead of the bundled WikiText-2 cells
-  --dataset NAME         which dataset of the logs
-  --space                search the whole NAS-Bench-NLP space instead (new cells; writes the best cells)
-  --out FILE             restricted mode: the table and every pick as JSON; --space: the best cells as a
-                         list of recipes (default best-cells.json)
-  --top K                --space: how many best cells to write (default 10)
-  --cheap S              AREA's cheap pre-screen score (default params, which needs no tensors)
-  --cheap-samples M      AREA: cells pre-screened with the cheap score (default 100)
-  --population P         population of REA / AREA / GA (default 20)
-  --preset P             proxy (default) or nas-bench-nlp sizes for scoring
-  --scores a,b,...       the score set of each report (default: all in restricted mode, so a study's cache is
-                         reused; --space: only the fitness and cheap scores)
-  --repeats R, --cache DIR, --no-cache, --backend B, --timeout S, --node PATH, --verbose   as for \`study\`
-  -h, --help             this help
-`;
+/** The help text of `cell-lens search` (generated from {@link SEARCH_COMMAND}). */
+export const SEARCH_USAGE = helpText(SEARCH_COMMAND);
 
 interface SearchArgs extends CommonArgs {
   algos: SearchAlgo[];
-  score?: ScoreId;
-  budget?: number;
+  score: ScoreId;
+  budget: number;
   seeds: number;
   space: boolean;
   out?: string;
@@ -62,73 +81,39 @@ interface SearchArgs extends CommonArgs {
   population?: number;
 }
 
-function parseSearchArgs(argv: readonly string[]): SearchArgs {
-  const a: SearchArgs = { ...defaultCommon(), algos: [], seeds: 1, space: false, top: 10, cheap: 'params', cheapSamples: 100 };
-  const r = new ArgReader(argv);
-  for (let f = r.next(); f !== undefined; f = r.next()) {
-    if (commonFlag(f, r, a)) continue;
-    switch (f) {
-      case '--algo': {
-        const v = r.value().split(',').map((s) => s.trim()).filter(Boolean);
-        const list = v.length === 1 && v[0] === 'all' ? [...SEARCH_ALGOS] : v;
-        const bad = list.filter((x) => !isSearchAlgo(x));
-        if (bad.length || list.length === 0) throw new UsageError(`--algo takes ${SEARCH_ALGOS.join(', ')} or all; not "${bad.join(',') || v.join(',')}"`);
-        a.algos = [...new Set(list as SearchAlgo[])];
-        break;
-      }
-      case '--score': {
-        const v = r.value();
-        if (!(SCORE_IDS as readonly string[]).includes(v)) throw new UsageError(`--score: unknown score "${v}"; known: ${SCORE_IDS.join(', ')}`);
-        a.score = v as ScoreId;
-        break;
-      }
-      case '--cheap': {
-        const v = r.value();
-        if (!(SCORE_IDS as readonly string[]).includes(v)) throw new UsageError(`--cheap: unknown score "${v}"`);
-        a.cheap = v as ScoreId;
-        break;
-      }
-      case '--budget': a.budget = r.int(1); break;
-      case '--seeds': a.seeds = r.int(1); break;
-      case '--top': a.top = r.int(1); break;
-      case '--cheap-samples': a.cheapSamples = r.int(1); break;
-      case '--population': a.population = r.int(2); break;
-      case '--space': a.space = true; break;
-      case '--out': a.out = r.value(); break;
-      default: throw new UsageError(f.startsWith('-') ? `unknown option ${f}` : `unexpected argument "${f}"`);
-    }
-  }
-  if (!a.help) {
-    if (a.algos.length === 0) throw new UsageError('--algo is required');
-    if (!a.score) throw new UsageError('--score is required');
-    if (a.budget === undefined) throw new UsageError('--budget is required');
-  }
-  return a;
+function searchArgs({ values: v }: Parsed<typeof SEARCH_COMMAND.options>): SearchArgs {
+  if (v.algo === undefined) throw new UsageError('--algo is required');
+  if (v.score === undefined) throw new UsageError('--score is required');
+  if (v.budget === undefined) throw new UsageError('--budget is required');
+  const given = v.algo.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = given.length === 1 && given[0] === 'all' ? [...SEARCH_ALGOS] : given;
+  const bad = list.filter((x) => !isSearchAlgo(x));
+  if (bad.length || list.length === 0) throw new UsageError(`--algo takes ${SEARCH_ALGOS.join(', ')} or all; not "${bad.join(',') || v.algo}"`);
+  return {
+    ...commonArgs(v),
+    algos: [...new Set(list as SearchAlgo[])], score: v.score, budget: v.budget, seeds: v.seeds, space: v.space,
+    ...(v.out !== undefined ? { out: v.out } : {}), top: v.top, cheap: v.cheap, cheapSamples: v['cheap-samples'],
+    ...(v.population !== undefined ? { population: v.population } : {}),
+  };
 }
 
 /** Run `cell-lens search` with `argv` (the arguments after `search`). Never throws; returns the exit code. */
 export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOptions = {}): Promise<number> {
-  let args: SearchArgs;
-  try {
-    args = parseSearchArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr(`cell-lens search: ${e.message}\n\n${SEARCH_USAGE}`);
-    return 2;
-  }
-  if (args.help) { io.stdout(SEARCH_USAGE); return 0; }
-  const score = args.score!;
-  const budget = args.budget!;
+  const parsed = parseCli(SEARCH_COMMAND, argv, io, searchArgs);
+  if (parsed.exit !== undefined) return parsed.exit;
+  const args = parsed.args;
+  const { score, budget } = args;
   const needsCheap = args.algos.includes('area');
   const scores = args.scores ?? (args.space ? [...new Set<ScoreId>([score, ...(needsCheap ? [args.cheap] : [])])] : [...SCORE_IDS]);
   for (const s of [score, ...(needsCheap ? [args.cheap] : [])]) {
-    if (!scores.includes(s)) { io.stderr(`cell-lens search: --scores must include ${s}\n`); return 2; }
+    if (!scores.includes(s)) { io.stderr(usageErrorText(SEARCH_COMMAND, `--scores must include ${s}`)); return 2; }
   }
   const settings = settingsOf(args, scores);
   const cacheDir = args.cache ? args.cacheDir ?? defaultCacheDir() : undefined;
   const cache = new ScoreCache({ dir: cacheDir, maxEntries: 5000 });
   const interrupt = interruptSignal(io, 'search', opts);
-  const cs = cliScorer(args, io, opts);
+  const workers = args.workers ?? defaultWorkers(SIZE_PRESETS[args.preset]);
+  const cs = cliScorer(args, io, opts, workers);
   let fatal: string | undefined;
   const controller = new AbortController();
   interrupt.signal.addEventListener('abort', () => controller.abort(), { once: true });
@@ -153,10 +138,10 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
         return 2;
       }
       const trained = cells.filter((c) => !c.diverged).length;
-      io.stderr(`cell-lens search: ${args.algos.join(', ')} × ${args.seeds} seed(s), fitness ${label}, budget ${budget}, over ${trained} trained cells (preset ${args.preset})\n`);
+      io.stderr(`cell-lens search: ${args.algos.join(', ')} × ${args.seeds} seed(s), fitness ${label}, budget ${budget}, over ${trained} trained cells (preset ${args.preset}, ${cs.workers} worker(s))\n`);
       const res = await benchmarkSearch(cells, {
         algos: args.algos, score, budget, seed: args.seed, seeds: args.seeds, fitness, cheap,
-        cheapSamples: args.cheapSamples, population: args.population, signal: controller.signal,
+        cheapSamples: args.cheapSamples, population: args.population, signal: controller.signal, concurrency: cs.workers,
         onRun: (algo, seed, pick, i, n) => io.stderr(`[${i}/${n}] ${algo} seed ${seed}: ${pick ? `${pick.label} (test loss ${pick.testLoss.toFixed(3)}, rank ${pick.rank})` : 'nothing'} · ${source.calls} cells scored so far\n`),
       });
       if (fatal) { io.stderr(`cell-lens search: ${fatal}\n`); return 2; }
@@ -176,9 +161,9 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
     for (const algo of args.algos) {
       for (let k = 0; k < args.seeds; k++) {
         const seed = args.seed + k;
-        io.stderr(`cell-lens search: ${ALGO_LABELS[algo]}, seed ${seed}, fitness ${label}, budget ${budget} (whole space, preset ${args.preset})\n`);
+        io.stderr(`cell-lens search: ${ALGO_LABELS[algo]}, seed ${seed}, fitness ${label}, budget ${budget} (whole space, preset ${args.preset}, ${cs.workers} worker(s))\n`);
         const res = await runAlgorithm(algo, fitness, {
-          budget, seed, signal: controller.signal, cheap, cheapSamples: args.cheapSamples, population: args.population,
+          budget, seed, signal: controller.signal, cheap, cheapSamples: args.cheapSamples, population: args.population, parallel: cs.workers,
           onProgress: (p) => {
             if (p.last.cached || p.last.oracle !== 'main') return;
             const line = `[${p.evaluations}/${p.budget}] ${p.last.hash.slice(0, 12)} ${formatValue(p.last.fitness)} · best ${p.best ? formatValue(p.best.fitness) : 'n/a'}`;

@@ -11,7 +11,6 @@ import { progressBar, type CliIO } from './io';
 import { ScoreCache, decodeJson } from '../scoring/cache';
 import { ScoringError } from '../scoring/client';
 import { SIZE_KEYS, SIZE_PRESETS } from '../scoring/presets';
-import { BACKEND_NAMES } from '../scoring/protocol';
 import { defaultWorkers } from '../scoring/pool';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
 import { shardOf, type StudyResultsFile, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
@@ -19,42 +18,36 @@ import { studyToCsv, studyToMarkdown } from '../study/study';
 import { crossValidate, formatCVRow, type PredictorRow } from '../study/predictor';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
 import {
-  ArgReader, UsageError, cliScorer, commandLine, commonFlag, defaultCacheDir, defaultCommon, encodeResults, interruptSignal, isFatalScoringError, loadCells, settingsOf, type CommonArgs, type StudyCliOptions,
+  COMMON_OPTIONS, UsageError, cliScorer, commandLine, commonArgs, defaultCacheDir, encodeResults, interruptSignal, isFatalScoringError, loadCells, settingsOf, type CommonArgs, type StudyCliOptions,
 } from './common';
+import { helpText, parseCli, type CommandSpec, type Parsed } from './args';
 
 export { UsageError, type StudyCliOptions } from './common';
 
-export const STUDY_USAGE = `Usage: cell-lens study [options]
-
-Scores every cell of a benchmark dataset with the train-free scores and correlates them with the trained
+/** `cell-lens study`: its options (with the shared ones), declared once for the parser and the help. */
+export const STUDY_COMMAND = {
+  name: 'study',
+  synopsis: '[options]',
+  description: `Scores every cell of a benchmark dataset with the train-free scores and correlates them with the trained
 losses (Kendall τ, Spearman ρ, 95% bootstrap intervals, top-10% overlap, diverged cells apart, a
 cross-validated rank ensemble beside the fixed hybrid score). Resumable: scored cells are cached, so an
-interrupted study continues when the same command runs again.
+interrupted study continues when the same command runs again.`,
+  options: {
+    ...COMMON_OPTIONS,
+    scores: { ...COMMON_OPTIONS.scores, help: `scores to study (default all): ${SCORE_IDS.join(', ')}` },
+    seed: { ...COMMON_OPTIONS.seed, help: 'scoring seed, also the bootstrap / cross-validation seed' },
+    limit: { type: 'int', min: 1, help: 'only N cells, evenly spaced over the ranking (first and last included)' },
+    shard: { type: 'string', arg: 'K/N', help: 'only shard K of N (a fixed partition by canonical hash); its --out holds a partial result' },
+    merge: { type: 'string', arg: 'DIR', multiple: true, help: 'merge shard outputs (repeat for each; all N shards, each once) into the report one run would write' },
+    out: { type: 'string', arg: 'DIR', default: 'cell-lens-study', help: 'where report.md, report.csv, study-<score>.svg and results.json go' },
+    bootstrap: { type: 'int', min: 10, default: 1000, help: 'bootstrap resamples' },
+  },
+  footer: `--merge takes the same data options (--logs, --dataset, --limit, --preset, --scores, --seed) as the shards.
+Progress goes to stderr. Exit codes: 0 ok, 1 some cells could not be scored, 2 usage error or failure, 130 interrupted.`,
+} as const satisfies CommandSpec;
 
-Options:
-  --logs PATH[=DATASET]  NAS-Bench-NLP logs (folder or zip) instead of the bundled WikiText-2 index (repeatable)
-  --dataset NAME         which dataset of the logs (default WikiText-2, else the largest)
-  --scores a,b,...|all   scores to study (default all): ${SCORE_IDS.join(', ')}
-  --limit N              only N cells, evenly spaced over the ranking (first and last included)
-  --shard K/N            only shard K of N (a fixed partition by canonical hash); its --out holds a partial result
-  --merge DIR            merge shard outputs (repeat for each; all N shards, each once) into the report one run
-                         would write; the same data options (--logs, --dataset, --limit, --preset, --scores, --seed)
-  --out DIR              where report.md, report.csv, study-<score>.svg and results.json go (default ./cell-lens-study)
-  --preset P             proxy (default: vocab 1000, embed 32, hidden 48, 2 layers, T 10, B 8) or nas-bench-nlp
-  --seed S               scoring seed, also the bootstrap / cross-validation seed (default 0)
-  --repeats R            scoring repeats averaged per score (default 1)
-  --bootstrap N          bootstrap resamples (default 1000)
-  --cache DIR            score cache directory (default: the user cache dir, shared with \`cell-lens score\`)
-  --no-cache             neither read nor write the disk cache
-  --backend B            auto | ${BACKEND_NAMES.join(' | ')} (default auto)
-  --timeout S            give up on a cell when the scoring process is silent for S seconds (default 120)
-  --node PATH            run the scoring process on this node binary
-  --workers N            scoring processes in parallel (default: the cores, at most free memory / 2 GB at full size)
-  --verbose              log the scoring process to stderr
-  -h, --help             this help
-
-Progress goes to stderr. Exit codes: 0 ok, 1 some cells could not be scored, 2 usage error or failure, 130 interrupted.
-`;
+/** The help text of `cell-lens study` (generated from {@link STUDY_COMMAND}). */
+export const STUDY_USAGE = helpText(STUDY_COMMAND);
 
 interface StudyArgs extends CommonArgs {
   limit?: number;
@@ -66,27 +59,17 @@ interface StudyArgs extends CommonArgs {
   bootstrap: number;
 }
 
-function parseStudyArgs(argv: readonly string[]): StudyArgs {
-  const a: StudyArgs = { ...defaultCommon(), out: 'cell-lens-study', bootstrap: 1000, merge: [] };
-  const r = new ArgReader(argv);
-  for (let f = r.next(); f !== undefined; f = r.next()) {
-    if (commonFlag(f, r, a)) continue;
-    switch (f) {
-      case '--limit': a.limit = r.int(1); break;
-      case '--shard': {
-        const v = r.value();
-        const m = /^(\d+)\/(\d+)$/.exec(v);
-        if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard wants K/N with 1 ≤ K ≤ N, got "${v}"`);
-        a.shard = { k: Number(m[1]), n: Number(m[2]) };
-        break;
-      }
-      case '--out': a.out = r.value(); break;
-      case '--merge': a.merge.push(r.value()); break;
-      case '--bootstrap': a.bootstrap = r.int(10); break;
-      default: throw new UsageError(f.startsWith('-') ? `unknown option ${f}` : `unexpected argument "${f}"`);
-    }
+function studyArgs({ values: v }: Parsed<typeof STUDY_COMMAND.options>): StudyArgs {
+  let shard: StudyArgs['shard'];
+  if (v.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(v.shard);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard wants K/N with 1 ≤ K ≤ N, got "${v.shard}"`);
+    shard = { k: Number(m[1]), n: Number(m[2]) };
   }
-  return a;
+  return {
+    ...commonArgs(v), ...(v.limit !== undefined ? { limit: v.limit } : {}), ...(shard ? { shard } : {}),
+    merge: v.merge, out: v.out, bootstrap: v.bootstrap,
+  };
 }
 
 function fmtTau(v: number): string {
@@ -95,15 +78,9 @@ function fmtTau(v: number): string {
 
 /** Run `cell-lens study` with `argv` (the arguments after `study`). Never throws; returns the exit code. */
 export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptions = {}): Promise<number> {
-  let args: StudyArgs;
-  try {
-    args = parseStudyArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr(`cell-lens study: ${e.message}\n\n${STUDY_USAGE}`);
-    return 2;
-  }
-  if (args.help) { io.stdout(STUDY_USAGE); return 0; }
+  const parsed = parseCli(STUDY_COMMAND, argv, io, studyArgs);
+  if (parsed.exit !== undefined) return parsed.exit;
+  const args = parsed.args;
   const scores = args.scores ?? [...SCORE_IDS];
   const settings = settingsOf(args, scores);
   let dataset: string, cells: StudyCell[];

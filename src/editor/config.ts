@@ -19,8 +19,20 @@ export function codeLensEnabled(): boolean {
   return section().get<boolean>('codeLens.enabled', true);
 }
 
+/**
+ * `cellLens.benchmark.includeBundledWikitext-2`. VS Code titles a setting by splitting its id at every
+ * lower→upper case change, so the first id, `includeBundledWikiText2`, read "Include Bundled Wiki Text2"; the new
+ * id reads "Include Bundled Wikitext-2". The old id is still read when the new one is not set anywhere.
+ */
+export const BUNDLED_INDEX_SETTING = 'benchmark.includeBundledWikitext-2';
+/** The first id of BUNDLED_INDEX_SETTING (deprecated in package.json, still honoured). */
+export const LEGACY_BUNDLED_INDEX_SETTING = 'benchmark.includeBundledWikiText2';
+
 export function usePrebuiltIndex(): boolean {
-  return section().get<boolean>('benchmark.includeBundledWikiText2', true);
+  const s = section();
+  const i = s.inspect<boolean>(BUNDLED_INDEX_SETTING);
+  const set = !!i && [i.globalValue, i.workspaceValue, i.workspaceFolderValue].some((v) => v !== undefined);
+  return set ? s.get<boolean>(BUNDLED_INDEX_SETTING, true) : s.get<boolean>(LEGACY_BUNDLED_INDEX_SETTING, true);
 }
 
 /** `cellLens.benchmark.logPaths`: strings or `{ path, dataset }`; relative paths resolve against the first workspace folder. */

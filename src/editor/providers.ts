@@ -5,6 +5,7 @@ import type { BenchmarkService } from './benchmarkService';
 import type { Diagnostic, Span } from '../recipe/types';
 import { benchmarkHoverMarkdown, benchmarkLensTitle, logLensTitle, nodeHoverMarkdown, notInBenchmarkTitle } from './format';
 import { codeLensEnabled, diagnosticsDelayMs } from './config';
+import { crowdedLines } from '../recipe/layout';
 
 const SOURCE = 'Cell Lens';
 
@@ -110,7 +111,21 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
     const a = this.cache.get(doc);
     if (!a) return [];
     const lenses: vscode.CodeLens[] = [];
-    for (const c of a.cells) {
+    // Several cells starting on one line (a list written on one line, like the shipped recepies_example.json):
+    // their lenses would stack above that line, so the line gets one short lens that opens the cells table; each
+    // cell's details stay in the hover on its opening brace.
+    const lines = a.cells.map((c) => doc.positionAt(c.cell.anchor.start).line);
+    const crowded = crowdedLines(lines);
+    for (const [line, n] of crowded) {
+      const first = a.cells[lines.indexOf(line)];
+      const errors = a.cells.filter((c, i) => !c.valid && lines[i] === line).length;
+      lenses.push(new vscode.CodeLens(toRange(doc, first.cell.anchor), {
+        title: `$(table) ${n} cells on this line${errors ? ` (${errors} with errors)` : ''} · open table`, command: 'cellLens.showCellsTable', arguments: [doc.uri],
+        tooltip: 'One row per cell: benchmark loss and rank, every score with its percentile, the predicted loss. Hover a cell\'s opening brace for its details; "Cell Lens: Format as One Cell per Line" gives each cell its own lenses.',
+      }));
+    }
+    for (const [i, c] of a.cells.entries()) {
+      if (crowded.has(lines[i])) continue;
       const range = toRange(doc, c.cell.anchor);
       if (!c.valid) {
         const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;

@@ -4,7 +4,7 @@
  * the score part of the cell hover.
  */
 import * as vscode from 'vscode';
-import { AnalysisCache, analyseText, looksLikeCellText, type AnalysedCell } from './analysis';
+import { AnalysisCache, analyseText, hashCells, looksLikeCellText, type AnalysedCell } from './analysis';
 import type { CellCodeLensProvider } from './providers';
 import { toRange } from './providers';
 import { ScoringService, type ScoreTarget } from './scoringService';
@@ -140,6 +140,8 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     const invalid = a.cells.length - valid.length;
     if (invalid) void vscode.window.showWarningMessage(`Cell Lens: ${invalid} cell${invalid === 1 ? ' has' : 's have'} errors and ${invalid === 1 ? 'is' : 'are'} skipped.`);
     if (!valid.length) return;
+    // Thousands of cells take seconds to hash: in slices, so typing and saving go on meanwhile.
+    await hashCells(valid);
     // The progress counts distinct cells (copies share one report), so the title does too.
     const distinct = new Set(valid.map((c) => c.hash)).size;
     const r = await service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${distinct} distinct cell${distinct === 1 ? '' : 's'} of ${baseName(doc.uri)}`, confirmLong: true });
@@ -157,6 +159,8 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
       for (const uri of files) {
         let text: string;
         const d = open.get(uri.toString());
+        // One file at a time with the event loop served in between (its cells' hashes in slices below).
+        await new Promise<void>((r) => setImmediate(r));
         if (d) text = d.getText();
         else {
           try {
@@ -168,6 +172,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
         if (!looksLikeCellText(text)) continue;
         const a = analyseText(uri.toString(), 0, text);
         if (a.cells.length) filesWithCells++;
+        await hashCells(a.cells.filter((c) => c.valid));
         for (const c of a.cells) { if (c.valid) targets.push(targetOf(uri, c)); else invalid++; }
       }
     });
@@ -223,7 +228,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
   // Re-opening a scored file shows its scores at once: load cached reports of the cells shown.
   const warmDoc = (doc: vscode.TextDocument | undefined) => {
     const a = doc && cache.get(doc);
-    if (a) void service.warm(a.cells.filter((c) => c.valid).map((c) => c.hash));
+    if (a) void hashCells(a.cells.filter((c) => c.valid)).then((hashes) => service.warm(hashes), (e: unknown) => log.warn(`warm: ${String(e)}`));
   };
   warmDoc(vscode.window.activeTextEditor?.document);
 

@@ -11,9 +11,12 @@ import * as path from 'node:path';
 import { ScoreCache, settingsKey } from '../scoring/cache';
 import { estimateMs, formatDuration, formatEstimate } from '../scoring/estimate';
 import { SIZE_PRESETS, presetOf } from '../scoring/presets';
-import { ScoringClient, ScoringError, type ScoringStatus } from '../scoring/client';
+import { ScoringClient, ScoringError, type ScoreOptions, type ScoringStatus } from '../scoring/client';
+import { scoreHalves } from '../scoring/pool';
+import { splitScoreSettings } from '../scoring/merge';
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
+import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
 import { processSettings, scoreSettings, scoringWorkers, type ProcessSettings } from './config';
 
 /** A cell to score. */
@@ -332,7 +335,12 @@ export class ScoringService implements vscode.Disposable {
             this.renderStatus();
             let lastPct = 0;
             try {
-              const report = await (lane === 0 ? this.getClient() : this.extraClient(lane)).score(t.recipe, settings, {
+              // A lone cell with two processes allowed is split over both (same values, about half the wall time).
+              const halves = unique.length === 1 && workers >= 2 ? splitScoreSettings(settings) : undefined;
+              const scoreOn = (o: ScoreOptions) => halves
+                ? scoreHalves((h, ho) => (h === 0 ? this.getClient() : this.extraClient(1)).score(t.recipe, halves[h], ho), settings, o)
+                : (lane === 0 ? this.getClient() : this.extraClient(lane)).score(t.recipe, settings, o);
+              const report = await scoreOn({
                 signal: ac.signal, hash: t.hash,
                 onProgress: (p) => {
                   this.running.set(t.hash, { done: p.done, total: p.total });
@@ -411,6 +419,29 @@ export class ScoringService implements vscode.Disposable {
     this.renderStatus();
     try {
       return await this.getClient().score(recipe, settings, { signal: ac.signal });
+    } finally {
+      sub?.dispose();
+      this.inFlight--;
+      this.busyLabel = undefined;
+      this.renderStatus();
+    }
+  }
+
+  /**
+   * The correlation study of scored records, computed in the scoring process (`runStudy`: the bootstrap and the
+   * ensemble's cross-validation take seconds for a few hundred cells; the extension host must stay responsive).
+   * Throws a ScoringError (kind `cancelled` when the token fires).
+   */
+  async study(records: readonly StudyRecord[], options: StudyOptions, token?: vscode.CancellationToken): Promise<StudyResult> {
+    if (!this.trusted) throw new ScoringError('start', 'The study runs in the scoring process, which is disabled in an untrusted workspace.');
+    const ac = new AbortController();
+    const sub = token?.onCancellationRequested(() => ac.abort());
+    if (token?.isCancellationRequested) ac.abort();
+    this.inFlight++;
+    this.busyLabel = 'Computing the study';
+    this.renderStatus();
+    try {
+      return await this.getClient().study(records, options, { signal: ac.signal });
     } finally {
       sub?.dispose();
       this.inFlight--;

@@ -2,7 +2,8 @@
  * Editor glue of the study: the command `cellLens.correlateScores` ("Correlate Scores with Benchmark") and the
  * "Score Correlations" webview panel (webview/plots.ts, protocol src/study/protocol.ts); it also registers the
  * search command of src/editor/searchCommand.ts. The work itself is pure code in src/study/ (runner, plots); this
- * file asks the questions, shows progress, and writes / opens the results.
+ * file asks the questions, shows progress, and writes / opens the results. The study's statistics (seconds of
+ * bootstrap and cross-validation) run in the scoring process (`deps.analyse`), never on the extension host.
  */
 import * as vscode from 'vscode';
 import type { BenchmarkIndex } from '../benchmark/index';
@@ -14,7 +15,7 @@ import { ScoringError } from '../scoring/client';
 import { SCORE_IDS, SCORES, type ModelSizes, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { makeNonce } from '../graph/html';
 import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy, type Scorer } from '../study/runner';
-import { studyToCsv, studyToMarkdown } from '../study/study';
+import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../study/study';
 import { DARK_COLOURS, LIGHT_COLOURS, plotFileName, plotsFromStudy, scatterSvg, type ScatterSpec } from '../study/plots';
 import {
   STUDY_VIEW_TYPE, isFromStudyWebview, studyMessage, studyWebviewHtml,
@@ -28,6 +29,11 @@ export interface StudyDeps {
   getBenchmark(): Promise<BenchmarkIndex>;
   /** Scores one cell (the scoring child process); rejects on failure or cancellation. */
   score(recipe: Recipe, settings: ScoreSettings, token: vscode.CancellationToken): Promise<ScoreReport>;
+  /**
+   * Runs the study (`runStudy`) on the scored records off the extension host: the scoring process
+   * (`ScoringService.study`). Rejects on failure or cancellation. Without it the study is computed here (tests).
+   */
+  analyse?(records: StudyRecord[], options: StudyOptions, token: vscode.CancellationToken): Promise<StudyResult>;
   /** The user's score settings (`cellLens.scoring.*`): scores, seed, repeats, backend (sizes come from the preset pick). */
   scoreSettings(): ScoreSettings;
   log: vscode.LogOutputChannel;
@@ -248,17 +254,32 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cell Lens: scoring ${cells.length} ${dataset} cells`, cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
+    const analyse = deps.analyse;
     try {
       return await runBenchmarkStudy(cells, editorScorer(deps), {
         settings, cacheDir, signal: controller.signal,
         onProgress: (p) => progress.report({ message: `${p.done}/${p.total} (${p.cached} cached${p.failed ? `, ${p.failed} failed` : ''})${p.etaMs !== undefined ? ` · about ${Math.ceil(p.etaMs / 60000)} min left` : ''}`, increment: 100 / p.total }),
         shouldStop: (e) => e instanceof ScoringError && (e.kind === 'start' || e.kind === 'disposed'),
         study: { seed: settings.seed, ensemble: true },
+        // The statistics in the scoring process: the host stays responsive while they take seconds.
+        ...(analyse ? {
+          analyse: (records: StudyRecord[], options: StudyOptions) => {
+            progress.report({ message: `statistics of ${records.length} cells (bootstrap, ensemble)…` });
+            return analyse(records, options, token);
+          },
+        } : {}),
       });
+    } catch (e) {
+      if (token.isCancellationRequested && e instanceof ScoringError && e.kind === 'cancelled') return undefined;
+      throw e;
     } finally {
       sub.dispose();
     }
   });
+  if (!result) {
+    void vscode.window.showInformationMessage('Cell Lens: study cancelled while computing the statistics. The scored cells are cached: run the command again to continue.');
+    return;
+  }
   const { run } = result;
   deps.log.info(`study: ${run.outcomes.length}/${run.total} cells, ${run.scored} scored (${(run.scoringMs / 1000).toFixed(1)} s), ${run.cached} cached, ${run.failed} failed${run.aborted ? ', cancelled' : ''}`);
   if (run.stopped !== undefined) {

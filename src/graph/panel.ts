@@ -1,7 +1,11 @@
 /**
- * Editor glue of the cell graph: the webview panel (one per document), its commands, the serializer that
- * restores it after a reload, live update on edits, cursor → highlight and webview `reveal` → selection.
+ * Editor glue of the cell graph: the webview panel, its commands, the serializer that restores it after a
+ * reload, live update on edits, cursor → highlight and webview `reveal` → selection.
  * The only file of src/graph that imports `vscode`.
+ *
+ * One panel follows the active editor: when another cell file becomes active it shows that file (and the cell
+ * under the cursor), so graph panels do not pile up one per file. `Cell Lens: Pin Cell Graph` fixes a panel on
+ * its file; the next Show Cell Graph then opens a new following panel beside it.
  */
 import * as vscode from 'vscode';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
@@ -22,7 +26,7 @@ export { webviewHtml, contentSecurityPolicy, makeNonce } from './html';
 
 /** What the graph needs from the rest of the extension. */
 export interface GraphDeps {
-  /** The parsed cells of a document (cached by the caller). */
+  /** The parsed cells of a document (cached by the caller); none for a document that is not a cell file. */
   getCells(document: vscode.TextDocument): readonly Cell[];
   log: vscode.LogOutputChannel;
   /** Scores of a cell by canonical hash, for the side panel and the heat-map. */
@@ -58,10 +62,15 @@ export function jsonSyntaxError(text: string): string | undefined {
   return `not valid JSON: ${humanParseError(printParseErrorCode(e.error))} at line ${line}, column ${col}`;
 }
 
-/** One graph panel, showing one document. */
+/** Context key: the graph panel that has the focus is pinned (picks Pin or Unpin for its title bar). */
+export const PINNED_CONTEXT = 'cellLens.graphPinned';
+
+/** One graph panel, showing one document at a time. */
 export class CellGraphPanel implements vscode.Disposable {
-  private static readonly panels = new Map<string, CellGraphPanel>();
+  private static readonly panels = new Set<CellGraphPanel>();
   private static lastActive: CellGraphPanel | undefined;
+  /** The cell file whose editor was active last (an unpinned panel goes there: its webview has the focus then). */
+  private static lastCellUri: vscode.Uri | undefined;
 
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -70,30 +79,67 @@ export class CellGraphPanel implements vscode.Disposable {
   private lastGood: CellView[] = [];
   private lastHighlight = '';
   private disposed = false;
+  private currentUri: vscode.Uri;
+  private isPinned: boolean;
 
-  /** Open (or reveal) the graph of `document` beside the editor. */
+  /**
+   * Show the graph of `document` beside the editor: in a panel pinned to it if there is one, else in the
+   * following panel (switched to this document), else in a new following panel.
+   */
   static show(context: vscode.ExtensionContext, deps: GraphDeps, document: vscode.TextDocument): CellGraphPanel {
     const key = document.uri.toString();
-    const existing = CellGraphPanel.panels.get(key);
+    CellGraphPanel.lastCellUri = document.uri;
+    const pinned = CellGraphPanel.all().find((p) => p.pinned && p.uri.toString() === key);
+    const existing = pinned ?? CellGraphPanel.following();
     if (existing) {
+      if (existing.uri.toString() !== key) existing.showDocument(document.uri);
+      else existing.update();
       existing.panel.reveal(undefined, true);
-      existing.update();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, CellGraphPanel.title(document.uri),
+    const panel = vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, CellGraphPanel.title(document.uri, false),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, CellGraphPanel.options(context));
-    return new CellGraphPanel(panel, context, deps, document.uri);
+    return new CellGraphPanel(panel, context, deps, document.uri, false);
   }
 
-  /** Re-attach a panel restored by VS Code after a reload. */
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, deps: GraphDeps, uri: vscode.Uri): CellGraphPanel {
+  /**
+   * Re-attach a panel restored by VS Code after a reload. It stays pinned if it was; an unpinned one becomes
+   * pinned when another panel already follows the editor (there is only one following panel).
+   */
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, deps: GraphDeps, uri: vscode.Uri, pinned = false): CellGraphPanel {
     panel.webview.options = CellGraphPanel.options(context);
-    return new CellGraphPanel(panel, context, deps, uri);
+    return new CellGraphPanel(panel, context, deps, uri, pinned || CellGraphPanel.following() !== undefined);
   }
 
-  /** The panel of a document, if open. */
+  /** The panel that follows the active editor (at most one), if open. */
+  static following(): CellGraphPanel | undefined {
+    return CellGraphPanel.all().find((p) => !p.pinned);
+  }
+
+  /** A panel showing this document (the following one first), if any. */
   static forDocument(uri: vscode.Uri): CellGraphPanel | undefined {
-    return CellGraphPanel.panels.get(uri.toString());
+    return CellGraphPanel.showing(uri)[0];
+  }
+
+  /** Every panel showing this document: the following one first, then the pinned ones. */
+  static showing(uri: vscode.Uri): CellGraphPanel[] {
+    const key = uri.toString();
+    return CellGraphPanel.all().filter((p) => p.uri.toString() === key).sort((a, b) => Number(a.pinned) - Number(b.pinned));
+  }
+
+  /**
+   * The active editor changed: the following panel switches to its document when that is a cell file (another
+   * JSON file, the output channel or a settings editor leave it as it is).
+   */
+  static follow(editor: vscode.TextEditor | undefined, deps: GraphDeps): void {
+    if (!editor) return;
+    let cells: readonly Cell[] = [];
+    try { cells = deps.getCells(editor.document); } catch { /* not a cell file */ }
+    if (cells.length === 0) return;
+    CellGraphPanel.lastCellUri = editor.document.uri;
+    const f = CellGraphPanel.following();
+    if (!f || f.uri.toString() === editor.document.uri.toString()) return;
+    f.showDocument(editor.document.uri);
   }
 
   /** The panel the user looked at last (or the one of the active editor). */
@@ -105,7 +151,7 @@ export class CellGraphPanel implements vscode.Disposable {
   }
 
   /** Every open panel. */
-  static all(): CellGraphPanel[] { return [...CellGraphPanel.panels.values()]; }
+  static all(): CellGraphPanel[] { return [...CellGraphPanel.panels]; }
 
   private static options(context: vscode.ExtensionContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
     return {
@@ -115,19 +161,23 @@ export class CellGraphPanel implements vscode.Disposable {
     };
   }
 
-  private static title(uri: vscode.Uri): string {
+  private static title(uri: vscode.Uri, pinned: boolean): string {
     const base = uri.path.split('/').pop() || 'cell';
-    return `Graph: ${base}`;
+    return `Graph: ${base}${pinned ? ' (pinned)' : ''}`;
   }
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly context: vscode.ExtensionContext,
     private readonly deps: GraphDeps,
-    readonly uri: vscode.Uri,
+    uri: vscode.Uri,
+    pinned: boolean,
   ) {
-    CellGraphPanel.panels.set(uri.toString(), this);
+    this.currentUri = uri;
+    this.isPinned = pinned;
+    CellGraphPanel.panels.add(this);
     CellGraphPanel.lastActive = this;
+    panel.title = CellGraphPanel.title(uri, pinned);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'graph-icon.svg');
     const webview = panel.webview;
     webview.html = webviewHtml({
@@ -135,13 +185,72 @@ export class CellGraphPanel implements vscode.Disposable {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'graph.css')).toString(),
       nonce: makeNonce(),
-      title: CellGraphPanel.title(uri),
+      title: 'Cell graph',
     });
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState((e) => { if (e.webviewPanel.active) CellGraphPanel.lastActive = this; }),
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.active) return;
+        CellGraphPanel.lastActive = this;
+        void vscode.commands.executeCommand('setContext', PINNED_CONTEXT, this.isPinned);
+      }),
     );
+  }
+
+  /** The document shown. */
+  get uri(): vscode.Uri { return this.currentUri; }
+
+  /** Pinned panels stay on their document; the one unpinned panel follows the active editor. */
+  get pinned(): boolean { return this.isPinned; }
+
+  /** Show another document in this panel (its cell under the cursor when it is in an editor). */
+  showDocument(uri: vscode.Uri): void {
+    if (this.disposed) return;
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    this.currentUri = uri;
+    this.lastGood = [];
+    this.lastHighlight = '';
+    this.panel.title = CellGraphPanel.title(uri, this.isPinned);
+    this.update();
+    const ed = this.editorShowing();
+    if (ed) this.highlightFrom(ed);
+  }
+
+  /** Pin this panel to its document; another following panel opens with the next Show Cell Graph. */
+  pin(): void {
+    this.setPinned(true);
+  }
+
+  /**
+   * Let this panel follow the active editor again. Another following panel, if any, is closed (both would show
+   * the same file), and this one switches to the active cell file.
+   */
+  unpin(): void {
+    if (!this.isPinned) return;
+    for (const p of CellGraphPanel.all()) if (p !== this && !p.pinned) p.dispose();
+    this.setPinned(false);
+    // The active editor, or (the pin button gave this webview the focus) the cell file active last.
+    CellGraphPanel.follow(vscode.window.activeTextEditor, this.deps);
+    const last = CellGraphPanel.lastCellUri;
+    if (last && last.toString() !== this.uri.toString()) this.showDocument(last);
+  }
+
+  private setPinned(pinned: boolean): void {
+    if (this.disposed) return;
+    this.isPinned = pinned;
+    this.panel.title = CellGraphPanel.title(this.currentUri, pinned);
+    if (this.panel.active) void vscode.commands.executeCommand('setContext', PINNED_CONTEXT, pinned);
+    // Re-render so the webview persists the pin (restored after a reload).
+    this.update();
+  }
+
+  /** A visible editor showing this panel's document. */
+  private editorShowing(): vscode.TextEditor | undefined {
+    const key = this.uri.toString();
+    const active = vscode.window.activeTextEditor;
+    if (active?.document.uri.toString() === key) return active;
+    return vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === key);
   }
 
   private document(): vscode.TextDocument | undefined {
@@ -219,15 +328,27 @@ export class CellGraphPanel implements vscode.Disposable {
   }
 
   private renderMessage(cells: CellView[], stale: boolean, error?: string): ToWebview {
+    const selectedCell = this.cursorCell();
     return {
-      type: 'render', version: PROTOCOL_VERSION, uri: this.uri.toString(), title: CellGraphPanel.title(this.uri),
+      type: 'render', version: PROTOCOL_VERSION, uri: this.uri.toString(), title: CellGraphPanel.title(this.uri, this.isPinned),
       cells, stale, ...(error !== undefined && stale ? { error } : {}),
+      ...(selectedCell !== undefined ? { selectedCell } : {}), ...(this.isPinned ? { pinned: true } : {}),
     };
+  }
+
+  /** The index of the cell under the cursor of an editor showing this document (the webview starts there). */
+  private cursorCell(): number | undefined {
+    const ed = this.editorShowing();
+    if (!ed?.selection) return undefined;
+    let cells: readonly Cell[];
+    try { cells = this.deps.getCells(ed.document); } catch { return undefined; }
+    const offset = ed.document.offsetAt(ed.selection.active);
+    return (cells.find((c) => offset >= c.span.start && offset <= c.span.end) ?? (cells.length === 1 ? cells[0] : undefined))?.index;
   }
 
   /** Outline the node under the cursor of `editor` (when it shows this panel's document). */
   highlightFrom(editor: vscode.TextEditor): void {
-    if (editor.document.uri.toString() !== this.uri.toString()) return;
+    if (editor.document.uri.toString() !== this.uri.toString() || !editor.selection) return;
     let cells: readonly Cell[];
     try { cells = this.deps.getCells(editor.document); } catch { return; }
     const offset = editor.document.offsetAt(editor.selection.active);
@@ -273,6 +394,7 @@ export class CellGraphPanel implements vscode.Disposable {
       }
       case 'reveal': return this.reveal(m.cellIndex, m.node);
       case 'selectCell': return this.revealCell(m.cellIndex);
+      case 'pin': if (m.pinned) this.pin(); else this.unpin(); return;
       case 'export': return this.saveExport(m.format, m.cellIndex, m.data);
       case 'log':
         if (m.level === 'error') this.deps.log.error(`graph webview: ${m.message}`);
@@ -340,7 +462,7 @@ export class CellGraphPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
-    CellGraphPanel.panels.delete(this.uri.toString());
+    CellGraphPanel.panels.delete(this);
     if (CellGraphPanel.lastActive === this) CellGraphPanel.lastActive = undefined;
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
@@ -348,8 +470,9 @@ export class CellGraphPanel implements vscode.Disposable {
 }
 
 /**
- * Register the graph commands (`cellLens.showGraph`, `cellLens.exportGraphSvg`, `cellLens.exportGraphPng`),
- * the panel serializer and the editor listeners. Returns the disposables (the caller adds them to the context).
+ * Register the graph commands (`cellLens.showGraph`, `cellLens.exportGraphSvg`, `cellLens.exportGraphPng`,
+ * `cellLens.pinGraph`, `cellLens.unpinGraph`), the panel serializer and the editor listeners (the following
+ * panel switches with the active editor). Returns the disposables (the caller adds them to the context).
  */
 export function registerGraphView(context: vscode.ExtensionContext, deps: GraphDeps): vscode.Disposable[] {
   const docFor = async (arg?: unknown): Promise<vscode.TextDocument | undefined> => {
@@ -365,6 +488,8 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
     }
     panel.requestExport(format);
   };
+  // Pin / Unpin act on the graph panel that has the focus (title-bar button), else on the following panel.
+  const focused = (): CellGraphPanel | undefined => CellGraphPanel.all().find((p) => p.panel.active);
   return [
     vscode.commands.registerCommand('cellLens.showGraph', async (arg?: unknown) => {
       const doc = await docFor(arg);
@@ -373,6 +498,15 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
     }),
     vscode.commands.registerCommand('cellLens.exportGraphSvg', exportCmd('svg')),
     vscode.commands.registerCommand('cellLens.exportGraphPng', exportCmd('png')),
+    vscode.commands.registerCommand('cellLens.pinGraph', () => {
+      const p = focused() ?? CellGraphPanel.following();
+      if (!p) { void vscode.window.showInformationMessage('Cell Lens: no cell graph is open to pin (Show Cell Graph opens one).'); return; }
+      p.pin();
+    }),
+    vscode.commands.registerCommand('cellLens.unpinGraph', () => {
+      const p = focused() ?? CellGraphPanel.all().find((x) => x.pinned);
+      p?.unpin();
+    }),
     vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
         const uri = typeof state === 'object' && state !== null && typeof (state as WebviewState).uri === 'string'
@@ -382,13 +516,14 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
           panel.dispose();
           return;
         }
-        CellGraphPanel.revive(panel, context, deps, vscode.Uri.parse(uri));
+        CellGraphPanel.revive(panel, context, deps, vscode.Uri.parse(uri), (state as WebviewState).pinned === true);
       },
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.contentChanges.length > 0) CellGraphPanel.forDocument(e.document.uri)?.scheduleUpdate();
+      if (e.contentChanges.length > 0) for (const p of CellGraphPanel.showing(e.document.uri)) p.scheduleUpdate();
     }),
-    vscode.window.onDidChangeTextEditorSelection((e) => CellGraphPanel.forDocument(e.textEditor.document.uri)?.highlightFrom(e.textEditor)),
+    vscode.window.onDidChangeTextEditorSelection((e) => { for (const p of CellGraphPanel.showing(e.textEditor.document.uri)) p.highlightFrom(e.textEditor); }),
+    vscode.window.onDidChangeActiveTextEditor((e) => CellGraphPanel.follow(e, deps)),
     vscode.window.onDidChangeActiveColorTheme(() => { for (const p of CellGraphPanel.all()) p.sendTheme(); }),
     ...(deps.onDidChangeScores ? [deps.onDidChangeScores(() => { for (const p of CellGraphPanel.all()) p.scheduleUpdate(); })] : []),
     new vscode.Disposable(() => { for (const p of CellGraphPanel.all()) p.dispose(); }),

@@ -63,8 +63,10 @@ export interface RenderMessage {
   readonly stale: boolean;
   /** Why the graph is stale (a parse error with its position). */
   readonly error?: string;
-  /** Cell to show when the webview has no selection of its own yet. */
+  /** Cell to show when the webview has no selection of its own yet (or the document changed). */
   readonly selectedCell?: number;
+  /** The panel is pinned to this document (the webview persists it, so the pin survives a reload). */
+  readonly pinned?: boolean;
 }
 
 /** Outline one node (the node under the editor cursor); `node` undefined clears the outline. */
@@ -95,10 +97,12 @@ export interface RevealMessage { readonly type: 'reveal'; readonly cellIndex: nu
 /** `data`: the SVG text, or the PNG as a `data:image/png;base64,...` URL. */
 export interface ExportMessage { readonly type: 'export'; readonly format: ExportFormat; readonly cellIndex: number; readonly data: string }
 export interface SelectCellMessage { readonly type: 'selectCell'; readonly cellIndex: number }
+/** The toolbar's pin button: pin the panel to its document (`true`) or let it follow the active editor again. */
+export interface PinMessage { readonly type: 'pin'; readonly pinned: boolean }
 /** A problem in the webview worth logging in the extension's output channel. */
 export interface LogMessage { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
 
-export type FromWebview = ReadyMessage | RevealMessage | ExportMessage | SelectCellMessage | LogMessage;
+export type FromWebview = ReadyMessage | RevealMessage | ExportMessage | SelectCellMessage | LogMessage | PinMessage;
 
 /** What the webview persists with `setState` (also handed to the panel serializer on reload). */
 export interface WebviewState {
@@ -108,6 +112,8 @@ export interface WebviewState {
   readonly zoom?: Readonly<Record<string, { readonly k: number; readonly x: number; readonly y: number }>>;
   /** Heat-map quantity (score id) or '' for none. */
   readonly heat?: string;
+  /** The panel was pinned to `uri` (see RenderMessage.pinned). */
+  readonly pinned?: boolean;
 }
 
 // ---- validators -------------------------------------------------------------------------------------------
@@ -116,6 +122,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const optional = (v: unknown, f: (v: unknown) => boolean): boolean => v === undefined || f(v);
 const isPoint = (p: unknown): boolean => isObj(p) && isNum(p.x) && isNum(p.y);
@@ -137,10 +144,11 @@ function isGraphNode(n: unknown): n is GraphNode {
     && typeof n.dead === 'boolean' && Array.isArray(n.markers) && n.markers.every(isMarker)
     && isNum(n.width) && n.width > 0 && isNum(n.height) && n.height > 0
     && optional(n.params, isNum) && optional(n.outputIndex, isIndex) && optional(n.stateIndex, isIndex)
-    && optional(n.span, isSpan) && optional(n.valueSpan, isSpan);
+    && optional(n.span, isSpan) && optional(n.valueSpan, isSpan) && optional(n.onlyHere, isBool);
 }
 
-function isCellView(c: unknown): c is CellView {
+/** Whether `c` is a well-formed CellView (model, layout and the positions of every node and edge); the compare protocol reuses it. */
+export function isCellView(c: unknown): c is CellView {
   if (!isObj(c) || !isIndex(c.index) || !isStr(c.label) || !isObj(c.model) || !isObj(c.layout)) return false;
   const m = c.model, l = c.layout;
   if (!Array.isArray(m.nodes) || !Array.isArray(m.edges) || !isNum(m.totalParams) || !Array.isArray(m.cellMarkers)) return false;
@@ -154,7 +162,7 @@ function isCellView(c: unknown): c is CellView {
   }
   for (const e of m.edges) {
     if (!isObj(e) || !isStr(e.id) || !isStr(e.source) || !isStr(e.target) || !Number.isInteger(e.operand)) return false;
-    if (!EDGE_KINDS.includes(e.kind as EdgeKind) || !optional(e.label, isStr)) return false;
+    if (!EDGE_KINDS.includes(e.kind as EdgeKind) || !optional(e.label, isStr) || !optional(e.onlyHere, isBool)) return false;
     if (!ids.has(e.source) || !ids.has(e.target)) return false;
     const pts = ledges[e.id];
     if (!Array.isArray(pts) || pts.length < 2 || !pts.every(isPoint)) return false;
@@ -177,7 +185,7 @@ export function isToWebview(m: unknown): m is ToWebview {
   switch (m.type) {
     case 'render':
       return m.version === PROTOCOL_VERSION && isStr(m.uri) && isStr(m.title) && typeof m.stale === 'boolean'
-        && optional(m.error, isStr) && optional(m.selectedCell, isIndex)
+        && optional(m.error, isStr) && optional(m.selectedCell, isIndex) && optional(m.pinned, (p) => typeof p === 'boolean')
         && Array.isArray(m.cells) && m.cells.every(isCellView);
     case 'highlight':
       return isIndex(m.cellIndex) && optional(m.node, isStr);
@@ -203,6 +211,8 @@ export function isFromWebview(m: unknown): m is FromWebview {
       return isIndex(m.cellIndex) && isStr(m.node) && m.node.length > 0;
     case 'selectCell':
       return isIndex(m.cellIndex);
+    case 'pin':
+      return typeof m.pinned === 'boolean';
     case 'export':
       if (!isIndex(m.cellIndex) || !isStr(m.data) || m.data.length > MAX_EXPORT_CHARS) return false;
       if (m.format === 'svg') return /^\s*(<\?xml[^>]*>\s*)?<svg[\s>]/.test(m.data);

@@ -1,7 +1,8 @@
 /**
  * ScoringClient: runs the scoring worker (src/scoring/worker.ts → dist/worker.js) as a child process
  * and serves score requests through it, one at a time, in order. Used by the extension and the CLI;
- * no `vscode` import.
+ * no `vscode` import. It also runs the correlation study there ({@link ScoringClient.study}), so the extension
+ * host never spends seconds in the bootstrap.
  *
  * Failure handling: a crash (exit / signal), a hang (no result or progress within `timeoutMs` → SIGKILL)
  * and running out of memory are detected; the request in flight is rejected with a {@link ScoringError}
@@ -15,6 +16,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Recipe } from '../recipe/types';
+import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
 import {
   PROTOCOL_VERSION, checkWorkerMessage,
   type ClientMessage, type DebugFault, type TriedBackend, type WorkerErrorKind, type WorkerMessage,
@@ -73,6 +75,11 @@ export interface ScoringClientOptions {
   readonly startTimeoutMs?: number;
   /** How long a cancelled request may take to acknowledge before the worker is killed (default 2000). */
   readonly cancelGraceMs?: number;
+  /**
+   * A study request is one synchronous computation without progress: no answer for this long → the worker is
+   * killed (default 10 min; at least `timeoutMs`).
+   */
+  readonly studyTimeoutMs?: number;
   /** Crash storm bound: this many crashes within `crashWindowMs` start a back-off (default 3 in 60 s). */
   readonly maxCrashes?: number;
   readonly crashWindowMs?: number;
@@ -98,12 +105,16 @@ export interface Disposable {
   dispose(): void;
 }
 
+/** What a request asks the worker: score a cell, or run the study on scored records. */
+type Payload =
+  | { readonly type: 'score'; readonly recipe: Recipe; readonly settings: ScoreSettings }
+  | { readonly type: 'study'; readonly records: readonly StudyRecord[]; readonly options: StudyOptions };
+
 interface Job {
   readonly id: number;
-  readonly recipe: Recipe;
-  readonly settings: ScoreSettings;
+  readonly payload: Payload;
   readonly opts: ScoreOptions;
-  readonly resolve: (r: ScoreReport) => void;
+  readonly resolve: (r: ScoreReport | StudyResult) => void;
   readonly reject: (e: ScoringError) => void;
   /** The caller was answered already (cancelled); the worker still owes an acknowledgement. */
   settled: boolean;
@@ -146,6 +157,11 @@ export function outOfMemoryMessage(settings: ScoreSettings | undefined): string 
     if (r > ratio) { ratio = r; worst = k; }
   }
   return `The scoring process ran out of memory (${worst} ${settings[worst]} may be too large; try a smaller size).`;
+}
+
+/** The score settings of a score request (for the out-of-memory message); undefined for a study. */
+function settingsOf(job: Job): ScoreSettings | undefined {
+  return job.payload.type === 'score' ? job.payload.settings : undefined;
 }
 
 /** Serves score requests through a restartable child process. See the module comment. */
@@ -221,9 +237,22 @@ export class ScoringClient {
    * (kind `cancelled` when the signal aborts, `crash` / `timeout` / `oom` when the worker dies, ...).
    */
   score(recipe: Recipe, settings: ScoreSettings, opts: ScoreOptions = {}): Promise<ScoreReport> {
+    return this.enqueue({ type: 'score', recipe, settings }, opts) as Promise<ScoreReport>;
+  }
+
+  /**
+   * Runs the correlation study (`runStudy` of src/study/study.ts) on these records in the worker, in turn with the
+   * score requests: the same result as calling it here, without blocking this process's event loop. Rejects with
+   * a {@link ScoringError} like {@link score} (cancelling a running study restarts the worker).
+   */
+  study(records: readonly StudyRecord[], options: StudyOptions = {}, opts: { readonly signal?: AbortSignal } = {}): Promise<StudyResult> {
+    return this.enqueue({ type: 'study', records, options }, opts) as Promise<StudyResult>;
+  }
+
+  private enqueue(payload: Payload, opts: ScoreOptions): Promise<ScoreReport | StudyResult> {
     if (this.disposed) return Promise.reject(new ScoringError('disposed', 'The scoring client was disposed.'));
-    return new Promise<ScoreReport>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, recipe, settings, opts, resolve, reject, settled: false };
+    return new Promise<ScoreReport | StudyResult>((resolve, reject) => {
+      const job: Job = { id: this.nextId++, payload, opts, resolve, reject, settled: false };
       const signal = opts.signal;
       if (signal?.aborted) {
         reject(new ScoringError('cancelled', 'The scoring was cancelled.'));
@@ -286,7 +315,7 @@ export class ScoringClient {
 
   // ------------------------------------------------------------------ internals
 
-  private settle(job: Job, result: ScoreReport | ScoringError): void {
+  private settle(job: Job, result: ScoreReport | StudyResult | ScoringError): void {
     if (job.settled) return;
     job.settled = true;
     job.removeAbort?.();
@@ -347,7 +376,8 @@ export class ScoringClient {
     if (!job || job.settled || !w) return;
     // Before the worker is ready (loading TF.js and the backend) allow at least startTimeoutMs.
     const starting = !w.ready;
-    const ms = starting ? Math.max(this.timeoutMs, this.opts.startTimeoutMs ?? 30_000) : this.timeoutMs;
+    const base = job.payload.type === 'study' ? Math.max(this.timeoutMs, this.opts.studyTimeoutMs ?? 10 * 60_000) : this.timeoutMs;
+    const ms = starting ? Math.max(base, this.opts.startTimeoutMs ?? 30_000) : base;
     this.hangTimer = setTimeout(() => {
       if (this.current !== job || this.worker !== w || w.exited) return;
       const msg = starting
@@ -487,6 +517,7 @@ export class ScoringClient {
         }
         return;
       case 'result':
+      case 'studyResult':
       case 'error': {
         if (m.type === 'error' && m.id === undefined) {
           // Process-level failure (backend could not load); requests will fail with it one by one.
@@ -505,11 +536,16 @@ export class ScoringClient {
         this.current = undefined;
         this.clearHang();
         this.clearGrace();
-        if (m.type === 'result') {
+        if (m.type !== 'error' && m.type !== (job.payload.type === 'score' ? 'result' : 'studyResult')) {
+          this.log('error', `the scoring process answered a ${job.payload.type} request with a ${m.type}`);
+          this.settle(job, new ScoringError('internal', `The scoring process sent a malformed reply (a ${m.type} to a ${job.payload.type} request).`));
+        } else if (m.type === 'result') {
           this.settle(job, m.report);
+        } else if (m.type === 'studyResult') {
+          this.settle(job, m.study);
         } else {
           if (m.detail) this.log('debug', m.detail);
-          const message = m.kind === 'oom' ? outOfMemoryMessage(job.settings) : m.message;
+          const message = m.kind === 'oom' ? outOfMemoryMessage(settingsOf(job)) : m.message;
           if (m.kind !== 'cancelled') this.lastError = message;
           this.settle(job, new ScoringError(m.kind, message, m.detail));
         }
@@ -541,7 +577,7 @@ export class ScoringClient {
       let kind: ScoringErrorKind;
       if (oom) {
         kind = 'oom';
-        msg = outOfMemoryMessage(job?.settings);
+        msg = outOfMemoryMessage(job && settingsOf(job));
       } else {
         kind = 'crash';
         msg = signal
@@ -580,11 +616,15 @@ export class ScoringClient {
     if (!w) return; // could not start: the queue was rejected
     const job = this.queue.shift()!;
     this.current = job;
-    this.post(w, {
-      v: PROTOCOL_VERSION, type: 'score', id: job.id, recipe: job.recipe, settings: job.settings,
-      ...(job.opts.hash !== undefined ? { hash: job.opts.hash } : {}),
-      ...(job.opts.fault !== undefined ? { fault: job.opts.fault } : {}),
-    });
+    const p = job.payload;
+    if (p.type === 'study') this.post(w, { v: PROTOCOL_VERSION, type: 'study', id: job.id, records: p.records, options: p.options });
+    else {
+      this.post(w, {
+        v: PROTOCOL_VERSION, type: 'score', id: job.id, recipe: p.recipe, settings: p.settings,
+        ...(job.opts.hash !== undefined ? { hash: job.opts.hash } : {}),
+        ...(job.opts.fault !== undefined ? { fault: job.opts.fault } : {}),
+      });
+    }
     this.armHang();
     this.emitState();
   }

@@ -18,12 +18,16 @@ import type { BackendName, ScoreId, ScoreProgress, ScoreReport, ScoreResult, Sco
 import { SCORES } from './types';
 import { currentBackend } from './backends';
 import { ScoreContext, type LmNeed } from './model/passes';
+import { flopCounter } from './model/flops';
+import { gram } from './model/gram';
 import { buildPlan, checkAbort, AbortError } from './model/network';
 import type { PassId, RepeatValue, ScoreInputs } from './scores/types';
 import { SCORE_DEFS } from './scores/index';
 import { withDerivedScores } from './reference';
+import { aggregate, scoreIdsOf } from './merge';
 
 export { AbortError };
+export { aggregate, mergeSplitReports, scoreIdsOf, splitScoreSettings } from './merge';
 
 /** Options of {@link scoreCell}. */
 export interface ScoreOptions {
@@ -49,32 +53,6 @@ function backendName(): BackendName {
   return tf.getBackend() as BackendName;
 }
 
-function mean(xs: number[]): number { return xs.reduce((a, b) => a + b, 0) / xs.length; }
-
-function averageRecords(rs: (Record<string, number> | undefined)[]): Record<string, number> | undefined {
-  const defined = rs.filter((r): r is Record<string, number> => !!r);
-  if (!defined.length) return undefined;
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(defined[0])) out[k] = mean(defined.map((r) => r[k] ?? NaN));
-  return out;
-}
-
-/** Aggregates one score's repeat values into a ScoreResult. */
-export function aggregate(id: ScoreId, values: RepeatValue[], settings: ScoreSettings, wallMs: number, backend: BackendName): ScoreResult {
-  const v = values.map((r) => r.value);
-  const m = mean(v);
-  const std = v.some((x) => Number.isNaN(x)) ? NaN : Math.sqrt(mean(v.map((x) => (x - m) ** 2)));
-  const reason = values.find((r) => !Number.isFinite(r.value) && r.reason)?.reason;
-  const details = averageRecords(values.map((r) => r.details));
-  const perNode = averageRecords(values.map((r) => r.perNode));
-  return {
-    id, value: m, std: values.length === 1 ? (Number.isNaN(m) ? NaN : 0) : (Number.isFinite(std) ? std : NaN), values: v,
-    ...(reason !== undefined && !Number.isFinite(m) ? { reason } : {}),
-    seed: settings.seed, repeats: settings.repeats, wallMs, backend,
-    ...(details ? { details } : {}), ...(perNode ? { perNode } : {}),
-  };
-}
-
 /** Renames the keys of a per-node record from canonical node names to the scored recipe's names. */
 function renameNodes(rec: Record<string, number> | undefined, origin: ReadonlyMap<string, string>): Record<string, number> | undefined {
   if (!rec) return rec;
@@ -90,10 +68,7 @@ function renameNodes(rec: Record<string, number> | undefined, origin: ReadonlyMa
  */
 export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: ScoreOptions = {}): Promise<ScoreReport> {
   const t0 = performance.now();
-  const requested = [...new Set(settings.scores)].filter((id) => SCORES[id]);
-  // Derived scores need their components computed first (they are reported too).
-  const ids = [...new Set([...requested.flatMap((id) => (SCORES[id].combines ?? []) as ScoreId[]), ...requested])]
-    .sort((a, b) => SCORE_DEFS.findIndex((d) => d.id === a) - SCORE_DEFS.findIndex((d) => d.id === b));
+  const ids = scoreIdsOf(settings.scores);
   const computed = ids.filter((id) => SCORES[id].compute);
   const backend = backendName();
   const hash = opts.hash ?? canonicalHash(recipe);
@@ -133,11 +108,13 @@ export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: S
       }
       const inputs: ScoreInputs = {
         recipe: cell, settings, seed, grad: () => ctx.grad(), sum: () => ctx.sum(), codes: () => ctx.codes(),
-        gauss: () => ctx.gauss(), synflow: () => ctx.synflow(), hidden: () => ctx.hidden(),
+        gauss: () => ctx.gauss(), synflow: () => ctx.synflow(), hidden: () => ctx.hidden(), gram,
       };
       for (const id of computed) {
         const s = performance.now();
+        flopCounter.part = 'scores';
         const v = SCORES[id].compute!(inputs);
+        flopCounter.part = 'other';
         perScore.get(id)!.push({ ...v, ...(v.perNode ? { perNode: renameNodes(v.perNode, origin) } : {}) });
         const ms = performance.now() - s;
         scoreMs.set(id, scoreMs.get(id)! + ms);

@@ -7,8 +7,9 @@
  */
 import * as os from 'node:os';
 import type { Recipe } from '../recipe/types';
-import type { ScoreReport, ScoreSettings } from './types';
+import type { ScoreProgress, ScoreReport, ScoreSettings } from './types';
 import { ScoringClient, ScoringError, type ScoreOptions, type ScoringClientOptions } from './client';
+import { mergeSplitReports, splitScoreSettings } from './merge';
 
 /** What the pool needs of a client (tests give fakes). */
 export interface PoolClient {
@@ -24,6 +25,11 @@ export interface ScoringPoolOptions extends ScoringClientOptions {
   readonly idleStopMs?: number;
   /** Retries of a cell whose worker crashed or hung (default 1). */
   readonly retries?: number;
+  /**
+   * Split one cell over two idle workers (its LM-pass scores on one, the rest on the other; see engine
+   * `splitScoreSettings`) when nothing else is waiting — so a single cell uses two cores. Default true.
+   */
+  readonly split?: boolean;
   /** Makes a client (tests); default: a ScoringClient. */
   readonly makeClient?: (opts: ScoringClientOptions) => PoolClient;
 }
@@ -50,6 +56,8 @@ export class ScoringPool {
   private readonly slots: Slot[];
   private readonly waiters: Waiter[] = [];
   private disposed = false;
+  /** score() calls not yet answered (split only when a cell is alone in the pool). */
+  private active = 0;
   private readonly make: (opts: ScoringClientOptions) => PoolClient;
 
   constructor(private readonly opts: ScoringPoolOptions) {
@@ -69,10 +77,43 @@ export class ScoringPool {
   /** Workers whose process is alive (started and not stopped for idleness). */
   get running(): number { return this.slots.filter((s) => s.client !== undefined).length; }
 
-  /** Score one cell on the first free worker; retried once on a fresh process when its worker crashes or hangs. */
+  /**
+   * Score one cell on the first free worker; retried once on a fresh process when its worker crashes or hangs.
+   * A cell alone in the pool (no other request in flight or waiting) with two idle workers is split over both
+   * (see `split`): the same values in about half the time. A batch keeps one worker per cell (better throughput).
+   */
   async score(recipe: Recipe, settings: ScoreSettings, opts: ScoreOptions = {}): Promise<ScoreReport> {
+    this.active++;
+    try {
+      let halves: [ScoreSettings, ScoreSettings] | undefined;
+      if (this.opts.split !== false && this.slots.length >= 2 && splitScoreSettings(settings)) {
+        // Decide after the caller's synchronous burst: a batch submitted in one go is never split.
+        await new Promise((r) => setImmediate(r));
+        if (this.active === 1 && !this.disposed && !opts.signal?.aborted && this.slots.filter((s) => !s.busy).length >= 2) halves = splitScoreSettings(settings);
+      }
+      if (halves) return await this.scoreSplit(recipe, settings, halves, opts);
+      const slot = await this.acquire(opts.signal);
+      return await this.runOn(slot, recipe, settings, opts);
+    } finally {
+      this.active--;
+    }
+  }
+
+  /** Scores the two halves of one cell on two slots taken now, and joins their reports. */
+  private scoreSplit(recipe: Recipe, settings: ScoreSettings, halves: [ScoreSettings, ScoreSettings], opts: ScoreOptions): Promise<ScoreReport> {
+    const slots = [this.takeFree(), this.takeFree()];
+    return scoreHalves((i, o) => this.runOn(slots[i], recipe, halves[i], o), settings, opts);
+  }
+
+  private takeFree(): Slot {
+    const free = this.slots.find((s) => !s.busy && s.client) ?? this.slots.find((s) => !s.busy)!;
+    this.take(free);
+    return free;
+  }
+
+  /** Runs one request on a slot taken for it, retrying on that slot's fresh process; releases the slot. */
+  private async runOn(slot: Slot, recipe: Recipe, settings: ScoreSettings, opts: ScoreOptions): Promise<ScoreReport> {
     const retries = this.opts.retries ?? 1;
-    const slot = await this.acquire(opts.signal);
     try {
       // The cell keeps its worker slot across a retry (the slot's client starts a fresh process for it).
       for (let attempt = 0; ; attempt++) {
@@ -93,8 +134,7 @@ export class ScoringPool {
   private acquire(signal?: AbortSignal): Promise<Slot> {
     if (this.disposed) return Promise.reject(new ScoringError('disposed', 'The scoring pool was disposed.'));
     if (signal?.aborted) return Promise.reject(new ScoringError('cancelled', 'The scoring was cancelled.'));
-    const free = this.slots.find((s) => !s.busy && s.client) ?? this.slots.find((s) => !s.busy);
-    if (free) { this.take(free); return Promise.resolve(free); }
+    if (this.slots.some((s) => !s.busy)) return Promise.resolve(this.takeFree());
     return new Promise<Slot>((resolve, reject) => {
       const w: Waiter = { resolve, reject, signal };
       if (signal) {
@@ -146,5 +186,36 @@ export class ScoringPool {
       s.client?.dispose();
       s.client = undefined;
     }
+  }
+}
+
+/**
+ * Runs the two halves of one cell's scores (`run(0|1, opts)`, e.g. on two processes) at once and joins their
+ * reports into one run's report (engine `mergeSplitReports`). Progress is the sum of both halves' steps once both
+ * have reported; one half failing aborts the other; the caller's cancellation is reported as `cancelled`.
+ */
+export async function scoreHalves(run: (half: 0 | 1, opts: ScoreOptions) => Promise<ScoreReport>, settings: ScoreSettings, opts: ScoreOptions = {}): Promise<ScoreReport> {
+  const t0 = performance.now();
+  const both = new AbortController();
+  const onAbort = () => both.abort();
+  if (opts.signal?.aborted) both.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const progress: (ScoreProgress | undefined)[] = [undefined, undefined];
+  const half = (i: 0 | 1) => run(i, {
+    ...opts, signal: both.signal,
+    onProgress: opts.onProgress && ((p) => {
+      progress[i] = p;
+      const [a, b] = progress;
+      if (a && b) opts.onProgress!({ done: a.done + b.done, total: a.total + b.total, message: p.message });
+    }),
+  }).catch((e: unknown) => { both.abort(); throw e; });
+  try {
+    const parts = await Promise.all([half(0), half(1)]);
+    return mergeSplitReports(settings, parts, performance.now() - t0);
+  } catch (e) {
+    if (opts.signal?.aborted) throw new ScoringError('cancelled', 'The scoring was cancelled.');
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
   }
 }

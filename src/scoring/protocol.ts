@@ -9,6 +9,7 @@
  */
 
 import type { Recipe } from '../recipe/types';
+import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
 import {
   SCORE_IDS, type BackendChoice, type BackendName, type ScoreId, type ScoreProgress, type ScoreReport,
   type ScoreSettings,
@@ -66,6 +67,20 @@ export interface ScoreRequestMessage {
   readonly fault?: DebugFault;
 }
 
+/**
+ * Run the correlation study (src/study/study.ts `runStudy`: bootstrap intervals, top-k, the cross-validated rank
+ * ensemble) on scored records. Seconds of synchronous arithmetic for a few hundred cells, so the extension host
+ * asks the worker instead of blocking its event loop. Served in turn with the score requests; needs no backend.
+ * The worker answers with `studyResult` (or an `error` with the id).
+ */
+export interface StudyRequestMessage {
+  readonly v: typeof PROTOCOL_VERSION;
+  readonly type: 'study';
+  readonly id: number;
+  readonly records: readonly StudyRecord[];
+  readonly options: StudyOptions;
+}
+
 /** Cancel a running or queued request. The worker answers with an `error` of kind `cancelled`. */
 export interface CancelMessage {
   readonly v: typeof PROTOCOL_VERSION;
@@ -80,7 +95,7 @@ export interface ShutdownMessage {
 }
 
 /** Any message the client sends to the worker. */
-export type ClientMessage = HelloMessage | ScoreRequestMessage | CancelMessage | ShutdownMessage;
+export type ClientMessage = HelloMessage | ScoreRequestMessage | StudyRequestMessage | CancelMessage | ShutdownMessage;
 
 // ---------------------------------------------------------------- worker → client
 
@@ -111,6 +126,14 @@ export interface ResultMessage {
   readonly report: ScoreReport;
 }
 
+/** A `study` request finished: the study, exactly as `runStudy` returns it (NaN kept by structured clone). */
+export interface StudyResultMessage {
+  readonly v: typeof PROTOCOL_VERSION;
+  readonly type: 'studyResult';
+  readonly id: number;
+  readonly study: StudyResult;
+}
+
 /**
  * A failure. With `id`: that request failed (it is finished). Without `id`: a process-level failure,
  * e.g. the backend could not be initialised (`kind: 'backend'`, with `tried`).
@@ -136,7 +159,7 @@ export interface LogMessage {
 }
 
 /** Any message the worker sends to the client. */
-export type WorkerMessage = ReadyMessage | ProgressMessage | ResultMessage | ErrorMessage | LogMessage;
+export type WorkerMessage = ReadyMessage | ProgressMessage | ResultMessage | StudyResultMessage | ErrorMessage | LogMessage;
 
 // ---------------------------------------------------------------- validation
 
@@ -222,6 +245,95 @@ export function checkReport(x: unknown): string | undefined {
   return undefined;
 }
 
+const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
+/** Most records a study request may carry (the largest NAS-Bench-NLP dataset has 14 322 cells). */
+export const MAX_STUDY_RECORDS = 100_000;
+
+function checkScoreIds(x: unknown, what: string): string | undefined {
+  if (x === undefined) return undefined;
+  return Array.isArray(x) && x.every((s) => isStr(s) && SCORE_ID_SET.has(s)) ? undefined : `${what} is not a list of known score ids`;
+}
+
+/** Why `x` is not a list of {@link StudyRecord}s, or undefined. */
+export function checkStudyRecords(x: unknown): string | undefined {
+  if (!Array.isArray(x)) return 'records is not a list';
+  if (x.length > MAX_STUDY_RECORDS) return `records has more than ${MAX_STUDY_RECORDS} entries`;
+  for (let i = 0; i < x.length; i++) {
+    const r: unknown = x[i];
+    const at = `records[${i}]`;
+    if (!isObj(r)) return `${at} is not an object`;
+    if (!isStr(r.hash)) return `${at}.hash is not a string`;
+    if (!isNum(r.testLoss) || !isNum(r.valLoss)) return `${at} has no numeric test / validation loss`;
+    if (!isBool(r.diverged)) return `${at}.diverged is not a boolean`;
+    if (r.label !== undefined && !isStr(r.label)) return `${at}.label is not a string`;
+    if (!isObj(r.scores)) return `${at}.scores is not an object`;
+    for (const [k, v] of Object.entries(r.scores)) {
+      if (!SCORE_ID_SET.has(k)) return `${at}.scores has an unknown score "${k}"`;
+      if (v !== undefined && !isNum(v)) return `${at}.scores.${k} is not a number`;
+    }
+  }
+  return undefined;
+}
+
+/** Why `x` is not a {@link StudyOptions}, or undefined. */
+export function checkStudyOptions(x: unknown): string | undefined {
+  if (!isObj(x)) return 'options is not an object';
+  for (const k of ['bootstrapSamples', 'ensembleFolds'] as const) {
+    if (x[k] !== undefined && !(isInt(x[k]) && (x[k] as number) >= 1 && (x[k] as number) <= 1_000_000)) return `options.${k} is not a positive integer`;
+  }
+  if (x.seed !== undefined && !isInt(x.seed)) return 'options.seed is not an integer';
+  for (const k of ['level', 'topFraction'] as const) {
+    if (x[k] !== undefined && !(isNum(x[k]) && (x[k] as number) > 0 && (x[k] as number) < 1)) return `options.${k} is not a fraction`;
+  }
+  if (x.ensemble !== undefined && !isBool(x.ensemble)) return 'options.ensemble is not a boolean';
+  return checkScoreIds(x.scores, 'options.scores') ?? checkScoreIds(x.ensembleScores, 'options.ensembleScores');
+}
+
+function checkBootstrap(x: unknown, at: string): string | undefined {
+  if (!isObj(x)) return `${at} is not an object`;
+  for (const k of ['estimate', 'lo', 'hi', 'level'] as const) if (!isNum(x[k])) return `${at}.${k} is not a number`;
+  for (const k of ['n', 'nDropped', 'nUndefined', 'samples'] as const) if (!isInt(x[k])) return `${at}.${k} is not an integer`;
+  return undefined;
+}
+
+function checkTarget(x: unknown, at: string): string | undefined {
+  if (!isObj(x)) return `${at} is not an object`;
+  const t = x.topK;
+  if (!isObj(t) || !isNum(t.value) || !isInt(t.k) || !isInt(t.n) || !isInt(t.nDropped)) return `${at}.topK is not {value, k, n, nDropped}`;
+  return checkBootstrap(x.tau, `${at}.tau`) ?? checkBootstrap(x.rho, `${at}.rho`);
+}
+
+const isNumList = (x: unknown): x is number[] => Array.isArray(x) && x.every(isNum);
+
+/** Why `x` is not a {@link StudyResult}, or undefined. Checks every field the editor reads. */
+export function checkStudyResult(x: unknown): string | undefined {
+  if (!isObj(x)) return 'study is not an object';
+  if (!isInt(x.nCells) || !isInt(x.nTrained)) return 'study has no cell counts';
+  if (!Array.isArray(x.rows)) return 'study.rows is not a list';
+  for (let i = 0; i < x.rows.length; i++) {
+    const r: unknown = x.rows[i];
+    const at = `study.rows[${i}]`;
+    if (!isObj(r) || !isStr(r.id) || !SCORE_ID_SET.has(r.id)) return `${at}.id is not a score id`;
+    if (!isStr(r.label) || (r.better !== 'higher' && r.better !== 'lower')) return `${at} has no label / direction`;
+    if (!isInt(r.nScored) || !isInt(r.nNaN)) return `${at} has no counts`;
+    const why = checkTarget(r.test, `${at}.test`) ?? checkTarget(r.val, `${at}.val`);
+    if (why) return why;
+  }
+  const d = x.diverged;
+  if (!isObj(d) || !isInt(d.count) || !Array.isArray(d.hashes) || !d.hashes.every(isStr) || !Array.isArray(d.perScore)) return 'study.diverged is not {count, hashes, perScore}';
+  if (!d.perScore.every((p: unknown) => isObj(p) && isStr(p.id) && SCORE_ID_SET.has(p.id) && isInt(p.nScored) && isNum(p.medianPercentile))) return 'study.diverged.perScore is malformed';
+  const s = x.settings;
+  if (!isObj(s) || !isInt(s.samples) || !isInt(s.seed) || !isNum(s.level) || !isNum(s.topFraction)) return 'study.settings is malformed';
+  const e = x.ensemble;
+  if (e !== undefined) {
+    if (!isObj(e) || !isNumList(e.weights) || !isNum(e.trainTau) || !isNum(e.cvTau) || !isNumList(e.foldTaus)) return 'study.ensemble is malformed';
+    if (!Array.isArray(e.foldWeights) || !e.foldWeights.every(isNumList) || !Array.isArray(e.foldRows) || !e.foldRows.every(isNumList)) return 'study.ensemble folds are malformed';
+    if (checkScoreIds(e.scores, 'study.ensemble.scores') || !Array.isArray(e.scores)) return 'study.ensemble.scores is not a list of known score ids';
+    if (!Array.isArray(e.baselines) || !e.baselines.every((b: unknown) => isObj(b) && isStr(b.id) && isStr(b.label) && isNum(b.tau) && isNum(b.cvTau) && isNumList(b.foldTaus))) return 'study.ensemble.baselines is malformed';
+  }
+  return undefined;
+}
+
 function checkTried(x: unknown): string | undefined {
   if (!Array.isArray(x)) return 'tried is not a list';
   for (const t of x) {
@@ -246,6 +358,9 @@ export function checkClientMessage(x: unknown): string | undefined {
       if (m.hash !== undefined && !isStr(m.hash)) return 'score.hash is not a string';
       if (m.fault !== undefined && !DEBUG_FAULTS.includes(m.fault as DebugFault)) return 'score.fault is not a known fault';
       return checkRecipe(m.recipe) ?? checkSettings(m.settings);
+    case 'study':
+      if (!isId(m.id)) return 'study.id is not a non-negative integer';
+      return checkStudyRecords(m.records) ?? checkStudyOptions(m.options);
     case 'cancel':
       return isId(m.id) ? undefined : 'cancel.id is not a non-negative integer';
     case 'shutdown':
@@ -275,6 +390,9 @@ export function checkWorkerMessage(x: unknown): string | undefined {
     case 'result':
       if (!isId(m.id)) return 'result.id is not a non-negative integer';
       return checkReport(m.report);
+    case 'studyResult':
+      if (!isId(m.id)) return 'studyResult.id is not a non-negative integer';
+      return checkStudyResult(m.study);
     case 'error':
       if (m.id !== undefined && !isId(m.id)) return 'error.id is not a non-negative integer';
       if (!isStr(m.kind) || !WORKER_ERROR_KINDS.includes(m.kind as WorkerErrorKind)) return 'error.kind is not a known kind';

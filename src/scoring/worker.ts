@@ -5,7 +5,10 @@
  * - Picks the TF.js backend once (on `hello`) and reports it with `ready` (or an id-less `error` of
  *   kind `backend` when it cannot load; every request then fails with that error).
  * - Serves one request at a time from a FIFO queue; `cancel` aborts the running request through its
- *   AbortController, or drops a queued one. Every request ends in exactly one `result` or `error`.
+ *   AbortController, or drops a queued one. Every request ends in exactly one `result` / `studyResult` or `error`.
+ * - A `study` request runs the correlation study (src/study/study.ts) here, so its seconds of bootstrap and
+ *   cross-validation never block the extension host. It needs no backend and cannot be interrupted once
+ *   started (the client kills the process when a cancel is not acknowledged in time).
  * - Errors become `error` events, never a crash. When the IPC channel goes away, the process exits.
  * - With `CELL_LENS_TEST_FAULTS=1` in the environment, a score request's `fault` field injects a
  *   hang, crash, out-of-memory or slow run (tests only); without it the field is ignored.
@@ -16,9 +19,11 @@
 import { initBackend } from './backends';
 import { scoreCell } from './engine';
 import { validateRecipe } from '../recipe/validate';
+import { runStudy } from '../study/study';
 import {
   PROTOCOL_VERSION, checkClientMessage,
-  type ClientMessage, type DebugFault, type ScoreRequestMessage, type TriedBackend, type WorkerErrorKind, type WorkerMessage,
+  type ClientMessage, type DebugFault, type ScoreRequestMessage, type StudyRequestMessage, type TriedBackend, type WorkerErrorKind,
+  type WorkerMessage,
 } from './protocol';
 import type { BackendChoice } from './types';
 
@@ -31,7 +36,7 @@ interface Running {
 }
 
 const faultsEnabled = process.env.CELL_LENS_TEST_FAULTS === '1';
-const queue: ScoreRequestMessage[] = [];
+const queue: (ScoreRequestMessage | StudyRequestMessage)[] = [];
 let running: Running | undefined;
 /** Resolves to true when the backend is ready, false when it failed (then `backendFailure` says why). */
 let init: Promise<boolean> | undefined;
@@ -145,12 +150,25 @@ async function serve(req: ScoreRequestMessage, job: Running): Promise<void> {
   }
 }
 
+/** A `study` request: the study of the records (synchronous; a cancel that arrived while queued was handled). */
+async function serveStudy(req: StudyRequestMessage, job: Running): Promise<void> {
+  await new Promise<void>((r) => setImmediate(r)); // a cancel already on the channel is read first
+  try {
+    if (job.controller.signal.aborted) throw new Error('aborted');
+    const study = runStudy(req.records, req.options);
+    finish(job, { type: 'studyResult', id: job.id, study });
+  } catch (e) {
+    const { kind, message } = classify(e, job.controller.signal.aborted);
+    finish(job, { type: 'error', id: job.id, kind, message: kind === 'internal' ? `The study failed: ${errorText(e)}` : message, detail: e instanceof Error ? e.stack : undefined });
+  }
+}
+
 function pump(): void {
   if (running || queue.length === 0) return;
   const req = queue.shift()!;
   const job: Running = { id: req.id, controller: new AbortController(), finished: false };
   running = job;
-  void serve(req, job).finally(() => {
+  void (req.type === 'study' ? serveStudy(req, job) : serve(req, job)).finally(() => {
     if (running === job) running = undefined;
     pump();
   });
@@ -160,8 +178,9 @@ function onMessage(raw: unknown): void {
   const why = checkClientMessage(raw);
   if (why) {
     const id = (raw as { id?: unknown } | null)?.id;
-    if (Number.isSafeInteger(id) && (id as number) >= 0 && (raw as { type?: unknown }).type === 'score') {
-      send({ type: 'error', id: id as number, kind: 'invalid', message: `The scoring request was malformed: ${why}.` });
+    const type = (raw as { type?: unknown }).type;
+    if (Number.isSafeInteger(id) && (id as number) >= 0 && (type === 'score' || type === 'study')) {
+      send({ type: 'error', id: id as number, kind: 'invalid', message: `The ${type === 'study' ? 'study' : 'scoring'} request was malformed: ${why}.` });
     } else {
       log('error', `ignored a malformed message: ${why}`);
     }
@@ -174,6 +193,7 @@ function onMessage(raw: unknown): void {
       else init = startBackend(m.backend, m.wasmDir);
       return;
     case 'score':
+    case 'study':
       queue.push(m);
       pump();
       return;

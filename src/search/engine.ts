@@ -59,14 +59,59 @@ export class Evaluator {
     if (++this.steps > this.maxSteps) throw new StopSearch('exhausted');
   }
 
+  /** Main fitness calls left in the budget. */
+  get budgetLeft(): number {
+    return Math.max(0, this.options.budget - this.evaluations);
+  }
+
   /** Evaluates with the main fitness (or returns the cached value); throws StopSearch when the run must end. */
   async evaluate(recipe: Recipe, phase: EvalPhase, parents?: readonly string[], hash = this.hash(recipe)): Promise<EvalRecord> {
+    return this.evaluateWith(recipe, phase, parents, hash, () => this.fitness(recipe, hash));
+  }
+
+  /**
+   * Evaluates cells as {@link evaluate} would one after another — the same log, cache hits, budget, steps, best and
+   * progress, in the same order, the same StopSearch at the same cell — but with up to `parallel` (SearchOptions)
+   * fitness calls in flight: while one cell's fitness is awaited, the next ones' have started, so a scorer with
+   * several processes scores them at once. For cells whose choice does not depend on each other's fitness (a batch
+   * of samples, a GA generation). Only the cells the sequential loop would evaluate reach the fitness: not repeats
+   * within the batch, not cells past the budget or the step limit. With `parallel` 1 (the default) the calls happen
+   * exactly as with {@link evaluate}.
+   */
+  async evaluateMany(items: readonly { recipe: Recipe; phase: EvalPhase; parents?: readonly string[]; hash?: string }[]): Promise<EvalRecord[]> {
+    const hashes = items.map((it) => it.hash ?? this.hash(it.recipe));
+    // Which items the sequential loop would send to the fitness, in order.
+    const callOf = new Map<number, number>();
+    const calls: (() => Promise<number>)[] = [];
+    const planned = new Set<string>();
+    for (let i = 0, steps = this.steps, evaluations = this.evaluations; i < items.length; i++) {
+      if (++steps > this.maxSteps) break;
+      const h = hashes[i];
+      if (this.cache.has(h) || planned.has(h)) continue;
+      if (evaluations >= this.options.budget) break;
+      evaluations++;
+      planned.add(h);
+      callOf.set(i, calls.length);
+      calls.push(() => this.fitness(items[i].recipe, h));
+    }
+    const ahead = new Prefetch(calls, this.options.parallel ?? 1, this.options.signal);
+    const out: EvalRecord[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const { recipe, phase, parents } = items[i];
+      const h = hashes[i];
+      const c = callOf.get(i);
+      out.push(await this.evaluateWith(recipe, phase, parents, h, () => (c !== undefined ? ahead.get(c) : this.fitness(recipe, h))));
+    }
+    return out;
+  }
+
+  private async evaluateWith(recipe: Recipe, phase: EvalPhase, parents: readonly string[] | undefined, hash: string, compute: () => Promise<number>): Promise<EvalRecord> {
     this.guard();
     let fitness = this.cache.get(hash);
     const cached = fitness !== undefined;
     if (fitness === undefined) {
       if (this.spent) throw new StopSearch('budget');
-      fitness = await this.fitness(recipe, hash);
+      fitness = await compute();
       if (this.options.signal?.aborted) throw new StopSearch('aborted');
       this.evaluations++;
       this.cache.set(hash, fitness);
@@ -79,13 +124,42 @@ export class Evaluator {
 
   /** Evaluates with the cheap score (AREA); not counted in the budget. */
   async evaluateCheap(recipe: Recipe): Promise<EvalRecord> {
+    const hash = this.hash(recipe);
+    return this.evaluateCheapWith(recipe, hash, () => this.cheap!(recipe, hash));
+  }
+
+  /** {@link evaluateCheap} of several cells, with up to `parallel` cheap fitness calls in flight (as {@link evaluateMany}). */
+  async evaluateCheapMany(recipes: readonly Recipe[]): Promise<EvalRecord[]> {
+    if (!this.cheap) throw new Error('no cheap score');
+    const cheap = this.cheap;
+    const hashes = recipes.map((r) => this.hash(r));
+    const callOf = new Map<number, number>();
+    const calls: (() => Promise<number>)[] = [];
+    const planned = new Set<string>();
+    recipes.forEach((r, i) => {
+      const h = hashes[i];
+      if (this.cheapCache.has(h) || planned.has(h)) return;
+      planned.add(h);
+      callOf.set(i, calls.length);
+      calls.push(() => cheap(r, h));
+    });
+    const ahead = new Prefetch(calls, this.options.parallel ?? 1, this.options.signal);
+    const out: EvalRecord[] = [];
+    for (let i = 0; i < recipes.length; i++) {
+      const h = hashes[i];
+      const c = callOf.get(i);
+      out.push(await this.evaluateCheapWith(recipes[i], h, () => (c !== undefined ? ahead.get(c) : cheap(recipes[i], h))));
+    }
+    return out;
+  }
+
+  private async evaluateCheapWith(recipe: Recipe, hash: string, compute: () => Promise<number>): Promise<EvalRecord> {
     if (!this.cheap) throw new Error('no cheap score');
     if (this.options.signal?.aborted) throw new StopSearch('aborted');
-    const hash = this.hash(recipe);
     let fitness = this.cheapCache.get(hash);
     const cached = fitness !== undefined;
     if (fitness === undefined) {
-      fitness = await this.cheap(recipe, hash);
+      fitness = await compute();
       if (this.options.signal?.aborted) throw new StopSearch('aborted');
       this.cheapCache.set(hash, fitness);
     }
@@ -108,6 +182,33 @@ export class Evaluator {
       aborted: stop?.why === 'aborted',
       exhausted: stop?.why === 'exhausted',
     };
+  }
+}
+
+/**
+ * The fitness calls of a batch, started in order: asking for call c starts it and the calls after it, up to
+ * `parallel` in flight; none starts after the signal aborts. A call that is never awaited (the run stopped before
+ * its cell) has its failure dropped.
+ */
+class Prefetch {
+  private readonly started: Promise<number>[] = [];
+  constructor(private readonly calls: readonly (() => Promise<number>)[], private readonly parallel: number, private readonly signal?: AbortSignal) {}
+
+  get(c: number): Promise<number> {
+    this.start(c);
+    for (let j = c + 1; j < Math.min(this.calls.length, c + Math.max(1, Math.floor(this.parallel))); j++) {
+      if (this.signal?.aborted) break;
+      this.start(j);
+    }
+    return this.started[c];
+  }
+
+  private start(j: number): void {
+    if (this.started[j] !== undefined) return;
+    let p: Promise<number>;
+    try { p = this.calls[j](); } catch (e) { p = Promise.reject(e); } // a synchronous throw fails its own cell
+    p.catch(() => undefined);
+    this.started[j] = p;
   }
 }
 

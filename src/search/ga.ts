@@ -7,11 +7,13 @@
  * parent, so children are new cells). Selection uses the fitness, i.e. the hybrid score the caller passes.
  * Note the paper's hybrid score is rank-normalised; the caller decides against which reference set the
  * ranks are taken (a fixed reference set keeps the fitness of a cell stable across generations).
- * The budget counts fitness calls; cached children cost none.
+ * The budget counts fitness calls; cached children cost none. Generation 0 and every generation's children are
+ * scored as batches (in parallel with a pooled scorer): children depend only on the previous generation.
  * Pure logic; no `vscode` import.
  */
 import { better, Evaluator, fitnessKey, Proposer, runSearch } from './engine';
 import { randInt } from './space';
+import { initialPopulation } from './rea';
 import type { EvalRecord, Fitness, SearchOptions, SearchResult } from './types';
 
 /** GA options. */
@@ -45,28 +47,34 @@ export async function ga(fitness: Fitness, options: GaOptions): Promise<SearchRe
     }
     return best!;
   };
+  const breed = (pop: readonly EvalRecord[]) => {
+    const a = tournament(pop);
+    const b = tournament(pop);
+    let child = a.recipe;
+    let phase: 'crossover' | 'mutate' = 'mutate';
+    const parents = [a.hash];
+    if (pr.rng() < pc && a.hash !== b.hash) {
+      child = pr.crossover(a.recipe, a.hash, b.recipe, b.hash);
+      phase = 'crossover';
+      parents.push(b.hash);
+    }
+    const h = ev.hash(child);
+    if (pr.rng() < pm || h === a.hash || h === b.hash) {
+      child = pr.mutate(child, h);
+    }
+    return { recipe: child, phase, parents };
+  };
   return runSearch(ev, async () => {
-    let pop: EvalRecord[] = [];
-    while (pop.length < P && !ev.spent && !pr.poolDrained) pop.push(await ev.evaluate(pr.sample(), 'sample'));
+    let pop = await initialPopulation(ev, pr, P);
     while (!ev.spent && pop.length > 0) {
       const sorted = [...pop].sort((a, b) => fitnessKey(b.fitness) - fitnessKey(a.fitness) || a.step - b.step);
       const next: EvalRecord[] = sorted.slice(0, E);
       while (next.length < P && !ev.spent) {
-        const a = tournament(pop);
-        const b = tournament(pop);
-        let child = a.recipe;
-        let phase: 'crossover' | 'mutate' = 'mutate';
-        const parents = [a.hash];
-        if (pr.rng() < pc && a.hash !== b.hash) {
-          child = pr.crossover(a.recipe, a.hash, b.recipe, b.hash);
-          phase = 'crossover';
-          parents.push(b.hash);
-        }
-        const h = ev.hash(child);
-        if (pr.rng() < pm || h === a.hash || h === b.hash) {
-          child = pr.mutate(child, h);
-        }
-        next.push(await ev.evaluate(child, phase, parents));
+        // Children are bred from the previous generation only, so a generation's children (as many as the budget
+        // has left) are proposed first and evaluated as one batch: same draws, same log as one at a time.
+        const batch = [];
+        for (let k = Math.min(P - next.length, ev.budgetLeft); k > 0; k--) batch.push(breed(pop));
+        next.push(...await ev.evaluateMany(batch));
       }
       pop = next;
     }

@@ -3,6 +3,7 @@
  * random cells; each cycle samples S members uniformly without replacement, mutates the best of the sample,
  * evaluates the child, appends it and removes the OLDEST member. Cached children (hash seen before) cost no
  * budget but still join the population. The budget counts fitness calls, the initial population included.
+ * The initial population is scored as a batch (see {@link initialPopulation}); the evolution cycles one by one.
  * Pure logic; no `vscode` import.
  */
 import { better, Evaluator, Proposer, runSearch } from './engine';
@@ -17,7 +18,25 @@ export interface ReaOptions extends SearchOptions {
   readonly sampleSize?: number;
 }
 
-/** The evolution loop on an existing population (shared by REA and AREA). */
+/**
+ * P random cells (fewer when the budget or the pool ends first), evaluated as batches: the samples depend only on
+ * the seed, so they are scored together (in parallel with a pooled scorer) with the same log as one at a time.
+ * Shared by REA and the GA.
+ */
+export async function initialPopulation(ev: Evaluator, pr: Proposer, P: number): Promise<EvalRecord[]> {
+  const population: EvalRecord[] = [];
+  while (population.length < P && !ev.spent && !pr.poolDrained) {
+    const batch = [];
+    for (let k = Math.min(P - population.length, ev.budgetLeft); k > 0 && !pr.poolDrained; k--) batch.push({ recipe: pr.sample(), phase: 'sample' as const });
+    population.push(...await ev.evaluateMany(batch));
+  }
+  return population;
+}
+
+/**
+ * The evolution loop on an existing population (shared by REA and AREA). Inherently sequential: each cycle's
+ * tournament sees the child of the cycle before (and the aging removal), so children are evaluated one at a time.
+ */
 export async function evolve(ev: Evaluator, pr: Proposer, population: EvalRecord[], sampleSize: number): Promise<void> {
   while (!ev.spent && population.length > 0) {
     const sample = sampleDistinct(pr.rng, population, Math.min(sampleSize, population.length));
@@ -36,8 +55,7 @@ export async function rea(fitness: Fitness, options: ReaOptions): Promise<Search
   const ev = new Evaluator(fitness, options);
   const pr = new Proposer(options);
   return runSearch(ev, async () => {
-    const population: EvalRecord[] = [];
-    while (population.length < P && !ev.spent && !pr.poolDrained) population.push(await ev.evaluate(pr.sample(), 'sample'));
+    const population = await initialPopulation(ev, pr, P);
     await evolve(ev, pr, population, S);
   });
 }

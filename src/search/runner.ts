@@ -54,6 +54,8 @@ export interface AlgorithmOptions {
   readonly population?: number;
   /** Canonical hash (default canonicalHash). */
   readonly hash?: (r: Recipe) => string;
+  /** Fitness calls in flight at once where the algorithm allows it (SearchOptions.parallel; default 1). */
+  readonly parallel?: number;
 }
 
 /** Runs one algorithm with a fitness (higher = better). */
@@ -61,7 +63,7 @@ export function runAlgorithm(algo: SearchAlgo, fitness: Fitness, o: AlgorithmOpt
   const population = o.population ?? (o.pool && o.pool.recipes.length < 100 ? 10 : 20);
   const base = {
     budget: o.budget, seed: o.seed, signal: o.signal, onProgress: o.onProgress, pool: o.pool,
-    ...(o.hash ? { hash: o.hash } : {}),
+    ...(o.hash ? { hash: o.hash } : {}), ...(o.parallel !== undefined ? { parallel: o.parallel } : {}),
   };
   switch (algo) {
     case 'random': return randomSearch(fitness, base);
@@ -208,6 +210,28 @@ export interface BenchmarkSearchOptions {
    * cell, free once a study has filled the cache).
    */
   readonly scoreWholePool?: boolean;
+  /**
+   * Runs in flight at once (default 1), fitness calls in flight within a run (AlgorithmOptions.parallel) and cells
+   * of the whole-pool baseline scored at once. The runs are independent (each has its own evaluator; they share
+   * only the memoised fitness), so running several changes no pick: results and `onRun` calls still come in
+   * algorithm × seed order.
+   */
+  readonly concurrency?: number;
+}
+
+/**
+ * `fn(0) … fn(n − 1)` with at most `limit` in flight, started in order; `consume` gets each result in order as soon
+ * as it and every earlier one are done, and returns false to stop (no further call starts).
+ */
+async function inOrder<T>(n: number, limit: number, fn: (i: number) => Promise<T>, consume: (r: T, i: number) => boolean | void): Promise<void> {
+  const started: Promise<T>[] = [];
+  const start = (i: number): void => {
+    if (i < n && started[i] === undefined) { started[i] = fn(i); started[i].catch(() => undefined); }
+  };
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < Math.min(n, i + Math.max(1, limit)); j++) start(j);
+    if (consume(await started[i], i) === false) return;
+  }
 }
 
 function meanStd(xs: readonly number[]): { mean: number; std: number } {
@@ -242,44 +266,53 @@ export async function benchmarkSearch(cells: readonly StudyCell[], o: BenchmarkS
   };
   const topCut = sortedLosses[Math.max(0, Math.round(0.1 * sortedLosses.length) - 1)];
   const seeds = Array.from({ length: o.seeds }, (_, i) => o.seed + i);
-  const rows: PoolSearchRow[] = [];
+  const limit = Math.max(1, Math.floor(o.concurrency ?? 1));
+  const picksOf = o.algos.map(() => [] as PoolPick[]);
   let aborted = false;
+  /** The algorithm whose run found the search interrupted: rows stop after it. */
+  let lastAlgo = o.algos.length - 1;
   const runs = o.algos.length * seeds.length;
-  let runIndex = 0;
-  for (const algo of o.algos) {
-    const picks: PoolPick[] = [];
-    for (const seed of seeds) {
-      if (o.signal?.aborted) { aborted = true; break; }
-      const res = await runAlgorithm(algo, o.fitness, {
-        budget: o.budget, seed, pool, signal: o.signal, cheap: o.cheap, cheapSamples: o.cheapSamples, population: o.population, hash,
-      });
-      if (res.aborted) { aborted = true; break; }
-      const b = res.best;
-      let pick: PoolPick | undefined;
-      if (b) {
-        const c = byHash.get(b.hash)!;
-        pick = { seed, hash: b.hash, label: c.label, fitness: b.fitness, testLoss: c.testLoss, rank: rankOf(c.testLoss), evaluations: res.evaluations };
-        picks.push(pick);
-      }
-      o.onRun?.(algo, seed, pick, ++runIndex, runs);
+  // Runs in algorithm × seed order, `limit` at a time; each result is taken in that order.
+  await inOrder(runs, limit, async (i) => {
+    if (o.signal?.aborted) return undefined;
+    return runAlgorithm(o.algos[Math.floor(i / seeds.length)], o.fitness, {
+      budget: o.budget, seed: seeds[i % seeds.length], pool, signal: o.signal, cheap: o.cheap, cheapSamples: o.cheapSamples, population: o.population, hash,
+      parallel: limit,
+    });
+  }, (res, i) => {
+    const a = Math.floor(i / seeds.length), seed = seeds[i % seeds.length];
+    if (!res || res.aborted) { aborted = true; lastAlgo = a; return false; }
+    const b = res.best;
+    let pick: PoolPick | undefined;
+    if (b) {
+      const c = byHash.get(b.hash)!;
+      pick = { seed, hash: b.hash, label: c.label, fitness: b.fitness, testLoss: c.testLoss, rank: rankOf(c.testLoss), evaluations: res.evaluations };
+      picksOf[a].push(pick);
     }
+    o.onRun?.(o.algos[a], seed, pick, i + 1, runs);
+    return true;
+  });
+  const rows: PoolSearchRow[] = [];
+  // One row per algorithm reached (an interrupted one included, with the picks it has).
+  for (let a = 0; a <= lastAlgo; a++) {
+    const picks = picksOf[a];
     const l = meanStd(picks.map((p) => p.testLoss));
     rows.push({
-      algo, picks, meanLoss: l.mean, stdLoss: l.std,
+      algo: o.algos[a], picks, meanLoss: l.mean, stdLoss: l.std,
       meanRank: meanStd(picks.map((p) => p.rank)).mean,
       top10: picks.length ? picks.filter((p) => p.testLoss <= topCut).length / picks.length : NaN,
       meanEvaluations: meanStd(picks.map((p) => p.evaluations)).mean,
     });
-    if (aborted) break;
   }
   let bestScoredLoss = NaN, bestScoredRank = NaN;
   if ((o.scoreWholePool ?? true) && !aborted) {
+    // Every pool cell's fitness, `limit` at a time, compared in pool order (earlier wins ties, as before).
     let best = -Infinity;
-    for (let i = 0; i < pool.recipes.length; i++) {
-      if (o.signal?.aborted) { aborted = true; break; }
-      const f = await o.fitness(pool.recipes[i], pool.hashes[i]);
+    await inOrder(pool.recipes.length, limit, async (i) => (o.signal?.aborted ? undefined : o.fitness(pool.recipes[i], pool.hashes[i])), (f, i) => {
+      if (f === undefined || o.signal?.aborted) { aborted = true; return false; }
       if (!Number.isNaN(f) && f > best) { best = f; bestScoredLoss = losses[i]; bestScoredRank = rankOf(losses[i]); }
-    }
+      return true;
+    });
   }
   return {
     score: o.score, budget: o.budget, seeds, poolSize: pool.recipes.length, rows,

@@ -8,8 +8,10 @@
  *   not evaluated again: it is logged with `cached: true` and its earlier fitness, and costs no budget. To
  *   stop on a finite space, an algorithm also stops after `maxSteps` proposals (default 50 × budget + 1000)
  *   or when a pool is exhausted.
- * - Cancellation: when `signal` is aborted the algorithm stops before its next fitness call and returns
- *   what it has, with `aborted: true` (it does not throw).
+ * - Cancellation: when `signal` is aborted the algorithm starts no further fitness call and returns what it
+ *   has, with `aborted: true` (it does not throw).
+ * - Parallelism: with `parallel` N > 1, cells whose choice does not depend on each other's fitness are scored up
+ *   to N at once; the log is the same as with N = 1.
  * - Determinism: with the same seed, options, fitness values and pool, the log is identical.
  *
  * Pure logic; no `vscode` import.
@@ -67,6 +69,13 @@ export interface SearchOptions {
   readonly hash?: (recipe: Recipe) => string;
   /** Stop after this many proposed cells, cached ones included (default 50 × budget + 1000). */
   readonly maxSteps?: number;
+  /**
+   * Fitness calls in flight at once where the algorithm allows it (default 1: one after another). Batches whose
+   * cells do not depend on each other's fitness (random samples, initial populations, a GA generation, AREA's
+   * pre-screen and seeds) keep up to this many calls running; the log is the same for any value. After an abort,
+   * up to `parallel − 1` calls already started may still finish (their results are discarded).
+   */
+  readonly parallel?: number;
 }
 
 /** What every algorithm returns. */

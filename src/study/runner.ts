@@ -291,6 +291,12 @@ export function toStudyRecord(o: CellOutcome, scores: readonly ScoreId[]): Study
 /** Options of {@link runBenchmarkStudy}: scoring options plus the study's. */
 export interface BenchmarkStudyOptions extends ScoreCellsOptions {
   readonly study?: StudyOptions;
+  /**
+   * Runs the study on the records (default: {@link runStudy} here). The editor passes the scoring process's
+   * (`ScoringClient.study`): the bootstrap and the ensemble's cross-validation take seconds for a few hundred
+   * cells and must not block the extension host. It must return what `runStudy(records, options)` returns.
+   */
+  readonly analyse?: (records: StudyRecord[], options: StudyOptions) => Promise<StudyResult>;
 }
 
 /** The scored cells and their study. */
@@ -310,7 +316,9 @@ export async function runBenchmarkStudy(cells: readonly StudyCell[], scorer: Sco
   const run = await scoreCells(cells, scorer, options);
   const scores = options.study?.scores ?? options.settings.scores;
   const records = run.outcomes.map((o) => toStudyRecord(o, scores));
-  const study = records.length > 0 ? runStudy(records, { ensemble: true, ...options.study, scores: [...scores] }) : undefined;
+  const studyOptions: StudyOptions = { ensemble: true, ...options.study, scores: [...scores] };
+  const study = records.length === 0 ? undefined
+    : options.analyse ? await options.analyse(records, studyOptions) : runStudy(records, studyOptions);
   return { run, records, study, complete: !run.aborted && run.stopped === undefined && run.outcomes.length === cells.length };
 }
 

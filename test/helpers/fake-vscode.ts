@@ -19,7 +19,7 @@ export class Range {
   intersection(r: Range) { const s = cmp(this.start, r.start) > 0 ? this.start : r.start; const e = cmp(this.end, r.end) < 0 ? this.end : r.end; return cmp(s, e) <= 0 ? new Range(s, e) : undefined; }
 }
 const cmp = (a: Position, b: Position) => a.line - b.line || a.character - b.character;
-export class Selection extends Range {}
+export class Selection extends Range { get anchor() { return this.start; } get active() { return this.end; } }
 export class Location { constructor(public uri: Uri, public range: Range) {} }
 export class Diagnostic { source?: string; code?: string; tags?: number[]; relatedInformation?: unknown[]; constructor(public range: Range, public message: string, public severity: number) {} }
 export class DiagnosticRelatedInformation { constructor(public location: Location, public message: string) {} }
@@ -56,12 +56,20 @@ export class TextDocument {
   }
 }
 
+/** A webview panel: `posted` records what the extension sent; `receive` delivers a message from the page. */
+export interface FakePanel {
+  viewType: string; title: string; options: Record<string, unknown>; active: boolean; disposed: boolean;
+  webview: { html: string; posted: unknown[] };
+  receive(message: unknown): void;
+  dispose(): void;
+}
+
 export interface FakeHost {
   commands: Map<string, (...a: unknown[]) => unknown>;
   /** Context keys set through setContext. */
   contexts: Map<string, unknown>;
   /** Webview panels created (their html is what the page shows). */
-  panels: { viewType: string; title: string; options: Record<string, unknown>; webview: { html: string } }[];
+  panels: FakePanel[];
   /** Documents shown with window.showTextDocument. */
   shown: TextDocument[];
   /** Transient status bar messages (window.setStatusBarMessage). */
@@ -74,6 +82,8 @@ export interface FakeHost {
   statusItems: { text: string; visible: boolean }[];
   documents: TextDocument[];
   open(doc: TextDocument): void;
+  /** Make an already open document the active editor, the cursor at `offset` (fires onDidChangeActiveTextEditor). */
+  activate(doc: TextDocument, offset?: number): void;
   change(doc: TextDocument, text: string): void;
   activeEditor: { document: TextDocument; selection?: Selection } | undefined;
   config: Record<string, unknown>;
@@ -96,6 +106,7 @@ export function installFakeVscode(): FakeHost {
   const host: FakeHost = {
     commands: new Map(), contexts: new Map(), statusMessages: [], shown: [], panels: [], diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
     open(doc) { host.documents.push(doc); host.activeEditor = { document: doc }; onOpen.fire(doc); onActive.fire(host.activeEditor); },
+    activate(doc, offset = 0) { const p = doc.positionAt(offset); host.activeEditor = { document: doc, selection: new Selection(p, p) }; onActive.fire(host.activeEditor); },
     change(doc, text) { doc.setText(text); onChange.fire({ document: doc, contentChanges: [{ text }] }); },
     activeEditor: undefined,
     config: {},
@@ -137,7 +148,15 @@ export function installFakeVscode(): FakeHost {
       activeColorTheme: { kind: 2 },
       showInformationMessage: message('info'), showTextDocument: async (d: TextDocument) => { host.shown.push(d); return { document: d }; },
       createWebviewPanel: (viewType: string, title: string, _col: unknown, options: Record<string, unknown>) => {
-        const panel = { viewType, title, options, webview: { html: '', cspSource: 'vscode-webview-resource:', asWebviewUri: (u: Uri) => u }, reveal() {}, onDidDispose: () => ({ dispose() {} }), dispose() {} };
+        const onMessage = new EventEmitter<unknown>(), onDispose = new EventEmitter<void>(), onViewState = new EventEmitter<unknown>();
+        const posted: unknown[] = [];
+        const panel = {
+          viewType, title, options, active: false, disposed: false,
+          webview: { html: '', posted, cspSource: 'vscode-webview-resource:', asWebviewUri: (u: Uri) => u, onDidReceiveMessage: onMessage.event, postMessage: async (m: unknown) => { posted.push(m); return true; } },
+          reveal() {}, onDidDispose: onDispose.event, onDidChangeViewState: onViewState.event,
+          receive(m: unknown) { onMessage.fire(m); },
+          dispose() { if (panel.disposed) return; panel.disposed = true; onDispose.fire(); },
+        };
         host.panels.push(panel);
         return panel;
       }, setStatusBarMessage: (text: string) => { host.statusMessages.push(text); return { dispose() {} }; }, showWarningMessage: message('warn'), showErrorMessage: message('error'),

@@ -170,6 +170,30 @@ test('Score All Cells with two processes: every distinct cell scored once, the s
   delete host.config['scoring.workers'];
 });
 
+test('Score This Cell with two processes allowed: the one cell is split over both, with the values of one process', { skip, timeout: 180_000 }, async () => {
+  const cell = { a: { op: 'linear', input: ['x', 'h_prev_0'] }, b: { op: 'activation_sigm', input: ['a'] }, c: { op: 'elementwise_prod', input: ['b', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: ['c'] } };
+  const lone = new TextDocument(Uri.file('/ws/lone.json'), 'json', 1, JSON.stringify(cell, null, 1));
+  host.open(lone);
+  const values = (r: { reports: Map<string, { results: readonly { id: string; values: readonly number[] }[] }> }) =>
+    [...r.reports.values()].flatMap((rep) => rep.results.map((x) => [x.id, x.values.map(String)]));
+  host.config['scoring.workers'] = 1;
+  await cmd('cellLens.clearScoreCache');
+  const one = await cmd('cellLens.scoreFile', lone.uri) as unknown as { scored: number; reports: Map<string, never> };
+  assert.equal(one.scored, 1);
+  await cmd('cellLens.clearScoreCache');
+  host.config['scoring.workers'] = 2;
+  const svc = (api as unknown as { scoring: { extraPids: number[] } }).scoring;
+  let sawExtra = false;
+  const probe = setInterval(() => { if (svc.extraPids.length > 0) sawExtra = true; }, 20);
+  const two = await cmd('cellLens.scoreFile', lone.uri) as unknown as { scored: number; reports: Map<string, never> };
+  clearInterval(probe);
+  assert.equal(two.scored, 1);
+  assert.ok(sawExtra, 'a second process worked on the one cell');
+  assert.deepEqual(values(two as never), values(one as never), 'bit-identical values');
+  assert.ok(values(two as never).some(([id]) => id === 'hybrid'), 'derived scores joined too');
+  delete host.config['scoring.workers'];
+});
+
 test('a long batch at full size says how long it takes before starting and offers the proxy size', { skip, timeout: 60_000 }, async () => {
   // 20 distinct cells: a chain of k tanh nodes.
   const cells = Array.from({ length: 20 }, (_, k) => {

@@ -42,10 +42,12 @@ test('an LSTM cell: no diagnostics, benchmark CodeLens with loss and rank, hover
   assert.deepEqual(host.diagnostics.get(doc.uri.toString()), []);
   await api.benchmark.get();
   const lenses = host.codeLensProviders[0].provideCodeLenses(doc);
-  assert.equal(lenses.length, 3);
+  assert.equal(lenses.length, 4);
   assert.equal(lenses[1].command!.command, 'cellLens.showGraph');
   assert.equal(lenses[2].command!.command, 'cellLens.scoreCell', 'an unscored cell offers "Score"');
   assert.deepEqual(lenses[2].command!.arguments, [doc.uri, 0]);
+  assert.equal(lenses[3].command!.command, 'cellLens.compareWith', 'a valid cell offers "compare with…"');
+  assert.deepEqual(lenses[3].command!.arguments, [doc.uri, 0]);
   const title = lenses[0].command!.title;
   assert.match(title, /WikiText-2 test loss \d\.\d{3} .*· rank \d+\/\d+ \(top \d+(\.\d)?%\) · \d+\.\dM params/);
   assert.equal(lenses[0].command!.command, 'cellLens.showBenchmarkRecord');

@@ -1,12 +1,13 @@
 /** `cell-lens score` through runScore, with the real worker (from source through tsx) as a child process. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runScore, type ScoreCliOptions } from '../../src/cli/score';
 import { countParams } from '../../src/scoring/model/params';
 import { FIXTURES, TINY, WORKER_TS } from '../fixtures/scoring/helpers';
+import { exampleText } from '../helpers/data';
 
 const CELLS = path.join(FIXTURES, 'cells.json');
 const INVALID = path.join(FIXTURES, 'invalid.json');
@@ -120,4 +121,35 @@ test('--preset proxy picks the proxy sizes; explicit size flags override the pre
   const bad = await run([...base, '--preset', 'huge']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--preset takes nas-bench-nlp or proxy, not "huge"/);
+});
+
+test('--workers 2 scores the cells in two processes with the same values, in the same order, as --workers 1', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cell-lens-cli-workers-'));
+  try {
+    // The first five example cells: cells 0 and 3 are the same cell (one canonical hash), scored once.
+    const file = path.join(dir, 'five.json');
+    writeFileSync(file, JSON.stringify((JSON.parse(exampleText()) as unknown[]).slice(0, 5)));
+    const base = [file, '--no-cache', '--scores', 'params,naswot,hidden_cov', '--backend', 'cpu', '--verbose', ...SIZES];
+    type Doc = { files: { cells: { label: string; hash: string; cached: boolean; percentiles: unknown; report: { results: { id: string; value: number; std: number; values: number[] }[] } }[] }[] };
+    const values = (out: string) => (JSON.parse(out) as Doc).files[0].cells.map((c) => ({
+      label: c.label, hash: c.hash, cached: c.cached, percentiles: c.percentiles, results: c.report.results.map((r) => [r.id, r.value, r.std, r.values]),
+    }));
+    const processes = (err: string) => new Set([...err.matchAll(/scoring process (\d+) ready/g)].map((m) => m[1])).size;
+    const one = await run([...base, '--json', '--workers', '1']);
+    const two = await run([...base, '--json', '--workers', '2']);
+    assert.equal(one.code, 0, one.err);
+    assert.equal(two.code, 0, two.err);
+    assert.equal(processes(one.err), 1);
+    assert.equal(processes(two.err), 2);
+    const v1 = values(one.out);
+    assert.equal(v1.length, 5);
+    assert.equal(new Set(v1.map((c) => c.hash)).size, 4);
+    assert.deepEqual(v1[3].results, v1[0].results);
+    assert.deepEqual(values(two.out), v1);
+    // The table: the same cells in the same order (timings aside).
+    const table = async (w: string) => (await run([...base, '--workers', w])).out.replace(/\d+ ms\n/g, 'ms\n').replace(/ +\d+\n/g, '\n');
+    assert.equal(await table('2'), await table('1'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -84,3 +84,34 @@ test('search over trained cells (logs folder) prints the per-algorithm table; --
   assert.equal(bad2.code, 2);
   assert.match(bad2.err, /--preset takes proxy or nas-bench-nlp/);
 });
+
+test('search --workers 2 gives the same result as --workers 1 for a seed (trained cells and the whole space)', async () => {
+  const logs = path.join(tmp, 'logs-workers');
+  mkdirSync(logs, { recursive: true });
+  for (const l of wikitextLogs().slice(0, 14)) writeFileSync(path.join(logs, path.basename(l.file)), l.text);
+  // --no-cache: each run scores every cell itself, so the two runs share nothing but the command line.
+  const restricted = (w: string) => cli(['search', '--algo', 'all', '--score', 'naswot', '--scores', 'naswot,params', '--budget', '4', '--seed', '1', '--seeds', '2', '--logs', logs, '--no-cache', '--population', '3', '--cheap-samples', '6', '--workers', w, '--out', `search-w${w}.json`]);
+  const r1 = await restricted('1');
+  const r2 = await restricted('2');
+  assert.equal(r1.code, 0, r1.err);
+  assert.equal(r2.code, 0, r2.err);
+  assert.match(r1.err, /trained cells \(preset proxy, 1 worker\(s\)\)/);
+  assert.match(r2.err, /trained cells \(preset proxy, 2 worker\(s\)\)/);
+  const result = (w: string) => (decodeJson(readFileSync(path.join(tmp, `search-w${w}.json`), 'utf8')) as { result: unknown }).result;
+  assert.deepEqual(result('2'), result('1'));
+  assert.equal(r2.out.replace('search-w2.json', ''), r1.out.replace('search-w1.json', ''));
+  // The runs are reported in the same order (the count of cells scored so far may differ).
+  const runs = (err: string) => err.split('\n').filter((l) => /^\[\d+\/8\] /.test(l)).map((l) => l.replace(/ · \d+ cells scored so far$/, ''));
+  assert.equal(runs(r1.err).length, 8);
+  assert.deepEqual(runs(r2.err), runs(r1.err));
+  // Whole space: GA (batched generations) and AREA (batched pre-screen and seeds), the same best cells.
+  const space = (w: string) => cli(['search', '--space', '--algo', 'ga,area', '--score', 'naswot', '--budget', '8', '--population', '4', '--cheap-samples', '6', '--seed', '3', '--no-cache', '--top', '8', '--workers', w, '--out', `best-w${w}.json`]);
+  const s1 = await space('1');
+  const s2 = await space('2');
+  assert.equal(s1.code, 0, s1.err);
+  assert.equal(s2.code, 0, s2.err);
+  const best1 = readFileSync(path.join(tmp, 'best-w1.json'), 'utf8');
+  assert.equal(parseDocument(best1).cells.length, 8);
+  assert.equal(readFileSync(path.join(tmp, 'best-w2.json'), 'utf8'), best1);
+  assert.equal(s2.out.replace('best-w2.json', ''), s1.out.replace('best-w1.json', ''));
+});

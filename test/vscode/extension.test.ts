@@ -37,11 +37,11 @@ suite('Cell Lens in VS Code', () => {
     await vscode.workspace.getConfiguration('cellLens').update('scoring.preset', 'proxy', vscode.ConfigurationTarget.Global);
   });
 
-  test('examples.json: no diagnostics, a benchmark CodeLens above the cells', async () => {
+  test('examples.json: no diagnostics; its cells, all on one line, get one "open table" lens', async () => {
     const uri = fixture('examples.json');
     await vscode.window.showTextDocument(uri);
-    const titles = await until(() => lensTitles(uri), (t) => t.some((x) => /test loss \d\.\d{3}/.test(x)));
-    assert.ok(titles.some((x) => /WikiText-2 test loss \d\.\d{3}/.test(x)), titles.join(' | '));
+    const titles = await until(() => lensTitles(uri), (t) => t.some((x) => /cells on this line · open table/.test(x)));
+    assert.ok(titles.some((x) => /^\d+ cells on this line · open table$/.test(x)), titles.join(' | '));
     const errors = vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
     assert.deepEqual(errors.map((d) => d.message), []);
   });

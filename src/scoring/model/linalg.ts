@@ -118,40 +118,46 @@ export function corrcoef(rows: Float64Array[]): { corr?: Matrix; constantRow?: n
 }
 
 /**
- * out (n × n, row-major) += R·Rᵀ for the n rows of R (`len` numbers each, row-major), accumulated in float64.
- * Products of float32 inputs are exact in float64, so the only rounding is float64 summation. Blocked 4 × 4
- * (16 accumulators per block) for speed; symmetric: each off-diagonal block is computed once.
+ * Rows b0 … b0+3 of G = R·Rᵀ (n rows of `len` numbers, row-major) against every column c ≥ b0, written to both
+ * G[b][c] and G[c][b]. Blocked 4 × 4 (16 accumulators) for speed. Products of float32 inputs are exact in float64,
+ * so the only rounding is float64 summation, in the order k = 0 … len−1.
+ * SELF-CONTAINED on purpose: its source text is also what the helper threads run (no outside names but `Math`).
  */
-export function addGram(out: Float64Array, R: ArrayLike<number>, n: number, len: number): void {
-  const rowOf = (i: number) => Math.min(i, n - 1) * len;
-  for (let b0 = 0; b0 < n; b0 += 4) {
-    for (let c0 = b0; c0 < n; c0 += 4) {
-      const a0 = rowOf(b0), a1 = rowOf(b0 + 1), a2 = rowOf(b0 + 2), a3 = rowOf(b0 + 3);
-      const e0 = rowOf(c0), e1 = rowOf(c0 + 1), e2 = rowOf(c0 + 2), e3 = rowOf(c0 + 3);
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-      for (let k = 0; k < len; k++) {
-        const x0 = R[a0 + k], x1 = R[a1 + k], x2 = R[a2 + k], x3 = R[a3 + k];
-        const y0 = R[e0 + k], y1 = R[e1 + k], y2 = R[e2 + k], y3 = R[e3 + k];
-        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
-        s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
-        s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
-      }
-      const S = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
-      for (let i = 0; i < 4; i++) {
-        const b = b0 + i;
-        if (b >= n) break;
-        for (let j = 0; j < 4; j++) {
-          const c = c0 + j;
-          if (c >= n || (c0 === b0 && j < i)) continue;
-          const v = S[i * 4 + j];
-          out[b * n + c] += v;
-          if (b !== c) out[c * n + b] += v;
-        }
+export function gramRowTile(out: Float64Array, R: ArrayLike<number>, n: number, len: number, b0: number): void {
+  const a0 = Math.min(b0, n - 1) * len, a1 = Math.min(b0 + 1, n - 1) * len;
+  const a2 = Math.min(b0 + 2, n - 1) * len, a3 = Math.min(b0 + 3, n - 1) * len;
+  for (let c0 = b0; c0 < n; c0 += 4) {
+    const e0 = Math.min(c0, n - 1) * len, e1 = Math.min(c0 + 1, n - 1) * len;
+    const e2 = Math.min(c0 + 2, n - 1) * len, e3 = Math.min(c0 + 3, n - 1) * len;
+    let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+    let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+    for (let k = 0; k < len; k++) {
+      const x0 = R[a0 + k], x1 = R[a1 + k], x2 = R[a2 + k], x3 = R[a3 + k];
+      const y0 = R[e0 + k], y1 = R[e1 + k], y2 = R[e2 + k], y3 = R[e3 + k];
+      s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+      s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+      s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+      s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+    }
+    const S = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
+    for (let i = 0; i < 4; i++) {
+      const b = b0 + i;
+      if (b >= n) break;
+      for (let j = 0; j < 4; j++) {
+        const c = c0 + j;
+        if (c >= n || (c0 === b0 && j < i)) continue;
+        out[b * n + c] = S[i * 4 + j];
+        out[c * n + b] = S[i * 4 + j];
       }
     }
   }
+}
+
+/** G = R·Rᵀ (n × n, row-major, float64) on the calling thread; model/gram `gram` gives the same bits on every core. */
+export function gramMatrix(R: ArrayLike<number>, n: number, len: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let b0 = 0; b0 < n; b0 += 4) gramRowTile(out, R, n, len, b0);
+  return out;
 }
 
 /**

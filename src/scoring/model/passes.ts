@@ -25,7 +25,8 @@ import {
   type NetParams,
 } from './network';
 import { backward } from './bptt';
-import { addGram } from './linalg';
+import { gram } from './gram';
+import { flopCounter } from './flops';
 import { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS, NINASWOT_NOISE_STD, ZEN_ALPHA } from './constants';
 export { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS, NINASWOT_NOISE_STD, ZEN_ALPHA };
 import { synflowScore } from './synflow';
@@ -150,7 +151,12 @@ export class ScoreContext {
 
   private timed<R>(part: string, fn: () => R): R {
     const t0 = performance.now();
-    try { return fn(); } finally { this.timings[part] = (this.timings[part] ?? 0) + performance.now() - t0; }
+    const outer = flopCounter.part;
+    flopCounter.part = part;
+    try { return fn(); } finally {
+      flopCounter.part = outer;
+      this.timings[part] = (this.timings[part] ?? 0) + performance.now() - t0;
+    }
   }
 
   /** Default-initialised recurrent parameters (uniform ±1/sqrt(hidden)). */
@@ -277,7 +283,7 @@ export class ScoreContext {
    * NTK from one backward of Σ_b s_b, in float64: for a linear node with inputs A_i (rows (t,b), float32) and output
    * gradients D, the per-example gradient of weight i is g_b = Σ_t A_i,tbᵀ D_tb, so
    *   Θ_bc += Σ_{t,t'} (1 + Σ_i ⟨A_i,tb, A_i,t'c⟩) · ⟨D_tb, D_t'c⟩      (the 1 is the bias),
-   * with the row Gram matrices G_X = X·Xᵀ (T·B × T·B) accumulated in float64 by {@link addGram} (products of
+   * with the row Gram matrices G_X = X·Xᵀ (T·B × T·B) computed in float64 by {@link gram} (on every core) (products of
    * float32 numbers are exact in float64): Θ is then accurate to float64 rounding, not float32's 1e-7·λ_max, which
    * made κ of every NTK with κ ≳ 10^7 NaN in engine 2. A source's Gram is shared by all nodes reading it.
    */
@@ -287,10 +293,7 @@ export class ScoreContext {
     const theta = new Float64Array(B * B);
     const perNode: Record<string, number> = {};
     const gramOf = (X: tf.Tensor2D): Float64Array => {
-      const rows = X.dataSync();
-      const G = new Float64Array(R * R);
-      addGram(G, rows, R, X.shape[1]);
-      return G;
+      return gram(X.dataSync() as Float32Array, R, X.shape[1]);
     };
     for (const lp of params.layers) {
       const grams = new Map<string, Float64Array>();

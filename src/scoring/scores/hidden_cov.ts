@@ -1,5 +1,5 @@
 /** hidden_cov: hidden covariance (Serianni & Kalita 2023), layer 1. */
-import { addGram, choleskyLogDetTraceInv } from '../model/linalg';
+import { choleskyLogDetTraceInv, gramMatrix } from '../model/linalg';
 import { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS } from '../model/constants';
 import { defineScore } from './types';
 
@@ -10,7 +10,7 @@ export const HIDDEN_COV_K = 1e-5;
  * −Σ_i [log(λ_i + k) + 1/(λ_i + k)] of the Pearson correlation matrix C of `rows` (H rows of S samples), computed
  * as −[log det(C + kI) + tr (C + kI)⁻¹] (Cholesky, float64) — the same number without an eigen-solve.
  */
-export function hiddenCovariance(states: Float64Array, H: number, S: number): { value: number; reason?: string } {
+export function hiddenCovariance(states: Float64Array, H: number, S: number, gram: (R: Float64Array, n: number, len: number) => Float64Array = gramMatrix): { value: number; reason?: string } {
   const z = new Float64Array(H * S);
   for (let h = 0; h < H; h++) {
     const o = h * S;
@@ -24,8 +24,7 @@ export function hiddenCovariance(states: Float64Array, H: number, S: number): { 
     const inv = 1 / Math.sqrt(v);
     for (let s = 0; s < S; s++) z[o + s] *= inv;
   }
-  const C = new Float64Array(H * H);
-  addGram(C, z, H, S);
+  const C = gram(z, H, S);
   for (let i = 0; i < H; i++) C[i * H + i] += HIDDEN_COV_K;
   const r = choleskyLogDetTraceInv(C, H);
   if (!r.ok) return { value: NaN, reason: 'C + kI is not positive definite (numerical failure)' };
@@ -42,8 +41,8 @@ export const hiddenCov = defineScore({
   source: 'hidden covariance (Serianni & Kalita 2023, arXiv 2306.00288)',
   reads: ['hidden'],
   byDefault: true,
-  compute: ({ hidden }) => {
+  compute: ({ hidden, gram }) => {
     const h = hidden();
-    return hiddenCovariance(h.states, h.H, h.samples);
+    return hiddenCovariance(h.states, h.H, h.samples, gram);
   },
 });

@@ -37,6 +37,8 @@ export interface ScoreInputs {
   gauss(): GaussPass;
   synflow(): RepeatValue;
   hidden(): HiddenPass;
+  /** G = R·Rᵀ in float64 (n rows of `len`): the engine passes its multi-threaded Gram (model/gram); same bits as linalg `gramMatrix`. */
+  gram(R: Float32Array | Float64Array, n: number, len: number): Float64Array;
 }
 
 /** Oriented percentile (0 = worst, 100 = best) of a component's value among the reference cells; undefined without one. */

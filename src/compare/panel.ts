@@ -1,0 +1,328 @@
+/**
+ * Editor glue of "Compare Two Cells": the commands (palette, explorer with two files selected, `compare with…`
+ * CodeLens, editor title), the quick picks that choose the cells, and the one webview panel that shows a
+ * comparison (webview/compare.ts, protocol src/compare/protocol.ts). The panel follows edits of either document,
+ * the benchmark loading and new scores. The only file of src/compare that imports `vscode`.
+ */
+import * as vscode from 'vscode';
+import type { AnalysedCell } from '../editor/analysis';
+import type { LensContributor } from '../editor/providers';
+import type { BenchmarkMatch } from '../benchmark/index';
+import type { ScoreReport } from '../scoring/types';
+import type { ThemeKind } from '../graph/protocol';
+import { makeNonce } from '../graph/html';
+import { compareHtml } from './html';
+import { compareMessage, type CompareInput } from './view';
+import { COMPARE_VIEW_TYPE, isFromCompareWebview, type CompareMessage, type FromCompareWebview, type Side, type ToCompareWebview } from './protocol';
+
+/** What the comparison needs from the rest of the extension. */
+export interface CompareDeps {
+  /** The analysed cells of a document; undefined when it is not a cell document. */
+  analyse(doc: vscode.TextDocument): readonly AnalysedCell[] | undefined;
+  /** Benchmark records of a canonical hash, one per dataset; undefined while the benchmark loads. */
+  lookup(hash: string): readonly BenchmarkMatch[] | undefined;
+  onDidChangeBenchmark?: vscode.Event<void>;
+  /** The score report of a hash at the current settings, if cached. */
+  peekScores?(hash: string): ScoreReport | undefined;
+  onDidChangeScores?: vscode.Event<void>;
+  /** Registers a CodeLens contributor (the `compare with…` lens above every valid cell). */
+  addLens?(contributor: LensContributor): void;
+  log: vscode.LogOutputChannel;
+}
+
+/** A cell by document and index. */
+export interface CellRef {
+  readonly uri: vscode.Uri;
+  readonly index: number;
+}
+
+const UPDATE_DEBOUNCE_MS = 80;
+
+const baseName = (uri: vscode.Uri): string => uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
+
+function themeKind(kind: vscode.ColorThemeKind): ThemeKind {
+  switch (kind) {
+    case vscode.ColorThemeKind.Light: return 'light';
+    case vscode.ColorThemeKind.HighContrast: return 'high-contrast';
+    case vscode.ColorThemeKind.HighContrastLight: return 'high-contrast-light';
+    default: return 'dark';
+  }
+}
+
+/** The compare panel (one at a time: a new comparison replaces the shown one). */
+class ComparePanel implements vscode.Disposable {
+  static current: ComparePanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private pending: ToCompareWebview[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+  private last: CompareMessage | undefined;
+
+  static show(context: vscode.ExtensionContext, deps: CompareDeps, a: CellRef, b: CellRef): ComparePanel {
+    const p = ComparePanel.current;
+    if (p) {
+      p.a = a; p.b = b;
+      p.panel.reveal(undefined, false);
+      void p.update();
+      return p;
+    }
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Cells', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
+      enableScripts: true, enableCommandUris: false, retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    });
+    return new ComparePanel(panel, context, deps, a, b);
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly deps: CompareDeps, private a: CellRef, private b: CellRef) {
+    ComparePanel.current = this;
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'graph-icon.svg');
+    const w = panel.webview;
+    const uri = (...p: string[]) => w.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, ...p)).toString();
+    w.html = compareHtml({
+      cspSource: w.cspSource, nonce: makeNonce(), title: 'Compare Cells',
+      scriptUri: uri('dist', 'compare.js'), graphStyleUri: uri('media', 'graph.css'), styleUri: uri('media', 'compare.css'),
+    });
+    this.disposables.push(
+      w.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+      // A hidden webview is discarded (no retainContextWhenHidden): it posts `ready` again when shown.
+      panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.ready = false; }),
+    );
+  }
+
+  /** Whether the comparison shows a cell of this document. */
+  shows(uri: vscode.Uri): boolean {
+    const k = uri.toString();
+    return this.a.uri.toString() === k || this.b.uri.toString() === k;
+  }
+
+  private post(m: ToCompareWebview): void {
+    if (this.disposed) return;
+    if (!this.ready) {
+      this.pending = this.pending.filter((p) => p.type !== m.type);
+      this.pending.push(m);
+      return;
+    }
+    void this.panel.webview.postMessage(m).then(undefined, (e: unknown) => this.deps.log.warn(`compare: postMessage failed: ${String(e)}`));
+  }
+
+  scheduleUpdate(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => { this.timer = undefined; void this.update(); }, UPDATE_DEBOUNCE_MS);
+  }
+
+  private async input(ref: CellRef): Promise<CompareInput | string> {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === ref.uri.toString()) ?? await vscode.workspace.openTextDocument(ref.uri);
+    const cells = this.deps.analyse(doc);
+    const c = cells?.find((x) => x.cell.index === ref.index);
+    if (!c) return `${baseName(ref.uri)} has no cell ${ref.index + 1} any more`;
+    const report = c.valid ? this.deps.peekScores?.(c.hash) : undefined;
+    return { cell: c.cell, uri: ref.uri.toString(), fileName: baseName(ref.uri), ...(c.valid ? { matches: this.deps.lookup(c.hash) } : { matches: [] }), ...(report ? { report } : {}) };
+  }
+
+  /** Rebuild the comparison from the documents as they are now; false when it could not (the last one stays). */
+  async update(): Promise<boolean> {
+    if (this.disposed) return false;
+    try {
+      const [a, b] = await Promise.all([this.input(this.a), this.input(this.b)]);
+      if (typeof a === 'string' || typeof b === 'string') {
+        this.deps.log.warn(`compare: ${typeof a === 'string' ? a : b as string}; showing the last comparison`);
+        return false;
+      }
+      const t0 = Date.now();
+      const m = compareMessage(a, b);
+      this.last = m;
+      this.panel.title = `Compare: ${a.cell.label} ↔ ${b.cell.label}`;
+      this.post(m);
+      this.deps.log.trace(`compare: ${m.summary} (${Date.now() - t0} ms)`);
+      return true;
+    } catch (e) {
+      this.deps.log.error(`compare: ${String(e)}`);
+      return false;
+    }
+  }
+
+  sendTheme(): void {
+    this.post({ type: 'theme', kind: themeKind(vscode.window.activeColorTheme.kind) });
+  }
+
+  private onMessage(m: unknown): void {
+    if (!isFromCompareWebview(m)) {
+      this.deps.log.warn(`compare: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
+      return;
+    }
+    void this.handle(m).catch((e: unknown) => this.deps.log.error(`compare: ${m.type} failed: ${String(e)}`));
+  }
+
+  private async handle(m: FromCompareWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready': {
+        this.ready = true;
+        const queued = this.pending.filter((p) => p.type !== 'compare' && p.type !== 'theme');
+        this.pending = [];
+        this.sendTheme();
+        // The documents may have gone (a file deleted): then the last comparison is shown again.
+        if (!(await this.update()) && this.last) this.post(this.last);
+        for (const p of queued) this.post(p);
+        return;
+      }
+      case 'reveal': return this.reveal(m.side, m.node);
+      case 'log':
+        this.deps.log[m.level === 'warn' ? 'warn' : m.level === 'error' ? 'error' : 'info'](`compare webview: ${m.message}`);
+        return;
+    }
+  }
+
+  /** Select a node of one side's cell in its editor (beside the panel). */
+  private async reveal(side: Side, name: string): Promise<void> {
+    const ref = side === 'left' ? this.a : this.b;
+    const doc = await vscode.workspace.openTextDocument(ref.uri);
+    const cell = this.deps.analyse(doc)?.find((c) => c.cell.index === ref.index)?.cell;
+    if (!cell) return;
+    const node = cell.nodes.find((n) => n.name === name);
+    const span = node?.keySpan ?? cell.nodes.flatMap((n) => n.inputs).find((r) => r.name === name)?.span;
+    if (!span) return;
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false });
+    const range = new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end));
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (ComparePanel.current === this) ComparePanel.current = undefined;
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+interface CellItem extends vscode.QuickPickItem { readonly ref?: CellRef; readonly editors?: readonly [CellRef, CellRef] }
+
+/** The cell the cursor of `editor` is in (undefined: between cells). */
+function cellAtCursor(editor: vscode.TextEditor, cells: readonly AnalysedCell[]): AnalysedCell | undefined {
+  const off = editor.document.offsetAt(editor.selection.active);
+  return cells.find((c) => off >= c.cell.span.start && off <= c.cell.span.end) ?? (cells.length === 1 ? cells[0] : undefined);
+}
+
+/**
+ * Register `cellLens.compareCells` (Compare Two Cells) and `cellLens.compareWith` (Compare with…), the
+ * `compare with…` lens and the listeners that keep the panel current. Returns the disposables.
+ */
+export function registerCompare(context: vscode.ExtensionContext, deps: CompareDeps): vscode.Disposable[] {
+  const open = (a: CellRef, b: CellRef) => ComparePanel.show(context, deps, a, b);
+
+  const describe = (c: AnalysedCell): string => {
+    if (!c.valid) return 'has errors';
+    const m = deps.lookup(c.hash)?.[0];
+    const bench = m ? (m.rank !== undefined ? `${m.dataset} test loss ${m.entry.meanTest.toFixed(3)} · rank ${m.rank}/${m.size}` : `${m.dataset}: diverged`) : 'not in benchmark';
+    return `${c.cell.nodes.length} nodes · ${bench}`;
+  };
+
+  /** Every valid cell of the open cell documents, as quick-pick items (documents in tab order). */
+  const openCells = (exclude?: CellRef): CellItem[] => {
+    const items: CellItem[] = [];
+    for (const doc of vscode.workspace.textDocuments) {
+      if (doc.isClosed) continue;
+      const cells = deps.analyse(doc);
+      if (!cells) continue;
+      for (const c of cells) {
+        if (!c.valid) continue;
+        const ref = { uri: doc.uri, index: c.cell.index };
+        if (exclude && exclude.uri.toString() === ref.uri.toString() && exclude.index === ref.index) continue;
+        items.push({ label: c.cell.label, description: baseName(doc.uri), detail: describe(c), ref });
+      }
+    }
+    return items;
+  };
+
+  /** The cells under the cursors of two visible cell editors, when there are exactly two. */
+  const editorPair = (): readonly [CellRef, CellRef] | undefined => {
+    const refs: CellRef[] = [];
+    for (const ed of vscode.window.visibleTextEditors) {
+      const cells = deps.analyse(ed.document);
+      const c = cells && cellAtCursor(ed, cells);
+      if (c?.valid) refs.push({ uri: ed.document.uri, index: c.cell.index });
+    }
+    return refs.length === 2 ? [refs[0], refs[1]] : undefined;
+  };
+
+  const pick = async (items: CellItem[], title: string): Promise<CellItem | undefined> => {
+    if (items.length === 0) {
+      void vscode.window.showWarningMessage('Cell Lens: open a file with NAS-Bench-NLP cells (valid ones) to compare them.');
+      return undefined;
+    }
+    return vscode.window.showQuickPick(items, { title, placeHolder: 'Type to filter by cell or file name', matchOnDescription: true, matchOnDetail: true });
+  };
+
+  /** A cell of a file: the only valid one, or one picked from its cells. */
+  const cellIn = async (uri: vscode.Uri, title: string): Promise<CellRef | undefined> => {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const cells = (deps.analyse(doc) ?? []).filter((c) => c.valid);
+    if (cells.length === 0) { void vscode.window.showWarningMessage(`Cell Lens: ${baseName(uri)} holds no valid cell to compare.`); return undefined; }
+    if (cells.length === 1) return { uri, index: cells[0].cell.index };
+    const it = await pick(cells.map((c) => ({ label: c.cell.label, description: baseName(uri), detail: describe(c), ref: { uri, index: c.cell.index } })), title);
+    return it?.ref;
+  };
+
+  const compareWith = async (a: CellRef): Promise<void> => {
+    const b = await pick(openCells(a), 'Compare with… (B)');
+    if (b?.ref) open(a, b.ref);
+  };
+
+  if (deps.addLens) {
+    deps.addLens((doc, c, range) => (c.valid ? [new vscode.CodeLens(range, {
+      title: '$(diff) compare with…', command: 'cellLens.compareWith', arguments: [doc.uri, c.cell.index],
+      tooltip: 'Compare this cell with another: both graphs with their differences marked, benchmark records and scores side by side',
+    })] : []));
+  }
+
+  return [
+    vscode.commands.registerCommand('cellLens.compareCells', async (arg?: unknown, selected?: unknown) => {
+      const uris = Array.isArray(selected) ? selected.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : arg instanceof vscode.Uri ? [arg] : [];
+      if (uris.length > 2) { void vscode.window.showWarningMessage('Cell Lens: select two cell files to compare (or one, to pick the other cell).'); return; }
+      if (uris.length === 2) {
+        const a = await cellIn(uris[0], `Compare: a cell of ${baseName(uris[0])} (A)`);
+        const b = a && await cellIn(uris[1], `Compare: a cell of ${baseName(uris[1])} (B)`);
+        if (a && b) open(a, b);
+        return;
+      }
+      if (uris.length === 1) {
+        const a = await cellIn(uris[0], `Compare: a cell of ${baseName(uris[0])} (A)`);
+        if (a) await compareWith(a);
+        return;
+      }
+      const pair = editorPair();
+      const first: CellItem[] = pair ? [{ label: '$(split-horizontal) The cells at the cursors of the two editors', detail: `${baseName(pair[0].uri)} ↔ ${baseName(pair[1].uri)}`, editors: pair }] : [];
+      const a = await pick([...first, ...openCells()], 'Compare Two Cells: the first cell (A)');
+      if (!a) return;
+      if (a.editors) { open(a.editors[0], a.editors[1]); return; }
+      if (a.ref) await compareWith(a.ref);
+    }),
+    vscode.commands.registerCommand('cellLens.compareWith', async (arg?: unknown, index?: unknown) => {
+      const editor = vscode.window.activeTextEditor;
+      const uri = arg instanceof vscode.Uri ? arg : editor?.document.uri;
+      if (!uri) { void vscode.window.showWarningMessage('Cell Lens: open a cell file to compare one of its cells.'); return; }
+      let a: CellRef | undefined;
+      if (typeof index === 'number') a = { uri, index };
+      else {
+        const doc = await vscode.workspace.openTextDocument(uri);
+        const cells = deps.analyse(doc) ?? [];
+        const ed = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+        const at = ed ? cellAtCursor(ed, cells) : undefined;
+        a = at?.valid ? { uri, index: at.cell.index } : await cellIn(uri, `Compare: a cell of ${baseName(uri)} (A)`);
+      }
+      if (a) await compareWith(a);
+    }),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0 && ComparePanel.current?.shows(e.document.uri)) ComparePanel.current.scheduleUpdate();
+    }),
+    vscode.window.onDidChangeActiveColorTheme(() => ComparePanel.current?.sendTheme()),
+    ...(deps.onDidChangeBenchmark ? [deps.onDidChangeBenchmark(() => ComparePanel.current?.scheduleUpdate())] : []),
+    ...(deps.onDidChangeScores ? [deps.onDidChangeScores(() => ComparePanel.current?.scheduleUpdate())] : []),
+    new vscode.Disposable(() => ComparePanel.current?.dispose()),
+  ];
+}

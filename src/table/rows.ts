@@ -1,0 +1,225 @@
+/**
+ * The cells table as data: cells + benchmark + scores → one row per cell, the columns they need, and the CSV / JSON
+ * exports. Pure (no `vscode`): the panel (src/table/panel.ts) hands in the analysed cells and two lookups, the unit
+ * tests hand in real cells, the bundled benchmark index and real score reports.
+ *
+ * Every number shown here is formatted by the same helpers as the CodeLens and the hover (src/editor/scoreFormat.ts,
+ * src/study/predictions.ts), so the table never disagrees with them.
+ */
+import type { BenchmarkMatch } from '../benchmark/index';
+import type { Cell, Recipe } from '../recipe/types';
+import { SCORES, SCORE_IDS, type ScoreReport, type ScoreResult } from '../scoring/types';
+import { presetOf } from '../scoring/presets';
+import { evidenceText, formatWithSpread, resultPercentile, settingsSummary } from '../editor/scoreFormat';
+import { predictionFor, predictionText } from '../study/predictions';
+import type { RowBenchmark, RowPrediction, RowScore, SortState, TableColumn, TableRow, TableScope } from './protocol';
+import { visibleRows } from './view';
+
+export { DEFAULT_SORT, filterRows, nextSort, sortKey, sortRows, visibleRows } from './view';
+
+/** One analysed cell of a file (the shape of src/editor/analysis.ts's AnalysedCell, plus where it is). */
+export interface CellSource {
+  readonly uri: string;
+  /** Shown in the File column and the exports: the path relative to the workspace, or the base name. */
+  readonly file: string;
+  readonly cell: Cell;
+  readonly recipe: Recipe;
+  readonly valid: boolean;
+  /** Canonical hash; read only for valid cells (it is computed lazily by the analysis cache). */
+  readonly hash: string;
+  /** 0-based line of the cell's first character. */
+  readonly line: number;
+}
+
+/** Where the numbers come from. */
+export interface RowLookups {
+  /** Benchmark matches of a canonical hash (undefined: the index is still loading). */
+  benchmark(hash: string): readonly BenchmarkMatch[] | undefined;
+  /** The score report of a cell at the current settings, if any (ScoringService.peek). */
+  report(hash: string): ScoreReport | undefined;
+}
+
+function rowScore(r: ScoreResult, report: ScoreReport): RowScore {
+  const v = r.value;
+  const kind: RowScore['kind'] = Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : 'finite';
+  const p = kind === 'nan' ? undefined : resultPercentile(r, report.settings);
+  return {
+    value: kind === 'finite' ? v : null, kind, text: formatWithSpread(r),
+    ...(p !== undefined && Number.isFinite(p) ? { percentile: p } : {}),
+    ...(r.reason !== undefined && kind !== 'finite' ? { reason: r.reason } : {}),
+  };
+}
+
+function rowBenchmark(matches: readonly BenchmarkMatch[]): RowBenchmark | undefined {
+  if (!matches.length) return undefined;
+  // The first dataset where the cell trained; a diverged record only when no dataset trained it.
+  const m = matches.find((x) => !x.diverged) ?? matches[0];
+  const others = matches.filter((x) => x !== m).map((x) => x.dataset);
+  const e = m.entry;
+  return {
+    dataset: m.dataset, size: m.size, diverged: m.diverged,
+    ...(Number.isFinite(e.meanTest) ? { testLoss: e.meanTest } : {}),
+    ...(Number.isFinite(e.meanVal) ? { valLoss: e.meanVal } : {}),
+    ...(m.rank !== undefined ? { rank: m.rank } : {}),
+    ...(others.length ? { others } : {}),
+  };
+}
+
+function rowPrediction(report: ScoreReport, recipe: Recipe): RowPrediction | undefined {
+  const p = predictionFor(report, recipe);
+  if (!p) return undefined;
+  return {
+    loss: p.loss, topPercent: p.topPercent, dataset: p.dataset, text: predictionText(p),
+    ...(Number.isFinite(p.lo) && Number.isFinite(p.hi) ? { lo: p.lo, hi: p.hi } : {}),
+  };
+}
+
+/** One row per cell, in the order given. */
+export function buildRows(cells: readonly CellSource[], lookups: RowLookups): TableRow[] {
+  return cells.map((c): TableRow => {
+    const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
+    const base = {
+      key: `${c.uri}#${c.cell.index}`, uri: c.uri, file: c.file, index: c.cell.index, label: c.cell.label, line: c.line,
+      valid: c.valid, errors, nodes: c.cell.nodes.length, ops: [...new Set(c.cell.nodes.map((n) => n.op))].sort(),
+    };
+    if (!c.valid) return { ...base, scores: {} };
+    const hash = c.hash;
+    const matches = lookups.benchmark(hash);
+    const benchmark = matches ? rowBenchmark(matches) : undefined;
+    const report = lookups.report(hash);
+    const scores: Record<string, RowScore> = {};
+    for (const r of report?.results ?? []) scores[r.id] = rowScore(r, report!);
+    const predicted = report ? rowPrediction(report, c.recipe) : undefined;
+    return {
+      ...base, hash, scores,
+      ...(benchmark ? { benchmark } : {}),
+      ...(predicted ? { predicted } : {}),
+      ...(report ? { preset: presetOf(report.settings) ?? 'custom', settings: settingsSummary(report.settings) } : {}),
+    };
+  });
+}
+
+/** Score ids present in any row, in the registry's order. */
+export function scoreIdsOf(rows: readonly TableRow[]): string[] {
+  const present = new Set(rows.flatMap((r) => Object.keys(r.scores)));
+  return SCORE_IDS.filter((id) => present.has(id));
+}
+
+/**
+ * The columns of a table: cell (and file for the workspace), nodes, benchmark test loss and rank, one column per
+ * score any row has (header tooltip: meaning, measured direction and its evidence at the rows' settings), the
+ * predicted loss when any row has one, and the preset.
+ */
+export function tableColumns(rows: readonly TableRow[], scope: TableScope, reports: readonly ScoreReport[] = []): TableColumn[] {
+  const cols: TableColumn[] = [{ id: 'cell', label: 'Cell', kind: 'text', title: 'The cell and its position in the file (sorting by it restores the file order)' }];
+  if (scope === 'workspace') cols.push({ id: 'file', label: 'File', kind: 'text' });
+  cols.push(
+    { id: 'nodes', label: 'Nodes', kind: 'number', title: 'Nodes of the recipe (cell inputs not counted)' },
+    { id: 'testLoss', label: 'Test loss', kind: 'number', title: 'Benchmark mean final test loss over the trained runs (lower is better)' },
+    { id: 'rank', label: 'Rank', kind: 'number', title: 'Rank by test loss among the benchmark\'s trained cells (1 = best)' },
+  );
+  const settings = reports[0]?.settings;
+  for (const id of scoreIdsOf(rows)) {
+    const info = SCORES[id as keyof typeof SCORES];
+    const ev = settings ? evidenceText(info.id, settings) : undefined;
+    cols.push({
+      id: `score:${id}`, label: info.label, kind: 'number', better: info.better,
+      title: `${info.label}: ${info.meaning} ${info.better === 'higher' ? 'Higher' : 'Lower'} is better${ev ? ` (${ev} vs −test loss)` : ''}. Percentile: share of the benchmark's trained cells this cell scores better than, at the same settings.`,
+    });
+  }
+  if (rows.some((r) => r.predicted)) cols.push({ id: 'predicted', label: 'Predicted loss', kind: 'number', title: 'Test loss predicted from the train-free scores and the structure (docs/predictor.md), 80 % interval' });
+  cols.push({ id: 'preset', label: 'Preset', kind: 'text', title: 'The model size the scores were computed at' });
+  return cols;
+}
+
+// ---- exports ----------------------------------------------------------------------------------------------------
+
+/** A number as an export writes it: full precision; NaN and ±∞ by name (neither CSV nor JSON has them). */
+function num(x: number | undefined): string {
+  if (x === undefined) return '';
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  return String(x);
+}
+
+function scoreNumber(s: RowScore): number {
+  return s.kind === 'finite' ? s.value as number : s.kind === 'nan' ? NaN : s.kind === 'inf' ? Infinity : -Infinity;
+}
+
+/**
+ * A text field for CSV (RFC 4180): quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-`, `@`
+ * (a formula to a spreadsheet) is neutralised with a `'`. Numbers are written by {@link num}, never through this.
+ */
+export function csvText(s: string): string {
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\r\n]/.test(safe) || safe !== safe.trim() ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+const CSV_FIXED = ['file', 'cell', 'index', 'line', 'valid', 'errors', 'nodes', 'hash', 'dataset', 'test_loss', 'val_loss', 'rank', 'ranked_cells',
+  'predicted_loss', 'predicted_lo', 'predicted_hi', 'predicted_top_percent', 'preset'] as const;
+
+/** The CSV of these rows (header, then one line per row, CRLF as RFC 4180 says): every score with its percentile. */
+export function toCsv(rows: readonly TableRow[]): string {
+  const ids = scoreIdsOf(rows);
+  const header = [...CSV_FIXED, ...ids.flatMap((id) => [id, `${id}_percentile`])];
+  const lines = [header.join(',')];
+  for (const r of rows) {
+    const b = r.benchmark, p = r.predicted;
+    const fixed = [
+      csvText(r.file), csvText(r.label), String(r.index), String(r.line + 1), String(r.valid), String(r.errors), String(r.nodes), r.hash ?? '',
+      b ? csvText(b.dataset) : '', num(b?.testLoss), num(b?.valLoss), num(b?.rank), b ? String(b.size) : '',
+      num(p?.loss), num(p?.lo), num(p?.hi), num(p?.topPercent), r.preset ?? '',
+    ];
+    const scores = ids.flatMap((id) => {
+      const s = r.scores[id];
+      return s ? [num(scoreNumber(s)), num(s.percentile)] : ['', ''];
+    });
+    lines.push([...fixed, ...scores].join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** A number for JSON: NaN and ±∞ as the strings "NaN", "Infinity", "-Infinity". */
+function jsonNumber(x: number): number | string {
+  return Number.isFinite(x) ? x : num(x);
+}
+
+/** The JSON export: what the table shows, as data (values unformatted, full precision). */
+export function toJson(rows: readonly TableRow[], meta: { scope: TableScope; title: string }): string {
+  const out = {
+    format: 'cell-lens-cells-table', version: 1, scope: meta.scope, title: meta.title,
+    scores: scoreIdsOf(rows),
+    rows: rows.map((r) => ({
+      file: r.file, uri: r.uri, cell: r.label, index: r.index, line: r.line + 1, valid: r.valid, errors: r.errors, nodes: r.nodes,
+      ...(r.hash ? { hash: r.hash } : {}),
+      ...(r.benchmark ? { benchmark: r.benchmark } : {}),
+      scores: Object.fromEntries(Object.entries(r.scores).map(([id, s]) => [id, {
+        value: jsonNumber(scoreNumber(s)),
+        ...(s.percentile !== undefined ? { percentile: s.percentile } : {}),
+        ...(s.reason !== undefined ? { reason: s.reason } : {}),
+      }])),
+      ...(r.predicted ? { predicted: { loss: r.predicted.loss, ...(r.predicted.lo !== undefined ? { lo: r.predicted.lo, hi: r.predicted.hi } : {}), topPercent: r.predicted.topPercent, dataset: r.predicted.dataset } } : {}),
+      ...(r.preset ? { preset: r.preset, settings: r.settings } : {}),
+    })),
+  };
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+/** The export of what the user sees: the same filter and sort as the webview, then CSV or JSON. */
+export function exportRows(rows: readonly TableRow[], format: 'csv' | 'json', view: { filter: string; sort?: SortState; scope: TableScope; title: string }): string {
+  const shown = visibleRows(rows, view.filter, view.sort);
+  return format === 'csv' ? toCsv(shown) : toJson(shown, view);
+}
+
+/** The note under the toolbar: how many cells are scored, at which settings; what is still loading. */
+export function tableNote(rows: readonly TableRow[], opts: { benchmarkLoading: boolean; settings?: string }): string {
+  const valid = rows.filter((r) => r.valid).length;
+  const scored = rows.filter((r) => r.preset !== undefined).length;
+  const invalid = rows.length - valid;
+  const parts = [`${rows.length} cell${rows.length === 1 ? '' : 's'}`];
+  if (invalid) parts.push(`${invalid} with errors`);
+  parts.push(`${scored} of ${valid} scored${opts.settings ? ` at ${opts.settings}` : ''}`);
+  if (opts.benchmarkLoading) parts.push('loading the benchmark…');
+  return parts.join(' · ');
+}

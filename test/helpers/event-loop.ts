@@ -1,0 +1,40 @@
+/**
+ * How long a task blocks the event loop: a 5 ms interval timer notes, between two of its ticks, the wall time
+ * (`maxGapMs`, what a user feels, but also grown by a busy machine descheduling the process) and this process's
+ * CPU time (`maxCpuMs`: the longest stretch of synchronous work, nearly independent of the machine's load).
+ */
+import { performance } from 'node:perf_hooks';
+
+export interface Blocking<T> {
+  readonly value: T;
+  /** Longest wall time between two ticks, minus the interval. */
+  readonly maxGapMs: number;
+  /** Most CPU time (user + system, all threads of the process) spent between two ticks. */
+  readonly maxCpuMs: number;
+  readonly wallMs: number;
+}
+
+export async function measureBlocking<T>(task: () => Promise<T> | T, intervalMs = 5): Promise<Blocking<T>> {
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  let lastWall = performance.now();
+  let lastCpu = cpuMs();
+  let maxGapMs = 0, maxCpuMs = 0;
+  const note = () => {
+    const wall = performance.now(), cpu = cpuMs();
+    maxGapMs = Math.max(maxGapMs, wall - lastWall - intervalMs);
+    maxCpuMs = Math.max(maxCpuMs, cpu - lastCpu);
+    lastWall = wall;
+    lastCpu = cpu;
+  };
+  const timer = setInterval(note, intervalMs);
+  const t0 = performance.now();
+  lastWall = t0;
+  lastCpu = cpuMs();
+  try {
+    const value = await task();
+    note(); // the task's last synchronous stretch
+    return { value, maxGapMs: Math.max(0, maxGapMs), maxCpuMs, wallMs: performance.now() - t0 };
+  } finally {
+    clearInterval(timer);
+  }
+}

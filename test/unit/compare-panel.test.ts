@@ -1,0 +1,78 @@
+/**
+ * The compare commands and panel (src/compare/panel.ts) against the recording VS Code host: "Compare with…" from a
+ * lens picks the other cell in a quick pick over the open cell files, the panel's HTML has the strict CSP, and the
+ * webview gets a valid `compare` message after `ready`, again after an edit, and nothing from a malformed message.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { installFakeVscode, TextDocument, Uri, EventEmitter } from '../helpers/fake-vscode';
+import { REPO, exampleText } from '../helpers/data';
+
+const host = installFakeVscode();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const vscode = require('vscode') as { window: { showQuickPick: (items: { label: string; description?: string }[], o: { title?: string }) => Promise<unknown> } };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { registerCompare } = require('../../src/compare/panel') as typeof import('../../src/compare/panel');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { analyseText } = require('../../src/editor/analysis') as typeof import('../../src/editor/analysis');
+import { isToCompareWebview, type CompareMessage } from '../../src/compare/protocol';
+
+const lstm = new TextDocument(Uri.file('/ws/lstm.json'), 'json', 1, readFileSync(join(REPO, 'test/fixtures/workspace/lstm.json'), 'utf8'));
+const examples = new TextDocument(Uri.file('/ws/examples.json'), 'json', 1, exampleText());
+const lenses: unknown[] = [];
+const scoresChanged = new EventEmitter<void>();
+const disposables = registerCompare({ extensionUri: Uri.file('/ext') } as never, {
+  analyse: (doc) => analyseText(doc.uri.toString(), doc.version, doc.getText()).cells,
+  lookup: () => [],
+  onDidChangeScores: scoresChanged.event,
+  addLens: (c) => lenses.push(c),
+  log: { info() {}, warn() {}, error() {}, trace() {}, debug() {} } as never,
+});
+
+const compares = () => host.panels[0].webview.posted.filter((m): m is CompareMessage => (m as { type?: string }).type === 'compare');
+
+test('Compare with… (lens arguments): the quick pick lists the other open cells; the panel shows both', async () => {
+  host.open(examples);
+  host.open(lstm);
+  assert.equal(lenses.length, 1, 'the compare lens contributor is registered');
+  let offered: { label: string; description?: string }[] = [];
+  let title = '';
+  vscode.window.showQuickPick = async (items, o) => { offered = items; title = o.title ?? ''; return items.find((i) => i.label === 'cell 2'); };
+  await host.commands.get('cellLens.compareWith')!(lstm.uri, 0);
+  assert.match(title, /Compare with/);
+  assert.deepEqual(offered.map((i) => `${i.label} (${i.description})`), [...Array(10).keys()].map((i) => `cell ${i} (examples.json)`), 'every valid cell but A itself');
+  assert.equal(host.panels.length, 1);
+  const panel = host.panels[0];
+  assert.equal(panel.viewType, 'cellLens.compare');
+  assert.match(panel.webview.html, /script-src 'nonce-[A-Za-z0-9]{32}'/);
+  assert.doesNotMatch(panel.webview.html, /unsafe-inline/);
+  assert.deepEqual(compares(), [], 'nothing is posted before the page is ready');
+  panel.receive({ type: 'ready' });
+  await new Promise((r) => setTimeout(r, 50));
+  const m = compares().at(-1);
+  assert.ok(m && isToCompareWebview(m), 'a valid compare message after ready');
+  assert.equal(m.left.uri, lstm.uri.toString());
+  assert.equal(m.right.uri, examples.uri.toString());
+  assert.equal(m.right.cellIndex, 2);
+  assert.equal(m.isomorphic, false);
+  assert.equal(panel.title, 'Compare: recipe ↔ cell 2');
+});
+
+test('an edit of either document updates the comparison; a malformed message is ignored', async () => {
+  const before = compares().length;
+  // The LSTM's output gate becomes a sigmoid: the left graph shows the edited op.
+  host.change(lstm, lstm.getText().replace('"o_act": {"op": "activation_tanh"', '"o_act": {"op": "activation_sigm"'));
+  await new Promise((r) => setTimeout(r, 300));
+  const after = compares();
+  assert.equal(after.length, before + 1, 'one debounced update');
+  const last = after.at(-1)!;
+  assert.equal(last.left.cell.model.nodes.find((n) => n.name === 'o_act')?.op, 'activation_sigm');
+  host.panels[0].receive({ type: 'reveal', side: 'middle', node: 'x' });
+  host.panels[0].receive({ type: 'nonsense' });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(compares().length, before + 1);
+  for (const d of disposables) d.dispose();
+  assert.equal(host.panels[0].disposed, true, 'disposing the registrations closes the panel');
+});
