@@ -12,6 +12,9 @@ import { installFakeVscode, TextDocument, Uri } from '../test/helpers/fake-vscod
 import { parseDocument } from '../src/recipe/parse';
 import { toRecipe } from '../src/recipe/model';
 import { canonicalHash } from '../src/recipe/canonical';
+import { loadPredictor, predictLoss } from '../src/study/predictor';
+import { cellsFromIndex } from '../src/study/runner';
+import { loadPrebuiltIndex } from '../src/benchmark/compact';
 
 const root = join(__dirname, '..');
 const N = Math.max(3, Number(process.argv[2] ?? 30) || 30);
@@ -79,11 +82,22 @@ async function main() {
   }
   for (const s of subs2) s.dispose();
 
+  // The predicted-loss lens: one prediction (structure features, no scores) per trained WikiText-2 cell.
+  const model = loadPredictor(JSON.parse(readFileSync(join(root, 'data', 'predictor-proxy.json'), 'utf8')));
+  const { cells } = cellsFromIndex(loadPrebuiltIndex());
+  const pred: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const a = performance.now();
+    for (const c of cells) predictLoss(model, { recipe: c.recipe, scores: {} });
+    pred.push((performance.now() - a) / cells.length);
+  }
+
   const result = {
     date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, repetitions: N,
     activation: { ...firstActivation, targetMs: 50 },
     parseValidate25: { nodes, medianMs: median(parse), minMs: Math.min(...parse) },
     canonicalHash25: { medianMs: median(hash), minMs: Math.min(...hash) },
+    predictionPerCell: { medianMs: median(pred), cells: cells.length, note: 'data/predictor-proxy.json on structure features, per cell' },
     codeLens10Cells: { medianMs: median(lens), minMs: Math.min(...lens), targetMs: 20, note: 'parse + validate + hash + lookup of the 10 example cells (a fresh document version each time)' },
   };
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });

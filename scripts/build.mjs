@@ -3,6 +3,7 @@
 //   dist/cli.js        the `cell-lens` command line
 //   dist/worker.js     the scoring child process (added by the scoring engine)
 //   dist/benchmarkWorker.js  a worker thread reading benchmark logs (src/benchmark/worker.ts, started by background.ts)
+//   dist/parseWorker.js  a worker thread parsing big documents (src/editor/parseWorker.ts, started by editor/parseThread.ts)
 //   dist/webview.js    the graph / plot webview (browser bundle)
 //   dist/plots.js      the "Score Correlations" webview (browser bundle)
 //   dist/compare.js    the "Compare Cells" webview (browser bundle)
@@ -34,6 +35,9 @@ if (existsSync(join(root, 'src/scoring/worker.ts'))) {
 }
 if (existsSync(join(root, 'src/benchmark/worker.ts'))) {
   entries.push({ ...node, entryPoints: [join(root, 'src/benchmark/worker.ts')], outfile: join(root, 'dist/benchmarkWorker.js') });
+}
+if (existsSync(join(root, 'src/editor/parseWorker.ts'))) {
+  entries.push({ ...node, entryPoints: [join(root, 'src/editor/parseWorker.ts')], outfile: join(root, 'dist/parseWorker.js') });
 }
 if (existsSync(join(root, 'webview/main.ts'))) {
   entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,

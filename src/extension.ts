@@ -39,7 +39,8 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Cell Lens', { log: true });
   const status = vscode.window.createStatusBarItem('cellLens.benchmark', vscode.StatusBarAlignment.Right, 100);
-  const cache = new AnalysisCache();
+  // Big documents are parsed on a worker thread (stopped with the cache).
+  const cache = new AnalysisCache({ log: (m) => log.warn(m) });
   const benchmark = new BenchmarkService(log, status);
   const diagnostics = new DiagnosticsController(cache, log);
   // Parameter count of the NAS-Bench-NLP language model around the cell (default sizes, PTB vocabulary 10k).
@@ -64,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   lenses.addContributor((doc, c, range) => [new vscode.CodeLens(range, { title: '$(type-hierarchy) graph', command: 'cellLens.showGraph', arguments: [doc.uri], tooltip: 'Show the cell graph beside the editor' })]);
 
   context.subscriptions.push(
-    log, status, benchmark, diagnostics,
+    log, status, benchmark, diagnostics, cache,
     registerExamples(context.extensionPath ?? __dirname + '/..', log),
     ...registerGraphView(context, {
       getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],

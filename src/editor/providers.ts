@@ -1,6 +1,12 @@
-/** Diagnostics, quick fixes, CodeLens and hovers over the shared analysis cache. */
+/**
+ * Diagnostics, quick fixes, CodeLens and hovers over the shared analysis cache.
+ *
+ * A big document is parsed off the extension host (see analysis.ts): until the analysis of its current version
+ * arrives, diagnostics stay as they are (VS Code moves them with the edits), and lenses, hovers and quick fixes wait
+ * for it rather than map the previous version's offsets into the new text.
+ */
 import * as vscode from 'vscode';
-import type { AnalysisCache, AnalysedCell } from './analysis';
+import { hashCells, type Analysis, type AnalysisCache, type AnalysedCell } from './analysis';
 import type { BenchmarkService } from './benchmarkService';
 import type { Diagnostic, Span } from '../recipe/types';
 import { benchmarkHoverMarkdown, benchmarkLensTitle, logLensTitle, nodeHoverMarkdown, notInBenchmarkTitle } from './format';
@@ -32,11 +38,15 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly analysed = new vscode.EventEmitter<vscode.TextDocument>();
   readonly onDidAnalyse = this.analysed.event;
 
+  /** Documents seen, by URI: the analysis of a big one arrives later (cache.onDidChange) and is published then. */
+  private readonly docs = new Map<string, vscode.TextDocument>();
+
   constructor(private readonly cache: AnalysisCache, private readonly log: vscode.LogOutputChannel) {
     this.subs.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.update(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
-      vscode.workspace.onDidCloseTextDocument((d) => { this.collection.delete(d.uri); this.cache.delete(d.uri); }),
+      vscode.workspace.onDidCloseTextDocument((d) => { const key = d.uri.toString(); this.docs.delete(key); clearTimeout(this.timers.get(key)); this.timers.delete(key); this.collection.delete(d.uri); this.cache.delete(d.uri); }),
+      cache.onDidChange((a) => { const d = this.docs.get(a.uri); if (d && d.version === a.version) this.update(d); }),
     );
     for (const d of vscode.workspace.textDocuments) this.update(d);
   }
@@ -50,8 +60,12 @@ export class DiagnosticsController implements vscode.Disposable {
   update(doc: vscode.TextDocument): void {
     if (doc.isClosed) return;
     const t0 = performance.now();
+    this.docs.set(doc.uri.toString(), doc);
     const a = this.cache.get(doc);
+    // Parsed off the host: published when the analysis of this version arrives.
+    if (!a && this.cache.isAnalysing(doc)) return;
     if (!a) { this.collection.delete(doc.uri); return; }
+    if (a.version !== doc.version) return;
     const ds = [...a.parsed.diagnostics, ...a.cells.flatMap((c) => c.cell.diagnostics)].map((d) => toVsDiagnostic(doc, d));
     this.collection.set(doc.uri, ds);
     this.log.trace(`analysed ${doc.uri.fsPath || doc.uri.toString()} v${doc.version}: ${a.cells.length} cell(s), ${ds.length} diagnostic(s) in ${(performance.now() - t0).toFixed(1)} ms`);
@@ -71,9 +85,11 @@ export class QuickFixProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
   constructor(private readonly cache: AnalysisCache) {}
 
-  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range): vscode.CodeAction[] {
-    const a = this.cache.get(doc);
-    if (!a) return [];
+  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range, _context?: vscode.CodeActionContext, token?: vscode.CancellationToken): vscode.CodeAction[] | Promise<vscode.CodeAction[]> {
+    return withCurrent(this.cache, doc, [], (a) => this.actionsOf(doc, range, a), token);
+  }
+
+  private actionsOf(doc: vscode.TextDocument, range: vscode.Range, a: Analysis): vscode.CodeAction[] {
     const out: vscode.CodeAction[] = [];
     for (const d of [...a.parsed.diagnostics, ...a.cells.flatMap((c) => c.cell.diagnostics)]) {
       const r = toRange(doc, d.span);
@@ -94,28 +110,105 @@ export class QuickFixProvider implements vscode.CodeActionProvider {
 /** Extra lenses per cell contributed by other features (scores). */
 export type LensContributor = (doc: vscode.TextDocument, cell: AnalysedCell, range: vscode.Range) => vscode.CodeLens[];
 
+/**
+ * The analysis of the document's current version: now, or, for a big document parsed off the host, once it
+ * arrives (`empty` when the document is no cell document or changed again meanwhile: VS Code asks again then).
+ */
+function withCurrent<T>(cache: AnalysisCache, doc: vscode.TextDocument, empty: T, f: (a: Analysis) => T, token?: vscode.CancellationToken): T | Promise<T> {
+  const a = cache.get(doc);
+  if (a && a.version === doc.version) return f(a);
+  if (!cache.isAnalysing(doc)) return empty;
+  return cache.analyse(doc).then((b) => (b && b.version === doc.version && !token?.isCancellationRequested ? f(b) : empty));
+}
+
+/** Options of {@link CellCodeLensProvider} (the defaults suit the editor; tests change them). */
+export interface CellLensOptions {
+  /** Documents with at most this many cells get every cell's lenses on each call (default 200). */
+  readonly allCellsUpTo?: number;
+  /** Cells not hashed yet that a call hashes itself, at most (default 24, ~1 ms each); more are hashed in slices. */
+  readonly hashNow?: number;
+  /** Lines above and below the visible ranges whose cells get their lenses in full (default 150). */
+  readonly marginLines?: number;
+}
+
+/** Where each cell's lenses go, per analysis (one version of one document). */
+interface Layout {
+  readonly lines: readonly number[];
+  readonly ranges: readonly vscode.Range[];
+  readonly crowded: ReadonlyMap<number, number>;
+}
+
+/** What a placeholder lens stands for: resolveCodeLens fills in the cell's first lens when VS Code shows it. */
+interface Pending {
+  readonly doc: vscode.TextDocument;
+  readonly analysis: Analysis;
+  readonly at: number;
+}
+
+/** Cells (by index) whose lenses VS Code showed recently, per document: built in full on the next calls. */
+const MAX_WANTED = 400;
+
+/**
+ * The lenses of each cell: its benchmark record (or why there is none), its training log, and what contributors
+ * add (scores, prediction, graph).
+ *
+ * On a big document (thousands of cells) building every cell's lenses on each refresh (a batch refreshes after
+ * each report) costs seconds: the hash lookups, score titles and predictions of 2,000 cells. VS Code shows only the
+ * lenses in view, and resolves only those (`resolveCodeLens`). So beyond {@link CellLensOptions.allCellsUpTo}
+ * cells, only cells near the visible ranges and cells VS Code showed recently get their lenses in full; every other
+ * cell gets one placeholder lens that resolveCodeLens turns into the cell's first lens when it comes into view,
+ * asking for a refresh that then builds that cell in full (lenses of one line share a row, so nothing moves).
+ * Cells not hashed yet are not hashed here in one block: they get placeholders while {@link hashCells} runs in
+ * slices, and a refresh follows.
+ */
 export class CellCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly contributors: LensContributor[] = [];
+  private readonly layouts = new WeakMap<Analysis, Layout>();
+  private readonly pending = new WeakMap<vscode.CodeLens, Pending>();
+  /** Analyses whose cells are being hashed in the background. */
+  private readonly hashing = new WeakSet<Analysis>();
+  private readonly wanted = new Map<string, Set<number>>();
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly allCellsUpTo: number;
+  private readonly hashNow: number;
+  private readonly marginLines: number;
 
-  constructor(private readonly cache: AnalysisCache, private readonly bench: BenchmarkService, private readonly paramsOf: (cell: AnalysedCell) => number | undefined) {
+  constructor(private readonly cache: AnalysisCache, private readonly bench: BenchmarkService, private readonly paramsOf: (cell: AnalysedCell) => number | undefined, options: CellLensOptions = {}) {
+    this.allCellsUpTo = options.allCellsUpTo ?? 200;
+    this.hashNow = options.hashNow ?? 24;
+    this.marginLines = options.marginLines ?? 150;
     bench.onDidChange(() => this.changed.fire());
   }
 
   addContributor(c: LensContributor): void { this.contributors.push(c); }
   refresh(): void { this.changed.fire(); }
 
-  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+  provideCodeLenses(doc: vscode.TextDocument, token?: vscode.CancellationToken): vscode.CodeLens[] | Promise<vscode.CodeLens[]> {
     if (!codeLensEnabled()) return [];
-    const a = this.cache.get(doc);
-    if (!a) return [];
+    return withCurrent(this.cache, doc, [], (a) => this.lensesOf(doc, a), token);
+  }
+
+  /** A placeholder lens coming into view: the cell's first lens now, all of them after the refresh it asks for. */
+  resolveCodeLens(lens: vscode.CodeLens): vscode.CodeLens {
+    const p = this.pending.get(lens);
+    if (!p || lens.command) return lens;
+    const current = this.cache.peek(p.doc.uri);
+    const c = p.analysis.cells[p.at];
+    if (current !== p.analysis || !c) { lens.command = { title: '…', command: '' }; return lens; }
+    const built = this.cellLenses(p.doc, c, lens.range);
+    lens.command = built[0]?.command ?? { title: '', command: '' };
+    this.want(p.doc, c.cell.index);
+    return lens;
+  }
+
+  private lensesOf(doc: vscode.TextDocument, a: Analysis): vscode.CodeLens[] {
+    const { lines, ranges, crowded } = this.layoutOf(doc, a);
     const lenses: vscode.CodeLens[] = [];
     // Several cells starting on one line (a list written on one line, like the shipped recepies_example.json):
     // their lenses would stack above that line, so the line gets one short lens that opens the cells table; each
     // cell's details stay in the hover on its opening brace.
-    const lines = a.cells.map((c) => doc.positionAt(c.cell.anchor.start).line);
-    const crowded = crowdedLines(lines);
     for (const [line, n] of crowded) {
       const first = a.cells[lines.indexOf(line)];
       const errors = a.cells.filter((c, i) => !c.valid && lines[i] === line).length;
@@ -124,26 +217,81 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
         tooltip: 'One row per cell: benchmark loss and rank, every score with its percentile, the predicted loss. Hover a cell\'s opening brace for its details; "Cell Lens: Format as One Cell per Line" gives each cell its own lenses.',
       }));
     }
+    const full = this.fullCells(doc, a, lines);
+    // Cells to build in full that were never hashed: a few are hashed now; more wait for hashCells (in slices).
+    const unhashed = a.cells.filter((c, i) => c.valid && !c.hashed && (full === undefined || full.has(i)) && !crowded.has(lines[i]));
+    const waitForHashes = unhashed.length > this.hashNow;
+    if (waitForHashes && !this.hashing.has(a)) {
+      this.hashing.add(a);
+      void hashCells(unhashed).then(() => { if (this.cache.peek(doc.uri) === a) this.changed.fire(); }, () => undefined);
+    }
     for (const [i, c] of a.cells.entries()) {
       if (crowded.has(lines[i])) continue;
-      const range = toRange(doc, c.cell.anchor);
-      if (!c.valid) {
-        const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
-        lenses.push(new vscode.CodeLens(range, { title: `$(warning) ${c.cell.label}: ${errors} error${errors === 1 ? '' : 's'}`, command: 'workbench.actions.view.problems', tooltip: 'Show the Problems panel' }));
-        continue;
-      }
-      const index = this.bench.peek();
-      const matches = index?.lookup(c.hash);
-      const args = [doc.uri, c.cell.index];
-      if (c.cell.log && (c.cell.log.testLosses !== undefined || c.cell.log.status !== undefined)) lenses.push(new vscode.CodeLens(range, { title: logLensTitle(c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell' }));
-      if (matches && matches.length) {
-        for (const m of matches) lenses.push(new vscode.CodeLens(range, { title: benchmarkLensTitle(m, c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: m.summary }));
+      if ((full && !full.has(i)) || (waitForHashes && c.valid && !c.hashed)) {
+        const lens = new vscode.CodeLens(ranges[i]);
+        this.pending.set(lens, { doc, analysis: a, at: i });
+        lenses.push(lens);
       } else {
-        lenses.push(new vscode.CodeLens(range, { title: notInBenchmarkTitle(c.cell, this.paramsOf(c), !index), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell (embedding 400, hidden 600, 3 layers, tied, vocabulary 10k).' }));
+        lenses.push(...this.cellLenses(doc, c, ranges[i]));
       }
-      for (const contribute of this.contributors) lenses.push(...contribute(doc, c, range));
     }
     return lenses;
+  }
+
+  /** Every lens of one cell (hashes it if need be). */
+  private cellLenses(doc: vscode.TextDocument, c: AnalysedCell, range: vscode.Range): vscode.CodeLens[] {
+    const lenses: vscode.CodeLens[] = [];
+    if (!c.valid) {
+      const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
+      lenses.push(new vscode.CodeLens(range, { title: `$(warning) ${c.cell.label}: ${errors} error${errors === 1 ? '' : 's'}`, command: 'workbench.actions.view.problems', tooltip: 'Show the Problems panel' }));
+      return lenses;
+    }
+    const index = this.bench.peek();
+    const matches = index?.lookup(c.hash);
+    const args = [doc.uri, c.cell.index];
+    if (c.cell.log && (c.cell.log.testLosses !== undefined || c.cell.log.status !== undefined)) lenses.push(new vscode.CodeLens(range, { title: logLensTitle(c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell' }));
+    if (matches && matches.length) {
+      for (const m of matches) lenses.push(new vscode.CodeLens(range, { title: benchmarkLensTitle(m, c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: m.summary }));
+    } else {
+      lenses.push(new vscode.CodeLens(range, { title: notInBenchmarkTitle(c.cell, this.paramsOf(c), !index), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell (embedding 400, hidden 600, 3 layers, tied, vocabulary 10k).' }));
+    }
+    for (const contribute of this.contributors) lenses.push(...contribute(doc, c, range));
+    return lenses;
+  }
+
+  private layoutOf(doc: vscode.TextDocument, a: Analysis): Layout {
+    let l = this.layouts.get(a);
+    if (!l) {
+      const ranges = a.cells.map((c) => toRange(doc, c.cell.anchor));
+      const lines = ranges.map((r) => r.start.line);
+      l = { lines, ranges, crowded: crowdedLines(lines) };
+      this.layouts.set(a, l);
+    }
+    return l;
+  }
+
+  /** Positions of the cells to build in full: undefined for all (a small document). */
+  private fullCells(doc: vscode.TextDocument, a: Analysis, lines: readonly number[]): Set<number> | undefined {
+    if (a.cells.length <= this.allCellsUpTo) return undefined;
+    const views = vscode.window.visibleTextEditors.filter((e) => e.document === doc).flatMap((e) => e.visibleRanges ?? []);
+    const wanted = this.wanted.get(doc.uri.toString());
+    const full = new Set<number>();
+    for (const [i, c] of a.cells.entries()) {
+      const line = lines[i];
+      if (wanted?.has(c.cell.index) || views.some((r) => line >= r.start.line - this.marginLines && line <= r.end.line + this.marginLines)) full.add(i);
+    }
+    return full;
+  }
+
+  /** Build this cell in full from now on (VS Code shows it), and refresh soon (once for many resolved lenses). */
+  private want(doc: vscode.TextDocument, index: number): void {
+    const key = doc.uri.toString();
+    let set = this.wanted.get(key);
+    if (!set) this.wanted.set(key, set = new Set());
+    set.delete(index);
+    set.add(index);
+    if (set.size > MAX_WANTED) set.delete(set.values().next().value as number);
+    this.refreshTimer ??= setTimeout(() => { this.refreshTimer = undefined; this.changed.fire(); }, 50);
   }
 }
 
@@ -151,9 +299,11 @@ export class CellHoverProvider implements vscode.HoverProvider {
   constructor(private readonly cache: AnalysisCache, private readonly bench: BenchmarkService, private readonly extra: ((cell: AnalysedCell) => string | undefined)[] = [],
     private readonly nodeExtra: ((cell: AnalysedCell, node: string) => string | undefined)[] = []) {}
 
-  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-    const a = this.cache.get(doc);
-    if (!a) return undefined;
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position, token?: vscode.CancellationToken): vscode.Hover | undefined | Promise<vscode.Hover | undefined> {
+    return withCurrent<vscode.Hover | undefined>(this.cache, doc, undefined, (a) => this.hoverOf(doc, pos, a), token);
+  }
+
+  private hoverOf(doc: vscode.TextDocument, pos: vscode.Position, a: Analysis): vscode.Hover | undefined {
     const off = doc.offsetAt(pos);
     for (const c of a.cells) {
       // Hover on the cell's first character / its log's opening brace: benchmark record.

@@ -191,7 +191,7 @@ export async function pickSizes(deps: StudyDeps, what: string): Promise<{ sizes:
 async function pickDataset(index: BenchmarkIndex, what: string): Promise<string | undefined> {
   const datasets = index.datasets().filter((d) => index.entries(d).length > 0);
   if (datasets.length === 0) {
-    void vscode.window.showWarningMessage('Cell Lens: no benchmark cells are loaded (see cellLens.benchmark.logPaths and cellLens.benchmark.includeBundledWikiText2).');
+    void vscode.window.showWarningMessage('Cell Lens: no benchmark cells are loaded (see cellLens.benchmark.logPaths and cellLens.benchmark.includeBundledWikitext-2).');
     return undefined;
   }
   if (datasets.length === 1) return datasets[0];

@@ -167,8 +167,10 @@ async function pinScenario(): Promise<void> {
   await s!.webview().locator('.cl-pin').click();
   await s!.page.locator('.tab', { hasText: 'Graph: wt19.json (pinned)' }).waitFor();
   assert.equal(await s!.webview().locator('.cl-pin[aria-pressed="true"]').count(), 1);
-  await s!.focusEditor();
-  await s!.openFile('chain26.json');
+  // Switch editors by clicking the other file's tab.
+  await s!.page.locator('.tabs-container .tab[data-resource-name="chain26.json"]').click();
+  s!.activeFile = 'chain26.json';
+  await s!.page.locator('.tabs-container .tab.active[data-resource-name="chain26.json"]').waitFor();
   await sleepMs(1500); // time for a (wrong) switch to show
   assert.deepEqual((await graphTabs()).map((t) => t.trim()), ['Graph: wt19.json (pinned)']);
   assert.equal(await graphNodes(), nodesOf('wt19.json'), 'the pinned graph still shows wt19.json');

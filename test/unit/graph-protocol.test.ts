@@ -16,6 +16,9 @@ test('a render message built from a cell is valid; its JSON round trip too', () 
   const stale = renderMessage(lstm, { stale: 'ValueExpected at line 3, column 1' });
   assert.ok(isToWebview(stale));
   assert.equal(stale.stale, true);
+  // A pinned panel says so (the webview persists it); anything but a boolean is rejected.
+  assert.ok(isToWebview({ ...m, pinned: true }));
+  assert.equal(isToWebview({ ...m, pinned: 'yes' }), false);
 });
 
 test('isToWebview rejects malformed render messages', () => {
@@ -77,6 +80,8 @@ test('isFromWebview accepts the webview messages and rejects malformed ones', ()
     { type: 'export', format: 'svg', cellIndex: 0, data: '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>' },
     { type: 'export', format: 'png', cellIndex: 0, data: 'data:image/png;base64,iVBORw0KGgo=' },
     { type: 'log', level: 'warn', message: 'x' },
+    { type: 'pin', pinned: true },
+    { type: 'pin', pinned: false },
   ];
   for (const m of good) assert.ok(isFromWebview(m), JSON.stringify(m));
   const bad = [
@@ -88,6 +93,7 @@ test('isFromWebview accepts the webview messages and rejects malformed ones', ()
     { type: 'export', format: 'gif', cellIndex: 0, data: 'x' },
     { type: 'export', format: 'svg', data: '<svg></svg>' },
     { type: 'log', level: 'fatal', message: 'x' },
+    { type: 'pin' }, { type: 'pin', pinned: 'true' },
   ];
   for (const m of bad) assert.equal(isFromWebview(m), false, JSON.stringify(m));
 });

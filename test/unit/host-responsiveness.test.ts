@@ -6,6 +6,10 @@
  *   computed in the scoring process: the same result as `runStudy`, and the host never runs long synchronous work.
  * - "Correlate Scores with Benchmark" in the editor asks the scoring process for them.
  * - "Score All Cells in This File" on a 2,000-cell candidates file hashes the cells in slices.
+ * - Opening and editing that file: the parse runs on a worker thread (editor/parseThread), the cells come back in
+ *   slices; the CodeLens provider builds in full only the cells in view (placeholders, resolved when shown, for
+ *   the others). The diagnostics and lenses equal those of the synchronous parse; a parse of an older version is
+ *   dropped.
  *
  * "Blocked" is measured as the most CPU time this process spends between two ticks of a 5 ms timer (see
  * test/helpers/event-loop.ts): the longest synchronous stretch, hardly changed by a busy machine. The bound,
@@ -16,8 +20,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installFakeVscode, TextDocument, Uri } from '../helpers/fake-vscode';
+import { installFakeVscode, Position, Range, TextDocument, Uri } from '../helpers/fake-vscode';
 import { measureBlocking } from '../helpers/event-loop';
+import { LineIndexedDocument } from '../helpers/line-index-document';
 import { REPO, rng } from '../helpers/data';
 import { testClient } from '../fixtures/scoring/helpers';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
@@ -27,7 +32,11 @@ import { randomCell } from '../../src/search/space';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { ScoreCache } from '../../src/scoring/cache';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
-import { SCORE_IDS, SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../../src/scoring/types';
+import { DEFAULT_SIZES, SCORE_IDS, SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../../src/scoring/types';
+import { parseDocument } from '../../src/recipe/parse';
+import { countParams } from '../../src/scoring/model/params';
+import { AnalysisCache, OFF_THREAD_CHARS, type Analysis } from '../../src/editor/analysis';
+import type { CellCodeLensProvider } from '../../src/editor/providers';
 
 const BOUND_MS = 200;
 const WORKER = join(REPO, 'dist/worker.js');
@@ -144,8 +153,8 @@ test('Score All on a 2,000-cell candidates file: hashes in slices, the host neve
   const cells = Array.from({ length: 2000 }, (_, i) => distinct[i < 942 ? i : Math.floor(r() * 942)]);
   const expected = new Set(cells.map((c) => canonicalHash(c))).size;
   const doc = new TextDocument(Uri.file('/ws/candidates.json'), 'json', 1, JSON.stringify(cells, null, 2));
-  host.open(doc); // parsed here (diagnostics), before the command
-  assert.equal(api.cache.get(doc as never)!.cells.length, 2000);
+  host.open(doc); // parsed (on the worker thread) before the command
+  assert.equal((await api.cache.analyse(doc as never))!.cells.length, 2000);
   host.config['scoring.preset'] = 'nas-bench-nlp';
   host.messages.length = 0;
   try {
@@ -158,5 +167,158 @@ test('Score All on a 2,000-cell candidates file: hashes in slices, the host neve
     assert.ok(run.maxCpuMs < BOUND_MS, `longest block on the host during Score All: ${run.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
   } finally {
     delete host.config['scoring.preset'];
+  }
+});
+
+/** The 2,000-cell candidates file of the user (942 distinct cells of the search space, drawn again to 2,000), or its first `count` cells. */
+function candidatesText(count = 2000): string {
+  const r = rng(942);
+  const distinct = Array.from({ length: 942 }, () => randomCell(r));
+  return JSON.stringify(Array.from({ length: 2000 }, (_, i) => distinct[i < 942 ? i : Math.floor(r() * 942)]).slice(0, count), null, 2);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+type Lens = { range: Range; command?: { title: string; command: string; arguments?: unknown[] } };
+type LensProvider = { provideCodeLenses(d: unknown, t?: unknown): Lens[] | Promise<Lens[]>; resolveCodeLens(l: Lens): Lens };
+type Diag = { range: Range; message: string; severity: number; code?: string; tags?: number[]; relatedInformation?: { location: { range: Range }; message: string }[] };
+
+/** A lens as plain data, the document's URI left out of its arguments (two documents with the same text compare equal). */
+const lensData = (l: Lens) => ({ range: l.range, title: l.command?.title, command: l.command?.command, args: l.command?.arguments?.filter((a) => !(a instanceof Uri)) });
+const diagData = (d: Diag) => ({ range: d.range, message: d.message, severity: d.severity, code: d.code, tags: d.tags, related: d.relatedInformation?.map((r) => [r.location.range, r.message]) });
+
+test('opening and editing a 2,000-cell file: parsed on a worker thread, the host never blocked; diagnostics and lenses equal the synchronous ones', { timeout: 300_000 }, async () => {
+  const text = candidatesText();
+  // An edit of one cell: an op changed, so that cell's hash (and its diagnostics, maybe) change.
+  const edited = text.replace('"activation_tanh"', '"activation_sigm"');
+  assert.notEqual(edited, text);
+  const doc = new LineIndexedDocument(Uri.file('/ws/big-candidates.json'), 'json', 1, text);
+  const key = doc.uri.toString();
+  const provider = host.codeLensProviders[0] as unknown as LensProvider;
+  const offThread = api.cache.stats.offThread;
+
+  const open = await measureBlocking(async () => {
+    host.open(doc);
+    assert.equal(api.cache.isAnalysing(doc as never), true, 'a big document is parsed off the host');
+    assert.equal(host.diagnostics.has(key), false, 'its diagnostics come with the analysis');
+    await api.cache.analyse(doc as never);
+    await until('the diagnostics of the opened document', () => host.diagnostics.has(key));
+  });
+  assert.equal(api.cache.stats.offThread, offThread + 1, 'the analysis came from the worker');
+  assert.equal(api.cache.get(doc as never)!.version, 1);
+  assert.ok(open.maxCpuMs < BOUND_MS, `opening: the longest block on the host is ${open.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
+
+  const first = await measureBlocking(() => provider.provideCodeLenses(doc));
+  assert.ok(first.maxCpuMs < BOUND_MS, `first lens call: the longest block on the host is ${first.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
+  assert.equal(first.value.filter((l) => !l.command).length, 2000, 'nothing in view in the fake editor: one placeholder per cell');
+
+  const shown = host.diagnostics.get(key);
+  const edit = await measureBlocking(async () => {
+    host.change(doc, edited);
+    await until('the diagnostics of the edited document', () => host.diagnostics.get(key) !== shown);
+  });
+  assert.equal(api.cache.get(doc as never)!.version, 2, 'the diagnostics published are those of the new version');
+  assert.ok(edit.maxCpuMs < BOUND_MS, `an edit: the longest block on the host is ${edit.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
+
+  // The same text analysed synchronously (another document): the same parse, diagnostics and lenses.
+  const twin = new LineIndexedDocument(Uri.file('/ws/big-candidates-sync.json'), 'json', 1, edited);
+  const sync = api.cache.getNow(twin as never)!;
+  const async = api.cache.get(doc as never)!;
+  assert.deepStrictEqual(async.parsed, sync.parsed, 'the parse from the worker equals parseDocument here');
+  assert.deepStrictEqual(async.parsed, parseDocument(edited));
+  assert.deepStrictEqual(async.cells.map((c) => [c.recipe, c.valid]), sync.cells.map((c) => [c.recipe, c.valid]));
+  assert.ok(async.cells.every((c) => c.valid), 'cells of the search space are valid (warnings at most)');
+  host.open(twin); // current already: published at once
+  const diags = (d: TextDocument) => (host.diagnostics.get(d.uri.toString()) as unknown as Diag[]).map(diagData);
+  assert.ok(diags(doc).length > 100, `the random cells have warnings: ${diags(doc).length}`);
+  assert.deepStrictEqual(diags(doc), diags(twin));
+
+  // Lenses with the top of each document in view: the cells there in full, placeholders for the rest.
+  const inView = (d: TextDocument) => { host.activeEditor = { document: d, visibleRanges: [new Range(new Position(0, 0), new Position(60, 0))] } as never; };
+  inView(doc);
+  const lenses = await measureBlocking(() => provider.provideCodeLenses(doc));
+  assert.ok(lenses.maxCpuMs < BOUND_MS, `lens call, top in view: the longest block on the host is ${lenses.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
+  inView(twin);
+  const twinLenses = await provider.provideCodeLenses(twin);
+  assert.deepStrictEqual(lenses.value.map(lensData), twinLenses.map(lensData));
+  const built = lenses.value.filter((l) => l.command);
+  assert.ok(built.length >= 2 * 5, `the cells in view have their lenses: ${built.length}`);
+  assert.ok(built.every((l) => l.range.start.line <= 60 + 150), 'only cells near the visible lines are built');
+
+  // Every lens of a full build (this provider's own first lens of each cell: benchmark or not-in-benchmark).
+  const full = new (require('../../src/editor/providers') as typeof import('../../src/editor/providers')).CellCodeLensProvider(
+    api.cache, api.benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES), { allCellsUpTo: Infinity, hashNow: Infinity }) as unknown as LensProvider;
+  const all = await full.provideCodeLenses(doc);
+  const firstByLine = new Map<number, Lens>();
+  for (const l of all) if (!firstByLine.has(l.range.start.line)) firstByLine.set(l.range.start.line, l);
+  assert.equal(firstByLine.size, 2000);
+  // Placeholders coming into view resolve to the cell's first lens; the provider then builds those cells in full.
+  const placeholders = lenses.value.filter((l) => !l.command);
+  const sample = placeholders.filter((_, i) => i % 97 === 0);
+  for (const l of sample) assert.deepStrictEqual(lensData(provider.resolveCodeLens(l)), lensData(firstByLine.get(l.range.start.line)!));
+  const refreshed = new Promise<void>((resolve) => { const sub = (provider as unknown as CellCodeLensProvider).onDidChangeCodeLenses(() => { sub.dispose(); resolve(); }); });
+  await refreshed;
+  inView(doc);
+  const after = await provider.provideCodeLenses(doc);
+  for (const l of sample) {
+    const at = after.filter((x) => x.range.start.line === l.range.start.line);
+    assert.ok(at.length >= 3 && at.every((x) => x.command), `line ${l.range.start.line}: every lens of the cell (benchmark, graph, score): ${at.length}`);
+    assert.deepStrictEqual(lensData(at[0]), lensData(firstByLine.get(l.range.start.line)!));
+  }
+  host.activeEditor = undefined;
+});
+
+test('a parse of an older version is dropped; the previous analysis is served until the new one arrives', { timeout: 120_000 }, async () => {
+  const text = candidatesText(200); // ~160 kB: parsed on the worker
+  assert.ok(text.length >= OFF_THREAD_CHARS);
+  const edited = text.replace('"activation_tanh"', '"activation_leaky_relu"');
+  const cache = new AnalysisCache();
+  try {
+    const seen: number[] = [];
+    cache.onDidChange((a) => seen.push(a.version));
+    const doc = new LineIndexedDocument(Uri.file('/ws/stale.json'), 'json', 1, text);
+    assert.equal(cache.get(doc as never), undefined, 'nothing yet: the first parse runs on the worker');
+    assert.equal(cache.isAnalysing(doc as never), true);
+    doc.setText(edited); // version 2, while version 1 is being parsed
+    // Version 1's result arrives, finds the document at version 2 and is dropped; the parse of version 2 follows.
+    await until('the result of version 1', () => cache.stats.discarded > 0);
+    assert.equal(cache.stats.discarded, 1, 'the result of version 1 was dropped');
+    assert.equal(cache.peek(doc.uri as never), undefined, 'nothing of version 1 was kept');
+    const a2 = (await cache.analyse(doc as never))!;
+    assert.equal(a2.version, 2);
+    assert.deepStrictEqual(a2.parsed, parseDocument(edited));
+    assert.deepEqual(seen, [2], 'one change event, for version 2: version 1 never became current');
+    // Another edit: version 2's analysis is served while version 3 is parsed.
+    doc.setText(text);
+    assert.equal(cache.get(doc as never), a2, 'the previous version\'s analysis until the new one arrives');
+    const a3: Analysis = (await cache.analyse(doc as never))!;
+    assert.equal(a3.version, 3);
+    assert.deepStrictEqual(a3.parsed, parseDocument(text));
+    assert.deepEqual(seen, [2, 3]);
+    assert.equal(cache.get(doc as never), a3);
+  } finally {
+    cache.dispose();
+  }
+});
+
+test('without a working parse worker a big document is still analysed (on the host)', { timeout: 60_000 }, async () => {
+  const text = candidatesText(200);
+  const logs: string[] = [];
+  const cache = new AnalysisCache({ workerScript: join(storage, 'no-such-worker.js'), log: (m) => logs.push(m) });
+  try {
+    const doc = new LineIndexedDocument(Uri.file('/ws/no-worker.json'), 'json', 1, text);
+    const a = (await cache.analyse(doc as never))!;
+    assert.deepStrictEqual(a.parsed, parseDocument(text));
+    assert.ok(a.cells.length > 50);
+    assert.match(logs.join('\n'), /parse worker failed/);
+  } finally {
+    cache.dispose();
   }
 });

@@ -227,6 +227,12 @@ const ALLOWED: readonly { file: string; rule: string; why: string }[] = [
       'posts parsed runs back as structured-clone data, which the loader checks (isLoadMessage) before use.',
   },
   {
+    file: 'src/scoring/model/gram.ts', rule: "process / code execution module 'worker_threads'",
+    why: 'helper threads of the scoring process compute float64 Gram matrices on every core; the thread source is a ' +
+      'constant of the extension (the text of its own gramRowTile kernel plus a fixed loop, `eval: true` only because ' +
+      'the kernel must be the same code in the bundle and under tsx); it receives numbers in shared memory and starts nothing.',
+  },
+  {
     file: 'src/benchmark/worker.ts', rule: "process / code execution module 'worker_threads'",
     why: 'the benchmark log reader worker thread itself: it reads workerData (checked by isLoadJob) and posts messages ' +
       'to its parent; it runs no code it is given and starts nothing.',

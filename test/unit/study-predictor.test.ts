@@ -238,7 +238,7 @@ test('predictLoss: missing scores are imputed and listed; +Infinity is a value, 
   assert.ok(Number.isFinite(odd.loss));
 });
 
-test('the shipped data/predictor-proxy.json loads, reads known features and predicts in microseconds', () => {
+test('the shipped data/predictor-proxy.json loads, reads known features and predicts every trained cell', () => {
   const json = JSON.parse(readFileSync(join(REPO, 'data', 'predictor-proxy.json'), 'utf8')) as unknown;
   const model = loadPredictor(json);
   const known = new Set<string>(SCORE_IDS);
@@ -251,16 +251,12 @@ test('the shipped data/predictor-proxy.json loads, reads known features and pred
   assert.ok(readFileSync(join(REPO, 'data', 'predictor-proxy.json')).length < 300 * 1024);
   // The CV numbers cannot be re-derived here: the scored training cells (a study's results.json) are not bundled.
   const { cells } = cellsFromIndex(loadPrebuiltIndex());
-  const t0 = process.hrtime.bigint();
-  let n = 0;
+  // (Its speed is a benchmark figure, bench/editor.ts, not a test: this machine's load varies.)
   for (const c of cells) {
     const p = predictLoss(model, { recipe: c.recipe, scores: {} });
     assert.equal(p.missing.length, model.scoreIds.length);
     assert.ok(Number.isFinite(p.loss));
-    n++;
   }
-  const perCell = Number(process.hrtime.bigint() - t0) / 1e6 / n;
-  assert.ok(perCell < 2, `${perCell.toFixed(3)} ms per prediction`);
   assert.throws(() => loadPredictor({ ...model, format: 'x' }));
   assert.throws(() => loadPredictor({ ...model, version: 99 }));
 });
