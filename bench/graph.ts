@@ -47,7 +47,7 @@ export function cell25(variant = 0): string {
   return JSON.stringify(r);
 }
 
-/** The 26-node chain of the webview test (linear / activation pairs with a skip sum): the tallest generated cell. */
+/** The 26-node chain of the webview tests (linear / activation pairs with a skip sum): the tallest generated cell. */
 export function chain26(): string {
   const cell: Record<string, { op: string; input: string[] }> = {};
   let prev = 'x';

@@ -12,7 +12,7 @@
  * shapes by wrapping the backend's MatMul kernels, float64 Grams by model/flops) and the achieved GFLOP/s of each
  * part (one thread), beside a native single-thread sgemm (numpy/OpenBLAS, when python3 has numpy) measured in the
  * same run, so the distance to the machine's limit is on record. Writes bench/results/single-cell.json.
- *   npx tsx bench/single-cell.ts        (needs `npm run build` for dist/worker.js; BENCH_RUNS runs per mode, default 3)
+ *   npx tsx bench/single-cell.ts        (needs `npm run build` for dist/worker.js; BENCH_RUNS runs per mode, default 3; BENCH_CELLS=LSTM,GRU for some cells)
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -82,7 +82,8 @@ const valuesOf = (r: ScoreReport) => JSON.stringify(r.results.map((x) => [x.id, 
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
   const examples = JSON.parse(readFileSync(join(ROOT, '../shared/nas-bench-nlp/recepies_example.json'), 'utf8')) as Recipe[];
-  const cells: [string, Recipe][] = [['RNN', examples[0]], ['LSTM', examples[1]], ['GRU', examples[2]]];
+  const only = process.env.BENCH_CELLS?.split(',');
+  const cells = ([['RNN', examples[0]], ['LSTM', examples[1]], ['GRU', examples[2]]] as [string, Recipe][]).filter(([n]) => !only || only.includes(n));
   const settings = (seed: number): ScoreSettings => ({ ...DEFAULT_SIZES, scores: [...DEFAULT_SCORE_IDS], seed, repeats: 1, backend: 'wasm' });
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const sgemm = nativeSgemm();

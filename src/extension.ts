@@ -127,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
       const editor = vscode.window.activeTextEditor;
       const doc = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
       if (!doc) return;
-      const a = cache.get(doc);
+      const a = await cache.analyse(doc);
       const cell = a?.cells[cellIndex ?? 0] ?? a?.cells[0];
       if (!cell) { void vscode.window.showWarningMessage('Cell Lens: this file holds no NAS-Bench-NLP cell.'); return; }
       if (!cell.valid) { void vscode.window.showWarningMessage(`Cell Lens: ${cell.cell.label} has errors; fix them to look it up.`); return; }

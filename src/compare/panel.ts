@@ -9,8 +9,8 @@ import type { AnalysedCell } from '../editor/analysis';
 import type { LensContributor } from '../editor/providers';
 import type { BenchmarkMatch } from '../benchmark/index';
 import type { ScoreReport } from '../scoring/types';
-import type { ThemeKind } from '../graph/protocol';
 import { makeNonce } from '../graph/html';
+import { themeKind } from '../graph/panel';
 import { compareHtml } from './html';
 import { compareMessage, type CompareInput } from './view';
 import { COMPARE_VIEW_TYPE, isFromCompareWebview, type CompareMessage, type FromCompareWebview, type Side, type ToCompareWebview } from './protocol';
@@ -39,15 +39,6 @@ export interface CellRef {
 const UPDATE_DEBOUNCE_MS = 80;
 
 const baseName = (uri: vscode.Uri): string => uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
-
-function themeKind(kind: vscode.ColorThemeKind): ThemeKind {
-  switch (kind) {
-    case vscode.ColorThemeKind.Light: return 'light';
-    case vscode.ColorThemeKind.HighContrast: return 'high-contrast';
-    case vscode.ColorThemeKind.HighContrastLight: return 'high-contrast-light';
-    default: return 'dark';
-  }
-}
 
 /** The compare panel (one at a time: a new comparison replaces the shown one). */
 class ComparePanel implements vscode.Disposable {

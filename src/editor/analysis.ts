@@ -105,6 +105,7 @@ export class AnalysisCache {
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version) return hit;
+    if (this.runs.get(key)?.version === doc.version) return hit; // being parsed (no need to read the text again)
     if (!this.isCellDocument(doc)) { this.cache.delete(key); return undefined; }
     const text = doc.getText();
     if (!this.offThread(text)) return this.store(analyseText(key, doc.version, text));
@@ -132,13 +133,13 @@ export class AnalysisCache {
       if (doc.isClosed) return undefined;
       const hit = this.cache.get(key);
       if (hit && hit.version === doc.version) return hit;
+      const running = this.runs.get(key);
+      if (running?.version === doc.version) { await running.done; continue; }
       if (!this.isCellDocument(doc)) { this.cache.delete(key); return undefined; }
       const text = doc.getText();
       if (!this.offThread(text)) return this.store(analyseText(key, doc.version, text));
-      let run = this.runs.get(key);
-      if (run && run.version !== doc.version) run.abort.abort(); // its result would be dropped anyway
-      if (!run || run.version !== doc.version) run = this.startRun(doc, text);
-      await run.done;
+      running?.abort.abort(); // an older version: its result would be dropped anyway
+      await this.startRun(doc, text).done;
     }
   }
 

@@ -219,7 +219,8 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
     }
     const full = this.fullCells(doc, a, lines);
     // Cells to build in full that were never hashed: a few are hashed now; more wait for hashCells (in slices).
-    const unhashed = a.cells.filter((c, i) => c.valid && !c.hashed && (full === undefined || full.has(i)) && !crowded.has(lines[i]));
+    // (`hashed` reads the recipe's key: asked of the cells to build only.)
+    const unhashed = a.cells.filter((c, i) => (full === undefined || full.has(i)) && !crowded.has(lines[i]) && c.valid && !c.hashed);
     const waitForHashes = unhashed.length > this.hashNow;
     if (waitForHashes && !this.hashing.has(a)) {
       this.hashing.add(a);

@@ -115,7 +115,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
 
   const scoreCell = async (arg?: unknown, index?: unknown) => {
     const doc = await docOf(arg);
-    const a = doc && cache.get(doc);
+    const a = doc && await cache.analyse(doc);
     if (!doc || !a || a.cells.length === 0) return noCell();
     const c = pickCell(a.cells, doc, index);
     if (!c) return noCell();
@@ -134,7 +134,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
 
   const scoreFile = async (arg?: unknown) => {
     const doc = await docOf(arg);
-    const a = doc && cache.get(doc);
+    const a = doc && await cache.analyse(doc);
     if (!doc || !a || a.cells.length === 0) return noCell();
     const valid = a.cells.filter((c) => c.valid);
     const invalid = a.cells.length - valid.length;
@@ -189,7 +189,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
 
   const showScores = async (arg?: unknown, index?: unknown) => {
     const doc = await docOf(arg);
-    const a = doc && cache.get(doc);
+    const a = doc && await cache.analyse(doc);
     const c = a && doc ? pickCell(a.cells, doc, index) : undefined;
     if (!doc || !c) return noCell();
     const report = service.peek(c.hash);

@@ -8,8 +8,8 @@ export interface WebviewHtmlOptions {
   readonly cspSource: string;
   /** URI of dist/webview.js as the webview sees it. */
   readonly scriptUri: string;
-  /** URI of media/graph.css as the webview sees it. */
-  readonly styleUri: string;
+  /** URI of media/graph.css as the webview sees it; several stylesheets are linked in order (later ones win). */
+  readonly styleUri: string | readonly string[];
   /** A fresh random nonce (see makeNonce). */
   readonly nonce: string;
   readonly title?: string;
@@ -39,7 +39,7 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   ].join('; ');
 }
 
-/** The complete HTML document of the graph webview. */
+/** The complete HTML document of the graph webview, and of the other Cell Lens webviews (another root, script, styles). */
 export function webviewHtml(o: WebviewHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=]{16,}$/.test(o.nonce)) throw new Error('webviewHtml: the nonce must be ≥ 16 base64 characters');
   const csp = contentSecurityPolicy(o.cspSource, o.nonce);
@@ -49,7 +49,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
+${(typeof o.styleUri === 'string' ? [o.styleUri] : o.styleUri).map((u) => `<link rel="stylesheet" href="${escapeAttr(u)}">`).join('\n')}
 <title>${escapeAttr(o.title ?? 'Cell graph')}</title>
 </head>
 <body>

@@ -41,7 +41,8 @@ export interface GraphDeps {
 
 const UPDATE_DEBOUNCE_MS = 50;
 
-function themeKind(kind: vscode.ColorThemeKind): ThemeKind {
+/** VS Code's colour theme kind as the webviews' protocol names it (the graph, compare and table webviews). */
+export function themeKind(kind: vscode.ColorThemeKind): ThemeKind {
   switch (kind) {
     case vscode.ColorThemeKind.Light: return 'light';
     case vscode.ColorThemeKind.HighContrast: return 'high-contrast';

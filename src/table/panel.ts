@@ -138,7 +138,7 @@ class CellsTablePanel implements vscode.Disposable {
   private async collect(): Promise<{ sources: CellSource[]; crowded: number; problem?: string }> {
     if (this.scope === 'file') {
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri!.toString()) ?? await vscode.workspace.openTextDocument(this.uri!);
-      const a = this.deps.cache.get(doc);
+      const a = await this.deps.cache.analyse(doc);
       if (!a) return { sources: [], crowded: 0, problem: `${baseName(doc.uri)} does not look like a NAS-Bench-NLP cell file.` };
       const lineOf = (o: number) => doc.positionAt(o).line;
       const sources = sourcesOf(doc.uri, baseName(doc.uri), a.cells, lineOf);
@@ -224,7 +224,7 @@ class CellsTablePanel implements vscode.Disposable {
     const doc = visible?.document ?? await vscode.workspace.openTextDocument(uri);
     const column = visible?.viewColumn ?? (this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: false });
-    const cell = this.deps.cache.get(doc)?.cells.find((c) => c.cell.index === row.index)?.cell;
+    const cell = (await this.deps.cache.analyse(doc))?.cells.find((c) => c.cell.index === row.index)?.cell;
     if (!cell) return;
     // A recipe: the whole object; a training log: its opening brace (the recipe is a string inside it).
     const span = cell.source === 'log' ? cell.anchor : cell.span;

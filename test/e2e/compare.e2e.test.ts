@@ -6,72 +6,34 @@
  * isomorphic and marks nothing. Screenshots in light and dark under test-results/e2e/; `CELL_LENS_E2E_DOCS=1` copies
  * the README's docs/images/e2e-compare-*.png from this run.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { parseDocument } from '../../src/recipe/parse';
 import { toRecipe } from '../../src/recipe/model';
 import { diffCells } from '../../src/compare/diff';
 import { SCORES } from '../../src/scoring/types';
-import { ROOT, SHOTS, Session, buildVsix, setupProblem, sleepMs } from './harness';
+import { ROOT, Session, e2eSuite, poll } from './harness';
 
-const t0 = Date.now();
 const FIXTURES = join(ROOT, 'test/fixtures/workspace');
 const FILES = ['examples.json', 'lstm.json'].map((f) => join(FIXTURES, f));
 const EXAMPLES = parseDocument(readFileSync(join(FIXTURES, 'examples.json'), 'utf8')).cells;
 const LSTM = parseDocument(readFileSync(join(FIXTURES, 'lstm.json'), 'utf8')).cells[0];
 const GRU = EXAMPLES[2];
 
-const problem = setupProblem();
-const skip = problem ? `e2e skipped: ${problem}` : false;
-if (problem) console.log(`# e2e: SKIPPED — ${problem}`);
-
-let s: Session | undefined;
-
-before(async () => {
-  if (problem) return;
-  const vsix = buildVsix();
-  await Session.start({ vsix, files: FILES, theme: 'light' }, (x) => { s = x; });
-}, { timeout: 10 * 60_000 });
-
-/** The screenshots the README shows: docs/images/<key>.png ← test-results/e2e/<value>.png (CELL_LENS_E2E_DOCS=1). */
+/** The screenshots the README shows (see e2eSuite). */
 const DOCS_IMAGES: Record<string, string> = {
   'e2e-compare-light': 'compare-a-lstm-gru-light',
   'e2e-compare-dark': 'compare-a-lstm-gru-dark',
 };
 
-after(async () => {
-  await s?.stop();
-  if (process.env.CELL_LENS_E2E_DOCS === '1' && !problem) {
-    for (const [doc, shot] of Object.entries(DOCS_IMAGES)) {
-      if (existsSync(join(SHOTS, `${shot}.png`))) copyFileSync(join(SHOTS, `${shot}.png`), join(ROOT, 'docs/images', `${doc}.png`));
-    }
-  }
-  console.log(`# e2e: total ${((Date.now() - t0) / 1000).toFixed(1)} s (setup, packaging, code-server, scenarios)`);
-});
-
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let v = await fn();
-  while (!ok(v) && Date.now() < deadline) {
-    await sleepMs(250);
-    v = await fn();
-  }
-  return v;
-}
+let s: Session | undefined;
+const { skip } = e2eSuite({ files: FILES, theme: 'light', docsImages: DOCS_IMAGES, onCreated: (x) => { s = x; } });
 
 /** The frame of the compare webview (the document with `.cmp-root`), once it is there. */
-async function compareFrame(): Promise<Frame> {
-  const find = async () => {
-    for (const f of s!.page.frames()) if (await f.locator('.cmp-root').count().catch(() => 0)) return f;
-    return undefined;
-  };
-  const f = await poll(find, (x) => x !== undefined, 30_000);
-  assert.ok(f, 'the compare webview is shown');
-  return f;
-}
+const compareFrame = (): Promise<Frame> => s!.frameWith('.cmp-root');
 
 /** Picks the quick-pick row whose label is `label` (typing it first to filter). */
 async function pickRow(label: string, title: RegExp): Promise<void> {

@@ -8,35 +8,18 @@
  * (or CELL_LENS_E2E=0). Run alone with `npm run test:e2e`; `CELL_LENS_E2E_DOCS=1` also refreshes the README's
  * docs/images/e2e-*.png from this run's screenshots.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from '../../src/recipe/parse';
 import { cellView } from '../../src/graph/views';
-import { ROOT, SHOTS, Session, buildVsix, contributedCommands, setupProblem, sleepMs } from './harness';
+import { ROOT, Session, contributedCommands, e2eSuite, poll, sleepMs } from './harness';
 
-const t0 = Date.now();
 const FIXTURES = join(ROOT, 'test/fixtures/workspace');
 const FILES = ['examples.json', 'broken.json', 'lstm.json'].map((f) => join(FIXTURES, f));
 
-const problem = setupProblem();
-const skip = problem ? `e2e skipped: ${problem}` : false;
-if (problem) console.log(`# e2e: SKIPPED — ${problem}`);
-
-const commands = contributedCommands();
-const scoringWired = ['cellLens.scoreCell', 'cellLens.scoreFile', 'cellLens.restartScoring'].every((c) => commands.has(c));
-const skipScoring = skip || (scoringWired ? false : 'scoring commands not wired yet');
-
-let s: Session | undefined;
-
-before(async () => {
-  if (problem) return;
-  const vsix = buildVsix();
-  await Session.start({ vsix, files: FILES, theme: 'light' }, (x) => { s = x; });
-}, { timeout: 10 * 60_000 });
-
-/** The screenshots the README shows: docs/images/<key>.png ← test-results/e2e/<value>.png (CELL_LENS_E2E_DOCS=1). */
+/** The screenshots the README shows (see e2eSuite). */
 const DOCS_IMAGES: Record<string, string> = {
   'e2e-problems-light': 'b-broken-problems-light',
   'e2e-graph-edit-dark': 'd-graph-after-edit-dark',
@@ -47,15 +30,12 @@ const DOCS_IMAGES: Record<string, string> = {
   'e2e-study-light': 'g-study-panel-light',
 };
 
-after(async () => {
-  await s?.stop();
-  if (process.env.CELL_LENS_E2E_DOCS === '1' && !problem) {
-    for (const [doc, shot] of Object.entries(DOCS_IMAGES)) {
-      if (existsSync(join(SHOTS, `${shot}.png`))) copyFileSync(join(SHOTS, `${shot}.png`), join(ROOT, 'docs/images', `${doc}.png`));
-    }
-  }
-  console.log(`# e2e: total ${((Date.now() - t0) / 1000).toFixed(1)} s (setup, packaging, code-server, scenarios)`);
-});
+let s: Session | undefined;
+const { skip } = e2eSuite({ files: FILES, theme: 'light', docsImages: DOCS_IMAGES, onCreated: (x) => { s = x; } });
+
+const commands = contributedCommands();
+const scoringWired = ['cellLens.scoreCell', 'cellLens.scoreFile', 'cellLens.restartScoring'].every((c) => commands.has(c));
+const skipScoring = skip || (scoringWired ? false : 'scoring commands not wired yet');
 
 /** Nodes the graph draws for the cells of `text` (x and h_prev_i included), from the same code the panel uses. */
 function graphNodeCount(text: string, cellIndex = 0): number {
@@ -67,18 +47,7 @@ function errorsOf(text: string): string[] {
   return [...doc.diagnostics, ...doc.cells.flatMap((c) => c.diagnostics)].filter((d) => d.severity === 'error').map((d) => d.message);
 }
 
-/** Waits until `fn` returns a value that satisfies `ok`; returns the last value (the caller asserts on it). */
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let v = await fn();
-  while (!ok(v) && Date.now() < deadline) {
-    await sleepMs(250);
-    v = await fn();
-  }
-  return v;
-}
-
-const graphNodes = () => s!.webview().locator('.cl-nodes > .cl-node').count();
+const graphNodes = () => s!.graphNodes();
 
 /** Replaces the text of line `line` (1-based, indentation kept) of the active editor by typing `text` over it. */
 async function replaceLine(line: number, text: string): Promise<void> {
@@ -279,7 +248,8 @@ test('h: "Cell Lens: Search Cells (Training-Free)" — random search by NASWOT o
   const note = await s!.waitForNotification(/cells scored.*The best by NASWOT .* is first in the new document; its WikiText-2 test loss is \d\.\d{3} \(rank \d+ of \d+\)/, 120_000);
   assert.match(note, /^Cell Lens: 20 cells scored/);
   // The new untitled JSON document holds the best cells as recipes.
-  await p.locator('.tabs-container .tab.active', { hasText: /Untitled/ }).waitFor({ timeout: 10_000 });
+  // (The graph panel follows the new document too, its tab titled "Graph: Untitled-1": match the editor's tab.)
+  await p.locator('.tabs-container .tab.active[data-resource-name^="Untitled"]').first().waitFor({ timeout: 10_000 });
   const text = await p.locator('.editor-instance .monaco-editor').filter({ hasText: '"input"' }).last().locator('.view-lines').innerText();
   assert.match(text.replace(/\u00a0/g, ' '), /^\[/);
   assert.match(text.replace(/\u00a0/g, ' '), /"op"\s*:\s*"(linear|blend|elementwise_prod|elementwise_sum|activation_\w+)"/);

@@ -13,9 +13,9 @@
  * Screenshots in light and dark under test-results/e2e/features-*; `CELL_LENS_E2E_DOCS=1` copies the README's
  * docs/images/e2e-{walkthrough,loss-curves,diverged-log,diverged-chart,long-job}-*.png from this run.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Locator } from 'playwright-core';
@@ -25,9 +25,8 @@ import { parseLog } from '../../src/benchmark/logs';
 import { estimateMs, formatEstimate } from '../../src/scoring/estimate';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { wikitextLogs } from '../helpers/data';
-import { ROOT, SHOTS, Session, buildVsix, escapeRe, setupProblem, sleepMs } from './harness';
+import { ROOT, Session, e2eSuite, escapeRe, poll, sleepMs } from './harness';
 
-const t0 = Date.now();
 const FIXTURES = join(ROOT, 'test/fixtures/workspace');
 const INDEX = loadPrebuiltIndex();
 const DATASET = 'WikiText-2';
@@ -58,31 +57,7 @@ function entryOf(name: string) {
   return { run: r.run, entry: m.entry };
 }
 
-const problem = setupProblem();
-const skip = problem ? `e2e skipped: ${problem}` : false;
-if (problem) console.log(`# e2e: SKIPPED — ${problem}`);
-
-let s: Session | undefined;
-let staging = '';
-const timings: string[] = [];
-
-before(async () => {
-  if (problem) return;
-  staging = mkdtempSync(join(tmpdir(), 'cell-lens-features-'));
-  writeFileSync(join(staging, TRAINED_LOG), logText(TRAINED_LOG));
-  writeFileSync(join(staging, DIVERGED_LOG), logText(DIVERGED_LOG));
-  // Every 13th trained cell of the benchmark, best to worst: twenty distinct canonical hashes.
-  const entries = INDEX.entries(DATASET).filter((e) => !e.diverged);
-  const picked = Array.from({ length: TWENTY_CELLS }, (_, i) => entries[i * 13]);
-  writeFileSync(join(staging, TWENTY), `[\n${picked.map((e) => `  ${JSON.stringify(JSON.parse(e.recipe))}`).join(',\n')}\n]\n`);
-  writeFileSync(join(staging, PLAIN), JSON.stringify({ name: 'my experiment', epochs: 50, notes: ['no cell here'] }, null, 2));
-  const files = [join(FIXTURES, 'lstm.json'), ...[TRAINED_LOG, DIVERGED_LOG, TWENTY, PLAIN].map((f) => join(staging, f))];
-  const vsix = buildVsix();
-  // The benchmark size, as a user who wants the paper's numbers sets it; one scoring process (see WORKERS).
-  await Session.start({ vsix, files, theme: 'light', settings: { 'cellLens.scoring.preset': 'nas-bench-nlp', 'cellLens.scoring.workers': WORKERS } }, (x) => { s = x; });
-}, { timeout: 10 * 60_000 });
-
-/** The screenshots the README shows: docs/images/<key>.png ← test-results/e2e/<value>.png (CELL_LENS_E2E_DOCS=1). */
+/** The screenshots the README shows (see e2eSuite). */
 const DOCS_IMAGES: Record<string, string> = {
   'e2e-walkthrough-light': 'features-g-walkthrough-light',
   'e2e-loss-curves-light': 'features-d-loss-curves-light',
@@ -91,48 +66,32 @@ const DOCS_IMAGES: Record<string, string> = {
   'e2e-long-job-light': 'features-a-estimate-light',
 };
 
-after(async () => {
-  await s?.stop();
-  if (staging) rmSync(staging, { recursive: true, force: true });
-  if (process.env.CELL_LENS_E2E_DOCS === '1' && !problem) {
-    for (const [doc, shot] of Object.entries(DOCS_IMAGES)) {
-      if (existsSync(join(SHOTS, `${shot}.png`))) copyFileSync(join(SHOTS, `${shot}.png`), join(ROOT, 'docs/images', `${doc}.png`));
-    }
-  }
-  for (const t of timings) console.log(`# e2e: ${t}`);
-  console.log(`# e2e: total ${((Date.now() - t0) / 1000).toFixed(1)} s (setup, packaging, code-server, scenarios)`);
+let staging = '';
+
+/** Writes the logs, the twenty cells and the plain JSON file into a staging folder; returns the workspace files. */
+function stageFiles(): string[] {
+  staging = mkdtempSync(join(tmpdir(), 'cell-lens-features-'));
+  writeFileSync(join(staging, TRAINED_LOG), logText(TRAINED_LOG));
+  writeFileSync(join(staging, DIVERGED_LOG), logText(DIVERGED_LOG));
+  // Every 13th trained cell of the benchmark, best to worst: twenty distinct canonical hashes.
+  const entries = INDEX.entries(DATASET).filter((e) => !e.diverged);
+  const picked = Array.from({ length: TWENTY_CELLS }, (_, i) => entries[i * 13]);
+  writeFileSync(join(staging, TWENTY), `[\n${picked.map((e) => `  ${JSON.stringify(JSON.parse(e.recipe))}`).join(',\n')}\n]\n`);
+  writeFileSync(join(staging, PLAIN), JSON.stringify({ name: 'my experiment', epochs: 50, notes: ['no cell here'] }, null, 2));
+  return [join(FIXTURES, 'lstm.json'), ...[TRAINED_LOG, DIVERGED_LOG, TWENTY, PLAIN].map((f) => join(staging, f))];
+}
+
+let s: Session | undefined;
+const { skip, timed, report } = e2eSuite({
+  files: stageFiles, theme: 'light', docsImages: DOCS_IMAGES,
+  // The benchmark size, as a user who wants the paper's numbers sets it; one scoring process (see WORKERS).
+  settings: { 'cellLens.scoring.preset': 'nas-bench-nlp', 'cellLens.scoring.workers': WORKERS },
+  onCreated: (x) => { s = x; },
+  cleanup: () => { if (staging) rmSync(staging, { recursive: true, force: true }); },
 });
 
-/** Times a scenario for the report at the end. */
-async function timed(name: string, fn: () => Promise<void>): Promise<void> {
-  const t = Date.now();
-  try {
-    await fn();
-  } finally {
-    timings.push(`${name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  }
-}
-
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let v = await fn();
-  while (!ok(v) && Date.now() < deadline) {
-    await sleepMs(250);
-    v = await fn();
-  }
-  return v;
-}
-
 /** The frame whose document has `selector` (a webview's content), once it is there. */
-async function frameWith(selector: string, timeout = 30_000): Promise<Frame> {
-  const find = async () => {
-    for (const f of s!.page.frames()) if (await f.locator(selector).count().catch(() => 0)) return f;
-    return undefined;
-  };
-  const f = await poll(find, (x) => x !== undefined, timeout);
-  assert.ok(f, `a webview shows ${selector}`);
-  return f;
-}
+const frameWith = (selector: string): Promise<Frame> => s!.frameWith(selector);
 
 /** The Cell Lens buttons in the active editor group's title bar (their labels). */
 async function titleButtons(): Promise<string[]> {
@@ -228,6 +187,10 @@ test('G: first run — the walkthrough shows its steps; "Open Example Cells" ope
   const text = await page.innerText();
   assert.ok(text.includes(walk.title), `the walkthrough's title is shown:\n${text}`);
   for (const step of walk.steps) assert.ok(text.includes(step.title), `step "${step.title}" is shown:\n${text}`);
+  // The open step's page (media/walkthrough/open.md) beside the steps, rendered in a webview.
+  const heading = readFileSync(join(ROOT, 'media/walkthrough/open.md'), 'utf8').match(/^# (.+)$/m)![1];
+  const media = await frameWith(`h1:has-text("${heading}")`);
+  assert.ok((await media.locator('body').innerText()).includes('Open the example cells'), 'the step\'s page explains it');
   await s!.shoot('features-g-walkthrough');
   // The first step's button runs Cell Lens: Open Example Cells.
   const open = page.locator('.getting-started-step.expanded .monaco-button', { hasText: 'Open Example Cells' }).first();
@@ -371,7 +334,7 @@ test('A: Score All on 20 cells at the benchmark size says how long first and off
   const done = await s!.waitForNotification(new RegExp(`${escapeRe(TWENTY)}: \\d+ cells scored`), 90_000);
   const seconds = (Date.now() - started) / 1000;
   assert.equal(done, `Cell Lens: ${TWENTY}: ${TWENTY_CELLS} cells scored, 0 from the cache.`);
-  timings.push(`A: 20 cells at the proxy size scored in ${seconds.toFixed(1)} s after the answer`);
+  report(`A: 20 cells at the proxy size scored in ${seconds.toFixed(1)} s after the answer`);
   // The choice is the user's setting now, and the lenses say which size they are at.
   assert.match(readFileSync(s!.settingsFile, 'utf8'), /"cellLens\.scoring\.preset":\s*"proxy"/);
   // Every cell shows its scores (all 20 lines are on screen), at the proxy size.

@@ -6,9 +6,9 @@
  * the README's image to docs/images. Run alone:
  *   flock /tmp/cell-lens-heavy.lock bash -c 'npm run build && bash scripts/setup-e2e.sh && node --import tsx --test test/e2e/graph.e2e.test.ts'
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from '../../src/recipe/parse';
@@ -16,12 +16,7 @@ import { buildGraphModel } from '../../src/graph/model';
 import { contrastRatio, over, parseColor } from '../../src/graph/contrast';
 import { wikitextRecipes } from '../fixtures/graph/cells';
 import { chain26 } from '../../bench/graph';
-import { ROOT, SHOTS, Session, buildVsix, setupProblem, sleepMs } from './harness';
-
-const t0 = Date.now();
-const problem = setupProblem();
-const skip = problem ? `e2e skipped: ${problem}` : false;
-if (problem) console.log(`# e2e: SKIPPED — ${problem}`);
+import { SHOTS, Session, e2eSuite, poll, sleepMs } from './harness';
 
 // The workspace: the 26-node chain, the largest WikiText-2 cell and a small cell with a dead node.
 const DIR = mkdtempSync(join(tmpdir(), 'cell-lens-graph-e2e-'));
@@ -36,41 +31,19 @@ const FILES: Record<string, string> = {
 for (const [name, text] of Object.entries(FILES)) writeFileSync(join(DIR, name), text + '\n');
 const nodesOf = (name: string): number => buildGraphModel(parseDocument(FILES[name]).cells[0]).nodes.length;
 
-let s: Session | undefined;
-
-before(async () => {
-  if (problem) return;
-  const vsix = buildVsix();
-  await Session.start({ vsix, files: Object.keys(FILES).map((f) => join(DIR, f)), theme: 'dark', viewport: { width: 1600, height: 900 } }, (x) => { s = x; });
-}, { timeout: 10 * 60_000 });
-
-/** The screenshot the README shows: docs/images/<key>.png ← test-results/e2e/<value>.png (CELL_LENS_E2E_DOCS=1). */
+/** The screenshot the README shows (see e2eSuite). */
 const DOCS_IMAGES: Record<string, string> = {
   'e2e-graph-half-width-dark': 'graph-a-half-width-dark',
 };
 
-after(async () => {
-  await s?.stop();
-  rmSync(DIR, { recursive: true, force: true });
-  if (process.env.CELL_LENS_E2E_DOCS === '1' && !problem) {
-    for (const [doc, shot] of Object.entries(DOCS_IMAGES)) {
-      if (existsSync(join(SHOTS, `${shot}.png`))) copyFileSync(join(SHOTS, `${shot}.png`), join(ROOT, 'docs/images', `${doc}.png`));
-    }
-  }
-  console.log(`# e2e: total ${((Date.now() - t0) / 1000).toFixed(1)} s (setup, packaging, code-server, scenarios)`);
+let s: Session | undefined;
+const { skip } = e2eSuite({
+  files: Object.keys(FILES).map((f) => join(DIR, f)), theme: 'dark', viewport: { width: 1600, height: 900 }, docsImages: DOCS_IMAGES,
+  onCreated: (x) => { s = x; },
+  cleanup: () => rmSync(DIR, { recursive: true, force: true }),
 });
 
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let v = await fn();
-  while (!ok(v) && Date.now() < deadline) {
-    await sleepMs(250);
-    v = await fn();
-  }
-  return v;
-}
-
-const graphNodes = () => s!.webview().locator('.cl-nodes > .cl-node').count();
+const graphNodes = () => s!.graphNodes();
 /** Titles of the graph panel tabs (there should be one). */
 const graphTabs = () => s!.page.locator('.tabs-container .tab', { hasText: 'Graph: ' }).allInnerTexts();
 

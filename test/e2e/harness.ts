@@ -9,9 +9,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import type { Browser, Frame, FrameLocator, Locator, Page } from 'playwright-core';
 
 export const ROOT = join(__dirname, '..', '..');
 export const E2E_DIR = join(ROOT, '.e2e');
@@ -67,6 +68,17 @@ function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `fn` returns a value that satisfies `ok`; returns the last value (the caller asserts on it). */
+export async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let v = await fn();
+  while (!ok(v) && Date.now() < deadline) {
+    await sleep(250);
+    v = await fn();
+  }
+  return v;
+}
 
 /** settings.json of the throwaway profile. */
 export function userSettings(theme: Theme, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -296,14 +308,13 @@ export class Session {
   /** Quick Open (Ctrl+P) a workspace file by name; waits for its editor tab to be active. */
   async openFile(name: string): Promise<void> {
     const p = this.page;
-    await p.keyboard.press('Control+P');
-    const input = p.locator('.quick-input-widget input');
-    await input.waitFor();
+    // Quick Open through the palette (F1, robust when a webview holds the focus): text without '>' searches files.
+    const input = await this.openPalette();
     await input.fill(name);
     // The file list arrives from the server after a moment: Enter before that opens nothing.
     await p.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
     await p.keyboard.press('Enter');
-    await p.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor();
+    await p.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first().waitFor();
     this.activeFile = name;
     await this.editor.locator('.view-lines').waitFor();
   }
@@ -382,6 +393,22 @@ export class Session {
     return p.locator('.markers-panel .monaco-list-row').allInnerTexts();
   }
 
+  /** The frame whose document has `selector` (a webview's content, e.g. `.cmp-root`), once it is there. */
+  async frameWith(selector: string, timeout = 30_000): Promise<Frame> {
+    const find = async () => {
+      for (const f of this.page.frames()) if (await f.locator(selector).count().catch(() => 0)) return f;
+      return undefined;
+    };
+    const f = await poll(find, (x) => x !== undefined, timeout);
+    if (!f) throw new Error(`no webview shows ${selector} after ${timeout} ms`);
+    return f;
+  }
+
+  /** How many nodes the (first visible) cell graph draws: one SVG group per node, inputs included. */
+  graphNodes(): Promise<number> {
+    return this.webview().locator('.cl-nodes > .cl-node').count();
+  }
+
   /** The content frame of the (first visible) webview, e.g. the cell graph. */
   webview(): FrameLocator {
     return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
@@ -424,3 +451,71 @@ export function contributedCommands(): Set<string> {
 }
 
 export const sleepMs = sleep;
+
+export interface SuiteOptions extends Omit<StartOptions, 'vsix' | 'files'> {
+  /** Files copied into the workspace; a function is called in before(), only when the suite runs (to write them). */
+  files: string[] | (() => string[]);
+  /** The screenshots the README shows: docs/images/<key>.png ← test-results/e2e/<value>.png (CELL_LENS_E2E_DOCS=1). */
+  docsImages?: Record<string, string>;
+  /** Called with the session before it boots (its folders exist, code-server does not run yet); awaited after the start. */
+  onCreated?: (s: Session) => unknown;
+  /** Called in after(), once the session is stopped: removes what the file wrote for its workspace. */
+  cleanup?: () => void;
+}
+
+export interface E2eSuite {
+  /** The `skip` option of every scenario: the reason when code-server or Chromium could not be set up, else false. */
+  readonly skip: string | false;
+  /** Times a scenario for the report at the end. */
+  timed(name: string, fn: () => Promise<void>): Promise<void>;
+  /** Adds a line to the report at the end (a measurement of a scenario). */
+  report(line: string): void;
+}
+
+/**
+ * One e2e file's session: checks the setup (setupProblem: the scenarios are skipped with the reason), packs the
+ * vsix and starts the Session in before(); in after() stops it, copies `docsImages` to docs/images when
+ * CELL_LENS_E2E_DOCS=1 and logs the scenario timings and the total time. Call it once, at the top of the file.
+ */
+export function e2eSuite(o: SuiteOptions): E2eSuite {
+  const t0 = Date.now();
+  const problem = setupProblem();
+  if (problem) log(`SKIPPED — ${problem}`);
+  const { files, docsImages = {}, onCreated, cleanup, ...start } = o;
+  const timings: string[] = [];
+  let session: Session | undefined;
+
+  before(async () => {
+    if (problem) return;
+    const workspaceFiles = typeof files === 'function' ? files() : files;
+    const vsix = buildVsix();
+    let created: unknown;
+    await Session.start({ ...start, vsix, files: workspaceFiles }, (x) => { session = x; created = onCreated?.(x); });
+    await created;
+  }, { timeout: 10 * 60_000 });
+
+  after(async () => {
+    await session?.stop();
+    cleanup?.();
+    if (process.env.CELL_LENS_E2E_DOCS === '1' && !problem) {
+      for (const [doc, shot] of Object.entries(docsImages)) {
+        if (existsSync(join(SHOTS, `${shot}.png`))) copyFileSync(join(SHOTS, `${shot}.png`), join(ROOT, 'docs/images', `${doc}.png`));
+      }
+    }
+    for (const t of timings) log(t);
+    log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s (setup, packaging, code-server, scenarios)`);
+  });
+
+  return {
+    skip: problem ? `e2e skipped: ${problem}` : false,
+    async timed(name, fn) {
+      const t = Date.now();
+      try {
+        await fn();
+      } finally {
+        timings.push(`${name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      }
+    },
+    report: (line) => { timings.push(line); },
+  };
+}

@@ -9,12 +9,12 @@
  * and every answer must come back within a bound, and VS Code must never say the extension host is unresponsive
  * or that a save participant was aborted. Own Session, in the pattern of editor.e2e.test.ts.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, Session, buildVsix, setupProblem, sleepMs } from './harness';
+import { ROOT, Session, e2eSuite, sleepMs } from './harness';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { cellsFromIndex } from '../../src/study/runner';
 import { ScoreCache } from '../../src/scoring/cache';
@@ -22,17 +22,11 @@ import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { SCORE_IDS, SCORES, type ScoreReport, type ScoreSettings } from '../../src/scoring/types';
 import { rng } from '../helpers/data';
 
-const problem = setupProblem();
-const skip = problem ? `e2e skipped: ${problem}` : false;
-if (problem) console.log(`# e2e: SKIPPED — ${problem}`);
-
 /** How long a typed line or the command's answer may take, at most (the old study blocked for 10-25 s). */
 const BOUND_MS = 8000;
 const scratch = mkdtempSync(join(tmpdir(), 'cell-lens-host-e2e-'));
 const NOTES = join(scratch, 'notes.txt');
 writeFileSync(NOTES, 'Notes while the study runs\n');
-
-let s: Session | undefined;
 
 /** The study's cells in the extension's score cache (proxy sizes, seed 0, every score): seeded values per cell. */
 async function seedScoreCache(dir: string): Promise<number> {
@@ -54,25 +48,17 @@ async function seedScoreCache(dir: string): Promise<number> {
   return cells.length;
 }
 
-before(async () => {
-  if (problem) return;
-  const vsix = buildVsix();
-  let seeding: Promise<number> | undefined;
-  await Session.start({
-    vsix, files: [join(ROOT, 'test/fixtures/workspace/lstm.json'), NOTES], theme: 'light',
-    settings: { 'files.autoSave': 'afterDelay', 'files.autoSaveDelay': 300 },
-  }, (x) => {
+let s: Session | undefined;
+const { skip } = e2eSuite({
+  files: [join(ROOT, 'test/fixtures/workspace/lstm.json'), NOTES], theme: 'light',
+  settings: { 'files.autoSave': 'afterDelay', 'files.autoSaveDelay': 300 },
+  onCreated: (x) => {
     s = x;
     const dir = join(x.dir, 'data', 'User', 'globalStorage', 'cell-lens.cell-lens', 'scores');
     mkdirSync(dir, { recursive: true });
-    seeding = seedScoreCache(dir);
-  });
-  await seeding;
-}, { timeout: 10 * 60_000 });
-
-after(async () => {
-  await s?.stop();
-  rmSync(scratch, { recursive: true, force: true });
+    return seedScoreCache(dir);
+  },
+  cleanup: () => rmSync(scratch, { recursive: true, force: true }),
 });
 
 test('during the study the editor and the extension host answer: typed text appears, a command answers, nothing is reported unresponsive', { skip, timeout: 10 * 60_000 }, async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildWebview, chromiumMissing, launch, openPage, post, posted, renderMessage, ROOT } from '../fixtures/graph/browser';
 import { exampleText, wikitextRecipes } from '../fixtures/graph/cells';
+import { chain26 } from '../../bench/graph';
 import { isFromWebview } from '../../src/graph/protocol';
 import { contrastRatio, over, parseColor } from '../../src/graph/contrast';
 import type { ScoreReport } from '../../src/scoring/types';
@@ -52,17 +53,8 @@ function lstmScores(): ScoreReport {
 
 test('a 19–26-node cell at half width stays legible: names ≥ 9 px, the graph starts at the top (pan down for the rest)', { skip }, async () => {
   // A 26-node cell: a chain of linear / activation pairs with skip sums, the size of the largest generated cells.
-  const cell: Record<string, { op: string; input: string[] }> = {};
-  let prev = 'x';
-  for (let i = 0; i < 12; i++) {
-    cell[`lin${i}`] = { op: 'linear', input: [prev, 'h_prev_0'] };
-    cell[`act${i}`] = { op: i % 2 ? 'activation_sigm' : 'activation_tanh', input: [`lin${i}`] };
-    prev = `act${i}`;
-  }
-  cell.sum = { op: 'elementwise_sum', input: [prev, 'act0'] };
-  cell.h_new_0 = { op: 'activation_tanh', input: ['sum'] };
-  const big = JSON.stringify(cell);
-  assert.equal(Object.keys(cell).length, 26);
+  const big = chain26();
+  assert.equal(Object.keys(JSON.parse(big) as object).length, 26);
   const page = await openPage(browser!, 'dark', { width: 560, height: 700 });
   await post(page, renderMessage(big));
   await page.waitForSelector('.cl-node');

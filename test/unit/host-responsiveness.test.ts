@@ -18,6 +18,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installFakeVscode, Position, Range, TextDocument, Uri } from '../helpers/fake-vscode';
@@ -318,6 +319,22 @@ test('without a working parse worker a big document is still analysed (on the ho
     assert.deepStrictEqual(a.parsed, parseDocument(text));
     assert.ok(a.cells.length > 50);
     assert.match(logs.join('\n'), /parse worker failed/);
+  } finally {
+    cache.dispose();
+  }
+});
+
+test('the bundled parse worker (dist/parseWorker.js as scripts/build.mjs builds it) gives the same analysis', { timeout: 60_000 }, async () => {
+  const bundled = join(storage, 'parseWorker.js');
+  buildSync({ entryPoints: [join(REPO, 'src/editor/parseWorker.ts')], outfile: bundled, bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], logLevel: 'error' });
+  const text = candidatesText(300);
+  const cache = new AnalysisCache({ workerScript: bundled });
+  try {
+    const doc = new LineIndexedDocument(Uri.file('/ws/bundled.json'), 'json', 1, text);
+    const a = (await cache.analyse(doc as never))!;
+    assert.equal(cache.stats.offThread, 1);
+    assert.equal(a.cells.length, 300);
+    assert.deepStrictEqual(a.parsed, parseDocument(text));
   } finally {
     cache.dispose();
   }
