@@ -35,6 +35,8 @@ export interface CompactRun {
   readonly recipe: string;
   readonly test: readonly (number | null)[];
   readonly val: readonly (number | null)[];
+  /** Training loss per epoch (absent in indexes built before it was kept). */
+  readonly train?: readonly (number | null)[];
 }
 
 /** A compact index file. */
@@ -85,6 +87,7 @@ export function toCompact(runs: readonly BenchmarkRun[], source: string, license
       recipe: r.recipe,
       test: r.testLosses.map(round4),
       val: r.valLosses.map(round4),
+      ...(r.trainLosses ? { train: r.trainLosses.map(round4) } : {}),
     })),
   };
 }
@@ -143,6 +146,7 @@ function runFromCompact(v: unknown, source: string): BenchmarkRun | string {
     diverged: /nan/i.test(status) || r.epochs === 0 || !Number.isFinite(finalTest) || !Number.isFinite(finalVal),
     testLosses: r.test.map(toNum),
     valLosses: r.val.map(toNum),
+    ...(Array.isArray(r.train) ? { trainLosses: r.train.map(toNum) } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The loss chart of a benchmark cell: test and validation loss over epochs for every run of the cell, as a static
+ * The loss chart of a benchmark cell: training, validation and test loss over epochs for every run of the cell, as a static
  * SVG themed through CSS classes (media/curves.css maps them to VS Code theme colours), and the page that shows it
  * (no script: the CSP allows only the stylesheet). What "Show Benchmark Record" opens. Pure; no `vscode` import.
  */
@@ -21,11 +21,11 @@ function ticks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
-/** The SVG of every run's test (solid) and validation (dashed) loss per epoch; gaps where a loss is not finite. */
+/** The SVG of every run's test (solid), validation (dashed) and training (dotted) loss per epoch; gaps where a loss is not finite. */
 export function lossCurvesSvg(entry: BenchmarkEntry): string {
   const runs = entry.runs;
-  const finite = runs.flatMap((r) => [...r.testLosses, ...r.valLosses]).filter((v) => Number.isFinite(v));
-  const epochs = Math.max(1, ...runs.map((r) => Math.max(r.testLosses.length, r.valLosses.length)));
+  const finite = runs.flatMap((r) => [...r.testLosses, ...r.valLosses, ...(r.trainLosses ?? [])]).filter((v) => Number.isFinite(v));
+  const epochs = Math.max(1, ...runs.map((r) => Math.max(r.testLosses.length, r.valLosses.length, r.trainLosses?.length ?? 0)));
   const out: string[] = [`<svg class="cl-curves" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(`${entry.dataset} loss curves of ${runs.length} run${runs.length === 1 ? '' : 's'}`)}">`];
   if (!finite.length) {
     out.push(`<text class="cl-curves-empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">No finite loss in any run of this cell (every run diverged).</text></svg>`);
@@ -43,10 +43,10 @@ export function lossCurvesSvg(entry: BenchmarkEntry): string {
   out.push(`<line class="cl-curves-axis" x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}"/><line class="cl-curves-axis" x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}"/>`);
   out.push(`<text class="cl-curves-label" x="${(M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle">epoch</text><text class="cl-curves-label" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">loss (nats per token)</text>`);
   runs.forEach((r, k) => {
-    for (const [split, xs] of [['test', r.testLosses], ['val', r.valLosses]] as const) {
+    for (const [split, xs] of [['test', r.testLosses], ['val', r.valLosses], ['train', r.trainLosses ?? []]] as const) {
       // Split the curve at non-finite values (a diverged epoch is a gap, not a zero).
       let seg: string[] = [];
-      const flush = () => { if (seg.length > 1) out.push(`<polyline class="cl-curve cl-run-${k % 6} cl-${split}" points="${seg.join(' ')}"><title>${esc(`run ${k + 1}${r.recepieId !== undefined ? ` (recepie ${r.recepieId})` : ''}, ${split === 'test' ? 'test' : 'validation'}`)}</title></polyline>`); else if (seg.length === 1) out.push(`<circle class="cl-curve-dot cl-run-${k % 6}" r="2.5" cx="${seg[0].split(',')[0]}" cy="${seg[0].split(',')[1]}"/>`); seg = []; };
+      const flush = () => { if (seg.length > 1) out.push(`<polyline class="cl-curve cl-run-${k % 6} cl-${split}" points="${seg.join(' ')}"><title>${esc(`run ${k + 1}${r.recepieId !== undefined ? ` (recepie ${r.recepieId})` : ''}, ${split === 'test' ? 'test' : split === 'val' ? 'validation' : 'training'}`)}</title></polyline>`); else if (seg.length === 1) out.push(`<circle class="cl-curve-dot cl-run-${k % 6}" r="2.5" cx="${seg[0].split(',')[0]}" cy="${seg[0].split(',')[1]}"/>`); seg = []; };
       xs.forEach((v, i) => { if (Number.isFinite(v)) seg.push(`${x(i + 1).toFixed(1)},${y(v).toFixed(1)}`); else flush(); });
       flush();
     }
@@ -66,7 +66,7 @@ export function lossChartHtml(p: { cspSource: string; styleUri: string; entry: B
 <link rel="stylesheet" href="${esc(p.styleUri)}"><title>${esc(`Loss curves: ${p.cellLabel}`)}</title></head>
 <body><main class="cl-curves-page">
 <h1>${esc(p.cellLabel)} · ${esc(e.dataset)}</h1>
-<p class="cl-muted">${e.runs.length} run${e.runs.length === 1 ? '' : 's'} of this cell${Number.isFinite(e.meanTest) ? ` · mean final test loss ${e.meanTest.toFixed(3)}` : ''}${rank}. Solid: test loss; dashed: validation loss. Gaps: epochs whose loss is NaN.</p>
+<p class="cl-muted">${e.runs.length} run${e.runs.length === 1 ? '' : 's'} of this cell${Number.isFinite(e.meanTest) ? ` · mean final test loss ${e.meanTest.toFixed(3)}` : ''}${rank}. Solid: test loss; dashed: validation loss; dotted: training loss. Gaps: epochs whose loss is NaN.</p>
 ${lossCurvesSvg(e)}
 <table class="cl-curves-runs"><thead><tr><th>run</th><th>recepie id</th><th>status</th><th>epochs</th><th>final test</th><th>final val</th></tr></thead><tbody>${rows}</tbody></table>
 </main></body></html>`;

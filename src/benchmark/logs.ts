@@ -64,6 +64,8 @@ export interface BenchmarkRun {
   readonly testLosses: readonly number[];
   /** Validation loss per epoch (NaN where the log has NaN/null). */
   readonly valLosses: readonly number[];
+  /** Training loss per epoch (NaN where the log has NaN/null); absent when the log has none. */
+  readonly trainLosses?: readonly number[];
 }
 
 /** What loading produced: the runs, the per-file warnings, and the names of entries ignored as not `.json`. */
@@ -187,8 +189,8 @@ export function recipeFromString(text: string): { recipe: Recipe } | { error: st
   return { recipe };
 }
 
-/** Per-epoch lists of a log that nothing here reads: about 40% of a log's text. */
-const UNREAD_LISTS = ['"wall_times": [', '"train_losses": ['];
+/** Per-epoch lists of a log that nothing here reads: about 20% of a log's text. */
+const UNREAD_LISTS = ['"wall_times": ['];
 
 /**
  * {@link parseJsonWithNaN} of a log, without parsing the lists nobody reads ({@link UNREAD_LISTS}): each is cut
@@ -247,6 +249,7 @@ export function parseLog(text: string, file: string, dataset?: string, hashes?: 
   }
   const testLosses = lossList(value.test_losses);
   const valLosses = lossList(value.val_losses);
+  const trainLosses = lossList(value.train_losses);
   if (testLosses === undefined) return warn('no "test_losses" list');
   if (valLosses === undefined) return warn('no "val_losses" list');
   const status = typeof value.status === 'string' ? value.status : 'unknown';
@@ -274,6 +277,7 @@ export function parseLog(text: string, file: string, dataset?: string, hashes?: 
       diverged,
       testLosses,
       valLosses,
+      ...(trainLosses ? { trainLosses } : {}),
     },
   };
 }

@@ -254,6 +254,7 @@ test('D: the benchmark lens of a training log opens the loss curves of every run
   for (let k = 0; k < entry.runs.length; k++) {
     assert.equal(await f.locator(`polyline.cl-curve.cl-run-${k}.cl-test`).count(), 1, `run ${k + 1}: its test curve`);
     assert.equal(await f.locator(`polyline.cl-curve.cl-run-${k}.cl-val`).count(), 1, `run ${k + 1}: its validation curve`);
+    assert.equal(await f.locator(`polyline.cl-curve.cl-run-${k}.cl-train`).count(), 1, `run ${k + 1}: its training curve`);
     const points = (await f.locator(`polyline.cl-run-${k}.cl-test`).getAttribute('points'))!.trim().split(/\s+/);
     assert.equal(points.length, entry.runs[k].testLosses.length, `run ${k + 1}: a point per epoch`);
   }

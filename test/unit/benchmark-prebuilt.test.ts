@@ -72,7 +72,7 @@ test('the prebuilt file keeps the raw final losses exactly and is compact', () =
     assert.ok(r);
     assert.equal(r.finalTest, l.json.test_losses[l.json.test_losses.length - 1]);
   }
-  assert.ok(readFileSync(committedPath).length < 600_000);
+  assert.ok(readFileSync(committedPath).length < 700_000, "the bundled index stays small (test, validation and training loss per epoch, 4 decimals)");
 });
 
 test('fromCompact / loadPrebuiltIndex never throw on bad input', () => {

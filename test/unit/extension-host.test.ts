@@ -158,9 +158,10 @@ test('Show Benchmark Record opens the loss curves of every run of the cell: a st
   const html = panel.webview.html;
   assert.match(html, /Content-Security-Policy" content="default-src 'none'; style-src vscode-webview-resource:; img-src vscode-webview-resource:;"/);
   assert.doesNotMatch(html, /<script/);
-  // Two runs of this cell: the diverged one (NaN after 1 epoch: no curve) and one that trained (test + val curves).
+  // Two runs of this cell: the diverged one (NaN after 1 epoch: no curve) and one that trained (test, val and train curves).
   assert.match(html, /2 runs of this cell/);
-  assert.equal((html.match(/<polyline class="cl-curve /g) ?? []).length, 2);
+  assert.equal((html.match(/<polyline class="cl-curve /g) ?? []).length, 3);
+  assert.equal((html.match(/<polyline class="cl-curve [^"]*cl-train"/g) ?? []).length, 1);
   assert.match(html, /loss is nan!.*\(diverged\)/);
 });
 
