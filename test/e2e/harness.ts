@@ -322,11 +322,21 @@ export class Session {
   /** Runs a command from the palette (F1) by its full title, e.g. "Cell Lens: Show Cell Graph". */
   async runCommand(title: string, waitClosed = true): Promise<void> {
     const p = this.page;
-    const input = await this.openPalette();
-    await input.fill(`>${title}`);
-    const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
-    await row.waitFor();
-    await row.click();
+    // Once more if the palette lost the focus before its row could be clicked (a panel that opened meanwhile
+    // closes it): the second try gets the full timeout.
+    for (let attempt = 0; ; attempt++) {
+      const input = await this.openPalette();
+      await input.fill(`>${title}`);
+      const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+      try {
+        await row.waitFor({ timeout: attempt ? 30_000 : 10_000 });
+        await row.click({ timeout: attempt ? 30_000 : 10_000 });
+        break;
+      } catch (e) {
+        if (attempt >= 1) throw e;
+        await p.keyboard.press('Escape');
+      }
+    }
     await p.mouse.move(...NEUTRAL); // no tooltip of whatever lies under the palette row
     if (waitClosed) await p.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
