@@ -81,7 +81,14 @@ test('during the study the editor and the extension host answer: typed text appe
   let shot = false;
   for (let i = 1; Date.now() < deadline; i++) {
     // Type a line in the text file (auto-save after 300 ms: the save asks the extension host's participants).
-    await s!.focusEditor();
+    // The study may have ended since the last round: its panel opened and holds the focus — probing is over.
+    if (await panel.count()) break;
+    try {
+      await s!.focusEditor();
+    } catch (e) {
+      if (await panel.count()) break;
+      throw e;
+    }
     await p.keyboard.press('Control+End');
     const line = `typed line ${i}`;
     let t = Date.now();
