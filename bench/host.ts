@@ -14,8 +14,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureBlocking } from '../test/helpers/event-loop';
-import { rng } from '../test/helpers/data';
+import { measureBlocking, sleep, until } from '../test/helpers/event-loop';
+import { candidateCells, rng } from '../test/helpers/data';
 import { ScoringClient } from '../src/scoring/client';
 import { loadBenchmarkIndex } from '../src/benchmark/load';
 import { cellsFromIndex } from '../src/study/runner';
@@ -34,15 +34,6 @@ const root = join(__dirname, '..');
 const round = (x: number) => Math.round(x);
 const row = (b: { maxGapMs: number; maxCpuMs: number; wallMs: number }) => ({ maxGapMs: round(b.maxGapMs), maxCpuMs: round(b.maxCpuMs), wallMs: round(b.wallMs) });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 /**
  * The editor on the 2,000-cell file, through the extension on the fake VS Code host (a document with VS Code's
@@ -135,9 +126,7 @@ async function main(): Promise<void> {
   client.dispose();
 
   // --- a 2,000-cell candidates file
-  const g = rng(942);
-  const distinct = Array.from({ length: 942 }, () => randomCell(g));
-  const recipes = Array.from({ length: 2000 }, (_, i) => distinct[i < 942 ? i : Math.floor(g() * 942)]);
+  const recipes = candidateCells();
   const text = JSON.stringify(recipes, null, 2);
   const parse = await measureBlocking(() => analyseText('file:///candidates.json', 1, text));
   const hashBefore = await measureBlocking(() => parse.value.cells.map((c) => canonicalHash(c.recipe)));
@@ -162,7 +151,7 @@ async function main(): Promise<void> {
       afterWarm: { what: 'ScoringClient.study, process running', ...row(studyAfterWarm) },
     },
     candidates2000: {
-      cells: recipes.length, distinctRecipes: distinct.length, chars: text.length,
+      cells: recipes.length, distinctRecipes: new Set(recipes.map((c) => canonicalHash(c))).size, chars: text.length,
       parseValidate: { what: 'analyseText: the parse in one block (what the parse worker now does; the host parses only documents under 100 kB)', ...row(parse) },
       hashBefore: { what: 'every canonical hash at once (the old lazy getters read in one loop)', ...row(hashBefore) },
       hashAfter: { what: 'hashCells: slices of 15 ms that yield', ...row(hashAfter) },

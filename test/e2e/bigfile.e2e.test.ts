@@ -12,15 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session, e2eSuite } from './harness';
-import { rng } from '../helpers/data';
-import { randomCell } from '../../src/search/space';
+import { candidateCells } from '../helpers/data';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cell-lens-bigfile-e2e-'));
 const FILE = join(scratch, 'candidates.json');
 // The candidates file of bench/host.ts: 942 distinct cells of the search space, drawn again to 2,000 (~1.5 MB).
-const r = rng(942);
-const distinct = Array.from({ length: 942 }, () => randomCell(r));
-const text = JSON.stringify(Array.from({ length: 2000 }, (_, i) => distinct[i < 942 ? i : Math.floor(r() * 942)]), null, 2);
+const text = JSON.stringify(candidateCells(), null, 2);
 writeFileSync(FILE, text);
 const LINES = text.split('\n').length;
 

@@ -53,3 +53,14 @@ export async function measureBlocking<T>(task: () => Promise<T> | T, intervalMs 
     clearInterval(timer);
   }
 }
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` every 2 ms until it holds; throws after `timeoutMs`. */
+export async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}

@@ -22,9 +22,9 @@ import { buildSync } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installFakeVscode, Position, Range, TextDocument, Uri } from '../helpers/fake-vscode';
-import { measureBlocking } from '../helpers/event-loop';
+import { measureBlocking, sleep, until } from '../helpers/event-loop';
 import { LineIndexedDocument } from '../helpers/line-index-document';
-import { REPO, rng } from '../helpers/data';
+import { REPO, candidateCells, rng } from '../helpers/data';
 import { testClient } from '../fixtures/scoring/helpers';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { cellsFromIndex, type StudyCell } from '../../src/study/runner';
@@ -149,9 +149,7 @@ test('Correlate Scores with Benchmark asks the scoring process for the statistic
 
 test('Score All on a 2,000-cell candidates file: hashes in slices, the host never blocked', { timeout: 300_000 }, async () => {
   // A candidates file like the user's: 2,000 cells of the NAS-Bench-NLP space, many drawn more than once.
-  const r = rng(942);
-  const distinct = Array.from({ length: 942 }, () => randomCell(r));
-  const cells = Array.from({ length: 2000 }, (_, i) => distinct[i < 942 ? i : Math.floor(r() * 942)]);
+  const cells = candidateCells();
   const expected = new Set(cells.map((c) => canonicalHash(c))).size;
   const doc = new TextDocument(Uri.file('/ws/candidates.json'), 'json', 1, JSON.stringify(cells, null, 2));
   host.open(doc); // parsed (on the worker thread) before the command
@@ -173,19 +171,9 @@ test('Score All on a 2,000-cell candidates file: hashes in slices, the host neve
 
 /** The 2,000-cell candidates file of the user (942 distinct cells of the search space, drawn again to 2,000), or its first `count` cells. */
 function candidatesText(count = 2000): string {
-  const r = rng(942);
-  const distinct = Array.from({ length: 942 }, () => randomCell(r));
-  return JSON.stringify(Array.from({ length: 2000 }, (_, i) => distinct[i < 942 ? i : Math.floor(r() * 942)]).slice(0, count), null, 2);
+  return JSON.stringify(candidateCells(count), null, 2);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 type Lens = { range: Range; command?: { title: string; command: string; arguments?: unknown[] } };
 type LensProvider = { provideCodeLenses(d: unknown, t?: unknown): Lens[] | Promise<Lens[]>; resolveCodeLens(l: Lens): Lens };
