@@ -2,7 +2,8 @@
  * One cell on every core (issue 14 §1): the default scores of the example RNN, LSTM and GRU at the full
  * NAS-Bench-NLP size, measured side by side in one run, the modes interleaved run by run so that the load of the
  * machine falls on all of them alike:
- *   - `oneCore`:   one scoring process, no Gram threads (the engine as it was: one thread);
+ *   - `before`:    one scoring process, one thread, the JavaScript float64 Gram kernel (the engine before issue 14);
+ *   - `oneCore`:   one scoring process, one thread, the WebAssembly SIMD Gram kernel (model/gram.wat);
  *   - `threads`:   one scoring process whose float64 Gram matrices use every core (model/gram);
  *   - `split`:     the cell split over two processes (pool `split`: LM-pass scores | own-pass scores), Gram threads on;
  *   - `splitNoThreads`: the same split with Gram threads off.
@@ -23,7 +24,8 @@ import { initBackend } from '../src/scoring/backends';
 import { scoreCell } from '../src/scoring/engine';
 import { ScoringPool } from '../src/scoring/pool';
 import { flopCounter } from '../src/scoring/model/flops';
-import { setGramThreads } from '../src/scoring/model/gram';
+import { gram, setGramKernel, setGramThreads } from '../src/scoring/model/gram';
+import { makeRng } from '../src/scoring/rng';
 import { DEFAULT_SCORE_IDS, DEFAULT_SIZES, ENGINE_VERSION, type ScoreReport, type ScoreSettings } from '../src/scoring/types';
 import type { Recipe } from '../src/recipe/types';
 
@@ -109,15 +111,36 @@ async function main(): Promise<void> {
     console.log(`${name}: ${r2(total / 1e9)} GFLOP in ${Math.round(rep.totalMs)} ms; ` + Object.entries(parts).map(([k, v]) => `${k} ${v.gflops} GFLOP/s`).join(', '));
   }
 
+  // The Gram kernels alone on the two largest shapes of a full-size score (NTK: T·B = 560 rows of a 2400-wide
+  // output gradient, float32; hidden covariance: 600 units over 3500 samples, float64): best of 3.
+  const gramKernels: Record<string, Record<string, { ms: number; gflops: number }>> = {};
+  for (const [label, n, len, f32] of [['ntk 560x2400 f32', 560, 2400, true], ['hidden_cov 600x3500 f64', 600, 3500, false]] as const) {
+    const v = makeRng(1, 1).normalArray(n * len, 1);
+    const R = f32 ? Float32Array.from(v) : Float64Array.from(v);
+    gramKernels[label] = {};
+    for (const [mode, k, threads] of [['js', 'js', 0], ['wasm', 'wasm', 0], ['wasmThreads', 'wasm', cores - 1]] as const) {
+      setGramKernel(k); setGramThreads(threads);
+      let best = Infinity;
+      for (let i = 0; i < 3; i++) { const t0 = performance.now(); gram(R, n, len); best = Math.min(best, performance.now() - t0); }
+      gramKernels[label][mode] = { ms: r1(best), gflops: r2((n * n * len) / best / 1e6) };
+    }
+    setGramKernel('wasm'); setGramThreads(0);
+    console.log(`gram ${label}: ` + Object.entries(gramKernels[label]).map(([k, x]) => `${k} ${x.ms} ms (${x.gflops} GFLOP/s)`).join(', '));
+  }
+
   // Wall times of the modes, interleaved.
   const base = { workerPath: join(ROOT, 'dist', 'worker.js'), backend: 'wasm' as const, idleStopMs: 0, timeoutMs: 600_000 };
-  const modes: { name: string; workers: number; split: boolean; threads: boolean }[] = [
+  const modes: { name: string; workers: number; split: boolean; threads: boolean; jsGram?: boolean }[] = [
+    { name: 'before', workers: 1, split: false, threads: false, jsGram: true },
     { name: 'oneCore', workers: 1, split: false, threads: false },
     { name: 'threads', workers: 1, split: false, threads: true },
     { name: 'split', workers: 2, split: true, threads: true },
     { name: 'splitNoThreads', workers: 2, split: true, threads: false },
   ];
-  const pools = new Map(modes.map((m) => [m.name, new ScoringPool({ ...base, workers: m.workers, split: m.split, env: { CELL_LENS_GRAM_THREADS: m.threads ? String(cores - 1) : '0' } })]));
+  const pools = new Map(modes.map((m) => [m.name, new ScoringPool({
+    ...base, workers: m.workers, split: m.split,
+    env: { CELL_LENS_GRAM_THREADS: m.threads ? String(cores - 1) : '0', ...(m.jsGram ? { CELL_LENS_GRAM_KERNEL: 'js' } : {}) },
+  })]));
   const walls: Record<string, Record<string, number[]>> = {};
   const identical: Record<string, boolean> = {};
   // Warm-up: start every process and its backend (not timed).
@@ -142,16 +165,17 @@ async function main(): Promise<void> {
   const perCell = Object.fromEntries(Object.entries(walls).map(([cell, w]) => {
     const med = Object.fromEntries(Object.entries(w).map(([k, v]) => [k, r1(median(v))]));
     return [cell, { wallMsMedian: med, wallMsRuns: Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v.map(r1)])),
-      ratioToOneCore: Object.fromEntries(Object.entries(med).map(([k, v]) => [k, r2(v / med.oneCore)])), identicalValues: identical[cell] }];
+      ratioToBefore: Object.fromEntries(Object.entries(med).map(([k, v]) => [k, r2(v / med.before)])), identicalValues: identical[cell] }];
   }));
   const out = {
     date: new Date().toISOString(), engineVersion: ENGINE_VERSION,
     machine: { cpus: cores, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map(r2) },
     backend: init.description, sizes: DEFAULT_SIZES, scores: DEFAULT_SCORE_IDS, runs,
-    note: 'Wall ms of client.score per cell (process already started), modes interleaved run by run. oneCore = one process, one thread (the engine before this change); threads = one process with float64 Gram threads; split = the cell split over two processes (LM-pass scores | Gaussian/synflow/hidden scores) with Gram threads; splitNoThreads = split without them. GFLOP/s per part: FLOPs of matrix products (from their shapes) and float64 Grams (n²·len) over the part\'s time, one thread, element-wise work not counted.',
+    note: 'Wall ms of client.score per cell (process already started), modes interleaved run by run. before = one process, one thread, the JavaScript float64 Gram kernel (the engine before issue 14); oneCore = one process, one thread, the WebAssembly SIMD Gram kernel; threads = one process with float64 Gram threads; split = the cell split over two processes (LM-pass scores | Gaussian/synflow/hidden scores) with Gram threads; splitNoThreads = split without them. GFLOP/s per part: FLOPs of matrix products (from their shapes) and float64 Grams (n²·len) over the part\'s time, one thread, element-wise work not counted. gramKernels: the two largest Gram shapes of a full-size score, each kernel, one thread and all cores.',
     nativeSgemm: sgemm,
     perCell,
     flopsPerPart: flops,
+    gramKernels,
   };
   writeFileSync(join(__dirname, 'results', 'single-cell.json'), JSON.stringify(out, null, 2) + '\n');
   console.log(JSON.stringify(perCell, null, 1));

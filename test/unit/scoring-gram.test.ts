@@ -1,13 +1,17 @@
 /**
- * The float64 Gram matrices on several threads (src/scoring/model/gram.ts): bit-identical to one thread and to a
- * direct float64 sum, for shapes that split into many tiles, uneven tails and float32/float64 inputs; a process
- * that used the helper threads still exits by itself.
+ * The float64 Gram matrices on several threads (src/scoring/model/gram.ts): the WebAssembly SIMD kernel is
+ * bit-identical to one thread, to the JavaScript kernel and to a direct float64 sum, for shapes that split into
+ * many panels, uneven tails, float32/float64 inputs and awkward numbers; its committed bytes are gram.wat's; a
+ * process that used the helper threads still exits by itself.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { gram, gramThreads, setGramThreads } from '../../src/scoring/model/gram';
+import { gram, gramThreads, setGramKernel, setGramThreads } from '../../src/scoring/model/gram';
+import { gramMatrix } from '../../src/scoring/model/linalg';
+import { GRAM_WASM_BASE64 } from '../../src/scoring/model/gramWasm';
+import { compileWat } from '../../scripts/build-wasm';
 import { makeRng } from '../../src/scoring/rng';
 
 function rows(n: number, len: number, seed: number, f32 = true): Float32Array | Float64Array {
@@ -61,4 +65,65 @@ test('gram: a process that used the helper threads exits on its own', () => {
   assert.equal(r.error, undefined, `the process did not exit: ${r.error?.message}`);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /diag0 \d/);
+});
+
+function sameBits(a: Float64Array, b: Float64Array, what: string): void {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what} entry ${i}: ${a[i]} vs ${b[i]}`);
+}
+
+test('gram: the WebAssembly kernel gives the JavaScript kernel\'s bits for every tail of its 8 × 2 blocks', () => {
+  const before = gramThreads();
+  try {
+    setGramThreads(0);
+    for (let n = 1; n <= 19; n++) {
+      for (const len of [1, 2, 3, 17]) {
+        const R = rows(n, len, 100 * n + len, n % 2 === 0);
+        sameBits(gram(R, n, len), gramMatrix(R, n, len), `n=${n} len=${len}`);
+      }
+    }
+  } finally {
+    setGramThreads(before);
+  }
+});
+
+test('gram: awkward numbers (−0, subnormal, huge, cancelling, Inf, NaN) give the JavaScript kernel\'s bits', () => {
+  const special = [-0, 0, 5e-324, -2.2e-308, 1e300, -1e300, 1e-300, 3, -3, 1 + 2 ** -52, Infinity, -Infinity, NaN];
+  const n = 11, len = 29;
+  const R = new Float64Array(n * len);
+  for (let i = 0; i < R.length; i++) R[i] = special[(i * 7 + (i >> 3)) % special.length];
+  sameBits(gram(R, n, len), gramMatrix(R, n, len), 'special');
+  // No NaN/Inf: then exact agreement entry by entry with the textbook loop too.
+  const F = R.map((v) => (Number.isFinite(v) ? v : 1));
+  sameBits(gram(F, n, len), direct(F, n, len), 'finite');
+});
+
+test('gram: a big job after a small one (the kernel memory grows), then a small one again, with helper threads', () => {
+  const before = gramThreads();
+  try {
+    setGramThreads(2);
+    for (const [n, len] of [[9, 4], [210, 900], [13, 3], [64, 1500]] as const) {
+      const R = rows(n, len, 7 * n + len);
+      sameBits(gram(R, n, len), gramMatrix(R, n, len), `n=${n} len=${len}`);
+    }
+  } finally {
+    setGramThreads(before);
+  }
+});
+
+test('gram: setGramKernel(\'js\') switches to the JavaScript kernel and back', () => {
+  const R = rows(40, 50, 3);
+  const wasm = gram(R, 40, 50);
+  const prev = setGramKernel('js');
+  try {
+    assert.equal(prev, 'wasm');
+    sameBits(gram(R, 40, 50), wasm, 'js vs wasm');
+  } finally {
+    setGramKernel(prev);
+  }
+});
+
+test('gram: the committed kernel bytes (gramWasm.ts) are what scripts/build-wasm.ts compiles from gram.wat', async () => {
+  const bytes: Buffer = await compileWat('src/scoring/model/gram.wat');
+  assert.equal(GRAM_WASM_BASE64, bytes.toString('base64'), 'gram.wat changed: run `npx tsx scripts/build-wasm.ts` and commit gramWasm.ts');
 });

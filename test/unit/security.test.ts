@@ -229,8 +229,9 @@ const ALLOWED: readonly { file: string; rule: string; why: string }[] = [
   {
     file: 'src/scoring/model/gram.ts', rule: "process / code execution module 'worker_threads'",
     why: 'helper threads of the scoring process compute float64 Gram matrices on every core; the thread source is a ' +
-      'constant of the extension (the text of its own gramRowTile kernel plus a fixed loop, `eval: true` only because ' +
-      'the kernel must be the same code in the bundle and under tsx); it receives numbers in shared memory and starts nothing.',
+      'constant of the extension (the text of its own runPanel function plus a fixed loop, `eval: true` only because ' +
+      'it must be the same code in the bundle and under tsx); it instantiates the extension\'s own compiled kernel ' +
+      '(gram.wat, bytes in gramWasm.ts) on shared memory, receives numbers there and starts nothing.',
   },
   {
     file: 'src/benchmark/worker.ts', rule: "process / code execution module 'worker_threads'",

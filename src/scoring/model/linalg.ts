@@ -120,10 +120,10 @@ export function corrcoef(rows: Float64Array[]): { corr?: Matrix; constantRow?: n
 /**
  * Rows b0 … b0+3 of G = R·Rᵀ (n rows of `len` numbers, row-major) against every column c ≥ b0, written to both
  * G[b][c] and G[c][b]. Blocked 4 × 4 (16 accumulators) for speed. Products of float32 inputs are exact in float64,
- * so the only rounding is float64 summation, in the order k = 0 … len−1.
- * SELF-CONTAINED on purpose: its source text is also what the helper threads run (no outside names but `Math`).
+ * so the only rounding is float64 summation, in the order k = 0 … len−1. The JavaScript kernel: the reference the
+ * WebAssembly kernel of model/gram must match bit for bit, and its fallback.
  */
-export function gramRowTile(out: Float64Array, R: ArrayLike<number>, n: number, len: number, b0: number): void {
+function gramRowTile(out: Float64Array, R: ArrayLike<number>, n: number, len: number, b0: number): void {
   const a0 = Math.min(b0, n - 1) * len, a1 = Math.min(b0 + 1, n - 1) * len;
   const a2 = Math.min(b0 + 2, n - 1) * len, a3 = Math.min(b0 + 3, n - 1) * len;
   for (let c0 = b0; c0 < n; c0 += 4) {
