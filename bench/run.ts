@@ -8,7 +8,9 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..');
 // reference.ts: the PyTorch reference of the scores (skipped with a note when PyTorch is not installed).
-const scripts = ['editor.ts', 'host.ts', 'benchmark-index.ts', 'benchmark-large.ts', 'graph.ts', 'scoring.ts', 'single-cell.ts', 'pool.ts', 'reference.ts'].filter((f) => existsSync(join(__dirname, f)));
+// study-full.ts (the full-size study, ≈ 20 min) only with BENCH_FULL_STUDY=1.
+const scripts = ['editor.ts', 'host.ts', 'benchmark-index.ts', 'benchmark-large.ts', 'graph.ts', 'scoring.ts', 'single-cell.ts', 'pool.ts', 'shard.ts', 'reference.ts',
+  ...(process.env.BENCH_FULL_STUDY === '1' ? ['study-full.ts'] : [])].filter((f) => existsSync(join(__dirname, f)));
 let failed = 0;
 for (const s of scripts) {
   console.log(`\n=== bench/${s}`);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Recipe } from '../../src/recipe/types';
 import { ScoringError } from '../../src/scoring/client';
-import { ScoringPool, defaultWorkers, type PoolClient } from '../../src/scoring/pool';
+import { ScoringPool, defaultWorkers, gramHelpersPerProcess, type PoolClient } from '../../src/scoring/pool';
 import type { ScoreReport, ScoreSettings } from '../../src/scoring/types';
 import { RNN, TINY, TSX_ARGV, WORKER_TS } from '../fixtures/scoring/helpers';
 
@@ -141,4 +141,35 @@ test('real processes: two workers give the values of one; a worker killed mid-ce
   const values = (rs: ScoreReport[]) => rs.map((r) => r.results.map((x) => [x.id, x.value]));
   assert.deepEqual(values(reports), values(want), 'the same values as one worker');
   assert.ok(logs.some((l) => /killed.*retrying the cell/.test(l)), `the killed worker's cell was retried: ${logs.join(' | ')}`);
+});
+
+test('each scoring process gets the Gram helper threads of the cores it has to itself; an explicit setting wins', async () => {
+  assert.equal(gramHelpersPerProcess(1, 2), 1);
+  assert.equal(gramHelpersPerProcess(2, 2), 0);
+  assert.equal(gramHelpersPerProcess(3, 2), 0);
+  assert.equal(gramHelpersPerProcess(2, 16), 7);
+  assert.equal(gramHelpersPerProcess(0, 4), 3);
+  const saved = process.env.CELL_LENS_GRAM_THREADS;
+  delete process.env.CELL_LENS_GRAM_THREADS;
+  try {
+    const envs: (Readonly<Record<string, string>> | undefined)[] = [];
+    const make = (o: { env?: Readonly<Record<string, string>> }) => { envs.push(o.env); return new FakeClient(); };
+    const two = new ScoringPool({ workers: 2, workerPath: 'x', makeClient: make, idleStopMs: 0, env: { OTHER: '1' } });
+    const p = two.score(cell('a'), TINY, { hash: 'a' });
+    await tick();
+    assert.equal(envs[0]?.CELL_LENS_GRAM_THREADS, String(gramHelpersPerProcess(2)));
+    assert.equal(envs[0]?.OTHER, '1', 'the caller\'s env is kept');
+    FakeClient.made.at(-1)!.pending[0].resolve(report('a'));
+    await p;
+    two.dispose();
+    const fixed = new ScoringPool({ workers: 2, workerPath: 'x', makeClient: make, idleStopMs: 0, env: { CELL_LENS_GRAM_THREADS: '5' } });
+    const q = fixed.score(cell('b'), TINY, { hash: 'b' });
+    await tick();
+    assert.equal(envs.at(-1)?.CELL_LENS_GRAM_THREADS, '5');
+    FakeClient.made.at(-1)!.pending[0].resolve(report('b'));
+    await q;
+    fixed.dispose();
+  } finally {
+    if (saved !== undefined) process.env.CELL_LENS_GRAM_THREADS = saved;
+  }
 });
