@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { Recipe } from '../../src/recipe/types';
 import { countParams, paramShapes } from '../../src/scoring/model/params';
 import {
-  initParams, disposeParams, forward, makeTaps, disposeTaps, initEmbedding, embedTokens, randomTokens,
+  initParams, disposeParams, forward, makeTaps, disposeTaps, initEmbedding, embeddingTable, embedTokens, randomTokens,
   crossEntropy, targetTokens, weightGradients, type NetParams, type LayerParams, type LinearParams,
 } from '../../src/scoring/model/network';
 import { makeRng } from '../../src/scoring/rng';
@@ -165,6 +165,24 @@ test('init is deterministic per seed and uniform(±1/sqrt(hidden))', () => {
   const e = initEmbedding(sizes, 5);
   assert.ok(e.dataSync().every((v) => Math.abs(v) <= 0.1));
   [a, b, c].forEach(disposeParams); e.dispose();
+});
+
+test('embedding table: the JavaScript row copy equals tf.gather bit for bit; one table per seed and size, kept', () => {
+  const e = initEmbedding(sizes, 7);
+  const table = embeddingTable(sizes, 7);
+  assert.equal(embeddingTable(sizes, 7), table, 'the same table for the same seed and sizes');
+  assert.notDeepEqual(Array.from(embeddingTable(sizes, 8).values.slice(0, 8)), Array.from(table.values.slice(0, 8)));
+  const again = embeddingTable(sizes, 7);
+  assert.deepEqual(Array.from(again.values), Array.from(e.dataSync()), 'initEmbedding holds the table\'s values');
+  const tokens = randomTokens(makeRng(9), sizes.vocab, B, T + 1);
+  const viaGather = embedTokens(e, tokens, B, T + 1, T);
+  const viaTable = embedTokens(again, tokens, B, T + 1, T);
+  assert.deepEqual(viaTable.shape, viaGather.shape);
+  const g = viaGather.dataSync(), j = viaTable.dataSync();
+  for (let i = 0; i < g.length; i++) assert.ok(Object.is(g[i], j[i]), `entry ${i}`);
+  const bad = Int32Array.from(tokens); bad[3] = sizes.vocab;
+  assert.throws(() => embedTokens(again, bad, B, T + 1, T), /outside the vocabulary/);
+  tf.dispose([e, viaGather, viaTable]);
 });
 
 test('fast mode: tap-derived weight gradients equal autodiff gradients (CE loss)', () => {

@@ -106,10 +106,31 @@ export function disposeParams(params: NetParams): void {
   for (const p of params.list) p.tensor.dispose();
 }
 
-/** The embedding matrix [vocab, embed], uniform(±0.1) as NAS-Bench-NLP initialises it. */
+/** The embedding matrix's values, row-major [vocab][embed] (float32); shared, never to be written. */
+export interface EmbeddingTable {
+  readonly vocab: number;
+  readonly embed: number;
+  readonly values: Float32Array;
+}
+
+let lastTable: (EmbeddingTable & { seed: number }) | undefined;
+
+/**
+ * The embedding matrix [vocab, embed], uniform(±0.1) as NAS-Bench-NLP initialises it, as plain values. It depends
+ * only on the seed and the sizes, not on the cell, so the last one is kept: a study or search scores every cell
+ * with the same table (4M numbers at full size: ≈ 60 ms to draw).
+ */
+export function embeddingTable(sizes: Pick<ModelSizes, 'vocab' | 'embed'>, seed: number): EmbeddingTable {
+  const t = lastTable;
+  if (t && t.seed === seed && t.vocab === sizes.vocab && t.embed === sizes.embed) return t;
+  const values = makeRng(seed, 3).uniformArray(sizes.vocab * sizes.embed, -0.1, 0.1);
+  lastTable = { seed, vocab: sizes.vocab, embed: sizes.embed, values };
+  return lastTable;
+}
+
+/** The embedding matrix [vocab, embed] as a tensor ({@link embeddingTable}'s values). */
 export function initEmbedding(sizes: Pick<ModelSizes, 'vocab' | 'embed'>, seed: number): tf.Tensor2D {
-  const rng = makeRng(seed, 3);
-  return tf.tensor2d(rng.uniformArray(sizes.vocab * sizes.embed, -0.1, 0.1), [sizes.vocab, sizes.embed]);
+  return tf.tensor2d(embeddingTable(sizes, seed).values.slice(), [sizes.vocab, sizes.embed]); // a copy: the table is shared
 }
 
 /** `batch` random token sequences of length `len`, uniform over the vocabulary; row-major [batch][len]. */
@@ -121,12 +142,22 @@ export function randomTokens(rng: Rng, vocab: number, batch: number, len: number
 
 /**
  * Embeds tokens [batch][len] (steps 0..T-1 are used) into the time-major flattened input [T·B, embed].
- * A constant: the lookup is outside any gradient path (wasm has no gradient for gather).
+ * A constant: the lookup is outside any gradient path (wasm has no gradient for gather). From a table the rows are
+ * copied in JavaScript (the same numbers as `tf.gather`, tested): the wasm backend's gather took ≈ 20 ms per 560
+ * rows, ≈ 0.1 s per cell with the hidden pass's 3,500.
  */
-export function embedTokens(embedding: tf.Tensor2D, tokens: Int32Array, batch: number, len: number, T: number): tf.Tensor2D {
+export function embedTokens(embedding: tf.Tensor2D | EmbeddingTable, tokens: Int32Array, batch: number, len: number, T: number): tf.Tensor2D {
   const idx = new Int32Array(T * batch);
   for (let t = 0; t < T; t++) for (let b = 0; b < batch; b++) idx[t * batch + b] = tokens[b * len + t];
-  return tf.tidy(() => tf.gather(embedding, tf.tensor1d(idx, 'int32')) as tf.Tensor2D);
+  if (embedding instanceof tf.Tensor) return tf.tidy(() => tf.gather(embedding, tf.tensor1d(idx, 'int32')) as tf.Tensor2D);
+  const { embed: E, vocab, values } = embedding;
+  const out = new Float32Array(idx.length * E);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i];
+    if (!(r >= 0 && r < vocab)) throw new Error(`token ${r} is outside the vocabulary (${vocab})`);
+    out.set(values.subarray(r * E, r * E + E), i * E);
+  }
+  return tf.tensor2d(out, [idx.length, E]);
 }
 
 /** Thrown when scoring is cancelled through an AbortSignal. */

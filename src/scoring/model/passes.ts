@@ -21,8 +21,8 @@ import type { Recipe } from '../../recipe/types';
 import type { ScoreSettings } from '../types';
 import { makeRng } from '../rng';
 import {
-  initParams, disposeParams, initEmbedding, embedTokens, randomTokens, forward, weightGradients, checkAbort,
-  type NetParams,
+  initParams, disposeParams, embeddingTable, embedTokens, randomTokens, forward, weightGradients, checkAbort,
+  type EmbeddingTable, type NetParams,
 } from './network';
 import { backward } from './bptt';
 import { gram } from './gram';
@@ -138,7 +138,7 @@ export class ScoreContext {
   readonly timings: Record<string, number> = {};
   private readonly needs: ReadonlySet<LmNeed>;
   private params?: NetParams;
-  private embedding?: tf.Tensor2D;
+  private embedding?: EmbeddingTable;
   private tokens?: Int32Array;
   private cache = new Map<string, unknown>();
 
@@ -164,8 +164,8 @@ export class ScoreContext {
     return (this.params ??= this.timed('init', () => initParams(this.recipe, this.settings, this.seed, 'uniform')));
   }
 
-  private emb(): tf.Tensor2D {
-    return (this.embedding ??= this.timed('init', () => initEmbedding(this.settings, this.seed)));
+  private emb(): EmbeddingTable {
+    return (this.embedding ??= this.timed('init', () => embeddingTable(this.settings, this.seed)));
   }
 
   private toks(): Int32Array {
@@ -180,7 +180,6 @@ export class ScoreContext {
   /** Frees the network and embedding. */
   dispose(): void {
     if (this.params) disposeParams(this.params);
-    this.embedding?.dispose();
     this.params = undefined; this.embedding = undefined;
   }
 
