@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { gram, gramThreads, setGramKernel, setGramThreads } from '../../src/scoring/model/gram';
+import { gram, gramThreads, setGramKernel, setGramTestHooks, setGramThreads } from '../../src/scoring/model/gram';
 import { gramMatrix } from '../../src/scoring/model/linalg';
 import { GRAM_WASM_BASE64 } from '../../src/scoring/model/gramWasm';
 import { compileWat } from '../../scripts/build-wasm';
@@ -126,4 +126,24 @@ test('gram: setGramKernel(\'js\') switches to the JavaScript kernel and back', (
 test('gram: the committed kernel bytes (gramWasm.ts) are what scripts/build-wasm.ts compiles from gram.wat', async () => {
   const bytes: Buffer = await compileWat('src/scoring/model/gram.wat');
   assert.equal(GRAM_WASM_BASE64, bytes.toString('base64'), 'gram.wat changed: run `npx tsx scripts/build-wasm.ts` and commit gramWasm.ts');
+});
+
+test('gram: helper threads that hang are given up after the stall time, their panels recomputed: same bits, no hang', () => {
+  const before = gramThreads();
+  setGramThreads(0); // no helper from an earlier test: the next ones start with the hook
+  const hooks = setGramTestHooks({ stallMs: 200, helpersHang: true });
+  try {
+    setGramThreads(2);
+    const R = rows(200, 400, 11); // 8e6 multiply-adds: enough to be shared with the helpers
+    const G = gram(R, 200, 400);
+    sameBits(G, gramMatrix(R, 200, 400), 'after the recovery');
+    assert.equal(gramThreads(), 0, 'helpers that stalled are not used again');
+    setGramTestHooks(hooks);
+    // The next job (fresh kernel memory: a late write of a hung helper cannot reach it) is right too.
+    const R2 = rows(64, 500, 12);
+    sameBits(gram(R2, 64, 500), gramMatrix(R2, 64, 500), 'the next job');
+  } finally {
+    setGramTestHooks(hooks);
+    setGramThreads(before);
+  }
 });

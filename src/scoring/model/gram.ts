@@ -55,13 +55,18 @@ function runPanel(panel: PanelFn, p: number, len: number, np: number, X: number,
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const runPanel = ${runPanel.toString()};
-let panel;
+let panel, hang = false;
 parentPort.on('message', (m) => {
-  if (m.init) { panel = new WebAssembly.Instance(m.init.module, { env: { memory: m.init.memory } }).exports.panel; return; }
+  if (m.init) {
+    panel = new WebAssembly.Instance(m.init.module, { env: { memory: m.init.memory } }).exports.panel;
+    hang = m.init.hang === true;
+    return;
+  }
   const { ctl, tiles, len, np, X, Y, O } = m;
   for (;;) {
     const t = Atomics.add(ctl, ${NEXT}, 1);
     if (t >= tiles) break;
+    if (hang) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // tests: a helper that never finishes
     runPanel(panel, t, len, np, X, Y, O);
     Atomics.store(ctl, ${HEAD} + t, 2);
     Atomics.add(ctl, ${DONE}, 1);
@@ -71,6 +76,20 @@ parentPort.on('message', (m) => {
 `;
 
 let wanted: number | undefined;
+let stallMs = STALL_MS;
+let helpersHang = false;
+
+/**
+ * Tests only: a shorter stall timeout, and helper threads (those started from now on) that hang on the first panel
+ * they claim while the main thread leaves every panel to them — so the recovery of {@link gram} runs whatever the
+ * threads' timing. Returns the previous hooks.
+ */
+export function setGramTestHooks(h: { stallMs?: number; helpersHang?: boolean }): { stallMs: number; helpersHang: boolean } {
+  const before = { stallMs, helpersHang };
+  stallMs = h.stallMs ?? STALL_MS;
+  helpersHang = h.helpersHang ?? false;
+  return before;
+}
 let helpers: Worker[] = [];
 /** The kernel: WebAssembly unless env CELL_LENS_GRAM_KERNEL=js asks for the former JavaScript one (for measuring). */
 let kernel: 'wasm' | 'js' = process.env.CELL_LENS_GRAM_KERNEL === 'js' ? 'js' : 'wasm';
@@ -126,7 +145,7 @@ function ensureHelpers(k: number, init: { module: WebAssembly.Module; memory: We
     w.unref(); // never keeps a CLI run or test alive
     w.on('error', () => { helpers = helpers.filter((h) => h !== w); });
     w.on('exit', () => { helpers = helpers.filter((h) => h !== w); });
-    w.postMessage({ init: { module: init.module, memory: init.memory } });
+    w.postMessage({ init: { module: init.module, memory: init.memory, hang: helpersHang } });
     helpers.push(w);
   }
   return helpers.slice(0, k);
@@ -162,7 +181,7 @@ export function gram(R: Float32Array | Float64Array, n: number, len: number): Fl
   const k = (n * n * len) / 2 >= MIN_PARALLEL_WORK && tiles > 1 ? gramThreads() : 0;
   const ctl = new Int32Array(new SharedArrayBuffer((HEAD + tiles) * 4));
   if (k > 0) for (const h of ensureHelpers(k, w)) h.postMessage({ ctl, tiles, len, np, X, Y, O });
-  for (;;) {
+  for (; !(helpersHang && k > 0);) {
     const t = Atomics.add(ctl, NEXT, 1);
     if (t >= tiles) break;
     runPanel(w.panel, t, len, np, X, Y, O);
@@ -175,7 +194,7 @@ export function gram(R: Float32Array | Float64Array, n: number, len: number): Fl
     Atomics.wait(ctl, DONE, last, 250);
     const now = Atomics.load(ctl, DONE);
     if (now !== last) { last = now; since = performance.now(); continue; }
-    if (performance.now() - since > STALL_MS) {
+    if (performance.now() - since > stallMs) {
       for (let t = 0; t < tiles; t++) if (Atomics.load(ctl, HEAD + t) !== 2) runPanel(w.panel, t, len, np, X, Y, O);
       // A helper that stalls once is not trusted again in this process; a late write of its would land in the
       // next job's memory, so that job gets a fresh one.
