@@ -5,6 +5,7 @@
  * the benchmark loading and new scores. The only file of src/compare that imports `vscode`.
  */
 import * as vscode from 'vscode';
+import { assetUri, openScriptedPanel } from '../editor/webviewPanel';
 import type { AnalysedCell } from '../editor/analysis';
 import type { LensContributor } from '../editor/providers';
 import type { BenchmarkMatch } from '../benchmark/index';
@@ -59,10 +60,8 @@ class ComparePanel implements vscode.Disposable {
       void p.update();
       return p;
     }
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Cells', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
-      enableScripts: true, enableCommandUris: false, retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-    });
+    const panel = openScriptedPanel(COMPARE_VIEW_TYPE, 'Compare Cells', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      context.extensionUri, { retainContextWhenHidden: false });
     return new ComparePanel(panel, context, deps, a, b);
   }
 
@@ -70,7 +69,7 @@ class ComparePanel implements vscode.Disposable {
     ComparePanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'graph-icon.svg');
     const w = panel.webview;
-    const uri = (...p: string[]) => w.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, ...p)).toString();
+    const uri = (...p: string[]) => assetUri(w, context.extensionUri, ...p);
     w.html = compareHtml({
       cspSource: w.cspSource, nonce: makeNonce(), title: 'Compare Cells',
       scriptUri: uri('dist', 'compare.js'), graphStyleUri: uri('media', 'graph.css'), styleUri: uri('media', 'compare.css'),

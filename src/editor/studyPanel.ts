@@ -6,6 +6,7 @@
  * bootstrap and cross-validation) run in the scoring process (`deps.analyse`), never on the extension host.
  */
 import * as vscode from 'vscode';
+import { assetUri, openScriptedPanel } from './webviewPanel';
 import type { BenchmarkIndex } from '../benchmark/index';
 import type { Recipe } from '../recipe/types';
 import { recipeToJson } from '../recipe/model';
@@ -66,11 +67,7 @@ class StudyPanel implements vscode.Disposable {
       StudyPanel.current.send();
       return StudyPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(STUDY_VIEW_TYPE, 'Score Correlations', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
-      enableScripts: true,
-      enableCommandUris: false,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-    });
+    const panel = openScriptedPanel(STUDY_VIEW_TYPE, 'Score Correlations', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, context.extensionUri);
     StudyPanel.current = new StudyPanel(panel, context, deps, data);
     return StudyPanel.current;
   }
@@ -84,8 +81,8 @@ class StudyPanel implements vscode.Disposable {
     const nonce = makeNonce();
     webview.html = studyWebviewHtml({
       cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'plots.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'plots.css')).toString(),
+      scriptUri: assetUri(webview, context.extensionUri, 'dist', 'plots.js'),
+      styleUri: assetUri(webview, context.extensionUri, 'media', 'plots.css'),
       nonce,
       title: 'Score Correlations',
     });

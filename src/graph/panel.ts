@@ -8,6 +8,7 @@
  * its file; the next Show Cell Graph then opens a new following panel beside it.
  */
 import * as vscode from 'vscode';
+import { assetUri, openScriptedPanel, scriptedPanelOptions } from '../editor/webviewPanel';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { humanParseError } from '../recipe/parse';
 import type { Cell } from '../recipe/types';
@@ -98,8 +99,8 @@ export class CellGraphPanel implements vscode.Disposable {
       existing.panel.reveal(undefined, true);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, CellGraphPanel.title(document.uri, false),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, CellGraphPanel.options(context));
+    const panel = openScriptedPanel(GRAPH_VIEW_TYPE, CellGraphPanel.title(document.uri, false),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, context.extensionUri);
     return new CellGraphPanel(panel, context, deps, document.uri, false);
   }
 
@@ -108,7 +109,7 @@ export class CellGraphPanel implements vscode.Disposable {
    * pinned when another panel already follows the editor (there is only one following panel).
    */
   static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, deps: GraphDeps, uri: vscode.Uri, pinned = false): CellGraphPanel {
-    panel.webview.options = CellGraphPanel.options(context);
+    panel.webview.options = scriptedPanelOptions(context.extensionUri);
     return new CellGraphPanel(panel, context, deps, uri, pinned || CellGraphPanel.following() !== undefined);
   }
 
@@ -154,14 +155,6 @@ export class CellGraphPanel implements vscode.Disposable {
   /** Every open panel. */
   static all(): CellGraphPanel[] { return [...CellGraphPanel.panels]; }
 
-  private static options(context: vscode.ExtensionContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-    return {
-      enableScripts: true,
-      enableCommandUris: false,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-    };
-  }
-
   private static title(uri: vscode.Uri, pinned: boolean): string {
     const base = uri.path.split('/').pop() || 'cell';
     return `Graph: ${base}${pinned ? ' (pinned)' : ''}`;
@@ -183,8 +176,8 @@ export class CellGraphPanel implements vscode.Disposable {
     const webview = panel.webview;
     webview.html = webviewHtml({
       cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'graph.css')).toString(),
+      scriptUri: assetUri(webview, context.extensionUri, 'dist', 'webview.js'),
+      styleUri: assetUri(webview, context.extensionUri, 'media', 'graph.css'),
       nonce: makeNonce(),
       title: 'Cell graph',
     });

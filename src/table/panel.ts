@@ -14,6 +14,7 @@
  * (src/graph/html.ts: our script by nonce, our stylesheet, nothing else). No new dependency.
  */
 import * as vscode from 'vscode';
+import { assetUri, openScriptedPanel } from '../editor/webviewPanel';
 import { analyseText, looksLikeCellText, type AnalysedCell, type AnalysisCache } from '../editor/analysis';
 import type { BenchmarkService } from '../editor/benchmarkService';
 import type { ScoringService } from '../editor/scoringService';
@@ -86,12 +87,8 @@ class CellsTablePanel implements vscode.Disposable {
       return existing;
     }
     const title = scope === 'workspace' ? 'Cells: workspace' : `Cells: ${baseName(uri!)}`;
-    const panel = vscode.window.createWebviewPanel(TABLE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {
-      enableScripts: true,
-      enableCommandUris: false,
-      enableFindWidget: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-    });
+    const panel = openScriptedPanel(TABLE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      context.extensionUri, { enableFindWidget: true });
     return new CellsTablePanel(panel, context, deps, scope, key, uri);
   }
 
@@ -108,8 +105,8 @@ class CellsTablePanel implements vscode.Disposable {
     const webview = panel.webview;
     webview.html = webviewHtml({
       cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'table.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'table.css')).toString(),
+      scriptUri: assetUri(webview, context.extensionUri, 'dist', 'table.js'),
+      styleUri: assetUri(webview, context.extensionUri, 'media', 'table.css'),
       nonce: makeNonce(),
       title: panel.title,
       rootId: 'cell-lens-table',
