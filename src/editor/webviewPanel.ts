@@ -5,13 +5,16 @@
  */
 import * as vscode from 'vscode';
 
-/** Webview and panel options of a scripted panel (`extra` adds panel options such as the find widget). */
+/**
+ * Webview and panel options of a scripted panel. `extra` adds panel options such as the find widget; it comes first,
+ * so nothing in it can turn command URIs on or widen the resource roots.
+ */
 export function scriptedPanelOptions(extensionUri: vscode.Uri, extra: vscode.WebviewPanelOptions = {}): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
+    ...extra,
     enableScripts: true,
     enableCommandUris: false,
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-    ...extra,
   };
 }
 

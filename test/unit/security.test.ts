@@ -98,15 +98,23 @@ test('(a) nonces: 32 characters of [A-Za-z0-9], fresh every time; a nonce that c
   }
 });
 
-test('(a) the graph panel creates its webview with command URIs off, resources only from dist/ and media/, a new nonce per page', () => {
-  const panel = readFileSync(join(REPO, 'src/graph/panel.ts'), 'utf8');
-  assert.match(panel, /enableCommandUris:\s*false/);
-  const roots = /localResourceRoots:\s*\[([^\]]*)\]/.exec(panel);
+test('(a) the scripted panels create their webviews with command URIs off, resources only from dist/ and media/, a new nonce per page', () => {
+  // One helper holds the options of every scripted panel.
+  const host = readFileSync(join(REPO, 'src/editor/webviewPanel.ts'), 'utf8');
+  assert.match(host, /enableCommandUris:\s*false/);
+  const roots = /localResourceRoots:\s*\[([^\]]*)\]/.exec(host);
   assert.ok(roots, 'localResourceRoots is set');
   const folders = [...roots[1].matchAll(/joinPath\([^,]+,\s*'([^']+)'\)/g)].map((m) => m[1]);
   assert.deepEqual(folders.sort(), ['dist', 'media']);
-  assert.match(panel, /webviewHtml\(\{[\s\S]*?nonce:\s*makeNonce\(\)/);
-  assert.doesNotMatch(panel, /\.html\s*=\s*`/, 'the HTML is built by webviewHtml only');
+  // A panel's extra options come first: they cannot turn command URIs on or widen the roots.
+  assert.match(host, /\.\.\.extra,\s*enableScripts: true,\s*enableCommandUris: false,\s*localResourceRoots:/);
+  for (const file of ['src/graph/panel.ts', 'src/compare/panel.ts', 'src/table/panel.ts', 'src/editor/studyPanel.ts']) {
+    const panel = readFileSync(join(REPO, file), 'utf8');
+    assert.match(panel, /openScriptedPanel\(/, `${file} opens its panel through the helper`);
+    assert.doesNotMatch(panel, /createWebviewPanel|enableCommandUris|localResourceRoots/, `${file} sets no webview options of its own`);
+    assert.match(panel, /[hH]tml\(\{[\s\S]*?nonce(:\s*makeNonce\(\)|,)/, `${file}: a new nonce per page`);
+    assert.doesNotMatch(panel, /\.html\s*=\s*`/, `${file}: the HTML is built by the html helpers only`);
+  }
 });
 
 test('(a) Chromium enforces the CSP: the nonce\'d script runs; injected inline script, inline handler, eval and a fetch are blocked', { skip: chromiumSkip, timeout: 60_000 }, async () => {
