@@ -72,14 +72,12 @@ export class ScoringPool {
   private readonly opts: ScoringPoolOptions;
 
   constructor(opts: ScoringPoolOptions) {
-    this.opts = opts;
     const n = Math.max(1, Math.floor(opts.workers));
     this.slots = Array.from({ length: n }, () => ({ busy: false }));
     this.make = opts.makeClient ?? ((o) => new ScoringClient(o));
     // Each process's Gram helper threads: the cores it has to itself (an explicit setting in env wins).
-    if (process.env.CELL_LENS_GRAM_THREADS === undefined && opts.env?.CELL_LENS_GRAM_THREADS === undefined) {
-      this.opts = { ...opts, env: { ...opts.env, CELL_LENS_GRAM_THREADS: String(gramHelpersPerProcess(n)) } };
-    }
+    const explicit = process.env.CELL_LENS_GRAM_THREADS !== undefined || opts.env?.CELL_LENS_GRAM_THREADS !== undefined;
+    this.opts = explicit ? opts : { ...opts, env: { ...opts.env, CELL_LENS_GRAM_THREADS: String(gramHelpersPerProcess(n)) } };
   }
 
   /** Number of worker slots. */

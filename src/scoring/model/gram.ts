@@ -38,7 +38,7 @@ const MAX_PAGES = 32768;
 const PAGE = 65536;
 
 /** A job's control words (Int32, shared): [next panel to claim, panels done]; then one state per panel (2 = done). */
-const NEXT = 0, DONE = 1, HEAD = 2;
+const DONE = 1, HEAD = 2; // NEXT = 0: the claim counter, read only in claimPanels
 
 /** The kernel's export: 8 × 2 blocks of G for `nq` column pairs (see gram.wat). */
 type PanelFn = (len: number, x: number, y: number, nq: number, out: number, rowBytes: number) => void;
@@ -51,10 +51,28 @@ function runPanel(panel: PanelFn, p: number, len: number, np: number, X: number,
   panel(len, X + p * len * 64, Y + p * len * 64, np / 2 - 4 * p, O + 8 * p * (np + 1) * 8, np * 8);
 }
 
+/**
+ * Claims the panels of a job from its shared counter until none is left, running each and marking it done: the one
+ * loop of the main thread and of the helpers (they run its source, so it names nothing outside itself: the control
+ * words NEXT = 0, DONE = 1, HEAD = 2 are written out). `hang` (tests): never finish the first claimed panel.
+ */
+function claimPanels(ctl: Int32Array, tiles: number, run: (p: number) => void, hang: boolean): void {
+  for (;;) {
+    const t = Atomics.add(ctl, 0, 1);
+    if (t >= tiles) return;
+    if (hang) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    run(t);
+    Atomics.store(ctl, 2 + t, 2);
+    Atomics.add(ctl, 1, 1);
+    Atomics.notify(ctl, 1);
+  }
+}
+
 /** What a helper thread runs: instantiate the kernel on the shared memory once, then claim panels until none is left. */
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const runPanel = ${runPanel.toString()};
+const claimPanels = ${claimPanels.toString()};
 let panel, hang = false;
 parentPort.on('message', (m) => {
   if (m.init) {
@@ -63,15 +81,7 @@ parentPort.on('message', (m) => {
     return;
   }
   const { ctl, tiles, len, np, X, Y, O } = m;
-  for (;;) {
-    const t = Atomics.add(ctl, ${NEXT}, 1);
-    if (t >= tiles) break;
-    if (hang) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // tests: a helper that never finishes
-    runPanel(panel, t, len, np, X, Y, O);
-    Atomics.store(ctl, ${HEAD} + t, 2);
-    Atomics.add(ctl, ${DONE}, 1);
-    Atomics.notify(ctl, ${DONE});
-  }
+  claimPanels(ctl, tiles, (t) => runPanel(panel, t, len, np, X, Y, O), hang);
 });
 `;
 
@@ -181,13 +191,8 @@ export function gram(R: Float32Array | Float64Array, n: number, len: number): Fl
   const k = (n * n * len) / 2 >= MIN_PARALLEL_WORK && tiles > 1 ? gramThreads() : 0;
   const ctl = new Int32Array(new SharedArrayBuffer((HEAD + tiles) * 4));
   if (k > 0) for (const h of ensureHelpers(k, w)) h.postMessage({ ctl, tiles, len, np, X, Y, O });
-  for (; !(helpersHang && k > 0);) {
-    const t = Atomics.add(ctl, NEXT, 1);
-    if (t >= tiles) break;
-    runPanel(w.panel, t, len, np, X, Y, O);
-    Atomics.store(ctl, HEAD + t, 2);
-    Atomics.add(ctl, DONE, 1);
-  }
+  // The main thread takes panels too (in the tests' hang mode it leaves them all to the helpers).
+  if (!(helpersHang && k > 0)) claimPanels(ctl, tiles, (t) => runPanel(w.panel, t, len, np, X, Y, O), false);
   // Wait for the panels the helpers claimed; recompute them here if the helpers stop making progress.
   let last = Atomics.load(ctl, DONE), since = performance.now();
   while (last < tiles) {
