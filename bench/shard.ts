@@ -6,45 +6,30 @@
  * every plot, the cells' scores in results.json). Writes bench/results/shard.json.
  *   npx tsx bench/shard.ts          (needs `npm run build`; BENCH_SHARD_LIMIT=N for fewer cells)
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
+import { r1, runStudy, type StudyRun } from './study-cli';
 
-const cli = join(__dirname, '..', 'dist', 'cli.js');
 const tmp = mkdtempSync(join(os.tmpdir(), 'cl-shard-'));
 const limit = process.env.BENCH_SHARD_LIMIT;
 const common = ['--preset', 'proxy', '--no-cache', '--bootstrap', '200', '--workers', '1', ...(limit ? ['--limit', limit] : [])];
-const r1 = (x: number) => Math.round(x * 10) / 10;
-
-/** Runs the CLI in the bench's folder; returns its wall seconds (its stderr is in the error when it fails). */
-function run(args: string[]): { seconds: number } {
-  const t0 = performance.now();
-  try {
-    execFileSync(process.execPath, [cli, ...args], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  } catch (e) {
-    throw new Error(`cell-lens ${args.join(' ')} failed: ${(e as { stderr?: string }).stderr ?? e}`);
-  }
-  return { seconds: (performance.now() - t0) / 1000 };
-}
 
 try {
-  const one = run(['study', ...common, '--out', 'one']);
+  const one = runStudy(common, 'one', tmp);
   console.log(`one run: ${one.seconds.toFixed(1)} s`);
   const shards = [1, 2, 3].map((k) => {
-    const r = run(['study', ...common, '--shard', `${k}/3`, '--out', `s${k}`]);
-    const res = JSON.parse(readFileSync(join(tmp, `s${k}`, 'results.json'), 'utf8')) as { cells: unknown[] };
-    console.log(`shard ${k}/3: ${res.cells.length} cells, ${r.seconds.toFixed(1)} s`);
-    return { shard: `${k}/3`, cells: res.cells.length, seconds: r1(r.seconds) };
+    const r = runStudy([...common, '--shard', `${k}/3`], `s${k}`, tmp);
+    console.log(`shard ${k}/3: ${r.results.cells.length} cells, ${r.seconds.toFixed(1)} s`);
+    return { shard: `${k}/3`, cells: r.results.cells.length, seconds: r1(r.seconds) };
   });
-  const merge = run(['study', ...common, '--merge', 's1', '--merge', 's2', '--merge', 's3', '--out', 'merged']);
+  const merge = runStudy([...common, '--merge', 's1', '--merge', 's2', '--merge', 's3'], 'merged', tmp);
   console.log(`merge: ${merge.seconds.toFixed(1)} s`);
   const read = (d: string, f: string) => readFileSync(join(tmp, d, f), 'utf8');
   const plots = readdirSync(join(tmp, 'one')).filter((f) => f.endsWith('.svg'));
-  type R = { cells: { hash: string; scores: unknown }[] };
-  const cellsOf = (d: string) => JSON.stringify((JSON.parse(read(d, 'results.json')) as R).cells.map((c) => [c.hash, c.scores]));
+  const cellsOf = (r: StudyRun) => JSON.stringify(r.results.cells.map((c) => [c.hash, c.scores]));
   const identical = read('merged', 'report.csv') === read('one', 'report.csv') &&
-    plots.every((p) => read('merged', p) === read('one', p)) && cellsOf('merged') === cellsOf('one');
+    plots.every((p) => read('merged', p) === read('one', p)) && cellsOf(merge) === cellsOf(one);
   const slowest = Math.max(...shards.map((s) => s.seconds));
   const result = {
     date: new Date().toISOString(),

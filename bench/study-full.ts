@@ -6,24 +6,17 @@
  * with BENCH_FULL_STUDY=1.
  *   npx tsx bench/study-full.ts        (needs `npm run build`; BENCH_WORKERS=N to choose the pool size)
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { ENGINE_VERSION } from '../src/scoring/types';
+import { r1, runStudy } from './study-cli';
 
-const cli = join(__dirname, '..', 'dist', 'cli.js');
 const dir = mkdtempSync(join(os.tmpdir(), 'cl-study-full-'));
 const workers = process.env.BENCH_WORKERS;
-const args = [cli, 'study', '--preset', 'nas-bench-nlp', '--no-cache', '--out', dir, ...(workers ? ['--workers', workers] : [])];
-const r1 = (x: number) => Math.round(x * 10) / 10;
 try {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  const wall = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`cell-lens study failed (${r.status}): ${r.stderr}`);
-  const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { cells: unknown[]; timing: { wallMs: number } };
-  const scoring = res.timing.wallMs / 1000;
+  const r = runStudy(['--preset', 'nas-bench-nlp', '--no-cache', ...(workers ? ['--workers', workers] : [])], dir);
+  const { seconds: wall, scoringSeconds: scoring, results: res } = r;
   const rss = /peak RSS (\d+) MiB/.exec(r.stderr)?.[1];
   const used = /(\d+) worker\(s\)/.exec(r.stderr)?.[1];
   const out = {
