@@ -2,11 +2,14 @@
  * One cell on every core (issue 14 §1): the default scores of the example RNN, LSTM and GRU at the full
  * NAS-Bench-NLP size, measured side by side in one run, the modes interleaved run by run so that the load of the
  * machine falls on all of them alike:
- *   - `before`:    one scoring process, one thread, the JavaScript float64 Gram kernel (the engine before issue 14);
- *   - `oneCore`:   one scoring process, one thread, the WebAssembly SIMD Gram kernel (model/gram.wat);
- *   - `threads`:   one scoring process whose float64 Gram matrices use every core (model/gram);
- *   - `split`:     the cell split over two processes (pool `split`: LM-pass scores | own-pass scores), Gram threads on;
- *   - `splitNoThreads`: the same split with Gram threads off.
+ *   - `before`:    one scoring process, one thread, the JavaScript float64 Gram kernel, WebAssembly matrix products
+ *                  (the engine before issue 14);
+ *   - `wasmOneCore`: one process, one thread, the WebAssembly SIMD Gram kernel (model/gram.wat), WebAssembly products;
+ *   - `oneCore`:   the same with the native float32 matrix products (native/, model/nativeMatMul) when built;
+ *   - `threads`:   one scoring process whose float64 Gram matrices use every core (model/gram), native products;
+ *   - `split`:     the cell split over two processes (pool `split`: LM-pass scores | own-pass scores), Gram threads
+ *                  and native products on;
+ *   - `splitWasm`: the same split with WebAssembly products.
  * Every mode must give bit-identical values (checked; `identical` in the results).
  *
  * Also, in this process on the same backend: FLOPs per part of the computation (matrix products counted from their
@@ -25,6 +28,7 @@ import { scoreCell } from '../src/scoring/engine';
 import { ScoringPool } from '../src/scoring/pool';
 import { flopCounter } from '../src/scoring/model/flops';
 import { gram, setGramKernel, setGramThreads } from '../src/scoring/model/gram';
+import { loadNativeKernels, patchWasmMatMul, unpatchWasmMatMul } from '../src/scoring/model/nativeMatMul';
 import { makeRng } from '../src/scoring/rng';
 import { DEFAULT_SCORE_IDS, DEFAULT_SIZES, ENGINE_VERSION, type ScoreReport, type ScoreSettings } from '../src/scoring/types';
 import type { Recipe } from '../src/recipe/types';
@@ -128,18 +132,44 @@ async function main(): Promise<void> {
     console.log(`gram ${label}: ` + Object.entries(gramKernels[label]).map(([k, x]) => `${k} ${x.ms} ms (${x.gflops} GFLOP/s)`).join(', '));
   }
 
+  // The float32 matrix products alone, on the shapes that take most of a full-size score's product time:
+  // tfjs-backend-wasm's own kernel (XNNPACK, WebAssembly SIMD) and the native one (same bits), one thread.
+  const matMulKernels: Record<string, Record<string, { ms: number; gflops: number }>> = {};
+  const native = loadNativeKernels();
+  for (const [m, k, n] of [[32, 600, 600], [16, 600, 600], [3500, 400, 600], [1120, 600, 600], [600, 560, 2400]] as const) {
+    const label = `${m}x${k}x${n}`;
+    matMulKernels[label] = {};
+    const a = tf.randomNormal([m, k], 0, 1, 'float32', 1) as tf.Tensor2D, b = tf.randomNormal([k, n], 0, 1, 'float32', 2) as tf.Tensor2D;
+    for (const mode of ['wasm', 'native'] as const) {
+      if (mode === 'native') { if (!native.kernels) continue; patchWasmMatMul(native.kernels); } else unpatchWasmMatMul();
+      const reps = Math.max(3, Math.round(2e9 / (2 * m * k * n)));
+      let best = Infinity;
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        for (let i = 0; i < reps; i++) tf.matMul(a, b).dispose();
+        best = Math.min(best, (performance.now() - t0) / reps);
+      }
+      matMulKernels[label][mode] = { ms: r2(best), gflops: r2((2 * m * k * n) / best / 1e6) };
+    }
+    a.dispose(); b.dispose();
+    console.log(`matMul ${label}: ` + Object.entries(matMulKernels[label]).map(([x, v]) => `${x} ${v.ms} ms (${v.gflops} GFLOP/s)`).join(', '));
+  }
+  if (native.kernels) patchWasmMatMul(native.kernels);
+
   // Wall times of the modes, interleaved.
   const base = { workerPath: join(ROOT, 'dist', 'worker.js'), backend: 'wasm' as const, idleStopMs: 0, timeoutMs: 600_000 };
-  const modes: { name: string; workers: number; split: boolean; threads: boolean; jsGram?: boolean }[] = [
-    { name: 'before', workers: 1, split: false, threads: false, jsGram: true },
+  const modes: { name: string; workers: number; split: boolean; threads: boolean; jsGram?: boolean; wasmMatMul?: boolean }[] = [
+    { name: 'before', workers: 1, split: false, threads: false, jsGram: true, wasmMatMul: true },
+    { name: 'wasmOneCore', workers: 1, split: false, threads: false, wasmMatMul: true },
     { name: 'oneCore', workers: 1, split: false, threads: false },
     { name: 'threads', workers: 1, split: false, threads: true },
     { name: 'split', workers: 2, split: true, threads: true },
-    { name: 'splitNoThreads', workers: 2, split: true, threads: false },
+    { name: 'splitWasm', workers: 2, split: true, threads: true, wasmMatMul: true },
   ];
   const pools = new Map(modes.map((m) => [m.name, new ScoringPool({
     ...base, workers: m.workers, split: m.split,
-    env: { CELL_LENS_GRAM_THREADS: m.threads ? String(cores - 1) : '0', ...(m.jsGram ? { CELL_LENS_GRAM_KERNEL: 'js' } : {}) },
+    env: { CELL_LENS_GRAM_THREADS: m.threads ? String(cores - 1) : '0', ...(m.jsGram ? { CELL_LENS_GRAM_KERNEL: 'js' } : {}),
+      ...(m.wasmMatMul ? { CELL_LENS_NATIVE: '0' } : {}) },
   })]));
   const walls: Record<string, Record<string, number[]>> = {};
   const identical: Record<string, boolean> = {};
@@ -171,8 +201,10 @@ async function main(): Promise<void> {
     date: new Date().toISOString(), engineVersion: ENGINE_VERSION,
     machine: { cpus: cores, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map(r2) },
     backend: init.description, sizes: DEFAULT_SIZES, scores: DEFAULT_SCORE_IDS, runs,
-    note: 'Wall ms of client.score per cell (process already started), modes interleaved run by run. before = one process, one thread, the JavaScript float64 Gram kernel (the engine before issue 14); oneCore = one process, one thread, the WebAssembly SIMD Gram kernel; threads = one process with float64 Gram threads; split = the cell split over two processes (LM-pass scores | Gaussian/synflow/hidden scores) with Gram threads; splitNoThreads = split without them. GFLOP/s per part: FLOPs of matrix products (from their shapes) and float64 Grams (n²·len) over the part\'s time, one thread, element-wise work not counted. gramKernels: the two largest Gram shapes of a full-size score, each kernel, one thread and all cores.',
+    note: 'Wall ms of client.score per cell (process already started), modes interleaved run by run. before = one process, one thread, the JavaScript float64 Gram kernel, WebAssembly matrix products (the engine before issue 14); wasmOneCore = one process, one thread, the WebAssembly SIMD Gram kernel, WebAssembly products; oneCore = the same with native float32 products (native/, same bits); threads = one process with float64 Gram threads, native products; split = the cell split over two processes (LM-pass scores | Gaussian/synflow/hidden scores) with Gram threads and native products; splitWasm = that split with WebAssembly products. matMulKernels: the package's WebAssembly kernel and the native one on the largest product shapes, one thread, best of 3. GFLOP/s per part: FLOPs of matrix products (from their shapes) and float64 Grams (n²·len) over the part\'s time, one thread, element-wise work not counted. gramKernels: the two largest Gram shapes of a full-size score, each kernel, one thread and all cores.',
     nativeSgemm: sgemm,
+    nativeMatMul: native.kernels ? { loaded: native.path.replace(ROOT, '.'), avx2: native.kernels.avx() } : { loaded: false, reason: native.reason },
+    matMulKernels,
     perCell,
     flopsPerPart: flops,
     gramKernels,

@@ -9,7 +9,7 @@
 //   dist/compare.js    the "Compare Cells" webview (browser bundle)
 //   dist/table.js      the cells table webview (browser bundle)
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, chmodSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +62,11 @@ const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
   if (existsSync(join(wasmDir, f))) copyFileSync(join(wasmDir, f), join(root, 'dist', f));
 }
+// So does the optional native matrix kernel, when `npm install` could build it (scripts/build-native.mjs);
+// a stale copy goes when it could not.
+const addon = join(root, 'native/build/Release/cell_lens_native.node');
+if (existsSync(addon)) copyFileSync(addon, join(root, 'dist/cell_lens_native.node'));
+else rmSync(join(root, 'dist/cell_lens_native.node'), { force: true });
 
 if (watch) {
   const ctxs = await Promise.all(entries.map((e) => esbuild.context(e)));

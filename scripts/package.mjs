@@ -128,7 +128,7 @@ for (const m of readme.matchAll(/(?:\]\(|src=["'])(?:\.\/)?(docs\/images\/[^)"'\
   copyFileSync(join(root, m[1]), join(stage, m[1]));
 }
 copyFileSync(join(root, 'scripts/build.mjs'), join(stage, 'scripts/build.mjs'));
-for (const d of ['src', 'webview', 'node_modules']) symlinkSync(join(root, d), join(stage, d), 'dir');
+for (const d of ['src', 'webview', 'node_modules', 'native']) symlinkSync(join(root, d), join(stage, d), 'dir');
 
 // --- production bundles into out/vsix-stage/dist -----------------------------------------------------------------
 run(process.execPath, [join(stage, 'scripts/build.mjs'), '--production']);
@@ -142,7 +142,7 @@ for (const b of readdirSync(join(stage, 'dist')).filter((f) => f.endsWith('.js')
   if (bad.length) { console.error(`package: dist/${b} requires modules that are not bundled: ${bad.join(', ')}`); process.exit(1); }
 }
 // The links are for esbuild only; vsce must not see them.
-for (const d of ['src', 'webview', 'node_modules']) rmSync(join(stage, d));
+for (const d of ['src', 'webview', 'node_modules', 'native']) rmSync(join(stage, d));
 rmSync(join(stage, 'scripts'), { recursive: true });
 
 // --- vsce ------------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import type { BackendChoice, BackendName } from './types';
 import { patchWasmSliceKernels } from './model/wasmKernels';
+import { loadNativeKernels, patchWasmMatMul } from './model/nativeMatMul';
 
 /** Chain order used by `auto`. */
 export const BACKEND_CHAIN: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -210,10 +211,17 @@ async function tryWasm(opts: BackendOptions): Promise<{ description: string; thr
   }
   await activate('wasm');
   patchWasmSliceKernels(); // the package's Slice copies the whole input per slice (see model/wasmKernels)
+  // Matrix products in native AVX2 code when the optional addon is built: same bits (see model/nativeMatMul).
+  const native = loadNativeKernels();
+  const nativeOn = native.kernels ? patchWasmMatMul(native.kernels) : false;
+  if (!nativeOn) opts.log?.(`native matrix products off: ${native.kernels ? 'the wasm backend has no BatchMatMul kernel to wrap' : native.reason}`);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const mt = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   const threads = mt ? tfwasm.getThreadsCount() : 1;
-  return { description: `wasm (${mt ? 'threaded ' : ''}${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`, threads };
+  return {
+    description: `wasm (${mt ? 'threaded ' : ''}${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${nativeOn ? '; native AVX2 matrix products' : ''})`,
+    threads,
+  };
 }
 
 /**
