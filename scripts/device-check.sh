@@ -51,6 +51,8 @@ prepare() {
   mkdir -p "$DEV"/{dist,data,cells,gl}
   rm -f "$DEV"/dist/* "$DEV"/data/* "$DEV"/cells/*
   cp dist/cli.js dist/worker.js dist/*.wasm "$DEV/dist/"
+  # The native matrix kernel when npm install built it (x86-64 Linux like the device; the wasm link uses it).
+  if compgen -G "dist/*.node" >/dev/null; then cp dist/*.node "$DEV/dist/"; fi
   # The driver beside worker.js, bundled the same way (optional backends external: they come from node_modules).
   node_modules/.bin/esbuild bench/device-check.ts --bundle --platform=node --format=cjs --target=node20 --log-level=warning \
     --main-fields=module,main --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
