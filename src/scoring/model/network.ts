@@ -24,7 +24,7 @@ import type { Recipe } from '../../recipe/types';
 import { INPUT_X, LEAKY_RELU_SLOPE, hNewIndex, hPrevIndex } from '../../recipe/ops';
 import { recipeInfo } from '../../recipe/model';
 import type { ModelSizes } from '../types';
-import { makeRng, type Rng } from '../rng';
+import { keptStream, makeRng, type Rng } from '../rng';
 import { layerSizes, linearNodes, type ShapeSizes } from './params';
 
 /** Parameters of one linear node in one layer. */
@@ -78,7 +78,8 @@ export function weightName(layer: number, node: string, inputs: readonly string[
 
 /** Initialises the recurrent parameters for `recipe` at `sizes`, deterministically from `seed`. */
 export function initParams(recipe: Recipe, sizes: ShapeSizes, seed: number, kind: InitKind = 'uniform'): NetParams {
-  const rng = makeRng(seed, kind === 'uniform' ? 1 : 2);
+  // Kept draws (rng.keptStream): the same values as makeRng(seed, 1 | 2), drawn once per process, not per cell.
+  const rng = keptStream(seed, kind === 'uniform' ? 1 : 2);
   const lin = linearNodes(recipe);
   const list: NamedParam[] = [];
   const layers = layerSizes(sizes).map(({ inputSize, hidden }, layer): LayerParams => {

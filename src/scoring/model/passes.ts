@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Recipe } from '../../recipe/types';
 import type { ScoreSettings } from '../types';
-import { makeRng } from '../rng';
+import { keptStream, makeRng } from '../rng';
 import {
   initParams, disposeParams, embeddingTable, embedTokens, randomTokens, forward, weightGradients, checkAbort,
   type EmbeddingTable, type NetParams,
@@ -221,7 +221,7 @@ export class ScoreContext {
     const S = losses.length;
     const x0 = embedTokens(emb, toks, B, T + 1, T);
     const E = x0.shape[1];
-    const noise = needs.has('codes') ? tf.tensor2d(makeRng(this.seed, 11).normalArray(x0.size, NINASWOT_NOISE_STD), x0.shape) : undefined;
+    const noise = needs.has('codes') ? tf.tensor2d(keptStream(this.seed, 11).normalArray(x0.size, NINASWOT_NOISE_STD), x0.shape) : undefined;
     try {
       return scoped(() => {
         const fwd = this.timed('forward', () => forward(this.recipe, params, x0, T, B, {
@@ -401,7 +401,7 @@ export class ScoreContext {
       const { T, B } = this;
       const E = this.settings.embed;
       const params = initParams(this.recipe, this.settings, this.seed, 'gaussian');
-      const rng = makeRng(this.seed, 12);
+      const rng = keptStream(this.seed, 12);
       const x = rng.normalArray(T * B * E);
       const eps = rng.normalArray(T * B * E);
       try {
