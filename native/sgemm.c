@@ -8,7 +8,7 @@
  * it must never use FMA (the file is built with -ffp-contract=off and the AVX path's target has no "fma") and
  * never split or reorder the k loop. Blocking over k is exact: a partial sum stored as float32 and loaded again
  * is the same value the chain would carry on. Only the speed differs: the tile is 6 rows x 16 columns held in
- * 12 registers, which native code can do and wasm SIMD (128-bit, 16 registers in V8) cannot.
+ * twelve 256-bit registers, twice the lanes per instruction of WebAssembly's 128-bit SIMD.
  *
  * The Node binding is binding.c.
  */
@@ -40,7 +40,8 @@ static void tile_scalar(const float *a, size_t lda, const float *b, size_t ldb, 
   }
 }
 
-#if defined(__x86_64__) || defined(_M_X64)
+/* The AVX2 path needs GCC or Clang (target attributes, __builtin_cpu_supports); CL_SGEMM_SCALAR_ONLY builds without it. */
+#if !defined(CL_SGEMM_SCALAR_ONLY) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define HAVE_AVX_PATH 1
 
@@ -99,20 +100,6 @@ int cl_sgemm_avx(void) {
 int cl_sgemm_avx(void) { return 0; }
 #endif
 
-/* The same product without packed panels (only when their buffer cannot be allocated); c starts at zero. */
-static void cl_sgemm_unpacked(const float *a, const float *b, float *c, size_t m, size_t k, size_t n, int avx) {
-  for (size_t k0 = 0; k0 < k; k0 += KC) {
-    const size_t kc = k - k0 < KC ? k - k0 : KC;
-    size_t j = 0;
-#if HAVE_AVX_PATH
-    if (avx) for (; j + 8 <= n; j += 8) tile_rx8(a + k0, k, b + k0 * n + j, n, c + j, n, m, kc, 0);
-#else
-    (void)avx;
-#endif
-    if (j < n) tile_scalar(a + k0, k, b + k0 * n + j, n, c + j, n, m, n - j, kc, 0);
-  }
-}
-
 void cl_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n) {
   if (k == 0) { memset(c, 0, m * n * sizeof(float)); return; }
   const int avx = cl_sgemm_avx();
@@ -122,15 +109,8 @@ void cl_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size
   const size_t n16 = avx ? n / NR * NR : 0;
   /* A KC x n16 slab of B packed as 16-column panels, each KC x 16 contiguous: a tile then reads B in order,
      from one page, instead of one row of B (often a page apart) per step of k. */
-  float *bp = NULL;
-  if (n16 && pack) {
-    bp = (float *)aligned_alloc(64, KC * n16 * sizeof(float));
-    if (!bp) { /* no memory for the panels: the unpacked paths give the same bits */
-      for (size_t i = 0; i < m * n; i++) c[i] = 0.0f;
-      cl_sgemm_unpacked(a, b, c, m, k, n, avx);
-      return;
-    }
-  }
+  /* Without memory for the panels (bp NULL) the tiles read B in place: the same bits. */
+  float *bp = n16 && pack ? (float *)aligned_alloc(64, KC * n16 * sizeof(float)) : NULL;
   /* Blocks: KC of k (a 6 x KC piece of A and a KC x 16 panel of B stay in L1), MC rows of A (in L2) swept
      against every panel. Any order of the tiles gives the same bits: each output's chain over k is never
      split, only paused between k blocks (the partial sum waits in c as the float32 it is). */
