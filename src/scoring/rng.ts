@@ -28,29 +28,40 @@ export function mixSeed(seed: number, stream = 0): number {
   return h >>> 0;
 }
 
+/** A generator's whole state: mulberry32's word and Box–Muller's spare normal (the second of its pair). */
+interface Gen {
+  a: number;
+  spare: number | undefined;
+}
+
+/** One mulberry32 step: the next 32-bit output (uniform in [0, 1) once divided by 2³²). */
+function nextU32(g: Gen): number {
+  g.a = (g.a + 0x6d2b79f5) | 0;
+  let t = g.a;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
+/** The next standard normal (Box–Muller: the cosine of a pair now, its sine on the next call). */
+function nextNormal(g: Gen): number {
+  if (g.spare !== undefined) { const s = g.spare; g.spare = undefined; return s; }
+  let u = nextU32(g) / 4294967296;
+  while (u <= 1e-12) u = nextU32(g) / 4294967296;
+  const v = nextU32(g) / 4294967296;
+  const r = Math.sqrt(-2 * Math.log(u));
+  g.spare = r * Math.sin(2 * Math.PI * v);
+  return r * Math.cos(2 * Math.PI * v);
+}
+
 /**
  * A mulberry32 generator seeded with `seed` (any integer) and an optional stream number.
  * The same (seed, stream) always yields the same sequence.
  */
 export function makeRng(seed: number, stream = 0): Rng {
-  let a = mixSeed(seed, stream);
-  let spare: number | undefined;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = (): number => {
-    if (spare !== undefined) { const s = spare; spare = undefined; return s; }
-    let u = next();
-    while (u <= 1e-12) u = next();
-    const v = next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
+  const g: Gen = { a: mixSeed(seed, stream), spare: undefined };
+  const next = (): number => nextU32(g) / 4294967296;
+  const normal = (): number => nextNormal(g);
   return {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),
@@ -83,9 +94,8 @@ interface Kept {
   /** Raw uniforms (mulberry32 outputs) or raw standard normals. */
   values: Uint32Array | Float64Array;
   length: number;
-  /** Generator state after `length` draws: mulberry32's word and, for normals, the Box–Muller spare. */
-  a: number;
-  spare: number | undefined;
+  /** The generator after `length` draws. */
+  gen: Gen;
 }
 
 const kept = new Map<string, Kept>();
@@ -97,47 +107,21 @@ export function keptStreamLimit(n?: number): number {
   return keptLimit;
 }
 
-/** mulberry32 step on an explicit state; returns [new state, output] through `out` to avoid allocation. */
-function step(a: number, out: { a: number; u: number }): void {
-  a = (a + 0x6d2b79f5) | 0;
-  let t = a;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  out.a = a;
-  out.u = (t ^ (t >>> 14)) >>> 0;
+/** Draws dst[from … from + n) raw values of `kind` from `g` (which moves on past them). */
+function draw(kind: 'uniform' | 'normal', g: Gen, dst: Uint32Array | Float64Array, from: number, n: number): void {
+  if (kind === 'uniform') for (let i = from; i < from + n; i++) dst[i] = nextU32(g);
+  else for (let i = from; i < from + n; i++) dst[i] = nextNormal(g);
 }
-
-/** Draws `n` raw values of `kind` into `dst` from state (a, spare); returns the state after them. */
-function draw(kind: 'uniform' | 'normal', a: number, spare: number | undefined, dst: Uint32Array | Float64Array, from: number, n: number): { a: number; spare: number | undefined } {
-  const s = { a, u: 0 };
-  if (kind === 'uniform') {
-    for (let i = from; i < from + n; i++) { step(s.a, s); dst[i] = s.u; }
-    return { a: s.a, spare };
-  }
-  for (let i = from; i < from + n; i++) {
-    if (spare !== undefined) { dst[i] = spare; spare = undefined; continue; }
-    let u: number;
-    do { step(s.a, s); u = s.u / 4294967296; } while (u <= 1e-12);
-    step(s.a, s);
-    const v = s.u / 4294967296;
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    dst[i] = r * Math.cos(2 * Math.PI * v);
-  }
-  return { a: s.a, spare };
-}
-
-type State = { a: number; spare: number | undefined };
 
 /**
  * The raw draws [offset, offset + n) of (seed, stream, kind), kept up to the limit; past it, the rest is drawn
- * afresh from the state after the kept ones and `after` is the state after the last draw (for the reader to go on).
+ * afresh from a copy of the generator after the kept ones, and `after` is that copy (for the reader to go on).
  */
-function raws(seed: number, stream: number, kind: 'uniform' | 'normal', offset: number, n: number): { values: Uint32Array | Float64Array; after?: State } {
+function raws(seed: number, stream: number, kind: 'uniform' | 'normal', offset: number, n: number): { values: Uint32Array | Float64Array; after?: Gen } {
   const key = `${seed}:${stream}:${kind}`;
   let k = kept.get(key);
   if (!k) {
-    k = { values: kind === 'uniform' ? new Uint32Array(0) : new Float64Array(0), length: 0, a: mixSeed(seed, stream), spare: undefined };
+    k = { values: kind === 'uniform' ? new Uint32Array(0) : new Float64Array(0), length: 0, gen: { a: mixSeed(seed, stream), spare: undefined } };
     kept.set(key, k);
   }
   const want = Math.min(offset + n, keptLimit);
@@ -149,7 +133,7 @@ function raws(seed: number, stream: number, kind: 'uniform' | 'normal', offset: 
       grown.set(k.values.subarray(0, k.length));
       k.values = grown;
     }
-    Object.assign(k, draw(kind, k.a, k.spare, k.values, k.length, want - k.length));
+    draw(kind, k.gen, k.values, k.length, want - k.length);
     k.length = want;
   }
   if (offset + n <= k.length) return { values: k.values.subarray(offset, offset + n) };
@@ -157,7 +141,9 @@ function raws(seed: number, stream: number, kind: 'uniform' | 'normal', offset: 
   const out = kind === 'uniform' ? new Uint32Array(n) : new Float64Array(n);
   const keptPart = k.length - offset;
   out.set(k.values.subarray(offset, k.length));
-  return { values: out, after: draw(kind, k.a, k.spare, out, keptPart, n - keptPart) };
+  const after = { ...k.gen };
+  draw(kind, after, out, keptPart, n - keptPart);
+  return { values: out, after };
 }
 
 /**
@@ -167,15 +153,15 @@ function raws(seed: number, stream: number, kind: 'uniform' | 'normal', offset: 
 export function keptStream(seed: number, stream: number): Pick<Rng, 'uniformArray' | 'normalArray'> {
   let offset = 0;
   let kind: 'uniform' | 'normal' | undefined;
-  /** The generator state at `offset`, once the reader has gone past the kept draws. */
-  let tail: State | undefined;
+  /** The reader's own generator at `offset`, once it has gone past the kept draws. */
+  let tail: Gen | undefined;
   const take = (k: 'uniform' | 'normal', n: number): Uint32Array | Float64Array => {
     if (kind && kind !== k) throw new Error(`keptStream(${seed}, ${stream}): ${k} draws after ${kind} ones would differ from makeRng's`);
     kind = k;
     let values: Uint32Array | Float64Array;
     if (tail) {
       values = k === 'uniform' ? new Uint32Array(n) : new Float64Array(n);
-      tail = draw(k, tail.a, tail.spare, values, 0, n);
+      draw(k, tail, values, 0, n);
     } else {
       const r = raws(seed, stream, k, offset, n);
       values = r.values;

@@ -29,14 +29,12 @@ export type NativeLoad = { kernels: NativeKernels; path: string } | { kernels?: 
 
 const ADDON = 'cell_lens_native.node';
 
-/** Where the addon may be: beside the bundle (dist/), or the node-gyp output of a source checkout. */
-export function nativeCandidates(here: string = typeof __dirname === 'string' ? __dirname : process.cwd()): string[] {
-  return [
-    join(here, ADDON),
-    join(here, '..', 'native', 'build', 'Release', ADDON), // dist/ → native/
-    join(here, '..', '..', '..', 'native', 'build', 'Release', ADDON), // src/scoring/model/ → native/ (tsx)
-    join(process.cwd(), 'native', 'build', 'Release', ADDON),
-  ];
+/**
+ * Where the addon may be: beside the bundle (scripts/build.mjs copies it into dist/), or, running the sources
+ * (tsx), node-gyp's output in native/.
+ */
+function nativeCandidates(here: string = typeof __dirname === 'string' ? __dirname : process.cwd()): string[] {
+  return [join(here, ADDON), join(here, '..', '..', '..', 'native', 'build', 'Release', ADDON)];
 }
 
 let loaded: NativeLoad | undefined;
@@ -64,9 +62,9 @@ interface WasmBackendLike {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-/** The package's own kernel, kept when the first patch replaces it. */
-let packageKernel: tf.KernelFunc | undefined;
-/** The kernels the patched BatchMatMul calls; undefined sends every product to the package's kernel. */
+/** Whether the package's BatchMatMul has been wrapped (once per process). */
+let wrapped = false;
+/** The kernels the wrapped BatchMatMul calls; undefined sends every product to the package's kernel. */
 let active: NativeKernels | undefined;
 
 /**
@@ -75,7 +73,7 @@ let active: NativeKernels | undefined;
  * BatchMatMul kernel to wrap.
  */
 export function patchWasmMatMul(kernels: NativeKernels): boolean {
-  if (!packageKernel) {
+  if (!wrapped) {
     const orig = tf.getKernel(tf.BatchMatMul, 'wasm');
     if (!orig) return false;
     const fallback = orig.kernelFunc;
@@ -100,7 +98,7 @@ export function patchWasmMatMul(kernels: NativeKernels): boolean {
     };
     tf.unregisterKernel(tf.BatchMatMul, 'wasm');
     tf.registerKernel({ ...orig, kernelFunc });
-    packageKernel = fallback;
+    wrapped = true;
   }
   active = kernels;
   return true;
