@@ -34,16 +34,27 @@ function time(fn: () => void, n: number): number[] {
 const file = prebuiltIndexPath();
 if (!file) throw new Error('data/wikitext-2.index.json missing: run npx tsx scripts/build-index.ts');
 let pre = loadPrebuiltIndex(file);
-const prebuiltLoad = time(() => { pre = loadPrebuiltIndex(file); }, N);
+const prebuiltLoad = time(() => {
+  pre = loadPrebuiltIndex(file);
+}, N);
 const zipBytes = readFileSync(zipPath);
-const zipLoad = time(() => { BenchmarkIndex.fromLoadResult(loadLogsFromZip(zipBytes, zipPath)); }, Math.max(1, Math.ceil(N / 4)));
+const zipLoad = time(
+  () => {
+    BenchmarkIndex.fromLoadResult(loadLogsFromZip(zipBytes, zipPath));
+  },
+  Math.max(1, Math.ceil(N / 4)),
+);
 
 const entries = pre.entries('WikiText-2');
 const hashes = entries.map((e) => e.hash);
 const recipes = entries.map((e) => JSON.parse(e.recipe) as Recipe);
 // Per-lookup times, measured over all entries per repetition (one lookup is too fast to time alone).
-const lookupAll = time(() => { for (const h of hashes) pre.lookup(h); }, N).map((ms) => ms / hashes.length);
-const recipeLookupAll = time(() => { for (const r of recipes) pre.lookupRecipe(r); }, N).map((ms) => ms / recipes.length);
+const lookupAll = time(() => {
+  for (const h of hashes) pre.lookup(h);
+}, N).map((ms) => ms / hashes.length);
+const recipeLookupAll = time(() => {
+  for (const r of recipes) pre.lookupRecipe(r);
+}, N).map((ms) => ms / recipes.length);
 
 const result = {
   date: new Date().toISOString(),
@@ -52,7 +63,12 @@ const result = {
   repetitions: N,
   prebuiltFile: { bytes: statSync(file).size, runs: pre.runs().length, entries: pre.entryCount },
   prebuiltLoadMs: { median: median(prebuiltLoad), min: Math.min(...prebuiltLoad), max: Math.max(...prebuiltLoad) },
-  zipLoadMs: { median: median(zipLoad), min: Math.min(...zipLoad), max: Math.max(...zipLoad), repetitions: zipLoad.length },
+  zipLoadMs: {
+    median: median(zipLoad),
+    min: Math.min(...zipLoad),
+    max: Math.max(...zipLoad),
+    repetitions: zipLoad.length,
+  },
   lookupByHashUs: { median: median(lookupAll) * 1000 },
   lookupByRecipeUs: { median: median(recipeLookupAll) * 1000, note: 'includes canonicalHash of the recipe' },
 };

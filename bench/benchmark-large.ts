@@ -40,7 +40,12 @@ interface ScenarioResult {
   logs: number;
   runs: number;
   entries: number;
-  lookup?: { byHashUs: number; byRecipeUs: number; hashes: number; bundled: { loadMs: number; byHashUs: number; hashes: number } };
+  lookup?: {
+    byHashUs: number;
+    byRecipeUs: number;
+    hashes: number;
+    bundled: { loadMs: number; byHashUs: number; hashes: number };
+  };
 }
 
 function median(xs: number[]): number {
@@ -51,8 +56,15 @@ function median(xs: number[]): number {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 /** One scenario, in this (fresh) process. */
-async function scenario(name: string, zip: string, workerScript: string, bundledIndex: string): Promise<ScenarioResult> {
-  let maxGap = 0, peakHeap = 0, last = performance.now();
+async function scenario(
+  name: string,
+  zip: string,
+  workerScript: string,
+  bundledIndex: string,
+): Promise<ScenarioResult> {
+  let maxGap = 0,
+    peakHeap = 0,
+    last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
     maxGap = Math.max(maxGap, now - last);
@@ -62,12 +74,17 @@ async function scenario(name: string, zip: string, workerScript: string, bundled
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let index: BenchmarkIndex;
-  let workers = 0, logs = 0;
+  let workers = 0,
+    logs = 0;
   if (name === 'sync') {
     index = await loadBenchmarkIndex([{ path: zip }], { prebuilt: false });
     logs = index.runs().length;
   } else {
-    const r = await loadBenchmarkIndexInBackground([{ path: zip }], { prebuilt: false, workers: name === 'workers' ? defaultWorkerCount() : 0, workerScript });
+    const r = await loadBenchmarkIndexInBackground([{ path: zip }], {
+      prebuilt: false,
+      workers: name === 'workers' ? defaultWorkerCount() : 0,
+      workerScript,
+    });
     if (r.fallback) throw new Error(r.fallback);
     index = r.index;
     workers = r.workers;
@@ -80,11 +97,16 @@ async function scenario(name: string, zip: string, workerScript: string, bundled
   (globalThis as { gc?: () => void }).gc?.();
   const afterLoad = process.memoryUsage().heapUsed;
   const result: ScenarioResult = {
-    scenario: name, wallMs: r1(wallMs), cpuMs: r1((cpu.user + cpu.system) / 1000),
+    scenario: name,
+    wallMs: r1(wallMs),
+    cpuMs: r1((cpu.user + cpu.system) / 1000),
     peakRssMB: r1((process.resourceUsage().maxRSS * 1024) / MB),
     heapMB: { ...(name === 'sync' ? {} : { peak: r1(peakHeap / MB) }), afterLoad: r1(afterLoad / MB) },
     ...(name === 'sync' ? {} : { maxLoopGapMs: r1(maxGap) }),
-    workers, logs, runs: index.runs().length, entries: index.entryCount,
+    workers,
+    logs,
+    runs: index.runs().length,
+    entries: index.entryCount,
   };
   if (name === 'sync') {
     // Lookup per hash over every cell (one lookup is too fast to time alone), and with the canonical hash of the recipe.
@@ -93,7 +115,9 @@ async function scenario(name: string, zip: string, workerScript: string, bundled
     const t = performance.now();
     for (let k = 0; k < 5; k++) for (const h of hashes) index.lookup(h);
     const byHashUs = ((performance.now() - t) / (5 * hashes.length)) * 1000;
-    const recipes = entries.slice(0, 1000).map((e) => JSON.parse(e.recipe) as Record<string, { op: string; input: string[] }>);
+    const recipes = entries
+      .slice(0, 1000)
+      .map((e) => JSON.parse(e.recipe) as Record<string, { op: string; input: string[] }>);
     const t2 = performance.now();
     for (const r of recipes) index.lookupRecipe(r);
     const byRecipeUs = ((performance.now() - t2) / recipes.length) * 1000;
@@ -105,8 +129,14 @@ async function scenario(name: string, zip: string, workerScript: string, bundled
     const t4 = performance.now();
     for (let k = 0; k < 50; k++) for (const h of bh) bundled.lookup(h);
     result.lookup = {
-      byHashUs: Math.round(byHashUs * 100) / 100, byRecipeUs: r1(byRecipeUs), hashes: hashes.length,
-      bundled: { loadMs: r1(loadMs), byHashUs: Math.round((((performance.now() - t4) / (50 * bh.length)) * 1000) * 100) / 100, hashes: bh.length },
+      byHashUs: Math.round(byHashUs * 100) / 100,
+      byRecipeUs: r1(byRecipeUs),
+      hashes: hashes.length,
+      bundled: {
+        loadMs: r1(loadMs),
+        byHashUs: Math.round(((performance.now() - t4) / (50 * bh.length)) * 1000 * 100) / 100,
+        hashes: bh.length,
+      },
     };
   }
   return result;
@@ -136,7 +166,15 @@ async function main(): Promise<void> {
   // The code as it ships: the worker bundled as scripts/build.mjs bundles dist/benchmarkWorker.js, and the
   // scenarios (this file) bundled the same way, as the loader is inside dist/extension.js and dist/cli.js.
   const esbuild = await import('esbuild');
-  const bundle: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], logLevel: 'warning', external: ['esbuild'] };
+  const bundle: BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+    external: ['esbuild'],
+  };
   const workerScript = join(tmp, 'benchmarkWorker.js');
   const runner = join(tmp, 'benchmark-large.js');
   await esbuild.build({ ...bundle, entryPoints: [join(root, 'src/benchmark/worker.ts')], outfile: workerScript });
@@ -145,13 +183,19 @@ async function main(): Promise<void> {
   const all: ScenarioResult[] = [];
   for (let rep = 0; rep < reps; rep++) {
     for (const name of ['sync', 'workers', 'slices']) {
-      const p = spawnSync(process.execPath, ['--expose-gc', runner, '--scenario', name, zip, workerScript, join(root, 'data', 'wikitext-2.index.json')], { cwd: root, encoding: 'utf8', maxBuffer: 64 * MB });
+      const p = spawnSync(
+        process.execPath,
+        ['--expose-gc', runner, '--scenario', name, zip, workerScript, join(root, 'data', 'wikitext-2.index.json')],
+        { cwd: root, encoding: 'utf8', maxBuffer: 64 * MB },
+      );
       const line = p.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (p.status !== 0 || !line) throw new Error(`scenario ${name} failed (${p.status}): ${p.stderr.slice(-2000)}`);
       const r = JSON.parse(line.slice(7)) as ScenarioResult;
       all.push(r);
-      console.log(`${name} #${rep + 1}: ${(r.wallMs / 1000).toFixed(2)} s wall, ${(r.cpuMs / 1000).toFixed(2)} s CPU, peak RSS ${r.peakRssMB} MB` +
-        `${r.maxLoopGapMs !== undefined ? `, longest event-loop pause ${r.maxLoopGapMs} ms` : ''} (load average ${os.loadavg()[0].toFixed(1)})`);
+      console.log(
+        `${name} #${rep + 1}: ${(r.wallMs / 1000).toFixed(2)} s wall, ${(r.cpuMs / 1000).toFixed(2)} s CPU, peak RSS ${r.peakRssMB} MB` +
+          `${r.maxLoopGapMs !== undefined ? `, longest event-loop pause ${r.maxLoopGapMs} ms` : ''} (load average ${os.loadavg()[0].toFixed(1)})`,
+      );
     }
   }
   const summary = (name: string) => {
@@ -161,7 +205,13 @@ async function main(): Promise<void> {
       wallMs: { median: r1(median(wall)), min: Math.min(...wall), max: Math.max(...wall) },
       cpuMs: { median: r1(median(rs.map((r) => r.cpuMs))) },
       peakRssMB: Math.max(...rs.map((r) => r.peakRssMB)),
-      heapMB: rs[0].heapMB.peak !== undefined ? { peak: Math.max(...rs.map((r) => r.heapMB.peak ?? 0)), afterLoad: Math.max(...rs.map((r) => r.heapMB.afterLoad)) } : { afterLoad: Math.max(...rs.map((r) => r.heapMB.afterLoad)) },
+      heapMB:
+        rs[0].heapMB.peak !== undefined
+          ? {
+              peak: Math.max(...rs.map((r) => r.heapMB.peak ?? 0)),
+              afterLoad: Math.max(...rs.map((r) => r.heapMB.afterLoad)),
+            }
+          : { afterLoad: Math.max(...rs.map((r) => r.heapMB.afterLoad)) },
       ...(rs[0].maxLoopGapMs !== undefined ? { maxLoopGapMs: Math.max(...rs.map((r) => r.maxLoopGapMs ?? 0)) } : {}),
       workers: rs[0].workers,
       goalsMet: { buildMs: median(wall) <= GOAL_MS, memory: Math.max(...rs.map((r) => r.peakRssMB)) <= GOAL_MB },
@@ -175,7 +225,12 @@ async function main(): Promise<void> {
     cores: os.availableParallelism(),
     loadAverageAtEnd: os.loadavg().map(r1),
     note: 'shared machine: other jobs ran at the same time (see loadAverageAtEnd); each scenario in a fresh process; the zip is read from the page cache',
-    data: { logs, cells: first.entries, zipBytes: statSync(zip).size, ...(generateMs !== undefined ? { generateMs: r1(generateMs) } : {}) },
+    data: {
+      logs,
+      cells: first.entries,
+      zipBytes: statSync(zip).size,
+      ...(generateMs !== undefined ? { generateMs: r1(generateMs) } : {}),
+    },
     goals: { buildMs: GOAL_MS, peakRssMB: GOAL_MB },
     repetitions: reps,
     sync: summary('sync'),
@@ -189,4 +244,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ ...result, runs: undefined }, null, 2));
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -74,7 +74,10 @@ function jsonValue(v: number): number | string {
 
 /** The last non-empty line of a log, for an error message. */
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }
 
@@ -85,11 +88,32 @@ function lastLine(text: string): string {
 export function summariseScoreRun(stdout: string, log: string, rc: number, wallS: number, label: string): CellRun {
   const timedOut = rc === 124 || rc === 137;
   const base = { label, rc, wallS: Math.round(wallS * 10) / 10, ...(timedOut ? { timedOut } : {}) };
-  let doc: { files?: { cells?: { hash?: string; valid?: boolean; report?: { backend?: string; totalMs?: number; results?: { id: string; value: unknown; reason?: string }[] }; error?: string }[] }[] } | undefined;
-  try { doc = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { doc = undefined; }
+  let doc:
+    | {
+        files?: {
+          cells?: {
+            hash?: string;
+            valid?: boolean;
+            report?: {
+              backend?: string;
+              totalMs?: number;
+              results?: { id: string; value: unknown; reason?: string }[];
+            };
+            error?: string;
+          }[];
+        }[];
+      }
+    | undefined;
+  try {
+    doc = stdout.trim() ? JSON.parse(stdout) : undefined;
+  } catch {
+    doc = undefined;
+  }
   const cell = doc?.files?.[0]?.cells?.[0];
   if (!cell?.report?.results) {
-    const why = timedOut ? `timed out after ${base.wallS} s` : cell?.error ?? (lastLine(log) || `exit code ${rc}, no report`);
+    const why = timedOut
+      ? `timed out after ${base.wallS} s`
+      : (cell?.error ?? (lastLine(log) || `exit code ${rc}, no report`));
     return { ...base, ...(cell?.hash ? { hash: cell.hash } : {}), ok: false, error: why };
   }
   const scores: Record<string, number | string> = {};
@@ -100,20 +124,38 @@ export function summariseScoreRun(stdout: string, log: string, rc: number, wallS
     if (!Number.isFinite(v)) undef[r.id] = r.reason ?? 'no reason given';
   }
   return {
-    ...base, ok: true, hash: cell.hash, backend: cell.report.backend, totalMs: Math.round((cell.report.totalMs ?? NaN) * 10) / 10, scores,
+    ...base,
+    ok: true,
+    hash: cell.hash,
+    backend: cell.report.backend,
+    totalMs: Math.round((cell.report.totalMs ?? NaN) * 10) / 10,
+    scores,
     ...(Object.keys(undef).length ? { undefinedScores: undef } : {}),
   };
 }
 
 /** Largest relative difference |a − b| / max(|a|, |b|, 1e-12) per score between two runs of one cell. */
-export function relativeDifferences(a: Record<string, number | string>, b: Record<string, number | string>): Record<string, number | string> {
+export function relativeDifferences(
+  a: Record<string, number | string>,
+  b: Record<string, number | string>,
+): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const id of Object.keys(a)) {
     if (!(id in b)) continue;
-    const x = num(a[id]) ?? NaN, y = num(b[id]) ?? NaN;
-    if (Number.isNaN(x) || Number.isNaN(y)) { out[id] = Number.isNaN(x) && Number.isNaN(y) ? 0 : 'one is NaN'; continue; }
-    if (x === y) { out[id] = 0; continue; }
-    if (!Number.isFinite(x) || !Number.isFinite(y)) { out[id] = 'one is infinite'; continue; }
+    const x = num(a[id]) ?? NaN,
+      y = num(b[id]) ?? NaN;
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      out[id] = Number.isNaN(x) && Number.isNaN(y) ? 0 : 'one is NaN';
+      continue;
+    }
+    if (x === y) {
+      out[id] = 0;
+      continue;
+    }
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      out[id] = 'one is infinite';
+      continue;
+    }
     out[id] = Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1e-12);
   }
   return out;
@@ -125,9 +167,13 @@ export function relativeDifferences(a: Record<string, number | string>, b: Recor
  * Float32 kernels that sum in another order differ in the last digits; a determinant or condition number
  * amplifies that, so the per-score figures matter more than the single largest one.
  */
-export function agreement(runs: Record<string, readonly CellRun[]>, reference = 'wasm'): Record<string, { cells: number; maxRelDiff: number | string; perScore: Record<string, number | string> }> {
+export function agreement(
+  runs: Record<string, readonly CellRun[]>,
+  reference = 'wasm',
+): Record<string, { cells: number; maxRelDiff: number | string; perScore: Record<string, number | string> }> {
   const ref = runs[reference];
-  const out: Record<string, { cells: number; maxRelDiff: number | string; perScore: Record<string, number | string> }> = {};
+  const out: Record<string, { cells: number; maxRelDiff: number | string; perScore: Record<string, number | string> }> =
+    {};
   if (!ref) return out;
   for (const [name, cells] of Object.entries(runs)) {
     if (name === reference) continue;
@@ -161,35 +207,83 @@ export function pickStudyBackend(runs: Record<string, readonly CellRun[]>, cellC
   for (const [name, cells] of Object.entries(runs)) {
     if (cells.length < cellCount || !cells.every((c) => c.ok)) continue;
     const ms = cells.reduce((s, c) => s + (c.totalMs ?? Infinity), 0);
-    if (name === 'cpu' && Object.keys(runs).some((n) => n !== 'cpu' && runs[n].length >= cellCount && runs[n].every((c) => c.ok))) continue;
+    if (
+      name === 'cpu' &&
+      Object.keys(runs).some((n) => n !== 'cpu' && runs[n].length >= cellCount && runs[n].every((c) => c.ok))
+    )
+      continue;
     if (!best || ms < best.ms) best = { name, ms };
   }
   return best?.name;
 }
 
 /** A `cell-lens study --out DIR` run → its timing and the τ of each score (the report itself is copied beside). */
-export function summariseStudy(resultsJson: string | undefined, log: string, rc: number, wallS: number): Record<string, Json> {
+export function summariseStudy(
+  resultsJson: string | undefined,
+  log: string,
+  rc: number,
+  wallS: number,
+): Record<string, Json> {
   const timedOut = rc === 124 || rc === 137;
   const base: Record<string, Json> = { rc, wallS: Math.round(wallS * 10) / 10, ...(timedOut ? { timedOut } : {}) };
   if (!resultsJson) {
     // No results.json: the progress lines on stderr say how far it got.
     const progress = log.split('\n').filter((l) => /^\[\d+\/\d+\]/.test(l.trim()));
-    return { ...base, ok: false, error: timedOut ? `timed out after ${base.wallS} s` : lastLine(log) || `exit code ${rc}`, cellsDone: progress.length, lastProgress: lastLine(progress.join('\n')) };
+    return {
+      ...base,
+      ok: false,
+      error: timedOut ? `timed out after ${base.wallS} s` : lastLine(log) || `exit code ${rc}`,
+      cellsDone: progress.length,
+      lastProgress: lastLine(progress.join('\n')),
+    };
   }
   // results.json writes NaN / ±Infinity as {"$num": "NaN"} (encodeJson): decode it the way the project reads it.
   const doc = decodeJson(resultsJson) as {
-    dataset: string; command: string; settings: Record<string, Json>; timing: Record<string, Json>;
-    study: { nCells: number; nTrained: number; rows: { id: string; nScored: number; nNaN: number; test: { tau: { estimate: number; lo: number; hi: number; n: number }; rho: { estimate: number } } }[] };
+    dataset: string;
+    command: string;
+    settings: Record<string, Json>;
+    timing: Record<string, Json>;
+    study: {
+      nCells: number;
+      nTrained: number;
+      rows: {
+        id: string;
+        nScored: number;
+        nNaN: number;
+        test: { tau: { estimate: number; lo: number; hi: number; n: number }; rho: { estimate: number } };
+      }[];
+    };
     cells: { error?: string }[];
   };
   const r3 = (v: number): Json => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : String(v));
   const failedCells = doc.cells.filter((c) => c.error).length;
-  const timing = Object.fromEntries(Object.entries(doc.timing).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]));
+  const timing = Object.fromEntries(
+    Object.entries(doc.timing).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]),
+  );
   return {
     // Exit 1 is "some cells failed": still a study, unless every cell failed.
-    ...base, ok: (rc === 0 || rc === 1) && failedCells < doc.study.nCells, dataset: doc.dataset, command: doc.command, settings: doc.settings, timing,
-    cells: doc.study.nCells, trained: doc.study.nTrained, failedCells,
-    tau: Object.fromEntries(doc.study.rows.map((r) => [r.id, { tau: r3(r.test.tau.estimate), lo: r3(r.test.tau.lo), hi: r3(r.test.tau.hi), rho: r3(r.test.rho.estimate), n: r.test.tau.n, nNaN: r.nNaN }])),
+    ...base,
+    ok: (rc === 0 || rc === 1) && failedCells < doc.study.nCells,
+    dataset: doc.dataset,
+    command: doc.command,
+    settings: doc.settings,
+    timing,
+    cells: doc.study.nCells,
+    trained: doc.study.nTrained,
+    failedCells,
+    tau: Object.fromEntries(
+      doc.study.rows.map((r) => [
+        r.id,
+        {
+          tau: r3(r.test.tau.estimate),
+          lo: r3(r.test.tau.lo),
+          hi: r3(r.test.tau.hi),
+          rho: r3(r.test.rho.estimate),
+          n: r.test.tau.n,
+          nNaN: r.nNaN,
+        },
+      ]),
+    ),
   };
 }
 
@@ -197,7 +291,7 @@ export function summariseStudy(resultsJson: string | undefined, log: string, rc:
 // gpu.json
 
 function readDoc(file: string): Record<string, Json> {
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as Record<string, Json> : {};
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Json>) : {};
 }
 
 /** Write atomically: a run killed mid-write still leaves the previous, whole file. */
@@ -218,7 +312,7 @@ export function setPath(doc: Record<string, Json>, dotted: string, value: Json):
   const last = keys[keys.length - 1];
   if (last.endsWith('[]')) {
     const k = last.slice(0, -2);
-    const arr = Array.isArray(o[k]) ? o[k] as Json[] : [];
+    const arr = Array.isArray(o[k]) ? (o[k] as Json[]) : [];
     arr.push(value);
     o[k] = arr;
   } else {
@@ -227,7 +321,11 @@ export function setPath(doc: Record<string, Json>, dotted: string, value: Json):
 }
 
 function readText(file: string): string {
-  try { return readFileSync(file, 'utf8'); } catch { return ''; }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function scoringRuns(doc: Record<string, Json>): Record<string, CellRun[]> {
@@ -236,19 +334,35 @@ function scoringRuns(doc: Record<string, Json>): Record<string, CellRun[]> {
 }
 
 /** A probe's output, or (when it printed nothing: crashed, hung, killed) an error made from its exit and log. */
-export function probeRecord(stdout: string, log: string, rc: number, wallS: number, name: string): ProbeResult & { wallS: number } {
+export function probeRecord(
+  stdout: string,
+  log: string,
+  rc: number,
+  wallS: number,
+  name: string,
+): ProbeResult & { wallS: number } {
   const w = Math.round(wallS * 10) / 10;
   try {
     const r = JSON.parse(lastLine(stdout)) as ProbeResult;
     if (r && typeof r.ok === 'boolean') return { ...r, wallS: w };
-  } catch { /* fall through */ }
-  const error = rc === 124 || rc === 137 ? `timed out after ${w} s` : `exit code ${rc}${lastLine(log) ? `: ${lastLine(log)}` : ', no output'}`;
+  } catch {
+    /* fall through */
+  }
+  const error =
+    rc === 124 || rc === 137
+      ? `timed out after ${w} s`
+      : `exit code ${rc}${lastLine(log) ? `: ${lastLine(log)}` : ', no output'}`;
   return { name, ok: false, error, wallS: w };
 }
 
 /** The end of a failed probe's stderr (Dawn and libtensorflow explain themselves there), at most 5 lines. */
 function logTail(log: string): string[] | undefined {
-  const lines = log.split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-5).map((l) => l.slice(0, 300));
+  const lines = log
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-5)
+    .map((l) => l.slice(0, 300));
   return lines.length ? lines : undefined;
 }
 
@@ -256,9 +370,15 @@ function machine(): Json {
   const osRelease = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readText('/etc/os-release'))?.[1] ?? '';
   const cpus = os.cpus();
   return {
-    hostname: os.hostname(), arch: process.arch, kernel: os.release(), os: osRelease,
-    cores: os.availableParallelism?.() ?? cpus.length, cpuModel: cpus[0]?.model ?? '', memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version, nodePath: process.execPath,
+    hostname: os.hostname(),
+    arch: process.arch,
+    kernel: os.release(),
+    os: osRelease,
+    cores: os.availableParallelism?.() ?? cpus.length,
+    cpuModel: cpus[0]?.model ?? '',
+    memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    nodePath: process.execPath,
   };
 }
 
@@ -273,15 +393,24 @@ async function probe(name: string): Promise<ProbeResult> {
   try {
     ({ description } = await initBackend(name as Parameters<typeof initBackend>[0]));
   } catch (e) {
-    return { name, ok: false, error: (e instanceof Error ? e.message : String(e)).replace(/^Scoring backend '[^']*' is not available: /, ''), initMs: Math.round(performance.now() - t0) };
+    return {
+      name,
+      ok: false,
+      error: (e instanceof Error ? e.message : String(e)).replace(/^Scoring backend '[^']*' is not available: /, ''),
+      initMs: Math.round(performance.now() - t0),
+    };
   }
   const initMs = Math.round(performance.now() - t0);
   // The scoring model's two typical products at full size: one step of a layer (batch 16) and the whole sequence
   // at once (35 × 16 rows) against a 600 → 4·600 weight. Median of up to 5 after 2 warm-ups, with the data read
   // back; fewer when they take long (plain-JS cpu needs seconds for the large one).
   const matmulMs: Record<string, number> = {};
-  for (const [m, k, n] of [[16, 600, 2400], [560, 600, 2400]]) {
-    const a = tf.randomNormal([m, k]), b = tf.randomNormal([k, n]);
+  for (const [m, k, n] of [
+    [16, 600, 2400],
+    [560, 600, 2400],
+  ]) {
+    const a = tf.randomNormal([m, k]),
+      b = tf.randomNormal([k, n]);
     const times: number[] = [];
     const start = performance.now();
     for (let i = 0; i < 7; i++) {
@@ -292,7 +421,8 @@ async function probe(name: string): Promise<ProbeResult> {
       if (i >= 2 || (i === 1 && performance.now() - start > 3000)) times.push(performance.now() - s);
       if (times.length > 0 && performance.now() - start > 3000) break;
     }
-    a.dispose(); b.dispose();
+    a.dispose();
+    b.dispose();
     times.sort((x, y) => x - y);
     matmulMs[`${m}x${k}x${n}`] = Math.round(times[Math.floor(times.length / 2)] * 100) / 100;
   }
@@ -312,10 +442,18 @@ async function main(argv: string[]): Promise<number> {
       const doc = readDoc(file);
       let value: Json;
       switch (kind) {
-        case 'json': value = JSON.parse(readText(args[0]) || 'null') as Json; break;
-        case 'value': value = JSON.parse(args[0]) as Json; break;
-        case 'text': value = readText(args[0]).trimEnd(); break;
-        case 'machine': value = machine(); break;
+        case 'json':
+          value = JSON.parse(readText(args[0]) || 'null') as Json;
+          break;
+        case 'value':
+          value = JSON.parse(args[0]) as Json;
+          break;
+        case 'text':
+          value = readText(args[0]).trimEnd();
+          break;
+        case 'machine':
+          value = machine();
+          break;
         case 'probe': {
           const log = readText(`${args[0]}.log`);
           const r = probeRecord(readText(args[0]), log, Number(args[1]), Number(args[2]), args[3]);
@@ -323,13 +461,27 @@ async function main(argv: string[]): Promise<number> {
           value = { ...r, ...(tail ? { stderr: tail } : {}) } as unknown as Json;
           break;
         }
-        case 'score': value = summariseScoreRun(readText(args[0]), readText(`${args[0]}.log`), Number(args[1]), Number(args[2]), args[3]) as unknown as Json; break;
+        case 'score':
+          value = summariseScoreRun(
+            readText(args[0]),
+            readText(`${args[0]}.log`),
+            Number(args[1]),
+            Number(args[2]),
+            args[3],
+          ) as unknown as Json;
+          break;
         case 'study': {
           const results = join(args[0], 'results.json');
-          value = summariseStudy(existsSync(results) ? readText(results) : undefined, readText(`${args[0]}.log`), Number(args[1]), Number(args[2]));
+          value = summariseStudy(
+            existsSync(results) ? readText(results) : undefined,
+            readText(`${args[0]}.log`),
+            Number(args[1]),
+            Number(args[2]),
+          );
           break;
         }
-        default: throw new Error(`record: unknown kind "${kind}"`);
+        default:
+          throw new Error(`record: unknown kind "${kind}"`);
       }
       setPath(doc, key, value);
       doc.updatedAt = new Date().toISOString();
@@ -358,19 +510,27 @@ async function main(argv: string[]): Promise<number> {
       const gpuLinks = ['tensorflow-gpu', 'webgpu'].filter((n) => backends[n]?.ok);
       for (const n of ['tensorflow-gpu', 'tensorflow']) {
         if (backends[n]?.error?.startsWith('Cannot find module')) {
-          setPath(doc, `backends.${n}.note`, 'not installed: its install script downloads libtensorflow from storage.googleapis.com, which neither the preparing machine nor the device can reach (prepared.tfjsNodeGpuInstall)');
+          setPath(
+            doc,
+            `backends.${n}.note`,
+            'not installed: its install script downloads libtensorflow from storage.googleapis.com, which neither the preparing machine nor the device can reach (prepared.tfjsNodeGpuInstall)',
+          );
         }
       }
       const gpu = (doc.gpu ?? {}) as Record<string, Json>;
       doc.verdict = gpu.present
-        ? (gpuLinks.length ? `GPU backend(s) working: ${gpuLinks.join(', ')}` : 'a GPU is present but no GPU backend of the chain started (see backends.*.error)')
+        ? gpuLinks.length
+          ? `GPU backend(s) working: ${gpuLinks.join(', ')}`
+          : 'a GPU is present but no GPU backend of the chain started (see backends.*.error)'
         : 'no GPU here: only the CPU links of the chain could run';
       doc.finishedAt = new Date().toISOString();
       writeDoc(file, doc);
       return 0;
     }
     default:
-      process.stderr.write('usage: device-check.js probe NAME | record GPU_JSON KEY KIND ARGS… | pick GPU_JSON | finish GPU_JSON\n');
+      process.stderr.write(
+        'usage: device-check.js probe NAME | record GPU_JSON KEY KIND ARGS… | pick GPU_JSON | finish GPU_JSON\n',
+      );
       return 2;
   }
 }
@@ -379,6 +539,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     // Exit explicitly: Dawn and the wasm thread pool can keep the event loop alive after the work is done.
     (code) => process.exit(code),
-    (e) => { process.stderr.write(`device-check: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`); process.exit(2); },
+    (e) => {
+      process.stderr.write(`device-check: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(2);
+    },
   );
 }

@@ -18,7 +18,11 @@ import { loadPrebuiltIndex } from '../src/benchmark/compact';
 
 const root = join(__dirname, '..');
 const N = Math.max(3, Number(process.argv[2] ?? 30) || 30);
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 /** A 25-node cell in the NAS-Bench-NLP style: 8 linear/activation pairs, elementwise mixing, blends, 3 states. */
 function cell25(): string {
@@ -70,7 +74,12 @@ async function main() {
   const subs2: { dispose(): void }[] = [];
   const api2 = ext.activate({ subscriptions: subs2 });
   await api2.benchmark.get();
-  const doc = new TextDocument(Uri.file('/ws/examples.json'), 'json', 1, readFileSync(join(root, '..', 'shared', 'nas-bench-nlp', 'recepies_example.json'), 'utf8'));
+  const doc = new TextDocument(
+    Uri.file('/ws/examples.json'),
+    'json',
+    1,
+    readFileSync(join(root, '..', 'shared', 'nas-bench-nlp', 'recepies_example.json'), 'utf8'),
+  );
   host.open(doc);
   const provider = host.codeLensProviders[host.codeLensProviders.length - 1];
   const lens: number[] = [];
@@ -93,12 +102,25 @@ async function main() {
   }
 
   const result = {
-    date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, repetitions: N,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    repetitions: N,
     activation: { ...firstActivation, targetMs: 50 },
     parseValidate25: { nodes, medianMs: median(parse), minMs: Math.min(...parse) },
     canonicalHash25: { medianMs: median(hash), minMs: Math.min(...hash) },
-    predictionPerCell: { medianMs: median(pred), cells: cells.length, note: 'data/predictor-proxy.json on structure features, per cell' },
-    codeLens10Cells: { medianMs: median(lens), minMs: Math.min(...lens), targetMs: 20, note: 'parse + validate + hash + lookup of the 10 example cells (a fresh document version each time)' },
+    predictionPerCell: {
+      medianMs: median(pred),
+      cells: cells.length,
+      note: 'data/predictor-proxy.json on structure features, per cell',
+    },
+    codeLens10Cells: {
+      medianMs: median(lens),
+      minMs: Math.min(...lens),
+      targetMs: 20,
+      note: 'parse + validate + hash + lookup of the 10 example cells (a fresh document version each time)',
+    },
   };
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results', 'editor.json'), JSON.stringify(result, null, 2) + '\n');

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { parseDocument } from '../src/recipe/parse';
-import { buildGraphModel, cellGraph, edgeNodeCrossings, layoutGraph, type GraphLayout, type GraphModel, type Point } from '../src/graph/model';
+import {
+  buildGraphModel,
+  cellGraph,
+  edgeNodeCrossings,
+  layoutGraph,
+  type GraphLayout,
+  type GraphModel,
+  type Point,
+} from '../src/graph/model';
 import { isMonotoneY } from '../src/graph/geometry';
 import { line, curveBasis, curveMonotoneY } from 'd3-shape';
 import { exampleText, wikitextRecipes } from '../test/fixtures/graph/cells';
@@ -25,7 +33,10 @@ const TARGET_MS = 200;
 export function cell25(variant = 0): string {
   const r: Record<string, { op: string; input: string[] }> = {};
   const names: string[] = [];
-  const add = (name: string, op: string, input: string[]) => { r[name] = { op, input }; names.push(name); };
+  const add = (name: string, op: string, input: string[]) => {
+    r[name] = { op, input };
+    names.push(name);
+  };
   add('l0', 'linear', ['x', 'h_prev_0']);
   add('l1', 'linear', ['x', 'h_prev_1']);
   add('l2', 'linear', ['x', 'h_prev_0', 'h_prev_1']);
@@ -64,23 +75,40 @@ export function chain26(): string {
 /** Points along the curve d3 draws through `pts` (cubic Béziers sampled), in layout coordinates. */
 function sampleCurve(pts: readonly Point[], monotone: boolean): Point[] {
   const out: Point[] = [];
-  let cx = 0, cy = 0;
+  let cx = 0,
+    cy = 0;
   const ctx = {
-    moveTo(x: number, y: number) { cx = x; cy = y; out.push({ x, y }); },
+    moveTo(x: number, y: number) {
+      cx = x;
+      cy = y;
+      out.push({ x, y });
+    },
     lineTo(x: number, y: number) {
-      for (let i = 1; i <= 16; i++) out.push({ x: cx + (x - cx) * i / 16, y: cy + (y - cy) * i / 16 });
-      cx = x; cy = y;
+      for (let i = 1; i <= 16; i++) out.push({ x: cx + ((x - cx) * i) / 16, y: cy + ((y - cy) * i) / 16 });
+      cx = x;
+      cy = y;
     },
     bezierCurveTo(x1: number, y1: number, x2: number, y2: number, x: number, y: number) {
       for (let i = 1; i <= 24; i++) {
-        const t = i / 24, u = 1 - t;
-        out.push({ x: u * u * u * cx + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x, y: u * u * u * cy + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y });
+        const t = i / 24,
+          u = 1 - t;
+        out.push({
+          x: u * u * u * cx + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x,
+          y: u * u * u * cy + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y,
+        });
       }
-      cx = x; cy = y;
+      cx = x;
+      cy = y;
     },
-    closePath() { /* open paths only */ },
+    closePath() {
+      /* open paths only */
+    },
   };
-  line<Point>().x((p) => p.x).y((p) => p.y).curve(monotone ? curveMonotoneY : curveBasis).context(ctx as unknown as CanvasRenderingContext2D)(pts as Point[]);
+  line<Point>()
+    .x((p) => p.x)
+    .y((p) => p.y)
+    .curve(monotone ? curveMonotoneY : curveBasis)
+    .context(ctx as unknown as CanvasRenderingContext2D)(pts as Point[]);
   return out;
 }
 
@@ -94,7 +122,8 @@ function drawnCrossings(model: GraphModel, layout: GraphLayout, routing: 'dagre'
     for (const v of model.nodes) {
       if (v.id === e.source || v.id === e.target) continue;
       const c = layout.nodes[v.id];
-      const hw = v.width / 2 - 1, hh = v.height / 2 - 1;
+      const hw = v.width / 2 - 1,
+        hh = v.height / 2 - 1;
       if (samples.some((p) => Math.abs(p.x - c.x) < hw && Math.abs(p.y - c.y) < hh)) n++;
     }
   }
@@ -105,16 +134,39 @@ function drawnCrossings(model: GraphModel, layout: GraphLayout, routing: 'dagre'
 export function routingMetrics(): Record<string, unknown> {
   const sets: { name: string; texts: { name: string; text: string }[] }[] = [];
   const ex = parseDocument(exampleText()).cells;
-  sets.push({ name: 'examples (10 cells of recepies_example.json)', texts: ex.map((c) => ({ name: c.label, text: exampleText().slice(c.span.start, c.span.end) })) });
+  sets.push({
+    name: 'examples (10 cells of recepies_example.json)',
+    texts: ex.map((c) => ({ name: c.label, text: exampleText().slice(c.span.start, c.span.end) })),
+  });
   const wt = wikitextRecipes();
-  const sized = wt.map((w) => ({ name: w.file, text: w.text, nodes: buildGraphModel(parseDocument(w.text).cells[0]).nodes.length }));
+  const sized = wt.map((w) => ({
+    name: w.file,
+    text: w.text,
+    nodes: buildGraphModel(parseDocument(w.text).cells[0]).nodes.length,
+  }));
   const maxNodes = Math.max(...sized.map((w) => w.nodes));
-  sets.push({ name: `WikiText-2, largest cells (${maxNodes - 3}–${maxNodes} graph nodes)`, texts: sized.filter((w) => w.nodes >= maxNodes - 3) });
-  sets.push({ name: 'generated: the 26-node chain and two 25-node cells (28 graph nodes with their inputs)', texts: [{ name: 'chain26', text: chain26() }, { name: 'cell25(0)', text: cell25(0) }, { name: 'cell25(1)', text: cell25(1) }] });
+  sets.push({
+    name: `WikiText-2, largest cells (${maxNodes - 3}–${maxNodes} graph nodes)`,
+    texts: sized.filter((w) => w.nodes >= maxNodes - 3),
+  });
+  sets.push({
+    name: 'generated: the 26-node chain and two 25-node cells (28 graph nodes with their inputs)',
+    texts: [
+      { name: 'chain26', text: chain26() },
+      { name: 'cell25(0)', text: cell25(0) },
+      { name: 'cell25(1)', text: cell25(1) },
+    ],
+  });
   sets.push({ name: `WikiText-2, all ${wt.length} cells`, texts: sized });
   const out: Record<string, unknown>[] = [];
   for (const set of sets) {
-    const tot = { cells: 0, graphNodes: [] as number[], edges: 0, before: { segments: 0, drawn: 0, cellsWithCrossings: 0 }, after: { segments: 0, drawn: 0, cellsWithCrossings: 0 } };
+    const tot = {
+      cells: 0,
+      graphNodes: [] as number[],
+      edges: 0,
+      before: { segments: 0, drawn: 0, cellsWithCrossings: 0 },
+      after: { segments: 0, drawn: 0, cellsWithCrossings: 0 },
+    };
     for (const t of set.texts) {
       const cell = parseDocument(t.text).cells[0];
       if (!cell) continue;
@@ -122,7 +174,10 @@ export function routingMetrics(): Record<string, unknown> {
       tot.cells++;
       tot.graphNodes.push(model.nodes.length);
       tot.edges += model.edges.length;
-      for (const [key, routing] of [['before', 'dagre'], ['after', 'gaps']] as const) {
+      for (const [key, routing] of [
+        ['before', 'dagre'],
+        ['after', 'gaps'],
+      ] as const) {
         const layout = layoutGraph(model, { routing });
         const seg = edgeNodeCrossings(model, layout).length;
         const drawn = drawnCrossings(model, layout, routing);
@@ -132,8 +187,12 @@ export function routingMetrics(): Record<string, unknown> {
       }
     }
     out.push({
-      set: set.name, cells: tot.cells, graphNodes: `${Math.min(...tot.graphNodes)}–${Math.max(...tot.graphNodes)}`, edges: tot.edges,
-      before: tot.before, after: tot.after,
+      set: set.name,
+      cells: tot.cells,
+      graphNodes: `${Math.min(...tot.graphNodes)}–${Math.max(...tot.graphNodes)}`,
+      edges: tot.edges,
+      before: tot.before,
+      after: tot.after,
     });
   }
   return {
@@ -155,7 +214,9 @@ async function main(): Promise<void> {
   const resultFile = join(ROOT, 'bench/results/graph.json');
   if (process.argv.includes('--routing')) {
     // Only the routing measure (no browser): merged into the last full result.
-    const prev = existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown> : {};
+    const prev = existsSync(resultFile)
+      ? (JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>)
+      : {};
     const res = { ...prev, routing: { date: new Date().toISOString(), ...routingMetrics() } };
     writeFileSync(resultFile, JSON.stringify(res, null, 2) + '\n');
     console.log(JSON.stringify(res.routing, null, 2));
@@ -181,9 +242,15 @@ async function main(): Promise<void> {
     // The whole pipeline for the page: parse + model + layout + protocol message, bundled for the browser.
     const out = join(ROOT, 'dist/bench-graph.js');
     await esbuild.build({
-      bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning', outfile: out,
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      logLevel: 'warning',
+      outfile: out,
       stdin: {
-        resolveDir: ROOT, loader: 'ts',
+        resolveDir: ROOT,
+        loader: 'ts',
         contents: `
           import { parseDocument } from './src/recipe/parse';
           import { cellView } from './src/graph/views';
@@ -217,9 +284,15 @@ async function main(): Promise<void> {
       const p = await openPage(browser, 'dark');
       await p.addScriptTag({ path: out });
       // The loop lives in the page bundle (functions defined in an evaluate callback would be rewritten by tsx).
-      const result = await p.evaluate(({ texts, runs }) =>
-        (window as unknown as { benchRun: (t: string[], r: number) => Promise<{ sync: number[]; painted: number[]; drawn: number }> }).benchRun(texts, runs),
-      { texts, runs: RUNS });
+      const result = await p.evaluate(
+        ({ texts, runs }) =>
+          (
+            window as unknown as {
+              benchRun: (t: string[], r: number) => Promise<{ sync: number[]; painted: number[]; drawn: number }>;
+            }
+          ).benchRun(texts, runs),
+        { texts, runs: RUNS },
+      );
       page = {
         runs: RUNS,
         drawnNodeElements: result.drawn,
@@ -233,14 +306,23 @@ async function main(): Promise<void> {
     }
   }
   let chromiumVersion: string | undefined;
-  try { chromiumVersion = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim(); } catch { /* absent */ }
+  try {
+    chromiumVersion = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    /* absent */
+  }
   const res = {
     bench: 'graph: parse + model + layout + render of a 25-node cell',
     date: new Date().toISOString(),
     cellNodes: nodes,
     targetMs: TARGET_MS,
     chromium: chromiumVersion,
-    node: { runs: RUNS, medianMs: +median(nodeMs.slice(3)).toFixed(2), p90Ms: +quantile(nodeMs.slice(3), 0.9).toFixed(2), what: 'parse + model + dagre layout in Node (extension host)' },
+    node: {
+      runs: RUNS,
+      medianMs: +median(nodeMs.slice(3)).toFixed(2),
+      p90Ms: +quantile(nodeMs.slice(3), 0.9).toFixed(2),
+      what: 'parse + model + dagre layout in Node (extension host)',
+    },
     page,
     withinTarget: typeof page.medianToNextFrameMs === 'number' ? page.medianToNextFrameMs <= TARGET_MS : undefined,
     routing: { date: new Date().toISOString(), ...routingMetrics() },
@@ -251,5 +333,8 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e) => { console.error(e); process.exit(1); });
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

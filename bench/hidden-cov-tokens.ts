@@ -27,15 +27,26 @@ type Stream = 'uniform' | 'zipf' | 'ngrams';
 
 function tokens(kind: Stream, rng: Rng, vocab: number): Int32Array {
   const out = new Int32Array(B * T);
-  if (kind === 'uniform') { for (let i = 0; i < out.length; i++) out[i] = rng.int(vocab); return out; }
+  if (kind === 'uniform') {
+    for (let i = 0; i < out.length; i++) out[i] = rng.int(vocab);
+    return out;
+  }
   if (kind === 'zipf') {
     const cdf = new Float64Array(vocab);
     let s = 0;
-    for (let k = 0; k < vocab; k++) { s += 1 / (k + 1); cdf[k] = s; }
+    for (let k = 0; k < vocab; k++) {
+      s += 1 / (k + 1);
+      cdf[k] = s;
+    }
     for (let i = 0; i < out.length; i++) {
       const u = rng.next() * s;
-      let lo = 0, hi = vocab - 1;
-      while (lo < hi) { const m = (lo + hi) >> 1; if (cdf[m] < u) lo = m + 1; else hi = m; }
+      let lo = 0,
+        hi = vocab - 1;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (cdf[m] < u) lo = m + 1;
+        else hi = m;
+      }
       out[i] = lo;
     }
     return out;
@@ -43,7 +54,12 @@ function tokens(kind: Stream, rng: Rng, vocab: number): Int32Array {
   const grams = Array.from({ length: 20 }, () => Array.from({ length: 7 }, () => rng.int(vocab)));
   for (let b = 0; b < B; b++) {
     let t = 0;
-    while (t < T) { const g = grams[rng.int(grams.length)]; for (const w of g) { if (t < T) out[b * T + t++] = w; } }
+    while (t < T) {
+      const g = grams[rng.int(grams.length)];
+      for (const w of g) {
+        if (t < T) out[b * T + t++] = w;
+      }
+    }
   }
   return out;
 }
@@ -51,7 +67,7 @@ function tokens(kind: Stream, rng: Rng, vocab: number): Int32Array {
 async function main(): Promise<void> {
   await initBackend('wasm');
   const sizes = SIZE_PRESETS.proxy;
-  const index = await loadBenchmarkIndex([], { prebuilt: join(__dirname, "..", "data", "wikitext-2.index.json") });
+  const index = await loadBenchmarkIndex([], { prebuilt: join(__dirname, '..', 'data', 'wikitext-2.index.json') });
   const { cells } = cellsFromIndex(index, {});
   const trained = cells.filter((c) => !c.diverged && Number.isFinite(c.testLoss));
   const result: Record<string, unknown> = { preset: 'proxy', cells: trained.length, seed: 0, streams: {} };
@@ -65,14 +81,36 @@ async function main(): Promise<void> {
       const emb = initEmbedding(sizes, 0);
       const toks = tokens(kind, makeRng(0, 13), sizes.vocab);
       const x = embedTokens(emb, toks, B, T, T);
-      const out = tf.tidy(() => forward(recipe, { layers: [params.layers[0]], list: params.list.filter((p) => p.layer === 0) }, x, T, B).outputs[0].dataSync());
+      const out = tf.tidy(() =>
+        forward(
+          recipe,
+          { layers: [params.layers[0]], list: params.list.filter((p) => p.layer === 0) },
+          x,
+          T,
+          B,
+        ).outputs[0].dataSync(),
+      );
       const st = incomingStates(out, T, B, params.layers[0].hidden);
       vals.push(hiddenCovariance(st.states, st.H, st.samples).value);
-      disposeParams(params); tf.dispose([emb, x]);
+      disposeParams(params);
+      tf.dispose([emb, x]);
     }
-    const ci = bootstrapCI(vals, trained.map((c) => -c.testLoss), kendallTauClean, { samples: 1000, seed: 0 });
-    (result.streams as Record<string, unknown>)[kind] = { tau: ci.estimate, lo: ci.lo, hi: ci.hi, n: ci.n, seconds: (performance.now() - s0) / 1000 };
-    console.log(`${kind.padEnd(8)} τ ${ci.estimate.toFixed(3)} [${ci.lo.toFixed(3)}, ${ci.hi.toFixed(3)}] n ${ci.n} · ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+    const ci = bootstrapCI(
+      vals,
+      trained.map((c) => -c.testLoss),
+      kendallTauClean,
+      { samples: 1000, seed: 0 },
+    );
+    (result.streams as Record<string, unknown>)[kind] = {
+      tau: ci.estimate,
+      lo: ci.lo,
+      hi: ci.hi,
+      n: ci.n,
+      seconds: (performance.now() - s0) / 1000,
+    };
+    console.log(
+      `${kind.padEnd(8)} τ ${ci.estimate.toFixed(3)} [${ci.lo.toFixed(3)}, ${ci.hi.toFixed(3)}] n ${ci.n} · ${((performance.now() - s0) / 1000).toFixed(1)} s`,
+    );
   }
   result.totalSeconds = (performance.now() - t0) / 1000;
   writeFileSync(join(__dirname, 'results', 'hidden-cov-tokens.json'), JSON.stringify(result, null, 2) + '\n');

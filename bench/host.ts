@@ -32,8 +32,11 @@ import type { ScoreReport } from '../src/scoring/types';
 
 const root = join(__dirname, '..');
 const round = (x: number) => Math.round(x);
-const row = (b: { maxGapMs: number; maxCpuMs: number; wallMs: number }) => ({ maxGapMs: round(b.maxGapMs), maxCpuMs: round(b.maxCpuMs), wallMs: round(b.wallMs) });
-
+const row = (b: { maxGapMs: number; maxCpuMs: number; wallMs: number }) => ({
+  maxGapMs: round(b.maxGapMs),
+  maxCpuMs: round(b.maxCpuMs),
+  wallMs: round(b.wallMs),
+});
 
 /**
  * The editor on the 2,000-cell file, through the extension on the fake VS Code host (a document with VS Code's
@@ -47,7 +50,12 @@ async function editorBench(text: string, edited: string) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ext = require('../src/extension') as typeof import('../src/extension');
   const subscriptions: { dispose(): void }[] = [];
-  const api = ext.activate({ subscriptions, extensionPath: REPO, extensionUri: Uri.file(REPO), globalStorageUri: { fsPath: storage } } as never);
+  const api = ext.activate({
+    subscriptions,
+    extensionPath: REPO,
+    extensionUri: Uri.file(REPO),
+    globalStorageUri: { fsPath: storage },
+  } as never);
   const cache = api.cache as typeof api.cache & { analyse?: (d: unknown) => Promise<unknown> };
   try {
     const doc = new LineIndexedDocument(Uri.file('/ws/candidates.json'), 'json', 1, text);
@@ -55,7 +63,7 @@ async function editorBench(text: string, edited: string) {
     const lenses = host.codeLensProviders[0] as unknown as { provideCodeLenses(d: unknown, t?: unknown): unknown };
     const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
     const countLenses = async () => {
-      const l = await lenses.provideCodeLenses(doc, token) as { command?: unknown }[];
+      const l = (await lenses.provideCodeLenses(doc, token)) as { command?: unknown }[];
       return { lenses: l.length, resolved: l.filter((x) => x.command).length };
     };
     // Open: the diagnostics of version 1 published.
@@ -72,7 +80,10 @@ async function editorBench(text: string, edited: string) {
     const shown = host.diagnostics.get(key);
     const edit = await measureBlocking(async () => {
       host.change(doc, edited);
-      await until('the diagnostics of the edited document', () => host.diagnostics.get(key) !== shown && cache.peek(doc.uri as never)?.version === doc.version);
+      await until(
+        'the diagnostics of the edited document',
+        () => host.diagnostics.get(key) !== shown && cache.peek(doc.uri as never)?.version === doc.version,
+      );
     });
     const lensAfterEdit = await measureBlocking(countLenses);
     // A batch: every cell hashed, reports of 500 cells in memory (what the lenses of a running batch show).
@@ -83,8 +94,14 @@ async function editorBench(text: string, edited: string) {
     const g = rng(7);
     for (const hash of hashes.slice(0, 500)) {
       const report: ScoreReport = {
-        hash, settings, backend: 'cpu', totalMs: 1,
-        results: settings.scores.map((id) => { const v = g(); return { id, value: v, std: 0, values: [v], seed: 0, repeats: 1, wallMs: 0, backend: 'cpu' as const }; }),
+        hash,
+        settings,
+        backend: 'cpu',
+        totalMs: 1,
+        results: settings.scores.map((id) => {
+          const v = g();
+          return { id, value: v, std: 0, values: [v], seed: 0, repeats: 1, wallMs: 0, backend: 'cpu' as const };
+        }),
       };
       await scores.put(report);
     }
@@ -95,10 +112,21 @@ async function editorBench(text: string, edited: string) {
     return {
       open: { what: 'open the document: analysed and its diagnostics published', ...row(open) },
       lensFirst: { what: 'CodeLens provider, first call after open', ...row(lensFirst), ...lensFirst.value },
-      edit: { what: 'an edit of one cell, then the typing pause: the new version analysed and its diagnostics published', ...row(edit) },
+      edit: {
+        what: 'an edit of one cell, then the typing pause: the new version analysed and its diagnostics published',
+        ...row(edit),
+      },
       lensAfterEdit: { what: 'CodeLens provider after the edit', ...row(lensAfterEdit), ...lensAfterEdit.value },
-      lensRefreshBatch: { what: 'CodeLens provider during a batch (every cell hashed, 500 reports in memory)', ...row(lensRefresh), ...lensRefresh.value },
-      lensRefreshBatchAgain: { what: 'the same, the next refresh', ...row(lensRefreshAgain), ...lensRefreshAgain.value },
+      lensRefreshBatch: {
+        what: 'CodeLens provider during a batch (every cell hashed, 500 reports in memory)',
+        ...row(lensRefresh),
+        ...lensRefresh.value,
+      },
+      lensRefreshBatchAgain: {
+        what: 'the same, the next refresh',
+        ...row(lensRefreshAgain),
+        ...lensRefreshAgain.value,
+      },
     };
   } finally {
     for (const s of subscriptions) s.dispose();
@@ -112,14 +140,20 @@ async function main(): Promise<void> {
   const r = rng(15);
   const records: StudyRecord[] = cells.map((c) => {
     const scores: Partial<Record<ScoreId, number>> = {};
-    SCORE_IDS.forEach((id, k) => { scores[id] = c.diverged ? 10 * r() : (SCORES[id].better === 'lower' ? c.testLoss : -c.testLoss) + (1 + k / 4) * (r() - 0.5); });
+    SCORE_IDS.forEach((id, k) => {
+      scores[id] = c.diverged
+        ? 10 * r()
+        : (SCORES[id].better === 'lower' ? c.testLoss : -c.testLoss) + (1 + k / 4) * (r() - 0.5);
+    });
     return { hash: c.hash, testLoss: c.testLoss, valLoss: c.valLoss, diverged: c.diverged, scores, label: c.label };
   });
   const options = { ensemble: true, seed: 0, scores: [...SCORE_IDS] };
   const bundled = join(root, 'dist', 'worker.js');
-  const client = new ScoringClient(existsSync(bundled)
-    ? { workerPath: bundled, backend: 'cpu' }
-    : { workerPath: join(root, 'src', 'scoring', 'worker.ts'), execArgv: ['--import', 'tsx'], backend: 'cpu' });
+  const client = new ScoringClient(
+    existsSync(bundled)
+      ? { workerPath: bundled, backend: 'cpu' }
+      : { workerPath: join(root, 'src', 'scoring', 'worker.ts'), execArgv: ['--import', 'tsx'], backend: 'cpu' },
+  );
   const studyBefore = await measureBlocking(() => runStudy(records, options));
   const studyAfter = await measureBlocking(() => client.study(records, options)); // includes starting the process
   const studyAfterWarm = await measureBlocking(() => client.study(records, options));
@@ -139,20 +173,34 @@ async function main(): Promise<void> {
   // `--label before` records a run of the code before a change beside the current one (`after`, the default).
   const label = process.argv.includes('--label') ? process.argv[process.argv.indexOf('--label') + 1] : 'after';
   const file = join(root, 'bench', 'results', 'host.json');
-  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { candidates2000?: { editor?: Record<string, unknown> } }).candidates2000?.editor ?? {} : {};
+  const previous = existsSync(file)
+    ? ((JSON.parse(readFileSync(file, 'utf8')) as { candidates2000?: { editor?: Record<string, unknown> } })
+        .candidates2000?.editor ?? {})
+    : {};
 
   const result = {
-    date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
     note: 'maxGapMs: longest wall time between two ticks of a 5 ms timer on the host thread (grown by a busy machine: this one has 2 cores shared by several jobs); maxCpuMs: the most CPU the main thread spent between two ticks (the longest synchronous stretch, hardly changed by other load; worker threads not counted). Goal: under ~50 ms. The parse of a big document (recipe/parse, parseValidate) runs on a worker thread (editor/parseThread) and comes back in slices; the CodeLens provider builds in full only the cells in view and gives the others placeholders that resolveCodeLens fills in.',
     study: {
-      cells: records.length, trained: records.filter((x) => !x.diverged).length, scores: SCORE_IDS.length, bootstrapSamples: 1000,
+      cells: records.length,
+      trained: records.filter((x) => !x.diverged).length,
+      scores: SCORE_IDS.length,
+      bootstrapSamples: 1000,
       before: { what: 'runStudy on the host', ...row(studyBefore) },
       after: { what: 'ScoringClient.study (the scoring process), first call (starts the process)', ...row(studyAfter) },
       afterWarm: { what: 'ScoringClient.study, process running', ...row(studyAfterWarm) },
     },
     candidates2000: {
-      cells: recipes.length, distinctRecipes: new Set(recipes.map((c) => canonicalHash(c))).size, chars: text.length,
-      parseValidate: { what: 'analyseText: the parse in one block (what the parse worker now does; the host parses only documents under 100 kB)', ...row(parse) },
+      cells: recipes.length,
+      distinctRecipes: new Set(recipes.map((c) => canonicalHash(c))).size,
+      chars: text.length,
+      parseValidate: {
+        what: 'analyseText: the parse in one block (what the parse worker now does; the host parses only documents under 100 kB)',
+        ...row(parse),
+      },
       hashBefore: { what: 'every canonical hash at once (the old lazy getters read in one loop)', ...row(hashBefore) },
       hashAfter: { what: 'hashCells: slices of 15 ms that yield', ...row(hashAfter) },
       rehashAfterEdit: { what: 'hashCells after an edit of one cell (hashes remembered by recipe)', ...row(rehash) },

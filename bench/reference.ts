@@ -41,9 +41,14 @@ const TORCH_THREADS = 2;
  * for this process only (the system-wide choice is left alone). The BLAS actually loaded is recorded in the output.
  */
 function pythonEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(TORCH_THREADS), OPENBLAS_NUM_THREADS: String(TORCH_THREADS) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OMP_NUM_THREADS: String(TORCH_THREADS),
+    OPENBLAS_NUM_THREADS: String(TORCH_THREADS),
+  };
   const dir = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
-  if (process.platform === 'linux' && existsSync(join(dir, 'libblas.so.3'))) env.LD_LIBRARY_PATH = [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  if (process.platform === 'linux' && existsSync(join(dir, 'libblas.so.3')))
+    env.LD_LIBRARY_PATH = [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   return env;
 }
 
@@ -52,16 +57,29 @@ function findPython(): { python?: string; version?: string; tried: string[] } {
   const tried: string[] = [];
   const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
   for (const c of [...new Set(candidates)]) {
-    const r = spawnSync(c, ['-c', 'import torch, sys; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000, env: pythonEnv() });
+    const r = spawnSync(c, ['-c', 'import torch, sys; print(torch.__version__)'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: pythonEnv(),
+    });
     if (r.status === 0) return { python: c, version: r.stdout.trim(), tried };
     tried.push(`${c}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`)}`);
   }
   return { tried };
 }
 
-interface Dist { n: number; nonFinite: number; mean: number; sd: number; lo: number; hi: number; values: (number | string)[] }
+interface Dist {
+  n: number;
+  nonFinite: number;
+  mean: number;
+  sd: number;
+  lo: number;
+  hi: number;
+  values: (number | string)[];
+}
 
-const toNum = (v: number | string): number => (typeof v === 'number' ? v : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : NaN);
+const toNum = (v: number | string): number =>
+  typeof v === 'number' ? v : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : NaN;
 const json = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
 
 function dist(values: (number | string)[]): Dist {
@@ -95,11 +113,19 @@ async function main(): Promise<void> {
   const sizeNames = (process.env.REFERENCE_SIZES ?? 'small,default').split(',').filter((s) => s in SIZES);
   const nSeeds = Math.max(2, Number(process.env.REFERENCE_SEEDS ?? 5));
   const seeds = Array.from({ length: nSeeds }, (_, i) => i);
-  const examples = JSON.parse(readFileSync(join(__dirname, '../../shared/nas-bench-nlp/recepies_example.json'), 'utf8')) as Recipe[];
-  const cells: [string, Recipe][] = [['RNN', examples[0]], ['LSTM', examples[1]], ['GRU', examples[2]]];
+  const examples = JSON.parse(
+    readFileSync(join(__dirname, '../../shared/nas-bench-nlp/recepies_example.json'), 'utf8'),
+  ) as Recipe[];
+  const cells: [string, Recipe][] = [
+    ['RNN', examples[0]],
+    ['LSTM', examples[1]],
+    ['GRU', examples[2]],
+  ];
   const load0 = os.loadavg()[0];
   const init = await initBackend('wasm');
-  console.log(`PyTorch ${found.version} (${found.python}, ${TORCH_THREADS} threads) vs TF.js ${init.description}; seeds ${seeds.join(',')}; scores ${SCORES.join(', ')}`);
+  console.log(
+    `PyTorch ${found.version} (${found.python}, ${TORCH_THREADS} threads) vs TF.js ${init.description}; seeds ${seeds.join(',')}; scores ${SCORES.join(', ')}`,
+  );
   const tmp = mkdtempSync(join(os.tmpdir(), 'cell-lens-reference-'));
   const rows: unknown[] = [];
   let blas: string[] = [];
@@ -110,11 +136,44 @@ async function main(): Promise<void> {
         // PyTorch (a warm-up run first, untimed).
         const file = join(tmp, `${cellName}.json`);
         writeFileSync(file, JSON.stringify(recipe));
-        const args = [SCRIPT, file, '--vocab', String(s.vocab), '--embed', String(s.embed), '--hidden', String(s.hidden), '--layers', String(s.layers),
-          '--seq', String(s.seqLen), '--batch', String(s.batch), '--seeds', seeds.join(','), '--threads', String(TORCH_THREADS), '--scores', SCORES.join(','), '--warmup', '1'];
-        const r = spawnSync(found.python, args, { encoding: 'utf8', timeout: 60 * 60_000, maxBuffer: 64 * 1024 * 1024, env: pythonEnv() });
+        const args = [
+          SCRIPT,
+          file,
+          '--vocab',
+          String(s.vocab),
+          '--embed',
+          String(s.embed),
+          '--hidden',
+          String(s.hidden),
+          '--layers',
+          String(s.layers),
+          '--seq',
+          String(s.seqLen),
+          '--batch',
+          String(s.batch),
+          '--seeds',
+          seeds.join(','),
+          '--threads',
+          String(TORCH_THREADS),
+          '--scores',
+          SCORES.join(','),
+          '--warmup',
+          '1',
+        ];
+        const r = spawnSync(found.python, args, {
+          encoding: 'utf8',
+          timeout: 60 * 60_000,
+          maxBuffer: 64 * 1024 * 1024,
+          env: pythonEnv(),
+        });
         if (r.status !== 0) throw new Error(`${found.python} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
-        const torch = JSON.parse(r.stdout) as { values: Record<string, (number | string)[]>; scoreMsPerSeed: Record<string, number>; passMsPerSeed: Record<string, number>; threads: number; blas: string[] };
+        const torch = JSON.parse(r.stdout) as {
+          values: Record<string, (number | string)[]>;
+          scoreMsPerSeed: Record<string, number>;
+          passMsPerSeed: Record<string, number>;
+          threads: number;
+          blas: string[];
+        };
         blas = torch.blas;
         // TF.js in this process: a warm-up run, then all seeds as repeats (values per seed, wallMs summed over seeds).
         const settings = { ...s, scores: SCORES, backend: 'wasm' as const };
@@ -125,7 +184,8 @@ async function main(): Promise<void> {
           const res = rep.results.find((x) => x.id === id)!;
           const tfMs = res.wallMs / seeds.length;
           const ptMs = torch.scoreMsPerSeed[id];
-          const a = dist(res.values.map(json)), b = dist(torch.values[id]);
+          const a = dist(res.values.map(json)),
+            b = dist(torch.values[id]);
           scores[id] = {
             msPerSeed: { tfjs: round(tfMs, 1), pytorch: round(ptMs, 1) },
             timeRatioTfjsOverPytorch: round(tfMs / ptMs, 2),
@@ -134,7 +194,14 @@ async function main(): Promise<void> {
             ...compare(a, b),
           };
         }
-        const row = { size: sizeName, sizes: s, cell: cellName, seeds, scores, pytorchPassMsPerSeed: torch.passMsPerSeed };
+        const row = {
+          size: sizeName,
+          sizes: s,
+          cell: cellName,
+          seeds,
+          scores,
+          pytorchPassMsPerSeed: torch.passMsPerSeed,
+        };
         rows.push(row);
         const line = SCORES.map((id) => {
           const x = scores[id] as { timeRatioTfjsOverPytorch: number; intervalsOverlap: boolean | null };
@@ -149,31 +216,54 @@ async function main(): Promise<void> {
   // Summary: geometric mean of the time ratios per score and size; how many comparisons overlap.
   const summary: Record<string, unknown> = {};
   for (const sizeName of sizeNames) {
-    const mine = rows.filter((r) => (r as { size: string }).size === sizeName) as { scores: Record<string, { timeRatioTfjsOverPytorch: number; intervalsOverlap: boolean | null }> }[];
+    const mine = rows.filter((r) => (r as { size: string }).size === sizeName) as {
+      scores: Record<string, { timeRatioTfjsOverPytorch: number; intervalsOverlap: boolean | null }>;
+    }[];
     const ratios: Record<string, number | string> = {};
     for (const id of SCORES) {
-      const rs = mine.map((r) => r.scores[id].timeRatioTfjsOverPytorch).filter((x): x is number => typeof x === 'number' && x > 0);
+      const rs = mine
+        .map((r) => r.scores[id].timeRatioTfjsOverPytorch)
+        .filter((x): x is number => typeof x === 'number' && x > 0);
       ratios[id] = round(Math.exp(rs.reduce((a, x) => a + Math.log(x), 0) / rs.length), 2);
     }
     const all = mine.flatMap((r) => SCORES.map((id) => r.scores[id].intervalsOverlap));
-    summary[sizeName] = { timeRatioGeoMeanTfjsOverPytorch: ratios, intervalsOverlap: `${all.filter((x) => x === true).length} of ${all.filter((x) => x !== null).length}` };
+    summary[sizeName] = {
+      timeRatioGeoMeanTfjsOverPytorch: ratios,
+      intervalsOverlap: `${all.filter((x) => x === true).length} of ${all.filter((x) => x !== null).length}`,
+    };
   }
-  writeFileSync(OUT, JSON.stringify({
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: process.platform,
-      loadAverage1m: { start: round(load0, 2), end: round(os.loadavg()[0], 2) } },
-    tfjs: init.description,
-    pytorch: `PyTorch ${found.version}, CPU, ${TORCH_THREADS} threads (${found.python})`,
-    pytorchBlas: blas,
-    scores: SCORES,
-    compared: 'Times: ms per seed per score on each side (a pass split equally among the requested scores reading it), after one untimed warm-up run; ratio = tfjs / PyTorch. ' +
-      'Values: the frameworks draw different random numbers, so per seed the networks differ; compared are the distributions over the seeds — mean and sample sd on each side, ' +
-      'whether the intervals mean ± 2 sd overlap, the relative difference of the means and Welch\'s t. NaN / ±Infinity values are counted (nonFinite) and left out of mean and sd. ' +
-      'Both get ntk_trace from one backward: PyTorch through per-example copies of the parameters, the TF.js engine via Gram matrices of the per-step inputs and output gradients.',
-    summary,
-    results: rows,
-  }, null, 2) + '\n');
+  writeFileSync(
+    OUT,
+    JSON.stringify(
+      {
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model,
+          node: process.version,
+          platform: process.platform,
+          loadAverage1m: { start: round(load0, 2), end: round(os.loadavg()[0], 2) },
+        },
+        tfjs: init.description,
+        pytorch: `PyTorch ${found.version}, CPU, ${TORCH_THREADS} threads (${found.python})`,
+        pytorchBlas: blas,
+        scores: SCORES,
+        compared:
+          'Times: ms per seed per score on each side (a pass split equally among the requested scores reading it), after one untimed warm-up run; ratio = tfjs / PyTorch. ' +
+          'Values: the frameworks draw different random numbers, so per seed the networks differ; compared are the distributions over the seeds — mean and sample sd on each side, ' +
+          "whether the intervals mean ± 2 sd overlap, the relative difference of the means and Welch's t. NaN / ±Infinity values are counted (nonFinite) and left out of mean and sd. " +
+          'Both get ntk_trace from one backward: PyTorch through per-example copies of the parameters, the TF.js engine via Gram matrices of the per-step inputs and output gradients.',
+        summary,
+        results: rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`summary: ${JSON.stringify(summary)}`);
   console.log(`wrote ${OUT}`);
 }
 
-void main().catch((e) => { console.error(e); process.exitCode = 1; });
+void main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -9,13 +9,27 @@ import { join } from 'node:path';
 const root = join(__dirname, '..');
 // reference.ts: the PyTorch reference of the scores (skipped with a note when PyTorch is not installed).
 // study-full.ts (the full-size study, ≈ 20 min) only with BENCH_FULL_STUDY=1.
-const scripts = ['editor.ts', 'host.ts', 'benchmark-index.ts', 'benchmark-large.ts', 'graph.ts', 'scoring.ts', 'single-cell.ts', 'pool.ts', 'shard.ts', 'reference.ts',
-  ...(process.env.BENCH_FULL_STUDY === '1' ? ['study-full.ts'] : [])].filter((f) => existsSync(join(__dirname, f)));
+const scripts = [
+  'editor.ts',
+  'host.ts',
+  'benchmark-index.ts',
+  'benchmark-large.ts',
+  'graph.ts',
+  'scoring.ts',
+  'single-cell.ts',
+  'pool.ts',
+  'shard.ts',
+  'reference.ts',
+  ...(process.env.BENCH_FULL_STUDY === '1' ? ['study-full.ts'] : []),
+].filter((f) => existsSync(join(__dirname, f)));
 let failed = 0;
 for (const s of scripts) {
   console.log(`\n=== bench/${s}`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', join('bench', s)], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) { failed++; console.error(`bench/${s} failed (exit ${r.status})`); }
+  if (r.status !== 0) {
+    failed++;
+    console.error(`bench/${s} failed (exit ${r.status})`);
+  }
 }
 console.log(`\n${scripts.length - failed} of ${scripts.length} benchmark scripts finished; results in bench/results/`);
 process.exitCode = failed ? 1 : 0;

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   const runs = Number(arg('runs', '1'));
   const names = arg('cells', 'RNN,LSTM,GRU').split(',');
   const scores = arg('scores', SCORE_IDS.join(',')).split(',') as ScoreId[];
-  const examples = JSON.parse(readFileSync(join(__dirname, '../../shared/nas-bench-nlp/recepies_example.json'), 'utf8')) as Recipe[];
+  const examples = JSON.parse(
+    readFileSync(join(__dirname, '../../shared/nas-bench-nlp/recepies_example.json'), 'utf8'),
+  ) as Recipe[];
   const byName: Record<string, Recipe> = { RNN: examples[0], LSTM: examples[1], GRU: examples[2] };
   const sizes: ModelSizes = size === 'default' ? DEFAULT_SIZES : SIZE_PRESETS.proxy;
   const init = await initBackend(backend);
@@ -34,9 +36,14 @@ async function main(): Promise<void> {
       const before = tf.memory().numTensors;
       const cpu0 = process.cpuUsage();
       const marks: [string, number][] = [];
-      const rep = await scoreCell(byName[n], { ...sizes, scores, seed: r, repeats: 1, backend }, {
-        onProgress: (p) => marks.push([p.message.replace(/^seed \d+: /, '').replace(/ pass$/, ''), performance.now()]),
-      });
+      const rep = await scoreCell(
+        byName[n],
+        { ...sizes, scores, seed: r, repeats: 1, backend },
+        {
+          onProgress: (p) =>
+            marks.push([p.message.replace(/^seed \d+: /, '').replace(/ pass$/, ''), performance.now()]),
+        },
+      );
       const after = tf.memory().numTensors;
       const cpu = process.cpuUsage(cpu0);
       const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -47,8 +54,12 @@ async function main(): Promise<void> {
         passes = {};
         for (let i = 0; i + 1 < marks.length; i++) passes[marks[i][0]] = marks[i + 1][1] - marks[i][1];
       }
-      const fmt = Object.entries(passes).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ');
-      console.log(`${n} ${size} run ${r}: total ${Math.round(rep.totalMs)} ms (cpu ${Math.round(cpuMs)}) | ${fmt} | tensors ${before}→${after}`);
+      const fmt = Object.entries(passes)
+        .map(([k, v]) => `${k} ${Math.round(v)}`)
+        .join(', ');
+      console.log(
+        `${n} ${size} run ${r}: total ${Math.round(rep.totalMs)} ms (cpu ${Math.round(cpuMs)}) | ${fmt} | tensors ${before}→${after}`,
+      );
       if (process.env.SHOW_VALUES) console.log(rep.results.map((x) => `${x.id}=${x.value}`).join(' '));
     }
   }

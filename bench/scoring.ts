@@ -19,30 +19,48 @@ import { DEFAULT_SIZES, ENGINE_VERSION, SCORE_IDS, type BackendName, type ModelS
 import type { Recipe } from '../src/recipe/types';
 import { SIZE_PRESETS } from '../src/scoring/presets';
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 const round = (x: number) => Math.round(x * 10) / 10;
 
 async function main(): Promise<void> {
-  const backends = (process.argv.slice(2).filter((a) => !a.startsWith('--')) as BackendName[]);
+  const backends = process.argv.slice(2).filter((a) => !a.startsWith('--')) as BackendName[];
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
-  const examples = JSON.parse(readFileSync(join(__dirname, '../../shared/nas-bench-nlp/recepies_example.json'), 'utf8')) as Recipe[];
-  const cells: [string, Recipe][] = [['RNN', examples[0]], ['LSTM', examples[1]], ['GRU', examples[2]]];
-  const sizes: [string, ModelSizes][] = [['small', SIZE_PRESETS.proxy], ['default', DEFAULT_SIZES]];
+  const examples = JSON.parse(
+    readFileSync(join(__dirname, '../../shared/nas-bench-nlp/recepies_example.json'), 'utf8'),
+  ) as Recipe[];
+  const cells: [string, Recipe][] = [
+    ['RNN', examples[0]],
+    ['LSTM', examples[1]],
+    ['GRU', examples[2]],
+  ];
+  const sizes: [string, ModelSizes][] = [
+    ['small', SIZE_PRESETS.proxy],
+    ['default', DEFAULT_SIZES],
+  ];
   const out: unknown[] = [];
   const backendInfo: unknown[] = [];
   // wasm and cpu always (tfjs-node / node-gpu / webgpu when named and available). The cpu backend is ~10-20x slower:
   // at the default size it runs BENCH_CPU_DEFAULT_RUNS times (default 1).
   for (const b of backends.length ? backends : (['wasm', 'cpu'] as BackendName[])) {
     const init = await initBackend(b);
-    backendInfo.push({ name: init.name, description: init.description, threads: init.threads ?? null,
-      simd: init.name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : null });
+    backendInfo.push({
+      name: init.name,
+      description: init.description,
+      threads: init.threads ?? null,
+      simd: init.name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : null,
+    });
     for (const [sizeName, s] of sizes) {
       for (const [cellName, recipe] of cells) {
-        const totals: number[] = [], cpus: number[] = [];
+        const totals: number[] = [],
+          cpus: number[] = [];
         const per: Record<string, number[]> = {};
         const parts: Record<string, number[]> = {};
         const tensors: { before: number; after: number }[] = [];
-        const n = b === 'cpu' && sizeName === 'default' ? Math.max(1, Number(process.env.BENCH_CPU_DEFAULT_RUNS ?? 1)) : runs;
+        const n =
+          b === 'cpu' && sizeName === 'default' ? Math.max(1, Number(process.env.BENCH_CPU_DEFAULT_RUNS ?? 1)) : runs;
         for (let r = 0; r < n; r++) {
           const before = tf.memory().numTensors;
           const c0 = process.cpuUsage();
@@ -55,29 +73,57 @@ async function main(): Promise<void> {
           for (const [k, v] of Object.entries(rep.passMs ?? {})) (parts[k] ??= []).push(v);
         }
         const row = {
-          backend: init.description, size: sizeName, sizes: s, cell: cellName, runs: n,
-          totalMsMedian: round(median(totals)), cpuMsMedian: round(median(cpus)), totalMsRuns: totals.map(round),
+          backend: init.description,
+          size: sizeName,
+          sizes: s,
+          cell: cellName,
+          runs: n,
+          totalMsMedian: round(median(totals)),
+          cpuMsMedian: round(median(cpus)),
+          totalMsRuns: totals.map(round),
           perScoreMsMedian: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, round(median(v))])),
           perPassMsMedian: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(median(v))])),
           tensors,
         };
-        console.log(JSON.stringify({ cell: cellName, size: sizeName, totalMsMedian: row.totalMsMedian, cpuMsMedian: row.cpuMsMedian, perPassMsMedian: row.perPassMsMedian }));
+        console.log(
+          JSON.stringify({
+            cell: cellName,
+            size: sizeName,
+            totalMsMedian: row.totalMsMedian,
+            cpuMsMedian: row.cpuMsMedian,
+            perPassMsMedian: row.perPassMsMedian,
+          }),
+        );
         out.push(row);
       }
     }
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  writeFileSync(join(__dirname, 'results/scoring.json'), JSON.stringify({
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: process.platform, loadavg: os.loadavg().map(round) },
-    engineVersion: ENGINE_VERSION,
-    backends: backendInfo,
-    note: 'Medians over runs (seeds 0..runs-1, all 12 scores, 1 repeat). perPassMsMedian: time per part of the computation '
-      + '(init = parameter/embedding init; forward/backward = the shared LM pass (clean forward, noisy forward for the codes, '
-      + 'hand-written backward of CE and Σy); codes = activation-code kernels; ntk = NTK Gram matrices; gauss = Gaussian forward '
-      + '(zen, maedet); synflow; scores = per-score arithmetic). perScoreMsMedian: a score\'s share of the parts it reads. '
-      + 'cpuMsMedian: CPU time of the whole process (all its threads, GC helpers included; the machine is shared, so '
-      + 'wall time can include waiting for the CPU). machine.loadavg: 1/5/15-minute load averages when the run ended.',
-    results: out,
-  }, null, 2) + '\n');
+  writeFileSync(
+    join(__dirname, 'results/scoring.json'),
+    JSON.stringify(
+      {
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model,
+          node: process.version,
+          platform: process.platform,
+          loadavg: os.loadavg().map(round),
+        },
+        engineVersion: ENGINE_VERSION,
+        backends: backendInfo,
+        note:
+          'Medians over runs (seeds 0..runs-1, all 12 scores, 1 repeat). perPassMsMedian: time per part of the computation ' +
+          '(init = parameter/embedding init; forward/backward = the shared LM pass (clean forward, noisy forward for the codes, ' +
+          'hand-written backward of CE and Σy); codes = activation-code kernels; ntk = NTK Gram matrices; gauss = Gaussian forward ' +
+          "(zen, maedet); synflow; scores = per-score arithmetic). perScoreMsMedian: a score's share of the parts it reads. " +
+          'cpuMsMedian: CPU time of the whole process (all its threads, GC helpers included; the machine is shared, so ' +
+          'wall time can include waiting for the CPU). machine.loadavg: 1/5/15-minute load averages when the run ended.',
+        results: out,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 void main();

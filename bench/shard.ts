@@ -13,7 +13,16 @@ import { r1, runStudy, type StudyRun } from './study-cli';
 
 const tmp = mkdtempSync(join(os.tmpdir(), 'cl-shard-'));
 const limit = process.env.BENCH_SHARD_LIMIT;
-const common = ['--preset', 'proxy', '--no-cache', '--bootstrap', '200', '--workers', '1', ...(limit ? ['--limit', limit] : [])];
+const common = [
+  '--preset',
+  'proxy',
+  '--no-cache',
+  '--bootstrap',
+  '200',
+  '--workers',
+  '1',
+  ...(limit ? ['--limit', limit] : []),
+];
 
 try {
   const one = runStudy(common, 'one', tmp);
@@ -28,13 +37,26 @@ try {
   const read = (d: string, f: string) => readFileSync(join(tmp, d, f), 'utf8');
   const plots = readdirSync(join(tmp, 'one')).filter((f) => f.endsWith('.svg'));
   const cellsOf = (r: StudyRun) => JSON.stringify(r.results.cells.map((c) => [c.hash, c.scores]));
-  const identical = read('merged', 'report.csv') === read('one', 'report.csv') &&
-    plots.every((p) => read('merged', p) === read('one', p)) && cellsOf(merge) === cellsOf(one);
+  const identical =
+    read('merged', 'report.csv') === read('one', 'report.csv') &&
+    plots.every((p) => read('merged', p) === read('one', p)) &&
+    cellsOf(merge) === cellsOf(one);
   const slowest = Math.max(...shards.map((s) => s.seconds));
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: os.availableParallelism?.() ?? os.cpus().length, node: process.version, loadavg: os.loadavg().map((x) => r1(x)) },
-    study: { dataset: 'WikiText-2 (bundled)', preset: 'proxy', cells: shards.reduce((a, s) => a + s.cells, 0), scores: 'default', cache: 'none', workersPerShard: 1 },
+    machine: {
+      cpus: os.availableParallelism?.() ?? os.cpus().length,
+      node: process.version,
+      loadavg: os.loadavg().map((x) => r1(x)),
+    },
+    study: {
+      dataset: 'WikiText-2 (bundled)',
+      preset: 'proxy',
+      cells: shards.reduce((a, s) => a + s.cells, 0),
+      scores: 'default',
+      cache: 'none',
+      workersPerShard: 1,
+    },
     note: 'Whole-command wall seconds (process start, benchmark load, scoring, report). Shards ran one after another, each alone on this machine, as each would on its own node; clusterSeconds = the slowest shard + the merge.',
     oneRunSeconds: r1(one.seconds),
     shards,

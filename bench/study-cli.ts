@@ -27,9 +27,14 @@ export interface StudyRun {
 /** Runs `cell-lens study ...args --out <out>` in `cwd` (the built CLI); throws with its stderr when it fails. */
 export function runStudy(args: readonly string[], out: string, cwd = process.cwd()): StudyRun {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [CLI, 'study', ...args, '--out', out], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(process.execPath, [CLI, 'study', ...args, '--out', out], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`cell-lens study ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`cell-lens study ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
   const results = JSON.parse(readFileSync(join(resolve(cwd, out), 'results.json'), 'utf8')) as StudyResults;
   return { seconds, scoringSeconds: results.timing.wallMs / 1000, stderr: r.stderr, results };
 }

@@ -20,8 +20,14 @@ try {
   const rss = /peak RSS (\d+) MiB/.exec(r.stderr)?.[1];
   const used = /(\d+) worker\(s\)/.exec(r.stderr)?.[1];
   const out = {
-    date: new Date().toISOString(), engineVersion: ENGINE_VERSION,
-    machine: { cpus: os.availableParallelism?.() ?? os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavgAtEnd: os.loadavg().map(r1) },
+    date: new Date().toISOString(),
+    engineVersion: ENGINE_VERSION,
+    machine: {
+      cpus: os.availableParallelism?.() ?? os.cpus().length,
+      model: os.cpus()[0]?.model,
+      node: process.version,
+      loadavgAtEnd: os.loadavg().map(r1),
+    },
     what: 'cell-lens study over the bundled WikiText-2 cells, NAS-Bench-NLP size, all default scores, one repeat, seed 0, no cache',
     workers: used ? Number(used) : null,
     cells: res.cells.length,

@@ -16,5 +16,8 @@ for (const w of built.warnings) console.warn(`warning: ${w.file}: ${w.message}`)
 mkdirSync(join(root, 'data'), { recursive: true });
 const out = join(root, 'data', PREBUILT_FILE);
 writeFileSync(out, built.text);
-writeFileSync(join(root, 'data', 'LICENSE-NAS-Bench-NLP.txt'), licenseCopyText(readFileSync(join(shared, 'LICENSE'), 'utf8')));
+writeFileSync(
+  join(root, 'data', 'LICENSE-NAS-Bench-NLP.txt'),
+  licenseCopyText(readFileSync(join(shared, 'LICENSE'), 'utf8')),
+);
 console.log(`${out}: ${built.runs} runs, ${Buffer.byteLength(built.text)} bytes`);

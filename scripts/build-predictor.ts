@@ -13,11 +13,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SIZE_PRESETS, isPresetName } from '../src/scoring/presets';
 import {
-  formatCVRow, repeatedCV, rowsFromResults, trainPredictor,
-  type PredictorModelKind, type PredictorOptions,
+  formatCVRow,
+  repeatedCV,
+  rowsFromResults,
+  trainPredictor,
+  type PredictorModelKind,
+  type PredictorOptions,
 } from '../src/study/predictor';
 
-const USAGE = 'usage: npx tsx scripts/build-predictor.ts --results FILE --preset NAME --out FILE [--seed N] [--folds K] [--repeats R] [--scores a,b,...] [--no-structure] [--model boost|ridge|blend]';
+const USAGE =
+  'usage: npx tsx scripts/build-predictor.ts --results FILE --preset NAME --out FILE [--seed N] [--folds K] [--repeats R] [--scores a,b,...] [--no-structure] [--model boost|ridge|blend]';
 
 function parseArgs(argv: readonly string[]): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};
@@ -37,8 +42,13 @@ function parseArgs(argv: readonly string[]): Record<string, string | boolean> {
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  if (args.help) { console.log(USAGE); return; }
-  const file = args.results, out = args.out, preset = args.preset;
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const file = args.results,
+    out = args.out,
+    preset = args.preset;
   if (typeof file !== 'string' || typeof out !== 'string' || typeof preset !== 'string') throw new Error(USAGE);
   const doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   const { rows, scoreIds, dropped, settings, dataset } = rowsFromResults(doc);
@@ -47,13 +57,23 @@ function main(): void {
     const s = settings as Record<string, unknown>;
     const want = SIZE_PRESETS[preset];
     const diff = (Object.keys(want) as (keyof typeof want)[]).filter((k) => s[k] !== want[k]);
-    if (diff.length) console.warn(`warning: the results were scored at sizes that differ from preset "${preset}" in ${diff.join(', ')}`);
+    if (diff.length)
+      console.warn(
+        `warning: the results were scored at sizes that differ from preset "${preset}" in ${diff.join(', ')}`,
+      );
   }
   const seed = typeof args.seed === 'string' ? Number(args.seed) : 0;
   const opts: PredictorOptions = {
     seed,
     ...(typeof args.folds === 'string' ? { folds: Number(args.folds) } : {}),
-    ...(typeof args.scores === 'string' ? { scoreIds: args.scores.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+    ...(typeof args.scores === 'string'
+      ? {
+          scoreIds: args.scores
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        }
+      : {}),
     ...(args['no-structure'] ? { structure: false } : {}),
     ...(typeof args.model === 'string' ? { model: args.model as PredictorModelKind } : {}),
     meta: {
@@ -65,7 +85,9 @@ function main(): void {
       ...(typeof doc.command === 'string' ? { resultsCommand: doc.command } : {}),
     },
   };
-  console.log(`${file}: ${rows.length} cells for training (${dropped} diverged or without a finite loss left out); scores present: ${scoreIds.join(', ')}`);
+  console.log(
+    `${file}: ${rows.length} cells for training (${dropped} diverged or without a finite loss left out); scores present: ${scoreIds.join(', ')}`,
+  );
   const t0 = Date.now();
   let model = trainPredictor(rows, opts);
   console.log(formatCVRow(model.cv!));
@@ -83,13 +105,26 @@ function main(): void {
       bestSingleTau: [first.bestSingle.tau.estimate, ...rep.bestSingleTau],
     };
     const mean = (xs: number[]): number => Number((xs.reduce((a, b) => a + b, 0) / xs.length).toPrecision(4));
-    model = { ...model, cvRepeats: { ...all, meanTau: mean(all.tau), meanRho: mean(all.rho), meanTopK: mean(all.topK), meanBestSingleTau: mean(all.bestSingleTau) } };
+    model = {
+      ...model,
+      cvRepeats: {
+        ...all,
+        meanTau: mean(all.tau),
+        meanRho: mean(all.rho),
+        meanTopK: mean(all.topK),
+        meanBestSingleTau: mean(all.bestSingleTau),
+      },
+    };
     const r = model.cvRepeats!;
-    console.log(`repeated CV over fold seeds ${seeds.join(', ')}: τ ${r.tau.join(' ')} (mean ${r.meanTau}); ρ mean ${r.meanRho}; top-10% mean ${r.meanTopK}; best single score τ mean ${r.meanBestSingleTau}`);
+    console.log(
+      `repeated CV over fold seeds ${seeds.join(', ')}: τ ${r.tau.join(' ')} (mean ${r.meanTau}); ρ mean ${r.meanRho}; top-10% mean ${r.meanTopK}; best single score τ mean ${r.meanBestSingleTau}`,
+    );
   }
   const text = JSON.stringify(model) + '\n';
   writeFileSync(out, text);
-  console.log(`wrote ${out}: ${(Buffer.byteLength(text) / 1024).toFixed(1)} kB, model ${model.model.kind} ${JSON.stringify(model.choice)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${out}: ${(Buffer.byteLength(text) / 1024).toFixed(1)} kB, model ${model.model.kind} ${JSON.stringify(model.choice)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   if (Buffer.byteLength(text) > 300 * 1024) console.warn('warning: the model file is larger than 300 kB');
 }
 

@@ -18,42 +18,102 @@ const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
 /** Native / optional TensorFlow.js backends are loaded lazily at run time, never bundled. */
-const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'];
+const optionalNative = [
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'webgpu',
+  '@tensorflow/tfjs-backend-webgpu',
+];
 
 const node = {
-  bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production,
-  logLevel: 'warning', external: ['vscode', ...optionalNative],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  external: ['vscode', ...optionalNative],
   // jsonc-parser's UMD entry uses dynamic requires esbuild cannot follow; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
 };
 const entries = [
   { ...node, entryPoints: [join(root, 'src/extension.ts')], outfile: join(root, 'dist/extension.js') },
-  { ...node, entryPoints: [join(root, 'src/cli.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...node,
+    entryPoints: [join(root, 'src/cli.ts')],
+    outfile: join(root, 'dist/cli.js'),
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ];
 if (existsSync(join(root, 'src/scoring/worker.ts'))) {
   entries.push({ ...node, entryPoints: [join(root, 'src/scoring/worker.ts')], outfile: join(root, 'dist/worker.js') });
 }
 if (existsSync(join(root, 'src/benchmark/worker.ts'))) {
-  entries.push({ ...node, entryPoints: [join(root, 'src/benchmark/worker.ts')], outfile: join(root, 'dist/benchmarkWorker.js') });
+  entries.push({
+    ...node,
+    entryPoints: [join(root, 'src/benchmark/worker.ts')],
+    outfile: join(root, 'dist/benchmarkWorker.js'),
+  });
 }
 if (existsSync(join(root, 'src/editor/parseWorker.ts'))) {
-  entries.push({ ...node, entryPoints: [join(root, 'src/editor/parseWorker.ts')], outfile: join(root, 'dist/parseWorker.js') });
+  entries.push({
+    ...node,
+    entryPoints: [join(root, 'src/editor/parseWorker.ts')],
+    outfile: join(root, 'dist/parseWorker.js'),
+  });
 }
 if (existsSync(join(root, 'webview/main.ts'))) {
-  entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
-    logLevel: 'warning', entryPoints: [join(root, 'webview/main.ts')], outfile: join(root, 'dist/webview.js') });
+  entries.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: [join(root, 'webview/main.ts')],
+    outfile: join(root, 'dist/webview.js'),
+  });
 }
 if (existsSync(join(root, 'webview/table.ts'))) {
-  entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
-    logLevel: 'warning', entryPoints: [join(root, 'webview/table.ts')], outfile: join(root, 'dist/table.js') });
+  entries.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: [join(root, 'webview/table.ts')],
+    outfile: join(root, 'dist/table.js'),
+  });
 }
 if (existsSync(join(root, 'webview/plots.ts'))) {
-  entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
-    logLevel: 'warning', entryPoints: [join(root, 'webview/plots.ts')], outfile: join(root, 'dist/plots.js') });
+  entries.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: [join(root, 'webview/plots.ts')],
+    outfile: join(root, 'dist/plots.js'),
+  });
 }
 if (existsSync(join(root, 'webview/compare.ts'))) {
-  entries.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
-    logLevel: 'warning', entryPoints: [join(root, 'webview/compare.ts')], outfile: join(root, 'dist/compare.js') });
+  entries.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: [join(root, 'webview/compare.ts')],
+    outfile: join(root, 'dist/compare.js'),
+  });
 }
 
 mkdirSync(join(root, 'dist'), { recursive: true });

@@ -24,7 +24,9 @@ export function scoreTable(): string {
     const ev = PRESET_NAMES.map((p) => {
       const r = REFERENCE.presets[p]?.scores[d.id];
       return r ? `${p}: τ ${f3(r.tau)} [${f3(r.tauLo)}, ${f3(r.tauHi)}]` : undefined;
-    }).filter(Boolean).join('; ');
+    })
+      .filter(Boolean)
+      .join('; ');
     const dir = `${d.better === 'higher' ? '↑ higher' : '↓ lower'}${ev ? ` (${ev})` : ''}`;
     return `| \`${d.id}\` | ${esc(d.label)} | ${esc(dir)} | ${d.byDefault ? 'yes' : 'no'} | ${esc(d.formula)} | ${esc(d.undefinedWhen)} | ${esc(d.source)} |`;
   });
@@ -37,7 +39,8 @@ export function scoreTable(): string {
 
 /** docs/scores.md with the table regenerated. */
 export function syncedDocs(text: string): string {
-  const a = text.indexOf(BEGIN), b = text.indexOf(END);
+  const a = text.indexOf(BEGIN),
+    b = text.indexOf(END);
   if (a < 0 || b < a) throw new Error('docs/scores.md has no scores:begin / scores:end markers');
   return text.slice(0, a) + BEGIN + '\n' + scoreTable() + '\n' + text.slice(b);
 }
@@ -57,14 +60,20 @@ export function syncedPackageJson(text: string): string {
 function main(): void {
   const check = process.argv.includes('--check');
   let stale = false;
-  for (const [file, sync] of [['docs/scores.md', syncedDocs], ['package.json', syncedPackageJson]] as const) {
+  for (const [file, sync] of [
+    ['docs/scores.md', syncedDocs],
+    ['package.json', syncedPackageJson],
+  ] as const) {
     const p = join(ROOT, file);
     const before = readFileSync(p, 'utf8');
     const after = sync(before);
     if (before === after) continue;
     stale = true;
     if (check) console.error(`${file} is stale: run npx tsx scripts/sync-scores.ts`);
-    else { writeFileSync(p, after); console.log(`wrote ${file}`); }
+    else {
+      writeFileSync(p, after);
+      console.log(`wrote ${file}`);
+    }
   }
   if (check && stale) process.exit(1);
 }

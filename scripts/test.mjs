@@ -15,8 +15,13 @@ run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.',
 // Headless Chromium for the webview render tests (Debian's package; installed once, idempotent).
 if (process.platform === 'linux') {
   const r = spawnSync('bash', ['scripts/ensure-chromium.sh'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) console.warn('Chromium could not be installed: the webview render tests will say they are skipped.');
+  if (r.status !== 0)
+    console.warn('Chromium could not be installed: the webview render tests will say they are skipped.');
 }
 const dirs = ['test/unit', 'test/integration', 'test/e2e'].filter((d) => existsSync(join(root, d)));
-const files = dirs.flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.test.ts')).map((f) => join(d, f)));
+const files = dirs.flatMap((d) =>
+  readdirSync(join(root, d))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => join(d, f)),
+);
 run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);

@@ -40,22 +40,42 @@ at once (default: the cores, at most free memory / what one process needs); the 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case 'check': return runCheck(rest, io);
-    case 'lookup': return runLookup(rest, io);
-    case 'score': return runScore(rest, io);
-    case 'study': return runStudyCli(rest, io);
-    case 'search': return runSearchCli(rest, io);
-    case 'predict': return runPredict(rest, io);
-    case undefined: case 'help': case '--help': case '-h': io.stdout(USAGE); return cmd ? 0 : 2;
-    default: io.stderr(`unknown command "${cmd}"\n${USAGE}`); return 2;
+    case 'check':
+      return runCheck(rest, io);
+    case 'lookup':
+      return runLookup(rest, io);
+    case 'score':
+      return runScore(rest, io);
+    case 'study':
+      return runStudyCli(rest, io);
+    case 'search':
+      return runSearchCli(rest, io);
+    case 'predict':
+      return runPredict(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout(USAGE);
+      return cmd ? 0 : 2;
+    default:
+      io.stderr(`unknown command "${cmd}"\n${USAGE}`);
+      return 2;
   }
 }
 
 if (require.main === module) {
   main(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s),
-    stderrIsTTY: process.stderr.isTTY === true, columns: process.stderr.columns,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stderrIsTTY: process.stderr.isTTY === true,
+    columns: process.stderr.columns,
   })
-    .then((code) => { process.exitCode = code; })
-    .catch((e) => { process.stderr.write(`cell-lens: ${e instanceof Error ? e.message : String(e)}\n`); process.exitCode = 2; });
+    .then((code) => {
+      process.exitCode = code;
+    })
+    .catch((e) => {
+      process.stderr.write(`cell-lens: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 2;
+    });
 }

@@ -6,7 +6,13 @@
 import * as vscode from 'vscode';
 import { AnalysisCache } from './editor/analysis';
 import { BenchmarkService } from './editor/benchmarkService';
-import { CellCodeLensProvider, CellHoverProvider, DiagnosticsController, QuickFixProvider, toRange } from './editor/providers';
+import {
+  CellCodeLensProvider,
+  CellHoverProvider,
+  DiagnosticsController,
+  QuickFixProvider,
+  toRange,
+} from './editor/providers';
 import { benchmarkHoverMarkdown } from './editor/format';
 import { countParams } from './scoring/model/params';
 import { registerGraphView } from './graph/panel';
@@ -55,17 +61,31 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const updateStatusVisibility = () => {
     const doc = vscode.window.activeTextEditor?.document;
     const isCell = !!doc && cache.isCellDocument(doc);
-    if (isCell) { status.show(); benchmark.peek(); } else status.hide();
+    if (isCell) {
+      status.show();
+      benchmark.peek();
+    } else status.hide();
     scoring.setVisible(isCell);
     // Menus and title buttons are gated on this key: they never show on settings.json or other JSON files.
     void vscode.commands.executeCommand('setContext', 'cellLens.isCellFile', isCell);
   };
 
   // "Show graph" lens beside the benchmark lens of every cell.
-  lenses.addContributor((doc, c, range) => [new vscode.CodeLens(range, { title: '$(type-hierarchy) graph', command: 'cellLens.showGraph', arguments: [doc.uri], tooltip: 'Show the cell graph beside the editor' })]);
+  lenses.addContributor((doc, c, range) => [
+    new vscode.CodeLens(range, {
+      title: '$(type-hierarchy) graph',
+      command: 'cellLens.showGraph',
+      arguments: [doc.uri],
+      tooltip: 'Show the cell graph beside the editor',
+    }),
+  ]);
 
   context.subscriptions.push(
-    log, status, benchmark, diagnostics, cache,
+    log,
+    status,
+    benchmark,
+    diagnostics,
+    cache,
     registerExamples(context.extensionPath ?? __dirname + '/..', log),
     ...registerGraphView(context, {
       getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
@@ -76,16 +96,39 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
         const m = benchmark.lookup(hash)?.[0];
         if (!m) return undefined;
         const e = m.entry;
-        return { dataset: m.dataset, testLoss: e.meanTest, valLoss: e.meanVal, epochs: e.runs[0]?.epochs, numParams: e.numParams, status: e.diverged ? e.runs[0]?.status : 'OK', recepieId: e.recepieIds[0] };
+        return {
+          dataset: m.dataset,
+          testLoss: e.meanTest,
+          valLoss: e.meanVal,
+          epochs: e.runs[0]?.epochs,
+          numParams: e.numParams,
+          status: e.diverged ? e.runs[0]?.status : 'OK',
+          recepieId: e.recepieIds[0],
+        };
       },
     }),
-    vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixProvider(cache), { providedCodeActionKinds: QuickFixProvider.kinds }),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixProvider(cache), {
+      providedCodeActionKinds: QuickFixProvider.kinds,
+    }),
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
-    vscode.languages.registerHoverProvider(SELECTOR, new CellHoverProvider(cache, benchmark, [(c) => scoreHover(scoring, c)], [(c, node) => nodeScoreHover(scoring, c, node)])),
+    vscode.languages.registerHoverProvider(
+      SELECTOR,
+      new CellHoverProvider(
+        cache,
+        benchmark,
+        [(c) => scoreHover(scoring, c)],
+        [(c, node) => nodeScoreHover(scoring, c, node)],
+      ),
+    ),
     ...registerScoring({ cache, service: scoring, lenses, log }),
     ...registerCompare(context, {
-      analyse: (doc) => cache.get(doc)?.cells, lookup: (hash) => benchmark.lookup(hash), onDidChangeBenchmark: benchmark.onDidChange,
-      peekScores: (hash) => scoring.peek(hash), onDidChangeScores: scoring.onDidChangeReports, addLens: (c) => lenses.addContributor(c), log,
+      analyse: (doc) => cache.get(doc)?.cells,
+      lookup: (hash) => benchmark.lookup(hash),
+      onDidChangeBenchmark: benchmark.onDidChange,
+      peekScores: (hash) => scoring.peek(hash),
+      onDidChangeScores: scoring.onDidChangeReports,
+      addLens: (c) => lenses.addContributor(c),
+      log,
     }),
     ...registerCellsTable(context, { cache, benchmark, scoring, log }),
     ...registerStudyCommands(context, {
@@ -99,7 +142,9 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
         const doc = vscode.window.activeTextEditor?.document;
         const a = doc && cache.isCellDocument(doc) ? cache.get(doc) : undefined;
         const base = doc ? doc.uri.path.slice(doc.uri.path.lastIndexOf('/') + 1) : '';
-        return (a?.cells ?? []).filter((c) => c.valid).map((c) => ({ label: `${c.cell.label}${base ? ` (${base})` : ''}`, hash: c.hash, recipe: c.recipe }));
+        return (a?.cells ?? [])
+          .filter((c) => c.valid)
+          .map((c) => ({ label: `${c.cell.label}${base ? ` (${base})` : ''}`, hash: c.hash, recipe: c.recipe }));
       },
     }),
     vscode.window.onDidChangeActiveTextEditor(updateStatusVisibility),
@@ -120,8 +165,14 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     vscode.commands.registerCommand('cellLens.showBenchmarkInfo', async () => {
       const index = await benchmark.get();
       const lines = index.datasets().map((d) => `${d}: ${index.entries(d).length} cells`);
-      void vscode.window.showInformationMessage(`Cell Lens benchmark — ${lines.join('; ') || 'no datasets loaded'}. Add your own logs with the setting cellLens.benchmark.logPaths.`, 'Open Settings')
-        .then((c) => { if (c) void vscode.commands.executeCommand('workbench.action.openSettings', 'cellLens.benchmark'); });
+      void vscode.window
+        .showInformationMessage(
+          `Cell Lens benchmark — ${lines.join('; ') || 'no datasets loaded'}. Add your own logs with the setting cellLens.benchmark.logPaths.`,
+          'Open Settings',
+        )
+        .then((c) => {
+          if (c) void vscode.commands.executeCommand('workbench.action.openSettings', 'cellLens.benchmark');
+        });
     }),
     vscode.commands.registerCommand('cellLens.showBenchmarkRecord', async (uri?: vscode.Uri, cellIndex?: number) => {
       const editor = vscode.window.activeTextEditor;
@@ -129,14 +180,24 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
       if (!doc) return;
       const a = await cache.analyse(doc);
       const cell = a?.cells[cellIndex ?? 0] ?? a?.cells[0];
-      if (!cell) { void vscode.window.showWarningMessage('Cell Lens: this file holds no NAS-Bench-NLP cell.'); return; }
-      if (!cell.valid) { void vscode.window.showWarningMessage(`Cell Lens: ${cell.cell.label} has errors; fix them to look it up.`); return; }
+      if (!cell) {
+        void vscode.window.showWarningMessage('Cell Lens: this file holds no NAS-Bench-NLP cell.');
+        return;
+      }
+      if (!cell.valid) {
+        void vscode.window.showWarningMessage(`Cell Lens: ${cell.cell.label} has errors; fix them to look it up.`);
+        return;
+      }
       const index = await benchmark.get();
       const matches = index.lookup(cell.hash);
       // A known cell: its loss curves over epochs, every run (the hover already has the numbers).
       const withCurves = matches.find((m) => m.entry.runs.some((r) => r.testLosses.length > 0));
       if (withCurves) {
-        showLossChart(context.extensionUri ?? vscode.Uri.file(context.extensionPath ?? __dirname + '/..'), withCurves.entry, cell.cell.label);
+        showLossChart(
+          context.extensionUri ?? vscode.Uri.file(context.extensionPath ?? __dirname + '/..'),
+          withCurves.entry,
+          cell.cell.label,
+        );
         return;
       }
       const md = benchmarkHoverMarkdown(matches, cell.hash);

@@ -6,7 +6,14 @@
  */
 import { GraphView, type ViewHost } from './render';
 import { PROTOCOL_VERSION, type FromWebview, type WebviewState } from '../src/graph/protocol';
-import { isToCompareWebview, type CompareMessage, type CompareRow, type CompareSide, type FromCompareWebview, type Side } from '../src/compare/protocol';
+import {
+  isToCompareWebview,
+  type CompareMessage,
+  type CompareRow,
+  type CompareSide,
+  type FromCompareWebview,
+  type Side,
+} from '../src/compare/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -29,7 +36,10 @@ class Pane {
   private readonly caption: HTMLElement;
   private state: WebviewState | undefined;
 
-  constructor(readonly side: Side, post: (m: FromCompareWebview) => void) {
+  constructor(
+    readonly side: Side,
+    post: (m: FromCompareWebview) => void,
+  ) {
     this.root = el('section', `cmp-pane cmp-${side}`);
     this.root.setAttribute('aria-label', side === 'left' ? 'Cell A' : 'Cell B');
     this.caption = el('header', 'cmp-caption');
@@ -41,7 +51,9 @@ class Pane {
         else if (m.type === 'log') post(m);
       },
       getState: () => this.state,
-      setState: (s) => { this.state = s; },
+      setState: (s) => {
+        this.state = s;
+      },
     };
     this.view = new GraphView(mount, host);
   }
@@ -55,8 +67,13 @@ class Pane {
     );
     this.caption.title = `canonical hash ${s.hash}`;
     this.view.render({
-      type: 'render', version: PROTOCOL_VERSION, uri: `${s.uri}#${s.cellIndex}`, title: s.title,
-      cells: [s.cell], stale: false, selectedCell: s.cell.index,
+      type: 'render',
+      version: PROTOCOL_VERSION,
+      uri: `${s.uri}#${s.cellIndex}`,
+      title: s.title,
+      cells: [s.cell],
+      stale: false,
+      selectedCell: s.cell.index,
     });
   }
 }
@@ -68,7 +85,14 @@ function betterMark(r: CompareRow, side: Side): string {
 function table(rows: readonly CompareRow[]): HTMLElement {
   const t = el('table', 'cmp-table');
   const head = el('tr');
-  for (const [text, cls] of [['', ''], ['A', 'cmp-num'], ['B', 'cmp-num'], ['Δ (B − A)', 'cmp-num'], ['better', '']] as const) head.append(el('th', cls || undefined, text));
+  for (const [text, cls] of [
+    ['', ''],
+    ['A', 'cmp-num'],
+    ['B', 'cmp-num'],
+    ['Δ (B − A)', 'cmp-num'],
+    ['better', ''],
+  ] as const)
+    head.append(el('th', cls || undefined, text));
   const thead = el('thead');
   thead.append(head);
   t.append(thead);
@@ -95,7 +119,11 @@ function table(rows: readonly CompareRow[]): HTMLElement {
       if (note) td.append(el('span', 'cmp-note', note));
       return td;
     };
-    const better = el('td', 'cmp-verdict', r.better === 'left' ? 'A' : r.better === 'right' ? 'B' : r.better === 'tie' ? 'tie' : '');
+    const better = el(
+      'td',
+      'cmp-verdict',
+      r.better === 'left' ? 'A' : r.better === 'right' ? 'B' : r.better === 'tie' ? 'tie' : '',
+    );
     if (r.direction) better.title = `${r.direction} is better`;
     tr.append(name, cell('left'), cell('right'), el('td', 'cmp-num cmp-delta', r.delta), better);
     body.append(tr);
@@ -113,17 +141,24 @@ function start(): void {
   summary.setAttribute('role', 'status');
   const key = el('div', 'cmp-key');
   const swatch = el('span', 'cmp-swatch');
-  key.append(swatch, document.createTextNode('only in this cell (no node with the same canonical sub-expression in the other)'));
+  key.append(
+    swatch,
+    document.createTextNode('only in this cell (no node with the same canonical sub-expression in the other)'),
+  );
   const top = el('div', 'cmp-top');
   top.append(summary, key);
   const panes = el('div', 'cmp-panes');
-  const left = new Pane('left', post), right = new Pane('right', post);
+  const left = new Pane('left', post),
+    right = new Pane('right', post);
   panes.append(left.root, right.root);
   const details = el('div', 'cmp-details');
   details.setAttribute('aria-label', 'Benchmark records and scores');
   root.append(top, panes, details);
   // For tests (harmless in VS Code).
-  (window as unknown as { cellLensCompare: { left: GraphView; right: GraphView } }).cellLensCompare = { left: left.view, right: right.view };
+  (window as unknown as { cellLensCompare: { left: GraphView; right: GraphView } }).cellLensCompare = {
+    left: left.view,
+    right: right.view,
+  };
 
   const render = (m: CompareMessage): void => {
     root.classList.toggle('cmp-isomorphic', m.isomorphic);
@@ -143,7 +178,11 @@ function start(): void {
       return;
     }
     if (m.type === 'compare') render(m);
-    else { document.body.dataset.theme = m.kind; left.view.refreshTheme(); right.view.refreshTheme(); }
+    else {
+      document.body.dataset.theme = m.kind;
+      left.view.refreshTheme();
+      right.view.refreshTheme();
+    }
   });
   post({ type: 'ready' });
 }

@@ -35,10 +35,19 @@ function start(): void {
       return;
     }
     switch (m.type) {
-      case 'render': view.render(m); break;
-      case 'highlight': view.highlight(m.cellIndex, m.node); break;
-      case 'theme': document.body.dataset.theme = m.kind; view.refreshTheme(); break;
-      case 'exportRequest': void view.exportAs(m.format); break;
+      case 'render':
+        view.render(m);
+        break;
+      case 'highlight':
+        view.highlight(m.cellIndex, m.node);
+        break;
+      case 'theme':
+        document.body.dataset.theme = m.kind;
+        view.refreshTheme();
+        break;
+      case 'exportRequest':
+        void view.exportAs(m.format);
+        break;
     }
   });
   // The zoom transform is kept on a resize (the user presses 0 to refit); the overview follows.

@@ -13,12 +13,20 @@ import { OPS, isOpName } from '../src/recipe/ops';
 /** The smallest zoom "Fit" uses when only the height would need less: node names stay ≥ 9 px (12 px × 0.75). */
 const READABLE_SCALE = 0.75;
 /** Largest size (px) of the overview (mini-map) shown when the graph does not fit the panel. */
-const MINIMAP_W = 140, MINIMAP_H = 180;
+const MINIMAP_W = 140,
+  MINIMAP_H = 180;
 /** Keyboard panning step (screen px); Shift or PageUp/PageDown pan by most of the view. */
 const PAN_STEP = 60;
 import type { GraphEdge, GraphNode, Point } from '../src/graph/model';
 import { isMonotoneY } from '../src/graph/geometry';
-import type { CellView, ExportFormat, FromWebview, RenderMessage, ScoreSummary, WebviewState } from '../src/graph/protocol';
+import type {
+  CellView,
+  ExportFormat,
+  FromWebview,
+  RenderMessage,
+  ScoreSummary,
+  WebviewState,
+} from '../src/graph/protocol';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -29,7 +37,11 @@ export interface ViewHost {
   setState(state: WebviewState): void;
 }
 
-interface ZoomState { k: number; x: number; y: number }
+interface ZoomState {
+  k: number;
+  x: number;
+  y: number;
+}
 
 type SvgSel = Selection<SVGSVGElement, unknown, null, undefined>;
 type GSel = Selection<SVGGElement, unknown, null, undefined>;
@@ -52,16 +64,22 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
 
 /** The shape outline of a node (centred at 0,0) as an SVG path. */
 export function shapePath(n: Pick<GraphNode, 'category' | 'width' | 'height'>): string {
-  const w = n.width / 2, h = n.height / 2;
+  const w = n.width / 2,
+    h = n.height / 2;
   const rect = (r: number): string => {
     r = Math.min(r, h, w);
-    return `M${-w + r},${-h}H${w - r}A${r},${r} 0 0 1 ${w},${-h + r}V${h - r}A${r},${r} 0 0 1 ${w - r},${h}`
-      + `H${-w + r}A${r},${r} 0 0 1 ${-w},${h - r}V${-h + r}A${r},${r} 0 0 1 ${-w + r},${-h}Z`;
+    return (
+      `M${-w + r},${-h}H${w - r}A${r},${r} 0 0 1 ${w},${-h + r}V${h - r}A${r},${r} 0 0 1 ${w - r},${h}` +
+      `H${-w + r}A${r},${r} 0 0 1 ${-w},${h - r}V${-h + r}A${r},${r} 0 0 1 ${-w + r},${-h}Z`
+    );
   };
   switch (n.category) {
-    case 'input': return rect(h);
-    case 'linear': return rect(2);
-    case 'activation': return rect(10);
+    case 'input':
+      return rect(h);
+    case 'linear':
+      return rect(2);
+    case 'activation':
+      return rect(10);
     case 'blend': {
       const c = Math.min(14, w / 3);
       return `M${-w + c},${-h}H${w - c}L${w},0L${w - c},${h}H${-w + c}L${-w},0Z`;
@@ -70,7 +88,8 @@ export function shapePath(n: Pick<GraphNode, 'category' | 'width' | 'height'>): 
       // An ellipse as two arcs.
       return `M${-w},0A${w},${h} 0 1 0 ${w},0A${w},${h} 0 1 0 ${-w},0Z`;
     }
-    default: return rect(4);
+    default:
+      return rect(4);
   }
 }
 
@@ -105,7 +124,10 @@ export class GraphView {
   private uri: string | undefined;
   private pinned = false;
 
-  constructor(private readonly root: HTMLElement, private readonly host: ViewHost) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: ViewHost,
+  ) {
     const st = host.getState() ?? {};
     this.selected = st.selectedCell ?? 0;
     this.heat = st.heat ?? '';
@@ -122,7 +144,11 @@ export class GraphView {
     this.cellPicker.addEventListener('change', () => this.selectCell(Number(this.cellPicker.value), true));
     this.heatPicker = el('select', 'cl-select');
     this.heatPicker.setAttribute('aria-label', 'Heat-map quantity');
-    this.heatPicker.addEventListener('change', () => { this.heat = this.heatPicker.value; this.saveState(); this.draw(); });
+    this.heatPicker.addEventListener('change', () => {
+      this.heat = this.heatPicker.value;
+      this.saveState();
+      this.draw();
+    });
     const button = (label: string, title: string, action: () => void, cls = ''): HTMLButtonElement => {
       const b = el('button', `cl-button ${cls}`.trim(), label);
       b.type = 'button';
@@ -132,11 +158,19 @@ export class GraphView {
       return b;
     };
     // Pin: keep this panel on its file (otherwise it follows the active editor to the next cell file).
-    this.pinButton = button('Pin', 'Pin the graph to this file', () => this.host.post({ type: 'pin', pinned: !this.pinned }), 'cl-pin');
+    this.pinButton = button(
+      'Pin',
+      'Pin the graph to this file',
+      () => this.host.post({ type: 'pin', pinned: !this.pinned }),
+      'cl-pin',
+    );
     this.pinButton.setAttribute('aria-pressed', 'false');
     const spacer = el('span', 'cl-spacer');
     this.toolbar.append(
-      this.cellPicker, this.heatPicker, spacer, this.pinButton,
+      this.cellPicker,
+      this.heatPicker,
+      spacer,
+      this.pinButton,
       button('−', 'Zoom out (-)', () => this.zoomBy(1 / 1.25)),
       button('+', 'Zoom in (+)', () => this.zoomBy(1.25)),
       button('Fit', 'Fit to view (0)', () => this.fit(true), 'cl-fit'),
@@ -159,7 +193,10 @@ export class GraphView {
     body.append(this.stage, this.side);
     root.append(this.toolbar, this.banner, body, this.tooltip);
 
-    this.svg = select(this.stage).append('svg').attr('class', 'cl-graph').attr('role', 'group')
+    this.svg = select(this.stage)
+      .append('svg')
+      .attr('class', 'cl-graph')
+      .attr('role', 'group')
       .attr('aria-label', 'Cell graph') as unknown as SvgSel;
     // Overview of a graph larger than the panel: the node boxes and the visible part; click or drag to move the
     // view there, or focus it (Tab) and use the arrow keys, PageUp/PageDown, Home/End.
@@ -171,9 +208,17 @@ export class GraphView {
     this.minimap.setAttribute('aria-label', 'Overview of the graph: arrow keys, Page Up/Down, Home/End move the view');
     this.minimap.setAttribute('aria-keyshortcuts', 'ArrowUp ArrowDown ArrowLeft ArrowRight PageUp PageDown Home End');
     this.minimap.title = 'Overview: click or drag to move the view (arrow keys when focused)';
-    this.mmSvg = select(this.minimap).append('svg').attr('class', 'cl-minimap-svg').attr('aria-hidden', 'true') as unknown as SvgSel;
+    this.mmSvg = select(this.minimap)
+      .append('svg')
+      .attr('class', 'cl-minimap-svg')
+      .attr('aria-hidden', 'true') as unknown as SvgSel;
     this.mmNodes = this.mmSvg.append('g').attr('class', 'cl-mm-nodes') as unknown as GSel;
-    this.mmView = this.mmSvg.append('rect').attr('class', 'cl-mm-view') as unknown as Selection<SVGRectElement, unknown, null, undefined>;
+    this.mmView = this.mmSvg.append('rect').attr('class', 'cl-mm-view') as unknown as Selection<
+      SVGRectElement,
+      unknown,
+      null,
+      undefined
+    >;
     const moveTo = (ev: PointerEvent): void => {
       const r = (this.mmSvg.node() as SVGSVGElement).getBoundingClientRect();
       this.zoomer.translateTo(this.svg, (ev.clientX - r.left) / this.mmScale, (ev.clientY - r.top) / this.mmScale);
@@ -184,24 +229,40 @@ export class GraphView {
       this.minimap.setPointerCapture?.(ev.pointerId);
       moveTo(ev);
       const move = (e: PointerEvent): void => moveTo(e);
-      const up = (): void => { this.minimap.removeEventListener('pointermove', move); this.minimap.removeEventListener('pointerup', up); };
+      const up = (): void => {
+        this.minimap.removeEventListener('pointermove', move);
+        this.minimap.removeEventListener('pointerup', up);
+      };
       this.minimap.addEventListener('pointermove', move);
       this.minimap.addEventListener('pointerup', up);
     });
     this.stage.append(this.legend, this.empty, this.minimap);
     const defs = this.svg.append('defs');
     for (const kind of ['data', 'recurrence', 'back', 'hot']) {
-      defs.append('marker').attr('id', `cl-arrow-${kind}`).attr('class', `cl-arrow cl-arrow-${kind}`)
-        .attr('viewBox', '0 0 10 10').attr('refX', 9).attr('refY', 5).attr('markerUnits', 'userSpaceOnUse')
-        .attr('markerWidth', 9).attr('markerHeight', 9)
-        .attr('orient', 'auto-start-reverse').append('path').attr('d', 'M0,0L10,5L0,10Z');
+      defs
+        .append('marker')
+        .attr('id', `cl-arrow-${kind}`)
+        .attr('class', `cl-arrow cl-arrow-${kind}`)
+        .attr('viewBox', '0 0 10 10')
+        .attr('refX', 9)
+        .attr('refY', 5)
+        .attr('markerUnits', 'userSpaceOnUse')
+        .attr('markerWidth', 9)
+        .attr('markerHeight', 9)
+        .attr('orient', 'auto-start-reverse')
+        .append('path')
+        .attr('d', 'M0,0L10,5L0,10Z');
     }
     this.viewport = this.svg.append('g').attr('class', 'cl-viewport') as unknown as GSel;
     this.edgeLayer = this.viewport.append('g').attr('class', 'cl-edges') as unknown as GSel;
     this.nodeLayer = this.viewport.append('g').attr('class', 'cl-nodes') as unknown as GSel;
 
-    this.zoomer = zoom<SVGSVGElement, unknown>().scaleExtent([0.1, 6])
-      .filter((ev: Event) => (ev.type !== 'mousedown' || !(ev.target as Element).closest?.('.cl-node')) && !(ev as MouseEvent).button)
+    this.zoomer = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([0.1, 6])
+      .filter(
+        (ev: Event) =>
+          (ev.type !== 'mousedown' || !(ev.target as Element).closest?.('.cl-node')) && !(ev as MouseEvent).button,
+      )
       .on('zoom', (ev: { transform: ZoomTransform }) => {
         this.viewport.attr('transform', ev.transform.toString());
         this.hideTooltip();
@@ -218,14 +279,20 @@ export class GraphView {
   }
 
   /** The last cell drawn (for tests and export). */
-  get current(): CellView | undefined { return this.cell; }
+  get current(): CellView | undefined {
+    return this.cell;
+  }
 
   /** Apply a `render` message: draw the selected cell, keep the zoom transform. */
   render(msg: RenderMessage): void {
     const first = this.last === undefined;
     if (msg.uri !== this.uri) {
       // Another document (the panel follows the active editor): its own selection and zoom, fitted afresh.
-      if (this.uri !== undefined) { this.zooms = {}; this.selected = msg.selectedCell ?? 0; this.cell = undefined; }
+      if (this.uri !== undefined) {
+        this.zooms = {};
+        this.selected = msg.selectedCell ?? 0;
+        this.cell = undefined;
+      }
       this.uri = msg.uri;
     } else if (first && msg.selectedCell !== undefined && this.host.getState()?.selectedCell === undefined) {
       this.selected = msg.selectedCell;
@@ -236,7 +303,9 @@ export class GraphView {
     if (msg.cells.length > 0 && !msg.cells.some((c) => c.index === this.selected)) this.selected = msg.cells[0].index;
     this.root.classList.toggle('cl-stale', msg.stale);
     this.banner.hidden = !msg.stale;
-    this.banner.textContent = msg.stale ? `Showing the last valid graph — ${msg.error ?? 'the document is not valid JSON'}` : '';
+    this.banner.textContent = msg.stale
+      ? `Showing the last valid graph — ${msg.error ?? 'the document is not valid JSON'}`
+      : '';
     this.fillCellPicker();
     this.saveState();
     this.draw();
@@ -246,7 +315,9 @@ export class GraphView {
     const file = title.replace(/^Graph: /, '').replace(/ \(pinned\)$/, '');
     this.pinButton.textContent = this.pinned ? 'Pinned' : 'Pin';
     this.pinButton.setAttribute('aria-pressed', String(this.pinned));
-    const tip = this.pinned ? `Pinned to ${file}: click to follow the active editor again` : `Pin the graph to ${file} (it stops following the active editor)`;
+    const tip = this.pinned
+      ? `Pinned to ${file}: click to follow the active editor again`
+      : `Pin the graph to ${file} (it stops following the active editor)`;
     this.pinButton.title = tip;
     this.pinButton.setAttribute('aria-label', tip);
   }
@@ -262,7 +333,9 @@ export class GraphView {
   }
 
   /** Redraw with the current theme colours (VS Code changed the theme). */
-  refreshTheme(): void { this.draw(); }
+  refreshTheme(): void {
+    this.draw();
+  }
 
   private selectCell(index: number, fromUser: boolean): void {
     if (!this.last?.cells.some((c) => c.index === index)) return;
@@ -275,11 +348,13 @@ export class GraphView {
 
   private fillCellPicker(): void {
     const cells = this.last?.cells ?? [];
-    this.cellPicker.replaceChildren(...cells.map((c) => {
-      const o = el('option', undefined, c.label);
-      o.value = String(c.index);
-      return o;
-    }));
+    this.cellPicker.replaceChildren(
+      ...cells.map((c) => {
+        const o = el('option', undefined, c.label);
+        o.value = String(c.index);
+        return o;
+      }),
+    );
     this.cellPicker.value = String(this.selected);
     this.cellPicker.hidden = cells.length < 2;
   }
@@ -288,18 +363,27 @@ export class GraphView {
     const withNodes = scores.filter((s) => s.perNode && Object.keys(s.perNode).length > 0);
     const off = el('option', undefined, 'Heat-map: off');
     off.value = '';
-    this.heatPicker.replaceChildren(off, ...withNodes.map((s) => {
-      const o = el('option', undefined, `Heat-map: ${s.label}`);
-      o.value = s.id;
-      return o;
-    }));
+    this.heatPicker.replaceChildren(
+      off,
+      ...withNodes.map((s) => {
+        const o = el('option', undefined, `Heat-map: ${s.label}`);
+        o.value = s.id;
+        return o;
+      }),
+    );
     if (!withNodes.some((s) => s.id === this.heat)) this.heatPicker.value = '';
     else this.heatPicker.value = this.heat;
     this.heatPicker.hidden = withNodes.length === 0;
   }
 
   private saveState(): void {
-    this.host.setState({ uri: this.uri, selectedCell: this.selected, zoom: this.zooms, heat: this.heat, ...(this.pinned ? { pinned: true } : {}) });
+    this.host.setState({
+      uri: this.uri,
+      selectedCell: this.selected,
+      zoom: this.zooms,
+      heat: this.heat,
+      ...(this.pinned ? { pinned: true } : {}),
+    });
   }
 
   private cssVar(name: string, fallback: string): string {
@@ -311,13 +395,18 @@ export class GraphView {
     const cell = this.last?.cells.find((c) => c.index === this.selected);
     const previous = this.cell;
     this.cell = cell;
-    const focusedId = (document.activeElement as Element | null)?.closest?.('.cl-node')?.getAttribute('data-id') ?? undefined;
+    const focusedId =
+      (document.activeElement as Element | null)?.closest?.('.cl-node')?.getAttribute('data-id') ?? undefined;
     this.edgeLayer.selectAll('*').remove();
     this.nodeLayer.selectAll('*').remove();
     this.hideTooltip();
     this.empty.hidden = !!cell;
     if (!cell) {
-      this.empty.textContent = this.last ? (this.last.stale ? 'The document is not valid JSON yet.' : 'No NAS-Bench-NLP cell in this document.') : 'Waiting for a cell…';
+      this.empty.textContent = this.last
+        ? this.last.stale
+          ? 'The document is not valid JSON yet.'
+          : 'No NAS-Bench-NLP cell in this document.'
+        : 'Waiting for a cell…';
       this.fillHeatPicker([]);
       this.legend.hidden = true;
       this.renderSidePanel();
@@ -333,24 +422,41 @@ export class GraphView {
     // The layout routes edges monotone in y (vertical through node rows, bends between them): a monotone curve
     // through those points stays inside each pair's bounding box, so the drawn edge keeps out of the rows too.
     // Anything else (a self-loop) gets the smoothing B-spline.
-    const monotone = line<Point>().x((p) => p.x).y((p) => p.y).curve(curveMonotoneY);
-    const basis = line<Point>().x((p) => p.x).y((p) => p.y).curve(curveBasis);
+    const monotone = line<Point>()
+      .x((p) => p.x)
+      .y((p) => p.y)
+      .curve(curveMonotoneY);
+    const basis = line<Point>()
+      .x((p) => p.x)
+      .y((p) => p.y)
+      .curve(curveBasis);
     const path = (pts: Point[]): string | null => (isMonotoneY(pts) ? monotone(pts) : basis(pts));
     for (const e of model.edges) {
       const pts = layout.edges[e.id];
       if (!pts || pts.length < 2) continue;
-      const g = this.edgeLayer.append('g').attr('class', `cl-edge cl-edge-${e.kind}${e.onlyHere ? ' cl-only' : ''}`)
-        .attr('data-id', e.id).attr('data-source', e.source).attr('data-target', e.target);
-      g.append('path').attr('class', 'cl-edge-line').attr('d', path(pts as Point[]) ?? '')
+      const g = this.edgeLayer
+        .append('g')
+        .attr('class', `cl-edge cl-edge-${e.kind}${e.onlyHere ? ' cl-only' : ''}`)
+        .attr('data-id', e.id)
+        .attr('data-source', e.source)
+        .attr('data-target', e.target);
+      g.append('path')
+        .attr('class', 'cl-edge-line')
+        .attr('d', path(pts as Point[]) ?? '')
         .attr('marker-end', `url(#cl-arrow-${e.kind})`);
       const label = edgeLabel(e);
       if (label) {
         const at = pointBefore(pts, 16);
-        g.append('text').attr('class', 'cl-edge-label').attr('x', at.x + 7).attr('y', at.y).text(label);
+        g.append('text')
+          .attr('class', 'cl-edge-label')
+          .attr('x', at.x + 7)
+          .attr('y', at.y)
+          .text(label);
       }
-      const title = e.kind === 'recurrence'
-        ? `${byId.get(e.source)?.name} → ${byId.get(e.target)?.name} (next time step)`
-        : `${byId.get(e.source)?.name} → ${byId.get(e.target)?.name}${e.kind === 'back' ? ' (closes a cycle)' : ''}`;
+      const title =
+        e.kind === 'recurrence'
+          ? `${byId.get(e.source)?.name} → ${byId.get(e.target)?.name} (next time step)`
+          : `${byId.get(e.source)?.name} → ${byId.get(e.target)?.name}${e.kind === 'back' ? ' (closes a cycle)' : ''}`;
       g.append('title').text(title);
     }
 
@@ -364,32 +470,57 @@ export class GraphView {
       if (n.outputIndex !== undefined) classes.push('cl-output');
       if (heatColor && value !== undefined) classes.push('cl-heated');
       else if (heatColor) classes.push('cl-unheated');
-      const g = this.nodeLayer.append('g').attr('class', classes.join(' ')).attr('data-id', n.id).attr('data-name', n.name)
-        .attr('transform', `translate(${p.x},${p.y})`).attr('tabindex', 0).attr('role', 'button')
+      const g = this.nodeLayer
+        .append('g')
+        .attr('class', classes.join(' '))
+        .attr('data-id', n.id)
+        .attr('data-name', n.name)
+        .attr('transform', `translate(${p.x},${p.y})`)
+        .attr('tabindex', 0)
+        .attr('role', 'button')
         .attr('aria-label', nodeAria(n, value, heat?.label));
       if (n.outputIndex !== undefined) {
         // Outputs get a double outline.
-        g.append('path').attr('class', 'cl-out-ring').attr('d', shapePath({ category: n.category, width: n.width + 8, height: n.height + 8 }));
+        g.append('path')
+          .attr('class', 'cl-out-ring')
+          .attr('d', shapePath({ category: n.category, width: n.width + 8, height: n.height + 8 }));
       }
       const shape = g.append('path').attr('class', 'cl-shape').attr('d', shapePath(n));
       if (heatColor && value !== undefined && Number.isFinite(value)) shape.style('fill', heatColor(value));
-      g.append('text').attr('class', 'cl-name').attr('y', n.kind === 'op' ? -4 : 1).text(n.name);
+      g.append('text')
+        .attr('class', 'cl-name')
+        .attr('y', n.kind === 'op' ? -4 : 1)
+        .text(n.name);
       if (n.kind === 'op') g.append('text').attr('class', 'cl-op').attr('y', 12).text(n.opLabel);
       if (n.markers.length > 0) {
-        const worst = n.markers.some((m) => m.severity === 'error') ? 'error' : n.markers.some((m) => m.severity === 'warning') ? 'warning' : 'info';
-        const b = g.append('g').attr('class', `cl-badge cl-badge-${worst}`).attr('transform', `translate(${n.width / 2 - 2},${-n.height / 2 + 2})`);
+        const worst = n.markers.some((m) => m.severity === 'error')
+          ? 'error'
+          : n.markers.some((m) => m.severity === 'warning')
+            ? 'warning'
+            : 'info';
+        const b = g
+          .append('g')
+          .attr('class', `cl-badge cl-badge-${worst}`)
+          .attr('transform', `translate(${n.width / 2 - 2},${-n.height / 2 + 2})`);
         b.append('circle').attr('r', 7.5);
-        b.append('text').attr('y', 0.5).text(worst === 'info' ? 'i' : '!');
+        b.append('text')
+          .attr('y', 0.5)
+          .text(worst === 'info' ? 'i' : '!');
       }
       const node = g.node() as SVGGElement;
       node.addEventListener('mouseenter', () => this.showTooltip(n, value, heat, node));
-      node.addEventListener('mouseleave', () => { if (document.activeElement !== node) this.hideTooltip(); });
+      node.addEventListener('mouseleave', () => {
+        if (document.activeElement !== node) this.hideTooltip();
+      });
       node.addEventListener('focus', () => {
         this.ensureVisible(n.id);
         this.showTooltip(n, value, heat, node);
       });
       node.addEventListener('blur', () => this.hideTooltip());
-      node.addEventListener('click', (ev) => { ev.stopPropagation(); this.reveal(n); });
+      node.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        this.reveal(n);
+      });
     }
 
     this.legend.hidden = !heatColor;
@@ -404,7 +535,8 @@ export class GraphView {
       if (z) this.svg.call(this.zoomer.transform, zoomIdentity.translate(z.x, z.y).scale(z.k));
       else this.fit(false);
     }
-    if (focusedId) (this.nodeLayer.node()?.querySelector(`[data-id="${cssEscape(focusedId)}"]`) as SVGGElement | null)?.focus();
+    if (focusedId)
+      (this.nodeLayer.node()?.querySelector(`[data-id="${cssEscape(focusedId)}"]`) as SVGGElement | null)?.focus();
     this.drawMinimap();
   }
 
@@ -412,7 +544,10 @@ export class GraphView {
   private drawMinimap(): void {
     this.mmNodes.selectAll('*').remove();
     const cell = this.cell;
-    if (!cell) { this.minimap.hidden = true; return; }
+    if (!cell) {
+      this.minimap.hidden = true;
+      return;
+    }
     const L = cell.layout;
     const s = Math.min(MINIMAP_W / L.width, MINIMAP_H / L.height);
     this.mmScale = s;
@@ -420,9 +555,13 @@ export class GraphView {
     for (const n of cell.model.nodes) {
       const p = L.nodes[n.id];
       if (!p) continue;
-      this.mmNodes.append('rect').attr('class', `cl-mm-node cl-cat-${n.category}${n.dead ? ' cl-dead' : ''}`)
-        .attr('x', (p.x - n.width / 2) * s).attr('y', (p.y - n.height / 2) * s)
-        .attr('width', Math.max(1, n.width * s)).attr('height', Math.max(1, n.height * s));
+      this.mmNodes
+        .append('rect')
+        .attr('class', `cl-mm-node cl-cat-${n.category}${n.dead ? ' cl-dead' : ''}`)
+        .attr('x', (p.x - n.width / 2) * s)
+        .attr('y', (p.y - n.height / 2) * s)
+        .attr('width', Math.max(1, n.width * s))
+        .attr('height', Math.max(1, n.height * s));
     }
     this.updateMinimap(this.transform());
   }
@@ -430,25 +569,42 @@ export class GraphView {
   /** Show the overview when part of the graph is out of view, with the visible part outlined. */
   private updateMinimap(t: ZoomTransform): void {
     const cell = this.cell;
-    if (!cell) { this.minimap.hidden = true; return; }
+    if (!cell) {
+      this.minimap.hidden = true;
+      return;
+    }
     const L = cell.layout;
     const { w, h } = this.stageSize();
-    const vx = -t.x / t.k, vy = -t.y / t.k, vw = w / t.k, vh = h / t.k;
+    const vx = -t.x / t.k,
+      vy = -t.y / t.k,
+      vw = w / t.k,
+      vh = h / t.k;
     const tol = 2;
     const outOfView = vx > tol || vy > tol || vx + vw < L.width - tol || vy + vh < L.height - tol;
     this.minimap.hidden = !outOfView;
     this.root.classList.toggle('cl-overflow', outOfView);
     if (!outOfView) return;
-    const x0 = Math.max(0, vx), y0 = Math.max(0, vy);
-    const x1 = Math.min(L.width, vx + vw), y1 = Math.min(L.height, vy + vh);
+    const x0 = Math.max(0, vx),
+      y0 = Math.max(0, vy);
+    const x1 = Math.min(L.width, vx + vw),
+      y1 = Math.min(L.height, vy + vh);
     const s = this.mmScale;
-    this.mmView.attr('x', x0 * s).attr('y', y0 * s).attr('width', Math.max(2, (x1 - x0) * s)).attr('height', Math.max(2, (y1 - y0) * s));
+    this.mmView
+      .attr('x', x0 * s)
+      .attr('y', y0 * s)
+      .attr('width', Math.max(2, (x1 - x0) * s))
+      .attr('height', Math.max(2, (y1 - y0) * s));
     const pct = (v: number) => Math.round(Math.max(0, Math.min(100, v)));
-    this.minimap.setAttribute('aria-valuetext', `showing ${pct(y0 / L.height * 100)}–${pct(y1 / L.height * 100)} % of the height`);
+    this.minimap.setAttribute(
+      'aria-valuetext',
+      `showing ${pct((y0 / L.height) * 100)}–${pct((y1 / L.height) * 100)} % of the height`,
+    );
   }
 
   /** The panel was resized: the overview follows (the zoom transform itself is kept; 0 refits). */
-  resized(): void { this.updateMinimap(this.transform()); }
+  resized(): void {
+    this.updateMinimap(this.transform());
+  }
 
   /** Pan the view by (dx, dy) screen pixels (positive: show what is further right / down). */
   panBy(dx: number, dy: number): void {
@@ -468,30 +624,70 @@ export class GraphView {
 
   private heatScale(score: ScoreSummary): (v: number) => string {
     const vals = Object.values(score.perNode ?? {}).filter(Number.isFinite);
-    let lo = Math.min(...vals), hi = Math.max(...vals);
-    if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
-    if (lo === hi) { lo -= 0.5; hi += 0.5; }
-    const s = scaleLinear<string>().domain([lo, (lo + hi) / 2, hi]).range([
-      this.cssVar('--cl-heat-low', '#3794ff'), this.cssVar('--cl-heat-mid', '#cca700'), this.cssVar('--cl-heat-high', '#f14c4c'),
-    ]).clamp(true);
+    let lo = Math.min(...vals),
+      hi = Math.max(...vals);
+    if (!Number.isFinite(lo)) {
+      lo = 0;
+      hi = 1;
+    }
+    if (lo === hi) {
+      lo -= 0.5;
+      hi += 0.5;
+    }
+    const s = scaleLinear<string>()
+      .domain([lo, (lo + hi) / 2, hi])
+      .range([
+        this.cssVar('--cl-heat-low', '#3794ff'),
+        this.cssVar('--cl-heat-mid', '#cca700'),
+        this.cssVar('--cl-heat-high', '#f14c4c'),
+      ])
+      .clamp(true);
     return (v: number) => s(v);
   }
 
   private renderLegend(score: ScoreSummary, color: (v: number) => string): void {
     const vals = Object.values(score.perNode ?? {}).filter(Number.isFinite);
-    let lo = Math.min(...vals), hi = Math.max(...vals);
-    if (lo === hi) { lo -= 0.5; hi += 0.5; }
-    const w = 180, h = 10;
+    let lo = Math.min(...vals),
+      hi = Math.max(...vals);
+    if (lo === hi) {
+      lo -= 0.5;
+      hi += 0.5;
+    }
+    const w = 180,
+      h = 10;
     this.legend.replaceChildren(el('div', 'cl-legend-title', `${score.label} per node (${score.better} is better)`));
-    const svg = select(this.legend).append('svg').attr('width', w + 20).attr('height', h + 24);
+    const svg = select(this.legend)
+      .append('svg')
+      .attr('width', w + 20)
+      .attr('height', h + 24);
     const grad = svg.append('defs').append('linearGradient').attr('id', 'cl-legend-grad');
     for (let i = 0; i <= 10; i++) {
-      grad.append('stop').attr('offset', `${i * 10}%`).attr('stop-color', color(lo + (hi - lo) * i / 10));
+      grad
+        .append('stop')
+        .attr('offset', `${i * 10}%`)
+        .attr('stop-color', color(lo + ((hi - lo) * i) / 10));
     }
-    svg.append('rect').attr('x', 10).attr('y', 2).attr('width', w).attr('height', h).attr('fill', 'url(#cl-legend-grad)').attr('class', 'cl-legend-bar');
-    const x = scaleLinear().domain([lo, hi]).range([10, 10 + w]);
-    svg.append('g').attr('class', 'cl-legend-axis').attr('transform', `translate(0,${h + 3})`)
-      .call(axisBottom(x).ticks(4).tickSize(3).tickFormat((d) => fmtNum(Number(d))));
+    svg
+      .append('rect')
+      .attr('x', 10)
+      .attr('y', 2)
+      .attr('width', w)
+      .attr('height', h)
+      .attr('fill', 'url(#cl-legend-grad)')
+      .attr('class', 'cl-legend-bar');
+    const x = scaleLinear()
+      .domain([lo, hi])
+      .range([10, 10 + w]);
+    svg
+      .append('g')
+      .attr('class', 'cl-legend-axis')
+      .attr('transform', `translate(0,${h + 3})`)
+      .call(
+        axisBottom(x)
+          .ticks(4)
+          .tickSize(3)
+          .tickFormat((d) => fmtNum(Number(d))),
+      );
   }
 
   private renderSidePanel(): void {
@@ -506,7 +702,8 @@ export class GraphView {
     const ops = m.nodes.filter((n) => n.kind === 'op');
     const facts = el('dl', 'cl-facts');
     const fact = (k: string, v: string, title?: string): void => {
-      const dt = el('dt', undefined, k), dd = el('dd', undefined, v);
+      const dt = el('dt', undefined, k),
+        dd = el('dd', undefined, v);
       if (title) dd.title = title;
       facts.append(dt, dd);
     };
@@ -521,7 +718,9 @@ export class GraphView {
     if (b && Object.keys(b).length > 0) {
       parts.push(el('h3', undefined, `Benchmark${b.dataset ? ` · ${b.dataset}` : ''}`));
       const dl = el('dl', 'cl-facts');
-      const add = (k: string, v: string | undefined): void => { if (v !== undefined) dl.append(el('dt', undefined, k), el('dd', undefined, v)); };
+      const add = (k: string, v: string | undefined): void => {
+        if (v !== undefined) dl.append(el('dt', undefined, k), el('dd', undefined, v));
+      };
       add('Test loss', b.testLoss !== undefined ? fmtNum(b.testLoss) : undefined);
       add('Test ppl', b.testLoss !== undefined && b.testLoss < 50 ? fmtNum(Math.exp(b.testLoss)) : undefined);
       add('Val loss', b.valLoss !== undefined ? fmtNum(b.valLoss) : undefined);
@@ -542,13 +741,19 @@ export class GraphView {
         const val = el('td', 'cl-num', `${fmtNum(s.value)}${s.std ? ` ± ${fmtNum(s.std)}` : ''}`);
         if (s.reason) val.title = s.reason;
         const pct = el('td', 'cl-num cl-muted', s.percentile !== undefined ? `${Math.round(s.percentile)} pct` : '');
-        pct.title = s.percentile !== undefined ? 'percentile among the benchmark\'s trained cells at the same settings (100 = best)' : 'no reference population for these settings';
+        pct.title =
+          s.percentile !== undefined
+            ? "percentile among the benchmark's trained cells at the same settings (100 = best)"
+            : 'no reference population for these settings';
         tr.append(name, val, pct, el('td', 'cl-muted', s.better === 'higher' ? '↑' : '↓'));
         table.append(tr);
       }
       parts.push(table);
     }
-    const diags = [...m.cellMarkers, ...m.nodes.flatMap((n) => n.markers.map((x) => ({ ...x, message: `${n.name}: ${x.message}` })))];
+    const diags = [
+      ...m.cellMarkers,
+      ...m.nodes.flatMap((n) => n.markers.map((x) => ({ ...x, message: `${n.name}: ${x.message}` }))),
+    ];
     if (diags.length > 0) {
       parts.push(el('h3', undefined, 'Problems'));
       const ul = el('ul', 'cl-problems');
@@ -556,7 +761,13 @@ export class GraphView {
       parts.push(ul);
     }
     const key = el('div', 'cl-key');
-    for (const [cat, text] of [['input', 'input / state'], ['linear', 'linear'], ['blend', 'blend'], ['elementwise', 'element-wise'], ['activation', 'activation']] as const) {
+    for (const [cat, text] of [
+      ['input', 'input / state'],
+      ['linear', 'linear'],
+      ['blend', 'blend'],
+      ['elementwise', 'element-wise'],
+      ['activation', 'activation'],
+    ] as const) {
       const item = el('span', `cl-key-item cl-cat-${cat}`);
       item.append(el('span', 'cl-key-swatch'), document.createTextNode(text));
       key.append(item);
@@ -575,11 +786,20 @@ export class GraphView {
     if (!h || h.node === undefined || !this.cell || h.cellIndex !== this.cell.index) return;
     const id = nodeIdForName(this.cell, h.node);
     if (!id) return;
-    this.nodeLayer.selectAll<SVGGElement, unknown>('.cl-node').filter(function () { return this.getAttribute('data-id') === id; })
-      .classed('cl-highlight', true).raise();
-    this.edgeLayer.selectAll<SVGGElement, unknown>('.cl-edge')
-      .filter(function () { return this.getAttribute('data-target') === id || this.getAttribute('data-source') === id; })
-      .classed('cl-edge-hot', true).raise();
+    this.nodeLayer
+      .selectAll<SVGGElement, unknown>('.cl-node')
+      .filter(function () {
+        return this.getAttribute('data-id') === id;
+      })
+      .classed('cl-highlight', true)
+      .raise();
+    this.edgeLayer
+      .selectAll<SVGGElement, unknown>('.cl-edge')
+      .filter(function () {
+        return this.getAttribute('data-target') === id || this.getAttribute('data-source') === id;
+      })
+      .classed('cl-edge-hot', true)
+      .raise();
   }
 
   private reveal(n: GraphNode): void {
@@ -593,7 +813,14 @@ export class GraphView {
     const t = this.tooltip;
     const parts: HTMLElement[] = [];
     const head = el('div', 'cl-tt-head');
-    head.append(el('strong', undefined, n.name), el('span', 'cl-muted', ` ${n.kind === 'op' ? n.op || '(no op)' : n.kind === 'input' ? (n.name === 'x' ? 'cell input' : 'previous hidden state') : 'missing node'}`));
+    head.append(
+      el('strong', undefined, n.name),
+      el(
+        'span',
+        'cl-muted',
+        ` ${n.kind === 'op' ? n.op || '(no op)' : n.kind === 'input' ? (n.name === 'x' ? 'cell input' : 'previous hidden state') : 'missing node'}`,
+      ),
+    );
     parts.push(head);
     if (n.kind === 'op' && isOpName(n.op)) parts.push(el('div', 'cl-tt-desc', OPS[n.op].description));
     const row = (k: string, v: string): void => {
@@ -601,7 +828,11 @@ export class GraphView {
       d.append(el('span', 'cl-tt-key', k), el('span', undefined, v));
       parts.push(d);
     };
-    if (n.kind === 'op') row('inputs', n.inputs.length ? n.inputs.map((x, i) => (n.op === 'blend' && i < 3 ? `${'abc'[i]}=${x}` : x)).join(', ') : '—');
+    if (n.kind === 'op')
+      row(
+        'inputs',
+        n.inputs.length ? n.inputs.map((x, i) => (n.op === 'blend' && i < 3 ? `${'abc'[i]}=${x}` : x)).join(', ') : '—',
+      );
     row('consumers', n.consumers.length ? n.consumers.join(', ') : '—');
     if (n.params !== undefined) row('params', `${fmtInt(n.params)} (layer 1)`);
     if (n.outputIndex !== undefined) row('output', `hidden state ${n.outputIndex} → h_prev_${n.outputIndex} next step`);
@@ -613,7 +844,9 @@ export class GraphView {
     t.hidden = false;
     // Beside the node (right, else left), top-aligned with it, kept inside the window.
     const r = anchor.getBoundingClientRect();
-    const gap = 10, w = t.offsetWidth, h = t.offsetHeight;
+    const gap = 10,
+      w = t.offsetWidth,
+      h = t.offsetHeight;
     let left = r.right + gap;
     if (left + w > window.innerWidth - 4) left = r.left - gap - w;
     if (left < 4) left = Math.max(4, Math.min(window.innerWidth - w - 4, r.left));
@@ -623,7 +856,9 @@ export class GraphView {
     t.style.top = `${top}px`;
   }
 
-  private hideTooltip(): void { this.tooltip.hidden = true; }
+  private hideTooltip(): void {
+    this.tooltip.hidden = true;
+  }
 
   private stageSize(): { w: number; h: number } {
     const r = this.stage.getBoundingClientRect();
@@ -641,7 +876,9 @@ export class GraphView {
     const kAll = Math.min(1.6, w / cell.layout.width, h / cell.layout.height);
     const k = Math.max(kAll, READABLE_SCALE);
     const tall = cell.layout.height * k > h;
-    const t = zoomIdentity.translate((w - cell.layout.width * k) / 2, tall ? 8 : (h - cell.layout.height * k) / 2).scale(k);
+    const t = zoomIdentity
+      .translate((w - cell.layout.width * k) / 2, tall ? 8 : (h - cell.layout.height * k) / 2)
+      .scale(k);
     void animate;
     this.svg.call(this.zoomer.transform, t);
     this.zooms[String(cell.index)] = { k: t.k, x: t.x, y: t.y };
@@ -679,7 +916,10 @@ export class GraphView {
     const node = target?.closest?.('.cl-node');
     if (node && (ev.key === 'Enter' || ev.key === ' ')) {
       const n = this.cell?.model.nodes.find((x) => x.id === node.getAttribute('data-id'));
-      if (n) { ev.preventDefault(); this.reveal(n); }
+      if (n) {
+        ev.preventDefault();
+        this.reveal(n);
+      }
       return;
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
@@ -688,23 +928,41 @@ export class GraphView {
     const { w: sw, h: sh } = this.stageSize();
     const step = ev.shiftKey ? 0.8 : 0;
     const pans: Record<string, [number, number]> = {
-      ArrowUp: [0, -(step * sh || PAN_STEP)], ArrowDown: [0, step * sh || PAN_STEP],
-      ArrowLeft: [-(step * sw || PAN_STEP), 0], ArrowRight: [step * sw || PAN_STEP, 0],
-      PageUp: [0, -0.8 * sh], PageDown: [0, 0.8 * sh],
+      ArrowUp: [0, -(step * sh || PAN_STEP)],
+      ArrowDown: [0, step * sh || PAN_STEP],
+      ArrowLeft: [-(step * sw || PAN_STEP), 0],
+      ArrowRight: [step * sw || PAN_STEP, 0],
+      PageUp: [0, -0.8 * sh],
+      PageDown: [0, 0.8 * sh],
     };
-    if (!onButton && pans[ev.key]) { ev.preventDefault(); this.panBy(...pans[ev.key]); return; }
-    if (!onButton && (ev.key === 'Home' || ev.key === 'End')) { ev.preventDefault(); this.panToEnd(ev.key === 'Home' ? 'top' : 'bottom'); return; }
-    if (ev.key === '+' || ev.key === '=') { ev.preventDefault(); this.zoomBy(1.25); }
-    else if (ev.key === '-' || ev.key === '_') { ev.preventDefault(); this.zoomBy(1 / 1.25); }
-    else if (ev.key === '0') { ev.preventDefault(); this.fit(true); }
-    else if (ev.key === 'Escape') this.hideTooltip();
+    if (!onButton && pans[ev.key]) {
+      ev.preventDefault();
+      this.panBy(...pans[ev.key]);
+      return;
+    }
+    if (!onButton && (ev.key === 'Home' || ev.key === 'End')) {
+      ev.preventDefault();
+      this.panToEnd(ev.key === 'Home' ? 'top' : 'bottom');
+      return;
+    }
+    if (ev.key === '+' || ev.key === '=') {
+      ev.preventDefault();
+      this.zoomBy(1.25);
+    } else if (ev.key === '-' || ev.key === '_') {
+      ev.preventDefault();
+      this.zoomBy(1 / 1.25);
+    } else if (ev.key === '0') {
+      ev.preventDefault();
+      this.fit(true);
+    } else if (ev.key === 'Escape') this.hideTooltip();
   }
 
   /** Serialize the current graph as a standalone SVG (computed styles inlined as presentation attributes). */
   exportSvg(): string {
     const cell = this.cell;
     const src = this.svg.node() as SVGSVGElement;
-    const width = Math.ceil(cell?.layout.width ?? 100), height = Math.ceil(cell?.layout.height ?? 100);
+    const width = Math.ceil(cell?.layout.width ?? 100),
+      height = Math.ceil(cell?.layout.height ?? 100);
     const out = document.createElementNS(SVG_NS, 'svg');
     out.setAttribute('xmlns', SVG_NS);
     out.setAttribute('width', String(width));
@@ -713,7 +971,10 @@ export class GraphView {
     const bg = document.createElementNS(SVG_NS, 'rect');
     bg.setAttribute('width', '100%');
     bg.setAttribute('height', '100%');
-    bg.setAttribute('fill', getComputedStyle(this.root).backgroundColor || this.cssVar('--vscode-editor-background', '#ffffff'));
+    bg.setAttribute(
+      'fill',
+      getComputedStyle(this.root).backgroundColor || this.cssVar('--vscode-editor-background', '#ffffff'),
+    );
     out.append(bg);
     const defs = src.querySelector('defs');
     const vp = this.viewport.node() as SVGGElement;
@@ -725,14 +986,18 @@ export class GraphView {
       out.append(clone);
     }
     // Interaction-only attributes do not belong in a file.
-    out.querySelectorAll('[tabindex]').forEach((e) => { e.removeAttribute('tabindex'); e.removeAttribute('role'); });
+    out.querySelectorAll('[tabindex]').forEach((e) => {
+      e.removeAttribute('tabindex');
+      e.removeAttribute('role');
+    });
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(out);
   }
 
   /** Rasterise exportSvg() at `scale`× into a PNG data URL. */
   async exportPng(scale = 2): Promise<string> {
     const svgText = this.exportSvg();
-    const width = Math.ceil(this.cell?.layout.width ?? 100), height = Math.ceil(this.cell?.layout.height ?? 100);
+    const width = Math.ceil(this.cell?.layout.width ?? 100),
+      height = Math.ceil(this.cell?.layout.height ?? 100);
     const img = new Image();
     const loaded = new Promise<void>((resolve, reject) => {
       img.onload = () => resolve();
@@ -752,7 +1017,10 @@ export class GraphView {
 
   /** Export and post the result to the host. */
   async exportAs(format: ExportFormat): Promise<void> {
-    if (!this.cell) { this.host.post({ type: 'log', level: 'warn', message: 'Nothing to export: no cell is shown.' }); return; }
+    if (!this.cell) {
+      this.host.post({ type: 'log', level: 'warn', message: 'Nothing to export: no cell is shown.' });
+      return;
+    }
     try {
       const data = format === 'svg' ? this.exportSvg() : await this.exportPng();
       this.host.post({ type: 'export', format, cellIndex: this.cell.index, data });
@@ -772,9 +1040,10 @@ function edgeLabel(e: GraphEdge): string | undefined {
 function pointBefore(pts: readonly Point[], d: number): Point {
   let rest = d;
   for (let i = pts.length - 1; i > 0; i--) {
-    const a = pts[i], b = pts[i - 1];
+    const a = pts[i],
+      b = pts[i - 1];
     const len = Math.hypot(a.x - b.x, a.y - b.y);
-    if (len >= rest && len > 0) return { x: a.x + (b.x - a.x) * rest / len, y: a.y + (b.y - a.y) * rest / len };
+    if (len >= rest && len > 0) return { x: a.x + ((b.x - a.x) * rest) / len, y: a.y + ((b.y - a.y) * rest) / len };
     rest -= len;
   }
   return pts[0];
@@ -785,13 +1054,17 @@ function nodeAria(n: GraphNode, value: number | undefined, heatLabel: string | u
   if (n.inputs.length) bits.push(`inputs ${n.inputs.join(', ')}`);
   if (n.dead) bits.push('dead');
   if (n.onlyHere) bits.push('only in this cell');
-  if (n.markers.length) bits.push(`${n.markers.length} problem${n.markers.length > 1 ? 's' : ''}: ${n.markers.map((m) => m.message).join(' ')}`);
+  if (n.markers.length)
+    bits.push(
+      `${n.markers.length} problem${n.markers.length > 1 ? 's' : ''}: ${n.markers.map((m) => m.message).join(' ')}`,
+    );
   if (value !== undefined && heatLabel) bits.push(`${heatLabel} ${fmtNum(value)}`);
   return bits.join(', ');
 }
 
 function nodeIdForName(cell: CellView, name: string): string | undefined {
-  for (const prefix of ['n:', 'in:', 'missing:']) if (cell.model.nodes.some((n) => n.id === prefix + name)) return prefix + name;
+  for (const prefix of ['n:', 'in:', 'missing:'])
+    if (cell.model.nodes.some((n) => n.id === prefix + name)) return prefix + name;
   return undefined;
 }
 
@@ -801,9 +1074,25 @@ function cssEscape(s: string): string {
 
 /** SVG presentation properties copied from computed styles on export. */
 const INLINE_PROPS = [
-  'fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-opacity', 'stroke-linecap', 'stroke-linejoin',
-  'opacity', 'font-family', 'font-size', 'font-weight', 'font-style', 'text-anchor', 'dominant-baseline', 'visibility', 'display',
-  'stop-color', 'stop-opacity',
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'stroke-opacity',
+  'stroke-linecap',
+  'stroke-linejoin',
+  'opacity',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'font-style',
+  'text-anchor',
+  'dominant-baseline',
+  'visibility',
+  'display',
+  'stop-color',
+  'stop-opacity',
 ];
 
 function inlineStyles(src: Element, dst: Element): void {
@@ -815,6 +1104,7 @@ function inlineStyles(src: Element, dst: Element): void {
   if (dst instanceof SVGElement || dst instanceof HTMLElement) dst.style.cssText = '';
   dst.removeAttribute('style');
   dst.removeAttribute('class');
-  const a = src.children, b = dst.children;
+  const a = src.children,
+    b = dst.children;
   for (let i = 0; i < a.length && i < b.length; i++) inlineStyles(a[i], b[i]);
 }

@@ -6,7 +6,16 @@
  * the row's cell in its editor; `/` jumps to the filter, Escape clears it. Colours: media/table.css (theme variables).
  * Why no component library: see src/table/panel.ts.
  */
-import { isSortState, isToTableWebview, type FromTableWebview, type SortState, type TableColumn, type TableRenderMessage, type TableRow, type TableWebviewState } from '../src/table/protocol';
+import {
+  isSortState,
+  isToTableWebview,
+  type FromTableWebview,
+  type SortState,
+  type TableColumn,
+  type TableRenderMessage,
+  type TableRow,
+  type TableWebviewState,
+} from '../src/table/protocol';
 import { DEFAULT_SORT, nextSort, visibleRows } from '../src/table/view';
 
 interface VsCodeApi {
@@ -19,11 +28,16 @@ declare function acquireVsCodeApi(): VsCodeApi;
 /** `82nd` (a percentile, rounded). */
 function ordinal(p: number): string {
   const n = Math.max(0, Math.min(100, Math.round(p)));
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
+  const s =
+    n % 100 >= 11 && n % 100 <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
   return `${n}${s}`;
 }
 
-const PRESET_LABEL: Readonly<Record<string, string>> = { 'nas-bench-nlp': 'full size', proxy: 'proxy', custom: 'custom' };
+const PRESET_LABEL: Readonly<Record<string, string>> = {
+  'nas-bench-nlp': 'full size',
+  proxy: 'proxy',
+  custom: 'custom',
+};
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -51,7 +65,10 @@ export class CellsTableView {
   private readonly tbody: HTMLTableSectionElement;
   private readonly empty: HTMLElement;
 
-  constructor(private readonly root: HTMLElement, private readonly api: VsCodeApi) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly api: VsCodeApi,
+  ) {
     const state = api.getState() as TableWebviewState | undefined;
     this.sort = state && isSortState(state.sort) ? state.sort : DEFAULT_SORT;
     this.filter = typeof state?.filter === 'string' ? state.filter : '';
@@ -66,11 +83,23 @@ export class CellsTableView {
     this.filterInput.value = this.filter;
     this.count = el('span', 'ct-count');
     this.count.setAttribute('aria-live', 'polite');
-    this.formatButton = this.button('One cell per line', 'Format the file so each cell is on its own line (then each cell gets its own lenses)', () => this.post({ type: 'command', command: 'formatOnePerLine' }));
+    this.formatButton = this.button(
+      'One cell per line',
+      'Format the file so each cell is on its own line (then each cell gets its own lenses)',
+      () => this.post({ type: 'command', command: 'formatOnePerLine' }),
+    );
     this.formatButton.hidden = true;
-    this.scoreButton = this.button('Score all', 'Compute the train-free scores of every cell (Score All Cells in This File)', () => this.post({ type: 'command', command: 'score' }));
-    const csv = this.button('Export CSV…', 'Save the rows shown (filtered, in this order) as CSV', () => this.exportAs('csv'));
-    const json = this.button('Export JSON…', 'Save the rows shown (filtered, in this order) as JSON', () => this.exportAs('json'));
+    this.scoreButton = this.button(
+      'Score all',
+      'Compute the train-free scores of every cell (Score All Cells in This File)',
+      () => this.post({ type: 'command', command: 'score' }),
+    );
+    const csv = this.button('Export CSV…', 'Save the rows shown (filtered, in this order) as CSV', () =>
+      this.exportAs('csv'),
+    );
+    const json = this.button('Export JSON…', 'Save the rows shown (filtered, in this order) as JSON', () =>
+      this.exportAs('json'),
+    );
     bar.append(this.filterInput, this.count, el('span', 'ct-spacer'), this.formatButton, this.scoreButton, csv, json);
     this.note = el('div', 'ct-note');
     const scroll = el('div', 'ct-scroll');
@@ -84,18 +113,37 @@ export class CellsTableView {
     scroll.append(this.table, this.empty);
     root.replaceChildren(bar, this.note, scroll);
 
-    this.filterInput.addEventListener('input', () => { this.filter = this.filterInput.value; this.saveState(); this.draw(); });
+    this.filterInput.addEventListener('input', () => {
+      this.filter = this.filterInput.value;
+      this.saveState();
+      this.draw();
+    });
     this.filterInput.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape' && this.filterInput.value) { e.preventDefault(); this.filterInput.value = ''; this.filter = ''; this.saveState(); this.draw(); }
-      else if (e.key === 'ArrowDown' || e.key === 'Enter') { e.preventDefault(); this.focusRow(0); }
+      if (e.key === 'Escape' && this.filterInput.value) {
+        e.preventDefault();
+        this.filterInput.value = '';
+        this.filter = '';
+        this.saveState();
+        this.draw();
+      } else if (e.key === 'ArrowDown' || e.key === 'Enter') {
+        e.preventDefault();
+        this.focusRow(0);
+      }
     });
     this.tbody.addEventListener('click', (e) => {
       const tr = (e.target as Element).closest('tr');
-      if (tr?.dataset.key) { this.setCurrent(tr.dataset.key); this.post({ type: 'reveal', key: tr.dataset.key }); }
+      if (tr?.dataset.key) {
+        this.setCurrent(tr.dataset.key);
+        this.post({ type: 'reveal', key: tr.dataset.key });
+      }
     });
     this.tbody.addEventListener('keydown', (e) => this.onRowKey(e));
     document.addEventListener('keydown', (e) => {
-      if (e.key === '/' && !(e.target instanceof HTMLInputElement)) { e.preventDefault(); this.filterInput.focus(); this.filterInput.select(); }
+      if (e.key === '/' && !(e.target instanceof HTMLInputElement)) {
+        e.preventDefault();
+        this.filterInput.focus();
+        this.filterInput.select();
+      }
     });
   }
 
@@ -107,7 +155,9 @@ export class CellsTableView {
     return b;
   }
 
-  private post(m: FromTableWebview): void { this.api.postMessage(m); }
+  private post(m: FromTableWebview): void {
+    this.api.postMessage(m);
+  }
 
   private saveState(): void {
     const s: TableWebviewState = { sort: this.sort, filter: this.filter };
@@ -125,7 +175,8 @@ export class CellsTableView {
     if (!m.columns.some((c) => c.id === this.sort.column)) this.sort = DEFAULT_SORT;
     this.note.textContent = m.note ?? '';
     this.formatButton.hidden = !m.crowdedLines;
-    if (m.crowdedLines) this.formatButton.title = `${m.crowdedLines} line${m.crowdedLines === 1 ? ' holds' : 's hold'} several cells: put each cell on its own line (then each cell gets its own lenses)`;
+    if (m.crowdedLines)
+      this.formatButton.title = `${m.crowdedLines} line${m.crowdedLines === 1 ? ' holds' : 's hold'} several cells: put each cell on its own line (then each cell gets its own lenses)`;
     this.scoreButton.textContent = m.scope === 'workspace' ? 'Score workspace' : 'Score all';
     this.caption.textContent = `Cells of ${m.title}. Column headers sort; Enter on a row reveals its cell.`;
     this.drawHeader(m.columns);
@@ -142,7 +193,9 @@ export class CellsTableView {
       b.type = 'button';
       b.append(el('span', 'ct-label', c.label), el('span', 'ct-arrow'));
       if (c.better) b.append(el('span', 'ct-better', c.better === 'higher' ? '↑' : '↓'));
-      b.title = c.title ? `${c.title}\nClick (or Enter) to sort; again to reverse.` : 'Click (or Enter) to sort; again to reverse.';
+      b.title = c.title
+        ? `${c.title}\nClick (or Enter) to sort; again to reverse.`
+        : 'Click (or Enter) to sort; again to reverse.';
       b.addEventListener('click', () => {
         this.sort = nextSort(this.sort, c.id, c.better);
         this.saveState();
@@ -168,7 +221,9 @@ export class CellsTableView {
     this.shown = visibleRows(m.rows, this.filter, this.sort);
     const rows = this.shown.map((r) => this.rowElement(r, m.columns));
     this.tbody.replaceChildren(...rows);
-    this.count.textContent = this.filter.trim() ? `${this.shown.length} of ${m.rows.length} cells` : `${m.rows.length} cell${m.rows.length === 1 ? '' : 's'}`;
+    this.count.textContent = this.filter.trim()
+      ? `${this.shown.length} of ${m.rows.length} cells`
+      : `${m.rows.length} cell${m.rows.length === 1 ? '' : 's'}`;
     this.empty.hidden = this.shown.length > 0;
     this.empty.textContent = m.rows.length ? 'No cell matches the filter.' : (m.note ?? 'No cells.');
     if (!this.shown.some((r) => r.key === this.current)) this.current = this.shown[0]?.key;
@@ -186,7 +241,11 @@ export class CellsTableView {
   private cellElement(r: TableRow, c: TableColumn): HTMLTableCellElement {
     const td = el('td', `ct-col-${c.kind}`);
     td.dataset.column = c.id;
-    const muted = (text: string, title?: string) => { const s = el('span', 'ct-muted', text); if (title) s.title = title; return s; };
+    const muted = (text: string, title?: string) => {
+      const s = el('span', 'ct-muted', text);
+      if (title) s.title = title;
+      return s;
+    };
     switch (c.id) {
       case 'cell': {
         td.append(el('span', 'ct-cell-label', r.label));
@@ -194,8 +253,12 @@ export class CellsTableView {
         td.title = `${r.file}, line ${r.line + 1}${r.hash ? `\ncanonical hash ${r.hash}` : ''}`;
         break;
       }
-      case 'file': td.textContent = r.file; break;
-      case 'nodes': td.textContent = String(r.nodes); break;
+      case 'file':
+        td.textContent = r.file;
+        break;
+      case 'nodes':
+        td.textContent = String(r.nodes);
+        break;
       case 'testLoss': {
         const b = r.benchmark;
         if (!r.valid) td.append(muted('—', 'fix the errors to look the cell up'));
@@ -209,36 +272,52 @@ export class CellsTableView {
       }
       case 'rank': {
         const b = r.benchmark;
-        if (b?.rank !== undefined) { td.append(document.createTextNode(String(b.rank)), muted(` / ${b.size}`)); td.title = `rank ${b.rank} of the ${b.size} trained ${b.dataset} cells (1 = lowest test loss)`; }
-        else td.append(muted('—'));
+        if (b?.rank !== undefined) {
+          td.append(document.createTextNode(String(b.rank)), muted(` / ${b.size}`));
+          td.title = `rank ${b.rank} of the ${b.size} trained ${b.dataset} cells (1 = lowest test loss)`;
+        } else td.append(muted('—'));
         break;
       }
       case 'predicted': {
         const p = r.predicted;
-        if (!p) { td.append(muted('—', r.preset ? 'no predictor for these settings' : 'not scored')); break; }
+        if (!p) {
+          td.append(muted('—', r.preset ? 'no predictor for these settings' : 'not scored'));
+          break;
+        }
         td.append(document.createTextNode(p.loss.toFixed(2)));
         if (p.lo !== undefined && p.hi !== undefined) td.append(muted(` [${p.lo.toFixed(2)}, ${p.hi.toFixed(2)}]`));
         td.title = `${p.text} (${p.dataset})`;
         break;
       }
       case 'preset': {
-        if (r.preset) { td.textContent = PRESET_LABEL[r.preset] ?? r.preset; td.title = r.settings ?? ''; }
-        else td.append(muted('not scored'));
+        if (r.preset) {
+          td.textContent = PRESET_LABEL[r.preset] ?? r.preset;
+          td.title = r.settings ?? '';
+        } else td.append(muted('not scored'));
         break;
       }
       default: {
         const s = r.scores[c.id.slice('score:'.length)];
-        if (!s) { td.append(muted('—', 'not scored at the current settings')); break; }
+        if (!s) {
+          td.append(muted('—', 'not scored at the current settings'));
+          break;
+        }
         const v = el('span', s.kind === 'finite' ? 'ct-value' : 'ct-value ct-special', s.text);
         td.append(v);
         if (s.percentile !== undefined) td.append(el('span', 'ct-pct', ordinal(s.percentile)));
-        td.title = s.reason ?? (s.percentile !== undefined ? `${ordinal(s.percentile)} percentile among the benchmark's trained cells scored at the same settings (100 = best)` : 'no reference population for these settings');
+        td.title =
+          s.reason ??
+          (s.percentile !== undefined
+            ? `${ordinal(s.percentile)} percentile among the benchmark's trained cells scored at the same settings (100 = best)`
+            : 'no reference population for these settings');
       }
     }
     return td;
   }
 
-  private rowsInBody(): HTMLTableRowElement[] { return Array.from(this.tbody.rows); }
+  private rowsInBody(): HTMLTableRowElement[] {
+    return Array.from(this.tbody.rows);
+  }
 
   private setCurrent(key: string): void {
     this.current = key;
@@ -259,10 +338,29 @@ export class CellsTableView {
     if (!tr?.dataset.key) return;
     const rows = this.rowsInBody();
     const i = rows.indexOf(tr as HTMLTableRowElement);
-    const page = Math.max(1, Math.floor(this.tbody.parentElement!.parentElement!.clientHeight / Math.max(1, tr.getBoundingClientRect().height)) - 1);
-    const go: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: rows.length - 1, PageDown: i + page, PageUp: i - page };
-    if (e.key in go) { e.preventDefault(); this.focusRow(go[e.key]); return; }
-    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.post({ type: 'reveal', key: tr.dataset.key }); }
+    const page = Math.max(
+      1,
+      Math.floor(
+        this.tbody.parentElement!.parentElement!.clientHeight / Math.max(1, tr.getBoundingClientRect().height),
+      ) - 1,
+    );
+    const go: Record<string, number> = {
+      ArrowDown: i + 1,
+      ArrowUp: i - 1,
+      Home: 0,
+      End: rows.length - 1,
+      PageDown: i + page,
+      PageUp: i - page,
+    };
+    if (e.key in go) {
+      e.preventDefault();
+      this.focusRow(go[e.key]);
+      return;
+    }
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      this.post({ type: 'reveal', key: tr.dataset.key });
+    }
   }
 }
 
@@ -275,7 +373,11 @@ function start(): void {
     const m: unknown = event.data;
     if (!isToTableWebview(m)) {
       const type = typeof m === 'object' && m !== null ? String((m as { type?: unknown }).type) : typeof m;
-      api.postMessage({ type: 'log', level: 'warn', message: `cells table: ignored a malformed message (type ${type})` } satisfies FromTableWebview);
+      api.postMessage({
+        type: 'log',
+        level: 'warn',
+        message: `cells table: ignored a malformed message (type ${type})`,
+      } satisfies FromTableWebview);
       return;
     }
     view.render(m);

@@ -14,7 +14,15 @@ import { Worker } from 'node:worker_threads';
 import { loadPrebuiltIndex, prebuiltIndexPath } from './compact';
 import { BenchmarkIndex } from './index';
 import type { LoadIndexOptions } from './load';
-import { addOutcome, MAX_ZIP_BYTES, openLogSource, readZipAsync, type LoadResult, type LogOutcome, type LogSource } from './logs';
+import {
+  addOutcome,
+  MAX_ZIP_BYTES,
+  openLogSource,
+  readZipAsync,
+  type LoadResult,
+  type LogOutcome,
+  type LogSource,
+} from './logs';
 import { isLoadMessage, LOAD_PROTOCOL_VERSION, type LoadJob } from './protocol';
 
 /** How far loading got: logs read of the logs found so far (the total grows as sources are opened). */
@@ -75,9 +83,15 @@ const nextTurn = () => new Promise<void>((r) => setImmediate(r));
  * The prebuilt index (unless switched off) merged with the logs of `sources`, read off this thread (see the
  * module comment). Equal to `loadBenchmarkIndex(sources, options)`. Rejects only when aborted.
  */
-export async function loadBenchmarkIndexInBackground(sources: readonly LogSource[], options: BackgroundLoadOptions = {}): Promise<BackgroundLoad> {
+export async function loadBenchmarkIndexInBackground(
+  sources: readonly LogSource[],
+  options: BackgroundLoadOptions = {},
+): Promise<BackgroundLoad> {
   const prebuilt = options.prebuilt ?? true;
-  const base = prebuilt === false ? BenchmarkIndex.empty() : loadPrebuiltIndex(typeof prebuilt === 'string' ? prebuilt : prebuiltIndexPath());
+  const base =
+    prebuilt === false
+      ? BenchmarkIndex.empty()
+      : loadPrebuiltIndex(typeof prebuilt === 'string' ? prebuilt : prebuiltIndexPath());
   if (sources.length === 0) return { index: base, mode: 'none', workers: 0, logs: 0 };
   const sliceMs = options.sliceMs ?? 15;
   const wanted = Math.max(0, Math.floor(options.workers ?? defaultWorkerCount()));
@@ -98,7 +112,11 @@ export async function loadBenchmarkIndexInBackground(sources: readonly LogSource
   read ??= await readInSlices(sources, sliceMs, options);
   if (options.signal?.aborted) throw abortError();
   // The same runs and warnings, in the same order, as base.merge(BenchmarkIndex.fromLoadResult(result)).
-  const index = await BenchmarkIndex.buildInSlices([...base.runs(), ...read.result.runs], [...base.warnings, ...read.result.warnings], sliceMs);
+  const index = await BenchmarkIndex.buildInSlices(
+    [...base.runs(), ...read.result.runs],
+    [...base.warnings, ...read.result.warnings],
+    sliceMs,
+  );
   if (options.signal?.aborted) throw abortError();
   return { index, mode, workers: mode === 'workers' ? wanted : 0, ...(fallback ? { fallback } : {}), logs: read.logs };
 }
@@ -141,7 +159,12 @@ function startWorker(script: string, data: LoadJob): Worker {
 }
 
 /** The logs of `sources` read by `count` worker threads, merged in item order. */
-async function readInWorkers(sources: readonly LogSource[], script: string, count: number, options: BackgroundLoadOptions): Promise<{ result: LoadResult; logs: number }> {
+async function readInWorkers(
+  sources: readonly LogSource[],
+  script: string,
+  count: number,
+  options: BackgroundLoadOptions,
+): Promise<{ result: LoadResult; logs: number }> {
   const zips = await Promise.all(sources.map(readZipShared));
   if (options.signal?.aborted) throw abortError();
   const perSource = sources.map(() => ({ items: -1, prelude: [] as LogOutcome[], slots: [] as LogOutcome[] }));
@@ -176,16 +199,23 @@ async function readInWorkers(sources: readonly LogSource[], script: string, coun
             case 'source': {
               const s = perSource[m.source];
               if (!s) return fail(new Error(`a worker sent source ${m.source} of ${sources.length}`));
-              if (s.items < 0) { s.items = m.items; s.slots = new Array<LogOutcome>(m.items); }
+              if (s.items < 0) {
+                s.items = m.items;
+                s.slots = new Array<LogOutcome>(m.items);
+              }
               report();
               return;
             }
             case 'outcomes': {
               const s = perSource[m.source];
-              if (!s || s.items < 0) return fail(new Error(`a worker sent outcomes of source ${m.source} before opening it`));
+              if (!s || s.items < 0)
+                return fail(new Error(`a worker sent outcomes of source ${m.source} before opening it`));
               for (const o of m.outcomes) {
                 if (o.pos < 0) s.prelude.push(o);
-                else if (o.pos < s.items) { s.slots[o.pos] = o; done++; }
+                else if (o.pos < s.items) {
+                  s.slots[o.pos] = o;
+                  done++;
+                }
               }
               report();
               return;
@@ -202,7 +232,9 @@ async function readInWorkers(sources: readonly LogSource[], script: string, coun
           }
         });
         w.on('error', (err) => fail(err));
-        w.on('exit', (code) => { if (!over) fail(new Error(`a worker stopped (exit code ${code})`)); });
+        w.on('exit', (code) => {
+          if (!over) fail(new Error(`a worker stopped (exit code ${code})`));
+        });
       }
     });
   } finally {
@@ -224,9 +256,15 @@ async function readInWorkers(sources: readonly LogSource[], script: string, coun
 }
 
 /** The logs of `sources` read on this thread, pausing for the event loop every `sliceMs`. */
-async function readInSlices(sources: readonly LogSource[], sliceMs: number, options: BackgroundLoadOptions): Promise<{ result: LoadResult; logs: number }> {
+async function readInSlices(
+  sources: readonly LogSource[],
+  sliceMs: number,
+  options: BackgroundLoadOptions,
+): Promise<{ result: LoadResult; logs: number }> {
   const result: LoadResult = { runs: [], warnings: [], ignored: [] };
-  let done = 0, total = 0, logs = 0;
+  let done = 0,
+    total = 0,
+    logs = 0;
   let start = performance.now();
   let lastReport = 0;
   for (const s of sources) {
@@ -239,7 +277,10 @@ async function readInSlices(sources: readonly LogSource[], sliceMs: number, opti
       done++;
       const now = performance.now();
       if (now - start >= sliceMs) {
-        if (options.onProgress && now - lastReport >= 100) { lastReport = now; options.onProgress({ done, total }); }
+        if (options.onProgress && now - lastReport >= 100) {
+          lastReport = now;
+          options.onProgress({ done, total });
+        }
         await nextTurn();
         if (options.signal?.aborted) throw abortError();
         start = performance.now();

@@ -55,9 +55,11 @@ const round4 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x 
 
 function compareRuns(a: BenchmarkRun, b: BenchmarkRun): number {
   if (a.dataset !== b.dataset) return a.dataset < b.dataset ? -1 : 1;
-  const ra = a.recepieId ?? Infinity, rb = b.recepieId ?? Infinity;
+  const ra = a.recepieId ?? Infinity,
+    rb = b.recepieId ?? Infinity;
   if (ra !== rb) return ra < rb ? -1 : 1;
-  const ea = a.experimentId ?? Infinity, eb = b.experimentId ?? Infinity;
+  const ea = a.experimentId ?? Infinity,
+    eb = b.experimentId ?? Infinity;
   if (ea !== eb) return ea < eb ? -1 : 1;
   return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
 }
@@ -127,7 +129,8 @@ function runFromCompact(v: unknown, source: string): BenchmarkRun | string {
   }
   if (!Array.isArray(r.test) || !Array.isArray(r.val) || !isNum(r.epochs)) return 'run lacks curves or epochs';
   const status = typeof r.status === 'string' ? r.status : 'unknown';
-  const finalTest = toNum(r.finalTest), finalVal = toNum(r.finalVal);
+  const finalTest = toNum(r.finalTest),
+    finalVal = toNum(r.finalVal);
   return {
     recepieId: toOpt(r.recepieId),
     experimentId: toOpt(r.experimentId),
@@ -161,7 +164,10 @@ export function fromCompact(json: unknown, source = 'compact index'): BenchmarkI
     return BenchmarkIndex.fromRuns([], [{ file: source, message: `not a ${COMPACT_FORMAT} file` }]);
   }
   if (c.version !== COMPACT_VERSION) {
-    return BenchmarkIndex.fromRuns([], [{ file: source, message: `unsupported index version ${String(c.version)} (expected ${COMPACT_VERSION})` }]);
+    return BenchmarkIndex.fromRuns(
+      [],
+      [{ file: source, message: `unsupported index version ${String(c.version)} (expected ${COMPACT_VERSION})` }],
+    );
   }
   const runs: BenchmarkRun[] = [];
   const warnings: LogWarning[] = [];

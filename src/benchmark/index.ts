@@ -98,9 +98,11 @@ function minOf(xs: readonly number[]): number {
 }
 
 function compareRuns(a: BenchmarkRun, b: BenchmarkRun): number {
-  const ra = a.recepieId ?? Infinity, rb = b.recepieId ?? Infinity;
+  const ra = a.recepieId ?? Infinity,
+    rb = b.recepieId ?? Infinity;
   if (ra !== rb) return ra < rb ? -1 : 1;
-  const ea = a.experimentId ?? Infinity, eb = b.experimentId ?? Infinity;
+  const ea = a.experimentId ?? Infinity,
+    eb = b.experimentId ?? Infinity;
   if (ea !== eb) return ea < eb ? -1 : 1;
   return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
 }
@@ -123,7 +125,8 @@ export function describeEntry(e: BenchmarkEntry): string {
   if (e.diverged) {
     const r = e.runs[0];
     const statuses = [...new Set(e.runs.map((x) => x.status))].join(', ');
-    const when = e.runs.length === 1 && r.plannedEpochs !== undefined ? ` after ${r.epochs} of ${r.plannedEpochs} epochs` : '';
+    const when =
+      e.runs.length === 1 && r.plannedEpochs !== undefined ? ` after ${r.epochs} of ${r.plannedEpochs} epochs` : '';
     const runs = e.runs.length > 1 ? ` in all ${e.runs.length} runs` : '';
     return `${e.dataset}: diverged (${statuses})${when}${runs} · not ranked`;
   }
@@ -131,8 +134,10 @@ export function describeEntry(e: BenchmarkEntry): string {
   const runs = e.trainedRuns > 1 ? ` over ${e.trainedRuns} runs` : '';
   const div = e.divergedRuns > 0 ? ` (${e.divergedRuns} of ${e.runs.length} runs diverged)` : '';
   const pct = e.percentile !== undefined ? ` (beats ${e.percentile.toFixed(1)}%)` : '';
-  return `${e.dataset}: test loss ${fmt(e.meanTest)}${spread} (ppl ${fmt(Math.exp(e.meanTest), 1)})${runs}${div}` +
-    ` · rank ${e.rank} of ${e.size} trained cells${pct}`;
+  return (
+    `${e.dataset}: test loss ${fmt(e.meanTest)}${spread} (ppl ${fmt(Math.exp(e.meanTest), 1)})${runs}${div}` +
+    ` · rank ${e.rank} of ${e.size} trained cells${pct}`
+  );
 }
 
 /**
@@ -165,7 +170,12 @@ function* buildDataset(dataset: string, runs: readonly BenchmarkRun[]): BuildSte
     else byHash.set(r.hash, [r]);
     if (++n % STEP === 0) yield;
   }
-  interface Draft { hash: string; runs: BenchmarkRun[]; trained: BenchmarkRun[]; meanTest: number }
+  interface Draft {
+    hash: string;
+    runs: BenchmarkRun[];
+    trained: BenchmarkRun[];
+    meanTest: number;
+  }
   const drafts: Draft[] = [];
   for (const [hash, list] of byHash) {
     list.sort(compareRuns);
@@ -173,25 +183,40 @@ function* buildDataset(dataset: string, runs: readonly BenchmarkRun[]): BuildSte
     drafts.push({ hash, runs: list, trained, meanTest: mean(trained.map((r) => r.finalTest)) });
     if (drafts.length % STEP === 0) yield;
   }
-  const rankedLosses = drafts.filter((d) => d.trained.length > 0).map((d) => d.meanTest).sort((a, b) => a - b);
+  const rankedLosses = drafts
+    .filter((d) => d.trained.length > 0)
+    .map((d) => d.meanTest)
+    .sort((a, b) => a - b);
   yield;
   const size = rankedLosses.length;
   /** Number of ranked losses strictly below x (binary search). */
   const below = (x: number): number => {
-    let lo = 0, hi = size;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (rankedLosses[mid] < x) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rankedLosses[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
     return lo;
   };
   /** Number of ranked losses less than or equal to x. */
   const atMost = (x: number): number => {
-    let lo = 0, hi = size;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (rankedLosses[mid] <= x) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rankedLosses[mid] <= x) lo = mid + 1;
+      else hi = mid;
+    }
     return lo;
   };
   const out = new Map<string, BenchmarkEntry>();
   for (const d of drafts) {
     const ranked = d.trained.length > 0;
-    const ids = [...new Set(d.runs.map((r) => r.recepieId).filter((x): x is number => x !== undefined))].sort((a, b) => a - b);
+    const ids = [...new Set(d.runs.map((r) => r.recepieId).filter((x): x is number => x !== undefined))].sort(
+      (a, b) => a - b,
+    );
     out.set(d.hash, {
       dataset,
       hash: d.hash,
@@ -199,7 +224,9 @@ function* buildDataset(dataset: string, runs: readonly BenchmarkRun[]): BuildSte
       recepieIds: ids,
       runs: d.runs,
       numParams: d.runs.find((r) => r.numParams !== undefined)?.numParams,
-      paramCounts: [...new Set(d.runs.map((r) => r.numParams).filter((x): x is number => x !== undefined))].sort((a, b) => a - b),
+      paramCounts: [...new Set(d.runs.map((r) => r.numParams).filter((x): x is number => x !== undefined))].sort(
+        (a, b) => a - b,
+      ),
       trainedRuns: d.trained.length,
       divergedRuns: d.runs.length - d.trained.length,
       diverged: !ranked,
@@ -285,7 +312,11 @@ export class BenchmarkIndex {
    * running between them (`setImmediate`), so that building the index of 14k runs in the extension host
    * never stalls it.
    */
-  static async buildInSlices(runs: readonly BenchmarkRun[], warnings: readonly LogWarning[] = [], sliceMs = 15): Promise<BenchmarkIndex> {
+  static async buildInSlices(
+    runs: readonly BenchmarkRun[],
+    warnings: readonly LogWarning[] = [],
+    sliceMs = 15,
+  ): Promise<BenchmarkIndex> {
     const steps = buildIndex(runs, warnings);
     let start = performance.now();
     for (;;) {
@@ -359,7 +390,16 @@ export class BenchmarkIndex {
     for (const dataset of this.datasets()) {
       const e = this.byDataset.get(dataset)?.get(hash);
       if (e) {
-        out.push({ dataset, hash, entry: e, rank: e.rank, percentile: e.percentile, size: e.size, diverged: e.diverged, summary: describeEntry(e) });
+        out.push({
+          dataset,
+          hash,
+          entry: e,
+          rank: e.rank,
+          percentile: e.percentile,
+          size: e.size,
+          diverged: e.diverged,
+          summary: describeEntry(e),
+        });
       }
     }
     return out;

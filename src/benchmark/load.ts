@@ -19,11 +19,15 @@ export interface LoadIndexOptions {
  * The prebuilt index (unless switched off) merged with the logs of `sources`. A run present in both (the same
  * log loaded twice) is kept once. Per-file problems are in the result's `warnings`. Never rejects.
  */
-export async function loadBenchmarkIndex(sources: readonly LogSource[] = [], options: LoadIndexOptions = {}): Promise<BenchmarkIndex> {
+export async function loadBenchmarkIndex(
+  sources: readonly LogSource[] = [],
+  options: LoadIndexOptions = {},
+): Promise<BenchmarkIndex> {
   const prebuilt = options.prebuilt ?? true;
-  const base = prebuilt === false
-    ? BenchmarkIndex.empty()
-    : loadPrebuiltIndex(typeof prebuilt === 'string' ? prebuilt : prebuiltIndexPath());
+  const base =
+    prebuilt === false
+      ? BenchmarkIndex.empty()
+      : loadPrebuiltIndex(typeof prebuilt === 'string' ? prebuilt : prebuiltIndexPath());
   if (sources.length === 0) return base;
   return base.merge(BenchmarkIndex.fromLoadResult(await loadLogSources(sources)));
 }

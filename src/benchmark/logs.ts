@@ -120,7 +120,10 @@ export function parseJsonWithNaN(text: string): unknown {
       else if (c === 34 /* " */) inString = false;
       continue;
     }
-    if (c === 34) { inString = true; continue; }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
     let token: string | undefined;
     if (text.startsWith('NaN', i)) token = 'NaN';
     else if (text.startsWith('Infinity', i)) token = 'Infinity';
@@ -133,7 +136,8 @@ export function parseJsonWithNaN(text: string): unknown {
   }
   out += text.slice(last);
   return JSON.parse(out, (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith(SENTINEL_PREFIX) && value in SENTINELS ? SENTINELS[value] : value);
+    typeof value === 'string' && value.startsWith(SENTINEL_PREFIX) && value in SENTINELS ? SENTINELS[value] : value,
+  );
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -224,7 +228,12 @@ export function parseLogJson(text: string): unknown {
  * `hashes` memoises recipe string → canonical hash over many logs (repeated runs of a cell share the string,
  * and the hash is most of the cost of a log).
  */
-export function parseLog(text: string, file: string, dataset?: string, hashes?: Map<string, string>): { run: BenchmarkRun } | { warning: LogWarning } {
+export function parseLog(
+  text: string,
+  file: string,
+  dataset?: string,
+  hashes?: Map<string, string>,
+): { run: BenchmarkRun } | { warning: LogWarning } {
   const warn = (message: string) => ({ warning: { file, message } });
   let value: unknown;
   try {
@@ -235,7 +244,8 @@ export function parseLog(text: string, file: string, dataset?: string, hashes?: 
   if (!isRecord(value) || !('recepie' in value)) {
     return warn('not a NAS-Bench-NLP training log (no "recepie" field)');
   }
-  if (typeof value.recepie !== 'string') return warn('the "recepie" field is not a string (it must hold the recipe as a JSON string)');
+  if (typeof value.recepie !== 'string')
+    return warn('the "recepie" field is not a string (it must hold the recipe as a JSON string)');
   let hash = hashes?.get(value.recepie);
   if (hash === undefined) {
     const parsed = recipeFromString(value.recepie);
@@ -323,7 +333,10 @@ export function zipEntries(bytes: Uint8Array): ZipEntry[] {
   const u64 = (o: number) => u32(o) + u32(o + 4) * 2 ** 32;
   let eocd = -1;
   for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 0xffff); o--) {
-    if (u32(o) === 0x06054b50) { eocd = o; break; }
+    if (u32(o) === 0x06054b50) {
+      eocd = o;
+      break;
+    }
   }
   if (eocd < 0) throw new Error('no end-of-central-directory record');
   let count = u16(eocd + 10);
@@ -339,17 +352,28 @@ export function zipEntries(bytes: Uint8Array): ZipEntry[] {
   for (let i = 0; i < count; i++) {
     if (o + 46 > bytes.length || u32(o) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
     const flags = u16(o + 8);
-    const nameLen = u16(o + 28), extraLen = u16(o + 30), commentLen = u16(o + 32);
-    let compressedSize = u32(o + 20), size = u32(o + 24), headerOffset = u32(o + 42);
+    const nameLen = u16(o + 28),
+      extraLen = u16(o + 30),
+      commentLen = u16(o + 32);
+    let compressedSize = u32(o + 20),
+      size = u32(o + 24),
+      headerOffset = u32(o + 42);
     const nameBytes = bytes.subarray(o + 46, o + 46 + nameLen);
     const name = (flags & 0x800 ? utf8 : latin1).decode(nameBytes);
     // ZIP64 extra field: the 8-byte values of the fields that are 0xffffffff, in the order size, compressed, offset.
     for (let e = o + 46 + nameLen, end = e + extraLen; e + 4 <= end;) {
-      const id = u16(e), len = u16(e + 2);
+      const id = u16(e),
+        len = u16(e + 2);
       if (id === 0x0001) {
         let p = e + 4;
-        if (size === 0xffffffff) { size = u64(p); p += 8; }
-        if (compressedSize === 0xffffffff) { compressedSize = u64(p); p += 8; }
+        if (size === 0xffffffff) {
+          size = u64(p);
+          p += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(p);
+          p += 8;
+        }
         if (headerOffset === 0xffffffff) headerOffset = u64(p);
       }
       e += 4 + len;
@@ -397,7 +421,13 @@ export interface OpenedSource {
 }
 
 function sourceWarning(file: string, message: string): OpenedSource {
-  return { items: 0, prelude: [{ pos: -1, warning: { file, message } }], read: () => { throw new RangeError('no items'); } };
+  return {
+    items: 0,
+    prelude: [{ pos: -1, warning: { file, message } }],
+    read: () => {
+      throw new RangeError('no items');
+    },
+  };
 }
 
 /** Opens the bytes of a `.zip` archive; `label` names it in `file` fields and warnings (`<label>:<entry>`). */
@@ -429,7 +459,13 @@ export function openZip(bytes: Uint8Array, label: string, dataset?: string): Ope
         data = readZipEntry(bytes, e);
       } catch (err) {
         const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
-        return { pos, warning: { file, message: tooBig ? overLimit(MAX_LOG_BYTES + 1) : `cannot read the entry (${(err as Error).message})` } };
+        return {
+          pos,
+          warning: {
+            file,
+            message: tooBig ? overLimit(MAX_LOG_BYTES + 1) : `cannot read the entry (${(err as Error).message})`,
+          },
+        };
       }
       if (data.length > MAX_LOG_BYTES) return { pos, warning: { file, message: overLimit(data.length) } };
       return withPos(pos, parseLog(utf8.decode(data), file, dataset, hashes));
@@ -480,7 +516,11 @@ function listJsonFiles(dir: string, prelude: LogOutcome[]): string[] {
   return found.sort();
 }
 
-function openFiles(files: readonly string[], dataset: string | undefined, prelude: readonly LogOutcome[]): OpenedSource {
+function openFiles(
+  files: readonly string[],
+  dataset: string | undefined,
+  prelude: readonly LogOutcome[],
+): OpenedSource {
   const hashes = new Map<string, string>();
   return {
     items: files.length,
@@ -512,7 +552,8 @@ export function openLogSource(source: LogSource, zipBytes?: Uint8Array): OpenedS
       return openFiles(files, source.dataset, prelude);
     }
     if (path.toLowerCase().endsWith('.zip')) {
-      if (st.size > MAX_ZIP_BYTES) return sourceWarning(path, `skipped: ${st.size} bytes is over the ${MAX_ZIP_BYTES}-byte limit for a zip`);
+      if (st.size > MAX_ZIP_BYTES)
+        return sourceWarning(path, `skipped: ${st.size} bytes is over the ${MAX_ZIP_BYTES}-byte limit for a zip`);
       return openZip(zipBytes ?? readFileSync(path), path, source.dataset);
     }
     return openFiles([path], source.dataset, []);

@@ -40,10 +40,27 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 /** Whether `v` is a well-formed {@link LoadJob} of this version (what a worker checks before it starts). */
 export function isLoadJob(v: unknown): v is LoadJob {
   const j = v as Partial<LoadJob> | null;
-  return typeof j === 'object' && j !== null && j.version === LOAD_PROTOCOL_VERSION && isInt(j.shard) && isInt(j.shards) &&
-    j.shards > 0 && j.shard >= 0 && j.shard < j.shards && Array.isArray(j.sources) && Array.isArray(j.zips) &&
-    j.zips.length === j.sources.length && j.zips.every((z) => z === undefined || z instanceof SharedArrayBuffer) &&
-    j.sources.every((s) => typeof s === 'object' && s !== null && typeof s.path === 'string' && (s.dataset === undefined || typeof s.dataset === 'string'));
+  return (
+    typeof j === 'object' &&
+    j !== null &&
+    j.version === LOAD_PROTOCOL_VERSION &&
+    isInt(j.shard) &&
+    isInt(j.shards) &&
+    j.shards > 0 &&
+    j.shard >= 0 &&
+    j.shard < j.shards &&
+    Array.isArray(j.sources) &&
+    Array.isArray(j.zips) &&
+    j.zips.length === j.sources.length &&
+    j.zips.every((z) => z === undefined || z instanceof SharedArrayBuffer) &&
+    j.sources.every(
+      (s) =>
+        typeof s === 'object' &&
+        s !== null &&
+        typeof s.path === 'string' &&
+        (s.dataset === undefined || typeof s.dataset === 'string'),
+    )
+  );
 }
 
 /** Whether `v` is a well-formed {@link LoadMessage} (outcomes are checked for their shape, not field by field). */
@@ -51,12 +68,25 @@ export function isLoadMessage(v: unknown): v is LoadMessage {
   const m = v as { type?: unknown; source?: unknown; items?: unknown; outcomes?: unknown; message?: unknown } | null;
   if (typeof m !== 'object' || m === null) return false;
   switch (m.type) {
-    case 'source': return isInt(m.source) && isInt(m.items) && m.items >= 0;
-    case 'outcomes': return isInt(m.source) && Array.isArray(m.outcomes) &&
-      m.outcomes.every((o: unknown) => typeof o === 'object' && o !== null && isInt((o as LogOutcome).pos) &&
-        ('run' in o || 'warning' in o || 'ignored' in o));
-    case 'done': return true;
-    case 'error': return typeof m.message === 'string';
-    default: return false;
+    case 'source':
+      return isInt(m.source) && isInt(m.items) && m.items >= 0;
+    case 'outcomes':
+      return (
+        isInt(m.source) &&
+        Array.isArray(m.outcomes) &&
+        m.outcomes.every(
+          (o: unknown) =>
+            typeof o === 'object' &&
+            o !== null &&
+            isInt((o as LogOutcome).pos) &&
+            ('run' in o || 'warning' in o || 'ignored' in o),
+        )
+      );
+    case 'done':
+      return true;
+    case 'error':
+      return typeof m.message === 'string';
+    default:
+      return false;
   }
 }

@@ -37,5 +37,8 @@ async function run(): Promise<void> {
 }
 
 run().catch((err: unknown) => {
-  parentPort?.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies LoadMessage);
+  parentPort?.postMessage({
+    type: 'error',
+    message: err instanceof Error ? err.message : String(err),
+  } satisfies LoadMessage);
 });

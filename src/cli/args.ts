@@ -60,15 +60,21 @@ export interface CommandSpec<S extends OptionSpecs = OptionSpecs> {
   readonly footer?: string;
 }
 
-type ValueOf<O extends OptionSpec> =
-  O['type'] extends 'boolean' ? boolean
-    : O['type'] extends 'int' | 'number' ? number
-      : O['multiple'] extends true ? string[]
-        : O['choices'] extends readonly (infer C)[] ? C : string;
+type ValueOf<O extends OptionSpec> = O['type'] extends 'boolean'
+  ? boolean
+  : O['type'] extends 'int' | 'number'
+    ? number
+    : O['multiple'] extends true
+      ? string[]
+      : O['choices'] extends readonly (infer C)[]
+        ? C
+        : string;
 
 /** Parsed values: switches are false when absent, repeatable flags [], flags with a default never undefined. */
 export type Values<S extends OptionSpecs> = {
-  -readonly [K in keyof S]: S[K] extends { type: 'boolean' } | { multiple: true } | { default: string | number } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
+  -readonly [K in keyof S]: S[K] extends { type: 'boolean' } | { multiple: true } | { default: string | number }
+    ? ValueOf<S[K]>
+    : ValueOf<S[K]> | undefined;
 };
 
 export interface Parsed<S extends OptionSpecs> {
@@ -99,7 +105,8 @@ function flagIn(message: string): string | undefined {
 function usageMessage(e: Error & { code?: string }): string {
   const flag = flagIn(e.message);
   switch (e.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return flag ? `unknown option ${flag}` : e.message;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return flag ? `unknown option ${flag}` : e.message;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
       const m = /'([^']*)'/.exec(e.message);
       return m ? `unexpected argument "${m[1]}"` : e.message;
@@ -107,10 +114,12 @@ function usageMessage(e: Error & { code?: string }): string {
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (!flag) return e.message;
       if (/argument missing/.test(e.message)) return `${flag} needs a value`;
-      if (/ambiguous/.test(e.message)) return `${flag} needs a value (write ${flag}=-… for a value that starts with "-")`;
+      if (/ambiguous/.test(e.message))
+        return `${flag} needs a value (write ${flag}=-… for a value that starts with "-")`;
       if (/does not take an argument/.test(e.message)) return `${flag} takes no value`;
       return e.message;
-    default: return e.message;
+    default:
+      return e.message;
   }
 }
 
@@ -121,17 +130,20 @@ function convert(name: string, spec: OptionSpec, v: string): string | number {
     case 'int': {
       const min = spec.min ?? 1;
       const n = Number(v);
-      if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} takes an integer ≥ ${min}, not "${v}"`);
+      if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min)
+        throw new UsageError(`${flag} takes an integer ≥ ${min}, not "${v}"`);
       return n;
     }
     case 'number': {
       const above = spec.above ?? 0;
       const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n) || n <= above) throw new UsageError(`${flag} takes a number${spec.unit ? ` of ${spec.unit}` : ''} > ${above}, not "${v}"`);
+      if (v.trim() === '' || !Number.isFinite(n) || n <= above)
+        throw new UsageError(`${flag} takes a number${spec.unit ? ` of ${spec.unit}` : ''} > ${above}, not "${v}"`);
       return n;
     }
     default:
-      if (spec.choices && !spec.choices.includes(v)) throw new UsageError(`${flag} takes ${orList(spec.choices)}, not "${v}"`);
+      if (spec.choices && !spec.choices.includes(v))
+        throw new UsageError(`${flag} takes ${orList(spec.choices)}, not "${v}"`);
       return v;
   }
 }
@@ -139,16 +151,24 @@ function convert(name: string, spec: OptionSpec, v: string): string | number {
 /** Parses argv (the arguments after the subcommand) against `cmd`; throws UsageError. */
 export function parseCommand<S extends OptionSpecs>(cmd: CommandSpec<S>, argv: readonly string[]): Parsed<S> {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
-  for (const [name, spec] of Object.entries(cmd.options)) options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string', ...(spec.multiple ? { multiple: true } : {}) };
+  for (const [name, spec] of Object.entries(cmd.options))
+    options[name] = {
+      type: spec.type === 'boolean' ? 'boolean' : 'string',
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   // Strict parseArgs refuses a value that starts with "-" after a separate flag (it reads like a forgotten value);
   // a negative number is a value all the same (`--seed -5`, as the old hand-written loops took it).
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') { args.push(...argv.slice(i)); break; }
+    if (a === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
     const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
     const spec = name !== undefined && Object.hasOwn(cmd.options, name) ? cmd.options[name] : undefined;
-    if (spec && spec.type !== 'boolean' && i + 1 < argv.length && /^-\.?\d/.test(argv[i + 1])) args.push(`${a}=${argv[++i]}`);
+    if (spec && spec.type !== 'boolean' && i + 1 < argv.length && /^-\.?\d/.test(argv[i + 1]))
+      args.push(`${a}=${argv[++i]}`);
     else args.push(a);
   }
   let raw: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
@@ -156,10 +176,12 @@ export function parseCommand<S extends OptionSpecs>(cmd: CommandSpec<S>, argv: r
     raw = parseArgs({ args, options, strict: true, allowPositionals: cmd.positionals !== undefined });
   } catch (e) {
     const code = (e as { code?: unknown } | undefined)?.code;
-    if (e instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(usageMessage(e));
+    if (e instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError(usageMessage(e));
     throw e;
   }
-  if (cmd.positionals?.required && raw.positionals.length === 0) throw new UsageError(`no ${cmd.positionals.name} given`);
+  if (cmd.positionals?.required && raw.positionals.length === 0)
+    throw new UsageError(`no ${cmd.positionals.name} given`);
   const values: Record<string, unknown> = {};
   const given = new Set<string>();
   for (const [name, spec] of Object.entries(cmd.options)) {
@@ -181,7 +203,10 @@ function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
   }
   return line ? [...lines, line] : lines;
 }
@@ -191,7 +216,10 @@ export function helpText(cmd: CommandSpec): string {
   const rows: [string, string][] = [];
   for (const [name, spec] of Object.entries(cmd.options)) {
     if (spec.hidden) continue;
-    const arg = spec.type === 'boolean' ? '' : ` ${spec.arg ?? (spec.type === 'int' ? 'N' : spec.type === 'number' ? 'X' : spec.choices ? 'X' : 'VALUE')}`;
+    const arg =
+      spec.type === 'boolean'
+        ? ''
+        : ` ${spec.arg ?? (spec.type === 'int' ? 'N' : spec.type === 'number' ? 'X' : spec.choices ? 'X' : 'VALUE')}`;
     const choices = spec.choices && !spec.help.includes(spec.choices[0]) ? `: ${spec.choices.join(' | ')}` : '';
     const dflt = spec.default !== undefined && !/\(default/.test(spec.help) ? ` (default ${spec.default})` : '';
     rows.push([`--${name}${arg}`, `${spec.help}${choices}${dflt}`]);
@@ -203,14 +231,16 @@ export function helpText(cmd: CommandSpec): string {
     const text = wrap(h, HELP_WIDTH - indent.length).join(`\n${indent}`);
     return f.length > w ? `  ${f}\n${indent}${text}` : `  ${f.padEnd(w)}  ${text}`;
   });
-  return [
-    `Usage: cell-lens ${cmd.name} ${cmd.synopsis}`,
-    '',
-    ...(cmd.description ? [cmd.description.trimEnd(), ''] : []),
-    'Options:',
-    ...lines,
-    ...(cmd.footer ? ['', cmd.footer.trimEnd()] : []),
-  ].join('\n') + '\n';
+  return (
+    [
+      `Usage: cell-lens ${cmd.name} ${cmd.synopsis}`,
+      '',
+      ...(cmd.description ? [cmd.description.trimEnd(), ''] : []),
+      'Options:',
+      ...lines,
+      ...(cmd.footer ? ['', cmd.footer.trimEnd()] : []),
+    ].join('\n') + '\n'
+  );
 }
 
 /** The uniform usage error: `cell-lens NAME: message`, a blank line, the subcommand's help. */
@@ -222,8 +252,16 @@ export function usageErrorText(cmd: CommandSpec, message: string): string {
  * Parses a subcommand's argv and builds its arguments with `build` (which may throw UsageError for checks across
  * flags). Returns `{ args }`, or `{ exit }` after printing the help (0) or the uniform usage error (2).
  */
-export function parseCli<S extends OptionSpecs, T>(cmd: CommandSpec<S>, argv: readonly string[], io: CliIO, build: (p: Parsed<S>) => T): { args: T; exit?: undefined } | { exit: number } {
-  if (helpRequested(argv)) { io.stdout(helpText(cmd)); return { exit: 0 }; }
+export function parseCli<S extends OptionSpecs, T>(
+  cmd: CommandSpec<S>,
+  argv: readonly string[],
+  io: CliIO,
+  build: (p: Parsed<S>) => T,
+): { args: T; exit?: undefined } | { exit: number } {
+  if (helpRequested(argv)) {
+    io.stdout(helpText(cmd));
+    return { exit: 0 };
+  }
   try {
     return { args: build(parseCommand(cmd, argv)) };
   } catch (e) {

@@ -22,7 +22,10 @@ export function checkText(file: string, text: string): FileReport {
   const cells = doc.cells.map((c) => {
     for (const d of c.diagnostics) diagnostics.push({ ...d, ...lc(d.span.start), cell: c.index });
     return {
-      index: c.index, label: c.label, nodes: c.nodes.length, hash: canonicalHash(toRecipe(c)),
+      index: c.index,
+      label: c.label,
+      nodes: c.nodes.length,
+      hash: canonicalHash(toRecipe(c)),
       errors: c.diagnostics.filter((d) => d.severity === 'error').length,
       warnings: c.diagnostics.filter((d) => d.severity === 'warning').length,
     };
@@ -33,7 +36,8 @@ export function checkText(file: string, text: string): FileReport {
 
 export function readCellFile(file: string): string {
   const st = statSync(file);
-  if (st.size > MAX_DOCUMENT_CHARS * 4) throw new Error(`${file} is ${(st.size / 1e6).toFixed(1)} MB; too large for a cell file`);
+  if (st.size > MAX_DOCUMENT_CHARS * 4)
+    throw new Error(`${file} is ${(st.size / 1e6).toFixed(1)} MB; too large for a cell file`);
   return readFileSync(file, 'utf8');
 }
 
@@ -41,10 +45,14 @@ export function readCellFile(file: string): string {
 export const CHECK_COMMAND = {
   name: 'check',
   synopsis: 'FILE... [--json]',
-  description: 'Validates NAS-Bench-NLP cell files (a recipe, a training log or a list of them): parse errors, unknown ops,\nmissing inputs, cycles, unreachable nodes — the diagnostics the editor shows.',
+  description:
+    'Validates NAS-Bench-NLP cell files (a recipe, a training log or a list of them): parse errors, unknown ops,\nmissing inputs, cycles, unreachable nodes — the diagnostics the editor shows.',
   positionals: { name: 'FILE', required: true },
   options: {
-    json: { type: 'boolean', help: 'print the reports as JSON (cells with their canonical hash, diagnostics with line and column)' },
+    json: {
+      type: 'boolean',
+      help: 'print the reports as JSON (cells with their canonical hash, diagnostics with line and column)',
+    },
   },
   footer: 'Exit codes: 0 no errors, 1 some file has an error or cannot be read, 2 usage error.',
 } as const satisfies CommandSpec;
@@ -57,7 +65,13 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   let errors = 0;
   for (const f of files) {
     let text: string;
-    try { text = readCellFile(f); } catch (e) { io.stderr(`${f}: cannot read: ${(e as Error).message}\n`); errors++; continue; }
+    try {
+      text = readCellFile(f);
+    } catch (e) {
+      io.stderr(`${f}: cannot read: ${(e as Error).message}\n`);
+      errors++;
+      continue;
+    }
     const r = checkText(f, text);
     reports.push(r);
     errors += r.diagnostics.filter((d) => d.severity === 'error').length;
@@ -66,10 +80,13 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.stdout(JSON.stringify(reports, null, 2) + '\n');
   } else {
     for (const r of reports) {
-      for (const d of r.diagnostics) io.stdout(`${r.file}:${d.line}:${d.column}: ${d.severity} [${d.code}] ${d.message}\n`);
+      for (const d of r.diagnostics)
+        io.stdout(`${r.file}:${d.line}:${d.column}: ${d.severity} [${d.code}] ${d.message}\n`);
       const w = r.diagnostics.filter((d) => d.severity === 'warning').length;
       const e = r.diagnostics.filter((d) => d.severity === 'error').length;
-      io.stdout(`${r.file}: ${r.cells.length} cell${r.cells.length === 1 ? '' : 's'}, ${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}\n`);
+      io.stdout(
+        `${r.file}: ${r.cells.length} cell${r.cells.length === 1 ? '' : 's'}, ${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}\n`,
+      );
     }
   }
   return errors > 0 ? 1 : 0;

@@ -52,28 +52,53 @@ export interface CommonArgs {
 
 /** `--backend`: auto or one of the TF.js backends. */
 export const BACKEND_OPTION = {
-  type: 'string', arg: 'B', choices: ['auto', ...BACKEND_NAMES], default: 'auto', help: 'TF.js backend of the scoring process',
+  type: 'string',
+  arg: 'B',
+  choices: ['auto', ...BACKEND_NAMES],
+  default: 'auto',
+  help: 'TF.js backend of the scoring process',
 } as const satisfies OptionSpec;
 
 /** `--timeout`: seconds of silence before a cell is given up. */
 export const TIMEOUT_OPTION = {
-  type: 'number', arg: 'S', unit: 'seconds', default: 120, help: 'give up on a cell when the scoring process is silent for S seconds',
+  type: 'number',
+  arg: 'S',
+  unit: 'seconds',
+  default: 120,
+  help: 'give up on a cell when the scoring process is silent for S seconds',
 } as const satisfies OptionSpec;
 
 /** `--workers`: scoring processes in parallel. */
 export const WORKERS_OPTION = {
-  type: 'int', min: 1, help: 'scoring processes in parallel (default: the cores, at most free memory / what one process needs, ≈ 2 GB at full size)',
+  type: 'int',
+  min: 1,
+  help: 'scoring processes in parallel (default: the cores, at most free memory / what one process needs, ≈ 2 GB at full size)',
 } as const satisfies OptionSpec;
 
 /** The options `study` and `search` share (declared once; read by {@link commonArgs}). */
 export const COMMON_OPTIONS = {
-  logs: { type: 'string', arg: 'PATH[=DATASET]', multiple: true, help: 'NAS-Bench-NLP logs (folder or zip) instead of the bundled WikiText-2 index (repeatable)' },
+  logs: {
+    type: 'string',
+    arg: 'PATH[=DATASET]',
+    multiple: true,
+    help: 'NAS-Bench-NLP logs (folder or zip) instead of the bundled WikiText-2 index (repeatable)',
+  },
   dataset: { type: 'string', arg: 'NAME', help: 'which dataset of the logs (default WikiText-2, else the largest)' },
-  preset: { type: 'string', arg: 'P', choices: ['proxy', 'nas-bench-nlp'], default: 'proxy', help: 'scoring sizes: proxy (vocab 1000, embed 32, hidden 48, 2 layers, T 10, B 8) or nas-bench-nlp' },
+  preset: {
+    type: 'string',
+    arg: 'P',
+    choices: ['proxy', 'nas-bench-nlp'],
+    default: 'proxy',
+    help: 'scoring sizes: proxy (vocab 1000, embed 32, hidden 48, 2 layers, T 10, B 8) or nas-bench-nlp',
+  },
   scores: { type: 'string', arg: 'a,b,...|all', help: `scores to compute: ${SCORE_IDS.join(', ')}` },
   seed: { type: 'int', arg: 'S', min: 0, default: 0, help: 'scoring seed' },
   repeats: { type: 'int', arg: 'R', min: 1, default: 1, help: 'scoring repeats averaged per score' },
-  cache: { type: 'string', arg: 'DIR', help: 'score cache directory (default: the user cache dir, shared with `cell-lens score`)' },
+  cache: {
+    type: 'string',
+    arg: 'DIR',
+    help: 'score cache directory (default: the user cache dir, shared with `cell-lens score`)',
+  },
   'cache-dir': { type: 'string', arg: 'DIR', hidden: true, help: 'same as --cache' },
   'no-cache': { type: 'boolean', help: 'neither read nor write the disk cache' },
   backend: BACKEND_OPTION,
@@ -97,7 +122,8 @@ export function commonArgs(v: Values<typeof COMMON_OPTIONS>): CommonArgs {
     ...(v.dataset !== undefined ? { dataset: v.dataset } : {}),
     preset: v.preset,
     ...(v.scores !== undefined ? { scores: parseScoreList(v.scores, '--scores') } : {}),
-    seed: v.seed, repeats: v.repeats,
+    seed: v.seed,
+    repeats: v.repeats,
     backend: v.backend as BackendChoice,
     ...(cacheDir !== undefined ? { cacheDir } : {}),
     cache: !v['no-cache'],
@@ -110,18 +136,25 @@ export function commonArgs(v: Values<typeof COMMON_OPTIONS>): CommonArgs {
 
 /** A comma-separated score list (`all` = every score). */
 export function parseScoreList(v: string, flag: string): ScoreId[] {
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 1 && list[0] === 'all') return [...SCORE_IDS];
   const bad = list.filter((s) => !isScoreId(s));
-  if (bad.length > 0 || list.length === 0) throw new UsageError(`${flag}: unknown score${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; known: ${SCORE_IDS.join(', ')}`);
+  if (bad.length > 0 || list.length === 0)
+    throw new UsageError(
+      `${flag}: unknown score${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; known: ${SCORE_IDS.join(', ')}`,
+    );
   return [...new Set(list as ScoreId[])];
 }
 
 /** The user's cache directory for score reports (shared with `cell-lens score`). */
 export function defaultCacheDir(): string {
-  const base = process.platform === 'win32'
-    ? process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local')
-    : process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  const base =
+    process.platform === 'win32'
+      ? (process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'))
+      : (process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'));
   return path.join(base, 'cell-lens', 'scores');
 }
 
@@ -131,7 +164,11 @@ export function settingsOf(c: CommonArgs, scores: readonly ScoreId[]): ScoreSett
 }
 
 /** The benchmark cells: `--logs` alone when given (bundled WikiText-2 otherwise). */
-export async function loadCells(c: CommonArgs, io: CliIO, limit?: number): Promise<{ dataset: string; cells: StudyCell[] }> {
+export async function loadCells(
+  c: CommonArgs,
+  io: CliIO,
+  limit?: number,
+): Promise<{ dataset: string; cells: StudyCell[] }> {
   const index = await loadBenchmarkIndex(c.logs, { prebuilt: c.logs.length === 0 });
   for (const w of index.warnings.slice(0, 10)) io.stderr(`warning: ${w.file}: ${w.message}\n`);
   if (index.warnings.length > 10) io.stderr(`warning: … and ${index.warnings.length - 10} more\n`);
@@ -173,7 +210,12 @@ export function workerPathOf(opts: { readonly workerPath?: string }): string {
  * and worker as the editor); each call scores one cell on the first free process, so callers that want N cells at
  * once simply have N calls in flight.
  */
-export function cliScorer(c: Pick<CommonArgs, 'nodePath' | 'backend' | 'timeoutMs' | 'verbose'>, io: CliIO, opts: StudyCliOptions, workers = 1): CliScorer {
+export function cliScorer(
+  c: Pick<CommonArgs, 'nodePath' | 'backend' | 'timeoutMs' | 'verbose'>,
+  io: CliIO,
+  opts: StudyCliOptions,
+  workers = 1,
+): CliScorer {
   if (opts.scorer) return { scorer: opts.scorer, workers: 1, dispose: () => undefined, peakRssBytes: () => undefined };
   const workerPath = workerPathOf(opts);
   let pool: ScoringPool | undefined;
@@ -185,18 +227,24 @@ export function cliScorer(c: Pick<CommonArgs, 'nodePath' | 'backend' | 'timeoutM
     }
   };
   const scorer: Scorer = async (recipe, settings, signal, hash) => {
-    if (!existsSync(workerPath)) throw new ScoringError('start', `the scoring worker is missing (${workerPath}); build it with \`npm run build\``);
+    if (!existsSync(workerPath))
+      throw new ScoringError('start', `the scoring worker is missing (${workerPath}); build it with \`npm run build\``);
     pool ??= new ScoringPool({
       workers,
       workerPath,
       nodePath: c.nodePath,
       // Same heap limit as the editor's default (cellLens.scoring.maxMemoryMB): running out is reported, not a swap storm.
-      execArgv: opts.execArgv ?? [...(workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []), '--max-old-space-size=4096'],
+      execArgv: opts.execArgv ?? [
+        ...(workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []),
+        '--max-old-space-size=4096',
+      ],
       backend: c.backend,
       timeoutMs: c.timeoutMs,
       env: opts.env,
       idleStopMs: 0,
-      log: (level, msg) => { if (c.verbose || level === 'error' || level === 'warn') io.stderr(`[${level}] ${msg}\n`); },
+      log: (level, msg) => {
+        if (c.verbose || level === 'error' || level === 'warn') io.stderr(`[${level}] ${msg}\n`);
+      },
     });
     try {
       return await pool.score(recipe, settings, { signal, ...(hash ? { hash } : {}) });
@@ -207,7 +255,10 @@ export function cliScorer(c: Pick<CommonArgs, 'nodePath' | 'backend' | 'timeoutM
   return {
     scorer,
     workers,
-    dispose: () => { sample(); pool?.dispose(); },
+    dispose: () => {
+      sample();
+      pool?.dispose();
+    },
     peakRssBytes: () => (peaks.size ? Math.max(...peaks.values()) : undefined),
   };
 }
@@ -218,15 +269,25 @@ export function isFatalScoringError(e: unknown): boolean {
 }
 
 /** An AbortSignal that fires on `opts.signal` or, when none is given, on SIGINT; `release` removes the listener. */
-export function interruptSignal(io: CliIO, name: string, opts: { signal?: AbortSignal }): { signal: AbortSignal; release(): void } {
+export function interruptSignal(
+  io: CliIO,
+  name: string,
+  opts: { signal?: AbortSignal },
+): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const onSigint = () => { io.stderr(`\ncell-lens ${name}: interrupted\n`); controller.abort(); };
+  const onSigint = () => {
+    io.stderr(`\ncell-lens ${name}: interrupted\n`);
+    controller.abort();
+  };
   if (!opts.signal) process.once('SIGINT', onSigint);
   return {
     signal: controller.signal,
-    release: () => { process.removeListener('SIGINT', onSigint); opts.signal?.removeEventListener('abort', onAbort); },
+    release: () => {
+      process.removeListener('SIGINT', onSigint);
+      opts.signal?.removeEventListener('abort', onAbort);
+    },
   };
 }
 
@@ -238,6 +299,9 @@ export function commandLine(name: string, argv: readonly string[]): string {
 
 /** JSON with NaN / ±Infinity kept as `{"$num": "NaN"}` etc. (as the score cache writes them). */
 export function encodeResults(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v)) + '\n';
+  return (
+    JSON.stringify(value, (_k, v: unknown) =>
+      typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v,
+    ) + '\n'
+  );
 }
-

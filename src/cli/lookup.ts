@@ -12,10 +12,16 @@ import { parseCli, type CommandSpec } from './args';
 export const LOOKUP_COMMAND = {
   name: 'lookup',
   synopsis: 'FILE... [options]',
-  description: 'Prints the benchmark records of every valid cell in the files as JSON: losses, rank and percentile in each\ndataset that trained it (matched by canonical hash, so renamed nodes and reordered inputs still match).',
+  description:
+    'Prints the benchmark records of every valid cell in the files as JSON: losses, rank and percentile in each\ndataset that trained it (matched by canonical hash, so renamed nodes and reordered inputs still match).',
   positionals: { name: 'FILE', required: true },
   options: {
-    logs: { type: 'string', arg: 'PATH[=DATASET]', multiple: true, help: 'also look in these NAS-Bench-NLP logs (folder or zip; repeatable), optionally naming the dataset' },
+    logs: {
+      type: 'string',
+      arg: 'PATH[=DATASET]',
+      multiple: true,
+      help: 'also look in these NAS-Bench-NLP logs (folder or zip; repeatable), optionally naming the dataset',
+    },
     'no-bundled': { type: 'boolean', help: 'leave out the bundled WikiText-2 index' },
   },
   footer: 'Exit codes: 0 ok, 1 some cell is invalid or a file cannot be read, 2 usage error.',
@@ -23,8 +29,12 @@ export const LOOKUP_COMMAND = {
 
 export async function runLookup(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseCli(LOOKUP_COMMAND, argv, io, ({ values: v, positionals }) => ({
-    files: positionals, bundled: !v['no-bundled'],
-    sources: v.logs.map((l): LogSource => { const eq = l.lastIndexOf('='); return eq > 0 ? { path: l.slice(0, eq), dataset: l.slice(eq + 1) } : { path: l }; }),
+    files: positionals,
+    bundled: !v['no-bundled'],
+    sources: v.logs.map((l): LogSource => {
+      const eq = l.lastIndexOf('=');
+      return eq > 0 ? { path: l.slice(0, eq), dataset: l.slice(eq + 1) } : { path: l };
+    }),
   }));
   if (parsed.exit !== undefined) return parsed.exit;
   const { files, bundled, sources } = parsed.args;
@@ -34,17 +44,39 @@ export async function runLookup(argv: string[], io: CliIO): Promise<number> {
   let invalid = 0;
   for (const f of files) {
     let text: string;
-    try { text = readCellFile(f); } catch (e) { io.stderr(`${f}: cannot read: ${(e as Error).message}\n`); invalid++; continue; }
+    try {
+      text = readCellFile(f);
+    } catch (e) {
+      io.stderr(`${f}: cannot read: ${(e as Error).message}\n`);
+      invalid++;
+      continue;
+    }
     const doc = parseDocument(text);
     if (doc.cells.length === 0) invalid++;
     for (const c of doc.cells) {
       const errors = c.diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length) { invalid++; out.push({ file: f, cell: c.index, label: c.label, valid: false, errors: errors.map((d) => d.message) }); continue; }
+      if (errors.length) {
+        invalid++;
+        out.push({ file: f, cell: c.index, label: c.label, valid: false, errors: errors.map((d) => d.message) });
+        continue;
+      }
       const hash = canonicalHash(toRecipe(c));
       const matches = index.lookup(hash).map((m) => ({
-        dataset: m.dataset, summary: m.summary, rank: m.rank ?? null, percentile: m.percentile ?? null, size: m.size, diverged: m.diverged,
-        meanTestLoss: num(m.entry.meanTest), stdTestLoss: num(m.entry.stdTest), meanValLoss: num(m.entry.meanVal), bestTestLoss: num(m.entry.bestTest), bestValLoss: num(m.entry.bestVal),
-        numParams: m.entry.numParams ?? null, recepieIds: m.entry.recepieIds, runs: m.entry.runs.length, status: [...new Set(m.entry.runs.map((r) => r.status))],
+        dataset: m.dataset,
+        summary: m.summary,
+        rank: m.rank ?? null,
+        percentile: m.percentile ?? null,
+        size: m.size,
+        diverged: m.diverged,
+        meanTestLoss: num(m.entry.meanTest),
+        stdTestLoss: num(m.entry.stdTest),
+        meanValLoss: num(m.entry.meanVal),
+        bestTestLoss: num(m.entry.bestTest),
+        bestValLoss: num(m.entry.bestVal),
+        numParams: m.entry.numParams ?? null,
+        recepieIds: m.entry.recepieIds,
+        runs: m.entry.runs.length,
+        status: [...new Set(m.entry.runs.map((r) => r.status))],
       }));
       out.push({ file: f, cell: c.index, label: c.label, valid: true, hash, found: matches.length > 0, matches });
     }

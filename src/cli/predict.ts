@@ -24,7 +24,10 @@ predicted share of the benchmark's trained cells it beats. Cells the benchmark k
   positionals: { name: 'FILE', required: true },
   options: {
     ...SCORING_OPTIONS,
-    preset: { ...SCORING_OPTIONS.preset, help: `size preset; predictors exist for: ${Object.keys(PREDICTORS).join(', ') || 'none'} (seed 0, 1 repeat)` },
+    preset: {
+      ...SCORING_OPTIONS.preset,
+      help: `size preset; predictors exist for: ${Object.keys(PREDICTORS).join(', ') || 'none'} (seed 0, 1 repeat)`,
+    },
     json: { type: 'boolean', help: 'print JSON instead of a table' },
     // Accepted only to be refused with the reason (the predictor reads its preset's scores at seed 0, 1 repeat).
     scores: { type: 'string', hidden: true, help: '' },
@@ -37,44 +40,110 @@ predicted share of the benchmark's trained cells it beats. Cells the benchmark k
 export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOptions = {}): Promise<number> {
   const parsed = parseCli(PREDICT_COMMAND, argv, io, ({ values: v, positionals, given }) => {
     if (given.has('scores') || given.has('seed') || given.has('repeats')) {
-      throw new UsageError('the predictor reads the scores of its preset at seed 0, 1 repeat: --scores, --seed and --repeats do not apply');
+      throw new UsageError(
+        'the predictor reads the scores of its preset at seed 0, 1 repeat: --scores, --seed and --repeats do not apply',
+      );
     }
     // `score` does the validation, caching and scoring (quietly, as JSON); its results come back as data.
-    return { json: v.json, score: scoreArgsOf({ ...v, json: true }, positionals, { scores: [...SCORE_IDS], seed: 0, repeats: 1 }) };
+    return {
+      json: v.json,
+      score: scoreArgsOf({ ...v, json: true }, positionals, { scores: [...SCORE_IDS], seed: 0, repeats: 1 }),
+    };
   });
   if (parsed.exit !== undefined) return parsed.exit;
   const { json } = parsed.args;
   let files: readonly ScoredFile[] | undefined;
-  const code = await scoreFiles(parsed.args.score, { stdout: () => undefined, stderr: (s) => io.stderr(s) }, { ...opts, onResult: (f) => { files = f; } });
+  const code = await scoreFiles(
+    parsed.args.score,
+    { stdout: () => undefined, stderr: (s) => io.stderr(s) },
+    {
+      ...opts,
+      onResult: (f) => {
+        files = f;
+      },
+    },
+  );
   if (!files) return code || 2;
   const index = await loadBenchmarkIndex([]).catch(() => undefined);
   let exit = code;
-  const rows: { file: string; label: string; hash?: string; prediction?: CellPrediction; benchmark?: { dataset: string; testLoss: number; rank?: number; size?: number }; error?: string }[] = [];
+  const rows: {
+    file: string;
+    label: string;
+    hash?: string;
+    prediction?: CellPrediction;
+    benchmark?: { dataset: string; testLoss: number; rank?: number; size?: number };
+    error?: string;
+  }[] = [];
   for (const f of files) {
     let text = '';
-    try { text = await fs.readFile(f.file, 'utf8'); } catch { /* reported by score */ }
+    try {
+      text = await fs.readFile(f.file, 'utf8');
+    } catch {
+      /* reported by score */
+    }
     const cells = parseDocument(text).cells;
     for (const c of f.cells) {
-      if (!c.valid) { rows.push({ file: f.file, label: c.label, error: 'invalid cell' }); continue; }
-      if (!c.report) { rows.push({ file: f.file, label: c.label, ...(c.hash ? { hash: c.hash } : {}), error: c.error?.message ?? 'not scored' }); continue; }
+      if (!c.valid) {
+        rows.push({ file: f.file, label: c.label, error: 'invalid cell' });
+        continue;
+      }
+      if (!c.report) {
+        rows.push({
+          file: f.file,
+          label: c.label,
+          ...(c.hash ? { hash: c.hash } : {}),
+          error: c.error?.message ?? 'not scored',
+        });
+        continue;
+      }
       const cell = cells.find((x) => x.index === c.index);
       const p = cell ? predictionFor(c.report, toRecipe(cell)) : undefined;
       if (!p) {
         exit = 2;
-        rows.push({ file: f.file, label: c.label, hash: c.hash, error: `no predictor for these settings (predictors: ${Object.keys(PREDICTORS).join(', ') || 'none'}; seed 0, 1 repeat)` });
+        rows.push({
+          file: f.file,
+          label: c.label,
+          hash: c.hash,
+          error: `no predictor for these settings (predictors: ${Object.keys(PREDICTORS).join(', ') || 'none'}; seed 0, 1 repeat)`,
+        });
         continue;
       }
       const m = c.hash ? index?.lookup(c.hash).find((x) => !x.diverged) : undefined;
-      rows.push({ file: f.file, label: c.label, hash: c.hash, prediction: p, ...(m ? { benchmark: { dataset: m.dataset, testLoss: m.entry.meanTest, ...(m.rank !== undefined ? { rank: m.rank, size: m.size } : {}) } } : {}) });
+      rows.push({
+        file: f.file,
+        label: c.label,
+        hash: c.hash,
+        prediction: p,
+        ...(m
+          ? {
+              benchmark: {
+                dataset: m.dataset,
+                testLoss: m.entry.meanTest,
+                ...(m.rank !== undefined ? { rank: m.rank, size: m.size } : {}),
+              },
+            }
+          : {}),
+      });
     }
   }
   if (json) {
-    io.stdout(JSON.stringify({ predictions: rows }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+    io.stdout(
+      JSON.stringify(
+        { predictions: rows },
+        (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
+        2,
+      ) + '\n',
+    );
   } else {
     for (const r of rows) {
       const head = `${r.file} · ${r.label}${r.hash ? ` · ${r.hash.slice(0, 12)}` : ''}`;
-      if (r.error) { io.stdout(`${head} · ${r.error}\n`); continue; }
-      const bench = r.benchmark ? ` · benchmark ${r.benchmark.dataset} test loss ${r.benchmark.testLoss.toFixed(3)}${r.benchmark.rank ? ` (rank ${r.benchmark.rank}/${r.benchmark.size})` : ''}` : ' · not in the benchmark';
+      if (r.error) {
+        io.stdout(`${head} · ${r.error}\n`);
+        continue;
+      }
+      const bench = r.benchmark
+        ? ` · benchmark ${r.benchmark.dataset} test loss ${r.benchmark.testLoss.toFixed(3)}${r.benchmark.rank ? ` (rank ${r.benchmark.rank}/${r.benchmark.size})` : ''}`
+        : ' · not in the benchmark';
       io.stdout(`${head} · ${predictionText(r.prediction!)} (${r.prediction!.preset})${bench}\n`);
     }
   }

@@ -18,11 +18,33 @@ import { ScoringError } from '../scoring/client';
 import { defaultWorkers } from '../scoring/pool';
 import { PRESET_NAMES, SIZE_PRESETS } from '../scoring/presets';
 import {
-  DEFAULT_SIZES, SCORES, SCORE_IDS,
-  type BackendChoice, type ScoreId, type ScoreReport, type ScoreResult, type ScoreSettings,
+  DEFAULT_SIZES,
+  SCORES,
+  SCORE_IDS,
+  type BackendChoice,
+  type ScoreId,
+  type ScoreReport,
+  type ScoreResult,
+  type ScoreSettings,
 } from '../scoring/types';
-import { helpText, parseCli, type CommandSpec, type OptionSpec, type OptionSpecs, type Parsed, type Values } from './args';
-import { BACKEND_OPTION, TIMEOUT_OPTION, WORKERS_OPTION, cliScorer, defaultCacheDir, parseScoreList, workerPathOf } from './common';
+import {
+  helpText,
+  parseCli,
+  type CommandSpec,
+  type OptionSpec,
+  type OptionSpecs,
+  type Parsed,
+  type Values,
+} from './args';
+import {
+  BACKEND_OPTION,
+  TIMEOUT_OPTION,
+  WORKERS_OPTION,
+  cliScorer,
+  defaultCacheDir,
+  parseScoreList,
+  workerPathOf,
+} from './common';
 
 /** Overrides for tests and embedding. */
 export interface ScoreCliOptions {
@@ -41,25 +63,52 @@ export interface ScoreCliOptions {
 }
 
 const SIZE_HELP: Record<SizeKey, string> = {
-  vocab: 'vocabulary size', embed: 'embedding size (also the last layer\'s hidden size)', hidden: 'hidden size', layers: 'recurrent layers',
-  seqLen: 'sequence length scored', batch: 'batch size scored',
+  vocab: 'vocabulary size',
+  embed: "embedding size (also the last layer's hidden size)",
+  hidden: 'hidden size',
+  layers: 'recurrent layers',
+  seqLen: 'sequence length scored',
+  batch: 'batch size scored',
 };
 type SizeKey = keyof typeof DEFAULT_SIZES;
-const sizeOption = (k: SizeKey) => ({ type: 'int', min: 1, help: `${SIZE_HELP[k]}, overriding the preset (nas-bench-nlp: ${DEFAULT_SIZES[k]})` }) as const satisfies OptionSpec;
+const sizeOption = (k: SizeKey) =>
+  ({
+    type: 'int',
+    min: 1,
+    help: `${SIZE_HELP[k]}, overriding the preset (nas-bench-nlp: ${DEFAULT_SIZES[k]})`,
+  }) as const satisfies OptionSpec;
 
 /**
  * The options `score` and `predict` share: how cells are scored and cached. `predict` leaves out the score
  * choice (`--scores`, `--seed`, `--repeats`): its predictor reads fixed ones.
  */
 export const SCORING_OPTIONS = {
-  preset: { type: 'string', arg: 'P', choices: PRESET_NAMES, default: 'nas-bench-nlp', help: 'size preset: nas-bench-nlp or proxy (vocab 1000, embed 32, hidden 48, 2 layers, seq 10, batch 8)' },
-  vocab: sizeOption('vocab'), embed: sizeOption('embed'), hidden: sizeOption('hidden'), layers: sizeOption('layers'), seq: sizeOption('seqLen'), batch: sizeOption('batch'),
+  preset: {
+    type: 'string',
+    arg: 'P',
+    choices: PRESET_NAMES,
+    default: 'nas-bench-nlp',
+    help: 'size preset: nas-bench-nlp or proxy (vocab 1000, embed 32, hidden 48, 2 layers, seq 10, batch 8)',
+  },
+  vocab: sizeOption('vocab'),
+  embed: sizeOption('embed'),
+  hidden: sizeOption('hidden'),
+  layers: sizeOption('layers'),
+  seq: sizeOption('seqLen'),
+  batch: sizeOption('batch'),
   backend: BACKEND_OPTION,
   timeout: TIMEOUT_OPTION,
   node: { type: 'string', arg: 'PATH', help: 'run the scoring processes on this node binary' },
-  workers: { ...WORKERS_OPTION, help: 'scoring processes, cells scored at once (default: the cores, at most free memory / what one process needs); the output is the same with any N' },
+  workers: {
+    ...WORKERS_OPTION,
+    help: 'scoring processes, cells scored at once (default: the cores, at most free memory / what one process needs); the output is the same with any N',
+  },
   'no-cache': { type: 'boolean', help: 'neither read nor write the score cache' },
-  'cache-dir': { type: 'string', arg: 'DIR', help: 'score cache directory (default: the user cache dir + cell-lens/scores)' },
+  'cache-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'score cache directory (default: the user cache dir + cell-lens/scores)',
+  },
   verbose: { type: 'boolean', help: 'log the scoring processes to stderr' },
 } as const satisfies OptionSpecs;
 
@@ -96,10 +145,21 @@ export interface ScoreArgs {
   workers?: number;
 }
 
-const SIZE_FLAGS = { vocab: 'vocab', embed: 'embed', hidden: 'hidden', layers: 'layers', seq: 'seqLen', batch: 'batch' } as const;
+const SIZE_FLAGS = {
+  vocab: 'vocab',
+  embed: 'embed',
+  hidden: 'hidden',
+  layers: 'layers',
+  seq: 'seqLen',
+  batch: 'batch',
+} as const;
 
 /** The arguments of the scoring options (`score` and `predict`) with a score choice. */
-export function scoreArgsOf(v: Values<typeof SCORING_OPTIONS> & { json: boolean }, files: string[], choice: { scores: ScoreId[]; seed: number; repeats: number }): ScoreArgs {
+export function scoreArgsOf(
+  v: Values<typeof SCORING_OPTIONS> & { json: boolean },
+  files: string[],
+  choice: { scores: ScoreId[]; seed: number; repeats: number },
+): ScoreArgs {
   // A preset gives the sizes; explicit size flags override it, in any order.
   const sizes = { ...SIZE_PRESETS[v.preset] };
   for (const [flag, key] of Object.entries(SIZE_FLAGS)) {
@@ -107,7 +167,11 @@ export function scoreArgsOf(v: Values<typeof SCORING_OPTIONS> & { json: boolean 
     if (n !== undefined) sizes[key] = n;
   }
   return {
-    files, json: v.json, cache: !v['no-cache'], timeoutMs: Math.round(v.timeout * 1000), verbose: v.verbose,
+    files,
+    json: v.json,
+    cache: !v['no-cache'],
+    timeoutMs: Math.round(v.timeout * 1000),
+    verbose: v.verbose,
     settings: { ...sizes, ...choice, backend: v.backend as BackendChoice },
     ...(v['cache-dir'] !== undefined ? { cacheDir: v['cache-dir'] } : {}),
     ...(v.node !== undefined ? { nodePath: v.node } : {}),
@@ -141,10 +205,21 @@ function formatValue(r: ScoreResult): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)));
-  return rows.map((r) => '  ' + r.map((cell, c) => {
-    const pad = ' '.repeat(widths[c] - [...cell].length);
-    return c === 3 ? pad + cell : cell + pad; // ms right-aligned
-  }).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map(
+        (r) =>
+          '  ' +
+          r
+            .map((cell, c) => {
+              const pad = ' '.repeat(widths[c] - [...cell].length);
+              return c === 3 ? pad + cell : cell + pad; // ms right-aligned
+            })
+            .join('  ')
+            .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function formatReport(report: ScoreReport): string {
@@ -152,10 +227,21 @@ function formatReport(report: ScoreReport): string {
   for (const r of report.results) {
     const info = SCORES[r.id];
     const p = percentileOf(r.id, r.value, report.settings);
-    rows.push([info.label, formatValue(r), p === undefined ? '—' : ordinal(p), info.better === 'higher' ? '↑' : '↓', String(Math.round(r.wallMs))]);
+    rows.push([
+      info.label,
+      formatValue(r),
+      p === undefined ? '—' : ordinal(p),
+      info.better === 'higher' ? '↑' : '↓',
+      String(Math.round(r.wallMs)),
+    ]);
   }
   const preset = referencePresetFor(report.settings);
-  return table(rows) + (preset ? `\n(pct: percentile among the trained WikiText-2 cells scored at the ${preset} preset; 100 = best)` : '\n(no percentiles: no reference population for these settings)');
+  return (
+    table(rows) +
+    (preset
+      ? `\n(pct: percentile among the trained WikiText-2 cells scored at the ${preset} preset; 100 = best)`
+      : '\n(no percentiles: no reference population for these settings)')
+  );
 }
 
 /** Percentile of every result among the reference population (null: NaN or no reference). */
@@ -168,16 +254,33 @@ function toJson(x: unknown): string {
   return JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 
-interface JsonDiagnostic { severity: string; code: string; message: string; line: number; column: number }
+interface JsonDiagnostic {
+  severity: string;
+  code: string;
+  message: string;
+  line: number;
+  column: number;
+}
 interface JsonCell {
-  index: number; label: string; valid: boolean; hash?: string; cached?: boolean;
-  diagnostics: JsonDiagnostic[]; report?: ScoreReport; error?: { kind: string; message: string };
+  index: number;
+  label: string;
+  valid: boolean;
+  hash?: string;
+  cached?: boolean;
+  diagnostics: JsonDiagnostic[];
+  report?: ScoreReport;
+  error?: { kind: string; message: string };
   /** Per score: percentile (0 … 100, 100 = best) among the trained WikiText-2 cells at the same settings; null without a reference. */
   percentiles?: Record<string, number | null>;
   /** The reference preset the percentiles are relative to (absent: none applies). */
   referencePreset?: string;
 }
-interface JsonFile { file: string; error?: string; diagnostics: JsonDiagnostic[]; cells: JsonCell[] }
+interface JsonFile {
+  file: string;
+  error?: string;
+  diagnostics: JsonDiagnostic[];
+  cells: JsonCell[];
+}
 /** One file's results, as `--json` prints them (`onResult`). */
 export type ScoredFile = Readonly<JsonFile>;
 
@@ -214,20 +317,30 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const onSigint = () => { io.stderr('cell-lens score: interrupted\n'); controller.abort(); };
+  const onSigint = () => {
+    io.stderr('cell-lens score: interrupted\n');
+    controller.abort();
+  };
   if (!opts.signal) process.once('SIGINT', onSigint);
   const workers = args.workers ?? defaultWorkers(args.settings);
-  const cs = cliScorer({ nodePath: args.nodePath, backend: args.settings.backend, timeoutMs: args.timeoutMs, verbose: args.verbose }, io, { workerPath, execArgv: opts.execArgv, env: opts.env }, workers);
+  const cs = cliScorer(
+    { nodePath: args.nodePath, backend: args.settings.backend, timeoutMs: args.timeoutMs, verbose: args.verbose },
+    io,
+    { workerPath, execArgv: opts.execArgv, env: opts.env },
+    workers,
+  );
 
   let exit = 0;
   const out: JsonFile[] = [];
   const diagLines = (file: string, text: string, diags: readonly Diagnostic[]): JsonDiagnostic[] => {
     const at = lineCol(text);
-    return diags.filter((d) => d.severity !== 'info').map((d) => {
-      const { line, column } = at(d.span.start);
-      if (!args.json) io.stderr(`${file}:${line}:${column}: ${d.severity}: ${d.message} [${d.code}]\n`);
-      return { severity: d.severity, code: d.code, message: d.message, line, column };
-    });
+    return diags
+      .filter((d) => d.severity !== 'info')
+      .map((d) => {
+        const { line, column } = at(d.span.start);
+        if (!args.json) io.stderr(`${file}:${line}:${column}: ${d.severity}: ${d.message} [${d.code}]\n`);
+        return { severity: d.severity, code: d.code, message: d.message, line, column };
+      });
   };
 
   try {
@@ -245,7 +358,10 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
       const cells: ReadCell[] = [];
       for (const cell of doc.cells) {
         const valid = !cell.diagnostics.some((d) => d.severity === 'error');
-        if (!valid) { cells.push({ cell, valid }); continue; }
+        if (!valid) {
+          cells.push({ cell, valid });
+          continue;
+        }
         const recipe = toRecipe(cell);
         const hash = canonicalHash(recipe);
         cells.push({ cell, valid, recipe, hash, cached: await cache?.get(hash, args.settings) });
@@ -298,7 +414,12 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
       for (const c of f.cells) {
         if (controller.signal.aborted) break;
         const { cell, valid } = c;
-        const jc: JsonCell = { index: cell.index, label: cell.label, valid, diagnostics: diagLines(`${file} (${cell.label})`, text, cell.diagnostics) };
+        const jc: JsonCell = {
+          index: cell.index,
+          label: cell.label,
+          valid,
+          diagnostics: diagLines(`${file} (${cell.label})`, text, cell.diagnostics),
+        };
         jf.cells.push(jc);
         if (!valid || !c.hash) {
           exit = Math.max(exit, 1);
@@ -313,7 +434,9 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
         seen.add(hash);
         if (!report) {
           if (workerMissing || !c.scoring) {
-            io.stderr(`cell-lens score: the scoring worker is missing (${workerPath}); build it with \`npm run build\`\n`);
+            io.stderr(
+              `cell-lens score: the scoring worker is missing (${workerPath}); build it with \`npm run build\`\n`,
+            );
             return 2;
           }
           const r = await c.scoring;
@@ -334,11 +457,16 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
         const refPreset = referencePresetFor(report.settings);
         if (refPreset) jc.referencePreset = refPreset;
         if (!args.json) {
-          io.stdout(`${file} · ${cell.label} · ${hash.slice(0, 12)} · ${report.backend}${jc.cached ? ' · cached' : ''} · ${Math.round(report.totalMs)} ms\n`);
+          io.stdout(
+            `${file} · ${cell.label} · ${hash.slice(0, 12)} · ${report.backend}${jc.cached ? ' · cached' : ''} · ${Math.round(report.totalMs)} ms\n`,
+          );
           io.stdout(formatReport(report) + '\n');
         }
       }
-      if (controller.signal.aborted) { exit = 2; break; }
+      if (controller.signal.aborted) {
+        exit = 2;
+        break;
+      }
     }
     opts.onResult?.(out);
     if (args.json) io.stdout(toJson({ files: out }) + '\n');

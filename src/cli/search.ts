@@ -15,15 +15,35 @@ import { recipeToJson } from '../recipe/model';
 import { ScoreCache } from '../scoring/cache';
 import { SCORE_IDS, SCORES, type ScoreId } from '../scoring/types';
 import {
-  ALGO_LABELS, SEARCH_ALGOS, benchmarkSearch, bestCells, isSearchAlgo, reportSource, runAlgorithm, scoreFitness,
-  searchTableMarkdown, searchTableText, type SearchAlgo,
+  ALGO_LABELS,
+  SEARCH_ALGOS,
+  benchmarkSearch,
+  bestCells,
+  isSearchAlgo,
+  reportSource,
+  runAlgorithm,
+  scoreFitness,
+  searchTableMarkdown,
+  searchTableText,
+  type SearchAlgo,
 } from '../search/runner';
 import { formatValue } from '../study/plots';
 import { defaultWorkers } from '../scoring/pool';
 import { SIZE_PRESETS } from '../scoring/presets';
 import {
-  COMMON_OPTIONS, UsageError, cliScorer, commandLine, commonArgs, defaultCacheDir, encodeResults, interruptSignal,
-  isFatalScoringError, loadCells, settingsOf, type CommonArgs, type StudyCliOptions,
+  COMMON_OPTIONS,
+  UsageError,
+  cliScorer,
+  commandLine,
+  commonArgs,
+  defaultCacheDir,
+  encodeResults,
+  interruptSignal,
+  isFatalScoringError,
+  loadCells,
+  settingsOf,
+  type CommonArgs,
+  type StudyCliOptions,
 } from './common';
 import { helpText, parseCli, usageErrorText, type CommandSpec, type Parsed } from './args';
 
@@ -34,20 +54,56 @@ export const SEARCH_COMMAND = {
   description: 'Training-free search: the fitness of a cell is one train-free score (oriented: higher = better).',
   options: {
     algo: { type: 'string', arg: 'A[,B...]|all', help: `the algorithm(s): ${SEARCH_ALGOS.join(' | ')} (required)` },
-    score: { type: 'string', arg: 'S', choices: SCORE_IDS, help: `the fitness score (required): ${SCORE_IDS.join(', ')}` },
-    budget: { type: 'int', min: 1, help: 'score evaluations per run (AREA: of the main score; its cheap pre-screen is extra) (required)' },
+    score: {
+      type: 'string',
+      arg: 'S',
+      choices: SCORE_IDS,
+      help: `the fitness score (required): ${SCORE_IDS.join(', ')}`,
+    },
+    budget: {
+      type: 'int',
+      min: 1,
+      help: 'score evaluations per run (AREA: of the main score; its cheap pre-screen is extra) (required)',
+    },
     seed: { ...COMMON_OPTIONS.seed, help: 'first seed' },
     seeds: { type: 'int', arg: 'K', min: 1, default: 1, help: 'runs per algorithm with seeds S … S+K−1' },
-    logs: { ...COMMON_OPTIONS.logs, help: 'search the trained cells of these logs instead of the bundled WikiText-2 cells (repeatable)' },
+    logs: {
+      ...COMMON_OPTIONS.logs,
+      help: 'search the trained cells of these logs instead of the bundled WikiText-2 cells (repeatable)',
+    },
     dataset: COMMON_OPTIONS.dataset,
     space: { type: 'boolean', help: 'search the whole NAS-Bench-NLP space instead (new cells; writes the best cells)' },
-    out: { type: 'string', arg: 'FILE', help: 'restricted mode: the table and every pick as JSON; --space: the best cells as a list of recipes (default best-cells.json)' },
+    out: {
+      type: 'string',
+      arg: 'FILE',
+      help: 'restricted mode: the table and every pick as JSON; --space: the best cells as a list of recipes (default best-cells.json)',
+    },
     top: { type: 'int', arg: 'K', min: 1, default: 10, help: '--space: how many best cells to write' },
-    cheap: { type: 'string', arg: 'S', choices: SCORE_IDS, default: 'params', help: 'AREA\'s cheap pre-screen score (default params, which needs no tensors)' },
-    'cheap-samples': { type: 'int', arg: 'M', min: 1, default: 100, help: 'AREA: cells pre-screened with the cheap score' },
-    population: { type: 'int', arg: 'P', min: 2, help: 'population of REA / AREA / GA (default 20; 10 in a pool of < 100 cells)' },
+    cheap: {
+      type: 'string',
+      arg: 'S',
+      choices: SCORE_IDS,
+      default: 'params',
+      help: "AREA's cheap pre-screen score (default params, which needs no tensors)",
+    },
+    'cheap-samples': {
+      type: 'int',
+      arg: 'M',
+      min: 1,
+      default: 100,
+      help: 'AREA: cells pre-screened with the cheap score',
+    },
+    population: {
+      type: 'int',
+      arg: 'P',
+      min: 2,
+      help: 'population of REA / AREA / GA (default 20; 10 in a pool of < 100 cells)',
+    },
     preset: COMMON_OPTIONS.preset,
-    scores: { ...COMMON_OPTIONS.scores, help: 'the score set of each report (default: all in restricted mode, so a study\'s cache is reused; --space: only the fitness and cheap scores)' },
+    scores: {
+      ...COMMON_OPTIONS.scores,
+      help: "the score set of each report (default: all in restricted mode, so a study's cache is reused; --space: only the fitness and cheap scores)",
+    },
     repeats: COMMON_OPTIONS.repeats,
     cache: COMMON_OPTIONS.cache,
     'cache-dir': COMMON_OPTIONS['cache-dir'],
@@ -85,14 +141,25 @@ function searchArgs({ values: v }: Parsed<typeof SEARCH_COMMAND.options>): Searc
   if (v.algo === undefined) throw new UsageError('--algo is required');
   if (v.score === undefined) throw new UsageError('--score is required');
   if (v.budget === undefined) throw new UsageError('--budget is required');
-  const given = v.algo.split(',').map((s) => s.trim()).filter(Boolean);
+  const given = v.algo
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const list = given.length === 1 && given[0] === 'all' ? [...SEARCH_ALGOS] : given;
   const bad = list.filter((x) => !isSearchAlgo(x));
-  if (bad.length || list.length === 0) throw new UsageError(`--algo takes ${SEARCH_ALGOS.join(', ')} or all; not "${bad.join(',') || v.algo}"`);
+  if (bad.length || list.length === 0)
+    throw new UsageError(`--algo takes ${SEARCH_ALGOS.join(', ')} or all; not "${bad.join(',') || v.algo}"`);
   return {
     ...commonArgs(v),
-    algos: [...new Set(list as SearchAlgo[])], score: v.score, budget: v.budget, seeds: v.seeds, space: v.space,
-    ...(v.out !== undefined ? { out: v.out } : {}), top: v.top, cheap: v.cheap, cheapSamples: v['cheap-samples'],
+    algos: [...new Set(list as SearchAlgo[])],
+    score: v.score,
+    budget: v.budget,
+    seeds: v.seeds,
+    space: v.space,
+    ...(v.out !== undefined ? { out: v.out } : {}),
+    top: v.top,
+    cheap: v.cheap,
+    cheapSamples: v['cheap-samples'],
     ...(v.population !== undefined ? { population: v.population } : {}),
   };
 }
@@ -104,12 +171,16 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
   const args = parsed.args;
   const { score, budget } = args;
   const needsCheap = args.algos.includes('area');
-  const scores = args.scores ?? (args.space ? [...new Set<ScoreId>([score, ...(needsCheap ? [args.cheap] : [])])] : [...SCORE_IDS]);
+  const scores =
+    args.scores ?? (args.space ? [...new Set<ScoreId>([score, ...(needsCheap ? [args.cheap] : [])])] : [...SCORE_IDS]);
   for (const s of [score, ...(needsCheap ? [args.cheap] : [])]) {
-    if (!scores.includes(s)) { io.stderr(usageErrorText(SEARCH_COMMAND, `--scores must include ${s}`)); return 2; }
+    if (!scores.includes(s)) {
+      io.stderr(usageErrorText(SEARCH_COMMAND, `--scores must include ${s}`));
+      return 2;
+    }
   }
   const settings = settingsOf(args, scores);
-  const cacheDir = args.cache ? args.cacheDir ?? defaultCacheDir() : undefined;
+  const cacheDir = args.cache ? (args.cacheDir ?? defaultCacheDir()) : undefined;
   const cache = new ScoreCache({ dir: cacheDir, maxEntries: 5000 });
   const interrupt = interruptSignal(io, 'search', opts);
   const workers = args.workers ?? defaultWorkers(SIZE_PRESETS[args.preset]);
@@ -118,10 +189,14 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
   const controller = new AbortController();
   interrupt.signal.addEventListener('abort', () => controller.abort(), { once: true });
   const source = reportSource(cs.scorer, settings, {
-    cache, signal: controller.signal,
+    cache,
+    signal: controller.signal,
     onError: (e, hash) => {
       io.stderr(`cell-lens search: ${hash.slice(0, 12)}: ${e instanceof Error ? e.message : String(e)}\n`);
-      if (isFatalScoringError(e)) { fatal = e instanceof Error ? e.message : String(e); controller.abort(); }
+      if (isFatalScoringError(e)) {
+        fatal = e instanceof Error ? e.message : String(e);
+        controller.abort();
+      }
     },
   });
   const fitness = scoreFitness(source, score);
@@ -138,20 +213,54 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
         return 2;
       }
       const trained = cells.filter((c) => !c.diverged).length;
-      io.stderr(`cell-lens search: ${args.algos.join(', ')} × ${args.seeds} seed(s), fitness ${label}, budget ${budget}, over ${trained} trained cells (preset ${args.preset}, ${cs.workers} worker(s))\n`);
+      io.stderr(
+        `cell-lens search: ${args.algos.join(', ')} × ${args.seeds} seed(s), fitness ${label}, budget ${budget}, over ${trained} trained cells (preset ${args.preset}, ${cs.workers} worker(s))\n`,
+      );
       const res = await benchmarkSearch(cells, {
-        algos: args.algos, score, budget, seed: args.seed, seeds: args.seeds, fitness, cheap,
-        cheapSamples: args.cheapSamples, population: args.population, signal: controller.signal, concurrency: cs.workers,
-        onRun: (algo, seed, pick, i, n) => io.stderr(`[${i}/${n}] ${algo} seed ${seed}: ${pick ? `${pick.label} (test loss ${pick.testLoss.toFixed(3)}, rank ${pick.rank})` : 'nothing'} · ${source.calls} cells scored so far\n`),
+        algos: args.algos,
+        score,
+        budget,
+        seed: args.seed,
+        seeds: args.seeds,
+        fitness,
+        cheap,
+        cheapSamples: args.cheapSamples,
+        population: args.population,
+        signal: controller.signal,
+        concurrency: cs.workers,
+        onRun: (algo, seed, pick, i, n) =>
+          io.stderr(
+            `[${i}/${n}] ${algo} seed ${seed}: ${pick ? `${pick.label} (test loss ${pick.testLoss.toFixed(3)}, rank ${pick.rank})` : 'nothing'} · ${source.calls} cells scored so far\n`,
+          ),
       });
-      if (fatal) { io.stderr(`cell-lens search: ${fatal}\n`); return 2; }
-      if (res.aborted) { io.stderr('cell-lens search: interrupted; scored cells are cached.\n'); return 130; }
-      io.stdout(`${label} (${SCORES[score].better} is better) · budget ${budget} · ${res.seeds.length} seed(s) · pool of ${res.poolSize} trained cells\n`);
+      if (fatal) {
+        io.stderr(`cell-lens search: ${fatal}\n`);
+        return 2;
+      }
+      if (res.aborted) {
+        io.stderr('cell-lens search: interrupted; scored cells are cached.\n');
+        return 130;
+      }
+      io.stdout(
+        `${label} (${SCORES[score].better} is better) · budget ${budget} · ${res.seeds.length} seed(s) · pool of ${res.poolSize} trained cells\n`,
+      );
       io.stdout(searchTableText(res));
-      io.stderr(`cell-lens search: done in ${((Date.now() - t0) / 1000).toFixed(1)} s (${source.calls} cells scored, ${source.failures} failed)\n`);
+      io.stderr(
+        `cell-lens search: done in ${((Date.now() - t0) / 1000).toFixed(1)} s (${source.calls} cells scored, ${source.failures} failed)\n`,
+      );
       if (args.out) {
         await fs.mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
-        await fs.writeFile(args.out, encodeResults({ version: 1, command: commandLine('search', argv), settings, result: res, markdown: searchTableMarkdown(res) }), 'utf8');
+        await fs.writeFile(
+          args.out,
+          encodeResults({
+            version: 1,
+            command: commandLine('search', argv),
+            settings,
+            result: res,
+            markdown: searchTableMarkdown(res),
+          }),
+          'utf8',
+        );
         io.stdout(`wrote ${args.out}\n`);
       }
       return 0;
@@ -161,13 +270,22 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
     for (const algo of args.algos) {
       for (let k = 0; k < args.seeds; k++) {
         const seed = args.seed + k;
-        io.stderr(`cell-lens search: ${ALGO_LABELS[algo]}, seed ${seed}, fitness ${label}, budget ${budget} (whole space, preset ${args.preset}, ${cs.workers} worker(s))\n`);
+        io.stderr(
+          `cell-lens search: ${ALGO_LABELS[algo]}, seed ${seed}, fitness ${label}, budget ${budget} (whole space, preset ${args.preset}, ${cs.workers} worker(s))\n`,
+        );
         const res = await runAlgorithm(algo, fitness, {
-          budget, seed, signal: controller.signal, cheap, cheapSamples: args.cheapSamples, population: args.population, parallel: cs.workers,
+          budget,
+          seed,
+          signal: controller.signal,
+          cheap,
+          cheapSamples: args.cheapSamples,
+          population: args.population,
+          parallel: cs.workers,
           onProgress: (p) => {
             if (p.last.cached || p.last.oracle !== 'main') return;
             const line = `[${p.evaluations}/${p.budget}] ${p.last.hash.slice(0, 12)} ${formatValue(p.last.fitness)} · best ${p.best ? formatValue(p.best.fitness) : 'n/a'}`;
-            if (io.stderrIsTTY) io.stderr(`\r\x1b[2K${line.slice(0, (io.columns ?? 80) - 1)}${p.evaluations >= p.budget ? '\n' : ''}`);
+            if (io.stderrIsTTY)
+              io.stderr(`\r\x1b[2K${line.slice(0, (io.columns ?? 80) - 1)}${p.evaluations >= p.budget ? '\n' : ''}`);
             else io.stderr(`${line}\n`);
           },
         });
@@ -176,16 +294,24 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
       }
       if (controller.signal.aborted) break;
     }
-    if (fatal) { io.stderr(`cell-lens search: ${fatal}\n`); return 2; }
+    if (fatal) {
+      io.stderr(`cell-lens search: ${fatal}\n`);
+      return 2;
+    }
     const best = bestCells(results, args.top);
     const out = args.out ?? 'best-cells.json';
     await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
     await fs.writeFile(out, `[\n${best.map((b) => recipeToJson(b.recipe)).join(',\n')}\n]\n`, 'utf8');
     const sign = SCORES[score].better === 'lower' ? -1 : 1;
     io.stdout(`best ${best.length} cells by ${label} (${SCORES[score].better} is better), best first:\n`);
-    best.forEach((b, i) => io.stdout(`  ${String(i + 1).padStart(2)}. ${b.hash.slice(0, 12)}  ${formatValue(sign * b.fitness)}\n`));
+    best.forEach((b, i) =>
+      io.stdout(`  ${String(i + 1).padStart(2)}. ${b.hash.slice(0, 12)}  ${formatValue(sign * b.fitness)}\n`),
+    );
     io.stdout(`wrote ${out}\n`);
-    if (controller.signal.aborted) { io.stderr('cell-lens search: interrupted; the best cells so far were written.\n'); return 130; }
+    if (controller.signal.aborted) {
+      io.stderr('cell-lens search: interrupted; the best cells so far were written.\n');
+      return 130;
+    }
     return 0;
   } catch (e) {
     io.stderr(`cell-lens search: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -13,12 +13,32 @@ import { ScoringError } from '../scoring/client';
 import { SIZE_KEYS, SIZE_PRESETS } from '../scoring/presets';
 import { defaultWorkers } from '../scoring/pool';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
-import { shardOf, type StudyResultsFile, formatDuration, runBenchmarkStudy, studyResultsFile, type Scorer, type StudyCell } from '../study/runner';
+import {
+  shardOf,
+  type StudyResultsFile,
+  formatDuration,
+  runBenchmarkStudy,
+  studyResultsFile,
+  type Scorer,
+  type StudyCell,
+} from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
 import { crossValidate, formatCVRow, type PredictorRow } from '../study/predictor';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
 import {
-  COMMON_OPTIONS, UsageError, cliScorer, commandLine, commonArgs, defaultCacheDir, encodeResults, interruptSignal, isFatalScoringError, loadCells, settingsOf, type CommonArgs, type StudyCliOptions,
+  COMMON_OPTIONS,
+  UsageError,
+  cliScorer,
+  commandLine,
+  commonArgs,
+  defaultCacheDir,
+  encodeResults,
+  interruptSignal,
+  isFatalScoringError,
+  loadCells,
+  settingsOf,
+  type CommonArgs,
+  type StudyCliOptions,
 } from './common';
 import { helpText, parseCli, type CommandSpec, type Parsed } from './args';
 
@@ -37,9 +57,23 @@ interrupted study continues when the same command runs again.`,
     scores: { ...COMMON_OPTIONS.scores, help: `scores to study (default all): ${SCORE_IDS.join(', ')}` },
     seed: { ...COMMON_OPTIONS.seed, help: 'scoring seed, also the bootstrap / cross-validation seed' },
     limit: { type: 'int', min: 1, help: 'only N cells, evenly spaced over the ranking (first and last included)' },
-    shard: { type: 'string', arg: 'K/N', help: 'only shard K of N (a fixed partition by canonical hash); its --out holds a partial result' },
-    merge: { type: 'string', arg: 'DIR', multiple: true, help: 'merge shard outputs (repeat for each; all N shards, each once) into the report one run would write' },
-    out: { type: 'string', arg: 'DIR', default: 'cell-lens-study', help: 'where report.md, report.csv, study-<score>.svg and results.json go' },
+    shard: {
+      type: 'string',
+      arg: 'K/N',
+      help: 'only shard K of N (a fixed partition by canonical hash); its --out holds a partial result',
+    },
+    merge: {
+      type: 'string',
+      arg: 'DIR',
+      multiple: true,
+      help: 'merge shard outputs (repeat for each; all N shards, each once) into the report one run would write',
+    },
+    out: {
+      type: 'string',
+      arg: 'DIR',
+      default: 'cell-lens-study',
+      help: 'where report.md, report.csv, study-<score>.svg and results.json go',
+    },
     bootstrap: { type: 'int', min: 10, default: 1000, help: 'bootstrap resamples' },
   },
   footer: `--merge takes the same data options (--logs, --dataset, --limit, --preset, --scores, --seed) as the shards.
@@ -63,12 +97,17 @@ function studyArgs({ values: v }: Parsed<typeof STUDY_COMMAND.options>): StudyAr
   let shard: StudyArgs['shard'];
   if (v.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(v.shard);
-    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard wants K/N with 1 ≤ K ≤ N, got "${v.shard}"`);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
+      throw new UsageError(`--shard wants K/N with 1 ≤ K ≤ N, got "${v.shard}"`);
     shard = { k: Number(m[1]), n: Number(m[2]) };
   }
   return {
-    ...commonArgs(v), ...(v.limit !== undefined ? { limit: v.limit } : {}), ...(shard ? { shard } : {}),
-    merge: v.merge, out: v.out, bootstrap: v.bootstrap,
+    ...commonArgs(v),
+    ...(v.limit !== undefined ? { limit: v.limit } : {}),
+    ...(shard ? { shard } : {}),
+    merge: v.merge,
+    out: v.out,
+    bootstrap: v.bootstrap,
   };
 }
 
@@ -92,7 +131,10 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
   }
   let scoreOpts = opts;
   if (args.merge.length) {
-    if (args.shard) { io.stderr('cell-lens study: --merge and --shard do not go together\n'); return 2; }
+    if (args.shard) {
+      io.stderr('cell-lens study: --merge and --shard do not go together\n');
+      return 2;
+    }
     try {
       scoreOpts = { ...opts, scorer: await mergedScorer(args.merge, cells, settings, dataset) };
     } catch (e) {
@@ -107,30 +149,53 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
     cells = cells.filter((c) => shardOf(c.hash, n) === k - 1);
     io.stderr(`cell-lens study: shard ${k}/${n}: ${cells.length} cells\n`);
   }
-  const cacheDir = args.cache ? args.cacheDir ?? defaultCacheDir() : undefined;
-  const cache = new ScoreCache({ dir: cacheDir, maxEntries: cells.length + 10, log: (level, msg) => { if (level !== 'debug') io.stderr(`[${level}] ${msg}\n`); } });
+  const cacheDir = args.cache ? (args.cacheDir ?? defaultCacheDir()) : undefined;
+  const cache = new ScoreCache({
+    dir: cacheDir,
+    maxEntries: cells.length + 10,
+    log: (level, msg) => {
+      if (level !== 'debug') io.stderr(`[${level}] ${msg}\n`);
+    },
+  });
   const sizes = SIZE_PRESETS[args.preset];
-  io.stderr(`cell-lens study: ${cells.length} cells of ${dataset} (${cells.filter((c) => c.diverged).length} diverged), ${scores.length} scores, preset ${args.preset} (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, T ${sizes.seqLen}, B ${sizes.batch}), seed ${args.seed}, repeats ${args.repeats}${cacheDir ? `, cache ${cacheDir}` : ', no disk cache'}, ${args.workers ?? (args.merge.length ? 1 : defaultWorkers(sizes))} worker(s)\n`);
+  io.stderr(
+    `cell-lens study: ${cells.length} cells of ${dataset} (${cells.filter((c) => c.diverged).length} diverged), ${scores.length} scores, preset ${args.preset} (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, T ${sizes.seqLen}, B ${sizes.batch}), seed ${args.seed}, repeats ${args.repeats}${cacheDir ? `, cache ${cacheDir}` : ', no disk cache'}, ${args.workers ?? (args.merge.length ? 1 : defaultWorkers(sizes))} worker(s)\n`,
+  );
   const interrupt = interruptSignal(io, 'study', opts);
   const workers = args.workers ?? (args.merge.length ? 1 : defaultWorkers(sizes));
   const cs = cliScorer(args, io, scoreOpts, workers);
   try {
     const result = await runBenchmarkStudy(cells, cs.scorer, {
-      settings, cache, signal: interrupt.signal,
+      settings,
+      cache,
+      signal: interrupt.signal,
       onProgress: (p) => {
-        if (!io.stderrIsTTY) { io.stderr(`${p.message}\n`); return; }
-        io.stderr(`\r\x1b[2K${progressBar(p.done, p.total, p.elapsedMs, p.etaMs, 'cells', io.columns)}${p.done === p.total ? '\n' : ''}`);
+        if (!io.stderrIsTTY) {
+          io.stderr(`${p.message}\n`);
+          return;
+        }
+        io.stderr(
+          `\r\x1b[2K${progressBar(p.done, p.total, p.elapsedMs, p.etaMs, 'cells', io.columns)}${p.done === p.total ? '\n' : ''}`,
+        );
       },
-      shouldStop: isFatalScoringError, concurrency: cs.workers,
+      shouldStop: isFatalScoringError,
+      concurrency: cs.workers,
       study: { scores, seed: args.seed, bootstrapSamples: args.bootstrap, ensemble: true },
     });
     cs.dispose();
     const { run } = result;
     const rate = run.scored > 0 ? `, ${(run.scored / (run.scoringMs / 1000)).toFixed(2)} cells/s` : '';
-    io.stderr(`cell-lens study: ${run.outcomes.length}/${run.total} cells in ${formatDuration(run.elapsedMs)} (${run.scored} scored now${rate}, ${run.cached} cached, ${run.failed} failed)\n`);
-    if (run.stopped !== undefined) { io.stderr(`cell-lens study: ${run.stopped}\n`); return 2; }
+    io.stderr(
+      `cell-lens study: ${run.outcomes.length}/${run.total} cells in ${formatDuration(run.elapsedMs)} (${run.scored} scored now${rate}, ${run.cached} cached, ${run.failed} failed)\n`,
+    );
+    if (run.stopped !== undefined) {
+      io.stderr(`cell-lens study: ${run.stopped}\n`);
+      return 2;
+    }
     if (run.aborted) {
-      io.stderr(`cell-lens study: interrupted after ${run.outcomes.length} of ${run.total} cells; the scored cells are cached — run the same command again to continue.\n`);
+      io.stderr(
+        `cell-lens study: interrupted after ${run.outcomes.length} of ${run.total} cells; the scored cells are cached — run the same command again to continue.\n`,
+      );
       return 130;
     }
     const study = result.study!;
@@ -151,7 +216,8 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
     ];
     // The loss predictor of docs/predictor.md, cross-validated on these cells (folds grouped by canonical hash).
     const recipeOf = new Map(cells.map((c) => [c.hash, c.recipe]));
-    const predRows: PredictorRow[] = result.records.filter((r) => !r.diverged && Number.isFinite(r.testLoss) && recipeOf.has(r.hash))
+    const predRows: PredictorRow[] = result.records
+      .filter((r) => !r.diverged && Number.isFinite(r.testLoss) && recipeOf.has(r.hash))
       .map((r) => ({ hash: r.hash, recipe: recipeOf.get(r.hash)!, scores: r.scores, testLoss: r.testLoss }));
     let predictorMd = '';
     if (predRows.length >= 40) {
@@ -159,20 +225,53 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
       const cv = crossValidate(predRows, { scoreIds: ids, seed: args.seed, bootstrapSamples: args.bootstrap });
       const { rows: _r, ...summary } = cv;
       void _r;
-      io.stdout(`loss predictor (scores + structure, ${cv.folds}-fold CV grouped by canonical cell):\n${formatCVRow(summary)}\n`);
-      predictorMd = ['', '## Loss predictor (cross-validated)', '', 'Gradient-boosted trees on the default scores and the recipe structure (docs/predictor.md), every choice inside the folds; folds grouped by canonical hash. Kendall τ / Spearman ρ / top-10 % overlap between predicted and true test loss of the held-out cells, 95 % bootstrap intervals:', '', '```', formatCVRow(summary), '```', ''].join('\n');
+      io.stdout(
+        `loss predictor (scores + structure, ${cv.folds}-fold CV grouped by canonical cell):\n${formatCVRow(summary)}\n`,
+      );
+      predictorMd = [
+        '',
+        '## Loss predictor (cross-validated)',
+        '',
+        'Gradient-boosted trees on the default scores and the recipe structure (docs/predictor.md), every choice inside the folds; folds grouped by canonical hash. Kendall τ / Spearman ρ / top-10 % overlap between predicted and true test loss of the held-out cells, 95 % bootstrap intervals:',
+        '',
+        '```',
+        formatCVRow(summary),
+        '```',
+        '',
+      ].join('\n');
     }
-    await fs.writeFile(path.join(out, 'report.md'), studyToMarkdown(study, { title: `Train-free scores vs ${dataset} losses`, intro, plots }) + predictorMd, 'utf8');
+    await fs.writeFile(
+      path.join(out, 'report.md'),
+      studyToMarkdown(study, { title: `Train-free scores vs ${dataset} losses`, intro, plots }) + predictorMd,
+      'utf8',
+    );
     await fs.writeFile(path.join(out, 'report.csv'), studyToCsv(study), 'utf8');
-    await fs.writeFile(path.join(out, 'results.json'), encodeResults({ ...studyResultsFile(dataset, settings, result, { command, ...(peak !== undefined ? { peakRssBytes: peak } : {}) }), ...(args.shard ? { shard: args.shard } : {}) }), 'utf8');
+    await fs.writeFile(
+      path.join(out, 'results.json'),
+      encodeResults({
+        ...studyResultsFile(dataset, settings, result, {
+          command,
+          ...(peak !== undefined ? { peakRssBytes: peak } : {}),
+        }),
+        ...(args.shard ? { shard: args.shard } : {}),
+      }),
+      'utf8',
+    );
     // Summary on stdout.
     const w = Math.max(...study.rows.map((r) => r.label.length), 5);
     io.stdout(`${'score'.padEnd(w)}  dir   n    NaN   τ(test)  ρ(test)  top-10%\n`);
     for (const r of study.rows) {
-      io.stdout(`${r.label.padEnd(w)}  ${SCORES[r.id].better === 'higher' ? '↑' : '↓'}  ${String(r.test.tau.n).padStart(4)}  ${String(r.nNaN).padStart(4)}  ${fmtTau(r.test.tau.estimate)}   ${fmtTau(r.test.rho.estimate)}   ${Number.isNaN(r.test.topK.value) ? 'n/a' : r.test.topK.value.toFixed(2)}\n`);
+      io.stdout(
+        `${r.label.padEnd(w)}  ${SCORES[r.id].better === 'higher' ? '↑' : '↓'}  ${String(r.test.tau.n).padStart(4)}  ${String(r.nNaN).padStart(4)}  ${fmtTau(r.test.tau.estimate)}   ${fmtTau(r.test.rho.estimate)}   ${Number.isNaN(r.test.topK.value) ? 'n/a' : r.test.topK.value.toFixed(2)}\n`,
+      );
     }
-    if (study.ensemble) io.stdout(`rank ensemble: cross-validated τ ${fmtTau(study.ensemble.cvTau).trim()}${study.ensemble.baselines.map((b) => `; ${b.id} ${fmtTau(b.cvTau).trim()}`).join('')}\n`);
-    io.stdout(`wrote ${path.join(out, 'report.md')}, report.csv, results.json and ${Object.keys(plots).length} plots\n`);
+    if (study.ensemble)
+      io.stdout(
+        `rank ensemble: cross-validated τ ${fmtTau(study.ensemble.cvTau).trim()}${study.ensemble.baselines.map((b) => `; ${b.id} ${fmtTau(b.cvTau).trim()}`).join('')}\n`,
+      );
+    io.stdout(
+      `wrote ${path.join(out, 'report.md')}, report.csv, results.json and ${Object.keys(plots).length} plots\n`,
+    );
     if (peak !== undefined) io.stderr(`cell-lens study: scoring process peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB\n`);
     return run.failed > 0 ? 1 : 0;
   } catch (e) {
@@ -189,14 +288,25 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
  * study's dataset and settings, no cell in two shards, every cell of the study in its shard. Then the normal study
  * path runs on the merged values, so the merge writes the same rows, τ, intervals and plots as one run.
  */
-async function mergedScorer(dirs: readonly string[], cells: readonly StudyCell[], settings: ScoreSettings, dataset: string): Promise<Scorer> {
-  const files = await Promise.all(dirs.map(async (d) => {
-    const file = path.join(d, 'results.json');
-    let doc: StudyResultsFile & { shard?: { k: number; n: number } };
-    try { doc = decodeJson(await fs.readFile(file, 'utf8')) as typeof doc; } catch (e) { throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-    if (!doc.shard) throw new Error(`${file} is not a shard output (made without --shard)`);
-    return { file, doc };
-  }));
+async function mergedScorer(
+  dirs: readonly string[],
+  cells: readonly StudyCell[],
+  settings: ScoreSettings,
+  dataset: string,
+): Promise<Scorer> {
+  const files = await Promise.all(
+    dirs.map(async (d) => {
+      const file = path.join(d, 'results.json');
+      let doc: StudyResultsFile & { shard?: { k: number; n: number } };
+      try {
+        doc = decodeJson(await fs.readFile(file, 'utf8')) as typeof doc;
+      } catch (e) {
+        throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      if (!doc.shard) throw new Error(`${file} is not a shard output (made without --shard)`);
+      return { file, doc };
+    }),
+  );
   const n = files[0].doc.shard!.n;
   const seen = new Map<number, string>();
   for (const { file, doc } of files) {
@@ -206,25 +316,40 @@ async function mergedScorer(dirs: readonly string[], cells: readonly StudyCell[]
     seen.set(sh.k, file);
     if (doc.dataset !== dataset) throw new Error(`${file} is a ${doc.dataset} study, this one ${dataset}`);
     for (const k of [...SIZE_KEYS, 'seed', 'repeats'] as const) {
-      if (doc.settings[k] !== settings[k]) throw new Error(`${file} was scored with ${k} ${doc.settings[k]}, this study uses ${settings[k]}`);
+      if (doc.settings[k] !== settings[k])
+        throw new Error(`${file} was scored with ${k} ${doc.settings[k]}, this study uses ${settings[k]}`);
     }
   }
   const missing = Array.from({ length: n }, (_, i) => i + 1).filter((k) => !seen.has(k));
-  if (missing.length) throw new Error(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing`);
+  if (missing.length)
+    throw new Error(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing`);
   const values = new Map<string, Partial<Record<ScoreId, number>>>();
   for (const { file, doc } of files) {
     for (const c of doc.cells) {
       if (values.has(c.hash)) throw new Error(`cell ${c.hash} is in two shard outputs (${file} and another)`);
-      if (shardOf(c.hash, n) !== doc.shard!.k - 1) throw new Error(`${file} holds cell ${c.hash}, which belongs to shard ${shardOf(c.hash, n) + 1}/${n}`);
+      if (shardOf(c.hash, n) !== doc.shard!.k - 1)
+        throw new Error(`${file} holds cell ${c.hash}, which belongs to shard ${shardOf(c.hash, n) + 1}/${n}`);
       if (!c.error) values.set(c.hash, c.scores);
     }
   }
   const absent = cells.filter((c) => !values.has(c.hash));
-  if (absent.length) throw new Error(`${absent.length} cell${absent.length === 1 ? '' : 's'} of the study ${absent.length === 1 ? 'is' : 'are'} in no shard output or failed there (e.g. ${absent[0].label}, shard ${shardOf(absent[0].hash, n) + 1}/${n}): re-run that shard`);
+  if (absent.length)
+    throw new Error(
+      `${absent.length} cell${absent.length === 1 ? '' : 's'} of the study ${absent.length === 1 ? 'is' : 'are'} in no shard output or failed there (e.g. ${absent[0].label}, shard ${shardOf(absent[0].hash, n) + 1}/${n}): re-run that shard`,
+    );
   return async (_recipe, s, _signal, hash) => {
     const v = hash !== undefined ? values.get(hash) : undefined;
     if (!v) throw new ScoringError('internal', `cell ${hash} is in no shard output`);
-    const results = (s.scores as readonly ScoreId[]).map((id) => ({ id, value: v[id] ?? NaN, std: 0, values: [v[id] ?? NaN], seed: s.seed, repeats: s.repeats, wallMs: 0, backend: 'wasm' as const }));
+    const results = (s.scores as readonly ScoreId[]).map((id) => ({
+      id,
+      value: v[id] ?? NaN,
+      std: 0,
+      values: [v[id] ?? NaN],
+      seed: s.seed,
+      repeats: s.repeats,
+      wallMs: 0,
+      backend: 'wasm' as const,
+    }));
     return { hash: hash!, settings: s, backend: 'wasm', results, totalMs: 0 };
   };
 }

@@ -84,7 +84,10 @@ class Interner {
   private readonly table = new Map<string, number>();
   get(s: string): number {
     let v = this.table.get(s);
-    if (v === undefined) { v = this.table.size + 1; this.table.set(s, v); }
+    if (v === undefined) {
+      v = this.table.size + 1;
+      this.table.set(s, v);
+    }
     return v;
   }
 }
@@ -95,13 +98,17 @@ const EMPTY_SIDE: SideDiff = { matched: new Map(), onlyNodes: [], onlyEdges: [],
 export function diffCells(left: Recipe, right: Recipe): CellDiff {
   const hashes = [canonicalHash(left), canonicalHash(right)] as const;
   const isomorphic = hashes[0] === hashes[1];
-  const a = prepare(left), b = prepare(right);
+  const a = prepare(left),
+    b = prepare(right);
   if (typeof a === 'string' || typeof b === 'string') {
     const reason = typeof a === 'string' ? `left cell: ${a}` : `right cell: ${b as string}`;
     return { comparable: false, reason, isomorphic, hashes, left: EMPTY_SIDE, right: EMPTY_SIDE, stateMap: new Map() };
   }
   const leftStates = [...new Set(a.labels.values())].filter((s) => s > 0).sort((x, y) => x - y);
-  const rightStates = [...b.labels.entries()].filter(([, l]) => l > 0).sort((x, y) => x[1] - y[1]).map(([k]) => k);
+  const rightStates = [...b.labels.entries()]
+    .filter(([, l]) => l > 0)
+    .sort((x, y) => x[1] - y[1])
+    .map(([k]) => k);
   // Right states (in canonical order) → left labels: every injection into 1..m when small, else the canonical one.
   const m = Math.max(leftStates.length ? leftStates[leftStates.length - 1] : 0, rightStates.length);
   const assignments = m <= MAX_PERMUTED_STATES ? injections(rightStates.length, m) : [rightStates.map((_, i) => i)];
@@ -118,7 +125,10 @@ export function diffCells(left: Recipe, right: Recipe): CellDiff {
   const stateMap = new Map<number, number>();
   const labelToLeft = new Map<number, number>();
   for (const [k, l] of a.labels) labelToLeft.set(l, k);
-  for (const [k, l] of r.relabel) { const lk = labelToLeft.get(l); if (lk !== undefined) stateMap.set(k, lk); }
+  for (const [k, l] of r.relabel) {
+    const lk = labelToLeft.get(l);
+    if (lk !== undefined) stateMap.set(k, lk);
+  }
   return { comparable: true, isomorphic, hashes, ...sides(r.result), stateMap };
 }
 
@@ -130,7 +140,10 @@ function prepare(recipe: Recipe): Prepared | string {
     if (!spec || !isOpName(spec.op)) return `node "${name}" has an unknown op`;
     if (!Array.isArray(spec.input)) return `node "${name}" has no input list`;
     for (const i of spec.input) {
-      if (typeof i !== 'string' || (i !== INPUT_X && hPrevIndex(i) === undefined && !Object.prototype.hasOwnProperty.call(recipe, i))) {
+      if (
+        typeof i !== 'string' ||
+        (i !== INPUT_X && hPrevIndex(i) === undefined && !Object.prototype.hasOwnProperty.call(recipe, i))
+      ) {
         return `node "${name}" reads "${String(i)}", which is not a node nor a cell input`;
       }
     }
@@ -142,7 +155,8 @@ function prepare(recipe: Recipe): Prepared | string {
   // Canonical numbering of the states: canonical h_new_<l> came from original h_new_<k>.
   const labels = new Map<number, number>([[0, 0]]);
   for (const [cname, orig] of canon.origin) {
-    const l = hNewIndex(cname), k = hNewIndex(orig);
+    const l = hNewIndex(cname),
+      k = hNewIndex(orig);
     if (l !== undefined && k !== undefined) labels.set(k, l);
   }
   // States that are read but never written (h_prev_<k> without h_new_<k>) come after, in index order.
@@ -186,18 +200,35 @@ function build(p: Prepared, intern: Interner): Built {
     const label = role === undefined ? '' : `@${p.labels.get(role) ?? `?${role}`}`;
     const key = intern.get(`${spec.op}${label}(${keys.join(',')})`);
     // Parameter-free nodes of the same op on the same operands are one node (the canonical form merges them).
-    const sameAs = info.parametric || role !== undefined ? undefined
-      : `${spec.op}(${(info.commutative ? [...inputs].sort((x, y) => x - y) : inputs).join(',')})`;
+    const sameAs =
+      info.parametric || role !== undefined
+        ? undefined
+        : `${spec.op}(${(info.commutative ? [...inputs].sort((x, y) => x - y) : inputs).join(',')})`;
     const prev = sameAs !== undefined ? merged.get(sameAs) : undefined;
-    if (prev !== undefined) { insts[prev].names.push(name); of.set(name, prev); continue; }
+    if (prev !== undefined) {
+      insts[prev].names.push(name);
+      of.set(name, prev);
+      continue;
+    }
     const depth = 1 + Math.max(0, ...inputs.map((x) => (x < 0 ? 0 : insts[x].depth)));
-    const inst: Inst = { id: insts.length, key, depth, head: `${spec.op}${label}`, commutative: info.commutative, inputs, names: [name] };
+    const inst: Inst = {
+      id: insts.length,
+      key,
+      depth,
+      head: `${spec.op}${label}`,
+      commutative: info.commutative,
+      inputs,
+      names: [name],
+    };
     insts.push(inst);
     of.set(name, inst.id);
     if (sameAs !== undefined) merged.set(sameAs, inst.id);
   }
   const up: string[][] = insts.map(() => []);
-  for (const q of insts) q.inputs.forEach((x, pos) => { if (x >= 0) up[x].push(q.commutative ? q.head : `${q.head}:${pos}`); });
+  for (const q of insts)
+    q.inputs.forEach((x, pos) => {
+      if (x >= 0) up[x].push(q.commutative ? q.head : `${q.head}:${pos}`);
+    });
   for (const u of up) u.sort();
   return { insts, of, leaves, operand: (ref) => of.get(ref) ?? leafKey(ref), up };
 }
@@ -222,11 +253,13 @@ const MAX_SCORED_PAIRS = 200_000;
  */
 function match(pa: Prepared, pb: Prepared): Matched {
   const intern = new Interner();
-  const a = build(pa, intern), b = build(pb, intern);
+  const a = build(pa, intern),
+    b = build(pb, intern);
   const pairs = new Map<number, number>();
   const taken = new Set<number>();
   const votes = new Map<number, Map<number, number>>();
-  const byKeyA = group(a.insts), byKeyB = group(b.insts);
+  const byKeyA = group(a.insts),
+    byKeyB = group(b.insts);
   const keys = [...byKeyA.keys()].filter((k) => byKeyB.has(k));
   const depthOf = new Map<number, number>();
   for (const i of a.insts) depthOf.set(i.key, i.depth);
@@ -234,7 +267,8 @@ function match(pa: Prepared, pb: Prepared): Matched {
   const pairUp = (ia: Inst, ib: Inst): void => {
     pairs.set(ia.id, ib.id);
     taken.add(ib.id);
-    const kidsA = operandsByKey(a, ia), kidsB = operandsByKey(b, ib);
+    const kidsA = operandsByKey(a, ia),
+      kidsB = operandsByKey(b, ib);
     for (const [k, xs] of kidsA) {
       const ys = kidsB.get(k) ?? [];
       const w = 1 / Math.max(xs.length, ys.length);
@@ -246,19 +280,27 @@ function match(pa: Prepared, pb: Prepared): Matched {
     }
   };
   for (const k of keys) {
-    const la = byKeyA.get(k)!.filter((i) => !pairs.has(i.id)), lb = byKeyB.get(k)!.filter((i) => !taken.has(i.id));
-    if (la.length === 1 && lb.length === 1) { pairUp(la[0], lb[0]); continue; }
+    const la = byKeyA.get(k)!.filter((i) => !pairs.has(i.id)),
+      lb = byKeyB.get(k)!.filter((i) => !taken.has(i.id));
+    if (la.length === 1 && lb.length === 1) {
+      pairUp(la[0], lb[0]);
+      continue;
+    }
     if (la.length * lb.length > MAX_SCORED_PAIRS) {
-      la.forEach((ia, j) => { if (j < lb.length) pairUp(ia, lb[j]); });
+      la.forEach((ia, j) => {
+        if (j < lb.length) pairUp(ia, lb[j]);
+      });
       continue;
     }
     const cand: { ia: Inst; ib: Inst; score: number; order: number }[] = [];
-    la.forEach((ia, i) => lb.forEach((ib, j) => {
-      const vote = votes.get(ia.id)?.get(ib.id) ?? 0;
-      const ctx = alike(a.up[ia.id], b.up[ib.id]);
-      const name = ia.names.some((n) => ib.names.includes(n)) ? 1 : 0;
-      cand.push({ ia, ib, score: vote * 100 + ctx * 10 + name, order: i * lb.length + j });
-    }));
+    la.forEach((ia, i) =>
+      lb.forEach((ib, j) => {
+        const vote = votes.get(ia.id)?.get(ib.id) ?? 0;
+        const ctx = alike(a.up[ia.id], b.up[ib.id]);
+        const name = ia.names.some((n) => ib.names.includes(n)) ? 1 : 0;
+        cand.push({ ia, ib, score: vote * 100 + ctx * 10 + name, order: i * lb.length + j });
+      }),
+    );
     cand.sort((x, y) => y.score - x.score || x.order - y.order);
     for (const c of cand) if (!pairs.has(c.ia.id) && !taken.has(c.ib.id)) pairUp(c.ia, c.ib);
   }
@@ -267,16 +309,27 @@ function match(pa: Prepared, pb: Prepared): Matched {
 
 /** Share (0…1) of two sorted multisets of strings that they have in common. */
 function alike(x: readonly string[], y: readonly string[]): number {
-  let i = 0, j = 0, n = 0;
+  let i = 0,
+    j = 0,
+    n = 0;
   while (i < x.length && j < y.length) {
-    if (x[i] === y[j]) { n++; i++; j++; } else if (x[i] < y[j]) i++; else j++;
+    if (x[i] === y[j]) {
+      n++;
+      i++;
+      j++;
+    } else if (x[i] < y[j]) i++;
+    else j++;
   }
   return n / Math.max(1, x.length, y.length);
 }
 
 function group(insts: readonly Inst[]): Map<number, Inst[]> {
   const m = new Map<number, Inst[]>();
-  for (const i of insts) { const l = m.get(i.key); if (l) l.push(i); else m.set(i.key, [i]); }
+  for (const i of insts) {
+    const l = m.get(i.key);
+    if (l) l.push(i);
+    else m.set(i.key, [i]);
+  }
   return m;
 }
 
@@ -287,7 +340,8 @@ function operandsByKey(c: Built, inst: Inst): Map<string, number[]> {
     if (x < 0) return;
     const k = inst.commutative ? String(c.insts[x].key) : `${pos}:${c.insts[x].key}`;
     const l = m.get(k);
-    if (l) l.push(x); else m.set(k, [x]);
+    if (l) l.push(x);
+    else m.set(k, [x]);
   });
   return m;
 }
@@ -337,7 +391,8 @@ function side(self: Built, p: Prepared, other: Built, pairs: ReadonlyMap<number,
   // Recurrence h_new_i → h_prev_i: the same when h_new_i has a counterpart (its key carries the state label).
   for (const name of p.order) {
     const i = hNewIndex(name);
-    if (i !== undefined && !pairs.has(self.of.get(name)!)) onlyEdges.push({ source: name, target: `h_prev_${i}`, operand: -1 });
+    if (i !== undefined && !pairs.has(self.of.get(name)!))
+      onlyEdges.push({ source: name, target: `h_prev_${i}`, operand: -1 });
   }
   const dead = Object.keys(p.recipe).filter((n) => !p.live.has(n));
   return { matched, onlyNodes, onlyEdges, dead };
@@ -349,12 +404,17 @@ function injections(n: number, m: number): number[][] {
   const cur: number[] = [];
   const used = new Array<boolean>(m).fill(false);
   const rec = (): void => {
-    if (cur.length === n) { out.push([...cur]); return; }
+    if (cur.length === n) {
+      out.push([...cur]);
+      return;
+    }
     for (let s = 0; s < m; s++) {
       if (used[s]) continue;
-      used[s] = true; cur.push(s);
+      used[s] = true;
+      cur.push(s);
       rec();
-      cur.pop(); used[s] = false;
+      cur.pop();
+      used[s] = false;
     }
   };
   rec();

@@ -19,7 +19,11 @@ export interface CompareHtmlOptions {
 
 export function compareHtml(o: CompareHtmlOptions): string {
   return webviewHtml({
-    cspSource: o.cspSource, nonce: o.nonce, scriptUri: o.scriptUri,
-    styleUri: [o.graphStyleUri, o.styleUri], title: o.title ?? 'Compare cells', rootId: 'cell-lens-compare',
+    cspSource: o.cspSource,
+    nonce: o.nonce,
+    scriptUri: o.scriptUri,
+    styleUri: [o.graphStyleUri, o.styleUri],
+    title: o.title ?? 'Compare cells',
+    rootId: 'cell-lens-compare',
   });
 }

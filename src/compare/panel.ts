@@ -14,7 +14,14 @@ import { makeNonce } from '../graph/html';
 import { themeKind } from '../graph/panel';
 import { compareHtml } from './html';
 import { compareMessage, type CompareInput } from './view';
-import { COMPARE_VIEW_TYPE, isFromCompareWebview, type CompareMessage, type FromCompareWebview, type Side, type ToCompareWebview } from './protocol';
+import {
+  COMPARE_VIEW_TYPE,
+  isFromCompareWebview,
+  type CompareMessage,
+  type FromCompareWebview,
+  type Side,
+  type ToCompareWebview,
+} from './protocol';
 
 /** What the comparison needs from the rest of the extension. */
 export interface CompareDeps {
@@ -55,30 +62,48 @@ class ComparePanel implements vscode.Disposable {
   static show(context: vscode.ExtensionContext, deps: CompareDeps, a: CellRef, b: CellRef): ComparePanel {
     const p = ComparePanel.current;
     if (p) {
-      p.a = a; p.b = b;
+      p.a = a;
+      p.b = b;
       p.panel.reveal(undefined, false);
       void p.update();
       return p;
     }
-    const panel = openScriptedPanel(COMPARE_VIEW_TYPE, 'Compare Cells', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      context.extensionUri, { retainContextWhenHidden: false });
+    const panel = openScriptedPanel(
+      COMPARE_VIEW_TYPE,
+      'Compare Cells',
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      context.extensionUri,
+      { retainContextWhenHidden: false },
+    );
     return new ComparePanel(panel, context, deps, a, b);
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly deps: CompareDeps, private a: CellRef, private b: CellRef) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    private readonly deps: CompareDeps,
+    private a: CellRef,
+    private b: CellRef,
+  ) {
     ComparePanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'graph-icon.svg');
     const w = panel.webview;
     const uri = (...p: string[]) => assetUri(w, context.extensionUri, ...p);
     w.html = compareHtml({
-      cspSource: w.cspSource, nonce: makeNonce(), title: 'Compare Cells',
-      scriptUri: uri('dist', 'compare.js'), graphStyleUri: uri('media', 'graph.css'), styleUri: uri('media', 'compare.css'),
+      cspSource: w.cspSource,
+      nonce: makeNonce(),
+      title: 'Compare Cells',
+      scriptUri: uri('dist', 'compare.js'),
+      graphStyleUri: uri('media', 'graph.css'),
+      styleUri: uri('media', 'compare.css'),
     });
     this.disposables.push(
       w.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
       // A hidden webview is discarded (no retainContextWhenHidden): it posts `ready` again when shown.
-      panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.ready = false; }),
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
     );
   }
 
@@ -95,21 +120,34 @@ class ComparePanel implements vscode.Disposable {
       this.pending.push(m);
       return;
     }
-    void this.panel.webview.postMessage(m).then(undefined, (e: unknown) => this.deps.log.warn(`compare: postMessage failed: ${String(e)}`));
+    void this.panel.webview
+      .postMessage(m)
+      .then(undefined, (e: unknown) => this.deps.log.warn(`compare: postMessage failed: ${String(e)}`));
   }
 
   scheduleUpdate(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; void this.update(); }, UPDATE_DEBOUNCE_MS);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.update();
+    }, UPDATE_DEBOUNCE_MS);
   }
 
   private async input(ref: CellRef): Promise<CompareInput | string> {
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === ref.uri.toString()) ?? await vscode.workspace.openTextDocument(ref.uri);
+    const doc =
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === ref.uri.toString()) ??
+      (await vscode.workspace.openTextDocument(ref.uri));
     const cells = this.deps.analyse(doc);
     const c = cells?.find((x) => x.cell.index === ref.index);
     if (!c) return `${baseName(ref.uri)} has no cell ${ref.index + 1} any more`;
     const report = c.valid ? this.deps.peekScores?.(c.hash) : undefined;
-    return { cell: c.cell, uri: ref.uri.toString(), fileName: baseName(ref.uri), ...(c.valid ? { matches: this.deps.lookup(c.hash) } : { matches: [] }), ...(report ? { report } : {}) };
+    return {
+      cell: c.cell,
+      uri: ref.uri.toString(),
+      fileName: baseName(ref.uri),
+      ...(c.valid ? { matches: this.deps.lookup(c.hash) } : { matches: [] }),
+      ...(report ? { report } : {}),
+    };
   }
 
   /** Rebuild the comparison from the documents as they are now; false when it could not (the last one stays). */
@@ -118,7 +156,7 @@ class ComparePanel implements vscode.Disposable {
     try {
       const [a, b] = await Promise.all([this.input(this.a), this.input(this.b)]);
       if (typeof a === 'string' || typeof b === 'string') {
-        this.deps.log.warn(`compare: ${typeof a === 'string' ? a : b as string}; showing the last comparison`);
+        this.deps.log.warn(`compare: ${typeof a === 'string' ? a : (b as string)}; showing the last comparison`);
         return false;
       }
       const t0 = Date.now();
@@ -158,9 +196,12 @@ class ComparePanel implements vscode.Disposable {
         for (const p of queued) this.post(p);
         return;
       }
-      case 'reveal': return this.reveal(m.side, m.node);
+      case 'reveal':
+        return this.reveal(m.side, m.node);
       case 'log':
-        this.deps.log[m.level === 'warn' ? 'warn' : m.level === 'error' ? 'error' : 'info'](`compare webview: ${m.message}`);
+        this.deps.log[m.level === 'warn' ? 'warn' : m.level === 'error' ? 'error' : 'info'](
+          `compare webview: ${m.message}`,
+        );
         return;
     }
   }
@@ -174,7 +215,10 @@ class ComparePanel implements vscode.Disposable {
     const node = cell.nodes.find((n) => n.name === name);
     const span = node?.keySpan ?? cell.nodes.flatMap((n) => n.inputs).find((r) => r.name === name)?.span;
     if (!span) return;
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false });
+    const editor = await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preserveFocus: false,
+    });
     const range = new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end));
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
@@ -190,12 +234,17 @@ class ComparePanel implements vscode.Disposable {
   }
 }
 
-interface CellItem extends vscode.QuickPickItem { readonly ref?: CellRef; readonly editors?: readonly [CellRef, CellRef] }
+interface CellItem extends vscode.QuickPickItem {
+  readonly ref?: CellRef;
+  readonly editors?: readonly [CellRef, CellRef];
+}
 
 /** The cell the cursor of `editor` is in (undefined: between cells). */
 function cellAtCursor(editor: vscode.TextEditor, cells: readonly AnalysedCell[]): AnalysedCell | undefined {
   const off = editor.document.offsetAt(editor.selection.active);
-  return cells.find((c) => off >= c.cell.span.start && off <= c.cell.span.end) ?? (cells.length === 1 ? cells[0] : undefined);
+  return (
+    cells.find((c) => off >= c.cell.span.start && off <= c.cell.span.end) ?? (cells.length === 1 ? cells[0] : undefined)
+  );
 }
 
 /**
@@ -208,7 +257,11 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
   const describe = (c: AnalysedCell): string => {
     if (!c.valid) return 'has errors';
     const m = deps.lookup(c.hash)?.[0];
-    const bench = m ? (m.rank !== undefined ? `${m.dataset} test loss ${m.entry.meanTest.toFixed(3)} · rank ${m.rank}/${m.size}` : `${m.dataset}: diverged`) : 'not in benchmark';
+    const bench = m
+      ? m.rank !== undefined
+        ? `${m.dataset} test loss ${m.entry.meanTest.toFixed(3)} · rank ${m.rank}/${m.size}`
+        : `${m.dataset}: diverged`
+      : 'not in benchmark';
     return `${c.cell.nodes.length} nodes · ${bench}`;
   };
 
@@ -242,19 +295,37 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
 
   const pick = async (items: CellItem[], title: string): Promise<CellItem | undefined> => {
     if (items.length === 0) {
-      void vscode.window.showWarningMessage('Cell Lens: open a file with NAS-Bench-NLP cells (valid ones) to compare them.');
+      void vscode.window.showWarningMessage(
+        'Cell Lens: open a file with NAS-Bench-NLP cells (valid ones) to compare them.',
+      );
       return undefined;
     }
-    return vscode.window.showQuickPick(items, { title, placeHolder: 'Type to filter by cell or file name', matchOnDescription: true, matchOnDetail: true });
+    return vscode.window.showQuickPick(items, {
+      title,
+      placeHolder: 'Type to filter by cell or file name',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
   };
 
   /** A cell of a file: the only valid one, or one picked from its cells. */
   const cellIn = async (uri: vscode.Uri, title: string): Promise<CellRef | undefined> => {
     const doc = await vscode.workspace.openTextDocument(uri);
     const cells = (deps.analyse(doc) ?? []).filter((c) => c.valid);
-    if (cells.length === 0) { void vscode.window.showWarningMessage(`Cell Lens: ${baseName(uri)} holds no valid cell to compare.`); return undefined; }
+    if (cells.length === 0) {
+      void vscode.window.showWarningMessage(`Cell Lens: ${baseName(uri)} holds no valid cell to compare.`);
+      return undefined;
+    }
     if (cells.length === 1) return { uri, index: cells[0].cell.index };
-    const it = await pick(cells.map((c) => ({ label: c.cell.label, description: baseName(uri), detail: describe(c), ref: { uri, index: c.cell.index } })), title);
+    const it = await pick(
+      cells.map((c) => ({
+        label: c.cell.label,
+        description: baseName(uri),
+        detail: describe(c),
+        ref: { uri, index: c.cell.index },
+      })),
+      title,
+    );
     return it?.ref;
   };
 
@@ -264,19 +335,37 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
   };
 
   if (deps.addLens) {
-    deps.addLens((doc, c, range) => (c.valid ? [new vscode.CodeLens(range, {
-      title: '$(diff) compare with…', command: 'cellLens.compareWith', arguments: [doc.uri, c.cell.index],
-      tooltip: 'Compare this cell with another: both graphs with their differences marked, benchmark records and scores side by side',
-    })] : []));
+    deps.addLens((doc, c, range) =>
+      c.valid
+        ? [
+            new vscode.CodeLens(range, {
+              title: '$(diff) compare with…',
+              command: 'cellLens.compareWith',
+              arguments: [doc.uri, c.cell.index],
+              tooltip:
+                'Compare this cell with another: both graphs with their differences marked, benchmark records and scores side by side',
+            }),
+          ]
+        : [],
+    );
   }
 
   return [
     vscode.commands.registerCommand('cellLens.compareCells', async (arg?: unknown, selected?: unknown) => {
-      const uris = Array.isArray(selected) ? selected.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : arg instanceof vscode.Uri ? [arg] : [];
-      if (uris.length > 2) { void vscode.window.showWarningMessage('Cell Lens: select two cell files to compare (or one, to pick the other cell).'); return; }
+      const uris = Array.isArray(selected)
+        ? selected.filter((u): u is vscode.Uri => u instanceof vscode.Uri)
+        : arg instanceof vscode.Uri
+          ? [arg]
+          : [];
+      if (uris.length > 2) {
+        void vscode.window.showWarningMessage(
+          'Cell Lens: select two cell files to compare (or one, to pick the other cell).',
+        );
+        return;
+      }
       if (uris.length === 2) {
         const a = await cellIn(uris[0], `Compare: a cell of ${baseName(uris[0])} (A)`);
-        const b = a && await cellIn(uris[1], `Compare: a cell of ${baseName(uris[1])} (B)`);
+        const b = a && (await cellIn(uris[1], `Compare: a cell of ${baseName(uris[1])} (B)`));
         if (a && b) open(a, b);
         return;
       }
@@ -286,16 +375,30 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
         return;
       }
       const pair = editorPair();
-      const first: CellItem[] = pair ? [{ label: '$(split-horizontal) The cells at the cursors of the two editors', detail: `${baseName(pair[0].uri)} ↔ ${baseName(pair[1].uri)}`, editors: pair }] : [];
+      const first: CellItem[] = pair
+        ? [
+            {
+              label: '$(split-horizontal) The cells at the cursors of the two editors',
+              detail: `${baseName(pair[0].uri)} ↔ ${baseName(pair[1].uri)}`,
+              editors: pair,
+            },
+          ]
+        : [];
       const a = await pick([...first, ...openCells()], 'Compare Two Cells: the first cell (A)');
       if (!a) return;
-      if (a.editors) { open(a.editors[0], a.editors[1]); return; }
+      if (a.editors) {
+        open(a.editors[0], a.editors[1]);
+        return;
+      }
       if (a.ref) await compareWith(a.ref);
     }),
     vscode.commands.registerCommand('cellLens.compareWith', async (arg?: unknown, index?: unknown) => {
       const editor = vscode.window.activeTextEditor;
       const uri = arg instanceof vscode.Uri ? arg : editor?.document.uri;
-      if (!uri) { void vscode.window.showWarningMessage('Cell Lens: open a cell file to compare one of its cells.'); return; }
+      if (!uri) {
+        void vscode.window.showWarningMessage('Cell Lens: open a cell file to compare one of its cells.');
+        return;
+      }
       let a: CellRef | undefined;
       if (typeof index === 'number') a = { uri, index };
       else {
@@ -308,7 +411,8 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
       if (a) await compareWith(a);
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.contentChanges.length > 0 && ComparePanel.current?.shows(e.document.uri)) ComparePanel.current.scheduleUpdate();
+      if (e.contentChanges.length > 0 && ComparePanel.current?.shows(e.document.uri))
+        ComparePanel.current.scheduleUpdate();
     }),
     vscode.window.onDidChangeActiveColorTheme(() => ComparePanel.current?.sendTheme()),
     ...(deps.onDidChangeBenchmark ? [deps.onDidChangeBenchmark(() => ComparePanel.current?.scheduleUpdate())] : []),

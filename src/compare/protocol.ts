@@ -83,10 +83,20 @@ export interface CompareThemeMessage {
 
 export type ToCompareWebview = CompareMessage | CompareThemeMessage;
 
-export interface CompareReadyMessage { readonly type: 'ready' }
+export interface CompareReadyMessage {
+  readonly type: 'ready';
+}
 /** Select a node of one side's cell in its editor. */
-export interface CompareRevealMessage { readonly type: 'reveal'; readonly side: Side; readonly node: string }
-export interface CompareLogMessage { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+export interface CompareRevealMessage {
+  readonly type: 'reveal';
+  readonly side: Side;
+  readonly node: string;
+}
+export interface CompareLogMessage {
+  readonly type: 'log';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+}
 
 export type FromCompareWebview = CompareReadyMessage | CompareRevealMessage | CompareLogMessage;
 
@@ -102,16 +112,35 @@ const SIDES: readonly unknown[] = ['left', 'right'];
 const THEMES: readonly unknown[] = ['light', 'dark', 'high-contrast', 'high-contrast-light'];
 
 function isSide(s: unknown): s is CompareSide {
-  return isObj(s) && isStr(s.title) && isStr(s.uri) && isIndex(s.cellIndex) && isStr(s.hash) && isCellView(s.cell)
-    && Array.isArray(s.onlyNodes) && s.onlyNodes.every(isStr) && isIndex(s.onlyEdges);
+  return (
+    isObj(s) &&
+    isStr(s.title) &&
+    isStr(s.uri) &&
+    isIndex(s.cellIndex) &&
+    isStr(s.hash) &&
+    isCellView(s.cell) &&
+    Array.isArray(s.onlyNodes) &&
+    s.onlyNodes.every(isStr) &&
+    isIndex(s.onlyEdges)
+  );
 }
 
 function isRow(r: unknown): r is CompareRow {
-  return isObj(r) && isStr(r.group) && isStr(r.label) && isStr(r.left) && isStr(r.right)
-    && numOrNull(r.leftValue) && numOrNull(r.rightValue) && isStr(r.delta)
-    && optional(r.leftNote, isStr) && optional(r.rightNote, isStr) && optional(r.title, isStr)
-    && optional(r.better, (b) => b === 'left' || b === 'right' || b === 'tie')
-    && optional(r.direction, (d) => d === 'higher' || d === 'lower');
+  return (
+    isObj(r) &&
+    isStr(r.group) &&
+    isStr(r.label) &&
+    isStr(r.left) &&
+    isStr(r.right) &&
+    numOrNull(r.leftValue) &&
+    numOrNull(r.rightValue) &&
+    isStr(r.delta) &&
+    optional(r.leftNote, isStr) &&
+    optional(r.rightNote, isStr) &&
+    optional(r.title, isStr) &&
+    optional(r.better, (b) => b === 'left' || b === 'right' || b === 'tie') &&
+    optional(r.direction, (d) => d === 'higher' || d === 'lower')
+  );
 }
 
 /** Whether `m` is a well-formed extension → compare webview message of this protocol version. */
@@ -119,9 +148,18 @@ export function isToCompareWebview(m: unknown): m is ToCompareWebview {
   if (!isObj(m)) return false;
   switch (m.type) {
     case 'compare':
-      return m.version === COMPARE_PROTOCOL_VERSION && isSide(m.left) && isSide(m.right)
-        && typeof m.isomorphic === 'boolean' && typeof m.comparable === 'boolean' && isStr(m.summary)
-        && Array.isArray(m.rows) && m.rows.every(isRow) && Array.isArray(m.notes) && m.notes.every(isStr);
+      return (
+        m.version === COMPARE_PROTOCOL_VERSION &&
+        isSide(m.left) &&
+        isSide(m.right) &&
+        typeof m.isomorphic === 'boolean' &&
+        typeof m.comparable === 'boolean' &&
+        isStr(m.summary) &&
+        Array.isArray(m.rows) &&
+        m.rows.every(isRow) &&
+        Array.isArray(m.notes) &&
+        m.notes.every(isStr)
+      );
     case 'theme':
       return THEMES.includes(m.kind);
     default:

@@ -9,14 +9,28 @@ import { toRecipe } from '../recipe/model';
 import { hPrevIndex, INPUT_X } from '../recipe/ops';
 import type { BenchmarkMatch } from '../benchmark/index';
 import { SCORES, type ScoreReport, type ScoreResult } from '../scoring/types';
-import { formatScore, formatWithSpread, ordinal, presetLabel, resultPercentile, evidenceText, settingsSummary } from '../editor/scoreFormat';
+import {
+  formatScore,
+  formatWithSpread,
+  ordinal,
+  presetLabel,
+  resultPercentile,
+  evidenceText,
+  settingsSummary,
+} from '../editor/scoreFormat';
 import { compactCount } from '../editor/format';
 import { predictionFor } from '../study/predictions';
 import { cellView } from '../graph/views';
 import type { GraphModelOptions } from '../graph/model';
 import type { CellView } from '../graph/protocol';
 import { diffCells, type CellDiff, type SideDiff } from './diff';
-import { COMPARE_PROTOCOL_VERSION, type Better, type CompareMessage, type CompareRow, type CompareSide } from './protocol';
+import {
+  COMPARE_PROTOCOL_VERSION,
+  type Better,
+  type CompareMessage,
+  type CompareRow,
+  type CompareSide,
+} from './protocol';
 
 /** One cell to compare, with what the editor knows about it. */
 export interface CompareInput {
@@ -33,8 +47,12 @@ export interface CompareInput {
 
 /** The graph view of a cell with the diff's only-here nodes and edges marked. */
 export function markView(view: CellView, side: SideDiff): CellView {
-  const nodeIds = new Set(side.onlyNodes.map((n) => (n === INPUT_X || hPrevIndex(n) !== undefined ? `in:${n}` : `n:${n}`)));
-  const edgeIds = new Set(side.onlyEdges.map((e) => (e.operand < 0 ? `r:${hPrevIndex(e.target)}` : `e:${e.target}:${e.operand}`)));
+  const nodeIds = new Set(
+    side.onlyNodes.map((n) => (n === INPUT_X || hPrevIndex(n) !== undefined ? `in:${n}` : `n:${n}`)),
+  );
+  const edgeIds = new Set(
+    side.onlyEdges.map((e) => (e.operand < 0 ? `r:${hPrevIndex(e.target)}` : `e:${e.target}:${e.operand}`)),
+  );
   return {
     ...view,
     model: {
@@ -48,10 +66,14 @@ export function markView(view: CellView, side: SideDiff): CellView {
 const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 
 /** Which side is better: by direction; ±∞ compare as such (a singular NTK's +∞ κ loses to any finite κ); NaN never. */
-export function betterSide(l: number | undefined, r: number | undefined, direction: 'higher' | 'lower'): Better | undefined {
+export function betterSide(
+  l: number | undefined,
+  r: number | undefined,
+  direction: 'higher' | 'lower',
+): Better | undefined {
   if (l === undefined || r === undefined || Number.isNaN(l) || Number.isNaN(r)) return undefined;
   if (l === r) return 'tie';
-  return (direction === 'lower') === (l < r) ? 'left' : 'right';
+  return (direction === 'lower') === l < r ? 'left' : 'right';
 }
 
 /** `+0.123` / `−4` / `0`: B − A with an explicit sign; empty unless both are finite. */
@@ -64,18 +86,40 @@ function deltaText(l: number | null, r: number | null, f: (x: number) => string)
 
 const loss3 = (x: number): string => x.toFixed(3);
 
-function row(group: string, label: string, l: number | undefined, r: number | undefined, o: {
-  format: (x: number) => string; direction?: 'higher' | 'lower'; deltaFormat?: (x: number) => string;
-  leftText?: string; rightText?: string; leftNote?: string; rightNote?: string; title?: string;
-}): CompareRow {
-  const lv = finite(l), rv = finite(r);
-  const text = (v: number | undefined, t: string | undefined): string => t ?? (v === undefined ? '—' : Number.isNaN(v) ? 'NaN' : o.format(v));
+function row(
+  group: string,
+  label: string,
+  l: number | undefined,
+  r: number | undefined,
+  o: {
+    format: (x: number) => string;
+    direction?: 'higher' | 'lower';
+    deltaFormat?: (x: number) => string;
+    leftText?: string;
+    rightText?: string;
+    leftNote?: string;
+    rightNote?: string;
+    title?: string;
+  },
+): CompareRow {
+  const lv = finite(l),
+    rv = finite(r);
+  const text = (v: number | undefined, t: string | undefined): string =>
+    t ?? (v === undefined ? '—' : Number.isNaN(v) ? 'NaN' : o.format(v));
   const better = o.direction ? betterSide(l, r, o.direction) : undefined;
   return {
-    group, label, left: text(l, o.leftText), right: text(r, o.rightText), leftValue: lv, rightValue: rv,
+    group,
+    label,
+    left: text(l, o.leftText),
+    right: text(r, o.rightText),
+    leftValue: lv,
+    rightValue: rv,
     delta: deltaText(lv, rv, o.deltaFormat ?? o.format),
-    ...(o.leftNote ? { leftNote: o.leftNote } : {}), ...(o.rightNote ? { rightNote: o.rightNote } : {}),
-    ...(better ? { better } : {}), ...(o.direction ? { direction: o.direction } : {}), ...(o.title ? { title: o.title } : {}),
+    ...(o.leftNote ? { leftNote: o.leftNote } : {}),
+    ...(o.rightNote ? { rightNote: o.rightNote } : {}),
+    ...(better ? { better } : {}),
+    ...(o.direction ? { direction: o.direction } : {}),
+    ...(o.title ? { title: o.title } : {}),
   };
 }
 
@@ -84,31 +128,56 @@ function benchmarkRows(a: readonly BenchmarkMatch[], b: readonly BenchmarkMatch[
   const datasets = [...new Set([...a, ...b].map((m) => m.dataset))].sort();
   const rows: CompareRow[] = [];
   for (const d of datasets) {
-    const ma = a.find((m) => m.dataset === d)?.entry, mb = b.find((m) => m.dataset === d)?.entry;
+    const ma = a.find((m) => m.dataset === d)?.entry,
+      mb = b.find((m) => m.dataset === d)?.entry;
     const group = `Benchmark · ${d}`;
     const absent = (e: typeof ma) => (e ? undefined : 'not in benchmark');
-    const spread = (e: typeof ma, std: number) => (e && e.trainedRuns > 1 && Number.isFinite(std) ? `± ${std.toFixed(3)}` : undefined);
+    const spread = (e: typeof ma, std: number) =>
+      e && e.trainedRuns > 1 && Number.isFinite(std) ? `± ${std.toFixed(3)}` : undefined;
     const diverged = (e: typeof ma) => (e?.diverged ? 'diverged' : undefined);
-    rows.push(row(group, 'test loss (mean final)', ma?.meanTest, mb?.meanTest, {
-      format: loss3, direction: 'lower', leftText: absent(ma) ?? diverged(ma), rightText: absent(mb) ?? diverged(mb),
-      leftNote: ma ? spread(ma, ma.stdTest) : undefined, rightNote: mb ? spread(mb, mb.stdTest) : undefined,
-      title: 'Mean final test loss over the trained runs; lower is better.',
-    }));
-    rows.push(row(group, 'validation loss (mean final)', ma?.meanVal, mb?.meanVal, {
-      format: loss3, direction: 'lower', leftText: absent(ma) ?? diverged(ma), rightText: absent(mb) ?? diverged(mb),
-      title: 'Mean final validation loss over the trained runs; lower is better.',
-    }));
-    const top = (e: typeof ma) => (e?.rank !== undefined && e.size > 0 ? `top ${Math.max(1, Math.ceil((100 * e.rank) / e.size))}%` : undefined);
-    rows.push(row(group, 'rank', ma?.rank, mb?.rank, {
-      format: (x) => String(x), direction: 'lower',
-      leftText: ma ? (ma.rank !== undefined ? `${ma.rank} / ${ma.size}` : 'not ranked') : 'not in benchmark',
-      rightText: mb ? (mb.rank !== undefined ? `${mb.rank} / ${mb.size}` : 'not ranked') : 'not in benchmark',
-      leftNote: top(ma), rightNote: top(mb), title: 'Rank by mean final test loss among the dataset\'s trained cells (1 = best).',
-    }));
-    const runsText = (e: typeof ma) => (e ? `${e.runs.length}${e.divergedRuns ? ` (${e.divergedRuns} diverged)` : ''}` : '—');
-    rows.push(row(group, 'runs', ma?.runs.length, mb?.runs.length, {
-      format: (x) => String(x), leftText: runsText(ma), rightText: runsText(mb), title: 'Training runs of the cell in the benchmark.',
-    }));
+    rows.push(
+      row(group, 'test loss (mean final)', ma?.meanTest, mb?.meanTest, {
+        format: loss3,
+        direction: 'lower',
+        leftText: absent(ma) ?? diverged(ma),
+        rightText: absent(mb) ?? diverged(mb),
+        leftNote: ma ? spread(ma, ma.stdTest) : undefined,
+        rightNote: mb ? spread(mb, mb.stdTest) : undefined,
+        title: 'Mean final test loss over the trained runs; lower is better.',
+      }),
+    );
+    rows.push(
+      row(group, 'validation loss (mean final)', ma?.meanVal, mb?.meanVal, {
+        format: loss3,
+        direction: 'lower',
+        leftText: absent(ma) ?? diverged(ma),
+        rightText: absent(mb) ?? diverged(mb),
+        title: 'Mean final validation loss over the trained runs; lower is better.',
+      }),
+    );
+    const top = (e: typeof ma) =>
+      e?.rank !== undefined && e.size > 0 ? `top ${Math.max(1, Math.ceil((100 * e.rank) / e.size))}%` : undefined;
+    rows.push(
+      row(group, 'rank', ma?.rank, mb?.rank, {
+        format: (x) => String(x),
+        direction: 'lower',
+        leftText: ma ? (ma.rank !== undefined ? `${ma.rank} / ${ma.size}` : 'not ranked') : 'not in benchmark',
+        rightText: mb ? (mb.rank !== undefined ? `${mb.rank} / ${mb.size}` : 'not ranked') : 'not in benchmark',
+        leftNote: top(ma),
+        rightNote: top(mb),
+        title: "Rank by mean final test loss among the dataset's trained cells (1 = best).",
+      }),
+    );
+    const runsText = (e: typeof ma) =>
+      e ? `${e.runs.length}${e.divergedRuns ? ` (${e.divergedRuns} diverged)` : ''}` : '—';
+    rows.push(
+      row(group, 'runs', ma?.runs.length, mb?.runs.length, {
+        format: (x) => String(x),
+        leftText: runsText(ma),
+        rightText: runsText(mb),
+        title: 'Training runs of the cell in the benchmark.',
+      }),
+    );
   }
   return rows;
 }
@@ -120,7 +189,8 @@ function scoreRows(a: ScoreReport | undefined, b: ScoreReport | undefined): Comp
   const group = `Scores · ${presetLabel(settings)}`;
   const ids = [...new Set([...(a?.results ?? []), ...(b?.results ?? [])].map((r) => r.id))];
   return ids.map((id) => {
-    const ra = a?.results.find((r) => r.id === id), rb = b?.results.find((r) => r.id === id);
+    const ra = a?.results.find((r) => r.id === id),
+      rb = b?.results.find((r) => r.id === id);
     const info = SCORES[id];
     const pct = (r: ScoreResult | undefined, rep: ScoreReport | undefined): string | undefined => {
       const p = r && rep ? resultPercentile(r, rep.settings) : undefined;
@@ -130,10 +200,13 @@ function scoreRows(a: ScoreReport | undefined, b: ScoreReport | undefined): Comp
     const reason = (r: ScoreResult | undefined) => (r && !Number.isFinite(r.value) && r.reason ? r.reason : undefined);
     const why = [reason(ra) && `A: ${reason(ra)}`, reason(rb) && `B: ${reason(rb)}`].filter(Boolean).join(' ');
     return row(group, info?.label ?? id, ra?.value, rb?.value, {
-      format: (x) => formatScore(x), direction: info?.better ?? 'higher',
+      format: (x) => formatScore(x),
+      direction: info?.better ?? 'higher',
       deltaFormat: id === 'params' ? compactCount : formatScore,
-      leftText: ra ? formatWithSpread(ra) : a ? '—' : 'not scored', rightText: rb ? formatWithSpread(rb) : b ? '—' : 'not scored',
-      leftNote: pct(ra, a), rightNote: pct(rb, b),
+      leftText: ra ? formatWithSpread(ra) : a ? '—' : 'not scored',
+      rightText: rb ? formatWithSpread(rb) : b ? '—' : 'not scored',
+      leftNote: pct(ra, a),
+      rightNote: pct(rb, b),
       title: `${info?.meaning ?? id} — ${info?.better ?? 'higher'} is better${ev ? ` (measured: ${ev} vs −test loss)` : ''}.${why ? ` ${why}` : ''}`,
     });
   });
@@ -141,44 +214,79 @@ function scoreRows(a: ScoreReport | undefined, b: ScoreReport | undefined): Comp
 
 /** The predicted test loss of each scored cell (when a predictor applies to the report's settings). */
 function predictionRows(a: ScoreReport | undefined, ra: Recipe, b: ScoreReport | undefined, rb: Recipe): CompareRow[] {
-  const pa = a ? predictionFor(a, ra) : undefined, pb = b ? predictionFor(b, rb) : undefined;
+  const pa = a ? predictionFor(a, ra) : undefined,
+    pb = b ? predictionFor(b, rb) : undefined;
   if (!pa && !pb) return [];
-  const iv = (p: typeof pa) => (p ? `${p.loss.toFixed(2)}${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ` [${p.lo.toFixed(2)}, ${p.hi.toFixed(2)}]` : ''}` : '—');
-  return [row(`Prediction · ${(pa ?? pb)!.dataset}`, 'predicted test loss', pa?.loss, pb?.loss, {
-    format: (x) => x.toFixed(2), direction: 'lower', leftText: iv(pa), rightText: iv(pb),
-    leftNote: pa ? `top ${pa.topPercent}%` : undefined, rightNote: pb ? `top ${pb.topPercent}%` : undefined,
-    title: 'Test loss predicted from the cell\'s train-free scores and structure (docs/predictor.md), with its 80 % interval; lower is better.',
-  })];
+  const iv = (p: typeof pa) =>
+    p
+      ? `${p.loss.toFixed(2)}${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ` [${p.lo.toFixed(2)}, ${p.hi.toFixed(2)}]` : ''}`
+      : '—';
+  return [
+    row(`Prediction · ${(pa ?? pb)!.dataset}`, 'predicted test loss', pa?.loss, pb?.loss, {
+      format: (x) => x.toFixed(2),
+      direction: 'lower',
+      leftText: iv(pa),
+      rightText: iv(pb),
+      leftNote: pa ? `top ${pa.topPercent}%` : undefined,
+      rightNote: pb ? `top ${pb.topPercent}%` : undefined,
+      title:
+        "Test loss predicted from the cell's train-free scores and structure (docs/predictor.md), with its 80 % interval; lower is better.",
+    }),
+  ];
 }
 
 function summaryOf(diff: CellDiff): string {
-  if (diff.isomorphic) return `Isomorphic: the same cell up to renaming and operand order (canonical hash ${diff.hashes[0].slice(0, 12)}).`;
+  if (diff.isomorphic)
+    return `Isomorphic: the same cell up to renaming and operand order (canonical hash ${diff.hashes[0].slice(0, 12)}).`;
   if (!diff.comparable) return `Not compared node by node: ${diff.reason ?? 'a cell is not valid'}.`;
   const n = (k: number) => `${k} node${k === 1 ? '' : 's'}`;
   return `Not isomorphic: ${n(diff.left.onlyNodes.length)} only in A, ${n(diff.right.onlyNodes.length)} only in B, ${diff.left.matched.size} matched.`;
 }
 
 /** The complete `compare` message of two cells. */
-export function compareMessage(left: CompareInput, right: CompareInput, options: GraphModelOptions = {}): CompareMessage {
-  const ra = toRecipe(left.cell), rb = toRecipe(right.cell);
+export function compareMessage(
+  left: CompareInput,
+  right: CompareInput,
+  options: GraphModelOptions = {},
+): CompareMessage {
+  const ra = toRecipe(left.cell),
+    rb = toRecipe(right.cell);
   const diff = diffCells(ra, rb);
   const side = (x: CompareInput, letter: string, d: SideDiff, hash: string): CompareSide => ({
-    title: `${letter} · ${x.cell.label} (${x.fileName})`, uri: x.uri, cellIndex: x.cell.index, hash,
-    cell: markView(cellView(x.cell, { options }), d), onlyNodes: d.onlyNodes, onlyEdges: d.onlyEdges.length,
+    title: `${letter} · ${x.cell.label} (${x.fileName})`,
+    uri: x.uri,
+    cellIndex: x.cell.index,
+    hash,
+    cell: markView(cellView(x.cell, { options }), d),
+    onlyNodes: d.onlyNodes,
+    onlyEdges: d.onlyEdges.length,
   });
   const notes: string[] = [];
   const rows: CompareRow[] = [];
   if (left.matches === undefined || right.matches === undefined) notes.push('The benchmark is loading…');
-  else if (left.matches.length === 0 && right.matches.length === 0) notes.push('Neither cell is in the loaded benchmark.');
+  else if (left.matches.length === 0 && right.matches.length === 0)
+    notes.push('Neither cell is in the loaded benchmark.');
   rows.push(...benchmarkRows(left.matches ?? [], right.matches ?? []));
   rows.push(...scoreRows(left.report, right.report), ...predictionRows(left.report, ra, right.report, rb));
-  if (!left.report && !right.report) notes.push('Not scored yet: run Cell Lens: Score This Cell on each cell (or Score All Cells in This File) and the scores appear here.');
-  else if (!left.report || !right.report) notes.push(`${!left.report ? 'A' : 'B'} is not scored yet at these settings.`);
-  else notes.push(`Scores at ${settingsSummary(left.report.settings)}; percentiles among the benchmark's trained cells at the same settings (100 = best). Δ = B − A; ▲ marks the better side by the score's declared direction.`);
+  if (!left.report && !right.report)
+    notes.push(
+      'Not scored yet: run Cell Lens: Score This Cell on each cell (or Score All Cells in This File) and the scores appear here.',
+    );
+  else if (!left.report || !right.report)
+    notes.push(`${!left.report ? 'A' : 'B'} is not scored yet at these settings.`);
+  else
+    notes.push(
+      `Scores at ${settingsSummary(left.report.settings)}; percentiles among the benchmark's trained cells at the same settings (100 = best). Δ = B − A; ▲ marks the better side by the score's declared direction.`,
+    );
   return {
-    type: 'compare', version: COMPARE_PROTOCOL_VERSION,
-    left: side(left, 'A', diff.left, diff.hashes[0]), right: side(right, 'B', diff.right, diff.hashes[1]),
-    isomorphic: diff.isomorphic, comparable: diff.comparable, summary: summaryOf(diff), rows, notes,
+    type: 'compare',
+    version: COMPARE_PROTOCOL_VERSION,
+    left: side(left, 'A', diff.left, diff.hashes[0]),
+    right: side(right, 'B', diff.right, diff.hashes[1]),
+    isomorphic: diff.isomorphic,
+    comparable: diff.comparable,
+    summary: summaryOf(diff),
+    rows,
+    notes,
   };
 }
-

@@ -72,7 +72,10 @@ export class AnalysisCache {
   /** URIs the user asked to analyse although they do not look like cells. */
   private readonly forced = new Set<string>();
   /** The off-thread parse under way, by URI: its version and its end (whatever became of it). */
-  private readonly runs = new Map<string, { readonly version: number; readonly done: Promise<void>; readonly abort: AbortController }>();
+  private readonly runs = new Map<
+    string,
+    { readonly version: number; readonly done: Promise<void>; readonly abort: AbortController }
+  >();
   private readonly listeners = new Set<AnalysisListener>();
   private readonly offThreadChars: number;
   private thread: ParseThread | undefined;
@@ -106,7 +109,10 @@ export class AnalysisCache {
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version) return hit;
     if (this.runs.get(key)?.version === doc.version) return hit; // being parsed (no need to read the text again)
-    if (!this.isCellDocument(doc)) { this.cache.delete(key); return undefined; }
+    if (!this.isCellDocument(doc)) {
+      this.cache.delete(key);
+      return undefined;
+    }
     const text = doc.getText();
     if (!this.offThread(text)) return this.store(analyseText(key, doc.version, text));
     void this.analyse(doc);
@@ -118,7 +124,10 @@ export class AnalysisCache {
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version) return hit;
-    if (!this.isCellDocument(doc)) { this.cache.delete(key); return undefined; }
+    if (!this.isCellDocument(doc)) {
+      this.cache.delete(key);
+      return undefined;
+    }
     return this.store(analyseText(key, doc.version, doc.getText()));
   }
 
@@ -134,8 +143,14 @@ export class AnalysisCache {
       const hit = this.cache.get(key);
       if (hit && hit.version === doc.version) return hit;
       const running = this.runs.get(key);
-      if (running?.version === doc.version) { await running.done; continue; }
-      if (!this.isCellDocument(doc)) { this.cache.delete(key); return undefined; }
+      if (running?.version === doc.version) {
+        await running.done;
+        continue;
+      }
+      if (!this.isCellDocument(doc)) {
+        this.cache.delete(key);
+        return undefined;
+      }
       const text = doc.getText();
       if (!this.offThread(text)) return this.store(analyseText(key, doc.version, text));
       running?.abort.abort(); // an older version: its result would be dropped anyway
@@ -151,7 +166,11 @@ export class AnalysisCache {
   /** Fires when an analysis parsed on the worker thread becomes the current one of its document. */
   onDidChange(listener: AnalysisListener): { dispose(): void } {
     this.listeners.add(listener);
-    return { dispose: () => { this.listeners.delete(listener); } };
+    return {
+      dispose: () => {
+        this.listeners.delete(listener);
+      },
+    };
   }
 
   /** The last analysis, whatever its version (for "keep the last good graph"). */
@@ -173,7 +192,9 @@ export class AnalysisCache {
   }
 
   private offThread(text: string): boolean {
-    return text.length >= this.offThreadChars && this.options.workerScript !== null && this.failures < MAX_WORKER_FAILURES;
+    return (
+      text.length >= this.offThreadChars && this.options.workerScript !== null && this.failures < MAX_WORKER_FAILURES
+    );
   }
 
   private store(a: Analysis): Analysis {
@@ -182,12 +203,19 @@ export class AnalysisCache {
   }
 
   /** Parses this version of the document on the worker; the result is dropped if the document moved on meanwhile. */
-  private startRun(doc: vscode.TextDocument, text: string): { version: number; done: Promise<void>; abort: AbortController } {
+  private startRun(
+    doc: vscode.TextDocument,
+    text: string,
+  ): { version: number; done: Promise<void>; abort: AbortController } {
     const key = doc.uri.toString();
     const version = doc.version;
     const abort = new AbortController();
     // Stale: the document changed or closed, a newer (or this) version was analysed meanwhile, or it was dropped.
-    const stale = () => abort.signal.aborted || doc.isClosed || doc.version !== version || (this.cache.get(key)?.version ?? -Infinity) >= version;
+    const stale = () =>
+      abort.signal.aborted ||
+      doc.isClosed ||
+      doc.version !== version ||
+      (this.cache.get(key)?.version ?? -Infinity) >= version;
     const done = (async () => {
       let parsed: ParsedDocument | undefined;
       try {
@@ -205,13 +233,19 @@ export class AnalysisCache {
           this.store(a);
           this.stats.offThread++;
           for (const l of [...this.listeners]) {
-            try { l(a); } catch (e) { this.options.log?.(`analysis listener failed: ${String(e)}`); }
+            try {
+              l(a);
+            } catch (e) {
+              this.options.log?.(`analysis listener failed: ${String(e)}`);
+            }
           }
           return;
         }
       }
       this.stats.discarded++;
-    })().finally(() => { if (this.runs.get(key) === run) this.runs.delete(key); });
+    })().finally(() => {
+      if (this.runs.get(key) === run) this.runs.delete(key);
+    });
     const run = { version, done, abort };
     this.runs.set(key, run);
     return run;
@@ -254,9 +288,14 @@ function analysedCell(cell: Cell): AnalysedCell {
   let hash: string | undefined;
   let key: string | undefined;
   return {
-    cell, recipe,
-    get hash() { return (hash ??= memoHash((key ??= JSON.stringify(recipe)), recipe)); },
-    get hashed() { return hash !== undefined || hashMemo.has((key ??= JSON.stringify(recipe))); },
+    cell,
+    recipe,
+    get hash() {
+      return (hash ??= memoHash((key ??= JSON.stringify(recipe)), recipe));
+    },
+    get hashed() {
+      return hash !== undefined || hashMemo.has((key ??= JSON.stringify(recipe)));
+    },
     valid: cell.nodes.length > 0 && !cell.diagnostics.some((d) => d.severity === 'error'),
   };
 }
@@ -267,7 +306,13 @@ export function analyseParsed(uri: string, version: number, parsed: ParsedDocume
 }
 
 /** {@link analyseParsed} in slices of about `sliceMs` that yield to the event loop (2,000 recipes take tens of ms). */
-async function analyseParsedInSlices(uri: string, version: number, parsed: ParsedDocument, signal?: AbortSignal, sliceMs = 10): Promise<Analysis> {
+async function analyseParsedInSlices(
+  uri: string,
+  version: number,
+  parsed: ParsedDocument,
+  signal?: AbortSignal,
+  sliceMs = 10,
+): Promise<Analysis> {
   const cells: AnalysedCell[] = [];
   let t0 = performance.now();
   for (const c of parsed.cells) {
@@ -288,7 +333,10 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * event loop served in between: hashing a 2,000-cell file takes seconds, which must not freeze the extension host
  * (typing, auto-save participants). Cells hashed before cost nothing. Rejects with an AbortError when `signal` aborts.
  */
-export async function hashCells(cells: readonly AnalysedCell[], options: { signal?: AbortSignal; sliceMs?: number } = {}): Promise<string[]> {
+export async function hashCells(
+  cells: readonly AnalysedCell[],
+  options: { signal?: AbortSignal; sliceMs?: number } = {},
+): Promise<string[]> {
   const sliceMs = options.sliceMs ?? 15;
   let t0 = performance.now();
   for (const c of cells) {
@@ -304,7 +352,12 @@ export async function hashCells(cells: readonly AnalysedCell[], options: { signa
 }
 
 /** Like {@link analyseText}, then every cell's hash with {@link hashCells} (the parse itself is one block). */
-export async function analyseTextSliced(uri: string, version: number, text: string, options: { signal?: AbortSignal } = {}): Promise<Analysis> {
+export async function analyseTextSliced(
+  uri: string,
+  version: number,
+  text: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<Analysis> {
   const a = analyseText(uri, version, text);
   await hashCells(a.cells, options);
   return a;

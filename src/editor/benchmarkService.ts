@@ -38,7 +38,11 @@ export class BenchmarkService implements vscode.Disposable {
   lastLoad: BenchmarkLoadInfo | undefined;
   private disposed = false;
 
-  constructor(private readonly log: vscode.LogOutputChannel, private readonly status: vscode.StatusBarItem, private readonly options: BenchmarkServiceOptions = {}) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly status: vscode.StatusBarItem,
+    private readonly options: BenchmarkServiceOptions = {},
+  ) {
     status.name = 'Cell Lens benchmark';
     status.command = 'cellLens.showBenchmarkInfo';
     status.text = '$(database) Cell Lens';
@@ -93,7 +97,9 @@ export class BenchmarkService implements vscode.Disposable {
         prebuilt: usePrebuiltIndex(),
         ...this.options,
         signal: abort.signal,
-        onProgress: (p) => { if (!abort.signal.aborted) this.showProgress(p); },
+        onProgress: (p) => {
+          if (!abort.signal.aborted) this.showProgress(p);
+        },
       });
     } catch (err) {
       if (!abort.signal.aborted) throw err; // never: only an abort rejects
@@ -102,18 +108,32 @@ export class BenchmarkService implements vscode.Disposable {
     if (abort.signal.aborted) return this.stale();
     const index = loaded.index;
     const ms = performance.now() - t0;
-    this.lastLoad = { ms, mode: loaded.mode, workers: loaded.workers, logs: loaded.logs, ...(loaded.fallback ? { fallback: loaded.fallback } : {}) };
+    this.lastLoad = {
+      ms,
+      mode: loaded.mode,
+      workers: loaded.workers,
+      logs: loaded.logs,
+      ...(loaded.fallback ? { fallback: loaded.fallback } : {}),
+    };
     const sets = index.datasets().map((d) => `${d} (${index.entries(d).length} cells)`);
-    const how = loaded.mode === 'workers' ? ` (${loaded.logs} logs read on ${loaded.workers} worker thread${loaded.workers === 1 ? '' : 's'})`
-      : loaded.mode === 'main-thread' ? ` (${loaded.logs} logs read on the extension host${loaded.fallback ? `: ${loaded.fallback}` : ''})` : '';
-    this.log.info(`benchmark loaded in ${ms.toFixed(0)} ms${how}: ${sets.join(', ') || 'no datasets'}${sources.length ? ` from the bundled index and ${sources.map((s) => s.path).join(', ')}` : ''}`);
+    const how =
+      loaded.mode === 'workers'
+        ? ` (${loaded.logs} logs read on ${loaded.workers} worker thread${loaded.workers === 1 ? '' : 's'})`
+        : loaded.mode === 'main-thread'
+          ? ` (${loaded.logs} logs read on the extension host${loaded.fallback ? `: ${loaded.fallback}` : ''})`
+          : '';
+    this.log.info(
+      `benchmark loaded in ${ms.toFixed(0)} ms${how}: ${sets.join(', ') || 'no datasets'}${sources.length ? ` from the bundled index and ${sources.map((s) => s.path).join(', ')}` : ''}`,
+    );
     const warnings = index.warnings;
     if (warnings.length) {
       this.log.warn(`${warnings.length} benchmark file(s) skipped`);
       for (const w of warnings.slice(0, 50)) this.log.warn(`  ${w.file}: ${w.message}`);
     }
     this.status.text = `$(database) ${index.datasets().join(' · ') || 'no benchmark'}`;
-    this.status.tooltip = new vscode.MarkdownString(`**Cell Lens benchmark**\n\n${sets.map((s) => `- ${s}`).join('\n') || 'No datasets loaded.'}\n\nSettings: \`cellLens.benchmark.logPaths\``);
+    this.status.tooltip = new vscode.MarkdownString(
+      `**Cell Lens benchmark**\n\n${sets.map((s) => `- ${s}`).join('\n') || 'No datasets loaded.'}\n\nSettings: \`cellLens.benchmark.logPaths\``,
+    );
     this.index = index;
     this.abort = undefined;
     this.changed.fire();

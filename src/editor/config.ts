@@ -3,7 +3,14 @@ import { defaultWorkers } from '../scoring/pool';
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
 import type { LogSource } from '../benchmark/logs';
-import { DEFAULT_SCORE_IDS, DEFAULT_SIZES, type BackendChoice, type ModelSizes, type ScoreId, type ScoreSettings } from '../scoring/types';
+import {
+  DEFAULT_SCORE_IDS,
+  DEFAULT_SIZES,
+  type BackendChoice,
+  type ModelSizes,
+  type ScoreId,
+  type ScoreSettings,
+} from '../scoring/types';
 import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
 import { SIZE_PRESETS, isPresetName, sanitizeSizes, type PresetName } from '../scoring/presets';
 
@@ -41,9 +48,17 @@ export function logSources(): LogSource[] {
   const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const out: LogSource[] = [];
   for (const item of Array.isArray(raw) ? raw : []) {
-    const p = typeof item === 'string' ? item : item && typeof item === 'object' && typeof (item as { path?: unknown }).path === 'string' ? (item as { path: string }).path : undefined;
+    const p =
+      typeof item === 'string'
+        ? item
+        : item && typeof item === 'object' && typeof (item as { path?: unknown }).path === 'string'
+          ? (item as { path: string }).path
+          : undefined;
     if (!p) continue;
-    const dataset = item && typeof item === 'object' && typeof (item as { dataset?: unknown }).dataset === 'string' ? (item as { dataset: string }).dataset : undefined;
+    const dataset =
+      item && typeof item === 'object' && typeof (item as { dataset?: unknown }).dataset === 'string'
+        ? (item as { dataset: string }).dataset
+        : undefined;
     const path = base && !isAbsolute(p) ? join(base, p) : p;
     out.push(dataset ? { path, dataset } : { path });
   }
@@ -55,7 +70,6 @@ function clamp(x: number, lo: number, hi: number): number {
 }
 
 // ------------------------------------------------------------------ scoring
-
 
 /** Every value of `cellLens.scoring.backend`. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
@@ -109,7 +123,9 @@ export interface ProcessSettings {
 export function processSettings(): ProcessSettings {
   const c = section();
   const node = c.inspect<string>('scoring.nodePath');
-  const nodePath = (vscode.workspace.isTrusted ? c.get<string>('scoring.nodePath', '') : node?.globalValue ?? '')?.trim();
+  const nodePath = (
+    vscode.workspace.isTrusted ? c.get<string>('scoring.nodePath', '') : (node?.globalValue ?? '')
+  )?.trim();
   return {
     ...(nodePath ? { nodePath } : {}),
     timeoutMs: 1000 * clamp(c.get<number>('scoring.timeoutSeconds', 300), 10, 3600),
@@ -125,5 +141,8 @@ export function processSettings(): ProcessSettings {
 export function scoringWorkers(settings: ModelSizes): { workers: number; idleStopMs: number } {
   const c = section();
   const raw = Math.round(clamp(c.get<number>('scoring.workers', 0), 0, 16));
-  return { workers: raw === 0 ? defaultWorkers(settings) : raw, idleStopMs: 1000 * clamp(c.get<number>('scoring.idleStopSeconds', 300), 10, 86400) };
+  return {
+    workers: raw === 0 ? defaultWorkers(settings) : raw,
+    idleStopMs: 1000 * clamp(c.get<number>('scoring.idleStopSeconds', 300), 10, 86400),
+  };
 }

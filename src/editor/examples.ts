@@ -15,7 +15,9 @@ export function registerExamples(extensionPath: string, log: vscode.LogOutputCha
       content = await fs.readFile(file, 'utf8');
     } catch (e) {
       log.error(`examples: cannot read ${file}: ${String(e)}`);
-      void vscode.window.showErrorMessage('Cell Lens: the example cells are missing from the extension (media/examples).');
+      void vscode.window.showErrorMessage(
+        'Cell Lens: the example cells are missing from the extension (media/examples).',
+      );
       return undefined;
     }
     const doc = await vscode.workspace.openTextDocument({ language: 'json', content });

@@ -35,7 +35,7 @@ export const DATASET_VOCAB: Readonly<Record<string, number>> = { 'WikiText-2': 3
 export function benchmarkLensTitle(m: BenchmarkMatch, fromLog?: LogInfo): string {
   const e = m.entry;
   // In a training log that diverged, the benchmark's numbers come from the cell's other runs: say so.
-  const other = fromLog && logDiverged(fromLog) && !m.diverged ? ' (the cell\'s other runs)' : '';
+  const other = fromLog && logDiverged(fromLog) && !m.diverged ? " (the cell's other runs)" : '';
   if (other) {
     const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size}` : '';
     return `$(graph-line) ${m.dataset}${other}: test loss ${loss(e.meanTest)}${e.trainedRuns > 1 ? ` (${e.trainedRuns} runs)` : ''}${rank}`;
@@ -49,7 +49,10 @@ export function benchmarkLensTitle(m: BenchmarkMatch, fromLog?: LogInfo): string
 
 /** Whether a training log's run diverged (NAS-Bench-NLP status "loss is nan!", or no finite test loss). */
 export function logDiverged(l: LogInfo): boolean {
-  return /nan/i.test(l.status ?? '') || (l.testLosses !== undefined && l.testLosses.length > 0 && !l.testLosses.some((x) => Number.isFinite(x)));
+  return (
+    /nan/i.test(l.status ?? '') ||
+    (l.testLosses !== undefined && l.testLosses.length > 0 && !l.testLosses.some((x) => Number.isFinite(x)))
+  );
 }
 
 /** The lens of the run a training-log file holds: `this run (recepie 1009182): diverged after 1 epoch — loss is nan!`. */
@@ -77,8 +80,11 @@ export function sparkline(xs: readonly number[], width = 25): string {
   const step = Math.max(1, Math.ceil(xs.length / width));
   const pts: number[] = [];
   for (let i = 0; i < xs.length; i += step) pts.push(xs[i]);
-  const lo = Math.min(...finite), hi = Math.max(...finite);
-  return pts.map((x) => (Number.isFinite(x) ? bars[hi > lo ? Math.round(((x - lo) / (hi - lo)) * 7) : 0] : '×')).join('');
+  const lo = Math.min(...finite),
+    hi = Math.max(...finite);
+  return pts
+    .map((x) => (Number.isFinite(x) ? bars[hi > lo ? Math.round(((x - lo) / (hi - lo)) * 7) : 0] : '×'))
+    .join('');
 }
 
 /** Markdown for the hover on a cell: each dataset's record with the loss-curve summary. */
@@ -89,19 +95,37 @@ export function benchmarkHoverMarkdown(matches: readonly BenchmarkMatch[], hash:
 
 function entryMarkdown(e: BenchmarkEntry): string {
   const rows: string[] = [];
-  rows.push(`**${e.dataset}** · recepie id${e.recepieIds.length > 1 ? 's' : ''} ${e.recepieIds.join(', ')} · ${e.runs.length} run${e.runs.length === 1 ? '' : 's'}`);
+  rows.push(
+    `**${e.dataset}** · recepie id${e.recepieIds.length > 1 ? 's' : ''} ${e.recepieIds.join(', ')} · ${e.runs.length} run${e.runs.length === 1 ? '' : 's'}`,
+  );
   if (e.diverged) {
-    rows.push('', `Diverged: ${[...new Set(e.runs.map((r) => r.status))].join(', ')} — kept in the benchmark, not ranked.`);
+    rows.push(
+      '',
+      `Diverged: ${[...new Set(e.runs.map((r) => r.status))].join(', ')} — kept in the benchmark, not ranked.`,
+    );
   } else {
     rows.push('', '| | final | best |', '|---|---|---|');
-    rows.push(`| test loss | ${loss(e.meanTest)}${e.trainedRuns > 1 ? ` ± ${e.stdTest.toFixed(3)}` : ''} (ppl ${Math.exp(e.meanTest).toFixed(1)}) | ${loss(e.bestTest)} |`);
-    rows.push(`| val loss | ${loss(e.meanVal)}${e.trainedRuns > 1 ? ` ± ${e.stdVal.toFixed(3)}` : ''} | ${loss(e.bestVal)} |`);
-    if (e.rank !== undefined) rows.push('', `Rank **${e.rank}** of ${e.size} trained cells (beats ${e.percentile?.toFixed(1)}%).`);
+    rows.push(
+      `| test loss | ${loss(e.meanTest)}${e.trainedRuns > 1 ? ` ± ${e.stdTest.toFixed(3)}` : ''} (ppl ${Math.exp(e.meanTest).toFixed(1)}) | ${loss(e.bestTest)} |`,
+    );
+    rows.push(
+      `| val loss | ${loss(e.meanVal)}${e.trainedRuns > 1 ? ` ± ${e.stdVal.toFixed(3)}` : ''} | ${loss(e.bestVal)} |`,
+    );
+    if (e.rank !== undefined)
+      rows.push('', `Rank **${e.rank}** of ${e.size} trained cells (beats ${e.percentile?.toFixed(1)}%).`);
   }
   // The curve of a run that trained (a diverged run's curve is all NaN).
   const r = e.runs.find((x) => x.testLosses?.some((v) => Number.isFinite(v))) ?? e.runs[0];
-  if (r?.testLosses?.some((v) => Number.isFinite(v))) rows.push('', `Test loss over ${r.testLosses.length} epochs: \`${sparkline(r.testLosses)}\` ${loss(r.testLosses[0])} → ${loss(r.testLosses[r.testLosses.length - 1])}`);
-  if (e.numParams !== undefined) rows.push('', `${e.numParams.toLocaleString('en-US')} parameters in the benchmark's ${e.dataset} model${DATASET_VOCAB[e.dataset] ? ` (vocabulary ${DATASET_VOCAB[e.dataset].toLocaleString('en-US')})` : ''}; the train-free \`#params\` uses the scoring preset's vocabulary.`);
+  if (r?.testLosses?.some((v) => Number.isFinite(v)))
+    rows.push(
+      '',
+      `Test loss over ${r.testLosses.length} epochs: \`${sparkline(r.testLosses)}\` ${loss(r.testLosses[0])} → ${loss(r.testLosses[r.testLosses.length - 1])}`,
+    );
+  if (e.numParams !== undefined)
+    rows.push(
+      '',
+      `${e.numParams.toLocaleString('en-US')} parameters in the benchmark's ${e.dataset} model${DATASET_VOCAB[e.dataset] ? ` (vocabulary ${DATASET_VOCAB[e.dataset].toLocaleString('en-US')})` : ''}; the train-free \`#params\` uses the scoring preset's vocabulary.`,
+    );
   return rows.join('\n');
 }
 
@@ -114,12 +138,33 @@ export function nodeHoverMarkdown(node: CellNode, recipe: Recipe, sizes: { embed
   if (op) lines.push('', op.description);
   else if (node.op) lines.push('', `Unknown op \`${node.op}\`.`);
   const shape = (n: string) => (n === 'x' ? `[batch, ${sizes.embed}] (x, layer 1)` : `[batch, ${sizes.hidden}]`);
-  lines.push('', `Output shape: \`[batch, ${sizes.hidden}]\` (hidden size of layer 1; ${sizes.embed} in the last, tied layer)`);
-  if (node.inputs.length) lines.push('', 'Inputs: ' + node.inputs.map((i) => `\`${i.name}\` ${isCellInput(i.name) ? `— cell input ${shape(i.name)}` : ''}`).join(', '));
-  lines.push('', consumers.length ? `Consumed by: ${consumers.map((c) => `\`${c}\``).join(', ')}` : info.liveNodes.has(node.name) ? 'Cell output.' : 'Consumed by nothing.');
+  lines.push(
+    '',
+    `Output shape: \`[batch, ${sizes.hidden}]\` (hidden size of layer 1; ${sizes.embed} in the last, tied layer)`,
+  );
+  if (node.inputs.length)
+    lines.push(
+      '',
+      'Inputs: ' +
+        node.inputs
+          .map((i) => `\`${i.name}\` ${isCellInput(i.name) ? `— cell input ${shape(i.name)}` : ''}`)
+          .join(', '),
+    );
+  lines.push(
+    '',
+    consumers.length
+      ? `Consumed by: ${consumers.map((c) => `\`${c}\``).join(', ')}`
+      : info.liveNodes.has(node.name)
+        ? 'Cell output.'
+        : 'Consumed by nothing.',
+  );
   if (node.op === 'linear') {
-    const p = node.inputs.reduce((s, i) => s + sizes.hidden * (i.name === 'x' ? sizes.embed : sizes.hidden), 0) + sizes.hidden;
-    lines.push('', `Parameters in layer 1: ${p.toLocaleString('en-US')} (${node.inputs.length} weight matri${node.inputs.length === 1 ? 'x' : 'ces'} + bias)`);
+    const p =
+      node.inputs.reduce((s, i) => s + sizes.hidden * (i.name === 'x' ? sizes.embed : sizes.hidden), 0) + sizes.hidden;
+    lines.push(
+      '',
+      `Parameters in layer 1: ${p.toLocaleString('en-US')} (${node.inputs.length} weight matri${node.inputs.length === 1 ? 'x' : 'ces'} + bias)`,
+    );
   }
   if (!info.liveNodes.has(node.name) && recipe['h_new_0']) lines.push('', '_Does not reach the output h_new_0._');
   return lines.join('\n');

@@ -12,10 +12,19 @@ let current: vscode.WebviewPanel | undefined;
 export function showLossChart(extensionUri: vscode.Uri, entry: BenchmarkEntry, cellLabel: string): vscode.WebviewPanel {
   const title = `Loss curves: ${cellLabel}`;
   if (!current) {
-    current = vscode.window.createWebviewPanel('cellLens.lossCurves', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: false, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')],
+    current = vscode.window.createWebviewPanel(
+      'cellLens.lossCurves',
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: false,
+        enableCommandUris: false,
+        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')],
+      },
+    );
+    current.onDidDispose(() => {
+      current = undefined;
     });
-    current.onDidDispose(() => { current = undefined; });
   } else {
     current.title = title;
     current.reveal(undefined, true);

@@ -24,7 +24,12 @@ export type ParseRequest =
 /** Worker → host: one reply per request (`parse` → `parsed` or `error`, `slice` → `cells` or `error`). */
 export type ParseReply =
   /** Parsed: `cells` cells (pull them with `slice`) and the diagnostics that belong to no cell. */
-  | { readonly type: 'parsed'; readonly id: number; readonly cells: number; readonly diagnostics: readonly Diagnostic[] }
+  | {
+      readonly type: 'parsed';
+      readonly id: number;
+      readonly cells: number;
+      readonly diagnostics: readonly Diagnostic[];
+    }
   /** Cells `start`, `start + 1`, … of request `id` (plain data: a structured clone of the parser's output). */
   | { readonly type: 'cells'; readonly id: number; readonly start: number; readonly cells: readonly Cell[] }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
@@ -36,10 +41,14 @@ export function isParseRequest(v: unknown): v is ParseRequest {
   const m = v as Record<string, unknown> | null;
   if (typeof m !== 'object' || m === null || !isInt(m.id)) return false;
   switch (m.type) {
-    case 'parse': return isInt(m.protocol) && typeof m.text === 'string';
-    case 'slice': return isInt(m.start) && m.start >= 0 && typeof m.maxChars === 'number' && m.maxChars > 0;
-    case 'drop': return true;
-    default: return false;
+    case 'parse':
+      return isInt(m.protocol) && typeof m.text === 'string';
+    case 'slice':
+      return isInt(m.start) && m.start >= 0 && typeof m.maxChars === 'number' && m.maxChars > 0;
+    case 'drop':
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -48,10 +57,24 @@ export function isParseReply(v: unknown): v is ParseReply {
   const m = v as Record<string, unknown> | null;
   if (typeof m !== 'object' || m === null || !isInt(m.id)) return false;
   switch (m.type) {
-    case 'parsed': return isInt(m.cells) && m.cells >= 0 && Array.isArray(m.diagnostics);
-    case 'cells': return isInt(m.start) && m.start >= 0 && Array.isArray(m.cells) &&
-      m.cells.every((c: unknown) => typeof c === 'object' && c !== null && Array.isArray((c as Cell).nodes) && Array.isArray((c as Cell).diagnostics));
-    case 'error': return typeof m.message === 'string';
-    default: return false;
+    case 'parsed':
+      return isInt(m.cells) && m.cells >= 0 && Array.isArray(m.diagnostics);
+    case 'cells':
+      return (
+        isInt(m.start) &&
+        m.start >= 0 &&
+        Array.isArray(m.cells) &&
+        m.cells.every(
+          (c: unknown) =>
+            typeof c === 'object' &&
+            c !== null &&
+            Array.isArray((c as Cell).nodes) &&
+            Array.isArray((c as Cell).diagnostics),
+        )
+      );
+    case 'error':
+      return typeof m.message === 'string';
+    default:
+      return false;
   }
 }

@@ -64,7 +64,19 @@ export class ParseThread {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
-      this.pending.set(id, { resolve: (p) => { done(); resolve(p); }, reject: (e) => { done(); reject(e); }, cells: [], total: 0, diagnostics: [] });
+      this.pending.set(id, {
+        resolve: (p) => {
+          done();
+          resolve(p);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+        cells: [],
+        total: 0,
+        diagnostics: [],
+      });
       this.busy();
       this.send({ type: 'parse', protocol: PARSE_PROTOCOL_VERSION, id, text });
     });
@@ -94,8 +106,12 @@ export class ParseThread {
       w = new Worker(this.script, { resourceLimits });
     }
     w.on('message', (m: unknown) => this.receive(m));
-    w.on('error', (e) => { if (this.worker === w) this.stop(e); });
-    w.on('exit', (code) => { if (this.worker === w) this.stop(new Error(`the parse worker exited (code ${code})`)); });
+    w.on('error', (e) => {
+      if (this.worker === w) this.stop(e);
+    });
+    w.on('exit', (code) => {
+      if (this.worker === w) this.stop(new Error(`the parse worker exited (code ${code})`));
+    });
     this.worker = w;
     return w;
   }
@@ -110,7 +126,10 @@ export class ParseThread {
   private idle(): void {
     if (this.pending.size > 0 || !this.worker) return;
     this.worker.unref();
-    this.idleTimer = setTimeout(() => { this.idleTimer = undefined; if (this.pending.size === 0) this.stop(); }, IDLE_STOP_MS);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.pending.size === 0) this.stop();
+    }, IDLE_STOP_MS);
     this.idleTimer.unref?.();
   }
 
@@ -126,7 +145,10 @@ export class ParseThread {
   }
 
   private receive(m: unknown): void {
-    if (!isParseReply(m)) { this.stop(new Error('the parse worker sent a malformed message')); return; }
+    if (!isParseReply(m)) {
+      this.stop(new Error('the parse worker sent a malformed message'));
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     const r: ParseReply = m;
@@ -142,7 +164,11 @@ export class ParseThread {
         else this.send({ type: 'slice', id: r.id, start: 0, maxChars: SLICE_CHARS });
         break;
       case 'cells':
-        if (r.start !== p.cells.length) { this.pending.delete(r.id); p.reject(new Error(`the parse worker sent cells from ${r.start}, expected ${p.cells.length}`)); break; }
+        if (r.start !== p.cells.length) {
+          this.pending.delete(r.id);
+          p.reject(new Error(`the parse worker sent cells from ${r.start}, expected ${p.cells.length}`));
+          break;
+        }
         for (const c of r.cells) p.cells.push(c);
         if (p.cells.length >= p.total) this.finish(r.id, p);
         else this.send({ type: 'slice', id: r.id, start: p.cells.length, maxChars: SLICE_CHARS });

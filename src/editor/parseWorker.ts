@@ -24,7 +24,8 @@ const queue: unknown[] = [];
 function drain(): void {
   for (let m = parentPort && receiveMessageOnPort(parentPort); m; m = parentPort && receiveMessageOnPort(parentPort)) {
     const r = m.message as unknown;
-    if (isParseRequest(r) && r.type === 'drop') forget(r.id); else queue.push(r);
+    if (isParseRequest(r) && r.type === 'drop') forget(r.id);
+    else queue.push(r);
   }
 }
 
@@ -55,7 +56,14 @@ function handle(m: unknown): void {
         drain();
         lastParse = Math.max(lastParse, m.id);
         if (dropped.delete(m.id)) return;
-        if (m.protocol !== PARSE_PROTOCOL_VERSION) { reply({ type: 'error', id: m.id, message: `parse protocol ${m.protocol}, this worker speaks ${PARSE_PROTOCOL_VERSION}` }); return; }
+        if (m.protocol !== PARSE_PROTOCOL_VERSION) {
+          reply({
+            type: 'error',
+            id: m.id,
+            message: `parse protocol ${m.protocol}, this worker speaks ${PARSE_PROTOCOL_VERSION}`,
+          });
+          return;
+        }
         const parsed = parseDocument(m.text);
         results.set(m.id, parsed);
         reply({ type: 'parsed', id: m.id, cells: parsed.cells.length, diagnostics: parsed.diagnostics });
@@ -64,9 +72,13 @@ function handle(m: unknown): void {
       }
       case 'slice': {
         const parsed = results.get(m.id);
-        if (!parsed) { reply({ type: 'error', id: m.id, message: `no parse ${m.id} here` }); return; }
+        if (!parsed) {
+          reply({ type: 'error', id: m.id, message: `no parse ${m.id} here` });
+          return;
+        }
         // Source characters are a fair proxy for what a cell costs to clone and to receive (spans, names, diagnostics).
-        let end = m.start, chars = 0;
+        let end = m.start,
+          chars = 0;
         while (end < parsed.cells.length && (end === m.start || chars < m.maxChars)) {
           const c = parsed.cells[end++];
           chars += Math.max(1, c.span.end - c.span.start);

@@ -9,7 +9,13 @@ import * as vscode from 'vscode';
 import { hashCells, type Analysis, type AnalysisCache, type AnalysedCell } from './analysis';
 import type { BenchmarkService } from './benchmarkService';
 import type { Diagnostic, Span } from '../recipe/types';
-import { benchmarkHoverMarkdown, benchmarkLensTitle, logLensTitle, nodeHoverMarkdown, notInBenchmarkTitle } from './format';
+import {
+  benchmarkHoverMarkdown,
+  benchmarkLensTitle,
+  logLensTitle,
+  nodeHoverMarkdown,
+  notInBenchmarkTitle,
+} from './format';
 import { codeLensEnabled, diagnosticsDelayMs } from './config';
 import { crowdedLines } from '../recipe/layout';
 
@@ -20,11 +26,19 @@ export function toRange(doc: vscode.TextDocument, s: Span): vscode.Range {
 }
 
 function toVsDiagnostic(doc: vscode.TextDocument, d: Diagnostic): vscode.Diagnostic {
-  const sev = d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+  const sev =
+    d.severity === 'error'
+      ? vscode.DiagnosticSeverity.Error
+      : d.severity === 'warning'
+        ? vscode.DiagnosticSeverity.Warning
+        : vscode.DiagnosticSeverity.Information;
   const v = new vscode.Diagnostic(toRange(doc, d.span), d.message, sev);
   v.source = SOURCE;
   v.code = d.code;
-  if (d.related?.length) v.relatedInformation = d.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(doc, r.span)), r.message));
+  if (d.related?.length)
+    v.relatedInformation = d.related.map(
+      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(doc, r.span)), r.message),
+    );
   if (d.code === 'unreachable' || d.code === 'unread-state') v.tags = [vscode.DiagnosticTag.Unnecessary];
   return v;
 }
@@ -41,12 +55,25 @@ export class DiagnosticsController implements vscode.Disposable {
   /** Documents seen, by URI: the analysis of a big one arrives later (cache.onDidChange) and is published then. */
   private readonly docs = new Map<string, vscode.TextDocument>();
 
-  constructor(private readonly cache: AnalysisCache, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly cache: AnalysisCache,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.subs.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.update(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
-      vscode.workspace.onDidCloseTextDocument((d) => { const key = d.uri.toString(); this.docs.delete(key); clearTimeout(this.timers.get(key)); this.timers.delete(key); this.collection.delete(d.uri); this.cache.delete(d.uri); }),
-      cache.onDidChange((a) => { const d = this.docs.get(a.uri); if (d && d.version === a.version) this.update(d); }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        const key = d.uri.toString();
+        this.docs.delete(key);
+        clearTimeout(this.timers.get(key));
+        this.timers.delete(key);
+        this.collection.delete(d.uri);
+        this.cache.delete(d.uri);
+      }),
+      cache.onDidChange((a) => {
+        const d = this.docs.get(a.uri);
+        if (d && d.version === a.version) this.update(d);
+      }),
     );
     for (const d of vscode.workspace.textDocuments) this.update(d);
   }
@@ -54,7 +81,13 @@ export class DiagnosticsController implements vscode.Disposable {
   schedule(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.update(doc); }, diagnosticsDelayMs()));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.update(doc);
+      }, diagnosticsDelayMs()),
+    );
   }
 
   update(doc: vscode.TextDocument): void {
@@ -64,11 +97,18 @@ export class DiagnosticsController implements vscode.Disposable {
     const a = this.cache.get(doc);
     // Parsed off the host: published when the analysis of this version arrives.
     if (!a && this.cache.isAnalysing(doc)) return;
-    if (!a) { this.collection.delete(doc.uri); return; }
+    if (!a) {
+      this.collection.delete(doc.uri);
+      return;
+    }
     if (a.version !== doc.version) return;
-    const ds = [...a.parsed.diagnostics, ...a.cells.flatMap((c) => c.cell.diagnostics)].map((d) => toVsDiagnostic(doc, d));
+    const ds = [...a.parsed.diagnostics, ...a.cells.flatMap((c) => c.cell.diagnostics)].map((d) =>
+      toVsDiagnostic(doc, d),
+    );
     this.collection.set(doc.uri, ds);
-    this.log.trace(`analysed ${doc.uri.fsPath || doc.uri.toString()} v${doc.version}: ${a.cells.length} cell(s), ${ds.length} diagnostic(s) in ${(performance.now() - t0).toFixed(1)} ms`);
+    this.log.trace(
+      `analysed ${doc.uri.fsPath || doc.uri.toString()} v${doc.version}: ${a.cells.length} cell(s), ${ds.length} diagnostic(s) in ${(performance.now() - t0).toFixed(1)} ms`,
+    );
     this.analysed.fire(doc);
   }
 
@@ -85,7 +125,12 @@ export class QuickFixProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
   constructor(private readonly cache: AnalysisCache) {}
 
-  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range, _context?: vscode.CodeActionContext, token?: vscode.CancellationToken): vscode.CodeAction[] | Promise<vscode.CodeAction[]> {
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    range: vscode.Range,
+    _context?: vscode.CodeActionContext,
+    token?: vscode.CancellationToken,
+  ): vscode.CodeAction[] | Promise<vscode.CodeAction[]> {
     return withCurrent(this.cache, doc, [], (a) => this.actionsOf(doc, range, a), token);
   }
 
@@ -114,11 +159,19 @@ export type LensContributor = (doc: vscode.TextDocument, cell: AnalysedCell, ran
  * The analysis of the document's current version: now, or, for a big document parsed off the host, once it
  * arrives (`empty` when the document is no cell document or changed again meanwhile: VS Code asks again then).
  */
-function withCurrent<T>(cache: AnalysisCache, doc: vscode.TextDocument, empty: T, f: (a: Analysis) => T, token?: vscode.CancellationToken): T | Promise<T> {
+function withCurrent<T>(
+  cache: AnalysisCache,
+  doc: vscode.TextDocument,
+  empty: T,
+  f: (a: Analysis) => T,
+  token?: vscode.CancellationToken,
+): T | Promise<T> {
   const a = cache.get(doc);
   if (a && a.version === doc.version) return f(a);
   if (!cache.isAnalysing(doc)) return empty;
-  return cache.analyse(doc).then((b) => (b && b.version === doc.version && !token?.isCancellationRequested ? f(b) : empty));
+  return cache
+    .analyse(doc)
+    .then((b) => (b && b.version === doc.version && !token?.isCancellationRequested ? f(b) : empty));
 }
 
 /** Options of {@link CellCodeLensProvider} (the defaults suit the editor; tests change them). */
@@ -175,17 +228,29 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
   private readonly hashNow: number;
   private readonly marginLines: number;
 
-  constructor(private readonly cache: AnalysisCache, private readonly bench: BenchmarkService, private readonly paramsOf: (cell: AnalysedCell) => number | undefined, options: CellLensOptions = {}) {
+  constructor(
+    private readonly cache: AnalysisCache,
+    private readonly bench: BenchmarkService,
+    private readonly paramsOf: (cell: AnalysedCell) => number | undefined,
+    options: CellLensOptions = {},
+  ) {
     this.allCellsUpTo = options.allCellsUpTo ?? 200;
     this.hashNow = options.hashNow ?? 24;
     this.marginLines = options.marginLines ?? 150;
     bench.onDidChange(() => this.changed.fire());
   }
 
-  addContributor(c: LensContributor): void { this.contributors.push(c); }
-  refresh(): void { this.changed.fire(); }
+  addContributor(c: LensContributor): void {
+    this.contributors.push(c);
+  }
+  refresh(): void {
+    this.changed.fire();
+  }
 
-  provideCodeLenses(doc: vscode.TextDocument, token?: vscode.CancellationToken): vscode.CodeLens[] | Promise<vscode.CodeLens[]> {
+  provideCodeLenses(
+    doc: vscode.TextDocument,
+    token?: vscode.CancellationToken,
+  ): vscode.CodeLens[] | Promise<vscode.CodeLens[]> {
     if (!codeLensEnabled()) return [];
     return withCurrent(this.cache, doc, [], (a) => this.lensesOf(doc, a), token);
   }
@@ -196,7 +261,10 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
     if (!p || lens.command) return lens;
     const current = this.cache.peek(p.doc.uri);
     const c = p.analysis.cells[p.at];
-    if (current !== p.analysis || !c) { lens.command = { title: '…', command: '' }; return lens; }
+    if (current !== p.analysis || !c) {
+      lens.command = { title: '…', command: '' };
+      return lens;
+    }
     const built = this.cellLenses(p.doc, c, lens.range);
     lens.command = built[0]?.command ?? { title: '', command: '' };
     this.want(p.doc, c.cell.index);
@@ -212,19 +280,31 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
     for (const [line, n] of crowded) {
       const first = a.cells[lines.indexOf(line)];
       const errors = a.cells.filter((c, i) => !c.valid && lines[i] === line).length;
-      lenses.push(new vscode.CodeLens(toRange(doc, first.cell.anchor), {
-        title: `$(table) ${n} cells on this line${errors ? ` (${errors} with errors)` : ''} · open table`, command: 'cellLens.showCellsTable', arguments: [doc.uri],
-        tooltip: 'One row per cell: benchmark loss and rank, every score with its percentile, the predicted loss. Hover a cell\'s opening brace for its details; "Cell Lens: Format as One Cell per Line" gives each cell its own lenses.',
-      }));
+      lenses.push(
+        new vscode.CodeLens(toRange(doc, first.cell.anchor), {
+          title: `$(table) ${n} cells on this line${errors ? ` (${errors} with errors)` : ''} · open table`,
+          command: 'cellLens.showCellsTable',
+          arguments: [doc.uri],
+          tooltip:
+            'One row per cell: benchmark loss and rank, every score with its percentile, the predicted loss. Hover a cell\'s opening brace for its details; "Cell Lens: Format as One Cell per Line" gives each cell its own lenses.',
+        }),
+      );
     }
     const full = this.fullCells(doc, a, lines);
     // Cells to build in full that were never hashed: a few are hashed now; more wait for hashCells (in slices).
     // (`hashed` reads the recipe's key: asked of the cells to build only.)
-    const unhashed = a.cells.filter((c, i) => (full === undefined || full.has(i)) && !crowded.has(lines[i]) && c.valid && !c.hashed);
+    const unhashed = a.cells.filter(
+      (c, i) => (full === undefined || full.has(i)) && !crowded.has(lines[i]) && c.valid && !c.hashed,
+    );
     const waitForHashes = unhashed.length > this.hashNow;
     if (waitForHashes && !this.hashing.has(a)) {
       this.hashing.add(a);
-      void hashCells(unhashed).then(() => { if (this.cache.peek(doc.uri) === a) this.changed.fire(); }, () => undefined);
+      void hashCells(unhashed).then(
+        () => {
+          if (this.cache.peek(doc.uri) === a) this.changed.fire();
+        },
+        () => undefined,
+      );
     }
     for (const [i, c] of a.cells.entries()) {
       if (crowded.has(lines[i])) continue;
@@ -244,17 +324,47 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
     const lenses: vscode.CodeLens[] = [];
     if (!c.valid) {
       const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
-      lenses.push(new vscode.CodeLens(range, { title: `$(warning) ${c.cell.label}: ${errors} error${errors === 1 ? '' : 's'}`, command: 'workbench.actions.view.problems', tooltip: 'Show the Problems panel' }));
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: `$(warning) ${c.cell.label}: ${errors} error${errors === 1 ? '' : 's'}`,
+          command: 'workbench.actions.view.problems',
+          tooltip: 'Show the Problems panel',
+        }),
+      );
       return lenses;
     }
     const index = this.bench.peek();
     const matches = index?.lookup(c.hash);
     const args = [doc.uri, c.cell.index];
-    if (c.cell.log && (c.cell.log.testLosses !== undefined || c.cell.log.status !== undefined)) lenses.push(new vscode.CodeLens(range, { title: logLensTitle(c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell' }));
+    if (c.cell.log && (c.cell.log.testLosses !== undefined || c.cell.log.status !== undefined))
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: logLensTitle(c.cell.log),
+          command: 'cellLens.showBenchmarkRecord',
+          arguments: args,
+          tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell',
+        }),
+      );
     if (matches && matches.length) {
-      for (const m of matches) lenses.push(new vscode.CodeLens(range, { title: benchmarkLensTitle(m, c.cell.log), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: m.summary }));
+      for (const m of matches)
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: benchmarkLensTitle(m, c.cell.log),
+            command: 'cellLens.showBenchmarkRecord',
+            arguments: args,
+            tooltip: m.summary,
+          }),
+        );
     } else {
-      lenses.push(new vscode.CodeLens(range, { title: notInBenchmarkTitle(c.cell, this.paramsOf(c), !index), command: 'cellLens.showBenchmarkRecord', arguments: args, tooltip: 'No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell (embedding 400, hidden 600, 3 layers, tied, vocabulary 10k).' }));
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: notInBenchmarkTitle(c.cell, this.paramsOf(c), !index),
+          command: 'cellLens.showBenchmarkRecord',
+          arguments: args,
+          tooltip:
+            'No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell (embedding 400, hidden 600, 3 layers, tied, vocabulary 10k).',
+        }),
+      );
     }
     for (const contribute of this.contributors) lenses.push(...contribute(doc, c, range));
     return lenses;
@@ -274,12 +384,18 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
   /** Positions of the cells to build in full: undefined for all (a small document). */
   private fullCells(doc: vscode.TextDocument, a: Analysis, lines: readonly number[]): Set<number> | undefined {
     if (a.cells.length <= this.allCellsUpTo) return undefined;
-    const views = vscode.window.visibleTextEditors.filter((e) => e.document === doc).flatMap((e) => e.visibleRanges ?? []);
+    const views = vscode.window.visibleTextEditors
+      .filter((e) => e.document === doc)
+      .flatMap((e) => e.visibleRanges ?? []);
     const wanted = this.wanted.get(doc.uri.toString());
     const full = new Set<number>();
     for (const [i, c] of a.cells.entries()) {
       const line = lines[i];
-      if (wanted?.has(c.cell.index) || views.some((r) => line >= r.start.line - this.marginLines && line <= r.end.line + this.marginLines)) full.add(i);
+      if (
+        wanted?.has(c.cell.index) ||
+        views.some((r) => line >= r.start.line - this.marginLines && line <= r.end.line + this.marginLines)
+      )
+        full.add(i);
     }
     return full;
   }
@@ -288,19 +404,30 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
   private want(doc: vscode.TextDocument, index: number): void {
     const key = doc.uri.toString();
     let set = this.wanted.get(key);
-    if (!set) this.wanted.set(key, set = new Set());
+    if (!set) this.wanted.set(key, (set = new Set()));
     set.delete(index);
     set.add(index);
     if (set.size > MAX_WANTED) set.delete(set.values().next().value as number);
-    this.refreshTimer ??= setTimeout(() => { this.refreshTimer = undefined; this.changed.fire(); }, 50);
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.changed.fire();
+    }, 50);
   }
 }
 
 export class CellHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly cache: AnalysisCache, private readonly bench: BenchmarkService, private readonly extra: ((cell: AnalysedCell) => string | undefined)[] = [],
-    private readonly nodeExtra: ((cell: AnalysedCell, node: string) => string | undefined)[] = []) {}
+  constructor(
+    private readonly cache: AnalysisCache,
+    private readonly bench: BenchmarkService,
+    private readonly extra: ((cell: AnalysedCell) => string | undefined)[] = [],
+    private readonly nodeExtra: ((cell: AnalysedCell, node: string) => string | undefined)[] = [],
+  ) {}
 
-  provideHover(doc: vscode.TextDocument, pos: vscode.Position, token?: vscode.CancellationToken): vscode.Hover | undefined | Promise<vscode.Hover | undefined> {
+  provideHover(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    token?: vscode.CancellationToken,
+  ): vscode.Hover | undefined | Promise<vscode.Hover | undefined> {
     return withCurrent<vscode.Hover | undefined>(this.cache, doc, undefined, (a) => this.hoverOf(doc, pos, a), token);
   }
 
@@ -310,13 +437,20 @@ export class CellHoverProvider implements vscode.HoverProvider {
       // Hover on the cell's first character / its log's opening brace: benchmark record.
       if (off >= c.cell.anchor.start && off <= c.cell.anchor.end) {
         const parts = [`### ${c.cell.label}`, this.benchmarkPart(c)];
-        for (const e of this.extra) { const s = e(c); if (s) parts.push(s); }
+        for (const e of this.extra) {
+          const s = e(c);
+          if (s) parts.push(s);
+        }
         return new vscode.Hover(new vscode.MarkdownString(parts.join('\n\n')), toRange(doc, c.cell.anchor));
       }
       for (const n of c.cell.nodes) {
-        if (off >= n.keySpan.start && off <= n.keySpan.end || off >= n.opSpan.start && off <= n.opSpan.end) {
+        if ((off >= n.keySpan.start && off <= n.keySpan.end) || (off >= n.opSpan.start && off <= n.opSpan.end)) {
           const parts = [nodeHoverMarkdown(n, c.recipe, { embed: 400, hidden: 600 })];
-          if (c.valid) for (const e of this.nodeExtra) { const x = e(c, n.name); if (x) parts.push(x); }
+          if (c.valid)
+            for (const e of this.nodeExtra) {
+              const x = e(c, n.name);
+              if (x) parts.push(x);
+            }
           const md = new vscode.MarkdownString(parts.join('\n\n'));
           return new vscode.Hover(md, toRange(doc, off <= n.keySpan.end ? n.keySpan : n.opSpan));
         }

@@ -25,7 +25,8 @@ export function formatScore(v: number): string {
 
 /** A result's value: parameter counts as `20.4M` (exact in the hover), other scores by {@link formatScore}. */
 export function formatValue(r: ScoreResult, exact = false): string {
-  if (r.id === 'params' && Number.isFinite(r.value)) return exact ? r.value.toLocaleString('en-US') : compactCount(r.value);
+  if (r.id === 'params' && Number.isFinite(r.value))
+    return exact ? r.value.toLocaleString('en-US') : compactCount(r.value);
   return formatScore(r.value);
 }
 
@@ -46,7 +47,8 @@ function durationText(ms: number): string {
 /** `82nd` (ordinal of a rounded percentile). */
 export function ordinal(p: number): string {
   const n = Math.max(0, Math.min(100, Math.round(p)));
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
+  const s =
+    n % 100 >= 11 && n % 100 <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
   return `${n}${s}`;
 }
 
@@ -85,7 +87,12 @@ export function scoreLensTooltip(report: ScoreReport): string {
     const p = resultPercentile(r, report.settings);
     return `${info.label}: ${formatWithSpread(r)}${p === undefined ? '' : `, ${ordinal(p)} percentile`} (${info.better} is better)${why}`;
   });
-  return [...lines, '', `${settingsSummary(report.settings)} · ${report.backend} · ${durationText(report.totalMs)}`, 'Click for the details.'].join('\n');
+  return [
+    ...lines,
+    '',
+    `${settingsSummary(report.settings)} · ${report.backend} · ${durationText(report.totalMs)}`,
+    'Click for the details.',
+  ].join('\n');
 }
 
 /** Lens while a cell is being scored. */
@@ -122,27 +129,51 @@ export function evidenceText(id: ScoreId, settings: ScoreSettings): string | und
 export function scoreHoverMarkdown(report: ScoreReport, defineIds: readonly ScoreId[] = []): string {
   const preset = referencePresetFor(report.settings);
   const rows = [
-    '**Train-free scores**', '',
-    '| score | value | percentile | better (evidence) | time | meaning |', '|---|---|---|---|---|---|',
+    '**Train-free scores**',
+    '',
+    '| score | value | percentile | better (evidence) | time | meaning |',
+    '|---|---|---|---|---|---|',
   ];
   for (const r of report.results) {
     const info = SCORES[r.id];
     const arrow = info.better === 'higher' ? '↑ higher' : '↓ lower';
     const ev = evidenceText(r.id, report.settings);
     const p = resultPercentile(r, report.settings);
-    const shown = formatWithSpread(r, true) + (r.id === 'params' ? ` (vocab ${report.settings.vocab.toLocaleString('en-US')})` : '');
-    rows.push(`| ${escapeCell(info.label)} | ${escapeCell(shown)} | ${p === undefined ? '—' : ordinal(p)} | ${arrow}${ev ? ` (${ev})` : ''} | ${durationText(r.wallMs)} | ${escapeCell(info.meaning)} |`);
+    const shown =
+      formatWithSpread(r, true) +
+      (r.id === 'params' ? ` (vocab ${report.settings.vocab.toLocaleString('en-US')})` : '');
+    rows.push(
+      `| ${escapeCell(info.label)} | ${escapeCell(shown)} | ${p === undefined ? '—' : ordinal(p)} | ${arrow}${ev ? ` (${ev})` : ''} | ${durationText(r.wallMs)} | ${escapeCell(info.meaning)} |`,
+    );
   }
-  rows.push('', preset
-    ? `_Percentile: share of the ${REFERENCE.presets[preset]?.nCells ?? ''} trained WikiText-2 cells this cell scores better than, scored at the same settings (${preset} preset); τ = Kendall τ of the raw score vs −test loss over them, 95 % interval._`
-    : '_No reference population for these settings: percentiles exist for the proxy and nas-bench-nlp presets with seed 0 and 1 repeat._');
+  rows.push(
+    '',
+    preset
+      ? `_Percentile: share of the ${REFERENCE.presets[preset]?.nCells ?? ''} trained WikiText-2 cells this cell scores better than, scored at the same settings (${preset} preset); τ = Kendall τ of the raw score vs −test loss over them, 95 % interval._`
+      : '_No reference population for these settings: percentiles exist for the proxy and nas-bench-nlp presets with seed 0 and 1 repeat._',
+  );
   const undefinedOnes = report.results.filter((r) => !Number.isFinite(r.value));
   if (undefinedOnes.length) {
-    rows.push('', ...undefinedOnes.map((r) => `- **${escapeCell(SCORES[r.id].label)} is ${formatScore(r.value)}**: ${escapeCell(r.reason ?? 'no finite value (no reason recorded)')}`));
+    rows.push(
+      '',
+      ...undefinedOnes.map(
+        (r) =>
+          `- **${escapeCell(SCORES[r.id].label)} is ${formatScore(r.value)}**: ${escapeCell(r.reason ?? 'no finite value (no reason recorded)')}`,
+      ),
+    );
   }
   const defs = defineIds.filter((id) => report.results.some((r) => r.id === id));
-  if (defs.length) rows.push('', '**Definitions** (the lens scores; all: docs/scores.md)', '', ...defs.map((id) => `- **${escapeCell(SCORES[id].label)}**: ${SCORES[id].formula}`));
-  rows.push('', `_${settingsSummary(report.settings)} · backend ${report.backend} · total ${durationText(report.totalMs)}. Definitions: docs/scores.md._`);
+  if (defs.length)
+    rows.push(
+      '',
+      '**Definitions** (the lens scores; all: docs/scores.md)',
+      '',
+      ...defs.map((id) => `- **${escapeCell(SCORES[id].label)}**: ${SCORES[id].formula}`),
+    );
+  rows.push(
+    '',
+    `_${settingsSummary(report.settings)} · backend ${report.backend} · total ${durationText(report.totalMs)}. Definitions: docs/scores.md._`,
+  );
   return rows.join('\n');
 }
 
@@ -156,8 +187,8 @@ export function notScoredMarkdown(trusted: boolean): string {
 /** What each score's per-node quantity is, for the node hover. */
 const PER_NODE_MEANING: Partial<Record<ScoreId, string>> = {
   params: 'parameters of this node (all layers)',
-  grad_norm: '‖∂L/∂θ‖ of this node\'s weights',
-  snip: 'Σ|g⊙θ| of this node\'s weights',
+  grad_norm: "‖∂L/∂θ‖ of this node's weights",
+  snip: "Σ|g⊙θ| of this node's weights",
   synflow: 'share of the synaptic flow',
   naswot: 'activation-pattern diversity (mean normalised Hamming distance between inputs)',
   ntk_trace: 'share of the NTK trace',
@@ -173,5 +204,11 @@ export function nodeScoreMarkdown(report: ScoreReport, node: string): string | u
       return `| ${escapeCell(SCORES[r.id].label)} | ${escapeCell(shown)} | ${escapeCell(PER_NODE_MEANING[r.id] ?? 'per-node part of the score')} |`;
     });
   if (!rows.length) return undefined;
-  return ['**This node in the scores** (also the graph\'s heat-map)', '', '| score | value | what |', '|---|---|---|', ...rows].join('\n');
+  return [
+    "**This node in the scores** (also the graph's heat-map)",
+    '',
+    '| score | value | what |',
+    '|---|---|---|',
+    ...rows,
+  ].join('\n');
 }

@@ -8,7 +8,15 @@ import { AnalysisCache, analyseText, hashCells, looksLikeCellText, type Analysed
 import type { CellCodeLensProvider } from './providers';
 import { toRange } from './providers';
 import { ScoringService, type ScoreTarget } from './scoringService';
-import { nodeScoreMarkdown, notScoredMarkdown, scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, scoringLensTitle, settingsSummary } from './scoreFormat';
+import {
+  nodeScoreMarkdown,
+  notScoredMarkdown,
+  scoreHoverMarkdown,
+  scoreLensTitle,
+  scoreLensTooltip,
+  scoringLensTitle,
+  settingsSummary,
+} from './scoreFormat';
 import { BACKEND_CHOICES, lensScores } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
 import { PRESET_NAMES, SIZE_PRESETS, type PresetName } from '../scoring/presets';
@@ -16,14 +24,19 @@ import { perNodeFitsNames } from '../scoring/types';
 import { PREDICTORS, predictionFor, predictionMarkdown, predictionText } from '../study/predictions';
 
 /** Quick-pick titles of the settings the scoring menu changes. */
-const SETTING_TITLES: Readonly<Record<string, string>> = { 'scoring.preset': 'Model size for scoring', 'scoring.backend': 'TensorFlow.js backend of the scoring process' };
+const SETTING_TITLES: Readonly<Record<string, string>> = {
+  'scoring.preset': 'Model size for scoring',
+  'scoring.backend': 'TensorFlow.js backend of the scoring process',
+};
 
 /** A line describing a choice of a scoring setting (sizes of a preset, what a backend needs). */
 function describeChoice(key: string, v: string): string | undefined {
   if (key === 'scoring.preset') {
     if (v === 'custom') return 'the sizes in cellLens.scoring.customSizes';
     const p = SIZE_PRESETS[v as PresetName];
-    return p ? `${v === 'proxy' ? 'fast stand-in' : 'the benchmark\'s own model'}: vocab ${p.vocab}, embed ${p.embed}, hidden ${p.hidden}, ${p.layers} layers, T ${p.seqLen}, B ${p.batch} · percentiles and predicted loss${v === 'nas-bench-nlp' && !PREDICTORS['nas-bench-nlp'] ? ' (percentiles only)' : ''}` : undefined;
+    return p
+      ? `${v === 'proxy' ? 'fast stand-in' : "the benchmark's own model"}: vocab ${p.vocab}, embed ${p.embed}, hidden ${p.hidden}, ${p.layers} layers, T ${p.seqLen}, B ${p.batch} · percentiles and predicted loss${v === 'nas-bench-nlp' && !PREDICTORS['nas-bench-nlp'] ? ' (percentiles only)' : ''}`
+      : undefined;
   }
   return undefined;
 }
@@ -41,25 +54,55 @@ function targetOf(uri: vscode.Uri, c: AnalysedCell): ScoreTarget {
 }
 
 /** The score lens of a cell (none for invalid cells or in an untrusted workspace without a report). */
-export function scoreLenses(service: ScoringService, doc: vscode.TextDocument, c: AnalysedCell, range: vscode.Range): vscode.CodeLens[] {
+export function scoreLenses(
+  service: ScoringService,
+  doc: vscode.TextDocument,
+  c: AnalysedCell,
+  range: vscode.Range,
+): vscode.CodeLens[] {
   if (!c.valid) return [];
   const args = [doc.uri, c.cell.index];
   const running = service.progressOf(c.hash);
-  if (running) return [new vscode.CodeLens(range, { title: scoringLensTitle(running.done, running.total), command: 'cellLens.scoringActions', tooltip: 'Scoring this cell — cancel from the notification' })];
+  if (running)
+    return [
+      new vscode.CodeLens(range, {
+        title: scoringLensTitle(running.done, running.total),
+        command: 'cellLens.scoringActions',
+        tooltip: 'Scoring this cell — cancel from the notification',
+      }),
+    ];
   const report = service.peek(c.hash);
   if (report) {
-    const lenses = [new vscode.CodeLens(range, { title: scoreLensTitle(report, lensScores()), command: 'cellLens.showScores', arguments: args, tooltip: scoreLensTooltip(report) })];
+    const lenses = [
+      new vscode.CodeLens(range, {
+        title: scoreLensTitle(report, lensScores()),
+        command: 'cellLens.showScores',
+        arguments: args,
+        tooltip: scoreLensTooltip(report),
+      }),
+    ];
     const pred = predictionFor(report, c.recipe);
     if (pred) {
-      lenses.push(new vscode.CodeLens(range, {
-        title: `$(target) ${predictionText(pred)}`, command: 'cellLens.showScores', arguments: args,
-        tooltip: `Predicted ${pred.dataset} test loss from the train-free scores (${pred.preset} preset) and the cell's structure; 80 % interval from cross-validated residuals${pred.cvTau !== undefined ? `; cross-validated τ ${pred.cvTau.toFixed(2)}` : ''}.`,
-      }));
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: `$(target) ${predictionText(pred)}`,
+          command: 'cellLens.showScores',
+          arguments: args,
+          tooltip: `Predicted ${pred.dataset} test loss from the train-free scores (${pred.preset} preset) and the cell's structure; 80 % interval from cross-validated residuals${pred.cvTau !== undefined ? `; cross-validated τ ${pred.cvTau.toFixed(2)}` : ''}.`,
+        }),
+      );
     }
     return lenses;
   }
   if (!service.trusted) return [];
-  return [new vscode.CodeLens(range, { title: '$(beaker) Score', command: 'cellLens.scoreCell', arguments: args, tooltip: `Compute the train-free scores of this cell (${settingsSummary(service.settings())})` })];
+  return [
+    new vscode.CodeLens(range, {
+      title: '$(beaker) Score',
+      command: 'cellLens.scoreCell',
+      arguments: args,
+      tooltip: `Compute the train-free scores of this cell (${settingsSummary(service.settings())})`,
+    }),
+  ];
 }
 
 /** The score part of the hover on a cell. */
@@ -111,41 +154,61 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
   const { cache, service, lenses, log } = deps;
   lenses.addContributor((doc, c, range) => scoreLenses(service, doc, c, range));
 
-  const noCell = () => void vscode.window.showWarningMessage('Cell Lens: open a NAS-Bench-NLP cell file (JSON recipe or training log) to score it.');
+  const noCell = () =>
+    void vscode.window.showWarningMessage(
+      'Cell Lens: open a NAS-Bench-NLP cell file (JSON recipe or training log) to score it.',
+    );
 
   const scoreCell = async (arg?: unknown, index?: unknown) => {
     const doc = await docOf(arg);
-    const a = doc && await cache.analyse(doc);
+    const a = doc && (await cache.analyse(doc));
     if (!doc || !a || a.cells.length === 0) return noCell();
     const c = pickCell(a.cells, doc, index);
     if (!c) return noCell();
     if (!c.valid) {
-      void vscode.window.showWarningMessage(`Cell Lens: ${c.cell.label} has errors; fix them (see Problems) to score it.`);
+      void vscode.window.showWarningMessage(
+        `Cell Lens: ${c.cell.label} has errors; fix them (see Problems) to score it.`,
+      );
       return;
     }
     const r = await service.score([targetOf(doc.uri, c)], { title: `Cell Lens: scoring ${c.cell.label}` });
     if (!r.cancelled && r.failed === 0 && r.scored + r.cached > 0) {
       const report = service.peek(c.hash);
       const pred = report ? predictionFor(report, c.recipe) : undefined;
-      void vscode.window.setStatusBarMessage(`$(check) Cell Lens: ${c.cell.label} ${r.cached ? 'scores from the cache' : 'scored'}${pred ? ` · ${predictionText(pred)}` : ''}`, 8000);
+      void vscode.window.setStatusBarMessage(
+        `$(check) Cell Lens: ${c.cell.label} ${r.cached ? 'scores from the cache' : 'scored'}${pred ? ` · ${predictionText(pred)}` : ''}`,
+        8000,
+      );
     }
     return r;
   };
 
   const scoreFile = async (arg?: unknown) => {
     const doc = await docOf(arg);
-    const a = doc && await cache.analyse(doc);
+    const a = doc && (await cache.analyse(doc));
     if (!doc || !a || a.cells.length === 0) return noCell();
     const valid = a.cells.filter((c) => c.valid);
     const invalid = a.cells.length - valid.length;
-    if (invalid) void vscode.window.showWarningMessage(`Cell Lens: ${invalid} cell${invalid === 1 ? ' has' : 's have'} errors and ${invalid === 1 ? 'is' : 'are'} skipped.`);
+    if (invalid)
+      void vscode.window.showWarningMessage(
+        `Cell Lens: ${invalid} cell${invalid === 1 ? ' has' : 's have'} errors and ${invalid === 1 ? 'is' : 'are'} skipped.`,
+      );
     if (!valid.length) return;
     // Thousands of cells take seconds to hash: in slices, so typing and saving go on meanwhile.
     await hashCells(valid);
     // The progress counts distinct cells (copies share one report), so the title does too.
     const distinct = new Set(valid.map((c) => c.hash)).size;
-    const r = await service.score(valid.map((c) => targetOf(doc.uri, c)), { title: `Cell Lens: scoring ${distinct} distinct cell${distinct === 1 ? '' : 's'} of ${baseName(doc.uri)}`, confirmLong: true });
-    if (!r.cancelled) void vscode.window.showInformationMessage(`Cell Lens: ${baseName(doc.uri)}: ${r.scored} cell${r.scored === 1 ? '' : 's'} scored, ${r.cached} from the cache${r.failed ? `, ${r.failed} failed (see the Output)` : ''}.`);
+    const r = await service.score(
+      valid.map((c) => targetOf(doc.uri, c)),
+      {
+        title: `Cell Lens: scoring ${distinct} distinct cell${distinct === 1 ? '' : 's'} of ${baseName(doc.uri)}`,
+        confirmLong: true,
+      },
+    );
+    if (!r.cancelled)
+      void vscode.window.showInformationMessage(
+        `Cell Lens: ${baseName(doc.uri)}: ${r.scored} cell${r.scored === 1 ? '' : 's'} scored, ${r.cached} from the cache${r.failed ? `, ${r.failed} failed (see the Output)` : ''}.`,
+      );
     return r;
   };
 
@@ -153,47 +216,77 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     if (!service.trusted) return service.score([], { title: '' }); // explains and offers trust
     const files = await vscode.workspace.findFiles('**/*.json', '**/{node_modules,.git}/**', MAX_WORKSPACE_FILES);
     const targets: ScoreTarget[] = [];
-    let invalid = 0, filesWithCells = 0;
+    let invalid = 0,
+      filesWithCells = 0;
     const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Cell Lens: finding cells' }, async () => {
-      for (const uri of files) {
-        let text: string;
-        const d = open.get(uri.toString());
-        // One file at a time with the event loop served in between (its cells' hashes in slices below).
-        await new Promise<void>((r) => setImmediate(r));
-        if (d) text = d.getText();
-        else {
-          try {
-            const stat = await vscode.workspace.fs.stat(uri);
-            if (stat.size > MAX_DOCUMENT_CHARS) continue;
-            text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-          } catch (e) { log.warn(`score workspace: cannot read ${uri.toString()}: ${String(e)}`); continue; }
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Cell Lens: finding cells' },
+      async () => {
+        for (const uri of files) {
+          let text: string;
+          const d = open.get(uri.toString());
+          // One file at a time with the event loop served in between (its cells' hashes in slices below).
+          await new Promise<void>((r) => setImmediate(r));
+          if (d) text = d.getText();
+          else {
+            try {
+              const stat = await vscode.workspace.fs.stat(uri);
+              if (stat.size > MAX_DOCUMENT_CHARS) continue;
+              text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+            } catch (e) {
+              log.warn(`score workspace: cannot read ${uri.toString()}: ${String(e)}`);
+              continue;
+            }
+          }
+          if (!looksLikeCellText(text)) continue;
+          const a = analyseText(uri.toString(), 0, text);
+          if (a.cells.length) filesWithCells++;
+          await hashCells(a.cells.filter((c) => c.valid));
+          for (const c of a.cells) {
+            if (c.valid) targets.push(targetOf(uri, c));
+            else invalid++;
+          }
         }
-        if (!looksLikeCellText(text)) continue;
-        const a = analyseText(uri.toString(), 0, text);
-        if (a.cells.length) filesWithCells++;
-        await hashCells(a.cells.filter((c) => c.valid));
-        for (const c of a.cells) { if (c.valid) targets.push(targetOf(uri, c)); else invalid++; }
-      }
-    });
+      },
+    );
     if (!targets.length) {
-      void vscode.window.showInformationMessage(`Cell Lens: no valid cells found in ${files.length} JSON file${files.length === 1 ? '' : 's'} of the workspace${invalid ? ` (${invalid} with errors)` : ''}.`);
+      void vscode.window.showInformationMessage(
+        `Cell Lens: no valid cells found in ${files.length} JSON file${files.length === 1 ? '' : 's'} of the workspace${invalid ? ` (${invalid} with errors)` : ''}.`,
+      );
       return;
     }
     const unique = new Set(targets.map((t) => t.hash)).size;
-    log.info(`score workspace: ${targets.length} valid cells (${unique} distinct) in ${filesWithCells} files; ${invalid} invalid skipped`);
-    const r = await service.score(targets, { title: `Cell Lens: scoring ${unique} distinct cell${unique === 1 ? '' : 's'} of the workspace`, confirmLong: true });
-    if (!r.cancelled && r.failed === 0) void vscode.window.showInformationMessage(`Cell Lens: scored ${r.scored} cell${r.scored === 1 ? '' : 's'} (${r.cached} from the cache).`);
+    log.info(
+      `score workspace: ${targets.length} valid cells (${unique} distinct) in ${filesWithCells} files; ${invalid} invalid skipped`,
+    );
+    const r = await service.score(targets, {
+      title: `Cell Lens: scoring ${unique} distinct cell${unique === 1 ? '' : 's'} of the workspace`,
+      confirmLong: true,
+    });
+    if (!r.cancelled && r.failed === 0)
+      void vscode.window.showInformationMessage(
+        `Cell Lens: scored ${r.scored} cell${r.scored === 1 ? '' : 's'} (${r.cached} from the cache).`,
+      );
     return r;
   };
 
   const showScores = async (arg?: unknown, index?: unknown) => {
     const doc = await docOf(arg);
-    const a = doc && await cache.analyse(doc);
+    const a = doc && (await cache.analyse(doc));
     const c = a && doc ? pickCell(a.cells, doc, index) : undefined;
     if (!doc || !c) return noCell();
     const report = service.peek(c.hash);
-    if (!report) { void vscode.window.showInformationMessage(`Cell Lens: ${c.cell.label} has no scores yet for the current settings.`, 'Score This Cell').then((x) => { if (x) void scoreCell(doc.uri, c.cell.index); }); return; }
+    if (!report) {
+      void vscode.window
+        .showInformationMessage(
+          `Cell Lens: ${c.cell.label} has no scores yet for the current settings.`,
+          'Score This Cell',
+        )
+        .then((x) => {
+          if (x) void scoreCell(doc.uri, c.cell.index);
+        });
+      return;
+    }
     log.debug(`${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(report)}`);
     const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (ed) {
@@ -207,28 +300,57 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     const s = service.processStatus;
     const items: (vscode.QuickPickItem & { run: () => unknown })[] = [
       { label: '$(beaker) Score This Cell', run: () => scoreCell() },
-      { label: '$(debug-restart) Restart Scoring Process', description: s ? `${s.state}${s.backend ? ` · ${s.backend}` : ''}` : 'not started', run: () => service.restart() },
-      { label: '$(server-process) Choose Backend…', description: service.settings().backend, run: () => chooseSetting('scoring.backend', BACKEND_CHOICES) },
-      { label: '$(symbol-ruler) Choose Model Size…', description: settingsSummary(service.settings()), run: () => chooseSetting('scoring.preset', [...PRESET_NAMES, 'custom']) },
+      {
+        label: '$(debug-restart) Restart Scoring Process',
+        description: s ? `${s.state}${s.backend ? ` · ${s.backend}` : ''}` : 'not started',
+        run: () => service.restart(),
+      },
+      {
+        label: '$(server-process) Choose Backend…',
+        description: service.settings().backend,
+        run: () => chooseSetting('scoring.backend', BACKEND_CHOICES),
+      },
+      {
+        label: '$(symbol-ruler) Choose Model Size…',
+        description: settingsSummary(service.settings()),
+        run: () => chooseSetting('scoring.preset', [...PRESET_NAMES, 'custom']),
+      },
       { label: '$(trash) Clear Score Cache', run: () => service.clearCache() },
       { label: '$(output) Show Log', run: () => log.show(true) },
-      { label: '$(gear) Open Scoring Settings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'cellLens.scoring') },
+      {
+        label: '$(gear) Open Scoring Settings',
+        run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'cellLens.scoring'),
+      },
     ];
-    const pick = await vscode.window.showQuickPick(items, { title: 'Cell Lens scoring', placeHolder: s?.backendDescription ? `Backend: ${s.backendDescription}` : 'Scoring process not started yet' });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'Cell Lens scoring',
+      placeHolder: s?.backendDescription ? `Backend: ${s.backendDescription}` : 'Scoring process not started yet',
+    });
     await pick?.run();
   };
 
   const chooseSetting = async (key: string, values: readonly string[]) => {
     const cfg = vscode.workspace.getConfiguration('cellLens');
     const current = cfg.get<string>(key);
-    const pick = await vscode.window.showQuickPick(values.map((v) => ({ label: v, description: [v === current ? 'current' : undefined, describeChoice(key, v)].filter(Boolean).join(' · ') || undefined })), { title: SETTING_TITLES[key] ?? `cellLens.${key}` });
+    const pick = await vscode.window.showQuickPick(
+      values.map((v) => ({
+        label: v,
+        description:
+          [v === current ? 'current' : undefined, describeChoice(key, v)].filter(Boolean).join(' · ') || undefined,
+      })),
+      { title: SETTING_TITLES[key] ?? `cellLens.${key}` },
+    );
     if (pick) await cfg.update(key, pick.label, vscode.ConfigurationTarget.Global);
   };
 
   // Re-opening a scored file shows its scores at once: load cached reports of the cells shown.
   const warmDoc = (doc: vscode.TextDocument | undefined) => {
     const a = doc && cache.get(doc);
-    if (a) void hashCells(a.cells.filter((c) => c.valid)).then((hashes) => service.warm(hashes), (e: unknown) => log.warn(`warm: ${String(e)}`));
+    if (a)
+      void hashCells(a.cells.filter((c) => c.valid)).then(
+        (hashes) => service.warm(hashes),
+        (e: unknown) => log.warn(`warm: ${String(e)}`),
+      );
   };
   warmDoc(vscode.window.activeTextEditor?.document);
 
@@ -237,7 +359,10 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     service.onDidChange(() => lenses.refresh()),
     vscode.window.onDidChangeActiveTextEditor((e) => warmDoc(e?.document)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('cellLens.scoring')) { lenses.refresh(); warmDoc(vscode.window.activeTextEditor?.document); }
+      if (e.affectsConfiguration('cellLens.scoring')) {
+        lenses.refresh();
+        warmDoc(vscode.window.activeTextEditor?.document);
+      }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => lenses.refresh()),
     vscode.commands.registerCommand('cellLens.scoreCell', scoreCell),

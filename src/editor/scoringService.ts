@@ -144,7 +144,10 @@ export class ScoringService implements vscode.Disposable {
       if (this.cache.peek(h, s)) continue;
       if (await this.cache.get(h, s)) found = true;
     }
-    if (found && !this.disposed) { this.changed.fire(); this.reportsChanged.fire(); }
+    if (found && !this.disposed) {
+      this.changed.fire();
+      this.reportsChanged.fire();
+    }
   }
 
   /** Show the status item (a cell file is active) or hide it unless scoring is running. */
@@ -190,7 +193,10 @@ export class ScoringService implements vscode.Disposable {
 
   /** The k-th extra process of a batch (k ≥ 1), started on demand. */
   private extraClient(k: number): ScoringClient {
-    if (this.extraTimer) { clearTimeout(this.extraTimer); this.extraTimer = undefined; }
+    if (this.extraTimer) {
+      clearTimeout(this.extraTimer);
+      this.extraTimer = undefined;
+    }
     const c = (this.extras[k - 1] ??= this.makeClient(processSettings()));
     c.setBackend(this.settings().backend);
     return c;
@@ -198,7 +204,10 @@ export class ScoringService implements vscode.Disposable {
 
   /** Stops the extra processes of batches (memory back). */
   private stopExtras(): void {
-    if (this.extraTimer) { clearTimeout(this.extraTimer); this.extraTimer = undefined; }
+    if (this.extraTimer) {
+      clearTimeout(this.extraTimer);
+      this.extraTimer = undefined;
+    }
     for (const c of this.extras) c?.dispose();
     this.extras.length = 0;
   }
@@ -214,7 +223,8 @@ export class ScoringService implements vscode.Disposable {
     // A worker that dies while nobody waits on it (killed from outside, OOM killer): tell the user here; a
     // death during a request is reported by that request.
     if (s.state === 'crashed' && prev?.state !== 'crashed' && this.inFlight === 0 && !this.disposed) {
-      void vscode.window.showWarningMessage(`Cell Lens: ${s.lastError ?? 'The scoring process stopped.'}`, ACTION_RESTART, ACTION_LOG)
+      void vscode.window
+        .showWarningMessage(`Cell Lens: ${s.lastError ?? 'The scoring process stopped.'}`, ACTION_RESTART, ACTION_LOG)
         .then((a) => this.onAction(a));
     }
     this.renderStatus();
@@ -251,20 +261,26 @@ export class ScoringService implements vscode.Disposable {
     } else {
       st.text = `$(beaker) Scoring · ${s.backend ?? 'ready'}`;
       const tried = s.tried?.filter((t) => t.error).map((t) => `  ${t.name}: ${t.error}`) ?? [];
-      st.tooltip = [`Scoring backend: ${s.backendDescription ?? s.backend ?? 'unknown'}${s.pid ? ` (process ${s.pid})` : ''}`,
+      st.tooltip = [
+        `Scoring backend: ${s.backendDescription ?? s.backend ?? 'unknown'}${s.pid ? ` (process ${s.pid})` : ''}`,
         ...(tried.length ? ['Not available:', ...tried] : []),
         ...(s.restarts ? [`Restarted ${s.restarts} time${s.restarts === 1 ? '' : 's'}.`] : []),
-        'Click for scoring actions.'].join('\n');
+        'Click for scoring actions.',
+      ].join('\n');
     }
-    if (this.wantVisible || this.busyLabel) st.show(); else st.hide();
+    if (this.wantVisible || this.busyLabel) st.show();
+    else st.hide();
   }
 
   /** Tells the user scoring needs trust; false when untrusted. */
   private checkTrust(): boolean {
     if (this.trusted) return true;
-    void vscode.window.showWarningMessage(
-      'Cell Lens does not score cells in an untrusted workspace: scoring runs TensorFlow.js on the cell in a child process. Trust this workspace to score.',
-      ACTION_TRUST).then((a) => this.onAction(a));
+    void vscode.window
+      .showWarningMessage(
+        'Cell Lens does not score cells in an untrusted workspace: scoring runs TensorFlow.js on the cell in a child process. Trust this workspace to score.',
+        ACTION_TRUST,
+      )
+      .then((a) => this.onAction(a));
     return false;
   }
 
@@ -272,7 +288,10 @@ export class ScoringService implements vscode.Disposable {
    * Score cells (deduplicated by canonical hash) with a cancellable progress notification. Cached reports are used
    * unless `force`. Failures are reported to the user in plain words; the process restarts by itself.
    */
-  async score(targets: readonly ScoreTarget[], opts: { title: string; force?: boolean; confirmLong?: boolean }): Promise<ScoreRunResult> {
+  async score(
+    targets: readonly ScoreTarget[],
+    opts: { title: string; force?: boolean; confirmLong?: boolean },
+  ): Promise<ScoreRunResult> {
     const reports = new Map<string, ScoreReport>();
     if (!this.checkTrust()) return { scored: 0, cached: 0, failed: 0, cancelled: false, reports };
     const unique = [...new Map(targets.map((t) => [t.hash, t])).values()];
@@ -281,17 +300,27 @@ export class ScoringService implements vscode.Disposable {
     const known = new Map<string, ScoreReport | undefined>();
     // A long batch: say how long before starting, and offer the proxy size (issue: long jobs are safe).
     if (opts.confirmLong && unique.length > 1 && presetOf(settings) !== 'proxy') {
-      if (!opts.force) await Promise.all(unique.map(async (t) => { known.set(t.hash, await this.cache.get(t.hash, settings)); }));
+      if (!opts.force)
+        await Promise.all(
+          unique.map(async (t) => {
+            known.set(t.hash, await this.cache.get(t.hash, settings));
+          }),
+        );
       const todo = unique.filter((t) => !known.get(t.hash)).length;
       const { workers } = scoringWorkers(settings);
       const est = estimateMs(todo, settings, workers, this.measuredMs.get(settingsKey(settings)));
       if (est > LONG_JOB_MS) {
-        const go = 'Score at This Size', proxy = 'Use the Proxy Size';
+        const go = 'Score at This Size',
+          proxy = 'Use the Proxy Size';
         const pick = await vscode.window.showWarningMessage(
           `Cell Lens: scoring ${todo} cell${todo === 1 ? '' : 's'} at this size takes ${formatEstimate(est)} on ${Math.min(workers, todo)} process${Math.min(workers, todo) === 1 ? '' : 'es'}. The proxy size takes ${formatEstimate(estimateMs(todo, SIZE_PRESETS.proxy, workers))} (its percentiles and predicted loss are those of the proxy preset).`,
-          go, proxy);
+          go,
+          proxy,
+        );
         if (pick === proxy) {
-          await vscode.workspace.getConfiguration('cellLens').update('scoring.preset', 'proxy', vscode.ConfigurationTarget.Global);
+          await vscode.workspace
+            .getConfiguration('cellLens')
+            .update('scoring.preset', 'proxy', vscode.ConfigurationTarget.Global);
           settings = this.settings();
           known.clear(); // looked up at the other size
         } else if (pick !== go) {
@@ -300,108 +329,177 @@ export class ScoringService implements vscode.Disposable {
       }
     }
     const t0 = Date.now();
-    let scored = 0, cached = 0, failed = 0, cancelled = false;
+    let scored = 0,
+      cached = 0,
+      failed = 0,
+      cancelled = false;
     const errors: string[] = [];
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true }, async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      try {
-        // Lanes: several cells at once on several processes (cellLens.scoring.workers); one cell = one process.
-        const { workers, idleStopMs } = scoringWorkers(settings);
-        const lanes = Math.max(1, Math.min(workers, unique.length));
-        let next = 0, stop = false;
-        const runLane = async (lane: number): Promise<void> => {
-          while (!stop && next < unique.length) {
-            if (ac.signal.aborted) { cancelled = true; return; }
-            const i = next++;
-            const t = unique[i];
-            // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
-            const doneNow = scored + failed;
-            const eta = unique.length > 1 && doneNow > 0 ? ` · ETA ${formatDuration(Math.max(1000, (((Date.now() - t0) / doneNow) * (unique.length - i)) / lanes))}` : '';
-            const prefix = unique.length > 1 ? `${i + 1}/${unique.length}${eta} ${t.label}` : '';
-            const hit = opts.force ? undefined : known.has(t.hash) ? known.get(t.hash) : await this.cache.get(t.hash, settings);
-            if (hit) {
-              reports.set(t.hash, hit); cached++;
-              progress.report({ message: prefix ? `${prefix}: cached` : 'cached', increment: 100 / unique.length });
-              this.changed.fire();
-              this.reportsChanged.fire();
-              continue;
-            }
-            progress.report({ message: prefix ? `${prefix}: starting` : 'starting' });
-            this.running.set(t.hash, { done: 0, total: 1 });
-            this.busyLabel = `Scoring ${t.label}`;
-            this.inFlight++;
-            this.changed.fire();
-            this.renderStatus();
-            let lastPct = 0;
-            try {
-              // A lone cell with two processes allowed is split over both (same values, about half the wall time).
-              const halves = unique.length === 1 && workers >= 2 ? splitScoreSettings(settings) : undefined;
-              const scoreOn = (o: ScoreOptions) => halves
-                ? scoreHalves((h, ho) => (h === 0 ? this.getClient() : this.extraClient(1)).score(t.recipe, halves[h], ho), settings, o)
-                : (lane === 0 ? this.getClient() : this.extraClient(lane)).score(t.recipe, settings, o);
-              const report = await scoreOn({
-                signal: ac.signal, hash: t.hash,
-                onProgress: (p) => {
-                  this.running.set(t.hash, { done: p.done, total: p.total });
-                  const pct = p.total ? (100 * p.done) / p.total : 0;
-                  progress.report({ message: prefix ? `${prefix}: ${p.message}` : p.message, increment: Math.max(0, (pct - lastPct) / unique.length) });
-                  lastPct = pct;
-                  this.busyLabel = this.running.size > 1 ? `Scoring ${this.running.size} cells` : `Scoring ${t.label} ${Math.round(pct)}%`;
-                  this.renderStatus();
-                  this.changed.fire();
-                },
-              });
-              await this.cache.put(report);
-              reports.set(t.hash, report);
-              scored++;
-              const k = settingsKey(settings), prev = this.measuredMs.get(k);
-              this.measuredMs.set(k, prev === undefined ? report.totalMs : 0.8 * prev + 0.2 * report.totalMs);
-              this.reportsChanged.fire();
-              // One short info line per cell; the values at debug level.
-              this.opts.log.info(`scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}`);
-              this.opts.log.debug(`${t.hash.slice(0, 12)}: ` +
-                report.results.map((r) => `${r.id}=${Number.isFinite(r.value) ? r.value.toPrecision(5) : `${r.value} (${r.reason ?? 'no reason'})`}`).join(', '));
-            } catch (e) {
-              if (e instanceof ScoringError && e.kind === 'cancelled') {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        try {
+          // Lanes: several cells at once on several processes (cellLens.scoring.workers); one cell = one process.
+          const { workers, idleStopMs } = scoringWorkers(settings);
+          const lanes = Math.max(1, Math.min(workers, unique.length));
+          let next = 0,
+            stop = false;
+          const runLane = async (lane: number): Promise<void> => {
+            while (!stop && next < unique.length) {
+              if (ac.signal.aborted) {
                 cancelled = true;
-                stop = true;
-                this.opts.log.info(`scoring ${t.label}: ${e.message}`);
-                break;
+                return;
               }
-              failed++;
-              const msg = e instanceof ScoringError ? e.message : String(e);
-              this.opts.log.error(`scoring ${t.label} failed: ${msg}${e instanceof ScoringError && e.detail ? `\n${e.detail}` : ''}`);
-              errors.push(`${t.label}: ${msg}`);
-              // The process died or cannot start: report now (the next cell gets a fresh process).
-              if (e instanceof ScoringError && (e.kind === 'crash' || e.kind === 'oom' || e.kind === 'timeout' || e.kind === 'start')) {
-                void vscode.window.showErrorMessage(`Cell Lens: scoring ${t.label} failed. ${msg}`, ACTION_RESTART, ACTION_LOG).then((a) => this.onAction(a));
-                if (e.kind === 'start') { stop = true; return; }
+              const i = next++;
+              const t = unique[i];
+              // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
+              const doneNow = scored + failed;
+              const eta =
+                unique.length > 1 && doneNow > 0
+                  ? ` · ETA ${formatDuration(Math.max(1000, (((Date.now() - t0) / doneNow) * (unique.length - i)) / lanes))}`
+                  : '';
+              const prefix = unique.length > 1 ? `${i + 1}/${unique.length}${eta} ${t.label}` : '';
+              const hit = opts.force
+                ? undefined
+                : known.has(t.hash)
+                  ? known.get(t.hash)
+                  : await this.cache.get(t.hash, settings);
+              if (hit) {
+                reports.set(t.hash, hit);
+                cached++;
+                progress.report({ message: prefix ? `${prefix}: cached` : 'cached', increment: 100 / unique.length });
+                this.changed.fire();
+                this.reportsChanged.fire();
+                continue;
               }
-            } finally {
-              this.inFlight--;
-              this.running.delete(t.hash);
-              this.busyLabel = this.running.size > 1 ? `Scoring ${this.running.size} cells` : this.running.size === 1 ? 'Scoring 1 cell' : undefined;
-              lastPct = 0;
-              this.renderStatus();
+              progress.report({ message: prefix ? `${prefix}: starting` : 'starting' });
+              this.running.set(t.hash, { done: 0, total: 1 });
+              this.busyLabel = `Scoring ${t.label}`;
+              this.inFlight++;
               this.changed.fire();
+              this.renderStatus();
+              let lastPct = 0;
+              try {
+                // A lone cell with two processes allowed is split over both (same values, about half the wall time).
+                const halves = unique.length === 1 && workers >= 2 ? splitScoreSettings(settings) : undefined;
+                const scoreOn = (o: ScoreOptions) =>
+                  halves
+                    ? scoreHalves(
+                        (h, ho) => (h === 0 ? this.getClient() : this.extraClient(1)).score(t.recipe, halves[h], ho),
+                        settings,
+                        o,
+                      )
+                    : (lane === 0 ? this.getClient() : this.extraClient(lane)).score(t.recipe, settings, o);
+                const report = await scoreOn({
+                  signal: ac.signal,
+                  hash: t.hash,
+                  onProgress: (p) => {
+                    this.running.set(t.hash, { done: p.done, total: p.total });
+                    const pct = p.total ? (100 * p.done) / p.total : 0;
+                    progress.report({
+                      message: prefix ? `${prefix}: ${p.message}` : p.message,
+                      increment: Math.max(0, (pct - lastPct) / unique.length),
+                    });
+                    lastPct = pct;
+                    this.busyLabel =
+                      this.running.size > 1
+                        ? `Scoring ${this.running.size} cells`
+                        : `Scoring ${t.label} ${Math.round(pct)}%`;
+                    this.renderStatus();
+                    this.changed.fire();
+                  },
+                });
+                await this.cache.put(report);
+                reports.set(t.hash, report);
+                scored++;
+                const k = settingsKey(settings),
+                  prev = this.measuredMs.get(k);
+                this.measuredMs.set(k, prev === undefined ? report.totalMs : 0.8 * prev + 0.2 * report.totalMs);
+                this.reportsChanged.fire();
+                // One short info line per cell; the values at debug level.
+                this.opts.log.info(
+                  `scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}`,
+                );
+                this.opts.log.debug(
+                  `${t.hash.slice(0, 12)}: ` +
+                    report.results
+                      .map(
+                        (r) =>
+                          `${r.id}=${Number.isFinite(r.value) ? r.value.toPrecision(5) : `${r.value} (${r.reason ?? 'no reason'})`}`,
+                      )
+                      .join(', '),
+                );
+              } catch (e) {
+                if (e instanceof ScoringError && e.kind === 'cancelled') {
+                  cancelled = true;
+                  stop = true;
+                  this.opts.log.info(`scoring ${t.label}: ${e.message}`);
+                  break;
+                }
+                failed++;
+                const msg = e instanceof ScoringError ? e.message : String(e);
+                this.opts.log.error(
+                  `scoring ${t.label} failed: ${msg}${e instanceof ScoringError && e.detail ? `\n${e.detail}` : ''}`,
+                );
+                errors.push(`${t.label}: ${msg}`);
+                // The process died or cannot start: report now (the next cell gets a fresh process).
+                if (
+                  e instanceof ScoringError &&
+                  (e.kind === 'crash' || e.kind === 'oom' || e.kind === 'timeout' || e.kind === 'start')
+                ) {
+                  void vscode.window
+                    .showErrorMessage(`Cell Lens: scoring ${t.label} failed. ${msg}`, ACTION_RESTART, ACTION_LOG)
+                    .then((a) => this.onAction(a));
+                  if (e.kind === 'start') {
+                    stop = true;
+                    return;
+                  }
+                }
+              } finally {
+                this.inFlight--;
+                this.running.delete(t.hash);
+                this.busyLabel =
+                  this.running.size > 1
+                    ? `Scoring ${this.running.size} cells`
+                    : this.running.size === 1
+                      ? 'Scoring 1 cell'
+                      : undefined;
+                lastPct = 0;
+                this.renderStatus();
+                this.changed.fire();
+              }
             }
+          };
+          await Promise.all(Array.from({ length: lanes }, (_, k) => runLane(k)));
+          if (this.extras.length) {
+            this.extraTimer = setTimeout(() => {
+              this.extraTimer = undefined;
+              if (this.inFlight === 0) {
+                this.opts.log.info('scoring: stopping the idle batch processes');
+                this.stopExtras();
+              }
+            }, idleStopMs);
+            this.extraTimer.unref?.();
           }
-        };
-        await Promise.all(Array.from({ length: lanes }, (_, k) => runLane(k)));
-        if (this.extras.length) {
-          this.extraTimer = setTimeout(() => { this.extraTimer = undefined; if (this.inFlight === 0) { this.opts.log.info('scoring: stopping the idle batch processes'); this.stopExtras(); } }, idleStopMs);
-          this.extraTimer.unref?.();
+        } finally {
+          sub.dispose();
         }
-      } finally {
-        sub.dispose();
-      }
-    });
+      },
+    );
     const crashReported = errors.length > 0 && failed === errors.length;
     if (failed && !crashReported) {
-      void vscode.window.showWarningMessage(`Cell Lens: ${failed} cell${failed === 1 ? '' : 's'} could not be scored — ${errors[0]}`, ACTION_LOG).then((a) => this.onAction(a));
+      void vscode.window
+        .showWarningMessage(
+          `Cell Lens: ${failed} cell${failed === 1 ? '' : 's'} could not be scored — ${errors[0]}`,
+          ACTION_LOG,
+        )
+        .then((a) => this.onAction(a));
     }
-    if (cancelled) void vscode.window.showInformationMessage(`Cell Lens: scoring cancelled (${scored + cached} of ${unique.length} cells done).`);
+    if (cancelled)
+      void vscode.window.showInformationMessage(
+        `Cell Lens: scoring cancelled (${scored + cached} of ${unique.length} cells done).`,
+      );
     return { scored, cached, failed, cancelled, reports };
   }
 
@@ -409,7 +507,12 @@ export class ScoringService implements vscode.Disposable {
    * Score one cell with explicit settings and no UI of its own (the study and search show their own progress).
    * Throws a ScoringError (kind `cancelled` when the token fires); refuses in an untrusted workspace.
    */
-  async scoreQuiet(recipe: Recipe, settings: ScoreSettings, token?: vscode.CancellationToken, label = 'cell'): Promise<ScoreReport> {
+  async scoreQuiet(
+    recipe: Recipe,
+    settings: ScoreSettings,
+    token?: vscode.CancellationToken,
+    label = 'cell',
+  ): Promise<ScoreReport> {
     if (!this.trusted) throw new ScoringError('start', 'Scoring is disabled in an untrusted workspace.');
     const ac = new AbortController();
     const sub = token?.onCancellationRequested(() => ac.abort());
@@ -432,8 +535,16 @@ export class ScoringService implements vscode.Disposable {
    * ensemble's cross-validation take seconds for a few hundred cells; the extension host must stay responsive).
    * Throws a ScoringError (kind `cancelled` when the token fires).
    */
-  async study(records: readonly StudyRecord[], options: StudyOptions, token?: vscode.CancellationToken): Promise<StudyResult> {
-    if (!this.trusted) throw new ScoringError('start', 'The study runs in the scoring process, which is disabled in an untrusted workspace.');
+  async study(
+    records: readonly StudyRecord[],
+    options: StudyOptions,
+    token?: vscode.CancellationToken,
+  ): Promise<StudyResult> {
+    if (!this.trusted)
+      throw new ScoringError(
+        'start',
+        'The study runs in the scoring process, which is disabled in an untrusted workspace.',
+      );
     const ac = new AbortController();
     const sub = token?.onCancellationRequested(() => ac.abort());
     if (token?.isCancellationRequested) ac.abort();

@@ -10,7 +10,16 @@ import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/
 import { cellsFromIndex } from '../study/runner';
 import { formatValue } from '../study/plots';
 import {
-  ALGO_LABELS, SEARCH_ALGOS, bestCells, reportForSettings, reportSource, runAlgorithm, scoreFitness, searchResultsJson, trainedPool, type SearchAlgo,
+  ALGO_LABELS,
+  SEARCH_ALGOS,
+  bestCells,
+  reportForSettings,
+  reportSource,
+  runAlgorithm,
+  scoreFitness,
+  searchResultsJson,
+  trainedPool,
+  type SearchAlgo,
 } from '../search/runner';
 import type { SearchResult } from '../search/types';
 import { editorScorer, openJson, pickSizes, type StudyDeps } from './studyPanel';
@@ -18,30 +27,67 @@ import { editorScorer, openJson, pickSizes, type StudyDeps } from './studyPanel'
 /** `cellLens.searchCells`. */
 export async function searchCells(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {
   const what = 'Search Cells (Training-Free)';
-  const algo = await vscode.window.showQuickPick(SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a as SearchAlgo })), { title: `${what}: algorithm` });
+  const algo = await vscode.window.showQuickPick(
+    SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a as SearchAlgo })),
+    { title: `${what}: algorithm` },
+  );
   if (!algo) return;
-  const score = await vscode.window.showQuickPick(SCORE_IDS.map((id) => ({
-    label: SCORES[id].label, description: `${id} · ${SCORES[id].better} is better`, detail: SCORES[id].meaning, id,
-  })), { title: `${what}: fitness score`, matchOnDescription: true });
+  const score = await vscode.window.showQuickPick(
+    SCORE_IDS.map((id) => ({
+      label: SCORES[id].label,
+      description: `${id} · ${SCORES[id].better} is better`,
+      detail: SCORES[id].meaning,
+      id,
+    })),
+    { title: `${what}: fitness score`, matchOnDescription: true },
+  );
   if (!score) return;
   const index = await deps.getBenchmark();
   const datasets = index.datasets().filter((d) => index.entries(d).length > 0);
   type Where = vscode.QuickPickItem & { dataset?: string };
   const whereItems: Where[] = [
-    ...datasets.map((d) => ({ label: `Trained ${d} cells`, description: `${index.entries(d).length} cells`, detail: 'Search among the benchmark\'s trained cells; shows the test loss of what it finds.', dataset: d })),
-    { label: 'Whole NAS-Bench-NLP space', detail: 'New cells drawn by the benchmark\'s generator, mutations and crossovers (every cell is scored).' },
+    ...datasets.map((d) => ({
+      label: `Trained ${d} cells`,
+      description: `${index.entries(d).length} cells`,
+      detail: "Search among the benchmark's trained cells; shows the test loss of what it finds.",
+      dataset: d,
+    })),
+    {
+      label: 'Whole NAS-Bench-NLP space',
+      detail: "New cells drawn by the benchmark's generator, mutations and crossovers (every cell is scored).",
+    },
   ];
-  const where = whereItems.length === 1 ? whereItems[0] : await vscode.window.showQuickPick(whereItems, { title: `${what}: where to search` });
+  const where =
+    whereItems.length === 1
+      ? whereItems[0]
+      : await vscode.window.showQuickPick(whereItems, { title: `${what}: where to search` });
   if (!where) return;
-  const budgetPick = await vscode.window.showQuickPick(['20', '50', '100', '200', 'Other…'].map((label) => ({ label, description: label === 'Other…' ? '' : 'score evaluations' })), { title: `${what}: budget` });
+  const budgetPick = await vscode.window.showQuickPick(
+    ['20', '50', '100', '200', 'Other…'].map((label) => ({
+      label,
+      description: label === 'Other…' ? '' : 'score evaluations',
+    })),
+    { title: `${what}: budget` },
+  );
   if (!budgetPick) return;
   let budget = Number(budgetPick.label);
   if (budgetPick.label === 'Other…') {
-    const v = await vscode.window.showInputBox({ title: `${what}: budget`, prompt: 'Number of score evaluations', value: '100', validateInput: (s) => (/^\d+$/.test(s.trim()) && Number(s) >= 1 && Number(s) <= 100000 ? undefined : 'A whole number from 1 to 100000') });
+    const v = await vscode.window.showInputBox({
+      title: `${what}: budget`,
+      prompt: 'Number of score evaluations',
+      value: '100',
+      validateInput: (s) =>
+        /^\d+$/.test(s.trim()) && Number(s) >= 1 && Number(s) <= 100000 ? undefined : 'A whole number from 1 to 100000',
+    });
     if (!v) return;
     budget = Number(v);
   }
-  const seedText = await vscode.window.showInputBox({ title: `${what}: seed`, prompt: 'Random seed (the same seed and settings give the same search)', value: '0', validateInput: (s) => (/^\d+$/.test(s.trim()) ? undefined : 'A whole number ≥ 0') });
+  const seedText = await vscode.window.showInputBox({
+    title: `${what}: seed`,
+    prompt: 'Random seed (the same seed and settings give the same search)',
+    value: '0',
+    validateInput: (s) => (/^\d+$/.test(s.trim()) ? undefined : 'A whole number ≥ 0'),
+  });
   if (seedText === undefined) return;
   const seed = Number(seedText);
   const sizes = await pickSizes(deps, what);
@@ -49,30 +95,50 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
   const user = deps.scoreSettings();
   const pool = where.dataset ? trainedPool(cellsFromIndex(index, { dataset: where.dataset }).cells) : undefined;
   // Trained cells: every score, so the study's cached reports are reused; whole space: only what the search reads.
-  const scores: ScoreId[] = pool ? [...SCORE_IDS] : [...new Set<ScoreId>([score.id, ...(algo.algo === 'area' ? ['params' as ScoreId] : [])])];
+  const scores: ScoreId[] = pool
+    ? [...SCORE_IDS]
+    : [...new Set<ScoreId>([score.id, ...(algo.algo === 'area' ? ['params' as ScoreId] : [])])];
   const settings: ScoreSettings = { ...user, ...sizes.sizes, scores };
   const cacheDir = deps.cacheDir ?? vscode.Uri.joinPath(context.globalStorageUri, 'scores').fsPath;
   const cache = new ScoreCache({ dir: cacheDir, maxEntries: 5000 });
   const label = SCORES[score.id].label;
-  const res: SearchResult | undefined = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cell Lens: ${algo.label} by ${label}`, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    try {
-      const source = reportSource(editorScorer(deps), settings, { cache, signal: controller.signal, onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`) });
-      let last = 0;
-      return await runAlgorithm(algo.algo, scoreFitness(source, score.id), {
-        budget, seed, signal: controller.signal, pool: pool?.pool, hash: pool?.hash,
-        cheap: algo.algo === 'area' ? scoreFitness(source, 'params') : undefined,
-        onProgress: (p) => {
-          if (p.evaluations === last) return;
-          progress.report({ message: `${p.evaluations}/${p.budget} · best ${label} ${p.best ? formatValue(SCORES[score.id].better === 'lower' ? -p.best.fitness : p.best.fitness) : 'n/a'}`, increment: (100 * (p.evaluations - last)) / p.budget });
-          last = p.evaluations;
-        },
-      });
-    } finally {
-      sub.dispose();
-    }
-  });
+  const res: SearchResult | undefined = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Cell Lens: ${algo.label} by ${label}`,
+      cancellable: true,
+    },
+    async (progress, token) => {
+      const controller = new AbortController();
+      const sub = token.onCancellationRequested(() => controller.abort());
+      try {
+        const source = reportSource(editorScorer(deps), settings, {
+          cache,
+          signal: controller.signal,
+          onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`),
+        });
+        let last = 0;
+        return await runAlgorithm(algo.algo, scoreFitness(source, score.id), {
+          budget,
+          seed,
+          signal: controller.signal,
+          pool: pool?.pool,
+          hash: pool?.hash,
+          cheap: algo.algo === 'area' ? scoreFitness(source, 'params') : undefined,
+          onProgress: (p) => {
+            if (p.evaluations === last) return;
+            progress.report({
+              message: `${p.evaluations}/${p.budget} · best ${label} ${p.best ? formatValue(SCORES[score.id].better === 'lower' ? -p.best.fitness : p.best.fitness) : 'n/a'}`,
+              increment: (100 * (p.evaluations - last)) / p.budget,
+            });
+            last = p.evaluations;
+          },
+        });
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
   if (!res || res.evaluations === 0) {
     void vscode.window.showInformationMessage('Cell Lens: the search was cancelled before any cell was scored.');
     return;
@@ -85,16 +151,30 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
     const narrowed = r ? reportForSettings(r, editorSettings) : undefined;
     if (narrowed) await cache.put(narrowed); // the same directory the editor's lenses read
   }
-  await openJson(searchResultsJson(best, {
-    algorithm: algo.algo, score: score.id, budget, seed, preset: sizes.name, evaluations: res.evaluations,
-    testLossOf: (h) => { const c = pool?.byHash.get(h); return c ? { testLoss: c.testLoss, ...(c.rank !== undefined ? { rank: c.rank } : {}) } : undefined; },
-  }));
+  await openJson(
+    searchResultsJson(best, {
+      algorithm: algo.algo,
+      score: score.id,
+      budget,
+      seed,
+      preset: sizes.name,
+      evaluations: res.evaluations,
+      testLossOf: (h) => {
+        const c = pool?.byHash.get(h);
+        return c ? { testLoss: c.testLoss, ...(c.rank !== undefined ? { rank: c.rank } : {}) } : undefined;
+      },
+    }),
+  );
   const sign = SCORES[score.id].better === 'lower' ? -1 : 1;
   const top = best[0];
   const tested = pool && top ? pool.byHash.get(top.hash) : undefined;
-  const lossText = tested ? `; its ${where.dataset} test loss is ${tested.testLoss.toFixed(3)} (rank ${tested.rank ?? '?'} of ${pool!.pool.recipes.length})` : '';
-  deps.log.info(`search: ${algo.algo} by ${score.id}, budget ${budget}, seed ${seed}: ${res.evaluations} evaluations${res.aborted ? ' (cancelled)' : ''}; best ${top?.hash} ${top ? formatValue(sign * top.fitness) : ''}${lossText}`);
-  void vscode.window.showInformationMessage(`Cell Lens: ${res.evaluations} cells scored${res.aborted ? ' (cancelled)' : ''}. The best by ${label} (${top ? formatValue(sign * top.fitness) : 'n/a'}) is first in the new document${lossText}.`);
+  const lossText = tested
+    ? `; its ${where.dataset} test loss is ${tested.testLoss.toFixed(3)} (rank ${tested.rank ?? '?'} of ${pool!.pool.recipes.length})`
+    : '';
+  deps.log.info(
+    `search: ${algo.algo} by ${score.id}, budget ${budget}, seed ${seed}: ${res.evaluations} evaluations${res.aborted ? ' (cancelled)' : ''}; best ${top?.hash} ${top ? formatValue(sign * top.fitness) : ''}${lossText}`,
+  );
+  void vscode.window.showInformationMessage(
+    `Cell Lens: ${res.evaluations} cells scored${res.aborted ? ' (cancelled)' : ''}. The best by ${label} (${top ? formatValue(sign * top.fitness) : 'n/a'}) is first in the new document${lossText}.`,
+  );
 }
-
-

@@ -13,14 +13,32 @@ import { recipeToJson } from '../recipe/model';
 import { SIZE_PRESETS } from '../scoring/presets';
 import { ScoreCache } from '../scoring/cache';
 import { ScoringError } from '../scoring/client';
-import { SCORE_IDS, SCORES, type ModelSizes, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
+import {
+  SCORE_IDS,
+  SCORES,
+  type ModelSizes,
+  type ScoreId,
+  type ScoreReport,
+  type ScoreSettings,
+} from '../scoring/types';
 import { makeNonce } from '../graph/html';
 import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy, type Scorer } from '../study/runner';
 import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../study/study';
-import { DARK_COLOURS, LIGHT_COLOURS, plotFileName, plotsFromStudy, scatterSvg, type ScatterSpec } from '../study/plots';
 import {
-  STUDY_VIEW_TYPE, isFromStudyWebview, studyMessage, studyWebviewHtml,
-  type FromStudyWebview, type StudyMessage,
+  DARK_COLOURS,
+  LIGHT_COLOURS,
+  plotFileName,
+  plotsFromStudy,
+  scatterSvg,
+  type ScatterSpec,
+} from '../study/plots';
+import {
+  STUDY_VIEW_TYPE,
+  isFromStudyWebview,
+  studyMessage,
+  studyWebviewHtml,
+  type FromStudyWebview,
+  type StudyMessage,
 } from '../study/protocol';
 import { searchCells } from './searchCommand';
 
@@ -67,7 +85,12 @@ class StudyPanel implements vscode.Disposable {
       StudyPanel.current.send();
       return StudyPanel.current;
     }
-    const panel = openScriptedPanel(STUDY_VIEW_TYPE, 'Score Correlations', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, context.extensionUri);
+    const panel = openScriptedPanel(
+      STUDY_VIEW_TYPE,
+      'Score Correlations',
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      context.extensionUri,
+    );
     StudyPanel.current = new StudyPanel(panel, context, deps, data);
     return StudyPanel.current;
   }
@@ -76,7 +99,12 @@ class StudyPanel implements vscode.Disposable {
     StudyPanel.current?.dispose();
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly deps: StudyDeps, private data: PanelData) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    private readonly deps: StudyDeps,
+    private data: PanelData,
+  ) {
     const webview = panel.webview;
     const nonce = makeNonce();
     webview.html = studyWebviewHtml({
@@ -94,12 +122,16 @@ class StudyPanel implements vscode.Disposable {
 
   private send(): void {
     if (!this.ready || this.disposed) return;
-    void this.panel.webview.postMessage(this.data.message).then(undefined, (e: unknown) => this.deps.log.warn(`study panel: postMessage failed: ${String(e)}`));
+    void this.panel.webview
+      .postMessage(this.data.message)
+      .then(undefined, (e: unknown) => this.deps.log.warn(`study panel: postMessage failed: ${String(e)}`));
   }
 
   private onMessage(m: unknown): void {
     if (!isFromStudyWebview(m)) {
-      this.deps.log.warn(`study panel: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
+      this.deps.log.warn(
+        `study panel: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`,
+      );
       return;
     }
     void this.handle(m).catch((e: unknown) => this.deps.log.error(`study panel: ${m.type} failed: ${String(e)}`));
@@ -107,10 +139,16 @@ class StudyPanel implements vscode.Disposable {
 
   private async handle(m: FromStudyWebview): Promise<void> {
     switch (m.type) {
-      case 'ready': this.ready = true; this.send(); return;
+      case 'ready':
+        this.ready = true;
+        this.send();
+        return;
       case 'openCell': {
         const c = this.data.cells.get(m.hash);
-        if (!c) { this.deps.log.warn(`study panel: no cell ${m.hash}`); return; }
+        if (!c) {
+          this.deps.log.warn(`study panel: no cell ${m.hash}`);
+          return;
+        }
         await openJson(recipeToJson(c.recipe, 2) + '\n');
         return;
       }
@@ -124,7 +162,10 @@ class StudyPanel implements vscode.Disposable {
           title: `Export the ${SCORES[m.id].label} plot as SVG`,
         });
         if (!target) return;
-        await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(scatterSvg(spec, m.theme === 'light' ? LIGHT_COLOURS : DARK_COLOURS)));
+        await vscode.workspace.fs.writeFile(
+          target,
+          new TextEncoder().encode(scatterSvg(spec, m.theme === 'light' ? LIGHT_COLOURS : DARK_COLOURS)),
+        );
         this.deps.log.info(`study panel: exported ${target.toString()}`);
         return;
       }
@@ -171,16 +212,41 @@ function sizesText(s: ModelSizes): string {
 }
 
 /** Asks for the sizes; undefined when the user dismisses the pick. */
-export async function pickSizes(deps: StudyDeps, what: string): Promise<{ sizes: ModelSizes; name: string } | undefined> {
+export async function pickSizes(
+  deps: StudyDeps,
+  what: string,
+): Promise<{ sizes: ModelSizes; name: string } | undefined> {
   const current = deps.scoreSettings();
   type Item = vscode.QuickPickItem & { sizes: ModelSizes; name: string };
   const items: Item[] = [
-    { label: 'Proxy sizes', description: 'fast, about a second per cell', detail: sizesText(SIZE_PRESETS.proxy), sizes: SIZE_PRESETS.proxy, name: 'proxy' },
-    { label: 'NAS-Bench-NLP sizes', description: 'faithful, seconds to a minute per cell', detail: sizesText(SIZE_PRESETS['nas-bench-nlp']), sizes: SIZE_PRESETS['nas-bench-nlp'], name: 'nas-bench-nlp' },
+    {
+      label: 'Proxy sizes',
+      description: 'fast, about a second per cell',
+      detail: sizesText(SIZE_PRESETS.proxy),
+      sizes: SIZE_PRESETS.proxy,
+      name: 'proxy',
+    },
+    {
+      label: 'NAS-Bench-NLP sizes',
+      description: 'faithful, seconds to a minute per cell',
+      detail: sizesText(SIZE_PRESETS['nas-bench-nlp']),
+      sizes: SIZE_PRESETS['nas-bench-nlp'],
+      name: 'nas-bench-nlp',
+    },
   ];
   const same = (a: ModelSizes, b: ModelSizes) => (Object.keys(a) as (keyof ModelSizes)[]).every((k) => a[k] === b[k]);
-  if (!items.some((i) => same(i.sizes, current))) items.push({ label: 'Current settings', description: 'cellLens.scoring', detail: sizesText(current), sizes: current, name: 'custom' });
-  const pick = await vscode.window.showQuickPick(items, { title: `${what}: model sizes for scoring`, placeHolder: 'Which sizes to score the cells at?' });
+  if (!items.some((i) => same(i.sizes, current)))
+    items.push({
+      label: 'Current settings',
+      description: 'cellLens.scoring',
+      detail: sizesText(current),
+      sizes: current,
+      name: 'custom',
+    });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: `${what}: model sizes for scoring`,
+    placeHolder: 'Which sizes to score the cells at?',
+  });
   return pick ? { sizes: pick.sizes, name: pick.name } : undefined;
 }
 
@@ -188,15 +254,27 @@ export async function pickSizes(deps: StudyDeps, what: string): Promise<{ sizes:
 async function pickDataset(index: BenchmarkIndex, what: string): Promise<string | undefined> {
   const datasets = index.datasets().filter((d) => index.entries(d).length > 0);
   if (datasets.length === 0) {
-    void vscode.window.showWarningMessage('Cell Lens: no benchmark cells are loaded (see cellLens.benchmark.logPaths and cellLens.benchmark.includeBundledWikitext-2).');
+    void vscode.window.showWarningMessage(
+      'Cell Lens: no benchmark cells are loaded (see cellLens.benchmark.logPaths and cellLens.benchmark.includeBundledWikitext-2).',
+    );
     return undefined;
   }
   if (datasets.length === 1) return datasets[0];
-  const pick = await vscode.window.showQuickPick(datasets.map((d) => ({ label: d, description: `${index.entries(d).length} cells` })), { title: `${what}: benchmark dataset` });
+  const pick = await vscode.window.showQuickPick(
+    datasets.map((d) => ({ label: d, description: `${index.entries(d).length} cells` })),
+    { title: `${what}: benchmark dataset` },
+  );
   return pick?.label;
 }
 
-async function writeReport(dir: vscode.Uri, dataset: string, settings: ScoreSettings, presetName: string, result: BenchmarkStudy, specs: readonly ScatterSpec[]): Promise<vscode.Uri> {
+async function writeReport(
+  dir: vscode.Uri,
+  dataset: string,
+  settings: ScoreSettings,
+  presetName: string,
+  result: BenchmarkStudy,
+  specs: readonly ScatterSpec[],
+): Promise<vscode.Uri> {
   const enc = new TextEncoder();
   await vscode.workspace.fs.createDirectory(dir);
   const plots: Partial<Record<ScoreId, string>> = {};
@@ -209,15 +287,24 @@ async function writeReport(dir: vscode.Uri, dataset: string, settings: ScoreSett
     `Dataset: **${dataset}**, ${result.run.outcomes.length} cells, scored in VS Code at the ${presetName} sizes (${sizesText(settings)}), seed ${settings.seed}, ${settings.repeats} repeat(s).`,
   ];
   const md = vscode.Uri.joinPath(dir, 'report.md');
-  await vscode.workspace.fs.writeFile(md, enc.encode(studyToMarkdown(result.study!, { title: `Train-free scores vs ${dataset} losses`, intro, plots })));
+  await vscode.workspace.fs.writeFile(
+    md,
+    enc.encode(studyToMarkdown(result.study!, { title: `Train-free scores vs ${dataset} losses`, intro, plots })),
+  );
   await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, 'report.csv'), enc.encode(studyToCsv(result.study!)));
-  const json = JSON.stringify(studyResultsFile(dataset, settings, result), (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v));
+  const json = JSON.stringify(studyResultsFile(dataset, settings, result), (_k, v: unknown) =>
+    typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v,
+  );
   await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, 'results.json'), enc.encode(json + '\n'));
   return md;
 }
 
 /** The open file's cells with their reports at the study's settings (from the cache, else scored now; ≤ 20 cells). */
-async function markOpenCells(deps: StudyDeps, settings: ScoreSettings, cacheDir: string): Promise<{ label: string; hash: string; report: ScoreReport }[]> {
+async function markOpenCells(
+  deps: StudyDeps,
+  settings: ScoreSettings,
+  cacheDir: string,
+): Promise<{ label: string; hash: string; report: ScoreReport }[]> {
   const cells = (deps.openCells?.() ?? []).slice(0, 20);
   if (!cells.length) return [];
   const cache = new ScoreCache({ dir: cacheDir });
@@ -225,7 +312,8 @@ async function markOpenCells(deps: StudyDeps, settings: ScoreSettings, cacheDir:
   const out: { label: string; hash: string; report: ScoreReport }[] = [];
   for (const c of cells) {
     try {
-      const report = (await cache.get(c.hash, settings)) ?? await scorer(c.recipe, settings, new AbortController().signal, c.hash);
+      const report =
+        (await cache.get(c.hash, settings)) ?? (await scorer(c.recipe, settings, new AbortController().signal, c.hash));
       await cache.put(report);
       out.push({ label: c.label, hash: c.hash, report });
     } catch (e) {
@@ -248,37 +336,56 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
   const settings: ScoreSettings = { ...user, ...sizes.sizes, scores: [...SCORE_IDS] };
   const cacheDir = deps.cacheDir ?? vscode.Uri.joinPath(context.globalStorageUri, 'scores').fsPath;
   deps.log.info(`study: ${cells.length} cells of ${dataset} at ${sizes.name} sizes, cache ${cacheDir}`);
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cell Lens: scoring ${cells.length} ${dataset} cells`, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    const analyse = deps.analyse;
-    try {
-      return await runBenchmarkStudy(cells, editorScorer(deps), {
-        settings, cacheDir, signal: controller.signal,
-        onProgress: (p) => progress.report({ message: `${p.done}/${p.total} (${p.cached} cached${p.failed ? `, ${p.failed} failed` : ''})${p.etaMs !== undefined ? ` · about ${Math.ceil(p.etaMs / 60000)} min left` : ''}`, increment: 100 / p.total }),
-        shouldStop: (e) => e instanceof ScoringError && (e.kind === 'start' || e.kind === 'disposed'),
-        study: { seed: settings.seed, ensemble: true },
-        // The statistics in the scoring process: the host stays responsive while they take seconds.
-        ...(analyse ? {
-          analyse: (records: StudyRecord[], options: StudyOptions) => {
-            progress.report({ message: `statistics of ${records.length} cells (bootstrap, ensemble)…` });
-            return analyse(records, options, token);
-          },
-        } : {}),
-      });
-    } catch (e) {
-      if (token.isCancellationRequested && e instanceof ScoringError && e.kind === 'cancelled') return undefined;
-      throw e;
-    } finally {
-      sub.dispose();
-    }
-  });
+  const result = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Cell Lens: scoring ${cells.length} ${dataset} cells`,
+      cancellable: true,
+    },
+    async (progress, token) => {
+      const controller = new AbortController();
+      const sub = token.onCancellationRequested(() => controller.abort());
+      const analyse = deps.analyse;
+      try {
+        return await runBenchmarkStudy(cells, editorScorer(deps), {
+          settings,
+          cacheDir,
+          signal: controller.signal,
+          onProgress: (p) =>
+            progress.report({
+              message: `${p.done}/${p.total} (${p.cached} cached${p.failed ? `, ${p.failed} failed` : ''})${p.etaMs !== undefined ? ` · about ${Math.ceil(p.etaMs / 60000)} min left` : ''}`,
+              increment: 100 / p.total,
+            }),
+          shouldStop: (e) => e instanceof ScoringError && (e.kind === 'start' || e.kind === 'disposed'),
+          study: { seed: settings.seed, ensemble: true },
+          // The statistics in the scoring process: the host stays responsive while they take seconds.
+          ...(analyse
+            ? {
+                analyse: (records: StudyRecord[], options: StudyOptions) => {
+                  progress.report({ message: `statistics of ${records.length} cells (bootstrap, ensemble)…` });
+                  return analyse(records, options, token);
+                },
+              }
+            : {}),
+        });
+      } catch (e) {
+        if (token.isCancellationRequested && e instanceof ScoringError && e.kind === 'cancelled') return undefined;
+        throw e;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
   if (!result) {
-    void vscode.window.showInformationMessage('Cell Lens: study cancelled while computing the statistics. The scored cells are cached: run the command again to continue.');
+    void vscode.window.showInformationMessage(
+      'Cell Lens: study cancelled while computing the statistics. The scored cells are cached: run the command again to continue.',
+    );
     return;
   }
   const { run } = result;
-  deps.log.info(`study: ${run.outcomes.length}/${run.total} cells, ${run.scored} scored (${(run.scoringMs / 1000).toFixed(1)} s), ${run.cached} cached, ${run.failed} failed${run.aborted ? ', cancelled' : ''}`);
+  deps.log.info(
+    `study: ${run.outcomes.length}/${run.total} cells, ${run.scored} scored (${(run.scoringMs / 1000).toFixed(1)} s), ${run.cached} cached, ${run.failed} failed${run.aborted ? ', cancelled' : ''}`,
+  );
   if (run.stopped !== undefined) {
     void vscode.window.showErrorMessage(`Cell Lens: the study stopped: ${run.stopped}`);
     return;
@@ -287,35 +394,63 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
   // Your cells among the benchmark's: the open file's cells at their scores (scored now if needed, at most 20).
   const mine = await markOpenCells(deps, settings, cacheDir);
   const specs = plotsFromStudy(result.records, result.study, { dataset }).map((sp) => ({
-    ...sp, marks: mine.map((c) => ({ label: c.label, hash: c.hash, x: c.report.results.find((r) => r.id === sp.scoreId)?.value ?? NaN })),
+    ...sp,
+    marks: mine.map((c) => ({
+      label: c.label,
+      hash: c.hash,
+      x: c.report.results.find((r) => r.id === sp.scoreId)?.value ?? NaN,
+    })),
   }));
   const cellMap = new Map(run.outcomes.map((o) => [o.cell.hash, { recipe: o.cell.recipe, label: o.cell.label }]));
   const subtitle = `${dataset} · ${run.outcomes.length} of ${run.total} cells · ${sizes.name} sizes · seed ${settings.seed}`;
-  const message = studyMessage(result.study, specs, { title: `Train-free scores vs ${dataset} test loss`, subtitle, dataset, complete: result.complete });
+  const message = studyMessage(result.study, specs, {
+    title: `Train-free scores vs ${dataset} test loss`,
+    subtitle,
+    dataset,
+    complete: result.complete,
+  });
   if (!result.complete) {
     const choice = await vscode.window.showInformationMessage(
       `Cell Lens: study cancelled after ${run.outcomes.length} of ${run.total} cells. The scored cells are cached: run the command again to continue.`,
-      'Show Partial Results');
+      'Show Partial Results',
+    );
     if (choice) StudyPanel.show(context, deps, { message, specs, cells: cellMap });
     return;
   }
   const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
   let dir = ws ? vscode.Uri.joinPath(ws, '.cell-lens', 'study') : undefined;
   if (!dir) {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Save Report Here', title: 'Folder for the study report' });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: 'Save Report Here',
+      title: 'Folder for the study report',
+    });
     dir = picked?.[0];
   }
   StudyPanel.show(context, deps, { message, specs, cells: cellMap, reportDir: dir });
   if (!dir) return;
   const md = await writeReport(dir, dataset, settings, sizes.name, result, specs);
   const rel = vscode.workspace.asRelativePath(dir);
-  const choice = await vscode.window.showInformationMessage(`Cell Lens: study report written to ${rel} (report.md, report.csv, ${specs.length} SVG plots, results.json).`, 'Open Report', 'Save Elsewhere…');
+  const choice = await vscode.window.showInformationMessage(
+    `Cell Lens: study report written to ${rel} (report.md, report.csv, ${specs.length} SVG plots, results.json).`,
+    'Open Report',
+    'Save Elsewhere…',
+  );
   if (choice === 'Open Report') await vscode.commands.executeCommand('vscode.open', md);
   else if (choice === 'Save Elsewhere…') {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Save Report Here' });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: 'Save Report Here',
+    });
     if (picked?.[0]) {
       await writeReport(picked[0], dataset, settings, sizes.name, result, specs);
-      void vscode.window.showInformationMessage(`Cell Lens: study report written to ${vscode.workspace.asRelativePath(picked[0])}.`);
+      void vscode.window.showInformationMessage(
+        `Cell Lens: study report written to ${vscode.workspace.asRelativePath(picked[0])}.`,
+      );
     }
   }
 }
@@ -329,14 +464,19 @@ export function registerStudyCommands(context: vscode.ExtensionContext, deps: St
     try {
       await f();
     } catch (e) {
-      deps.log.error(`${name}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      deps.log.error(`${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       void vscode.window.showErrorMessage(`Cell Lens: ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
   return [
-    vscode.commands.registerCommand('cellLens.correlateScores', guard('Correlate Scores with Benchmark', () => correlateScores(context, deps))),
-    vscode.commands.registerCommand('cellLens.searchCells', guard('Search Cells', () => searchCells(context, deps))), // src/editor/searchCommand.ts
+    vscode.commands.registerCommand(
+      'cellLens.correlateScores',
+      guard('Correlate Scores with Benchmark', () => correlateScores(context, deps)),
+    ),
+    vscode.commands.registerCommand(
+      'cellLens.searchCells',
+      guard('Search Cells', () => searchCells(context, deps)),
+    ), // src/editor/searchCommand.ts
     new vscode.Disposable(() => StudyPanel.disposeCurrent()),
   ];
 }
-

@@ -9,7 +9,10 @@ import * as vscode from 'vscode';
  * Webview and panel options of a scripted panel. `extra` adds panel options such as the find widget; it comes first,
  * so nothing in it can turn command URIs on or widen the resource roots.
  */
-export function scriptedPanelOptions(extensionUri: vscode.Uri, extra: vscode.WebviewPanelOptions = {}): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+export function scriptedPanelOptions(
+  extensionUri: vscode.Uri,
+  extra: vscode.WebviewPanelOptions = {},
+): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     ...extra,
     enableScripts: true,
@@ -19,8 +22,13 @@ export function scriptedPanelOptions(extensionUri: vscode.Uri, extra: vscode.Web
 }
 
 /** A new scripted panel. */
-export function openScriptedPanel(viewType: string, title: string, show: { viewColumn: vscode.ViewColumn; preserveFocus: boolean },
-  extensionUri: vscode.Uri, extra?: vscode.WebviewPanelOptions): vscode.WebviewPanel {
+export function openScriptedPanel(
+  viewType: string,
+  title: string,
+  show: { viewColumn: vscode.ViewColumn; preserveFocus: boolean },
+  extensionUri: vscode.Uri,
+  extra?: vscode.WebviewPanelOptions,
+): vscode.WebviewPanel {
   return vscode.window.createWebviewPanel(viewType, title, show, scriptedPanelOptions(extensionUri, extra));
 }
 

@@ -5,7 +5,12 @@
  */
 
 /** An sRGB colour, channels 0–255, alpha 0–1. */
-export interface Rgba { readonly r: number; readonly g: number; readonly b: number; readonly a: number }
+export interface Rgba {
+  readonly r: number;
+  readonly g: number;
+  readonly b: number;
+  readonly a: number;
+}
 
 /** Parse `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`, `rgb(r, g, b)` or `rgba(r, g, b, a)`; undefined otherwise. */
 export function parseColor(text: string): Rgba | undefined {
@@ -43,6 +48,7 @@ export function luminance(c: Rgba): number {
 
 /** WCAG 2 contrast ratio (1 … 21) of two opaque colours. */
 export function contrastRatio(a: Rgba, b: Rgba): number {
-  const la = luminance(a), lb = luminance(b);
+  const la = luminance(a),
+    lb = luminance(b);
   return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
 }

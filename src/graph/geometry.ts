@@ -9,7 +9,12 @@ export interface Point {
 }
 
 /** An axis-aligned box (node bounds) in layout coordinates. */
-export interface Box { readonly x0: number; readonly x1: number; readonly y0: number; readonly y1: number }
+export interface Box {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
 
 /** Whether the polyline's y strictly increases or strictly decreases (drawn with a monotone curve, see webview/render.ts). */
 export function isMonotoneY(pts: readonly Point[]): boolean {
@@ -22,14 +27,25 @@ export function isMonotoneY(pts: readonly Point[]): boolean {
 
 /** Whether the segment a–b runs through the inside of box `b` (touching an edge does not count). */
 export function segmentCrossesBox(a: Point, b: Point, box: Box, inset = 1): boolean {
-  const x0 = box.x0 + inset, x1 = box.x1 - inset, y0 = box.y0 + inset, y1 = box.y1 - inset;
+  const x0 = box.x0 + inset,
+    x1 = box.x1 - inset,
+    y0 = box.y0 + inset,
+    y1 = box.y1 - inset;
   if (x0 >= x1 || y0 >= y1) return false;
-  let t0 = 0, t1 = 1;
-  const dx = b.x - a.x, dy = b.y - a.y;
+  let t0 = 0,
+    t1 = 1;
+  const dx = b.x - a.x,
+    dy = b.y - a.y;
   const clip = (p: number, q: number): boolean => {
     if (p === 0) return q >= 0;
     const r = q / p;
-    if (p < 0) { if (r > t1) return false; if (r > t0) t0 = r; } else { if (r < t0) return false; if (r < t1) t1 = r; }
+    if (p < 0) {
+      if (r > t1) return false;
+      if (r > t0) t0 = r;
+    } else {
+      if (r < t0) return false;
+      if (r < t1) t1 = r;
+    }
     return true;
   };
   if (!clip(-dx, a.x - x0) || !clip(dx, x1 - a.x) || !clip(-dy, a.y - y0) || !clip(dy, y1 - a.y)) return false;

@@ -27,7 +27,8 @@ export function makeNonce(): string {
   return s;
 }
 
-const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The Content-Security-Policy of the graph webview: nothing but our own script (by nonce), style and images. */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {

@@ -204,7 +204,11 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
   const byName = new Map<string, (typeof recipeNodes)[number]>();
   for (const n of recipeNodes) byName.set(n.name, n);
   const inputsOf = new Map<string, string[]>();
-  for (const n of byName.values()) inputsOf.set(n.name, (n.inputs ?? []).map((r) => String(r.name)));
+  for (const n of byName.values())
+    inputsOf.set(
+      n.name,
+      (n.inputs ?? []).map((r) => String(r.name)),
+    );
 
   // Markers from the cell's diagnostics, per node name.
   const markersByName = new Map<string, NodeMarker[]>();
@@ -233,7 +237,13 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
   // name (`h_prev_01` reads state 1, like `h_prev_1`; the input nodes below are named `h_prev_<i>`).
   const idOf = (ref: string): string => {
     const k = hPrevIndex(ref);
-    return k !== undefined ? `in:h_prev_${k}` : isCellInput(ref) ? `in:${ref}` : byName.has(ref) ? `n:${ref}` : `missing:${ref}`;
+    return k !== undefined
+      ? `in:h_prev_${k}`
+      : isCellInput(ref)
+        ? `in:${ref}`
+        : byName.has(ref)
+          ? `n:${ref}`
+          : `missing:${ref}`;
   };
 
   const consumers = new Map<string, string[]>();
@@ -271,9 +281,19 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
     const size = nodeSize('input', name, '');
     const si = hPrevIndex(name);
     nodes.push({
-      id, name, kind: 'input', op: '', opLabel: name === INPUT_X ? 'input' : 'state', category: 'input',
-      stateIndex: si, inputs: [], consumers: consumers.get(id) ?? [], span: firstRef.get(id),
-      dead: !liveInput(id), markers: markersByName.get(name) ?? [], ...size,
+      id,
+      name,
+      kind: 'input',
+      op: '',
+      opLabel: name === INPUT_X ? 'input' : 'state',
+      category: 'input',
+      stateIndex: si,
+      inputs: [],
+      consumers: consumers.get(id) ?? [],
+      span: firstRef.get(id),
+      dead: !liveInput(id),
+      markers: markersByName.get(name) ?? [],
+      ...size,
     });
   }
 
@@ -284,15 +304,31 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
     const inputs = inputsOf.get(n.name) ?? [];
     const markers = [...(markersByName.get(n.name) ?? [])];
     if (!known && !markers.some((m) => m.code === 'unknown-op' || m.code === 'missing-op')) {
-      markers.push({ code: 'unknown-op', severity: 'error', message: n.op ? `Unknown op "${n.op}".` : 'Node has no op.' });
+      markers.push({
+        code: 'unknown-op',
+        severity: 'error',
+        message: n.op ? `Unknown op "${n.op}".` : 'Node has no op.',
+      });
     }
     const params = n.op === 'linear' ? linearParams(inputs, sizes) : undefined;
     if (params !== undefined) totalParams += params;
-    const opLabel = known ? OP_LABEL[n.op] : (n.op ? `? ${n.op}` : '? no op');
+    const opLabel = known ? OP_LABEL[n.op] : n.op ? `? ${n.op}` : '? no op';
     nodes.push({
-      id: `n:${n.name}`, name: n.name, kind: 'op', op: n.op, opLabel, category,
-      outputIndex: hNewIndex(n.name), params, inputs, consumers: consumers.get(`n:${n.name}`) ?? [],
-      span: n.keySpan, valueSpan: n.valueSpan, dead: !live.has(n.name), markers, ...nodeSize('op', n.name, opLabel),
+      id: `n:${n.name}`,
+      name: n.name,
+      kind: 'op',
+      op: n.op,
+      opLabel,
+      category,
+      outputIndex: hNewIndex(n.name),
+      params,
+      inputs,
+      consumers: consumers.get(`n:${n.name}`) ?? [],
+      span: n.keySpan,
+      valueSpan: n.valueSpan,
+      dead: !live.has(n.name),
+      markers,
+      ...nodeSize('op', n.name, opLabel),
     });
   }
 
@@ -301,11 +337,25 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
     const name = id.slice('missing:'.length);
     const markers = [...(markersByName.get(name) ?? [])];
     if (!markers.some((m) => m.code === 'dangling-input')) {
-      markers.push({ code: 'dangling-input', severity: 'error', message: `"${name}" is not a node of this cell nor a cell input (x, h_prev_i).` });
+      markers.push({
+        code: 'dangling-input',
+        severity: 'error',
+        message: `"${name}" is not a node of this cell nor a cell input (x, h_prev_i).`,
+      });
     }
     nodes.push({
-      id, name, kind: 'missing', op: '', opLabel: 'missing', category: 'missing', inputs: [],
-      consumers: consumers.get(id) ?? [], span: firstRef.get(id), dead: true, markers, ...nodeSize('missing', name, 'missing'),
+      id,
+      name,
+      kind: 'missing',
+      op: '',
+      opLabel: 'missing',
+      category: 'missing',
+      inputs: [],
+      consumers: consumers.get(id) ?? [],
+      span: firstRef.get(id),
+      dead: true,
+      markers,
+      ...nodeSize('missing', name, 'missing'),
     });
   }
 
@@ -318,7 +368,10 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
       const source = idOf(ref);
       const target = `n:${n.name}`;
       edges.push({
-        id: `e:${n.name}:${k}`, source, target, operand: k,
+        id: `e:${n.name}:${k}`,
+        source,
+        target,
+        operand: k,
         label: isBlend && k < 3 ? BLEND_LABELS[k] : undefined,
         kind: back.has(`${n.name}\u0000${k}`) ? 'back' : 'data',
       });
@@ -326,7 +379,8 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
   }
   for (const i of [...stateIdx].sort((a, b) => a - b)) {
     const out = `h_new_${i}`;
-    if (byName.has(out)) edges.push({ id: `r:${i}`, source: `n:${out}`, target: `in:h_prev_${i}`, operand: -1, kind: 'recurrence' });
+    if (byName.has(out))
+      edges.push({ id: `r:${i}`, source: `n:${out}`, target: `in:h_prev_${i}`, operand: -1, kind: 'recurrence' });
   }
 
   return { cellIndex: cell.index, label: cell.label, nodes, edges, totalParams, cellMarkers, sizes };
@@ -334,7 +388,9 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
 
 /** Edges (as `target\0operand`) that close a cycle in a DFS from the nodes in order. */
 function findBackEdges(
-  names: Iterable<string>, inputsOf: ReadonlyMap<string, readonly string[]>, isNode: (ref: string) => boolean,
+  names: Iterable<string>,
+  inputsOf: ReadonlyMap<string, readonly string[]>,
+  isNode: (ref: string) => boolean,
 ): Set<string> {
   const state = new Map<string, 1 | 2>(); // 1 = on stack, 2 = done
   const back = new Set<string>();
@@ -398,7 +454,14 @@ export function layoutGraph(model: GraphModel, options: LayoutOptions = {}): Gra
 function dagreLayout(model: GraphModel, options: LayoutOptions): GraphLayout {
   const margin = options.margin ?? 24;
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'TB', nodesep: options.nodesep ?? 28, ranksep: options.ranksep ?? 44, edgesep: 14, marginx: 0, marginy: 0 });
+  g.setGraph({
+    rankdir: 'TB',
+    nodesep: options.nodesep ?? 28,
+    ranksep: options.ranksep ?? 44,
+    edgesep: 14,
+    marginx: 0,
+    marginy: 0,
+  });
   g.setDefaultEdgeLabel(() => ({}));
   if (model.nodes.length === 0) return { width: 2 * margin, height: 2 * margin, nodes: {}, edges: {} };
   for (const n of model.nodes) g.setNode(n.id, { width: n.width, height: n.height });
@@ -421,7 +484,8 @@ function dagreLayout(model: GraphModel, options: LayoutOptions): GraphLayout {
     if (n.kind === 'input') g.setEdge(TOP, n.id, { weight: 50, minlen: 1 }, 'pin');
     // Sinks go to the bottom: outputs firmly, dead ends lightly. (Only sinks: every other pin edge would add a
     // chain of dummy nodes for dagre to order.)
-    if (n.kind === 'op' && !hasOut.has(n.id)) g.setEdge(n.id, BOTTOM, { weight: n.outputIndex !== undefined ? 20 : 1, minlen: 1 }, 'pin');
+    if (n.kind === 'op' && !hasOut.has(n.id))
+      g.setEdge(n.id, BOTTOM, { weight: n.outputIndex !== undefined ? 20 : 1, minlen: 1 }, 'pin');
   }
   // Recurrence: laid out as h_prev_i → h_new_i (downwards), then reversed. Light weight: it should not pull.
   for (const e of model.edges) {
@@ -434,11 +498,16 @@ function dagreLayout(model: GraphModel, options: LayoutOptions): GraphLayout {
   dagre.layout(g, { disableOptimalOrderHeuristic: true });
 
   // Bounds of the real nodes and edges (the helper nodes are dropped).
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   const grow = (x: number, y: number, hw = 0, hh = 0): void => {
     if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-    minX = Math.min(minX, x - hw); maxX = Math.max(maxX, x + hw);
-    minY = Math.min(minY, y - hh); maxY = Math.max(maxY, y + hh);
+    minX = Math.min(minX, x - hw);
+    maxX = Math.max(maxX, x + hw);
+    minY = Math.min(minY, y - hh);
+    maxY = Math.max(maxY, y + hh);
   };
   for (const n of model.nodes) {
     const p = g.node(n.id) as { x: number; y: number };
@@ -447,7 +516,8 @@ function dagreLayout(model: GraphModel, options: LayoutOptions): GraphLayout {
   const boxOf = (id: string): Box => {
     const n = model.nodes.find((x) => x.id === id);
     const p = g.node(id) as Point;
-    const hw = (n?.width ?? 0) / 2, hh = (n?.height ?? 0) / 2;
+    const hw = (n?.width ?? 0) / 2,
+      hh = (n?.height ?? 0) / 2;
     return { x0: p.x - hw, x1: p.x + hw, y0: p.y - hh, y1: p.y + hh };
   };
   const bands = rankBands(model.nodes.map((n) => ({ y: (g.node(n.id) as Point).y, h: n.height })));
@@ -456,18 +526,30 @@ function dagreLayout(model: GraphModel, options: LayoutOptions): GraphLayout {
     const v = reversed.has(e.id) ? e.target : e.source;
     const w = reversed.has(e.id) ? e.source : e.target;
     const lab = g.edge(v, w, e.id) as { points?: Point[] } | undefined;
-    let pts = (lab?.points ?? []).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).map((p) => ({ x: p.x, y: p.y }));
+    let pts = (lab?.points ?? [])
+      .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
+      .map((p) => ({ x: p.x, y: p.y }));
     if (pts.length < 2) {
-      const a = g.node(v) as Point, b = g.node(w) as Point;
-      pts = [{ x: a.x, y: a.y }, { x: b.x, y: b.y }];
+      const a = g.node(v) as Point,
+        b = g.node(w) as Point;
+      pts = [
+        { x: a.x, y: a.y },
+        { x: b.x, y: b.y },
+      ];
     }
     if (e.source !== e.target && options.routing !== 'dagre') pts = routeThroughGaps(pts, boxOf(v), boxOf(w), bands);
     if (reversed.has(e.id)) pts.reverse();
     for (const p of pts) grow(p.x, p.y);
     rawEdges.set(e.id, pts);
   }
-  if (!Number.isFinite(minX)) { minX = 0; minY = 0; maxX = 0; maxY = 0; }
-  const dx = margin - minX, dy = margin - minY;
+  if (!Number.isFinite(minX)) {
+    minX = 0;
+    minY = 0;
+    maxX = 0;
+    maxY = 0;
+  }
+  const dx = margin - minX,
+    dy = margin - minY;
   const nodes: Record<string, Point> = {};
   for (const n of model.nodes) {
     const p = g.node(n.id) as Point;
@@ -489,7 +571,9 @@ export function rankBands(nodes: readonly { y: number; h: number }[]): Box[] {
     const y = Math.round(n.y * 100) / 100;
     byY.set(y, Math.max(byY.get(y) ?? 0, n.h));
   }
-  return [...byY].sort((a, b) => a[0] - b[0]).map(([y, h]) => ({ x0: -Infinity, x1: Infinity, y0: y - h / 2, y1: y + h / 2 }));
+  return [...byY]
+    .sort((a, b) => a[0] - b[0])
+    .map(([y, h]) => ({ x0: -Infinity, x1: Infinity, y0: y - h / 2, y1: y + h / 2 }));
 }
 
 const EPS = 0.5;
@@ -511,7 +595,8 @@ const EPS = 0.5;
  */
 export function routeThroughGaps(pts: readonly Point[], src: Box, tgt: Box, bands: readonly Box[]): Point[] {
   if (pts.length < 2) return [...pts];
-  const sy = (src.y0 + src.y1) / 2, ty = (tgt.y0 + tgt.y1) / 2;
+  const sy = (src.y0 + src.y1) / 2,
+    ty = (tgt.y0 + tgt.y1) / 2;
   if (Math.abs(sy - ty) < EPS) return [...pts];
   if (sy > ty) return routeThroughGaps([...pts].reverse(), tgt, src, bands).reverse();
   const bandAt = (y: number): Box | undefined => bands.find((b) => y > b.y0 + EPS && y < b.y1 - EPS);
@@ -530,16 +615,22 @@ export function routeThroughGaps(pts: readonly Point[], src: Box, tgt: Box, band
   const firstNext = inner[0] ?? pts[pts.length - 1];
   const start = { x: clampX(pts[0].y >= src.y1 - EPS ? pts[0].x : firstNext.x, src), y: src.y1 };
   push(start);
-  const sb = bandAt(sy), tb = bandAt(ty);
+  const sb = bandAt(sy),
+    tb = bandAt(ty);
   if (sb && sb.y1 > start.y + EPS) push({ x: start.x, y: sb.y1 });
   for (const p of inner) {
     const b = bandAt(p.y);
     if (b && (b === sb || b === tb)) continue; // (dagre puts no dummy in the rows of the edge's own ends)
-    if (b) { push({ x: p.x, y: b.y0 }); push({ x: p.x, y: b.y1 }); }
-    else push(p);
+    if (b) {
+      push({ x: p.x, y: b.y0 });
+      push({ x: p.x, y: b.y1 });
+    } else push(p);
   }
   const lastIn = pts[pts.length - 1];
-  const end = { x: clampX(lastIn.y <= tgt.y0 + EPS ? lastIn.x : (inner[inner.length - 1] ?? pts[0]).x, tgt), y: tgt.y0 };
+  const end = {
+    x: clampX(lastIn.y <= tgt.y0 + EPS ? lastIn.x : (inner[inner.length - 1] ?? pts[0]).x, tgt),
+    y: tgt.y0,
+  };
   if (tb && tb.y0 < end.y - EPS) push({ x: end.x, y: tb.y0 });
   // A point at or below where the edge must end is dropped (the target's row starts there).
   while (out.length > 1 && end.y < out[out.length - 1].y + EPS) out.pop();
@@ -548,16 +639,31 @@ export function routeThroughGaps(pts: readonly Point[], src: Box, tgt: Box, band
 }
 
 /** One edge segment that runs through a node that is neither its source nor its target. */
-export interface EdgeCrossing { readonly edge: string; readonly segment: number; readonly node: string }
+export interface EdgeCrossing {
+  readonly edge: string;
+  readonly segment: number;
+  readonly node: string;
+}
 
 /**
  * Edge segments of `layout` that run through the box of a node other than the edge's own endpoints (the
  * measure of "edges kept out of node rows"; bench/graph.ts records it). Self-loops are skipped.
  */
-export function edgeNodeCrossings(model: GraphModel, layout: GraphLayout, polylines: Readonly<Record<string, readonly Point[]>> = layout.edges): EdgeCrossing[] {
+export function edgeNodeCrossings(
+  model: GraphModel,
+  layout: GraphLayout,
+  polylines: Readonly<Record<string, readonly Point[]>> = layout.edges,
+): EdgeCrossing[] {
   const boxes = model.nodes.flatMap((n) => {
     const p = layout.nodes[n.id];
-    return p ? [{ id: n.id, box: { x0: p.x - n.width / 2, x1: p.x + n.width / 2, y0: p.y - n.height / 2, y1: p.y + n.height / 2 } }] : [];
+    return p
+      ? [
+          {
+            id: n.id,
+            box: { x0: p.x - n.width / 2, x1: p.x + n.width / 2, y0: p.y - n.height / 2, y1: p.y + n.height / 2 },
+          },
+        ]
+      : [];
   });
   const out: EdgeCrossing[] = [];
   for (const e of model.edges) {
@@ -585,7 +691,8 @@ function gridLayout(model: GraphModel, options: LayoutOptions): GraphLayout {
   });
   const edges: Record<string, Point[]> = {};
   for (const e of model.edges) {
-    const a = nodes[e.source], b = nodes[e.target];
+    const a = nodes[e.source],
+      b = nodes[e.target];
     if (a && b) edges[e.id] = [a, b];
   }
   const rows = Math.ceil(model.nodes.length / cols);

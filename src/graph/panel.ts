@@ -19,8 +19,16 @@ import { nodeAtOffset, type GraphSizes } from './model';
 import { cellView } from './views';
 import { webviewHtml, makeNonce } from './html';
 import {
-  GRAPH_VIEW_TYPE, PROTOCOL_VERSION, isFromWebview,
-  type BenchmarkSummary, type CellView, type ExportFormat, type FromWebview, type ThemeKind, type ToWebview, type WebviewState,
+  GRAPH_VIEW_TYPE,
+  PROTOCOL_VERSION,
+  isFromWebview,
+  type BenchmarkSummary,
+  type CellView,
+  type ExportFormat,
+  type FromWebview,
+  type ThemeKind,
+  type ToWebview,
+  type WebviewState,
 } from './protocol';
 
 export { webviewHtml, contentSecurityPolicy, makeNonce } from './html';
@@ -45,10 +53,14 @@ const UPDATE_DEBOUNCE_MS = 50;
 /** VS Code's colour theme kind as the webviews' protocol names it (the graph, compare and table webviews). */
 export function themeKind(kind: vscode.ColorThemeKind): ThemeKind {
   switch (kind) {
-    case vscode.ColorThemeKind.Light: return 'light';
-    case vscode.ColorThemeKind.HighContrast: return 'high-contrast';
-    case vscode.ColorThemeKind.HighContrastLight: return 'high-contrast-light';
-    default: return 'dark';
+    case vscode.ColorThemeKind.Light:
+      return 'light';
+    case vscode.ColorThemeKind.HighContrast:
+      return 'high-contrast';
+    case vscode.ColorThemeKind.HighContrastLight:
+      return 'high-contrast-light';
+    default:
+      return 'dark';
   }
 }
 
@@ -99,8 +111,12 @@ export class CellGraphPanel implements vscode.Disposable {
       existing.panel.reveal(undefined, true);
       return existing;
     }
-    const panel = openScriptedPanel(GRAPH_VIEW_TYPE, CellGraphPanel.title(document.uri, false),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, context.extensionUri);
+    const panel = openScriptedPanel(
+      GRAPH_VIEW_TYPE,
+      CellGraphPanel.title(document.uri, false),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      context.extensionUri,
+    );
     return new CellGraphPanel(panel, context, deps, document.uri, false);
   }
 
@@ -108,7 +124,13 @@ export class CellGraphPanel implements vscode.Disposable {
    * Re-attach a panel restored by VS Code after a reload. It stays pinned if it was; an unpinned one becomes
    * pinned when another panel already follows the editor (there is only one following panel).
    */
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, deps: GraphDeps, uri: vscode.Uri, pinned = false): CellGraphPanel {
+  static revive(
+    panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    deps: GraphDeps,
+    uri: vscode.Uri,
+    pinned = false,
+  ): CellGraphPanel {
     panel.webview.options = scriptedPanelOptions(context.extensionUri);
     return new CellGraphPanel(panel, context, deps, uri, pinned || CellGraphPanel.following() !== undefined);
   }
@@ -126,7 +148,9 @@ export class CellGraphPanel implements vscode.Disposable {
   /** Every panel showing this document: the following one first, then the pinned ones. */
   static showing(uri: vscode.Uri): CellGraphPanel[] {
     const key = uri.toString();
-    return CellGraphPanel.all().filter((p) => p.uri.toString() === key).sort((a, b) => Number(a.pinned) - Number(b.pinned));
+    return CellGraphPanel.all()
+      .filter((p) => p.uri.toString() === key)
+      .sort((a, b) => Number(a.pinned) - Number(b.pinned));
   }
 
   /**
@@ -136,7 +160,11 @@ export class CellGraphPanel implements vscode.Disposable {
   static follow(editor: vscode.TextEditor | undefined, deps: GraphDeps): void {
     if (!editor) return;
     let cells: readonly Cell[] = [];
-    try { cells = deps.getCells(editor.document); } catch { /* not a cell file */ }
+    try {
+      cells = deps.getCells(editor.document);
+    } catch {
+      /* not a cell file */
+    }
     if (cells.length === 0) return;
     CellGraphPanel.lastCellUri = editor.document.uri;
     const f = CellGraphPanel.following();
@@ -153,7 +181,9 @@ export class CellGraphPanel implements vscode.Disposable {
   }
 
   /** Every open panel. */
-  static all(): CellGraphPanel[] { return [...CellGraphPanel.panels]; }
+  static all(): CellGraphPanel[] {
+    return [...CellGraphPanel.panels];
+  }
 
   private static title(uri: vscode.Uri, pinned: boolean): string {
     const base = uri.path.split('/').pop() || 'cell';
@@ -193,15 +223,22 @@ export class CellGraphPanel implements vscode.Disposable {
   }
 
   /** The document shown. */
-  get uri(): vscode.Uri { return this.currentUri; }
+  get uri(): vscode.Uri {
+    return this.currentUri;
+  }
 
   /** Pinned panels stay on their document; the one unpinned panel follows the active editor. */
-  get pinned(): boolean { return this.isPinned; }
+  get pinned(): boolean {
+    return this.isPinned;
+  }
 
   /** Show another document in this panel (its cell under the cursor when it is in an editor). */
   showDocument(uri: vscode.Uri): void {
     if (this.disposed) return;
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     this.currentUri = uri;
     this.lastGood = [];
     this.lastHighlight = '';
@@ -260,13 +297,18 @@ export class CellGraphPanel implements vscode.Disposable {
       this.pending.push(m);
       return;
     }
-    void this.panel.webview.postMessage(m).then(undefined, (e: unknown) => this.deps.log.warn(`graph: postMessage failed: ${String(e)}`));
+    void this.panel.webview
+      .postMessage(m)
+      .then(undefined, (e: unknown) => this.deps.log.warn(`graph: postMessage failed: ${String(e)}`));
   }
 
   /** Debounced update after an edit. */
   scheduleUpdate(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; this.update(); }, UPDATE_DEBOUNCE_MS);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.update();
+    }, UPDATE_DEBOUNCE_MS);
   }
 
   /** Re-read the document and send a `render` message. */
@@ -274,8 +316,13 @@ export class CellGraphPanel implements vscode.Disposable {
     if (this.disposed) return;
     const doc = this.document();
     if (!doc) {
-      void vscode.workspace.openTextDocument(this.uri).then((d) => { if (!this.disposed) this.renderDocument(d); },
-        (e: unknown) => this.post(this.renderMessage(this.lastGood, true, `Cannot open ${this.uri.toString()}: ${String(e)}`)));
+      void vscode.workspace.openTextDocument(this.uri).then(
+        (d) => {
+          if (!this.disposed) this.renderDocument(d);
+        },
+        (e: unknown) =>
+          this.post(this.renderMessage(this.lastGood, true, `Cannot open ${this.uri.toString()}: ${String(e)}`)),
+      );
       return;
     }
     this.renderDocument(doc);
@@ -316,17 +363,30 @@ export class CellGraphPanel implements vscode.Disposable {
     const hash = wantsHash ? canonicalHash(toRecipe(cell)) : '';
     const shared = hash && this.deps.getScores ? this.deps.getScores(hash) : undefined;
     // The heat-map uses per-node values only when they name this cell's nodes (see perNodeFitsNames).
-    const scores = shared && !perNodeFitsNames(shared, new Set(cell.nodes.map((n) => n.name))) ? { ...shared, results: shared.results.map(({ perNode: _p, ...r }) => r) } : shared;
+    const scores =
+      shared && !perNodeFitsNames(shared, new Set(cell.nodes.map((n) => n.name)))
+        ? { ...shared, results: shared.results.map(({ perNode: _p, ...r }) => r) }
+        : shared;
     const benchmark = hash && !cell.log && this.deps.getBenchmark ? this.deps.getBenchmark(cell, hash) : undefined;
-    return cellView(cell, { ...(scores ? { scores } : {}), ...(benchmark ? { benchmark } : {}), ...(sizes ? { options: { sizes } } : {}) });
+    return cellView(cell, {
+      ...(scores ? { scores } : {}),
+      ...(benchmark ? { benchmark } : {}),
+      ...(sizes ? { options: { sizes } } : {}),
+    });
   }
 
   private renderMessage(cells: CellView[], stale: boolean, error?: string): ToWebview {
     const selectedCell = this.cursorCell();
     return {
-      type: 'render', version: PROTOCOL_VERSION, uri: this.uri.toString(), title: CellGraphPanel.title(this.uri, this.isPinned),
-      cells, stale, ...(error !== undefined && stale ? { error } : {}),
-      ...(selectedCell !== undefined ? { selectedCell } : {}), ...(this.isPinned ? { pinned: true } : {}),
+      type: 'render',
+      version: PROTOCOL_VERSION,
+      uri: this.uri.toString(),
+      title: CellGraphPanel.title(this.uri, this.isPinned),
+      cells,
+      stale,
+      ...(error !== undefined && stale ? { error } : {}),
+      ...(selectedCell !== undefined ? { selectedCell } : {}),
+      ...(this.isPinned ? { pinned: true } : {}),
     };
   }
 
@@ -335,18 +395,29 @@ export class CellGraphPanel implements vscode.Disposable {
     const ed = this.editorShowing();
     if (!ed?.selection) return undefined;
     let cells: readonly Cell[];
-    try { cells = this.deps.getCells(ed.document); } catch { return undefined; }
+    try {
+      cells = this.deps.getCells(ed.document);
+    } catch {
+      return undefined;
+    }
     const offset = ed.document.offsetAt(ed.selection.active);
-    return (cells.find((c) => offset >= c.span.start && offset <= c.span.end) ?? (cells.length === 1 ? cells[0] : undefined))?.index;
+    return (
+      cells.find((c) => offset >= c.span.start && offset <= c.span.end) ?? (cells.length === 1 ? cells[0] : undefined)
+    )?.index;
   }
 
   /** Outline the node under the cursor of `editor` (when it shows this panel's document). */
   highlightFrom(editor: vscode.TextEditor): void {
     if (editor.document.uri.toString() !== this.uri.toString() || !editor.selection) return;
     let cells: readonly Cell[];
-    try { cells = this.deps.getCells(editor.document); } catch { return; }
+    try {
+      cells = this.deps.getCells(editor.document);
+    } catch {
+      return;
+    }
     const offset = editor.document.offsetAt(editor.selection.active);
-    const cell = cells.find((c) => offset >= c.span.start && offset <= c.span.end) ?? (cells.length === 1 ? cells[0] : undefined);
+    const cell =
+      cells.find((c) => offset >= c.span.start && offset <= c.span.end) ?? (cells.length === 1 ? cells[0] : undefined);
     if (!cell) return;
     const node = nodeAtOffset(cell, offset);
     const key = `${cell.index}\u0000${node ?? ''}`;
@@ -383,13 +454,22 @@ export class CellGraphPanel implements vscode.Disposable {
         this.pending = [];
         for (const p of queued) this.post(p);
         const ed = vscode.window.activeTextEditor;
-        if (ed) { this.lastHighlight = ''; this.highlightFrom(ed); }
+        if (ed) {
+          this.lastHighlight = '';
+          this.highlightFrom(ed);
+        }
         return;
       }
-      case 'reveal': return this.reveal(m.cellIndex, m.node);
-      case 'selectCell': return this.revealCell(m.cellIndex);
-      case 'pin': if (m.pinned) this.pin(); else this.unpin(); return;
-      case 'export': return this.saveExport(m.format, m.cellIndex, m.data);
+      case 'reveal':
+        return this.reveal(m.cellIndex, m.node);
+      case 'selectCell':
+        return this.revealCell(m.cellIndex);
+      case 'pin':
+        if (m.pinned) this.pin();
+        else this.unpin();
+        return;
+      case 'export':
+        return this.saveExport(m.format, m.cellIndex, m.data);
       case 'log':
         if (m.level === 'error') this.deps.log.error(`graph webview: ${m.message}`);
         else if (m.level === 'warn') this.deps.log.warn(`graph webview: ${m.message}`);
@@ -401,8 +481,10 @@ export class CellGraphPanel implements vscode.Disposable {
   private async editorForDocument(): Promise<vscode.TextEditor> {
     const key = this.uri.toString();
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === key);
-    const doc = visible?.document ?? await vscode.workspace.openTextDocument(this.uri);
-    const column = visible?.viewColumn ?? (this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
+    const doc = visible?.document ?? (await vscode.workspace.openTextDocument(this.uri));
+    const column =
+      visible?.viewColumn ??
+      (this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
     return vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: false });
   }
 
@@ -434,7 +516,10 @@ export class CellGraphPanel implements vscode.Disposable {
     const base = (this.uri.path.split('/').pop() || 'cell').replace(/\.[^.]+$/, '');
     const label = this.lastGood.find((c) => c.index === cellIndex)?.label ?? `cell ${cellIndex}`;
     const suffix = this.lastGood.length > 1 ? `-${label.replace(/[^A-Za-z0-9_-]+/g, '-')}` : '';
-    const dir = this.uri.scheme === 'untitled' ? vscode.workspace.workspaceFolders?.[0]?.uri : vscode.Uri.joinPath(this.uri, '..');
+    const dir =
+      this.uri.scheme === 'untitled'
+        ? vscode.workspace.workspaceFolders?.[0]?.uri
+        : vscode.Uri.joinPath(this.uri, '..');
     const fileName = `${base}${suffix}-graph.${format}`;
     const target = await vscode.window.showSaveDialog({
       defaultUri: dir ? vscode.Uri.joinPath(dir, fileName) : undefined,
@@ -442,14 +527,17 @@ export class CellGraphPanel implements vscode.Disposable {
       title: `Export the cell graph as ${format.toUpperCase()}`,
     });
     if (!target) return;
-    const bytes = format === 'svg'
-      ? new TextEncoder().encode(data)
-      : Uint8Array.from(Buffer.from(data.slice('data:image/png;base64,'.length), 'base64'));
+    const bytes =
+      format === 'svg'
+        ? new TextEncoder().encode(data)
+        : Uint8Array.from(Buffer.from(data.slice('data:image/png;base64,'.length), 'base64'));
     await vscode.workspace.fs.writeFile(target, bytes);
     this.deps.log.info(`graph: exported ${format.toUpperCase()} to ${target.toString()} (${bytes.length} bytes)`);
-    void vscode.window.showInformationMessage(`Cell graph exported to ${vscode.workspace.asRelativePath(target)}.`, 'Open').then((c) => {
-      if (c) void vscode.commands.executeCommand('vscode.open', target);
-    });
+    void vscode.window
+      .showInformationMessage(`Cell graph exported to ${vscode.workspace.asRelativePath(target)}.`, 'Open')
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand('vscode.open', target);
+      });
   }
 
   dispose(): void {
@@ -473,28 +561,41 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
     if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
     return vscode.window.activeTextEditor?.document;
   };
-  const exportCmd = (format: ExportFormat) => async (arg?: unknown): Promise<void> => {
-    let panel = arg instanceof vscode.Uri ? CellGraphPanel.forDocument(arg) : CellGraphPanel.active();
-    if (!panel) {
-      const doc = await docFor(arg);
-      if (!doc) { void vscode.window.showWarningMessage('Cell Lens: open a cell file to export its graph.'); return; }
-      panel = CellGraphPanel.show(context, deps, doc);
-    }
-    panel.requestExport(format);
-  };
+  const exportCmd =
+    (format: ExportFormat) =>
+    async (arg?: unknown): Promise<void> => {
+      let panel = arg instanceof vscode.Uri ? CellGraphPanel.forDocument(arg) : CellGraphPanel.active();
+      if (!panel) {
+        const doc = await docFor(arg);
+        if (!doc) {
+          void vscode.window.showWarningMessage('Cell Lens: open a cell file to export its graph.');
+          return;
+        }
+        panel = CellGraphPanel.show(context, deps, doc);
+      }
+      panel.requestExport(format);
+    };
   // Pin / Unpin act on the graph panel that has the focus (title-bar button), else on the following panel.
   const focused = (): CellGraphPanel | undefined => CellGraphPanel.all().find((p) => p.panel.active);
   return [
     vscode.commands.registerCommand('cellLens.showGraph', async (arg?: unknown) => {
       const doc = await docFor(arg);
-      if (!doc) { void vscode.window.showWarningMessage('Cell Lens: open a NAS-Bench-NLP cell file (JSON) to see its graph.'); return; }
+      if (!doc) {
+        void vscode.window.showWarningMessage('Cell Lens: open a NAS-Bench-NLP cell file (JSON) to see its graph.');
+        return;
+      }
       CellGraphPanel.show(context, deps, doc);
     }),
     vscode.commands.registerCommand('cellLens.exportGraphSvg', exportCmd('svg')),
     vscode.commands.registerCommand('cellLens.exportGraphPng', exportCmd('png')),
     vscode.commands.registerCommand('cellLens.pinGraph', () => {
       const p = focused() ?? CellGraphPanel.following();
-      if (!p) { void vscode.window.showInformationMessage('Cell Lens: no cell graph is open to pin (Show Cell Graph opens one).'); return; }
+      if (!p) {
+        void vscode.window.showInformationMessage(
+          'Cell Lens: no cell graph is open to pin (Show Cell Graph opens one).',
+        );
+        return;
+      }
       p.pin();
     }),
     vscode.commands.registerCommand('cellLens.unpinGraph', () => {
@@ -503,8 +604,10 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
     }),
     vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-        const uri = typeof state === 'object' && state !== null && typeof (state as WebviewState).uri === 'string'
-          ? (state as WebviewState).uri as string : undefined;
+        const uri =
+          typeof state === 'object' && state !== null && typeof (state as WebviewState).uri === 'string'
+            ? ((state as WebviewState).uri as string)
+            : undefined;
         if (!uri) {
           deps.log.warn('graph: a restored panel had no document; closing it');
           panel.dispose();
@@ -516,10 +619,22 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0) for (const p of CellGraphPanel.showing(e.document.uri)) p.scheduleUpdate();
     }),
-    vscode.window.onDidChangeTextEditorSelection((e) => { for (const p of CellGraphPanel.showing(e.textEditor.document.uri)) p.highlightFrom(e.textEditor); }),
+    vscode.window.onDidChangeTextEditorSelection((e) => {
+      for (const p of CellGraphPanel.showing(e.textEditor.document.uri)) p.highlightFrom(e.textEditor);
+    }),
     vscode.window.onDidChangeActiveTextEditor((e) => CellGraphPanel.follow(e, deps)),
-    vscode.window.onDidChangeActiveColorTheme(() => { for (const p of CellGraphPanel.all()) p.sendTheme(); }),
-    ...(deps.onDidChangeScores ? [deps.onDidChangeScores(() => { for (const p of CellGraphPanel.all()) p.scheduleUpdate(); })] : []),
-    new vscode.Disposable(() => { for (const p of CellGraphPanel.all()) p.dispose(); }),
+    vscode.window.onDidChangeActiveColorTheme(() => {
+      for (const p of CellGraphPanel.all()) p.sendTheme();
+    }),
+    ...(deps.onDidChangeScores
+      ? [
+          deps.onDidChangeScores(() => {
+            for (const p of CellGraphPanel.all()) p.scheduleUpdate();
+          }),
+        ]
+      : []),
+    new vscode.Disposable(() => {
+      for (const p of CellGraphPanel.all()) p.dispose();
+    }),
   ];
 }

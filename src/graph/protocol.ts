@@ -91,16 +91,37 @@ export type ToWebview = RenderMessage | HighlightMessage | ThemeMessage | Export
 
 export type ExportFormat = 'svg' | 'png';
 
-export interface ReadyMessage { readonly type: 'ready' }
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
 /** Select the node's JSON in the editor. */
-export interface RevealMessage { readonly type: 'reveal'; readonly cellIndex: number; readonly node: string }
+export interface RevealMessage {
+  readonly type: 'reveal';
+  readonly cellIndex: number;
+  readonly node: string;
+}
 /** `data`: the SVG text, or the PNG as a `data:image/png;base64,...` URL. */
-export interface ExportMessage { readonly type: 'export'; readonly format: ExportFormat; readonly cellIndex: number; readonly data: string }
-export interface SelectCellMessage { readonly type: 'selectCell'; readonly cellIndex: number }
+export interface ExportMessage {
+  readonly type: 'export';
+  readonly format: ExportFormat;
+  readonly cellIndex: number;
+  readonly data: string;
+}
+export interface SelectCellMessage {
+  readonly type: 'selectCell';
+  readonly cellIndex: number;
+}
 /** The toolbar's pin button: pin the panel to its document (`true`) or let it follow the active editor again. */
-export interface PinMessage { readonly type: 'pin'; readonly pinned: boolean }
+export interface PinMessage {
+  readonly type: 'pin';
+  readonly pinned: boolean;
+}
 /** A problem in the webview worth logging in the extension's output channel. */
-export interface LogMessage { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+export interface LogMessage {
+  readonly type: 'log';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+}
 
 export type FromWebview = ReadyMessage | RevealMessage | ExportMessage | SelectCellMessage | LogMessage | PinMessage;
 
@@ -128,7 +149,15 @@ const optional = (v: unknown, f: (v: unknown) => boolean): boolean => v === unde
 const isPoint = (p: unknown): boolean => isObj(p) && isNum(p.x) && isNum(p.y);
 const isSpan = (s: unknown): boolean => isObj(s) && isIndex(s.start) && isIndex(s.end);
 
-const CATEGORIES: readonly NodeCategory[] = ['linear', 'blend', 'elementwise', 'activation', 'input', 'unknown', 'missing'];
+const CATEGORIES: readonly NodeCategory[] = [
+  'linear',
+  'blend',
+  'elementwise',
+  'activation',
+  'input',
+  'unknown',
+  'missing',
+];
 const EDGE_KINDS: readonly EdgeKind[] = ['data', 'recurrence', 'back'];
 const THEMES: readonly ThemeKind[] = ['light', 'dark', 'high-contrast', 'high-contrast-light'];
 const SEVERITIES = ['error', 'warning', 'info'];
@@ -138,23 +167,45 @@ function isMarker(m: unknown): boolean {
 }
 
 function isGraphNode(n: unknown): n is GraphNode {
-  return isObj(n) && isStr(n.id) && isStr(n.name) && ['input', 'op', 'missing'].includes(n.kind as string)
-    && isStr(n.op) && isStr(n.opLabel) && CATEGORIES.includes(n.category as NodeCategory)
-    && Array.isArray(n.inputs) && n.inputs.every(isStr) && Array.isArray(n.consumers) && n.consumers.every(isStr)
-    && typeof n.dead === 'boolean' && Array.isArray(n.markers) && n.markers.every(isMarker)
-    && isNum(n.width) && n.width > 0 && isNum(n.height) && n.height > 0
-    && optional(n.params, isNum) && optional(n.outputIndex, isIndex) && optional(n.stateIndex, isIndex)
-    && optional(n.span, isSpan) && optional(n.valueSpan, isSpan) && optional(n.onlyHere, isBool);
+  return (
+    isObj(n) &&
+    isStr(n.id) &&
+    isStr(n.name) &&
+    ['input', 'op', 'missing'].includes(n.kind as string) &&
+    isStr(n.op) &&
+    isStr(n.opLabel) &&
+    CATEGORIES.includes(n.category as NodeCategory) &&
+    Array.isArray(n.inputs) &&
+    n.inputs.every(isStr) &&
+    Array.isArray(n.consumers) &&
+    n.consumers.every(isStr) &&
+    typeof n.dead === 'boolean' &&
+    Array.isArray(n.markers) &&
+    n.markers.every(isMarker) &&
+    isNum(n.width) &&
+    n.width > 0 &&
+    isNum(n.height) &&
+    n.height > 0 &&
+    optional(n.params, isNum) &&
+    optional(n.outputIndex, isIndex) &&
+    optional(n.stateIndex, isIndex) &&
+    optional(n.span, isSpan) &&
+    optional(n.valueSpan, isSpan) &&
+    optional(n.onlyHere, isBool)
+  );
 }
 
 /** Whether `c` is a well-formed CellView (model, layout and the positions of every node and edge); the compare protocol reuses it. */
 export function isCellView(c: unknown): c is CellView {
   if (!isObj(c) || !isIndex(c.index) || !isStr(c.label) || !isObj(c.model) || !isObj(c.layout)) return false;
-  const m = c.model, l = c.layout;
-  if (!Array.isArray(m.nodes) || !Array.isArray(m.edges) || !isNum(m.totalParams) || !Array.isArray(m.cellMarkers)) return false;
+  const m = c.model,
+    l = c.layout;
+  if (!Array.isArray(m.nodes) || !Array.isArray(m.edges) || !isNum(m.totalParams) || !Array.isArray(m.cellMarkers))
+    return false;
   if (!m.cellMarkers.every(isMarker) || !isIndex(m.cellIndex) || !isStr(m.label)) return false;
   if (!isNum(l.width) || !isNum(l.height) || !isObj(l.nodes) || !isObj(l.edges)) return false;
-  const lnodes = l.nodes, ledges = l.edges;
+  const lnodes = l.nodes,
+    ledges = l.edges;
   const ids = new Set<string>();
   for (const n of m.nodes) {
     if (!isGraphNode(n) || ids.has(n.id) || !isPoint(lnodes[n.id])) return false;
@@ -162,7 +213,8 @@ export function isCellView(c: unknown): c is CellView {
   }
   for (const e of m.edges) {
     if (!isObj(e) || !isStr(e.id) || !isStr(e.source) || !isStr(e.target) || !Number.isInteger(e.operand)) return false;
-    if (!EDGE_KINDS.includes(e.kind as EdgeKind) || !optional(e.label, isStr) || !optional(e.onlyHere, isBool)) return false;
+    if (!EDGE_KINDS.includes(e.kind as EdgeKind) || !optional(e.label, isStr) || !optional(e.onlyHere, isBool))
+      return false;
     if (!ids.has(e.source) || !ids.has(e.target)) return false;
     const pts = ledges[e.id];
     if (!Array.isArray(pts) || pts.length < 2 || !pts.every(isPoint)) return false;
@@ -173,10 +225,16 @@ export function isCellView(c: unknown): c is CellView {
 }
 
 function isScore(s: unknown): boolean {
-  return isObj(s) && isStr(s.id) && isStr(s.label) && (s.value === null || typeof s.value === 'number')
-    && (s.better === 'higher' || s.better === 'lower')
-    && optional(s.percentile, (p) => typeof p === 'number') && optional(s.evidence, isStr)
-    && optional(s.perNode, (p) => isObj(p) && Object.values(p).every((v) => typeof v === 'number'));
+  return (
+    isObj(s) &&
+    isStr(s.id) &&
+    isStr(s.label) &&
+    (s.value === null || typeof s.value === 'number') &&
+    (s.better === 'higher' || s.better === 'lower') &&
+    optional(s.percentile, (p) => typeof p === 'number') &&
+    optional(s.evidence, isStr) &&
+    optional(s.perNode, (p) => isObj(p) && Object.values(p).every((v) => typeof v === 'number'))
+  );
 }
 
 /** Whether `m` is a well-formed extension → webview message of this protocol version. */
@@ -184,9 +242,17 @@ export function isToWebview(m: unknown): m is ToWebview {
   if (!isObj(m) || !isStr(m.type)) return false;
   switch (m.type) {
     case 'render':
-      return m.version === PROTOCOL_VERSION && isStr(m.uri) && isStr(m.title) && typeof m.stale === 'boolean'
-        && optional(m.error, isStr) && optional(m.selectedCell, isIndex) && optional(m.pinned, (p) => typeof p === 'boolean')
-        && Array.isArray(m.cells) && m.cells.every(isCellView);
+      return (
+        m.version === PROTOCOL_VERSION &&
+        isStr(m.uri) &&
+        isStr(m.title) &&
+        typeof m.stale === 'boolean' &&
+        optional(m.error, isStr) &&
+        optional(m.selectedCell, isIndex) &&
+        optional(m.pinned, (p) => typeof p === 'boolean') &&
+        Array.isArray(m.cells) &&
+        m.cells.every(isCellView)
+      );
     case 'highlight':
       return isIndex(m.cellIndex) && optional(m.node, isStr);
     case 'theme':

@@ -18,8 +18,13 @@ function lastFinite(xs: readonly number[] | undefined): number | undefined {
 /** Benchmark facts of a training log: the last finite test / validation loss, epochs, #params, status. */
 export function benchmarkFromLog(l: LogInfo): BenchmarkSummary {
   const b: Record<string, unknown> = {
-    dataset: l.dataset, testLoss: lastFinite(l.testLosses), valLoss: lastFinite(l.valLosses),
-    epochs: l.epochs ?? l.testLosses?.length, numParams: l.numParams, status: l.status, recepieId: l.recepieId,
+    dataset: l.dataset,
+    testLoss: lastFinite(l.testLosses),
+    valLoss: lastFinite(l.valLosses),
+    epochs: l.epochs ?? l.testLosses?.length,
+    numParams: l.numParams,
+    status: l.status,
+    recepieId: l.recepieId,
   };
   return Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) as BenchmarkSummary;
 }
@@ -32,12 +37,17 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 /** Score results as the side panel shows them (NaN / ±∞ become null with the reason kept). */
 export function scoreSummaries(report: ScoreReport): ScoreSummary[] {
   return report.results.map((r) => ({
-    id: r.id, label: SCORES[r.id]?.label ?? r.id, better: SCORES[r.id]?.better ?? 'higher',
-    value: Number.isFinite(r.value) ? r.value : null, std: Number.isFinite(r.std) ? r.std : null,
+    id: r.id,
+    label: SCORES[r.id]?.label ?? r.id,
+    better: SCORES[r.id]?.better ?? 'higher',
+    value: Number.isFinite(r.value) ? r.value : null,
+    std: Number.isFinite(r.std) ? r.std : null,
     ...(r.reason ? { reason: r.reason } : {}),
     ...optional('percentile', percentileOf(r.id, r.value, report.settings)),
     ...optional('evidence', evidenceText(r.id, report.settings)),
-    ...(r.perNode ? { perNode: Object.fromEntries(Object.entries(r.perNode).filter(([, v]) => Number.isFinite(v))) } : {}),
+    ...(r.perNode
+      ? { perNode: Object.fromEntries(Object.entries(r.perNode).filter(([, v]) => Number.isFinite(v))) }
+      : {}),
   }));
 }
 
@@ -49,7 +59,9 @@ export function cellView(
   const g = cellGraph(cell, extra.options ?? {});
   const benchmark = cell.log ? benchmarkFromLog(cell.log) : extra.benchmark;
   return {
-    index: cell.index, label: cell.label, ...g,
+    index: cell.index,
+    label: cell.label,
+    ...g,
     ...(extra.scores ? { scores: scoreSummaries(extra.scores) } : {}),
     ...(benchmark && Object.keys(benchmark).length > 0 ? { benchmark } : {}),
   };

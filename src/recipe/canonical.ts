@@ -63,7 +63,11 @@ function canonicalise(recipe: Recipe): { form: string; ids: Map<string, number> 
   const states = new Set<number>();
   for (const n of nodes.values()) {
     if (n.role !== undefined && n.role > 0) states.add(n.role);
-    for (const i of n.inputs) if (i.startsWith(LEAF + 'hp')) { const k = Number(i.slice(3)); if (k > 0) states.add(k); }
+    for (const i of n.inputs)
+      if (i.startsWith(LEAF + 'hp')) {
+        const k = Number(i.slice(3));
+        if (k > 0) states.add(k);
+      }
   }
   const stateList = [...states].sort((a, b) => a - b);
   const perms = stateList.length <= MAX_PERMUTED_STATES ? permutations(stateList.length) : [stateList.map((_, i) => i)];
@@ -98,7 +102,11 @@ export function canonicalCell(recipe: Recipe): CanonicalCell | undefined {
   if (!recipe || typeof recipe !== 'object' || recipe['h_new_0'] === undefined) return undefined;
   if (!recipeInfo(recipe).order) return undefined;
   let c: { form: string; ids: Map<string, number> };
-  try { c = canonicalise(recipe); } catch { return undefined; }
+  try {
+    c = canonicalise(recipe);
+  } catch {
+    return undefined;
+  }
   const nameOfId = new Map<number, string>();
   for (const [name, id] of c.ids) nameOfId.set(id, name);
   const out: Record<string, { op: string; input: string[] }> = {};
@@ -107,20 +115,39 @@ export function canonicalCell(recipe: Recipe): CanonicalCell | undefined {
   let i = 0;
   const nextId = { v: 0 };
   const idName: string[] = [];
-  const fail = (): never => { throw new Error('unparsable canonical form'); };
+  const fail = (): never => {
+    throw new Error('unparsable canonical form');
+  };
   // Recursive descent over `op@role(child,...)`, `#id`, `x`, `hp<k>` (depth ≤ the cell's depth; forms of very
   // deep cells are walked with an explicit stack below).
-  const readWord = (): string => { const s = i; while (i < form.length && /[a-z_0-9?]/.test(form[i])) i++; return form.slice(s, i); };
-  interface Frame { name: string; inputs: string[] }
+  const readWord = (): string => {
+    const s = i;
+    while (i < form.length && /[a-z_0-9?]/.test(form[i])) i++;
+    return form.slice(s, i);
+  };
+  interface Frame {
+    name: string;
+    inputs: string[];
+  }
   const stack: Frame[] = [];
   const results: string[] = [];
-  const pushValue = (v: string) => { if (stack.length) stack[stack.length - 1].inputs.push(v); else results.push(v); };
+  const pushValue = (v: string) => {
+    if (stack.length) stack[stack.length - 1].inputs.push(v);
+    else results.push(v);
+  };
   try {
     while (i <= form.length) {
       if (i === form.length) break;
       const ch = form[i];
-      if (ch === ';') { if (stack.length) fail(); i++; continue; }
-      if (ch === ',') { i++; continue; }
+      if (ch === ';') {
+        if (stack.length) fail();
+        i++;
+        continue;
+      }
+      if (ch === ',') {
+        i++;
+        continue;
+      }
       if (ch === ')') {
         const f = stack.pop() ?? fail();
         out[f.name].input = f.inputs;
@@ -128,12 +155,22 @@ export function canonicalCell(recipe: Recipe): CanonicalCell | undefined {
         pushValue(f.name);
         continue;
       }
-      if (ch === '#') { i++; const id = Number(readWord()); const n = idName[id] ?? fail(); pushValue(n); continue; }
+      if (ch === '#') {
+        i++;
+        const id = Number(readWord());
+        const n = idName[id] ?? fail();
+        pushValue(n);
+        continue;
+      }
       const word = readWord();
       if (!word) fail();
       if (form[i] === '@' || form[i] === '(') {
         let role: string | undefined;
-        if (form[i] === '@') { i++; role = readWord(); if (!/^[0-9]+$/.test(role)) fail(); }
+        if (form[i] === '@') {
+          i++;
+          role = readWord();
+          if (!/^[0-9]+$/.test(role)) fail();
+        }
         if (form[i] !== '(') fail();
         i++;
         if (!isOpName(word)) fail();
@@ -145,9 +182,15 @@ export function canonicalCell(recipe: Recipe): CanonicalCell | undefined {
         stack.push({ name, inputs: [] });
         continue;
       }
-      if (word === 'x') { pushValue(INPUT_X); continue; }
+      if (word === 'x') {
+        pushValue(INPUT_X);
+        continue;
+      }
       const m = /^hp([0-9]+)$/.exec(word);
-      if (m) { pushValue(`h_prev_${m[1]}`); continue; }
+      if (m) {
+        pushValue(`h_prev_${m[1]}`);
+        continue;
+      }
       fail();
     }
     if (stack.length) fail();
@@ -172,7 +215,11 @@ export function canonicalHash(recipe: Recipe): string {
 }
 
 function safeStringify(x: unknown): string {
-  try { return JSON.stringify(x) ?? ''; } catch { return String(x); }
+  try {
+    return JSON.stringify(x) ?? '';
+  } catch {
+    return String(x);
+  }
 }
 
 function mergeCommonSubexpressions(nodes: Map<string, CNode>, order: string[]): void {
@@ -199,8 +246,15 @@ function permutations(k: number): number[][] {
   const out: number[][] = [];
   const a = Array.from({ length: k }, (_, i) => i);
   const rec = (i: number) => {
-    if (i === k) { out.push([...a]); return; }
-    for (let j = i; j < k; j++) { [a[i], a[j]] = [a[j], a[i]]; rec(i + 1); [a[i], a[j]] = [a[j], a[i]]; }
+    if (i === k) {
+      out.push([...a]);
+      return;
+    }
+    for (let j = i; j < k; j++) {
+      [a[i], a[j]] = [a[j], a[i]];
+      rec(i + 1);
+      [a[i], a[j]] = [a[j], a[i]];
+    }
   };
   rec(0);
   return out;
@@ -220,9 +274,13 @@ function serialise(nodes: Map<string, CNode>, renum: Map<number, number>): { for
   const colour = refineColours(nodes, renum);
   const isCommutative = (op: string) => !isOpName(op) || OPS[op].commutative;
   const ids = new Map<string, number>();
-  const roots = [...nodes.values()].filter((n) => n.role !== undefined).sort((a, b) => (renum.get(a.role!) ?? 1e9) - (renum.get(b.role!) ?? 1e9));
+  const roots = [...nodes.values()]
+    .filter((n) => n.role !== undefined)
+    .sort((a, b) => (renum.get(a.role!) ?? 1e9) - (renum.get(b.role!) ?? 1e9));
   // Nodes unreachable from roots (only when there is no h_new_0) are appended, ordered by colour.
-  const rest = [...nodes.values()].filter((n) => n.role === undefined).sort((a, b) => cmp(colour.get(a.name)!, colour.get(b.name)!));
+  const rest = [...nodes.values()]
+    .filter((n) => n.role === undefined)
+    .sort((a, b) => cmp(colour.get(a.name)!, colour.get(b.name)!));
   const parts: string[] = [];
   for (const root of [...roots, ...rest]) {
     if (ids.has(root.name)) continue;
@@ -244,13 +302,22 @@ function serialise(nodes: Map<string, CNode>, renum: Map<number, number>): { for
     const out: string[] = [];
     const stack: { kids: string[]; i: number }[] = [];
     const emit = (name: string): void => {
-      if (!nodes.has(name)) { out.push(leafLabel(name, renum)); return; }
+      if (!nodes.has(name)) {
+        out.push(leafLabel(name, renum));
+        return;
+      }
       const id = ids.get(name);
-      if (id !== undefined) { out.push('#' + id); return; }
+      if (id !== undefined) {
+        out.push('#' + id);
+        return;
+      }
       ids.set(name, ids.size);
       const n = nodes.get(name)!;
       out.push(label(n) + '(');
-      stack.push({ kids: isCommutative(n.op) ? [...n.inputs].sort((a, b) => cmp(childKey(a), childKey(b))) : [...n.inputs], i: 0 });
+      stack.push({
+        kids: isCommutative(n.op) ? [...n.inputs].sort((a, b) => cmp(childKey(a), childKey(b))) : [...n.inputs],
+        i: 0,
+      });
     };
     emit(start);
     while (stack.length) {
@@ -278,24 +345,42 @@ function refineColours(nodes: Map<string, CNode>, renum: Map<number, number>): M
   names.forEach((n, i) => index.set(n, i));
   const edgePos = (op: string, i: number) => (isOpName(op) && !OPS[op].commutative ? String(i) : '*');
   // Per node, by index: operands (position prefix + child index, or a fixed leaf key) and parents (prefix + index).
-  const downPos: string[][] = [], downIdx: number[][] = [];
-  const upPos: string[][] = names.map(() => []), upIdx: number[][] = names.map(() => []);
+  const downPos: string[][] = [],
+    downIdx: number[][] = [];
+  const upPos: string[][] = names.map(() => []),
+    upIdx: number[][] = names.map(() => []);
   names.forEach((name, i) => {
     const n = nodes.get(name)!;
-    const dp: string[] = [], di: number[] = [];
+    const dp: string[] = [],
+      di: number[] = [];
     n.inputs.forEach((c, k) => {
       const pos = edgePos(n.op, k);
       const ci = index.get(c);
-      if (ci === undefined) { dp.push(pos + 'L' + leafLabel(c, renum)); di.push(-1); } else { dp.push(pos); di.push(ci); upPos[ci].push(pos); upIdx[ci].push(i); }
+      if (ci === undefined) {
+        dp.push(pos + 'L' + leafLabel(c, renum));
+        di.push(-1);
+      } else {
+        dp.push(pos);
+        di.push(ci);
+        upPos[ci].push(pos);
+        upIdx[ci].push(i);
+      }
     });
-    downPos.push(dp); downIdx.push(di);
+    downPos.push(dp);
+    downIdx.push(di);
   });
-  let colour: string[] = names.map((name) => { const n = nodes.get(name)!; return hash64(n.op + '@' + (n.role !== undefined ? renum.get(n.role) ?? '?' : '')); });
+  let colour: string[] = names.map((name) => {
+    const n = nodes.get(name)!;
+    return hash64(n.op + '@' + (n.role !== undefined ? (renum.get(n.role) ?? '?') : ''));
+  });
   let distinct = new Set(colour).size;
   for (let round = 0; round < MAX_WL_ROUNDS; round++) {
     const next: string[] = new Array<string>(names.length);
     for (let i = 0; i < names.length; i++) {
-      const dp = downPos[i], di = downIdx[i], pp = upPos[i], pi = upIdx[i];
+      const dp = downPos[i],
+        di = downIdx[i],
+        pp = upPos[i],
+        pi = upIdx[i];
       const down: string[] = new Array<string>(dp.length);
       for (let k = 0; k < dp.length; k++) down[k] = di[k] < 0 ? dp[k] : dp[k] + colour[di[k]];
       const up: string[] = new Array<string>(pp.length);
@@ -316,7 +401,8 @@ const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(
 
 /** cyrb53-style 53-bit string hash, as 14 hex digits. */
 function cyrb53(str: string, seed: number): string {
-  let h1 = 0xdeadbeef ^ seed, h2 = 0x41c6ce57 ^ seed;
+  let h1 = 0xdeadbeef ^ seed,
+    h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < str.length; i++) {
     const ch = str.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);
@@ -325,8 +411,17 @@ function cyrb53(str: string, seed: number): string {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   // = (2^32·(h2 & 0x1fffff) + (h1 >>> 0)).toString(16).padStart(14, '0'), without the slow double → hex conversion.
-  const hi = 2097151 & h2, lo = h1 >>> 0;
-  return HEX[hi >>> 16] + HEX[(hi >>> 8) & 255] + HEX[hi & 255] + HEX[lo >>> 24] + HEX[(lo >>> 16) & 255] + HEX[(lo >>> 8) & 255] + HEX[lo & 255];
+  const hi = 2097151 & h2,
+    lo = h1 >>> 0;
+  return (
+    HEX[hi >>> 16] +
+    HEX[(hi >>> 8) & 255] +
+    HEX[hi & 255] +
+    HEX[lo >>> 24] +
+    HEX[(lo >>> 16) & 255] +
+    HEX[(lo >>> 8) & 255] +
+    HEX[lo & 255]
+  );
 }
 function hash64(s: string): string {
   return cyrb53(s, 0x9e3779b9);

@@ -30,8 +30,7 @@ export function crowdedLines(lines: readonly number[]): Map<number, number> {
 
 /** What {@link oneCellPerLine} found. */
 export type LayoutResult =
-  | { readonly ok: true; readonly edits: readonly LayoutEdit[] }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly edits: readonly LayoutEdit[] } | { readonly ok: false; readonly reason: string };
 
 const isSpace = (c: string) => c === ' ' || c === '\t';
 

@@ -39,7 +39,8 @@ function nodeDeps(recipe: Recipe, name: string): string[] {
   const spec = recipe[name];
   const out: string[] = [];
   if (!spec || !Array.isArray(spec.input)) return out;
-  for (const i of spec.input) if (typeof i === 'string' && !isCellInput(i) && Object.prototype.hasOwnProperty.call(recipe, i)) out.push(i);
+  for (const i of spec.input)
+    if (typeof i === 'string' && !isCellInput(i) && Object.prototype.hasOwnProperty.call(recipe, i)) out.push(i);
   return out;
 }
 
@@ -53,7 +54,10 @@ export function recipeInfo(recipe: Recipe): RecipeInfo {
   // Kahn's algorithm.
   const indeg = new Map<string, number>();
   const consumers = new Map<string, string[]>();
-  for (const n of names) { indeg.set(n, 0); consumers.set(n, []); }
+  for (const n of names) {
+    indeg.set(n, 0);
+    consumers.set(n, []);
+  }
   for (const n of names) {
     for (const d of new Set(nodeDeps(recipe, n))) {
       indeg.set(n, (indeg.get(n) ?? 0) + 1);
@@ -72,17 +76,28 @@ export function recipeInfo(recipe: Recipe): RecipeInfo {
     }
   }
   const acyclic = order.length === names.length;
-  const cycles = acyclic ? [] : findCycles(recipe, names.filter((n) => (indeg.get(n) ?? 0) > 0));
+  const cycles = acyclic
+    ? []
+    : findCycles(
+        recipe,
+        names.filter((n) => (indeg.get(n) ?? 0) > 0),
+      );
 
   // Liveness through the recurrence.
   const readStates = new Set<number>();
-  for (const n of names) for (const i of recipe[n]?.input ?? []) {
-    const k = typeof i === 'string' ? hPrevIndex(i) : undefined;
-    if (k !== undefined) readStates.add(k);
-  }
+  for (const n of names)
+    for (const i of recipe[n]?.input ?? []) {
+      const k = typeof i === 'string' ? hPrevIndex(i) : undefined;
+      if (k !== undefined) readStates.add(k);
+    }
   const live = new Set<string>();
   const stack: string[] = [];
-  const push = (n: string) => { if (!live.has(n) && Object.prototype.hasOwnProperty.call(recipe, n)) { live.add(n); stack.push(n); } };
+  const push = (n: string) => {
+    if (!live.has(n) && Object.prototype.hasOwnProperty.call(recipe, n)) {
+      live.add(n);
+      stack.push(n);
+    }
+  };
   push('h_new_0');
   while (stack.length) {
     const n = stack.pop()!;
@@ -109,8 +124,11 @@ function findCycles(recipe: Recipe, candidates: string[]): string[][] {
     if (index.has(root)) continue;
     const work: { n: string; deps: string[]; i: number }[] = [];
     const open = (n: string) => {
-      index.set(n, counter); low.set(n, counter); counter++;
-      st.push(n); onStack.add(n);
+      index.set(n, counter);
+      low.set(n, counter);
+      counter++;
+      st.push(n);
+      onStack.add(n);
       work.push({ n, deps: nodeDeps(recipe, n).filter((d) => inSet.has(d)), i: 0 });
     };
     open(root);
@@ -129,7 +147,11 @@ function findCycles(recipe: Recipe, candidates: string[]): string[][] {
         if (low.get(top.n) === index.get(top.n)) {
           const comp: string[] = [];
           let x: string;
-          do { x = st.pop()!; onStack.delete(x); comp.push(x); } while (x !== top.n);
+          do {
+            x = st.pop()!;
+            onStack.delete(x);
+            comp.push(x);
+          } while (x !== top.n);
           const selfLoop = comp.length === 1 && nodeDeps(recipe, comp[0]).includes(comp[0]);
           if (comp.length > 1 || selfLoop) sccs.push(comp);
         }
@@ -155,10 +177,17 @@ function cyclePath(recipe: Recipe, comp: string[]): string[] {
         // n reads start (data flows start → n); prev[c] reads c, so following prev from n leads back to start.
         const chain = [n];
         let c = n;
-        while (prev.has(c)) { c = prev.get(c)!; chain.push(c); }
+        while (prev.has(c)) {
+          c = prev.get(c)!;
+          chain.push(c);
+        }
         return c === start ? [start, ...chain] : [start, ...chain, start];
       }
-      if (!seen.has(d)) { seen.add(d); prev.set(d, n); queue.push(d); }
+      if (!seen.has(d)) {
+        seen.add(d);
+        prev.set(d, n);
+        queue.push(d);
+      }
     }
   }
   return [...comp, comp[0]];

@@ -34,31 +34,67 @@ export type OpName = (typeof OP_NAMES)[number];
 
 export const OPS: Readonly<Record<OpName, OpInfo>> = {
   linear: {
-    name: 'linear', minInputs: 1, maxInputs: Infinity, commutative: true, parametric: true, category: 'linear',
-    description: 'Σᵢ Wᵢ·inputᵢ + b — one weight matrix per input (sized by whether the input is x or a hidden state) and one bias; output size = hidden size',
+    name: 'linear',
+    minInputs: 1,
+    maxInputs: Infinity,
+    commutative: true,
+    parametric: true,
+    category: 'linear',
+    description:
+      'Σᵢ Wᵢ·inputᵢ + b — one weight matrix per input (sized by whether the input is x or a hidden state) and one bias; output size = hidden size',
   },
   blend: {
-    name: 'blend', minInputs: 3, maxInputs: 3, commutative: false, parametric: false, category: 'blend',
+    name: 'blend',
+    minInputs: 3,
+    maxInputs: 3,
+    commutative: false,
+    parametric: false,
+    category: 'blend',
     description: 'blend(a, b, c) = a⊙b + (1 − a)⊙c — a gated mix; operand order matters',
   },
   elementwise_prod: {
-    name: 'elementwise_prod', minInputs: 2, maxInputs: Infinity, commutative: true, parametric: false, category: 'elementwise',
+    name: 'elementwise_prod',
+    minInputs: 2,
+    maxInputs: Infinity,
+    commutative: true,
+    parametric: false,
+    category: 'elementwise',
     description: 'element-wise product of all inputs',
   },
   elementwise_sum: {
-    name: 'elementwise_sum', minInputs: 2, maxInputs: Infinity, commutative: true, parametric: false, category: 'elementwise',
+    name: 'elementwise_sum',
+    minInputs: 2,
+    maxInputs: Infinity,
+    commutative: true,
+    parametric: false,
+    category: 'elementwise',
     description: 'element-wise sum of all inputs',
   },
   activation_tanh: {
-    name: 'activation_tanh', minInputs: 1, maxInputs: 1, commutative: true, parametric: false, category: 'activation',
+    name: 'activation_tanh',
+    minInputs: 1,
+    maxInputs: 1,
+    commutative: true,
+    parametric: false,
+    category: 'activation',
     description: 'tanh(a)',
   },
   activation_sigm: {
-    name: 'activation_sigm', minInputs: 1, maxInputs: 1, commutative: true, parametric: false, category: 'activation',
+    name: 'activation_sigm',
+    minInputs: 1,
+    maxInputs: 1,
+    commutative: true,
+    parametric: false,
+    category: 'activation',
     description: 'sigmoid(a) = 1 / (1 + e^(−a))',
   },
   activation_leaky_relu: {
-    name: 'activation_leaky_relu', minInputs: 1, maxInputs: 1, commutative: true, parametric: false, category: 'activation',
+    name: 'activation_leaky_relu',
+    minInputs: 1,
+    maxInputs: 1,
+    commutative: true,
+    parametric: false,
+    category: 'activation',
     description: 'leaky ReLU(a) = max(a, 0.01·a) (PyTorch default slope 0.01)',
   },
 };
@@ -92,7 +128,8 @@ export function isCellInput(name: string): boolean {
 
 /** Levenshtein distance, for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
-  const m = a.length, n = b.length;
+  const m = a.length,
+    n = b.length;
   if (m === 0) return n;
   if (n === 0) return m;
   let prev = new Array<number>(n + 1);
@@ -118,10 +155,14 @@ export function nearestOp(name: string): OpName {
   for (const op of OP_NAMES) {
     // Prefer ops whose core contains the typed core ("relu" → activation_leaky_relu, "sum" → elementwise_sum);
     // otherwise the smaller edit distance, on the full name or on the core ("tanhh" → activation_tanh).
-    const d = lowerCore.length >= 3 && core(op).includes(lowerCore)
-      ? 0.5
-      : Math.min(editDistance(lower, op), editDistance(lowerCore, core(op)));
-    if (d < bestD) { bestD = d; best = op; }
+    const d =
+      lowerCore.length >= 3 && core(op).includes(lowerCore)
+        ? 0.5
+        : Math.min(editDistance(lower, op), editDistance(lowerCore, core(op)));
+    if (d < bestD) {
+      bestD = d;
+      best = op;
+    }
   }
   return best;
 }

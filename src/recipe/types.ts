@@ -15,24 +15,24 @@ export type Severity = 'error' | 'warning' | 'info';
 
 /** Stable diagnostic codes (shown in the Problems panel, used by quick fixes and tests). */
 export type DiagnosticCode =
-  | 'not-json'          // the text is not valid JSON
-  | 'not-a-cell'        // valid JSON but not a recipe / log / list of recipes
-  | 'bad-node'          // a node value is not an object {op, input}
-  | 'missing-op'        // node has no "op" string
-  | 'unknown-op'        // "op" is not one of the seven NAS-Bench-NLP ops
-  | 'bad-input-list'    // "input" missing or not an array of strings
-  | 'arity'             // wrong number of inputs for the op
-  | 'dangling-input'    // an input names no node and no cell input
-  | 'reserved-name'     // a node is named like a cell input (x, h_prev_i)
-  | 'cycle'             // the nodes form a cycle (within one time step)
-  | 'missing-output'    // no h_new_0
-  | 'missing-hidden'    // h_new_i missing although a larger index exists / h_prev_i read without h_new_i
-  | 'unread-state'      // h_new_i is produced but h_prev_i is never read (warning)
-  | 'unreachable'       // node does not reach any output (warning)
-  | 'duplicate-key'     // the same key twice in one object
-  | 'empty-cell'        // no nodes at all
-  | 'bad-log'           // a training log whose `recepie` is not a JSON string of a recipe
-  | 'too-large';        // the document is too large to analyse in the editor
+  | 'not-json' // the text is not valid JSON
+  | 'not-a-cell' // valid JSON but not a recipe / log / list of recipes
+  | 'bad-node' // a node value is not an object {op, input}
+  | 'missing-op' // node has no "op" string
+  | 'unknown-op' // "op" is not one of the seven NAS-Bench-NLP ops
+  | 'bad-input-list' // "input" missing or not an array of strings
+  | 'arity' // wrong number of inputs for the op
+  | 'dangling-input' // an input names no node and no cell input
+  | 'reserved-name' // a node is named like a cell input (x, h_prev_i)
+  | 'cycle' // the nodes form a cycle (within one time step)
+  | 'missing-output' // no h_new_0
+  | 'missing-hidden' // h_new_i missing although a larger index exists / h_prev_i read without h_new_i
+  | 'unread-state' // h_new_i is produced but h_prev_i is never read (warning)
+  | 'unreachable' // node does not reach any output (warning)
+  | 'duplicate-key' // the same key twice in one object
+  | 'empty-cell' // no nodes at all
+  | 'bad-log' // a training log whose `recepie` is not a JSON string of a recipe
+  | 'too-large'; // the document is too large to analyse in the editor
 
 export interface RelatedSpan {
   readonly span: Span;

@@ -147,12 +147,17 @@ async function tryWebgpu(): Promise<string> {
   if (!g.navigator) {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   } else if (!g.navigator.gpu) {
-    try { Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true }); } catch { /* read-only */ }
+    try {
+      Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    } catch {
+      /* read-only */
+    }
   }
   const pkg = lazyRequire('@tensorflow/tfjs-backend-webgpu');
   checkSameEngine(lazyRequire('@tensorflow/tfjs-core'), '@tensorflow/tfjs-core (as seen by tfjs-backend-webgpu)');
   void pkg;
-  if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu not seen)');
+  if (!tf.findBackendFactory('webgpu'))
+    throw new Error('tfjs-backend-webgpu did not register (navigator.gpu not seen)');
   await activate('webgpu');
   const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } }).info;
   return `webgpu (${[info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'adapter'})`;
@@ -214,7 +219,10 @@ async function tryWasm(opts: BackendOptions): Promise<{ description: string; thr
   // Matrix products in native AVX2 code when the optional addon is built: same bits (see model/nativeMatMul).
   const native = loadNativeKernels();
   const nativeOn = native.kernels ? patchWasmMatMul(native.kernels) : false;
-  if (!nativeOn) opts.log?.(`native matrix products off: ${native.kernels ? 'the wasm backend has no BatchMatMul kernel to wrap' : native.reason}`);
+  if (!nativeOn)
+    opts.log?.(
+      `native matrix products off: ${native.kernels ? 'the wasm backend has no BatchMatMul kernel to wrap' : native.reason}`,
+    );
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const mt = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   const threads = mt ? tfwasm.getThreadsCount() : 1;
@@ -238,12 +246,24 @@ export async function initBackend(choice: BackendChoice, opts: BackendOptions = 
       let description: string;
       let threads: number | undefined;
       switch (name) {
-        case 'tensorflow-gpu': description = await tryTensorflowGpu(); break;
-        case 'webgpu': description = await tryWebgpu(); break;
-        case 'tensorflow': description = await tryTensorflow(); break;
-        case 'wasm': ({ description, threads } = await tryWasm(opts)); break;
-        case 'cpu': await activate('cpu'); description = 'cpu (plain JavaScript)'; break;
-        default: throw new Error(`unknown backend '${String(name)}'`);
+        case 'tensorflow-gpu':
+          description = await tryTensorflowGpu();
+          break;
+        case 'webgpu':
+          description = await tryWebgpu();
+          break;
+        case 'tensorflow':
+          description = await tryTensorflow();
+          break;
+        case 'wasm':
+          ({ description, threads } = await tryWasm(opts));
+          break;
+        case 'cpu':
+          await activate('cpu');
+          description = 'cpu (plain JavaScript)';
+          break;
+        default:
+          throw new Error(`unknown backend '${String(name)}'`);
       }
       tried.push({ name });
       log(`scoring backend: ${description}`);
@@ -256,7 +276,13 @@ export async function initBackend(choice: BackendChoice, opts: BackendOptions = 
     }
   }
   if (choice !== 'auto') {
-    throw Object.assign(new Error(`Scoring backend '${choice}' is not available: ${tried[tried.length - 1]?.error ?? 'unknown error'}`), { tried });
+    throw Object.assign(
+      new Error(`Scoring backend '${choice}' is not available: ${tried[tried.length - 1]?.error ?? 'unknown error'}`),
+      { tried },
+    );
   }
-  throw Object.assign(new Error(`No TensorFlow.js backend could start: ${tried.map((t) => `${t.name}: ${t.error}`).join('; ')}`), { tried });
+  throw Object.assign(
+    new Error(`No TensorFlow.js backend could start: ${tried.map((t) => `${t.name}: ${t.error}`).join('; ')}`),
+    { tried },
+  );
 }

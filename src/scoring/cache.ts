@@ -44,7 +44,8 @@ export function cacheKey(hash: string, settings: ScoreSettings): string {
 /** JSON text of a value with NaN / ±Infinity kept as `{"$num": "NaN" | "Infinity" | "-Infinity"}`. */
 export function encodeJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE]: String(v) } : v);
+    typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE]: String(v) } : v,
+  );
 }
 
 /** Inverse of {@link encodeJson}. Throws on invalid JSON. */
@@ -69,7 +70,11 @@ export class ScoreCache {
   }
 
   private log(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void {
-    try { this.opts.log?.(level, msg); } catch { /* ignore */ }
+    try {
+      this.opts.log?.(level, msg);
+    } catch {
+      /* ignore */
+    }
   }
 
   private fileOf(key: string): string | undefined {
@@ -95,18 +100,24 @@ export class ScoreCache {
   async get(hash: string, settings: ScoreSettings): Promise<ScoreReport | undefined> {
     const key = cacheKey(hash, settings);
     const hit = this.mem.get(key);
-    if (hit) { this.remember(key, hit); return hit; }
+    if (hit) {
+      this.remember(key, hit);
+      return hit;
+    }
     const file = this.fileOf(key);
     if (!file) return undefined;
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log('warn', `score cache: cannot read ${file}: ${String(e)}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.log('warn', `score cache: cannot read ${file}: ${String(e)}`);
       return undefined;
     }
     let data: unknown;
-    try { data = decodeJson(text); } catch {
+    try {
+      data = decodeJson(text);
+    } catch {
       this.log('warn', `score cache: ignoring corrupt file ${file}`);
       return undefined;
     }
@@ -149,9 +160,19 @@ export class ScoreCache {
     const dir = this.opts.dir;
     if (!dir) return;
     let names: string[];
-    try { names = await fs.readdir(dir); } catch { return; }
-    await Promise.all(names
-      .filter((n) => FILE_RE.test(n) || /^[0-9a-f]{40}\.json\.\d+\.[0-9a-f]+\.tmp$/.test(n))
-      .map((n) => fs.rm(path.join(dir, n), { force: true }).catch((e: unknown) => this.log('warn', `score cache: cannot remove ${n}: ${String(e)}`))));
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      return;
+    }
+    await Promise.all(
+      names
+        .filter((n) => FILE_RE.test(n) || /^[0-9a-f]{40}\.json\.\d+\.[0-9a-f]+\.tmp$/.test(n))
+        .map((n) =>
+          fs
+            .rm(path.join(dir, n), { force: true })
+            .catch((e: unknown) => this.log('warn', `score cache: cannot remove ${n}: ${String(e)}`)),
+        ),
+    );
   }
 }

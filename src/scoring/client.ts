@@ -18,10 +18,22 @@ import * as path from 'node:path';
 import type { Recipe } from '../recipe/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
 import {
-  PROTOCOL_VERSION, checkWorkerMessage,
-  type ClientMessage, type DebugFault, type TriedBackend, type WorkerErrorKind, type WorkerMessage,
+  PROTOCOL_VERSION,
+  checkWorkerMessage,
+  type ClientMessage,
+  type DebugFault,
+  type TriedBackend,
+  type WorkerErrorKind,
+  type WorkerMessage,
 } from './protocol';
-import { DEFAULT_SIZES, type BackendChoice, type BackendName, type ScoreProgress, type ScoreReport, type ScoreSettings } from './types';
+import {
+  DEFAULT_SIZES,
+  type BackendChoice,
+  type BackendName,
+  type ScoreProgress,
+  type ScoreReport,
+  type ScoreSettings,
+} from './types';
 
 /** Why a request failed: the worker's kinds plus what the client itself detects. */
 export type ScoringErrorKind = WorkerErrorKind | 'crash' | 'timeout' | 'start' | 'disposed';
@@ -29,7 +41,11 @@ export type ScoringErrorKind = WorkerErrorKind | 'crash' | 'timeout' | 'start' |
 /** A failed score request. `message` is plain words for the user; `detail` is for the log. */
 export class ScoringError extends Error {
   override readonly name = 'ScoringError';
-  constructor(readonly kind: ScoringErrorKind, message: string, readonly detail?: string) {
+  constructor(
+    readonly kind: ScoringErrorKind,
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message);
   }
 }
@@ -154,7 +170,10 @@ export function outOfMemoryMessage(settings: ScoreSettings | undefined): string 
   let ratio = -Infinity;
   for (const k of keys) {
     const r = settings[k] / DEFAULT_SIZES[k];
-    if (r > ratio) { ratio = r; worst = k; }
+    if (r > ratio) {
+      ratio = r;
+      worst = k;
+    }
   }
   return `The scoring process ran out of memory (${worst} ${settings[worst]} may be too large; try a smaller size).`;
 }
@@ -191,10 +210,16 @@ export class ScoringClient {
     this.backendChoice = opts.backend ?? 'auto';
   }
 
-  private get timeoutMs(): number { return this.opts.timeoutMs ?? 60_000; }
+  private get timeoutMs(): number {
+    return this.opts.timeoutMs ?? 60_000;
+  }
 
   private log(level: LogLevel, msg: string): void {
-    try { this.opts.log?.(level, msg); } catch { /* a logger must not break scoring */ }
+    try {
+      this.opts.log?.(level, msg);
+    } catch {
+      /* a logger must not break scoring */
+    }
   }
 
   /** Current status snapshot. */
@@ -207,7 +232,13 @@ export class ScoringClient {
     else if (this.crashed && this.queue.length > 0) state = 'restarting';
     else state = 'idle';
     return {
-      state, backend: w?.backend, tried: w?.tried, backendDescription: w?.description, restarts: this.restarts, lastError: this.lastError, pid: w?.proc.pid,
+      state,
+      backend: w?.backend,
+      tried: w?.tried,
+      backendDescription: w?.description,
+      restarts: this.restarts,
+      lastError: this.lastError,
+      pid: w?.proc.pid,
     };
   }
 
@@ -219,7 +250,11 @@ export class ScoringClient {
   /** Called with a status snapshot whenever the state, backend, restart count or last error changes. */
   onStateChange(listener: (s: ScoringStatus) => void): Disposable {
     this.listeners.add(listener);
-    return { dispose: () => { this.listeners.delete(listener); } };
+    return {
+      dispose: () => {
+        this.listeners.delete(listener);
+      },
+    };
   }
 
   private emitState(): void {
@@ -228,7 +263,11 @@ export class ScoringClient {
     if (key === this.lastStatusKey) return;
     this.lastStatusKey = key;
     for (const l of [...this.listeners]) {
-      try { l(s); } catch (e) { this.log('warn', `state listener threw: ${String(e)}`); }
+      try {
+        l(s);
+      } catch (e) {
+        this.log('warn', `state listener threw: ${String(e)}`);
+      }
     }
   }
 
@@ -245,7 +284,11 @@ export class ScoringClient {
    * score requests: the same result as calling it here, without blocking this process's event loop. Rejects with
    * a {@link ScoringError} like {@link score} (cancelling a running study restarts the worker).
    */
-  study(records: readonly StudyRecord[], options: StudyOptions = {}, opts: { readonly signal?: AbortSignal } = {}): Promise<StudyResult> {
+  study(
+    records: readonly StudyRecord[],
+    options: StudyOptions = {},
+    opts: { readonly signal?: AbortSignal } = {},
+  ): Promise<StudyResult> {
     return this.enqueue({ type: 'study', records, options }, opts) as Promise<StudyResult>;
   }
 
@@ -308,7 +351,9 @@ export class ScoringClient {
       w.exitReason = 'dispose';
       this.post(w, { v: PROTOCOL_VERSION, type: 'shutdown' });
       // A worker busy in a long synchronous op reads `shutdown` late: kill it if it is not gone in 1 s.
-      w.killTimer = setTimeout(() => { if (!w.exited) w.proc.kill('SIGKILL'); }, 1000);
+      w.killTimer = setTimeout(() => {
+        if (!w.exited) w.proc.kill('SIGKILL');
+      }, 1000);
     }
     this.listeners.clear();
   }
@@ -339,7 +384,10 @@ export class ScoringClient {
     this.clearHang();
     this.graceTimer = setTimeout(() => {
       if (this.current === job && this.worker === w && !w.exited) {
-        this.log('warn', `the scoring process did not acknowledge a cancel within ${seconds(this.opts.cancelGraceMs ?? 2000)}; killing it`);
+        this.log(
+          'warn',
+          `the scoring process did not acknowledge a cancel within ${seconds(this.opts.cancelGraceMs ?? 2000)}; killing it`,
+        );
         this.stopWorker('cancel-grace');
       }
     }, this.opts.cancelGraceMs ?? 2000);
@@ -376,7 +424,8 @@ export class ScoringClient {
     if (!job || job.settled || !w) return;
     // Before the worker is ready (loading TF.js and the backend) allow at least startTimeoutMs.
     const starting = !w.ready;
-    const base = job.payload.type === 'study' ? Math.max(this.timeoutMs, this.opts.studyTimeoutMs ?? 10 * 60_000) : this.timeoutMs;
+    const base =
+      job.payload.type === 'study' ? Math.max(this.timeoutMs, this.opts.studyTimeoutMs ?? 10 * 60_000) : this.timeoutMs;
     const ms = starting ? Math.max(base, this.opts.startTimeoutMs ?? 30_000) : base;
     this.hangTimer = setTimeout(() => {
       if (this.current !== job || this.worker !== w || w.exited) return;
@@ -394,7 +443,9 @@ export class ScoringClient {
   private post(w: Worker, m: ClientMessage): void {
     if (w.exited || !w.proc.connected) return;
     try {
-      w.proc.send(m, (err) => { if (err) this.log('debug', `send to the scoring process failed: ${err.message}`); });
+      w.proc.send(m, (err) => {
+        if (err) this.log('debug', `send to the scoring process failed: ${err.message}`);
+      });
     } catch (e) {
       this.log('debug', `send to the scoring process failed: ${String(e)}`);
     }
@@ -417,7 +468,10 @@ export class ScoringClient {
     if (this.crashTimes.length >= max) {
       const delay = Math.min(60_000, (this.opts.backoffMs ?? 5000) * 2 ** (this.crashTimes.length - max));
       this.backoffUntil = now + delay;
-      this.log('warn', `the scoring process failed ${this.crashTimes.length} times within ${seconds(window)}; waiting ${seconds(delay)} before starting it again`);
+      this.log(
+        'warn',
+        `the scoring process failed ${this.crashTimes.length} times within ${seconds(window)}; waiting ${seconds(delay)} before starting it again`,
+      );
     }
   }
 
@@ -449,22 +503,31 @@ export class ScoringClient {
     this.started++;
     const w: Worker = { proc, ready: false, stderrTail: '', exited: false };
     this.worker = w;
-    this.log('info', `starting the scoring process (${this.opts.nodePath ?? process.execPath} ${this.opts.workerPath}), backend ${this.backendChoice}`);
+    this.log(
+      'info',
+      `starting the scoring process (${this.opts.nodePath ?? process.execPath} ${this.opts.workerPath}), backend ${this.backendChoice}`,
+    );
 
     proc.stdout?.setEncoding('utf8');
-    proc.stdout?.on('data', (d: string) => { for (const line of d.split('\n')) if (line.trim()) this.log('debug', `[worker] ${line}`); });
+    proc.stdout?.on('data', (d: string) => {
+      for (const line of d.split('\n')) if (line.trim()) this.log('debug', `[worker] ${line}`);
+    });
     proc.stderr?.setEncoding('utf8');
     proc.stderr?.on('data', (d: string) => {
       w.stderrTail = (w.stderrTail + d).slice(-STDERR_TAIL);
       for (const line of d.split('\n')) if (line.trim()) this.log('debug', `[worker stderr] ${line}`);
     });
-    proc.on('message', (m: unknown) => { if (this.worker === w) this.onMessage(w, m); });
+    proc.on('message', (m: unknown) => {
+      if (this.worker === w) this.onMessage(w, m);
+    });
     proc.on('error', (err: NodeJS.ErrnoException) => {
       this.log('error', `scoring process error: ${err.message}`);
       if (proc.pid === undefined && this.worker === w && !w.exited) {
         w.exited = true;
         this.worker = undefined;
-        this.startFailed(`Could not start the scoring process with ${this.opts.nodePath ?? process.execPath}: ${err.message}`);
+        this.startFailed(
+          `Could not start the scoring process with ${this.opts.nodePath ?? process.execPath}: ${err.message}`,
+        );
       }
     });
     proc.on('close', (code, signal) => this.onExit(w, code, signal));
@@ -502,8 +565,13 @@ export class ScoringClient {
         w.tried = m.tried;
         w.description = m.description;
         this.crashed = false;
-        this.log('info', `scoring process ${m.pid} ready on backend ${m.description ?? m.backend}` +
-          (m.tried.some((t) => t.error) ? ` (tried: ${m.tried.map((t) => t.error ? `${t.name}: ${t.error}` : t.name).join('; ')})` : ''));
+        this.log(
+          'info',
+          `scoring process ${m.pid} ready on backend ${m.description ?? m.backend}` +
+            (m.tried.some((t) => t.error)
+              ? ` (tried: ${m.tried.map((t) => (t.error ? `${t.name}: ${t.error}` : t.name)).join('; ')})`
+              : ''),
+        );
         if (this.current && !this.current.settled) this.armHang();
         this.emitState();
         return;
@@ -513,7 +581,11 @@ export class ScoringClient {
       case 'progress':
         if (this.current && this.current.id === m.id && !this.current.settled) {
           this.armHang();
-          try { this.current.opts.onProgress?.(m.progress); } catch (e) { this.log('warn', `progress listener threw: ${String(e)}`); }
+          try {
+            this.current.opts.onProgress?.(m.progress);
+          } catch (e) {
+            this.log('warn', `progress listener threw: ${String(e)}`);
+          }
         }
         return;
       case 'result':
@@ -538,7 +610,13 @@ export class ScoringClient {
         this.clearGrace();
         if (m.type !== 'error' && m.type !== (job.payload.type === 'score' ? 'result' : 'studyResult')) {
           this.log('error', `the scoring process answered a ${job.payload.type} request with a ${m.type}`);
-          this.settle(job, new ScoringError('internal', `The scoring process sent a malformed reply (a ${m.type} to a ${job.payload.type} request).`));
+          this.settle(
+            job,
+            new ScoringError(
+              'internal',
+              `The scoring process sent a malformed reply (a ${m.type} to a ${job.payload.type} request).`,
+            ),
+          );
         } else if (m.type === 'result') {
           this.settle(job, m.report);
         } else if (m.type === 'studyResult') {
@@ -601,12 +679,19 @@ export class ScoringClient {
   }
 
   private pump(): void {
-    if (this.disposed || this.current || this.queue.length === 0) { this.emitState(); return; }
+    if (this.disposed || this.current || this.queue.length === 0) {
+      this.emitState();
+      return;
+    }
     if (this.worker && (this.worker.exited || this.worker.exitReason)) return; // wait for it to go
     const wait = this.backoffUntil - Date.now();
     if (wait > 0) {
       if (!this.backoffTimer) {
-        this.backoffTimer = setTimeout(() => { this.backoffTimer = undefined; this.backoffUntil = 0; this.pump(); }, wait);
+        this.backoffTimer = setTimeout(() => {
+          this.backoffTimer = undefined;
+          this.backoffUntil = 0;
+          this.pump();
+        }, wait);
       }
       this.emitState();
       return;
@@ -617,10 +702,15 @@ export class ScoringClient {
     const job = this.queue.shift()!;
     this.current = job;
     const p = job.payload;
-    if (p.type === 'study') this.post(w, { v: PROTOCOL_VERSION, type: 'study', id: job.id, records: p.records, options: p.options });
+    if (p.type === 'study')
+      this.post(w, { v: PROTOCOL_VERSION, type: 'study', id: job.id, records: p.records, options: p.options });
     else {
       this.post(w, {
-        v: PROTOCOL_VERSION, type: 'score', id: job.id, recipe: p.recipe, settings: p.settings,
+        v: PROTOCOL_VERSION,
+        type: 'score',
+        id: job.id,
+        recipe: p.recipe,
+        settings: p.settings,
         ...(job.opts.hash !== undefined ? { hash: job.opts.hash } : {}),
         ...(job.opts.fault !== undefined ? { fault: job.opts.fault } : {}),
       });

@@ -40,21 +40,36 @@ export interface ScoreOptions {
 
 /** The timed parts behind each pass (for `wallMs`: a part's time is split among the requested scores reading it). */
 const PASS_PARTS: Record<PassId, readonly string[]> = {
-  grad: ['init', 'forward', 'backward'], sum: ['init', 'forward', 'backward', 'ntk'], codes: ['init', 'forward', 'codes'],
-  gauss: ['gauss'], synflow: ['init', 'synflow'], hidden: ['init', 'hidden'],
+  grad: ['init', 'forward', 'backward'],
+  sum: ['init', 'forward', 'backward', 'ntk'],
+  codes: ['init', 'forward', 'codes'],
+  gauss: ['gauss'],
+  synflow: ['init', 'synflow'],
+  hidden: ['init', 'hidden'],
 };
 /** Progress steps, in order: the shared LM pass, then the passes of their own. */
 const STEPS = ['lm', 'gauss', 'synflow', 'hidden'] as const;
-const STEP_OF: Record<PassId, (typeof STEPS)[number]> = { grad: 'lm', sum: 'lm', codes: 'lm', gauss: 'gauss', synflow: 'synflow', hidden: 'hidden' };
+const STEP_OF: Record<PassId, (typeof STEPS)[number]> = {
+  grad: 'lm',
+  sum: 'lm',
+  codes: 'lm',
+  gauss: 'gauss',
+  synflow: 'synflow',
+  hidden: 'hidden',
+};
 
 function backendName(): BackendName {
   const c = currentBackend();
-  if (c && (c.name === tf.getBackend() || (c.name === 'tensorflow-gpu' && tf.getBackend() === 'tensorflow'))) return c.name;
+  if (c && (c.name === tf.getBackend() || (c.name === 'tensorflow-gpu' && tf.getBackend() === 'tensorflow')))
+    return c.name;
   return tf.getBackend() as BackendName;
 }
 
 /** Renames the keys of a per-node record from canonical node names to the scored recipe's names. */
-function renameNodes(rec: Record<string, number> | undefined, origin: ReadonlyMap<string, string>): Record<string, number> | undefined {
+function renameNodes(
+  rec: Record<string, number> | undefined,
+  origin: ReadonlyMap<string, string>,
+): Record<string, number> | undefined {
   if (!rec) return rec;
   return Object.fromEntries(Object.entries(rec).map(([k, v]) => [origin.get(k) ?? k, v]));
 }
@@ -66,7 +81,11 @@ function renameNodes(rec: Record<string, number> | undefined, origin: ReadonlyMa
  * {@link AbortError} when `opts.signal` aborts, and an Error for a recipe that cannot be built (cycle, missing
  * h_new_0, dangling input). Every tensor is disposed before it returns or throws.
  */
-export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: ScoreOptions = {}): Promise<ScoreReport> {
+export async function scoreCell(
+  recipe: Recipe,
+  settings: ScoreSettings,
+  opts: ScoreOptions = {},
+): Promise<ScoreReport> {
   const t0 = performance.now();
   const ids = scoreIdsOf(settings.scores);
   const computed = ids.filter((id) => SCORES[id].compute);
@@ -85,7 +104,9 @@ export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: S
   const progress = (message: string) => opts.onProgress?.({ done, total, message });
   const perScore = new Map<ScoreId, RepeatValue[]>(computed.map((id) => [id, []]));
   const passMs: Record<string, number> = {};
-  const addMs = (part: string, ms: number) => { passMs[part] = (passMs[part] ?? 0) + ms; };
+  const addMs = (part: string, ms: number) => {
+    passMs[part] = (passMs[part] ?? 0) + ms;
+  };
   const scoreMs = new Map<ScoreId, number>(computed.map((id) => [id, 0]));
   const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
   for (let r = 0; r < repeats; r++) {
@@ -107,8 +128,16 @@ export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: S
         done++;
       }
       const inputs: ScoreInputs = {
-        recipe: cell, settings, seed, grad: () => ctx.grad(), sum: () => ctx.sum(), codes: () => ctx.codes(),
-        gauss: () => ctx.gauss(), synflow: () => ctx.synflow(), hidden: () => ctx.hidden(), gram,
+        recipe: cell,
+        settings,
+        seed,
+        grad: () => ctx.grad(),
+        sum: () => ctx.sum(),
+        codes: () => ctx.codes(),
+        gauss: () => ctx.gauss(),
+        synflow: () => ctx.synflow(),
+        hidden: () => ctx.hidden(),
+        gram,
       };
       for (const id of computed) {
         const s = performance.now();
@@ -134,7 +163,13 @@ export async function scoreCell(recipe: Recipe, settings: ScoreSettings, opts: S
   const results = ids.map((id) => {
     if (!SCORES[id].compute) {
       // Placeholder, filled by withDerivedScores below.
-      return aggregate(id, Array.from({ length: repeats }, () => ({ value: NaN })), settings, 0, backend);
+      return aggregate(
+        id,
+        Array.from({ length: repeats }, () => ({ value: NaN })),
+        settings,
+        0,
+        backend,
+      );
     }
     const ms = partsOf(id).reduce((s, p) => s + (passMs[p] ?? 0) / (readers.get(p) ?? 1), scoreMs.get(id)!);
     return aggregate(id, perScore.get(id)!, settings, ms, backend);

@@ -9,7 +9,9 @@ import type { PassId, RepeatValue } from './scores/types';
 import { SCORE_DEFS } from './scores/index';
 import { withDerivedScores } from './reference';
 
-function mean(xs: number[]): number { return xs.reduce((a, b) => a + b, 0) / xs.length; }
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
 
 function averageRecords(rs: (Record<string, number> | undefined)[]): Record<string, number> | undefined {
   const defined = rs.filter((r): r is Record<string, number> => !!r);
@@ -20,7 +22,13 @@ function averageRecords(rs: (Record<string, number> | undefined)[]): Record<stri
 }
 
 /** Aggregates one score's repeat values into a ScoreResult. */
-export function aggregate(id: ScoreId, values: RepeatValue[], settings: ScoreSettings, wallMs: number, backend: BackendName): ScoreResult {
+export function aggregate(
+  id: ScoreId,
+  values: RepeatValue[],
+  settings: ScoreSettings,
+  wallMs: number,
+  backend: BackendName,
+): ScoreResult {
   const v = values.map((r) => r.value);
   const m = mean(v);
   const std = v.some((x) => Number.isNaN(x)) ? NaN : Math.sqrt(mean(v.map((x) => (x - m) ** 2)));
@@ -28,10 +36,17 @@ export function aggregate(id: ScoreId, values: RepeatValue[], settings: ScoreSet
   const details = averageRecords(values.map((r) => r.details));
   const perNode = averageRecords(values.map((r) => r.perNode));
   return {
-    id, value: m, std: values.length === 1 ? (Number.isNaN(m) ? NaN : 0) : (Number.isFinite(std) ? std : NaN), values: v,
+    id,
+    value: m,
+    std: values.length === 1 ? (Number.isNaN(m) ? NaN : 0) : Number.isFinite(std) ? std : NaN,
+    values: v,
     ...(reason !== undefined && !Number.isFinite(m) ? { reason } : {}),
-    seed: settings.seed, repeats: settings.repeats, wallMs, backend,
-    ...(details ? { details } : {}), ...(perNode ? { perNode } : {}),
+    seed: settings.seed,
+    repeats: settings.repeats,
+    wallMs,
+    backend,
+    ...(details ? { details } : {}),
+    ...(perNode ? { perNode } : {}),
   };
 }
 
@@ -41,8 +56,9 @@ export function aggregate(id: ScoreId, values: RepeatValue[], settings: ScoreSet
  */
 export function scoreIdsOf(scores: readonly ScoreId[]): ScoreId[] {
   const requested = [...new Set(scores)].filter((id) => SCORES[id]);
-  return [...new Set([...requested.flatMap((id) => (SCORES[id].combines ?? []) as ScoreId[]), ...requested])]
-    .sort((a, b) => SCORE_DEFS.findIndex((d) => d.id === a) - SCORE_DEFS.findIndex((d) => d.id === b));
+  return [...new Set([...requested.flatMap((id) => (SCORES[id].combines ?? []) as ScoreId[]), ...requested])].sort(
+    (a, b) => SCORE_DEFS.findIndex((d) => d.id === a) - SCORE_DEFS.findIndex((d) => d.id === b),
+  );
 }
 
 /** The passes of the shared LM pass; the rest (gauss, synflow, hidden) run on their own. */
@@ -61,7 +77,10 @@ export function splitScoreSettings(settings: ScoreSettings): [ScoreSettings, Sco
   const own = computed.filter((id) => SCORES[id].reads.length && SCORES[id].reads.every((p) => !LM_PASSES.has(p)));
   const lm = computed.filter((id) => !own.includes(id));
   if (!lm.length || !own.length) return undefined;
-  return [{ ...settings, scores: lm }, { ...settings, scores: own }];
+  return [
+    { ...settings, scores: lm },
+    { ...settings, scores: own },
+  ];
 }
 
 /**
@@ -69,13 +88,26 @@ export function splitScoreSettings(settings: ScoreSettings): [ScoreSettings, Sco
  * results in the same order (derived scores recomputed), pass times summed (CPU time of both processes),
  * `totalMs` the wall time of the split run.
  */
-export function mergeSplitReports(settings: ScoreSettings, parts: readonly ScoreReport[], totalMs: number): ScoreReport {
+export function mergeSplitReports(
+  settings: ScoreSettings,
+  parts: readonly ScoreReport[],
+  totalMs: number,
+): ScoreReport {
   const byId = new Map(parts.flatMap((p) => p.results.map((r) => [r.id, r] as const)));
   const backend = parts[0].backend;
-  const results = scoreIdsOf(settings.scores).map((id) => byId.get(id)
-    ?? aggregate(id, Array.from({ length: Math.max(1, Math.floor(settings.repeats)) }, () => ({ value: NaN })), settings, 0, backend));
+  const results = scoreIdsOf(settings.scores).map(
+    (id) =>
+      byId.get(id) ??
+      aggregate(
+        id,
+        Array.from({ length: Math.max(1, Math.floor(settings.repeats)) }, () => ({ value: NaN })),
+        settings,
+        0,
+        backend,
+      ),
+  );
   const passMs: Record<string, number> = {};
-  for (const p of parts) for (const [k, v] of Object.entries(p.passMs ?? {})) passMs[k] = Math.round(((passMs[k] ?? 0) + v) * 10) / 10;
+  for (const p of parts)
+    for (const [k, v] of Object.entries(p.passMs ?? {})) passMs[k] = Math.round(((passMs[k] ?? 0) + v) * 10) / 10;
   return withDerivedScores({ hash: parts[0].hash, settings, backend, results, totalMs, passMs });
 }
-

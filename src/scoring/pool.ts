@@ -40,7 +40,12 @@ interface Slot {
   idleTimer?: NodeJS.Timeout;
 }
 
-interface Waiter { resolve: (slot: Slot) => void; reject: (e: ScoringError) => void; signal?: AbortSignal; onAbort?: () => void }
+interface Waiter {
+  resolve: (slot: Slot) => void;
+  reject: (e: ScoringError) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
 
 /** Bytes a scoring process needs at a model size (measured peak RSS: ≈ 1.5–2 GB at NAS-Bench-NLP size, < 0.2 GB at proxy). */
 export function processMemoryBytes(settings: Pick<ScoreSettings, 'embed' | 'hidden' | 'vocab'>): number {
@@ -48,7 +53,11 @@ export function processMemoryBytes(settings: Pick<ScoreSettings, 'embed' | 'hidd
 }
 
 /** Default worker count: the cores, at most as many processes as the memory holds (free memory / what one needs). */
-export function defaultWorkers(settings: Pick<ScoreSettings, 'embed' | 'hidden' | 'vocab'>, cores = os.availableParallelism?.() ?? os.cpus().length, freeBytes = os.freemem()): number {
+export function defaultWorkers(
+  settings: Pick<ScoreSettings, 'embed' | 'hidden' | 'vocab'>,
+  cores = os.availableParallelism?.() ?? os.cpus().length,
+  freeBytes = os.freemem(),
+): number {
   return Math.max(1, Math.min(cores, Math.floor(freeBytes / processMemoryBytes(settings))));
 }
 
@@ -57,7 +66,10 @@ export function defaultWorkers(settings: Pick<ScoreSettings, 'embed' | 'hidden' 
  * itself, minus its own thread. With every core busy scoring cells, helper threads only contend: full size, 10
  * cells, 2 workers on 2 cores, 48.2 s with one helper each vs 45.4 s without (bench/results/pool.json).
  */
-export function gramHelpersPerProcess(processes: number, cores = os.availableParallelism?.() ?? os.cpus().length): number {
+export function gramHelpersPerProcess(
+  processes: number,
+  cores = os.availableParallelism?.() ?? os.cpus().length,
+): number {
   return Math.max(0, Math.floor(cores / Math.max(1, processes)) - 1);
 }
 
@@ -77,11 +89,15 @@ export class ScoringPool {
     this.make = opts.makeClient ?? ((o) => new ScoringClient(o));
     // Each process's Gram helper threads: the cores it has to itself (an explicit setting in env wins).
     const explicit = process.env.CELL_LENS_GRAM_THREADS !== undefined || opts.env?.CELL_LENS_GRAM_THREADS !== undefined;
-    this.opts = explicit ? opts : { ...opts, env: { ...opts.env, CELL_LENS_GRAM_THREADS: String(gramHelpersPerProcess(n)) } };
+    this.opts = explicit
+      ? opts
+      : { ...opts, env: { ...opts.env, CELL_LENS_GRAM_THREADS: String(gramHelpersPerProcess(n)) } };
   }
 
   /** Number of worker slots. */
-  get size(): number { return this.slots.length; }
+  get size(): number {
+    return this.slots.length;
+  }
 
   /** Process ids of the running workers. */
   get pids(): number[] {
@@ -89,7 +105,9 @@ export class ScoringPool {
   }
 
   /** Workers whose process is alive (started and not stopped for idleness). */
-  get running(): number { return this.slots.filter((s) => s.client !== undefined).length; }
+  get running(): number {
+    return this.slots.filter((s) => s.client !== undefined).length;
+  }
 
   /**
    * Score one cell on the first free worker; retried once on a fresh process when its worker crashes or hangs.
@@ -103,7 +121,13 @@ export class ScoringPool {
       if (this.opts.split !== false && this.slots.length >= 2 && splitScoreSettings(settings)) {
         // Decide after the caller's synchronous burst: a batch submitted in one go is never split.
         await new Promise((r) => setImmediate(r));
-        if (this.active === 1 && !this.disposed && !opts.signal?.aborted && this.slots.filter((s) => !s.busy).length >= 2) halves = splitScoreSettings(settings);
+        if (
+          this.active === 1 &&
+          !this.disposed &&
+          !opts.signal?.aborted &&
+          this.slots.filter((s) => !s.busy).length >= 2
+        )
+          halves = splitScoreSettings(settings);
       }
       if (halves) return await this.scoreSplit(recipe, settings, halves, opts);
       const slot = await this.acquire(opts.signal);
@@ -114,7 +138,12 @@ export class ScoringPool {
   }
 
   /** Scores the two halves of one cell on two slots taken now, and joins their reports. */
-  private scoreSplit(recipe: Recipe, settings: ScoreSettings, halves: [ScoreSettings, ScoreSettings], opts: ScoreOptions): Promise<ScoreReport> {
+  private scoreSplit(
+    recipe: Recipe,
+    settings: ScoreSettings,
+    halves: [ScoreSettings, ScoreSettings],
+    opts: ScoreOptions,
+  ): Promise<ScoreReport> {
     const slots = [this.takeFree(), this.takeFree()];
     return scoreHalves((i, o) => this.runOn(slots[i], recipe, halves[i], o), settings, opts);
   }
@@ -135,7 +164,12 @@ export class ScoringPool {
           slot.client ??= this.make(this.opts);
           return await slot.client.score(recipe, settings, opts);
         } catch (e) {
-          const retry = e instanceof ScoringError && (e.kind === 'crash' || e.kind === 'timeout') && attempt < retries && !opts.signal?.aborted && !this.disposed;
+          const retry =
+            e instanceof ScoringError &&
+            (e.kind === 'crash' || e.kind === 'timeout') &&
+            attempt < retries &&
+            !opts.signal?.aborted &&
+            !this.disposed;
           if (!retry) throw e;
           this.opts.log?.('warn', `scoring pool: ${e.message} — retrying the cell on a fresh process`);
         }
@@ -165,7 +199,10 @@ export class ScoringPool {
 
   private take(slot: Slot): void {
     slot.busy = true;
-    if (slot.idleTimer) { clearTimeout(slot.idleTimer); slot.idleTimer = undefined; }
+    if (slot.idleTimer) {
+      clearTimeout(slot.idleTimer);
+      slot.idleTimer = undefined;
+    }
   }
 
   private release(slot: Slot): void {
@@ -182,7 +219,10 @@ export class ScoringPool {
       slot.idleTimer = setTimeout(() => {
         slot.idleTimer = undefined;
         if (slot.busy || !slot.client) return;
-        this.opts.log?.('info', `scoring pool: stopping a worker idle for ${Math.round(idle / 1000)} s (it starts again on demand)`);
+        this.opts.log?.(
+          'info',
+          `scoring pool: stopping a worker idle for ${Math.round(idle / 1000)} s (it starts again on demand)`,
+        );
         slot.client.dispose();
         slot.client = undefined;
       }, idle);
@@ -208,21 +248,32 @@ export class ScoringPool {
  * reports into one run's report (engine `mergeSplitReports`). Progress is the sum of both halves' steps once both
  * have reported; one half failing aborts the other; the caller's cancellation is reported as `cancelled`.
  */
-export async function scoreHalves(run: (half: 0 | 1, opts: ScoreOptions) => Promise<ScoreReport>, settings: ScoreSettings, opts: ScoreOptions = {}): Promise<ScoreReport> {
+export async function scoreHalves(
+  run: (half: 0 | 1, opts: ScoreOptions) => Promise<ScoreReport>,
+  settings: ScoreSettings,
+  opts: ScoreOptions = {},
+): Promise<ScoreReport> {
   const t0 = performance.now();
   const both = new AbortController();
   const onAbort = () => both.abort();
   if (opts.signal?.aborted) both.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const progress: (ScoreProgress | undefined)[] = [undefined, undefined];
-  const half = (i: 0 | 1) => run(i, {
-    ...opts, signal: both.signal,
-    onProgress: opts.onProgress && ((p) => {
-      progress[i] = p;
-      const [a, b] = progress;
-      if (a && b) opts.onProgress!({ done: a.done + b.done, total: a.total + b.total, message: p.message });
-    }),
-  }).catch((e: unknown) => { both.abort(); throw e; });
+  const half = (i: 0 | 1) =>
+    run(i, {
+      ...opts,
+      signal: both.signal,
+      onProgress:
+        opts.onProgress &&
+        ((p) => {
+          progress[i] = p;
+          const [a, b] = progress;
+          if (a && b) opts.onProgress!({ done: a.done + b.done, total: a.total + b.total, message: p.message });
+        }),
+    }).catch((e: unknown) => {
+      both.abort();
+      throw e;
+    });
   try {
     const parts = await Promise.all([half(0), half(1)]);
     return mergeSplitReports(settings, parts, performance.now() - t0);

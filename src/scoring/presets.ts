@@ -17,7 +17,14 @@ export const SIZE_PRESETS: Readonly<Record<PresetName, ModelSizes>> = {
 };
 
 /** The size fields of {@link ModelSizes}. */
-export const SIZE_KEYS = ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch'] as const satisfies readonly (keyof ModelSizes)[];
+export const SIZE_KEYS = [
+  'vocab',
+  'embed',
+  'hidden',
+  'layers',
+  'seqLen',
+  'batch',
+] as const satisfies readonly (keyof ModelSizes)[];
 
 /** Whether two settings have the same model and scoring sizes. */
 export function sameSizes(a: ModelSizes, b: ModelSizes): boolean {
@@ -35,7 +42,12 @@ export function isPresetName(x: unknown): x is PresetName {
 
 /** Bounds a size setting must respect (also what the settings schema declares). */
 export const SIZE_LIMITS: Readonly<Record<keyof ModelSizes, readonly [number, number]>> = {
-  vocab: [2, 100000], embed: [1, 4096], hidden: [1, 4096], layers: [1, 8], seqLen: [1, 512], batch: [2, 256],
+  vocab: [2, 100000],
+  embed: [1, 4096],
+  hidden: [1, 4096],
+  layers: [1, 8],
+  seqLen: [1, 512],
+  batch: [2, 256],
 };
 
 /** Sizes from a partial user object: missing or invalid fields take `fallback`'s value; numbers are clamped to {@link SIZE_LIMITS}. */

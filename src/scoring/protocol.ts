@@ -11,7 +11,12 @@
 import type { Recipe } from '../recipe/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
 import {
-  SCORE_IDS, type BackendChoice, type BackendName, type ScoreId, type ScoreProgress, type ScoreReport,
+  SCORE_IDS,
+  type BackendChoice,
+  type BackendName,
+  type ScoreId,
+  type ScoreProgress,
+  type ScoreReport,
   type ScoreSettings,
 } from './types';
 
@@ -159,7 +164,8 @@ export interface LogMessage {
 }
 
 /** Any message the worker sends to the client. */
-export type WorkerMessage = ReadyMessage | ProgressMessage | ResultMessage | StudyResultMessage | ErrorMessage | LogMessage;
+export type WorkerMessage =
+  ReadyMessage | ProgressMessage | ResultMessage | StudyResultMessage | ErrorMessage | LogMessage;
 
 // ---------------------------------------------------------------- validation
 
@@ -185,7 +191,8 @@ export function checkRecipe(x: unknown): string | undefined {
   for (const [name, node] of Object.entries(x)) {
     if (!isObj(node)) return `recipe node "${name}" is not an object`;
     if (!isStr(node.op)) return `recipe node "${name}" has no op string`;
-    if (!Array.isArray(node.input) || !node.input.every(isStr)) return `recipe node "${name}" has no input list of strings`;
+    if (!Array.isArray(node.input) || !node.input.every(isStr))
+      return `recipe node "${name}" has no input list of strings`;
   }
   return undefined;
 }
@@ -251,7 +258,9 @@ export const MAX_STUDY_RECORDS = 100_000;
 
 function checkScoreIds(x: unknown, what: string): string | undefined {
   if (x === undefined) return undefined;
-  return Array.isArray(x) && x.every((s) => isStr(s) && SCORE_ID_SET.has(s)) ? undefined : `${what} is not a list of known score ids`;
+  return Array.isArray(x) && x.every((s) => isStr(s) && SCORE_ID_SET.has(s))
+    ? undefined
+    : `${what} is not a list of known score ids`;
 }
 
 /** Why `x` is not a list of {@link StudyRecord}s, or undefined. */
@@ -279,11 +288,13 @@ export function checkStudyRecords(x: unknown): string | undefined {
 export function checkStudyOptions(x: unknown): string | undefined {
   if (!isObj(x)) return 'options is not an object';
   for (const k of ['bootstrapSamples', 'ensembleFolds'] as const) {
-    if (x[k] !== undefined && !(isInt(x[k]) && (x[k] as number) >= 1 && (x[k] as number) <= 1_000_000)) return `options.${k} is not a positive integer`;
+    if (x[k] !== undefined && !(isInt(x[k]) && (x[k] as number) >= 1 && (x[k] as number) <= 1_000_000))
+      return `options.${k} is not a positive integer`;
   }
   if (x.seed !== undefined && !isInt(x.seed)) return 'options.seed is not an integer';
   for (const k of ['level', 'topFraction'] as const) {
-    if (x[k] !== undefined && !(isNum(x[k]) && (x[k] as number) > 0 && (x[k] as number) < 1)) return `options.${k} is not a fraction`;
+    if (x[k] !== undefined && !(isNum(x[k]) && (x[k] as number) > 0 && (x[k] as number) < 1))
+      return `options.${k} is not a fraction`;
   }
   if (x.ensemble !== undefined && !isBool(x.ensemble)) return 'options.ensemble is not a boolean';
   return checkScoreIds(x.scores, 'options.scores') ?? checkScoreIds(x.ensembleScores, 'options.ensembleScores');
@@ -292,14 +303,16 @@ export function checkStudyOptions(x: unknown): string | undefined {
 function checkBootstrap(x: unknown, at: string): string | undefined {
   if (!isObj(x)) return `${at} is not an object`;
   for (const k of ['estimate', 'lo', 'hi', 'level'] as const) if (!isNum(x[k])) return `${at}.${k} is not a number`;
-  for (const k of ['n', 'nDropped', 'nUndefined', 'samples'] as const) if (!isInt(x[k])) return `${at}.${k} is not an integer`;
+  for (const k of ['n', 'nDropped', 'nUndefined', 'samples'] as const)
+    if (!isInt(x[k])) return `${at}.${k} is not an integer`;
   return undefined;
 }
 
 function checkTarget(x: unknown, at: string): string | undefined {
   if (!isObj(x)) return `${at} is not an object`;
   const t = x.topK;
-  if (!isObj(t) || !isNum(t.value) || !isInt(t.k) || !isInt(t.n) || !isInt(t.nDropped)) return `${at}.topK is not {value, k, n, nDropped}`;
+  if (!isObj(t) || !isNum(t.value) || !isInt(t.k) || !isInt(t.n) || !isInt(t.nDropped))
+    return `${at}.topK is not {value, k, n, nDropped}`;
   return checkBootstrap(x.tau, `${at}.tau`) ?? checkBootstrap(x.rho, `${at}.rho`);
 }
 
@@ -320,16 +333,39 @@ export function checkStudyResult(x: unknown): string | undefined {
     if (why) return why;
   }
   const d = x.diverged;
-  if (!isObj(d) || !isInt(d.count) || !Array.isArray(d.hashes) || !d.hashes.every(isStr) || !Array.isArray(d.perScore)) return 'study.diverged is not {count, hashes, perScore}';
-  if (!d.perScore.every((p: unknown) => isObj(p) && isStr(p.id) && SCORE_ID_SET.has(p.id) && isInt(p.nScored) && isNum(p.medianPercentile))) return 'study.diverged.perScore is malformed';
+  if (!isObj(d) || !isInt(d.count) || !Array.isArray(d.hashes) || !d.hashes.every(isStr) || !Array.isArray(d.perScore))
+    return 'study.diverged is not {count, hashes, perScore}';
+  if (
+    !d.perScore.every(
+      (p: unknown) =>
+        isObj(p) && isStr(p.id) && SCORE_ID_SET.has(p.id) && isInt(p.nScored) && isNum(p.medianPercentile),
+    )
+  )
+    return 'study.diverged.perScore is malformed';
   const s = x.settings;
-  if (!isObj(s) || !isInt(s.samples) || !isInt(s.seed) || !isNum(s.level) || !isNum(s.topFraction)) return 'study.settings is malformed';
+  if (!isObj(s) || !isInt(s.samples) || !isInt(s.seed) || !isNum(s.level) || !isNum(s.topFraction))
+    return 'study.settings is malformed';
   const e = x.ensemble;
   if (e !== undefined) {
-    if (!isObj(e) || !isNumList(e.weights) || !isNum(e.trainTau) || !isNum(e.cvTau) || !isNumList(e.foldTaus)) return 'study.ensemble is malformed';
-    if (!Array.isArray(e.foldWeights) || !e.foldWeights.every(isNumList) || !Array.isArray(e.foldRows) || !e.foldRows.every(isNumList)) return 'study.ensemble folds are malformed';
-    if (checkScoreIds(e.scores, 'study.ensemble.scores') || !Array.isArray(e.scores)) return 'study.ensemble.scores is not a list of known score ids';
-    if (!Array.isArray(e.baselines) || !e.baselines.every((b: unknown) => isObj(b) && isStr(b.id) && isStr(b.label) && isNum(b.tau) && isNum(b.cvTau) && isNumList(b.foldTaus))) return 'study.ensemble.baselines is malformed';
+    if (!isObj(e) || !isNumList(e.weights) || !isNum(e.trainTau) || !isNum(e.cvTau) || !isNumList(e.foldTaus))
+      return 'study.ensemble is malformed';
+    if (
+      !Array.isArray(e.foldWeights) ||
+      !e.foldWeights.every(isNumList) ||
+      !Array.isArray(e.foldRows) ||
+      !e.foldRows.every(isNumList)
+    )
+      return 'study.ensemble folds are malformed';
+    if (checkScoreIds(e.scores, 'study.ensemble.scores') || !Array.isArray(e.scores))
+      return 'study.ensemble.scores is not a list of known score ids';
+    if (
+      !Array.isArray(e.baselines) ||
+      !e.baselines.every(
+        (b: unknown) =>
+          isObj(b) && isStr(b.id) && isStr(b.label) && isNum(b.tau) && isNum(b.cvTau) && isNumList(b.foldTaus),
+      )
+    )
+      return 'study.ensemble.baselines is malformed';
   }
   return undefined;
 }
@@ -337,7 +373,8 @@ export function checkStudyResult(x: unknown): string | undefined {
 function checkTried(x: unknown): string | undefined {
   if (!Array.isArray(x)) return 'tried is not a list';
   for (const t of x) {
-    if (!isObj(t) || !isStr(t.name) || !BACKEND_NAMES.includes(t.name as BackendName)) return 'tried has an entry without a backend name';
+    if (!isObj(t) || !isStr(t.name) || !BACKEND_NAMES.includes(t.name as BackendName))
+      return 'tried has an entry without a backend name';
     if (t.error !== undefined && !isStr(t.error)) return 'tried has a non-string error';
   }
   return undefined;
@@ -356,7 +393,8 @@ export function checkClientMessage(x: unknown): string | undefined {
     case 'score':
       if (!isId(m.id)) return 'score.id is not a non-negative integer';
       if (m.hash !== undefined && !isStr(m.hash)) return 'score.hash is not a string';
-      if (m.fault !== undefined && !DEBUG_FAULTS.includes(m.fault as DebugFault)) return 'score.fault is not a known fault';
+      if (m.fault !== undefined && !DEBUG_FAULTS.includes(m.fault as DebugFault))
+        return 'score.fault is not a known fault';
       return checkRecipe(m.recipe) ?? checkSettings(m.settings);
     case 'study':
       if (!isId(m.id)) return 'study.id is not a non-negative integer';
@@ -377,14 +415,16 @@ export function checkWorkerMessage(x: unknown): string | undefined {
   const m = x as Obj;
   switch (m.type) {
     case 'ready':
-      if (!isStr(m.backend) || !BACKEND_NAMES.includes(m.backend as BackendName)) return 'ready.backend is not a backend';
+      if (!isStr(m.backend) || !BACKEND_NAMES.includes(m.backend as BackendName))
+        return 'ready.backend is not a backend';
       if (!isInt(m.pid)) return 'ready.pid is not an integer';
       if (m.description !== undefined && !isStr(m.description)) return 'ready.description is not a string';
       return checkTried(m.tried);
     case 'progress': {
       if (!isId(m.id)) return 'progress.id is not a non-negative integer';
       const p = m.progress;
-      if (!isObj(p) || !isNum(p.done) || !isNum(p.total) || !isStr(p.message)) return 'progress.progress is not {done, total, message}';
+      if (!isObj(p) || !isNum(p.done) || !isNum(p.total) || !isStr(p.message))
+        return 'progress.progress is not {done, total, message}';
       return undefined;
     }
     case 'result':
@@ -395,7 +435,8 @@ export function checkWorkerMessage(x: unknown): string | undefined {
       return checkStudyResult(m.study);
     case 'error':
       if (m.id !== undefined && !isId(m.id)) return 'error.id is not a non-negative integer';
-      if (!isStr(m.kind) || !WORKER_ERROR_KINDS.includes(m.kind as WorkerErrorKind)) return 'error.kind is not a known kind';
+      if (!isStr(m.kind) || !WORKER_ERROR_KINDS.includes(m.kind as WorkerErrorKind))
+        return 'error.kind is not a known kind';
       if (!isStr(m.message)) return 'error.message is not a string';
       if (m.detail !== undefined && !isStr(m.detail)) return 'error.detail is not a string';
       return m.tried === undefined ? undefined : checkTried(m.tried);

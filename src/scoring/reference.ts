@@ -45,13 +45,21 @@ export interface ReferenceFile {
   readonly command?: string;
   readonly presets: Readonly<Partial<Record<PresetName, PresetReference>>>;
   /** A few cells with all their values, to check the file is fresh (test/unit/scoring-reference.test.ts). */
-  readonly probes: readonly { preset: PresetName; hash: string; recipe: Record<string, { op: string; input: string[] }>; values: Record<string, number | string | null> }[];
+  readonly probes: readonly {
+    preset: PresetName;
+    hash: string;
+    recipe: Record<string, { op: string; input: string[] }>;
+    values: Record<string, number | string | null>;
+  }[];
 }
 
 export const REFERENCE: ReferenceFile = data as unknown as ReferenceFile;
 
 /** The preset whose reference applies to `settings` (same sizes, seed and repeats), if any. */
-export function referencePresetFor(settings: ModelSizes & Partial<Pick<ScoreSettings, 'seed' | 'repeats'>>, ref: ReferenceFile = REFERENCE): PresetName | undefined {
+export function referencePresetFor(
+  settings: ModelSizes & Partial<Pick<ScoreSettings, 'seed' | 'repeats'>>,
+  ref: ReferenceFile = REFERENCE,
+): PresetName | undefined {
   const name = presetOf(settings);
   const p = name ? ref.presets[name] : undefined;
   if (!name || !p || presetOf(p.settings) !== name) return undefined;
@@ -60,7 +68,16 @@ export function referencePresetFor(settings: ModelSizes & Partial<Pick<ScoreSett
 
 /** Count of sorted `xs` below v and equal to v (binary search). */
 function countBelowEqual(xs: readonly number[], v: number): [number, number] {
-  const lower = (pred: (x: number) => boolean) => { let lo = 0, hi = xs.length; while (lo < hi) { const m = (lo + hi) >> 1; if (pred(xs[m])) lo = m + 1; else hi = m; } return lo; };
+  const lower = (pred: (x: number) => boolean) => {
+    let lo = 0,
+      hi = xs.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (pred(xs[m])) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  };
   const below = lower((x) => x < v);
   const upTo = lower((x) => x <= v);
   return [below, upTo - below];
@@ -75,16 +92,29 @@ export function percentileIn(ref: ReferenceScore, value: number, better: 'higher
   const n = ref.values.length + ref.posInf + ref.negInf;
   if (!n) return undefined;
   let below: number, equal: number;
-  if (value === Infinity) { below = ref.values.length + ref.negInf; equal = ref.posInf; }
-  else if (value === -Infinity) { below = 0; equal = ref.negInf; }
-  else { const [b, e] = countBelowEqual(ref.values, value); below = b + ref.negInf; equal = e; }
+  if (value === Infinity) {
+    below = ref.values.length + ref.negInf;
+    equal = ref.posInf;
+  } else if (value === -Infinity) {
+    below = 0;
+    equal = ref.negInf;
+  } else {
+    const [b, e] = countBelowEqual(ref.values, value);
+    below = b + ref.negInf;
+    equal = e;
+  }
   const above = n - below - equal;
   const worse = better === 'higher' ? below : above;
   return (100 * (worse + equal / 2)) / n;
 }
 
 /** Percentile of a score value for the settings of a report, or undefined when no reference applies. */
-export function percentileOf(id: string, value: number, settings: ScoreSettings, ref: ReferenceFile = REFERENCE): number | undefined {
+export function percentileOf(
+  id: string,
+  value: number,
+  settings: ScoreSettings,
+  ref: ReferenceFile = REFERENCE,
+): number | undefined {
   const preset = referencePresetFor(settings, ref);
   if (!preset) return undefined;
   const r = ref.presets[preset]?.scores[id];
@@ -94,7 +124,11 @@ export function percentileOf(id: string, value: number, settings: ScoreSettings,
 }
 
 /** Reference evidence of a score at the settings' preset (τ, interval, n), if any. */
-export function evidenceOf(id: string, settings: ScoreSettings, ref: ReferenceFile = REFERENCE): (ReferenceScore & { preset: PresetName; nCells: number }) | undefined {
+export function evidenceOf(
+  id: string,
+  settings: ScoreSettings,
+  ref: ReferenceFile = REFERENCE,
+): (ReferenceScore & { preset: PresetName; nCells: number }) | undefined {
   const preset = referencePresetFor(settings, ref);
   const p = preset ? ref.presets[preset] : undefined;
   const r = p?.scores[id];
@@ -116,7 +150,10 @@ export function withDerivedScores(report: ScoreReport, ref: ReferenceFile = REFE
     const parts = def.combines ?? [];
     const perRepeat = Array.from({ length: Math.max(1, r.repeats) }, (_, k) => {
       const vals = new Map<string, number>();
-      for (const id of parts) { const c = byId.get(id); if (c) vals.set(id, c.values[k] ?? c.value); }
+      for (const id of parts) {
+        const c = byId.get(id);
+        if (c) vals.set(id, c.values[k] ?? c.value);
+      }
       return def.derive!(vals, (id, v) => percentileOf(id, v, report.settings, ref));
     });
     const values = perRepeat.map((v) => v.value);
@@ -125,7 +162,14 @@ export function withDerivedScores(report: ScoreReport, ref: ReferenceFile = REFE
     const reason = perRepeat.find((v) => !Number.isFinite(v.value))?.reason;
     const details = perRepeat[0].details;
     const { reason: _old, details: _d, ...rest } = r;
-    return { ...rest, value: mean, std: Number.isNaN(mean) ? NaN : std, values, ...(reason !== undefined && !Number.isFinite(mean) ? { reason } : {}), ...(details ? { details } : {}) };
+    return {
+      ...rest,
+      value: mean,
+      std: Number.isNaN(mean) ? NaN : std,
+      values,
+      ...(reason !== undefined && !Number.isFinite(mean) ? { reason } : {}),
+      ...(details ? { details } : {}),
+    };
   });
   return { ...report, results };
 }

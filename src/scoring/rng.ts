@@ -22,8 +22,10 @@ export interface Rng {
 /** Mix a seed and a stream label into a 32-bit state (so sub-streams of one seed are independent). */
 export function mixSeed(seed: number, stream = 0): number {
   let h = (Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0;
-  h ^= h >>> 16; h = Math.imul(h, 0x7feb352d) >>> 0;
-  h ^= h >>> 15; h = Math.imul(h, 0x846ca68b) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
   h ^= h >>> 16;
   return h >>> 0;
 }
@@ -45,7 +47,11 @@ function nextU32(g: Gen): number {
 
 /** The next standard normal (Box–Muller: the cosine of a pair now, its sine on the next call). */
 function nextNormal(g: Gen): number {
-  if (g.spare !== undefined) { const s = g.spare; g.spare = undefined; return s; }
+  if (g.spare !== undefined) {
+    const s = g.spare;
+    g.spare = undefined;
+    return s;
+  }
   let u = nextU32(g) / 4294967296;
   while (u <= 1e-12) u = nextU32(g) / 4294967296;
   const v = nextU32(g) / 4294967296;
@@ -103,7 +109,10 @@ let keptLimit = 12_000_000;
 
 /** At most `n` draws are kept per (seed, stream, kind) (default 12M: 48 MB of uniforms, 96 MB of normals). */
 export function keptStreamLimit(n?: number): number {
-  if (n !== undefined) { keptLimit = Math.max(0, Math.floor(n)); kept.clear(); }
+  if (n !== undefined) {
+    keptLimit = Math.max(0, Math.floor(n));
+    kept.clear();
+  }
   return keptLimit;
 }
 
@@ -117,11 +126,21 @@ function draw(kind: 'uniform' | 'normal', g: Gen, dst: Uint32Array | Float64Arra
  * The raw draws [offset, offset + n) of (seed, stream, kind), kept up to the limit; past it, the rest is drawn
  * afresh from a copy of the generator after the kept ones, and `after` is that copy (for the reader to go on).
  */
-function raws(seed: number, stream: number, kind: 'uniform' | 'normal', offset: number, n: number): { values: Uint32Array | Float64Array; after?: Gen } {
+function raws(
+  seed: number,
+  stream: number,
+  kind: 'uniform' | 'normal',
+  offset: number,
+  n: number,
+): { values: Uint32Array | Float64Array; after?: Gen } {
   const key = `${seed}:${stream}:${kind}`;
   let k = kept.get(key);
   if (!k) {
-    k = { values: kind === 'uniform' ? new Uint32Array(0) : new Float64Array(0), length: 0, gen: { a: mixSeed(seed, stream), spare: undefined } };
+    k = {
+      values: kind === 'uniform' ? new Uint32Array(0) : new Float64Array(0),
+      length: 0,
+      gen: { a: mixSeed(seed, stream), spare: undefined },
+    };
     kept.set(key, k);
   }
   const want = Math.min(offset + n, keptLimit);
@@ -156,7 +175,8 @@ export function keptStream(seed: number, stream: number): Pick<Rng, 'uniformArra
   /** The reader's own generator at `offset`, once it has gone past the kept draws. */
   let tail: Gen | undefined;
   const take = (k: 'uniform' | 'normal', n: number): Uint32Array | Float64Array => {
-    if (kind && kind !== k) throw new Error(`keptStream(${seed}, ${stream}): ${k} draws after ${kind} ones would differ from makeRng's`);
+    if (kind && kind !== k)
+      throw new Error(`keptStream(${seed}, ${stream}): ${k} draws after ${kind} ones would differ from makeRng's`);
     kind = k;
     let values: Uint32Array | Float64Array;
     if (tail) {

@@ -13,7 +13,9 @@ export const SCORE_IDS: readonly ScoreId[] = SCORE_DEFS.map((d) => d.id);
 
 /** A score's metadata (label, measured direction, meaning, formula, source); see scores/types.ts. */
 export type ScoreInfo = ScoreDef<ScoreId>;
-export const SCORES: Readonly<Record<ScoreId, ScoreInfo>> = Object.fromEntries(SCORE_DEFS.map((d) => [d.id, d])) as Record<ScoreId, ScoreInfo>;
+export const SCORES: Readonly<Record<ScoreId, ScoreInfo>> = Object.fromEntries(
+  SCORE_DEFS.map((d) => [d.id, d]),
+) as Record<ScoreId, ScoreInfo>;
 
 /** The default score set (scores whose module says `byDefault`). */
 export const DEFAULT_SCORE_IDS: readonly ScoreId[] = SCORE_DEFS.filter((d) => d.byDefault).map((d) => d.id);

@@ -21,8 +21,14 @@ import { scoreCell } from './engine';
 import { validateRecipe } from '../recipe/validate';
 import { runStudy } from '../study/study';
 import {
-  PROTOCOL_VERSION, checkClientMessage,
-  type ClientMessage, type DebugFault, type ScoreRequestMessage, type StudyRequestMessage, type TriedBackend, type WorkerErrorKind,
+  PROTOCOL_VERSION,
+  checkClientMessage,
+  type ClientMessage,
+  type DebugFault,
+  type ScoreRequestMessage,
+  type StudyRequestMessage,
+  type TriedBackend,
+  type WorkerErrorKind,
   type WorkerMessage,
 } from './protocol';
 import type { BackendChoice } from './types';
@@ -47,8 +53,12 @@ type Outgoing = WorkerMessage extends infer M ? (M extends WorkerMessage ? Omit<
 function send(m: Outgoing): void {
   if (!process.send || !process.connected) return;
   try {
-    process.send({ v: PROTOCOL_VERSION, ...m }, undefined, undefined, () => { /* channel closed: exit follows */ });
-  } catch { /* channel closed */ }
+    process.send({ v: PROTOCOL_VERSION, ...m }, undefined, undefined, () => {
+      /* channel closed: exit follows */
+    });
+  } catch {
+    /* channel closed */
+  }
 }
 
 function log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
@@ -65,7 +75,11 @@ function classify(e: unknown, aborted: boolean): { kind: WorkerErrorKind; messag
   if (aborted) return { kind: 'cancelled', message: 'The scoring was cancelled.' };
   const text = errorText(e);
   const name = e instanceof Error ? e.name : '';
-  if (/array buffer allocation failed|invalid typed array length|invalid array length|out of memory|\boom\b|cannot enlarge memory|allocation failed/i.test(`${name} ${text}`)) {
+  if (
+    /array buffer allocation failed|invalid typed array length|invalid array length|out of memory|\boom\b|cannot enlarge memory|allocation failed/i.test(
+      `${name} ${text}`,
+    )
+  ) {
     return { kind: 'oom', message: `The scoring process ran out of memory (${text}).` };
   }
   if (/backend/i.test(name)) return { kind: 'backend', message: text };
@@ -89,8 +103,13 @@ async function startBackend(choice: BackendChoice, wasmDir: string | undefined):
       message: `Could not load the TensorFlow.js backend "${choice}": ${errorText(e)}`,
       tried: Array.isArray(tried) ? (tried as TriedBackend[]) : undefined,
     };
-    send({ type: 'error', kind: 'backend', message: backendFailure.message, tried: backendFailure.tried,
-      detail: e instanceof Error ? e.stack : undefined });
+    send({
+      type: 'error',
+      kind: 'backend',
+      message: backendFailure.message,
+      tried: backendFailure.tried,
+      detail: e instanceof Error ? e.stack : undefined,
+    });
     return false;
   }
 }
@@ -103,7 +122,9 @@ async function runFault(fault: DebugFault, job: Running): Promise<void> {
   switch (fault) {
     case 'hang':
       await sleep(20); // let the progress message leave, then block the event loop for good
-      for (;;) { /* busy-loop without yielding */ }
+      for (;;) {
+        /* busy-loop without yielding */
+      }
     case 'crash':
       await sleep(20);
       process.exit(3);
@@ -126,23 +147,37 @@ async function serve(req: ScoreRequestMessage, job: Running): Promise<void> {
   try {
     const ok = await (init ??= startBackend('auto', undefined));
     if (!ok) {
-      finish(job, { type: 'error', id: job.id, kind: 'backend', message: backendFailure?.message ?? 'The TensorFlow.js backend could not be loaded.' });
+      finish(job, {
+        type: 'error',
+        id: job.id,
+        kind: 'backend',
+        message: backendFailure?.message ?? 'The TensorFlow.js backend could not be loaded.',
+      });
       return;
     }
     if (signal.aborted) throw new Error('aborted');
     if (faultsEnabled && req.fault) await runFault(req.fault, job);
     const invalid = validateRecipe(req.recipe).filter((d) => d.severity === 'error');
     if (invalid.length > 0) {
-      const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more problem${invalid.length > 2 ? 's' : ''})` : '';
-      finish(job, { type: 'error', id: job.id, kind: 'invalid', message: `The cell cannot be scored: ${invalid[0].message}${more}` });
+      const more =
+        invalid.length > 1 ? ` (and ${invalid.length - 1} more problem${invalid.length > 2 ? 's' : ''})` : '';
+      finish(job, {
+        type: 'error',
+        id: job.id,
+        kind: 'invalid',
+        message: `The cell cannot be scored: ${invalid[0].message}${more}`,
+      });
       return;
     }
     const report = await scoreCell(req.recipe, req.settings, {
       signal,
       hash: req.hash,
-      onProgress: (progress) => { if (!job.finished) send({ type: 'progress', id: job.id, progress }); },
+      onProgress: (progress) => {
+        if (!job.finished) send({ type: 'progress', id: job.id, progress });
+      },
     });
-    if (signal.aborted) finish(job, { type: 'error', id: job.id, kind: 'cancelled', message: 'The scoring was cancelled.' });
+    if (signal.aborted)
+      finish(job, { type: 'error', id: job.id, kind: 'cancelled', message: 'The scoring was cancelled.' });
     else finish(job, { type: 'result', id: job.id, report });
   } catch (e) {
     const { kind, message } = classify(e, signal.aborted);
@@ -159,7 +194,13 @@ async function serveStudy(req: StudyRequestMessage, job: Running): Promise<void>
     finish(job, { type: 'studyResult', id: job.id, study });
   } catch (e) {
     const { kind, message } = classify(e, job.controller.signal.aborted);
-    finish(job, { type: 'error', id: job.id, kind, message: kind === 'internal' ? `The study failed: ${errorText(e)}` : message, detail: e instanceof Error ? e.stack : undefined });
+    finish(job, {
+      type: 'error',
+      id: job.id,
+      kind,
+      message: kind === 'internal' ? `The study failed: ${errorText(e)}` : message,
+      detail: e instanceof Error ? e.stack : undefined,
+    });
   }
 }
 
@@ -180,7 +221,12 @@ function onMessage(raw: unknown): void {
     const id = (raw as { id?: unknown } | null)?.id;
     const type = (raw as { type?: unknown }).type;
     if (Number.isSafeInteger(id) && (id as number) >= 0 && (type === 'score' || type === 'study')) {
-      send({ type: 'error', id: id as number, kind: 'invalid', message: `The ${type === 'study' ? 'study' : 'scoring'} request was malformed: ${why}.` });
+      send({
+        type: 'error',
+        id: id as number,
+        kind: 'invalid',
+        message: `The ${type === 'study' ? 'study' : 'scoring'} request was malformed: ${why}.`,
+      });
     } else {
       log('error', `ignored a malformed message: ${why}`);
     }
@@ -198,7 +244,10 @@ function onMessage(raw: unknown): void {
       pump();
       return;
     case 'cancel': {
-      if (running && running.id === m.id) { running.controller.abort(); return; }
+      if (running && running.id === m.id) {
+        running.controller.abort();
+        return;
+      }
       const i = queue.findIndex((q) => q.id === m.id);
       if (i >= 0) {
         queue.splice(i, 1);
@@ -215,7 +264,7 @@ function onMessage(raw: unknown): void {
 function onFatal(e: unknown): void {
   // An error escaped the engine: fail the running request instead of crashing, and go on.
   const job = running;
-  const text = e instanceof Error ? e.stack ?? e.message : String(e);
+  const text = e instanceof Error ? (e.stack ?? e.message) : String(e);
   if (job && !job.finished) {
     const { kind, message } = classify(e, job.controller.signal.aborted);
     finish(job, { type: 'error', id: job.id, kind, message, detail: text });
@@ -228,7 +277,9 @@ function onFatal(e: unknown): void {
 }
 
 if (!process.send) {
-  process.stderr.write('cell-lens worker: this is the scoring child process; it is started by the extension or the CLI.\n');
+  process.stderr.write(
+    'cell-lens worker: this is the scoring child process; it is started by the extension or the CLI.\n',
+  );
   process.exit(2);
 }
 process.on('message', onMessage);

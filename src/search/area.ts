@@ -40,7 +40,9 @@ export async function area(cheap: Fitness, oracle: Fitness, options: AreaOptions
     }
     scored.sort((a, b) => fitnessKey(b.fitness) - fitnessKey(a.fitness) || a.step - b.step);
     const seeds = scored.slice(0, Math.min(P, ev.budgetLeft));
-    const population = await ev.evaluateMany(seeds.map((s) => ({ recipe: s.recipe, phase: 'oracle-seed' as const, hash: s.hash })));
+    const population = await ev.evaluateMany(
+      seeds.map((s) => ({ recipe: s.recipe, phase: 'oracle-seed' as const, hash: s.hash })),
+    );
     await evolve(ev, pr, population, S);
   });
 }

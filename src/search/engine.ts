@@ -25,7 +25,11 @@ export function fitnessKey(v: number): number {
 
 /** Whether record a beats record b (strictly higher fitness; earlier wins ties). */
 export function better(a: EvalRecord, b: EvalRecord | undefined): boolean {
-  return b === undefined || fitnessKey(a.fitness) > fitnessKey(b.fitness) || (fitnessKey(a.fitness) === fitnessKey(b.fitness) && Number.isNaN(b.fitness) && !Number.isNaN(a.fitness));
+  return (
+    b === undefined ||
+    fitnessKey(a.fitness) > fitnessKey(b.fitness) ||
+    (fitnessKey(a.fitness) === fitnessKey(b.fitness) && Number.isNaN(b.fitness) && !Number.isNaN(a.fitness))
+  );
 }
 
 /** Budgeted, cached, cancellable evaluation with a log. */
@@ -39,7 +43,11 @@ export class Evaluator {
   private readonly maxSteps: number;
   readonly hash: (r: Recipe) => string;
 
-  constructor(private readonly fitness: Fitness, private readonly options: SearchOptions, private readonly cheap?: Fitness) {
+  constructor(
+    private readonly fitness: Fitness,
+    private readonly options: SearchOptions,
+    private readonly cheap?: Fitness,
+  ) {
     this.hash = options.hash ?? canonicalHash;
     this.maxSteps = options.maxSteps ?? 50 * options.budget + 1000;
   }
@@ -65,7 +73,12 @@ export class Evaluator {
   }
 
   /** Evaluates with the main fitness (or returns the cached value); throws StopSearch when the run must end. */
-  async evaluate(recipe: Recipe, phase: EvalPhase, parents?: readonly string[], hash = this.hash(recipe)): Promise<EvalRecord> {
+  async evaluate(
+    recipe: Recipe,
+    phase: EvalPhase,
+    parents?: readonly string[],
+    hash = this.hash(recipe),
+  ): Promise<EvalRecord> {
     return this.evaluateWith(recipe, phase, parents, hash, () => this.fitness(recipe, hash));
   }
 
@@ -78,7 +91,9 @@ export class Evaluator {
    * within the batch, not cells past the budget or the step limit. With `parallel` 1 (the default) the calls happen
    * exactly as with {@link evaluate}.
    */
-  async evaluateMany(items: readonly { recipe: Recipe; phase: EvalPhase; parents?: readonly string[]; hash?: string }[]): Promise<EvalRecord[]> {
+  async evaluateMany(
+    items: readonly { recipe: Recipe; phase: EvalPhase; parents?: readonly string[]; hash?: string }[],
+  ): Promise<EvalRecord[]> {
     const hashes = items.map((it) => it.hash ?? this.hash(it.recipe));
     // Which items the sequential loop would send to the fitness, in order.
     const callOf = new Map<number, number>();
@@ -100,12 +115,22 @@ export class Evaluator {
       const { recipe, phase, parents } = items[i];
       const h = hashes[i];
       const c = callOf.get(i);
-      out.push(await this.evaluateWith(recipe, phase, parents, h, () => (c !== undefined ? ahead.get(c) : this.fitness(recipe, h))));
+      out.push(
+        await this.evaluateWith(recipe, phase, parents, h, () =>
+          c !== undefined ? ahead.get(c) : this.fitness(recipe, h),
+        ),
+      );
     }
     return out;
   }
 
-  private async evaluateWith(recipe: Recipe, phase: EvalPhase, parents: readonly string[] | undefined, hash: string, compute: () => Promise<number>): Promise<EvalRecord> {
+  private async evaluateWith(
+    recipe: Recipe,
+    phase: EvalPhase,
+    parents: readonly string[] | undefined,
+    hash: string,
+    compute: () => Promise<number>,
+  ): Promise<EvalRecord> {
     this.guard();
     let fitness = this.cache.get(hash);
     const cached = fitness !== undefined;
@@ -116,7 +141,17 @@ export class Evaluator {
       this.evaluations++;
       this.cache.set(hash, fitness);
     }
-    const rec: EvalRecord = { step: this.log.length, hash, recipe, fitness, phase, oracle: 'main', cached, parents, evaluations: this.evaluations };
+    const rec: EvalRecord = {
+      step: this.log.length,
+      hash,
+      recipe,
+      fitness,
+      phase,
+      oracle: 'main',
+      cached,
+      parents,
+      evaluations: this.evaluations,
+    };
     this.push(rec);
     if (better(rec, this.best)) this.best = rec;
     return rec;
@@ -148,7 +183,9 @@ export class Evaluator {
     for (let i = 0; i < recipes.length; i++) {
       const h = hashes[i];
       const c = callOf.get(i);
-      out.push(await this.evaluateCheapWith(recipes[i], h, () => (c !== undefined ? ahead.get(c) : cheap(recipes[i], h))));
+      out.push(
+        await this.evaluateCheapWith(recipes[i], h, () => (c !== undefined ? ahead.get(c) : cheap(recipes[i], h))),
+      );
     }
     return out;
   }
@@ -163,14 +200,29 @@ export class Evaluator {
       if (this.options.signal?.aborted) throw new StopSearch('aborted');
       this.cheapCache.set(hash, fitness);
     }
-    const rec: EvalRecord = { step: this.log.length, hash, recipe, fitness, phase: 'cheap', oracle: 'cheap', cached, evaluations: this.evaluations };
+    const rec: EvalRecord = {
+      step: this.log.length,
+      hash,
+      recipe,
+      fitness,
+      phase: 'cheap',
+      oracle: 'cheap',
+      cached,
+      evaluations: this.evaluations,
+    };
     this.push(rec);
     return rec;
   }
 
   private push(rec: EvalRecord): void {
     this.log.push(rec);
-    this.options.onProgress?.({ evaluations: this.evaluations, budget: this.options.budget, step: rec.step, best: this.best, last: rec });
+    this.options.onProgress?.({
+      evaluations: this.evaluations,
+      budget: this.options.budget,
+      step: rec.step,
+      best: this.best,
+      last: rec,
+    });
   }
 
   /** The result, given how the run ended. */
@@ -192,7 +244,11 @@ export class Evaluator {
  */
 class Prefetch {
   private readonly started: Promise<number>[] = [];
-  constructor(private readonly calls: readonly (() => Promise<number>)[], private readonly parallel: number, private readonly signal?: AbortSignal) {}
+  constructor(
+    private readonly calls: readonly (() => Promise<number>)[],
+    private readonly parallel: number,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   get(c: number): Promise<number> {
     this.start(c);
@@ -206,7 +262,11 @@ class Prefetch {
   private start(j: number): void {
     if (this.started[j] !== undefined) return;
     let p: Promise<number>;
-    try { p = this.calls[j](); } catch (e) { p = Promise.reject(e); } // a synchronous throw fails its own cell
+    try {
+      p = this.calls[j]();
+    } catch (e) {
+      p = Promise.reject(e);
+    } // a synchronous throw fails its own cell
     p.catch(() => undefined);
     this.started[j] = p;
   }
@@ -272,7 +332,10 @@ export class Proposer {
     const pool = this.options.pool;
     if (!pool) return child;
     const ex = new Set<number>();
-    for (const h of [aHash, bHash]) { const i = pool.indexOf.get(h); if (i !== undefined) ex.add(i); }
+    for (const h of [aHash, bHash]) {
+      const i = pool.indexOf.get(h);
+      if (i !== undefined) ex.add(i);
+    }
     return pool.recipes[nearestInPool(pool, child, ex)];
   }
 }

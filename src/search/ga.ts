@@ -74,7 +74,7 @@ export async function ga(fitness: Fitness, options: GaOptions): Promise<SearchRe
         // has left) are proposed first and evaluated as one batch: same draws, same log as one at a time.
         const batch = [];
         for (let k = Math.min(P - next.length, ev.budgetLeft); k > 0; k--) batch.push(breed(pop));
-        next.push(...await ev.evaluateMany(batch));
+        next.push(...(await ev.evaluateMany(batch)));
       }
       pop = next;
     }

@@ -24,8 +24,21 @@
 import type { Recipe } from '../recipe/types';
 import { hNewIndex, hPrevIndex, isCellInput, OP_NAMES, type OpName } from '../recipe/ops';
 import {
-  cellInputs, choice, cloneRecipe, descendants, drawArity, drawOp, freshName, hiddenSize, inputAllowed, isInSpace,
-  pruneDead, randInt, sampleDistinct, type Rng, type SpaceOptions,
+  cellInputs,
+  choice,
+  cloneRecipe,
+  descendants,
+  drawArity,
+  drawOp,
+  freshName,
+  hiddenSize,
+  inputAllowed,
+  isInSpace,
+  pruneDead,
+  randInt,
+  sampleDistinct,
+  type Rng,
+  type SpaceOptions,
 } from './space';
 
 /** The kinds of mutation. */
@@ -56,7 +69,8 @@ function sameRecipe(a: Recipe, b: Recipe): boolean {
   if (ka.length !== Object.keys(b).length) return false;
   for (const k of ka) {
     const y = b[k];
-    if (!y || y.op !== a[k].op || y.input.length !== a[k].input.length || y.input.some((v, i) => v !== a[k].input[i])) return false;
+    if (!y || y.op !== a[k].op || y.input.length !== a[k].input.length || y.input.some((v, i) => v !== a[k].input[i]))
+      return false;
   }
   return true;
 }
@@ -109,7 +123,8 @@ function mutateOnce(recipe: Recipe, kind: MutationKind, rng: Rng): Recipe | unde
       const rest = pool.filter((c) => c !== old);
       if (rest.length < arity - first.length) return undefined;
       const inputs = first.concat(sampleDistinct(rng, rest, arity - first.length));
-      if (!inputAllowed(consumer, r[consumer].op as OpName, fresh) || r[consumer].input.includes(fresh)) return undefined;
+      if (!inputAllowed(consumer, r[consumer].op as OpName, fresh) || r[consumer].input.includes(fresh))
+        return undefined;
       r[fresh] = { op, input: inputs };
       r[consumer].input[slot] = fresh;
       return pruneDead(r);
@@ -139,7 +154,8 @@ export function mutate(recipe: Recipe, rng: Rng, options: MutateOptions = {}): M
   for (let t = 1; t <= maxTries; t++) {
     const kind = choice(rng, kinds);
     const child = mutateOnce(recipe, kind, rng);
-    if (child && !sameRecipe(child, recipe) && isInSpace(child, options)) return { recipe: child, kind, changed: true, tries: t };
+    if (child && !sameRecipe(child, recipe) && isInSpace(child, options))
+      return { recipe: child, kind, changed: true, tries: t };
   }
   return { recipe: cloneRecipe(recipe), kind: undefined, changed: false, tries: maxTries };
 }
@@ -148,9 +164,13 @@ export function mutate(recipe: Recipe, rng: Rng, options: MutateOptions = {}): M
 function cone(recipe: Recipe, node: string): string[] {
   const seen = new Set<string>([node]);
   const q = [node];
-  for (let qi = 0; qi < q.length; qi++) for (const i of recipe[q[qi]].input) {
-    if (!isCellInput(i) && Object.prototype.hasOwnProperty.call(recipe, i) && !seen.has(i)) { seen.add(i); q.push(i); }
-  }
+  for (let qi = 0; qi < q.length; qi++)
+    for (const i of recipe[q[qi]].input) {
+      if (!isCellInput(i) && Object.prototype.hasOwnProperty.call(recipe, i) && !seen.has(i)) {
+        seen.add(i);
+        q.push(i);
+      }
+    }
   return q;
 }
 
@@ -164,7 +184,10 @@ function crossOnce(a: Recipe, b: Recipe, rng: Rng): Recipe | undefined {
   const rename = new Map<string, string>();
   const targetIsOutput = hNewIndex(target) !== undefined;
   for (const n of nodes) {
-    if (n === source && targetIsOutput) { rename.set(n, target); continue; }
+    if (n === source && targetIsOutput) {
+      rename.set(n, target);
+      continue;
+    }
     const f = freshName(child, taken);
     taken.add(f);
     rename.set(n, f);
@@ -192,7 +215,12 @@ function crossOnce(a: Recipe, b: Recipe, rng: Rng): Recipe | undefined {
  * Crossover by subgraph exchange (see the module comment): a child of `a` with a subgraph of `b`, always in
  * the space. `changed` is false when every try failed and a mutation of `a` was returned instead.
  */
-export function crossover(a: Recipe, b: Recipe, rng: Rng, options: MutateOptions = {}): { recipe: Recipe; changed: boolean; tries: number } {
+export function crossover(
+  a: Recipe,
+  b: Recipe,
+  rng: Rng,
+  options: MutateOptions = {},
+): { recipe: Recipe; changed: boolean; tries: number } {
   const maxTries = options.maxTries ?? 100;
   for (let t = 1; t <= maxTries; t++) {
     const child = crossOnce(a, b, rng);

@@ -77,7 +77,11 @@ export function buildPool(recipes: readonly Recipe[], hash: (r: Recipe) => strin
   const features = rs.map(cellFeatures);
   const neighbours = rs.map((_, i) => {
     const d = rs.map((__, j) => (j === i ? Infinity : featureDistance(features[i], features[j])));
-    return d.map((v, j) => j).filter((j) => j !== i).sort((a, b) => d[a] - d[b] || a - b).slice(0, k);
+    return d
+      .map((v, j) => j)
+      .filter((j) => j !== i)
+      .sort((a, b) => d[a] - d[b] || a - b)
+      .slice(0, k);
   });
   return { recipes: rs, hashes: hs, features, neighbours, indexOf };
 }
@@ -85,11 +89,15 @@ export function buildPool(recipes: readonly Recipe[], hash: (r: Recipe) => strin
 /** Index of the pool member nearest to `recipe` (skipping `exclude` when another member exists). */
 export function nearestInPool(pool: CellPool, recipe: Recipe, exclude: ReadonlySet<number> = new Set()): number {
   const f = cellFeatures(recipe);
-  let best = -1, bestD = Infinity;
+  let best = -1,
+    bestD = Infinity;
   for (let j = 0; j < pool.recipes.length; j++) {
     if (exclude.has(j) && exclude.size < pool.recipes.length) continue;
     const d = featureDistance(f, pool.features[j]);
-    if (d < bestD) { bestD = d; best = j; }
+    if (d < bestD) {
+      bestD = d;
+      best = j;
+    }
   }
   return best;
 }

@@ -18,7 +18,8 @@ export async function randomSearch(fitness: Fitness, options: SearchOptions): Pr
     // (scored in parallel); repeats cost no budget, so the loop draws again until the budget is spent.
     while (!ev.spent) {
       const batch = [];
-      for (let k = ev.budgetLeft; k > 0 && !pr.poolDrained; k--) batch.push({ recipe: pr.sample(), phase: 'sample' as const });
+      for (let k = ev.budgetLeft; k > 0 && !pr.poolDrained; k--)
+        batch.push({ recipe: pr.sample(), phase: 'sample' as const });
       if (batch.length === 0) return;
       await ev.evaluateMany(batch);
     }

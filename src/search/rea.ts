@@ -27,8 +27,9 @@ export async function initialPopulation(ev: Evaluator, pr: Proposer, P: number):
   const population: EvalRecord[] = [];
   while (population.length < P && !ev.spent && !pr.poolDrained) {
     const batch = [];
-    for (let k = Math.min(P - population.length, ev.budgetLeft); k > 0 && !pr.poolDrained; k--) batch.push({ recipe: pr.sample(), phase: 'sample' as const });
-    population.push(...await ev.evaluateMany(batch));
+    for (let k = Math.min(P - population.length, ev.budgetLeft); k > 0 && !pr.poolDrained; k--)
+      batch.push({ recipe: pr.sample(), phase: 'sample' as const });
+    population.push(...(await ev.evaluateMany(batch)));
   }
   return population;
 }

@@ -62,13 +62,21 @@ export interface AlgorithmOptions {
 export function runAlgorithm(algo: SearchAlgo, fitness: Fitness, o: AlgorithmOptions): Promise<SearchResult> {
   const population = o.population ?? (o.pool && o.pool.recipes.length < 100 ? 10 : 20);
   const base = {
-    budget: o.budget, seed: o.seed, signal: o.signal, onProgress: o.onProgress, pool: o.pool,
-    ...(o.hash ? { hash: o.hash } : {}), ...(o.parallel !== undefined ? { parallel: o.parallel } : {}),
+    budget: o.budget,
+    seed: o.seed,
+    signal: o.signal,
+    onProgress: o.onProgress,
+    pool: o.pool,
+    ...(o.hash ? { hash: o.hash } : {}),
+    ...(o.parallel !== undefined ? { parallel: o.parallel } : {}),
   };
   switch (algo) {
-    case 'random': return randomSearch(fitness, base);
-    case 'rea': return rea(fitness, { ...base, population });
-    case 'ga': return ga(fitness, { ...base, population });
+    case 'random':
+      return randomSearch(fitness, base);
+    case 'rea':
+      return rea(fitness, { ...base, population });
+    case 'ga':
+      return ga(fitness, { ...base, population });
     case 'area':
       if (!o.cheap) throw new Error('AREA needs a cheap score');
       return area(o.cheap, fitness, { ...base, population, cheapSamples: o.cheapSamples ?? 100 });
@@ -93,7 +101,11 @@ export interface ReportSource {
 }
 
 /** A memoised, cached scorer for the searches (see {@link ReportSource}). */
-export function reportSource(scorer: Scorer, settings: ScoreSettings, options: { cache?: ScoreCache; signal?: AbortSignal; onError?: (e: unknown, hash: string) => void } = {}): ReportSource {
+export function reportSource(
+  scorer: Scorer,
+  settings: ScoreSettings,
+  options: { cache?: ScoreCache; signal?: AbortSignal; onError?: (e: unknown, hash: string) => void } = {},
+): ReportSource {
   const cache = options.cache ?? new ScoreCache({ maxEntries: 5000 });
   const memo = new Map<string, Promise<ScoreReport | undefined>>();
   const signal = options.signal ?? new AbortController().signal;
@@ -132,14 +144,23 @@ export function reportSource(scorer: Scorer, settings: ScoreSettings, options: {
 }
 
 /** The oriented fitness of one score through a report source. */
-export function scoreFitness(source: (recipe: Recipe, hash: string) => Promise<ScoreReport | undefined>, id: ScoreId): Fitness {
+export function scoreFitness(
+  source: (recipe: Recipe, hash: string) => Promise<ScoreReport | undefined>,
+  id: ScoreId,
+): Fitness {
   return async (recipe, hash) => orientedValue(await source(recipe, hash), id);
 }
 
 /** The `k` best distinct cells of one or more runs by main fitness (NaN last), best first. */
-export function bestCells(results: readonly SearchResult[], k: number): { hash: string; recipe: Recipe; fitness: number }[] {
+export function bestCells(
+  results: readonly SearchResult[],
+  k: number,
+): { hash: string; recipe: Recipe; fitness: number }[] {
   const by = new Map<string, { hash: string; recipe: Recipe; fitness: number }>();
-  for (const r of results) for (const e of r.log) if (e.oracle === 'main' && !by.has(e.hash)) by.set(e.hash, { hash: e.hash, recipe: e.recipe, fitness: e.fitness });
+  for (const r of results)
+    for (const e of r.log)
+      if (e.oracle === 'main' && !by.has(e.hash))
+        by.set(e.hash, { hash: e.hash, recipe: e.recipe, fitness: e.fitness });
   const key = (v: number) => (Number.isNaN(v) ? -Infinity : v);
   return [...by.values()].sort((a, b) => key(b.fitness) - key(a.fitness)).slice(0, k);
 }
@@ -223,10 +244,18 @@ export interface BenchmarkSearchOptions {
  * `fn(0) … fn(n − 1)` with at most `limit` in flight, started in order; `consume` gets each result in order as soon
  * as it and every earlier one are done, and returns false to stop (no further call starts).
  */
-async function inOrder<T>(n: number, limit: number, fn: (i: number) => Promise<T>, consume: (r: T, i: number) => boolean | void): Promise<void> {
+async function inOrder<T>(
+  n: number,
+  limit: number,
+  fn: (i: number) => Promise<T>,
+  consume: (r: T, i: number) => boolean | void,
+): Promise<void> {
   const started: Promise<T>[] = [];
   const start = (i: number): void => {
-    if (i < n && started[i] === undefined) { started[i] = fn(i); started[i].catch(() => undefined); }
+    if (i < n && started[i] === undefined) {
+      started[i] = fn(i);
+      started[i].catch(() => undefined);
+    }
   };
   for (let i = 0; i < n; i++) {
     for (let j = i; j < Math.min(n, i + Math.max(1, limit)); j++) start(j);
@@ -243,11 +272,18 @@ function meanStd(xs: readonly number[]): { mean: number; std: number } {
 }
 
 /** A pool of the trained (non-diverged) cells; the hash lookups reuse the cells' hashes. */
-export function trainedPool(cells: readonly StudyCell[]): { pool: CellPool; byHash: Map<string, StudyCell>; hash: (r: Recipe) => string } {
+export function trainedPool(cells: readonly StudyCell[]): {
+  pool: CellPool;
+  byHash: Map<string, StudyCell>;
+  hash: (r: Recipe) => string;
+} {
   const trained = cells.filter((c) => !c.diverged && Number.isFinite(c.testLoss));
   const known = new Map<Recipe, string>(trained.map((c) => [c.recipe, c.hash]));
   const hash = (r: Recipe): string => known.get(r) ?? canonicalHash(r);
-  const pool = buildPool(trained.map((c) => c.recipe), hash);
+  const pool = buildPool(
+    trained.map((c) => c.recipe),
+    hash,
+  );
   return { pool, byHash: new Map(trained.map((c) => [c.hash, c])), hash };
 }
 
@@ -255,13 +291,21 @@ export function trainedPool(cells: readonly StudyCell[]): { pool: CellPool; byHa
  * Restricted-mode comparison: every algorithm × seed searches the trained cells with the score as fitness;
  * the test loss of each run's pick is summarised per algorithm (see {@link PoolSearchResult}).
  */
-export async function benchmarkSearch(cells: readonly StudyCell[], o: BenchmarkSearchOptions): Promise<PoolSearchResult> {
+export async function benchmarkSearch(
+  cells: readonly StudyCell[],
+  o: BenchmarkSearchOptions,
+): Promise<PoolSearchResult> {
   const { pool, byHash, hash } = trainedPool(cells);
   const losses = pool.hashes.map((h) => byHash.get(h)!.testLoss);
   const sortedLosses = [...losses].sort((a, b) => a - b);
   const rankOf = (loss: number): number => {
-    let lo = 0, hi = sortedLosses.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (sortedLosses[mid] < loss) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = sortedLosses.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sortedLosses[mid] < loss) lo = mid + 1;
+      else hi = mid;
+    }
     return lo + 1;
   };
   const topCut = sortedLosses[Math.max(0, Math.round(0.1 * sortedLosses.length) - 1)];
@@ -273,49 +317,94 @@ export async function benchmarkSearch(cells: readonly StudyCell[], o: BenchmarkS
   let lastAlgo = o.algos.length - 1;
   const runs = o.algos.length * seeds.length;
   // Runs in algorithm × seed order, `limit` at a time; each result is taken in that order.
-  await inOrder(runs, limit, async (i) => {
-    if (o.signal?.aborted) return undefined;
-    return runAlgorithm(o.algos[Math.floor(i / seeds.length)], o.fitness, {
-      budget: o.budget, seed: seeds[i % seeds.length], pool, signal: o.signal, cheap: o.cheap, cheapSamples: o.cheapSamples, population: o.population, hash,
-      parallel: limit,
-    });
-  }, (res, i) => {
-    const a = Math.floor(i / seeds.length), seed = seeds[i % seeds.length];
-    if (!res || res.aborted) { aborted = true; lastAlgo = a; return false; }
-    const b = res.best;
-    let pick: PoolPick | undefined;
-    if (b) {
-      const c = byHash.get(b.hash)!;
-      pick = { seed, hash: b.hash, label: c.label, fitness: b.fitness, testLoss: c.testLoss, rank: rankOf(c.testLoss), evaluations: res.evaluations };
-      picksOf[a].push(pick);
-    }
-    o.onRun?.(o.algos[a], seed, pick, i + 1, runs);
-    return true;
-  });
+  await inOrder(
+    runs,
+    limit,
+    async (i) => {
+      if (o.signal?.aborted) return undefined;
+      return runAlgorithm(o.algos[Math.floor(i / seeds.length)], o.fitness, {
+        budget: o.budget,
+        seed: seeds[i % seeds.length],
+        pool,
+        signal: o.signal,
+        cheap: o.cheap,
+        cheapSamples: o.cheapSamples,
+        population: o.population,
+        hash,
+        parallel: limit,
+      });
+    },
+    (res, i) => {
+      const a = Math.floor(i / seeds.length),
+        seed = seeds[i % seeds.length];
+      if (!res || res.aborted) {
+        aborted = true;
+        lastAlgo = a;
+        return false;
+      }
+      const b = res.best;
+      let pick: PoolPick | undefined;
+      if (b) {
+        const c = byHash.get(b.hash)!;
+        pick = {
+          seed,
+          hash: b.hash,
+          label: c.label,
+          fitness: b.fitness,
+          testLoss: c.testLoss,
+          rank: rankOf(c.testLoss),
+          evaluations: res.evaluations,
+        };
+        picksOf[a].push(pick);
+      }
+      o.onRun?.(o.algos[a], seed, pick, i + 1, runs);
+      return true;
+    },
+  );
   const rows: PoolSearchRow[] = [];
   // One row per algorithm reached (an interrupted one included, with the picks it has).
   for (let a = 0; a <= lastAlgo; a++) {
     const picks = picksOf[a];
     const l = meanStd(picks.map((p) => p.testLoss));
     rows.push({
-      algo: o.algos[a], picks, meanLoss: l.mean, stdLoss: l.std,
+      algo: o.algos[a],
+      picks,
+      meanLoss: l.mean,
+      stdLoss: l.std,
       meanRank: meanStd(picks.map((p) => p.rank)).mean,
       top10: picks.length ? picks.filter((p) => p.testLoss <= topCut).length / picks.length : NaN,
       meanEvaluations: meanStd(picks.map((p) => p.evaluations)).mean,
     });
   }
-  let bestScoredLoss = NaN, bestScoredRank = NaN;
+  let bestScoredLoss = NaN,
+    bestScoredRank = NaN;
   if ((o.scoreWholePool ?? true) && !aborted) {
     // Every pool cell's fitness, `limit` at a time, compared in pool order (earlier wins ties, as before).
     let best = -Infinity;
-    await inOrder(pool.recipes.length, limit, async (i) => (o.signal?.aborted ? undefined : o.fitness(pool.recipes[i], pool.hashes[i])), (f, i) => {
-      if (f === undefined || o.signal?.aborted) { aborted = true; return false; }
-      if (!Number.isNaN(f) && f > best) { best = f; bestScoredLoss = losses[i]; bestScoredRank = rankOf(losses[i]); }
-      return true;
-    });
+    await inOrder(
+      pool.recipes.length,
+      limit,
+      async (i) => (o.signal?.aborted ? undefined : o.fitness(pool.recipes[i], pool.hashes[i])),
+      (f, i) => {
+        if (f === undefined || o.signal?.aborted) {
+          aborted = true;
+          return false;
+        }
+        if (!Number.isNaN(f) && f > best) {
+          best = f;
+          bestScoredLoss = losses[i];
+          bestScoredRank = rankOf(losses[i]);
+        }
+        return true;
+      },
+    );
   }
   return {
-    score: o.score, budget: o.budget, seeds, poolSize: pool.recipes.length, rows,
+    score: o.score,
+    budget: o.budget,
+    seeds,
+    poolSize: pool.recipes.length,
+    rows,
     baselines: { bestLoss: sortedLosses[0] ?? NaN, meanLoss: meanStd(losses).mean, bestScoredLoss, bestScoredRank },
     aborted,
   };
@@ -334,10 +423,14 @@ export function searchTableMarkdown(r: PoolSearchResult): string {
     '|---|---:|---|---:|---:|---:|',
   ];
   for (const row of r.rows) {
-    lines.push(`| ${row.algo} | ${row.picks.length} | ${f3(row.meanLoss)} ± ${f3(row.stdLoss)} | ${f1(row.meanRank)} | ${Number.isNaN(row.top10) ? 'n/a' : `${Math.round(row.top10 * 100)}%`} | ${f1(row.meanEvaluations)} |`);
+    lines.push(
+      `| ${row.algo} | ${row.picks.length} | ${f3(row.meanLoss)} ± ${f3(row.stdLoss)} | ${f1(row.meanRank)} | ${Number.isNaN(row.top10) ? 'n/a' : `${Math.round(row.top10 * 100)}%`} | ${f1(row.meanEvaluations)} |`,
+    );
   }
   const b = r.baselines;
-  lines.push(`| *best-scored cell of the whole pool* | – | ${f3(b.bestScoredLoss)} | ${Number.isNaN(b.bestScoredRank) ? 'n/a' : b.bestScoredRank} | – | ${r.poolSize} |`);
+  lines.push(
+    `| *best-scored cell of the whole pool* | – | ${f3(b.bestScoredLoss)} | ${Number.isNaN(b.bestScoredRank) ? 'n/a' : b.bestScoredRank} | – | ${r.poolSize} |`,
+  );
   lines.push(`| *a random cell (pool mean)* | – | ${f3(b.meanLoss)} | ${f1((r.poolSize + 1) / 2)} | 10% | 0 |`);
   lines.push(`| *the best cell (oracle)* | – | ${f3(b.bestLoss)} | 1 | 100% | – |`);
   return lines.join('\n') + '\n';
@@ -346,12 +439,38 @@ export function searchTableMarkdown(r: PoolSearchResult): string {
 /** The comparison as a plain-text table for a terminal. */
 export function searchTableText(r: PoolSearchResult): string {
   const rows = [['algorithm', 'runs', 'test loss of pick', 'mean rank', 'top 10%', 'evals']];
-  for (const row of r.rows) rows.push([row.algo, String(row.picks.length), `${f3(row.meanLoss)} ± ${f3(row.stdLoss)}`, f1(row.meanRank), Number.isNaN(row.top10) ? 'n/a' : `${Math.round(row.top10 * 100)}%`, f1(row.meanEvaluations)]);
-  rows.push(['best-scored cell', '-', f3(r.baselines.bestScoredLoss), Number.isNaN(r.baselines.bestScoredRank) ? 'n/a' : String(r.baselines.bestScoredRank), '-', String(r.poolSize)]);
+  for (const row of r.rows)
+    rows.push([
+      row.algo,
+      String(row.picks.length),
+      `${f3(row.meanLoss)} ± ${f3(row.stdLoss)}`,
+      f1(row.meanRank),
+      Number.isNaN(row.top10) ? 'n/a' : `${Math.round(row.top10 * 100)}%`,
+      f1(row.meanEvaluations),
+    ]);
+  rows.push([
+    'best-scored cell',
+    '-',
+    f3(r.baselines.bestScoredLoss),
+    Number.isNaN(r.baselines.bestScoredRank) ? 'n/a' : String(r.baselines.bestScoredRank),
+    '-',
+    String(r.poolSize),
+  ]);
   rows.push(['random cell', '-', f3(r.baselines.meanLoss), f1((r.poolSize + 1) / 2), '10%', '0']);
   rows.push(['oracle best', '-', f3(r.baselines.bestLoss), '1', '100%', '-']);
   const w = rows[0].map((_, c) => Math.max(...rows.map((x) => [...x[c]].length)));
-  return rows.map((x) => '  ' + x.map((cell, c) => (c === 0 || c === 2 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map(
+        (x) =>
+          '  ' +
+          x
+            .map((cell, c) => (c === 0 || c === 2 ? cell.padEnd(w[c]) : cell.padStart(w[c])))
+            .join('  ')
+            .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /**
@@ -368,17 +487,33 @@ export function reportForSettings(report: ScoreReport, settings: ScoreSettings):
 }
 
 /** The search's result document: one object per cell, best first, with its rank, fitness and the search settings. */
-export function searchResultsJson(best: readonly { hash: string; recipe: Recipe; fitness: number }[], meta: {
-  algorithm: string; score: ScoreId; budget: number; seed: number; preset: string; evaluations: number;
-  testLossOf?: (hash: string) => { testLoss: number; rank?: number } | undefined;
-}): string {
+export function searchResultsJson(
+  best: readonly { hash: string; recipe: Recipe; fitness: number }[],
+  meta: {
+    algorithm: string;
+    score: ScoreId;
+    budget: number;
+    seed: number;
+    preset: string;
+    evaluations: number;
+    testLossOf?: (hash: string) => { testLoss: number; rank?: number } | undefined;
+  },
+): string {
   const sign = SCORES[meta.score].better === 'lower' ? -1 : 1;
   const items = best.map((b, i) => {
     const bench = meta.testLossOf?.(b.hash);
     const search = {
-      rank: i + 1, score: meta.score, fitness: Number.isFinite(b.fitness) ? sign * b.fitness : null,
-      algorithm: meta.algorithm, budget: meta.budget, seed: meta.seed, preset: meta.preset, evaluations: meta.evaluations,
-      ...(bench ? { benchmark_test_loss: bench.testLoss, ...(bench.rank !== undefined ? { benchmark_rank: bench.rank } : {}) } : {}),
+      rank: i + 1,
+      score: meta.score,
+      fitness: Number.isFinite(b.fitness) ? sign * b.fitness : null,
+      algorithm: meta.algorithm,
+      budget: meta.budget,
+      seed: meta.seed,
+      preset: meta.preset,
+      evaluations: meta.evaluations,
+      ...(bench
+        ? { benchmark_test_loss: bench.testLoss, ...(bench.rank !== undefined ? { benchmark_rank: bench.rank } : {}) }
+        : {}),
     };
     return `  {"search": ${JSON.stringify(search)},\n   "recepie": ${JSON.stringify(b.recipe)}}`;
   });

@@ -94,11 +94,15 @@ export const ACTIVATIONS: readonly OpName[] = ['activation_tanh', 'activation_si
 /** Arities the benchmark generator uses (a subset of what the op table allows). */
 export function spaceArities(op: OpName): readonly number[] {
   switch (op) {
-    case 'linear': return [2, 3];
-    case 'blend': return [3];
+    case 'linear':
+      return [2, 3];
+    case 'blend':
+      return [3];
     case 'elementwise_prod':
-    case 'elementwise_sum': return [2];
-    default: return [1];
+    case 'elementwise_sum':
+      return [2];
+    default:
+      return [1];
   }
 }
 
@@ -119,7 +123,11 @@ export function drawOp(rng: Rng): OpName {
  * One run of the benchmark generator for hidden tuple size H and I intermediate vertices.
  * Returns the recipe and whether it passes the generator's sanity check (see the module comment).
  */
-export function generateRecepie(rng: Rng, hiddenTupleSize: number, intermediateVertices: number): { recipe: Recipe; sanityOk: boolean } {
+export function generateRecepie(
+  rng: Rng,
+  hiddenTupleSize: number,
+  intermediateVertices: number,
+): { recipe: Recipe; sanityOk: boolean } {
   const H = hiddenTupleSize;
   const prev = Array.from({ length: H }, (_, i) => `h_prev_${i}`);
   const base = [INPUT_X, ...prev];
@@ -156,10 +164,12 @@ export function generateRecepie(rng: Rng, hiddenTupleSize: number, intermediateV
     renamed[k] = recipe[k];
   }
   for (const k of chosen) renamed[map.get(k)!] = recipe[k];
-  for (const k of Object.keys(renamed)) renamed[k] = { op: renamed[k].op, input: renamed[k].input.map((x) => map.get(x) ?? x) };
+  for (const k of Object.keys(renamed))
+    renamed[k] = { op: renamed[k].op, input: renamed[k].input.map((x) => map.get(x) ?? x) };
   const pruned = pruneDead(renamed);
   let sanityOk = base.every((b) => Object.values(pruned).some((n) => n.input.includes(b)));
-  for (let j = 0; j < H && sanityOk; j++) if (pruned[`h_new_${j}`].input.some((x) => hPrevIndex(x) !== undefined)) sanityOk = false;
+  for (let j = 0; j < H && sanityOk; j++)
+    if (pruned[`h_new_${j}`].input.some((x) => hPrevIndex(x) !== undefined)) sanityOk = false;
   return { recipe: pruned, sanityOk };
 }
 
@@ -226,11 +236,15 @@ export function spaceViolations(recipe: Recipe, options: SpaceOptions = {}): str
   const read = new Set<string>();
   for (const k of names) {
     const n = recipe[k];
-    if (!isOpName(n.op)) { out.push(`${k}: unknown op`); continue; }
+    if (!isOpName(n.op)) {
+      out.push(`${k}: unknown op`);
+      continue;
+    }
     if (!spaceArities(n.op).includes(n.input.length)) out.push(`${k}: ${n.op} with ${n.input.length} inputs`);
     if (new Set(n.input).size !== n.input.length) out.push(`${k}: repeated input`);
     if (n.op !== 'linear' && n.input.includes(INPUT_X)) out.push(`${k}: x read by ${n.op}`);
-    if (hNewIndex(k) !== undefined && n.input.some((x) => hPrevIndex(x) !== undefined)) out.push(`${k}: reads h_prev directly`);
+    if (hNewIndex(k) !== undefined && n.input.some((x) => hPrevIndex(x) !== undefined))
+      out.push(`${k}: reads h_prev directly`);
     for (const x of n.input) {
       read.add(x);
       const p = hPrevIndex(x);
@@ -273,13 +287,19 @@ export function inputAllowed(node: string, op: OpName, name: string): boolean {
 /** The set of nodes that depend on `node` (transitively, including itself). */
 export function descendants(recipe: Recipe, node: string): Set<string> {
   const consumers = new Map<string, string[]>();
-  for (const k of Object.keys(recipe)) for (const i of recipe[k].input) {
-    if (!consumers.has(i)) consumers.set(i, []);
-    consumers.get(i)!.push(k);
-  }
+  for (const k of Object.keys(recipe))
+    for (const i of recipe[k].input) {
+      if (!consumers.has(i)) consumers.set(i, []);
+      consumers.get(i)!.push(k);
+    }
   const seen = new Set<string>([node]);
   const q = [node];
-  for (let qi = 0; qi < q.length; qi++) for (const c of consumers.get(q[qi]) ?? []) if (!seen.has(c)) { seen.add(c); q.push(c); }
+  for (let qi = 0; qi < q.length; qi++)
+    for (const c of consumers.get(q[qi]) ?? [])
+      if (!seen.has(c)) {
+        seen.add(c);
+        q.push(c);
+      }
   return seen;
 }
 
@@ -289,4 +309,3 @@ export function freshName(recipe: Recipe, taken?: Set<string>): string {
   while (Object.prototype.hasOwnProperty.call(recipe, `node_${k}`) || taken?.has(`node_${k}`)) k++;
   return `node_${k}`;
 }
-

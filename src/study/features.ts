@@ -15,7 +15,13 @@ import { recipeInfo } from '../recipe/model';
 export const STRUCTURE_FEATURES = [
   's_nodes', // live nodes (influence h_new_0 now or later)
   's_dead', // nodes that influence nothing
-  's_linear', 's_blend', 's_prod', 's_sum', 's_tanh', 's_sigm', 's_relu', // live nodes per op
+  's_linear',
+  's_blend',
+  's_prod',
+  's_sum',
+  's_tanh',
+  's_sigm',
+  's_relu', // live nodes per op
   's_weights', // weight matrices: Σ inputs of the live linear nodes
   's_states', // hidden tuple size (1 + largest h_new_i index)
   's_read_states', // h_prev_i read by live nodes
@@ -25,11 +31,19 @@ export const STRUCTURE_FEATURES = [
   's_lin_depth', // most linear nodes on one such chain
   's_rec_lin_min', // fewest linear nodes on a path h_prev_i → h_new_i (any live state); s_depth + 1 when none
   's_skip', // 1 when some state reaches its own update without a linear node (additive / gated memory)
-  's_fanin_mean', 's_fanin_max', 's_fanout_max',
+  's_fanin_mean',
+  's_fanin_max',
+  's_fanout_max',
   's_gates', // sigmoid nodes that gate a product or a blend
   's_out_act', // h_new_0 is an activation
   // the op of h_new_0, one-hot
-  's_out_linear', 's_out_blend', 's_out_prod', 's_out_sum', 's_out_tanh', 's_out_sigm', 's_out_relu',
+  's_out_linear',
+  's_out_blend',
+  's_out_prod',
+  's_out_sum',
+  's_out_tanh',
+  's_out_sigm',
+  's_out_relu',
   's_x_min_depth', // fewest nodes on a path x → h_new_0 (s_depth + 1 when x does not reach it)
   's_h_min_depth', // fewest nodes on a path h_prev_i → h_new_0 (s_depth + 1 when none)
   's_out_bounded', // h_new_0 stays in [−1, 1] for every input and history
@@ -60,13 +74,25 @@ export function structureFeatures(recipe: Recipe): Record<StructureFeature, numb
     const o = recipe[n]?.op;
     return isOpName(o) ? o : undefined;
   };
-  const inputs = (n: string): string[] => (Array.isArray(recipe[n]?.input) ? recipe[n].input.filter((i) => typeof i === 'string') : []);
+  const inputs = (n: string): string[] =>
+    Array.isArray(recipe[n]?.input) ? recipe[n].input.filter((i) => typeof i === 'string') : [];
   const isNode = (i: string): boolean => has(recipe, i) && i !== INPUT_X && hPrevIndex(i) === undefined;
 
   const count: Record<OpName, number> = {
-    linear: 0, blend: 0, elementwise_prod: 0, elementwise_sum: 0, activation_tanh: 0, activation_sigm: 0, activation_leaky_relu: 0,
+    linear: 0,
+    blend: 0,
+    elementwise_prod: 0,
+    elementwise_sum: 0,
+    activation_tanh: 0,
+    activation_sigm: 0,
+    activation_leaky_relu: 0,
   };
-  let weights = 0, xReads = 0, hReads = 0, faninSum = 0, faninMax = 0, gates = 0;
+  let weights = 0,
+    xReads = 0,
+    hReads = 0,
+    faninSum = 0,
+    faninMax = 0,
+    gates = 0;
   const readStates = new Set<number>();
   const consumers = new Map<string, number>();
   for (const n of live) {
@@ -80,7 +106,10 @@ export function structureFeatures(recipe: Recipe): Record<StructureFeature, numb
     let readsH = false;
     ins.forEach((i, pos) => {
       const k = hPrevIndex(i);
-      if (k !== undefined) { readStates.add(k); readsH = true; }
+      if (k !== undefined) {
+        readStates.add(k);
+        readsH = true;
+      }
       consumers.set(i, (consumers.get(i) ?? 0) + 1);
       if (op(i) === 'activation_sigm' && (o === 'elementwise_prod' || (o === 'blend' && pos === 0))) gates++;
     });
@@ -125,8 +154,13 @@ export function structureFeatures(recipe: Recipe): Record<StructureFeature, numb
   const depth = new Map<string, number>();
   const linDepth = new Map<string, number>();
   for (const n of liveOrder) {
-    let d = 0, l = 0;
-    for (const i of inputs(n)) if (isNode(i)) { d = Math.max(d, depth.get(i) ?? 0); l = Math.max(l, linDepth.get(i) ?? 0); }
+    let d = 0,
+      l = 0;
+    for (const i of inputs(n))
+      if (isNode(i)) {
+        d = Math.max(d, depth.get(i) ?? 0);
+        l = Math.max(l, linDepth.get(i) ?? 0);
+      }
     depth.set(n, d + 1);
     linDepth.set(n, l + (op(n) === 'linear' ? 1 : 0));
   }
@@ -184,18 +218,31 @@ export function structureFeatures(recipe: Recipe): Record<StructureFeature, numb
       const ins = inputs(n);
       let v: boolean;
       switch (op(n)) {
-        case 'activation_tanh': case 'activation_sigm': v = true; break;
-        case 'activation_leaky_relu': v = ins.length > 0 && b(ins[0]); break;
-        case 'elementwise_prod': v = ins.length > 0 && ins.every(b); break;
-        case 'blend': v = ins.length === 3 && op(ins[0]) === 'activation_sigm' && b(ins[1]) && b(ins[2]); break;
-        default: v = false; // linear, elementwise_sum, unknown
+        case 'activation_tanh':
+        case 'activation_sigm':
+          v = true;
+          break;
+        case 'activation_leaky_relu':
+          v = ins.length > 0 && b(ins[0]);
+          break;
+        case 'elementwise_prod':
+          v = ins.length > 0 && ins.every(b);
+          break;
+        case 'blend':
+          v = ins.length === 3 && op(ins[0]) === 'activation_sigm' && b(ins[1]) && b(ins[2]);
+          break;
+        default:
+          v = false; // linear, elementwise_sum, unknown
       }
       bounded.set(n, v);
     }
     let changed = false;
     for (const [k, was] of stateBounded) {
       const now = bounded.get(`h_new_${k}`) ?? false;
-      if (was && !now) { stateBounded.set(k, false); changed = true; }
+      if (was && !now) {
+        stateBounded.set(k, false);
+        changed = true;
+      }
     }
     if (!changed) break;
   }

@@ -70,7 +70,19 @@ export interface ScatterLayout {
 }
 
 const MARGIN = { left: 62, right: 18, top: 48, bottom: 48 };
-const SUP: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+const SUP: Record<string, string> = {
+  '-': '⁻',
+  '0': '⁰',
+  '1': '¹',
+  '2': '²',
+  '3': '³',
+  '4': '⁴',
+  '5': '⁵',
+  '6': '⁶',
+  '7': '⁷',
+  '8': '⁸',
+  '9': '⁹',
+};
 
 /** Escapes text for SVG/XML content and attribute values. */
 export function escapeXml(s: string): string {
@@ -107,21 +119,36 @@ export function scatterLayout(spec: ScatterSpec): ScatterLayout {
   const omittedScore = spec.points.filter((p) => Number.isFinite(p.y) && !Number.isFinite(p.x)).length;
   const xs = finite.map((p) => p.x);
   const ys = finite.map((p) => p.y);
-  const xMin = xs.length ? Math.min(...xs) : 0, xMax = xs.length ? Math.max(...xs) : 1;
-  const yMin = ys.length ? Math.min(...ys) : 0, yMax = ys.length ? Math.max(...ys) : 1;
+  const xMin = xs.length ? Math.min(...xs) : 0,
+    xMax = xs.length ? Math.max(...xs) : 1;
+  const yMin = ys.length ? Math.min(...ys) : 0,
+    yMax = ys.length ? Math.max(...ys) : 1;
   const wantLog = spec.xScale === 'log' || (spec.xScale !== 'linear' && xMin > 0 && xMax / xMin >= 1000);
   const xLog = wantLog && xMin > 0;
-  const pad = (lo: number, hi: number): [number, number] => (lo === hi ? [lo - (Math.abs(lo) || 1) * 0.5, hi + (Math.abs(hi) || 1) * 0.5] : [lo, hi]);
+  const pad = (lo: number, hi: number): [number, number] =>
+    lo === hi ? [lo - (Math.abs(lo) || 1) * 0.5, hi + (Math.abs(hi) || 1) * 0.5] : [lo, hi];
 
   let xTicks: Tick[];
   let xPos: (v: number) => number;
   if (xLog) {
-    const sx = scaleLog().domain(xMin === xMax ? [xMin / 10, xMax * 10] : [xMin, xMax]).nice().range([area.left, area.right]);
+    const sx = scaleLog()
+      .domain(xMin === xMax ? [xMin / 10, xMax * 10] : [xMin, xMax])
+      .nice()
+      .range([area.left, area.right]);
     const [d0, d1] = sx.domain();
-    const e0 = Math.ceil(Math.log10(d0) - 1e-9), e1 = Math.floor(Math.log10(d1) + 1e-9);
+    const e0 = Math.ceil(Math.log10(d0) - 1e-9),
+      e1 = Math.floor(Math.log10(d1) + 1e-9);
     const step = Math.max(1, Math.ceil((e1 - e0 + 1) / 7));
     xTicks = [];
-    for (let e = e0; e <= e1; e += step) xTicks.push({ value: 10 ** e, pos: sx(10 ** e), label: `10${String(e).split('').map((c) => SUP[c] ?? c).join('')}` });
+    for (let e = e0; e <= e1; e += step)
+      xTicks.push({
+        value: 10 ** e,
+        pos: sx(10 ** e),
+        label: `10${String(e)
+          .split('')
+          .map((c) => SUP[c] ?? c)
+          .join('')}`,
+      });
     xPos = (v) => sx(v);
   } else {
     const sx = scaleLinear().domain(pad(xMin, xMax)).nice(6).range([area.left, area.right]);
@@ -139,7 +166,9 @@ export function scatterLayout(spec: ScatterSpec): ScatterLayout {
   if (omittedLoss) omitted.push(`${omittedLoss} diverged`);
   if (omittedScore) omitted.push(`${omittedScore} with a NaN/∞ score`);
   return {
-    width, height, area,
+    width,
+    height,
+    area,
     title: `${info.label} vs test loss: τ = ${stat(spec.tau)}, ρ = ${stat(spec.rho)}`,
     subtitle: `${spec.dataset ? `${spec.dataset} · ` : ''}${finite.length} cells${omitted.length ? ` · not shown: ${omitted.join(', ')}` : ''}`,
     xLabel: scoreAxisLabel(spec.scoreId) + (xLog ? ', log scale' : ''),
@@ -150,11 +179,13 @@ export function scatterLayout(spec: ScatterSpec): ScatterLayout {
     points: finite.map((p) => ({ ...p, cx: round(xPos(p.x)), cy: round(sy(p.y)) })),
     omittedScore,
     omittedLoss,
-    marks: (spec.marks ?? []).filter((m) => Number.isFinite(m.x) && (!xLog || m.x > 0)).map((m) => {
-      const raw = xPos(m.x);
-      const px = Math.min(area.right, Math.max(area.left, raw));
-      return { label: m.label, x: m.x, px: round(px), outside: Math.abs(px - raw) > 0.5 };
-    }),
+    marks: (spec.marks ?? [])
+      .filter((m) => Number.isFinite(m.x) && (!xLog || m.x > 0))
+      .map((m) => {
+        const raw = xPos(m.x);
+        const px = Math.min(area.right, Math.max(area.left, raw));
+        return { label: m.label, x: m.x, px: round(px), outside: Math.abs(px - raw) > 0.5 };
+      }),
   };
 }
 
@@ -169,8 +200,20 @@ export interface PlotColours {
   readonly point: string;
 }
 
-export const LIGHT_COLOURS: PlotColours = { background: '#ffffff', foreground: '#1f2328', muted: '#59636e', grid: '#d1d9e0', point: '#0969da' };
-export const DARK_COLOURS: PlotColours = { background: '#1e1e1e', foreground: '#d4d4d4', muted: '#a0a0a0', grid: '#3c3c3c', point: '#3794ff' };
+export const LIGHT_COLOURS: PlotColours = {
+  background: '#ffffff',
+  foreground: '#1f2328',
+  muted: '#59636e',
+  grid: '#d1d9e0',
+  point: '#0969da',
+};
+export const DARK_COLOURS: PlotColours = {
+  background: '#1e1e1e',
+  foreground: '#d4d4d4',
+  muted: '#a0a0a0',
+  grid: '#3c3c3c',
+  point: '#3794ff',
+};
 
 /**
  * The plot as a standalone SVG document (UTF-8 text, no external resources). Each point is a `<circle>` with
@@ -181,26 +224,42 @@ export function scatterSvg(spec: ScatterSpec, colours: PlotColours = LIGHT_COLOU
   const { area } = L;
   const c = colours;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="11">`,
+  );
   out.push(`<title>${escapeXml(L.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${L.width}" height="${L.height}" fill="${c.background}"/>`);
-  out.push(`<text x="${L.width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600" fill="${c.foreground}">${escapeXml(L.title)}</text>`);
+  out.push(
+    `<text x="${L.width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600" fill="${c.foreground}">${escapeXml(L.title)}</text>`,
+  );
   out.push(`<text x="${L.width / 2}" y="34" text-anchor="middle" fill="${c.muted}">${escapeXml(L.subtitle)}</text>`);
   // grid + ticks
   out.push(`<g stroke="${c.grid}" stroke-width="1">`);
-  for (const t of L.xTicks) out.push(`<line x1="${round(t.pos)}" x2="${round(t.pos)}" y1="${area.top}" y2="${area.bottom}"/>`);
-  for (const t of L.yTicks) out.push(`<line x1="${area.left}" x2="${area.right}" y1="${round(t.pos)}" y2="${round(t.pos)}"/>`);
+  for (const t of L.xTicks)
+    out.push(`<line x1="${round(t.pos)}" x2="${round(t.pos)}" y1="${area.top}" y2="${area.bottom}"/>`);
+  for (const t of L.yTicks)
+    out.push(`<line x1="${area.left}" x2="${area.right}" y1="${round(t.pos)}" y2="${round(t.pos)}"/>`);
   out.push('</g>');
-  out.push(`<g stroke="${c.foreground}" stroke-width="1"><line x1="${area.left}" x2="${area.right}" y1="${area.bottom}" y2="${area.bottom}"/><line x1="${area.left}" x2="${area.left}" y1="${area.top}" y2="${area.bottom}"/></g>`);
+  out.push(
+    `<g stroke="${c.foreground}" stroke-width="1"><line x1="${area.left}" x2="${area.right}" y1="${area.bottom}" y2="${area.bottom}"/><line x1="${area.left}" x2="${area.left}" y1="${area.top}" y2="${area.bottom}"/></g>`,
+  );
   out.push(`<g fill="${c.muted}">`);
-  for (const t of L.xTicks) out.push(`<text x="${round(t.pos)}" y="${area.bottom + 14}" text-anchor="middle">${escapeXml(t.label)}</text>`);
-  for (const t of L.yTicks) out.push(`<text x="${area.left - 6}" y="${round(t.pos) + 4}" text-anchor="end">${escapeXml(t.label)}</text>`);
+  for (const t of L.xTicks)
+    out.push(`<text x="${round(t.pos)}" y="${area.bottom + 14}" text-anchor="middle">${escapeXml(t.label)}</text>`);
+  for (const t of L.yTicks)
+    out.push(`<text x="${area.left - 6}" y="${round(t.pos) + 4}" text-anchor="end">${escapeXml(t.label)}</text>`);
   out.push('</g>');
-  out.push(`<text class="x-label" x="${(area.left + area.right) / 2}" y="${L.height - 10}" text-anchor="middle" fill="${c.foreground}">${escapeXml(L.xLabel)}</text>`);
-  out.push(`<text class="y-label" transform="translate(14 ${(area.top + area.bottom) / 2}) rotate(-90)" text-anchor="middle" fill="${c.foreground}">${escapeXml(L.yLabel)}</text>`);
+  out.push(
+    `<text class="x-label" x="${(area.left + area.right) / 2}" y="${L.height - 10}" text-anchor="middle" fill="${c.foreground}">${escapeXml(L.xLabel)}</text>`,
+  );
+  out.push(
+    `<text class="y-label" transform="translate(14 ${(area.top + area.bottom) / 2}) rotate(-90)" text-anchor="middle" fill="${c.foreground}">${escapeXml(L.yLabel)}</text>`,
+  );
   out.push(`<g fill="${c.point}" fill-opacity="0.55" stroke="${c.point}" stroke-width="0.8">`);
   for (const p of L.points) {
-    out.push(`<circle cx="${p.cx}" cy="${p.cy}" r="3"><title>${escapeXml(`${p.label} · ${SCORES[spec.scoreId].label} ${formatValue(p.x)} · test loss ${formatValue(p.y)}`)}</title></circle>`);
+    out.push(
+      `<circle cx="${p.cx}" cy="${p.cy}" r="3"><title>${escapeXml(`${p.label} · ${SCORES[spec.scoreId].label} ${formatValue(p.x)} · test loss ${formatValue(p.y)}`)}</title></circle>`,
+    );
   }
   out.push('</g>');
   out.push('</svg>');
@@ -208,13 +267,22 @@ export function scatterSvg(spec: ScatterSpec, colours: PlotColours = LIGHT_COLOU
 }
 
 /** The plot specs of a study: one per studied score, points from the records (raw score vs test loss). */
-export function plotsFromStudy(records: readonly StudyRecord[], study: StudyResult, options: { dataset?: string; scores?: readonly ScoreId[] } = {}): ScatterSpec[] {
+export function plotsFromStudy(
+  records: readonly StudyRecord[],
+  study: StudyResult,
+  options: { dataset?: string; scores?: readonly ScoreId[] } = {},
+): ScatterSpec[] {
   const ids = options.scores ?? study.rows.map((r) => r.id);
   return ids.map((id) => {
     const row = study.rows.find((r) => r.id === id);
     return {
       scoreId: id,
-      points: records.map((r) => ({ x: r.scores[id] ?? NaN, y: r.diverged ? NaN : r.testLoss, hash: r.hash, label: r.label ?? r.hash.slice(0, 12) })),
+      points: records.map((r) => ({
+        x: r.scores[id] ?? NaN,
+        y: r.diverged ? NaN : r.testLoss,
+        hash: r.hash,
+        label: r.label ?? r.hash.slice(0, 12),
+      })),
       ...(row ? { tau: row.test.tau.estimate, rho: row.test.rho.estimate } : {}),
       ...(options.dataset ? { dataset: options.dataset } : {}),
     };

@@ -14,12 +14,21 @@ import fullJson from '../../data/predictor-nas-bench-nlp.json';
 
 function tryLoad(json: unknown): PredictorModel | undefined {
   if (json === null || json === undefined) return undefined;
-  try { return loadPredictor(json); } catch { return undefined; }
+  try {
+    return loadPredictor(json);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The bundled predictor of each preset (absent: none shipped for it). */
 export const PREDICTORS: Readonly<Partial<Record<PresetName, PredictorModel>>> = Object.fromEntries(
-  ([['proxy', tryLoad(proxyJson)], ['nas-bench-nlp', tryLoad(fullJson)]] as const).filter(([, m]) => m !== undefined),
+  (
+    [
+      ['proxy', tryLoad(proxyJson)],
+      ['nas-bench-nlp', tryLoad(fullJson)],
+    ] as const
+  ).filter(([, m]) => m !== undefined),
 ) as Partial<Record<PresetName, PredictorModel>>;
 
 /** A prediction with what it rests on. */
@@ -39,7 +48,13 @@ export function predictionFor(report: ScoreReport, recipe: Recipe): CellPredicti
   const scores = Object.fromEntries(report.results.map((r) => [r.id, r.value]));
   const p = predictLoss(model, { scores, recipe });
   if (!Number.isFinite(p.loss)) return undefined;
-  return { ...p, preset, nCells: model.losses.length, dataset: String(model.meta.dataset ?? 'WikiText-2'), ...(model.cv ? { cvTau: model.cv.predictor.tau.estimate } : {}) };
+  return {
+    ...p,
+    preset,
+    nCells: model.losses.length,
+    dataset: String(model.meta.dataset ?? 'WikiText-2'),
+    ...(model.cv ? { cvTau: model.cv.predictor.tau.estimate } : {}),
+  };
 }
 
 /** `predicted test loss 4.93 [4.71, 5.18] · top 20%`. */
@@ -51,8 +66,13 @@ export function predictionText(p: CellPrediction): string {
 
 /** Hover markdown of a prediction: the number, its interval and what it rests on. */
 export function predictionMarkdown(p: CellPrediction): string {
-  const cv = p.cvTau !== undefined ? ` Cross-validated Kendall τ ${p.cvTau.toFixed(3)} between predicted and true test loss (folds by canonical cell).` : '';
+  const cv =
+    p.cvTau !== undefined
+      ? ` Cross-validated Kendall τ ${p.cvTau.toFixed(3)} between predicted and true test loss (folds by canonical cell).`
+      : '';
   const missing = p.missing.length ? ` Imputed (missing or NaN): ${p.missing.join(', ')}.` : '';
-  return `**Predicted ${p.dataset} test loss: ${p.loss.toFixed(3)}**${Number.isFinite(p.lo) ? ` (80 % interval ${p.lo.toFixed(2)} – ${p.hi.toFixed(2)})` : ''}, better than ${Math.round(p.percentile)} % of the ${p.nCells} trained benchmark cells (top ${p.topPercent} %). `
-    + `_From this cell's train-free scores (${p.preset} preset) and its structure, by a model trained on the benchmark (docs/predictor.md).${cv}${missing}_`;
+  return (
+    `**Predicted ${p.dataset} test loss: ${p.loss.toFixed(3)}**${Number.isFinite(p.lo) ? ` (80 % interval ${p.lo.toFixed(2)} – ${p.hi.toFixed(2)})` : ''}, better than ${Math.round(p.percentile)} % of the ${p.nCells} trained benchmark cells (top ${p.topPercent} %). ` +
+    `_From this cell's train-free scores (${p.preset} preset) and its structure, by a model trained on the benchmark (docs/predictor.md).${cv}${missing}_`
+  );
 }

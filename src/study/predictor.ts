@@ -28,7 +28,13 @@ import { makeRng } from '../scoring/rng';
 import { SCORES } from '../scoring/types';
 import { STRUCTURE_FEATURES, isStructureFeature, structureFeatures } from './features';
 import {
-  bootstrapCI, kendallTau, kendallTauClean, quantileSorted, shuffled, spearmanRhoClean, topKOverlap,
+  bootstrapCI,
+  kendallTau,
+  kendallTauClean,
+  quantileSorted,
+  shuffled,
+  spearmanRhoClean,
+  topKOverlap,
   type BootstrapResult,
 } from './stats';
 
@@ -137,7 +143,8 @@ export function scoreValue(v: unknown): number {
 /** The score ids that at least one row has a non-NaN value for, sorted. */
 export function presentScoreIds(rows: readonly { scores: Readonly<Record<string, unknown>> }[]): string[] {
   const ids = new Set<string>();
-  for (const r of rows) for (const [k, v] of Object.entries(r.scores ?? {})) if (!Number.isNaN(scoreValue(v))) ids.add(k);
+  for (const r of rows)
+    for (const [k, v] of Object.entries(r.scores ?? {})) if (!Number.isNaN(scoreValue(v))) ids.add(k);
   return [...ids].filter((id) => !isStructureFeature(id)).sort();
 }
 
@@ -145,7 +152,13 @@ export function presentScoreIds(rows: readonly { scores: Readonly<Record<string,
  * Training rows of a study `results.json` document (as `cell-lens study` writes it, already JSON-parsed):
  * cells that did not diverge and have a finite test loss. Tolerates `{"$num": ...}`, strings and null.
  */
-export function rowsFromResults(doc: unknown): { rows: PredictorRow[]; scoreIds: string[]; dropped: number; settings?: unknown; dataset?: string } {
+export function rowsFromResults(doc: unknown): {
+  rows: PredictorRow[];
+  scoreIds: string[];
+  dropped: number;
+  settings?: unknown;
+  dataset?: string;
+} {
   const d = (doc && typeof doc === 'object' ? doc : {}) as Record<string, unknown>;
   const cells = Array.isArray(d.cells) ? (d.cells as unknown[]) : [];
   const rows: PredictorRow[] = [];
@@ -154,7 +167,13 @@ export function rowsFromResults(doc: unknown): { rows: PredictorRow[]; scoreIds:
     const cell = (c && typeof c === 'object' ? c : {}) as Record<string, unknown>;
     const loss = scoreValue(cell.testLoss);
     const recipe = cell.recipe;
-    if (cell.diverged === true || !Number.isFinite(loss) || !recipe || typeof recipe !== 'object' || Array.isArray(recipe)) {
+    if (
+      cell.diverged === true ||
+      !Number.isFinite(loss) ||
+      !recipe ||
+      typeof recipe !== 'object' ||
+      Array.isArray(recipe)
+    ) {
       dropped++;
       continue;
     }
@@ -168,7 +187,9 @@ export function rowsFromResults(doc: unknown): { rows: PredictorRow[]; scoreIds:
     });
   }
   return {
-    rows, scoreIds: presentScoreIds(rows), dropped,
+    rows,
+    scoreIds: presentScoreIds(rows),
+    dropped,
     ...(d.settings !== undefined ? { settings: d.settings } : {}),
     ...(typeof d.dataset === 'string' ? { dataset: d.dataset } : {}),
   };
@@ -181,7 +202,9 @@ export function rowsFromResults(doc: unknown): { rows: PredictorRow[]; scoreIds:
 function normCdf(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
   return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
@@ -189,22 +212,39 @@ function normCdf(z: number): number {
 export function probit(p: number): number {
   if (!(p > 0)) return -Infinity;
   if (!(p < 1)) return Infinity;
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
+    2.506628277459239,
+  ];
+  const b = [
+    -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1,
+  ];
+  const c = [
+    -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const pl = 0.02425;
   if (p < pl) {
     const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
   }
   if (p > 1 - pl) {
     const q = Math.sqrt(-2 * Math.log(1 - p));
-    return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    return (
+      -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
   }
   const q = p - 0.5;
   const r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /** Rounds to `sig` significant digits (to keep the model file small and its JSON stable). */
@@ -219,7 +259,8 @@ function interp(x: number, xs: readonly number[], ys: readonly number[]): number
   if (n === 0) return NaN;
   if (x <= xs[0]) return ys[0];
   if (x >= xs[n - 1]) return ys[n - 1];
-  let lo = 0, hi = n - 1;
+  let lo = 0,
+    hi = n - 1;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (xs[mid] <= x) lo = mid;
@@ -259,7 +300,12 @@ function ridgeSolve(A: Float64Array, b: Float64Array, p: number, alpha: number):
 // Features and their transforms
 
 /** Raw feature values of a cell, by feature id (score ids and structure ids). */
-function rawFeatures(scores: Readonly<Record<string, unknown>>, recipe: Recipe, scoreIds: readonly string[], structIds: readonly string[]): number[] {
+function rawFeatures(
+  scores: Readonly<Record<string, unknown>>,
+  recipe: Recipe,
+  scoreIds: readonly string[],
+  structIds: readonly string[],
+): number[] {
   const out: number[] = scoreIds.map((id) => scoreValue(scores?.[id]));
   if (structIds.length) {
     const s = structureFeatures(recipe) as Record<string, number>;
@@ -309,7 +355,8 @@ function fitTransform(id: string, values: readonly number[], isScore: boolean, m
         const pos = k === 1 ? 0 : Math.round((j * (nf - 1)) / (k - 1));
         const v = finite[pos];
         // mid-rank of v among the finite values (ties share it)
-        let lo = pos, hi = pos;
+        let lo = pos,
+          hi = pos;
         while (lo > 0 && finite[lo - 1] === v) lo--;
         while (hi < nf - 1 && finite[hi + 1] === v) hi++;
         const u = (lo + hi + 1) / 2 / nf;
@@ -336,7 +383,13 @@ function fitTransform(id: string, values: readonly number[], isScore: boolean, m
     const ind = values.map((v) => (Number.isNaN(v) ? 1 : 0));
     missing = meanSd(ind);
   }
-  return { ...t, impute: sig(impute, 8), mean: sig(mean, 8), sd: sig(sd, 8), ...(missing ? { missing: { mean: sig(missing.mean, 8), sd: sig(missing.sd, 8) } } : {}) };
+  return {
+    ...t,
+    impute: sig(impute, 8),
+    mean: sig(mean, 8),
+    sd: sig(sd, 8),
+    ...(missing ? { missing: { mean: sig(missing.mean, 8), sd: sig(missing.sd, 8) } } : {}),
+  };
 }
 
 function meanSd(xs: readonly number[]): { mean: number; sd: number } {
@@ -444,7 +497,14 @@ function predictTree(t: TreeNode, x: readonly number[]): number {
 }
 
 /** Least-squares regression tree of `depth` on rows `idx` (greedy, exact thresholds at midpoints). */
-function fitTree(X: readonly number[][], r: readonly number[], idx: readonly number[], depth: number, sorted: readonly Int32Array[], minLeaf: number): TreeNode {
+function fitTree(
+  X: readonly number[][],
+  r: readonly number[],
+  idx: readonly number[],
+  depth: number,
+  sorted: readonly Int32Array[],
+  minLeaf: number,
+): TreeNode {
   const p = X.length ? X[0].length : 0;
   const member = new Uint8Array(X.length);
   const grow = (rows: number[], d: number): TreeNode => {
@@ -453,10 +513,14 @@ function fitTree(X: readonly number[][], r: readonly number[], idx: readonly num
     const leaf = sig(rows.length ? s / rows.length : 0, 5);
     if (d >= depth || rows.length < 2 * minLeaf) return leaf;
     for (const i of rows) member[i] = 1;
-    let bestGain = 1e-12, bestF = -1, bestThr = 0;
-    const total = s, n = rows.length;
+    let bestGain = 1e-12,
+      bestF = -1,
+      bestThr = 0;
+    const total = s,
+      n = rows.length;
     for (let f = 0; f < p; f++) {
-      let ls = 0, ln = 0;
+      let ls = 0,
+        ln = 0;
       const order = sorted[f];
       let prevV = NaN;
       for (let q = 0; q < order.length; q++) {
@@ -464,17 +528,25 @@ function fitTree(X: readonly number[][], r: readonly number[], idx: readonly num
         if (!member[i]) continue;
         const v = X[i][f];
         if (ln >= minLeaf && n - ln >= minLeaf && v > prevV) {
-          const rs = total - ls, rn = n - ln;
+          const rs = total - ls,
+            rn = n - ln;
           const gain = (ls * ls) / ln + (rs * rs) / rn - (total * total) / n;
-          if (gain > bestGain) { bestGain = gain; bestF = f; bestThr = (prevV + v) / 2; }
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestF = f;
+            bestThr = (prevV + v) / 2;
+          }
         }
-        ls += r[i]; ln++; prevV = v;
+        ls += r[i];
+        ln++;
+        prevV = v;
       }
     }
     for (const i of rows) member[i] = 0;
     if (bestF < 0) return leaf;
     const thr = sig(bestThr, 6); // the stored threshold is the one the rows are split by
-    const L: number[] = [], R: number[] = [];
+    const L: number[] = [],
+      R: number[] = [];
     for (const i of rows) (X[i][bestF] <= thr ? L : R).push(i);
     if (!L.length || !R.length) return leaf;
     return [bestF, thr, grow(L, d + 1), grow(R, d + 1)];
@@ -496,12 +568,19 @@ interface BoostParams {
  * With bags > 1, that many boosted sequences with different subsampling streams are averaged (one model with
  * all their trees and rate / bags).
  */
-function fitBoostPath(X: readonly number[][], y: readonly number[], bp: BoostParams, rounds: readonly number[], seed: number): BoostModel[] {
+function fitBoostPath(
+  X: readonly number[][],
+  y: readonly number[],
+  bp: BoostParams,
+  rounds: readonly number[],
+  seed: number,
+): BoostModel[] {
   const n = X.length;
   const p = n ? X[0].length : 0;
   const base = y.reduce((a, b) => a + b, 0) / (n || 1);
   const sorted: Int32Array[] = [];
-  for (let f = 0; f < p; f++) sorted.push(Int32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => X[a][f] - X[b][f] || a - b)));
+  for (let f = 0; f < p; f++)
+    sorted.push(Int32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => X[a][f] - X[b][f] || a - b)));
   const all = Array.from({ length: n }, (_, i) => i);
   const maxR = Math.max(0, ...rounds);
   const perBag: TreeNode[][] = [];
@@ -512,7 +591,12 @@ function fitBoostPath(X: readonly number[][], y: readonly number[], bp: BoostPar
     const r = new Array<number>(n);
     for (let m = 1; m <= maxR; m++) {
       for (let i = 0; i < n; i++) r[i] = y[i] - F[i];
-      const sub = bp.subsample >= 1 ? all : shuffled(all, rng).slice(0, Math.max(2 * bp.minLeaf, Math.round(bp.subsample * n))).sort((a, c) => a - c);
+      const sub =
+        bp.subsample >= 1
+          ? all
+          : shuffled(all, rng)
+              .slice(0, Math.max(2 * bp.minLeaf, Math.round(bp.subsample * n)))
+              .sort((a, c) => a - c);
       const tree = fitTree(X, r, sub, bp.depth, sorted, bp.minLeaf);
       trees.push(tree);
       for (let i = 0; i < n; i++) F[i] += bp.rate * predictTree(tree, X[i]);
@@ -520,7 +604,10 @@ function fitBoostPath(X: readonly number[][], y: readonly number[], bp: BoostPar
     perBag.push(trees);
   }
   return rounds.map((R) => ({
-    kind: 'boost' as const, base: sig(base, 8), rate: bp.rate / bp.bags, depth: bp.depth,
+    kind: 'boost' as const,
+    base: sig(base, 8),
+    rate: bp.rate / bp.bags,
+    depth: bp.depth,
     trees: perBag.flatMap((t) => t.slice(0, R)),
   }));
 }
@@ -578,9 +665,17 @@ interface Prepared {
   readonly hash: string[];
 }
 
-function resolveOptions(rows: readonly PredictorRow[], o: PredictorOptions): { scoreIds: string[]; structIds: string[] } {
+function resolveOptions(
+  rows: readonly PredictorRow[],
+  o: PredictorOptions,
+): { scoreIds: string[]; structIds: string[] } {
   const scoreIds = o.scoreIds ? [...o.scoreIds].filter((id) => !isStructureFeature(id)) : presentScoreIds(rows);
-  const structIds = o.structure === false ? [] : o.structure === true || o.structure === undefined ? [...STRUCTURE_FEATURES] : o.structure.filter(isStructureFeature);
+  const structIds =
+    o.structure === false
+      ? []
+      : o.structure === true || o.structure === undefined
+        ? [...STRUCTURE_FEATURES]
+        : o.structure.filter(isStructureFeature);
   return { scoreIds, structIds };
 }
 
@@ -588,7 +683,8 @@ function prepare(rows: readonly PredictorRow[], o: PredictorOptions): Prepared {
   const usable = rows.filter((r) => Number.isFinite(r.testLoss) && r.recipe && typeof r.recipe === 'object');
   const { scoreIds, structIds } = resolveOptions(usable, o);
   return {
-    scoreIds, structIds,
+    scoreIds,
+    structIds,
     raw: usable.map((r) => rawFeatures(r.scores, r.recipe, scoreIds, structIds)),
     loss: usable.map((r) => r.testLoss),
     hash: usable.map(rowHash),
@@ -598,8 +694,13 @@ function prepare(rows: readonly PredictorRow[], o: PredictorOptions): Prepared {
 /** Target transform: probit of the mid-rank of each loss among `sortedLoss`. */
 function targetOf(loss: number, sortedLoss: readonly number[]): number {
   const n = sortedLoss.length;
-  let lo = 0, hi = n;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (sortedLoss[m] < loss) lo = m + 1; else hi = m; }
+  let lo = 0,
+    hi = n;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (sortedLoss[m] < loss) lo = m + 1;
+    else hi = m;
+  }
   let eq = lo;
   while (eq < n && sortedLoss[eq] === loss) eq++;
   const u = (lo + eq) / 2 / n; // share below + half the ties
@@ -633,12 +734,31 @@ interface Fit {
   readonly innerTau: Record<string, number>;
 }
 
-function fitTransforms(raw: readonly number[][], idx: readonly number[], ids: readonly string[], nScores: number, minMissing: number): FeatureTransform[] {
-  return ids.map((id, j) => fitTransform(id, idx.map((i) => raw[i][j]), j < nScores, minMissing));
+function fitTransforms(
+  raw: readonly number[][],
+  idx: readonly number[],
+  ids: readonly string[],
+  nScores: number,
+  minMissing: number,
+): FeatureTransform[] {
+  return ids.map((id, j) =>
+    fitTransform(
+      id,
+      idx.map((i) => raw[i][j]),
+      j < nScores,
+      minMissing,
+    ),
+  );
 }
 
 /** Fits transforms and the model family with given hyper-parameters; returns one model per candidate. */
-function fitCandidates(P: Prepared, idx: readonly number[], kind: 'ridge' | 'boost', o: PredictorOptions, seed: number): { transforms: FeatureTransform[]; sortedLoss: number[]; models: { key: string; model: FittedModel }[] } {
+function fitCandidates(
+  P: Prepared,
+  idx: readonly number[],
+  kind: 'ridge' | 'boost',
+  o: PredictorOptions,
+  seed: number,
+): { transforms: FeatureTransform[]; sortedLoss: number[]; models: { key: string; model: FittedModel }[] } {
   const ids = [...P.scoreIds, ...P.structIds];
   const transforms = fitTransforms(P.raw, idx, ids, P.scoreIds.length, o.minMissing ?? 3);
   const X = idx.map((i) => designRow(transforms, P.raw[i]));
@@ -651,17 +771,35 @@ function fitCandidates(P: Prepared, idx: readonly number[], kind: 'ridge' | 'boo
   } else {
     const rounds = [...(o.rounds ?? DEFAULT_ROUNDS)].sort((a, b) => a - b);
     for (const depth of o.depths ?? DEFAULT_DEPTHS) {
-      const bp: BoostParams = { depth, rate: o.learningRate ?? LEARNING_RATE, minLeaf: o.minLeaf ?? MIN_LEAF, subsample: o.subsample ?? SUBSAMPLE, bags: Math.max(1, o.bags ?? 1) };
-      fitBoostPath(X, y, bp, rounds, seed).forEach((m, r) => models.push({ key: `depth=${depth},rounds=${rounds[r]}`, model: m }));
+      const bp: BoostParams = {
+        depth,
+        rate: o.learningRate ?? LEARNING_RATE,
+        minLeaf: o.minLeaf ?? MIN_LEAF,
+        subsample: o.subsample ?? SUBSAMPLE,
+        bags: Math.max(1, o.bags ?? 1),
+      };
+      fitBoostPath(X, y, bp, rounds, seed).forEach((m, r) =>
+        models.push({ key: `depth=${depth},rounds=${rounds[r]}`, model: m }),
+      );
     }
   }
   return { transforms, sortedLoss, models };
 }
 
 /** Chooses the hyper-parameters of one family by inner CV (pooled out-of-fold τ) on rows `idx`. */
-function chooseByInnerCV(P: Prepared, idx: readonly number[], kind: 'ridge' | 'boost', o: PredictorOptions, seed: number): { key: string; taus: Record<string, number> } {
+function chooseByInnerCV(
+  P: Prepared,
+  idx: readonly number[],
+  kind: 'ridge' | 'boost',
+  o: PredictorOptions,
+  seed: number,
+): { key: string; taus: Record<string, number> } {
   const k = o.innerFolds ?? 4;
-  const folds = groupFolds(idx.map((i) => P.hash[i]), k, seed + 1000);
+  const folds = groupFolds(
+    idx.map((i) => P.hash[i]),
+    k,
+    seed + 1000,
+  );
   const preds = new Map<string, number[]>();
   for (let f = 0; f < k; f++) {
     const train = idx.filter((_, q) => folds[q] !== f);
@@ -670,7 +808,10 @@ function chooseByInnerCV(P: Prepared, idx: readonly number[], kind: 'ridge' | 'b
     const c = fitCandidates(P, train, kind, o, seed + 17 * (f + 1));
     for (const { key, model } of c.models) {
       let arr = preds.get(key);
-      if (!arr) { arr = new Array<number>(idx.length).fill(NaN); preds.set(key, arr); }
+      if (!arr) {
+        arr = new Array<number>(idx.length).fill(NaN);
+        preds.set(key, arr);
+      }
       for (const [i, q] of test) arr[q] = predictModel(model, designRow(c.transforms, P.raw[i]));
     }
   }
@@ -678,24 +819,41 @@ function chooseByInnerCV(P: Prepared, idx: readonly number[], kind: 'ridge' | 'b
   const taus: Record<string, number> = {};
   // Fallback when the inner CV cannot rank the candidates (too few distinct cells, constant predictions):
   // the strongest regularisation, i.e. the largest α or the fewest rounds at the smallest depth.
-  let bestKey = kind === 'ridge'
-    ? `alpha=${Math.max(...(o.alphas ?? DEFAULT_ALPHAS))}`
-    : `depth=${Math.min(...(o.depths ?? DEFAULT_DEPTHS))},rounds=${Math.min(...(o.rounds ?? DEFAULT_ROUNDS))}`;
+  let bestKey =
+    kind === 'ridge'
+      ? `alpha=${Math.max(...(o.alphas ?? DEFAULT_ALPHAS))}`
+      : `depth=${Math.min(...(o.depths ?? DEFAULT_DEPTHS))},rounds=${Math.min(...(o.rounds ?? DEFAULT_ROUNDS))}`;
   let best = -Infinity;
   for (const [key, arr] of preds) {
     // predictions are on the target scale (higher = higher loss), so τ(pred, loss) > 0 is good
     const t = kendallTau(arr, target).value;
     taus[key] = sig(t, 4);
-    if (t > best + 1e-9) { best = t; bestKey = key; }
+    if (t > best + 1e-9) {
+      best = t;
+      bestKey = key;
+    }
   }
   return { key: bestKey, taus };
 }
 
-function fitFamily(P: Prepared, idx: readonly number[], kind: 'ridge' | 'boost', o: PredictorOptions, seed: number): { transforms: FeatureTransform[]; sortedLoss: number[]; model: FittedModel; key: string; taus: Record<string, number> } {
+function fitFamily(
+  P: Prepared,
+  idx: readonly number[],
+  kind: 'ridge' | 'boost',
+  o: PredictorOptions,
+  seed: number,
+): {
+  transforms: FeatureTransform[];
+  sortedLoss: number[];
+  model: FittedModel;
+  key: string;
+  taus: Record<string, number>;
+} {
   const { key, taus } = chooseByInnerCV(P, idx, kind, o, seed);
-  const oo: PredictorOptions = kind === 'ridge'
-    ? { ...o, alphas: [Number(key.split('=')[1])] }
-    : { ...o, depths: [Number(/depth=(\d+)/.exec(key)![1])], rounds: [Number(/rounds=(\d+)/.exec(key)![1])] };
+  const oo: PredictorOptions =
+    kind === 'ridge'
+      ? { ...o, alphas: [Number(key.split('=')[1])] }
+      : { ...o, depths: [Number(/depth=(\d+)/.exec(key)![1])], rounds: [Number(/rounds=(\d+)/.exec(key)![1])] };
   const c = fitCandidates(P, idx, kind, oo, seed);
   return { transforms: c.transforms, sortedLoss: c.sortedLoss, model: c.models[0].model, key, taus };
 }
@@ -704,7 +862,13 @@ function fitOn(P: Prepared, idx: readonly number[], o: PredictorOptions, seed: n
   const kind = o.model ?? 'boost';
   if (kind === 'ridge' || kind === 'boost') {
     const f = fitFamily(P, idx, kind, o, seed);
-    return { transforms: f.transforms, model: f.model, sortedLoss: f.sortedLoss, choice: parseKey(f.key), innerTau: f.taus };
+    return {
+      transforms: f.transforms,
+      model: f.model,
+      sortedLoss: f.sortedLoss,
+      choice: parseKey(f.key),
+      innerTau: f.taus,
+    };
   }
   const r = fitFamily(P, idx, 'ridge', o, seed);
   const b = fitFamily(P, idx, 'boost', o, seed);
@@ -747,15 +911,22 @@ export interface IntervalModel {
 const INTERVAL_BINS = 3;
 
 function fitInterval(pairs: readonly { loss: number; predicted: number }[], level: number): IntervalModel {
-  const ok = pairs.filter((p) => Number.isFinite(p.loss) && Number.isFinite(p.predicted)).sort((a, b) => a.predicted - b.predicted);
+  const ok = pairs
+    .filter((p) => Number.isFinite(p.loss) && Number.isFinite(p.predicted))
+    .sort((a, b) => a.predicted - b.predicted);
   const bins = ok.length >= 10 * INTERVAL_BINS ? INTERVAL_BINS : 1;
-  const edges: number[] = [], lo: number[] = [], hi: number[] = [];
+  const edges: number[] = [],
+    lo: number[] = [],
+    hi: number[] = [];
   for (let b = 0; b < bins; b++) {
     const part = ok.slice(Math.floor((b * ok.length) / bins), Math.floor(((b + 1) * ok.length) / bins));
     const res = part.map((p) => p.loss - p.predicted).sort((x, y) => x - y);
     lo.push(sig(quantileSorted(res, (1 - level) / 2), 5));
     hi.push(sig(quantileSorted(res, (1 + level) / 2), 5));
-    if (b < bins - 1) edges.push(sig((part[part.length - 1].predicted + ok[Math.floor(((b + 1) * ok.length) / bins)].predicted) / 2, 7));
+    if (b < bins - 1)
+      edges.push(
+        sig((part[part.length - 1].predicted + ok[Math.floor(((b + 1) * ok.length) / bins)].predicted) / 2, 7),
+      );
   }
   return { level, edges, lo, hi };
 }
@@ -821,7 +992,14 @@ export interface CVReport {
   readonly rows: { hash: string; fold: number; loss: number; predicted: number }[];
 }
 
-function stats(pred: readonly number[], loss: readonly number[], foldOf: readonly number[], k: number, o: PredictorOptions, seed: number): CVStats {
+function stats(
+  pred: readonly number[],
+  loss: readonly number[],
+  foldOf: readonly number[],
+  k: number,
+  o: PredictorOptions,
+  seed: number,
+): CVStats {
   const samples = o.bootstrapSamples ?? 1000;
   const frac = o.topFraction ?? 0.1;
   const ci = (s: BootstrapResult): StatWithCI => ({ estimate: sig(s.estimate, 4), lo: sig(s.lo, 4), hi: sig(s.hi, 4) });
@@ -830,7 +1008,15 @@ function stats(pred: readonly number[], loss: readonly number[], foldOf: readonl
   const foldTaus: number[] = [];
   for (let f = 0; f < k; f++) {
     const ii = foldOf.map((g, i) => (g === f ? i : -1)).filter((i) => i >= 0);
-    foldTaus.push(sig(kendallTau(ii.map((i) => pred[i]), ii.map((i) => loss[i])).value, 4));
+    foldTaus.push(
+      sig(
+        kendallTau(
+          ii.map((i) => pred[i]),
+          ii.map((i) => loss[i]),
+        ).value,
+        4,
+      ),
+    );
   }
   const d = foldTaus.filter((t) => !Number.isNaN(t));
   return {
@@ -859,16 +1045,31 @@ export function crossValidate(rows: readonly PredictorRow[], opts: PredictorOpti
   const chosen: string[] = [];
   const foldChoices: Record<string, number>[] = [];
   for (let f = 0; f < k; f++) {
-    const train: number[] = [], test: number[] = [];
+    const train: number[] = [],
+      test: number[] = [];
     for (let i = 0; i < n; i++) (foldOf[i] === f ? test : train).push(i);
     const fit = fitOn(P, train, opts, seed);
     foldChoices.push(fit.choice);
-    for (const i of test) pred[i] = toLoss(predictModel(fit.model, designRow(fit.transforms, P.raw[i])), opts.target ?? 'rank', fit.sortedLoss);
+    for (const i of test)
+      pred[i] = toLoss(
+        predictModel(fit.model, designRow(fit.transforms, P.raw[i])),
+        opts.target ?? 'rank',
+        fit.sortedLoss,
+      );
     // Best single score of the training fold (its oriented probit-ECDF, so folds are comparable).
-    let best = -1, bestTau = -Infinity, bestSign = 1;
+    let best = -1,
+      bestTau = -Infinity,
+      bestSign = 1;
     for (let j = 0; j < P.scoreIds.length; j++) {
-      const t = kendallTau(train.map((i) => P.raw[i][j]), train.map((i) => P.loss[i])).value;
-      if (Math.abs(t) > bestTau) { bestTau = Math.abs(t); best = j; bestSign = t >= 0 ? 1 : -1; }
+      const t = kendallTau(
+        train.map((i) => P.raw[i][j]),
+        train.map((i) => P.loss[i]),
+      ).value;
+      if (Math.abs(t) > bestTau) {
+        bestTau = Math.abs(t);
+        best = j;
+        bestSign = t >= 0 ? 1 : -1;
+      }
     }
     if (best >= 0) {
       const tr = fit.transforms[best];
@@ -880,12 +1081,24 @@ export function crossValidate(rows: readonly PredictorRow[], opts: PredictorOpti
     }
   }
   const singleScores = P.scoreIds.map((id, j) => {
-    const better = (SCORES as Readonly<Record<string, { better: 'higher' | 'lower' } | undefined>>)[id]?.better ?? 'higher';
+    const better =
+      (SCORES as Readonly<Record<string, { better: 'higher' | 'lower' } | undefined>>)[id]?.better ?? 'higher';
     const xs = P.raw.map((r) => (better === 'lower' ? -r[j] : r[j]));
-    return { id, tau: sig(kendallTau(xs, P.loss.map((l) => -l)).value, 4) };
+    return {
+      id,
+      tau: sig(
+        kendallTau(
+          xs,
+          P.loss.map((l) => -l),
+        ).value,
+        4,
+      ),
+    };
   });
   const level = opts.intervalLevel ?? 0.8;
-  let inside = 0, width = 0, counted = 0;
+  let inside = 0,
+    width = 0,
+    counted = 0;
   for (let f = 0; f < k; f++) {
     const other: { loss: number; predicted: number }[] = [];
     for (let i = 0; i < n; i++) if (foldOf[i] !== f) other.push({ loss: P.loss[i], predicted: pred[i] });
@@ -899,14 +1112,25 @@ export function crossValidate(rows: readonly PredictorRow[], opts: PredictorOpti
     }
   }
   return {
-    n, folds: k, innerFolds: opts.innerFolds ?? 4, seed, model: opts.model ?? 'boost',
-    scoreIds: P.scoreIds, structure: P.structIds,
-    topFraction: opts.topFraction ?? 0.1, level: 0.95, samples: opts.bootstrapSamples ?? 1000,
+    n,
+    folds: k,
+    innerFolds: opts.innerFolds ?? 4,
+    seed,
+    model: opts.model ?? 'boost',
+    scoreIds: P.scoreIds,
+    structure: P.structIds,
+    topFraction: opts.topFraction ?? 0.1,
+    level: 0.95,
+    samples: opts.bootstrapSamples ?? 1000,
     predictor: stats(pred, P.loss, foldOf, k, opts, seed),
     bestSingle: { ...stats(single, P.loss, foldOf, k, opts, seed), chosen },
     singleScores,
     foldChoices,
-    interval: { level, coverage: sig(counted ? inside / counted : NaN, 4), meanWidth: sig(counted ? width / counted : NaN, 4) },
+    interval: {
+      level,
+      coverage: sig(counted ? inside / counted : NaN, 4),
+      meanWidth: sig(counted ? width / counted : NaN, 4),
+    },
     rows: P.hash.map((h, i) => ({ hash: h, fold: foldOf[i], loss: P.loss[i], predicted: pred[i] })),
   };
 }
@@ -993,7 +1217,11 @@ export interface CVRepeats {
 }
 
 /** Runs {@link crossValidate} for each seed (other options as given) and summarises the spread. */
-export function repeatedCV(rows: readonly PredictorRow[], seeds: readonly number[], opts: PredictorOptions = {}): { repeats: CVRepeats; reports: CVReport[] } {
+export function repeatedCV(
+  rows: readonly PredictorRow[],
+  seeds: readonly number[],
+  opts: PredictorOptions = {},
+): { repeats: CVRepeats; reports: CVReport[] } {
   const reports = seeds.map((seed) => crossValidate(rows, { ...opts, seed }));
   const mean = (xs: readonly number[]): number => sig(xs.reduce((a, b) => a + b, 0) / (xs.length || 1), 4);
   const tau = reports.map((r) => r.predictor.tau.estimate);
@@ -1001,7 +1229,17 @@ export function repeatedCV(rows: readonly PredictorRow[], seeds: readonly number
   const topK = reports.map((r) => r.predictor.topK.estimate);
   const bestSingleTau = reports.map((r) => r.bestSingle.tau.estimate);
   return {
-    repeats: { seeds: [...seeds], tau, rho, topK, bestSingleTau, meanTau: mean(tau), meanRho: mean(rho), meanTopK: mean(topK), meanBestSingleTau: mean(bestSingleTau) },
+    repeats: {
+      seeds: [...seeds],
+      tau,
+      rho,
+      topK,
+      bestSingleTau,
+      meanTau: mean(tau),
+      meanRho: mean(rho),
+      meanTopK: mean(topK),
+      meanBestSingleTau: mean(bestSingleTau),
+    },
     reports,
   };
 }
@@ -1018,7 +1256,9 @@ export function formatCVRow(cv: Omit<CVReport, 'rows'>): string {
     `  best single score  τ ${ci(cv.bestSingle.tau)}  ρ ${ci(cv.bestSingle.rho)}  top-${top}% ${ci(cv.bestSingle.topK)}  (chosen per fold: ${[...new Set(cv.bestSingle.chosen)].join(', ')})`,
     best ? `  best score on all cells: ${best.id} τ ${f(best.tau)}` : '',
     `  ${Math.round(cv.interval.level * 100)}% interval: cross-fitted coverage ${f(cv.interval.coverage)}, mean width ${f(cv.interval.meanWidth)}`,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** What {@link predictLoss} returns. */
@@ -1062,11 +1302,19 @@ export function loadPredictor(json: unknown): PredictorModel {
   const m = json as Partial<PredictorModel> | null;
   if (!m || typeof m !== 'object') throw new Error('predictor model: not an object');
   if (m.format !== PREDICTOR_FORMAT) throw new Error(`predictor model: format is not ${PREDICTOR_FORMAT}`);
-  if (m.version !== PREDICTOR_VERSION) throw new Error(`predictor model: version ${String(m.version)}, expected ${PREDICTOR_VERSION}`);
-  if (!Array.isArray(m.scoreIds) || !Array.isArray(m.structure) || !Array.isArray(m.transforms) || !Array.isArray(m.losses) || !m.model) {
+  if (m.version !== PREDICTOR_VERSION)
+    throw new Error(`predictor model: version ${String(m.version)}, expected ${PREDICTOR_VERSION}`);
+  if (
+    !Array.isArray(m.scoreIds) ||
+    !Array.isArray(m.structure) ||
+    !Array.isArray(m.transforms) ||
+    !Array.isArray(m.losses) ||
+    !m.model
+  ) {
     throw new Error('predictor model: missing fields');
   }
-  if (m.transforms.length !== m.scoreIds.length + m.structure.length) throw new Error('predictor model: transforms do not match the features');
+  if (m.transforms.length !== m.scoreIds.length + m.structure.length)
+    throw new Error('predictor model: transforms do not match the features');
   if (m.structure.some((s) => !isStructureFeature(s))) throw new Error('predictor model: unknown structure feature');
   return m as PredictorModel;
 }

@@ -60,12 +60,25 @@ export interface StudyMessage {
 
 export type ToStudyWebview = StudyMessage;
 
-export interface StudyReadyMessage { readonly type: 'ready' }
+export interface StudyReadyMessage {
+  readonly type: 'ready';
+}
 /** Open a cell's recipe (as an untitled JSON document). */
-export interface OpenCellMessage { readonly type: 'openCell'; readonly hash: string }
+export interface OpenCellMessage {
+  readonly type: 'openCell';
+  readonly hash: string;
+}
 /** Export one score's plot as SVG; `theme` picks the colours. */
-export interface ExportSvgMessage { readonly type: 'exportSvg'; readonly id: ScoreId; readonly theme: 'light' | 'dark' }
-export interface StudyLogMessage { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+export interface ExportSvgMessage {
+  readonly type: 'exportSvg';
+  readonly id: ScoreId;
+  readonly theme: 'light' | 'dark';
+}
+export interface StudyLogMessage {
+  readonly type: 'log';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+}
 
 export type FromStudyWebview = StudyReadyMessage | OpenCellMessage | ExportSvgMessage | StudyLogMessage;
 
@@ -80,7 +93,11 @@ export interface StudyWebviewState {
 const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 
 /** The `study` message of a study and its plot specs (see plots.ts `plotsFromStudy`). */
-export function studyMessage(study: StudyResult, specs: readonly ScatterSpec[], meta: { title: string; subtitle: string; dataset: string; complete: boolean }): StudyMessage {
+export function studyMessage(
+  study: StudyResult,
+  specs: readonly ScatterSpec[],
+  meta: { title: string; subtitle: string; dataset: string; complete: boolean },
+): StudyMessage {
   const plots: PlotPayload[] = specs.map((s) => {
     const row = study.rows.find((r) => r.id === s.scoreId);
     return {
@@ -95,12 +112,16 @@ export function studyMessage(study: StudyResult, specs: readonly ScatterSpec[], 
       n: row?.test.tau.n ?? 0,
       nNaN: row?.nNaN ?? 0,
       points: s.points.map((p) => ({ hash: p.hash, label: p.label, x: finiteOrNull(p.x), y: finiteOrNull(p.y) })),
-      ...(s.marks?.length ? { marks: s.marks.map((m) => ({ label: m.label, hash: m.hash ?? '', x: finiteOrNull(m.x) })) } : {}),
+      ...(s.marks?.length
+        ? { marks: s.marks.map((m) => ({ label: m.label, hash: m.hash ?? '', x: finiteOrNull(m.x) })) }
+        : {}),
     };
   });
   const e = study.ensemble;
   const f = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
-  const ensemble = e ? `Learned rank ensemble: cross-validated τ ${f(e.cvTau)}${e.baselines.map((b) => ` · ${b.label} ${f(b.cvTau)}`).join('')} (same folds)` : undefined;
+  const ensemble = e
+    ? `Learned rank ensemble: cross-validated τ ${f(e.cvTau)}${e.baselines.map((b) => ` · ${b.label} ${f(b.cvTau)}`).join('')} (same folds)`
+    : undefined;
   return { type: 'study', version: STUDY_PROTOCOL_VERSION, ...meta, plots, ...(ensemble ? { ensemble } : {}) };
 }
 
@@ -119,32 +140,72 @@ function isPoint(p: unknown): boolean {
 }
 
 function isPlot(p: unknown): boolean {
-  return isObj(p) && isScoreId(p.id) && isStr(p.label) && (p.better === 'higher' || p.better === 'lower')
-    && isNumOrNull(p.tau) && isNumOrNull(p.tauLo) && isNumOrNull(p.tauHi) && isNumOrNull(p.rho) && isNumOrNull(p.topK)
-    && isCount(p.n) && isCount(p.nNaN) && Array.isArray(p.points) && p.points.length <= MAX_POINTS && p.points.every(isPoint)
-    && (p.marks === undefined || (Array.isArray(p.marks) && p.marks.length <= 200 && p.marks.every((m) => isObj(m) && isStr(m.label) && isStr(m.hash) && isNumOrNull(m.x))));
+  return (
+    isObj(p) &&
+    isScoreId(p.id) &&
+    isStr(p.label) &&
+    (p.better === 'higher' || p.better === 'lower') &&
+    isNumOrNull(p.tau) &&
+    isNumOrNull(p.tauLo) &&
+    isNumOrNull(p.tauHi) &&
+    isNumOrNull(p.rho) &&
+    isNumOrNull(p.topK) &&
+    isCount(p.n) &&
+    isCount(p.nNaN) &&
+    Array.isArray(p.points) &&
+    p.points.length <= MAX_POINTS &&
+    p.points.every(isPoint) &&
+    (p.marks === undefined ||
+      (Array.isArray(p.marks) &&
+        p.marks.length <= 200 &&
+        p.marks.every((m) => isObj(m) && isStr(m.label) && isStr(m.hash) && isNumOrNull(m.x))))
+  );
 }
 
 /** Whether `m` is a well-formed host → webview message (of any version; check `version` before rendering). */
 export function isToStudyWebview(m: unknown): m is ToStudyWebview {
   if (!isObj(m) || m.type !== 'study') return false;
-  return Number.isInteger(m.version) && isStr(m.title) && isStr(m.subtitle) && isStr(m.dataset) && typeof m.complete === 'boolean'
-    && (m.ensemble === undefined || isStr(m.ensemble)) && Array.isArray(m.plots) && m.plots.length <= SCORE_IDS.length && m.plots.every(isPlot);
+  return (
+    Number.isInteger(m.version) &&
+    isStr(m.title) &&
+    isStr(m.subtitle) &&
+    isStr(m.dataset) &&
+    typeof m.complete === 'boolean' &&
+    (m.ensemble === undefined || isStr(m.ensemble)) &&
+    Array.isArray(m.plots) &&
+    m.plots.length <= SCORE_IDS.length &&
+    m.plots.every(isPlot)
+  );
 }
 
 /** Whether `m` is a well-formed webview → host message. */
 export function isFromStudyWebview(m: unknown): m is FromStudyWebview {
   if (!isObj(m)) return false;
   switch (m.type) {
-    case 'ready': return true;
-    case 'openCell': return isStr(m.hash) && /^[0-9a-f]{8,64}$/.test(m.hash);
-    case 'exportSvg': return isScoreId(m.id) && (m.theme === 'light' || m.theme === 'dark');
-    case 'log': return (m.level === 'info' || m.level === 'warn' || m.level === 'error') && isStr(m.message) && m.message.length <= 10_000;
-    default: return false;
+    case 'ready':
+      return true;
+    case 'openCell':
+      return isStr(m.hash) && /^[0-9a-f]{8,64}$/.test(m.hash);
+    case 'exportSvg':
+      return isScoreId(m.id) && (m.theme === 'light' || m.theme === 'dark');
+    case 'log':
+      return (
+        (m.level === 'info' || m.level === 'warn' || m.level === 'error') &&
+        isStr(m.message) &&
+        m.message.length <= 10_000
+      );
+    default:
+      return false;
   }
 }
 
 /** The complete HTML document of the panel: the graph panel's document and CSP (our script by nonce, our CSS), another root. */
-export function studyWebviewHtml(o: { cspSource: string; scriptUri: string; styleUri: string; nonce: string; title?: string }): string {
+export function studyWebviewHtml(o: {
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  nonce: string;
+  title?: string;
+}): string {
   return webviewHtml({ ...o, title: o.title ?? 'Score Correlations', rootId: 'cell-lens-plots' });
 }

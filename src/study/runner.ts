@@ -24,7 +24,12 @@ import { runStudy, type StudyOptions, type StudyRecord, type StudyResult } from 
  * Scores one cell: resolves to the report of `settings.scores`, rejects on failure; must stop soon after
  * `signal` aborts. `hash` (the cell's canonical hash) is passed for convenience.
  */
-export type Scorer = (recipe: Recipe, settings: ScoreSettings, signal: AbortSignal, hash?: string) => Promise<ScoreReport>;
+export type Scorer = (
+  recipe: Recipe,
+  settings: ScoreSettings,
+  signal: AbortSignal,
+  hash?: string,
+) => Promise<ScoreReport>;
 
 /**
  * Mean test loss (nats per token) above which a trained cell counts as diverged: above ln(33 278) ≈ 10.41, i.e.
@@ -68,7 +73,8 @@ export interface CellsFromIndexOptions {
 export function chooseDataset(index: BenchmarkIndex, dataset?: string): string {
   const all = index.datasets();
   if (dataset !== undefined) {
-    if (!all.includes(dataset)) throw new Error(`no dataset "${dataset}" in the benchmark (have: ${all.join(', ') || 'none'})`);
+    if (!all.includes(dataset))
+      throw new Error(`no dataset "${dataset}" in the benchmark (have: ${all.join(', ') || 'none'})`);
     return dataset;
   }
   if (all.length === 0) throw new Error('the benchmark has no cells');
@@ -106,7 +112,10 @@ export function cellFromEntry(e: BenchmarkEntry, divergedAbove = DIVERGED_LOSS):
 }
 
 /** The cells of one dataset of a benchmark index, best first, diverged last (see {@link CellsFromIndexOptions}). */
-export function cellsFromIndex(index: BenchmarkIndex, options: CellsFromIndexOptions = {}): { dataset: string; cells: StudyCell[]; skipped: number } {
+export function cellsFromIndex(
+  index: BenchmarkIndex,
+  options: CellsFromIndexOptions = {},
+): { dataset: string; cells: StudyCell[]; skipped: number } {
   const dataset = chooseDataset(index, options.dataset);
   const all: StudyCell[] = [];
   let skipped = 0;
@@ -129,7 +138,10 @@ export function spread<T>(xs: readonly T[], limit: number | undefined): T[] {
   const seen = new Set<number>();
   for (let i = 0; i < limit; i++) {
     const j = Math.round((i * (xs.length - 1)) / (limit - 1));
-    if (!seen.has(j)) { seen.add(j); out.push(xs[j]); }
+    if (!seen.has(j)) {
+      seen.add(j);
+      out.push(xs[j]);
+    }
   }
   return out;
 }
@@ -209,13 +221,24 @@ export { formatDuration };
  * once (the scorer is then a pool of processes); outcomes are in the order of the cells whatever order they finish
  * in, so the study is the same as with one worker. Never rejects on a scorer error.
  */
-export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, options: ScoreCellsOptions): Promise<ScoringRun> {
-  const cache = options.cache ?? new ScoreCache({ dir: options.cacheDir, maxEntries: Math.max(500, cells.length + 10) });
+export async function scoreCells(
+  cells: readonly StudyCell[],
+  scorer: Scorer,
+  options: ScoreCellsOptions,
+): Promise<ScoringRun> {
+  const cache =
+    options.cache ?? new ScoreCache({ dir: options.cacheDir, maxEntries: Math.max(500, cells.length + 10) });
   const signal = options.signal ?? new AbortController().signal;
   const settings = options.settings;
   const t0 = Date.now();
   const results: (CellOutcome | undefined)[] = new Array(cells.length);
-  let cached = 0, scored = 0, failed = 0, scoringMs = 0, freshWall = 0, fresh = 0, done = 0;
+  let cached = 0,
+    scored = 0,
+    failed = 0,
+    scoringMs = 0,
+    freshWall = 0,
+    fresh = 0,
+    done = 0;
   let aborted = false;
   let stopped: string | undefined;
   let next = 0;
@@ -231,7 +254,10 @@ export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, op
       const t1 = Date.now();
       try {
         const raw = await scorer(cell.recipe, settings, signal, cell.hash);
-        if (signal.aborted) { aborted = true; return; }
+        if (signal.aborted) {
+          aborted = true;
+          return;
+        }
         const report: ScoreReport = raw.hash === cell.hash ? raw : { ...raw, hash: cell.hash };
         await cache.put(report);
         const wallMs = Date.now() - t1;
@@ -241,7 +267,10 @@ export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, op
         freshWall += wallMs;
         fresh++;
       } catch (e) {
-        if (signal.aborted) { aborted = true; return; }
+        if (signal.aborted) {
+          aborted = true;
+          return;
+        }
         const wallMs = Date.now() - t1;
         outcome = { cell, cached: false, error: errorMessage(e), wallMs };
         failed++;
@@ -254,20 +283,35 @@ export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, op
     done++;
     // ETA: mean wall time of a fresh cell, divided among the workers.
     const etaMs = fresh > 0 ? ((freshWall / fresh) * (cells.length - done)) / concurrency : undefined;
-    const how = outcome.cached ? 'cached' : outcome.error ? `failed: ${outcome.error}` : `${(outcome.wallMs / 1000).toFixed(1)} s`;
+    const how = outcome.cached
+      ? 'cached'
+      : outcome.error
+        ? `failed: ${outcome.error}`
+        : `${(outcome.wallMs / 1000).toFixed(1)} s`;
     const eta = etaMs !== undefined && done < cells.length ? ` · ETA ${formatDuration(etaMs)}` : '';
     try {
       options.onProgress?.({
-        done, total: cells.length, cached, scored, failed, cell,
+        done,
+        total: cells.length,
+        cached,
+        scored,
+        failed,
+        cell,
         outcome: outcome.cached ? 'cached' : outcome.error ? 'failed' : 'scored',
-        elapsedMs: Date.now() - t0, ...(etaMs !== undefined ? { etaMs } : {}),
+        elapsedMs: Date.now() - t0,
+        ...(etaMs !== undefined ? { etaMs } : {}),
         message: `[${done}/${cells.length}] ${cell.label} · ${how}${eta}`,
       });
-    } catch { /* a progress listener must not break the run */ }
+    } catch {
+      /* a progress listener must not break the run */
+    }
   };
   const runner = async (): Promise<void> => {
     while (next < cells.length && stopped === undefined && !aborted) {
-      if (signal.aborted) { aborted = true; return; }
+      if (signal.aborted) {
+        aborted = true;
+        return;
+      }
       await runOne(next++);
     }
   };
@@ -275,7 +319,17 @@ export async function scoreCells(cells: readonly StudyCell[], scorer: Scorer, op
   if (signal.aborted && results.some((r) => r === undefined)) aborted = true;
   // In cell order; for an aborted or stopped run, the cells that finished.
   const outcomes = results.filter((r): r is CellOutcome => r !== undefined);
-  return { outcomes, total: cells.length, cached, scored, failed, aborted, ...(stopped !== undefined ? { stopped } : {}), elapsedMs: Date.now() - t0, scoringMs };
+  return {
+    outcomes,
+    total: cells.length,
+    cached,
+    scored,
+    failed,
+    aborted,
+    ...(stopped !== undefined ? { stopped } : {}),
+    elapsedMs: Date.now() - t0,
+    scoringMs,
+  };
 }
 
 /** The study record of an outcome: the report's values of `scores` (NaN when missing or when scoring failed). */
@@ -285,7 +339,14 @@ export function toStudyRecord(o: CellOutcome, scores: readonly ScoreId[]): Study
     const r = o.report?.results.find((x) => x.id === id);
     values[id] = r ? r.value : NaN;
   }
-  return { hash: o.cell.hash, testLoss: o.cell.testLoss, valLoss: o.cell.valLoss, diverged: o.cell.diverged, scores: values, label: o.cell.label };
+  return {
+    hash: o.cell.hash,
+    testLoss: o.cell.testLoss,
+    valLoss: o.cell.valLoss,
+    diverged: o.cell.diverged,
+    scores: values,
+    label: o.cell.label,
+  };
 }
 
 /** Options of {@link runBenchmarkStudy}: scoring options plus the study's. */
@@ -312,14 +373,27 @@ export interface BenchmarkStudy {
  * Scores the cells ({@link scoreCells}) and runs the study on them with the scores of `settings` (ensemble on
  * by default). Resumable: call it again after an abort and only the remaining cells are scored.
  */
-export async function runBenchmarkStudy(cells: readonly StudyCell[], scorer: Scorer, options: BenchmarkStudyOptions): Promise<BenchmarkStudy> {
+export async function runBenchmarkStudy(
+  cells: readonly StudyCell[],
+  scorer: Scorer,
+  options: BenchmarkStudyOptions,
+): Promise<BenchmarkStudy> {
   const run = await scoreCells(cells, scorer, options);
   const scores = options.study?.scores ?? options.settings.scores;
   const records = run.outcomes.map((o) => toStudyRecord(o, scores));
   const studyOptions: StudyOptions = { ensemble: true, ...options.study, scores: [...scores] };
-  const study = records.length === 0 ? undefined
-    : options.analyse ? await options.analyse(records, studyOptions) : runStudy(records, studyOptions);
-  return { run, records, study, complete: !run.aborted && run.stopped === undefined && run.outcomes.length === cells.length };
+  const study =
+    records.length === 0
+      ? undefined
+      : options.analyse
+        ? await options.analyse(records, studyOptions)
+        : runStudy(records, studyOptions);
+  return {
+    run,
+    records,
+    study,
+    complete: !run.aborted && run.stopped === undefined && run.outcomes.length === cells.length,
+  };
 }
 
 /** Everything a study produced, as plain data for `results.json` (write it with `encodeJson`: NaN/±∞ kept). */
@@ -330,8 +404,12 @@ export interface StudyResultsFile {
   readonly createdAt: string;
   readonly settings: ScoreSettings;
   readonly timing: {
-    readonly cells: number; readonly scored: number; readonly cached: number; readonly failed: number;
-    readonly wallMs: number; readonly scoringMs: number;
+    readonly cells: number;
+    readonly scored: number;
+    readonly cached: number;
+    readonly failed: number;
+    readonly wallMs: number;
+    readonly scoringMs: number;
     /** Cells scored now per second of scoring wall time (NaN when none was scored now). */
     readonly cellsPerSecond: number;
     /** Peak resident memory of the scoring process (bytes), when known. */
@@ -339,16 +417,28 @@ export interface StudyResultsFile {
   };
   readonly study?: StudyResult;
   readonly cells: {
-    readonly hash: string; readonly label: string; readonly testLoss: number; readonly valLoss: number;
-    readonly diverged: boolean; readonly divergedReason?: string; readonly rank?: number;
-    readonly cached: boolean; readonly error?: string; readonly totalMs?: number;
+    readonly hash: string;
+    readonly label: string;
+    readonly testLoss: number;
+    readonly valLoss: number;
+    readonly diverged: boolean;
+    readonly divergedReason?: string;
+    readonly rank?: number;
+    readonly cached: boolean;
+    readonly error?: string;
+    readonly totalMs?: number;
     readonly scores: Partial<Record<ScoreId, number>>;
     readonly recipe: Recipe;
   }[];
 }
 
 /** The `results.json` document of a study. */
-export function studyResultsFile(dataset: string, settings: ScoreSettings, result: BenchmarkStudy, extra: { command?: string; peakRssBytes?: number; now?: Date } = {}): StudyResultsFile {
+export function studyResultsFile(
+  dataset: string,
+  settings: ScoreSettings,
+  result: BenchmarkStudy,
+  extra: { command?: string; peakRssBytes?: number; now?: Date } = {},
+): StudyResultsFile {
   const { run } = result;
   return {
     version: 1,
@@ -357,17 +447,26 @@ export function studyResultsFile(dataset: string, settings: ScoreSettings, resul
     createdAt: (extra.now ?? new Date()).toISOString(),
     settings,
     timing: {
-      cells: run.outcomes.length, scored: run.scored, cached: run.cached, failed: run.failed,
-      wallMs: run.elapsedMs, scoringMs: run.scoringMs,
+      cells: run.outcomes.length,
+      scored: run.scored,
+      cached: run.cached,
+      failed: run.failed,
+      wallMs: run.elapsedMs,
+      scoringMs: run.scoringMs,
       cellsPerSecond: run.scored > 0 ? run.scored / (run.scoringMs / 1000) : NaN,
       ...(extra.peakRssBytes !== undefined ? { peakRssBytes: extra.peakRssBytes } : {}),
     },
     ...(result.study ? { study: result.study } : {}),
     cells: run.outcomes.map((o, i) => ({
-      hash: o.cell.hash, label: o.cell.label, testLoss: o.cell.testLoss, valLoss: o.cell.valLoss, diverged: o.cell.diverged,
+      hash: o.cell.hash,
+      label: o.cell.label,
+      testLoss: o.cell.testLoss,
+      valLoss: o.cell.valLoss,
+      diverged: o.cell.diverged,
       ...(o.cell.divergedReason ? { divergedReason: o.cell.divergedReason } : {}),
       ...(o.cell.rank !== undefined ? { rank: o.cell.rank } : {}),
-      cached: o.cached, ...(o.error ? { error: o.error } : {}),
+      cached: o.cached,
+      ...(o.error ? { error: o.error } : {}),
       ...(o.report ? { totalMs: o.report.totalMs } : {}),
       scores: result.records[i].scores,
       recipe: o.cell.recipe,

@@ -26,7 +26,10 @@ export interface Correlation {
 }
 
 /** Keeps the pairs where neither value is NaN. Throws if the lengths differ. */
-export function dropNaNPairs(xs: readonly number[], ys: readonly number[]): { xs: number[]; ys: number[]; nDropped: number } {
+export function dropNaNPairs(
+  xs: readonly number[],
+  ys: readonly number[],
+): { xs: number[]; ys: number[]; nDropped: number } {
   if (xs.length !== ys.length) throw new Error(`paired arrays differ in length (${xs.length} vs ${ys.length})`);
   const ox: number[] = [];
   const oy: number[] = [];
@@ -81,7 +84,9 @@ function mergeSortCount(a: Float64Array, buf: Float64Array, lo: number, hi: numb
   if (hi - lo < 2) return 0;
   const mid = (lo + hi) >>> 1;
   let swaps = mergeSortCount(a, buf, lo, mid) + mergeSortCount(a, buf, mid, hi);
-  let i = lo, j = mid, k = lo;
+  let i = lo,
+    j = mid,
+    k = lo;
   while (i < mid && j < hi) {
     if (a[j] < a[i]) {
       buf[k++] = a[j++];
@@ -141,13 +146,23 @@ export function kendallTauClean(xs: readonly number[], ys: readonly number[]): n
 export function pearsonClean(xs: readonly number[], ys: readonly number[]): number {
   const n = xs.length;
   if (n < 2) return NaN;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += xs[i]; my += ys[i]; }
-  mx /= n; my /= n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
-    const dx = xs[i] - mx, dy = ys[i] - my;
-    sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
+    mx += xs[i];
+    my += ys[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = xs[i] - mx,
+      dy = ys[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
   }
   const d = Math.sqrt(sxx * syy);
   if (!(d > 0)) return NaN;
@@ -202,7 +217,12 @@ export interface BootstrapResult {
  * pairs with replacement `samples` times, compute `stat` on each, take the (1−level)/2 and (1+level)/2
  * quantiles (linear interpolation between order statistics, as numpy's default `percentile`).
  */
-export function bootstrapCI(xs: readonly number[], ys: readonly number[], stat: PairedStat, options: BootstrapOptions = {}): BootstrapResult {
+export function bootstrapCI(
+  xs: readonly number[],
+  ys: readonly number[],
+  stat: PairedStat,
+  options: BootstrapOptions = {},
+): BootstrapResult {
   const samples = options.samples ?? 1000;
   const level = options.level ?? 0.95;
   const p = dropNaNPairs(xs, ys);
@@ -263,7 +283,12 @@ export interface TopKOverlap {
  * k = max(1, round(fraction·n)) over the NaN-dropped pairs. Ties at the cut are broken by the original
  * index (earlier first), so the result is deterministic.
  */
-export function topKOverlap(scores: readonly number[], losses: readonly number[], fraction: number, better: 'higher' | 'lower'): TopKOverlap {
+export function topKOverlap(
+  scores: readonly number[],
+  losses: readonly number[],
+  fraction: number,
+  better: 'higher' | 'lower',
+): TopKOverlap {
   if (scores.length !== losses.length) throw new Error('paired arrays differ in length');
   const idx: number[] = [];
   for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i]) && !Number.isNaN(losses[i])) idx.push(i);
@@ -298,7 +323,11 @@ export type NaNPolicy =
  * Σ wᵢ·rᵢ / Σ wᵢ over the columns the cell has (see {@link NaNPolicy}). Higher = better.
  * A cell with no usable column (or zero total weight) gets NaN. Weights must be ≥ 0.
  */
-export function rankEnsemble(columns: readonly EnsembleColumn[], weights: readonly number[], nanPolicy: NaNPolicy = 'ignore'): number[] {
+export function rankEnsemble(
+  columns: readonly EnsembleColumn[],
+  weights: readonly number[],
+  nanPolicy: NaNPolicy = 'ignore',
+): number[] {
   if (columns.length !== weights.length) throw new Error('one weight per column');
   if (columns.length === 0) return [];
   const n = columns[0].values.length;
@@ -322,11 +351,16 @@ export function normalisedRanks(values: readonly number[], better: 'higher' | 'l
   });
 }
 
-function combineNormalised(norm: readonly (readonly number[])[], weights: readonly number[], nanPolicy: NaNPolicy): number[] {
+function combineNormalised(
+  norm: readonly (readonly number[])[],
+  weights: readonly number[],
+  nanPolicy: NaNPolicy,
+): number[] {
   const n = norm.length ? norm[0].length : 0;
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    let s = 0, w = 0;
+    let s = 0,
+      w = 0;
     for (let c = 0; c < norm.length; c++) {
       const wc = weights[c];
       if (!(wc > 0)) continue;
@@ -383,7 +417,11 @@ export interface FitEnsembleResult {
  * The generalisation estimate is k-fold cross-validation: fit on k−1 folds, τ on the held-out fold
  * (ranks normalised within the fold), averaged over folds.
  */
-export function fitEnsembleWeights(columns: readonly EnsembleColumn[], losses: readonly number[], options: FitEnsembleOptions = {}): FitEnsembleResult {
+export function fitEnsembleWeights(
+  columns: readonly EnsembleColumn[],
+  losses: readonly number[],
+  options: FitEnsembleOptions = {},
+): FitEnsembleResult {
   const m = columns.length;
   if (m === 0) throw new Error('no columns');
   const nanPolicy = options.nanPolicy ?? 'ignore';
@@ -406,7 +444,14 @@ export function fitEnsembleWeights(columns: readonly EnsembleColumn[], losses: r
   const all = Array.from({ length: n }, (_, i) => i);
   const weights = fit(all);
   const tauOn = (rows: readonly number[], w: readonly number[]): number =>
-    kendallTau(rankEnsemble(cols.map((c) => ({ better: c.better, values: rows.map((r) => c.values[r]) })), w, nanPolicy), rows.map((r) => -loss[r])).value;
+    kendallTau(
+      rankEnsemble(
+        cols.map((c) => ({ better: c.better, values: rows.map((r) => c.values[r]) })),
+        w,
+        nanPolicy,
+      ),
+      rows.map((r) => -loss[r]),
+    ).value;
   const trainTau = tauOn(all, weights);
   const k = Math.max(2, Math.min(n, options.folds ?? 5));
   const rng = makeRng(options.seed ?? 0).next;
@@ -433,8 +478,12 @@ function meanDefined(xs: readonly number[]): number {
   return d.length ? d.reduce((a, b) => a + b, 0) / d.length : NaN;
 }
 
-
-function coordinateSearch(m: number, objective: (w: readonly number[]) => number, step0: number, minStep: number): number[] {
+function coordinateSearch(
+  m: number,
+  objective: (w: readonly number[]) => number,
+  step0: number,
+  minStep: number,
+): number[] {
   let w = new Array<number>(m).fill(1 / m);
   let best = objective(w);
   if (m === 1) return [1];

@@ -16,8 +16,17 @@
  */
 import { SCORES, type ScoreId } from '../scoring/types';
 import {
-  bootstrapCI, fitEnsembleWeights, kendallTau, kendallTauClean, rankEnsemble, ranks, spearmanRhoClean, topKOverlap,
-  type BootstrapResult, type FitEnsembleResult, type TopKOverlap,
+  bootstrapCI,
+  fitEnsembleWeights,
+  kendallTau,
+  kendallTauClean,
+  rankEnsemble,
+  ranks,
+  spearmanRhoClean,
+  topKOverlap,
+  type BootstrapResult,
+  type FitEnsembleResult,
+  type TopKOverlap,
 } from './stats';
 
 /** One trained and scored cell. */
@@ -136,7 +145,9 @@ export function runStudy(records: readonly StudyRecord[], options: StudyOptions 
   const seed = options.seed ?? 0;
   const level = options.level ?? 0.95;
   const topFraction = options.topFraction ?? 0.1;
-  const ids = options.scores ?? (Object.keys(SCORES) as ScoreId[]).filter((id) => records.some((r) => r.scores[id] !== undefined));
+  const ids =
+    options.scores ??
+    (Object.keys(SCORES) as ScoreId[]).filter((id) => records.some((r) => r.scores[id] !== undefined));
   const trained = records.filter((r) => !r.diverged);
   const divergedRecs = records.filter((r) => r.diverged);
   const negTest = trained.map((r) => -r.testLoss);
@@ -144,7 +155,12 @@ export function runStudy(records: readonly StudyRecord[], options: StudyOptions 
   const target = (xs: number[], ys: number[], s: number): TargetStats => ({
     tau: bootstrapCI(xs, ys, kendallTauClean, { samples, seed: s, level }),
     rho: bootstrapCI(xs, ys, spearmanRhoClean, { samples, seed: s + 1, level }),
-    topK: topKOverlap(xs, ys.map((v) => -v), topFraction, 'higher'),
+    topK: topKOverlap(
+      xs,
+      ys.map((v) => -v),
+      topFraction,
+      'higher',
+    ),
   });
   const rows: ScoreRow[] = ids.map((id) => {
     const xs = trained.map((r) => orientedScore(r, id));
@@ -168,12 +184,19 @@ export function runStudy(records: readonly StudyRecord[], options: StudyOptions 
       if (r.diverged && !Number.isNaN(rk[i])) pct.push(m < 2 ? 50 : (100 * (rk[i] - 1)) / (m - 1));
     });
     pct.sort((a, b) => a - b);
-    const med = pct.length === 0 ? NaN : pct.length % 2 ? pct[(pct.length - 1) / 2] : (pct[pct.length / 2 - 1] + pct[pct.length / 2]) / 2;
+    const med =
+      pct.length === 0
+        ? NaN
+        : pct.length % 2
+          ? pct[(pct.length - 1) / 2]
+          : (pct[pct.length / 2 - 1] + pct[pct.length / 2]) / 2;
     return { id, nScored: pct.length, medianPercentile: med };
   });
   let ensemble: StudyResult['ensemble'];
-  const ensIds = (options.ensembleScores ?? (ids.filter((id) => id !== 'hybrid').length >= 2 ? ids.filter((id) => id !== 'hybrid') : ids))
-    .filter((id) => ids.includes(id));
+  const ensIds = (
+    options.ensembleScores ??
+    (ids.filter((id) => id !== 'hybrid').length >= 2 ? ids.filter((id) => id !== 'hybrid') : ids)
+  ).filter((id) => ids.includes(id));
   if (options.ensemble && ensIds.length >= 2 && trained.length >= 4) {
     const losses = trained.map((r) => r.testLoss);
     const fit = fitEnsembleWeights(
@@ -182,23 +205,51 @@ export function runStudy(records: readonly StudyRecord[], options: StudyOptions 
       { folds: options.ensembleFolds ?? 5, seed },
     );
     const baselines: EnsembleBaseline[] = [];
-    const fixed = (id: EnsembleBaseline['id'], label: string, predictor: (rows: readonly number[]) => number[]): void => {
+    const fixed = (
+      id: EnsembleBaseline['id'],
+      label: string,
+      predictor: (rows: readonly number[]) => number[],
+    ): void => {
       const all = trained.map((_, i) => i);
-      const tau = kendallTau(predictor(all), all.map((r) => -losses[r])).value;
+      const tau = kendallTau(
+        predictor(all),
+        all.map((r) => -losses[r]),
+      ).value;
       // The predictor is evaluated per fold, so a rank-based one ranks within the fold (as the ensemble does).
-      const perFold = fit.foldRows.map((rows) => kendallTau(predictor(rows), rows.map((r) => -losses[r])).value);
+      const perFold = fit.foldRows.map(
+        (rows) =>
+          kendallTau(
+            predictor(rows),
+            rows.map((r) => -losses[r]),
+          ).value,
+      );
       const d = perFold.filter((t) => !Number.isNaN(t));
-      baselines.push({ id, label, tau, cvTau: d.length ? d.reduce((a, b) => a + b, 0) / d.length : NaN, foldTaus: perFold });
+      baselines.push({
+        id,
+        label,
+        tau,
+        cvTau: d.length ? d.reduce((a, b) => a + b, 0) / d.length : NaN,
+        foldTaus: perFold,
+      });
     };
     // The best single studied score by τ vs test loss (chosen on all data: slightly optimistic, like any pick).
-    const best = [...rows].filter((r) => r.id !== 'hybrid' && !Number.isNaN(r.test.tau.estimate))
+    const best = [...rows]
+      .filter((r) => r.id !== 'hybrid' && !Number.isNaN(r.test.tau.estimate))
       .sort((a, b) => b.test.tau.estimate - a.test.tau.estimate)[0];
-    if (best) fixed(best.id, `best single score (${best.label})`, (rs) => rs.map((r) => orientedScore(trained[r], best.id)));
-    if (ids.includes('hybrid')) fixed('hybrid', SCORES.hybrid.label, (rs) => rs.map((r) => orientedScore(trained[r], 'hybrid')));
+    if (best)
+      fixed(best.id, `best single score (${best.label})`, (rs) => rs.map((r) => orientedScore(trained[r], best.id)));
+    if (ids.includes('hybrid'))
+      fixed('hybrid', SCORES.hybrid.label, (rs) => rs.map((r) => orientedScore(trained[r], 'hybrid')));
     if (RANK_HYBRID_SCORES.every((id) => ids.includes(id))) {
-      fixed('rank-hybrid', 'rank hybrid (equal-weight ranks of NINASWOT, MAE-DET, κ)', (rs) => rankEnsemble(
-        RANK_HYBRID_SCORES.map((id) => ({ values: rs.map((r) => orientedScore(trained[r], id)), better: 'higher' as const })),
-        RANK_HYBRID_SCORES.map(() => 1)));
+      fixed('rank-hybrid', 'rank hybrid (equal-weight ranks of NINASWOT, MAE-DET, κ)', (rs) =>
+        rankEnsemble(
+          RANK_HYBRID_SCORES.map((id) => ({
+            values: rs.map((r) => orientedScore(trained[r], id)),
+            better: 'higher' as const,
+          })),
+          RANK_HYBRID_SCORES.map(() => 1),
+        ),
+      );
     }
     ensemble = { ...fit, scores: [...ensIds], baselines };
   }
@@ -241,15 +292,23 @@ export function studyToMarkdown(study: StudyResult, options: string | MarkdownOp
   const lines: string[] = [];
   lines.push(`# ${o.title ?? 'Train-free score study'}`, '');
   if (o.intro?.length) lines.push(...o.intro, '');
-  lines.push(`${study.nCells} cells, ${study.nTrained} trained without divergence, ${study.diverged.count} diverged (left out of the correlations).`, '');
-  lines.push(`Sign convention: each score is oriented so that higher = predicted better (lower-is-better scores are negated), and τ (Kendall τ-b) and ρ (Spearman) are computed against the **negative** loss. Positive = the score ranks low-loss cells first. Brackets: ${pctLevel}% bootstrap percentile intervals (${study.settings.samples} resamples, seed ${study.settings.seed}). Top-${top}%: fraction of the best-scored ${top}% that are among the ${top}% lowest-loss cells.`, '');
+  lines.push(
+    `${study.nCells} cells, ${study.nTrained} trained without divergence, ${study.diverged.count} diverged (left out of the correlations).`,
+    '',
+  );
+  lines.push(
+    `Sign convention: each score is oriented so that higher = predicted better (lower-is-better scores are negated), and τ (Kendall τ-b) and ρ (Spearman) are computed against the **negative** loss. Positive = the score ranks low-loss cells first. Brackets: ${pctLevel}% bootstrap percentile intervals (${study.settings.samples} resamples, seed ${study.settings.seed}). Top-${top}%: fraction of the best-scored ${top}% that are among the ${top}% lowest-loss cells.`,
+    '',
+  );
   for (const which of ['test', 'val'] as const) {
     lines.push(`## ${which === 'test' ? 'Test' : 'Validation'} loss`, '');
     lines.push(`| Score | better | n | NaN | τ | ρ | top-${top}% |`);
     lines.push('|---|---|---:|---:|---|---|---:|');
     for (const r of study.rows) {
       const t = r[which];
-      lines.push(`| ${r.label} | ${r.better} | ${t.tau.n} | ${r.nNaN} | ${withCI(t.tau)} | ${withCI(t.rho)} | ${fmt(t.topK.value, 2)} (k=${t.topK.k}) |`);
+      lines.push(
+        `| ${r.label} | ${r.better} | ${t.tau.n} | ${r.nNaN} | ${withCI(t.tau)} | ${withCI(t.rho)} | ${fmt(t.topK.value, 2)} (k=${t.topK.k}) |`,
+      );
     }
     lines.push('');
   }
@@ -259,13 +318,17 @@ export function studyToMarkdown(study: StudyResult, options: string | MarkdownOp
     lines.push(`${study.diverged.count} cell(s): ${study.diverged.hashes.map((h) => `\`${h}\``).join(', ')}.`, '');
     lines.push('Median percentile of the diverged cells under each score (0 = scored worst, 100 = scored best):', '');
     lines.push('| Score | scored | median percentile |', '|---|---:|---:|');
-    for (const p of study.diverged.perScore) lines.push(`| ${SCORES[p.id].label} | ${p.nScored} | ${fmt(p.medianPercentile, 1)} |`);
+    for (const p of study.diverged.perScore)
+      lines.push(`| ${SCORES[p.id].label} | ${p.nScored} | ${fmt(p.medianPercentile, 1)} |`);
     lines.push('');
   }
   if (study.ensemble) {
     const e = study.ensemble;
     lines.push('## Rank ensemble', '');
-    lines.push(`Weights fitted by coordinate search on the simplex maximising τ vs −test loss; ${e.foldTaus.length}-fold cross-validated τ = **${fmt(e.cvTau)}** (in-sample τ = ${fmt(e.trainTau)}). The fixed predictors below are scored on the same held-out folds (ranks taken within each fold).`, '');
+    lines.push(
+      `Weights fitted by coordinate search on the simplex maximising τ vs −test loss; ${e.foldTaus.length}-fold cross-validated τ = **${fmt(e.cvTau)}** (in-sample τ = ${fmt(e.trainTau)}). The fixed predictors below are scored on the same held-out folds (ranks taken within each fold).`,
+      '',
+    );
     lines.push('| Predictor | τ (all cells) | cross-validated τ |', '|---|---:|---:|');
     lines.push(`| learned rank ensemble | ${fmt(e.trainTau)} (in-sample) | **${fmt(e.cvTau)}** |`);
     for (const b of e.baselines) lines.push(`| ${b.label} | ${fmt(b.tau)} | ${fmt(b.cvTau)} |`);
@@ -293,12 +356,44 @@ function csvCell(v: string | number): string {
  * {@link runStudy}; an undefined value is an empty field.
  */
 export function studyToCsv(study: StudyResult): string {
-  const head = ['score', 'target', 'better', 'n', 'n_nan', 'tau', 'tau_lo', 'tau_hi', 'rho', 'rho_lo', 'rho_hi', 'topk', 'k'];
+  const head = [
+    'score',
+    'target',
+    'better',
+    'n',
+    'n_nan',
+    'tau',
+    'tau_lo',
+    'tau_hi',
+    'rho',
+    'rho_lo',
+    'rho_hi',
+    'topk',
+    'k',
+  ];
   const out = [head.join(',')];
   for (const r of study.rows) {
     for (const which of ['test', 'val'] as const) {
       const t = r[which];
-      out.push([r.id, which, r.better, t.tau.n, r.nNaN, t.tau.estimate, t.tau.lo, t.tau.hi, t.rho.estimate, t.rho.lo, t.rho.hi, t.topK.value, t.topK.k].map(csvCell).join(','));
+      out.push(
+        [
+          r.id,
+          which,
+          r.better,
+          t.tau.n,
+          r.nNaN,
+          t.tau.estimate,
+          t.tau.lo,
+          t.tau.hi,
+          t.rho.estimate,
+          t.rho.lo,
+          t.rho.hi,
+          t.topK.value,
+          t.topK.k,
+        ]
+          .map(csvCell)
+          .join(','),
+      );
     }
   }
   return out.join('\n') + '\n';

@@ -25,8 +25,15 @@ import type { ScoreReport } from '../scoring/types';
 import { makeNonce, webviewHtml } from '../graph/html';
 import { buildRows, exportRows, tableColumns, tableNote, visibleRows, type CellSource } from './rows';
 import {
-  TABLE_PROTOCOL_VERSION, TABLE_VIEW_TYPE, isFromTableWebview,
-  type ExportFormat, type FromTableWebview, type SortState, type TableRenderMessage, type TableRow, type TableScope,
+  TABLE_PROTOCOL_VERSION,
+  TABLE_VIEW_TYPE,
+  isFromTableWebview,
+  type ExportFormat,
+  type FromTableWebview,
+  type SortState,
+  type TableRenderMessage,
+  type TableRow,
+  type TableScope,
 } from './protocol';
 
 /** What the table needs from the rest of the extension. */
@@ -53,16 +60,33 @@ function lineFinder(text: string): (offset: number) => number {
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return (offset) => {
-    let lo = 0, hi = starts.length - 1;
-    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (starts[m] <= offset) lo = m; else hi = m - 1; }
+    let lo = 0,
+      hi = starts.length - 1;
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (starts[m] <= offset) lo = m;
+      else hi = m - 1;
+    }
     return lo;
   };
 }
 
-function sourcesOf(uri: vscode.Uri, file: string, cells: readonly AnalysedCell[], lineOf: (offset: number) => number): CellSource[] {
+function sourcesOf(
+  uri: vscode.Uri,
+  file: string,
+  cells: readonly AnalysedCell[],
+  lineOf: (offset: number) => number,
+): CellSource[] {
   return cells.map((c) => ({
-    uri: uri.toString(), file, cell: c.cell, recipe: c.recipe, valid: c.valid, line: lineOf(c.cell.anchor.start),
-    get hash() { return c.hash; },
+    uri: uri.toString(),
+    file,
+    cell: c.cell,
+    recipe: c.recipe,
+    valid: c.valid,
+    line: lineOf(c.cell.anchor.start),
+    get hash() {
+      return c.hash;
+    },
   }));
 }
 
@@ -78,7 +102,12 @@ class CellsTablePanel implements vscode.Disposable {
   /** Bumped per update: a slow workspace scan that was overtaken does not post. */
   private generation = 0;
 
-  static show(context: vscode.ExtensionContext, deps: CellsTableDeps, scope: TableScope, uri?: vscode.Uri): CellsTablePanel {
+  static show(
+    context: vscode.ExtensionContext,
+    deps: CellsTableDeps,
+    scope: TableScope,
+    uri?: vscode.Uri,
+  ): CellsTablePanel {
     const key = scope === 'workspace' ? WORKSPACE_KEY : uri!.toString();
     const existing = CellsTablePanel.panels.get(key);
     if (existing) {
@@ -87,20 +116,33 @@ class CellsTablePanel implements vscode.Disposable {
       return existing;
     }
     const title = scope === 'workspace' ? 'Cells: workspace' : `Cells: ${baseName(uri!)}`;
-    const panel = openScriptedPanel(TABLE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      context.extensionUri, { enableFindWidget: true });
+    const panel = openScriptedPanel(
+      TABLE_VIEW_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      context.extensionUri,
+      { enableFindWidget: true },
+    );
     return new CellsTablePanel(panel, context, deps, scope, key, uri);
   }
 
-  static all(): CellsTablePanel[] { return [...CellsTablePanel.panels.values()]; }
+  static all(): CellsTablePanel[] {
+    return [...CellsTablePanel.panels.values()];
+  }
 
   /** Panels that show this document (its own, and the workspace table). */
   static showing(uri: vscode.Uri): CellsTablePanel[] {
     return CellsTablePanel.all().filter((p) => p.scope === 'workspace' || p.uri?.toString() === uri.toString());
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly deps: CellsTableDeps,
-    readonly scope: TableScope, private readonly key: string, readonly uri: vscode.Uri | undefined) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    private readonly deps: CellsTableDeps,
+    readonly scope: TableScope,
+    private readonly key: string,
+    readonly uri: vscode.Uri | undefined,
+  ) {
     CellsTablePanel.panels.set(key, this);
     const webview = panel.webview;
     webview.html = webviewHtml({
@@ -117,29 +159,49 @@ class CellsTablePanel implements vscode.Disposable {
     );
   }
 
-  private get title(): string { return this.scope === 'workspace' ? 'workspace' : baseName(this.uri!); }
+  private get title(): string {
+    return this.scope === 'workspace' ? 'workspace' : baseName(this.uri!);
+  }
 
   scheduleUpdate(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; this.update(); }, UPDATE_DEBOUNCE_MS);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.update();
+    }, UPDATE_DEBOUNCE_MS);
   }
 
   /** Re-read the cells (the file, or every JSON file of the workspace) and post the rows. */
   update(): void {
     if (this.disposed) return;
     const gen = ++this.generation;
-    void this.collect().then((r) => { if (gen === this.generation) this.render(r.sources, r.crowded, r.problem); },
-      (e: unknown) => this.deps.log.error(`cells table: reading the cells failed: ${String(e)}`));
+    void this.collect().then(
+      (r) => {
+        if (gen === this.generation) this.render(r.sources, r.crowded, r.problem);
+      },
+      (e: unknown) => this.deps.log.error(`cells table: reading the cells failed: ${String(e)}`),
+    );
   }
 
   private async collect(): Promise<{ sources: CellSource[]; crowded: number; problem?: string }> {
     if (this.scope === 'file') {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri!.toString()) ?? await vscode.workspace.openTextDocument(this.uri!);
+      const doc =
+        vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri!.toString()) ??
+        (await vscode.workspace.openTextDocument(this.uri!));
       const a = await this.deps.cache.analyse(doc);
-      if (!a) return { sources: [], crowded: 0, problem: `${baseName(doc.uri)} does not look like a NAS-Bench-NLP cell file.` };
+      if (!a)
+        return {
+          sources: [],
+          crowded: 0,
+          problem: `${baseName(doc.uri)} does not look like a NAS-Bench-NLP cell file.`,
+        };
       const lineOf = (o: number) => doc.positionAt(o).line;
       const sources = sourcesOf(doc.uri, baseName(doc.uri), a.cells, lineOf);
-      return { sources, crowded: crowdedLines(sources.map((s) => s.line)).size, ...(a.cells.length ? {} : { problem: 'No cell in this file.' }) };
+      return {
+        sources,
+        crowded: crowdedLines(sources.map((s) => s.line)).size,
+        ...(a.cells.length ? {} : { problem: 'No cell in this file.' }),
+      };
     }
     const files = await vscode.workspace.findFiles('**/*.json', '**/{node_modules,.git}/**', MAX_WORKSPACE_FILES);
     const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
@@ -153,7 +215,10 @@ class CellsTablePanel implements vscode.Disposable {
           const stat = await vscode.workspace.fs.stat(uri);
           if (stat.size > MAX_DOCUMENT_CHARS) continue;
           text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        } catch (e) { this.deps.log.warn(`cells table: cannot read ${uri.toString()}: ${String(e)}`); continue; }
+        } catch (e) {
+          this.deps.log.warn(`cells table: cannot read ${uri.toString()}: ${String(e)}`);
+          continue;
+        }
       }
       if (!looksLikeCellText(text)) continue;
       const cells = (doc && this.deps.cache.get(doc)?.cells) || analyseText(uri.toString(), 0, text).cells;
@@ -168,26 +233,42 @@ class CellsTablePanel implements vscode.Disposable {
     const index = this.deps.benchmark.peek();
     this.rows = buildRows(sources, {
       benchmark: (h) => index?.lookup(h),
-      report: (h) => { const r = this.deps.scoring.peek(h); if (r) reports.push(r); return r; },
+      report: (h) => {
+        const r = this.deps.scoring.peek(h);
+        if (r) reports.push(r);
+        return r;
+      },
     });
     const settings = settingsSummary(this.deps.scoring.settings());
     const note = problem ?? tableNote(this.rows, { benchmarkLoading: !index, settings });
     this.post({
-      type: 'render', version: TABLE_PROTOCOL_VERSION, scope: this.scope, title: this.title,
-      columns: tableColumns(this.rows, this.scope, reports), rows: this.rows, note,
+      type: 'render',
+      version: TABLE_PROTOCOL_VERSION,
+      scope: this.scope,
+      title: this.title,
+      columns: tableColumns(this.rows, this.scope, reports),
+      rows: this.rows,
+      note,
       ...(crowded ? { crowdedLines: crowded } : {}),
     });
   }
 
   private post(m: TableRenderMessage): void {
     if (this.disposed) return;
-    if (!this.ready) { this.pending = m; return; }
-    void this.panel.webview.postMessage(m).then(undefined, (e: unknown) => this.deps.log.warn(`cells table: postMessage failed: ${String(e)}`));
+    if (!this.ready) {
+      this.pending = m;
+      return;
+    }
+    void this.panel.webview
+      .postMessage(m)
+      .then(undefined, (e: unknown) => this.deps.log.warn(`cells table: postMessage failed: ${String(e)}`));
   }
 
   private onMessage(m: unknown): void {
     if (!isFromTableWebview(m)) {
-      this.deps.log.warn(`cells table: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
+      this.deps.log.warn(
+        `cells table: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`,
+      );
       return;
     }
     void this.handle(m).catch((e: unknown) => this.deps.log.error(`cells table: ${m.type} failed: ${String(e)}`));
@@ -197,14 +278,25 @@ class CellsTablePanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        if (this.pending) { const p = this.pending; this.pending = undefined; this.post(p); } else this.update();
+        if (this.pending) {
+          const p = this.pending;
+          this.pending = undefined;
+          this.post(p);
+        } else this.update();
         return;
-      case 'reveal': return this.reveal(m.key);
-      case 'export': return this.saveExport(m.format, m.filter, m.sort);
+      case 'reveal':
+        return this.reveal(m.key);
+      case 'export':
+        return this.saveExport(m.format, m.filter, m.sort);
       case 'command':
         if (m.command === 'refresh') return this.update();
-        if (m.command === 'formatOnePerLine') { if (this.uri) await vscode.commands.executeCommand('cellLens.formatOnePerLine', this.uri); return; }
-        await (this.scope === 'workspace' ? vscode.commands.executeCommand('cellLens.scoreWorkspace') : vscode.commands.executeCommand('cellLens.scoreFile', this.uri));
+        if (m.command === 'formatOnePerLine') {
+          if (this.uri) await vscode.commands.executeCommand('cellLens.formatOnePerLine', this.uri);
+          return;
+        }
+        await (this.scope === 'workspace'
+          ? vscode.commands.executeCommand('cellLens.scoreWorkspace')
+          : vscode.commands.executeCommand('cellLens.scoreFile', this.uri));
         return;
       case 'log':
         this.deps.log[m.level](`cells table webview: ${m.message}`);
@@ -218,8 +310,10 @@ class CellsTablePanel implements vscode.Disposable {
     if (!row) return;
     const uri = vscode.Uri.parse(row.uri);
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === row.uri);
-    const doc = visible?.document ?? await vscode.workspace.openTextDocument(uri);
-    const column = visible?.viewColumn ?? (this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
+    const doc = visible?.document ?? (await vscode.workspace.openTextDocument(uri));
+    const column =
+      visible?.viewColumn ??
+      (this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: false });
     const cell = (await this.deps.cache.analyse(doc))?.cells.find((c) => c.cell.index === row.index)?.cell;
     if (!cell) return;
@@ -231,9 +325,17 @@ class CellsTablePanel implements vscode.Disposable {
   }
 
   private async saveExport(format: ExportFormat, filter: string, sort: SortState | undefined): Promise<void> {
-    const text = exportRows(this.rows, format, { filter, ...(sort ? { sort } : {}), scope: this.scope, title: this.title });
+    const text = exportRows(this.rows, format, {
+      filter,
+      ...(sort ? { sort } : {}),
+      scope: this.scope,
+      title: this.title,
+    });
     const base = this.scope === 'workspace' ? 'workspace' : baseName(this.uri!).replace(/\.[^.]+$/, '');
-    const dir = this.scope === 'file' && this.uri!.scheme !== 'untitled' ? vscode.Uri.joinPath(this.uri!, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const dir =
+      this.scope === 'file' && this.uri!.scheme !== 'untitled'
+        ? vscode.Uri.joinPath(this.uri!, '..')
+        : vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = `${base}-cells.${format}`;
     const target = await vscode.window.showSaveDialog({
       defaultUri: dir ? vscode.Uri.joinPath(dir, name) : undefined,
@@ -244,10 +346,17 @@ class CellsTablePanel implements vscode.Disposable {
     const bytes = new TextEncoder().encode(text);
     await vscode.workspace.fs.writeFile(target, bytes);
     const n = visibleRows(this.rows, filter, sort).length;
-    this.deps.log.info(`cells table: exported ${n} row(s) as ${format.toUpperCase()} to ${target.toString()} (${bytes.length} bytes)`);
-    void vscode.window.showInformationMessage(`Cell Lens: ${n} row${n === 1 ? '' : 's'} exported to ${vscode.workspace.asRelativePath(target)}.`, 'Open').then((c) => {
-      if (c) void vscode.commands.executeCommand('vscode.open', target);
-    });
+    this.deps.log.info(
+      `cells table: exported ${n} row(s) as ${format.toUpperCase()} to ${target.toString()} (${bytes.length} bytes)`,
+    );
+    void vscode.window
+      .showInformationMessage(
+        `Cell Lens: ${n} row${n === 1 ? '' : 's'} exported to ${vscode.workspace.asRelativePath(target)}.`,
+        'Open',
+      )
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand('vscode.open', target);
+      });
   }
 
   dispose(): void {
@@ -274,7 +383,8 @@ function onePerLineEdit(doc: vscode.TextDocument): { edit?: vscode.WorkspaceEdit
   if (!r.ok) return { count: 0, reason: r.reason };
   if (!r.edits.length) return { count: 0 };
   const edit = new vscode.WorkspaceEdit();
-  for (const e of r.edits) edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text);
+  for (const e of r.edits)
+    edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text);
   return { edit, count: r.edits.length };
 }
 
@@ -312,30 +422,56 @@ export function registerCellsTable(context: vscode.ExtensionContext, deps: Cells
     if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
     return vscode.window.activeTextEditor?.document;
   };
-  const updateAll = () => { for (const p of CellsTablePanel.all()) p.scheduleUpdate(); };
+  const updateAll = () => {
+    for (const p of CellsTablePanel.all()) p.scheduleUpdate();
+  };
   return [
     vscode.commands.registerCommand('cellLens.showCellsTable', async (arg?: unknown) => {
       const doc = await docFor(arg);
-      if (!doc || !deps.cache.isCellDocument(doc)) { void vscode.window.showWarningMessage('Cell Lens: open a NAS-Bench-NLP cell file (JSON) to see its cells table.'); return; }
+      if (!doc || !deps.cache.isCellDocument(doc)) {
+        void vscode.window.showWarningMessage(
+          'Cell Lens: open a NAS-Bench-NLP cell file (JSON) to see its cells table.',
+        );
+        return;
+      }
       CellsTablePanel.show(context, deps, 'file', doc.uri);
     }),
-    vscode.commands.registerCommand('cellLens.showWorkspaceCellsTable', () => { CellsTablePanel.show(context, deps, 'workspace'); }),
+    vscode.commands.registerCommand('cellLens.showWorkspaceCellsTable', () => {
+      CellsTablePanel.show(context, deps, 'workspace');
+    }),
     vscode.commands.registerCommand('cellLens.formatOnePerLine', async (arg?: unknown) => {
       const doc = await docFor(arg);
-      if (!doc || !deps.cache.isCellDocument(doc)) { void vscode.window.showWarningMessage('Cell Lens: open a list of NAS-Bench-NLP cells (JSON) to format it.'); return false; }
+      if (!doc || !deps.cache.isCellDocument(doc)) {
+        void vscode.window.showWarningMessage('Cell Lens: open a list of NAS-Bench-NLP cells (JSON) to format it.');
+        return false;
+      }
       const { edit, reason } = onePerLineEdit(doc);
-      if (reason) { void vscode.window.showWarningMessage(`Cell Lens: cannot format ${baseName(doc.uri)}: ${reason}.`); return false; }
-      if (!edit) { void vscode.window.showInformationMessage(`Cell Lens: ${baseName(doc.uri)} already has one cell per line.`); return false; }
+      if (reason) {
+        void vscode.window.showWarningMessage(`Cell Lens: cannot format ${baseName(doc.uri)}: ${reason}.`);
+        return false;
+      }
+      if (!edit) {
+        void vscode.window.showInformationMessage(`Cell Lens: ${baseName(doc.uri)} already has one cell per line.`);
+        return false;
+      }
       return vscode.workspace.applyEdit(edit);
     }),
-    vscode.languages.registerCodeActionsProvider(SELECTOR, new CrowdedLineActions(deps.cache), { providedCodeActionKinds: CrowdedLineActions.kinds }),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, new CrowdedLineActions(deps.cache), {
+      providedCodeActionKinds: CrowdedLineActions.kinds,
+    }),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0) for (const p of CellsTablePanel.showing(e.document.uri)) p.scheduleUpdate();
     }),
-    vscode.workspace.onDidSaveTextDocument?.((d) => { for (const p of CellsTablePanel.showing(d.uri)) p.scheduleUpdate(); }) ?? new vscode.Disposable(() => undefined),
+    vscode.workspace.onDidSaveTextDocument?.((d) => {
+      for (const p of CellsTablePanel.showing(d.uri)) p.scheduleUpdate();
+    }) ?? new vscode.Disposable(() => undefined),
     deps.scoring.onDidChangeReports(updateAll),
     deps.benchmark.onDidChange(updateAll),
-    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('cellLens')) updateAll(); }),
-    new vscode.Disposable(() => { for (const p of CellsTablePanel.all()) p.dispose(); }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('cellLens')) updateAll();
+    }),
+    new vscode.Disposable(() => {
+      for (const p of CellsTablePanel.all()) p.dispose();
+    }),
   ];
 }

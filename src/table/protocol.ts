@@ -128,17 +128,35 @@ export type ToTableWebview = TableRenderMessage;
 
 export type ExportFormat = 'csv' | 'json';
 
-export interface TableReadyMessage { readonly type: 'ready' }
+export interface TableReadyMessage {
+  readonly type: 'ready';
+}
 /** Reveal this row's cell in its editor. */
-export interface TableRevealMessage { readonly type: 'reveal'; readonly key: string }
+export interface TableRevealMessage {
+  readonly type: 'reveal';
+  readonly key: string;
+}
 /** Export the rows the user sees (the host applies the same filter and sort to its rows). */
-export interface TableExportMessage { readonly type: 'export'; readonly format: ExportFormat; readonly filter: string; readonly sort?: SortState }
+export interface TableExportMessage {
+  readonly type: 'export';
+  readonly format: ExportFormat;
+  readonly filter: string;
+  readonly sort?: SortState;
+}
 /** Buttons of the toolbar that run an editor command. */
-export interface TableCommandMessage { readonly type: 'command'; readonly command: 'score' | 'formatOnePerLine' | 'refresh' }
+export interface TableCommandMessage {
+  readonly type: 'command';
+  readonly command: 'score' | 'formatOnePerLine' | 'refresh';
+}
 /** A problem in the webview worth logging in the extension's output channel. */
-export interface TableLogMessage { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+export interface TableLogMessage {
+  readonly type: 'log';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+}
 
-export type FromTableWebview = TableReadyMessage | TableRevealMessage | TableExportMessage | TableCommandMessage | TableLogMessage;
+export type FromTableWebview =
+  TableReadyMessage | TableRevealMessage | TableExportMessage | TableCommandMessage | TableLogMessage;
 
 /** What the webview persists with `setState`: the user's sort and filter. */
 export interface TableWebviewState {
@@ -166,26 +184,64 @@ function isRowScore(s: unknown): boolean {
 }
 
 function isBenchmark(b: unknown): boolean {
-  return isObj(b) && isStr(b.dataset) && optional(b.testLoss, isNum) && optional(b.valLoss, isNum)
-    && optional(b.rank, isIndex) && isIndex(b.size) && typeof b.diverged === 'boolean'
-    && optional(b.others, (o) => Array.isArray(o) && o.every(isStr));
+  return (
+    isObj(b) &&
+    isStr(b.dataset) &&
+    optional(b.testLoss, isNum) &&
+    optional(b.valLoss, isNum) &&
+    optional(b.rank, isIndex) &&
+    isIndex(b.size) &&
+    typeof b.diverged === 'boolean' &&
+    optional(b.others, (o) => Array.isArray(o) && o.every(isStr))
+  );
 }
 
 function isPrediction(p: unknown): boolean {
-  return isObj(p) && isNum(p.loss) && optional(p.lo, isNum) && optional(p.hi, isNum) && isNum(p.topPercent)
-    && isStr(p.dataset) && isStr(p.text);
+  return (
+    isObj(p) &&
+    isNum(p.loss) &&
+    optional(p.lo, isNum) &&
+    optional(p.hi, isNum) &&
+    isNum(p.topPercent) &&
+    isStr(p.dataset) &&
+    isStr(p.text)
+  );
 }
 
 function isRow(r: unknown): r is TableRow {
-  return isObj(r) && isStr(r.key) && isStr(r.uri) && isStr(r.file) && isIndex(r.index) && isStr(r.label) && isIndex(r.line)
-    && typeof r.valid === 'boolean' && isIndex(r.errors) && isIndex(r.nodes) && Array.isArray(r.ops) && r.ops.every(isStr)
-    && optional(r.hash, isStr) && optional(r.benchmark, isBenchmark) && isObj(r.scores) && Object.values(r.scores).every(isRowScore)
-    && optional(r.predicted, isPrediction) && optional(r.preset, isStr) && optional(r.settings, isStr);
+  return (
+    isObj(r) &&
+    isStr(r.key) &&
+    isStr(r.uri) &&
+    isStr(r.file) &&
+    isIndex(r.index) &&
+    isStr(r.label) &&
+    isIndex(r.line) &&
+    typeof r.valid === 'boolean' &&
+    isIndex(r.errors) &&
+    isIndex(r.nodes) &&
+    Array.isArray(r.ops) &&
+    r.ops.every(isStr) &&
+    optional(r.hash, isStr) &&
+    optional(r.benchmark, isBenchmark) &&
+    isObj(r.scores) &&
+    Object.values(r.scores).every(isRowScore) &&
+    optional(r.predicted, isPrediction) &&
+    optional(r.preset, isStr) &&
+    optional(r.settings, isStr)
+  );
 }
 
 function isColumn(c: unknown): c is TableColumn {
-  return isObj(c) && isStr(c.id) && c.id.length > 0 && isStr(c.label) && (c.kind === 'text' || c.kind === 'number')
-    && optional(c.title, isStr) && optional(c.better, (b) => b === 'higher' || b === 'lower');
+  return (
+    isObj(c) &&
+    isStr(c.id) &&
+    c.id.length > 0 &&
+    isStr(c.label) &&
+    (c.kind === 'text' || c.kind === 'number') &&
+    optional(c.title, isStr) &&
+    optional(c.better, (b) => b === 'higher' || b === 'lower')
+  );
 }
 
 export function isSortState(s: unknown): s is SortState {
@@ -195,8 +251,10 @@ export function isSortState(s: unknown): s is SortState {
 /** Whether `m` is a well-formed extension → webview message of this protocol version. */
 export function isToTableWebview(m: unknown): m is ToTableWebview {
   if (!isObj(m) || m.type !== 'render') return false;
-  if (m.version !== TABLE_PROTOCOL_VERSION || (m.scope !== 'file' && m.scope !== 'workspace') || !isStr(m.title)) return false;
-  if (!Array.isArray(m.columns) || !m.columns.every(isColumn) || !Array.isArray(m.rows) || !m.rows.every(isRow)) return false;
+  if (m.version !== TABLE_PROTOCOL_VERSION || (m.scope !== 'file' && m.scope !== 'workspace') || !isStr(m.title))
+    return false;
+  if (!Array.isArray(m.columns) || !m.columns.every(isColumn) || !Array.isArray(m.rows) || !m.rows.every(isRow))
+    return false;
   const keys = new Set(m.rows.map((r) => (r as TableRow).key));
   if (keys.size !== m.rows.length) return false;
   return optional(m.note, isStr) && optional(m.crowdedLines, isIndex);
@@ -211,7 +269,12 @@ export function isFromTableWebview(m: unknown): m is FromTableWebview {
     case 'reveal':
       return isStr(m.key) && m.key.length > 0;
     case 'export':
-      return (m.format === 'csv' || m.format === 'json') && isStr(m.filter) && m.filter.length <= MAX_FILTER_CHARS && optional(m.sort, isSortState);
+      return (
+        (m.format === 'csv' || m.format === 'json') &&
+        isStr(m.filter) &&
+        m.filter.length <= MAX_FILTER_CHARS &&
+        optional(m.sort, isSortState)
+      );
     case 'command':
       return m.command === 'score' || m.command === 'formatOnePerLine' || m.command === 'refresh';
     case 'log':

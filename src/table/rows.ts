@@ -44,7 +44,9 @@ function rowScore(r: ScoreResult, report: ScoreReport): RowScore {
   const kind: RowScore['kind'] = Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : 'finite';
   const p = kind === 'nan' ? undefined : resultPercentile(r, report.settings);
   return {
-    value: kind === 'finite' ? v : null, kind, text: formatWithSpread(r),
+    value: kind === 'finite' ? v : null,
+    kind,
+    text: formatWithSpread(r),
     ...(p !== undefined && Number.isFinite(p) ? { percentile: p } : {}),
     ...(r.reason !== undefined && kind !== 'finite' ? { reason: r.reason } : {}),
   };
@@ -57,7 +59,9 @@ function rowBenchmark(matches: readonly BenchmarkMatch[]): RowBenchmark | undefi
   const others = matches.filter((x) => x !== m).map((x) => x.dataset);
   const e = m.entry;
   return {
-    dataset: m.dataset, size: m.size, diverged: m.diverged,
+    dataset: m.dataset,
+    size: m.size,
+    diverged: m.diverged,
     ...(Number.isFinite(e.meanTest) ? { testLoss: e.meanTest } : {}),
     ...(Number.isFinite(e.meanVal) ? { valLoss: e.meanVal } : {}),
     ...(m.rank !== undefined ? { rank: m.rank } : {}),
@@ -69,7 +73,10 @@ function rowPrediction(report: ScoreReport, recipe: Recipe): RowPrediction | und
   const p = predictionFor(report, recipe);
   if (!p) return undefined;
   return {
-    loss: p.loss, topPercent: p.topPercent, dataset: p.dataset, text: predictionText(p),
+    loss: p.loss,
+    topPercent: p.topPercent,
+    dataset: p.dataset,
+    text: predictionText(p),
     ...(Number.isFinite(p.lo) && Number.isFinite(p.hi) ? { lo: p.lo, hi: p.hi } : {}),
   };
 }
@@ -79,8 +86,16 @@ export function buildRows(cells: readonly CellSource[], lookups: RowLookups): Ta
   return cells.map((c): TableRow => {
     const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
     const base = {
-      key: `${c.uri}#${c.cell.index}`, uri: c.uri, file: c.file, index: c.cell.index, label: c.cell.label, line: c.line,
-      valid: c.valid, errors, nodes: c.cell.nodes.length, ops: [...new Set(c.cell.nodes.map((n) => n.op))].sort(),
+      key: `${c.uri}#${c.cell.index}`,
+      uri: c.uri,
+      file: c.file,
+      index: c.cell.index,
+      label: c.cell.label,
+      line: c.line,
+      valid: c.valid,
+      errors,
+      nodes: c.cell.nodes.length,
+      ops: [...new Set(c.cell.nodes.map((n) => n.op))].sort(),
     };
     if (!c.valid) return { ...base, scores: {} };
     const hash = c.hash;
@@ -91,7 +106,9 @@ export function buildRows(cells: readonly CellSource[], lookups: RowLookups): Ta
     for (const r of report?.results ?? []) scores[r.id] = rowScore(r, report!);
     const predicted = report ? rowPrediction(report, c.recipe) : undefined;
     return {
-      ...base, hash, scores,
+      ...base,
+      hash,
+      scores,
       ...(benchmark ? { benchmark } : {}),
       ...(predicted ? { predicted } : {}),
       ...(report ? { preset: presetOf(report.settings) ?? 'custom', settings: settingsSummary(report.settings) } : {}),
@@ -110,24 +127,54 @@ export function scoreIdsOf(rows: readonly TableRow[]): string[] {
  * score any row has (header tooltip: meaning, measured direction and its evidence at the rows' settings), the
  * predicted loss when any row has one, and the preset.
  */
-export function tableColumns(rows: readonly TableRow[], scope: TableScope, reports: readonly ScoreReport[] = []): TableColumn[] {
-  const cols: TableColumn[] = [{ id: 'cell', label: 'Cell', kind: 'text', title: 'The cell and its position in the file (sorting by it restores the file order)' }];
+export function tableColumns(
+  rows: readonly TableRow[],
+  scope: TableScope,
+  reports: readonly ScoreReport[] = [],
+): TableColumn[] {
+  const cols: TableColumn[] = [
+    {
+      id: 'cell',
+      label: 'Cell',
+      kind: 'text',
+      title: 'The cell and its position in the file (sorting by it restores the file order)',
+    },
+  ];
   if (scope === 'workspace') cols.push({ id: 'file', label: 'File', kind: 'text' });
   cols.push(
     { id: 'nodes', label: 'Nodes', kind: 'number', title: 'Nodes of the recipe (cell inputs not counted)' },
-    { id: 'testLoss', label: 'Test loss', kind: 'number', title: 'Benchmark mean final test loss over the trained runs (lower is better)' },
-    { id: 'rank', label: 'Rank', kind: 'number', title: 'Rank by test loss among the benchmark\'s trained cells (1 = best)' },
+    {
+      id: 'testLoss',
+      label: 'Test loss',
+      kind: 'number',
+      title: 'Benchmark mean final test loss over the trained runs (lower is better)',
+    },
+    {
+      id: 'rank',
+      label: 'Rank',
+      kind: 'number',
+      title: "Rank by test loss among the benchmark's trained cells (1 = best)",
+    },
   );
   const settings = reports[0]?.settings;
   for (const id of scoreIdsOf(rows)) {
     const info = SCORES[id as keyof typeof SCORES];
     const ev = settings ? evidenceText(info.id, settings) : undefined;
     cols.push({
-      id: `score:${id}`, label: info.label, kind: 'number', better: info.better,
+      id: `score:${id}`,
+      label: info.label,
+      kind: 'number',
+      better: info.better,
       title: `${info.label}: ${info.meaning} ${info.better === 'higher' ? 'Higher' : 'Lower'} is better${ev ? ` (${ev} vs −test loss)` : ''}. Percentile: share of the benchmark's trained cells this cell scores better than, at the same settings.`,
     });
   }
-  if (rows.some((r) => r.predicted)) cols.push({ id: 'predicted', label: 'Predicted loss', kind: 'number', title: 'Test loss predicted from the train-free scores and the structure (docs/predictor.md), 80 % interval' });
+  if (rows.some((r) => r.predicted))
+    cols.push({
+      id: 'predicted',
+      label: 'Predicted loss',
+      kind: 'number',
+      title: 'Test loss predicted from the train-free scores and the structure (docs/predictor.md), 80 % interval',
+    });
   cols.push({ id: 'preset', label: 'Preset', kind: 'text', title: 'The model size the scores were computed at' });
   return cols;
 }
@@ -144,7 +191,7 @@ function num(x: number | undefined): string {
 }
 
 function scoreNumber(s: RowScore): number {
-  return s.kind === 'finite' ? s.value as number : s.kind === 'nan' ? NaN : s.kind === 'inf' ? Infinity : -Infinity;
+  return s.kind === 'finite' ? (s.value as number) : s.kind === 'nan' ? NaN : s.kind === 'inf' ? Infinity : -Infinity;
 }
 
 /**
@@ -156,8 +203,26 @@ export function csvText(s: string): string {
   return /[",\r\n]/.test(safe) || safe !== safe.trim() ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-const CSV_FIXED = ['file', 'cell', 'index', 'line', 'valid', 'errors', 'nodes', 'hash', 'dataset', 'test_loss', 'val_loss', 'rank', 'ranked_cells',
-  'predicted_loss', 'predicted_lo', 'predicted_hi', 'predicted_top_percent', 'preset'] as const;
+const CSV_FIXED = [
+  'file',
+  'cell',
+  'index',
+  'line',
+  'valid',
+  'errors',
+  'nodes',
+  'hash',
+  'dataset',
+  'test_loss',
+  'val_loss',
+  'rank',
+  'ranked_cells',
+  'predicted_loss',
+  'predicted_lo',
+  'predicted_hi',
+  'predicted_top_percent',
+  'preset',
+] as const;
 
 /** The CSV of these rows (header, then one line per row, CRLF as RFC 4180 says): every score with its percentile. */
 export function toCsv(rows: readonly TableRow[]): string {
@@ -165,11 +230,27 @@ export function toCsv(rows: readonly TableRow[]): string {
   const header = [...CSV_FIXED, ...ids.flatMap((id) => [id, `${id}_percentile`])];
   const lines = [header.join(',')];
   for (const r of rows) {
-    const b = r.benchmark, p = r.predicted;
+    const b = r.benchmark,
+      p = r.predicted;
     const fixed = [
-      csvText(r.file), csvText(r.label), String(r.index), String(r.line + 1), String(r.valid), String(r.errors), String(r.nodes), r.hash ?? '',
-      b ? csvText(b.dataset) : '', num(b?.testLoss), num(b?.valLoss), num(b?.rank), b ? String(b.size) : '',
-      num(p?.loss), num(p?.lo), num(p?.hi), num(p?.topPercent), r.preset ?? '',
+      csvText(r.file),
+      csvText(r.label),
+      String(r.index),
+      String(r.line + 1),
+      String(r.valid),
+      String(r.errors),
+      String(r.nodes),
+      r.hash ?? '',
+      b ? csvText(b.dataset) : '',
+      num(b?.testLoss),
+      num(b?.valLoss),
+      num(b?.rank),
+      b ? String(b.size) : '',
+      num(p?.loss),
+      num(p?.lo),
+      num(p?.hi),
+      num(p?.topPercent),
+      r.preset ?? '',
     ];
     const scores = ids.flatMap((id) => {
       const s = r.scores[id];
@@ -188,18 +269,42 @@ function jsonNumber(x: number): number | string {
 /** The JSON export: what the table shows, as data (values unformatted, full precision). */
 export function toJson(rows: readonly TableRow[], meta: { scope: TableScope; title: string }): string {
   const out = {
-    format: 'cell-lens-cells-table', version: 1, scope: meta.scope, title: meta.title,
+    format: 'cell-lens-cells-table',
+    version: 1,
+    scope: meta.scope,
+    title: meta.title,
     scores: scoreIdsOf(rows),
     rows: rows.map((r) => ({
-      file: r.file, uri: r.uri, cell: r.label, index: r.index, line: r.line + 1, valid: r.valid, errors: r.errors, nodes: r.nodes,
+      file: r.file,
+      uri: r.uri,
+      cell: r.label,
+      index: r.index,
+      line: r.line + 1,
+      valid: r.valid,
+      errors: r.errors,
+      nodes: r.nodes,
       ...(r.hash ? { hash: r.hash } : {}),
       ...(r.benchmark ? { benchmark: r.benchmark } : {}),
-      scores: Object.fromEntries(Object.entries(r.scores).map(([id, s]) => [id, {
-        value: jsonNumber(scoreNumber(s)),
-        ...(s.percentile !== undefined ? { percentile: s.percentile } : {}),
-        ...(s.reason !== undefined ? { reason: s.reason } : {}),
-      }])),
-      ...(r.predicted ? { predicted: { loss: r.predicted.loss, ...(r.predicted.lo !== undefined ? { lo: r.predicted.lo, hi: r.predicted.hi } : {}), topPercent: r.predicted.topPercent, dataset: r.predicted.dataset } } : {}),
+      scores: Object.fromEntries(
+        Object.entries(r.scores).map(([id, s]) => [
+          id,
+          {
+            value: jsonNumber(scoreNumber(s)),
+            ...(s.percentile !== undefined ? { percentile: s.percentile } : {}),
+            ...(s.reason !== undefined ? { reason: s.reason } : {}),
+          },
+        ]),
+      ),
+      ...(r.predicted
+        ? {
+            predicted: {
+              loss: r.predicted.loss,
+              ...(r.predicted.lo !== undefined ? { lo: r.predicted.lo, hi: r.predicted.hi } : {}),
+              topPercent: r.predicted.topPercent,
+              dataset: r.predicted.dataset,
+            },
+          }
+        : {}),
       ...(r.preset ? { preset: r.preset, settings: r.settings } : {}),
     })),
   };
@@ -207,7 +312,11 @@ export function toJson(rows: readonly TableRow[], meta: { scope: TableScope; tit
 }
 
 /** The export of what the user sees: the same filter and sort as the webview, then CSV or JSON. */
-export function exportRows(rows: readonly TableRow[], format: 'csv' | 'json', view: { filter: string; sort?: SortState; scope: TableScope; title: string }): string {
+export function exportRows(
+  rows: readonly TableRow[],
+  format: 'csv' | 'json',
+  view: { filter: string; sort?: SortState; scope: TableScope; title: string },
+): string {
   const shown = visibleRows(rows, view.filter, view.sort);
   return format === 'csv' ? toCsv(shown) : toJson(shown, view);
 }

@@ -15,20 +15,34 @@ type Key = number | string | undefined;
 /** The value a row sorts by in a column (undefined: no value, sorted last in both directions). */
 export function sortKey(row: TableRow, column: string): Key {
   switch (column) {
-    case 'cell': return row.index;
-    case 'file': return row.file;
-    case 'nodes': return row.nodes;
-    case 'testLoss': return row.benchmark?.testLoss;
-    case 'valLoss': return row.benchmark?.valLoss;
-    case 'rank': return row.benchmark?.rank;
-    case 'predicted': return row.predicted?.loss;
-    case 'preset': return row.preset;
+    case 'cell':
+      return row.index;
+    case 'file':
+      return row.file;
+    case 'nodes':
+      return row.nodes;
+    case 'testLoss':
+      return row.benchmark?.testLoss;
+    case 'valLoss':
+      return row.benchmark?.valLoss;
+    case 'rank':
+      return row.benchmark?.rank;
+    case 'predicted':
+      return row.predicted?.loss;
+    case 'preset':
+      return row.preset;
     default: {
       if (!column.startsWith('score:')) return undefined;
       const s = row.scores[column.slice('score:'.length)];
       if (!s) return undefined;
       // NaN has no place in an order: last, with the unscored cells. ±∞ are the honest extremes.
-      return s.kind === 'finite' ? s.value ?? undefined : s.kind === 'inf' ? Infinity : s.kind === '-inf' ? -Infinity : undefined;
+      return s.kind === 'finite'
+        ? (s.value ?? undefined)
+        : s.kind === 'inf'
+          ? Infinity
+          : s.kind === '-inf'
+            ? -Infinity
+            : undefined;
     }
   }
 }
@@ -53,7 +67,8 @@ export function sortRows(rows: readonly TableRow[], sort: SortState = DEFAULT_SO
   if (sort.column === 'cell') return [...rows].sort((a, b) => sign * position(a, b));
   const keyed = rows.map((r) => ({ r, k: sortKey(r, sort.column) }));
   keyed.sort((x, y) => {
-    const mx = x.k === undefined, my = y.k === undefined;
+    const mx = x.k === undefined,
+      my = y.k === undefined;
     if (mx || my) return mx && my ? position(x.r, y.r) : mx ? 1 : -1;
     return sign * compareKeys(x.k, y.k) || position(x.r, y.r);
   });
@@ -63,14 +78,25 @@ export function sortRows(rows: readonly TableRow[], sort: SortState = DEFAULT_SO
 /** The text a filter term is looked for in: label, file, hash, dataset, preset, ops, and "invalid" for cells with errors. */
 export function rowHaystack(row: TableRow): string {
   return [
-    row.label, row.file, row.hash ?? '', row.benchmark?.dataset ?? '', row.benchmark?.diverged ? 'diverged' : '',
-    row.preset ?? 'unscored', row.ops.join(' '), row.valid ? '' : 'invalid error', row.benchmark ? '' : 'not-in-benchmark',
-  ].join(' ').toLowerCase();
+    row.label,
+    row.file,
+    row.hash ?? '',
+    row.benchmark?.dataset ?? '',
+    row.benchmark?.diverged ? 'diverged' : '',
+    row.preset ?? 'unscored',
+    row.ops.join(' '),
+    row.valid ? '' : 'invalid error',
+    row.benchmark ? '' : 'not-in-benchmark',
+  ]
+    .join(' ')
+    .toLowerCase();
 }
 
 /** The terms of a filter: whitespace-separated words, or "quoted phrases" (lower-cased). */
 export function filterTerms(query: string): string[] {
-  return [...query.toLowerCase().matchAll(/"([^"]*)"?|(\S+)/g)].map((m) => m[1] ?? m[2]).filter((t) => t.trim().length > 0);
+  return [...query.toLowerCase().matchAll(/"([^"]*)"?|(\S+)/g)]
+    .map((m) => m[1] ?? m[2])
+    .filter((t) => t.trim().length > 0);
 }
 
 /** The rows whose haystack contains every term of `query` (words or "quoted phrases", case-insensitive). */

@@ -31,10 +31,19 @@ const DOCS_IMAGES: Record<string, string> = {
 };
 
 let s: Session | undefined;
-const { skip } = e2eSuite({ files: FILES, theme: 'light', docsImages: DOCS_IMAGES, onCreated: (x) => { s = x; } });
+const { skip } = e2eSuite({
+  files: FILES,
+  theme: 'light',
+  docsImages: DOCS_IMAGES,
+  onCreated: (x) => {
+    s = x;
+  },
+});
 
 const commands = contributedCommands();
-const scoringWired = ['cellLens.scoreCell', 'cellLens.scoreFile', 'cellLens.restartScoring'].every((c) => commands.has(c));
+const scoringWired = ['cellLens.scoreCell', 'cellLens.scoreFile', 'cellLens.restartScoring'].every((c) =>
+  commands.has(c),
+);
 const skipScoring = skip || (scoringWired ? false : 'scoring commands not wired yet');
 
 /** Nodes the graph draws for the cells of `text` (x and h_prev_i included), from the same code the panel uses. */
@@ -44,7 +53,9 @@ function graphNodeCount(text: string, cellIndex = 0): number {
 
 function errorsOf(text: string): string[] {
   const doc = parseDocument(text);
-  return [...doc.diagnostics, ...doc.cells.flatMap((c) => c.diagnostics)].filter((d) => d.severity === 'error').map((d) => d.message);
+  return [...doc.diagnostics, ...doc.cells.flatMap((c) => c.diagnostics)]
+    .filter((d) => d.severity === 'error')
+    .map((d) => d.message);
 }
 
 const graphNodes = () => s!.graphNodes();
@@ -70,30 +81,52 @@ async function typeAtEndOfLine(line: number, text: string): Promise<void> {
   await p.keyboard.type(text, { delay: 5 });
 }
 
-test('a: examples.json — no errors in Problems; its cells, all on one line, get one "open table" lens', { skip }, async () => {
-  await s!.openFile('examples.json');
-  const cells = parseDocument(readFileSync(join(FIXTURES, 'examples.json'), 'utf8')).cells.length;
-  // The ten cells start on one line: one short lens instead of ten stacks (test/e2e/table.e2e.test.ts has the rest).
-  const lens = await s!.waitForLens(/\d+ cells on this line · open table/, 60_000);
-  assert.equal(lens.trim(), `${cells} cells on this line · open table`);
-  const lenses = await s!.lensTexts();
-  assert.ok(!lenses.some((l) => /WikiText-2 test loss|not in benchmark/.test(l)), `no stacked benchmark lenses: ${JSON.stringify(lenses)}`);
-  const counts = await s!.problemCounts();
-  assert.equal(counts.errors, 0, `status bar: ${counts.label}`);
-  await s!.shoot('a-examples-codelens');
-});
+test(
+  'a: examples.json — no errors in Problems; its cells, all on one line, get one "open table" lens',
+  { skip },
+  async () => {
+    await s!.openFile('examples.json');
+    const cells = parseDocument(readFileSync(join(FIXTURES, 'examples.json'), 'utf8')).cells.length;
+    // The ten cells start on one line: one short lens instead of ten stacks (test/e2e/table.e2e.test.ts has the rest).
+    const lens = await s!.waitForLens(/\d+ cells on this line · open table/, 60_000);
+    assert.equal(lens.trim(), `${cells} cells on this line · open table`);
+    const lenses = await s!.lensTexts();
+    assert.ok(
+      !lenses.some((l) => /WikiText-2 test loss|not in benchmark/.test(l)),
+      `no stacked benchmark lenses: ${JSON.stringify(lenses)}`,
+    );
+    const counts = await s!.problemCounts();
+    assert.equal(counts.errors, 0, `status bar: ${counts.label}`);
+    await s!.shoot('a-examples-codelens');
+  },
+);
 
 test('b: broken.json — the Problems panel lists what is wrong', { skip }, async () => {
   await s!.openFile('broken.json');
   const expected = errorsOf(readFileSync(join(FIXTURES, 'broken.json'), 'utf8'));
-  assert.ok(expected.some((m) => m.startsWith('Unknown op "activation_relu" in node "g"')), 'fixture check');
+  assert.ok(
+    expected.some((m) => m.startsWith('Unknown op "activation_relu" in node "g"')),
+    'fixture check',
+  );
   // The invalid cell's lens points at the errors.
-  const lens = await s!.waitForLens(/: \d+ errors?/).catch(async (e: Error) => { throw new Error(`${e.message}\nlenses: ${JSON.stringify(await s!.lensTexts())}`); });
+  const lens = await s!.waitForLens(/: \d+ errors?/).catch(async (e: Error) => {
+    throw new Error(`${e.message}\nlenses: ${JSON.stringify(await s!.lensTexts())}`);
+  });
   assert.match(lens, new RegExp(`: ${expected.length} errors`));
-  const counts = await poll(() => s!.problemCounts(), (c) => c.errors === expected.length);
+  const counts = await poll(
+    () => s!.problemCounts(),
+    (c) => c.errors === expected.length,
+  );
   assert.equal(counts.errors, expected.length, `status bar: ${counts.label}`);
-  const rows = await poll(() => s!.problemRows(), (r) => expected.every((m) => r.some((row) => row.includes(m))));
-  for (const m of expected) assert.ok(rows.some((row) => row.includes(m)), `Problems lists "${m}"; rows:\n${rows.join('\n')}`);
+  const rows = await poll(
+    () => s!.problemRows(),
+    (r) => expected.every((m) => r.some((row) => row.includes(m))),
+  );
+  for (const m of expected)
+    assert.ok(
+      rows.some((row) => row.includes(m)),
+      `Problems lists "${m}"; rows:\n${rows.join('\n')}`,
+    );
   await s!.shoot('b-broken-problems');
   await s!.runCommand('View: Hide Panel');
 });
@@ -107,7 +140,7 @@ test('c: "Cell Lens: Show Cell Graph" draws the cell in a webview', { skip }, as
   const n = await poll(graphNodes, (v) => v === want, 30_000);
   assert.equal(n, want, 'one SVG node group per node, inputs included');
   assert.equal(await s!.webview().locator('svg.cl-graph').count(), 1);
-  assert.ok(await s!.webview().locator('.cl-edges > .cl-edge').count() > 0);
+  assert.ok((await s!.webview().locator('.cl-edges > .cl-edge').count()) > 0);
   await s!.shoot('c-graph');
 });
 
@@ -127,29 +160,36 @@ test('d: typing in the editor updates the graph', { skip }, async () => {
   await s!.shoot('d-graph-after-edit');
 });
 
-test('e: "Cell Lens: Score This Cell" — progress, then a NASWOT lens and a score hover', { skip: skipScoring }, async () => {
-  const p = s!.page;
-  await typeAtEndOfLine(1, ''); // the cursor in the cell (line 1 holds its opening brace)
-  await s!.runCommand('Cell Lens: Score This Cell');
-  const progress = p.locator('.notifications-toasts .notification-toast').filter({ hasText: /scoring/i }).first();
-  await progress.waitFor({ timeout: 20_000 });
-  await s!.shoot('e-scoring-progress', { both: false }); // a moment that does not wait for a theme switch
-  const lens = await s!.waitForLens(/NASWOT\s+[-−]?\d[\d.]*(e[-−]?\d+)?/, 180_000);
-  assert.match(lens, /NASWOT\s+[-−]?\d/);
-  // The proxy preset has a reference population: every lens score comes with its percentile.
-  assert.match(lens, /HiddenCov\s+[-−]?\d[\d.e-]*\s+\(\d+(st|nd|rd|th) pct\)/);
-  assert.match(lens, /· proxy/);
-  const predicted = await s!.waitForLens(/predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+%/, 20_000);
-  assert.match(predicted, /top \d+%/);
-  await s!.shoot('e-score-lens');
-  // Hover at the start of the cell (its opening brace, where the cell's hover lives): the scores with their
-  // percentile, direction and evidence, and the predicted loss.
-  const hover = await hoverCellStart();
-  assert.match(hover, /↑ higher \(τ 0\.\d\d/);
-  assert.match(hover, /Predicted WikiText-2 test loss/);
-  await s!.shoot('e-score-hover', { redo: hoverCellStart });
-  await p.mouse.move(5, 400);
-});
+test(
+  'e: "Cell Lens: Score This Cell" — progress, then a NASWOT lens and a score hover',
+  { skip: skipScoring },
+  async () => {
+    const p = s!.page;
+    await typeAtEndOfLine(1, ''); // the cursor in the cell (line 1 holds its opening brace)
+    await s!.runCommand('Cell Lens: Score This Cell');
+    const progress = p
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ hasText: /scoring/i })
+      .first();
+    await progress.waitFor({ timeout: 20_000 });
+    await s!.shoot('e-scoring-progress', { both: false }); // a moment that does not wait for a theme switch
+    const lens = await s!.waitForLens(/NASWOT\s+[-−]?\d[\d.]*(e[-−]?\d+)?/, 180_000);
+    assert.match(lens, /NASWOT\s+[-−]?\d/);
+    // The proxy preset has a reference population: every lens score comes with its percentile.
+    assert.match(lens, /HiddenCov\s+[-−]?\d[\d.e-]*\s+\(\d+(st|nd|rd|th) pct\)/);
+    assert.match(lens, /· proxy/);
+    const predicted = await s!.waitForLens(/predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+%/, 20_000);
+    assert.match(predicted, /top \d+%/);
+    await s!.shoot('e-score-lens');
+    // Hover at the start of the cell (its opening brace, where the cell's hover lives): the scores with their
+    // percentile, direction and evidence, and the predicted loss.
+    const hover = await hoverCellStart();
+    assert.match(hover, /↑ higher \(τ 0\.\d\d/);
+    assert.match(hover, /Predicted WikiText-2 test loss/);
+    await s!.shoot('e-score-hover', { redo: hoverCellStart });
+    await p.mouse.move(5, 400);
+  },
+);
 
 test('f: the scoring process is killed → the user is told; scoring works again', { skip: skipScoring }, async () => {
   const p = s!.page;
@@ -166,8 +206,15 @@ test('f: the scoring process is killed → the user is told; scoring works again
   const line = 1 + lines.findIndex((l) => l.includes('"o_act"'));
   await replaceLine(line, lines[line - 1].trim().replace('activation_tanh', 'activation_sigm'));
   await s!.waitForLens(/not in benchmark/, 20_000);
-  const unscored = await poll(() => s!.lensTexts(), (l) => !l.some((t) => /NASWOT/.test(t)), 20_000);
-  assert.ok(!unscored.some((t) => /NASWOT/.test(t)), `the edited cell has no score yet; lenses: ${JSON.stringify(unscored)}`);
+  const unscored = await poll(
+    () => s!.lensTexts(),
+    (l) => !l.some((t) => /NASWOT/.test(t)),
+    20_000,
+  );
+  assert.ok(
+    !unscored.some((t) => /NASWOT/.test(t)),
+    `the edited cell has no score yet; lenses: ${JSON.stringify(unscored)}`,
+  );
   await typeAtEndOfLine(1, '');
   await s!.runCommand('Cell Lens: Score This Cell');
   const lens = await s!.waitForLens(/NASWOT\s+[-−]?\d/, 180_000);
@@ -176,103 +223,160 @@ test('f: the scoring process is killed → the user is told; scoring works again
   const predicted = await s!.waitForLens(/predicted test loss \d\.\d\d/, 20_000);
   assert.match(predicted, /top \d+%/);
   const lensesNow = await s!.lensTexts();
-  assert.ok(lensesNow.some((t) => /not in benchmark/.test(t)), `the cell is not in the benchmark: ${JSON.stringify(lensesNow)}`);
+  assert.ok(
+    lensesNow.some((t) => /not in benchmark/.test(t)),
+    `the cell is not in the benchmark: ${JSON.stringify(lensesNow)}`,
+  );
   await s!.shoot('f-predicted-unknown-cell');
   const again = s!.scoringWorkers();
   assert.ok(again.length >= 1, 'a scoring process runs again');
-  assert.ok(again.every((w) => !workers.some((k) => k.pid === w.pid)), 'it is a new process');
+  assert.ok(
+    again.every((w) => !workers.some((k) => k.pid === w.pid)),
+    'it is a new process',
+  );
   const errors = await p.locator('.notifications-toasts .notification-toast .codicon-error').count();
-  assert.equal(errors, 0, `no error notification after the restart; shown: ${JSON.stringify(await s!.notifications())}`);
+  assert.equal(
+    errors,
+    0,
+    `no error notification after the restart; shown: ${JSON.stringify(await s!.notifications())}`,
+  );
   await s!.shoot('f-scored-again');
 });
 
-test('g: "Cell Lens: Correlate Scores with Benchmark" — the study runs, the plots panel shows every cell, the report is written', { skip: skipScoring }, async () => {
-  const p = s!.page;
-  await s!.clearNotifications();
-  await s!.runCommand('Cell Lens: Correlate Scores with Benchmark', false);
-  // Sizes: "Proxy sizes" is the first item (the bundled WikiText-2 is the only dataset, so no dataset question).
-  const proxy = p.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Proxy sizes' }).first();
-  await proxy.waitFor();
-  await proxy.click();
-  await p.mouse.move(5, 400);
-  await p.locator('.notifications-toasts .notification-toast').filter({ hasText: /scoring \d+ WikiText-2 cells/ }).first().waitFor({ timeout: 30_000 });
-  await p.locator('.tab', { hasText: 'Score Correlations' }).waitFor({ timeout: 8 * 60_000 });
-  // The plot frame: the one whose document has the scatter points.
-  const points = async () => {
-    for (const f of p.frames()) {
-      const n = await f.locator('.cl-plot-points circle').count().catch(() => 0);
-      if (n > 0) return n;
-    }
-    return 0;
-  };
-  const n = await poll(points, (v) => v > 200, 60_000);
-  assert.ok(n > 200 && n <= 260, `one point per trained cell with a finite score (${n})`);
-  // The cell of the open file (lstm.json, as edited in f) is on the plot too: a dashed line labelled with its name.
-  const marks = async () => {
-    for (const f of p.frames()) {
-      const t = await f.locator('.cl-plot-marks .cl-plot-mark text').allTextContents().catch(() => [] as string[]);
-      if (t.length) return t;
-    }
-    return [] as string[];
-  };
-  const labels = await poll(marks, (t) => t.length > 0, 30_000);
-  assert.ok(labels.length === 1 && labels[0].includes('(lstm.json)'), `one mark, the open file's cell: ${JSON.stringify(labels)}`);
-  const report = join(s!.workspace, '.cell-lens', 'study', 'report.md');
-  await poll(async () => existsSync(report), (v) => v, 30_000);
-  const md = readFileSync(report, 'utf8');
-  assert.match(md, /\| NASWOT \|/);
-  assert.match(md, /Kendall|τ/);
-  await s!.shoot('g-study-panel', { both: false });
-});
+test(
+  'g: "Cell Lens: Correlate Scores with Benchmark" — the study runs, the plots panel shows every cell, the report is written',
+  { skip: skipScoring },
+  async () => {
+    const p = s!.page;
+    await s!.clearNotifications();
+    await s!.runCommand('Cell Lens: Correlate Scores with Benchmark', false);
+    // Sizes: "Proxy sizes" is the first item (the bundled WikiText-2 is the only dataset, so no dataset question).
+    const proxy = p.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Proxy sizes' }).first();
+    await proxy.waitFor();
+    await proxy.click();
+    await p.mouse.move(5, 400);
+    await p
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ hasText: /scoring \d+ WikiText-2 cells/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await p.locator('.tab', { hasText: 'Score Correlations' }).waitFor({ timeout: 8 * 60_000 });
+    // The plot frame: the one whose document has the scatter points.
+    const points = async () => {
+      for (const f of p.frames()) {
+        const n = await f
+          .locator('.cl-plot-points circle')
+          .count()
+          .catch(() => 0);
+        if (n > 0) return n;
+      }
+      return 0;
+    };
+    const n = await poll(points, (v) => v > 200, 60_000);
+    assert.ok(n > 200 && n <= 260, `one point per trained cell with a finite score (${n})`);
+    // The cell of the open file (lstm.json, as edited in f) is on the plot too: a dashed line labelled with its name.
+    const marks = async () => {
+      for (const f of p.frames()) {
+        const t = await f
+          .locator('.cl-plot-marks .cl-plot-mark text')
+          .allTextContents()
+          .catch(() => [] as string[]);
+        if (t.length) return t;
+      }
+      return [] as string[];
+    };
+    const labels = await poll(marks, (t) => t.length > 0, 30_000);
+    assert.ok(
+      labels.length === 1 && labels[0].includes('(lstm.json)'),
+      `one mark, the open file's cell: ${JSON.stringify(labels)}`,
+    );
+    const report = join(s!.workspace, '.cell-lens', 'study', 'report.md');
+    await poll(
+      async () => existsSync(report),
+      (v) => v,
+      30_000,
+    );
+    const md = readFileSync(report, 'utf8');
+    assert.match(md, /\| NASWOT \|/);
+    assert.match(md, /Kendall|τ/);
+    await s!.shoot('g-study-panel', { both: false });
+  },
+);
 
-test('h: "Cell Lens: Search Cells (Training-Free)" — random search by NASWOT over the trained cells opens the best cells', { skip: skipScoring }, async () => {
-  const p = s!.page;
-  await s!.clearNotifications();
-  const pick = async (label: RegExp) => {
-    const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: label }) }).first();
-    await row.waitFor();
-    await row.click();
-  };
-  await (await s!.openPalette()).fill('>Cell Lens: Search Cells');
-  await pick(/Search Cells \(Training-Free\)/);
-  await pick(/^random$/);
-  await pick(/^NASWOT$/);
-  await pick(/^Trained WikiText-2 cells$/);
-  await pick(/^20$/);
-  const seed = p.locator('.quick-input-widget input');
-  await seed.waitFor();
-  await p.keyboard.press('Enter'); // seed 0
-  await pick(/^Proxy sizes$/);
-  await p.mouse.move(5, 400);
-  // The study (g) cached every trained cell's report: the search reuses them.
-  const note = await s!.waitForNotification(/cells scored.*The best by NASWOT .* is first in the new document; its WikiText-2 test loss is \d\.\d{3} \(rank \d+ of \d+\)/, 120_000);
-  assert.match(note, /^Cell Lens: 20 cells scored/);
-  // The new untitled JSON document holds the best cells as recipes.
-  // (The graph panel follows the new document too, its tab titled "Graph: Untitled-1": match the editor's tab.)
-  await p.locator('.tabs-container .tab.active[data-resource-name^="Untitled"]').first().waitFor({ timeout: 10_000 });
-  const text = await p.locator('.editor-instance .monaco-editor').filter({ hasText: '"input"' }).last().locator('.view-lines').innerText();
-  assert.match(text.replace(/\u00a0/g, ' '), /^\[/);
-  assert.match(text.replace(/\u00a0/g, ' '), /"op"\s*:\s*"(linear|blend|elementwise_prod|elementwise_sum|activation_\w+)"/);
-  // Each cell carries its search rank and fitness, and shows the scores the search computed (no "Score" lens).
-  assert.match(text.replace(/\u00a0/g, ' '), /"search"\s*:\s*\{"rank":1,"score":"naswot","fitness":/);
-  const resultEditor = p.locator('.editor-instance .monaco-editor').filter({ hasText: '"search"' }).last();
-  const scored = resultEditor.locator('.codelens-decoration').filter({ hasText: /NASWOT\s+[-−]?\d/ }).first();
-  await scored.waitFor({ timeout: 30_000 });
-  assert.match(await scored.innerText(), /NASWOT/);
-  await s!.shoot('h-search-result', { both: false });
-});
+test(
+  'h: "Cell Lens: Search Cells (Training-Free)" — random search by NASWOT over the trained cells opens the best cells',
+  { skip: skipScoring },
+  async () => {
+    const p = s!.page;
+    await s!.clearNotifications();
+    const pick = async (label: RegExp) => {
+      const row = p
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ has: p.locator('.label-name', { hasText: label }) })
+        .first();
+      await row.waitFor();
+      await row.click();
+    };
+    await (await s!.openPalette()).fill('>Cell Lens: Search Cells');
+    await pick(/Search Cells \(Training-Free\)/);
+    await pick(/^random$/);
+    await pick(/^NASWOT$/);
+    await pick(/^Trained WikiText-2 cells$/);
+    await pick(/^20$/);
+    const seed = p.locator('.quick-input-widget input');
+    await seed.waitFor();
+    await p.keyboard.press('Enter'); // seed 0
+    await pick(/^Proxy sizes$/);
+    await p.mouse.move(5, 400);
+    // The study (g) cached every trained cell's report: the search reuses them.
+    const note = await s!.waitForNotification(
+      /cells scored.*The best by NASWOT .* is first in the new document; its WikiText-2 test loss is \d\.\d{3} \(rank \d+ of \d+\)/,
+      120_000,
+    );
+    assert.match(note, /^Cell Lens: 20 cells scored/);
+    // The new untitled JSON document holds the best cells as recipes.
+    // (The graph panel follows the new document too, its tab titled "Graph: Untitled-1": match the editor's tab.)
+    await p.locator('.tabs-container .tab.active[data-resource-name^="Untitled"]').first().waitFor({ timeout: 10_000 });
+    const text = await p
+      .locator('.editor-instance .monaco-editor')
+      .filter({ hasText: '"input"' })
+      .last()
+      .locator('.view-lines')
+      .innerText();
+    assert.match(text.replace(/\u00a0/g, ' '), /^\[/);
+    assert.match(
+      text.replace(/\u00a0/g, ' '),
+      /"op"\s*:\s*"(linear|blend|elementwise_prod|elementwise_sum|activation_\w+)"/,
+    );
+    // Each cell carries its search rank and fitness, and shows the scores the search computed (no "Score" lens).
+    assert.match(text.replace(/\u00a0/g, ' '), /"search"\s*:\s*\{"rank":1,"score":"naswot","fitness":/);
+    const resultEditor = p.locator('.editor-instance .monaco-editor').filter({ hasText: '"search"' }).last();
+    const scored = resultEditor
+      .locator('.codelens-decoration')
+      .filter({ hasText: /NASWOT\s+[-−]?\d/ })
+      .first();
+    await scored.waitFor({ timeout: 30_000 });
+    assert.match(await scored.innerText(), /NASWOT/);
+    await s!.shoot('h-search-result', { both: false });
+  },
+);
 
 /** Moves the mouse over the cell's first character (the `{` on line 1 of lstm.json) and returns the hover's text. */
 async function hoverCellStart(): Promise<string> {
   const p = s!.page;
   await p.mouse.move(5, 400);
   const brace = s!.editor.locator('.view-lines .view-line span span', { hasText: /^\{$/ });
-  const boxes = (await Promise.all((await brace.all()).map((l) => l.boundingBox()))).filter((b): b is NonNullable<typeof b> => !!b);
-  assert.ok(boxes.length > 0, 'the cell\'s opening brace is on screen');
+  const boxes = (await Promise.all((await brace.all()).map((l) => l.boundingBox()))).filter(
+    (b): b is NonNullable<typeof b> => !!b,
+  );
+  assert.ok(boxes.length > 0, "the cell's opening brace is on screen");
   boxes.sort((a, b) => a.y - b.y || a.x - b.x);
   const b = boxes[0];
   await p.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-  const hover = p.locator('.monaco-hover:not(.hidden)').filter({ hasText: /is better/ }).first();
+  const hover = p
+    .locator('.monaco-hover:not(.hidden)')
+    .filter({ hasText: /is better/ })
+    .first();
   await hover.waitFor({ timeout: 15_000 }).catch(async (e: Error) => {
     throw new Error(`${e.message}\nhovers shown: ${JSON.stringify(await p.locator('.monaco-hover').allInnerTexts())}`);
   });

@@ -7,7 +7,16 @@
  * in its own process group and is stopped with the group (its extension host and our scoring child included).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
@@ -35,11 +44,16 @@ export function setupProblem(): string | undefined {
   if (process.env.CELL_LENS_E2E === '0') return 'turned off with CELL_LENS_E2E=0';
   if (process.platform !== 'linux') return `the e2e setup supports Linux (Debian) only, not ${process.platform}`;
   const t0 = Date.now();
-  const r = spawnSync('bash', [join(ROOT, 'scripts/setup-e2e.sh')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000 });
+  const r = spawnSync('bash', [join(ROOT, 'scripts/setup-e2e.sh')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 15 * 60_000,
+  });
   const s = (Date.now() - t0) / 1000;
   if (s > 1) log(`setup-e2e.sh took ${s.toFixed(1)} s`);
   if (r.error) return `scripts/setup-e2e.sh could not run: ${r.error.message}`;
-  if (r.status !== 0) return `the setup could not complete: scripts/setup-e2e.sh failed (exit ${r.status ?? r.signal}); see its output above and .e2e/install.log`;
+  if (r.status !== 0)
+    return `the setup could not complete: scripts/setup-e2e.sh failed (exit ${r.status ?? r.signal}); see its output above and .e2e/install.log`;
   if (!existsSync(CODE_SERVER)) return `code-server is missing (${CODE_SERVER})`;
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} is missing`;
   return undefined;
@@ -48,8 +62,13 @@ export function setupProblem(): string | undefined {
 /** Packs the extension (scripts/package.mjs), reusing a vsix newer than all its inputs. Returns its path. */
 export function buildVsix(): string {
   const out = join(ROOT, 'out', 'e2e', 'cell-lens-e2e.vsix');
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/package.mjs'), '--if-stale', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 5 * 60_000 });
-  if (r.status !== 0) throw new Error(`scripts/package.mjs failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/package.mjs'), '--if-stale', '--out', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 5 * 60_000,
+  });
+  if (r.status !== 0)
+    throw new Error(`scripts/package.mjs failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   const summary = r.stdout.split('\n').find((l) => l.startsWith('package: ')) ?? '';
   log(summary.replace(/^package: /, 'vsix: '));
   return out;
@@ -143,17 +162,28 @@ export class Session {
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
 
-  private constructor(readonly dir: string, private readonly opts: StartOptions) {
+  private constructor(
+    readonly dir: string,
+    private readonly opts: StartOptions,
+  ) {
     this.theme = opts.theme ?? 'light';
     process.on('exit', this.exitHook);
     process.once('SIGINT', this.signalHook);
     process.once('SIGTERM', this.signalHook);
   }
 
-  get workspace(): string { return join(this.dir, 'workspace'); }
-  get extensionsDir(): string { return join(this.dir, 'extensions'); }
-  get settingsFile(): string { return join(this.dir, 'data', 'User', 'settings.json'); }
-  get url(): string { return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`; }
+  get workspace(): string {
+    return join(this.dir, 'workspace');
+  }
+  get extensionsDir(): string {
+    return join(this.dir, 'extensions');
+  }
+  get settingsFile(): string {
+    return join(this.dir, 'data', 'User', 'settings.json');
+  }
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`;
+  }
 
   /** Installs the vsix, starts code-server and opens the workbench in Chromium. Call stop() even when this throws. */
   static async start(opts: StartOptions, onCreated: (s: Session) => void): Promise<Session> {
@@ -165,7 +195,8 @@ export class Session {
 
   private env(): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k.startsWith('npm_') || k === 'NODE_OPTIONS') delete env[k];
+    for (const k of Object.keys(env))
+      if (k.startsWith('VSCODE_') || k.startsWith('npm_') || k === 'NODE_OPTIONS') delete env[k];
     return {
       ...env,
       XDG_CONFIG_HOME: join(this.dir, 'xdg', 'config'),
@@ -178,29 +209,54 @@ export class Session {
 
   private baseArgs(): string[] {
     return [
-      '--user-data-dir', join(this.dir, 'data'), '--extensions-dir', this.extensionsDir,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+      '--user-data-dir',
+      join(this.dir, 'data'),
+      '--extensions-dir',
+      this.extensionsDir,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
     ];
   }
 
   private async boot(): Promise<void> {
-    for (const d of ['data/User', 'extensions', 'workspace', 'xdg/config', 'xdg/data', 'xdg/cache', 'home', 'tmp']) mkdirSync(join(this.dir, d), { recursive: true });
+    for (const d of ['data/User', 'extensions', 'workspace', 'xdg/config', 'xdg/data', 'xdg/cache', 'home', 'tmp'])
+      mkdirSync(join(this.dir, d), { recursive: true });
     for (const f of this.opts.files) copyFileSync(f, join(this.workspace, f.split('/').pop()!));
     this.writeSettings();
 
     let t = Date.now();
-    const inst = spawnSync(process.execPath, [CODE_SERVER, ...this.baseArgs(), '--install-extension', this.opts.vsix], { env: this.env(), encoding: 'utf8', timeout: 120_000 });
-    if (inst.status !== 0) throw new Error(`code-server --install-extension failed (${inst.status ?? inst.signal}):\n${inst.stdout}\n${inst.stderr}`);
+    const inst = spawnSync(process.execPath, [CODE_SERVER, ...this.baseArgs(), '--install-extension', this.opts.vsix], {
+      env: this.env(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (inst.status !== 0)
+      throw new Error(
+        `code-server --install-extension failed (${inst.status ?? inst.signal}):\n${inst.stdout}\n${inst.stderr}`,
+      );
     const installed = readdirSync(this.extensionsDir).filter((d) => d.startsWith('cell-lens.cell-lens-'));
-    if (installed.length !== 1) throw new Error(`the vsix did not install into ${this.extensionsDir}: ${readdirSync(this.extensionsDir).join(', ')}`);
+    if (installed.length !== 1)
+      throw new Error(
+        `the vsix did not install into ${this.extensionsDir}: ${readdirSync(this.extensionsDir).join(', ')}`,
+      );
     log(`installed ${installed[0]} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
     t = Date.now();
     this.port = await freePort();
-    this.proc = spawn(process.execPath, [CODE_SERVER, ...this.baseArgs(), '--auth', 'none', '--bind-addr', `127.0.0.1:${this.port}`, this.workspace], {
-      env: this.env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (b: Buffer) => { this.output = (this.output + b.toString()).slice(-20_000); };
+    this.proc = spawn(
+      process.execPath,
+      [CODE_SERVER, ...this.baseArgs(), '--auth', 'none', '--bind-addr', `127.0.0.1:${this.port}`, this.workspace],
+      {
+        env: this.env(),
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const keep = (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-20_000);
+    };
     this.proc.stdout!.on('data', keep);
     this.proc.stderr!.on('data', keep);
     await this.waitHealthy();
@@ -209,10 +265,21 @@ export class Session {
     t = Date.now();
     const { chromium } = await import('playwright-core');
     this.browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
-    const context = await this.browser.newContext({ viewport: this.opts.viewport ?? { width: 1600, height: 900 }, deviceScaleFactor: 1 });
+    const context = await this.browser.newContext({
+      viewport: this.opts.viewport ?? { width: 1600, height: 900 },
+      deviceScaleFactor: 1,
+    });
     this.page = await context.newPage();
     this.page.setDefaultTimeout(30_000);
     await this.page.goto(this.url);
@@ -230,7 +297,9 @@ export class Session {
       try {
         const r = await fetch(`http://127.0.0.1:${this.port}/healthz`);
         if (r.ok) return;
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
       await sleep(200);
     }
     throw new Error(`code-server did not answer /healthz within 60 s:\n${this.output}`);
@@ -253,7 +322,9 @@ export class Session {
     await row.click();
     await p.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     const cls = theme === 'dark' ? 'vs-dark' : 'vs';
-    await p.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), cls, { timeout: 20_000 });
+    await p.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), cls, {
+      timeout: 20_000,
+    });
     this.theme = theme;
     await sleep(500); // webviews repaint with the new colours
   }
@@ -276,21 +347,33 @@ export class Session {
   }
 
   /** The code-server log so far (for failures). */
-  get serverOutput(): string { return this.output; }
+  get serverOutput(): string {
+    return this.output;
+  }
 
   private killGroup(signal: NodeJS.Signals): void {
     const pid = this.proc?.pid;
     if (!pid) return;
-    try { process.kill(-pid, signal); } catch { /* already gone */ }
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      /* already gone */
+    }
   }
 
   /** Stops Chromium and the code-server process group, removes the temp folder. Safe to call twice. */
   async stop(): Promise<void> {
-    try { await this.browser?.close(); } catch { /* ignore */ }
+    try {
+      await this.browser?.close();
+    } catch {
+      /* ignore */
+    }
     this.browser = undefined;
     if (this.proc?.pid) {
       const proc = this.proc;
-      const gone = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+      const gone = new Promise<void>((r) =>
+        proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r()),
+      );
       this.killGroup('SIGTERM');
       await Promise.race([gone, sleep(3000)]);
       this.killGroup('SIGKILL'); // the rest of the group (extension host, scoring child) after the grace
@@ -327,7 +410,10 @@ export class Session {
     for (let attempt = 0; ; attempt++) {
       const input = await this.openPalette();
       await input.fill(`>${title}`);
-      const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+      const row = p
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
+        .first();
       try {
         await row.waitFor({ timeout: attempt ? 30_000 : 10_000 });
         await row.click({ timeout: attempt ? 30_000 : 10_000 });
@@ -367,7 +453,9 @@ export class Session {
   /** Gives the text editor of the file last opened the keyboard focus (via its tab, so no click lands on a lens). */
   async focusEditor(): Promise<void> {
     await this.page.locator(`.tabs-container .tab[data-resource-name="${this.activeFile}"]`).first().click();
-    await this.page.locator(`.editor-instance .monaco-editor.focused[data-uri$="/${this.activeFile}"]`).waitFor({ timeout: 10_000 });
+    await this.page
+      .locator(`.editor-instance .monaco-editor.focused[data-uri$="/${this.activeFile}"]`)
+      .waitFor({ timeout: 10_000 });
     await this.page.mouse.move(...NEUTRAL); // off the tab, or its tooltip stays in the screenshots
   }
 
@@ -390,7 +478,11 @@ export class Session {
     return item.evaluate((el) => {
       const label = el.querySelector('a')?.getAttribute('aria-label') ?? el.getAttribute('aria-label') ?? '';
       // Text is "<error icon> N <warning icon> M" (icons are codicon spans without text).
-      const nums = (el.textContent ?? '').trim().split(/\s+/).map(Number).filter((n) => Number.isFinite(n));
+      const nums = (el.textContent ?? '')
+        .trim()
+        .split(/\s+/)
+        .map(Number)
+        .filter((n) => Number.isFinite(n));
       return { errors: nums[0] ?? NaN, warnings: nums[1] ?? NaN, label };
     });
   }
@@ -406,7 +498,14 @@ export class Session {
   /** The frame whose document has `selector` (a webview's content, e.g. `.cmp-root`), once it is there. */
   async frameWith(selector: string, timeout = 30_000): Promise<Frame> {
     const find = async () => {
-      for (const f of this.page.frames()) if (await f.locator(selector).count().catch(() => 0)) return f;
+      for (const f of this.page.frames())
+        if (
+          await f
+            .locator(selector)
+            .count()
+            .catch(() => 0)
+        )
+          return f;
       return undefined;
     };
     const f = await poll(find, (x) => x !== undefined, timeout);
@@ -426,17 +525,23 @@ export class Session {
 
   /** Notification toasts currently shown: their message texts. */
   async notifications(): Promise<string[]> {
-    return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts();
+    return this.page
+      .locator('.notifications-toasts .notification-toast .notification-list-item-message')
+      .allInnerTexts();
   }
 
   /** Closes every notification toast. */
   async clearNotifications(): Promise<void> {
-    if (await this.page.locator('.notifications-toasts .notification-toast').count()) await this.runCommand('Notifications: Clear All Notifications');
+    if (await this.page.locator('.notifications-toasts .notification-toast').count())
+      await this.runCommand('Notifications: Clear All Notifications');
   }
 
   /** Waits for a notification whose message matches `re`; returns its text. */
   async waitForNotification(re: RegExp, timeout = 30_000): Promise<string> {
-    const n = this.page.locator('.notifications-toasts .notification-toast').filter({ has: this.page.locator('.notification-list-item-message', { hasText: re }) }).first();
+    const n = this.page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ has: this.page.locator('.notification-list-item-message', { hasText: re }) })
+      .first();
     await n.waitFor({ timeout });
     return n.locator('.notification-list-item-message').innerText();
   }
@@ -445,7 +550,10 @@ export class Session {
   scoringWorkers(): { pid: number; args: string }[] {
     const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
     const needle = join(this.extensionsDir);
-    return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.includes(needle) && /dist\/worker\.js/.test(l))
+    return r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.includes(needle) && /dist\/worker\.js/.test(l))
       .map((l) => ({ pid: Number(l.split(/\s+/, 1)[0]), args: l.replace(/^\d+\s+/, '') }));
   }
 }
@@ -456,7 +564,9 @@ export function escapeRe(s: string): string {
 
 /** Commands the extension contributes (package.json), to skip scenarios whose commands are not wired yet. */
 export function contributedCommands(): Set<string> {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes?: { commands?: { command: string }[] } };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    contributes?: { commands?: { command: string }[] };
+  };
   return new Set((pkg.contributes?.commands ?? []).map((c) => c.command));
 }
 
@@ -495,21 +605,28 @@ export function e2eSuite(o: SuiteOptions): E2eSuite {
   const timings: string[] = [];
   let session: Session | undefined;
 
-  before(async () => {
-    if (problem) return;
-    const workspaceFiles = typeof files === 'function' ? files() : files;
-    const vsix = buildVsix();
-    let created: unknown;
-    await Session.start({ ...start, vsix, files: workspaceFiles }, (x) => { session = x; created = onCreated?.(x); });
-    await created;
-  }, { timeout: 10 * 60_000 });
+  before(
+    async () => {
+      if (problem) return;
+      const workspaceFiles = typeof files === 'function' ? files() : files;
+      const vsix = buildVsix();
+      let created: unknown;
+      await Session.start({ ...start, vsix, files: workspaceFiles }, (x) => {
+        session = x;
+        created = onCreated?.(x);
+      });
+      await created;
+    },
+    { timeout: 10 * 60_000 },
+  );
 
   after(async () => {
     await session?.stop();
     cleanup?.();
     if (process.env.CELL_LENS_E2E_DOCS === '1' && !problem) {
       for (const [doc, shot] of Object.entries(docsImages)) {
-        if (existsSync(join(SHOTS, `${shot}.png`))) copyFileSync(join(SHOTS, `${shot}.png`), join(ROOT, 'docs/images', `${doc}.png`));
+        if (existsSync(join(SHOTS, `${shot}.png`)))
+          copyFileSync(join(SHOTS, `${shot}.png`), join(ROOT, 'docs/images', `${doc}.png`));
       }
     }
     for (const t of timings) log(t);
@@ -526,6 +643,8 @@ export function e2eSuite(o: SuiteOptions): E2eSuite {
         timings.push(`${name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
       }
     },
-    report: (line) => { timings.push(line); },
+    report: (line) => {
+      timings.push(line);
+    },
   };
 }

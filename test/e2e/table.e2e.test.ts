@@ -26,14 +26,24 @@ const DOCS_IMAGES: Record<string, string> = {
 };
 
 let s: Session | undefined;
-const { skip } = e2eSuite({ files: FILES, theme: 'dark', docsImages: DOCS_IMAGES, onCreated: (x) => { s = x; } });
+const { skip } = e2eSuite({
+  files: FILES,
+  theme: 'dark',
+  docsImages: DOCS_IMAGES,
+  onCreated: (x) => {
+    s = x;
+  },
+});
 
 /** The frame of the table whose caption names `title` (`examples.json`, `workspace`). */
 async function tableFrame(title: string, timeout = 30_000): Promise<Frame> {
   const deadline = Date.now() + timeout;
   for (;;) {
     for (const f of s!.page.frames()) {
-      const caption = await f.locator('.ct-caption').textContent({ timeout: 200 }).catch(() => null);
+      const caption = await f
+        .locator('.ct-caption')
+        .textContent({ timeout: 200 })
+        .catch(() => null);
       if (caption?.startsWith(`Cells of ${title}.`)) return f;
     }
     if (Date.now() > deadline) throw new Error(`no cells table for ${title}`);
@@ -41,7 +51,8 @@ async function tableFrame(title: string, timeout = 30_000): Promise<Frame> {
   }
 }
 
-const column = (f: Frame, id: string) => f.$$eval(`tbody td[data-column="${id}"]`, (tds) => tds.map((td) => td.textContent ?? ''));
+const column = (f: Frame, id: string) =>
+  f.$$eval(`tbody td[data-column="${id}"]`, (tds) => tds.map((td) => td.textContent ?? ''));
 
 test('a: the one-line examples.json shows one short lens, not ten stacks of lenses', { skip }, async () => {
   await s!.openFile('examples.json');
@@ -54,38 +65,63 @@ test('a: the one-line examples.json shows one short lens, not ten stacks of lens
   await s!.shoot('table-a-one-line-lens');
 });
 
-test('b: Show Cells Table — ten rows with their losses; sorting by click and by keyboard; the filter', { skip }, async () => {
-  await s!.runCommand('Cell Lens: Show Cells Table');
-  await s!.page.locator('.tab', { hasText: 'Cells: examples.json' }).waitFor();
-  const f = await tableFrame('examples.json');
-  await f.locator('tbody tr').first().waitFor();
-  assert.equal(await f.locator('tbody tr').count(), CELLS.length);
-  assert.deepEqual(await column(f, 'cell'), CELLS.map((c) => c.label));
-  // The benchmark knows most example cells: their test losses show once the index is loaded.
-  const losses = await poll(() => column(f, 'testLoss'), (l) => l.filter((x) => /^\d\.\d{3}$/.test(x)).length >= 5);
-  const known = losses.filter((x) => /^\d\.\d{3}$/.test(x)).map(Number);
-  assert.ok(known.length >= 5, JSON.stringify(losses));
-  await f.click('th[data-column="testLoss"] button');
-  assert.equal(await f.getAttribute('th[data-column="testLoss"]', 'aria-sort'), 'ascending');
-  const sorted = (await column(f, 'testLoss')).filter((x) => x !== '—').map(Number);
-  assert.deepEqual(sorted, [...known].sort((a, b) => a - b));
-  // Keyboard: Tab from the filter goes through the toolbar to the headers; Enter on "Nodes" sorts by it.
-  await f.focus('th[data-column="nodes"] button');
-  await s!.page.keyboard.press('Enter');
-  assert.equal(await f.getAttribute('th[data-column="nodes"]', 'aria-sort'), 'ascending');
-  const nodes = (await column(f, 'nodes')).map(Number);
-  assert.deepEqual(nodes, CELLS.map((c) => c.nodes.length).sort((a, b) => a - b));
-  // The filter: cells with a blend node.
-  const withBlend = RECIPES.filter((r) => Object.values(r).some((n) => n.op === 'blend')).length;
-  assert.ok(withBlend > 0 && withBlend < CELLS.length, 'fixture: some cells blend');
-  await f.fill('.ct-filter', 'blend');
-  assert.equal(await poll(() => f.locator('tbody tr').count(), (n) => n === withBlend), withBlend);
-  assert.match(await f.textContent('.ct-count') ?? '', new RegExp(`^${withBlend} of ${CELLS.length} cells$`));
-  await s!.shoot('table-b-filtered');
-  await f.fill('.ct-filter', '');
-  await f.click('th[data-column="cell"] button'); // back to the file order
-  assert.deepEqual(await column(f, 'cell'), CELLS.map((c) => c.label));
-});
+test(
+  'b: Show Cells Table — ten rows with their losses; sorting by click and by keyboard; the filter',
+  { skip },
+  async () => {
+    await s!.runCommand('Cell Lens: Show Cells Table');
+    await s!.page.locator('.tab', { hasText: 'Cells: examples.json' }).waitFor();
+    const f = await tableFrame('examples.json');
+    await f.locator('tbody tr').first().waitFor();
+    assert.equal(await f.locator('tbody tr').count(), CELLS.length);
+    assert.deepEqual(
+      await column(f, 'cell'),
+      CELLS.map((c) => c.label),
+    );
+    // The benchmark knows most example cells: their test losses show once the index is loaded.
+    const losses = await poll(
+      () => column(f, 'testLoss'),
+      (l) => l.filter((x) => /^\d\.\d{3}$/.test(x)).length >= 5,
+    );
+    const known = losses.filter((x) => /^\d\.\d{3}$/.test(x)).map(Number);
+    assert.ok(known.length >= 5, JSON.stringify(losses));
+    await f.click('th[data-column="testLoss"] button');
+    assert.equal(await f.getAttribute('th[data-column="testLoss"]', 'aria-sort'), 'ascending');
+    const sorted = (await column(f, 'testLoss')).filter((x) => x !== '—').map(Number);
+    assert.deepEqual(
+      sorted,
+      [...known].sort((a, b) => a - b),
+    );
+    // Keyboard: Tab from the filter goes through the toolbar to the headers; Enter on "Nodes" sorts by it.
+    await f.focus('th[data-column="nodes"] button');
+    await s!.page.keyboard.press('Enter');
+    assert.equal(await f.getAttribute('th[data-column="nodes"]', 'aria-sort'), 'ascending');
+    const nodes = (await column(f, 'nodes')).map(Number);
+    assert.deepEqual(
+      nodes,
+      CELLS.map((c) => c.nodes.length).sort((a, b) => a - b),
+    );
+    // The filter: cells with a blend node.
+    const withBlend = RECIPES.filter((r) => Object.values(r).some((n) => n.op === 'blend')).length;
+    assert.ok(withBlend > 0 && withBlend < CELLS.length, 'fixture: some cells blend');
+    await f.fill('.ct-filter', 'blend');
+    assert.equal(
+      await poll(
+        () => f.locator('tbody tr').count(),
+        (n) => n === withBlend,
+      ),
+      withBlend,
+    );
+    assert.match((await f.textContent('.ct-count')) ?? '', new RegExp(`^${withBlend} of ${CELLS.length} cells$`));
+    await s!.shoot('table-b-filtered');
+    await f.fill('.ct-filter', '');
+    await f.click('th[data-column="cell"] button'); // back to the file order
+    assert.deepEqual(
+      await column(f, 'cell'),
+      CELLS.map((c) => c.label),
+    );
+  },
+);
 
 test('c: a click on a row selects its cell in the editor', { skip }, async () => {
   const f = await tableFrame('examples.json');
@@ -93,27 +129,38 @@ test('c: a click on a row selects its cell in the editor', { skip }, async () =>
   await f.locator('tbody tr', { has: f.locator('td[data-column="cell"]', { hasText: /^cell 3$/ }) }).click();
   // The status bar: the cursor at the cell's end, its whole object selected.
   const sel = s!.page.locator('[id="status.editor.selection"]');
-  const text = await poll(() => sel.innerText().catch(() => ''), (t) => t.includes('selected'));
+  const text = await poll(
+    () => sel.innerText().catch(() => ''),
+    (t) => t.includes('selected'),
+  );
   assert.match(text, new RegExp(`Ln 1, Col ${cell.span.end + 1} \\(${cell.span.end - cell.span.start} selected\\)`));
   await s!.shoot('table-c-revealed', { both: false });
 });
 
-test('d: Score This Cell — the table shows the scores, percentiles and the predicted loss as they arrive', { skip, timeout: 300_000 }, async () => {
-  await s!.focusEditor();
-  await s!.page.keyboard.press('Control+Home');
-  await s!.runCommand('Cell Lens: Score This Cell');
-  const f = await tableFrame('examples.json');
-  const preset = await poll(() => column(f, 'preset'), (p) => p[0] === 'proxy', 240_000);
-  assert.equal(preset[0], 'proxy', `cell 0 scored at the proxy preset: ${JSON.stringify(preset)}`);
-  const hc = (await column(f, 'score:hidden_cov'))[0];
-  assert.match(hc, /^[-−]?\d[\d.e−-]*\d+(st|nd|rd|th)$/, `HiddenCov with its percentile: ${hc}`);
-  assert.match((await column(f, 'predicted'))[0], /^\d\.\d\d \[\d\.\d\d, \d\.\d\d\]$/);
-  // Copies of cell 0 (same canonical hash) share its report; other cells are still unscored.
-  assert.ok((await column(f, 'preset')).filter((p) => p === 'not scored').length >= 1);
-  await s!.clearNotifications();
-  await f.click('th[data-column="score:hidden_cov"] button');
-  await s!.shoot('table-d-scored');
-});
+test(
+  'd: Score This Cell — the table shows the scores, percentiles and the predicted loss as they arrive',
+  { skip, timeout: 300_000 },
+  async () => {
+    await s!.focusEditor();
+    await s!.page.keyboard.press('Control+Home');
+    await s!.runCommand('Cell Lens: Score This Cell');
+    const f = await tableFrame('examples.json');
+    const preset = await poll(
+      () => column(f, 'preset'),
+      (p) => p[0] === 'proxy',
+      240_000,
+    );
+    assert.equal(preset[0], 'proxy', `cell 0 scored at the proxy preset: ${JSON.stringify(preset)}`);
+    const hc = (await column(f, 'score:hidden_cov'))[0];
+    assert.match(hc, /^[-−]?\d[\d.e−-]*\d+(st|nd|rd|th)$/, `HiddenCov with its percentile: ${hc}`);
+    assert.match((await column(f, 'predicted'))[0], /^\d\.\d\d \[\d\.\d\d, \d\.\d\d\]$/);
+    // Copies of cell 0 (same canonical hash) share its report; other cells are still unscored.
+    assert.ok((await column(f, 'preset')).filter((p) => p === 'not scored').length >= 1);
+    await s!.clearNotifications();
+    await f.click('th[data-column="score:hidden_cov"] button');
+    await s!.shoot('table-d-scored');
+  },
+);
 
 test('e: Export CSV — the save dialog, then a CSV of the rows shown', { skip }, async () => {
   const p = s!.page;
@@ -123,39 +170,74 @@ test('e: Export CSV — the save dialog, then a CSV of the rows shown', { skip }
   // code-server's save dialog is a quick input with the path filled in (examples-cells.csv beside the file).
   const input = p.locator('.quick-input-widget input');
   await input.waitFor();
-  await poll(() => input.inputValue(), (v) => v.endsWith('examples-cells.csv'), 10_000);
+  await poll(
+    () => input.inputValue(),
+    (v) => v.endsWith('examples-cells.csv'),
+    10_000,
+  );
   await p.keyboard.press('Enter');
   await s!.waitForNotification(/10 rows exported to examples-cells\.csv/, 20_000);
   const file = join(s!.workspace, 'examples-cells.csv');
-  await poll(async () => existsSync(file), (v) => v, 10_000);
+  await poll(
+    async () => existsSync(file),
+    (v) => v,
+    10_000,
+  );
   const lines = readFileSync(file, 'utf8').trim().split('\r\n');
   assert.equal(lines.length, 1 + CELLS.length);
   assert.match(lines[0], /^file,cell,index,line,valid,errors,nodes,hash,dataset,test_loss,/);
   assert.match(lines[0], /,hidden_cov,hidden_cov_percentile/);
-  assert.deepEqual(lines.slice(1).map((l) => l.split(',')[1]), CELLS.map((c) => c.label));
+  assert.deepEqual(
+    lines.slice(1).map((l) => l.split(',')[1]),
+    CELLS.map((c) => c.label),
+  );
   await s!.clearNotifications();
 });
 
-test('f: Format as One Cell per Line — each cell gets its own lenses; the table follows the edit', { skip }, async () => {
-  await s!.focusEditor();
-  await s!.runCommand('Cell Lens: Format as One Cell per Line');
-  const lenses = await poll(() => s!.lensTexts(), (l) => l.filter((t) => /WikiText-2 test loss|not in benchmark/.test(t)).length === CELLS.length, 30_000);
-  assert.equal(lenses.filter((t) => /WikiText-2 test loss|not in benchmark/.test(t)).length, CELLS.length, JSON.stringify(lenses));
-  assert.ok(!lenses.some((t) => /cells on this line/.test(t)));
-  const lines = await s!.editor.locator('.view-lines .view-line').count();
-  assert.ok(lines >= CELLS.length + 2, `the file has one cell per line now (${lines} lines shown)`);
-  const f = await tableFrame('examples.json');
-  const rowLines = await poll(() => f.$$eval('tbody td[data-column="cell"]', (tds) => tds.map((td) => (td as HTMLElement).title)), (t) => t.some((x) => /line 3\b/.test(x)));
-  assert.ok(rowLines.some((x) => /line 3\b/.test(x)), `the rows know their new lines: ${JSON.stringify(rowLines)}`);
-  await s!.shoot('table-f-one-per-line');
-});
+test(
+  'f: Format as One Cell per Line — each cell gets its own lenses; the table follows the edit',
+  { skip },
+  async () => {
+    await s!.focusEditor();
+    await s!.runCommand('Cell Lens: Format as One Cell per Line');
+    const lenses = await poll(
+      () => s!.lensTexts(),
+      (l) => l.filter((t) => /WikiText-2 test loss|not in benchmark/.test(t)).length === CELLS.length,
+      30_000,
+    );
+    assert.equal(
+      lenses.filter((t) => /WikiText-2 test loss|not in benchmark/.test(t)).length,
+      CELLS.length,
+      JSON.stringify(lenses),
+    );
+    assert.ok(!lenses.some((t) => /cells on this line/.test(t)));
+    const lines = await s!.editor.locator('.view-lines .view-line').count();
+    assert.ok(lines >= CELLS.length + 2, `the file has one cell per line now (${lines} lines shown)`);
+    const f = await tableFrame('examples.json');
+    const rowLines = await poll(
+      () => f.$$eval('tbody td[data-column="cell"]', (tds) => tds.map((td) => (td as HTMLElement).title)),
+      (t) => t.some((x) => /line 3\b/.test(x)),
+    );
+    assert.ok(
+      rowLines.some((x) => /line 3\b/.test(x)),
+      `the rows know their new lines: ${JSON.stringify(rowLines)}`,
+    );
+    await s!.shoot('table-f-one-per-line');
+  },
+);
 
 test('g: Show Workspace Cells Table — every cell of every JSON file, with its file', { skip }, async () => {
   await s!.runCommand('Cell Lens: Show Workspace Cells Table');
   await s!.page.locator('.tab', { hasText: 'Cells: workspace' }).waitFor();
   const f = await tableFrame('workspace');
   const want = CELLS.length + 1; // lstm.json holds one cell
-  assert.equal(await poll(() => f.locator('tbody tr').count(), (n) => n === want), want);
+  assert.equal(
+    await poll(
+      () => f.locator('tbody tr').count(),
+      (n) => n === want,
+    ),
+    want,
+  );
   const files = await column(f, 'file');
   assert.deepEqual([...new Set(files)].sort(), ['examples.json', 'lstm.json']);
   await s!.shoot('table-g-workspace', { both: false });

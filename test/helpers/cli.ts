@@ -8,12 +8,25 @@ import { REPO } from './data';
 export const CLI = path.join(REPO, 'dist', 'cli.js');
 
 /** `node dist/cli.js ...args` in `cwd`: exit code, stdout, stderr. */
-export function runCli(cwd: string, args: string[], timeoutMs = 180_000): Promise<{ code: number; out: string; err: string }> {
+export function runCli(
+  cwd: string,
+  args: string[],
+  timeoutMs = 180_000,
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ code, out: stdout, err: stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 },
+      (error, stdout, stderr) => {
+        const code = error
+          ? typeof (error as { code?: unknown }).code === 'number'
+            ? (error as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, out: stdout, err: stderr });
+      },
+    );
   });
 }
 

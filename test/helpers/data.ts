@@ -19,7 +19,10 @@ let logs: { file: string; text: string }[] | undefined;
 export function wikitextLogs(): { file: string; text: string }[] {
   if (!logs) {
     const z = unzipSync(readFileSync(WT2_ZIP));
-    logs = Object.entries(z).filter(([f]) => f.endsWith('.json')).map(([file, u]) => ({ file, text: strFromU8(u) })).sort((a, b) => a.file.localeCompare(b.file));
+    logs = Object.entries(z)
+      .filter(([f]) => f.endsWith('.json'))
+      .map(([file, u]) => ({ file, text: strFromU8(u) }))
+      .sort((a, b) => a.file.localeCompare(b.file));
   }
   return logs;
 }
@@ -38,7 +41,10 @@ export function rng(seed: number): () => number {
 
 export function shuffle<T>(xs: T[], r: () => number): T[] {
   const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
   return a;
 }
 

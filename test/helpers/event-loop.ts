@@ -16,8 +16,13 @@ const threadCpuMs: () => number = (() => {
   try {
     const read = () => Number(readFileSync(file, 'utf8').split(' ')[0]) / 1e6;
     if (Number.isFinite(read()) && read() > 0) return read;
-  } catch { /* not Linux */ }
-  return () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  } catch {
+    /* not Linux */
+  }
+  return () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
 })();
 
 export interface Blocking<T> {
@@ -33,9 +38,11 @@ export async function measureBlocking<T>(task: () => Promise<T> | T, intervalMs 
   const cpuMs = threadCpuMs;
   let lastWall = performance.now();
   let lastCpu = cpuMs();
-  let maxGapMs = 0, maxCpuMs = 0;
+  let maxGapMs = 0,
+    maxCpuMs = 0;
   const note = () => {
-    const wall = performance.now(), cpu = cpuMs();
+    const wall = performance.now(),
+      cpu = cpuMs();
     maxGapMs = Math.max(maxGapMs, wall - lastWall - intervalMs);
     maxCpuMs = Math.max(maxCpuMs, cpu - lastCpu);
     lastWall = wall;

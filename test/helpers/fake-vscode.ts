@@ -8,41 +8,141 @@ import Module from 'node:module';
 type Listener<T> = (e: T) => unknown;
 export class EventEmitter<T> {
   private ls: Listener<T>[] = [];
-  event = (l: Listener<T>) => { this.ls.push(l); return { dispose: () => { this.ls = this.ls.filter((x) => x !== l); } }; };
-  fire(e: T) { for (const l of [...this.ls]) l(e); }
-  dispose() { this.ls = []; }
+  event = (l: Listener<T>) => {
+    this.ls.push(l);
+    return {
+      dispose: () => {
+        this.ls = this.ls.filter((x) => x !== l);
+      },
+    };
+  };
+  fire(e: T) {
+    for (const l of [...this.ls]) l(e);
+  }
+  dispose() {
+    this.ls = [];
+  }
 }
-export class Position { constructor(public line: number, public character: number) {} }
+export class Position {
+  constructor(
+    public line: number,
+    public character: number,
+  ) {}
+}
 export class Range {
-  constructor(public start: Position, public end: Position) {}
-  contains(r: Range) { return cmp(this.start, r.start) <= 0 && cmp(r.end, this.end) <= 0; }
-  intersection(r: Range) { const s = cmp(this.start, r.start) > 0 ? this.start : r.start; const e = cmp(this.end, r.end) < 0 ? this.end : r.end; return cmp(s, e) <= 0 ? new Range(s, e) : undefined; }
+  constructor(
+    public start: Position,
+    public end: Position,
+  ) {}
+  contains(r: Range) {
+    return cmp(this.start, r.start) <= 0 && cmp(r.end, this.end) <= 0;
+  }
+  intersection(r: Range) {
+    const s = cmp(this.start, r.start) > 0 ? this.start : r.start;
+    const e = cmp(this.end, r.end) < 0 ? this.end : r.end;
+    return cmp(s, e) <= 0 ? new Range(s, e) : undefined;
+  }
 }
 const cmp = (a: Position, b: Position) => a.line - b.line || a.character - b.character;
-export class Selection extends Range { get anchor() { return this.start; } get active() { return this.end; } }
-export class Location { constructor(public uri: Uri, public range: Range) {} }
-export class Diagnostic { source?: string; code?: string; tags?: number[]; relatedInformation?: unknown[]; constructor(public range: Range, public message: string, public severity: number) {} }
-export class DiagnosticRelatedInformation { constructor(public location: Location, public message: string) {} }
-export class CodeLens { constructor(public range: Range, public command?: { title: string; command: string; arguments?: unknown[]; tooltip?: string }) {} }
-export class MarkdownString { constructor(public value = '') {} }
-export class Hover { constructor(public contents: MarkdownString, public range?: Range) {} }
-export class CodeAction { edit?: WorkspaceEdit; isPreferred?: boolean; diagnostics?: Diagnostic[]; constructor(public title: string, public kind: unknown) {} }
-export class ThemeColor { constructor(public id: string) {} }
-export class WorkspaceEdit { edits: { uri: Uri; range: Range; text: string }[] = []; replace(uri: Uri, range: Range, text: string) { this.edits.push({ uri, range, text }); } }
+export class Selection extends Range {
+  get anchor() {
+    return this.start;
+  }
+  get active() {
+    return this.end;
+  }
+}
+export class Location {
+  constructor(
+    public uri: Uri,
+    public range: Range,
+  ) {}
+}
+export class Diagnostic {
+  source?: string;
+  code?: string;
+  tags?: number[];
+  relatedInformation?: unknown[];
+  constructor(
+    public range: Range,
+    public message: string,
+    public severity: number,
+  ) {}
+}
+export class DiagnosticRelatedInformation {
+  constructor(
+    public location: Location,
+    public message: string,
+  ) {}
+}
+export class CodeLens {
+  constructor(
+    public range: Range,
+    public command?: { title: string; command: string; arguments?: unknown[]; tooltip?: string },
+  ) {}
+}
+export class MarkdownString {
+  constructor(public value = '') {}
+}
+export class Hover {
+  constructor(
+    public contents: MarkdownString,
+    public range?: Range,
+  ) {}
+}
+export class CodeAction {
+  edit?: WorkspaceEdit;
+  isPreferred?: boolean;
+  diagnostics?: Diagnostic[];
+  constructor(
+    public title: string,
+    public kind: unknown,
+  ) {}
+}
+export class ThemeColor {
+  constructor(public id: string) {}
+}
+export class WorkspaceEdit {
+  edits: { uri: Uri; range: Range; text: string }[] = [];
+  replace(uri: Uri, range: Range, text: string) {
+    this.edits.push({ uri, range, text });
+  }
+}
 export class Uri {
-  constructor(public scheme: string, public fsPath: string) {}
-  static file(p: string) { return new Uri('file', p); }
-  static joinPath(u: Uri, ...parts: string[]) { return new Uri(u.scheme, [u.fsPath, ...parts].join('/')); }
-  get path() { return this.fsPath; }
-  toString() { return `${this.scheme}://${this.fsPath}`; }
+  constructor(
+    public scheme: string,
+    public fsPath: string,
+  ) {}
+  static file(p: string) {
+    return new Uri('file', p);
+  }
+  static joinPath(u: Uri, ...parts: string[]) {
+    return new Uri(u.scheme, [u.fsPath, ...parts].join('/'));
+  }
+  get path() {
+    return this.fsPath;
+  }
+  toString() {
+    return `${this.scheme}://${this.fsPath}`;
+  }
 }
 
 /** An in-memory text document. */
 export class TextDocument {
   isClosed = false;
-  constructor(public uri: Uri, public languageId: string, public version: number, private text: string) {}
-  getText() { return this.text; }
-  setText(t: string) { this.text = t; this.version++; }
+  constructor(
+    public uri: Uri,
+    public languageId: string,
+    public version: number,
+    private text: string,
+  ) {}
+  getText() {
+    return this.text;
+  }
+  setText(t: string) {
+    this.text = t;
+    this.version++;
+  }
   positionAt(offset: number) {
     const before = this.text.slice(0, Math.max(0, Math.min(offset, this.text.length)));
     const line = before.split('\n').length - 1;
@@ -58,7 +158,11 @@ export class TextDocument {
 
 /** A webview panel: `posted` records what the extension sent; `receive` delivers a message from the page. */
 export interface FakePanel {
-  viewType: string; title: string; options: Record<string, unknown>; active: boolean; disposed: boolean;
+  viewType: string;
+  title: string;
+  options: Record<string, unknown>;
+  active: boolean;
+  disposed: boolean;
   webview: { html: string; posted: unknown[] };
   receive(message: unknown): void;
   dispose(): void;
@@ -104,10 +208,33 @@ export function installFakeVscode(): FakeHost {
   const onActive = new EventEmitter<unknown>();
   const onConfig = new EventEmitter<unknown>();
   const host: FakeHost = {
-    commands: new Map(), contexts: new Map(), statusMessages: [], shown: [], panels: [], diagnostics: new Map(), codeLensProviders: [], hoverProviders: [], codeActionProviders: [], logs: [], statusItems: [], documents: [],
-    open(doc) { host.documents.push(doc); host.activeEditor = { document: doc }; onOpen.fire(doc); onActive.fire(host.activeEditor); },
-    activate(doc, offset = 0) { const p = doc.positionAt(offset); host.activeEditor = { document: doc, selection: new Selection(p, p) }; onActive.fire(host.activeEditor); },
-    change(doc, text) { doc.setText(text); onChange.fire({ document: doc, contentChanges: [{ text }] }); },
+    commands: new Map(),
+    contexts: new Map(),
+    statusMessages: [],
+    shown: [],
+    panels: [],
+    diagnostics: new Map(),
+    codeLensProviders: [],
+    hoverProviders: [],
+    codeActionProviders: [],
+    logs: [],
+    statusItems: [],
+    documents: [],
+    open(doc) {
+      host.documents.push(doc);
+      host.activeEditor = { document: doc };
+      onOpen.fire(doc);
+      onActive.fire(host.activeEditor);
+    },
+    activate(doc, offset = 0) {
+      const p = doc.positionAt(offset);
+      host.activeEditor = { document: doc, selection: new Selection(p, p) };
+      onActive.fire(host.activeEditor);
+    },
+    change(doc, text) {
+      doc.setText(text);
+      onChange.fire({ document: doc, contentChanges: [{ text }] });
+    },
     activeEditor: undefined,
     config: {},
     serializers: [],
@@ -115,18 +242,68 @@ export function installFakeVscode(): FakeHost {
     messages: [],
     progress: [],
   };
-  const message = (level: 'info' | 'warn' | 'error') => async (text: string) => { host.messages.push({ level, text }); return undefined; };
-  const withProgress = async <R>(o: { title?: string }, task: (p: { report(v: { message?: string }): void }, t: { isCancellationRequested: boolean; onCancellationRequested: (l: () => void) => { dispose(): void } }) => Promise<R>): Promise<R> => {
+  const message = (level: 'info' | 'warn' | 'error') => async (text: string) => {
+    host.messages.push({ level, text });
+    return undefined;
+  };
+  const withProgress = async <R>(
+    o: { title?: string },
+    task: (
+      p: { report(v: { message?: string }): void },
+      t: { isCancellationRequested: boolean; onCancellationRequested: (l: () => void) => { dispose(): void } },
+    ) => Promise<R>,
+  ): Promise<R> => {
     const cancelled = new EventEmitter<void>();
     const token = { isCancellationRequested: false, onCancellationRequested: (l: () => void) => cancelled.event(l) };
-    const rec = { title: o.title ?? '', messages: [] as string[], done: false, cancel() { token.isCancellationRequested = true; cancelled.fire(); } };
+    const rec = {
+      title: o.title ?? '',
+      messages: [] as string[],
+      done: false,
+      cancel() {
+        token.isCancellationRequested = true;
+        cancelled.fire();
+      },
+    };
     host.progress.push(rec);
-    try { return await task({ report: (v) => { if (v.message) rec.messages.push(v.message); } }, token); } finally { rec.done = true; }
+    try {
+      return await task(
+        {
+          report: (v) => {
+            if (v.message) rec.messages.push(v.message);
+          },
+        },
+        token,
+      );
+    } finally {
+      rec.done = true;
+    }
   };
-  const log = (level: string) => (msg: string) => { host.logs.push(`${level}: ${msg}`); };
+  const log = (level: string) => (msg: string) => {
+    host.logs.push(`${level}: ${msg}`);
+  };
   const api = {
-    EventEmitter, Position, Range, Selection, Location, Diagnostic, DiagnosticRelatedInformation, CodeLens, MarkdownString, Hover, CodeAction, WorkspaceEdit, Uri,
-    Disposable: class { constructor(private f: () => void) {} dispose() { this.f(); } static from(...ds: { dispose(): void }[]) { return { dispose: () => ds.forEach((d) => d.dispose()) }; } },
+    EventEmitter,
+    Position,
+    Range,
+    Selection,
+    Location,
+    Diagnostic,
+    DiagnosticRelatedInformation,
+    CodeLens,
+    MarkdownString,
+    Hover,
+    CodeAction,
+    WorkspaceEdit,
+    Uri,
+    Disposable: class {
+      constructor(private f: () => void) {}
+      dispose() {
+        this.f();
+      }
+      static from(...ds: { dispose(): void }[]) {
+        return { dispose: () => ds.forEach((d) => d.dispose()) };
+      }
+    },
     ColorThemeKind: { Light: 1, Dark: 2, HighContrast: 3, HighContrastLight: 4 },
     ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
     DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
@@ -137,64 +314,174 @@ export function installFakeVscode(): FakeHost {
     ThemeColor,
     CodeActionKind: { QuickFix: 'quickfix' },
     window: {
-      createOutputChannel: () => ({ info: log('info'), warn: log('warn'), error: log('error'), trace: log('trace'), debug: log('debug'), show() {}, dispose() {} }),
-      createStatusBarItem: () => { const s = { text: '', tooltip: undefined as unknown, name: '', command: '', visible: false, show() { s.visible = true; }, hide() { s.visible = false; }, dispose() {} }; host.statusItems.push(s); return s; },
-      get activeTextEditor() { return host.activeEditor; },
-      get visibleTextEditors() { return host.activeEditor ? [host.activeEditor] : []; },
+      createOutputChannel: () => ({
+        info: log('info'),
+        warn: log('warn'),
+        error: log('error'),
+        trace: log('trace'),
+        debug: log('debug'),
+        show() {},
+        dispose() {},
+      }),
+      createStatusBarItem: () => {
+        const s = {
+          text: '',
+          tooltip: undefined as unknown,
+          name: '',
+          command: '',
+          visible: false,
+          show() {
+            s.visible = true;
+          },
+          hide() {
+            s.visible = false;
+          },
+          dispose() {},
+        };
+        host.statusItems.push(s);
+        return s;
+      },
+      get activeTextEditor() {
+        return host.activeEditor;
+      },
+      get visibleTextEditors() {
+        return host.activeEditor ? [host.activeEditor] : [];
+      },
       onDidChangeActiveTextEditor: onActive.event,
-      registerWebviewPanelSerializer: (viewType: string) => { host.serializers.push(viewType); return { dispose() {} }; },
+      registerWebviewPanelSerializer: (viewType: string) => {
+        host.serializers.push(viewType);
+        return { dispose() {} };
+      },
       onDidChangeActiveColorTheme: new EventEmitter<unknown>().event,
       onDidChangeTextEditorSelection: new EventEmitter<unknown>().event,
       activeColorTheme: { kind: 2 },
-      showInformationMessage: message('info'), showTextDocument: async (d: TextDocument) => { host.shown.push(d); return { document: d }; },
+      showInformationMessage: message('info'),
+      showTextDocument: async (d: TextDocument) => {
+        host.shown.push(d);
+        return { document: d };
+      },
       createWebviewPanel: (viewType: string, title: string, _col: unknown, options: Record<string, unknown>) => {
-        const onMessage = new EventEmitter<unknown>(), onDispose = new EventEmitter<void>(), onViewState = new EventEmitter<unknown>();
+        const onMessage = new EventEmitter<unknown>(),
+          onDispose = new EventEmitter<void>(),
+          onViewState = new EventEmitter<unknown>();
         const posted: unknown[] = [];
         const panel = {
-          viewType, title, options, active: false, disposed: false,
-          webview: { html: '', posted, cspSource: 'vscode-webview-resource:', asWebviewUri: (u: Uri) => u, onDidReceiveMessage: onMessage.event, postMessage: async (m: unknown) => { posted.push(m); return true; } },
-          reveal() {}, onDidDispose: onDispose.event, onDidChangeViewState: onViewState.event,
-          receive(m: unknown) { onMessage.fire(m); },
-          dispose() { if (panel.disposed) return; panel.disposed = true; onDispose.fire(); },
+          viewType,
+          title,
+          options,
+          active: false,
+          disposed: false,
+          webview: {
+            html: '',
+            posted,
+            cspSource: 'vscode-webview-resource:',
+            asWebviewUri: (u: Uri) => u,
+            onDidReceiveMessage: onMessage.event,
+            postMessage: async (m: unknown) => {
+              posted.push(m);
+              return true;
+            },
+          },
+          reveal() {},
+          onDidDispose: onDispose.event,
+          onDidChangeViewState: onViewState.event,
+          receive(m: unknown) {
+            onMessage.fire(m);
+          },
+          dispose() {
+            if (panel.disposed) return;
+            panel.disposed = true;
+            onDispose.fire();
+          },
         };
         host.panels.push(panel);
         return panel;
-      }, setStatusBarMessage: (text: string) => { host.statusMessages.push(text); return { dispose() {} }; }, showWarningMessage: message('warn'), showErrorMessage: message('error'),
+      },
+      setStatusBarMessage: (text: string) => {
+        host.statusMessages.push(text);
+        return { dispose() {} };
+      },
+      showWarningMessage: message('warn'),
+      showErrorMessage: message('error'),
       withProgress,
       showQuickPick: async () => undefined,
     },
     workspace: {
-      get textDocuments() { return host.documents; },
-      onDidOpenTextDocument: onOpen.event, onDidChangeTextDocument: onChange.event, onDidCloseTextDocument: onClose.event, onDidChangeConfiguration: onConfig.event,
+      get textDocuments() {
+        return host.documents;
+      },
+      onDidOpenTextDocument: onOpen.event,
+      onDidChangeTextDocument: onChange.event,
+      onDidCloseTextDocument: onClose.event,
+      onDidChangeConfiguration: onConfig.event,
       getConfiguration: () => ({
-        get: <T>(k: string, d: T) => (k in host.config ? host.config[k] as T : d),
+        get: <T>(k: string, d: T) => (k in host.config ? (host.config[k] as T) : d),
         inspect: <T>(k: string) => ({ key: k, globalValue: host.config[k] as T | undefined }),
-        update: async (k: string, v: unknown) => { host.config[k] = v; onConfig.fire({ affectsConfiguration: (s: string) => `cellLens.${k}`.startsWith(s) }); },
+        update: async (k: string, v: unknown) => {
+          host.config[k] = v;
+          onConfig.fire({ affectsConfiguration: (s: string) => `cellLens.${k}`.startsWith(s) });
+        },
       }),
-      get isTrusted() { return host.trusted; },
+      get isTrusted() {
+        return host.trusted;
+      },
       onDidGrantWorkspaceTrust: new EventEmitter<void>().event,
       findFiles: async () => [],
       workspaceFolders: undefined,
       openTextDocument: async (u: Uri | { language?: string; content?: string }) => {
         if (u instanceof Uri) return host.documents.find((d) => d.uri.toString() === u.toString());
-        const doc = new TextDocument(Uri.file(`/untitled/Untitled-${host.documents.length + 1}`), u.language ?? 'plaintext', 1, u.content ?? '');
+        const doc = new TextDocument(
+          Uri.file(`/untitled/Untitled-${host.documents.length + 1}`),
+          u.language ?? 'plaintext',
+          1,
+          u.content ?? '',
+        );
         host.documents.push(doc);
         return doc;
       },
     },
     languages: {
-      createDiagnosticCollection: () => ({ set: (u: Uri, d: Diagnostic[]) => host.diagnostics.set(u.toString(), d), delete: (u: Uri) => host.diagnostics.delete(u.toString()), dispose() {} }),
-      registerCodeLensProvider: (_s: unknown, p: FakeHost['codeLensProviders'][0]) => { host.codeLensProviders.push(p); return { dispose() {} }; },
-      registerHoverProvider: (_s: unknown, p: FakeHost['hoverProviders'][0]) => { host.hoverProviders.push(p); return { dispose() {} }; },
-      registerCodeActionsProvider: (_s: unknown, p: FakeHost['codeActionProviders'][0]) => { host.codeActionProviders.push(p); return { dispose() {} }; },
+      createDiagnosticCollection: () => ({
+        set: (u: Uri, d: Diagnostic[]) => host.diagnostics.set(u.toString(), d),
+        delete: (u: Uri) => host.diagnostics.delete(u.toString()),
+        dispose() {},
+      }),
+      registerCodeLensProvider: (_s: unknown, p: FakeHost['codeLensProviders'][0]) => {
+        host.codeLensProviders.push(p);
+        return { dispose() {} };
+      },
+      registerHoverProvider: (_s: unknown, p: FakeHost['hoverProviders'][0]) => {
+        host.hoverProviders.push(p);
+        return { dispose() {} };
+      },
+      registerCodeActionsProvider: (_s: unknown, p: FakeHost['codeActionProviders'][0]) => {
+        host.codeActionProviders.push(p);
+        return { dispose() {} };
+      },
     },
     commands: {
-      registerCommand: (id: string, f: (...a: unknown[]) => unknown) => { if (host.commands.has(id)) throw new Error(`command ${id} registered twice`); host.commands.set(id, f); return { dispose() { host.commands.delete(id); } }; },
-      executeCommand: async (id: string, ...a: unknown[]) => { if (id === 'setContext') { host.contexts.set(String(a[0]), a[1]); return undefined; } return host.commands.get(id)?.(...a); },
+      registerCommand: (id: string, f: (...a: unknown[]) => unknown) => {
+        if (host.commands.has(id)) throw new Error(`command ${id} registered twice`);
+        host.commands.set(id, f);
+        return {
+          dispose() {
+            host.commands.delete(id);
+          },
+        };
+      },
+      executeCommand: async (id: string, ...a: unknown[]) => {
+        if (id === 'setContext') {
+          host.contexts.set(String(a[0]), a[1]);
+          return undefined;
+        }
+        return host.commands.get(id)?.(...a);
+      },
     },
   };
   const M = Module as unknown as { _load: (req: string, ...rest: unknown[]) => unknown };
   const orig = M._load;
-  M._load = function (req: string, ...rest: unknown[]) { return req === 'vscode' ? api : orig.call(this, req, ...rest); };
+  M._load = function (req: string, ...rest: unknown[]) {
+    return req === 'vscode' ? api : orig.call(this, req, ...rest);
+  };
   return host;
 }

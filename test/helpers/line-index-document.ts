@@ -22,10 +22,12 @@ export class LineIndexedDocument extends TextDocument {
   override positionAt(offset: number): Position {
     const s = this.lineStarts();
     const o = Math.max(0, Math.min(offset, this.getText().length));
-    let lo = 0, hi = s.length - 1;
+    let lo = 0,
+      hi = s.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= o) lo = mid; else hi = mid - 1;
+      if (s[mid] <= o) lo = mid;
+      else hi = mid - 1;
     }
     return new Position(lo, o - s[lo]);
   }

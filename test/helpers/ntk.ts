@@ -7,7 +7,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Recipe } from '../../src/recipe/types';
 import { canonicalCell } from '../../src/recipe/canonical';
 import type { ModelSizes } from '../../src/scoring/types';
-import { initParams, disposeParams, forward, embedTokens, initEmbedding, randomTokens } from '../../src/scoring/model/network';
+import {
+  initParams,
+  disposeParams,
+  forward,
+  embedTokens,
+  initEmbedding,
+  randomTokens,
+} from '../../src/scoring/model/network';
 import { makeRng } from '../../src/scoring/rng';
 
 export function perExampleGradients(recipe: Recipe, s: ModelSizes, seed: number): Float64Array[] {

@@ -66,9 +66,13 @@ export interface SyntheticSet {
 
 /** Python `json.dumps` of a plain value: `", "` and `": "` separators, bare NaN / Infinity. */
 export function pythonJson(v: unknown): string {
-  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
+  if (typeof v === 'number')
+    return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
   if (Array.isArray(v)) return `[${v.map(pythonJson).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pythonJson(x)}`).join(', ')}}`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pythonJson(x)}`)
+      .join(', ')}}`;
   return JSON.stringify(v);
 }
 
@@ -77,10 +81,14 @@ function isomorphicCopy(recipe: Recipe, r: () => number): Recipe {
   const names = Object.keys(recipe);
   const rename = new Map<string, string>();
   let k = 0;
-  for (const n of names) if (!/^h_new_\d+$/.test(n)) rename.set(n, `n${(k++ * 7 + 3).toString(36)}_${Math.floor(r() * 1000)}`);
+  for (const n of names)
+    if (!/^h_new_\d+$/.test(n)) rename.set(n, `n${(k++ * 7 + 3).toString(36)}_${Math.floor(r() * 1000)}`);
   const to = (n: string) => rename.get(n) ?? n;
   const keys = [...names];
-  for (let i = keys.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [keys[i], keys[j]] = [keys[j], keys[i]]; }
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [keys[i], keys[j]] = [keys[j], keys[i]];
+  }
   const out: Recipe = {};
   for (const n of keys) {
     const input = recipe[n].input.map(to);
@@ -92,7 +100,12 @@ function isomorphicCopy(recipe: Recipe, r: () => number): Recipe {
 
 /** Python `json.dumps` of a recipe, as the logs' `recepie` strings are written. */
 function recipeString(recipe: Recipe): string {
-  return `{${Object.entries(recipe).map(([k, n]) => `${JSON.stringify(k)}: {"op": ${JSON.stringify(n.op)}, "input": [${n.input.map((x) => JSON.stringify(x)).join(', ')}]}`).join(', ')}}`;
+  return `{${Object.entries(recipe)
+    .map(
+      ([k, n]) =>
+        `${JSON.stringify(k)}: {"op": ${JSON.stringify(n.op)}, "input": [${n.input.map((x) => JSON.stringify(x)).join(', ')}]}`,
+    )
+    .join(', ')}}`;
 }
 
 /** Loss curves of one run: a decaying curve to `final` plus noise; train below val, test just below val. */
@@ -100,7 +113,10 @@ function curves(r: () => number, final: number, epochs: number, divergeAt: numbe
   const n = divergeAt ?? epochs;
   const start = final + 0.9 + r() * 0.6;
   const tau = 4 + r() * 8;
-  const train: number[] = [], val: number[] = [], test: number[] = [], wall: number[] = [];
+  const train: number[] = [],
+    val: number[] = [],
+    test: number[] = [],
+    wall: number[] = [];
   const perEpoch = 60 + r() * 120;
   for (let e = 0; e < n; e++) {
     const base = final + (start - final) * Math.exp(-e / tau);
@@ -111,7 +127,9 @@ function curves(r: () => number, final: number, epochs: number, divergeAt: numbe
   }
   if (divergeAt !== undefined) {
     // The last logged epoch is the one whose loss became NaN (as in the real diverged logs).
-    train[n - 1] = NaN; val[n - 1] = NaN; test[n - 1] = NaN;
+    train[n - 1] = NaN;
+    val[n - 1] = NaN;
+    test[n - 1] = NaN;
   }
   return { train, val, test, wall };
 }
@@ -154,19 +172,59 @@ export function syntheticLogs(options: SyntheticOptions): SyntheticSet {
       const divergeAt = diverged ? 1 + Math.floor(r() * (epochs - 1)) : undefined;
       const c = curves(r, final + (r() - 0.5) * 0.02, epochs, divergeAt);
       const experimentId = 999_000_000 + Math.floor(r() * 999_999);
-      const day = 1 + Math.floor(r() * 28), h = Math.floor(r() * 24), m = Math.floor(r() * 60), s = Math.floor(r() * 60);
+      const day = 1 + Math.floor(r() * 28),
+        h = Math.floor(r() * 24),
+        m = Math.floor(r() * 60),
+        s = Math.floor(r() * 60);
       const initTime = `2020-04-${pad2(day)}_${pad2(h)}-${pad2(m)}-${pad2(s)}`;
       const name = `log_stats_model_${recepieId}_${initTime}_${experimentId}.json`;
       const log = {
-        data, recepie_id: recepieId, recepies_list_path: 'data/models_recepies.json', cuda: true, batch_size: 20, model: 'CustomRNN',
-        emsize: 400, nhid: 600, nlayers: 3, dropout: 0.1, dropouth: 0.25, dropouti: 0.4, dropoute: 0.1, wdrop: 0.1, tied: true,
-        bptt: 70, lr: 0.001, wdecay: 1.2e-06, epochs, alpha: 2, beta: 1, log_interval: 200, clip: 0.25, eval_batch_size: 50,
-        recepie: text, experiment_id: experimentId, init_time: initTime, num_params: params,
-        wall_times: c.wall, train_losses: c.train, val_losses: c.val, test_losses: c.test,
+        data,
+        recepie_id: recepieId,
+        recepies_list_path: 'data/models_recepies.json',
+        cuda: true,
+        batch_size: 20,
+        model: 'CustomRNN',
+        emsize: 400,
+        nhid: 600,
+        nlayers: 3,
+        dropout: 0.1,
+        dropouth: 0.25,
+        dropouti: 0.4,
+        dropoute: 0.1,
+        wdrop: 0.1,
+        tied: true,
+        bptt: 70,
+        lr: 0.001,
+        wdecay: 1.2e-6,
+        epochs,
+        alpha: 2,
+        beta: 1,
+        log_interval: 200,
+        clip: 0.25,
+        eval_batch_size: 50,
+        recepie: text,
+        experiment_id: experimentId,
+        init_time: initTime,
+        num_params: params,
+        wall_times: c.wall,
+        train_losses: c.train,
+        val_losses: c.val,
+        test_losses: c.test,
         status: diverged ? 'loss is nan!' : 'OK',
       };
       logs.push({ name, text: pythonJson(log) });
-      runs.push({ name, recepieId, experimentId, recipe: text, numParams: params, status: log.status, diverged, testLosses: c.test, valLosses: c.val });
+      runs.push({
+        name,
+        recepieId,
+        experimentId,
+        recipe: text,
+        numParams: params,
+        status: log.status,
+        diverged,
+        testLosses: c.test,
+        valLosses: c.val,
+      });
       written++;
     }
     cells.push({ hash, recipe, runs });
@@ -176,7 +234,9 @@ export function syntheticLogs(options: SyntheticOptions): SyntheticSet {
 }
 
 /** The logs as the bytes of a `.zip` (deflate `level`, default 6 like `zip`), plus what was written. */
-export function syntheticZip(options: SyntheticOptions & { readonly level?: 0 | 1 | 6 | 9 }): SyntheticSet & { zip: Uint8Array } {
+export function syntheticZip(
+  options: SyntheticOptions & { readonly level?: 0 | 1 | 6 | 9 },
+): SyntheticSet & { zip: Uint8Array } {
   const set = syntheticLogs(options);
   const files: Zippable = {};
   const mtime = new Date(Date.UTC(2020, 5, 11, 2, 34));

@@ -14,7 +14,10 @@ test('one dataset, every run kept, runs of the same recipe string share an entry
   assert.deepEqual(index.datasets(), ['WikiText-2']);
   assert.equal(index.runs().length, 345);
   const entries = index.entries('WikiText-2');
-  assert.equal(entries.reduce((n, e) => n + e.runs.length, 0), 345);
+  assert.equal(
+    entries.reduce((n, e) => n + e.runs.length, 0),
+    345,
+  );
   const distinctStrings = new Set(raw.map((l) => l.json.recepie)).size;
   assert.equal(distinctStrings, 291);
   assert.ok(entries.length <= distinctStrings, `${entries.length} entries`);
@@ -22,13 +25,16 @@ test('one dataset, every run kept, runs of the same recipe string share an entry
   assert.deepEqual(index.entries('PTB'), []);
 });
 
-test('every log\'s recipe is found by lookup of its hash, and the entry holds that log', () => {
+test("every log's recipe is found by lookup of its hash, and the entry holds that log", () => {
   for (const l of raw) {
     const matches = index.lookup(canonicalHash(JSON.parse(l.json.recepie)));
     assert.equal(matches.length, 1, l.name);
     const m = matches[0];
     assert.equal(m.dataset, 'WikiText-2');
-    assert.ok(m.entry.runs.some((r) => r.experimentId === l.json.experiment_id && r.recepieId === l.json.recepie_id), l.name);
+    assert.ok(
+      m.entry.runs.some((r) => r.experimentId === l.json.experiment_id && r.recepieId === l.json.recepie_id),
+      l.name,
+    );
     assert.ok(m.entry.recepieIds.includes(l.json.recepie_id));
     assert.ok(m.entry.paramCounts.includes(l.json.num_params));
   }
@@ -68,7 +74,10 @@ test('the 4 diverged logs are kept and flagged; all-diverged entries have no ran
     assert.ok(Number.isNaN(m.entry.meanTest));
     assert.match(m.summary, /diverged \(loss is nan!\).*not ranked/);
   }
-  assert.match(index.lookup(divergedRuns.find((r) => r.recepieId === 1009703)!.hash)[0].summary, /after 1 of 50 epochs/);
+  assert.match(
+    index.lookup(divergedRuns.find((r) => r.recepieId === 1009703)!.hash)[0].summary,
+    /after 1 of 50 epochs/,
+  );
   // 1009182 diverged but 1011182 (same recipe string) trained: the entry is ranked on the trained run.
   const partial = index.lookup(divergedRuns.find((r) => r.recepieId === 1009182)!.hash)[0];
   assert.equal(partial.diverged, false);
@@ -92,7 +101,9 @@ test('rank and percentile agree with an independent sort of mean final test loss
     if (l.json.status === 'OK') list.push(l.json.test_losses[l.json.test_losses.length - 1] as number);
     groups.set(h, list);
   }
-  const means = [...groups].filter(([, xs]) => xs.length > 0).map(([h, xs]) => [h, xs.reduce((a, b) => a + b, 0) / xs.length] as const);
+  const means = [...groups]
+    .filter(([, xs]) => xs.length > 0)
+    .map(([h, xs]) => [h, xs.reduce((a, b) => a + b, 0) / xs.length] as const);
   const sorted = means.map(([, m]) => m).sort((a, b) => a - b);
   const n = sorted.length;
   assert.equal(n, groups.size - 2, 'two cells never trained');
@@ -135,7 +146,10 @@ test('three runs of one cell (written three isomorphic ways) aggregate: mean and
   assert.equal(e.rank, 1);
   assert.equal(e.size, 1);
   assert.equal(e.percentile, 0);
-  assert.equal(describeEntry(e), 'PTB: test loss 5.267 ± 0.306 (ppl 193.8) over 3 runs · rank 1 of 1 trained cells (beats 0.0%)');
+  assert.equal(
+    describeEntry(e),
+    'PTB: test loss 5.267 ± 0.306 (ppl 193.8) over 3 runs · rank 1 of 1 trained cells (beats 0.0%)',
+  );
 });
 
 test('merge: datasets side by side, one match per dataset, duplicate runs kept once', () => {
@@ -148,11 +162,24 @@ test('merge: datasets side by side, one match per dataset, duplicate runs kept o
   const ptbAsWt2 = BenchmarkIndex.fromLoadResult(loadLogSourcesSync([{ path: MULTI_RUN_DIR, dataset: 'WikiText-2' }]));
   const both = ptb.merge(ptbAsWt2);
   const hash = ptb.entries('PTB')[0].hash;
-  assert.deepEqual(both.lookup(hash).map((m) => m.dataset), ['PTB', 'WikiText-2']);
+  assert.deepEqual(
+    both.lookup(hash).map((m) => m.dataset),
+    ['PTB', 'WikiText-2'],
+  );
   // Ties share a rank: two cells with equal mean final loss.
   const mk = (id: number, recipe: object, loss: number) => {
-    const r = parseLog(JSON.stringify({ data: 'd/x', recepie_id: id, experiment_id: id, recepie: JSON.stringify(recipe),
-      test_losses: [loss], val_losses: [loss], status: 'OK' }), `${id}.json`);
+    const r = parseLog(
+      JSON.stringify({
+        data: 'd/x',
+        recepie_id: id,
+        experiment_id: id,
+        recepie: JSON.stringify(recipe),
+        test_losses: [loss],
+        val_losses: [loss],
+        status: 'OK',
+      }),
+      `${id}.json`,
+    );
     assert.ok('run' in r);
     return r.run;
   };
@@ -161,7 +188,14 @@ test('merge: datasets side by side, one match per dataset, duplicate runs kept o
     mk(2, { h_new_0: { op: 'activation_sigm', input: ['x'] } }, 5),
     mk(3, { h_new_0: { op: 'activation_leaky_relu', input: ['x'] } }, 6),
   ]);
-  assert.deepEqual(tie.entries('x').map((e) => [e.rank, e.percentile]), [[1, 100 / 3], [1, 100 / 3], [3, 0]]);
+  assert.deepEqual(
+    tie.entries('x').map((e) => [e.rank, e.percentile]),
+    [
+      [1, 100 / 3],
+      [1, 100 / 3],
+      [3, 0],
+    ],
+  );
 });
 
 test('bad input to the index never throws', () => {

@@ -22,7 +22,8 @@ import { loadBenchmarkIndexInBackground } from '../../src/benchmark/background';
 
 const host = installFakeVscode();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { BenchmarkService } = require('../../src/editor/benchmarkService') as typeof import('../../src/editor/benchmarkService');
+const { BenchmarkService } =
+  require('../../src/editor/benchmarkService') as typeof import('../../src/editor/benchmarkService');
 
 const LOGS = 2000;
 const synth = syntheticZip({ logs: LOGS, seed: 14, level: 1 });
@@ -37,7 +38,16 @@ const index = BenchmarkIndex.fromLoadResult(loadLogsFromZip(synth.zip, zipPath))
 // from the sources every worker thread would first compile the TypeScript again. The abort test below starts
 // the sources' worker.ts (under tsx), the path of a development host.
 const bundledWorker = join(dir, 'benchmarkWorker.js');
-buildSync({ entryPoints: [join(REPO, 'src/benchmark/worker.ts')], outfile: bundledWorker, bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], logLevel: 'error' });
+buildSync({
+  entryPoints: [join(REPO, 'src/benchmark/worker.ts')],
+  outfile: bundledWorker,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  logLevel: 'error',
+});
 
 /** The parts of two indexes a user sees: runs in load order, warnings, and every dataset's entries. */
 function assertSameIndex(actual: BenchmarkIndex, expected: BenchmarkIndex): void {
@@ -52,12 +62,18 @@ test('the synthetic set is what the tests below rely on: distinct cells, repeate
   assert.equal(new Set(synth.cells.map((c) => c.hash)).size, synth.cells.length);
   const repeated = synth.cells.filter((c) => c.runs.length > 1);
   assert.ok(repeated.length > 100, `${repeated.length} cells with 2+ runs`);
-  assert.ok(repeated.some((c) => new Set(c.runs.map((r) => r.recipe)).size > 1), 'some runs are isomorphic copies under another recipe string');
+  assert.ok(
+    repeated.some((c) => new Set(c.runs.map((r) => r.recipe)).size > 1),
+    'some runs are isomorphic copies under another recipe string',
+  );
   const diverged = synth.cells.flatMap((c) => c.runs).filter((r) => r.diverged);
   assert.ok(diverged.length >= 10, `${diverged.length} diverged runs`);
   const sizes = synth.logs.map((l) => l.text.length).sort((a, b) => a - b);
   const median = sizes[sizes.length >> 1];
-  assert.ok(median > 4000 && median < 7000 && sizes[sizes.length - 1] < 10000, `logs about the size of real ones (median ${median} bytes)`);
+  assert.ok(
+    median > 4000 && median < 7000 && sizes[sizes.length - 1] < 10000,
+    `logs about the size of real ones (median ${median} bytes)`,
+  );
 });
 
 test('every synthetic cell is found by its hash, with all its runs and their losses; diverged runs are flagged', () => {
@@ -104,17 +120,28 @@ const synchronous = () => (syncIndex ??= loadBenchmarkIndex(sources));
 
 test('the background loader on worker threads builds exactly the synchronous index, and reports progress to the end', async () => {
   const progress: { done: number; total: number }[] = [];
-  const inWorkers = await loadBenchmarkIndexInBackground(sources, { workers: 3, workerScript: bundledWorker, onProgress: (p) => progress.push(p) });
+  const inWorkers = await loadBenchmarkIndexInBackground(sources, {
+    workers: 3,
+    workerScript: bundledWorker,
+    onProgress: (p) => progress.push(p),
+  });
   assert.equal(inWorkers.mode, 'workers');
   assert.equal(inWorkers.workers, 3);
   assert.ok(inWorkers.logs > LOGS);
-  assert.deepEqual(progress.at(-1), { done: inWorkers.logs, total: inWorkers.logs }, 'the last progress report is complete');
+  assert.deepEqual(
+    progress.at(-1),
+    { done: inWorkers.logs, total: inWorkers.logs },
+    'the last progress report is complete',
+  );
   assertSameIndex(inWorkers.index, await synchronous());
 });
 
-test('without a worker script the logs are read on this thread (in slices), the same index, and the reason is given; the sources\' worker.ts runs under tsx', async () => {
+test("without a worker script the logs are read on this thread (in slices), the same index, and the reason is given; the sources' worker.ts runs under tsx", async () => {
   const small = [{ path: MULTI_RUN_DIR }];
-  const noScript = await loadBenchmarkIndexInBackground(small, { workers: 2, workerScript: join(dir, 'missing-worker.js') });
+  const noScript = await loadBenchmarkIndexInBackground(small, {
+    workers: 2,
+    workerScript: join(dir, 'missing-worker.js'),
+  });
   assert.equal(noScript.mode, 'main-thread');
   assert.match(noScript.fallback ?? '', /worker/);
   assertSameIndex(noScript.index, await loadBenchmarkIndex(small));
@@ -126,14 +153,25 @@ test('without a worker script the logs are read on this thread (in slices), the 
 
 test('an aborted background load (workers from the sources, under tsx) rejects with AbortError', async () => {
   const abort = new AbortController();
-  const p = loadBenchmarkIndexInBackground([{ path: zipPath }], { workers: 1, signal: abort.signal, onProgress: () => abort.abort() });
+  const p = loadBenchmarkIndexInBackground([{ path: zipPath }], {
+    workers: 1,
+    signal: abort.signal,
+    onProgress: () => abort.abort(),
+  });
   await assert.rejects(p, { name: 'AbortError' });
 });
 
 /** Largest gap between turns of this thread's event loop while `work` runs (a 2 ms timer measures it). */
 async function maxLoopGap<T>(work: () => Promise<T>): Promise<{ value: T; maxGapMs: number; ticks: number }> {
-  let last = performance.now(), maxGapMs = 0, ticks = 0;
-  const timer = setInterval(() => { const now = performance.now(); maxGapMs = Math.max(maxGapMs, now - last); last = now; ticks++; }, 2);
+  let last = performance.now(),
+    maxGapMs = 0,
+    ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+    ticks++;
+  }, 2);
   try {
     const value = await work();
     maxGapMs = Math.max(maxGapMs, performance.now() - last);
@@ -146,11 +184,25 @@ async function maxLoopGap<T>(work: () => Promise<T>): Promise<{ value: T; maxGap
 function recordingStatus() {
   const texts: string[] = [];
   const item = { name: '', command: '', tooltip: undefined as unknown, _text: '', show() {}, hide() {}, dispose() {} };
-  Object.defineProperty(item, 'text', { get: () => item._text, set: (t: string) => { item._text = t; texts.push(t); } });
+  Object.defineProperty(item, 'text', {
+    get: () => item._text,
+    set: (t: string) => {
+      item._text = t;
+      texts.push(t);
+    },
+  });
   return { item: item as typeof item & { text: string }, texts };
 }
 
-const log = () => ({ info: (m: string) => host.logs.push(`info: ${m}`), warn: (m: string) => host.logs.push(`warn: ${m}`), error() {}, trace() {}, debug() {}, show() {}, dispose() {} });
+const log = () => ({
+  info: (m: string) => host.logs.push(`info: ${m}`),
+  warn: (m: string) => host.logs.push(`warn: ${m}`),
+  error() {},
+  trace() {},
+  debug() {},
+  show() {},
+  dispose() {},
+});
 
 /**
  * The longest pause of the event loop allowed while loading: 200 ms, or half the load's duration on a machine so
@@ -166,18 +218,31 @@ for (const workers of [2, 0]) {
     host.config['benchmark.logPaths'] = sources.map((x) => x.path);
     host.config['benchmark.includeBundledWikiText2'] = true;
     const status = recordingStatus();
-    const service = new BenchmarkService(log() as never, status.item as never, { workers, workerScript: bundledWorker });
+    const service = new BenchmarkService(log() as never, status.item as never, {
+      workers,
+      workerScript: bundledWorker,
+    });
     const cell = synth.cells[0];
-    const { value: loaded, maxGapMs, ticks } = await maxLoopGap(async () => {
+    const {
+      value: loaded,
+      maxGapMs,
+      ticks,
+    } = await maxLoopGap(async () => {
       assert.equal(service.lookup(cell.hash), undefined, 'a lookup before the load completes says "loading"');
       assert.ok(service.isLoading);
       return service.get();
     });
     const loadMs = service.lastLoad?.ms ?? 0;
-    assert.ok(maxGapMs < gapBound(loadMs), `event loop stalled for ${maxGapMs.toFixed(0)} ms of a ${loadMs.toFixed(0)} ms load (${ticks} ticks)`);
+    assert.ok(
+      maxGapMs < gapBound(loadMs),
+      `event loop stalled for ${maxGapMs.toFixed(0)} ms of a ${loadMs.toFixed(0)} ms load (${ticks} ticks)`,
+    );
     assert.equal(service.lastLoad?.mode, workers ? 'workers' : 'main-thread');
     assert.ok((service.lastLoad?.logs ?? 0) > LOGS);
-    assert.ok(status.texts.some((t) => /loading benchmark \d+%/.test(t)), `progress shown: ${status.texts.join(' | ')}`);
+    assert.ok(
+      status.texts.some((t) => /loading benchmark \d+%/.test(t)),
+      `progress shown: ${status.texts.join(' | ')}`,
+    );
     assert.equal(status.item.text, '$(database) PTB · WikiText-2');
     assert.equal(service.lookup(cell.hash)?.[0].entry.runs.length, cell.runs.length);
     assertSameIndex(loaded, await synchronous());
@@ -188,7 +253,10 @@ for (const workers of [2, 0]) {
 test('BenchmarkService: a reload while loading aborts the stale load; callers of the first load get the new index', async () => {
   host.config['benchmark.logPaths'] = [zipPath];
   const status = recordingStatus();
-  const service = new BenchmarkService(log() as never, status.item as never, { workers: 2, workerScript: bundledWorker });
+  const service = new BenchmarkService(log() as never, status.item as never, {
+    workers: 2,
+    workerScript: bundledWorker,
+  });
   const first = service.get();
   host.config['benchmark.logPaths'] = [];
   service.reload();

@@ -5,8 +5,14 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import {
-  datasetFromDataField, loadLogSources, loadLogSourcesSync, loadLogsFromZip, parseJsonWithNaN, parseLog,
-  MAX_LOG_BYTES, type BenchmarkRun,
+  datasetFromDataField,
+  loadLogSources,
+  loadLogSourcesSync,
+  loadLogsFromZip,
+  parseJsonWithNaN,
+  parseLog,
+  MAX_LOG_BYTES,
+  type BenchmarkRun,
 } from '../../src/benchmark/logs';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { MULTI_RUN_DIR, WT2_ZIP, rawWikiText2Logs } from '../fixtures/benchmark/helpers';
@@ -22,7 +28,10 @@ test('the raw zip holds 345 logs (4 with a nan status)', () => {
 test('all 345 WikiText-2 logs load from the zip, without warnings', () => {
   assert.equal(zipped.warnings.length, 0, JSON.stringify(zipped.warnings.slice(0, 3)));
   assert.equal(zipped.runs.length, 345);
-  assert.ok(zipped.runs.every((r) => r.dataset === 'WikiText-2'), 'dataset inferred from data/wikitext-2');
+  assert.ok(
+    zipped.runs.every((r) => r.dataset === 'WikiText-2'),
+    'dataset inferred from data/wikitext-2',
+  );
 });
 
 test('every run matches its raw log field by field', () => {
@@ -53,8 +62,14 @@ test('every run matches its raw log field by field', () => {
 
 test('the 4 diverged logs are kept and flagged, with their partial curves', () => {
   const div = zipped.runs.filter((r) => r.diverged).sort((a, b) => (a.recepieId ?? 0) - (b.recepieId ?? 0));
-  assert.deepEqual(div.map((r) => r.recepieId), [1007257, 1009182, 1009257, 1009703]);
-  assert.deepEqual(div.map((r) => r.epochs), [19, 1, 23, 1]);
+  assert.deepEqual(
+    div.map((r) => r.recepieId),
+    [1007257, 1009182, 1009257, 1009703],
+  );
+  assert.deepEqual(
+    div.map((r) => r.epochs),
+    [19, 1, 23, 1],
+  );
   assert.ok(div.every((r) => Number.isNaN(r.finalTest) && r.status === 'loss is nan!'));
   // 1007257 logged 18 finite test losses before the NaN; its best is the min of those.
   const l = raw.find((x) => x.json.recepie_id === 1007257)!;
@@ -76,7 +91,9 @@ test('a folder of the same logs gives the same runs as the zip', async () => {
     assert.equal(fromDir.warnings.length, 0);
     assert.deepEqual(fromDir.ignored, [join(dir, 'notes.txt')]);
     const norm = (runs: BenchmarkRun[]) =>
-      runs.map((r) => ({ ...r, file: basename(r.file.replace(/^.*\.zip:/, '')) })).sort((a, b) => (a.file < b.file ? -1 : 1));
+      runs
+        .map((r) => ({ ...r, file: basename(r.file.replace(/^.*\.zip:/, '')) }))
+        .sort((a, b) => (a.file < b.file ? -1 : 1));
     assert.deepEqual(norm(fromDir.runs), norm(zipped.runs));
     assert.deepEqual(norm(fromDirAsync.runs), norm(zipped.runs));
     // The async path for a zip gives the same as the sync one.
@@ -95,13 +112,22 @@ test('the dataset label comes from the user when given, else from the data field
   assert.equal(datasetFromDataField(undefined), 'unknown');
   assert.equal(datasetFromDataField(''), 'unknown');
   const fixtures = loadLogSourcesSync([{ path: MULTI_RUN_DIR }]);
-  assert.deepEqual(fixtures.runs.map((r) => r.dataset), ['PTB', 'PTB', 'PTB']);
+  assert.deepEqual(
+    fixtures.runs.map((r) => r.dataset),
+    ['PTB', 'PTB', 'PTB'],
+  );
   const labelled = loadLogSourcesSync([{ path: MULTI_RUN_DIR, dataset: 'My corpus' }]);
-  assert.deepEqual(labelled.runs.map((r) => r.dataset), ['My corpus', 'My corpus', 'My corpus']);
+  assert.deepEqual(
+    labelled.runs.map((r) => r.dataset),
+    ['My corpus', 'My corpus', 'My corpus'],
+  );
 });
 
 test('NaN / Infinity tokens of Python json.dump are read; strings containing them are untouched', () => {
-  const v = parseJsonWithNaN('{"a": [NaN, Infinity, -Infinity, 1.5], "s": "NaN \\" Infinity", "NaN": -1}') as Record<string, unknown>;
+  const v = parseJsonWithNaN('{"a": [NaN, Infinity, -Infinity, 1.5], "s": "NaN \\" Infinity", "NaN": -1}') as Record<
+    string,
+    unknown
+  >;
   assert.deepEqual(v.a, [NaN, Infinity, -Infinity, 1.5]);
   assert.equal(v.s, 'NaN " Infinity');
   assert.equal(v.NaN, -1);
@@ -111,8 +137,18 @@ test('NaN / Infinity tokens of Python json.dump are read; strings containing the
 
 const goodRecipe = JSON.stringify({ h_new_0: { op: 'activation_tanh', input: ['x'] } });
 const log = (over: Record<string, unknown>) =>
-  JSON.stringify({ data: 'data/ptb', recepie_id: 1, experiment_id: 2, recepie: goodRecipe, num_params: 10, epochs: 2,
-    test_losses: [6, 5], val_losses: [6.5, 5.5], status: 'OK', ...over });
+  JSON.stringify({
+    data: 'data/ptb',
+    recepie_id: 1,
+    experiment_id: 2,
+    recepie: goodRecipe,
+    num_params: 10,
+    epochs: 2,
+    test_losses: [6, 5],
+    val_losses: [6.5, 5.5],
+    status: 'OK',
+    ...over,
+  });
 
 test('malformed logs become warnings, never throws', () => {
   const cases: [string, string, RegExp][] = [
@@ -137,9 +173,16 @@ test('malformed logs become warnings, never throws', () => {
   try {
     for (const [file, text] of cases) writeFileSync(join(dir, file), text);
     writeFileSync(join(dir, 'good.json'), log({}));
-    const res = loadLogSourcesSync([{ path: dir }, { path: join(dir, 'does-not-exist') }, { path: join(dir, 'good.json') }]);
+    const res = loadLogSourcesSync([
+      { path: dir },
+      { path: join(dir, 'does-not-exist') },
+      { path: join(dir, 'good.json') },
+    ]);
     assert.equal(res.runs.length, 2); // good.json from the folder and as a single file
-    assert.deepEqual(res.warnings.map((w) => basename(w.file)).sort(), [...cases.map((c) => c[0]), 'does-not-exist'].sort());
+    assert.deepEqual(
+      res.warnings.map((w) => basename(w.file)).sort(),
+      [...cases.map((c) => c[0]), 'does-not-exist'].sort(),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -165,7 +208,10 @@ test('zip: non-JSON entries are ignored, oversized and bad entries warned about,
     '__MACOSX/logs/._a.json': strToU8('junk'),
   });
   const res = loadLogsFromZip(zip, 'x.zip');
-  assert.deepEqual(res.runs.map((r) => [r.recepieId, r.file]), [[11, 'x.zip:logs/a.json']]);
+  assert.deepEqual(
+    res.runs.map((r) => [r.recepieId, r.file]),
+    [[11, 'x.zip:logs/a.json']],
+  );
   assert.deepEqual(res.ignored.sort(), ['x.zip:__MACOSX/logs/._a.json', 'x.zip:logs/readme.txt']);
   assert.deepEqual(res.warnings.map((w) => w.file).sort(), ['x.zip:logs/bad.json', 'x.zip:logs/huge.json']);
   const broken = loadLogsFromZip(strToU8('PK not really a zip'), 'broken.zip');

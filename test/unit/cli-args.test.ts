@@ -44,12 +44,43 @@ const usage = (argv: string[]): string => {
 };
 
 test('the layer: typed values, defaults, repeatable flags in order, --flag=value, -- and which flags were given', () => {
-  const p = parseCommand(SPEC, ['a.json', '--count', '7', '--tag=x', '--seed', '-2', 'b.json', '--tag', 'y', '--rate', '1.5', '--json', '--', '--count']);
+  const p = parseCommand(SPEC, [
+    'a.json',
+    '--count',
+    '7',
+    '--tag=x',
+    '--seed',
+    '-2',
+    'b.json',
+    '--tag',
+    'y',
+    '--rate',
+    '1.5',
+    '--json',
+    '--',
+    '--count',
+  ]);
   assert.deepEqual(p.positionals, ['a.json', 'b.json', '--count']);
-  assert.deepEqual(p.values, { count: 7, seed: -2, rate: 1.5, mode: 'fast', tag: ['x', 'y'], json: true, secret: undefined });
+  assert.deepEqual(p.values, {
+    count: 7,
+    seed: -2,
+    rate: 1.5,
+    mode: 'fast',
+    tag: ['x', 'y'],
+    json: true,
+    secret: undefined,
+  });
   assert.deepEqual([...p.given].sort(), ['count', 'json', 'rate', 'seed', 'tag']);
   const d = parseCommand(SPEC, ['a']);
-  assert.deepEqual(d.values, { count: 3, seed: undefined, rate: undefined, mode: 'fast', tag: [], json: false, secret: undefined });
+  assert.deepEqual(d.values, {
+    count: 3,
+    seed: undefined,
+    rate: undefined,
+    mode: 'fast',
+    tag: [],
+    json: false,
+    secret: undefined,
+  });
   assert.equal(d.given.size, 0);
 });
 
@@ -71,7 +102,10 @@ test('the layer: every wrong command line is a UsageError with a plain message',
   assert.equal(usage([]), 'no FILE given');
   assert.equal(usage(['--json']), 'no FILE given');
   const noPositionals = { ...SPEC, positionals: undefined };
-  assert.throws(() => parseCommand(noPositionals, ['stray']), (e: unknown) => e instanceof UsageError && e.message === 'unexpected argument "stray"');
+  assert.throws(
+    () => parseCommand(noPositionals, ['stray']),
+    (e: unknown) => e instanceof UsageError && e.message === 'unexpected argument "stray"',
+  );
 });
 
 test('the layer: the help lists every option that is not hidden, with its value, default and help line', () => {
@@ -84,17 +118,31 @@ test('the layer: the help lists every option that is not hidden, with its value,
   assert.doesNotMatch(h, /--secret/);
 });
 
-const COMMANDS = [CHECK_COMMAND, LOOKUP_COMMAND, SCORE_COMMAND, STUDY_COMMAND, SEARCH_COMMAND, PREDICT_COMMAND] as readonly CommandSpec[];
+const COMMANDS = [
+  CHECK_COMMAND,
+  LOOKUP_COMMAND,
+  SCORE_COMMAND,
+  STUDY_COMMAND,
+  SEARCH_COMMAND,
+  PREDICT_COMMAND,
+] as readonly CommandSpec[];
 /** A valid rest of the command line for each subcommand, so only the flag under test is wrong. */
 const VALID: Record<string, string[]> = {
-  check: ['cell.json'], lookup: ['cell.json'], score: ['cell.json'], predict: ['cell.json'], study: [],
+  check: ['cell.json'],
+  lookup: ['cell.json'],
+  score: ['cell.json'],
+  predict: ['cell.json'],
+  study: [],
   search: ['--algo', 'random', '--score', 'naswot', '--budget', '3'],
 };
 
 let tmp = '';
 before(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cell-lens-cli-args-'));
-  writeFileSync(path.join(tmp, 'cell.json'), JSON.stringify({ l: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: ['l'] } }));
+  writeFileSync(
+    path.join(tmp, 'cell.json'),
+    JSON.stringify({ l: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: ['l'] } }),
+  );
   ensureBuilt();
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -102,7 +150,12 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const cli = (args: string[]) => runCli(tmp, args, 60_000);
 
 /** The uniform usage error of `name`: the message on the first line, then the subcommand's help; nothing on stdout. */
-function assertUsageError(r: { code: number; out: string; err: string }, name: string, message: RegExp, what: string): void {
+function assertUsageError(
+  r: { code: number; out: string; err: string },
+  name: string,
+  message: RegExp,
+  what: string,
+): void {
   assert.equal(r.code, 2, `${what}: ${r.err}`);
   assert.equal(r.out, '', what);
   const [first, blank, usageLine] = r.err.split('\n');
@@ -152,10 +205,12 @@ test('every subcommand: --help and -h print the help generated from its declarat
       assert.equal(r.err, '');
       assert.match(r.out, new RegExp(`^Usage: cell-lens ${cmd.name} `));
       for (const [name, spec] of Object.entries(cmd.options)) {
-        if (spec.hidden) assert.doesNotMatch(r.out, new RegExp(`\\n {2}--${name}\\b`), `${cmd.name}: --${name} is hidden`);
+        if (spec.hidden)
+          assert.doesNotMatch(r.out, new RegExp(`\\n {2}--${name}\\b`), `${cmd.name}: --${name} is hidden`);
         else assert.match(r.out, new RegExp(`\\n {2}--${name}\\b`), `${cmd.name} --help lists --${name}`);
       }
-      if (cmd.name !== 'check' && cmd.name !== 'lookup') assert.match(r.out, /\n {2}--workers N /, `${cmd.name} takes --workers`);
+      if (cmd.name !== 'check' && cmd.name !== 'lookup')
+        assert.match(r.out, /\n {2}--workers N /, `${cmd.name} takes --workers`);
     }
   }
   // The top-level help names every subcommand and the uniform flags.

@@ -13,9 +13,13 @@ import { wikitextRecipes } from '../fixtures/graph/cells';
 
 type R = Record<string, { op: string; input: string[] }>;
 const EXAMPLES = JSON.parse(exampleText()) as R[];
-const RNN = EXAMPLES[0], LSTM = EXAMPLES[1];
+const RNN = EXAMPLES[0],
+  LSTM = EXAMPLES[1];
 /** Every 5th WikiText-2 benchmark cell (valid ones), for breadth at a unit test's cost. */
-const WT2 = wikitextRecipes().filter((_, i) => i % 5 === 0).map((x) => JSON.parse(x.text) as R).filter((r) => recipeInfo(r).order && r.h_new_0);
+const WT2 = wikitextRecipes()
+  .filter((_, i) => i % 5 === 0)
+  .map((x) => JSON.parse(x.text) as R)
+  .filter((r) => recipeInfo(r).order && r.h_new_0);
 const copy = (r: R): R => JSON.parse(JSON.stringify(r)) as R;
 
 function assertNoDifference(d: CellDiff, what: string): void {
@@ -49,7 +53,8 @@ test('a renamed, reordered copy (operands of commutative ops shuffled) is isomor
       assert.ok(d.isomorphic, `cell ${i} seed ${seed}`);
       assertNoDifference(d, `cell ${i} seed ${seed}`);
       // The counterpart of a node is a node of the same op.
-      for (const [name, there] of d.left.matched) if (name in r) assert.equal(s[there].op, r[name].op, `cell ${i}: ${name} ↔ ${there}`);
+      for (const [name, there] of d.left.matched)
+        if (name in r) assert.equal(s[there].op, r[name].op, `cell ${i}: ${name} ↔ ${there}`);
     }
   }
 });
@@ -61,14 +66,23 @@ test('two hidden states numbered the other way round still line up', () => {
   three.h_new_2 = { op: 'activation_tanh', input: ['s'] };
   three.h_new_0 = { op: 'elementwise_prod', input: ['h_new_1_act', 'o_act', 'h_new_2'] };
   const swap = (r: R): R => {
-    const ren = (n: string) => n.replace(/^(h_new_|h_prev_)([12])$/, (_, p: string, k: string) => p + (k === '1' ? '2' : '1'));
+    const ren = (n: string) =>
+      n.replace(/^(h_new_|h_prev_)([12])$/, (_, p: string, k: string) => p + (k === '1' ? '2' : '1'));
     return Object.fromEntries(Object.entries(r).map(([k, v]) => [ren(k), { op: v.op, input: v.input.map(ren) }]));
   };
   const swapped = swap(three);
   const d = diffCells(three as Recipe, swapped as Recipe);
   assert.ok(d.isomorphic);
   assertNoDifference(d, 'states 1 and 2 swapped');
-  assert.deepEqual([...d.stateMap].sort(), [[0, 0], [1, 2], [2, 1]], 'state 1 of the right cell is state 2 of the left');
+  assert.deepEqual(
+    [...d.stateMap].sort(),
+    [
+      [0, 0],
+      [1, 2],
+      [2, 1],
+    ],
+    'state 1 of the right cell is state 2 of the left',
+  );
   // Not isomorphic any more (one op changed), and the states still line up: only that node and its readers differ.
   swapped.h_new_1_act.op = 'activation_sigm'; // was state 1's h_new_1_act, now reads h_new_2 (the LSTM cell state)
   const e = diffCells(three as Recipe, swapped as Recipe);
@@ -85,7 +99,10 @@ test('RNN vs LSTM (recepies_example.json): the RNN output differs; the LSTM gate
   // tanh@0(f) is no output of the LSTM.
   assert.deepEqual(d.left.onlyNodes, ['h_new_0']);
   const f = d.left.matched.get('f');
-  assert.ok(f && LSTM[f].op === 'linear' && [...LSTM[f].input].sort().join() === 'h_prev_0,x', `f ↔ a linear(x, h_prev_0) of the LSTM (${f})`);
+  assert.ok(
+    f && LSTM[f].op === 'linear' && [...LSTM[f].input].sort().join() === 'h_prev_0,x',
+    `f ↔ a linear(x, h_prev_0) of the LSTM (${f})`,
+  );
   assert.equal(d.left.matched.get('x'), 'x');
   assert.equal(d.left.matched.get('h_prev_0'), 'h_prev_0');
   assert.deepEqual(d.left.onlyEdges, [
@@ -93,7 +110,9 @@ test('RNN vs LSTM (recepies_example.json): the RNN output differs; the LSTM gate
     { source: 'h_new_0', target: 'h_prev_0', operand: -1 },
   ]);
   // LSTM: everything but x, h_prev_0 and that one linear, plus the cell-state input h_prev_1.
-  const expected = compared(LSTM).filter((n) => n !== 'x' && n !== 'h_prev_0' && n !== f).sort();
+  const expected = compared(LSTM)
+    .filter((n) => n !== 'x' && n !== 'h_prev_0' && n !== f)
+    .sort();
   assert.ok(expected.includes('h_prev_1') && expected.includes('h_new_1') && expected.includes('o_act'));
   assert.deepEqual([...d.right.onlyNodes].sort(), expected);
   // The matched linear's operand edges are the same, every other LSTM edge is only in the LSTM.
@@ -118,7 +137,7 @@ const OTHER_OPS: Record<string, string[]> = {
   elementwise_prod: ['elementwise_sum'],
 };
 
-test('one node\'s op changed: exactly that node and its dependants are marked, on both sides', () => {
+test("one node's op changed: exactly that node and its dependants are marked, on both sides", () => {
   let changes = 0;
   for (const [i, r] of [...EXAMPLES, ...WT2].entries()) {
     const info = recipeInfo(r);
@@ -134,7 +153,10 @@ test('one node\'s op changed: exactly that node and its dependants are marked, o
         assert.deepEqual([...d.right.onlyNodes].sort(), want, `cell ${i}: ${x} → ${op}, right`);
         // Marked edges end at a marked node, or leave a marked output for the next time step.
         for (const e of [...d.left.onlyEdges, ...d.right.onlyEdges]) {
-          assert.ok(want.includes(e.operand < 0 ? e.source : e.target), `cell ${i}: ${x} → ${op}: edge ${JSON.stringify(e)}`);
+          assert.ok(
+            want.includes(e.operand < 0 ? e.source : e.target),
+            `cell ${i}: ${x} → ${op}: edge ${JSON.stringify(e)}`,
+          );
         }
         changes++;
       }
@@ -167,7 +189,10 @@ test('dead nodes are not compared; invalid cells are reported, not thrown', () =
   const bad = diffCells(RNN as Recipe, { h_new_0: { op: 'activation_relu', input: ['x'] } });
   assert.equal(bad.comparable, false);
   assert.match(bad.reason ?? '', /right cell: .*unknown op/);
-  const cyc = diffCells({ a: { op: 'activation_tanh', input: ['h_new_0'] }, h_new_0: { op: 'activation_tanh', input: ['a'] } }, RNN as Recipe);
+  const cyc = diffCells(
+    { a: { op: 'activation_tanh', input: ['h_new_0'] }, h_new_0: { op: 'activation_tanh', input: ['a'] } },
+    RNN as Recipe,
+  );
   assert.equal(cyc.comparable, false);
   assert.match(cyc.reason ?? '', /left cell: .*cycle/);
 });

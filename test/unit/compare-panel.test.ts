@@ -12,14 +12,23 @@ import { REPO, exampleText } from '../helpers/data';
 
 const host = installFakeVscode();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const vscode = require('vscode') as { window: { showQuickPick: (items: { label: string; description?: string }[], o: { title?: string }) => Promise<unknown> } };
+const vscode = require('vscode') as {
+  window: {
+    showQuickPick: (items: { label: string; description?: string }[], o: { title?: string }) => Promise<unknown>;
+  };
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { registerCompare } = require('../../src/compare/panel') as typeof import('../../src/compare/panel');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { analyseText } = require('../../src/editor/analysis') as typeof import('../../src/editor/analysis');
 import { isToCompareWebview, type CompareMessage } from '../../src/compare/protocol';
 
-const lstm = new TextDocument(Uri.file('/ws/lstm.json'), 'json', 1, readFileSync(join(REPO, 'test/fixtures/workspace/lstm.json'), 'utf8'));
+const lstm = new TextDocument(
+  Uri.file('/ws/lstm.json'),
+  'json',
+  1,
+  readFileSync(join(REPO, 'test/fixtures/workspace/lstm.json'), 'utf8'),
+);
 const examples = new TextDocument(Uri.file('/ws/examples.json'), 'json', 1, exampleText());
 const lenses: unknown[] = [];
 const scoresChanged = new EventEmitter<void>();
@@ -31,7 +40,8 @@ const disposables = registerCompare({ extensionUri: Uri.file('/ext') } as never,
   log: { info() {}, warn() {}, error() {}, trace() {}, debug() {} } as never,
 });
 
-const compares = () => host.panels[0].webview.posted.filter((m): m is CompareMessage => (m as { type?: string }).type === 'compare');
+const compares = () =>
+  host.panels[0].webview.posted.filter((m): m is CompareMessage => (m as { type?: string }).type === 'compare');
 
 test('Compare with… (lens arguments): the quick pick lists the other open cells; the panel shows both', async () => {
   host.open(examples);
@@ -39,10 +49,18 @@ test('Compare with… (lens arguments): the quick pick lists the other open cell
   assert.equal(lenses.length, 1, 'the compare lens contributor is registered');
   let offered: { label: string; description?: string }[] = [];
   let title = '';
-  vscode.window.showQuickPick = async (items, o) => { offered = items; title = o.title ?? ''; return items.find((i) => i.label === 'cell 2'); };
+  vscode.window.showQuickPick = async (items, o) => {
+    offered = items;
+    title = o.title ?? '';
+    return items.find((i) => i.label === 'cell 2');
+  };
   await host.commands.get('cellLens.compareWith')!(lstm.uri, 0);
   assert.match(title, /Compare with/);
-  assert.deepEqual(offered.map((i) => `${i.label} (${i.description})`), [...Array(10).keys()].map((i) => `cell ${i} (examples.json)`), 'every valid cell but A itself');
+  assert.deepEqual(
+    offered.map((i) => `${i.label} (${i.description})`),
+    [...Array(10).keys()].map((i) => `cell ${i} (examples.json)`),
+    'every valid cell but A itself',
+  );
   assert.equal(host.panels.length, 1);
   const panel = host.panels[0];
   assert.equal(panel.viewType, 'cellLens.compare');

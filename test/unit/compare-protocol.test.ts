@@ -11,7 +11,12 @@ import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { SCORES, type ScoreReport, type ScoreId } from '../../src/scoring/types';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { betterSide, compareMessage, type CompareInput } from '../../src/compare/view';
-import { COMPARE_PROTOCOL_VERSION, isFromCompareWebview, isToCompareWebview, type CompareMessage } from '../../src/compare/protocol';
+import {
+  COMPARE_PROTOCOL_VERSION,
+  isFromCompareWebview,
+  isToCompareWebview,
+  type CompareMessage,
+} from '../../src/compare/protocol';
 import { compareHtml } from '../../src/compare/html';
 import { makeNonce } from '../../src/graph/html';
 import { exampleText } from '../helpers/data';
@@ -24,14 +29,41 @@ async function inputs(withScores: boolean): Promise<[CompareInput, CompareInput]
     const cell = CELLS[i];
     const hash = canonicalHash(toRecipe(cell));
     const report: ScoreReport = {
-      hash, backend: 'cpu', totalMs: 1,
-      settings: { ...SIZE_PRESETS.proxy, scores: Object.keys(values) as ScoreId[], seed: 0, repeats: 1, backend: 'auto' },
-      results: Object.entries(values).map(([id, v]) => ({ id: id as ScoreId, value: v, std: 0, values: [v], seed: 0, repeats: 1, wallMs: 1, backend: 'cpu' as const, ...(Number.isNaN(v) ? { reason: 'test: undefined' } : {}) })),
+      hash,
+      backend: 'cpu',
+      totalMs: 1,
+      settings: {
+        ...SIZE_PRESETS.proxy,
+        scores: Object.keys(values) as ScoreId[],
+        seed: 0,
+        repeats: 1,
+        backend: 'auto',
+      },
+      results: Object.entries(values).map(([id, v]) => ({
+        id: id as ScoreId,
+        value: v,
+        std: 0,
+        values: [v],
+        seed: 0,
+        repeats: 1,
+        wallMs: 1,
+        backend: 'cpu' as const,
+        ...(Number.isNaN(v) ? { reason: 'test: undefined' } : {}),
+      })),
     };
-    return { cell, uri: 'file:///w/examples.json', fileName: 'examples.json', matches: index.lookup(hash), ...(withScores ? { report } : {}) };
+    return {
+      cell,
+      uri: 'file:///w/examples.json',
+      fileName: 'examples.json',
+      matches: index.lookup(hash),
+      ...(withScores ? { report } : {}),
+    };
   };
   // Test data for the score rows (not real scores): NASWOT higher in B, TE-NAS κ infinite in B, synflow NaN in A.
-  return [input(0, { naswot: 10, ntk_cond: 500, synflow: NaN }), input(1, { naswot: 12, ntk_cond: Infinity, synflow: 3 })];
+  return [
+    input(0, { naswot: 10, ntk_cond: 500, synflow: NaN }),
+    input(1, { naswot: 12, ntk_cond: Infinity, synflow: 3 }),
+  ];
 }
 
 test('betterSide follows the declared direction; ±∞ compare, NaN does not', () => {
@@ -50,7 +82,11 @@ test('RNN vs LSTM: a valid message with marked nodes, benchmark rows from the bu
   assert.ok(isToCompareWebview(JSON.parse(JSON.stringify(m))), 'and survives postMessage-like serialisation');
   assert.equal(m.isomorphic, false);
   assert.deepEqual(m.left.onlyNodes, ['h_new_0']);
-  const marked = (side: CompareMessage['left']) => side.cell.model.nodes.filter((n) => n.onlyHere).map((n) => n.name).sort();
+  const marked = (side: CompareMessage['left']) =>
+    side.cell.model.nodes
+      .filter((n) => n.onlyHere)
+      .map((n) => n.name)
+      .sort();
   assert.deepEqual(marked(m.left), ['h_new_0']);
   assert.deepEqual(marked(m.right), [...m.right.onlyNodes].sort());
   assert.equal(m.left.cell.model.edges.filter((e) => e.onlyHere).length, m.left.onlyEdges);
@@ -59,7 +95,8 @@ test('RNN vs LSTM: a valid message with marked nodes, benchmark rows from the bu
 
   // Benchmark: both cells are WikiText-2 cells; the rows carry the index's numbers and the lower loss wins.
   const index = await loadBenchmarkIndex([], { prebuilt: true });
-  const ea = index.lookup(m.left.hash)[0]?.entry, eb = index.lookup(m.right.hash)[0]?.entry;
+  const ea = index.lookup(m.left.hash)[0]?.entry,
+    eb = index.lookup(m.right.hash)[0]?.entry;
   assert.ok(ea && eb, 'both example cells are in the bundled WikiText-2 index');
   const row = (label: string) => m.rows.find((r) => r.label === label)!;
   const test = row('test loss (mean final)');
@@ -113,27 +150,53 @@ test('isToCompareWebview rejects malformed messages; isFromCompareWebview accept
   const bad: unknown[] = [null, 42, 'compare', {}, { type: 'theme', kind: 'neon' }];
   bad.push({ ...clone(), version: COMPARE_PROTOCOL_VERSION + 1 });
   bad.push({ ...clone(), rows: 'none' });
-  let c = clone(); c.left.cell.model.nodes[0].onlyHere = 'yes'; bad.push(c);
-  c = clone(); c.right.cell.model.edges[0].onlyHere = 1; bad.push(c);
-  c = clone(); delete c.right.cell.layout.nodes[c.right.cell.model.nodes[0].id]; bad.push(c);
-  c = clone(); c.rows[0].better = 'both'; bad.push(c);
-  c = clone(); c.rows[0].leftValue = 'NaN'; bad.push(c);
-  c = clone(); c.left.onlyNodes = [1]; bad.push(c);
-  c = clone(); delete c.summary; bad.push(c);
+  let c = clone();
+  c.left.cell.model.nodes[0].onlyHere = 'yes';
+  bad.push(c);
+  c = clone();
+  c.right.cell.model.edges[0].onlyHere = 1;
+  bad.push(c);
+  c = clone();
+  delete c.right.cell.layout.nodes[c.right.cell.model.nodes[0].id];
+  bad.push(c);
+  c = clone();
+  c.rows[0].better = 'both';
+  bad.push(c);
+  c = clone();
+  c.rows[0].leftValue = 'NaN';
+  bad.push(c);
+  c = clone();
+  c.left.onlyNodes = [1];
+  bad.push(c);
+  c = clone();
+  delete c.summary;
+  bad.push(c);
   for (const [i, x] of bad.entries()) assert.equal(isToCompareWebview(x), false, `bad message #${i} rejected`);
   assert.ok(isToCompareWebview({ type: 'theme', kind: 'dark' }));
 
   assert.ok(isFromCompareWebview({ type: 'ready' }));
   assert.ok(isFromCompareWebview({ type: 'reveal', side: 'right', node: 'o_act' }));
   assert.ok(isFromCompareWebview({ type: 'log', level: 'warn', message: 'x' }));
-  for (const x of [{ type: 'reveal', side: 'middle', node: 'a' }, { type: 'reveal', side: 'left', node: '' }, { type: 'export' }, { type: 'log', level: 'fatal', message: 'x' }, null]) {
+  for (const x of [
+    { type: 'reveal', side: 'middle', node: 'a' },
+    { type: 'reveal', side: 'left', node: '' },
+    { type: 'export' },
+    { type: 'log', level: 'fatal', message: 'x' },
+    null,
+  ]) {
     assert.equal(isFromCompareWebview(x), false, JSON.stringify(x));
   }
 });
 
-test('the compare HTML has the graph panel\'s strict CSP: no inline script or style, our script by nonce', () => {
+test("the compare HTML has the graph panel's strict CSP: no inline script or style, our script by nonce", () => {
   const nonce = makeNonce();
-  const html = compareHtml({ cspSource: 'https://webview.test', nonce, scriptUri: 'https://webview.test/dist/compare.js', graphStyleUri: 'https://webview.test/media/graph.css', styleUri: 'https://webview.test/media/compare.css' });
+  const html = compareHtml({
+    cspSource: 'https://webview.test',
+    nonce,
+    scriptUri: 'https://webview.test/dist/compare.js',
+    graphStyleUri: 'https://webview.test/media/graph.css',
+    styleUri: 'https://webview.test/media/compare.css',
+  });
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, new RegExp(`script-src 'nonce-${nonce}'(;|$)`));
@@ -141,6 +204,10 @@ test('the compare HTML has the graph panel\'s strict CSP: no inline script or st
   assert.equal((html.match(/<script/g) ?? []).length, 1);
   assert.match(html, new RegExp(`<script nonce="${nonce}" src="https://webview.test/dist/compare.js">`));
   assert.doesNotMatch(html, /<style|style="/);
-  assert.match(html, /media\/graph\.css[\s\S]*media\/compare\.css/, 'the graph styles first, the compare layout over them');
+  assert.match(
+    html,
+    /media\/graph\.css[\s\S]*media\/compare\.css/,
+    'the graph styles first, the compare layout over them',
+  );
   assert.throws(() => compareHtml({ cspSource: 'x', nonce: 'short', scriptUri: '', graphStyleUri: '', styleUri: '' }));
 });

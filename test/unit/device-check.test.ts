@@ -5,18 +5,46 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { agreement, pickStudyBackend, probeRecord, relativeDifferences, setPath, summariseScoreRun, summariseStudy, type CellRun } from '../../bench/device-check';
+import {
+  agreement,
+  pickStudyBackend,
+  probeRecord,
+  relativeDifferences,
+  setPath,
+  summariseScoreRun,
+  summariseStudy,
+  type CellRun,
+} from '../../bench/device-check';
 import { encodeJson } from '../../src/scoring/cache';
 
 /** The shape `cell-lens score FILE --json` prints for one cell (NaN as a string, as encodeJson writes it). */
 function scoreOutput(values: Record<string, number | string>, totalMs: number): string {
   return JSON.stringify({
-    files: [{
-      file: 'rnn.json', diagnostics: [], cells: [{
-        index: 0, label: 'cell 0', valid: true, hash: 'abc', cached: false,
-        report: { hash: 'abc', backend: 'webgpu', totalMs, results: Object.entries(values).map(([id, value]) => ({ id, value, ...(value === 'NaN' ? { reason: 'not positive' } : {}) })) },
-      }],
-    }],
+    files: [
+      {
+        file: 'rnn.json',
+        diagnostics: [],
+        cells: [
+          {
+            index: 0,
+            label: 'cell 0',
+            valid: true,
+            hash: 'abc',
+            cached: false,
+            report: {
+              hash: 'abc',
+              backend: 'webgpu',
+              totalMs,
+              results: Object.entries(values).map(([id, value]) => ({
+                id,
+                value,
+                ...(value === 'NaN' ? { reason: 'not positive' } : {}),
+              })),
+            },
+          },
+        ],
+      },
+    ],
   });
 }
 
@@ -34,21 +62,34 @@ test('a score run keeps the values, the undefined scores with their reason, and 
   assert.deepEqual(r.undefinedScores, { synflow: 'not positive' });
 });
 
-test('a score run that timed out or failed says so, with the log\'s last line', () => {
+test("a score run that timed out or failed says so, with the log's last line", () => {
   const t = summariseScoreRun('', 'scoring LSTM…\n', 124, 120, 'LSTM');
   assert.equal(t.ok, false);
   assert.equal(t.timedOut, true);
   assert.match(t.error!, /timed out after 120 s/);
-  const f = summariseScoreRun('', 'starting\ncell-lens score: Scoring backend \'webgpu\' is not available: no adapter\n\n', 2, 1.5, 'RNN');
+  const f = summariseScoreRun(
+    '',
+    "starting\ncell-lens score: Scoring backend 'webgpu' is not available: no adapter\n\n",
+    2,
+    1.5,
+    'RNN',
+  );
   assert.equal(f.ok, false);
   assert.equal(f.timedOut, undefined);
-  assert.equal(f.error, 'cell-lens score: Scoring backend \'webgpu\' is not available: no adapter');
+  assert.equal(f.error, "cell-lens score: Scoring backend 'webgpu' is not available: no adapter");
 });
 
 test('a probe that printed nothing is recorded from its exit code and log', () => {
-  assert.deepEqual(probeRecord('{"name":"wasm","ok":true,"description":"wasm (SIMD, 1 thread)"}\n', '', 0, 2.04, 'wasm'),
-    { name: 'wasm', ok: true, description: 'wasm (SIMD, 1 thread)', wallS: 2 });
-  assert.deepEqual(probeRecord('', '', 137, 60, 'webgpu'), { name: 'webgpu', ok: false, error: 'timed out after 60 s', wallS: 60 });
+  assert.deepEqual(
+    probeRecord('{"name":"wasm","ok":true,"description":"wasm (SIMD, 1 thread)"}\n', '', 0, 2.04, 'wasm'),
+    { name: 'wasm', ok: true, description: 'wasm (SIMD, 1 thread)', wallS: 2 },
+  );
+  assert.deepEqual(probeRecord('', '', 137, 60, 'webgpu'), {
+    name: 'webgpu',
+    ok: false,
+    error: 'timed out after 60 s',
+    wallS: 60,
+  });
   assert.equal(probeRecord('', 'Segmentation fault\n', 139, 1, 'webgpu').error, 'exit code 139: Segmentation fault');
 });
 
@@ -81,7 +122,10 @@ test('the study takes the fastest backend that scored every cell; cpu only when 
   assert.equal(pickStudyBackend({ webgpu: full(300), wasm: full(900) }, 3), 'webgpu');
   assert.equal(pickStudyBackend({ webgpu: full(3000), wasm: full(900) }, 3), 'wasm');
   // A backend that lost a cell (timed out) or scored fewer cells is not a candidate.
-  assert.equal(pickStudyBackend({ webgpu: [...full(100).slice(0, 2), run('GRU', {}, 100, false)], wasm: full(900) }, 3), 'wasm');
+  assert.equal(
+    pickStudyBackend({ webgpu: [...full(100).slice(0, 2), run('GRU', {}, 100, false)], wasm: full(900) }, 3),
+    'wasm',
+  );
   assert.equal(pickStudyBackend({ webgpu: full(100).slice(0, 2), wasm: full(900) }, 3), 'wasm');
   assert.equal(pickStudyBackend({ cpu: full(50), wasm: full(900) }, 3), 'wasm');
   assert.equal(pickStudyBackend({ cpu: full(5000) }, 3), 'cpu');
@@ -98,9 +142,16 @@ test('setPath creates objects on the way and appends with []', () => {
 
 /** A study's results.json as `cell-lens study` writes it (encodeJson: NaN as {"$num": "NaN"}). */
 function studyResults(failed: number, tau: number): string {
-  const row = (id: string) => ({ id, nScored: 3 - failed, nNaN: failed, test: { tau: { estimate: tau, lo: tau - 0.2, hi: NaN, n: 3 - failed }, rho: { estimate: tau } } });
+  const row = (id: string) => ({
+    id,
+    nScored: 3 - failed,
+    nNaN: failed,
+    test: { tau: { estimate: tau, lo: tau - 0.2, hi: NaN, n: 3 - failed }, rho: { estimate: tau } },
+  });
   return encodeJson({
-    dataset: 'WikiText-2', command: 'cell-lens study --limit 3', settings: { vocab: 10000 },
+    dataset: 'WikiText-2',
+    command: 'cell-lens study --limit 3',
+    settings: { vocab: 10000 },
     timing: { cells: 3, scored: 3 - failed, failed, cellsPerSecond: failed === 3 ? NaN : 0.5 },
     study: { nCells: 3, nTrained: 3, rows: [row('naswot'), row('hidden_cov')] },
     cells: [0, 1, 2].map((i) => (i < failed ? { error: 'backend failed' } : {})),
@@ -111,7 +162,14 @@ test('a study keeps τ per score (NaN decoded, then kept as a string) and fails 
   const s = summariseStudy(studyResults(1, 0.41234), '', 1, 12.34);
   assert.equal(s.ok, true, 'exit 1 with some cells scored is still a study');
   assert.equal(s.failedCells, 1);
-  assert.deepEqual((s.tau as Record<string, unknown>).naswot, { tau: 0.412, lo: 0.212, hi: 'NaN', rho: 0.412, n: 2, nNaN: 1 });
+  assert.deepEqual((s.tau as Record<string, unknown>).naswot, {
+    tau: 0.412,
+    lo: 0.212,
+    hi: 'NaN',
+    rho: 0.412,
+    n: 2,
+    nNaN: 1,
+  });
   const all = summariseStudy(studyResults(3, NaN), '', 1, 2);
   assert.equal(all.ok, false);
   assert.equal((all.timing as Record<string, unknown>).cellsPerSecond, 'NaN');

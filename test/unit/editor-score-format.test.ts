@@ -1,15 +1,40 @@
 /** The score texts of the editor (lens, tooltip, hover): numbers, NaN/∞ with reasons, directions, settings. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatScore, formatWithSpread, scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, settingsSummary, presetOf } from '../../src/editor/scoreFormat';
-import { SCORES, SCORE_IDS, DEFAULT_SIZES, type ScoreReport, type ScoreResult, type ScoreSettings } from '../../src/scoring/types';
+import {
+  formatScore,
+  formatWithSpread,
+  scoreHoverMarkdown,
+  scoreLensTitle,
+  scoreLensTooltip,
+  settingsSummary,
+  presetOf,
+} from '../../src/editor/scoreFormat';
+import {
+  SCORES,
+  SCORE_IDS,
+  DEFAULT_SIZES,
+  type ScoreReport,
+  type ScoreResult,
+  type ScoreSettings,
+} from '../../src/scoring/types';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { REFERENCE } from '../../src/scoring/reference';
 
 const settings: ScoreSettings = { ...DEFAULT_SIZES, scores: [...SCORE_IDS], seed: 3, repeats: 2, backend: 'auto' };
 
 function result(id: ScoreResult['id'], value: number, extra: Partial<ScoreResult> = {}): ScoreResult {
-  return { id, value, std: Number.isFinite(value) ? 0.5 : NaN, values: [value, value], seed: 3, repeats: 2, wallMs: 1234, backend: 'wasm', ...extra };
+  return {
+    id,
+    value,
+    std: Number.isFinite(value) ? 0.5 : NaN,
+    values: [value, value],
+    seed: 3,
+    repeats: 2,
+    wallMs: 1234,
+    backend: 'wasm',
+    ...extra,
+  };
 }
 
 test('formatScore: 3–4 significant digits, exponent form for very large/small, NaN and infinities as words', () => {
@@ -33,17 +58,28 @@ test('a spread is shown only for repeats with finite values', () => {
 });
 
 const report: ScoreReport = {
-  hash: 'a'.repeat(32), settings, backend: 'wasm', totalMs: 65_400,
+  hash: 'a'.repeat(32),
+  settings,
+  backend: 'wasm',
+  totalMs: 65_400,
   results: [
-    result('zen', 12.34), result('naswot', NaN, { reason: 'kernel determinant is 0: inputs 1 | 2 share a code' }),
-    result('ntk_cond', Infinity, { reason: 'λ_min is 0' }), result('params', 20352000),
+    result('zen', 12.34),
+    result('naswot', NaN, { reason: 'kernel determinant is 0: inputs 1 | 2 share a code' }),
+    result('ntk_cond', Infinity, { reason: 'λ_min is 0' }),
+    result('params', 20352000),
   ],
 };
 
 test('the lens shows the chosen scores in order (NaN as NaN), and "more" when others exist', () => {
   // seed 3, 2 repeats: no reference population, so no percentiles; the preset is named.
-  assert.equal(scoreLensTitle(report, ['zen', 'naswot', 'ntk_cond']), '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · full size ▸ more');
-  assert.equal(scoreLensTitle(report, ['zen', 'naswot', 'ntk_cond', 'params']), '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · #params 20.4M · full size');
+  assert.equal(
+    scoreLensTitle(report, ['zen', 'naswot', 'ntk_cond']),
+    '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · full size ▸ more',
+  );
+  assert.equal(
+    scoreLensTitle(report, ['zen', 'naswot', 'ntk_cond', 'params']),
+    '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · #params 20.4M · full size',
+  );
   // Chosen scores that were not computed: the first three computed ones are shown instead.
   assert.equal(scoreLensTitle(report, ['synflow']), '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · full size ▸ more');
 });
@@ -67,7 +103,10 @@ test('tooltip and hover: every score with its direction; undefined ones with the
   assert.match(md, /\| #params \| 20,352,000 \(vocab 10,000\) \|/);
   assert.match(md, /No reference population for these settings/);
   assert.match(md, /\*\*TE-NAS κ is ∞\*\*: λ_min is 0/);
-  assert.match(md, /NAS-Bench-NLP size \(vocab 10000, embed 400, hidden 600, 3 layers, seq 35, batch 16\) · seed 3 · 2 repeats · backend wasm · total 1 min 5 s/);
+  assert.match(
+    md,
+    /NAS-Bench-NLP size \(vocab 10000, embed 400, hidden 600, 3 layers, seq 35, batch 16\) · seed 3 · 2 repeats · backend wasm · total 1 min 5 s/,
+  );
   assert.ok(!/NaN\.|\d NaN/.test(md.replace(/NASWOT is NaN|NaN \|/g, '')), 'NaN never next to a number');
 });
 
@@ -75,22 +114,46 @@ test('settings summaries name the preset the sizes match', () => {
   assert.equal(presetOf({ ...settings, ...SIZE_PRESETS.proxy }), 'proxy');
   assert.equal(presetOf(settings), 'nas-bench-nlp');
   assert.equal(presetOf({ ...settings, batch: 4 }), undefined);
-  assert.match(settingsSummary({ ...settings, ...SIZE_PRESETS.proxy, repeats: 1 }), /^proxy size \(vocab 1000, embed 32, hidden 48, 2 layers, seq 10, batch 8\) · seed 3 · 1 repeat$/);
+  assert.match(
+    settingsSummary({ ...settings, ...SIZE_PRESETS.proxy, repeats: 1 }),
+    /^proxy size \(vocab 1000, embed 32, hidden 48, 2 layers, seq 10, batch 8\) · seed 3 · 1 repeat$/,
+  );
   assert.match(settingsSummary({ ...settings, layers: 1 }), /^custom size \(.*1 layer,/);
 });
 
 test('at a reference preset the lens, tooltip and hover carry percentiles and the measured evidence', () => {
   const proxy: ScoreSettings = { ...SIZE_PRESETS.proxy, scores: [...SCORE_IDS], seed: 0, repeats: 1, backend: 'auto' };
-  const one = (id: ScoreResult['id'], value: number): ScoreResult => ({ id, value, std: 0, values: [value], seed: 0, repeats: 1, wallMs: 10, backend: 'wasm' });
+  const one = (id: ScoreResult['id'], value: number): ScoreResult => ({
+    id,
+    value,
+    std: 0,
+    values: [value],
+    seed: 0,
+    repeats: 1,
+    wallMs: 10,
+    backend: 'wasm',
+  });
   const ref = REFERENCE.presets.proxy!.scores;
   const med = (id: string) => ref[id].values[Math.floor(ref[id].values.length / 2)];
-  const rep: ScoreReport = { hash: 'b'.repeat(32), settings: proxy, backend: 'wasm', totalMs: 100, results: [one('hidden_cov', med('hidden_cov')), one('naswot', med('naswot')), one('ntk_cond', med('ntk_cond'))] };
+  const rep: ScoreReport = {
+    hash: 'b'.repeat(32),
+    settings: proxy,
+    backend: 'wasm',
+    totalMs: 100,
+    results: [one('hidden_cov', med('hidden_cov')), one('naswot', med('naswot')), one('ntk_cond', med('ntk_cond'))],
+  };
   const title = scoreLensTitle(rep, ['hidden_cov', 'naswot', 'ntk_cond']);
-  assert.match(title, /^\$\(beaker\) HiddenCov -?[\d.e-]+ \((49|50|51)th pct\) · NASWOT [\d.e-]+ \((49|50|51)th\) · TE-NAS κ [\d.e-]+ \((49|50|51)th\) · proxy$/);
+  assert.match(
+    title,
+    /^\$\(beaker\) HiddenCov -?[\d.e-]+ \((49|50|51)th pct\) · NASWOT [\d.e-]+ \((49|50|51)th\) · TE-NAS κ [\d.e-]+ \((49|50|51)th\) · proxy$/,
+  );
   assert.match(scoreLensTooltip(rep), /HiddenCov: .*, (49|50|51)th percentile \(higher is better\)/);
   const md = scoreHoverMarkdown(rep);
   assert.match(md, /\| HiddenCov \| [^|]+ \| (49|50|51)th \| ↑ higher \(τ 0\.\d\d \[0\.\d\d, 0\.\d\d\]\) \|/);
   assert.match(md, /trained WikiText-2 cells this cell scores better than/);
   // The lens scores' formulas from the registry.
-  assert.match(scoreHoverMarkdown(rep, ['hidden_cov', 'ntk_cond']), /\*\*Definitions\*\*[\s\S]*- \*\*HiddenCov\*\*: At every step[\s\S]*- \*\*TE-NAS κ\*\*: Θ as in ntk_trace/);
+  assert.match(
+    scoreHoverMarkdown(rep, ['hidden_cov', 'ntk_cond']),
+    /\*\*Definitions\*\*[\s\S]*- \*\*HiddenCov\*\*: At every step[\s\S]*- \*\*TE-NAS κ\*\*: Θ as in ntk_trace/,
+  );
 });

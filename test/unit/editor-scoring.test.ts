@@ -24,88 +24,132 @@ host.config['scoring.timeoutSeconds'] = 120;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ScoringService } = require('../../src/editor/scoringService') as typeof import('../../src/editor/scoringService');
+const { ScoringService } =
+  require('../../src/editor/scoringService') as typeof import('../../src/editor/scoringService');
 const subscriptions: { dispose(): void }[] = [];
 const context = { subscriptions, extensionPath: REPO, globalStorageUri: { fsPath: storage } };
 const api = ext.activate(context as never);
-after(() => { for (const s of subscriptions) s.dispose(); rmSync(storage, { recursive: true, force: true }); });
+after(() => {
+  for (const s of subscriptions) s.dispose();
+  rmSync(storage, { recursive: true, force: true });
+});
 
 const skip = existsSync(WORKER) ? false : 'dist/worker.js is missing: run `node scripts/build.mjs` (npm test does)';
 const lstmText = readFileSync(join(REPO, 'test/fixtures/workspace/lstm.json'), 'utf8');
 const doc = new TextDocument(Uri.file('/ws/lstm.json'), 'json', 1, lstmText);
 host.open(doc);
 
-const scoreLens = () => host.codeLensProviders[0].provideCodeLenses(doc).find((l) => /cellLens\.(scoreCell|showScores|scoringActions)/.test(l.command?.command ?? ''));
-const cmd = (id: string, ...args: unknown[]) => host.commands.get(id)!(...args) as Promise<{ scored: number; cached: number; failed: number; cancelled: boolean } | undefined>;
+const scoreLens = () =>
+  host.codeLensProviders[0]
+    .provideCodeLenses(doc)
+    .find((l) => /cellLens\.(scoreCell|showScores|scoringActions)/.test(l.command?.command ?? ''));
+const cmd = (id: string, ...args: unknown[]) =>
+  host.commands.get(id)!(...args) as Promise<
+    { scored: number; cached: number; failed: number; cancelled: boolean } | undefined
+  >;
 
-test('Score This Cell: progress, then a CodeLens with numbers and a hover with meaning and direction', { skip, timeout: 120_000 }, async () => {
-  assert.equal(scoreLens()!.command!.command, 'cellLens.scoreCell');
-  const r = await cmd('cellLens.scoreCell', doc.uri, 0);
-  assert.deepEqual({ scored: r!.scored, failed: r!.failed, cancelled: r!.cancelled }, { scored: 1, failed: 0, cancelled: false });
-  const prog = host.progress.at(-1)!;
-  assert.match(prog.title, /scoring recipe/);
-  assert.ok(prog.messages.some((m) => /pass/.test(m)), `progress messages: ${prog.messages.join(' | ')}`);
-  assert.ok(prog.done);
-  const lens = scoreLens()!;
-  assert.equal(lens.command!.command, 'cellLens.showScores');
-  assert.match(host.statusMessages.at(-1) ?? '', /Cell Lens: .* scored/, 'a done message after Score This Cell');
-  // At these tiny sizes the biases dominate the pre-activation signs, so some inputs share activation codes and
-  // NASWOT is honestly NaN: then the hover must say why.
-  assert.match(lens.command!.title, /^\$\(beaker\) HiddenCov (-?\d[\d.e-]*|NaN) · NASWOT (-?\d[\d.e-]*|NaN) · TE-NAS κ (-?\d[\d.e-]*|NaN|∞) · custom size ▸ more$/);
-  for (const id of SCORE_IDS) assert.ok(lens.command!.tooltip!.includes(`${SCORES[id].label}:`), `tooltip lists ${id}`);
-  const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
-  assert.match(hover, /\*\*Train-free scores\*\*/);
-  assert.match(hover, /↑ higher/);
-  assert.match(hover, /↓ lower/);
-  assert.match(hover, /No reference population for these settings/);
-  if (/NASWOT NaN/.test(lens.command!.title)) assert.match(hover, /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs \d+ and \d+ share an activation code/);
-  assert.match(hover, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
-  const status = host.statusItems.find((s) => /Scoring · /.test(s.text));
-  assert.ok(status, `a scoring status item shows the backend: ${host.statusItems.map((s) => s.text).join(' | ')}`);
-  assert.match(status!.text, /^\$\(beaker\) Scoring · wasm$/);
-  // A node's hover lists its per-node quantities (the graph heat-map's values).
-  const fLine = lstmText.split('\n').findIndex((l) => l.includes('"f":'));
-  const nodeHover = host.hoverProviders[0].provideHover(doc, new Position(fLine, 4))!.contents.value;
-  assert.match(nodeHover, /\*\*This node in the scores\*\*/);
-  assert.match(nodeHover, /\| GradNorm \| \d[\d.e-]* \| ‖∂L\/∂θ‖ of this node's weights \|/);
-  assert.match(nodeHover, /\| #params \| [\d,]+ \|/);
-  // The report is on disk in global storage.
-  assert.ok(readdirSync(join(storage, 'scores')).some((f) => f.endsWith('.json')));
-});
+test(
+  'Score This Cell: progress, then a CodeLens with numbers and a hover with meaning and direction',
+  { skip, timeout: 120_000 },
+  async () => {
+    assert.equal(scoreLens()!.command!.command, 'cellLens.scoreCell');
+    const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+    assert.deepEqual(
+      { scored: r!.scored, failed: r!.failed, cancelled: r!.cancelled },
+      { scored: 1, failed: 0, cancelled: false },
+    );
+    const prog = host.progress.at(-1)!;
+    assert.match(prog.title, /scoring recipe/);
+    assert.ok(
+      prog.messages.some((m) => /pass/.test(m)),
+      `progress messages: ${prog.messages.join(' | ')}`,
+    );
+    assert.ok(prog.done);
+    const lens = scoreLens()!;
+    assert.equal(lens.command!.command, 'cellLens.showScores');
+    assert.match(host.statusMessages.at(-1) ?? '', /Cell Lens: .* scored/, 'a done message after Score This Cell');
+    // At these tiny sizes the biases dominate the pre-activation signs, so some inputs share activation codes and
+    // NASWOT is honestly NaN: then the hover must say why.
+    assert.match(
+      lens.command!.title,
+      /^\$\(beaker\) HiddenCov (-?\d[\d.e-]*|NaN) · NASWOT (-?\d[\d.e-]*|NaN) · TE-NAS κ (-?\d[\d.e-]*|NaN|∞) · custom size ▸ more$/,
+    );
+    for (const id of SCORE_IDS)
+      assert.ok(lens.command!.tooltip!.includes(`${SCORES[id].label}:`), `tooltip lists ${id}`);
+    const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+    assert.match(hover, /\*\*Train-free scores\*\*/);
+    assert.match(hover, /↑ higher/);
+    assert.match(hover, /↓ lower/);
+    assert.match(hover, /No reference population for these settings/);
+    if (/NASWOT NaN/.test(lens.command!.title))
+      assert.match(
+        hover,
+        /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs \d+ and \d+ share an activation code/,
+      );
+    assert.match(hover, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
+    const status = host.statusItems.find((s) => /Scoring · /.test(s.text));
+    assert.ok(status, `a scoring status item shows the backend: ${host.statusItems.map((s) => s.text).join(' | ')}`);
+    assert.match(status!.text, /^\$\(beaker\) Scoring · wasm$/);
+    // A node's hover lists its per-node quantities (the graph heat-map's values).
+    const fLine = lstmText.split('\n').findIndex((l) => l.includes('"f":'));
+    const nodeHover = host.hoverProviders[0].provideHover(doc, new Position(fLine, 4))!.contents.value;
+    assert.match(nodeHover, /\*\*This node in the scores\*\*/);
+    assert.match(nodeHover, /\| GradNorm \| \d[\d.e-]* \| ‖∂L\/∂θ‖ of this node's weights \|/);
+    assert.match(nodeHover, /\| #params \| [\d,]+ \|/);
+    // The report is on disk in global storage.
+    assert.ok(readdirSync(join(storage, 'scores')).some((f) => f.endsWith('.json')));
+  },
+);
 
-test('a renamed copy shares the report (same canonical hash) but not the per-node values keyed by the old names', { skip, timeout: 30_000 }, async () => {
-  const renamed = lstmText.replace(/"f"/g, '"forget"').replace(/"f_act"/g, '"forget_act"').replace(/\["f"\]/g, '["forget"]');
-  const copy = new TextDocument(Uri.file('/ws/renamed.json'), 'json', 1, renamed);
-  host.open(copy);
-  const a = api.cache.get(copy as never)!;
-  assert.equal(a.cells[0].hash, api.cache.get(doc as never)!.cells[0].hash, 'renaming keeps the canonical hash');
-  assert.match(host.hoverProviders[0].provideHover(copy, new Position(0, 0))!.contents.value, /\*\*Train-free scores\*\*/);
-  const line = renamed.split('\n').findIndex((l) => l.includes('"forget":'));
-  const nodeHover = host.hoverProviders[0].provideHover(copy, new Position(line, 4))!.contents.value;
-  assert.doesNotMatch(nodeHover, /This node in the scores/);
-  host.open(doc);
-});
+test(
+  'a renamed copy shares the report (same canonical hash) but not the per-node values keyed by the old names',
+  { skip, timeout: 30_000 },
+  async () => {
+    const renamed = lstmText
+      .replace(/"f"/g, '"forget"')
+      .replace(/"f_act"/g, '"forget_act"')
+      .replace(/\["f"\]/g, '["forget"]');
+    const copy = new TextDocument(Uri.file('/ws/renamed.json'), 'json', 1, renamed);
+    host.open(copy);
+    const a = api.cache.get(copy as never)!;
+    assert.equal(a.cells[0].hash, api.cache.get(doc as never)!.cells[0].hash, 'renaming keeps the canonical hash');
+    assert.match(
+      host.hoverProviders[0].provideHover(copy, new Position(0, 0))!.contents.value,
+      /\*\*Train-free scores\*\*/,
+    );
+    const line = renamed.split('\n').findIndex((l) => l.includes('"forget":'));
+    const nodeHover = host.hoverProviders[0].provideHover(copy, new Position(line, 4))!.contents.value;
+    assert.doesNotMatch(nodeHover, /This node in the scores/);
+    host.open(doc);
+  },
+);
 
-test('a second request is served from the cache; a fresh session shows cached scores at once', { skip, timeout: 60_000 }, async () => {
-  const r = await cmd('cellLens.scoreCell', doc.uri, 0);
-  assert.deepEqual({ scored: r!.scored, cached: r!.cached }, { scored: 0, cached: 1 });
-  // A new service over the same storage (a reload): warm() loads the report from disk for the lens.
-  const log = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, show() {} } as never;
-  const fresh = new ScoringService({ workerPath: WORKER, cacheDir: join(storage, 'scores'), log });
-  const hash = api.cache.get(doc as never)!.cells[0].hash;
-  assert.equal(fresh.peek(hash), undefined);
-  await fresh.warm([hash]);
-  assert.ok(fresh.peek(hash), 'cached report loaded from disk');
-  fresh.dispose();
-  // A report that fell out of memory (the LRU holds 500; a 2,000-cell batch evicts early cells) is read back from
-  // disk by the lens itself: the first peek misses, schedules the disk read, and onDidChange fires with it loaded.
-  const other = new ScoringService({ workerPath: WORKER, cacheDir: join(storage, 'scores'), log });
-  const changed = new Promise<void>((resolve) => { other.onDidChange(() => resolve()); });
-  assert.equal(other.peek(hash), undefined);
-  await changed;
-  assert.ok(other.peek(hash), 'the lens finds the report on disk without warm()');
-  other.dispose();
-});
+test(
+  'a second request is served from the cache; a fresh session shows cached scores at once',
+  { skip, timeout: 60_000 },
+  async () => {
+    const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+    assert.deepEqual({ scored: r!.scored, cached: r!.cached }, { scored: 0, cached: 1 });
+    // A new service over the same storage (a reload): warm() loads the report from disk for the lens.
+    const log = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, show() {} } as never;
+    const fresh = new ScoringService({ workerPath: WORKER, cacheDir: join(storage, 'scores'), log });
+    const hash = api.cache.get(doc as never)!.cells[0].hash;
+    assert.equal(fresh.peek(hash), undefined);
+    await fresh.warm([hash]);
+    assert.ok(fresh.peek(hash), 'cached report loaded from disk');
+    fresh.dispose();
+    // A report that fell out of memory (the LRU holds 500; a 2,000-cell batch evicts early cells) is read back from
+    // disk by the lens itself: the first peek misses, schedules the disk read, and onDidChange fires with it loaded.
+    const other = new ScoringService({ workerPath: WORKER, cacheDir: join(storage, 'scores'), log });
+    const changed = new Promise<void>((resolve) => {
+      other.onDidChange(() => resolve());
+    });
+    assert.equal(other.peek(hash), undefined);
+    await changed;
+    assert.ok(other.peek(hash), 'the lens finds the report on disk without warm()');
+    other.dispose();
+  },
+);
 
 test('cancelling from the progress notification stops the work and says so', { skip, timeout: 120_000 }, async () => {
   await cmd('cellLens.clearScoreCache');
@@ -114,7 +158,8 @@ test('cancelling from the progress notification stops the work and says so', { s
   const run = cmd('cellLens.scoreCell', doc.uri, 0);
   // Wait until the process reports progress, then cancel.
   const t0 = Date.now();
-  while (!(host.progress[before]?.messages.some((m) => /pass/.test(m))) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+  while (!host.progress[before]?.messages.some((m) => /pass/.test(m)) && Date.now() - t0 < 60_000)
+    await new Promise((r) => setTimeout(r, 50));
   host.progress[before].cancel();
   const r = await run;
   assert.equal(r!.cancelled, true);
@@ -124,117 +169,177 @@ test('cancelling from the progress notification stops the work and says so', { s
   host.config['scoring.customSizes'] = { vocab: 50, embed: 8, hidden: 8, layers: 1, seqLen: 4, batch: 4 };
 });
 
-test('a scoring process killed from outside is reported, and the next request is served by a new one', { skip, timeout: 120_000 }, async () => {
-  // Make sure a worker runs (the cancel above may have left it restarting).
-  await cmd('cellLens.clearScoreCache');
-  await cmd('cellLens.scoreCell', doc.uri, 0);
-  const pid = api.scoring.processStatus?.pid;
-  assert.ok(pid, 'a worker is running');
-  const n = host.messages.length;
-  process.kill(pid!, 'SIGKILL');
-  const t0 = Date.now();
-  while (host.messages.length === n && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
-  const m = host.messages.slice(n).find((x) => /scoring process was killed/i.test(x.text));
-  assert.ok(m, `the user is told: ${JSON.stringify(host.messages.slice(n))}`);
-  assert.match(host.statusItems.map((s) => s.text).join(' | '), /Scoring · stopped/);
-  await cmd('cellLens.clearScoreCache');
-  const r = await cmd('cellLens.scoreCell', doc.uri, 0);
-  assert.equal(r!.scored, 1);
-  assert.notEqual(api.scoring.processStatus?.pid, pid);
-});
-
-test('Score All Cells with two processes: every distinct cell scored once, the same values as with one process', { skip, timeout: 180_000 }, async () => {
-  const cells = ['tanh', 'sigm', 'leaky_relu'].flatMap((act) => [
-    { a: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: `activation_${act}`, input: ['a'] } },
-    { a: { op: 'linear', input: ['x', 'h_prev_0'] }, b: { op: `activation_${act}`, input: ['a'] }, h_new_0: { op: 'elementwise_sum', input: ['b', 'h_prev_0'] } },
-  ]);
-  const text = JSON.stringify(cells, null, 1);
-  const many = new TextDocument(Uri.file('/ws/many.json'), 'json', 1, text);
-  host.open(many);
-  const valuesOf = (r: { reports: Map<string, { results: readonly { id: string; value: number }[] }> }) =>
-    [...r.reports.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([h, rep]) => [h, rep.results.map((x) => [x.id, x.value])]);
-  host.config['scoring.workers'] = 1;
-  await cmd('cellLens.clearScoreCache');
-  const one = await cmd('cellLens.scoreFile', many.uri) as unknown as { scored: number; reports: Map<string, never> };
-  assert.equal(one.scored, 6);
-  await cmd('cellLens.clearScoreCache');
-  host.config['scoring.workers'] = 2;
-  const svc = (api as unknown as { scoring: { extraPids: number[] } }).scoring;
-  let sawExtra = false;
-  const probe = setInterval(() => { if (svc.extraPids.length > 0) sawExtra = true; }, 20);
-  const two = await cmd('cellLens.scoreFile', many.uri) as unknown as { scored: number; reports: Map<string, never> };
-  clearInterval(probe);
-  assert.equal(two.scored, 6);
-  assert.ok(sawExtra, 'a second scoring process ran');
-  assert.deepEqual(valuesOf(two as never), valuesOf(one as never));
-  delete host.config['scoring.workers'];
-});
-
-test('Score This Cell with two processes allowed: the one cell is split over both, with the values of one process', { skip, timeout: 180_000 }, async () => {
-  const cell = { a: { op: 'linear', input: ['x', 'h_prev_0'] }, b: { op: 'activation_sigm', input: ['a'] }, c: { op: 'elementwise_prod', input: ['b', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: ['c'] } };
-  const lone = new TextDocument(Uri.file('/ws/lone.json'), 'json', 1, JSON.stringify(cell, null, 1));
-  host.open(lone);
-  const values = (r: { reports: Map<string, { results: readonly { id: string; values: readonly number[] }[] }> }) =>
-    [...r.reports.values()].flatMap((rep) => rep.results.map((x) => [x.id, x.values.map(String)]));
-  host.config['scoring.workers'] = 1;
-  await cmd('cellLens.clearScoreCache');
-  const one = await cmd('cellLens.scoreFile', lone.uri) as unknown as { scored: number; reports: Map<string, never> };
-  assert.equal(one.scored, 1);
-  await cmd('cellLens.clearScoreCache');
-  host.config['scoring.workers'] = 2;
-  const svc = (api as unknown as { scoring: { extraPids: number[] } }).scoring;
-  let sawExtra = false;
-  const probe = setInterval(() => { if (svc.extraPids.length > 0) sawExtra = true; }, 20);
-  const two = await cmd('cellLens.scoreFile', lone.uri) as unknown as { scored: number; reports: Map<string, never> };
-  clearInterval(probe);
-  assert.equal(two.scored, 1);
-  assert.ok(sawExtra, 'a second process worked on the one cell');
-  assert.deepEqual(values(two as never), values(one as never), 'bit-identical values');
-  assert.ok(values(two as never).some(([id]) => id === 'hybrid'), 'derived scores joined too');
-  delete host.config['scoring.workers'];
-});
-
-test('a long batch at full size says how long it takes before starting and offers the proxy size', { skip, timeout: 60_000 }, async () => {
-  // 20 distinct cells: a chain of k tanh nodes.
-  const cells = Array.from({ length: 20 }, (_, k) => {
-    const r: Record<string, { op: string; input: string[] }> = { a: { op: 'linear', input: ['x', 'h_prev_0'] } };
-    let prev = 'a';
-    for (let i = 0; i <= k; i++) { r[`t${i}`] = { op: 'activation_tanh', input: [prev] }; prev = `t${i}`; }
-    r.h_new_0 = { op: 'elementwise_sum', input: [prev, 'h_prev_0'] };
-    return r;
-  });
-  const big = new TextDocument(Uri.file('/ws/big.json'), 'json', 1, JSON.stringify(cells));
-  host.open(big);
-  const before = { preset: host.config['scoring.preset'], progress: host.progress.length, messages: host.messages.length };
-  host.config['scoring.preset'] = 'nas-bench-nlp';
-  host.config['scoring.workers'] = 1;
-  try {
-    const r = await cmd('cellLens.scoreFile', big.uri);
-    // The fake host answers no button: nothing runs.
-    assert.deepEqual({ scored: r!.scored, cancelled: r!.cancelled }, { scored: 0, cancelled: true });
-    assert.equal(host.progress.length, before.progress, 'no progress notification: nothing started');
-    const ask = host.messages.slice(before.messages).find((m) => m.level === 'warn');
-    assert.match(ask?.text ?? '', /scoring 20 cells at this size takes about 3 min on 1 process\. The proxy size takes about 3 s/);
-  } finally {
-    host.config['scoring.preset'] = before.preset;
-    delete host.config['scoring.workers'];
-  }
-});
-
-test('an untrusted workspace runs no scorer: the command explains, the lens offers nothing to run', { skip, timeout: 30_000 }, async () => {
-  await cmd('cellLens.clearScoreCache');
-  host.trusted = false;
-  try {
-    const n = host.messages.length;
+test(
+  'a scoring process killed from outside is reported, and the next request is served by a new one',
+  { skip, timeout: 120_000 },
+  async () => {
+    // Make sure a worker runs (the cancel above may have left it restarting).
+    await cmd('cellLens.clearScoreCache');
+    await cmd('cellLens.scoreCell', doc.uri, 0);
     const pid = api.scoring.processStatus?.pid;
+    assert.ok(pid, 'a worker is running');
+    const n = host.messages.length;
+    process.kill(pid!, 'SIGKILL');
+    const t0 = Date.now();
+    while (host.messages.length === n && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    const m = host.messages.slice(n).find((x) => /scoring process was killed/i.test(x.text));
+    assert.ok(m, `the user is told: ${JSON.stringify(host.messages.slice(n))}`);
+    assert.match(host.statusItems.map((s) => s.text).join(' | '), /Scoring · stopped/);
+    await cmd('cellLens.clearScoreCache');
     const r = await cmd('cellLens.scoreCell', doc.uri, 0);
-    assert.equal(r!.scored, 0);
-    assert.ok(host.messages.slice(n).some((m) => m.level === 'warn' && /untrusted workspace/.test(m.text)));
-    assert.equal(scoreLens(), undefined);
-    const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
-    assert.match(hover, /disabled in an untrusted workspace/);
-    assert.equal(api.scoring.processStatus?.pid, pid, 'no new process was started');
-  } finally {
-    host.trusted = true;
-  }
-});
+    assert.equal(r!.scored, 1);
+    assert.notEqual(api.scoring.processStatus?.pid, pid);
+  },
+);
+
+test(
+  'Score All Cells with two processes: every distinct cell scored once, the same values as with one process',
+  { skip, timeout: 180_000 },
+  async () => {
+    const cells = ['tanh', 'sigm', 'leaky_relu'].flatMap((act) => [
+      { a: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: `activation_${act}`, input: ['a'] } },
+      {
+        a: { op: 'linear', input: ['x', 'h_prev_0'] },
+        b: { op: `activation_${act}`, input: ['a'] },
+        h_new_0: { op: 'elementwise_sum', input: ['b', 'h_prev_0'] },
+      },
+    ]);
+    const text = JSON.stringify(cells, null, 1);
+    const many = new TextDocument(Uri.file('/ws/many.json'), 'json', 1, text);
+    host.open(many);
+    const valuesOf = (r: { reports: Map<string, { results: readonly { id: string; value: number }[] }> }) =>
+      [...r.reports.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([h, rep]) => [h, rep.results.map((x) => [x.id, x.value])]);
+    host.config['scoring.workers'] = 1;
+    await cmd('cellLens.clearScoreCache');
+    const one = (await cmd('cellLens.scoreFile', many.uri)) as unknown as {
+      scored: number;
+      reports: Map<string, never>;
+    };
+    assert.equal(one.scored, 6);
+    await cmd('cellLens.clearScoreCache');
+    host.config['scoring.workers'] = 2;
+    const svc = (api as unknown as { scoring: { extraPids: number[] } }).scoring;
+    let sawExtra = false;
+    const probe = setInterval(() => {
+      if (svc.extraPids.length > 0) sawExtra = true;
+    }, 20);
+    const two = (await cmd('cellLens.scoreFile', many.uri)) as unknown as {
+      scored: number;
+      reports: Map<string, never>;
+    };
+    clearInterval(probe);
+    assert.equal(two.scored, 6);
+    assert.ok(sawExtra, 'a second scoring process ran');
+    assert.deepEqual(valuesOf(two as never), valuesOf(one as never));
+    delete host.config['scoring.workers'];
+  },
+);
+
+test(
+  'Score This Cell with two processes allowed: the one cell is split over both, with the values of one process',
+  { skip, timeout: 180_000 },
+  async () => {
+    const cell = {
+      a: { op: 'linear', input: ['x', 'h_prev_0'] },
+      b: { op: 'activation_sigm', input: ['a'] },
+      c: { op: 'elementwise_prod', input: ['b', 'h_prev_0'] },
+      h_new_0: { op: 'activation_tanh', input: ['c'] },
+    };
+    const lone = new TextDocument(Uri.file('/ws/lone.json'), 'json', 1, JSON.stringify(cell, null, 1));
+    host.open(lone);
+    const values = (r: { reports: Map<string, { results: readonly { id: string; values: readonly number[] }[] }> }) =>
+      [...r.reports.values()].flatMap((rep) => rep.results.map((x) => [x.id, x.values.map(String)]));
+    host.config['scoring.workers'] = 1;
+    await cmd('cellLens.clearScoreCache');
+    const one = (await cmd('cellLens.scoreFile', lone.uri)) as unknown as {
+      scored: number;
+      reports: Map<string, never>;
+    };
+    assert.equal(one.scored, 1);
+    await cmd('cellLens.clearScoreCache');
+    host.config['scoring.workers'] = 2;
+    const svc = (api as unknown as { scoring: { extraPids: number[] } }).scoring;
+    let sawExtra = false;
+    const probe = setInterval(() => {
+      if (svc.extraPids.length > 0) sawExtra = true;
+    }, 20);
+    const two = (await cmd('cellLens.scoreFile', lone.uri)) as unknown as {
+      scored: number;
+      reports: Map<string, never>;
+    };
+    clearInterval(probe);
+    assert.equal(two.scored, 1);
+    assert.ok(sawExtra, 'a second process worked on the one cell');
+    assert.deepEqual(values(two as never), values(one as never), 'bit-identical values');
+    assert.ok(
+      values(two as never).some(([id]) => id === 'hybrid'),
+      'derived scores joined too',
+    );
+    delete host.config['scoring.workers'];
+  },
+);
+
+test(
+  'a long batch at full size says how long it takes before starting and offers the proxy size',
+  { skip, timeout: 60_000 },
+  async () => {
+    // 20 distinct cells: a chain of k tanh nodes.
+    const cells = Array.from({ length: 20 }, (_, k) => {
+      const r: Record<string, { op: string; input: string[] }> = { a: { op: 'linear', input: ['x', 'h_prev_0'] } };
+      let prev = 'a';
+      for (let i = 0; i <= k; i++) {
+        r[`t${i}`] = { op: 'activation_tanh', input: [prev] };
+        prev = `t${i}`;
+      }
+      r.h_new_0 = { op: 'elementwise_sum', input: [prev, 'h_prev_0'] };
+      return r;
+    });
+    const big = new TextDocument(Uri.file('/ws/big.json'), 'json', 1, JSON.stringify(cells));
+    host.open(big);
+    const before = {
+      preset: host.config['scoring.preset'],
+      progress: host.progress.length,
+      messages: host.messages.length,
+    };
+    host.config['scoring.preset'] = 'nas-bench-nlp';
+    host.config['scoring.workers'] = 1;
+    try {
+      const r = await cmd('cellLens.scoreFile', big.uri);
+      // The fake host answers no button: nothing runs.
+      assert.deepEqual({ scored: r!.scored, cancelled: r!.cancelled }, { scored: 0, cancelled: true });
+      assert.equal(host.progress.length, before.progress, 'no progress notification: nothing started');
+      const ask = host.messages.slice(before.messages).find((m) => m.level === 'warn');
+      assert.match(
+        ask?.text ?? '',
+        /scoring 20 cells at this size takes about 3 min on 1 process\. The proxy size takes about 3 s/,
+      );
+    } finally {
+      host.config['scoring.preset'] = before.preset;
+      delete host.config['scoring.workers'];
+    }
+  },
+);
+
+test(
+  'an untrusted workspace runs no scorer: the command explains, the lens offers nothing to run',
+  { skip, timeout: 30_000 },
+  async () => {
+    await cmd('cellLens.clearScoreCache');
+    host.trusted = false;
+    try {
+      const n = host.messages.length;
+      const pid = api.scoring.processStatus?.pid;
+      const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+      assert.equal(r!.scored, 0);
+      assert.ok(host.messages.slice(n).some((m) => m.level === 'warn' && /untrusted workspace/.test(m.text)));
+      assert.equal(scoreLens(), undefined);
+      const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+      assert.match(hover, /disabled in an untrusted workspace/);
+      assert.equal(api.scoring.processStatus?.pid, pid, 'no new process was started');
+    } finally {
+      host.trusted = true;
+    }
+  },
+);

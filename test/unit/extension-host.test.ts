@@ -17,12 +17,16 @@ const api = ext.activate({ subscriptions } as never);
 const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 
 test('every command in package.json is registered by activate(), and each has the Cell Lens category', () => {
-  const contributed = (manifest.contributes.commands as { command: string; category: string }[]);
+  const contributed = manifest.contributes.commands as { command: string; category: string }[];
   for (const c of contributed) {
     assert.ok(host.commands.has(c.command), `${c.command} registered`);
     assert.equal(c.category, 'Cell Lens');
   }
-  for (const id of host.commands.keys()) assert.ok(contributed.some((c) => c.command === id), `${id} is contributed`);
+  for (const id of host.commands.keys())
+    assert.ok(
+      contributed.some((c) => c.command === id),
+      `${id} is contributed`,
+    );
 });
 
 test('the graph panel survives a reload: a serializer is registered for its view type, which is an activation event', () => {
@@ -71,11 +75,17 @@ test('a broken cell: diagnostics on exact ranges, a quick fix edit, an error len
   assert.deepEqual(ds.map((d) => d.code).sort(), ['arity', 'dangling-input', 'unknown-op']);
   const unknown = ds.find((d) => d.code === 'unknown-op')!;
   assert.equal(text.slice(doc.offsetAt(unknown.range.start), doc.offsetAt(unknown.range.end)), '"activation_relu"');
-  const actions = host.codeActionProviders[0].provideCodeActions(doc, new Range(unknown.range.start, unknown.range.start));
+  const actions = host.codeActionProviders[0].provideCodeActions(
+    doc,
+    new Range(unknown.range.start, unknown.range.start),
+  );
   assert.equal(actions[0].edit!.edits[0].text, '"activation_leaky_relu"');
   assert.match(host.codeLensProviders[0].provideCodeLenses(doc)[0].command!.title, /3 errors/);
   // Fix everything; diagnostics are re-published after the debounce.
-  host.change(doc, '{"f": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "activation_tanh", "input": ["f"]}}');
+  host.change(
+    doc,
+    '{"f": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "activation_tanh", "input": ["f"]}}',
+  );
   await new Promise((r) => setTimeout(r, 350));
   assert.deepEqual(host.diagnostics.get(doc.uri.toString()), []);
 });
@@ -84,15 +94,29 @@ test('a cell the benchmark does not know: "not in benchmark", node count and exa
   // A 2-node cell: z = W_x x + W_h h + b; h = blend(z, h, x). Parameters by hand, vocabulary 10k, embed 400, hidden 600, 3 layers:
   // embedding 10000·400 + decoder bias 10000 + layers (400+600+1)·600 + (600+600+1)·600 + (600+400+1)·400.
   const expected = 10000 * 400 + 10000 + (400 + 600 + 1) * 600 + (600 + 600 + 1) * 600 + (600 + 400 + 1) * 400;
-  const doc = new TextDocument(Uri.file('/ws/new.json'), 'json', 1, '{"z": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "blend", "input": ["z", "h_prev_0", "x"]}}');
+  const doc = new TextDocument(
+    Uri.file('/ws/new.json'),
+    'json',
+    1,
+    '{"z": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "blend", "input": ["z", "h_prev_0", "x"]}}',
+  );
   host.open(doc);
-  assert.deepEqual(api.benchmark.lookup(api.cache.get(doc as never)!.cells[0].hash), [], 'precondition: not a benchmark cell');
+  assert.deepEqual(
+    api.benchmark.lookup(api.cache.get(doc as never)!.cells[0].hash),
+    [],
+    'precondition: not a benchmark cell',
+  );
   const title = host.codeLensProviders[0].provideCodeLenses(doc)[0].command!.title;
   assert.equal(title, `$(circle-slash) not in benchmark · 2 nodes · ${(expected / 1e6).toFixed(1)}M params`);
 });
 
 test('JSON that is not a cell (package.json) gets no diagnostics and no lenses', () => {
-  const doc = new TextDocument(Uri.file('/ws/package.json'), 'json', 1, readFileSync(join(REPO, 'package.json'), 'utf8'));
+  const doc = new TextDocument(
+    Uri.file('/ws/package.json'),
+    'json',
+    1,
+    readFileSync(join(REPO, 'package.json'), 'utf8'),
+  );
   host.open(doc);
   assert.equal(host.diagnostics.get(doc.uri.toString()), undefined);
   assert.deepEqual(host.codeLensProviders[0].provideCodeLenses(doc), []);
@@ -101,24 +125,37 @@ test('JSON that is not a cell (package.json) gets no diagnostics and no lenses',
 test('menus and title buttons are gated on cellLens.isCellFile, which activate() sets (false: no cell file open)', () => {
   const menus = manifest.contributes.menus as Record<string, { command: string; when?: string }[]>;
   for (const group of ['editor/title', 'editor/context']) {
-    for (const item of menus[group]) assert.match(item.when ?? '', /^cellLens\.isCellFile( && isWorkspaceTrusted)?$/, `${group} ${item.command}: ${item.when}`);
+    for (const item of menus[group])
+      assert.match(
+        item.when ?? '',
+        /^cellLens\.isCellFile( && isWorkspaceTrusted)?$/,
+        `${group} ${item.command}: ${item.when}`,
+      );
   }
   // No unparenthesised "a || b && c" anywhere (&& binds tighter: the trust check applied to one side only).
-  for (const items of Object.values(menus)) for (const item of items) assert.ok(!(/\|\|/.test(item.when ?? '') && /&&/.test(item.when ?? '')), `${item.command}: ${item.when}`);
+  for (const items of Object.values(menus))
+    for (const item of items)
+      assert.ok(!(/\|\|/.test(item.when ?? '') && /&&/.test(item.when ?? '')), `${item.command}: ${item.when}`);
   assert.equal(host.contexts.get('cellLens.isCellFile'), false);
 });
 
 test('first run: a walkthrough whose steps link registered commands and existing media; Open Example Cells opens the ten reference cells', async () => {
-  const walk = manifest.contributes.walkthroughs as { id: string; steps: { id: string; description: string; media: { markdown?: string } }[] }[];
+  const walk = manifest.contributes.walkthroughs as {
+    id: string;
+    steps: { id: string; description: string; media: { markdown?: string } }[];
+  }[];
   assert.equal(walk.length, 1);
-  assert.deepEqual(walk[0].steps.map((s) => s.id), ['open', 'graph', 'score', 'read', 'study']);
+  assert.deepEqual(
+    walk[0].steps.map((s) => s.id),
+    ['open', 'graph', 'score', 'read', 'study'],
+  );
   for (const step of walk[0].steps) {
     const links = [...step.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
     assert.ok(links.length >= 1, step.id);
     for (const id of links) assert.ok(host.commands.has(id), `${step.id}: ${id} is registered`);
     assert.ok(readFileSync(join(REPO, step.media.markdown!), 'utf8').startsWith('# '), `${step.id} media`);
   }
-  const doc = await host.commands.get('cellLens.openExamples')!() as TextDocument;
+  const doc = (await host.commands.get('cellLens.openExamples')!()) as TextDocument;
   assert.equal(doc.languageId, 'json');
   assert.equal(host.shown.at(-1), doc);
   const cells = JSON.parse(doc.getText()) as unknown[];
@@ -130,10 +167,12 @@ test('first run: a walkthrough whose steps link registered commands and existing
   assert.ok(new Set(lenses.map((l) => l.range.start.line)).size >= 10, 'lenses on ten different lines');
 });
 
-test('a diverged training log says which run it is and that it diverged; the benchmark lens is the cell\'s other runs', async () => {
+test("a diverged training log says which run it is and that it diverged; the benchmark lens is the cell's other runs", async () => {
   const log = wikitextLogs().find((l) => l.file.includes('log_stats_model_1009182'))!;
   // Training logs get their own language (no JSON validation of Python's NaN): the manifest maps them, the providers serve it.
-  const lang = (manifest.contributes.languages as { id: string; filenamePatterns: string[] }[]).find((l) => l.id === 'nasbench-log')!;
+  const lang = (manifest.contributes.languages as { id: string; filenamePatterns: string[] }[]).find(
+    (l) => l.id === 'nasbench-log',
+  )!;
   assert.deepEqual(lang.filenamePatterns, ['log_stats_model_*.json']);
   assert.ok(manifest.activationEvents.includes('onLanguage:nasbench-log'));
   assert.match(log.file, /(^|\/)log_stats_model_[^/]*\.json$/);
@@ -142,8 +181,14 @@ test('a diverged training log says which run it is and that it diverged; the ben
   await api.benchmark.get();
   const titles = () => host.codeLensProviders[0].provideCodeLenses(doc).map((l) => l.command?.title ?? '');
   const t = titles();
-  assert.ok(t.some((x) => /^\$\(error\) this run \(recepie 1009182\): diverged after 1 epoch — loss is nan!$/.test(x)), JSON.stringify(t));
-  assert.ok(t.some((x) => /^\$\(graph-line\) WikiText-2 \(the cell's other runs\): test loss \d\.\d{3}/.test(x)), JSON.stringify(t));
+  assert.ok(
+    t.some((x) => /^\$\(error\) this run \(recepie 1009182\): diverged after 1 epoch — loss is nan!$/.test(x)),
+    JSON.stringify(t),
+  );
+  assert.ok(
+    t.some((x) => /^\$\(graph-line\) WikiText-2 \(the cell's other runs\): test loss \d\.\d{3}/.test(x)),
+    JSON.stringify(t),
+  );
 });
 
 test('Show Benchmark Record opens the loss curves of every run of the cell: a static, script-free page', async () => {
@@ -156,7 +201,10 @@ test('Show Benchmark Record opens the loss curves of every run of the cell: a st
   assert.equal(panel.viewType, 'cellLens.lossCurves');
   assert.equal(panel.options.enableScripts, false);
   const html = panel.webview.html;
-  assert.match(html, /Content-Security-Policy" content="default-src 'none'; style-src vscode-webview-resource:; img-src vscode-webview-resource:;"/);
+  assert.match(
+    html,
+    /Content-Security-Policy" content="default-src 'none'; style-src vscode-webview-resource:; img-src vscode-webview-resource:;"/,
+  );
   assert.doesNotMatch(html, /<script/);
   // Two runs of this cell: the diverged one (NaN after 1 epoch: no curve) and one that trained (test, val and train curves).
   assert.match(html, /2 runs of this cell/);
@@ -165,4 +213,6 @@ test('Show Benchmark Record opens the loss curves of every run of the cell: a st
   assert.match(html, /loss is nan!.*\(diverged\)/);
 });
 
-test.after(() => { for (const s of subscriptions) s.dispose(); });
+test.after(() => {
+  for (const s of subscriptions) s.dispose();
+});

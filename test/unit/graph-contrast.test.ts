@@ -69,7 +69,8 @@ function colour(value: string, theme: Record<string, string>): Rgba {
 }
 
 test('the contrast arithmetic matches WCAG reference values', () => {
-  const white = parseColor('#fff')!, black = parseColor('#000000')!;
+  const white = parseColor('#fff')!,
+    black = parseColor('#000000')!;
   assert.equal(Math.round(contrastRatio(white, black) * 100) / 100, 21);
   assert.equal(contrastRatio(white, white), 1);
   // #777 on white is the classic just-below-AA grey (4.48:1); #767676 just passes (4.54:1).
@@ -80,11 +81,18 @@ test('the contrast arithmetic matches WCAG reference values', () => {
 });
 
 test('the embedded Modern theme colours are the ones code-server ships (when the e2e setup installed it)', (t) => {
-  if (!existsSync(THEME_DIR)) { t.skip('code-server is not installed (scripts/setup-e2e.sh)'); return; }
+  if (!existsSync(THEME_DIR)) {
+    t.skip('code-server is not installed (scripts/setup-e2e.sh)');
+    return;
+  }
   for (const [name, th] of Object.entries(THEMES)) {
-    const json = JSON.parse(readFileSync(join(THEME_DIR, th.file), 'utf8')) as { name: string; colors: Record<string, string> };
+    const json = JSON.parse(readFileSync(join(THEME_DIR, th.file), 'utf8')) as {
+      name: string;
+      colors: Record<string, string>;
+    };
     assert.equal(json.name, name);
-    for (const [k, v] of Object.entries(th.colors)) assert.equal(json.colors[k]?.toUpperCase(), v.toUpperCase(), `${name} ${k}`);
+    for (const [k, v] of Object.entries(th.colors))
+      assert.equal(json.colors[k]?.toUpperCase(), v.toUpperCase(), `${name} ${k}`);
   }
 });
 

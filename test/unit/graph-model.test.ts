@@ -3,8 +3,19 @@ import assert from 'node:assert/strict';
 import { parseDocument } from '../../src/recipe/parse';
 import type { Cell } from '../../src/recipe/types';
 import {
-  buildGraphModel, cellGraph, edgeNodeCrossings, isMonotoneY, layoutGraph, linearParams, nodeAtOffset, rankBands, routeThroughGaps,
-  segmentCrossesBox, DEFAULT_GRAPH_SIZES, type GraphLayout, type GraphModel,
+  buildGraphModel,
+  cellGraph,
+  edgeNodeCrossings,
+  isMonotoneY,
+  layoutGraph,
+  linearParams,
+  nodeAtOffset,
+  rankBands,
+  routeThroughGaps,
+  segmentCrossesBox,
+  DEFAULT_GRAPH_SIZES,
+  type GraphLayout,
+  type GraphModel,
 } from '../../src/graph/model';
 import { cell25, chain26 } from '../../bench/graph';
 import { exampleText, wikitextRecipes } from '../fixtures/graph/cells';
@@ -30,23 +41,30 @@ function checkLayout(model: GraphModel, layout: GraphLayout, where: string): voi
   // No two node boxes overlap.
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i].b, b = boxes[j].b;
+      const a = boxes[i].b,
+        b = boxes[j].b;
       const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
       assert.ok(!overlap, `${where}: ${boxes[i].n.id} overlaps ${boxes[j].n.id}`);
     }
   }
   // Everything inside the layout's extent.
   for (const { n, b } of boxes) {
-    assert.ok(b.x0 >= 0 && b.y0 >= 0 && b.x1 <= layout.width + 0.01 && b.y1 <= layout.height + 0.01, `${where}: ${n.id} inside the extent`);
+    assert.ok(
+      b.x0 >= 0 && b.y0 >= 0 && b.x1 <= layout.width + 0.01 && b.y1 <= layout.height + 0.01,
+      `${where}: ${n.id} inside the extent`,
+    );
   }
   // Every edge is drawn with ≥ 2 finite points, starting at its source and ending at its target.
   for (const e of model.edges) {
     const pts = layout.edges[e.id];
     assert.ok(pts && pts.length >= 2, `${where}: edge ${e.id} has ≥ 2 points`);
-    for (const p of pts) assert.ok(Number.isFinite(p.x) && Number.isFinite(p.y), `${where}: edge ${e.id} points are finite`);
+    for (const p of pts)
+      assert.ok(Number.isFinite(p.x) && Number.isFinite(p.y), `${where}: edge ${e.id} points are finite`);
     if (e.source !== e.target) {
-      const s = box(e.source), t = box(e.target);
-      const near = (p: { x: number; y: number }, b: typeof s) => p.x >= b.x0 - 1 && p.x <= b.x1 + 1 && p.y >= b.y0 - 1 && p.y <= b.y1 + 1;
+      const s = box(e.source),
+        t = box(e.target);
+      const near = (p: { x: number; y: number }, b: typeof s) =>
+        p.x >= b.x0 - 1 && p.x <= b.x1 + 1 && p.y >= b.y0 - 1 && p.y <= b.y1 + 1;
       assert.ok(near(pts[0], s), `${where}: edge ${e.id} starts at its source`);
       assert.ok(near(pts[pts.length - 1], t), `${where}: edge ${e.id} ends at its target`);
     }
@@ -63,7 +81,11 @@ function checkLayout(model: GraphModel, layout: GraphLayout, where: string): voi
   // Edges keep out of node rows: no segment runs through a node that is not one of its ends, and an edge between
   // two rows is monotone in y (the webview draws it with a monotone curve that stays between its points).
   const crossings = edgeNodeCrossings(model, layout);
-  assert.deepEqual(crossings, [], `${where}: edges through other nodes: ${crossings.map((c) => `${c.edge}×${c.node}`).join(', ')}`);
+  assert.deepEqual(
+    crossings,
+    [],
+    `${where}: edges through other nodes: ${crossings.map((c) => `${c.edge}×${c.node}`).join(', ')}`,
+  );
   for (const e of model.edges) {
     if (e.source === e.target || Math.abs(layout.nodes[e.source].y - layout.nodes[e.target].y) < 1) continue;
     assert.ok(isMonotoneY(layout.edges[e.id]), `${where}: edge ${e.id} is monotone in y`);
@@ -91,7 +113,11 @@ test('the 10 example cells: model, layout and invariants', () => {
   for (const cell of cells) {
     const { model, layout } = cellGraph(cell);
     const where = `example ${cell.index}`;
-    assert.equal(model.nodes.filter((n) => n.kind === 'op').length, cell.nodes.length, `${where}: one op node per recipe node`);
+    assert.equal(
+      model.nodes.filter((n) => n.kind === 'op').length,
+      cell.nodes.length,
+      `${where}: one op node per recipe node`,
+    );
     checkEdgesCoverRecipe(cell, model, where);
     checkLayout(model, layout, where);
   }
@@ -110,13 +136,25 @@ test('the LSTM example: inputs, outputs, categories, parameters, recurrence', ()
   // linear(x, h_prev_0) in the first layer: 400×600 + 600×600 + 600 bias.
   assert.equal(model.nodes.find((n) => n.name === 'i')?.params, 400 * 600 + 600 * 600 + 600);
   assert.equal(model.totalParams, 4 * (400 * 600 + 600 * 600 + 600));
-  const rec = model.edges.filter((e) => e.kind === 'recurrence').map((e) => `${e.source}->${e.target}`).sort();
+  const rec = model.edges
+    .filter((e) => e.kind === 'recurrence')
+    .map((e) => `${e.source}->${e.target}`)
+    .sort();
   assert.deepEqual(rec, ['n:h_new_0->in:h_prev_0', 'n:h_new_1->in:h_prev_1']);
-  assert.ok(model.nodes.every((n) => !n.dead), 'no dead node in the LSTM');
-  assert.ok(model.nodes.every((n) => n.markers.length === 0), 'no markers on a valid cell');
+  assert.ok(
+    model.nodes.every((n) => !n.dead),
+    'no dead node in the LSTM',
+  );
+  assert.ok(
+    model.nodes.every((n) => n.markers.length === 0),
+    'no markers on a valid cell',
+  );
   // Sizes are a parameter.
   assert.equal(linearParams(['x', 'h'], { embed: 10, hidden: 20 }), 10 * 20 + 20 * 20 + 20);
-  assert.equal(buildGraphModel(cell, { sizes: { embed: 10, hidden: 20 } }).nodes.find((n) => n.name === 'i')?.params, 10 * 20 + 20 * 20 + 20);
+  assert.equal(
+    buildGraphModel(cell, { sizes: { embed: 10, hidden: 20 } }).nodes.find((n) => n.name === 'i')?.params,
+    10 * 20 + 20 * 20 + 20,
+  );
   assert.deepEqual(DEFAULT_GRAPH_SIZES, { embed: 400, hidden: 600 });
 });
 
@@ -124,7 +162,14 @@ test('the GRU example: blend operands are labelled a/b/c', () => {
   const cell = cellsOf(exampleText())[2];
   const model = buildGraphModel(cell);
   const blend = model.edges.filter((e) => e.target === 'n:h_new_0').sort((a, b) => a.operand - b.operand);
-  assert.deepEqual(blend.map((e) => [e.source, e.label]), [['n:z_act', 'a'], ['in:h_prev_0', 'b'], ['n:h_tilde_act', 'c']]);
+  assert.deepEqual(
+    blend.map((e) => [e.source, e.label]),
+    [
+      ['n:z_act', 'a'],
+      ['in:h_prev_0', 'b'],
+      ['n:h_tilde_act', 'c'],
+    ],
+  );
   assert.ok(model.edges.filter((e) => e.target !== 'n:h_new_0').every((e) => e.label === undefined));
 });
 
@@ -144,7 +189,11 @@ test('all WikiText-2 log cells: model, layout and invariants', () => {
 });
 
 test('the generated 26-node chain and 25-node cells: invariants, edges out of node rows', () => {
-  for (const [name, text] of [['chain26', chain26()], ['cell25(0)', cell25(0)], ['cell25(1)', cell25(1)]]) {
+  for (const [name, text] of [
+    ['chain26', chain26()],
+    ['cell25(0)', cell25(0)],
+    ['cell25(1)', cell25(1)],
+  ]) {
     const cell = cellsOf(text)[0];
     const { model, layout } = cellGraph(cell);
     checkEdgesCoverRecipe(cell, model, name);
@@ -166,13 +215,36 @@ test('routing through the row gaps: dagre’s diagonals cut node boxes, the rout
   // passes row 1 at dagre's dummy (0, 100), clear of that row's node; but the straight segment from the dummy down
   // to the target runs through the lower half of row 1 and clips the node there. Routed, the edge crosses row 1
   // vertically at the dummy's x and bends in the gap below it.
-  const src = { x0: -40, x1: 40, y0: -20, y1: 20 }, tgt = { x0: 160, x1: 240, y0: 180, y1: 220 }, other = { x0: 30, x1: 110, y0: 80, y1: 120 };
-  const bands = rankBands([{ y: 0, h: 40 }, { y: 100, h: 40 }, { y: 100, h: 30 }, { y: 200, h: 40 }]);
-  assert.deepEqual(bands.map((b) => [b.y0, b.y1]), [[-20, 20], [80, 120], [180, 220]]);
-  const raw = [{ x: 0, y: 20 }, { x: 0, y: 100 }, { x: 171, y: 180 }];
+  const src = { x0: -40, x1: 40, y0: -20, y1: 20 },
+    tgt = { x0: 160, x1: 240, y0: 180, y1: 220 },
+    other = { x0: 30, x1: 110, y0: 80, y1: 120 };
+  const bands = rankBands([
+    { y: 0, h: 40 },
+    { y: 100, h: 40 },
+    { y: 100, h: 30 },
+    { y: 200, h: 40 },
+  ]);
+  assert.deepEqual(
+    bands.map((b) => [b.y0, b.y1]),
+    [
+      [-20, 20],
+      [80, 120],
+      [180, 220],
+    ],
+  );
+  const raw = [
+    { x: 0, y: 20 },
+    { x: 0, y: 100 },
+    { x: 171, y: 180 },
+  ];
   assert.ok(segmentCrossesBox(raw[1], raw[2], other), 'the raw diagonal clips the row-1 node');
   const routed = routeThroughGaps(raw, src, tgt, bands);
-  assert.deepEqual(routed, [{ x: 0, y: 20 }, { x: 0, y: 80 }, { x: 0, y: 120 }, { x: 171, y: 180 }]);
+  assert.deepEqual(routed, [
+    { x: 0, y: 20 },
+    { x: 0, y: 80 },
+    { x: 0, y: 120 },
+    { x: 171, y: 180 },
+  ]);
   assert.ok(isMonotoneY(routed));
   for (let i = 1; i < routed.length; i++) assert.ok(!segmentCrossesBox(routed[i - 1], routed[i], other));
   // Upward polylines (recurrence edges run h_new → h_prev) are routed the same way, reversed.
@@ -181,7 +253,10 @@ test('routing through the row gaps: dagre’s diagonals cut node boxes, the rout
 });
 
 test('unknown op: a model with an unknown-category node and a marker', () => {
-  const cell = oneCell({ a: { op: 'activation_relu', input: ['x'] }, h_new_0: { op: 'activation_tanh', input: ['a'] } });
+  const cell = oneCell({
+    a: { op: 'activation_relu', input: ['x'] },
+    h_new_0: { op: 'activation_tanh', input: ['a'] },
+  });
   const { model, layout } = cellGraph(cell);
   const a = model.nodes.find((n) => n.name === 'a')!;
   assert.equal(a.category, 'unknown');
@@ -217,7 +292,10 @@ test('cycle: the closing edge is marked back, layout still succeeds', () => {
 });
 
 test('self loop and duplicate operands do not throw and keep one edge per operand', () => {
-  const cell = oneCell({ a: { op: 'elementwise_sum', input: ['a', 'x'] }, h_new_0: { op: 'elementwise_prod', input: ['a', 'a'] } });
+  const cell = oneCell({
+    a: { op: 'elementwise_sum', input: ['a', 'x'] },
+    h_new_0: { op: 'elementwise_prod', input: ['a', 'a'] },
+  });
   const { model, layout } = cellGraph(cell);
   assert.equal(model.edges.filter((e) => e.target === 'n:h_new_0').length, 2);
   assert.equal(model.edges.find((e) => e.id === 'e:a:0')?.kind, 'back');
@@ -231,15 +309,29 @@ test('dead nodes and unread states are flagged', () => {
     h_new_1: { op: 'activation_tanh', input: ['h_prev_0'] },
   });
   const model = buildGraphModel(cell);
-  const dead = model.nodes.filter((n) => n.dead).map((n) => n.name).sort();
+  const dead = model.nodes
+    .filter((n) => n.dead)
+    .map((n) => n.name)
+    .sort();
   assert.deepEqual(dead, ['h_new_1', 'h_prev_0', 'h_prev_1', 'unused']);
   // The state read by a live node makes its h_new live (across time steps).
-  const cell2 = oneCell({ h_new_0: { op: 'elementwise_sum', input: ['x', 'h_prev_1'] }, h_new_1: { op: 'activation_tanh', input: ['x'] } });
+  const cell2 = oneCell({
+    h_new_0: { op: 'elementwise_sum', input: ['x', 'h_prev_1'] },
+    h_new_1: { op: 'activation_tanh', input: ['x'] },
+  });
   assert.ok(!buildGraphModel(cell2).nodes.find((n) => n.name === 'h_new_1')!.dead);
 });
 
 test('empty and broken cells give a model and never throw', () => {
-  for (const text of ['{}', '[]', '{"a": 1}', '{"h_new_0": {"op": "linear"}}', '{"h_new_0": {"input": ["x"]}}', 'not json', '[{"x": {"op": "linear", "input": ["x"]}}]']) {
+  for (const text of [
+    '{}',
+    '[]',
+    '{"a": 1}',
+    '{"h_new_0": {"op": "linear"}}',
+    '{"h_new_0": {"input": ["x"]}}',
+    'not json',
+    '[{"x": {"op": "linear", "input": ["x"]}}]',
+  ]) {
     const cells = cellsOf(text);
     for (const cell of cells) {
       const { model, layout } = cellGraph(cell);
@@ -248,15 +340,46 @@ test('empty and broken cells give a model and never throw', () => {
     }
   }
   // An empty model lays out to an empty graph.
-  const empty = layoutGraph({ cellIndex: 0, label: 'x', nodes: [], edges: [], totalParams: 0, cellMarkers: [], sizes: DEFAULT_GRAPH_SIZES });
+  const empty = layoutGraph({
+    cellIndex: 0,
+    label: 'x',
+    nodes: [],
+    edges: [],
+    totalParams: 0,
+    cellMarkers: [],
+    sizes: DEFAULT_GRAPH_SIZES,
+  });
   assert.deepEqual(empty.nodes, {});
   // A hand-made Cell with garbage in it.
-  const weird = { index: 0, label: 'w', source: 'recipe', span: { start: 0, end: 0 }, anchor: { start: 0, end: 0 }, diagnostics: [],
-    nodes: [{ name: 'h_new_0', op: '', inputs: [], keySpan: { start: 0, end: 0 }, valueSpan: { start: 0, end: 0 }, opSpan: { start: 0, end: 0 }, inputListSpan: { start: 0, end: 0 } }] } as Cell;
+  const weird = {
+    index: 0,
+    label: 'w',
+    source: 'recipe',
+    span: { start: 0, end: 0 },
+    anchor: { start: 0, end: 0 },
+    diagnostics: [],
+    nodes: [
+      {
+        name: 'h_new_0',
+        op: '',
+        inputs: [],
+        keySpan: { start: 0, end: 0 },
+        valueSpan: { start: 0, end: 0 },
+        opSpan: { start: 0, end: 0 },
+        inputListSpan: { start: 0, end: 0 },
+      },
+    ],
+  } as Cell;
   const g = cellGraph(weird);
   // h_new_0 and the state it feeds, h_prev_0.
-  assert.deepEqual(g.model.nodes.map((n) => n.id), ['in:h_prev_0', 'n:h_new_0']);
-  assert.ok(g.model.nodes[1].markers.some((m) => m.code === 'unknown-op'), 'an empty op is marked');
+  assert.deepEqual(
+    g.model.nodes.map((n) => n.id),
+    ['in:h_prev_0', 'n:h_new_0'],
+  );
+  assert.ok(
+    g.model.nodes[1].markers.some((m) => m.code === 'unknown-op'),
+    'an empty op is marked',
+  );
 });
 
 test('diagnostics with nodes become markers; the others cell markers', () => {
@@ -269,7 +392,8 @@ test('diagnostics with nodes become markers; the others cell markers', () => {
 });
 
 test('nodeAtOffset: the node whose JSON holds the cursor', () => {
-  const text = '{"f": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "activation_tanh", "input": ["f"]}}';
+  const text =
+    '{"f": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "activation_tanh", "input": ["f"]}}';
   const cell = cellsOf(text)[0];
   assert.equal(nodeAtOffset(cell, text.indexOf('"linear"') + 2), 'f');
   assert.equal(nodeAtOffset(cell, text.indexOf('"h_new_0"') + 1), 'h_new_0');

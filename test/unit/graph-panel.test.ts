@@ -21,17 +21,26 @@ const noop = (): void => undefined;
 const log = { info: noop, warn: noop, error: noop, trace: noop, debug: noop } as never;
 const disposables = registerGraphView({ extensionUri: Uri.file('/ext'), subscriptions: [] } as never, {
   // Like the extension's analysis cache: no cells for a JSON file that does not look like a cell file.
-  getCells: (doc) => (/"op"/.test(doc.getText()) && /"input"/.test(doc.getText()) ? parseDocument(doc.getText()).cells : []),
+  getCells: (doc) =>
+    /"op"/.test(doc.getText()) && /"input"/.test(doc.getText()) ? parseDocument(doc.getText()).cells : [],
   log,
 });
-test.after(() => { for (const d of disposables) d.dispose(); });
+test.after(() => {
+  for (const d of disposables) d.dispose();
+});
 
-const lstm = new TextDocument(Uri.file('/ws/lstm.json'), 'json', 1, readFileSync(join(ROOT, 'test/fixtures/graph/lstm.json'), 'utf8'));
+const lstm = new TextDocument(
+  Uri.file('/ws/lstm.json'),
+  'json',
+  1,
+  readFileSync(join(ROOT, 'test/fixtures/graph/lstm.json'), 'utf8'),
+);
 const examples = new TextDocument(Uri.file('/ws/examples.json'), 'json', 1, exampleText());
 const settings = new TextDocument(Uri.file('/ws/settings.json'), 'json', 1, '{ "editor.fontSize": 14 }');
 
 const open = (): FakePanel[] => host.panels.filter((p) => p.viewType === 'cellLens.graph' && !p.disposed);
-const renders = (p: FakePanel): RenderMessage[] => p.webview.posted.filter((m): m is RenderMessage => (m as { type?: string }).type === 'render');
+const renders = (p: FakePanel): RenderMessage[] =>
+  p.webview.posted.filter((m): m is RenderMessage => (m as { type?: string }).type === 'render');
 const lastRender = (p: FakePanel): RenderMessage | undefined => renders(p).at(-1);
 const run = (id: string, ...args: unknown[]): Promise<unknown> => Promise.resolve(host.commands.get(id)!(...args));
 
@@ -64,7 +73,13 @@ test('a JSON file that is not a cell file leaves the panel as it is', () => {
   const before = renders(panel).length;
   host.open(settings);
   assert.equal(open().length, 1);
-  assert.equal(renders(panel).length, before, `no render for settings.json: ${renders(panel).slice(before).map((r) => r.uri)}`);
+  assert.equal(
+    renders(panel).length,
+    before,
+    `no render for settings.json: ${renders(panel)
+      .slice(before)
+      .map((r) => r.uri)}`,
+  );
   assert.equal(lastRender(panel)?.uri, examples.uri.toString());
 });
 

@@ -56,7 +56,9 @@ test('isToWebview rejects malformed render messages', () => {
   bad.push(c);
   // Scores with a non-numeric per-node value.
   c = clone();
-  (c.cells[0] as { scores: unknown }).scores = [{ id: 'naswot', label: 'NASWOT', value: 1, better: 'higher', perNode: { i: 'hot' } }];
+  (c.cells[0] as { scores: unknown }).scores = [
+    { id: 'naswot', label: 'NASWOT', value: 1, better: 'higher', perNode: { i: 'hot' } },
+  ];
   bad.push(c);
   for (const [i, m] of bad.entries()) assert.equal(isToWebview(m), false, `bad message #${i} rejected`);
 });
@@ -67,9 +69,14 @@ test('isToWebview: highlight, theme, exportRequest', () => {
   assert.ok(isToWebview({ type: 'theme', kind: 'high-contrast' }));
   assert.ok(isToWebview({ type: 'exportRequest', format: 'png' }));
   for (const m of [
-    { type: 'highlight', cellIndex: -1, node: 'f' }, { type: 'highlight', cellIndex: 1.5 }, { type: 'highlight', cellIndex: 0, node: 3 },
-    { type: 'theme', kind: 'solarized' }, { type: 'exportRequest', format: 'pdf' }, { type: 'reveal', cellIndex: 0, node: 'f' },
-  ]) assert.equal(isToWebview(m), false, JSON.stringify(m));
+    { type: 'highlight', cellIndex: -1, node: 'f' },
+    { type: 'highlight', cellIndex: 1.5 },
+    { type: 'highlight', cellIndex: 0, node: 3 },
+    { type: 'theme', kind: 'solarized' },
+    { type: 'exportRequest', format: 'pdf' },
+    { type: 'reveal', cellIndex: 0, node: 'f' },
+  ])
+    assert.equal(isToWebview(m), false, JSON.stringify(m));
 });
 
 test('isFromWebview accepts the webview messages and rejects malformed ones', () => {
@@ -77,7 +84,12 @@ test('isFromWebview accepts the webview messages and rejects malformed ones', ()
     { type: 'ready' },
     { type: 'reveal', cellIndex: 0, node: 'h_new_0' },
     { type: 'selectCell', cellIndex: 3 },
-    { type: 'export', format: 'svg', cellIndex: 0, data: '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>' },
+    {
+      type: 'export',
+      format: 'svg',
+      cellIndex: 0,
+      data: '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+    },
     { type: 'export', format: 'png', cellIndex: 0, data: 'data:image/png;base64,iVBORw0KGgo=' },
     { type: 'log', level: 'warn', message: 'x' },
     { type: 'pin', pinned: true },
@@ -85,15 +97,21 @@ test('isFromWebview accepts the webview messages and rejects malformed ones', ()
   ];
   for (const m of good) assert.ok(isFromWebview(m), JSON.stringify(m));
   const bad = [
-    null, 'ready', {}, { type: 'nope' },
-    { type: 'reveal', cellIndex: 0 }, { type: 'reveal', cellIndex: 0, node: '' }, { type: 'reveal', cellIndex: '0', node: 'f' },
+    null,
+    'ready',
+    {},
+    { type: 'nope' },
+    { type: 'reveal', cellIndex: 0 },
+    { type: 'reveal', cellIndex: 0, node: '' },
+    { type: 'reveal', cellIndex: '0', node: 'f' },
     { type: 'selectCell', cellIndex: -2 },
     { type: 'export', format: 'svg', cellIndex: 0, data: '<html></html>' },
     { type: 'export', format: 'png', cellIndex: 0, data: 'data:image/jpeg;base64,AAAA' },
     { type: 'export', format: 'gif', cellIndex: 0, data: 'x' },
     { type: 'export', format: 'svg', data: '<svg></svg>' },
     { type: 'log', level: 'fatal', message: 'x' },
-    { type: 'pin' }, { type: 'pin', pinned: 'true' },
+    { type: 'pin' },
+    { type: 'pin', pinned: 'true' },
   ];
   for (const m of bad) assert.equal(isFromWebview(m), false, JSON.stringify(m));
 });
@@ -104,14 +122,21 @@ test('webview HTML: strict CSP with a nonce, no inline or remote sources', () =>
   assert.notEqual(makeNonce(), nonce, 'a fresh nonce each time');
   const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
   const html = webviewHtml({
-    cspSource, nonce,
-    scriptUri: `${cspSource}/ext/dist/webview.js`, styleUri: `${cspSource}/ext/media/graph.css`,
+    cspSource,
+    nonce,
+    scriptUri: `${cspSource}/ext/dist/webview.js`,
+    styleUri: `${cspSource}/ext/media/graph.css`,
   });
   const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
   assert.ok(meta, 'a CSP meta tag');
   const csp = meta[1];
   assert.equal(csp, contentSecurityPolicy(cspSource, nonce));
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k, v]),
+  );
   assert.deepEqual(directives.get('default-src'), ["'none'"]);
   assert.deepEqual(directives.get('script-src'), [`'nonce-${nonce}'`]);
   assert.deepEqual(directives.get('style-src'), [cspSource]);
@@ -119,7 +144,10 @@ test('webview HTML: strict CSP with a nonce, no inline or remote sources', () =>
   assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'), 'no unsafe-*');
   // Only the webview's own resource origin: no other http(s) source anywhere in the policy.
   const sources = [...directives.values()].flat().filter((s) => s !== cspSource);
-  assert.ok(sources.every((s) => !/^https?:/.test(s) && s !== '*'), `no remote sources: ${sources.join(' ')}`);
+  assert.ok(
+    sources.every((s) => !/^https?:/.test(s) && s !== '*'),
+    `no remote sources: ${sources.join(' ')}`,
+  );
   // Every script tag carries the nonce; no inline script, no inline style.
   const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
   assert.equal(scripts.length, 1);

@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { buildWebview, chromiumMissing, launch, openPage, post, posted, renderMessage, ROOT } from '../fixtures/graph/browser';
+import {
+  buildWebview,
+  chromiumMissing,
+  launch,
+  openPage,
+  post,
+  posted,
+  renderMessage,
+  ROOT,
+} from '../fixtures/graph/browser';
 import { exampleText, wikitextRecipes } from '../fixtures/graph/cells';
 import { chain26 } from '../../bench/graph';
 import { isFromWebview } from '../../src/graph/protocol';
@@ -29,101 +38,152 @@ before(async () => {
   await buildWebview();
   browser = await launch();
 });
-after(async () => { await browser?.close(); });
+after(async () => {
+  await browser?.close();
+});
 
 const count = (page: Page, sel: string) => page.evaluate((s) => document.querySelectorAll(s).length, sel);
-const viewportTransform = (page: Page) => page.evaluate(() => document.querySelector('.cl-viewport')?.getAttribute('transform') ?? '');
+const viewportTransform = (page: Page) =>
+  page.evaluate(() => document.querySelector('.cl-viewport')?.getAttribute('transform') ?? '');
 
-const graphInsideStage = (page: Page) => page.evaluate(() => {
-  const s = document.querySelector('.cl-stage')!.getBoundingClientRect();
-  const g = (document.querySelector('.cl-viewport') as SVGGElement).getBoundingClientRect();
-  return g.left >= s.left - 1 && g.right <= s.right + 1 && g.top >= s.top - 1 && g.bottom <= s.bottom + 1;
-});
+const graphInsideStage = (page: Page) =>
+  page.evaluate(() => {
+    const s = document.querySelector('.cl-stage')!.getBoundingClientRect();
+    const g = (document.querySelector('.cl-viewport') as SVGGElement).getBoundingClientRect();
+    return g.left >= s.left - 1 && g.right <= s.right + 1 && g.top >= s.top - 1 && g.bottom <= s.bottom + 1;
+  });
 
 /** A score report for the LSTM with a per-node quantity on the op nodes (test data, not a real score). */
 function lstmScores(): ScoreReport {
   const names = Object.keys(JSON.parse(lstm) as object);
   const perNode = Object.fromEntries(names.map((n, i) => [n, i / (names.length - 1)]));
   return {
-    hash: 'test', backend: 'cpu', totalMs: 1,
+    hash: 'test',
+    backend: 'cpu',
+    totalMs: 1,
     settings: { ...DEFAULT_SIZES, scores: ['naswot'], seed: 0, repeats: 1, backend: 'cpu' },
-    results: [{ id: 'naswot', value: 123.4, std: 0, values: [123.4], seed: 0, repeats: 1, wallMs: 1, backend: 'cpu', perNode }],
+    results: [
+      { id: 'naswot', value: 123.4, std: 0, values: [123.4], seed: 0, repeats: 1, wallMs: 1, backend: 'cpu', perNode },
+    ],
   };
 }
 
-test('a 19–26-node cell at half width stays legible: names ≥ 9 px, the graph starts at the top (pan down for the rest)', { skip }, async () => {
-  // A 26-node cell: a chain of linear / activation pairs with skip sums, the size of the largest generated cells.
-  const big = chain26();
-  assert.equal(Object.keys(JSON.parse(big) as object).length, 26);
-  const page = await openPage(browser!, 'dark', { width: 560, height: 700 });
-  await post(page, renderMessage(big));
-  await page.waitForSelector('.cl-node');
-  const k = Number(/scale\(([\d.]+)/.exec(await viewportTransform(page))?.[1] ?? /,\s*([\d.]+)\)$/.exec(await viewportTransform(page))?.[1]);
-  const nameFont = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('.cl-name')!).fontSize));
-  assert.ok(k * nameFont >= 9 - 1e-6, `node names at ${(k * nameFont).toFixed(1)} px (zoom ${k})`);
-  const top = await page.evaluate(() => document.querySelector('.cl-stage')!.getBoundingClientRect().top - (document.querySelector('.cl-viewport') as SVGGElement).getBoundingClientRect().top);
-  assert.ok(top <= 1, 'the top of the graph (its inputs) is in view');
+test(
+  'a 19–26-node cell at half width stays legible: names ≥ 9 px, the graph starts at the top (pan down for the rest)',
+  { skip },
+  async () => {
+    // A 26-node cell: a chain of linear / activation pairs with skip sums, the size of the largest generated cells.
+    const big = chain26();
+    assert.equal(Object.keys(JSON.parse(big) as object).length, 26);
+    const page = await openPage(browser!, 'dark', { width: 560, height: 700 });
+    await post(page, renderMessage(big));
+    await page.waitForSelector('.cl-node');
+    const k = Number(
+      /scale\(([\d.]+)/.exec(await viewportTransform(page))?.[1] ??
+        /,\s*([\d.]+)\)$/.exec(await viewportTransform(page))?.[1],
+    );
+    const nameFont = await page.evaluate(() =>
+      parseFloat(getComputedStyle(document.querySelector('.cl-name')!).fontSize),
+    );
+    assert.ok(k * nameFont >= 9 - 1e-6, `node names at ${(k * nameFont).toFixed(1)} px (zoom ${k})`);
+    const top = await page.evaluate(
+      () =>
+        document.querySelector('.cl-stage')!.getBoundingClientRect().top -
+        (document.querySelector('.cl-viewport') as SVGGElement).getBoundingClientRect().top,
+    );
+    assert.ok(top <= 1, 'the top of the graph (its inputs) is in view');
 
-  // The rest is reachable: an overview (mini-map) shows where the view is, and the keyboard pans.
-  assert.equal(await count(page, '.cl-minimap:not([hidden])'), 1, 'the overview is shown for a graph taller than the panel');
-  const ty = async () => Number(/translate\([-\d.]+,\s*([-\d.]+)\)/.exec(await viewportTransform(page))?.[1]);
-  const viewRect = () => page.evaluate(() => Number(document.querySelector('.cl-mm-view')!.getAttribute('y')));
-  const y0 = await ty(), r0 = await viewRect();
-  await page.focus('.cl-minimap');
-  await page.keyboard.press('ArrowDown');
-  assert.ok(await ty() < y0, 'ArrowDown pans down');
-  assert.ok(await viewRect() > r0, 'the overview rectangle follows');
-  await page.keyboard.press('End');
-  const bottom = await page.evaluate(() => document.querySelector('.cl-stage')!.getBoundingClientRect().bottom - (document.querySelector('.cl-viewport') as SVGGElement).getBoundingClientRect().bottom);
-  assert.ok(bottom >= -1, 'End shows the bottom of the graph (its outputs)');
-  await page.keyboard.press('Home');
-  assert.ok(Math.abs(await ty() - y0) < 1, 'Home goes back to the top');
-  // A click in the overview's lower half moves the view there.
-  const mm = (await page.locator('.cl-minimap svg').boundingBox())!;
-  await page.mouse.click(mm.x + mm.width / 2, mm.y + mm.height * 0.9);
-  assert.ok(await ty() < y0, 'clicking the overview pans');
-  // Fit (0) keeps the readable scale: the overview stays.
-  await page.keyboard.press('0');
-  assert.equal(await count(page, '.cl-minimap:not([hidden])'), 1);
-  await page.close();
+    // The rest is reachable: an overview (mini-map) shows where the view is, and the keyboard pans.
+    assert.equal(
+      await count(page, '.cl-minimap:not([hidden])'),
+      1,
+      'the overview is shown for a graph taller than the panel',
+    );
+    const ty = async () => Number(/translate\([-\d.]+,\s*([-\d.]+)\)/.exec(await viewportTransform(page))?.[1]);
+    const viewRect = () => page.evaluate(() => Number(document.querySelector('.cl-mm-view')!.getAttribute('y')));
+    const y0 = await ty(),
+      r0 = await viewRect();
+    await page.focus('.cl-minimap');
+    await page.keyboard.press('ArrowDown');
+    assert.ok((await ty()) < y0, 'ArrowDown pans down');
+    assert.ok((await viewRect()) > r0, 'the overview rectangle follows');
+    await page.keyboard.press('End');
+    const bottom = await page.evaluate(
+      () =>
+        document.querySelector('.cl-stage')!.getBoundingClientRect().bottom -
+        (document.querySelector('.cl-viewport') as SVGGElement).getBoundingClientRect().bottom,
+    );
+    assert.ok(bottom >= -1, 'End shows the bottom of the graph (its outputs)');
+    await page.keyboard.press('Home');
+    assert.ok(Math.abs((await ty()) - y0) < 1, 'Home goes back to the top');
+    // A click in the overview's lower half moves the view there.
+    const mm = (await page.locator('.cl-minimap svg').boundingBox())!;
+    await page.mouse.click(mm.x + mm.width / 2, mm.y + mm.height * 0.9);
+    assert.ok((await ty()) < y0, 'clicking the overview pans');
+    // Fit (0) keeps the readable scale: the overview stays.
+    await page.keyboard.press('0');
+    assert.equal(await count(page, '.cl-minimap:not([hidden])'), 1);
+    await page.close();
 
-  // The widest WikiText-2 cells (19 nodes, four inputs) at half width: still ≥ 9 px (it pans sideways), with the overview.
-  const wide = wikitextRecipes().map((r) => ({ r, n: Object.keys(JSON.parse(r.text) as object).length })).sort((a, b) => b.n - a.n)[0];
-  const half = await openPage(browser!, 'dark', { width: 560, height: 700 });
-  await post(half, renderMessage(wide.r.text));
-  const kw = await half.evaluate(() => (document.querySelector('.cl-viewport') as SVGGElement).getCTM()?.a ?? 0);
-  assert.ok(kw * nameFont >= 9 - 1e-6, `widest cell: names at ${(kw * nameFont).toFixed(1)} px`);
-  const fits = await graphInsideStage(half);
-  assert.equal(await count(half, '.cl-minimap:not([hidden])'), fits ? 0 : 1, 'the overview is shown exactly when part of the graph is out of view');
-  await half.close();
+    // The widest WikiText-2 cells (19 nodes, four inputs) at half width: still ≥ 9 px (it pans sideways), with the overview.
+    const wide = wikitextRecipes()
+      .map((r) => ({ r, n: Object.keys(JSON.parse(r.text) as object).length }))
+      .sort((a, b) => b.n - a.n)[0];
+    const half = await openPage(browser!, 'dark', { width: 560, height: 700 });
+    await post(half, renderMessage(wide.r.text));
+    const kw = await half.evaluate(() => (document.querySelector('.cl-viewport') as SVGGElement).getCTM()?.a ?? 0);
+    assert.ok(kw * nameFont >= 9 - 1e-6, `widest cell: names at ${(kw * nameFont).toFixed(1)} px`);
+    const fits = await graphInsideStage(half);
+    assert.equal(
+      await count(half, '.cl-minimap:not([hidden])'),
+      fits ? 0 : 1,
+      'the overview is shown exactly when part of the graph is out of view',
+    );
+    await half.close();
 
-  // A graph that fits needs no overview.
-  const small = await openPage(browser!, 'dark');
-  await post(small, renderMessage(lstm));
-  assert.equal(await count(small, '.cl-minimap:not([hidden])'), 0);
-  await small.close();
-});
+    // A graph that fits needs no overview.
+    const small = await openPage(browser!, 'dark');
+    await post(small, renderMessage(lstm));
+    assert.equal(await count(small, '.cl-minimap:not([hidden])'), 0);
+    await small.close();
+  },
+);
 
 test('drawn edges keep out of the boxes of other nodes (sampled along the SVG paths)', { skip }, async () => {
-  const biggest = wikitextRecipes().map((r) => ({ r, n: Object.keys(JSON.parse(r.text) as object).length })).sort((a, b) => b.n - a.n).slice(0, 3);
+  const biggest = wikitextRecipes()
+    .map((r) => ({ r, n: Object.keys(JSON.parse(r.text) as object).length }))
+    .sort((a, b) => b.n - a.n)
+    .slice(0, 3);
   const page = await openPage(browser!, 'light');
   for (const text of [exampleText(), ...biggest.map((b) => b.r.text)]) {
     const msg = renderMessage(text);
     await post(page, msg);
     for (const cell of msg.cells) {
       if (msg.cells.length > 1) await page.selectOption('.cl-toolbar select >> nth=0', String(cell.index));
-      const boxes = cell.model.nodes.map((n) => ({ id: n.id, x: cell.layout.nodes[n.id].x, y: cell.layout.nodes[n.id].y, hw: n.width / 2 - 1, hh: n.height / 2 - 1 }));
+      const boxes = cell.model.nodes.map((n) => ({
+        id: n.id,
+        x: cell.layout.nodes[n.id].x,
+        y: cell.layout.nodes[n.id].y,
+        hw: n.width / 2 - 1,
+        hh: n.height / 2 - 1,
+      }));
       const hits = await page.evaluate((boxes) => {
         const out: string[] = [];
         for (const g of Array.from(document.querySelectorAll('.cl-edge'))) {
-          const src = g.getAttribute('data-source'), tgt = g.getAttribute('data-target');
+          const src = g.getAttribute('data-source'),
+            tgt = g.getAttribute('data-target');
           if (src === tgt) continue;
           const path = g.querySelector('.cl-edge-line') as SVGPathElement;
           const len = path.getTotalLength();
           for (let d = 0; d <= len; d += 2) {
             const p = path.getPointAtLength(d);
-            const b = boxes.find((b) => b.id !== src && b.id !== tgt && Math.abs(p.x - b.x) < b.hw && Math.abs(p.y - b.y) < b.hh);
-            if (b) { out.push(`${g.getAttribute('data-id')}×${b.id}`); break; }
+            const b = boxes.find(
+              (b) => b.id !== src && b.id !== tgt && Math.abs(p.x - b.x) < b.hw && Math.abs(p.y - b.y) < b.hh,
+            );
+            if (b) {
+              out.push(`${g.getAttribute('data-id')}×${b.id}`);
+              break;
+            }
           }
         }
         return out;
@@ -134,55 +194,77 @@ test('drawn edges keep out of the boxes of other nodes (sampled along the SVG pa
   await page.close();
 });
 
-test('dead nodes: labels at full opacity, ≥ 4.5:1 against their fill and the background (computed styles)', { skip }, async () => {
-  // h_dead reads x but nothing reads it: a dead node.
-  const cell = { h_dead: { op: 'activation_tanh', input: ['x'] }, h_new_0: { op: 'linear', input: ['x', 'h_prev_0'] } };
-  for (const theme of ['light', 'dark'] as const) {
-    const page = await openPage(browser!, theme);
-    await post(page, renderMessage(JSON.stringify(cell)));
-    assert.equal(await count(page, '.cl-node.cl-dead'), 1);
-    const st = await page.evaluate(() => {
-      // (No named functions in here: the test runner's transform would wrap them in a helper the page lacks.)
-      const g = document.querySelector('.cl-node.cl-dead')!;
-      const shape = getComputedStyle(g.querySelector('.cl-shape')!);
-      return {
-        opacity: getComputedStyle(g).opacity, bg: getComputedStyle(document.body).backgroundColor,
-        fill: shape.fill, fillOpacity: shape.fillOpacity,
-        name: getComputedStyle(g.querySelector('.cl-name')!).fill, op: getComputedStyle(g.querySelector('.cl-op')!).fill,
-      };
-    });
-    assert.equal(Number(st.opacity), 1, 'no group fade');
-    const bg = parseColor(st.bg)!;
-    const fill = over(parseColor(st.fill)!, bg, Number(st.fillOpacity));
-    for (const text of [st.name, st.op]) {
-      const fg = parseColor(text)!;
-      assert.ok(contrastRatio(over(fg, fill), fill) >= 4.5, `${theme}: ${text} on ${st.fill}@${st.fillOpacity}`);
-      assert.ok(contrastRatio(over(fg, bg), bg) >= 4.5, `${theme}: ${text} on ${st.bg}`);
+test(
+  'dead nodes: labels at full opacity, ≥ 4.5:1 against their fill and the background (computed styles)',
+  { skip },
+  async () => {
+    // h_dead reads x but nothing reads it: a dead node.
+    const cell = {
+      h_dead: { op: 'activation_tanh', input: ['x'] },
+      h_new_0: { op: 'linear', input: ['x', 'h_prev_0'] },
+    };
+    for (const theme of ['light', 'dark'] as const) {
+      const page = await openPage(browser!, theme);
+      await post(page, renderMessage(JSON.stringify(cell)));
+      assert.equal(await count(page, '.cl-node.cl-dead'), 1);
+      const st = await page.evaluate(() => {
+        // (No named functions in here: the test runner's transform would wrap them in a helper the page lacks.)
+        const g = document.querySelector('.cl-node.cl-dead')!;
+        const shape = getComputedStyle(g.querySelector('.cl-shape')!);
+        return {
+          opacity: getComputedStyle(g).opacity,
+          bg: getComputedStyle(document.body).backgroundColor,
+          fill: shape.fill,
+          fillOpacity: shape.fillOpacity,
+          name: getComputedStyle(g.querySelector('.cl-name')!).fill,
+          op: getComputedStyle(g.querySelector('.cl-op')!).fill,
+        };
+      });
+      assert.equal(Number(st.opacity), 1, 'no group fade');
+      const bg = parseColor(st.bg)!;
+      const fill = over(parseColor(st.fill)!, bg, Number(st.fillOpacity));
+      for (const text of [st.name, st.op]) {
+        const fg = parseColor(text)!;
+        assert.ok(contrastRatio(over(fg, fill), fill) >= 4.5, `${theme}: ${text} on ${st.fill}@${st.fillOpacity}`);
+        assert.ok(contrastRatio(over(fg, bg), bg) >= 4.5, `${theme}: ${text} on ${st.bg}`);
+      }
+      await page.close();
     }
-    await page.close();
-  }
-});
+  },
+);
 
-test('pin button and another document: the button posts `pin`, shows the state; a new uri is fitted afresh', { skip }, async () => {
-  const page = await openPage(browser!, 'dark');
-  await post(page, renderMessage(lstm, { uri: 'file:///a/lstm.json' }));
-  await page.click('.cl-pin');
-  assert.deepEqual((await posted(page)).filter((m) => m.type === 'pin').at(-1), { type: 'pin', pinned: true });
-  assert.equal(await page.getAttribute('.cl-pin', 'aria-pressed'), 'false', 'the host decides: no state change until it re-renders');
-  await post(page, { ...renderMessage(lstm, { uri: 'file:///a/lstm.json' }), pinned: true });
-  assert.equal(await page.getAttribute('.cl-pin', 'aria-pressed'), 'true');
-  assert.equal(await page.evaluate(() => (window as unknown as { __state: { pinned?: boolean } }).__state.pinned), true, 'persisted');
-  await page.click('.cl-pin');
-  assert.deepEqual((await posted(page)).filter((m) => m.type === 'pin').at(-1), { type: 'pin', pinned: false });
-  // Zoom in, then the panel switches to another document: it is fitted, not left at the old zoom.
-  await page.click('button[title="Zoom in (+)"]');
-  await page.click('button[title="Zoom in (+)"]');
-  await page.click('button[title="Zoom in (+)"]');
-  assert.ok(!(await graphInsideStage(page)));
-  await post(page, renderMessage(exampleText(), { uri: 'file:///a/examples.json' }));
-  assert.ok(await graphInsideStage(page), 'the new document is fitted');
-  await page.close();
-});
+test(
+  'pin button and another document: the button posts `pin`, shows the state; a new uri is fitted afresh',
+  { skip },
+  async () => {
+    const page = await openPage(browser!, 'dark');
+    await post(page, renderMessage(lstm, { uri: 'file:///a/lstm.json' }));
+    await page.click('.cl-pin');
+    assert.deepEqual((await posted(page)).filter((m) => m.type === 'pin').at(-1), { type: 'pin', pinned: true });
+    assert.equal(
+      await page.getAttribute('.cl-pin', 'aria-pressed'),
+      'false',
+      'the host decides: no state change until it re-renders',
+    );
+    await post(page, { ...renderMessage(lstm, { uri: 'file:///a/lstm.json' }), pinned: true });
+    assert.equal(await page.getAttribute('.cl-pin', 'aria-pressed'), 'true');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __state: { pinned?: boolean } }).__state.pinned),
+      true,
+      'persisted',
+    );
+    await page.click('.cl-pin');
+    assert.deepEqual((await posted(page)).filter((m) => m.type === 'pin').at(-1), { type: 'pin', pinned: false });
+    // Zoom in, then the panel switches to another document: it is fitted, not left at the old zoom.
+    await page.click('button[title="Zoom in (+)"]');
+    await page.click('button[title="Zoom in (+)"]');
+    await page.click('button[title="Zoom in (+)"]');
+    assert.ok(!(await graphInsideStage(page)));
+    await post(page, renderMessage(exampleText(), { uri: 'file:///a/examples.json' }));
+    assert.ok(await graphInsideStage(page), 'the new document is fitted');
+    await page.close();
+  },
+);
 
 test('renders the LSTM: one element per node and per edge, recurrence edges dashed', { skip }, async () => {
   const page = await openPage(browser!, 'light');
@@ -195,12 +277,19 @@ test('renders the LSTM: one element per node and per edge, recurrence edges dash
   assert.equal(await count(page, '.cl-edge-recurrence'), 2);
   assert.equal(await count(page, '.cl-cat-linear.cl-node'), 4);
   // Every edge path has geometry; every node is focusable.
-  const emptyPaths = await page.evaluate(() => Array.from(document.querySelectorAll('.cl-edge-line')).filter((p) => !(p.getAttribute('d') ?? '').startsWith('M')).length);
+  const emptyPaths = await page.evaluate(
+    () =>
+      Array.from(document.querySelectorAll('.cl-edge-line')).filter((p) => !(p.getAttribute('d') ?? '').startsWith('M'))
+        .length,
+  );
   assert.equal(emptyPaths, 0);
   assert.equal(await count(page, '.cl-node[tabindex="0"]'), model.nodes.length);
   // The graph is inside the visible stage after the initial fit.
   assert.ok(await graphInsideStage(page), 'fit-to-view shows the whole graph');
-  assert.ok((await posted(page)).every((m) => m.type !== 'log'), 'no warnings from the webview');
+  assert.ok(
+    (await posted(page)).every((m) => m.type !== 'log'),
+    'no warnings from the webview',
+  );
   await page.close();
 });
 
@@ -219,7 +308,9 @@ test('a re-render keeps the zoom transform; state is persisted', { skip }, async
   await post(page, renderMessage(JSON.stringify(edited)));
   assert.equal(await viewportTransform(page), zoomed);
   assert.equal(await count(page, '.cl-nodes > .cl-node'), 17);
-  const state = await page.evaluate(() => (window as unknown as { __state: { zoom: Record<string, { k: number }>; selectedCell: number } }).__state);
+  const state = await page.evaluate(
+    () => (window as unknown as { __state: { zoom: Record<string, { k: number }>; selectedCell: number } }).__state,
+  );
   assert.equal(state.selectedCell, 0);
   assert.ok(state.zoom['0'].k > 0, 'zoom saved with setState');
   // Keyboard: 0 fits the (edited) graph into the view again.
@@ -230,48 +321,63 @@ test('a re-render keeps the zoom transform; state is persisted', { skip }, async
   await page.close();
 });
 
-test('highlight outlines a node; click and Enter reveal; stale dims; malformed messages are logged', { skip }, async () => {
-  const page = await openPage(browser!, 'light');
-  await post(page, renderMessage(lstm));
-  await post(page, { type: 'highlight', cellIndex: 0, node: 'f_act' });
-  assert.deepEqual(await page.evaluate(() => Array.from(document.querySelectorAll('.cl-highlight')).map((e) => e.getAttribute('data-name'))), ['f_act']);
-  assert.ok(await count(page, '.cl-edge-hot') >= 2, 'the highlighted node\'s edges stand out');
-  await page.click('.cl-node[data-name="o"]');
-  let reveal = (await posted(page)).filter((m) => m.type === 'reveal');
-  assert.deepEqual(reveal.at(-1), { type: 'reveal', cellIndex: 0, node: 'o' });
-  assert.ok(reveal.every(isFromWebview));
-  // Tab to the first node, Enter reveals it.
-  await page.focus('.cl-node[data-name="x"]');
-  await page.keyboard.press('Tab');
-  const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-name'));
-  assert.ok(focused, 'Tab moves to the next node');
-  assert.equal(await count(page, '.cl-tooltip:not([hidden])'), 1, 'focus shows the tooltip');
-  await page.keyboard.press('Enter');
-  reveal = (await posted(page)).filter((m) => m.type === 'reveal');
-  assert.equal(reveal.at(-1)?.node, focused);
-  // Stale: the last graph stays, dimmed, with the error.
-  const stale = renderMessage(lstm, { stale: 'ValueExpected at line 4, column 9' });
-  await post(page, stale);
-  assert.equal(await count(page, '.cl-root.cl-stale'), 1);
-  assert.match(await page.textContent('.cl-banner') ?? '', /line 4, column 9/);
-  assert.equal(await count(page, '.cl-nodes > .cl-node'), 16);
-  await post(page, renderMessage(lstm));
-  assert.equal(await count(page, '.cl-root.cl-stale'), 0);
-  // Garbage is dropped and logged.
-  await post(page, { type: 'render', version: 999, cells: [] });
-  assert.ok((await posted(page)).some((m) => m.type === 'log' && m.level === 'warn'));
-  assert.equal(await count(page, '.cl-nodes > .cl-node'), 16);
-  await page.close();
-});
+test(
+  'highlight outlines a node; click and Enter reveal; stale dims; malformed messages are logged',
+  { skip },
+  async () => {
+    const page = await openPage(browser!, 'light');
+    await post(page, renderMessage(lstm));
+    await post(page, { type: 'highlight', cellIndex: 0, node: 'f_act' });
+    assert.deepEqual(
+      await page.evaluate(() =>
+        Array.from(document.querySelectorAll('.cl-highlight')).map((e) => e.getAttribute('data-name')),
+      ),
+      ['f_act'],
+    );
+    assert.ok((await count(page, '.cl-edge-hot')) >= 2, "the highlighted node's edges stand out");
+    await page.click('.cl-node[data-name="o"]');
+    let reveal = (await posted(page)).filter((m) => m.type === 'reveal');
+    assert.deepEqual(reveal.at(-1), { type: 'reveal', cellIndex: 0, node: 'o' });
+    assert.ok(reveal.every(isFromWebview));
+    // Tab to the first node, Enter reveals it.
+    await page.focus('.cl-node[data-name="x"]');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-name'));
+    assert.ok(focused, 'Tab moves to the next node');
+    assert.equal(await count(page, '.cl-tooltip:not([hidden])'), 1, 'focus shows the tooltip');
+    await page.keyboard.press('Enter');
+    reveal = (await posted(page)).filter((m) => m.type === 'reveal');
+    assert.equal(reveal.at(-1)?.node, focused);
+    // Stale: the last graph stays, dimmed, with the error.
+    const stale = renderMessage(lstm, { stale: 'ValueExpected at line 4, column 9' });
+    await post(page, stale);
+    assert.equal(await count(page, '.cl-root.cl-stale'), 1);
+    assert.match((await page.textContent('.cl-banner')) ?? '', /line 4, column 9/);
+    assert.equal(await count(page, '.cl-nodes > .cl-node'), 16);
+    await post(page, renderMessage(lstm));
+    assert.equal(await count(page, '.cl-root.cl-stale'), 0);
+    // Garbage is dropped and logged.
+    await post(page, { type: 'render', version: 999, cells: [] });
+    assert.ok((await posted(page)).some((m) => m.type === 'log' && m.level === 'warn'));
+    assert.equal(await count(page, '.cl-nodes > .cl-node'), 16);
+    await page.close();
+  },
+);
 
 test('several cells: the picker switches cells and reports selectCell', { skip }, async () => {
   const page = await openPage(browser!, 'dark');
   const msg = renderMessage(exampleText());
   await post(page, msg);
-  assert.equal(await page.evaluate(() => document.querySelectorAll('.cl-toolbar select')[0].querySelectorAll('option').length), 10);
+  assert.equal(
+    await page.evaluate(() => document.querySelectorAll('.cl-toolbar select')[0].querySelectorAll('option').length),
+    10,
+  );
   await page.selectOption('.cl-toolbar select >> nth=0', '2');
   assert.equal(await count(page, '.cl-nodes > .cl-node'), msg.cells[2].model.nodes.length);
-  assert.deepEqual((await posted(page)).filter((m) => m.type === 'selectCell').at(-1), { type: 'selectCell', cellIndex: 2 });
+  assert.deepEqual((await posted(page)).filter((m) => m.type === 'selectCell').at(-1), {
+    type: 'selectCell',
+    cellIndex: 2,
+  });
   // A highlight in another cell switches to it.
   await post(page, { type: 'highlight', cellIndex: 1, node: 'h_new_0' });
   assert.equal(await count(page, '.cl-nodes > .cl-node'), msg.cells[1].model.nodes.length);
@@ -286,37 +392,72 @@ test('heat-map: nodes coloured by the picked quantity, with a legend and the sco
   await page.selectOption('.cl-toolbar select >> nth=1', 'naswot');
   assert.equal(await count(page, '.cl-heated'), 13, 'the 13 op nodes carry a value');
   assert.equal(await count(page, '.cl-legend:not([hidden]) .cl-legend-bar'), 1);
-  const fills = await page.evaluate(() => new Set(Array.from(document.querySelectorAll('.cl-heated .cl-shape')).map((e) => getComputedStyle(e).fill)).size);
+  const fills = await page.evaluate(
+    () =>
+      new Set(Array.from(document.querySelectorAll('.cl-heated .cl-shape')).map((e) => getComputedStyle(e).fill)).size,
+  );
   assert.ok(fills > 5, `distinct heat colours (${fills})`);
-  assert.match(await page.textContent('.cl-side') ?? '', /NASWOT\s*123\.4/);
+  assert.match((await page.textContent('.cl-side')) ?? '', /NASWOT\s*123\.4/);
   await page.close();
 });
 
-test('heat-map from a real score report: the engine per-node quantities land on the matching nodes', { skip }, async () => {
-  await tf.setBackend('cpu');
-  const recipe = JSON.parse(lstm) as Record<string, { op: string; input: string[] }>;
-  const report = await scoreCell(recipe, { vocab: 40, embed: 6, hidden: 8, layers: 1, seqLen: 4, batch: 4, scores: ['grad_norm', 'naswot'], seed: 0, repeats: 1, backend: 'cpu' });
-  const byOp = (pred: (op: string) => boolean) => Object.keys(recipe).filter((n) => pred(recipe[n].op));
-  const linears = byOp((op) => op === 'linear');
-  const activations = byOp((op) => op.startsWith('activation_'));
-  assert.deepEqual(Object.keys(report.results[0].perNode ?? {}).sort(), [...linears].sort(), 'grad_norm: one norm per linear node');
-  assert.deepEqual(Object.keys(report.results[1].perNode ?? {}).sort(), [...activations].sort(), 'naswot: one diversity per activation node');
-  const page = await openPage(browser!, 'dark');
-  await post(page, renderMessage(lstm, { scores: () => report }));
-  await page.selectOption('.cl-toolbar select >> nth=1', 'grad_norm');
-  const heated = () => page.evaluate(() => Array.from(document.querySelectorAll('.cl-heated')).map((e) => e.getAttribute('data-node') ?? e.querySelector('text')?.textContent ?? ''));
-  assert.equal((await heated()).length, linears.length);
-  await page.selectOption('.cl-toolbar select >> nth=1', 'naswot');
-  assert.equal((await heated()).length, activations.length);
-  await page.close();
-});
+test(
+  'heat-map from a real score report: the engine per-node quantities land on the matching nodes',
+  { skip },
+  async () => {
+    await tf.setBackend('cpu');
+    const recipe = JSON.parse(lstm) as Record<string, { op: string; input: string[] }>;
+    const report = await scoreCell(recipe, {
+      vocab: 40,
+      embed: 6,
+      hidden: 8,
+      layers: 1,
+      seqLen: 4,
+      batch: 4,
+      scores: ['grad_norm', 'naswot'],
+      seed: 0,
+      repeats: 1,
+      backend: 'cpu',
+    });
+    const byOp = (pred: (op: string) => boolean) => Object.keys(recipe).filter((n) => pred(recipe[n].op));
+    const linears = byOp((op) => op === 'linear');
+    const activations = byOp((op) => op.startsWith('activation_'));
+    assert.deepEqual(
+      Object.keys(report.results[0].perNode ?? {}).sort(),
+      [...linears].sort(),
+      'grad_norm: one norm per linear node',
+    );
+    assert.deepEqual(
+      Object.keys(report.results[1].perNode ?? {}).sort(),
+      [...activations].sort(),
+      'naswot: one diversity per activation node',
+    );
+    const page = await openPage(browser!, 'dark');
+    await post(page, renderMessage(lstm, { scores: () => report }));
+    await page.selectOption('.cl-toolbar select >> nth=1', 'grad_norm');
+    const heated = () =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('.cl-heated')).map(
+          (e) => e.getAttribute('data-node') ?? e.querySelector('text')?.textContent ?? '',
+        ),
+      );
+    assert.equal((await heated()).length, linears.length);
+    await page.selectOption('.cl-toolbar select >> nth=1', 'naswot');
+    assert.equal((await heated()).length, activations.length);
+    await page.close();
+  },
+);
 
 test('export: SVG with inlined styles and a PNG, posted as export messages', { skip }, async () => {
   const page = await openPage(browser!, 'dark');
   await post(page, renderMessage(lstm));
   await page.click('button[title="Export SVG"]');
   await page.click('button[title="Export PNG"]');
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string; format?: string }[] }).__posted.some((m) => m.type === 'export' && m.format === 'png'));
+  await page.waitForFunction(() =>
+    (window as unknown as { __posted: { type: string; format?: string }[] }).__posted.some(
+      (m) => m.type === 'export' && m.format === 'png',
+    ),
+  );
   const exports = (await posted(page)).filter((m) => m.type === 'export');
   const svg = exports.find((m) => m.format === 'svg')!;
   const png = exports.find((m) => m.format === 'png')!;
@@ -336,7 +477,9 @@ test('export: SVG with inlined styles and a PNG, posted as export messages', { s
 });
 
 test('the largest WikiText-2 cell renders without overlap of node elements', { skip }, async () => {
-  const biggest = wikitextRecipes().map((r) => ({ r, n: Object.keys(JSON.parse(r.text) as object).length })).sort((a, b) => b.n - a.n)[0];
+  const biggest = wikitextRecipes()
+    .map((r) => ({ r, n: Object.keys(JSON.parse(r.text) as object).length }))
+    .sort((a, b) => b.n - a.n)[0];
   const page = await openPage(browser!, 'light');
   const msg = renderMessage(biggest.r.text);
   await post(page, msg);
@@ -344,10 +487,12 @@ test('the largest WikiText-2 cell renders without overlap of node elements', { s
   const overlaps = await page.evaluate(() => {
     const rs = Array.from(document.querySelectorAll('.cl-node .cl-shape')).map((e) => e.getBoundingClientRect());
     let n = 0;
-    for (let i = 0; i < rs.length; i++) for (let j = i + 1; j < rs.length; j++) {
-      const a = rs[i], b = rs[j];
-      if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) n++;
-    }
+    for (let i = 0; i < rs.length; i++)
+      for (let j = i + 1; j < rs.length; j++) {
+        const a = rs[i],
+          b = rs[j];
+        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) n++;
+      }
     return n;
   });
   assert.equal(overlaps, 0);

@@ -33,7 +33,14 @@ import { randomCell } from '../../src/search/space';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { ScoreCache } from '../../src/scoring/cache';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
-import { DEFAULT_SIZES, SCORE_IDS, SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../../src/scoring/types';
+import {
+  DEFAULT_SIZES,
+  SCORE_IDS,
+  SCORES,
+  type ScoreId,
+  type ScoreReport,
+  type ScoreSettings,
+} from '../../src/scoring/types';
 import { parseDocument } from '../../src/recipe/parse';
 import { countParams } from '../../src/scoring/model/params';
 import { AnalysisCache, OFF_THREAD_CHARS, type Analysis } from '../../src/editor/analysis';
@@ -49,8 +56,16 @@ const storage = mkdtempSync(join(tmpdir(), 'cell-lens-host-'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
-const api = ext.activate({ subscriptions, extensionPath: REPO, extensionUri: Uri.file(REPO), globalStorageUri: { fsPath: storage } } as never);
-after(() => { for (const s of subscriptions) s.dispose(); rmSync(storage, { recursive: true, force: true }); });
+const api = ext.activate({
+  subscriptions,
+  extensionPath: REPO,
+  extensionUri: Uri.file(REPO),
+  globalStorageUri: { fsPath: storage },
+} as never);
+after(() => {
+  for (const s of subscriptions) s.dispose();
+  rmSync(storage, { recursive: true, force: true });
+});
 
 /**
  * Scores of the study cells: for each score a noisy function of the cell's test loss (oriented by the score's
@@ -64,7 +79,9 @@ function syntheticScores(cells: readonly StudyCell[]): Map<string, Record<ScoreI
     const scores = {} as Record<ScoreId, number>;
     SCORE_IDS.forEach((id, k) => {
       const u = r();
-      const base = c.diverged ? 10 * r() : (SCORES[id].better === 'lower' ? c.testLoss : -c.testLoss) + (1 + k / 4) * (r() - 0.5);
+      const base = c.diverged
+        ? 10 * r()
+        : (SCORES[id].better === 'lower' ? c.testLoss : -c.testLoss) + (1 + k / 4) * (r() - 0.5);
       scores[id] = u < 0.02 ? NaN : id === 'ntk_cond' && u > 0.97 ? Infinity : base;
     });
     out.set(c.hash, scores);
@@ -75,227 +92,367 @@ function syntheticScores(cells: readonly StudyCell[]): Map<string, Record<ScoreI
 const studyData = (async () => {
   const { cells } = cellsFromIndex(await loadBenchmarkIndex(), { dataset: 'WikiText-2' });
   const scores = syntheticScores(cells);
-  const records: StudyRecord[] = cells.map((c) => ({ hash: c.hash, testLoss: c.testLoss, valLoss: c.valLoss, diverged: c.diverged, scores: scores.get(c.hash)!, label: c.label }));
+  const records: StudyRecord[] = cells.map((c) => ({
+    hash: c.hash,
+    testLoss: c.testLoss,
+    valLoss: c.valLoss,
+    diverged: c.diverged,
+    scores: scores.get(c.hash)!,
+    label: c.label,
+  }));
   return { cells, scores, records };
 })();
 
-test('the study\'s statistics run in the scoring process: the same result as runStudy, the host never blocked', { timeout: 300_000 }, async () => {
-  const { records } = await studyData;
-  assert.ok(records.filter((r) => !r.diverged).length >= 250, 'the WikiText-2 study: about 258 trained cells');
-  const options = { ensemble: true, seed: 0, scores: [...SCORE_IDS] };
-  const { client, logs } = testClient({ timeoutMs: 60_000 });
-  try {
-    const remote = await measureBlocking(() => client.study(records, options));
-    const direct = await measureBlocking(() => runStudy(records, options));
-    assert.deepEqual(remote.value, direct.value, `the worker's study is runStudy's (log: ${logs.join(' | ')})`);
-    assert.ok(direct.value.ensemble, 'with the ensemble');
-    // The measure sees the old way: runStudy on this thread is one long block.
-    assert.ok(direct.maxCpuMs > BOUND_MS, `runStudy here blocks ${direct.maxCpuMs.toFixed(0)} ms`);
-    assert.ok(remote.maxCpuMs < BOUND_MS, `while the worker computes, the longest block here is ${remote.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
-  } finally {
-    client.dispose();
-  }
-});
+test(
+  "the study's statistics run in the scoring process: the same result as runStudy, the host never blocked",
+  { timeout: 300_000 },
+  async () => {
+    const { records } = await studyData;
+    assert.ok(records.filter((r) => !r.diverged).length >= 250, 'the WikiText-2 study: about 258 trained cells');
+    const options = { ensemble: true, seed: 0, scores: [...SCORE_IDS] };
+    const { client, logs } = testClient({ timeoutMs: 60_000 });
+    try {
+      const remote = await measureBlocking(() => client.study(records, options));
+      const direct = await measureBlocking(() => runStudy(records, options));
+      assert.deepEqual(remote.value, direct.value, `the worker's study is runStudy's (log: ${logs.join(' | ')})`);
+      assert.ok(direct.value.ensemble, 'with the ensemble');
+      // The measure sees the old way: runStudy on this thread is one long block.
+      assert.ok(direct.maxCpuMs > BOUND_MS, `runStudy here blocks ${direct.maxCpuMs.toFixed(0)} ms`);
+      assert.ok(
+        remote.maxCpuMs < BOUND_MS,
+        `while the worker computes, the longest block here is ${remote.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`,
+      );
+    } finally {
+      client.dispose();
+    }
+  },
+);
 
 test('a malformed study request is refused by the worker with a reason', { timeout: 60_000 }, async () => {
   const { client } = testClient();
   try {
     const bad = [{ hash: 'h', testLoss: 1, valLoss: 1, diverged: 'no', scores: {} }] as unknown as StudyRecord[];
-    await assert.rejects(client.study(bad, {}), (e: Error & { kind?: string }) => e.kind === 'invalid' && /diverged is not a boolean/.test(e.message));
+    await assert.rejects(
+      client.study(bad, {}),
+      (e: Error & { kind?: string }) => e.kind === 'invalid' && /diverged is not a boolean/.test(e.message),
+    );
   } finally {
     client.dispose();
   }
 });
 
-test('Correlate Scores with Benchmark asks the scoring process for the statistics; the host is never blocked', { skip: existsSync(WORKER) ? false : 'dist/worker.js is missing: run `node scripts/build.mjs`', timeout: 300_000 }, async () => {
-  const { cells, scores, records } = await studyData;
-  // Every study cell is in the score cache at the proxy sizes: the command scores nothing, only the statistics remain.
-  const settings: ScoreSettings = { ...SIZE_PRESETS.proxy, seed: 0, repeats: 1, backend: 'auto', scores: [...SCORE_IDS] };
-  const cache = new ScoreCache({ dir: join(storage, 'scores') });
-  for (const c of cells) {
-    const report: ScoreReport = {
-      hash: c.hash, settings, backend: 'cpu', totalMs: 1,
-      results: SCORE_IDS.map((id) => ({ id, value: scores.get(c.hash)![id], std: 0, values: [scores.get(c.hash)![id]], seed: 0, repeats: 1, wallMs: 0, backend: 'cpu' as const })),
+test(
+  'Correlate Scores with Benchmark asks the scoring process for the statistics; the host is never blocked',
+  { skip: existsSync(WORKER) ? false : 'dist/worker.js is missing: run `node scripts/build.mjs`', timeout: 300_000 },
+  async () => {
+    const { cells, scores, records } = await studyData;
+    // Every study cell is in the score cache at the proxy sizes: the command scores nothing, only the statistics remain.
+    const settings: ScoreSettings = {
+      ...SIZE_PRESETS.proxy,
+      seed: 0,
+      repeats: 1,
+      backend: 'auto',
+      scores: [...SCORE_IDS],
     };
-    await cache.put(report);
-  }
-  const window = vs.window;
-  window.showQuickPick = async (items: { label: string }[]) => items.find((i) => i.label === 'Proxy sizes');
-  window.showOpenDialog = async () => undefined;
-  const posted: unknown[] = [];
-  const handlers: ((m: unknown) => void)[] = [];
-  const create = window.createWebviewPanel as (...a: unknown[]) => { webview: Record<string, unknown> };
-  window.createWebviewPanel = (...a: unknown[]) => {
-    const p = create(...a);
-    Object.assign(p.webview, { onDidReceiveMessage: (h: (m: unknown) => void) => { handlers.push(h); return { dispose() {} }; }, postMessage: async (m: unknown) => { posted.push(m); return true; } });
-    return p;
-  };
-  const run = await measureBlocking(() => host.commands.get('cellLens.correlateScores')!() as Promise<void>);
-  const errors = host.messages.filter((m) => m.level === 'error');
-  assert.deepEqual(errors, [], 'no error');
-  assert.ok(host.logs.some((l) => /study: 260\/260 cells, 0 scored .* 260 cached/.test(l)), `every cell from the cache: ${host.logs.filter((l) => /study:/.test(l)).join(' | ')}`);
-  assert.ok(run.maxCpuMs < BOUND_MS, `longest block on the host during the study: ${run.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
-  // Nothing was scored, so the scoring process was started for the statistics.
-  assert.ok(api.scoring.processStatus, 'the scoring process served the statistics');
-  assert.ok(host.panels.some((p) => p.viewType === 'cellLens.scoreCorrelations'), 'the Score Correlations panel opened');
-  // The panel, once its page is ready, shows every score's plot over every cell.
-  for (const h of handlers) h({ type: 'ready' });
-  await new Promise((r) => setImmediate(r));
-  const shown = posted.find((m): m is { plots: { id: string; points: unknown[] }[] } => (m as { type?: string }).type === 'study');
-  assert.ok(shown, 'the study was posted to the panel');
-  assert.deepEqual(shown.plots.map((p) => p.id), [...SCORE_IDS]);
-  for (const p of shown.plots) assert.equal(p.points.length, records.length);
-});
+    const cache = new ScoreCache({ dir: join(storage, 'scores') });
+    for (const c of cells) {
+      const report: ScoreReport = {
+        hash: c.hash,
+        settings,
+        backend: 'cpu',
+        totalMs: 1,
+        results: SCORE_IDS.map((id) => ({
+          id,
+          value: scores.get(c.hash)![id],
+          std: 0,
+          values: [scores.get(c.hash)![id]],
+          seed: 0,
+          repeats: 1,
+          wallMs: 0,
+          backend: 'cpu' as const,
+        })),
+      };
+      await cache.put(report);
+    }
+    const window = vs.window;
+    window.showQuickPick = async (items: { label: string }[]) => items.find((i) => i.label === 'Proxy sizes');
+    window.showOpenDialog = async () => undefined;
+    const posted: unknown[] = [];
+    const handlers: ((m: unknown) => void)[] = [];
+    const create = window.createWebviewPanel as (...a: unknown[]) => { webview: Record<string, unknown> };
+    window.createWebviewPanel = (...a: unknown[]) => {
+      const p = create(...a);
+      Object.assign(p.webview, {
+        onDidReceiveMessage: (h: (m: unknown) => void) => {
+          handlers.push(h);
+          return { dispose() {} };
+        },
+        postMessage: async (m: unknown) => {
+          posted.push(m);
+          return true;
+        },
+      });
+      return p;
+    };
+    const run = await measureBlocking(() => host.commands.get('cellLens.correlateScores')!() as Promise<void>);
+    const errors = host.messages.filter((m) => m.level === 'error');
+    assert.deepEqual(errors, [], 'no error');
+    assert.ok(
+      host.logs.some((l) => /study: 260\/260 cells, 0 scored .* 260 cached/.test(l)),
+      `every cell from the cache: ${host.logs.filter((l) => /study:/.test(l)).join(' | ')}`,
+    );
+    assert.ok(
+      run.maxCpuMs < BOUND_MS,
+      `longest block on the host during the study: ${run.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`,
+    );
+    // Nothing was scored, so the scoring process was started for the statistics.
+    assert.ok(api.scoring.processStatus, 'the scoring process served the statistics');
+    assert.ok(
+      host.panels.some((p) => p.viewType === 'cellLens.scoreCorrelations'),
+      'the Score Correlations panel opened',
+    );
+    // The panel, once its page is ready, shows every score's plot over every cell.
+    for (const h of handlers) h({ type: 'ready' });
+    await new Promise((r) => setImmediate(r));
+    const shown = posted.find(
+      (m): m is { plots: { id: string; points: unknown[] }[] } => (m as { type?: string }).type === 'study',
+    );
+    assert.ok(shown, 'the study was posted to the panel');
+    assert.deepEqual(
+      shown.plots.map((p) => p.id),
+      [...SCORE_IDS],
+    );
+    for (const p of shown.plots) assert.equal(p.points.length, records.length);
+  },
+);
 
-test('Score All on a 2,000-cell candidates file: hashes in slices, the host never blocked', { timeout: 300_000 }, async () => {
-  // A candidates file like the user's: 2,000 cells of the NAS-Bench-NLP space, many drawn more than once.
-  const cells = candidateCells();
-  const expected = new Set(cells.map((c) => canonicalHash(c))).size;
-  const doc = new TextDocument(Uri.file('/ws/candidates.json'), 'json', 1, JSON.stringify(cells, null, 2));
-  host.open(doc); // parsed (on the worker thread) before the command
-  assert.equal((await api.cache.analyse(doc as never))!.cells.length, 2000);
-  host.config['scoring.preset'] = 'nas-bench-nlp';
-  host.messages.length = 0;
-  try {
-    // Full size: the estimate asks first (the fake dismisses the question, so nothing is scored).
-    const run = await measureBlocking(() => host.commands.get('cellLens.scoreFile')!(doc.uri) as Promise<{ cancelled: boolean }>);
-    assert.equal(run.value.cancelled, true);
-    const ask = host.messages.find((m) => m.level === 'warn' && /takes about/.test(m.text));
-    assert.ok(ask, `the long-batch question: ${JSON.stringify(host.messages)}`);
-    assert.match(ask.text, new RegExp(`scoring ${expected} cells at this size`), 'every distinct cell counted');
-    assert.ok(run.maxCpuMs < BOUND_MS, `longest block on the host during Score All: ${run.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
-  } finally {
-    delete host.config['scoring.preset'];
-  }
-});
+test(
+  'Score All on a 2,000-cell candidates file: hashes in slices, the host never blocked',
+  { timeout: 300_000 },
+  async () => {
+    // A candidates file like the user's: 2,000 cells of the NAS-Bench-NLP space, many drawn more than once.
+    const cells = candidateCells();
+    const expected = new Set(cells.map((c) => canonicalHash(c))).size;
+    const doc = new TextDocument(Uri.file('/ws/candidates.json'), 'json', 1, JSON.stringify(cells, null, 2));
+    host.open(doc); // parsed (on the worker thread) before the command
+    assert.equal((await api.cache.analyse(doc as never))!.cells.length, 2000);
+    host.config['scoring.preset'] = 'nas-bench-nlp';
+    host.messages.length = 0;
+    try {
+      // Full size: the estimate asks first (the fake dismisses the question, so nothing is scored).
+      const run = await measureBlocking(
+        () => host.commands.get('cellLens.scoreFile')!(doc.uri) as Promise<{ cancelled: boolean }>,
+      );
+      assert.equal(run.value.cancelled, true);
+      const ask = host.messages.find((m) => m.level === 'warn' && /takes about/.test(m.text));
+      assert.ok(ask, `the long-batch question: ${JSON.stringify(host.messages)}`);
+      assert.match(ask.text, new RegExp(`scoring ${expected} cells at this size`), 'every distinct cell counted');
+      assert.ok(
+        run.maxCpuMs < BOUND_MS,
+        `longest block on the host during Score All: ${run.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`,
+      );
+    } finally {
+      delete host.config['scoring.preset'];
+    }
+  },
+);
 
 /** The 2,000-cell candidates file of the user (942 distinct cells of the search space, drawn again to 2,000), or its first `count` cells. */
 function candidatesText(count = 2000): string {
   return JSON.stringify(candidateCells(count), null, 2);
 }
 
-
 type Lens = { range: Range; command?: { title: string; command: string; arguments?: unknown[] } };
-type LensProvider = { provideCodeLenses(d: unknown, t?: unknown): Lens[] | Promise<Lens[]>; resolveCodeLens(l: Lens): Lens };
-type Diag = { range: Range; message: string; severity: number; code?: string; tags?: number[]; relatedInformation?: { location: { range: Range }; message: string }[] };
+type LensProvider = {
+  provideCodeLenses(d: unknown, t?: unknown): Lens[] | Promise<Lens[]>;
+  resolveCodeLens(l: Lens): Lens;
+};
+type Diag = {
+  range: Range;
+  message: string;
+  severity: number;
+  code?: string;
+  tags?: number[];
+  relatedInformation?: { location: { range: Range }; message: string }[];
+};
 
 /** A lens as plain data, the document's URI left out of its arguments (two documents with the same text compare equal). */
-const lensData = (l: Lens) => ({ range: l.range, title: l.command?.title, command: l.command?.command, args: l.command?.arguments?.filter((a) => !(a instanceof Uri)) });
-const diagData = (d: Diag) => ({ range: d.range, message: d.message, severity: d.severity, code: d.code, tags: d.tags, related: d.relatedInformation?.map((r) => [r.location.range, r.message]) });
-
-test('opening and editing a 2,000-cell file: parsed on a worker thread, the host never blocked; diagnostics and lenses equal the synchronous ones', { timeout: 300_000 }, async () => {
-  const text = candidatesText();
-  // An edit of one cell: an op changed, so that cell's hash (and its diagnostics, maybe) change.
-  const edited = text.replace('"activation_tanh"', '"activation_sigm"');
-  assert.notEqual(edited, text);
-  const doc = new LineIndexedDocument(Uri.file('/ws/big-candidates.json'), 'json', 1, text);
-  const key = doc.uri.toString();
-  const provider = host.codeLensProviders[0] as unknown as LensProvider;
-  const offThread = api.cache.stats.offThread;
-
-  const open = await measureBlocking(async () => {
-    host.open(doc);
-    assert.equal(api.cache.isAnalysing(doc as never), true, 'a big document is parsed off the host');
-    assert.equal(host.diagnostics.has(key), false, 'its diagnostics come with the analysis');
-    await api.cache.analyse(doc as never);
-    await until('the diagnostics of the opened document', () => host.diagnostics.has(key));
-  });
-  assert.equal(api.cache.stats.offThread, offThread + 1, 'the analysis came from the worker');
-  assert.equal(api.cache.get(doc as never)!.version, 1);
-  assert.ok(open.maxCpuMs < BOUND_MS, `opening: the longest block on the host is ${open.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
-
-  const first = await measureBlocking(() => provider.provideCodeLenses(doc));
-  assert.ok(first.maxCpuMs < BOUND_MS, `first lens call: the longest block on the host is ${first.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
-  assert.equal(first.value.filter((l) => !l.command).length, 2000, 'nothing in view in the fake editor: one placeholder per cell');
-
-  const shown = host.diagnostics.get(key);
-  const edit = await measureBlocking(async () => {
-    host.change(doc, edited);
-    await until('the diagnostics of the edited document', () => host.diagnostics.get(key) !== shown);
-  });
-  assert.equal(api.cache.get(doc as never)!.version, 2, 'the diagnostics published are those of the new version');
-  assert.ok(edit.maxCpuMs < BOUND_MS, `an edit: the longest block on the host is ${edit.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
-
-  // The same text analysed synchronously (another document): the same parse, diagnostics and lenses.
-  const twin = new LineIndexedDocument(Uri.file('/ws/big-candidates-sync.json'), 'json', 1, edited);
-  const sync = api.cache.getNow(twin as never)!;
-  const async = api.cache.get(doc as never)!;
-  assert.deepStrictEqual(async.parsed, sync.parsed, 'the parse from the worker equals parseDocument here');
-  assert.deepStrictEqual(async.parsed, parseDocument(edited));
-  assert.deepStrictEqual(async.cells.map((c) => [c.recipe, c.valid]), sync.cells.map((c) => [c.recipe, c.valid]));
-  assert.ok(async.cells.every((c) => c.valid), 'cells of the search space are valid (warnings at most)');
-  host.open(twin); // current already: published at once
-  const diags = (d: TextDocument) => (host.diagnostics.get(d.uri.toString()) as unknown as Diag[]).map(diagData);
-  assert.ok(diags(doc).length > 100, `the random cells have warnings: ${diags(doc).length}`);
-  assert.deepStrictEqual(diags(doc), diags(twin));
-
-  // Lenses with the top of each document in view: the cells there in full, placeholders for the rest.
-  const inView = (d: TextDocument) => { host.activeEditor = { document: d, visibleRanges: [new Range(new Position(0, 0), new Position(60, 0))] } as never; };
-  inView(doc);
-  const lenses = await measureBlocking(() => provider.provideCodeLenses(doc));
-  assert.ok(lenses.maxCpuMs < BOUND_MS, `lens call, top in view: the longest block on the host is ${lenses.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`);
-  inView(twin);
-  const twinLenses = await provider.provideCodeLenses(twin);
-  assert.deepStrictEqual(lenses.value.map(lensData), twinLenses.map(lensData));
-  const built = lenses.value.filter((l) => l.command);
-  assert.ok(built.length >= 2 * 5, `the cells in view have their lenses: ${built.length}`);
-  assert.ok(built.every((l) => l.range.start.line <= 60 + 150), 'only cells near the visible lines are built');
-
-  // Every lens of a full build (this provider's own first lens of each cell: benchmark or not-in-benchmark).
-  const full = new (require('../../src/editor/providers') as typeof import('../../src/editor/providers')).CellCodeLensProvider(
-    api.cache, api.benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES), { allCellsUpTo: Infinity, hashNow: Infinity }) as unknown as LensProvider;
-  const all = await full.provideCodeLenses(doc);
-  const firstByLine = new Map<number, Lens>();
-  for (const l of all) if (!firstByLine.has(l.range.start.line)) firstByLine.set(l.range.start.line, l);
-  assert.equal(firstByLine.size, 2000);
-  // Placeholders coming into view resolve to the cell's first lens; the provider then builds those cells in full.
-  const placeholders = lenses.value.filter((l) => !l.command);
-  const sample = placeholders.filter((_, i) => i % 97 === 0);
-  for (const l of sample) assert.deepStrictEqual(lensData(provider.resolveCodeLens(l)), lensData(firstByLine.get(l.range.start.line)!));
-  const refreshed = new Promise<void>((resolve) => { const sub = (provider as unknown as CellCodeLensProvider).onDidChangeCodeLenses(() => { sub.dispose(); resolve(); }); });
-  await refreshed;
-  inView(doc);
-  const after = await provider.provideCodeLenses(doc);
-  for (const l of sample) {
-    const at = after.filter((x) => x.range.start.line === l.range.start.line);
-    assert.ok(at.length >= 3 && at.every((x) => x.command), `line ${l.range.start.line}: every lens of the cell (benchmark, graph, score): ${at.length}`);
-    assert.deepStrictEqual(lensData(at[0]), lensData(firstByLine.get(l.range.start.line)!));
-  }
-  host.activeEditor = undefined;
+const lensData = (l: Lens) => ({
+  range: l.range,
+  title: l.command?.title,
+  command: l.command?.command,
+  args: l.command?.arguments?.filter((a) => !(a instanceof Uri)),
+});
+const diagData = (d: Diag) => ({
+  range: d.range,
+  message: d.message,
+  severity: d.severity,
+  code: d.code,
+  tags: d.tags,
+  related: d.relatedInformation?.map((r) => [r.location.range, r.message]),
 });
 
-test('a parse of an older version is dropped; the previous analysis is served until the new one arrives', { timeout: 120_000 }, async () => {
-  const text = candidatesText(200); // ~160 kB: parsed on the worker
-  assert.ok(text.length >= OFF_THREAD_CHARS);
-  const edited = text.replace('"activation_tanh"', '"activation_leaky_relu"');
-  const cache = new AnalysisCache();
-  try {
-    const seen: number[] = [];
-    cache.onDidChange((a) => seen.push(a.version));
-    const doc = new LineIndexedDocument(Uri.file('/ws/stale.json'), 'json', 1, text);
-    assert.equal(cache.get(doc as never), undefined, 'nothing yet: the first parse runs on the worker');
-    assert.equal(cache.isAnalysing(doc as never), true);
-    doc.setText(edited); // version 2, while version 1 is being parsed
-    // Version 1's result arrives, finds the document at version 2 and is dropped; the parse of version 2 follows.
-    await until('the result of version 1', () => cache.stats.discarded > 0);
-    assert.equal(cache.stats.discarded, 1, 'the result of version 1 was dropped');
-    assert.equal(cache.peek(doc.uri as never), undefined, 'nothing of version 1 was kept');
-    const a2 = (await cache.analyse(doc as never))!;
-    assert.equal(a2.version, 2);
-    assert.deepStrictEqual(a2.parsed, parseDocument(edited));
-    assert.deepEqual(seen, [2], 'one change event, for version 2: version 1 never became current');
-    // Another edit: version 2's analysis is served while version 3 is parsed.
-    doc.setText(text);
-    assert.equal(cache.get(doc as never), a2, 'the previous version\'s analysis until the new one arrives');
-    const a3: Analysis = (await cache.analyse(doc as never))!;
-    assert.equal(a3.version, 3);
-    assert.deepStrictEqual(a3.parsed, parseDocument(text));
-    assert.deepEqual(seen, [2, 3]);
-    assert.equal(cache.get(doc as never), a3);
-  } finally {
-    cache.dispose();
-  }
-});
+test(
+  'opening and editing a 2,000-cell file: parsed on a worker thread, the host never blocked; diagnostics and lenses equal the synchronous ones',
+  { timeout: 300_000 },
+  async () => {
+    const text = candidatesText();
+    // An edit of one cell: an op changed, so that cell's hash (and its diagnostics, maybe) change.
+    const edited = text.replace('"activation_tanh"', '"activation_sigm"');
+    assert.notEqual(edited, text);
+    const doc = new LineIndexedDocument(Uri.file('/ws/big-candidates.json'), 'json', 1, text);
+    const key = doc.uri.toString();
+    const provider = host.codeLensProviders[0] as unknown as LensProvider;
+    const offThread = api.cache.stats.offThread;
+
+    const open = await measureBlocking(async () => {
+      host.open(doc);
+      assert.equal(api.cache.isAnalysing(doc as never), true, 'a big document is parsed off the host');
+      assert.equal(host.diagnostics.has(key), false, 'its diagnostics come with the analysis');
+      await api.cache.analyse(doc as never);
+      await until('the diagnostics of the opened document', () => host.diagnostics.has(key));
+    });
+    assert.equal(api.cache.stats.offThread, offThread + 1, 'the analysis came from the worker');
+    assert.equal(api.cache.get(doc as never)!.version, 1);
+    assert.ok(
+      open.maxCpuMs < BOUND_MS,
+      `opening: the longest block on the host is ${open.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`,
+    );
+
+    const first = await measureBlocking(() => provider.provideCodeLenses(doc));
+    assert.ok(
+      first.maxCpuMs < BOUND_MS,
+      `first lens call: the longest block on the host is ${first.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`,
+    );
+    assert.equal(
+      first.value.filter((l) => !l.command).length,
+      2000,
+      'nothing in view in the fake editor: one placeholder per cell',
+    );
+
+    const shown = host.diagnostics.get(key);
+    const edit = await measureBlocking(async () => {
+      host.change(doc, edited);
+      await until('the diagnostics of the edited document', () => host.diagnostics.get(key) !== shown);
+    });
+    assert.equal(api.cache.get(doc as never)!.version, 2, 'the diagnostics published are those of the new version');
+    assert.ok(
+      edit.maxCpuMs < BOUND_MS,
+      `an edit: the longest block on the host is ${edit.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`,
+    );
+
+    // The same text analysed synchronously (another document): the same parse, diagnostics and lenses.
+    const twin = new LineIndexedDocument(Uri.file('/ws/big-candidates-sync.json'), 'json', 1, edited);
+    const sync = api.cache.getNow(twin as never)!;
+    const async = api.cache.get(doc as never)!;
+    assert.deepStrictEqual(async.parsed, sync.parsed, 'the parse from the worker equals parseDocument here');
+    assert.deepStrictEqual(async.parsed, parseDocument(edited));
+    assert.deepStrictEqual(
+      async.cells.map((c) => [c.recipe, c.valid]),
+      sync.cells.map((c) => [c.recipe, c.valid]),
+    );
+    assert.ok(
+      async.cells.every((c) => c.valid),
+      'cells of the search space are valid (warnings at most)',
+    );
+    host.open(twin); // current already: published at once
+    const diags = (d: TextDocument) => (host.diagnostics.get(d.uri.toString()) as unknown as Diag[]).map(diagData);
+    assert.ok(diags(doc).length > 100, `the random cells have warnings: ${diags(doc).length}`);
+    assert.deepStrictEqual(diags(doc), diags(twin));
+
+    // Lenses with the top of each document in view: the cells there in full, placeholders for the rest.
+    const inView = (d: TextDocument) => {
+      host.activeEditor = { document: d, visibleRanges: [new Range(new Position(0, 0), new Position(60, 0))] } as never;
+    };
+    inView(doc);
+    const lenses = await measureBlocking(() => provider.provideCodeLenses(doc));
+    assert.ok(
+      lenses.maxCpuMs < BOUND_MS,
+      `lens call, top in view: the longest block on the host is ${lenses.maxCpuMs.toFixed(0)} ms (bound ${BOUND_MS})`,
+    );
+    inView(twin);
+    const twinLenses = await provider.provideCodeLenses(twin);
+    assert.deepStrictEqual(lenses.value.map(lensData), twinLenses.map(lensData));
+    const built = lenses.value.filter((l) => l.command);
+    assert.ok(built.length >= 2 * 5, `the cells in view have their lenses: ${built.length}`);
+    assert.ok(
+      built.every((l) => l.range.start.line <= 60 + 150),
+      'only cells near the visible lines are built',
+    );
+
+    // Every lens of a full build (this provider's own first lens of each cell: benchmark or not-in-benchmark).
+    const full = new (
+      require('../../src/editor/providers') as typeof import('../../src/editor/providers')
+    ).CellCodeLensProvider(api.cache, api.benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES), {
+      allCellsUpTo: Infinity,
+      hashNow: Infinity,
+    }) as unknown as LensProvider;
+    const all = await full.provideCodeLenses(doc);
+    const firstByLine = new Map<number, Lens>();
+    for (const l of all) if (!firstByLine.has(l.range.start.line)) firstByLine.set(l.range.start.line, l);
+    assert.equal(firstByLine.size, 2000);
+    // Placeholders coming into view resolve to the cell's first lens; the provider then builds those cells in full.
+    const placeholders = lenses.value.filter((l) => !l.command);
+    const sample = placeholders.filter((_, i) => i % 97 === 0);
+    for (const l of sample)
+      assert.deepStrictEqual(lensData(provider.resolveCodeLens(l)), lensData(firstByLine.get(l.range.start.line)!));
+    const refreshed = new Promise<void>((resolve) => {
+      const sub = (provider as unknown as CellCodeLensProvider).onDidChangeCodeLenses(() => {
+        sub.dispose();
+        resolve();
+      });
+    });
+    await refreshed;
+    inView(doc);
+    const after = await provider.provideCodeLenses(doc);
+    for (const l of sample) {
+      const at = after.filter((x) => x.range.start.line === l.range.start.line);
+      assert.ok(
+        at.length >= 3 && at.every((x) => x.command),
+        `line ${l.range.start.line}: every lens of the cell (benchmark, graph, score): ${at.length}`,
+      );
+      assert.deepStrictEqual(lensData(at[0]), lensData(firstByLine.get(l.range.start.line)!));
+    }
+    host.activeEditor = undefined;
+  },
+);
+
+test(
+  'a parse of an older version is dropped; the previous analysis is served until the new one arrives',
+  { timeout: 120_000 },
+  async () => {
+    const text = candidatesText(200); // ~160 kB: parsed on the worker
+    assert.ok(text.length >= OFF_THREAD_CHARS);
+    const edited = text.replace('"activation_tanh"', '"activation_leaky_relu"');
+    const cache = new AnalysisCache();
+    try {
+      const seen: number[] = [];
+      cache.onDidChange((a) => seen.push(a.version));
+      const doc = new LineIndexedDocument(Uri.file('/ws/stale.json'), 'json', 1, text);
+      assert.equal(cache.get(doc as never), undefined, 'nothing yet: the first parse runs on the worker');
+      assert.equal(cache.isAnalysing(doc as never), true);
+      doc.setText(edited); // version 2, while version 1 is being parsed
+      // Version 1's result arrives, finds the document at version 2 and is dropped; the parse of version 2 follows.
+      await until('the result of version 1', () => cache.stats.discarded > 0);
+      assert.equal(cache.stats.discarded, 1, 'the result of version 1 was dropped');
+      assert.equal(cache.peek(doc.uri as never), undefined, 'nothing of version 1 was kept');
+      const a2 = (await cache.analyse(doc as never))!;
+      assert.equal(a2.version, 2);
+      assert.deepStrictEqual(a2.parsed, parseDocument(edited));
+      assert.deepEqual(seen, [2], 'one change event, for version 2: version 1 never became current');
+      // Another edit: version 2's analysis is served while version 3 is parsed.
+      doc.setText(text);
+      assert.equal(cache.get(doc as never), a2, "the previous version's analysis until the new one arrives");
+      const a3: Analysis = (await cache.analyse(doc as never))!;
+      assert.equal(a3.version, 3);
+      assert.deepStrictEqual(a3.parsed, parseDocument(text));
+      assert.deepEqual(seen, [2, 3]);
+      assert.equal(cache.get(doc as never), a3);
+    } finally {
+      cache.dispose();
+    }
+  },
+);
 
 test('without a working parse worker a big document is still analysed (on the host)', { timeout: 60_000 }, async () => {
   const text = candidatesText(200);
@@ -312,18 +469,31 @@ test('without a working parse worker a big document is still analysed (on the ho
   }
 });
 
-test('the bundled parse worker (dist/parseWorker.js as scripts/build.mjs builds it) gives the same analysis', { timeout: 60_000 }, async () => {
-  const bundled = join(storage, 'parseWorker.js');
-  buildSync({ entryPoints: [join(REPO, 'src/editor/parseWorker.ts')], outfile: bundled, bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], logLevel: 'error' });
-  const text = candidatesText(300);
-  const cache = new AnalysisCache({ workerScript: bundled });
-  try {
-    const doc = new LineIndexedDocument(Uri.file('/ws/bundled.json'), 'json', 1, text);
-    const a = (await cache.analyse(doc as never))!;
-    assert.equal(cache.stats.offThread, 1);
-    assert.equal(a.cells.length, 300);
-    assert.deepStrictEqual(a.parsed, parseDocument(text));
-  } finally {
-    cache.dispose();
-  }
-});
+test(
+  'the bundled parse worker (dist/parseWorker.js as scripts/build.mjs builds it) gives the same analysis',
+  { timeout: 60_000 },
+  async () => {
+    const bundled = join(storage, 'parseWorker.js');
+    buildSync({
+      entryPoints: [join(REPO, 'src/editor/parseWorker.ts')],
+      outfile: bundled,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      mainFields: ['module', 'main'],
+      logLevel: 'error',
+    });
+    const text = candidatesText(300);
+    const cache = new AnalysisCache({ workerScript: bundled });
+    try {
+      const doc = new LineIndexedDocument(Uri.file('/ws/bundled.json'), 'json', 1, text);
+      const a = (await cache.analyse(doc as never))!;
+      assert.equal(cache.stats.offThread, 1);
+      assert.equal(a.cells.length, 300);
+      assert.deepStrictEqual(a.parsed, parseDocument(text));
+    } finally {
+      cache.dispose();
+    }
+  },
+);

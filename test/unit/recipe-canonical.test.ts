@@ -40,14 +40,30 @@ test('blend operand order matters; linear operand order does not', () => {
 });
 
 test('parameter sharing matters: one linear read twice differs from two linear nodes', () => {
-  const shared: R = { l: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'elementwise_prod', input: ['l', 'l'] } };
-  const separate: R = { l: { op: 'linear', input: ['x', 'h_prev_0'] }, m: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'elementwise_prod', input: ['l', 'm'] } };
+  const shared: R = {
+    l: { op: 'linear', input: ['x', 'h_prev_0'] },
+    h_new_0: { op: 'elementwise_prod', input: ['l', 'l'] },
+  };
+  const separate: R = {
+    l: { op: 'linear', input: ['x', 'h_prev_0'] },
+    m: { op: 'linear', input: ['x', 'h_prev_0'] },
+    h_new_0: { op: 'elementwise_prod', input: ['l', 'm'] },
+  };
   assert.notEqual(canonicalHash(shared), canonicalHash(separate));
 });
 
 test('duplicated parameter-free nodes and dead nodes compute the same thing and hash the same', () => {
-  const base: R = { l: { op: 'linear', input: ['x', 'h_prev_0'] }, t: { op: 'activation_tanh', input: ['l'] }, h_new_0: { op: 'elementwise_prod', input: ['t', 't'] } };
-  const dup: R = { l: { op: 'linear', input: ['x', 'h_prev_0'] }, t: { op: 'activation_tanh', input: ['l'] }, u: { op: 'activation_tanh', input: ['l'] }, h_new_0: { op: 'elementwise_prod', input: ['t', 'u'] } };
+  const base: R = {
+    l: { op: 'linear', input: ['x', 'h_prev_0'] },
+    t: { op: 'activation_tanh', input: ['l'] },
+    h_new_0: { op: 'elementwise_prod', input: ['t', 't'] },
+  };
+  const dup: R = {
+    l: { op: 'linear', input: ['x', 'h_prev_0'] },
+    t: { op: 'activation_tanh', input: ['l'] },
+    u: { op: 'activation_tanh', input: ['l'] },
+    h_new_0: { op: 'elementwise_prod', input: ['t', 'u'] },
+  };
   const dead: R = { ...base, zombie: { op: 'linear', input: ['x'] } };
   assert.equal(canonicalHash(dup), canonicalHash(base));
   assert.equal(canonicalHash(dead), canonicalHash(base));
@@ -55,13 +71,17 @@ test('duplicated parameter-free nodes and dead nodes compute the same thing and 
 
 test('renumbering hidden states h_1 <-> h_2 gives the same hash; changing wiring does not', () => {
   const r: R = {
-    a: { op: 'linear', input: ['x', 'h_prev_1'] }, h_new_1: { op: 'activation_tanh', input: ['a'] },
-    b: { op: 'linear', input: ['x', 'h_prev_2', 'h_prev_0'] }, h_new_2: { op: 'activation_sigm', input: ['b'] },
+    a: { op: 'linear', input: ['x', 'h_prev_1'] },
+    h_new_1: { op: 'activation_tanh', input: ['a'] },
+    b: { op: 'linear', input: ['x', 'h_prev_2', 'h_prev_0'] },
+    h_new_2: { op: 'activation_sigm', input: ['b'] },
     h_new_0: { op: 'elementwise_sum', input: ['h_new_1', 'h_new_2'] },
   };
   const swapped: R = {
-    a: { op: 'linear', input: ['x', 'h_prev_2'] }, h_new_2: { op: 'activation_tanh', input: ['a'] },
-    b: { op: 'linear', input: ['x', 'h_prev_1', 'h_prev_0'] }, h_new_1: { op: 'activation_sigm', input: ['b'] },
+    a: { op: 'linear', input: ['x', 'h_prev_2'] },
+    h_new_2: { op: 'activation_tanh', input: ['a'] },
+    b: { op: 'linear', input: ['x', 'h_prev_1', 'h_prev_0'] },
+    h_new_1: { op: 'activation_sigm', input: ['b'] },
     h_new_0: { op: 'elementwise_sum', input: ['h_new_2', 'h_new_1'] },
   };
   assert.equal(canonicalHash(swapped), canonicalHash(r));
@@ -70,11 +90,21 @@ test('renumbering hidden states h_1 <-> h_2 gives the same hash; changing wiring
 });
 
 test('canonical form is readable and names shared nodes by back-reference', () => {
-  const r: R = { n: { op: 'linear', input: ['x', 'h_prev_0'] }, t: { op: 'activation_tanh', input: ['n'] }, h_new_0: { op: 'elementwise_sum', input: ['t', 'n'] } };
+  const r: R = {
+    n: { op: 'linear', input: ['x', 'h_prev_0'] },
+    t: { op: 'activation_tanh', input: ['n'] },
+    h_new_0: { op: 'elementwise_sum', input: ['t', 'n'] },
+  };
   assert.equal(canonicalForm(r), 'elementwise_sum@0(activation_tanh(linear(hp0,x)),#2)');
 });
 
 test('the hash never throws, also on invalid or hostile recipes', () => {
-  const bad: unknown[] = [{}, { h_new_0: { op: 'x', input: ['h_new_0'] } }, { a: { op: 'linear', input: ['b'] }, b: { op: 'linear', input: ['a'] } }, { h_new_0: null }, { __proto__: 1 }];
+  const bad: unknown[] = [
+    {},
+    { h_new_0: { op: 'x', input: ['h_new_0'] } },
+    { a: { op: 'linear', input: ['b'] }, b: { op: 'linear', input: ['a'] } },
+    { h_new_0: null },
+    { __proto__: 1 },
+  ];
   for (const b of bad) assert.match(canonicalHash(b as R), /^[0-9a-f]{32}$/);
 });

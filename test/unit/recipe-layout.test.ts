@@ -18,12 +18,20 @@ function cellsOf(text: string) {
     docDiagnostics: doc.diagnostics.map((d) => d.code),
     cells: doc.cells.map((c) => {
       const recipe = toRecipe(c);
-      return { label: c.label, source: c.source, recipe, hash: canonicalHash(recipe), diagnostics: c.diagnostics.map((d) => `${d.code}:${d.message}`), log: c.log };
+      return {
+        label: c.label,
+        source: c.source,
+        recipe,
+        hash: canonicalHash(recipe),
+        diagnostics: c.diagnostics.map((d) => `${d.code}:${d.message}`),
+        log: c.log,
+      };
     }),
   };
 }
 
-const startLines = (text: string) => parseDocument(text).cells.map((c) => text.slice(0, c.anchor.start).split('\n').length - 1);
+const startLines = (text: string) =>
+  parseDocument(text).cells.map((c) => text.slice(0, c.anchor.start).split('\n').length - 1);
 
 function format(text: string, opts?: { indent?: string }): string {
   const r = oneCellPerLine(text, opts);
@@ -52,11 +60,19 @@ test('the shipped examples: ten cells on one line become ten lines, the same cel
   assert.equal(lines[0], '[');
   assert.equal(lines.filter((l) => l.startsWith('  {')).length, 10);
   assert.equal(lines.at(-1)!.trim() === '' ? lines.at(-2) : lines.at(-1), ']');
-  assert.ok(format(text, { indent: '\t' }).split('\n').filter((l) => l.startsWith('\t{')).length === 10, 'the editor\'s indentation');
+  assert.ok(
+    format(text, { indent: '\t' })
+      .split('\n')
+      .filter((l) => l.startsWith('\t{')).length === 10,
+    "the editor's indentation",
+  );
 });
 
 test('a list of training logs on one line (NaN losses, recipes in strings) keeps every log', () => {
-  const logs = wikitextLogs().filter((l) => /\bNaN\b/.test(l.text)).slice(0, 2).concat(wikitextLogs().slice(0, 2));
+  const logs = wikitextLogs()
+    .filter((l) => /\bNaN\b/.test(l.text))
+    .slice(0, 2)
+    .concat(wikitextLogs().slice(0, 2));
   assert.ok(logs.length === 4 && /\bNaN\b/.test(logs[0].text), 'precondition: logs with NaN');
   const text = `[${logs.map((l) => l.text.replace(/\s*\n\s*/g, ' ').trim()).join(', ')}]`;
   assert.equal(parseDocument(text).cells.length, 4);
@@ -69,7 +85,12 @@ test('comments, non-cell items, CRLF and text around the list are kept; items al
   const text = `// two cells\r\n[${a}, /* keep me */ ${b},\r\n  42, "note",  ${a}]  \r\n`;
   const after = format(text);
   checkFormatted(text, after);
-  assert.ok(after.includes('/* keep me */') && after.includes('// two cells') && after.includes('42') && after.includes('"note"'));
+  assert.ok(
+    after.includes('/* keep me */') &&
+      after.includes('// two cells') &&
+      after.includes('42') &&
+      after.includes('"note"'),
+  );
   assert.ok(!/[^\r]\n/.test(after), 'CRLF stays CRLF');
   assert.match(after, /^\/\/ two cells\r\n\[\r\n {2}\{"f"/);
   // 42 already started a line (no edit there); every item, cell or not, gets a line of its own.
@@ -87,7 +108,13 @@ test('not a list, or not JSON: nothing to format, and why', () => {
 });
 
 test('crowdedLines counts the cells of each line that holds more than one', () => {
-  assert.deepEqual([...crowdedLines([0, 0, 1, 3, 3, 3])], [[0, 2], [3, 3]]);
+  assert.deepEqual(
+    [...crowdedLines([0, 0, 1, 3, 3, 3])],
+    [
+      [0, 2],
+      [3, 3],
+    ],
+  );
   assert.deepEqual([...crowdedLines([0, 1, 2])], []);
   assert.deepEqual([...crowdedLines([])], []);
 });

@@ -54,7 +54,10 @@ test('every WikiText-2 training log parses: one cell, recipe equal to JSON.parse
 });
 
 test('spans inside a log point into the escaped recepie string', () => {
-  const recipe = { 'n"q': { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: ['n"q'] } };
+  const recipe = {
+    'n"q': { op: 'linear', input: ['x', 'h_prev_0'] },
+    h_new_0: { op: 'activation_tanh', input: ['n"q'] },
+  };
   const text = JSON.stringify({ recepie_id: 7, recepie: JSON.stringify(recipe), status: 'OK' }, null, 1);
   const cell = parseDocument(text).cells[0];
   const n = cell.nodes.find((x) => x.op === 'linear')!;
@@ -80,7 +83,8 @@ test('a list may mix recipes and logs; non-objects in the list are reported', ()
 });
 
 test('NaN literals outside strings are accepted, inside strings left alone', () => {
-  const text = '{"recepie": "{\\"h_new_0\\": {\\"op\\": \\"activation_tanh\\", \\"input\\": [\\"x\\"]}}", "status": "loss is nan!", "test_losses": [1.5, NaN, Infinity, -Infinity], "note": "NaN"}';
+  const text =
+    '{"recepie": "{\\"h_new_0\\": {\\"op\\": \\"activation_tanh\\", \\"input\\": [\\"x\\"]}}", "status": "loss is nan!", "test_losses": [1.5, NaN, Infinity, -Infinity], "note": "NaN"}';
   const cell = parseDocument(text).cells[0];
   assert.equal(cell.log?.status, 'loss is nan!');
   const t = cell.log!.testLosses!;

@@ -12,7 +12,14 @@ import { initBackend } from '../../src/scoring/backends';
 import { scoreCell } from '../../src/scoring/engine';
 import { SCORE_IDS, type ScoreReport, type ScoreSettings } from '../../src/scoring/types';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
-import { initParams, disposeParams, forward, embedTokens, initEmbedding, randomTokens } from '../../src/scoring/model/network';
+import {
+  initParams,
+  disposeParams,
+  forward,
+  embedTokens,
+  initEmbedding,
+  randomTokens,
+} from '../../src/scoring/model/network';
 import { symmetricEigenvalues, toMatrix } from '../../src/scoring/model/linalg';
 import { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS } from '../../src/scoring/model/constants';
 import { makeRng } from '../../src/scoring/rng';
@@ -23,7 +30,14 @@ import { perExampleGradients } from '../helpers/ntk';
 
 const examples = JSON.parse(exampleText()) as Recipe[];
 const tiny = { vocab: 40, embed: 6, hidden: 8, layers: 2, seqLen: 4, batch: 4 };
-const all = (over: Partial<ScoreSettings> = {}): ScoreSettings => ({ ...tiny, scores: SCORE_IDS, seed: 0, repeats: 1, backend: 'cpu', ...over });
+const all = (over: Partial<ScoreSettings> = {}): ScoreSettings => ({
+  ...tiny,
+  scores: SCORE_IDS,
+  seed: 0,
+  repeats: 1,
+  backend: 'cpu',
+  ...over,
+});
 
 const runs = loadLogsFromZip(readFileSync(WT2_ZIP), 'wikitext-2-logs.zip').runs;
 const byHash = new Map<string, Recipe>();
@@ -32,7 +46,9 @@ for (const r of runs) {
   if (!byHash.has(r.hash) && 'recipe' in parsed) byHash.set(r.hash, parsed.recipe);
 }
 
-test('setup: cpu backend', async () => { await initBackend('cpu'); });
+test('setup: cpu backend', async () => {
+  await initBackend('cpu');
+});
 
 /** The values of a report, per score (NaN compared with Object.is). */
 function values(rep: ScoreReport): Record<string, unknown> {
@@ -57,7 +73,9 @@ test('every score is invariant under renaming, key order and commutative operand
       const got = await scoreCell(copy, all({ seed: i }));
       assert.deepEqual(values(got), values(ref), `cell ${i}, scramble ${s}`);
       // Per-node values come back under the copy's own node names.
-      for (const r of got.results) for (const k of Object.keys(r.perNode ?? {})) assert.ok(k in copy, `${r.id}: per-node key ${k} not in the copy`);
+      for (const r of got.results)
+        for (const k of Object.keys(r.perNode ?? {}))
+          assert.ok(k in copy, `${r.id}: per-node key ${k} not in the copy`);
     }
   }
 });
@@ -72,11 +90,22 @@ test('canonicalCell: every scramble gives the same canonical recipe, which has t
 
 test('TE-NAS κ is finite or +∞ with a reason on cells whose float32 NTK made it NaN (proxy preset)', async () => {
   // Engine 2 (float32 Gram) reported NaN "NTK is singular" for these trained cells at the proxy preset.
-  const hashes = ['0e2c2d45acec24178cbac383b30f1844', '08c37d9b63b5af10e74c39f1f01f0b09', '153a73f5b235681374841f4afda01ac4', '1fe60dc93975421ae8bf4e6bc174120f'];
+  const hashes = [
+    '0e2c2d45acec24178cbac383b30f1844',
+    '08c37d9b63b5af10e74c39f1f01f0b09',
+    '153a73f5b235681374841f4afda01ac4',
+    '1fe60dc93975421ae8bf4e6bc174120f',
+  ];
   for (const h of hashes) {
     const recipe = byHash.get(h);
     assert.ok(recipe, h);
-    const rep = await scoreCell(recipe, { ...SIZE_PRESETS.proxy, scores: ['ntk_cond'], seed: 0, repeats: 1, backend: 'cpu' });
+    const rep = await scoreCell(recipe, {
+      ...SIZE_PRESETS.proxy,
+      scores: ['ntk_cond'],
+      seed: 0,
+      repeats: 1,
+      backend: 'cpu',
+    });
     const k = rep.results[0];
     assert.ok(!Number.isNaN(k.value), `${h}: κ NaN (${k.reason})`);
     assert.ok(k.value > 1e6, `${h}: κ ${k.value} — these NTKs are badly conditioned`);
@@ -86,7 +115,10 @@ test('TE-NAS κ is finite or +∞ with a reason on cells whose float32 NTK made 
 
 test('κ: +∞ with a reason for an NTK that is zero; NaN only for a cell without parameters', async () => {
   // The output is identically 0 (blend of zero states): no parameter moves it.
-  const dead: Recipe = { a: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'elementwise_prod', input: ['a', 'h_prev_0'] } };
+  const dead: Recipe = {
+    a: { op: 'linear', input: ['x', 'h_prev_0'] },
+    h_new_0: { op: 'elementwise_prod', input: ['a', 'h_prev_0'] },
+  };
   const r1 = (await scoreCell(dead, all({ scores: ['ntk_cond'] }))).results[0];
   assert.equal(r1.value, Infinity);
   assert.match(r1.reason ?? '', /zero/);
@@ -102,7 +134,12 @@ test('κ equals λ_max/λ_min of the float64 Gram of per-example autodiff gradie
   const grads = perExampleGradients(examples[2], s, 5);
   const B = s.batch;
   const G = new Float64Array(B * B);
-  for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) { let d = 0; for (let k = 0; k < grads[i].length; k++) d += grads[i][k] * grads[j][k]; G[i * B + j] = d; }
+  for (let i = 0; i < B; i++)
+    for (let j = 0; j < B; j++) {
+      let d = 0;
+      for (let k = 0; k < grads[i].length; k++) d += grads[i][k] * grads[j][k];
+      G[i * B + j] = d;
+    }
   const l = symmetricEigenvalues(toMatrix(G, B));
   const want = l[B - 1] / l[0];
   const got = rep.results.find((r) => r.id === 'ntk_cond')!.value;
@@ -117,18 +154,27 @@ test('hidden covariance equals a direct computation (layer-1 forward, Pearson ma
     const params = initParams(cell, s, 2);
     const first = { layers: [params.layers[0]], list: params.list.filter((p) => p.layer === 0) };
     const emb = initEmbedding(s, 2);
-    const Bh = HIDDEN_COV_BATCH, Th = HIDDEN_COV_STEPS, H = s.hidden;
+    const Bh = HIDDEN_COV_BATCH,
+      Th = HIDDEN_COV_STEPS,
+      H = s.hidden;
     const toks = randomTokens(makeRng(2, 13), s.vocab, Bh, Th);
     const x = embedTokens(emb, toks, Bh, Th, Th);
     const out = forward(cell, first, x, Th, Bh).outputs[0].arraySync() as number[][];
     // Rows = hidden units, columns = (t, b): the incoming state h_prev_0 of step t (zeros at t = 0).
-    const rows = Array.from({ length: H }, (_, h) => { const r: number[] = []; for (let t = 0; t < Th; t++) for (let b = 0; b < Bh; b++) r.push(t === 0 ? 0 : out[(t - 1) * Bh + b][h]); return r; });
+    const rows = Array.from({ length: H }, (_, h) => {
+      const r: number[] = [];
+      for (let t = 0; t < Th; t++) for (let b = 0; b < Bh; b++) r.push(t === 0 ? 0 : out[(t - 1) * Bh + b][h]);
+      return r;
+    });
     const mean = rows.map((r) => r.reduce((a, v) => a + v, 0) / r.length);
     const cov = (i: number, j: number) => rows[i].reduce((a, v, k) => a + (v - mean[i]) * (rows[j][k] - mean[j]), 0);
-    const C = Array.from({ length: H }, (_, i) => Array.from({ length: H }, (_, j) => cov(i, j) / Math.sqrt(cov(i, i) * cov(j, j))));
+    const C = Array.from({ length: H }, (_, i) =>
+      Array.from({ length: H }, (_, j) => cov(i, j) / Math.sqrt(cov(i, i) * cov(j, j))),
+    );
     const lam = symmetricEigenvalues(C);
     const want = -lam.reduce((a, l) => a + Math.log(l + 1e-5) + 1 / (l + 1e-5), 0);
     assert.ok(Math.abs(got - want) < 1e-6 * Math.abs(want), `${got} vs ${want}`);
-    disposeParams(params); tf.dispose([emb, x]);
+    disposeParams(params);
+    tf.dispose([emb, x]);
   }
 });

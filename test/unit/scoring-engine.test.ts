@@ -13,10 +13,19 @@ import { initParams, disposeParams, forward } from '../../src/scoring/model/netw
 import { symmetricEigenvalues, slogdet } from '../../src/scoring/model/linalg';
 import { makeRng } from '../../src/scoring/rng';
 
-const examples = JSON.parse(readFileSync(join(__dirname, '../../../shared/nas-bench-nlp/recepies_example.json'), 'utf8')) as Recipe[];
+const examples = JSON.parse(
+  readFileSync(join(__dirname, '../../../shared/nas-bench-nlp/recepies_example.json'), 'utf8'),
+) as Recipe[];
 const [RNN, LSTM, GRU] = examples;
 const small = { vocab: 50, embed: 8, hidden: 12, layers: 2, seqLen: 5, batch: 4 };
-const settings = (over: Partial<ScoreSettings> = {}): ScoreSettings => ({ ...small, scores: SCORE_IDS, seed: 0, repeats: 1, backend: 'cpu', ...over });
+const settings = (over: Partial<ScoreSettings> = {}): ScoreSettings => ({
+  ...small,
+  scores: SCORE_IDS,
+  seed: 0,
+  repeats: 1,
+  backend: 'cpu',
+  ...over,
+});
 
 test('setup: cpu backend through the chain', async () => {
   const r = await initBackend('cpu');
@@ -30,7 +39,8 @@ test('a forced backend that cannot load is an error with the reason', async () =
 });
 
 test('rng: deterministic per seed, normals have mean ≈ 0 and std ≈ 1', () => {
-  const a = makeRng(5).normalArray(20000), b = makeRng(5).normalArray(20000);
+  const a = makeRng(5).normalArray(20000),
+    b = makeRng(5).normalArray(20000);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, makeRng(6).normalArray(20000));
   const m = a.reduce((s, v) => s + v, 0) / a.length;
@@ -40,12 +50,30 @@ test('rng: deterministic per seed, normals have mean ≈ 0 and std ≈ 1', () =>
 
 test('linalg: Jacobi eigenvalues and slogdet of a known matrix', () => {
   // [[2,1],[1,2]] has eigenvalues 1 and 3, det 3.
-  assert.deepEqual(symmetricEigenvalues([[2, 1], [1, 2]]).map((v) => +v.toFixed(10)), [1, 3]);
-  const { sign, logAbsDet } = slogdet([[2, 1], [1, 2]]);
+  assert.deepEqual(
+    symmetricEigenvalues([
+      [2, 1],
+      [1, 2],
+    ]).map((v) => +v.toFixed(10)),
+    [1, 3],
+  );
+  const { sign, logAbsDet } = slogdet([
+    [2, 1],
+    [1, 2],
+  ]);
   assert.equal(sign, 1);
   assert.ok(Math.abs(logAbsDet - Math.log(3)) < 1e-12);
-  assert.equal(slogdet([[1, 2], [2, 4]]).sign, 0);
-  const d = slogdet([[0, 1], [1, 0]]);
+  assert.equal(
+    slogdet([
+      [1, 2],
+      [2, 4],
+    ]).sign,
+    0,
+  );
+  const d = slogdet([
+    [0, 1],
+    [1, 0],
+  ]);
   assert.equal(d.sign, -1);
 });
 
@@ -58,7 +86,10 @@ test('all scores of LSTM/GRU/RNN: finite or NaN with a reason; no tensor leak ac
     for (const x of rep.results) {
       assert.equal(x.values.length, 2, x.id);
       if (!Number.isFinite(x.value)) assert.ok(x.reason, `${x.id} has no reason`);
-      assert.ok(Math.abs(x.value - (x.values[0] + x.values[1]) / 2) < 1e-9 * Math.max(1, Math.abs(x.value)) || !Number.isFinite(x.value));
+      assert.ok(
+        Math.abs(x.value - (x.values[0] + x.values[1]) / 2) < 1e-9 * Math.max(1, Math.abs(x.value)) ||
+          !Number.isFinite(x.value),
+      );
     }
     const byId = Object.fromEntries(rep.results.map((x) => [x.id, x]));
     for (const id of ['naswot', 'grad_norm', 'snip', 'zen', 'maedet', 'ntk_trace', 'jacob_cov'] as const) {
@@ -70,9 +101,17 @@ test('all scores of LSTM/GRU/RNN: finite or NaN with a reason; no tensor leak ac
 
 test('determinism: same seed → same values; another seed → different values', async () => {
   const s = settings({ scores: ['naswot', 'grad_norm', 'zen', 'ntk_cond'] });
-  const a = await scoreCell(LSTM, s), b = await scoreCell(LSTM, s), c = await scoreCell(LSTM, { ...s, seed: 9 });
-  assert.deepEqual(a.results.map((x) => x.value), b.results.map((x) => x.value));
-  assert.notDeepEqual(a.results.map((x) => x.value), c.results.map((x) => x.value));
+  const a = await scoreCell(LSTM, s),
+    b = await scoreCell(LSTM, s),
+    c = await scoreCell(LSTM, { ...s, seed: 9 });
+  assert.deepEqual(
+    a.results.map((x) => x.value),
+    b.results.map((x) => x.value),
+  );
+  assert.notDeepEqual(
+    a.results.map((x) => x.value),
+    c.results.map((x) => x.value),
+  );
 });
 
 test('params score needs no tensors and equals the count', async () => {
@@ -94,7 +133,15 @@ test('abort: throws AbortError and leaks no tensors', async () => {
   const before = tf.memory().numTensors;
   const ac = new AbortController();
   let calls = 0;
-  await assert.rejects(scoreCell(LSTM, settings(), { signal: ac.signal, onProgress: () => { if (++calls === 2) ac.abort(); } }), AbortError);
+  await assert.rejects(
+    scoreCell(LSTM, settings(), {
+      signal: ac.signal,
+      onProgress: () => {
+        if (++calls === 2) ac.abort();
+      },
+    }),
+    AbortError,
+  );
   assert.equal(tf.memory().numTensors, before);
 });
 
@@ -110,22 +157,52 @@ test('ntk_trace matches a direct per-example Jacobian computation', async () => 
 
 test('synflow in log space equals log Σ θ·∂R/∂θ computed plainly (no overflow case)', () => {
   const sizes = { ...small, seqLen: 4 };
-  for (const cell of [RNN, LSTM, { a: { op: 'linear', input: ['x', 'h_prev_0'] }, b: { op: 'activation_leaky_relu', input: ['a'] }, h_new_0: { op: 'elementwise_sum', input: ['b', 'h_prev_0'] } } as Recipe]) {
+  for (const cell of [
+    RNN,
+    LSTM,
+    {
+      a: { op: 'linear', input: ['x', 'h_prev_0'] },
+      b: { op: 'activation_leaky_relu', input: ['a'] },
+      h_new_0: { op: 'elementwise_sum', input: ['b', 'h_prev_0'] },
+    } as Recipe,
+  ]) {
     const got = synflowScore(cell, sizes, 1);
     const params = initParams(cell, sizes, 1);
     const abs = params.list.map((p) => tf.abs(p.tensor));
     // Plain reference: swap the weights for |θ| by building the forward on copies.
-    const absParams = { layers: params.layers.map((lp) => ({ ...lp, linears: new Map([...lp.linears].map(([n, l]) => [n, { ...l, W: l.W.map((w) => abs[params.list.findIndex((p) => p.tensor === w)] as tf.Tensor2D), b: abs[params.list.findIndex((p) => p.tensor === l.b)] as tf.Tensor1D }])) })), list: [] };
-    const g = tf.grads(() => tf.sum(forward(cell, absParams, tf.ones([sizes.seqLen, sizes.embed]) as tf.Tensor2D, sizes.seqLen, 1).outputs[1]))(abs);
+    const absParams = {
+      layers: params.layers.map((lp) => ({
+        ...lp,
+        linears: new Map(
+          [...lp.linears].map(([n, l]) => [
+            n,
+            {
+              ...l,
+              W: l.W.map((w) => abs[params.list.findIndex((p) => p.tensor === w)] as tf.Tensor2D),
+              b: abs[params.list.findIndex((p) => p.tensor === l.b)] as tf.Tensor1D,
+            },
+          ]),
+        ),
+      })),
+      list: [],
+    };
+    const g = tf.grads(() =>
+      tf.sum(forward(cell, absParams, tf.ones([sizes.seqLen, sizes.embed]) as tf.Tensor2D, sizes.seqLen, 1).outputs[1]),
+    )(abs);
     const S = abs.reduce((acc, t, i) => acc + tf.sum(tf.mul(t, g[i])).dataSync()[0], 0);
     assert.ok(S > 0);
     assert.ok(Math.abs(got.value - Math.log(S)) < 1e-3, `${got.value} vs ${Math.log(S)}`);
-    tf.dispose([...abs, ...g]); disposeParams(params);
+    tf.dispose([...abs, ...g]);
+    disposeParams(params);
   }
 });
 
 test('synflow stays finite where float32 overflows (long chain of linears)', () => {
-  const chain: Recipe = { a: { op: 'linear', input: ['x', 'h_prev_0'] }, b: { op: 'linear', input: ['a', 'h_prev_0'] }, h_new_0: { op: 'elementwise_prod', input: ['a', 'b'] } };
+  const chain: Recipe = {
+    a: { op: 'linear', input: ['x', 'h_prev_0'] },
+    b: { op: 'linear', input: ['a', 'h_prev_0'] },
+    h_new_0: { op: 'elementwise_prod', input: ['a', 'b'] },
+  };
   const r = synflowScore(chain, { vocab: 50, embed: 64, hidden: 96, layers: 3, seqLen: 30 }, 0);
   assert.ok(Number.isFinite(r.value), r.reason);
   assert.ok(r.value > Math.log(3.4e38), `log S = ${r.value} is beyond float32`);

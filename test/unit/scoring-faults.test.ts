@@ -26,10 +26,19 @@ import { SCORE_IDS, type ScoreReport, type ScoreResult, type ScoreSettings } fro
 import { RNN, TINY, TSX_ARGV, testClient } from '../fixtures/scoring/helpers';
 
 const SMALL = { vocab: 50, embed: 8, hidden: 8, layers: 2, seqLen: 4, batch: 4 };
-const settings = (over: Partial<ScoreSettings> = {}): ScoreSettings => ({ ...SMALL, scores: [...SCORE_IDS], seed: 0, repeats: 1, backend: 'cpu', ...over });
+const settings = (over: Partial<ScoreSettings> = {}): ScoreSettings => ({
+  ...SMALL,
+  scores: [...SCORE_IDS],
+  seed: 0,
+  repeats: 1,
+  backend: 'cpu',
+  ...over,
+});
 
 async function failure(p: Promise<unknown>): Promise<ScoringError> {
-  try { await p; } catch (e) {
+  try {
+    await p;
+  } catch (e) {
     assert.ok(e instanceof ScoringError, `not a ScoringError: ${String(e)}`);
     return e;
   }
@@ -37,18 +46,33 @@ async function failure(p: Promise<unknown>): Promise<ScoringError> {
 }
 
 const paramsOf = (r: ScoreReport) => r.results.find((x) => x.id === 'params')?.value;
-const tfjsNodeInstalled = (() => { try { require.resolve('@tensorflow/tfjs-node'); return true; } catch { return false; } })();
+const tfjsNodeInstalled = (() => {
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 // ------------------------------------------------------------------ backends that fail to load
 
-test('forced backend "tensorflow" without @tensorflow/tfjs-node: a clear error, then backend "auto" serves the next request',
-  { skip: tfjsNodeInstalled ? '@tensorflow/tfjs-node is installed here: the backend would load' : false, timeout: 120_000 }, async () => {
+test(
+  'forced backend "tensorflow" without @tensorflow/tfjs-node: a clear error, then backend "auto" serves the next request',
+  {
+    skip: tfjsNodeInstalled ? '@tensorflow/tfjs-node is installed here: the backend would load' : false,
+    timeout: 120_000,
+  },
+  async () => {
     const { client, logs } = testClient({ backend: 'tensorflow' });
     try {
       const e = await failure(client.score(RNN, { ...TINY, backend: 'tensorflow' }));
       assert.equal(e.kind, 'backend');
       // Plain words: which backend, and what is missing.
-      assert.match(e.message, /^Could not load the TensorFlow\.js backend "tensorflow": .*Cannot find module '@tensorflow\/tfjs-node'/);
+      assert.match(
+        e.message,
+        /^Could not load the TensorFlow\.js backend "tensorflow": .*Cannot find module '@tensorflow\/tfjs-node'/,
+      );
       // The status (status bar tooltip) says which link failed and why.
       assert.match(client.status.tried?.find((t) => t.name === 'tensorflow')?.error ?? '', /tfjs-node/);
       const firstPid = client.pid;
@@ -71,55 +95,67 @@ test('forced backend "tensorflow" without @tensorflow/tfjs-node: a clear error, 
     } finally {
       client.dispose();
     }
-  });
+  },
+);
 
-test('forced backend "wasm" whose binaries are missing: the error names the file and folder; "auto" falls back to cpu', { timeout: 120_000 }, async () => {
-  const empty = mkdtempSync(join(tmpdir(), 'cell-lens-no-wasm-'));
-  const { client } = testClient({ backend: 'wasm', wasmDir: empty });
-  try {
-    const e = await failure(client.score(RNN, { ...TINY, backend: 'wasm' }));
-    assert.equal(e.kind, 'backend');
-    assert.ok(e.message.includes(`tfjs-backend-wasm.wasm not found in ${empty}`), e.message);
-    // Every further request fails the same way (no restart loop) until the choice changes.
-    assert.equal((await failure(client.score(RNN, TINY))).kind, 'backend');
-    assert.equal(client.status.restarts, 0);
-    client.setBackend('auto');
-    const r = await client.score(RNN, TINY);
-    assert.equal(r.backend, 'cpu');
-    assert.equal(paramsOf(r), countParams(RNN, TINY));
-    const wasm = client.status.tried?.find((t) => t.name === 'wasm');
-    assert.ok(wasm?.error?.includes('tfjs-backend-wasm.wasm not found'), JSON.stringify(client.status.tried));
-  } finally {
-    client.dispose();
-    rmSync(empty, { recursive: true, force: true });
-  }
-});
+test(
+  'forced backend "wasm" whose binaries are missing: the error names the file and folder; "auto" falls back to cpu',
+  { timeout: 120_000 },
+  async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'cell-lens-no-wasm-'));
+    const { client } = testClient({ backend: 'wasm', wasmDir: empty });
+    try {
+      const e = await failure(client.score(RNN, { ...TINY, backend: 'wasm' }));
+      assert.equal(e.kind, 'backend');
+      assert.ok(e.message.includes(`tfjs-backend-wasm.wasm not found in ${empty}`), e.message);
+      // Every further request fails the same way (no restart loop) until the choice changes.
+      assert.equal((await failure(client.score(RNN, TINY))).kind, 'backend');
+      assert.equal(client.status.restarts, 0);
+      client.setBackend('auto');
+      const r = await client.score(RNN, TINY);
+      assert.equal(r.backend, 'cpu');
+      assert.equal(paramsOf(r), countParams(RNN, TINY));
+      const wasm = client.status.tried?.find((t) => t.name === 'wasm');
+      assert.ok(wasm?.error?.includes('tfjs-backend-wasm.wasm not found'), JSON.stringify(client.status.tried));
+    } finally {
+      client.dispose();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  },
+);
 
 // ------------------------------------------------------------------ out of memory from a size setting
 
-test('a very large size (seqLen 1,000,000) under a 96 MB heap limit: plain-words out of memory naming the size; restarted; next served', { timeout: 120_000 }, async () => {
-  // The extension starts the worker with --max-old-space-size (cellLens.scoring.maxMemoryMB); here a small one.
-  const { client, logs } = testClient({ execArgv: [...TSX_ARGV, '--max-old-space-size=96'], timeoutMs: 60_000 });
-  try {
-    assert.equal(paramsOf(await client.score(RNN, TINY)), countParams(RNN, TINY));
-    const pid = client.pid;
-    const huge = { ...TINY, seqLen: 1_000_000, batch: 1, layers: 1, scores: ['zen' as const] };
-    const e = await failure(client.score(RNN, huge));
-    assert.equal(e.kind, 'oom', `${e.kind}: ${e.message}`);
-    assert.equal(e.message, 'The scoring process ran out of memory (seqLen 1000000 may be too large; try a smaller size).');
-    assert.match(e.detail ?? '', /heap/i, 'the V8 message is kept for the log');
-    assert.match(client.status.lastError ?? '', /ran out of memory/);
-    const r = await client.score(RNN, TINY);
-    assert.equal(paramsOf(r), countParams(RNN, TINY));
-    assert.notEqual(client.pid, pid, 'a fresh worker serves the next request');
-    assert.equal(client.status.restarts, 1);
-  } catch (err) {
-    console.error(logs.slice(-20).join('\n'));
-    throw err;
-  } finally {
-    client.dispose();
-  }
-});
+test(
+  'a very large size (seqLen 1,000,000) under a 96 MB heap limit: plain-words out of memory naming the size; restarted; next served',
+  { timeout: 120_000 },
+  async () => {
+    // The extension starts the worker with --max-old-space-size (cellLens.scoring.maxMemoryMB); here a small one.
+    const { client, logs } = testClient({ execArgv: [...TSX_ARGV, '--max-old-space-size=96'], timeoutMs: 60_000 });
+    try {
+      assert.equal(paramsOf(await client.score(RNN, TINY)), countParams(RNN, TINY));
+      const pid = client.pid;
+      const huge = { ...TINY, seqLen: 1_000_000, batch: 1, layers: 1, scores: ['zen' as const] };
+      const e = await failure(client.score(RNN, huge));
+      assert.equal(e.kind, 'oom', `${e.kind}: ${e.message}`);
+      assert.equal(
+        e.message,
+        'The scoring process ran out of memory (seqLen 1000000 may be too large; try a smaller size).',
+      );
+      assert.match(e.detail ?? '', /heap/i, 'the V8 message is kept for the log');
+      assert.match(client.status.lastError ?? '', /ran out of memory/);
+      const r = await client.score(RNN, TINY);
+      assert.equal(paramsOf(r), countParams(RNN, TINY));
+      assert.notEqual(client.pid, pid, 'a fresh worker serves the next request');
+      assert.equal(client.status.restarts, 1);
+    } catch (err) {
+      console.error(logs.slice(-20).join('\n'));
+      throw err;
+    } finally {
+      client.dispose();
+    }
+  },
+);
 
 // ------------------------------------------------------------------ numerical honesty
 
@@ -127,12 +163,18 @@ test('a very large size (seqLen 1,000,000) under a 96 MB heap limit: plain-words
 function overflowCell(): Recipe {
   const r: Recipe = { l: { op: 'linear', input: ['x', 'h_prev_0'] } };
   let prev = 'l';
-  for (let i = 0; i < 140; i++) { r[`s${i}`] = { op: 'elementwise_sum', input: [prev, prev] }; prev = `s${i}`; }
+  for (let i = 0; i < 140; i++) {
+    r[`s${i}`] = { op: 'elementwise_sum', input: [prev, prev] };
+    prev = `s${i}`;
+  }
   r.h_new_0 = { op: 'linear', input: [prev] };
   return r;
 }
 /** h_new_0 does not depend on x (nor, with zero initial state and zero biases, on anything random per example). */
-const IGNORES_X: Recipe = { a: { op: 'linear', input: ['h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: ['a'] } };
+const IGNORES_X: Recipe = {
+  a: { op: 'linear', input: ['h_prev_0'] },
+  h_new_0: { op: 'activation_tanh', input: ['a'] },
+};
 
 /** Every result: a finite value, or NaN / ±∞ with a reason; std and values consistent with it. */
 function assertHonest(r: ScoreResult, repeats: number): void {
@@ -140,7 +182,8 @@ function assertHonest(r: ScoreResult, repeats: number): void {
   if (!Number.isFinite(r.value)) {
     assert.ok(typeof r.reason === 'string' && r.reason.length > 5, `${r.id} = ${r.value} without a reason`);
   }
-  if (r.values.some((v) => Number.isNaN(v))) assert.ok(Number.isNaN(r.value) && Number.isNaN(r.std), `${r.id}: a NaN repeat makes the mean and std NaN`);
+  if (r.values.some((v) => Number.isNaN(v)))
+    assert.ok(Number.isNaN(r.value) && Number.isNaN(r.std), `${r.id}: a NaN repeat makes the mean and std NaN`);
 }
 
 test('setup: cpu backend in this process', async () => {
@@ -154,7 +197,18 @@ test('overflow: every score that reads the overflowing forward is NaN with a rea
   for (const r of rep.results) assertHonest(r, 2);
   assert.equal(by.get('params')!.value, countParams(cell, SMALL));
   // These all read outputs / gradients of magnitude ~2^140: no finite value can be right.
-  for (const id of ['zen', 'grad_norm', 'snip', 'jacob_cov', 'maedet', 'ntk_trace', 'ntk_cond', 'naswot', 'ninaswot', 'hybrid'] as const) {
+  for (const id of [
+    'zen',
+    'grad_norm',
+    'snip',
+    'jacob_cov',
+    'maedet',
+    'ntk_trace',
+    'ntk_cond',
+    'naswot',
+    'ninaswot',
+    'hybrid',
+  ] as const) {
     const r = by.get(id)!;
     assert.ok(!Number.isFinite(r.value), `${id} = ${r.value}: a finite number from an overflowed computation`);
   }
@@ -208,9 +262,16 @@ function synflowFloat64(recipe: Recipe, sizes: typeof SMALL, seed: number): numb
   const tuple = recipeInfo(recipe).hiddenTupleSize;
   const layers = layerSizes(sizes).map((ls, l) => ({
     ...ls,
-    lin: new Map([...params.layers[l].linears].map(([n, p]) => [n, {
-      W: p.W.map((w) => Float64Array.from(w.dataSync(), Math.abs)), b: Float64Array.from(p.b.dataSync(), Math.abs), inputs: p.inputs,
-    }])),
+    lin: new Map(
+      [...params.layers[l].linears].map(([n, p]) => [
+        n,
+        {
+          W: p.W.map((w) => Float64Array.from(w.dataSync(), Math.abs)),
+          b: Float64Array.from(p.b.dataSync(), Math.abs),
+          inputs: p.inputs,
+        },
+      ]),
+    ),
   }));
   disposeParams(params);
   const R = (s: number): number => {
@@ -221,7 +282,8 @@ function synflowFloat64(recipe: Recipe, sizes: typeof SMALL, seed: number): numb
       const out: Float64Array[] = [];
       for (let t = 0; t < sizes.seqLen; t++) {
         const vals = new Map<string, Float64Array>();
-        const get = (n: string): Float64Array => n === 'x' ? input[t] : /^h_prev_\d+$/.test(n) ? state[Number(n.slice(7))] : vals.get(n)!;
+        const get = (n: string): Float64Array =>
+          n === 'x' ? input[t] : /^h_prev_\d+$/.test(n) ? state[Number(n.slice(7))] : vals.get(n)!;
         for (const n of order) {
           const spec = recipe[n];
           const xs = spec.input.map(get);
@@ -229,12 +291,20 @@ function synflowFloat64(recipe: Recipe, sizes: typeof SMALL, seed: number): numb
           if (spec.op === 'linear') {
             const p = L.lin.get(n)!;
             for (let h = 0; h < H; h++) y[h] = s * p.b[h];
-            xs.forEach((a, i) => { const W = p.W[i]; for (let r = 0; r < a.length; r++) for (let h = 0; h < H; h++) y[h] += a[r] * s * W[r * H + h]; });
-          } else if (spec.op === 'elementwise_sum') { for (const a of xs) for (let h = 0; h < H; h++) y[h] += a[h]; }
-          else if (spec.op === 'elementwise_prod') { y.fill(1); for (const a of xs) for (let h = 0; h < H; h++) y[h] *= a[h]; }
-          else if (spec.op === 'activation_tanh') { for (let h = 0; h < H; h++) y[h] = Math.tanh(xs[0][h]); }
-          else if (spec.op === 'activation_sigm') { for (let h = 0; h < H; h++) y[h] = 1 / (1 + Math.exp(-xs[0][h])); }
-          else throw new Error(`op ${spec.op} not in this reference`);
+            xs.forEach((a, i) => {
+              const W = p.W[i];
+              for (let r = 0; r < a.length; r++) for (let h = 0; h < H; h++) y[h] += a[r] * s * W[r * H + h];
+            });
+          } else if (spec.op === 'elementwise_sum') {
+            for (const a of xs) for (let h = 0; h < H; h++) y[h] += a[h];
+          } else if (spec.op === 'elementwise_prod') {
+            y.fill(1);
+            for (const a of xs) for (let h = 0; h < H; h++) y[h] *= a[h];
+          } else if (spec.op === 'activation_tanh') {
+            for (let h = 0; h < H; h++) y[h] = Math.tanh(xs[0][h]);
+          } else if (spec.op === 'activation_sigm') {
+            for (let h = 0; h < H; h++) y[h] = 1 / (1 + Math.exp(-xs[0][h]));
+          } else throw new Error(`op ${spec.op} not in this reference`);
           vals.set(n, y);
         }
         state = state.map((_, i) => vals.get(`h_new_${i}`)!);
@@ -254,7 +324,15 @@ test('synflow beyond float32 is the true value: log S equals a float64 computati
   const cells: [string, Recipe, typeof SMALL][] = [
     ['overflowing sum chain (S ≈ e^494)', overflowCell(), SMALL],
     ['RNN (tanh), 2 layers', RNN, SMALL],
-    ['linear + product chain, 1 layer', { a: { op: 'linear', input: ['x', 'h_prev_0'] }, p: { op: 'elementwise_prod', input: ['a', 'a', 'a'] }, h_new_0: { op: 'elementwise_sum', input: ['p', 'h_prev_0'] } }, { ...SMALL, layers: 1 }],
+    [
+      'linear + product chain, 1 layer',
+      {
+        a: { op: 'linear', input: ['x', 'h_prev_0'] },
+        p: { op: 'elementwise_prod', input: ['a', 'a', 'a'] },
+        h_new_0: { op: 'elementwise_sum', input: ['p', 'h_prev_0'] },
+      },
+      { ...SMALL, layers: 1 },
+    ],
   ];
   for (const [name, cell, sizes] of cells) {
     // The engine builds the network from the canonical cell (its parameter draw order).
@@ -263,7 +341,10 @@ test('synflow beyond float32 is the true value: log S equals a float64 computati
     const rep = await scoreCell(cell, settings({ ...sizes, scores: ['synflow'] }));
     const got = rep.results[0];
     assert.ok(Number.isFinite(got.value), `${name}: ${got.value} (${got.reason})`);
-    assert.ok(Math.abs(got.value - Math.log(S)) < 1e-4 * Math.max(1, Math.abs(Math.log(S))), `${name}: synflow ${got.value} vs float64 log S ${Math.log(S)}`);
+    assert.ok(
+      Math.abs(got.value - Math.log(S)) < 1e-4 * Math.max(1, Math.abs(Math.log(S))),
+      `${name}: synflow ${got.value} vs float64 log S ${Math.log(S)}`,
+    );
     t.diagnostic(`${name}: synflow ${got.value.toFixed(6)}, float64 log S ${Math.log(S).toFixed(6)}`);
   }
 });

@@ -21,18 +21,24 @@ function rows(n: number, len: number, seed: number, f32 = true): Float32Array | 
 
 function direct(R: ArrayLike<number>, n: number, len: number): Float64Array {
   const G = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < len; k++) s += R[i * len + k] * R[j * len + k];
-    G[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < len; k++) s += R[i * len + k] * R[j * len + k];
+      G[i * n + j] = s;
+    }
   return G;
 }
 
 test('gram: one thread, three threads and a direct sum agree bit for bit (float32 and float64 rows, uneven tiles)', () => {
   const before = gramThreads();
   try {
-    for (const [n, len, f32] of [[7, 5, true], [130, 700, true], [203, 311, false], [1, 9, true]] as const) {
+    for (const [n, len, f32] of [
+      [7, 5, true],
+      [130, 700, true],
+      [203, 311, false],
+      [1, 9, true],
+    ] as const) {
       const R = rows(n, len, n + len, f32);
       setGramThreads(0);
       const one = gram(R, n, len);
@@ -72,7 +78,7 @@ function sameBits(a: Float64Array, b: Float64Array, what: string): void {
   for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what} entry ${i}: ${a[i]} vs ${b[i]}`);
 }
 
-test('gram: the WebAssembly kernel gives the JavaScript kernel\'s bits for every tail of its 8 × 2 blocks', () => {
+test("gram: the WebAssembly kernel gives the JavaScript kernel's bits for every tail of its 8 × 2 blocks", () => {
   const before = gramThreads();
   try {
     setGramThreads(0);
@@ -87,9 +93,10 @@ test('gram: the WebAssembly kernel gives the JavaScript kernel\'s bits for every
   }
 });
 
-test('gram: awkward numbers (−0, subnormal, huge, cancelling, Inf, NaN) give the JavaScript kernel\'s bits', () => {
+test("gram: awkward numbers (−0, subnormal, huge, cancelling, Inf, NaN) give the JavaScript kernel's bits", () => {
   const special = [-0, 0, 5e-324, -2.2e-308, 1e300, -1e300, 1e-300, 3, -3, 1 + 2 ** -52, Infinity, -Infinity, NaN];
-  const n = 11, len = 29;
+  const n = 11,
+    len = 29;
   const R = new Float64Array(n * len);
   for (let i = 0; i < R.length; i++) R[i] = special[(i * 7 + (i >> 3)) % special.length];
   sameBits(gram(R, n, len), gramMatrix(R, n, len), 'special');
@@ -102,7 +109,12 @@ test('gram: a big job after a small one (the kernel memory grows), then a small 
   const before = gramThreads();
   try {
     setGramThreads(2);
-    for (const [n, len] of [[9, 4], [210, 900], [13, 3], [64, 1500]] as const) {
+    for (const [n, len] of [
+      [9, 4],
+      [210, 900],
+      [13, 3],
+      [64, 1500],
+    ] as const) {
       const R = rows(n, len, 7 * n + len);
       sameBits(gram(R, n, len), gramMatrix(R, n, len), `n=${n} len=${len}`);
     }
@@ -111,7 +123,7 @@ test('gram: a big job after a small one (the kernel memory grows), then a small 
   }
 });
 
-test('gram: setGramKernel(\'js\') switches to the JavaScript kernel and back', () => {
+test("gram: setGramKernel('js') switches to the JavaScript kernel and back", () => {
   const R = rows(40, 50, 3);
   const wasm = gram(R, 40, 50);
   const prev = setGramKernel('js');
@@ -125,7 +137,11 @@ test('gram: setGramKernel(\'js\') switches to the JavaScript kernel and back', (
 
 test('gram: the committed kernel bytes (gramWasm.ts) are what scripts/build-wasm.ts compiles from gram.wat', async () => {
   const bytes: Buffer = await compileWat('src/scoring/model/gram.wat');
-  assert.equal(GRAM_WASM_BASE64, bytes.toString('base64'), 'gram.wat changed: run `npx tsx scripts/build-wasm.ts` and commit gramWasm.ts');
+  assert.equal(
+    GRAM_WASM_BASE64,
+    bytes.toString('base64'),
+    'gram.wat changed: run `npx tsx scripts/build-wasm.ts` and commit gramWasm.ts',
+  );
 });
 
 test('gram: helper threads that hang are given up after the stall time, their panels recomputed: same bits, no hang', () => {

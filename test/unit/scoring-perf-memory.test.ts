@@ -11,7 +11,9 @@ import { scoreCell } from '../../src/scoring/engine';
 import { settingsKey } from '../../src/scoring/cache';
 import { ENGINE_VERSION, SCORE_IDS, type ScoreSettings } from '../../src/scoring/types';
 
-const examples = JSON.parse(readFileSync(join(__dirname, '../../../shared/nas-bench-nlp/recepies_example.json'), 'utf8')) as Recipe[];
+const examples = JSON.parse(
+  readFileSync(join(__dirname, '../../../shared/nas-bench-nlp/recepies_example.json'), 'utf8'),
+) as Recipe[];
 const small = { vocab: 200, embed: 16, hidden: 24, layers: 2, seqLen: 6, batch: 5 };
 
 test('setup: wasm backend', async () => {
@@ -29,25 +31,40 @@ test('wasm Slice / SplitV / Unpack (replaced kernels) give the same values as pl
     assert.deepEqual(Array.from(tf.slice(x, [1, 0, 0], [2, 4, 5]).dataSync()), Array.from(data.slice(20)));
     const s = tf.slice(x, [0, 1, 2], [3, 2, 2]).dataSync();
     let n = 0;
-    for (let i = 0; i < 3; i++) for (let j = 1; j < 3; j++) for (let k = 2; k < 4; k++) assert.equal(s[n++], at(i, j, k));
+    for (let i = 0; i < 3; i++)
+      for (let j = 1; j < 3; j++) for (let k = 2; k < 4; k++) assert.equal(s[n++], at(i, j, k));
     const m = tf.tensor2d(data, [6, 10]);
-    assert.deepEqual(Array.from(tf.slice(m, [2, 3], [3, 4]).dataSync()),
-      [2, 3, 4].flatMap((r) => Array.from(data.slice(r * 10 + 3, r * 10 + 7))));
+    assert.deepEqual(
+      Array.from(tf.slice(m, [2, 3], [3, 4]).dataSync()),
+      [2, 3, 4].flatMap((r) => Array.from(data.slice(r * 10 + 3, r * 10 + 7))),
+    );
     // split along rows and columns, unstack along every axis
     const rows = tf.split(m, [1, 2, 3], 0);
-    assert.deepEqual(rows.map((r) => r.shape), [[1, 10], [2, 10], [3, 10]]);
+    assert.deepEqual(
+      rows.map((r) => r.shape),
+      [
+        [1, 10],
+        [2, 10],
+        [3, 10],
+      ],
+    );
     assert.deepEqual(Array.from(rows[2].dataSync()), Array.from(data.slice(30)));
     const cols = tf.split(m, 2, 1);
-    assert.deepEqual(Array.from(cols[1].dataSync()), [0, 1, 2, 3, 4, 5].flatMap((r) => Array.from(data.slice(r * 10 + 5, r * 10 + 10))));
+    assert.deepEqual(
+      Array.from(cols[1].dataSync()),
+      [0, 1, 2, 3, 4, 5].flatMap((r) => Array.from(data.slice(r * 10 + 5, r * 10 + 10))),
+    );
     for (let axis = 0; axis < 3; axis++) {
       const parts = tf.unstack(x, axis);
       assert.equal(parts.length, shape[axis]);
       parts.forEach((p, q) => {
         const v = p.dataSync();
         let c = 0;
-        for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < 5; k++) {
-          if ([i, j, k][axis] === q) assert.equal(v[c++], at(i, j, k));
-        }
+        for (let i = 0; i < 3; i++)
+          for (let j = 0; j < 4; j++)
+            for (let k = 0; k < 5; k++) {
+              if ([i, j, k][axis] === q) assert.equal(v[c++], at(i, j, k));
+            }
       });
     }
   });
@@ -63,7 +80,10 @@ test('two consecutive scoreCell runs leave tf.memory().numTensors unchanged and 
     const n2 = tf.memory().numTensors;
     assert.equal(n1, n0, 'first run leaked tensors');
     assert.equal(n2, n1, 'second run leaked tensors');
-    assert.deepEqual(b.results.map((r) => r.values), a.results.map((r) => r.values));
+    assert.deepEqual(
+      b.results.map((r) => r.values),
+      a.results.map((r) => r.values),
+    );
     // The report breaks its time down by part.
     for (const part of ['init', 'forward', 'backward', 'codes', 'ntk', 'gauss', 'synflow', 'scores']) {
       assert.ok(typeof a.passMs?.[part] === 'number' && a.passMs[part] >= 0, `passMs.${part}`);
@@ -77,6 +97,8 @@ test('a subset of scores runs only the parts it needs', async () => {
 });
 
 test('the cache key carries the engine version', () => {
-  const key = JSON.parse(settingsKey({ ...small, scores: ['zen'], seed: 0, repeats: 1, backend: 'auto' })) as { engine: number };
+  const key = JSON.parse(settingsKey({ ...small, scores: ['zen'], seed: 0, repeats: 1, backend: 'auto' })) as {
+    engine: number;
+  };
   assert.equal(key.engine, ENGINE_VERSION);
 });

@@ -14,31 +14,53 @@ import { RNN, TINY, TSX_ARGV, WORKER_TS } from '../fixtures/scoring/helpers';
 /** A fake client: each request waits for the test to settle it. */
 class FakeClient implements PoolClient {
   static made: FakeClient[] = [];
-  readonly pending: { recipe: Recipe; resolve: (r: ScoreReport) => void; reject: (e: Error) => void; signal?: AbortSignal }[] = [];
+  readonly pending: {
+    recipe: Recipe;
+    resolve: (r: ScoreReport) => void;
+    reject: (e: Error) => void;
+    signal?: AbortSignal;
+  }[] = [];
   disposed = false;
   readonly pid = 1000 + FakeClient.made.length;
-  constructor() { FakeClient.made.push(this); }
+  constructor() {
+    FakeClient.made.push(this);
+  }
   score(recipe: Recipe, settings: ScoreSettings, opts: { signal?: AbortSignal } = {}): Promise<ScoreReport> {
     return new Promise((resolve, reject) => {
       this.pending.push({ recipe, resolve, reject, signal: opts.signal });
       opts.signal?.addEventListener('abort', () => reject(new ScoringError('cancelled', 'cancelled')), { once: true });
     });
   }
-  dispose(): void { this.disposed = true; }
+  dispose(): void {
+    this.disposed = true;
+  }
 }
 
 const report = (hash: string): ScoreReport => ({ hash, settings: TINY, backend: 'cpu', results: [], totalMs: 1 });
 const tick = () => new Promise((r) => setTimeout(r, 5));
-const cell = (k: string): Recipe => ({ [k]: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: [k] } });
+const cell = (k: string): Recipe => ({
+  [k]: { op: 'linear', input: ['x', 'h_prev_0'] },
+  h_new_0: { op: 'activation_tanh', input: [k] },
+});
 
-test('N workers: N cells in flight at once, the rest wait in order; a crash is retried once on the slot\'s fresh process', async () => {
+test("N workers: N cells in flight at once, the rest wait in order; a crash is retried once on the slot's fresh process", async () => {
   FakeClient.made = [];
   const logs: string[] = [];
-  const pool = new ScoringPool({ workers: 2, workerPath: 'x', makeClient: () => new FakeClient(), idleStopMs: 0, log: (_l, m) => logs.push(m) });
+  const pool = new ScoringPool({
+    workers: 2,
+    workerPath: 'x',
+    makeClient: () => new FakeClient(),
+    idleStopMs: 0,
+    log: (_l, m) => logs.push(m),
+  });
   const results = ['a', 'b', 'c'].map((k) => pool.score(cell(k), TINY, { hash: k }));
   await tick();
   assert.equal(FakeClient.made.length, 2);
-  assert.deepEqual(FakeClient.made.map((c) => c.pending.length), [1, 1], 'two in flight, the third waits');
+  assert.deepEqual(
+    FakeClient.made.map((c) => c.pending.length),
+    [1, 1],
+    'two in flight, the third waits',
+  );
   // Worker 0 crashes on cell a: a is retried (on the same slot, whose client restarts its process).
   FakeClient.made[0].pending.shift()!.reject(new ScoringError('crash', 'The scoring process was killed (SIGKILL)'));
   await tick();
@@ -51,7 +73,10 @@ test('N workers: N cells in flight at once, the rest wait in order; a crash is r
   assert.equal(third.length, 1);
   assert.equal(third[0].pending.length, 1);
   third[0].pending.shift()!.resolve(report('c'));
-  assert.deepEqual((await Promise.all(results)).map((r) => r.hash), ['a', 'b', 'c']);
+  assert.deepEqual(
+    (await Promise.all(results)).map((r) => r.hash),
+    ['a', 'b', 'c'],
+  );
   // A second crash of the same cell is not retried again: the error reaches the caller.
   const d = pool.score(cell('d'), TINY);
   const dFails = assert.rejects(d, /hung/);
@@ -120,28 +145,52 @@ test('default worker count: the cores, bounded by the memory a process of the pr
   assert.equal(defaultWorkers(proxy, 16, 5 * 2 ** 30), 16);
 });
 
-test('real processes: two workers give the values of one; a worker killed mid-cell loses nothing (its cell is retried)', { timeout: 240_000 }, async () => {
-  const settings: ScoreSettings = { vocab: 200, embed: 48, hidden: 64, layers: 2, seqLen: 20, batch: 8, seed: 0, repeats: 1, scores: ['params', 'naswot', 'ntk_cond', 'hidden_cov', 'zen'], backend: 'cpu' };
-  const cells = ['a', 'b', 'c', 'd'].map(cell).concat([RNN]);
-  const opts = { workerPath: WORKER_TS, execArgv: [...TSX_ARGV], backend: 'cpu' as const, idleStopMs: 0, timeoutMs: 120_000 };
-  const one = new ScoringPool({ ...opts, workers: 1 });
-  const want = [];
-  for (const c of cells) want.push(await one.score(c, settings));
-  one.dispose();
-  const logs: string[] = [];
-  const two = new ScoringPool({ ...opts, workers: 2, log: (_l, m) => logs.push(m) });
-  const got = Promise.all(cells.map((c) => two.score(c, settings)));
-  // Kill one worker while it scores.
-  const t0 = Date.now();
-  while (two.pids.length < 2 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 300));
-  process.kill(two.pids[0], 'SIGKILL');
-  const reports = await got;
-  two.dispose();
-  const values = (rs: ScoreReport[]) => rs.map((r) => r.results.map((x) => [x.id, x.value]));
-  assert.deepEqual(values(reports), values(want), 'the same values as one worker');
-  assert.ok(logs.some((l) => /killed.*retrying the cell/.test(l)), `the killed worker's cell was retried: ${logs.join(' | ')}`);
-});
+test(
+  'real processes: two workers give the values of one; a worker killed mid-cell loses nothing (its cell is retried)',
+  { timeout: 240_000 },
+  async () => {
+    const settings: ScoreSettings = {
+      vocab: 200,
+      embed: 48,
+      hidden: 64,
+      layers: 2,
+      seqLen: 20,
+      batch: 8,
+      seed: 0,
+      repeats: 1,
+      scores: ['params', 'naswot', 'ntk_cond', 'hidden_cov', 'zen'],
+      backend: 'cpu',
+    };
+    const cells = ['a', 'b', 'c', 'd'].map(cell).concat([RNN]);
+    const opts = {
+      workerPath: WORKER_TS,
+      execArgv: [...TSX_ARGV],
+      backend: 'cpu' as const,
+      idleStopMs: 0,
+      timeoutMs: 120_000,
+    };
+    const one = new ScoringPool({ ...opts, workers: 1 });
+    const want = [];
+    for (const c of cells) want.push(await one.score(c, settings));
+    one.dispose();
+    const logs: string[] = [];
+    const two = new ScoringPool({ ...opts, workers: 2, log: (_l, m) => logs.push(m) });
+    const got = Promise.all(cells.map((c) => two.score(c, settings)));
+    // Kill one worker while it scores.
+    const t0 = Date.now();
+    while (two.pids.length < 2 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(two.pids[0], 'SIGKILL');
+    const reports = await got;
+    two.dispose();
+    const values = (rs: ScoreReport[]) => rs.map((r) => r.results.map((x) => [x.id, x.value]));
+    assert.deepEqual(values(reports), values(want), 'the same values as one worker');
+    assert.ok(
+      logs.some((l) => /killed.*retrying the cell/.test(l)),
+      `the killed worker's cell was retried: ${logs.join(' | ')}`,
+    );
+  },
+);
 
 test('each scoring process gets the Gram helper threads of the cores it has to itself; an explicit setting wins', async () => {
   assert.equal(gramHelpersPerProcess(1, 2), 1);
@@ -153,16 +202,25 @@ test('each scoring process gets the Gram helper threads of the cores it has to i
   delete process.env.CELL_LENS_GRAM_THREADS;
   try {
     const envs: (Readonly<Record<string, string>> | undefined)[] = [];
-    const make = (o: { env?: Readonly<Record<string, string>> }) => { envs.push(o.env); return new FakeClient(); };
+    const make = (o: { env?: Readonly<Record<string, string>> }) => {
+      envs.push(o.env);
+      return new FakeClient();
+    };
     const two = new ScoringPool({ workers: 2, workerPath: 'x', makeClient: make, idleStopMs: 0, env: { OTHER: '1' } });
     const p = two.score(cell('a'), TINY, { hash: 'a' });
     await tick();
     assert.equal(envs[0]?.CELL_LENS_GRAM_THREADS, String(gramHelpersPerProcess(2)));
-    assert.equal(envs[0]?.OTHER, '1', 'the caller\'s env is kept');
+    assert.equal(envs[0]?.OTHER, '1', "the caller's env is kept");
     FakeClient.made.at(-1)!.pending[0].resolve(report('a'));
     await p;
     two.dispose();
-    const fixed = new ScoringPool({ workers: 2, workerPath: 'x', makeClient: make, idleStopMs: 0, env: { CELL_LENS_GRAM_THREADS: '5' } });
+    const fixed = new ScoringPool({
+      workers: 2,
+      workerPath: 'x',
+      makeClient: make,
+      idleStopMs: 0,
+      env: { CELL_LENS_GRAM_THREADS: '5' },
+    });
     const q = fixed.score(cell('b'), TINY, { hash: 'b' });
     await tick();
     assert.equal(envs.at(-1)?.CELL_LENS_GRAM_THREADS, '5');

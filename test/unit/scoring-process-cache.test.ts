@@ -12,11 +12,36 @@ const SETTINGS: ScoreSettings = { ...TINY, scores: ['params', 'naswot', 'ntk_con
 
 function makeReport(hash: string, settings: ScoreSettings = SETTINGS): ScoreReport {
   return {
-    hash, settings, backend: 'wasm', totalMs: 12.5,
+    hash,
+    settings,
+    backend: 'wasm',
+    totalMs: 12.5,
     results: [
       { id: 'params', value: 870, std: 0, values: [870, 870], seed: 0, repeats: 2, wallMs: 0.4, backend: 'wasm' },
-      { id: 'naswot', value: NaN, std: NaN, values: [NaN, 3.5], reason: 'K_H is singular for seed 0', seed: 0, repeats: 2, wallMs: 5, backend: 'wasm', details: { logdet: -Infinity } },
-      { id: 'ntk_cond', value: Infinity, std: 0, values: [Infinity, Infinity], reason: 'λ_min is 0', seed: 0, repeats: 2, wallMs: 7, backend: 'wasm', perNode: { h_new_0: 0.5, l: NaN } },
+      {
+        id: 'naswot',
+        value: NaN,
+        std: NaN,
+        values: [NaN, 3.5],
+        reason: 'K_H is singular for seed 0',
+        seed: 0,
+        repeats: 2,
+        wallMs: 5,
+        backend: 'wasm',
+        details: { logdet: -Infinity },
+      },
+      {
+        id: 'ntk_cond',
+        value: Infinity,
+        std: 0,
+        values: [Infinity, Infinity],
+        reason: 'λ_min is 0',
+        seed: 0,
+        repeats: 2,
+        wallMs: 7,
+        backend: 'wasm',
+        perNode: { h_new_0: 0.5, l: NaN },
+      },
     ],
   };
 }
@@ -28,7 +53,15 @@ test('the key covers sizes, seed, repeats and the score set, but not the backend
   assert.equal(cacheKey('h', { ...SETTINGS, backend: 'wasm' }), base);
   assert.equal(cacheKey('h', { ...SETTINGS, scores: ['ntk_cond', 'params', 'naswot', 'params'] }), base);
   for (const changed of [
-    { hidden: 13 }, { embed: 9 }, { vocab: 51 }, { layers: 3 }, { seqLen: 6 }, { batch: 5 }, { seed: 1 }, { repeats: 3 }, { scores: ['params'] as const },
+    { hidden: 13 },
+    { embed: 9 },
+    { vocab: 51 },
+    { layers: 3 },
+    { seqLen: 6 },
+    { batch: 5 },
+    { seed: 1 },
+    { repeats: 3 },
+    { scores: ['params'] as const },
   ]) {
     assert.notEqual(cacheKey('h', { ...SETTINGS, ...changed }), base, JSON.stringify(changed));
   }

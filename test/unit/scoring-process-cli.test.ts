@@ -13,16 +13,30 @@ const CELLS = path.join(FIXTURES, 'cells.json');
 const INVALID = path.join(FIXTURES, 'invalid.json');
 const SIZES = ['--vocab', '50', '--embed', '8', '--hidden', '12', '--layers', '2', '--seq', '5', '--batch', '4'];
 const LSTMISH = {
-  i: { op: 'linear', input: ['x', 'h_prev_0'] }, g: { op: 'activation_sigm', input: ['i'] },
-  c: { op: 'linear', input: ['x', 'h_prev_0'] }, t: { op: 'activation_tanh', input: ['c'] },
+  i: { op: 'linear', input: ['x', 'h_prev_0'] },
+  g: { op: 'activation_sigm', input: ['i'] },
+  c: { op: 'linear', input: ['x', 'h_prev_0'] },
+  t: { op: 'activation_tanh', input: ['c'] },
   h_new_0: { op: 'blend', input: ['g', 't', 'h_prev_0'] },
 };
 const RNN = { l: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: ['l'] } };
 
 async function run(argv: string[], opts: ScoreCliOptions = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
+  let out = '',
+    err = '';
   const ac = new AbortController(); // keeps runScore from installing a SIGINT handler in the test runner
-  const code = await runScore(argv, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; } }, { workerPath: WORKER_TS, signal: ac.signal, ...opts });
+  const code = await runScore(
+    argv,
+    {
+      stdout: (s) => {
+        out += s;
+      },
+      stderr: (s) => {
+        err += s;
+      },
+    },
+    { workerPath: WORKER_TS, signal: ac.signal, ...opts },
+  );
   return { code, out, err };
 }
 
@@ -55,9 +69,35 @@ test('scores every cell of a file and prints a table; a second run is served fro
 });
 
 test('--json prints one parseable document with the reports; repeats show up', async () => {
-  const { code, out, err } = await run([CELLS, '--json', '--no-cache', '--scores', 'params', '--repeats', '2', '--seed', '7', '--backend', 'cpu', ...SIZES]);
+  const { code, out, err } = await run([
+    CELLS,
+    '--json',
+    '--no-cache',
+    '--scores',
+    'params',
+    '--repeats',
+    '2',
+    '--seed',
+    '7',
+    '--backend',
+    'cpu',
+    ...SIZES,
+  ]);
   assert.equal(code, 0, err);
-  const doc = JSON.parse(out) as { files: { file: string; cells: { label: string; valid: boolean; hash: string; report: { settings: { seed: number; repeats: number }; results: { id: string; value: number; values: number[] }[] } }[] }[] };
+  const doc = JSON.parse(out) as {
+    files: {
+      file: string;
+      cells: {
+        label: string;
+        valid: boolean;
+        hash: string;
+        report: {
+          settings: { seed: number; repeats: number };
+          results: { id: string; value: number; values: number[] }[];
+        };
+      }[];
+    }[];
+  };
   assert.equal(doc.files.length, 1);
   const cells = doc.files[0].cells;
   assert.equal(cells.length, 2);
@@ -69,7 +109,16 @@ test('--json prints one parseable document with the reports; repeats show up', a
 });
 
 test('an invalid cell is reported with file:line:column and exit code 1; valid files in the same run are scored', async () => {
-  const { code, out, err } = await run([INVALID, CELLS, '--no-cache', '--scores', 'params', '--backend', 'cpu', ...SIZES]);
+  const { code, out, err } = await run([
+    INVALID,
+    CELLS,
+    '--no-cache',
+    '--scores',
+    'params',
+    '--backend',
+    'cpu',
+    ...SIZES,
+  ]);
   assert.equal(code, 1);
   assert.match(err, /invalid\.json \(recipe\):3:\d+: error: Unknown op "activation_relu"/);
   assert.match(out, /invalid\.json · recipe · invalid, not scored/);
@@ -115,8 +164,12 @@ test('--preset proxy picks the proxy sizes; explicit size flags override the pre
   ] as const) {
     const { code, out, err } = await run([...base, ...args]);
     assert.equal(code, 0, err);
-    const s = (JSON.parse(out) as { files: { cells: { report: { settings: Record<string, number> } }[] }[] }).files[0].cells[0].report.settings;
-    assert.deepEqual({ vocab: s.vocab, embed: s.embed, hidden: s.hidden, layers: s.layers, seqLen: s.seqLen, batch: s.batch }, want);
+    const s = (JSON.parse(out) as { files: { cells: { report: { settings: Record<string, number> } }[] }[] }).files[0]
+      .cells[0].report.settings;
+    assert.deepEqual(
+      { vocab: s.vocab, embed: s.embed, hidden: s.hidden, layers: s.layers, seqLen: s.seqLen, batch: s.batch },
+      want,
+    );
   }
   const bad = await run([...base, '--preset', 'huge']);
   assert.equal(bad.code, 2);
@@ -129,11 +182,35 @@ test('--workers 2 scores the cells in two processes with the same values, in the
     // The first five example cells: cells 0 and 3 are the same cell (one canonical hash), scored once.
     const file = path.join(dir, 'five.json');
     writeFileSync(file, JSON.stringify((JSON.parse(exampleText()) as unknown[]).slice(0, 5)));
-    const base = [file, '--no-cache', '--scores', 'params,naswot,hidden_cov', '--backend', 'cpu', '--verbose', ...SIZES];
-    type Doc = { files: { cells: { label: string; hash: string; cached: boolean; percentiles: unknown; report: { results: { id: string; value: number; std: number; values: number[] }[] } }[] }[] };
-    const values = (out: string) => (JSON.parse(out) as Doc).files[0].cells.map((c) => ({
-      label: c.label, hash: c.hash, cached: c.cached, percentiles: c.percentiles, results: c.report.results.map((r) => [r.id, r.value, r.std, r.values]),
-    }));
+    const base = [
+      file,
+      '--no-cache',
+      '--scores',
+      'params,naswot,hidden_cov',
+      '--backend',
+      'cpu',
+      '--verbose',
+      ...SIZES,
+    ];
+    type Doc = {
+      files: {
+        cells: {
+          label: string;
+          hash: string;
+          cached: boolean;
+          percentiles: unknown;
+          report: { results: { id: string; value: number; std: number; values: number[] }[] };
+        }[];
+      }[];
+    };
+    const values = (out: string) =>
+      (JSON.parse(out) as Doc).files[0].cells.map((c) => ({
+        label: c.label,
+        hash: c.hash,
+        cached: c.cached,
+        percentiles: c.percentiles,
+        results: c.report.results.map((r) => [r.id, r.value, r.std, r.values]),
+      }));
     const processes = (err: string) => new Set([...err.matchAll(/scoring process (\d+) ready/g)].map((m) => m[1])).size;
     const one = await run([...base, '--json', '--workers', '1']);
     const two = await run([...base, '--json', '--workers', '2']);
@@ -147,7 +224,8 @@ test('--workers 2 scores the cells in two processes with the same values, in the
     assert.deepEqual(v1[3].results, v1[0].results);
     assert.deepEqual(values(two.out), v1);
     // The table: the same cells in the same order (timings aside).
-    const table = async (w: string) => (await run([...base, '--workers', w])).out.replace(/\d+ ms\n/g, 'ms\n').replace(/ +\d+\n/g, '\n');
+    const table = async (w: string) =>
+      (await run([...base, '--workers', w])).out.replace(/\d+ ms\n/g, 'ms\n').replace(/ +\d+\n/g, '\n');
     assert.equal(await table('2'), await table('1'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

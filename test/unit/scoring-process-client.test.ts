@@ -28,7 +28,8 @@ function expectKind(e: ScoringError, kind: ScoringErrorKind, message?: RegExp): 
   if (message) assert.match(e.message, message);
 }
 
-const paramsOf = (r: { results: readonly { id: string; value: number }[] }) => r.results.find((x) => x.id === 'params')?.value;
+const paramsOf = (r: { results: readonly { id: string; value: number }[] }) =>
+  r.results.find((x) => x.id === 'params')?.value;
 const EXPECTED_PARAMS = countParams(RNN, TINY);
 
 test('a real score request round-trips; the same process serves the next one', async () => {
@@ -67,7 +68,10 @@ test('every score through the worker equals the engine run in this process (valu
     await initBackend('cpu');
     const local = await scoreCell(RNN, settings, { hash: 'h' });
     const strip = (r: ScoreReport) => r.results.map(({ wallMs: _w, ...rest }) => rest);
-    assert.deepEqual(viaWorker.results.map((r) => r.id), [...SCORE_IDS]);
+    assert.deepEqual(
+      viaWorker.results.map((r) => r.id),
+      [...SCORE_IDS],
+    );
     assert.deepEqual(strip(viaWorker), strip(local)); // deepEqual treats NaN as equal to NaN
     assert.ok(viaWorker.results.every((r) => r.values.length === 2 && typeof r.value === 'number'));
   } finally {
@@ -81,7 +85,11 @@ test('an allocation the engine cannot make (hidden 70000) is reported as out of 
     await client.score(RNN, TINY);
     const pid = client.pid;
     const e = await failure(client.score(RNN, { ...TINY, hidden: 70_000, scores: ['zen'] }));
-    expectKind(e, 'oom', /^The scoring process ran out of memory \(hidden 70000 may be too large; try a smaller size\)\.$/);
+    expectKind(
+      e,
+      'oom',
+      /^The scoring process ran out of memory \(hidden 70000 may be too large; try a smaller size\)\.$/,
+    );
     assert.equal(paramsOf(await client.score(RNN, TINY)), EXPECTED_PARAMS);
     assert.equal(client.pid, pid);
   } finally {
@@ -162,7 +170,12 @@ test('SIGKILL of the worker mid-request → plain-words crash error, restarted, 
     let killed: number | undefined;
     const p = client.score(RNN, TINY, {
       fault: 'slow',
-      onProgress: () => { if (killed === undefined) { killed = client.pid!; process.kill(killed, 'SIGKILL'); } },
+      onProgress: () => {
+        if (killed === undefined) {
+          killed = client.pid!;
+          process.kill(killed, 'SIGKILL');
+        }
+      },
     });
     const e = await failure(p);
     expectKind(e, 'crash', /^The scoring process was killed \(SIGKILL\) and will be restarted for the next request\.$/);
@@ -181,7 +194,11 @@ test('SIGKILL of the worker mid-request → plain-words crash error, restarted, 
 test('a worker that exits mid-request (exit code 3) → crash error naming the code; next served', async () => {
   const { client } = testClient();
   try {
-    expectKind(await failure(client.score(RNN, TINY, { fault: 'crash' })), 'crash', /stopped unexpectedly \(exit code 3\)/);
+    expectKind(
+      await failure(client.score(RNN, TINY, { fault: 'crash' })),
+      'crash',
+      /stopped unexpectedly \(exit code 3\)/,
+    );
     assert.equal(paramsOf(await client.score(RNN, TINY)), EXPECTED_PARAMS);
   } finally {
     client.dispose();
@@ -210,7 +227,11 @@ test('running out of V8 heap is reported as out of memory with a size hint; next
   const { client, logs } = testClient({ execArgv: [...TSX_ARGV, '--max-old-space-size=64'] });
   try {
     const e = await failure(client.score(RNN, { ...TINY, hidden: 4096 }, { fault: 'oom' }));
-    expectKind(e, 'oom', /^The scoring process ran out of memory \(hidden 4096 may be too large; try a smaller size\)\.$/);
+    expectKind(
+      e,
+      'oom',
+      /^The scoring process ran out of memory \(hidden 4096 may be too large; try a smaller size\)\.$/,
+    );
     assert.match(e.detail ?? '', /heap/i);
     assert.equal(paramsOf(await client.score(RNN, TINY)), EXPECTED_PARAMS);
   } catch (err) {
@@ -286,7 +307,11 @@ test('restart() cancels the running request and serves the queue on a fresh work
     // The worker goes away.
     const t0 = Date.now();
     while (Date.now() - t0 < 10_000) {
-      try { process.kill(pid, 0); } catch { break; }
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.throws(() => process.kill(pid, 0), 'the worker survived dispose()');
@@ -297,8 +322,11 @@ test('restart() cancels the running request and serves the queue on a fresh work
 
 test('a worker that never becomes ready is stopped after the start timeout', async () => {
   const client = new ScoringClient({
-    workerPath: path.join(FIXTURES, 'fake-worker.ts'), execArgv: [...TSX_ARGV], env: { FAKE_MODE: 'silent-ready' },
-    timeoutMs: 500, startTimeoutMs: 1500,
+    workerPath: path.join(FIXTURES, 'fake-worker.ts'),
+    execArgv: [...TSX_ARGV],
+    env: { FAKE_MODE: 'silent-ready' },
+    timeoutMs: 500,
+    startTimeoutMs: 1500,
   });
   try {
     expectKind(await failure(client.score(RNN, TINY)), 'timeout', /did not start within 1\.5 s/);

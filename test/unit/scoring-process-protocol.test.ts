@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import {
-  PROTOCOL_VERSION, checkClientMessage, checkWorkerMessage, isClientMessage, isWorkerMessage,
+  PROTOCOL_VERSION,
+  checkClientMessage,
+  checkWorkerMessage,
+  isClientMessage,
+  isWorkerMessage,
 } from '../../src/scoring/protocol';
 import { ScoringClient, ScoringError } from '../../src/scoring/client';
 import type { ScoreReport } from '../../src/scoring/types';
@@ -11,10 +15,23 @@ import { FIXTURES, RNN, TINY, TSX_ARGV } from '../fixtures/scoring/helpers';
 
 const v = PROTOCOL_VERSION;
 const result = (over: Record<string, unknown> = {}) => ({
-  id: 'params', value: 870, std: 0, values: [870], seed: 0, repeats: 1, wallMs: 1, backend: 'cpu', ...over,
+  id: 'params',
+  value: 870,
+  std: 0,
+  values: [870],
+  seed: 0,
+  repeats: 1,
+  wallMs: 1,
+  backend: 'cpu',
+  ...over,
 });
 const report = (over: Record<string, unknown> = {}, r: Record<string, unknown> = {}) => ({
-  hash: 'abc', settings: TINY, backend: 'cpu', results: [result(r)], totalMs: 3, ...over,
+  hash: 'abc',
+  settings: TINY,
+  backend: 'cpu',
+  results: [result(r)],
+  totalMs: 3,
+  ...over,
 });
 
 test('client messages: well-formed ones pass, malformed ones and other versions are rejected with a reason', () => {
@@ -55,10 +72,22 @@ test('client messages: well-formed ones pass, malformed ones and other versions 
 
 test('worker messages: well-formed ones pass (NaN and ±Infinity are numbers), malformed ones are rejected', () => {
   const good = [
-    { v, type: 'ready', backend: 'wasm', tried: [{ name: 'tensorflow', error: 'not installed' }, { name: 'wasm' }], pid: 1, description: 'wasm (SIMD)' },
+    {
+      v,
+      type: 'ready',
+      backend: 'wasm',
+      tried: [{ name: 'tensorflow', error: 'not installed' }, { name: 'wasm' }],
+      pid: 1,
+      description: 'wasm (SIMD)',
+    },
     { v, type: 'progress', id: 3, progress: { done: 1, total: 2, message: 'zen' } },
     { v, type: 'result', id: 3, report: report() },
-    { v, type: 'result', id: 3, report: report({}, { value: NaN, std: NaN, values: [NaN], reason: 'singular', details: { l: Infinity } }) },
+    {
+      v,
+      type: 'result',
+      id: 3,
+      report: report({}, { value: NaN, std: NaN, values: [NaN], reason: 'singular', details: { l: Infinity } }),
+    },
     { v, type: 'error', id: 3, kind: 'cancelled', message: 'The scoring was cancelled.' },
     { v, type: 'error', kind: 'backend', message: 'no', tried: [{ name: 'webgpu', error: 'no adapter' }] },
     { v, type: 'log', level: 'debug', message: 'hi' },
@@ -90,7 +119,11 @@ test('worker messages: well-formed ones pass (NaN and ±Infinity are numbers), m
 
 /** Send `msg` to a real child over IPC with the given serialization and return what comes back. */
 async function echo(msg: unknown, serialization: 'advanced' | 'json'): Promise<unknown> {
-  const child = fork(path.join(FIXTURES, 'echo-child.ts'), [], { execArgv: [...TSX_ARGV], serialization, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(path.join(FIXTURES, 'echo-child.ts'), [], {
+    execArgv: [...TSX_ARGV],
+    serialization,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   try {
     return await new Promise((resolve, reject) => {
       child.once('message', resolve);
@@ -104,7 +137,12 @@ async function echo(msg: unknown, serialization: 'advanced' | 'json'): Promise<u
 }
 
 test('over a real IPC channel, advanced serialization keeps NaN and ±Infinity (JSON would turn them into null)', async () => {
-  const msg = { v, type: 'result', id: 7, report: report({}, { value: NaN, std: Infinity, values: [NaN, -Infinity], reason: 'singular' }) };
+  const msg = {
+    v,
+    type: 'result',
+    id: 7,
+    report: report({}, { value: NaN, std: Infinity, values: [NaN, -Infinity], reason: 'singular' }),
+  };
   const [adv, json] = await Promise.all([echo(msg, 'advanced'), echo(msg, 'json')]);
   assert.equal(checkWorkerMessage(adv), undefined);
   const r = (adv as typeof msg).report.results[0];
@@ -118,7 +156,12 @@ test('over a real IPC channel, advanced serialization keeps NaN and ±Infinity (
 });
 
 test('the client delivers a report with NaN / ±Infinity from a worker intact', async () => {
-  const client = new ScoringClient({ workerPath: path.join(FIXTURES, 'fake-worker.ts'), execArgv: [...TSX_ARGV], env: { FAKE_MODE: 'nan' }, timeoutMs: 20_000 });
+  const client = new ScoringClient({
+    workerPath: path.join(FIXTURES, 'fake-worker.ts'),
+    execArgv: [...TSX_ARGV],
+    env: { FAKE_MODE: 'nan' },
+    timeoutMs: 20_000,
+  });
   try {
     const r: ScoreReport = await client.score(RNN, TINY, { hash: 'nan-cell' });
     assert.equal(r.hash, 'nan-cell');
@@ -136,7 +179,12 @@ test('the client delivers a report with NaN / ±Infinity from a worker intact', 
 });
 
 test('a reply of another protocol version fails the request (kind internal) instead of leaving it hanging', async () => {
-  const client = new ScoringClient({ workerPath: path.join(FIXTURES, 'fake-worker.ts'), execArgv: [...TSX_ARGV], env: { FAKE_MODE: 'bad-reply' }, timeoutMs: 20_000 });
+  const client = new ScoringClient({
+    workerPath: path.join(FIXTURES, 'fake-worker.ts'),
+    execArgv: [...TSX_ARGV],
+    env: { FAKE_MODE: 'bad-reply' },
+    timeoutMs: 20_000,
+  });
   try {
     await assert.rejects(client.score(RNN, TINY), (e: unknown) => {
       assert.ok(e instanceof ScoringError);

@@ -9,7 +9,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCORE_DEFS } from '../../src/scoring/scores/index';
 import { DEFAULT_SCORE_IDS, ENGINE_VERSION, SCORE_IDS, SCORES, type ScoreSettings } from '../../src/scoring/types';
-import { REFERENCE, percentileIn, percentileOf, referencePresetFor, withDerivedScores, type ReferenceScore } from '../../src/scoring/reference';
+import {
+  REFERENCE,
+  percentileIn,
+  percentileOf,
+  referencePresetFor,
+  withDerivedScores,
+  type ReferenceScore,
+} from '../../src/scoring/reference';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { initBackend } from '../../src/scoring/backends';
 import { scoreCell } from '../../src/scoring/engine';
@@ -22,7 +29,8 @@ test('registry: unique ids, each with label, meaning, formula, passes, and compu
   for (const d of SCORE_DEFS) {
     assert.ok(d.label && d.meaning && d.formula && d.undefinedWhen && d.source, d.id);
     assert.ok(!!d.compute !== !!d.derive, `${d.id}: exactly one of compute / derive`);
-    for (const c of d.combines ?? []) assert.ok((SCORE_IDS as readonly string[]).includes(c), `${d.id} combines unknown ${c}`);
+    for (const c of d.combines ?? [])
+      assert.ok((SCORE_IDS as readonly string[]).includes(c), `${d.id} combines unknown ${c}`);
   }
   assert.ok(DEFAULT_SCORE_IDS.includes('hidden_cov'));
   assert.ok(!DEFAULT_SCORE_IDS.includes('ninaswot'), 'NINASWOT ranks cells like NASWOT: off by default');
@@ -45,7 +53,11 @@ test('directions are measured: every score with a significant τ on the bundled 
       const r: ReferenceScore | undefined = ref.scores[d.id];
       assert.ok(r, `${d.id} has a ${preset} reference`);
       if (r.tauLo > 0 || r.tauHi < 0) {
-        assert.equal(d.better, r.tau > 0 ? 'higher' : 'lower', `${d.id} (${preset}): τ ${r.tau} [${r.tauLo}, ${r.tauHi}] but declared ${d.better}`);
+        assert.equal(
+          d.better,
+          r.tau > 0 ? 'higher' : 'lower',
+          `${d.id} (${preset}): τ ${r.tau} [${r.tauLo}, ${r.tauHi}] but declared ${d.better}`,
+        );
         checked++;
       }
     }
@@ -54,7 +66,17 @@ test('directions are measured: every score with a significant τ on the bundled 
 });
 
 test('percentiles: oriented, ties half, ±∞ at the ends, NaN undefined; only for the reference settings', () => {
-  const ref = { values: [1, 2, 3, 4], posInf: 1, negInf: 0, nNaN: 0, tau: 0, tauLo: 0, tauHi: 0, rho: 0, better: 'higher' as const };
+  const ref = {
+    values: [1, 2, 3, 4],
+    posInf: 1,
+    negInf: 0,
+    nNaN: 0,
+    tau: 0,
+    tauLo: 0,
+    tauHi: 0,
+    rho: 0,
+    better: 'higher' as const,
+  };
   assert.equal(percentileIn(ref, 2.5, 'higher'), 40);
   assert.equal(percentileIn(ref, 2, 'higher'), 30);
   assert.equal(percentileIn(ref, 2, 'lower'), 70);
@@ -71,30 +93,49 @@ test('percentiles: oriented, ties half, ±∞ at the ends, NaN undefined; only f
 });
 
 test('the reference is fresh: same engine version, and the probe cells re-score to their stored values (wasm)', async () => {
-  assert.equal(REFERENCE.engineVersion, ENGINE_VERSION, 'rebuild data/reference-wikitext2.json (scripts/build-reference.ts) after an engine change');
+  assert.equal(
+    REFERENCE.engineVersion,
+    ENGINE_VERSION,
+    'rebuild data/reference-wikitext2.json (scripts/build-reference.ts) after an engine change',
+  );
   await initBackend('wasm');
   const probes = REFERENCE.probes.filter((p) => p.preset === 'proxy');
   assert.equal(probes.length, 3);
   for (const p of probes) {
-    const ids = Object.keys(p.values).filter((id) => (SCORE_IDS as readonly string[]).includes(id)) as (typeof SCORE_IDS)[number][];
+    const ids = Object.keys(p.values).filter((id) =>
+      (SCORE_IDS as readonly string[]).includes(id),
+    ) as (typeof SCORE_IDS)[number][];
     const rep = await scoreCell(p.recipe, { ...SIZE_PRESETS.proxy, scores: ids, seed: 0, repeats: 1, backend: 'wasm' });
     for (const id of ids) {
-      const want = typeof p.values[id] === 'number' ? p.values[id] as number : Number(p.values[id]);
+      const want = typeof p.values[id] === 'number' ? (p.values[id] as number) : Number(p.values[id]);
       const got = rep.results.find((r) => r.id === id)!.value;
       // A derived score moves by 100/(3·258) per reference cell a component passes: compare in percentile units.
-      if (SCORES[id].derive) { assert.ok(Math.abs(got - want) <= 1, `${p.hash} ${id}: ${got} vs stored ${want}`); continue; }
-      if (!Number.isFinite(want)) { assert.ok(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${p.hash} ${id}: ${got} vs ${want}`); continue; }
-      assert.ok(Math.abs(got - want) <= 1e-4 * Math.max(1, Math.abs(want)), `${p.hash} ${id}: ${got} vs stored ${want}`);
+      if (SCORES[id].derive) {
+        assert.ok(Math.abs(got - want) <= 1, `${p.hash} ${id}: ${got} vs stored ${want}`);
+        continue;
+      }
+      if (!Number.isFinite(want)) {
+        assert.ok(
+          Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)),
+          `${p.hash} ${id}: ${got} vs ${want}`,
+        );
+        continue;
+      }
+      assert.ok(
+        Math.abs(got - want) <= 1e-4 * Math.max(1, Math.abs(want)),
+        `${p.hash} ${id}: ${got} vs stored ${want}`,
+      );
     }
   }
 });
 
-test('hybrid: the mean of its components\' percentiles; NaN with a reason without a reference', async () => {
+test("hybrid: the mean of its components' percentiles; NaN with a reason without a reference", async () => {
   const s: ScoreSettings = { ...SIZE_PRESETS.proxy, scores: ['hybrid'], seed: 0, repeats: 1, backend: 'wasm' };
   const probe = REFERENCE.probes.find((p) => p.preset === 'proxy')!;
   const rep = await scoreCell(probe.recipe, s);
   const by = new Map(rep.results.map((r) => [r.id, r.value]));
-  const want = (['ninaswot', 'maedet', 'ntk_cond'] as const).reduce((a, id) => a + percentileOf(id, by.get(id)!, s)!, 0) / 3;
+  const want =
+    (['ninaswot', 'maedet', 'ntk_cond'] as const).reduce((a, id) => a + percentileOf(id, by.get(id)!, s)!, 0) / 3;
   assert.ok(Math.abs(by.get('hybrid')! - want) < 1e-12);
   const custom = withDerivedScores({ ...rep, settings: { ...s, hidden: 40 } });
   const h = custom.results.find((r) => r.id === 'hybrid')!;

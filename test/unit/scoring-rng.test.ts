@@ -16,14 +16,20 @@ test('keptStream equals makeRng for uniform and normal draws, fresh and kept, be
       keptStreamLimit(limit);
       for (const seed of [0, 5, -3]) {
         for (const stream of [1, 2, 12]) {
-          for (let reader = 0; reader < 3; reader++) { // the first reader draws, the next ones read what was kept
-            const r = makeRng(seed, stream), k = keptStream(seed, stream);
+          for (let reader = 0; reader < 3; reader++) {
+            // the first reader draws, the next ones read what was kept
+            const r = makeRng(seed, stream),
+              k = keptStream(seed, stream);
             // Odd lengths put Box–Muller's spare normal at the start of the next call.
             for (const n of [3, 1, 600, 2047, 0, 5, 999, 4000]) {
               const uniform = stream === 1;
-              const want = uniform ? r.uniformArray(n, -0.04, 0.04) : r.normalArray(n, 0.03 * (n % 3 + 1));
-              const got = uniform ? k.uniformArray(n, -0.04, 0.04) : k.normalArray(n, 0.03 * (n % 3 + 1));
-              assert.deepEqual(bitsOf(got), bitsOf(want), `limit ${limit}, seed ${seed}, stream ${stream}, reader ${reader}, n ${n}`);
+              const want = uniform ? r.uniformArray(n, -0.04, 0.04) : r.normalArray(n, 0.03 * ((n % 3) + 1));
+              const got = uniform ? k.uniformArray(n, -0.04, 0.04) : k.normalArray(n, 0.03 * ((n % 3) + 1));
+              assert.deepEqual(
+                bitsOf(got),
+                bitsOf(want),
+                `limit ${limit}, seed ${seed}, stream ${stream}, reader ${reader}, n ${n}`,
+              );
             }
           }
         }

@@ -23,7 +23,10 @@ const OFFSET = Number(process.env.CELL_LENS_SEARCH_SEED_OFFSET ?? 0) || 0;
 const SEEDS = Array.from({ length: 10 }, (_, i) => OFFSET + i);
 const BUDGET = 200;
 
-async function successes(run: (seed: number) => Promise<SearchResult>, ok: (r: SearchResult) => boolean): Promise<number> {
+async function successes(
+  run: (seed: number) => Promise<SearchResult>,
+  ok: (r: SearchResult) => boolean,
+): Promise<number> {
   let n = 0;
   for (const s of SEEDS) if (ok(await run(s))) n++;
   return n;
@@ -55,23 +58,41 @@ test('budget, log, validity and determinism', async () => {
   });
   assert.equal(res.best!.fitness, Math.max(...res.log.map((e) => e.fitness)));
   const again = await rea(capped, { budget: 50, seed: 3, population: 10, sampleSize: 3 });
-  assert.deepEqual(again.log.map((e) => e.hash), res.log.map((e) => e.hash));
+  assert.deepEqual(
+    again.log.map((e) => e.hash),
+    res.log.map((e) => e.hash),
+  );
   const other = await rea(capped, { budget: 50, seed: 4, population: 10, sampleSize: 3 });
-  assert.notDeepEqual(other.log.map((e) => e.hash), res.log.map((e) => e.hash));
+  assert.notDeepEqual(
+    other.log.map((e) => e.hash),
+    res.log.map((e) => e.hash),
+  );
   const g1 = await ga(capped, { budget: 40, seed: 1 });
   const g2 = await ga(capped, { budget: 40, seed: 1 });
-  assert.deepEqual(g1.log.map((e) => [e.hash, e.phase]), g2.log.map((e) => [e.hash, e.phase]));
+  assert.deepEqual(
+    g1.log.map((e) => [e.hash, e.phase]),
+    g2.log.map((e) => [e.hash, e.phase]),
+  );
   assert.ok(g1.log.some((e) => e.phase === 'crossover'));
   // AREA: cheap cells are logged apart and not counted
   let cheapCalls = 0;
-  const ar = await area(async (c) => { cheapCalls++; return linears(c); }, capped, { budget: 30, seed: 2, cheapSamples: 50, population: 10 });
+  const ar = await area(
+    async (c) => {
+      cheapCalls++;
+      return linears(c);
+    },
+    capped,
+    { budget: 30, seed: 2, cheapSamples: 50, population: 10 },
+  );
   assert.equal(ar.evaluations, 30);
   assert.ok(cheapCalls >= 45 && cheapCalls <= 50);
   assert.equal(ar.log.filter((e) => e.oracle === 'cheap').length, 50);
   // the seeded population is the 10 best-scored cheap cells
   const seeds = ar.log.filter((e) => e.phase === 'oracle-seed');
   assert.equal(seeds.length, 10);
-  const cheapSorted = [...new Map(ar.log.filter((e) => e.oracle === 'cheap').map((e) => [e.hash, e.fitness])).values()].sort((x, y) => y - x);
+  const cheapSorted = [
+    ...new Map(ar.log.filter((e) => e.oracle === 'cheap').map((e) => [e.hash, e.fitness])).values(),
+  ].sort((x, y) => y - x);
   assert.ok(Math.min(...seeds.map((e) => linears(e.recipe))) >= cheapSorted[9]);
 });
 
@@ -79,9 +100,21 @@ test('progress callback and cancellation via AbortSignal', async () => {
   const ctl = new AbortController();
   let calls = 0;
   let progress = 0;
-  const res = await rea(async (r) => { calls++; if (calls === 7) ctl.abort(); return linears(r); }, {
-    budget: 100, seed: 0, signal: ctl.signal, onProgress: () => { progress++; },
-  });
+  const res = await rea(
+    async (r) => {
+      calls++;
+      if (calls === 7) ctl.abort();
+      return linears(r);
+    },
+    {
+      budget: 100,
+      seed: 0,
+      signal: ctl.signal,
+      onProgress: () => {
+        progress++;
+      },
+    },
+  );
   assert.ok(res.aborted);
   assert.equal(calls, 7);
   assert.equal(res.evaluations, 6); // the 7th call's result arrives after the abort and is discarded
@@ -96,7 +129,10 @@ test('progress callback and cancellation via AbortSignal', async () => {
 
 function makePool(): CellPool {
   const rng = makeRng(1 + OFFSET).next;
-  return buildPool(Array.from({ length: 300 }, () => randomCell(rng)), canonicalHash);
+  return buildPool(
+    Array.from({ length: 300 }, () => randomCell(rng)),
+    canonicalHash,
+  );
 }
 
 test('restricted (pool) mode: only pool members are evaluated; a hidden target is found more often by REA/GA than by random', async () => {
@@ -105,12 +141,20 @@ test('restricted (pool) mode: only pool members are evaluated; a hidden target i
   const run = async (alg: typeof rea | typeof randomSearch, seed: number): Promise<boolean> => {
     const t = (seed * 37) % pool.recipes.length;
     const target = pool.recipes[t];
-    const res = await alg(async (c) => -cellDistance(c, target), { budget: 60, seed, pool, population: 10, sampleSize: 3 } as never);
+    const res = await alg(async (c) => -cellDistance(c, target), {
+      budget: 60,
+      seed,
+      pool,
+      population: 10,
+      sampleSize: 3,
+    } as never);
     for (const e of res.log) assert.ok(members.has(e.hash));
     return res.best?.hash === pool.hashes[t];
   };
   // 40 seeds: per-seed success ≈ 0.56 (REA), 0.66 (GA), 0.23 (random), so REA > random fails with p ≈ 0.2%.
-  let r = 0, g = 0, random = 0;
+  let r = 0,
+    g = 0,
+    random = 0;
   for (let s = OFFSET; s < OFFSET + 40; s++) {
     if (await run(rea, s)) r++;
     if (await run(ga, s)) g++;

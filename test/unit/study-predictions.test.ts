@@ -15,8 +15,20 @@ import { SCORE_IDS, type ScoreReport, type ScoreResult } from '../../src/scoring
 import { runPredict } from '../../src/cli/predict';
 import { WORKER_TS } from '../fixtures/scoring/helpers';
 
-function reportOf(values: Record<string, number>, settings = { ...SIZE_PRESETS.proxy, scores: [...SCORE_IDS], seed: 0, repeats: 1, backend: 'wasm' as const }): ScoreReport {
-  const results = Object.entries(values).map(([id, value]): ScoreResult => ({ id: id as ScoreResult['id'], value, std: 0, values: [value], seed: 0, repeats: 1, wallMs: 1, backend: 'wasm' }));
+function reportOf(
+  values: Record<string, number>,
+  settings = { ...SIZE_PRESETS.proxy, scores: [...SCORE_IDS], seed: 0, repeats: 1, backend: 'wasm' as const },
+): ScoreReport {
+  const results = Object.entries(values).map(([id, value]): ScoreResult => ({
+    id: id as ScoreResult['id'],
+    value,
+    std: 0,
+    values: [value],
+    seed: 0,
+    repeats: 1,
+    wallMs: 1,
+    backend: 'wasm',
+  }));
   return { hash: 'c'.repeat(32), settings, backend: 'wasm', results, totalMs: 1 };
 }
 
@@ -24,7 +36,9 @@ test('the proxy predictor is bundled and predicts a loss inside the benchmark ra
   const model = PREDICTORS.proxy;
   assert.ok(model, 'data/predictor-proxy.json is bundled');
   for (const probe of REFERENCE.probes.filter((p) => p.preset === 'proxy')) {
-    const values = Object.fromEntries(Object.entries(probe.values).map(([k, v]) => [k, typeof v === 'number' ? v : Number(v)]));
+    const values = Object.fromEntries(
+      Object.entries(probe.values).map(([k, v]) => [k, typeof v === 'number' ? v : Number(v)]),
+    );
     const p = predictionFor(reportOf(values), probe.recipe as Recipe)!;
     assert.ok(p, 'a prediction');
     assert.ok(p.loss > model.losses[0] - 1 && p.loss < model.losses[model.losses.length - 1] + 1, `${p.loss}`);
@@ -34,18 +48,41 @@ test('the proxy predictor is bundled and predicts a loss inside the benchmark ra
     assert.match(predictionMarkdown(p), /\*\*Predicted WikiText-2 test loss: \d\.\d{3}\*\*/);
   }
   // The best probe is predicted better than the worst one.
-  const [best, , worst] = REFERENCE.probes.filter((p) => p.preset === 'proxy').map((probe) => {
-    const values = Object.fromEntries(Object.entries(probe.values).map(([k, v]) => [k, typeof v === 'number' ? v : Number(v)]));
-    return predictionFor(reportOf(values), probe.recipe as Recipe)!.loss;
-  });
+  const [best, , worst] = REFERENCE.probes
+    .filter((p) => p.preset === 'proxy')
+    .map((probe) => {
+      const values = Object.fromEntries(
+        Object.entries(probe.values).map(([k, v]) => [k, typeof v === 'number' ? v : Number(v)]),
+      );
+      return predictionFor(reportOf(values), probe.recipe as Recipe)!.loss;
+    });
   assert.ok(best < worst, `${best} < ${worst}`);
 });
 
 test('no prediction without a predictor for the settings (custom sizes, another seed)', () => {
   const probe = REFERENCE.probes.find((p) => p.preset === 'proxy')!;
   const values = { hidden_cov: -30, naswot: 40 };
-  assert.equal(predictionFor(reportOf(values, { ...SIZE_PRESETS.proxy, hidden: 40, scores: [...SCORE_IDS], seed: 0, repeats: 1, backend: 'wasm' }), probe.recipe as Recipe), undefined);
-  assert.equal(predictionFor(reportOf(values, { ...SIZE_PRESETS.proxy, scores: [...SCORE_IDS], seed: 4, repeats: 1, backend: 'wasm' }), probe.recipe as Recipe), undefined);
+  assert.equal(
+    predictionFor(
+      reportOf(values, {
+        ...SIZE_PRESETS.proxy,
+        hidden: 40,
+        scores: [...SCORE_IDS],
+        seed: 0,
+        repeats: 1,
+        backend: 'wasm',
+      }),
+      probe.recipe as Recipe,
+    ),
+    undefined,
+  );
+  assert.equal(
+    predictionFor(
+      reportOf(values, { ...SIZE_PRESETS.proxy, scores: [...SCORE_IDS], seed: 4, repeats: 1, backend: 'wasm' }),
+      probe.recipe as Recipe,
+    ),
+    undefined,
+  );
 });
 
 test('cell-lens predict: a known cell shows its benchmark loss beside the prediction; an unknown cell is predicted too', async () => {
@@ -53,26 +90,65 @@ test('cell-lens predict: a known cell shows its benchmark loss beside the predic
   try {
     const known = REFERENCE.probes.find((p) => p.preset === 'proxy')!.recipe;
     const unknown = {
-      a: { op: 'linear', input: ['x', 'h_prev_0'] }, b: { op: 'activation_sigm', input: ['a'] }, c: { op: 'linear', input: ['b', 'h_prev_0'] },
-      d: { op: 'activation_leaky_relu', input: ['c'] }, e: { op: 'elementwise_sum', input: ['d', 'b'] }, h_new_0: { op: 'activation_tanh', input: ['e'] },
+      a: { op: 'linear', input: ['x', 'h_prev_0'] },
+      b: { op: 'activation_sigm', input: ['a'] },
+      c: { op: 'linear', input: ['b', 'h_prev_0'] },
+      d: { op: 'activation_leaky_relu', input: ['c'] },
+      e: { op: 'elementwise_sum', input: ['d', 'b'] },
+      h_new_0: { op: 'activation_tanh', input: ['e'] },
     };
     const file = path.join(dir, 'cells.json');
     writeFileSync(file, JSON.stringify([known, unknown], null, 1));
-    let out = '', err = '';
+    let out = '',
+      err = '';
     const ac = new AbortController();
-    const code = await runPredict([file, '--preset', 'proxy', '--backend', 'wasm', '--cache-dir', path.join(dir, 'cache')], { stdout: (s) => { out += s; }, stderr: (s) => { err += s; } }, { workerPath: WORKER_TS, signal: ac.signal });
+    const code = await runPredict(
+      [file, '--preset', 'proxy', '--backend', 'wasm', '--cache-dir', path.join(dir, 'cache')],
+      {
+        stdout: (s) => {
+          out += s;
+        },
+        stderr: (s) => {
+          err += s;
+        },
+      },
+      { workerPath: WORKER_TS, signal: ac.signal },
+    );
     assert.equal(code, 0, err);
     const lines = out.trim().split('\n');
     assert.equal(lines.length, 2);
-    assert.match(lines[0], /cell 0 · [0-9a-f]{12} · predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+% \(proxy\) · benchmark WikiText-2 test loss \d\.\d{3} \(rank \d+\/258\)/);
+    assert.match(
+      lines[0],
+      /cell 0 · [0-9a-f]{12} · predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+% \(proxy\) · benchmark WikiText-2 test loss \d\.\d{3} \(rank \d+\/258\)/,
+    );
     assert.match(lines[1], /cell 1 · [0-9a-f]{12} · predicted test loss \d\.\d\d .* · not in the benchmark/);
     let js = '';
-    assert.equal(await runPredict([file, '--preset', 'proxy', '--backend', 'wasm', '--cache-dir', path.join(dir, 'cache'), '--json'], { stdout: (s) => { js += s; }, stderr: () => undefined }, { workerPath: WORKER_TS, signal: ac.signal }), 0);
+    assert.equal(
+      await runPredict(
+        [file, '--preset', 'proxy', '--backend', 'wasm', '--cache-dir', path.join(dir, 'cache'), '--json'],
+        {
+          stdout: (s) => {
+            js += s;
+          },
+          stderr: () => undefined,
+        },
+        { workerPath: WORKER_TS, signal: ac.signal },
+      ),
+      0,
+    );
     const parsed = JSON.parse(js) as { predictions: { prediction: { loss: number; preset: string } }[] };
     assert.equal(parsed.predictions.length, 2);
     assert.equal(parsed.predictions[0].prediction.preset, 'proxy');
     let e2 = '';
-    assert.equal(await runPredict([file, '--seed', '3'], { stdout: () => undefined, stderr: (s) => { e2 += s; } }), 2);
+    assert.equal(
+      await runPredict([file, '--seed', '3'], {
+        stdout: () => undefined,
+        stderr: (s) => {
+          e2 += s;
+        },
+      }),
+      2,
+    );
     assert.match(e2, /do not apply/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -9,8 +9,16 @@ import { makeRng } from '../../src/scoring/rng';
 import { SCORE_IDS } from '../../src/scoring/types';
 import { STRUCTURE_FEATURES, structureFeatures } from '../../src/study/features';
 import {
-  crossValidate, groupFolds, loadPredictor, predictLoss, presentScoreIds, rowsFromResults, scoreValue, trainPredictor,
-  type PredictorOptions, type PredictorRow,
+  crossValidate,
+  groupFolds,
+  loadPredictor,
+  predictLoss,
+  presentScoreIds,
+  rowsFromResults,
+  scoreValue,
+  trainPredictor,
+  type PredictorOptions,
+  type PredictorRow,
 } from '../../src/study/predictor';
 import { cellsFromIndex } from '../../src/study/runner';
 import { REPO, scramble } from '../helpers/data';
@@ -74,16 +82,24 @@ test('scoreValue reads numbers, null, strings and {$num} objects', () => {
 });
 
 test('rowsFromResults keeps trained cells with a finite loss and decodes non-finite values', () => {
-  const doc = JSON.parse(JSON.stringify({
-    settings: { vocab: 1000 },
-    dataset: 'WikiText-2',
-    cells: [
-      { hash: 'a', testLoss: 5, diverged: false, scores: { zen: 1, ntk_cond: { $num: 'Infinity' } }, recipe: LSTM_LIKE },
-      { hash: 'b', testLoss: { $num: 'NaN' }, diverged: true, scores: { zen: 2 }, recipe: LSTM_LIKE },
-      { hash: 'c', testLoss: { $num: 'NaN' }, diverged: false, scores: { zen: 2 }, recipe: LSTM_LIKE },
-      { hash: 'd', testLoss: 6, diverged: false, scores: { zen: null, hidden_cov: 3 }, recipe: LSTM_LIKE },
-    ],
-  }));
+  const doc = JSON.parse(
+    JSON.stringify({
+      settings: { vocab: 1000 },
+      dataset: 'WikiText-2',
+      cells: [
+        {
+          hash: 'a',
+          testLoss: 5,
+          diverged: false,
+          scores: { zen: 1, ntk_cond: { $num: 'Infinity' } },
+          recipe: LSTM_LIKE,
+        },
+        { hash: 'b', testLoss: { $num: 'NaN' }, diverged: true, scores: { zen: 2 }, recipe: LSTM_LIKE },
+        { hash: 'c', testLoss: { $num: 'NaN' }, diverged: false, scores: { zen: 2 }, recipe: LSTM_LIKE },
+        { hash: 'd', testLoss: 6, diverged: false, scores: { zen: null, hidden_cov: 3 }, recipe: LSTM_LIKE },
+      ],
+    }),
+  );
   const r = rowsFromResults(doc);
   assert.equal(r.rows.length, 2);
   assert.equal(r.dropped, 2);
@@ -167,7 +183,7 @@ test('deterministic for a seed: two fits give identical JSON; another seed gives
   assert.notDeepEqual(c1, c2);
 });
 
-test('no leakage: held-out targets and held-out feature values never reach their own fold\'s predictions', () => {
+test("no leakage: held-out targets and held-out feature values never reach their own fold's predictions", () => {
   const rows = benchmarkRows(90);
   const opts: PredictorOptions = { ...FAST, seed: 2, scoreIds: ['strong', 'kappa', 'noise', 'rare'] };
   const ref = crossValidate(rows, opts);
@@ -181,12 +197,18 @@ test('no leakage: held-out targets and held-out feature values never reach their
   // (2) Rescale the scores of the other held-out cells (a transform fitted on all data would then change the
   // first held-out cell's standardised value): its prediction must not move.
   const keep = held[0];
-  const moved = rows.map((r, i) => (held.includes(i) && i !== keep
-    ? { ...r, scores: { ...r.scores, strong: 1e6 * scoreValue(r.scores.strong), noise: NaN } } : r));
+  const moved = rows.map((r, i) =>
+    held.includes(i) && i !== keep
+      ? { ...r, scores: { ...r.scores, strong: 1e6 * scoreValue(r.scores.strong), noise: NaN } }
+      : r,
+  );
   const m = crossValidate(moved, opts);
   assert.equal(m.rows[keep].predicted, ref.rows[keep].predicted);
   // (3) The out-of-fold prediction equals a model trained on the other folds only, asked through predictLoss.
-  const model = trainPredictor(rows.filter((_, i) => !held.includes(i)), { ...opts, skipCV: true });
+  const model = trainPredictor(
+    rows.filter((_, i) => !held.includes(i)),
+    { ...opts, skipCV: true },
+  );
   for (const i of held) assert.equal(predictLoss(model, rows[i]).loss, ref.rows[i].predicted);
 });
 
@@ -205,8 +227,14 @@ test('the predictor learns a real signal and beats noise; the CV report is compl
   // Shuffled targets: nothing to learn.
   const perm = rows.map((r) => r.testLoss);
   const rng = makeRng(1).next;
-  for (let i = perm.length - 1; i > 0; i--) { const j = Math.floor(rng() * (i + 1)); [perm[i], perm[j]] = [perm[j], perm[i]]; }
-  const shuffledRep = crossValidate(rows.map((r, i) => ({ ...r, testLoss: perm[i] })), { ...FAST, folds: 4, seed: 0 });
+  for (let i = perm.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  const shuffledRep = crossValidate(
+    rows.map((r, i) => ({ ...r, testLoss: perm[i] })),
+    { ...FAST, folds: 4, seed: 0 },
+  );
   assert.ok(Math.abs(shuffledRep.predictor.tau.estimate) < 0.12, `τ ${shuffledRep.predictor.tau.estimate}`);
 });
 
@@ -225,7 +253,10 @@ test('predictLoss: missing scores are imputed and listed; +Infinity is a value, 
     assert.ok(p.topPercent >= 1 && p.topPercent <= 100);
     assert.ok(p.loss >= model.losses[0] && p.loss <= model.losses[model.losses.length - 1]);
   }
-  const inf = predictLoss(model, { recipe: LSTM_LIKE, scores: { strong: 0.5, kappa: 'Infinity', noise: null, rare: { $num: 'NaN' } } });
+  const inf = predictLoss(model, {
+    recipe: LSTM_LIKE,
+    scores: { strong: 0.5, kappa: 'Infinity', noise: null, rare: { $num: 'NaN' } },
+  });
   assert.deepEqual(inf.missing, ['noise', 'rare']);
   // A much stronger `strong` score predicts a lower loss and a better percentile.
   const good = predictLoss(model, { recipe: LSTM_LIKE, scores: { strong: 3, kappa: 300, noise: 0.1, rare: 0 } });
@@ -234,7 +265,10 @@ test('predictLoss: missing scores are imputed and listed; +Infinity is a value, 
   assert.ok(good.percentile > bad.percentile);
   assert.equal(good.topPercent, Math.max(1, Math.ceil(100 - good.percentile)));
   // Scores the model does not know are ignored; a broken recipe still gives a prediction.
-  const odd = predictLoss(model, { recipe: { h_new_0: { op: 'nope', input: [] } } as Recipe, scores: { strong: 0.5, kappa: 300, noise: 0.1, rare: 0, other: 1 } });
+  const odd = predictLoss(model, {
+    recipe: { h_new_0: { op: 'nope', input: [] } } as Recipe,
+    scores: { strong: 0.5, kappa: 300, noise: 0.1, rare: 0, other: 1 },
+  });
   assert.ok(Number.isFinite(odd.loss));
 });
 

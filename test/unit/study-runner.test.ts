@@ -12,7 +12,14 @@ import { ScoreCache, decodeJson, encodeJson } from '../../src/scoring/cache';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import type { ScoreId, ScoreReport, ScoreSettings } from '../../src/scoring/types';
 import {
-  DIVERGED_LOSS, cellsFromIndex, runBenchmarkStudy, scoreCells, spread, studyResultsFile, type Scorer, type StudyCell,
+  DIVERGED_LOSS,
+  cellsFromIndex,
+  runBenchmarkStudy,
+  scoreCells,
+  spread,
+  studyResultsFile,
+  type Scorer,
+  type StudyCell,
 } from '../../src/study/runner';
 
 const SCORES: ScoreId[] = ['naswot', 'zen', 'ntk_cond', 'params'];
@@ -23,17 +30,55 @@ const RNN: Recipe = { l: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { 
 function cells(): StudyCell[] {
   const out: StudyCell[] = [];
   for (let i = 0; i < 30; i++) {
-    out.push({ hash: `cell${String(i).padStart(2, '0')}`, recipe: RNN, label: `cell ${i}`, dataset: 'Synthetic', testLoss: 4 + 0.05 * i, valLoss: 4.01 + 0.05 * i, diverged: false });
+    out.push({
+      hash: `cell${String(i).padStart(2, '0')}`,
+      recipe: RNN,
+      label: `cell ${i}`,
+      dataset: 'Synthetic',
+      testLoss: 4 + 0.05 * i,
+      valLoss: 4.01 + 0.05 * i,
+      diverged: false,
+    });
   }
-  out.push({ hash: 'div0', recipe: RNN, label: 'div 0', dataset: 'Synthetic', testLoss: NaN, valLoss: NaN, diverged: true, divergedReason: 'loss is nan!' });
-  out.push({ hash: 'div1', recipe: RNN, label: 'div 1', dataset: 'Synthetic', testLoss: NaN, valLoss: NaN, diverged: true, divergedReason: 'loss is nan!' });
+  out.push({
+    hash: 'div0',
+    recipe: RNN,
+    label: 'div 0',
+    dataset: 'Synthetic',
+    testLoss: NaN,
+    valLoss: NaN,
+    diverged: true,
+    divergedReason: 'loss is nan!',
+  });
+  out.push({
+    hash: 'div1',
+    recipe: RNN,
+    label: 'div 1',
+    dataset: 'Synthetic',
+    testLoss: NaN,
+    valLoss: NaN,
+    diverged: true,
+    divergedReason: 'loss is nan!',
+  });
   return out;
 }
 
 function report(hash: string, settings: ScoreSettings, values: Partial<Record<ScoreId, number>>): ScoreReport {
   return {
-    hash, settings, backend: 'cpu', totalMs: 1,
-    results: settings.scores.map((id) => ({ id, value: values[id] ?? NaN, std: 0, values: [values[id] ?? NaN], seed: settings.seed, repeats: 1, wallMs: 1, backend: 'cpu' as const })),
+    hash,
+    settings,
+    backend: 'cpu',
+    totalMs: 1,
+    results: settings.scores.map((id) => ({
+      id,
+      value: values[id] ?? NaN,
+      std: 0,
+      values: [values[id] ?? NaN],
+      seed: settings.seed,
+      repeats: 1,
+      wallMs: 1,
+      backend: 'cpu' as const,
+    })),
   };
 }
 
@@ -41,7 +86,10 @@ function report(hash: string, settings: ScoreSettings, values: Partial<Record<Sc
  * A scorer that knows the losses: naswot = −loss (perfect), ntk_cond = loss (perfect once oriented), zen NaN
  * on every 5th cell, params noise. Diverged cells get the worst naswot. Counts its calls per hash.
  */
-function fakeScorer(all: readonly StudyCell[], opts: { failOn?: Set<string>; fatalOn?: string } = {}): Scorer & { calls: string[] } {
+function fakeScorer(
+  all: readonly StudyCell[],
+  opts: { failOn?: Set<string>; fatalOn?: string } = {},
+): Scorer & { calls: string[] } {
   const byHash = new Map(all.map((c) => [c.hash, c]));
   const calls: string[] = [];
   const f = (async (_recipe, settings, signal, hash) => {
@@ -54,7 +102,12 @@ function fakeScorer(all: readonly StudyCell[], opts: { failOn?: Set<string>; fat
     const i = Number(hash!.replace(/\D/g, ''));
     const loss = c.diverged ? 100 : c.testLoss;
     // the real scorer does not know the benchmark hash: it reports its own (the runner replaces it)
-    return report('not-the-cell-hash', settings, { naswot: -loss, ntk_cond: loss, zen: i % 5 === 0 ? NaN : -loss + (i % 3) * 0.01, params: (i * 7919) % 13 });
+    return report('not-the-cell-hash', settings, {
+      naswot: -loss,
+      ntk_cond: loss,
+      zen: i % 5 === 0 ? NaN : -loss + (i % 3) * 0.01,
+      params: (i * 7919) % 13,
+    });
   }) as Scorer & { calls: string[] };
   f.calls = calls;
   return f;
@@ -69,8 +122,13 @@ test('an interrupted study resumes: the rerun scores only the remaining cells, t
     const first = fakeScorer(all);
     const progress: string[] = [];
     const r1 = await runBenchmarkStudy(all, first, {
-      settings: SETTINGS, cacheDir: dir, signal: ctl.signal,
-      onProgress: (p) => { progress.push(p.message); if (p.done === k) ctl.abort(); },
+      settings: SETTINGS,
+      cacheDir: dir,
+      signal: ctl.signal,
+      onProgress: (p) => {
+        progress.push(p.message);
+        if (p.done === k) ctl.abort();
+      },
     });
     assert.equal(r1.run.aborted, true);
     assert.equal(r1.complete, false);
@@ -84,7 +142,10 @@ test('an interrupted study resumes: the rerun scores only the remaining cells, t
     const r2 = await runBenchmarkStudy(all, second, { settings: SETTINGS, cache: new ScoreCache({ dir }) });
     assert.equal(r2.complete, true);
     assert.equal(second.calls.length, all.length - k);
-    assert.deepEqual(second.calls, all.slice(k).map((c) => c.hash));
+    assert.deepEqual(
+      second.calls,
+      all.slice(k).map((c) => c.hash),
+    );
     assert.equal(r2.run.cached, k);
     assert.equal(r2.run.scored, all.length - k);
     // reports are stored under the cell's own hash
@@ -121,7 +182,10 @@ test('an abort while a cell is being scored leaves that cell for the next run', 
   assert.equal(await cache.get(all[2].hash, SETTINGS), undefined);
   const again = fakeScorer(all);
   const r2 = await scoreCells(all, again, { settings: SETTINGS, cache });
-  assert.deepEqual(again.calls, all.slice(2).map((c) => c.hash));
+  assert.deepEqual(
+    again.calls,
+    all.slice(2).map((c) => c.hash),
+  );
   assert.equal(r2.cached, 2);
 });
 
@@ -178,7 +242,10 @@ test('diverged cells are scored but reported apart, with where the scores place 
 test('a fatal scorer error ends the run (shouldStop)', async () => {
   const all = cells();
   const fatal = fakeScorer(all, { fatalOn: 'cell02' });
-  const r = await scoreCells(all, fatal, { settings: SETTINGS, shouldStop: (e) => (e as { fatal?: boolean }).fatal === true });
+  const r = await scoreCells(all, fatal, {
+    settings: SETTINGS,
+    shouldStop: (e) => (e as { fatal?: boolean }).fatal === true,
+  });
   assert.equal(r.stopped, 'the scoring process cannot start');
   assert.equal(r.outcomes.length, 3);
   assert.equal(fatal.calls.length, 3);
@@ -187,28 +254,56 @@ test('a fatal scorer error ends the run (shouldStop)', async () => {
 function run(hash: string, recipe: string, finalTest: number, status = 'OK'): BenchmarkRun {
   const diverged = /nan/i.test(status) || !Number.isFinite(finalTest);
   return {
-    recepieId: Number(hash.replace(/\D/g, '')) || 1, experimentId: 1, dataset: 'Toy', file: `${hash}.json`, hash, recipe, numParams: 100,
-    epochs: 3, plannedEpochs: 3, finalTest, finalVal: finalTest + 0.01, bestTest: finalTest, bestVal: finalTest, status, diverged,
-    testLosses: [finalTest], valLosses: [finalTest + 0.01],
+    recepieId: Number(hash.replace(/\D/g, '')) || 1,
+    experimentId: 1,
+    dataset: 'Toy',
+    file: `${hash}.json`,
+    hash,
+    recipe,
+    numParams: 100,
+    epochs: 3,
+    plannedEpochs: 3,
+    finalTest,
+    finalVal: finalTest + 0.01,
+    bestTest: finalTest,
+    bestVal: finalTest,
+    status,
+    diverged,
+    testLosses: [finalTest],
+    valLosses: [finalTest + 0.01],
   };
 }
 
 test('cells of a benchmark index: diverged (status, non-finite or huge loss) last, limit spreads over the ranking', async () => {
   const rs = JSON.stringify(RNN);
   const index = BenchmarkIndex.fromRuns([
-    run('h1', rs, 5.2), run('h2', rs, 4.7), run('h3', rs, NaN, 'loss is nan!'), run('h4', rs, 42), run('h5', rs, 6.1), run('h6', '[1, 2]', 5),
+    run('h1', rs, 5.2),
+    run('h2', rs, 4.7),
+    run('h3', rs, NaN, 'loss is nan!'),
+    run('h4', rs, 42),
+    run('h5', rs, 6.1),
+    run('h6', '[1, 2]', 5),
   ]);
   const { dataset, cells: cs, skipped } = cellsFromIndex(index);
   assert.equal(dataset, 'Toy');
   assert.equal(skipped, 1);
-  assert.deepEqual(cs.map((c) => c.hash), ['h2', 'h1', 'h5', 'h4', 'h3']);
-  assert.deepEqual(cs.map((c) => c.diverged), [false, false, false, true, true]);
+  assert.deepEqual(
+    cs.map((c) => c.hash),
+    ['h2', 'h1', 'h5', 'h4', 'h3'],
+  );
+  assert.deepEqual(
+    cs.map((c) => c.diverged),
+    [false, false, false, true, true],
+  );
   assert.equal(cs[3].divergedReason, `test loss 42.00 > ${DIVERGED_LOSS}`);
   assert.equal(cs[4].divergedReason, 'loss is nan!');
   assert.ok(Number.isNaN(cs[3].testLoss));
   assert.equal(cs[3].rank, undefined);
   assert.equal(cs[0].rank, 1);
-  assert.deepEqual(cellsFromIndex(index, { limit: 3 }).cells.map((c) => c.hash), ['h2', 'h5', 'h3']);
+  assert.deepEqual(
+    cellsFromIndex(index, { limit: 3 }).cells.map((c) => c.hash),
+    ['h2', 'h5', 'h3'],
+  );
   assert.throws(() => cellsFromIndex(index, { dataset: 'PTB' }), /no dataset "PTB".*Toy/);
   assert.deepEqual(spread([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4), [1, 4, 7, 10]);
   assert.deepEqual(spread([1, 2, 3], 10), [1, 2, 3]);

@@ -22,29 +22,60 @@ before(() => {
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('shardOf: a fixed, disjoint, covering partition by canonical hash', () => {
-  const hashes = Array.from({ length: 300 }, (_, i) => (i * 2654435761 >>> 0).toString(16).padStart(8, '0') + 'a'.repeat(24));
+  const hashes = Array.from(
+    { length: 300 },
+    (_, i) => ((i * 2654435761) >>> 0).toString(16).padStart(8, '0') + 'a'.repeat(24),
+  );
   const counts = [0, 0, 0];
-  for (const h of hashes) { const k = shardOf(h, 3); assert.ok(k >= 0 && k < 3); assert.equal(shardOf(h, 3), k); counts[k]++; }
-  assert.ok(counts.every((c) => c > 60), `balanced: ${counts}`);
+  for (const h of hashes) {
+    const k = shardOf(h, 3);
+    assert.ok(k >= 0 && k < 3);
+    assert.equal(shardOf(h, 3), k);
+    counts[k]++;
+  }
+  assert.ok(
+    counts.every((c) => c > 60),
+    `balanced: ${counts}`,
+  );
 });
 
 test('three shards as separate processes merge into the report of one run; bad shard sets are refused clearly', async () => {
-  const common = ['--limit', '24', '--preset', 'proxy', '--bootstrap', '200', '--scores', 'naswot,hidden_cov,ntk_cond,params'];
+  const common = [
+    '--limit',
+    '24',
+    '--preset',
+    'proxy',
+    '--bootstrap',
+    '200',
+    '--scores',
+    'naswot,hidden_cov,ntk_cond,params',
+  ];
   const one = await cli(['study', ...common, '--out', 'one', '--cache', 'cache-one']);
   assert.equal(one.code, 0, one.err);
-  const shards = await Promise.all([1, 2, 3].map((k) => cli(['study', ...common, '--shard', `${k}/3`, '--out', `s${k}`, '--cache', `cache-${k}`])));
+  const shards = await Promise.all(
+    [1, 2, 3].map((k) => cli(['study', ...common, '--shard', `${k}/3`, '--out', `s${k}`, '--cache', `cache-${k}`])),
+  );
   for (const s of shards) assert.equal(s.code, 0, s.err);
   const sizes = shards.map((s) => Number(/shard \d\/3: (\d+) cells/.exec(s.err)?.[1]));
-  assert.equal(sizes.reduce((a, b) => a + b, 0), 24, `shard sizes ${sizes}`);
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    24,
+    `shard sizes ${sizes}`,
+  );
   const merged = await cli(['study', ...common, '--merge', 's1', '--merge', 's2', '--merge', 's3', '--out', 'merged']);
   assert.equal(merged.code, 0, merged.err);
   const read = (d: string, f: string) => readFileSync(path.join(tmp, d, f), 'utf8');
   assert.equal(read('merged', 'report.csv'), read('one', 'report.csv'), 'same rows, τ, intervals');
-  for (const id of ['naswot', 'hidden_cov', 'ntk_cond', 'params']) assert.equal(read('merged', `study-${id}.svg`), read('one', `study-${id}.svg`), `plot ${id}`);
+  for (const id of ['naswot', 'hidden_cov', 'ntk_cond', 'params'])
+    assert.equal(read('merged', `study-${id}.svg`), read('one', `study-${id}.svg`), `plot ${id}`);
   type R = { study: unknown; cells: { hash: string; scores: unknown }[] };
-  const a = decodeJson(read('one', 'results.json')) as R, b = decodeJson(read('merged', 'results.json')) as R;
+  const a = decodeJson(read('one', 'results.json')) as R,
+    b = decodeJson(read('merged', 'results.json')) as R;
   assert.deepEqual(b.study, a.study);
-  assert.deepEqual(b.cells.map((c) => [c.hash, c.scores]), a.cells.map((c) => [c.hash, c.scores]));
+  assert.deepEqual(
+    b.cells.map((c) => [c.hash, c.scores]),
+    a.cells.map((c) => [c.hash, c.scores]),
+  );
   // A missing shard, a shard given twice, a shard of another partition: refused with the reason.
   const missing = await cli(['study', ...common, '--merge', 's1', '--merge', 's3', '--out', 'bad']);
   assert.equal(missing.code, 2);
@@ -57,9 +88,34 @@ test('three shards as separate processes merge into the report of one run; bad s
   assert.match(notShard.err, /not a shard output/);
   // A shard whose output lost cells (e.g. a shard re-run with a smaller --limit) is named.
   cpSync(path.join(tmp, 's2'), path.join(tmp, 's2-partial'), { recursive: true });
-  const partial = await cli(['study', '--limit', '12', '--preset', 'proxy', '--scores', 'naswot,hidden_cov,ntk_cond,params', '--shard', '2/3', '--out', 's2-partial', '--cache', 'cache-2']);
+  const partial = await cli([
+    'study',
+    '--limit',
+    '12',
+    '--preset',
+    'proxy',
+    '--scores',
+    'naswot,hidden_cov,ntk_cond,params',
+    '--shard',
+    '2/3',
+    '--out',
+    's2-partial',
+    '--cache',
+    'cache-2',
+  ]);
   assert.equal(partial.code, 0, partial.err);
-  const lost = await cli(['study', ...common, '--merge', 's1', '--merge', 's2-partial', '--merge', 's3', '--out', 'bad']);
+  const lost = await cli([
+    'study',
+    ...common,
+    '--merge',
+    's1',
+    '--merge',
+    's2-partial',
+    '--merge',
+    's3',
+    '--out',
+    'bad',
+  ]);
   assert.equal(lost.code, 2);
   assert.match(lost.err, /cells? of the study (is|are) in no shard output .*shard 2\/3/);
 });
@@ -73,7 +129,16 @@ test('on a terminal, long runs draw one progress line with rate and ETA', () => 
 });
 
 test('a pool of two scoring processes writes the same study as one', async () => {
-  const common = ['--limit', '16', '--preset', 'proxy', '--bootstrap', '200', '--scores', 'naswot,hidden_cov,ntk_cond,params,zen'];
+  const common = [
+    '--limit',
+    '16',
+    '--preset',
+    'proxy',
+    '--bootstrap',
+    '200',
+    '--scores',
+    'naswot,hidden_cov,ntk_cond,params,zen',
+  ];
   const one = await cli(['study', ...common, '--workers', '1', '--out', 'w1', '--cache', 'cache-w1']);
   assert.equal(one.code, 0, one.err);
   assert.match(one.err, /, 1 worker\(s\)/);
@@ -84,6 +149,11 @@ test('a pool of two scoring processes writes the same study as one', async () =>
   const read = (d: string, f: string) => readFileSync(path.join(tmp, d, f), 'utf8');
   assert.equal(read('w2', 'report.csv'), read('w1', 'report.csv'));
   type R = { cells: { hash: string; scores: unknown }[] };
-  const a = decodeJson(read('w1', 'results.json')) as R, b = decodeJson(read('w2', 'results.json')) as R;
-  assert.deepEqual(b.cells.map((c) => [c.hash, c.scores]), a.cells.map((c) => [c.hash, c.scores]), 'same cells, same order, same values');
+  const a = decodeJson(read('w1', 'results.json')) as R,
+    b = decodeJson(read('w2', 'results.json')) as R;
+  assert.deepEqual(
+    b.cells.map((c) => [c.hash, c.scores]),
+    a.cells.map((c) => [c.hash, c.scores]),
+    'same cells, same order, same values',
+  );
 });

@@ -1,14 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bootstrapCI, fitEnsembleWeights, kendallTau, kendallTauClean, normalisedRanks, quantileSorted, rankEnsemble,
-  ranks, spearmanRho, spearmanRhoClean, topKOverlap,
+  bootstrapCI,
+  fitEnsembleWeights,
+  kendallTau,
+  kendallTauClean,
+  normalisedRanks,
+  quantileSorted,
+  rankEnsemble,
+  ranks,
+  spearmanRho,
+  spearmanRhoClean,
+  topKOverlap,
 } from '../../src/study/stats';
 import { makeRng } from '../../src/scoring/rng';
 
 /** Independent O(n²) τ-b straight from the definition: (C − D) / √((n₀ − n₁)(n₀ − n₂)). */
 function bruteTauB(x: number[], y: number[]): number {
-  let c = 0, d = 0, tx = 0, ty = 0;
+  let c = 0,
+    d = 0,
+    tx = 0,
+    ty = 0;
   const n = x.length;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
@@ -16,7 +28,10 @@ function bruteTauB(x: number[], y: number[]): number {
       const sy = Math.sign(y[i] - y[j]);
       if (sx === 0) tx++;
       if (sy === 0) ty++;
-      if (sx !== 0 && sy !== 0) { if (sx === sy) c++; else d++; }
+      if (sx !== 0 && sy !== 0) {
+        if (sx === sy) c++;
+        else d++;
+      }
     }
   }
   const n0 = (n * (n - 1)) / 2;
@@ -26,11 +41,19 @@ function bruteTauB(x: number[], y: number[]): number {
 /** Independent Spearman: Pearson of average ranks computed by counting (rank = #less + (#equal + 1) / 2). */
 function bruteRho(x: number[], y: number[]): number {
   const rk = (v: number[]) => v.map((a) => v.filter((b) => b < a).length + (v.filter((b) => b === a).length + 1) / 2);
-  const rx = rk(x), ry = rk(y);
+  const rx = rk(x),
+    ry = rk(y);
   const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
-  const mx = mean(rx), my = mean(ry);
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) { sxy += (rx[i] - mx) * (ry[i] - my); sxx += (rx[i] - mx) ** 2; syy += (ry[i] - my) ** 2; }
+  const mx = mean(rx),
+    my = mean(ry);
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) ** 2;
+    syy += (ry[i] - my) ** 2;
+  }
   return sxy / Math.sqrt(sxx * syy);
 }
 
@@ -86,7 +109,9 @@ test('NaN pairs are dropped and counted; degenerate input gives NaN', () => {
 test('ranks: average ranks for ties, NaN kept as NaN', () => {
   assert.deepEqual(ranks([10, 20, 10, 30]), [1.5, 3, 1.5, 4]);
   const r = ranks([3, NaN, 1]);
-  assert.equal(r[0], 2); assert.ok(Number.isNaN(r[1])); assert.equal(r[2], 1);
+  assert.equal(r[0], 2);
+  assert.ok(Number.isNaN(r[1]));
+  assert.equal(r[2], 1);
   assert.deepEqual(normalisedRanks([1, 2, 3], 'lower'), [1, 0.5, 0]);
 });
 
@@ -121,14 +146,24 @@ test('top-k overlap by hand, direction-aware', () => {
   // lower-better view of the same score: best two are cells 9 (0) and 1 (1) → overlap 1/2 (cell 1)
   assert.equal(topKOverlap(s, loss, 0.2, 'lower').value, 0.5);
   // negated loss as a higher-better score → perfect overlap
-  assert.equal(topKOverlap(loss.map((v) => -v), loss, 0.3, 'higher').value, 1);
+  assert.equal(
+    topKOverlap(
+      loss.map((v) => -v),
+      loss,
+      0.3,
+      'higher',
+    ).value,
+    1,
+  );
   const d = topKOverlap([1, NaN, 3], [1, 2, NaN], 0.5, 'higher');
-  assert.equal(d.n, 1); assert.equal(d.nDropped, 2); assert.equal(d.k, 1);
+  assert.equal(d.n, 1);
+  assert.equal(d.nDropped, 2);
+  assert.equal(d.k, 1);
 });
 
 test('rankEnsemble combines oriented normalised ranks with weights and NaN policy', () => {
   const a = { values: [1, 2, 3], better: 'higher' as const }; // normalised [0, .5, 1]
-  const b = { values: [1, 2, 3], better: 'lower' as const };  // normalised [1, .5, 0]
+  const b = { values: [1, 2, 3], better: 'lower' as const }; // normalised [1, .5, 0]
   assert.deepEqual(rankEnsemble([a, b], [1, 0]), [0, 0.5, 1]);
   assert.deepEqual(rankEnsemble([a, b], [1, 1]), [0.5, 0.5, 0.5]);
   assert.deepEqual(rankEnsemble([a, b], [3, 1]), [0.25, 0.5, 0.75]);
@@ -144,18 +179,32 @@ test('fitEnsembleWeights puts the weight on the informative score and reports a 
   const good = loss.map((l) => -l + 0.05 * rng()); // higher = better, strongly informative
   const noise = loss.map(() => rng());
   const inverted = loss.map((l) => l + 0.3 * rng()); // lower = better, informative but noisier
-  const r = fitEnsembleWeights([
-    { values: noise, better: 'higher' },
-    { values: good, better: 'higher' },
-    { values: inverted, better: 'lower' },
-  ], loss, { folds: 5, seed: 1 });
+  const r = fitEnsembleWeights(
+    [
+      { values: noise, better: 'higher' },
+      { values: good, better: 'higher' },
+      { values: inverted, better: 'lower' },
+    ],
+    loss,
+    { folds: 5, seed: 1 },
+  );
   assert.equal(r.foldTaus.length, 5);
-  close(r.weights.reduce((s, w) => s + w, 0), 1, 1e-5);
+  close(
+    r.weights.reduce((s, w) => s + w, 0),
+    1,
+    1e-5,
+  );
   assert.ok(r.weights[1] > r.weights[0], JSON.stringify(r.weights));
   assert.ok(r.weights[0] <= 0.1, JSON.stringify(r.weights));
   assert.ok(r.cvTau > 0.8 && r.cvTau <= r.trainTau + 0.05, `${r.cvTau} ${r.trainTau}`);
-  const again = fitEnsembleWeights([
-    { values: noise, better: 'higher' }, { values: good, better: 'higher' }, { values: inverted, better: 'lower' },
-  ], loss, { folds: 5, seed: 1 });
+  const again = fitEnsembleWeights(
+    [
+      { values: noise, better: 'higher' },
+      { values: good, better: 'higher' },
+      { values: inverted, better: 'lower' },
+    ],
+    loss,
+    { folds: 5, seed: 1 },
+  );
   assert.deepEqual(again, r);
 });

@@ -18,7 +18,13 @@ function records(): StudyRecord[] {
       scores: { naswot: -loss, ntk_cond: loss, params: rng(), ...(i % 4 ? { zen: -loss } : {}) },
     });
   }
-  out.push({ hash: 'bad1', testLoss: NaN, valLoss: NaN, diverged: true, scores: { naswot: -100, ntk_cond: 100, params: 0.5 } });
+  out.push({
+    hash: 'bad1',
+    testLoss: NaN,
+    valLoss: NaN,
+    diverged: true,
+    scores: { naswot: -100, ntk_cond: 100, params: 0.5 },
+  });
   return out;
 }
 
@@ -27,7 +33,10 @@ test('study orients scores (positive τ = ranks low loss first), excludes diverg
   assert.equal(s.nCells, 41);
   assert.equal(s.nTrained, 40);
   const row = (id: string) => s.rows.find((r) => r.id === id)!;
-  assert.deepEqual(s.rows.map((r) => r.id), ['params', 'zen', 'naswot', 'ntk_cond']);
+  assert.deepEqual(
+    s.rows.map((r) => r.id),
+    ['params', 'zen', 'naswot', 'ntk_cond'],
+  );
   assert.equal(row('naswot').test.tau.estimate, 1);
   assert.equal(row('ntk_cond').test.tau.estimate, 1); // lower-better score oriented
   assert.equal(row('ntk_cond').val.rho.estimate, 1);
@@ -73,16 +82,31 @@ test('the ensemble leaves the hybrid out and reports it, the best single score a
   for (let i = 0; i < 60; i++) {
     const loss = 4 + rng();
     recs.push({
-      hash: `c${i}`, testLoss: loss, valLoss: loss, diverged: false,
-      scores: { ninaswot: -loss + 0.3 * rng(), maedet: -loss + 0.6 * rng(), ntk_cond: loss + 0.6 * rng(), hybrid: rng(), zen: rng() },
+      hash: `c${i}`,
+      testLoss: loss,
+      valLoss: loss,
+      diverged: false,
+      scores: {
+        ninaswot: -loss + 0.3 * rng(),
+        maedet: -loss + 0.6 * rng(),
+        ntk_cond: loss + 0.6 * rng(),
+        hybrid: rng(),
+        zen: rng(),
+      },
     });
   }
   const s = runStudy(recs, { bootstrapSamples: 20, ensemble: true, seed: 4 });
   const e = s.ensemble!;
   assert.deepEqual(e.scores, ['zen', 'ninaswot', 'maedet', 'ntk_cond']);
-  assert.deepEqual(e.baselines.map((b) => b.id), ['ninaswot', 'hybrid', 'rank-hybrid']);
+  assert.deepEqual(
+    e.baselines.map((b) => b.id),
+    ['ninaswot', 'hybrid', 'rank-hybrid'],
+  );
   assert.equal(e.foldRows.length, 5);
-  assert.deepEqual(e.foldRows.flat().sort((a, b) => a - b), recs.map((_, i) => i));
+  assert.deepEqual(
+    e.foldRows.flat().sort((a, b) => a - b),
+    recs.map((_, i) => i),
+  );
   for (const b of e.baselines) assert.equal(b.foldTaus.length, 5);
   const hybrid = e.baselines.find((b) => b.id === 'hybrid')!;
   assert.ok(Math.abs(hybrid.cvTau) < 0.35, 'noise stays near 0');

@@ -15,7 +15,8 @@ const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({ subscriptions } as never);
 
 test('the table commands are registered', () => {
-  for (const id of ['cellLens.showCellsTable', 'cellLens.showWorkspaceCellsTable', 'cellLens.formatOnePerLine']) assert.ok(host.commands.has(id), id);
+  for (const id of ['cellLens.showCellsTable', 'cellLens.showWorkspaceCellsTable', 'cellLens.formatOnePerLine'])
+    assert.ok(host.commands.has(id), id);
 });
 
 test('ten cells on one line: one short lens that opens the table; the code action formats the file; then ten lines of lenses', async () => {
@@ -35,19 +36,37 @@ test('ten cells on one line: one short lens that opens the table; the code actio
   assert.match(host.hoverProviders[0].provideHover(doc, doc.positionAt(second))!.contents.value, /### cell 1/);
 
   // The lightbulb on that line: format, or open the table. Not on other lines.
-  const actions = host.codeActionProviders[1].provideCodeActions(doc, new Range(new Position(0, 3), new Position(0, 3)));
-  assert.deepEqual(actions.map((a) => a.title), ['Format as One Cell per Line', 'Show Cells Table']);
-  assert.deepEqual(host.codeActionProviders[1].provideCodeActions(doc, new Range(new Position(1, 0), new Position(1, 0))), []);
+  const actions = host.codeActionProviders[1].provideCodeActions(
+    doc,
+    new Range(new Position(0, 3), new Position(0, 3)),
+  );
+  assert.deepEqual(
+    actions.map((a) => a.title),
+    ['Format as One Cell per Line', 'Show Cells Table'],
+  );
+  assert.deepEqual(
+    host.codeActionProviders[1].provideCodeActions(doc, new Range(new Position(1, 0), new Position(1, 0))),
+    [],
+  );
   const edits = [...actions[0].edit!.edits].sort((a, b) => doc.offsetAt(b.range.start) - doc.offsetAt(a.range.start));
   let formatted = text;
-  for (const e of edits) formatted = formatted.slice(0, doc.offsetAt(e.range.start)) + e.text + formatted.slice(doc.offsetAt(e.range.end));
+  for (const e of edits)
+    formatted = formatted.slice(0, doc.offsetAt(e.range.start)) + e.text + formatted.slice(doc.offsetAt(e.range.end));
   host.change(doc, formatted);
   const after = lenses();
   const lines = new Set(after.map((l) => l.range.start.line));
   assert.equal(lines.size, 10, 'each cell has its lenses on its own line');
   assert.ok(!after.some((l) => /cells on this line/.test(l.command?.title ?? '')));
-  assert.equal(after.filter((l) => /WikiText-2 test loss|not in benchmark/.test(l.command?.title ?? '')).length, 10, 'one benchmark lens per cell');
-  assert.deepEqual(host.codeActionProviders[1].provideCodeActions(doc, new Range(new Position(1, 0), new Position(1, 0))), [], 'nothing crowded any more');
+  assert.equal(
+    after.filter((l) => /WikiText-2 test loss|not in benchmark/.test(l.command?.title ?? '')).length,
+    10,
+    'one benchmark lens per cell',
+  );
+  assert.deepEqual(
+    host.codeActionProviders[1].provideCodeActions(doc, new Range(new Position(1, 0), new Position(1, 0))),
+    [],
+    'nothing crowded any more',
+  );
 });
 
 test('two cells on one line of a longer file, with errors: the line says so; the other cells keep their lenses', async () => {
@@ -58,7 +77,15 @@ test('two cells on one line of a longer file, with errors: the line says so; the
   await api.benchmark.get();
   const lenses = host.codeLensProviders[0].provideCodeLenses(doc);
   const table = lenses.filter((l) => l.command?.command === 'cellLens.showCellsTable');
-  assert.deepEqual(table.map((l) => [l.range.start.line, l.command!.title]), [[2, '$(table) 2 cells on this line (1 with errors) · open table']]);
-  assert.ok(lenses.some((l) => l.range.start.line === 1 && /WikiText-2 test loss|not in benchmark/.test(l.command?.title ?? '')), 'the cell alone on line 2 keeps its lens');
+  assert.deepEqual(
+    table.map((l) => [l.range.start.line, l.command!.title]),
+    [[2, '$(table) 2 cells on this line (1 with errors) · open table']],
+  );
+  assert.ok(
+    lenses.some(
+      (l) => l.range.start.line === 1 && /WikiText-2 test loss|not in benchmark/.test(l.command?.title ?? ''),
+    ),
+    'the cell alone on line 2 keeps its lens',
+  );
   assert.ok(!lenses.some((l) => l.range.start.line === 2 && l.command?.command !== 'cellLens.showCellsTable'));
 });

@@ -7,8 +7,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRows, csvText, exportRows, filterRows, nextSort, scoreIdsOf, sortRows, tableColumns, tableNote, toCsv, toJson, visibleRows } from '../../src/table/rows';
-import { TABLE_PROTOCOL_VERSION, isFromTableWebview, isToTableWebview, type TableRenderMessage, type TableRow } from '../../src/table/protocol';
+import {
+  buildRows,
+  csvText,
+  exportRows,
+  filterRows,
+  nextSort,
+  scoreIdsOf,
+  sortRows,
+  tableColumns,
+  tableNote,
+  toCsv,
+  toJson,
+  visibleRows,
+} from '../../src/table/rows';
+import {
+  TABLE_PROTOCOL_VERSION,
+  isFromTableWebview,
+  isToTableWebview,
+  type TableRenderMessage,
+  type TableRow,
+} from '../../src/table/protocol';
 import { REFERENCE } from '../../src/scoring/reference';
 import { SCORES, SCORE_IDS } from '../../src/scoring/types';
 import { ROOT, benchmarkIndex, probeReports, reportOf, sourcesOf, tableText } from '../fixtures/table/data';
@@ -22,17 +41,33 @@ const recipes = JSON.parse(text) as Record<string, { op: string; input: string[]
 /** RFC 4180 parsing, written for this test: quoted fields, doubled quotes, CRLF records. */
 function parseCsv(s: string): string[][] {
   const out: string[][] = [];
-  let row: string[] = [], field = '', quoted = false;
+  let row: string[] = [],
+    field = '',
+    quoted = false;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (quoted) {
-      if (c === '"' && s[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+      if (c === '"' && s[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\r' && s[i + 1] === '\n') { row.push(field); out.push(row); row = []; field = ''; i++; }
-    else field += c;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && s[i + 1] === '\n') {
+      row.push(field);
+      out.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
   }
-  if (field || row.length) { row.push(field); out.push(row); }
+  if (field || row.length) {
+    row.push(field);
+    out.push(row);
+  }
   return out;
 }
 
@@ -57,14 +92,19 @@ test('one row per cell: nodes, benchmark loss and rank from the index, every sto
     assert.equal(r.hash, p.hash);
     assert.equal(r.preset, 'proxy');
     assert.ok(r.benchmark?.testLoss !== undefined, 'the probes are trained benchmark cells');
-    assert.deepEqual(Object.keys(r.scores), SCORE_IDS.filter((id) => id in p.values));
+    assert.deepEqual(
+      Object.keys(r.scores),
+      SCORE_IDS.filter((id) => id in p.values),
+    );
     for (const [id, s] of Object.entries(r.scores)) {
       assert.equal(s.value, p.values[id]);
       // The percentile, counted here by hand over the reference population (ties count half).
       const ref = REFERENCE.presets.proxy!.scores[id];
       const v = p.values[id] as number;
       const better = SCORES[id as keyof typeof SCORES].better;
-      const worse = ref.values.filter((x) => (better === 'higher' ? x < v : x > v)).length + (better === 'higher' ? ref.negInf : ref.posInf);
+      const worse =
+        ref.values.filter((x) => (better === 'higher' ? x < v : x > v)).length +
+        (better === 'higher' ? ref.negInf : ref.posInf);
       const ties = ref.values.filter((x) => x === v).length;
       const n = ref.values.length + ref.posInf + ref.negInf;
       assert.ok(Math.abs(s.percentile! - (100 * (worse + ties / 2)) / n) < 1e-9, `${id} percentile`);
@@ -76,9 +116,16 @@ test('one row per cell: nodes, benchmark loss and rank from the index, every sto
   // A copy of a probe among the examples (same canonical hash) shares its report; the other examples are unscored.
   for (const r of rows.slice(proxyProbes.length)) {
     if (reports.has(r.hash!)) assert.deepEqual(r.scores, rows.find((x) => x.hash === r.hash)!.scores);
-    else { assert.deepEqual(r.scores, {}); assert.equal(r.preset, undefined); assert.equal(r.predicted, undefined); }
+    else {
+      assert.deepEqual(r.scores, {});
+      assert.equal(r.preset, undefined);
+      assert.equal(r.predicted, undefined);
+    }
   }
-  assert.match(tableNote(rows, { benchmarkLoading: false }), new RegExp(`^13 cells · ${rows.filter((r) => r.preset).length} of 13 scored$`));
+  assert.match(
+    tableNote(rows, { benchmarkLoading: false }),
+    new RegExp(`^13 cells · ${rows.filter((r) => r.preset).length} of 13 scored$`),
+  );
 });
 
 test('a cell with errors is a row with its error count and no numbers; NaN and ±∞ keep their kind and reason', () => {
@@ -90,9 +137,18 @@ test('a cell with errors is a row with its error count and no numbers; NaN and �
   assert.equal(row.hash, undefined);
   assert.deepEqual(row.scores, {});
   const h = rows[0].hash!;
-  const odd = reportOf(h, { naswot: 'NaN', ntk_cond: 'Infinity', zen: -3 }, { naswot: 'two inputs share an activation code', ntk_cond: 'singular NTK' });
+  const odd = reportOf(
+    h,
+    { naswot: 'NaN', ntk_cond: 'Infinity', zen: -3 },
+    { naswot: 'two inputs share an activation code', ntk_cond: 'singular NTK' },
+  );
   const [r] = buildRows([sources[0]], { benchmark: () => undefined, report: () => odd });
-  assert.deepEqual(r.scores.naswot, { value: null, kind: 'nan', text: 'NaN', reason: 'two inputs share an activation code' });
+  assert.deepEqual(r.scores.naswot, {
+    value: null,
+    kind: 'nan',
+    text: 'NaN',
+    reason: 'two inputs share an activation code',
+  });
   assert.equal(r.scores.ntk_cond.kind, 'inf');
   assert.equal(r.scores.ntk_cond.text, '∞');
   assert.equal(r.scores.ntk_cond.reason, 'singular NTK');
@@ -107,23 +163,47 @@ test('sorting: numbers in order, rows without a value last in both directions, t
   const desc = sortRows(rows, { column: 'testLoss', dir: 'desc' });
   const known = rows.filter((r) => r.benchmark?.testLoss !== undefined).length;
   assert.ok(known > 3 && known < rows.length, 'some cells are in the benchmark, some are not');
-  for (const [list, sign] of [[asc, 1], [desc, -1]] as const) {
+  for (const [list, sign] of [
+    [asc, 1],
+    [desc, -1],
+  ] as const) {
     const l = losses(list);
     for (let i = 1; i < known; i++) assert.ok(sign * (l[i]! - l[i - 1]!) >= 0, `sorted at ${i}`);
-    assert.ok(l.slice(known).every((x) => x === undefined), 'cells without a loss come last');
+    assert.ok(
+      l.slice(known).every((x) => x === undefined),
+      'cells without a loss come last',
+    );
     // Equal losses (copies of one cell) stay in file order.
     for (let i = 1; i < known; i++) if (l[i] === l[i - 1]) assert.ok(list[i].index > list[i - 1].index);
   }
-  assert.deepEqual(sortRows(asc, { column: 'cell', dir: 'asc' }).map((r) => r.index), rows.map((r) => r.index));
-  assert.deepEqual(sortRows(rows, { column: 'cell', dir: 'desc' }).map((r) => r.index), rows.map((r) => r.index).reverse());
+  assert.deepEqual(
+    sortRows(asc, { column: 'cell', dir: 'asc' }).map((r) => r.index),
+    rows.map((r) => r.index),
+  );
+  assert.deepEqual(
+    sortRows(rows, { column: 'cell', dir: 'desc' }).map((r) => r.index),
+    rows.map((r) => r.index).reverse(),
+  );
   const byNaswot = sortRows(rows, { column: 'score:naswot', dir: 'desc' }).map((r) => r.scores.naswot?.value);
   const scored = byNaswot.filter((v) => v !== undefined) as number[];
-  assert.deepEqual(scored, [...scored].sort((a, b) => b - a));
+  assert.deepEqual(
+    scored,
+    [...scored].sort((a, b) => b - a),
+  );
   assert.ok(byNaswot.slice(scored.length).every((v) => v === undefined));
   // NaN after every number, +∞ above every number.
-  const odd = buildRows(sources.slice(0, 3), { benchmark: () => undefined, report: (h) => reportOf(h, { ntk_cond: h === sources[0].hash ? 'NaN' : h === sources[1].hash ? 'Infinity' : 5 }) });
-  assert.deepEqual(sortRows(odd, { column: 'score:ntk_cond', dir: 'desc' }).map((r) => r.index), [1, 2, 0]);
-  assert.deepEqual(sortRows(odd, { column: 'score:ntk_cond', dir: 'asc' }).map((r) => r.index), [2, 1, 0]);
+  const odd = buildRows(sources.slice(0, 3), {
+    benchmark: () => undefined,
+    report: (h) => reportOf(h, { ntk_cond: h === sources[0].hash ? 'NaN' : h === sources[1].hash ? 'Infinity' : 5 }),
+  });
+  assert.deepEqual(
+    sortRows(odd, { column: 'score:ntk_cond', dir: 'desc' }).map((r) => r.index),
+    [1, 2, 0],
+  );
+  assert.deepEqual(
+    sortRows(odd, { column: 'score:ntk_cond', dir: 'asc' }).map((r) => r.index),
+    [2, 1, 0],
+  );
   // A header click: a new column starts with the best first for a higher-is-better score, the same column flips.
   assert.deepEqual(nextSort(undefined, 'score:naswot', 'higher'), { column: 'score:naswot', dir: 'desc' });
   assert.deepEqual(nextSort({ column: 'testLoss', dir: 'asc' }, 'testLoss'), { column: 'testLoss', dir: 'desc' });
@@ -131,33 +211,63 @@ test('sorting: numbers in order, rows without a value last in both directions, t
 });
 
 test('filtering: every word must match the label, file, ops, hash, dataset or preset, case-insensitively', () => {
-  const withBlend = recipes.map((r, i) => (Object.values(r).some((n) => n.op === 'blend') ? i : -1)).filter((i) => i >= 0);
+  const withBlend = recipes
+    .map((r, i) => (Object.values(r).some((n) => n.op === 'blend') ? i : -1))
+    .filter((i) => i >= 0);
   assert.ok(withBlend.length > 0 && withBlend.length < rows.length);
-  assert.deepEqual(filterRows(rows, 'BLEND').map((r) => r.index), withBlend);
+  assert.deepEqual(
+    filterRows(rows, 'BLEND').map((r) => r.index),
+    withBlend,
+  );
   const blendScored = withBlend.filter((i) => rows[i].preset === 'proxy');
-  assert.deepEqual(filterRows(rows, '  blend   proxy ').map((r) => r.index), blendScored);
-  assert.deepEqual(filterRows(rows, rows[5].hash!.slice(0, 10)).map((r) => r.hash), rows.filter((r) => r.hash === rows[5].hash).map((r) => r.hash));
+  assert.deepEqual(
+    filterRows(rows, '  blend   proxy ').map((r) => r.index),
+    blendScored,
+  );
+  assert.deepEqual(
+    filterRows(rows, rows[5].hash!.slice(0, 10)).map((r) => r.hash),
+    rows.filter((r) => r.hash === rows[5].hash).map((r) => r.hash),
+  );
   // Words each match somewhere ("1" is in most hashes); a quoted phrase matches as written.
   assert.ok(filterRows(rows, 'cell 1').length > 4);
-  assert.deepEqual(filterRows(rows, '"cell 1"').map((r) => r.label), ['cell 1', 'cell 10', 'cell 11', 'cell 12']);
-  assert.deepEqual(filterRows(rows, '"cell 1').map((r) => r.label), ['cell 1', 'cell 10', 'cell 11', 'cell 12'], 'an unclosed quote runs to the end');
+  assert.deepEqual(
+    filterRows(rows, '"cell 1"').map((r) => r.label),
+    ['cell 1', 'cell 10', 'cell 11', 'cell 12'],
+  );
+  assert.deepEqual(
+    filterRows(rows, '"cell 1').map((r) => r.label),
+    ['cell 1', 'cell 10', 'cell 11', 'cell 12'],
+    'an unclosed quote runs to the end',
+  );
   assert.equal(filterRows(rows, '').length, rows.length);
   assert.equal(filterRows(rows, 'no-such-thing').length, 0);
-  assert.deepEqual(visibleRows(rows, 'blend', { column: 'nodes', dir: 'desc' }).map((r) => r.nodes), withBlend.map((i) => rows[i].nodes).sort((a, b) => b - a));
+  assert.deepEqual(
+    visibleRows(rows, 'blend', { column: 'nodes', dir: 'desc' }).map((r) => r.nodes),
+    withBlend.map((i) => rows[i].nodes).sort((a, b) => b - a),
+  );
 });
 
 test('columns: cell, nodes, loss, rank, one per score present (registry order, evidence in the title), predicted, preset; file only for the workspace', () => {
   const cols = tableColumns(rows, 'file', [...reports.values()]);
   const ids = cols.map((c) => c.id);
   assert.deepEqual(ids.slice(0, 4), ['cell', 'nodes', 'testLoss', 'rank']);
-  assert.deepEqual(ids.filter((c) => c.startsWith('score:')), scoreIdsOf(rows).map((id) => `score:${id}`));
-  assert.deepEqual(scoreIdsOf(rows), SCORE_IDS.filter((id) => id in REFERENCE.probes[0].values));
+  assert.deepEqual(
+    ids.filter((c) => c.startsWith('score:')),
+    scoreIdsOf(rows).map((id) => `score:${id}`),
+  );
+  assert.deepEqual(
+    scoreIdsOf(rows),
+    SCORE_IDS.filter((id) => id in REFERENCE.probes[0].values),
+  );
   assert.deepEqual(ids.slice(-2), ['predicted', 'preset']);
   assert.match(cols.find((c) => c.id === 'score:hidden_cov')!.title!, /Higher is better \(τ 0\.\d\d \[/);
   assert.equal(cols.find((c) => c.id === 'score:hidden_cov')!.better, 'higher');
   assert.ok(tableColumns(rows, 'workspace').some((c) => c.id === 'file'));
   const unscored = buildRows(sources, { benchmark: () => undefined, report: () => undefined });
-  assert.deepEqual(tableColumns(unscored, 'file').map((c) => c.id), ['cell', 'nodes', 'testLoss', 'rank', 'preset']);
+  assert.deepEqual(
+    tableColumns(unscored, 'file').map((c) => c.id),
+    ['cell', 'nodes', 'testLoss', 'rank', 'preset'],
+  );
 });
 
 test('CSV export: RFC 4180, full precision, NaN / Infinity by name, a percentile column per score, formulas neutralised', () => {
@@ -170,15 +280,31 @@ test('CSV export: RFC 4180, full precision, NaN / Infinity by name, a percentile
   for (const [i, r] of rows.entries()) {
     assert.equal(body[i][col('cell')], r.label);
     assert.equal(body[i][col('nodes')], String(r.nodes));
-    assert.equal(body[i][col('test_loss')] === '' ? undefined : Number(body[i][col('test_loss')]), r.benchmark?.testLoss);
+    assert.equal(
+      body[i][col('test_loss')] === '' ? undefined : Number(body[i][col('test_loss')]),
+      r.benchmark?.testLoss,
+    );
     for (const id of scoreIdsOf(rows)) {
       const s = r.scores[id];
-      assert.equal(body[i][col(id)] === '' ? undefined : Number(body[i][col(id)]), s?.value ?? undefined, `${r.label} ${id}`);
-      assert.equal(body[i][col(`${id}_percentile`)] === '' ? undefined : Number(body[i][col(`${id}_percentile`)]), s?.percentile);
+      assert.equal(
+        body[i][col(id)] === '' ? undefined : Number(body[i][col(id)]),
+        s?.value ?? undefined,
+        `${r.label} ${id}`,
+      );
+      assert.equal(
+        body[i][col(`${id}_percentile`)] === '' ? undefined : Number(body[i][col(`${id}_percentile`)]),
+        s?.percentile,
+      );
     }
   }
-  const odd = buildRows(sourcesOf(readFileSync(join(ROOT, 'test/fixtures/workspace/lstm.json'), 'utf8'), 'file:///ws/x.json', '=HYPERLINK("x"),y.json'),
-    { benchmark: () => undefined, report: (h) => reportOf(h, { naswot: 'NaN', ntk_cond: 'Infinity' }) });
+  const odd = buildRows(
+    sourcesOf(
+      readFileSync(join(ROOT, 'test/fixtures/workspace/lstm.json'), 'utf8'),
+      'file:///ws/x.json',
+      '=HYPERLINK("x"),y.json',
+    ),
+    { benchmark: () => undefined, report: (h) => reportOf(h, { naswot: 'NaN', ntk_cond: 'Infinity' }) },
+  );
   const [h2, row2] = parseCsv(toCsv(odd));
   assert.equal(row2[h2.indexOf('file')], `'=HYPERLINK("x"),y.json`);
   assert.equal(row2[h2.indexOf('naswot')], 'NaN');
@@ -189,7 +315,16 @@ test('CSV export: RFC 4180, full precision, NaN / Infinity by name, a percentile
 });
 
 test('JSON export: what the table shows as data; the export of a view is its filter and its order', () => {
-  const json = JSON.parse(toJson(rows, { scope: 'file', title: 'cells.json' })) as { format: string; scores: string[]; rows: { cell: string; line: number; scores: Record<string, { value: number | string; percentile?: number }>; benchmark?: { testLoss?: number } }[] };
+  const json = JSON.parse(toJson(rows, { scope: 'file', title: 'cells.json' })) as {
+    format: string;
+    scores: string[];
+    rows: {
+      cell: string;
+      line: number;
+      scores: Record<string, { value: number | string; percentile?: number }>;
+      benchmark?: { testLoss?: number };
+    }[];
+  };
   assert.equal(json.format, 'cell-lens-cells-table');
   assert.deepEqual(json.scores, scoreIdsOf(rows));
   assert.equal(json.rows.length, rows.length);
@@ -199,32 +334,68 @@ test('JSON export: what the table shows as data; the export of a view is its fil
     assert.equal(json.rows[i].benchmark?.testLoss, r.benchmark?.testLoss);
     for (const [id, s] of Object.entries(r.scores)) assert.equal(json.rows[i].scores[id].value, s.value);
   }
-  const view = { filter: 'activation_sigm', sort: { column: 'testLoss', dir: 'desc' as const }, scope: 'file' as const, title: 'cells.json' };
+  const view = {
+    filter: 'activation_sigm',
+    sort: { column: 'testLoss', dir: 'desc' as const },
+    scope: 'file' as const,
+    title: 'cells.json',
+  };
   const shown = visibleRows(rows, view.filter, view.sort);
   assert.ok(shown.length < rows.length);
   const exported = JSON.parse(exportRows(rows, 'json', view)) as { rows: { cell: string }[] };
-  assert.deepEqual(exported.rows.map((r) => r.cell), shown.map((r) => r.label));
+  assert.deepEqual(
+    exported.rows.map((r) => r.cell),
+    shown.map((r) => r.label),
+  );
   const csvRows = parseCsv(exportRows(rows, 'csv', view)).slice(1);
-  assert.deepEqual(csvRows.map((r) => r[1]), shown.map((r) => r.label));
-  const nan = buildRows([sources[0]], { benchmark: () => undefined, report: (h) => reportOf(h, { naswot: 'NaN', ntk_cond: '-Infinity' }) });
-  const j = JSON.parse(toJson(nan, { scope: 'file', title: 'x' })) as { rows: { scores: Record<string, { value: unknown }> }[] };
+  assert.deepEqual(
+    csvRows.map((r) => r[1]),
+    shown.map((r) => r.label),
+  );
+  const nan = buildRows([sources[0]], {
+    benchmark: () => undefined,
+    report: (h) => reportOf(h, { naswot: 'NaN', ntk_cond: '-Infinity' }),
+  });
+  const j = JSON.parse(toJson(nan, { scope: 'file', title: 'x' })) as {
+    rows: { scores: Record<string, { value: unknown }> }[];
+  };
   assert.equal(j.rows[0].scores.naswot.value, 'NaN');
   assert.equal(j.rows[0].scores.ntk_cond.value, '-Infinity');
 });
 
 test('protocol: a render of real rows survives JSON and validates; malformed messages are rejected both ways', () => {
-  const msg: TableRenderMessage = { type: 'render', version: TABLE_PROTOCOL_VERSION, scope: 'file', title: 'cells.json', columns: tableColumns(rows, 'file'), rows, note: 'x', crowdedLines: 1 };
+  const msg: TableRenderMessage = {
+    type: 'render',
+    version: TABLE_PROTOCOL_VERSION,
+    scope: 'file',
+    title: 'cells.json',
+    columns: tableColumns(rows, 'file'),
+    rows,
+    note: 'x',
+    crowdedLines: 1,
+  };
   const wire = JSON.parse(JSON.stringify(msg)) as unknown;
   assert.ok(isToTableWebview(wire));
   assert.ok(!isToTableWebview({ ...msg, version: TABLE_PROTOCOL_VERSION + 1 }));
   assert.ok(!isToTableWebview({ ...msg, rows: [rows[0], rows[0]] }), 'duplicate keys');
-  assert.ok(!isToTableWebview({ ...msg, rows: [{ ...rows[0], scores: { naswot: { value: null, kind: 'finite', text: '1' } } }] }), 'a finite score needs a number');
-  assert.ok(!isToTableWebview({ ...msg, rows: [{ ...rows[0], scores: { naswot: { value: 3, kind: 'nan', text: 'NaN' } } }] }), 'NaN carries no number');
+  assert.ok(
+    !isToTableWebview({
+      ...msg,
+      rows: [{ ...rows[0], scores: { naswot: { value: null, kind: 'finite', text: '1' } } }],
+    }),
+    'a finite score needs a number',
+  );
+  assert.ok(
+    !isToTableWebview({ ...msg, rows: [{ ...rows[0], scores: { naswot: { value: 3, kind: 'nan', text: 'NaN' } } }] }),
+    'NaN carries no number',
+  );
   assert.ok(!isToTableWebview({ ...msg, columns: [{ id: '', label: 'x', kind: 'text' }] }));
   assert.ok(!isToTableWebview({ ...msg, rows: [{ ...rows[0], index: -1 }] }));
   assert.ok(isFromTableWebview({ type: 'ready' }));
   assert.ok(isFromTableWebview({ type: 'reveal', key: rows[0].key }));
-  assert.ok(isFromTableWebview({ type: 'export', format: 'csv', filter: 'blend', sort: { column: 'testLoss', dir: 'asc' } }));
+  assert.ok(
+    isFromTableWebview({ type: 'export', format: 'csv', filter: 'blend', sort: { column: 'testLoss', dir: 'asc' } }),
+  );
   assert.ok(!isFromTableWebview({ type: 'export', format: 'xlsx', filter: '' }));
   assert.ok(!isFromTableWebview({ type: 'export', format: 'csv', filter: 'x'.repeat(1001) }));
   assert.ok(!isFromTableWebview({ type: 'export', format: 'csv', filter: '', sort: { column: 'x', dir: 'up' } }));

@@ -19,152 +19,243 @@ const skip = missing ? `skipped: ${missing}` : false;
 let browser: Browser | undefined;
 
 const reports = probeReports();
-const rows = buildRows(sourcesOf(tableText()), { benchmark: (h) => benchmarkIndex().lookup(h), report: (h) => reports.get(h) });
+const rows = buildRows(sourcesOf(tableText()), {
+  benchmark: (h) => benchmarkIndex().lookup(h),
+  report: (h) => reports.get(h),
+});
 const message: TableRenderMessage = {
-  type: 'render', version: TABLE_PROTOCOL_VERSION, scope: 'file', title: 'cells.json',
-  columns: tableColumns(rows, 'file', [...reports.values()]), rows, note: '13 cells · 4 of 13 scored', crowdedLines: 1,
+  type: 'render',
+  version: TABLE_PROTOCOL_VERSION,
+  scope: 'file',
+  title: 'cells.json',
+  columns: tableColumns(rows, 'file', [...reports.values()]),
+  rows,
+  note: '13 cells · 4 of 13 scored',
+  crowdedLines: 1,
 };
 
 before(async () => {
   if (missing) return;
   const esbuild = await import('esbuild');
-  await esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning', entryPoints: [join(ROOT, 'webview/table.ts')], outfile: join(ROOT, 'dist/table.js') });
+  await esbuild.build({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: true,
+    logLevel: 'warning',
+    entryPoints: [join(ROOT, 'webview/table.ts')],
+    outfile: join(ROOT, 'dist/table.js'),
+  });
   browser = await launch();
 });
-after(async () => { await browser?.close(); });
+after(async () => {
+  await browser?.close();
+});
 
 async function open(theme: 'light' | 'dark', state?: unknown): Promise<Page> {
   const page = await browser!.newPage({ viewport: { width: 1400, height: 560 }, deviceScaleFactor: 1 });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  if (state) await page.addInitScript((s) => { (window as unknown as { __state: unknown }).__state = s; }, state);
+  if (state)
+    await page.addInitScript((s) => {
+      (window as unknown as { __state: unknown }).__state = s;
+    }, state);
   await page.goto(pathToFileURL(join(ROOT, 'test/fixtures/table/page.html')).href + `?theme=${theme}`);
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  await page.waitForFunction(() =>
+    (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'),
+  );
   await page.evaluate((m) => window.postMessage(m, '*'), JSON.parse(JSON.stringify(message)) as never);
   await page.waitForSelector('tbody tr');
   assert.deepEqual(errors, []);
   return page;
 }
 
-const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: { type: string; [k: string]: unknown }[] }).__posted);
-const column = (page: Page, id: string) => page.$$eval(`tbody td[data-column="${id}"]`, (tds) => tds.map((td) => td.textContent ?? ''));
+const posted = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __posted: { type: string; [k: string]: unknown }[] }).__posted);
+const column = (page: Page, id: string) =>
+  page.$$eval(`tbody td[data-column="${id}"]`, (tds) => tds.map((td) => td.textContent ?? ''));
 const labels = (page: Page) => column(page, 'cell');
 
 test('one row per cell, a header per column, scores with their percentile, the predicted loss', { skip }, async () => {
   const page = await open('light');
   assert.equal(await page.locator('tbody tr').count(), rows.length);
-  assert.deepEqual(await page.$$eval('thead th', (ths) => ths.map((th) => th.getAttribute('data-column'))), message.columns.map((c) => c.id));
-  assert.deepEqual(await labels(page), rows.map((r) => r.label));
+  assert.deepEqual(
+    await page.$$eval('thead th', (ths) => ths.map((th) => th.getAttribute('data-column'))),
+    message.columns.map((c) => c.id),
+  );
+  assert.deepEqual(
+    await labels(page),
+    rows.map((r) => r.label),
+  );
   const losses = await column(page, 'testLoss');
-  rows.forEach((r, i) => assert.equal(losses[i], r.benchmark?.testLoss !== undefined ? r.benchmark.testLoss.toFixed(3) : '—'));
+  rows.forEach((r, i) =>
+    assert.equal(losses[i], r.benchmark?.testLoss !== undefined ? r.benchmark.testLoss.toFixed(3) : '—'),
+  );
   // The first probe: its HiddenCov value and percentile chip, its prediction with the interval.
   const hc = rows[0].scores.hidden_cov;
   assert.equal((await column(page, 'score:hidden_cov'))[0], `${hc.text}${Math.round(hc.percentile!)}th`);
   assert.match((await column(page, 'predicted'))[0], /^\d\.\d\d \[\d\.\d\d, \d\.\d\d\]$/);
   assert.equal((await column(page, 'preset'))[0], 'proxy');
   assert.equal((await column(page, 'preset'))[5], 'not scored');
-  assert.equal(await page.locator('th[aria-sort="ascending"][data-column="cell"]').count(), 1, 'file order, said with aria-sort');
-  assert.equal(await page.locator('.ct-button:not([hidden])', { hasText: 'One cell per line' }).count(), 1, 'offered: a line holds several cells');
+  assert.equal(
+    await page.locator('th[aria-sort="ascending"][data-column="cell"]').count(),
+    1,
+    'file order, said with aria-sort',
+  );
+  assert.equal(
+    await page.locator('.ct-button:not([hidden])', { hasText: 'One cell per line' }).count(),
+    1,
+    'offered: a line holds several cells',
+  );
   await page.close();
 });
 
-test('sorting: a header click sorts (best first for a higher-is-better score), a second click reverses; Enter on a header sorts too', { skip }, async () => {
-  const page = await open('dark');
-  await page.click('th[data-column="testLoss"] button');
-  assert.equal(await page.getAttribute('th[data-column="testLoss"]', 'aria-sort'), 'ascending');
-  assert.equal(await page.locator('th[aria-sort]').count(), 1);
-  const nums = (xs: string[]) => xs.filter((x) => x !== '—').map(Number);
-  let l = nums(await column(page, 'testLoss'));
-  assert.deepEqual(l, [...l].sort((a, b) => a - b));
-  assert.equal((await column(page, 'testLoss')).slice(l.length).every((x) => x === '—'), true, 'unknown cells last');
-  await page.click('th[data-column="testLoss"] button');
-  assert.equal(await page.getAttribute('th[data-column="testLoss"]', 'aria-sort'), 'descending');
-  l = nums(await column(page, 'testLoss'));
-  assert.deepEqual(l, [...l].sort((a, b) => b - a));
-  // Keyboard: focus the NASWOT header's button, Enter — higher is better, so the best come first.
-  await page.focus('th[data-column="score:naswot"] button');
-  await page.keyboard.press('Enter');
-  assert.equal(await page.getAttribute('th[data-column="score:naswot"]', 'aria-sort'), 'descending');
-  const order = (await labels(page)).slice(0, 4);
-  const want = rows.filter((r) => r.scores.naswot).sort((a, b) => b.scores.naswot.value! - a.scores.naswot.value! || a.index - b.index).map((r) => r.label);
-  assert.deepEqual(order, want);
-  const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
-  assert.deepEqual(state, { sort: { column: 'score:naswot', dir: 'desc' }, filter: '' }, 'the sort is kept with setState');
-  await page.close();
-});
+test(
+  'sorting: a header click sorts (best first for a higher-is-better score), a second click reverses; Enter on a header sorts too',
+  { skip },
+  async () => {
+    const page = await open('dark');
+    await page.click('th[data-column="testLoss"] button');
+    assert.equal(await page.getAttribute('th[data-column="testLoss"]', 'aria-sort'), 'ascending');
+    assert.equal(await page.locator('th[aria-sort]').count(), 1);
+    const nums = (xs: string[]) => xs.filter((x) => x !== '—').map(Number);
+    let l = nums(await column(page, 'testLoss'));
+    assert.deepEqual(
+      l,
+      [...l].sort((a, b) => a - b),
+    );
+    assert.equal(
+      (await column(page, 'testLoss')).slice(l.length).every((x) => x === '—'),
+      true,
+      'unknown cells last',
+    );
+    await page.click('th[data-column="testLoss"] button');
+    assert.equal(await page.getAttribute('th[data-column="testLoss"]', 'aria-sort'), 'descending');
+    l = nums(await column(page, 'testLoss'));
+    assert.deepEqual(
+      l,
+      [...l].sort((a, b) => b - a),
+    );
+    // Keyboard: focus the NASWOT header's button, Enter — higher is better, so the best come first.
+    await page.focus('th[data-column="score:naswot"] button');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('th[data-column="score:naswot"]', 'aria-sort'), 'descending');
+    const order = (await labels(page)).slice(0, 4);
+    const want = rows
+      .filter((r) => r.scores.naswot)
+      .sort((a, b) => b.scores.naswot.value! - a.scores.naswot.value! || a.index - b.index)
+      .map((r) => r.label);
+    assert.deepEqual(order, want);
+    const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+    assert.deepEqual(
+      state,
+      { sort: { column: 'score:naswot', dir: 'desc' }, filter: '' },
+      'the sort is kept with setState',
+    );
+    await page.close();
+  },
+);
 
-test('the filter keeps the matching rows and says how many; Escape clears it; a saved state is restored', { skip }, async () => {
-  const page = await open('light');
-  await page.fill('.ct-filter', 'blend');
-  const want = filterRows(rows, 'blend').map((r) => r.label);
-  assert.ok(want.length > 0 && want.length < rows.length);
-  assert.deepEqual(await labels(page), want);
-  assert.equal(await page.textContent('.ct-count'), `${want.length} of ${rows.length} cells`);
-  await page.fill('.ct-filter', 'no-such-cell');
-  assert.equal(await page.locator('tbody tr').count(), 0);
-  assert.equal(await page.isVisible('.ct-empty'), true);
-  await page.focus('.ct-filter');
-  await page.keyboard.press('Escape');
-  assert.equal(await page.locator('tbody tr').count(), rows.length);
-  await page.close();
-  const restored = await open('dark', { sort: { column: 'nodes', dir: 'desc' }, filter: 'activation_sigm' });
-  const nodes = (await column(restored, 'nodes')).map(Number);
-  assert.deepEqual(nodes, filterRows(rows, 'activation_sigm').map((r) => r.nodes).sort((a, b) => b - a));
-  assert.equal(await restored.inputValue('.ct-filter'), 'activation_sigm');
-  await restored.close();
-});
+test(
+  'the filter keeps the matching rows and says how many; Escape clears it; a saved state is restored',
+  { skip },
+  async () => {
+    const page = await open('light');
+    await page.fill('.ct-filter', 'blend');
+    const want = filterRows(rows, 'blend').map((r) => r.label);
+    assert.ok(want.length > 0 && want.length < rows.length);
+    assert.deepEqual(await labels(page), want);
+    assert.equal(await page.textContent('.ct-count'), `${want.length} of ${rows.length} cells`);
+    await page.fill('.ct-filter', 'no-such-cell');
+    assert.equal(await page.locator('tbody tr').count(), 0);
+    assert.equal(await page.isVisible('.ct-empty'), true);
+    await page.focus('.ct-filter');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('tbody tr').count(), rows.length);
+    await page.close();
+    const restored = await open('dark', { sort: { column: 'nodes', dir: 'desc' }, filter: 'activation_sigm' });
+    const nodes = (await column(restored, 'nodes')).map(Number);
+    assert.deepEqual(
+      nodes,
+      filterRows(rows, 'activation_sigm')
+        .map((r) => r.nodes)
+        .sort((a, b) => b - a),
+    );
+    assert.equal(await restored.inputValue('.ct-filter'), 'activation_sigm');
+    await restored.close();
+  },
+);
 
-test('click or Enter on a row asks to reveal its cell; arrows move between rows; the exports carry the view', { skip }, async () => {
-  const page = await open('light');
-  await page.click('tbody tr:nth-child(3) td[data-column="nodes"]');
-  let reveal = (await posted(page)).filter((m) => m.type === 'reveal');
-  assert.deepEqual(reveal.at(-1), { type: 'reveal', key: rows[2].key });
-  // Keyboard: from the filter, ↓ enters the rows; ↓ ↓ End ↑ then Enter.
-  await page.focus('.ct-filter');
-  await page.keyboard.press('ArrowDown');
-  assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.key), rows[0].key);
-  await page.keyboard.press('ArrowDown');
-  await page.keyboard.press('End');
-  await page.keyboard.press('ArrowUp');
-  await page.keyboard.press('Enter');
-  reveal = (await posted(page)).filter((m) => m.type === 'reveal');
-  assert.deepEqual(reveal.at(-1), { type: 'reveal', key: rows[rows.length - 2].key });
-  assert.equal(await page.locator('tbody tr[tabindex="0"]').count(), 1, 'one row in the tab order (roving tabindex)');
-  // Tab from the last toolbar button reaches the headers: every header is a button.
-  assert.equal(await page.locator('thead th button').count(), message.columns.length);
-  await page.fill('.ct-filter', 'blend');
-  await page.click('th[data-column="rank"] button');
-  await page.click('.ct-button:has-text("Export CSV")');
-  await page.click('.ct-button:has-text("Export JSON")');
-  const exports = (await posted(page)).filter((m) => m.type === 'export');
-  assert.deepEqual(exports, [
-    { type: 'export', format: 'csv', filter: 'blend', sort: { column: 'rank', dir: 'asc' } },
-    { type: 'export', format: 'json', filter: 'blend', sort: { column: 'rank', dir: 'asc' } },
-  ]);
-  await page.click('.ct-button:has-text("Score all")');
-  assert.deepEqual((await posted(page)).at(-1), { type: 'command', command: 'score' });
-  assert.ok((await posted(page)).every(isFromTableWebview), 'every message validates on the host side');
-  await page.close();
-});
+test(
+  'click or Enter on a row asks to reveal its cell; arrows move between rows; the exports carry the view',
+  { skip },
+  async () => {
+    const page = await open('light');
+    await page.click('tbody tr:nth-child(3) td[data-column="nodes"]');
+    let reveal = (await posted(page)).filter((m) => m.type === 'reveal');
+    assert.deepEqual(reveal.at(-1), { type: 'reveal', key: rows[2].key });
+    // Keyboard: from the filter, ↓ enters the rows; ↓ ↓ End ↑ then Enter.
+    await page.focus('.ct-filter');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.key), rows[0].key);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    reveal = (await posted(page)).filter((m) => m.type === 'reveal');
+    assert.deepEqual(reveal.at(-1), { type: 'reveal', key: rows[rows.length - 2].key });
+    assert.equal(await page.locator('tbody tr[tabindex="0"]').count(), 1, 'one row in the tab order (roving tabindex)');
+    // Tab from the last toolbar button reaches the headers: every header is a button.
+    assert.equal(await page.locator('thead th button').count(), message.columns.length);
+    await page.fill('.ct-filter', 'blend');
+    await page.click('th[data-column="rank"] button');
+    await page.click('.ct-button:has-text("Export CSV")');
+    await page.click('.ct-button:has-text("Export JSON")');
+    const exports = (await posted(page)).filter((m) => m.type === 'export');
+    assert.deepEqual(exports, [
+      { type: 'export', format: 'csv', filter: 'blend', sort: { column: 'rank', dir: 'asc' } },
+      { type: 'export', format: 'json', filter: 'blend', sort: { column: 'rank', dir: 'asc' } },
+    ]);
+    await page.click('.ct-button:has-text("Score all")');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'command', command: 'score' });
+    assert.ok((await posted(page)).every(isFromTableWebview), 'every message validates on the host side');
+    await page.close();
+  },
+);
 
-test('a malformed message is dropped and logged; a re-render keeps sort, filter and the focused row', { skip }, async () => {
-  const page = await open('dark');
-  await page.evaluate(() => window.postMessage({ type: 'render', version: 999, rows: [] }, '*'));
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'log'));
-  const log = (await posted(page)).find((m) => m.type === 'log')!;
-  assert.equal(log.level, 'warn');
-  assert.equal(await page.locator('tbody tr').count(), rows.length, 'the table is untouched');
-  await page.click('th[data-column="nodes"] button');
-  await page.fill('.ct-filter', 'activation_tanh');
-  const before = await labels(page);
-  // Scores arrive: the host sends the rows again (one more cell scored) — the view stays as the user left it.
-  const scoredAll = buildRows(sourcesOf(tableText()), { benchmark: (h) => benchmarkIndex().lookup(h), report: (h) => reports.get(h) ?? [...reports.values()][0] });
-  await page.evaluate((m) => window.postMessage(m, '*'), JSON.parse(JSON.stringify({ ...message, rows: scoredAll, columns: tableColumns(scoredAll, 'file') })) as never);
-  await page.waitForFunction(() => Array.from(document.querySelectorAll('tbody td[data-column="preset"]')).every((td) => td.textContent === 'proxy'));
-  assert.deepEqual(await labels(page), before);
-  assert.equal(await page.inputValue('.ct-filter'), 'activation_tanh');
-  await page.close();
-});
+test(
+  'a malformed message is dropped and logged; a re-render keeps sort, filter and the focused row',
+  { skip },
+  async () => {
+    const page = await open('dark');
+    await page.evaluate(() => window.postMessage({ type: 'render', version: 999, rows: [] }, '*'));
+    await page.waitForFunction(() =>
+      (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'log'),
+    );
+    const log = (await posted(page)).find((m) => m.type === 'log')!;
+    assert.equal(log.level, 'warn');
+    assert.equal(await page.locator('tbody tr').count(), rows.length, 'the table is untouched');
+    await page.click('th[data-column="nodes"] button');
+    await page.fill('.ct-filter', 'activation_tanh');
+    const before = await labels(page);
+    // Scores arrive: the host sends the rows again (one more cell scored) — the view stays as the user left it.
+    const scoredAll = buildRows(sourcesOf(tableText()), {
+      benchmark: (h) => benchmarkIndex().lookup(h),
+      report: (h) => reports.get(h) ?? [...reports.values()][0],
+    });
+    await page.evaluate(
+      (m) => window.postMessage(m, '*'),
+      JSON.parse(JSON.stringify({ ...message, rows: scoredAll, columns: tableColumns(scoredAll, 'file') })) as never,
+    );
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('tbody td[data-column="preset"]')).every((td) => td.textContent === 'proxy'),
+    );
+    assert.deepEqual(await labels(page), before);
+    assert.equal(await page.inputValue('.ct-filter'), 'activation_tanh');
+    await page.close();
+  },
+);
 
 test('screenshots (light and dark) to test-results/table/', { skip }, async () => {
   const dir = join(ROOT, 'test-results', 'table');

@@ -36,10 +36,20 @@ export interface BackwardResult {
  * t·S·B + k·B + b) through the forward `fwd` of B rows per step, which must have been run with `recordNodes`
  * on input `x0` [T·B, embed]. Call inside tf.tidy.
  */
-export function backward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, fwd: ForwardResult, T: number, B: number, S: number,
-  dOut: tf.Tensor2D, opts: { inputGrad?: boolean; signal?: AbortSignal } = {}): BackwardResult {
+export function backward(
+  recipe: Recipe,
+  params: NetParams,
+  x0: tf.Tensor2D,
+  fwd: ForwardResult,
+  T: number,
+  B: number,
+  S: number,
+  dOut: tf.Tensor2D,
+  opts: { inputGrad?: boolean; signal?: AbortSignal } = {},
+): BackwardResult {
   const R = S * B;
-  const stack = (f: tf.Tensor2D): tf.Tensor2D => (S === 1 ? f : tf.concat(new Array<tf.Tensor2D>(S).fill(f), 0) as tf.Tensor2D);
+  const stack = (f: tf.Tensor2D): tf.Tensor2D =>
+    S === 1 ? f : (tf.concat(new Array<tf.Tensor2D>(S).fill(f), 0) as tf.Tensor2D);
   const { order, tuple } = buildPlan(recipe);
   const rev = [...order].reverse();
   const D: Map<string, tf.Tensor2D>[] = [];
@@ -52,11 +62,15 @@ export function backward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, fwd
     const nodes = fwd.nodes[l];
     const input = l === 0 ? x0 : fwd.outputs[l - 1];
     const readsX = order.some((n) => recipe[n].op !== 'linear' && recipe[n].input.includes(INPUT_X));
-    const xSteps = readsX ? tf.split(input, T, 0) as tf.Tensor2D[] : undefined;
+    const xSteps = readsX ? (tf.split(input, T, 0) as tf.Tensor2D[]) : undefined;
     const gSteps = tf.split(gOut, T, 0) as tf.Tensor2D[];
     // Transposed weights (plain products in the backward).
     const Wt = new Map<string, tf.Tensor2D[]>();
-    for (const [node, p] of lp.linears) Wt.set(node, p.W.map((w, i) => (p.inputs[i] === INPUT_X ? w : tf.transpose(w))));
+    for (const [node, p] of lp.linears)
+      Wt.set(
+        node,
+        p.W.map((w, i) => (p.inputs[i] === INPUT_X ? w : tf.transpose(w))),
+      );
     const Dsteps = new Map<string, tf.Tensor2D[]>();
     const zero = tf.zeros([R, H]) as tf.Tensor2D;
     const zeroB = tf.zeros([B, H]) as tf.Tensor2D;
@@ -65,9 +79,15 @@ export function backward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, fwd
     for (let t = T - 1; t >= 0; t--) {
       if (t % 8 === 0) checkAbort(opts.signal);
       const grads = new Map<string, tf.Tensor2D[]>();
-      const add = (name: string, g: tf.Tensor2D) => { const a = grads.get(name); if (a) a.push(g); else grads.set(name, [g]); };
+      const add = (name: string, g: tf.Tensor2D) => {
+        const a = grads.get(name);
+        if (a) a.push(g);
+        else grads.set(name, [g]);
+      };
       add('h_new_0', gSteps[t]);
-      dState.forEach((g, k) => { if (g) add(`h_new_${k}`, g); });
+      dState.forEach((g, k) => {
+        if (g) add(`h_new_${k}`, g);
+      });
       const prevState: tf.Tensor2D[][] = Array.from({ length: tuple }, () => []);
       const xDirect: tf.Tensor2D[] = [];
       const val = (name: string): tf.Tensor2D => {
@@ -77,9 +97,15 @@ export function backward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, fwd
         return nodes.get(name)![t];
       };
       const route = (name: string, g: tf.Tensor2D) => {
-        if (name === INPUT_X) { xDirect.push(g); return; }
+        if (name === INPUT_X) {
+          xDirect.push(g);
+          return;
+        }
         const k = hPrevIndex(name);
-        if (k !== undefined) { if (t > 0) prevState[k].push(g); return; }
+        if (k !== undefined) {
+          if (t > 0) prevState[k].push(g);
+          return;
+        }
         add(name, g);
       };
       for (const n of rev) {
@@ -91,7 +117,10 @@ export function backward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, fwd
         switch (spec.op) {
           case 'linear': {
             let arr = Dsteps.get(n);
-            if (!arr) { arr = new Array(T); Dsteps.set(n, arr); }
+            if (!arr) {
+              arr = new Array(T);
+              Dsteps.set(n, arr);
+            }
             arr[t] = g;
             const wt = Wt.get(n)!;
             ins.forEach((name, i) => {
@@ -101,11 +130,19 @@ export function backward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, fwd
             });
             break;
           }
-          case 'elementwise_sum': for (const name of ins) route(name, g); break;
+          case 'elementwise_sum':
+            for (const name of ins) route(name, g);
+            break;
           case 'elementwise_prod':
             ins.forEach((name, j) => {
               const others = ins.filter((_, i) => i !== j).map(val);
-              route(name, tf.mul(g, stack(others.length === 1 ? others[0] : others.reduce((acc, v) => tf.mul(acc, v) as tf.Tensor2D))) as tf.Tensor2D);
+              route(
+                name,
+                tf.mul(
+                  g,
+                  stack(others.length === 1 ? others[0] : others.reduce((acc, v) => tf.mul(acc, v) as tf.Tensor2D)),
+                ) as tf.Tensor2D,
+              );
             });
             break;
           case 'blend': {
@@ -115,20 +152,41 @@ export function backward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, fwd
             route(ins[2], tf.mul(g, stack(tf.sub(1, a) as tf.Tensor2D)) as tf.Tensor2D);
             break;
           }
-          case 'activation_tanh': { const y = nodes.get(n)![t]; route(ins[0], tf.mul(g, stack(tf.sub(1, tf.square(y)) as tf.Tensor2D)) as tf.Tensor2D); break; }
-          case 'activation_sigm': { const y = nodes.get(n)![t]; route(ins[0], tf.mul(g, stack(tf.mul(y, tf.sub(1, y)) as tf.Tensor2D)) as tf.Tensor2D); break; }
-          case 'activation_leaky_relu': route(ins[0], tf.mul(g, stack(tf.step(val(ins[0]), LEAKY_RELU_SLOPE) as tf.Tensor2D)) as tf.Tensor2D); break;
-          default: throw new Error(`node '${n}': unknown op '${spec.op}'`);
+          case 'activation_tanh': {
+            const y = nodes.get(n)![t];
+            route(ins[0], tf.mul(g, stack(tf.sub(1, tf.square(y)) as tf.Tensor2D)) as tf.Tensor2D);
+            break;
+          }
+          case 'activation_sigm': {
+            const y = nodes.get(n)![t];
+            route(ins[0], tf.mul(g, stack(tf.mul(y, tf.sub(1, y)) as tf.Tensor2D)) as tf.Tensor2D);
+            break;
+          }
+          case 'activation_leaky_relu':
+            route(ins[0], tf.mul(g, stack(tf.step(val(ins[0]), LEAKY_RELU_SLOPE) as tf.Tensor2D)) as tf.Tensor2D);
+            break;
+          default:
+            throw new Error(`node '${n}': unknown op '${spec.op}'`);
         }
       }
-      dState = prevState.map((gs) => (gs.length === 0 ? undefined : (gs.length === 1 ? gs[0] : tf.addN(gs) as tf.Tensor2D)));
+      dState = prevState.map((gs) =>
+        gs.length === 0 ? undefined : gs.length === 1 ? gs[0] : (tf.addN(gs) as tf.Tensor2D),
+      );
       if (xDirect.length) dxDirect[t] = (xDirect.length === 1 ? xDirect[0] : tf.addN(xDirect)) as tf.Tensor2D;
     }
     // Stacked output gradients per linear node (zeros for a node no gradient reaches).
     const Dl = new Map<string, tf.Tensor2D>();
     for (const [node] of lp.linears) {
       const arr = Dsteps.get(node);
-      Dl.set(node, arr ? tf.concat(Array.from(arr, (d) => d ?? zero), 0) as tf.Tensor2D : tf.zeros([T * R, H]) as tf.Tensor2D);
+      Dl.set(
+        node,
+        arr
+          ? (tf.concat(
+              Array.from(arr, (d) => d ?? zero),
+              0,
+            ) as tf.Tensor2D)
+          : (tf.zeros([T * R, H]) as tf.Tensor2D),
+      );
     }
     D[l] = Dl;
     // Gradient w.r.t. the layer input at all steps: Σ over linear inputs x of D_n·W_xᵀ (one product each), plus
@@ -142,11 +200,21 @@ export function backward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, fwd
       }
       if (dxDirect.some((d) => d)) {
         const zx = tf.zeros([R, lp.inputSize]) as tf.Tensor2D;
-        terms.push(tf.concat(Array.from(dxDirect, (d) => d ?? zx), 0) as tf.Tensor2D);
+        terms.push(
+          tf.concat(
+            Array.from(dxDirect, (d) => d ?? zx),
+            0,
+          ) as tf.Tensor2D,
+        );
       }
-      const gIn = terms.length === 0 ? tf.zeros([T * R, lp.inputSize]) as tf.Tensor2D
-        : (terms.length === 1 ? terms[0] : tf.addN(terms) as tf.Tensor2D);
-      if (l > 0) gOut = gIn; else dx0 = gIn;
+      const gIn =
+        terms.length === 0
+          ? (tf.zeros([T * R, lp.inputSize]) as tf.Tensor2D)
+          : terms.length === 1
+            ? terms[0]
+            : (tf.addN(terms) as tf.Tensor2D);
+      if (l > 0) gOut = gIn;
+      else dx0 = gIn;
     }
   }
   return { D, ...(dx0 ? { dx0 } : {}) };

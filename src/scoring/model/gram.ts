@@ -38,7 +38,8 @@ const MAX_PAGES = 32768;
 const PAGE = 65536;
 
 /** A job's control words (Int32, shared): [next panel to claim, panels done]; then one state per panel (2 = done). */
-const DONE = 1, HEAD = 2; // NEXT = 0: the claim counter, read only in claimPanels
+const DONE = 1,
+  HEAD = 2; // NEXT = 0: the claim counter, read only in claimPanels
 
 /** The kernel's export: 8 × 2 blocks of G for `nq` column pairs (see gram.wat). */
 type PanelFn = (len: number, x: number, y: number, nq: number, out: number, rowBytes: number) => void;
@@ -94,7 +95,10 @@ let helpersHang = false;
  * they claim while the main thread leaves every panel to them — so the recovery of {@link gram} runs whatever the
  * threads' timing. Returns the previous hooks.
  */
-export function setGramTestHooks(h: { stallMs?: number; helpersHang?: boolean }): { stallMs: number; helpersHang: boolean } {
+export function setGramTestHooks(h: { stallMs?: number; helpersHang?: boolean }): {
+  stallMs: number;
+  helpersHang: boolean;
+} {
   const before = { stallMs, helpersHang };
   stallMs = h.stallMs ?? STALL_MS;
   helpersHang = h.helpersHang ?? false;
@@ -144,7 +148,11 @@ function workspace(bytes: number): typeof ws {
     }
   }
   if (ws && ws.memory.buffer.byteLength < pages * PAGE) {
-    try { ws.memory.grow(pages - ws.memory.buffer.byteLength / PAGE); } catch { return null; }
+    try {
+      ws.memory.grow(pages - ws.memory.buffer.byteLength / PAGE);
+    } catch {
+      return null;
+    }
   }
   return ws;
 }
@@ -153,8 +161,12 @@ function ensureHelpers(k: number, init: { module: WebAssembly.Module; memory: We
   while (helpers.length < k) {
     const w = new Worker(THREAD_SOURCE, { eval: true });
     w.unref(); // never keeps a CLI run or test alive
-    w.on('error', () => { helpers = helpers.filter((h) => h !== w); });
-    w.on('exit', () => { helpers = helpers.filter((h) => h !== w); });
+    w.on('error', () => {
+      helpers = helpers.filter((h) => h !== w);
+    });
+    w.on('exit', () => {
+      helpers = helpers.filter((h) => h !== w);
+    });
     w.postMessage({ init: { module: init.module, memory: init.memory, hang: helpersHang } });
     helpers.push(w);
   }
@@ -168,16 +180,22 @@ function ensureHelpers(k: number, init: { module: WebAssembly.Module; memory: We
 export function gram(R: Float32Array | Float64Array, n: number, len: number): Float64Array {
   countFlops(n * n * len);
   const np = Math.ceil(n / ROWS) * ROWS;
-  const X = 0, Y = np * len * 8, O = 2 * np * len * 8;
+  const X = 0,
+    Y = np * len * 8,
+    O = 2 * np * len * 8;
   const w = kernel === 'wasm' && n > 0 && len > 0 ? workspace(O + np * np * 8) : null;
   if (!w) return gramMatrix(R, n, len);
 
   // Pack: X panels of 8 rows and Y panels of 2 rows, k-major; the padding rows n … np − 1 are zero.
   const f = new Float64Array(w.memory.buffer, 0, O / 8);
   for (let i = 0; i < np; i++) {
-    const xo = (X / 8) + (i >> 3) * len * 8 + (i & 7), yo = (Y / 8) + (i >> 1) * len * 2 + (i & 1);
+    const xo = X / 8 + (i >> 3) * len * 8 + (i & 7),
+      yo = Y / 8 + (i >> 1) * len * 2 + (i & 1);
     if (i >= n) {
-      for (let k = 0; k < len; k++) { f[xo + 8 * k] = 0; f[yo + 2 * k] = 0; }
+      for (let k = 0; k < len; k++) {
+        f[xo + 8 * k] = 0;
+        f[yo + 2 * k] = 0;
+      }
       continue;
     }
     for (let k = 0, src = i * len; k < len; k++) {
@@ -194,11 +212,16 @@ export function gram(R: Float32Array | Float64Array, n: number, len: number): Fl
   // The main thread takes panels too (in the tests' hang mode it leaves them all to the helpers).
   if (!(helpersHang && k > 0)) claimPanels(ctl, tiles, (t) => runPanel(w.panel, t, len, np, X, Y, O), false);
   // Wait for the panels the helpers claimed; recompute them here if the helpers stop making progress.
-  let last = Atomics.load(ctl, DONE), since = performance.now();
+  let last = Atomics.load(ctl, DONE),
+    since = performance.now();
   while (last < tiles) {
     Atomics.wait(ctl, DONE, last, 250);
     const now = Atomics.load(ctl, DONE);
-    if (now !== last) { last = now; since = performance.now(); continue; }
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+      continue;
+    }
     if (performance.now() - since > stallMs) {
       for (let t = 0; t < tiles; t++) if (Atomics.load(ctl, HEAD + t) !== 2) runPanel(w.panel, t, len, np, X, Y, O);
       // A helper that stalls once is not trusted again in this process; a late write of its would land in the

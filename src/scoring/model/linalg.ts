@@ -22,8 +22,13 @@ export function symmetricEigenvalues(a: Matrix, maxSweeps = 100): number[] {
   const m = a.map((row, i) => row.map((v, j) => 0.5 * (v + a[j][i])));
   if (m.some((row) => row.some((v) => !Number.isFinite(v)))) return new Array<number>(n).fill(NaN);
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
-    let off = 0, diag = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { if (i !== j) off += m[i][j] * m[i][j]; else diag += m[i][i] * m[i][i]; }
+    let off = 0,
+      diag = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (i !== j) off += m[i][j] * m[i][j];
+        else diag += m[i][i] * m[i][i];
+      }
     if (off <= 1e-30 * Math.max(diag, 1e-300)) break;
     for (let p = 0; p < n - 1; p++) {
       for (let q = p + 1; q < n; q++) {
@@ -31,14 +36,17 @@ export function symmetricEigenvalues(a: Matrix, maxSweeps = 100): number[] {
         if (apq === 0) continue;
         const theta = (m[q][q] - m[p][p]) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const mkp = m[k][p], mkq = m[k][q];
+          const mkp = m[k][p],
+            mkq = m[k][q];
           m[k][p] = c * mkp - s * mkq;
           m[k][q] = s * mkp + c * mkq;
         }
         for (let k = 0; k < n; k++) {
-          const mpk = m[p][k], mqk = m[q][k];
+          const mpk = m[p][k],
+            mqk = m[q][k];
           m[p][k] = c * mpk - s * mqk;
           m[q][k] = s * mpk + c * mqk;
         }
@@ -52,13 +60,18 @@ export function symmetricEigenvalues(a: Matrix, maxSweeps = 100): number[] {
 export function slogdet(a: Matrix): { sign: number; logAbsDet: number } {
   const n = a.length;
   const m = a.map((r) => r.slice());
-  let sign = 1, logAbsDet = 0;
+  let sign = 1,
+    logAbsDet = 0;
   for (let k = 0; k < n; k++) {
     let p = k;
     for (let i = k + 1; i < n; i++) if (Math.abs(m[i][k]) > Math.abs(m[p][k])) p = i;
     const piv = m[p][k];
-    if (piv === 0 || !Number.isFinite(piv)) return { sign: piv === 0 ? 0 : NaN, logAbsDet: piv === 0 ? -Infinity : NaN };
-    if (p !== k) { [m[p], m[k]] = [m[k], m[p]]; sign = -sign; }
+    if (piv === 0 || !Number.isFinite(piv))
+      return { sign: piv === 0 ? 0 : NaN, logAbsDet: piv === 0 ? -Infinity : NaN };
+    if (p !== k) {
+      [m[p], m[k]] = [m[k], m[p]];
+      sign = -sign;
+    }
     if (piv < 0) sign = -sign;
     logAbsDet += Math.log(Math.abs(piv));
     for (let i = k + 1; i < n; i++) {
@@ -78,7 +91,10 @@ export function isPositiveDefinite(a: Matrix): boolean {
     for (let j = 0; j <= i; j++) {
       let s = a[i][j];
       for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
-      if (i === j) { if (!(s > 0)) return false; L[i][i] = Math.sqrt(s); } else L[i][j] = s / L[j][j];
+      if (i === j) {
+        if (!(s > 0)) return false;
+        L[i][i] = Math.sqrt(s);
+      } else L[i][j] = s / L[j][j];
     }
   }
   return true;
@@ -101,15 +117,20 @@ export function corrcoef(rows: Float64Array[]): { corr?: Matrix; constantRow?: n
     mean /= r.length;
     const c = new Float64Array(r.length);
     let ss = 0;
-    for (let k = 0; k < r.length; k++) { c[k] = r[k] - mean; ss += c[k] * c[k]; }
+    for (let k = 0; k < r.length; k++) {
+      c[k] = r[k] - mean;
+      ss += c[k] * c[k];
+    }
     if (!(ss > 0) || !Number.isFinite(ss)) return { constantRow: i };
-    centred.push(c); norms.push(Math.sqrt(ss));
+    centred.push(c);
+    norms.push(Math.sqrt(ss));
   }
   const corr: Matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
       let s = 0;
-      const a = centred[i], b = centred[j];
+      const a = centred[i],
+        b = centred[j];
       for (let k = 0; k < a.length; k++) s += a[k] * b[k];
       corr[i][j] = corr[j][i] = i === j ? 1 : s / (norms[i] * norms[j]);
     }
@@ -124,20 +145,56 @@ export function corrcoef(rows: Float64Array[]): { corr?: Matrix; constantRow?: n
  * WebAssembly kernel of model/gram must match bit for bit, and its fallback.
  */
 function gramRowTile(out: Float64Array, R: ArrayLike<number>, n: number, len: number, b0: number): void {
-  const a0 = Math.min(b0, n - 1) * len, a1 = Math.min(b0 + 1, n - 1) * len;
-  const a2 = Math.min(b0 + 2, n - 1) * len, a3 = Math.min(b0 + 3, n - 1) * len;
+  const a0 = Math.min(b0, n - 1) * len,
+    a1 = Math.min(b0 + 1, n - 1) * len;
+  const a2 = Math.min(b0 + 2, n - 1) * len,
+    a3 = Math.min(b0 + 3, n - 1) * len;
   for (let c0 = b0; c0 < n; c0 += 4) {
-    const e0 = Math.min(c0, n - 1) * len, e1 = Math.min(c0 + 1, n - 1) * len;
-    const e2 = Math.min(c0 + 2, n - 1) * len, e3 = Math.min(c0 + 3, n - 1) * len;
-    let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-    let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+    const e0 = Math.min(c0, n - 1) * len,
+      e1 = Math.min(c0 + 1, n - 1) * len;
+    const e2 = Math.min(c0 + 2, n - 1) * len,
+      e3 = Math.min(c0 + 3, n - 1) * len;
+    let s00 = 0,
+      s01 = 0,
+      s02 = 0,
+      s03 = 0,
+      s10 = 0,
+      s11 = 0,
+      s12 = 0,
+      s13 = 0;
+    let s20 = 0,
+      s21 = 0,
+      s22 = 0,
+      s23 = 0,
+      s30 = 0,
+      s31 = 0,
+      s32 = 0,
+      s33 = 0;
     for (let k = 0; k < len; k++) {
-      const x0 = R[a0 + k], x1 = R[a1 + k], x2 = R[a2 + k], x3 = R[a3 + k];
-      const y0 = R[e0 + k], y1 = R[e1 + k], y2 = R[e2 + k], y3 = R[e3 + k];
-      s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-      s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
-      s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
-      s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+      const x0 = R[a0 + k],
+        x1 = R[a1 + k],
+        x2 = R[a2 + k],
+        x3 = R[a3 + k];
+      const y0 = R[e0 + k],
+        y1 = R[e1 + k],
+        y2 = R[e2 + k],
+        y3 = R[e3 + k];
+      s00 += x0 * y0;
+      s01 += x0 * y1;
+      s02 += x0 * y2;
+      s03 += x0 * y3;
+      s10 += x1 * y0;
+      s11 += x1 * y1;
+      s12 += x1 * y2;
+      s13 += x1 * y3;
+      s20 += x2 * y0;
+      s21 += x2 * y1;
+      s22 += x2 * y2;
+      s23 += x2 * y3;
+      s30 += x3 * y0;
+      s31 += x3 * y1;
+      s32 += x3 * y2;
+      s33 += x3 * y3;
     }
     const S = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
     for (let i = 0; i < 4; i++) {

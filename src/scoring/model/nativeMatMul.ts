@@ -44,13 +44,16 @@ export function loadNativeKernels(): NativeLoad {
   if (loaded) return loaded;
   if (process.env.CELL_LENS_NATIVE === '0') return (loaded = { reason: 'turned off (CELL_LENS_NATIVE=0)' });
   const path = nativeCandidates().find((p) => existsSync(p));
-  if (!path) return (loaded = { reason: 'not built (npm install builds native/ with node-gyp when a C compiler is present)' });
+  if (!path)
+    return (loaded = { reason: 'not built (npm install builds native/ with node-gyp when a C compiler is present)' });
   try {
     // A plain `require` of a run-time path: esbuild must not try to bundle the binary.
     const req = typeof require === 'function' ? require : (0, eval)('require');
     const kernels = req(path) as NativeKernels;
-    if (typeof kernels.sgemm !== 'function' || typeof kernels.avx !== 'function') return (loaded = { reason: `${path} is not Cell Lens's addon` });
-    if (!kernels.avx()) return (loaded = { reason: 'this CPU has no AVX2 (the scalar native path is slower than wasm)' });
+    if (typeof kernels.sgemm !== 'function' || typeof kernels.avx !== 'function')
+      return (loaded = { reason: `${path} is not Cell Lens's addon` });
+    if (!kernels.avx())
+      return (loaded = { reason: 'this CPU has no AVX2 (the scalar native path is slower than wasm)' });
     return (loaded = { kernels, path });
   } catch (e) {
     return (loaded = { reason: `could not load ${path}: ${(e as Error).message.split('\n')[0]}` });
@@ -83,17 +86,34 @@ export function patchWasmMatMul(kernels: NativeKernels): boolean {
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
       const r = a.shape.length;
-      if (!native || transposeA || transposeB || a.dtype !== 'float32' || b.dtype !== 'float32' || b.shape.length !== r
-        || !single(a.shape) || !single(b.shape) || a.shape[r - 1] !== b.shape[r - 2]) {
+      if (
+        !native ||
+        transposeA ||
+        transposeB ||
+        a.dtype !== 'float32' ||
+        b.dtype !== 'float32' ||
+        b.shape.length !== r ||
+        !single(a.shape) ||
+        !single(b.shape) ||
+        a.shape[r - 1] !== b.shape[r - 2]
+      ) {
         return fallback(args);
       }
-      const m = a.shape[r - 2], k = a.shape[r - 1], n = b.shape[r - 1];
+      const m = a.shape[r - 2],
+        k = a.shape[r - 1],
+        n = b.shape[r - 1];
       const backend = args.backend as unknown as WasmBackendLike;
       const out = backend.makeOutput(r === 3 ? [1, m, n] : [m, n], 'float32');
       if (m * n === 0) return out;
       // Views only now: makeOutput may have grown (and so replaced) the heap.
-      native.sgemm(backend.typedArrayFromHeap(a) as Float32Array, backend.typedArrayFromHeap(b) as Float32Array,
-        backend.typedArrayFromHeap(out) as Float32Array, m, k, n);
+      native.sgemm(
+        backend.typedArrayFromHeap(a) as Float32Array,
+        backend.typedArrayFromHeap(b) as Float32Array,
+        backend.typedArrayFromHeap(out) as Float32Array,
+        m,
+        k,
+        n,
+      );
       return out;
     };
     tf.unregisterKernel(tf.BatchMatMul, 'wasm');

@@ -89,9 +89,14 @@ export function initParams(recipe: Recipe, sizes: ShapeSizes, seed: number, kind
       const inputs = recipe[node].input;
       const widths = inputs.map((i) => (i === INPUT_X ? inputSize : hidden));
       const fanIn = widths.reduce((a, b) => a + b, 0);
-      const W = widths.map((rows) => tf.tensor2d(kind === 'uniform'
-        ? rng.uniformArray(rows * hidden, -bound, bound)
-        : rng.normalArray(rows * hidden, 1 / Math.sqrt(fanIn)), [rows, hidden]));
+      const W = widths.map((rows) =>
+        tf.tensor2d(
+          kind === 'uniform'
+            ? rng.uniformArray(rows * hidden, -bound, bound)
+            : rng.normalArray(rows * hidden, 1 / Math.sqrt(fanIn)),
+          [rows, hidden],
+        ),
+      );
       const b = tf.tensor1d(kind === 'uniform' ? rng.uniformArray(hidden, -bound, bound) : new Float32Array(hidden));
       linears.set(node, { node, inputs, W, b });
       W.forEach((t, i) => list.push({ name: weightName(layer, node, inputs, i), layer, node, index: i, tensor: t }));
@@ -147,10 +152,17 @@ export function randomTokens(rng: Rng, vocab: number, batch: number, len: number
  * copied in JavaScript (the same numbers as `tf.gather`, tested): the wasm backend's gather took ≈ 20 ms per 560
  * rows, ≈ 0.1 s per cell with the hidden pass's 3,500.
  */
-export function embedTokens(embedding: tf.Tensor2D | EmbeddingTable, tokens: Int32Array, batch: number, len: number, T: number): tf.Tensor2D {
+export function embedTokens(
+  embedding: tf.Tensor2D | EmbeddingTable,
+  tokens: Int32Array,
+  batch: number,
+  len: number,
+  T: number,
+): tf.Tensor2D {
   const idx = new Int32Array(T * batch);
   for (let t = 0; t < T; t++) for (let b = 0; b < batch; b++) idx[t * batch + b] = tokens[b * len + t];
-  if (embedding instanceof tf.Tensor) return tf.tidy(() => tf.gather(embedding, tf.tensor1d(idx, 'int32')) as tf.Tensor2D);
+  if (embedding instanceof tf.Tensor)
+    return tf.tidy(() => tf.gather(embedding, tf.tensor1d(idx, 'int32')) as tf.Tensor2D);
   const { embed: E, vocab, values } = embedding;
   const out = new Float32Array(idx.length * E);
   for (let i = 0; i < idx.length; i++) {
@@ -164,7 +176,9 @@ export function embedTokens(embedding: tf.Tensor2D | EmbeddingTable, tokens: Int
 /** Thrown when scoring is cancelled through an AbortSignal. */
 export class AbortError extends Error {
   override readonly name = 'AbortError';
-  constructor(message = 'Scoring was cancelled') { super(message); }
+  constructor(message = 'Scoring was cancelled') {
+    super(message);
+  }
 }
 
 /** Throws {@link AbortError} if `signal` is aborted. */
@@ -196,13 +210,22 @@ export interface Taps {
 }
 
 /** Creates zero taps for every linear node of every layer and step. Dispose with {@link disposeTaps}. */
-export function makeTaps(recipe: Recipe, sizes: Pick<ModelSizes, 'embed' | 'hidden' | 'layers'>, T: number, B: number): Taps {
+export function makeTaps(
+  recipe: Recipe,
+  sizes: Pick<ModelSizes, 'embed' | 'hidden' | 'layers'>,
+  T: number,
+  B: number,
+): Taps {
   const flat: tf.Tensor2D[] = [];
   const byLayer = layerSizes(sizes).map(({ hidden }) => {
     const m = new Map<string, tf.Tensor2D[]>();
     for (const node of linearNodes(recipe)) {
       const arr: tf.Tensor2D[] = [];
-      for (let t = 0; t < T; t++) { const z = tf.zeros([B, hidden]) as tf.Tensor2D; arr.push(z); flat.push(z); }
+      for (let t = 0; t < T; t++) {
+        const z = tf.zeros([B, hidden]) as tf.Tensor2D;
+        arr.push(z);
+        flat.push(z);
+      }
       m.set(node, arr);
     }
     return m;
@@ -233,19 +256,29 @@ function fastMatMulFn(W: tf.Tensor2D, Wt: tf.Tensor2D): (a: tf.Tensor2D) => tf.T
     const a = args[0] as tf.Tensor2D;
     // Wt may be an intermediate of the forward scope (disposed before the backward runs): save it on the tape.
     (args[1] as tf.GradSaveFunc)([Wt]);
-    return { value: tf.matMul(a, W), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D)] };
+    return {
+      value: tf.matMul(a, W),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D)],
+    };
   }) as (a: tf.Tensor2D) => tf.Tensor2D;
 }
 
 function applyOp(op: string, name: string, xs: tf.Tensor2D[]): tf.Tensor2D {
   switch (op) {
-    case 'elementwise_sum': return (xs.length === 1 ? xs[0] : tf.addN(xs)) as tf.Tensor2D;
-    case 'elementwise_prod': return xs.reduce((acc, v) => tf.mul(acc, v)) as tf.Tensor2D;
-    case 'blend': return tf.add(tf.mul(xs[0], xs[1]), tf.mul(tf.sub(1, xs[0]), xs[2])) as tf.Tensor2D;
-    case 'activation_tanh': return tf.tanh(xs[0]);
-    case 'activation_sigm': return tf.sigmoid(xs[0]);
-    case 'activation_leaky_relu': return tf.leakyRelu(xs[0], LEAKY_RELU_SLOPE);
-    default: throw new Error(`node '${name}': unknown op '${op}'`);
+    case 'elementwise_sum':
+      return (xs.length === 1 ? xs[0] : tf.addN(xs)) as tf.Tensor2D;
+    case 'elementwise_prod':
+      return xs.reduce((acc, v) => tf.mul(acc, v)) as tf.Tensor2D;
+    case 'blend':
+      return tf.add(tf.mul(xs[0], xs[1]), tf.mul(tf.sub(1, xs[0]), xs[2])) as tf.Tensor2D;
+    case 'activation_tanh':
+      return tf.tanh(xs[0]);
+    case 'activation_sigm':
+      return tf.sigmoid(xs[0]);
+    case 'activation_leaky_relu':
+      return tf.leakyRelu(xs[0], LEAKY_RELU_SLOPE);
+    default:
+      throw new Error(`node '${name}': unknown op '${op}'`);
   }
 }
 
@@ -255,13 +288,17 @@ export function buildPlan(recipe: Recipe): { order: string[]; tuple: number } {
   if (!info.order) throw new Error('the cell has a cycle within one time step');
   if (!Object.prototype.hasOwnProperty.call(recipe, 'h_new_0')) throw new Error('the cell has no h_new_0 output');
   for (let i = 0; i < info.hiddenTupleSize; i++) {
-    if (!Object.prototype.hasOwnProperty.call(recipe, `h_new_${i}`)) throw new Error(`the cell reads/produces states up to h_new_${info.hiddenTupleSize - 1} but has no h_new_${i}`);
+    if (!Object.prototype.hasOwnProperty.call(recipe, `h_new_${i}`))
+      throw new Error(`the cell reads/produces states up to h_new_${info.hiddenTupleSize - 1} but has no h_new_${i}`);
   }
-  for (const n of info.order) for (const i of recipe[n].input) {
-    const k = hPrevIndex(i);
-    if (k !== undefined && k >= info.hiddenTupleSize) throw new Error(`node '${n}' reads ${i} but the cell has no h_new_${k}`);
-    if (k === undefined && i !== INPUT_X && !Object.prototype.hasOwnProperty.call(recipe, i)) throw new Error(`node '${n}' reads unknown input '${i}'`);
-  }
+  for (const n of info.order)
+    for (const i of recipe[n].input) {
+      const k = hPrevIndex(i);
+      if (k !== undefined && k >= info.hiddenTupleSize)
+        throw new Error(`node '${n}' reads ${i} but the cell has no h_new_${k}`);
+      if (k === undefined && i !== INPUT_X && !Object.prototype.hasOwnProperty.call(recipe, i))
+        throw new Error(`node '${n}' reads unknown input '${i}'`);
+    }
   return { order: info.order, tuple: info.hiddenTupleSize };
 }
 
@@ -269,7 +306,14 @@ export function buildPlan(recipe: Recipe): { order: string[]; tuple: number } {
  * Runs all layers over the sequence `x0` ([T·B, embed], time-major) and returns each layer's outputs.
  * Call inside tf.tidy / tf.grads; intermediate tensors belong to that scope unless kept.
  */
-export function forward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, T: number, B: number, opts: ForwardOptions = {}): ForwardResult {
+export function forward(
+  recipe: Recipe,
+  params: NetParams,
+  x0: tf.Tensor2D,
+  T: number,
+  B: number,
+  opts: ForwardOptions = {},
+): ForwardResult {
   const { order, tuple } = buildPlan(recipe);
   const fast = opts.mode === 'fast';
   const result: ForwardResult = { outputs: [], pre: [], nodes: [], sources: [] };
@@ -292,20 +336,26 @@ export function forward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, T: n
         const mm = fast ? fastMatMulFn(W, tf.transpose(W)) : (a: tf.Tensor2D): tf.Tensor2D => tf.matMul(a, W);
         if (name === INPUT_X) {
           const prod = mm(input);
-          acc = acc ? tf.add(acc, prod) as tf.Tensor2D : prod;
-          hp.push({ W, mm: () => { throw new Error('unreachable'); } });
+          acc = acc ? (tf.add(acc, prod) as tf.Tensor2D) : prod;
+          hp.push({
+            W,
+            mm: () => {
+              throw new Error('unreachable');
+            },
+          });
         } else {
           hp.push({ W, mm });
         }
       });
-      const withBias = acc ? tf.add(acc, p.b) as tf.Tensor2D : undefined;
+      const withBias = acc ? (tf.add(acc, p.b) as tf.Tensor2D) : undefined;
       if (withBias) xPart.set(node, tf.split(withBias, T, 0));
       hProducts.set(node, hp);
     }
     let xSteps: tf.Tensor2D[] | undefined;
     const needX = order.some((n) => recipe[n].op !== 'linear' && recipe[n].input.includes(INPUT_X));
     if (needX) {
-      if (lp.inputSize !== H) throw new Error(`x (width ${lp.inputSize}) feeds a non-linear op in layer ${lp.layer} whose width is ${H}`);
+      if (lp.inputSize !== H)
+        throw new Error(`x (width ${lp.inputSize}) feeds a non-linear op in layer ${lp.layer} whose width is ${H}`);
       xSteps = tf.split(input, T, 0);
     }
     const zeros = tf.zeros([B, H]) as tf.Tensor2D;
@@ -316,7 +366,12 @@ export function forward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, T: n
       if (t % 8 === 0) checkAbort(opts.signal);
       const vals = new Map<string, tf.Tensor2D>();
       const get = (name: string): tf.Tensor2D => {
-        if (name === INPUT_X) return xSteps ? xSteps[t] : (() => { throw new Error('x not prepared'); })();
+        if (name === INPUT_X)
+          return xSteps
+            ? xSteps[t]
+            : (() => {
+                throw new Error('x not prepared');
+              })();
         const k = hPrevIndex(name);
         if (k !== undefined) return state[k];
         const v = vals.get(name);
@@ -334,7 +389,10 @@ export function forward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, T: n
           if (xp) terms.push(xp[t]);
           else {
             let bb = biasB.get(n);
-            if (!bb) { bb = tf.broadcastTo(p.b, [B, H]) as tf.Tensor2D; biasB.set(n, bb); }
+            if (!bb) {
+              bb = tf.broadcastTo(p.b, [B, H]) as tf.Tensor2D;
+              biasB.set(n, bb);
+            }
             terms.push(bb);
           }
           p.inputs.forEach((name, i) => {
@@ -342,7 +400,10 @@ export function forward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, T: n
             const a = get(name);
             if (opts.keepSources) {
               let arr = stepVals.get(name);
-              if (!arr) { arr = []; stepVals.set(name, arr); }
+              if (!arr) {
+                arr = [];
+                stepVals.set(name, arr);
+              }
               if (arr.length === t) arr.push(a);
             }
             terms.push(hp[i].mm(a));
@@ -353,7 +414,10 @@ export function forward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, T: n
           const xs = spec.input.map(get);
           if (opts.recordPre && spec.op.startsWith('activation_')) {
             let arr = pre.get(n);
-            if (!arr) { arr = []; pre.set(n, arr); }
+            if (!arr) {
+              arr = [];
+              pre.set(n, arr);
+            }
             arr.push(xs[0]);
           }
           v = applyOp(spec.op, n, xs);
@@ -361,7 +425,10 @@ export function forward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, T: n
         vals.set(n, v);
         if (opts.recordNodes) {
           let arr = nodesRec.get(n);
-          if (!arr) { arr = []; nodesRec.set(n, arr); }
+          if (!arr) {
+            arr = [];
+            nodesRec.set(n, arr);
+          }
           arr.push(v);
         }
       }
@@ -374,11 +441,12 @@ export function forward(recipe: Recipe, params: NetParams, x0: tf.Tensor2D, T: n
     result.nodes.push(nodesRec);
     if (opts.keepSources) {
       const src = new Map<string, tf.Tensor2D>();
-      for (const [, p] of lp.linears) for (const name of p.inputs) {
-        if (src.has(name)) continue;
-        if (name === INPUT_X) src.set(name, input);
-        else src.set(name, tf.concat(stepVals.get(name)!, 0) as tf.Tensor2D);
-      }
+      for (const [, p] of lp.linears)
+        for (const name of p.inputs) {
+          if (src.has(name)) continue;
+          if (name === INPUT_X) src.set(name, input);
+          else src.set(name, tf.concat(stepVals.get(name)!, 0) as tf.Tensor2D);
+        }
       result.sources.push(src);
     }
     input = out;
@@ -396,7 +464,12 @@ export function isStateOutput(name: string): boolean {
  * `h` is the last layer's output [T·B, embed]; `targets` holds the token index of row t·B + b.
  * With `Et` given (Eᵀ, [embed, vocab]), the product uses the fast custom gradient (dh = dlogits·E).
  */
-export function crossEntropy(h: tf.Tensor2D, embedding: tf.Tensor2D, targets: tf.Tensor1D, Et?: tf.Tensor2D): tf.Scalar {
+export function crossEntropy(
+  h: tf.Tensor2D,
+  embedding: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  Et?: tf.Tensor2D,
+): tf.Scalar {
   const logits = Et ? fastMatMulFn(Et, embedding)(h) : tf.matMul(h, embedding, false, true);
   const logp = tf.logSoftmax(logits);
   const V = embedding.shape[0];
@@ -416,7 +489,11 @@ export function targetTokens(tokens: Int32Array, batch: number, len: number, T: 
  * input, ∂L/∂W_i = A_iᵀ·D (one plain product over all steps; inputs shared by several nodes share one transpose
  * and one product with the concatenated D's). Returns gradients keyed by {@link NamedParam.name}.
  */
-export function weightGradients(params: NetParams, sources: Map<string, tf.Tensor2D>[], D: Map<string, tf.Tensor2D>[]): Map<string, tf.Tensor> {
+export function weightGradients(
+  params: NetParams,
+  sources: Map<string, tf.Tensor2D>[],
+  D: Map<string, tf.Tensor2D>[],
+): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   for (const lp of params.layers) {
     const src = sources[lp.layer];
@@ -426,7 +503,10 @@ export function weightGradients(params: NetParams, sources: Map<string, tf.Tenso
     for (const [node, p] of lp.linears) {
       p.inputs.forEach((name, index) => {
         let g = groups.get(name);
-        if (!g) { g = []; groups.set(name, g); }
+        if (!g) {
+          g = [];
+          groups.set(name, g);
+        }
         g.push({ node, inputs: p.inputs, index });
       });
       out.set(weightName(lp.layer, node, p.inputs, -1), tf.sum(dl.get(node)!, 0));

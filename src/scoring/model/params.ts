@@ -55,10 +55,15 @@ export interface ParamBreakdown {
 }
 
 /** Input and hidden size of each layer (the last layer's hidden size is `embed`: tied weights). */
-export function layerSizes(sizes: Pick<ModelSizes, 'embed' | 'hidden' | 'layers'>): { inputSize: number; hidden: number }[] {
+export function layerSizes(
+  sizes: Pick<ModelSizes, 'embed' | 'hidden' | 'layers'>,
+): { inputSize: number; hidden: number }[] {
   const out: { inputSize: number; hidden: number }[] = [];
   for (let l = 0; l < sizes.layers; l++) {
-    out.push({ inputSize: l === 0 ? sizes.embed : sizes.hidden, hidden: l === sizes.layers - 1 ? sizes.embed : sizes.hidden });
+    out.push({
+      inputSize: l === 0 ? sizes.embed : sizes.hidden,
+      hidden: l === sizes.layers - 1 ? sizes.embed : sizes.hidden,
+    });
   }
   return out;
 }
@@ -76,7 +81,10 @@ export function paramShapes(recipe: Recipe, sizes: ShapeSizes): ParamBreakdown {
     let count = 0;
     const linears = lin.map((node) => {
       const weights = recipe[node].input.map((input, index) => ({
-        input, index, rows: input === INPUT_X ? inputSize : hidden, cols: hidden,
+        input,
+        index,
+        rows: input === INPUT_X ? inputSize : hidden,
+        cols: hidden,
       }));
       const c = weights.reduce((s, w) => s + w.rows * w.cols, 0) + hidden;
       count += c;

@@ -21,8 +21,16 @@ import type { Recipe } from '../../recipe/types';
 import type { ScoreSettings } from '../types';
 import { keptStream, makeRng } from '../rng';
 import {
-  initParams, disposeParams, embeddingTable, embedTokens, randomTokens, forward, weightGradients, checkAbort,
-  type EmbeddingTable, type NetParams,
+  initParams,
+  disposeParams,
+  embeddingTable,
+  embedTokens,
+  randomTokens,
+  forward,
+  weightGradients,
+  checkAbort,
+  type EmbeddingTable,
+  type NetParams,
 } from './network';
 import { backward } from './bptt';
 import { gram } from './gram';
@@ -88,7 +96,9 @@ export interface HiddenPass {
 /** Runs `fn` in a tf scope and disposes every tensor it created (except those kept). */
 export function scoped<T>(fn: () => T): T {
   let out: T | undefined;
-  tf.tidy(() => { out = fn(); });
+  tf.tidy(() => {
+    out = fn();
+  });
   return out as T;
 }
 
@@ -104,7 +114,8 @@ export function incomingStates(out: ArrayLike<number>, T: number, B: number, H: 
   const states = new Float64Array(H * S); // step 0 stays 0: the initial hidden state
   for (let t = 1; t < T; t++) {
     for (let b = 0; b < B; b++) {
-      const src = ((t - 1) * B + b) * H, col = t * B + b;
+      const src = ((t - 1) * B + b) * H,
+        col = t * B + b;
       for (let h = 0; h < H; h++) states[h * S + col] = out[src + h];
     }
   }
@@ -142,8 +153,13 @@ export class ScoreContext {
   private tokens?: Int32Array;
   private cache = new Map<string, unknown>();
 
-  constructor(readonly recipe: Recipe, readonly settings: ScoreSettings, readonly seed: number, readonly signal?: AbortSignal,
-    needs: Iterable<LmNeed> = ['grad', 'sum', 'codes']) {
+  constructor(
+    readonly recipe: Recipe,
+    readonly settings: ScoreSettings,
+    readonly seed: number,
+    readonly signal?: AbortSignal,
+    needs: Iterable<LmNeed> = ['grad', 'sum', 'codes'],
+  ) {
     this.T = settings.seqLen;
     this.B = settings.batch;
     this.needs = new Set(needs);
@@ -153,7 +169,9 @@ export class ScoreContext {
     const t0 = performance.now();
     const outer = flopCounter.part;
     flopCounter.part = part;
-    try { return fn(); } finally {
+    try {
+      return fn();
+    } finally {
       flopCounter.part = outer;
       this.timings[part] = (this.timings[part] ?? 0) + performance.now() - t0;
     }
@@ -173,14 +191,18 @@ export class ScoreContext {
   }
 
   private once<T>(key: string, fn: () => T): T {
-    if (!this.cache.has(key)) { checkAbort(this.signal); this.cache.set(key, fn()); }
+    if (!this.cache.has(key)) {
+      checkAbort(this.signal);
+      this.cache.set(key, fn());
+    }
     return this.cache.get(key) as T;
   }
 
   /** Frees the network and embedding. */
   dispose(): void {
     if (this.params) disposeParams(this.params);
-    this.params = undefined; this.embedding = undefined;
+    this.params = undefined;
+    this.embedding = undefined;
   }
 
   /** The `grad` pass. */
@@ -221,15 +243,27 @@ export class ScoreContext {
     const S = losses.length;
     const x0 = embedTokens(emb, toks, B, T + 1, T);
     const E = x0.shape[1];
-    const noise = needs.has('codes') ? tf.tensor2d(keptStream(this.seed, 11).normalArray(x0.size, NINASWOT_NOISE_STD), x0.shape) : undefined;
+    const noise = needs.has('codes')
+      ? tf.tensor2d(keptStream(this.seed, 11).normalArray(x0.size, NINASWOT_NOISE_STD), x0.shape)
+      : undefined;
     try {
       return scoped(() => {
-        const fwd = this.timed('forward', () => forward(this.recipe, params, x0, T, B, {
-          recordPre: needs.has('codes'), recordNodes: S > 0, keepSources: S > 0, signal: this.signal,
-        }));
+        const fwd = this.timed('forward', () =>
+          forward(this.recipe, params, x0, T, B, {
+            recordPre: needs.has('codes'),
+            recordNodes: S > 0,
+            keepSources: S > 0,
+            signal: this.signal,
+          }),
+        );
         const out: { grad?: GradPass; sum?: SumPass; codes?: CodesPass } = {};
         if (needs.has('codes')) {
-          const noisy = this.timed('forward', () => forward(this.recipe, params, tf.add(x0, noise!) as tf.Tensor2D, T, B, { recordPre: true, signal: this.signal }));
+          const noisy = this.timed('forward', () =>
+            forward(this.recipe, params, tf.add(x0, noise!) as tf.Tensor2D, T, B, {
+              recordPre: true,
+              signal: this.signal,
+            }),
+          );
           out.codes = this.timed('codes', () => this.codesOf(fwd.pre, noisy.pre));
         }
         if (!S) return out;
@@ -245,19 +279,36 @@ export class ScoreContext {
             return tf.reshape(tf.mul(last, 2 / (T * B * H)), [T, B, H]);
           });
           const R = S * B;
-          const dOut = (S === 1 ? tf.reshape(parts[0], [T * R, H]) : tf.reshape(tf.concat(parts, 1), [T * R, H])) as tf.Tensor2D;
-          const bw = backward(this.recipe, params, x0, fwd, T, B, S, dOut, { inputGrad: needs.has('sum'), signal: this.signal });
-          const Dof = (seg: number) => bw.D.map((m) => new Map([...m].map(([n, d]) => [n, segmentRows(d, T, R, B, seg)])));
+          const dOut = (
+            S === 1 ? tf.reshape(parts[0], [T * R, H]) : tf.reshape(tf.concat(parts, 1), [T * R, H])
+          ) as tf.Tensor2D;
+          const bw = backward(this.recipe, params, x0, fwd, T, B, S, dOut, {
+            inputGrad: needs.has('sum'),
+            signal: this.signal,
+          });
+          const Dof = (seg: number) =>
+            bw.D.map((m) => new Map([...m].map(([n, d]) => [n, segmentRows(d, T, R, B, seg)])));
           if (needs.has('grad')) {
             const g = weightGradients(params, fwd.sources, Dof(losses.indexOf('grad')));
             // Σg² and Σ|g⊙θ| of every parameter, read back in one go.
-            const stats = tf.stack(params.list.flatMap((p) => {
-              const gp = g.get(p.name)!;
-              return [tf.sum(tf.square(gp)), tf.sum(tf.abs(tf.mul(gp, p.tensor)))];
-            })).dataSync();
+            const stats = tf
+              .stack(
+                params.list.flatMap((p) => {
+                  const gp = g.get(p.name)!;
+                  return [tf.sum(tf.square(gp)), tf.sum(tf.abs(tf.mul(gp, p.tensor)))];
+                }),
+              )
+              .dataSync();
             out.grad = {
               loss: outLoss,
-              perParam: params.list.map((p, i) => ({ name: p.name, layer: p.layer, node: p.node, sq: stats[2 * i], snip: stats[2 * i + 1], size: p.tensor.size })),
+              perParam: params.list.map((p, i) => ({
+                name: p.name,
+                layer: p.layer,
+                node: p.node,
+                sq: stats[2 * i],
+                snip: stats[2 * i + 1],
+                size: p.tensor.size,
+              })),
             };
           }
           if (!needs.has('sum')) return undefined;
@@ -270,7 +321,11 @@ export class ScoreContext {
           });
           return { jacobians, D: Dof(seg), sources: fwd.sources };
         });
-        if (forNtk) out.sum = this.timed('ntk', () => ({ jacobians: forNtk.jacobians, ...this.ntkOf(params, forNtk.sources, forNtk.D) }));
+        if (forNtk)
+          out.sum = this.timed('ntk', () => ({
+            jacobians: forNtk.jacobians,
+            ...this.ntkOf(params, forNtk.sources, forNtk.D),
+          }));
         return out;
       });
     } finally {
@@ -286,7 +341,11 @@ export class ScoreContext {
    * float32 numbers are exact in float64): Θ is then accurate to float64 rounding, not float32's 1e-7·λ_max, which
    * made κ of every NTK with κ ≳ 10^7 NaN in engine 2. A source's Gram is shared by all nodes reading it.
    */
-  private ntkOf(params: NetParams, sources: Map<string, tf.Tensor2D>[], D: Map<string, tf.Tensor2D>[]): { ntk: Float64Array; ntkTracePerNode: Record<string, number> } {
+  private ntkOf(
+    params: NetParams,
+    sources: Map<string, tf.Tensor2D>[],
+    D: Map<string, tf.Tensor2D>[],
+  ): { ntk: Float64Array; ntkTracePerNode: Record<string, number> } {
     const { T, B } = this;
     const R = T * B;
     const theta = new Float64Array(B * B);
@@ -301,7 +360,10 @@ export class ScoreContext {
         const S = new Float64Array(R * R).fill(1);
         for (const name of p.inputs) {
           let G = grams.get(name);
-          if (!G) { G = gramOf(sources[lp.layer].get(name)!); grams.set(name, G); }
+          if (!G) {
+            G = gramOf(sources[lp.layer].get(name)!);
+            grams.set(name, G);
+          }
           for (let k = 0; k < S.length; k++) S[k] += G[k];
         }
         const GD = gramOf(D[lp.layer].get(node)!);
@@ -330,21 +392,25 @@ export class ScoreContext {
     const B = this.B;
     const nodes = new Set<string>();
     clean.forEach((m) => m.forEach((_, n) => nodes.add(n)));
-    const kClean = new Float64Array(B * B), kCross = new Float64Array(B * B);
+    const kClean = new Float64Array(B * B),
+      kCross = new Float64Array(B * B);
     const diversity: Record<string, number> = {};
-    let length = 0, flips = 0;
+    let length = 0,
+      flips = 0;
     for (const n of nodes) {
       const read = (pre: Map<string, tf.Tensor2D[]>[]) => {
         const parts = pre.flatMap((m) => m.get(n) ?? []);
         return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)).dataSync(); // [B, N]
       };
-      const c = read(clean), x = read(noisy);
+      const c = read(clean),
+        x = read(noisy);
       const N = c.length / B;
       const w = Math.ceil(N / 32);
       // Rows 0..B-1: clean codes; B..2B-1: noisy codes.
       const words = new Uint32Array(2 * B * w);
       for (let b = 0; b < 2 * B; b++) {
-        const v = b < B ? c : x, row = (b % B) * N;
+        const v = b < B ? c : x,
+          row = (b % B) * N;
         for (let k = 0; k < N; k++) if (v[row + k] > 0) words[b * w + (k >>> 5)] |= 1 << (k & 31);
       }
       let div = 0;
@@ -381,12 +447,15 @@ export class ScoreContext {
     return this.once('hidden', () => {
       const params = this.uniformParams();
       return this.timed('hidden', () => {
-        const Bh = HIDDEN_COV_BATCH, Th = HIDDEN_COV_STEPS;
+        const Bh = HIDDEN_COV_BATCH,
+          Th = HIDDEN_COV_STEPS;
         const first: NetParams = { layers: [params.layers[0]], list: params.list.filter((p) => p.layer === 0) };
         const toks = randomTokens(makeRng(this.seed, 13), this.settings.vocab, Bh, Th);
         const x = embedTokens(this.emb(), toks, Bh, Th, Th);
         try {
-          const out = scoped(() => forward(this.recipe, first, x, Th, Bh, { signal: this.signal }).outputs[0].dataSync());
+          const out = scoped(() =>
+            forward(this.recipe, first, x, Th, Bh, { signal: this.signal }).outputs[0].dataSync(),
+          );
           return incomingStates(out, Th, Bh, params.layers[0].hidden);
         } finally {
           x.dispose();
@@ -397,35 +466,37 @@ export class ScoreContext {
 
   /** The `gauss` pass (its own Gaussian weights and inputs from the same seed). */
   gauss(): GaussPass {
-    return this.once('gauss', () => this.timed('gauss', () => {
-      const { T, B } = this;
-      const E = this.settings.embed;
-      const params = initParams(this.recipe, this.settings, this.seed, 'gaussian');
-      const rng = keptStream(this.seed, 12);
-      const x = rng.normalArray(T * B * E);
-      const eps = rng.normalArray(T * B * E);
-      try {
-        return scoped(() => {
-          const xt = tf.tensor3d(x, [T, B, E]);
-          const xp = tf.add(xt, tf.mul(tf.tensor3d(eps, [T, B, E]), ZEN_ALPHA));
-          const both = tf.reshape(tf.concat([xt, xp], 1), [T * 2 * B, E]) as tf.Tensor2D;
-          const r = forward(this.recipe, params, both, T, 2 * B, { signal: this.signal });
-          const layerStd = r.outputs.map((o) => {
-            const h = o.shape[1];
-            const clean = tf.slice(tf.reshape(o, [T, 2 * B, h]), [0, 0, 0], [T, B, h]);
-            const { variance } = tf.moments(clean);
-            return Math.sqrt(variance.dataSync()[0]);
+    return this.once('gauss', () =>
+      this.timed('gauss', () => {
+        const { T, B } = this;
+        const E = this.settings.embed;
+        const params = initParams(this.recipe, this.settings, this.seed, 'gaussian');
+        const rng = keptStream(this.seed, 12);
+        const x = rng.normalArray(T * B * E);
+        const eps = rng.normalArray(T * B * E);
+        try {
+          return scoped(() => {
+            const xt = tf.tensor3d(x, [T, B, E]);
+            const xp = tf.add(xt, tf.mul(tf.tensor3d(eps, [T, B, E]), ZEN_ALPHA));
+            const both = tf.reshape(tf.concat([xt, xp], 1), [T * 2 * B, E]) as tf.Tensor2D;
+            const r = forward(this.recipe, params, both, T, 2 * B, { signal: this.signal });
+            const layerStd = r.outputs.map((o) => {
+              const h = o.shape[1];
+              const clean = tf.slice(tf.reshape(o, [T, 2 * B, h]), [0, 0, 0], [T, B, h]);
+              const { variance } = tf.moments(clean);
+              return Math.sqrt(variance.dataSync()[0]);
+            });
+            const last = r.outputs[r.outputs.length - 1];
+            const H = last.shape[1];
+            const y = tf.reshape(last, [T, 2 * B, H]);
+            const diff = tf.sub(tf.slice(y, [0, 0, 0], [T, B, H]), tf.slice(y, [0, B, 0], [T, B, H]));
+            const norms = Array.from(tf.sqrt(tf.sum(tf.square(diff), [0, 2])).dataSync());
+            return { diffNorms: norms, layerStd };
           });
-          const last = r.outputs[r.outputs.length - 1];
-          const H = last.shape[1];
-          const y = tf.reshape(last, [T, 2 * B, H]);
-          const diff = tf.sub(tf.slice(y, [0, 0, 0], [T, B, H]), tf.slice(y, [0, B, 0], [T, B, H]));
-          const norms = Array.from(tf.sqrt(tf.sum(tf.square(diff), [0, 2])).dataSync());
-          return { diffNorms: norms, layerStd };
-        });
-      } finally {
-        disposeParams(params);
-      }
-    }));
+        } finally {
+          disposeParams(params);
+        }
+      }),
+    );
   }
 }

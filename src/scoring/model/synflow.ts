@@ -44,10 +44,19 @@ import type { RepeatValue } from '../scores/types';
  * A quantity of the forward at one step: `R` rows of width `H` (row 0 the value, row 1 + k its tangent along
  * linear node k), row r being u[r·H … r·H + H) · e^{m[r]}. A zero row has m = −∞ (and u = 0).
  */
-interface Block { readonly H: number; readonly u: Float64Array; readonly m: Float64Array }
+interface Block {
+  readonly H: number;
+  readonly u: Float64Array;
+  readonly m: Float64Array;
+}
 
 /** A source of one row term: `a[off … off + H)` · c · e^m. */
-interface Term { a: ArrayLike<number>; off: number; m: number; c: number }
+interface Term {
+  a: ArrayLike<number>;
+  off: number;
+  m: number;
+  c: number;
+}
 
 function zeroBlock(R: number, H: number): Block {
   return { H, u: new Float64Array(R * H), m: new Float64Array(R).fill(-Infinity) };
@@ -58,10 +67,22 @@ function normalize(b: Block): Block {
   const { H, u, m } = b;
   for (let r = 0; r < m.length; r++) {
     const o = r * H;
-    let s = 0, nan = false;
-    for (let h = 0; h < H; h++) { const a = Math.abs(u[o + h]); if (a > s) s = a; else if (a !== a) nan = true; }
-    if (nan || !Number.isFinite(m[r]) && m[r] !== -Infinity || s === Infinity) { m[r] = NaN; continue; }
-    if (s === 0 || m[r] === -Infinity) { m[r] = -Infinity; u.fill(0, o, o + H); continue; }
+    let s = 0,
+      nan = false;
+    for (let h = 0; h < H; h++) {
+      const a = Math.abs(u[o + h]);
+      if (a > s) s = a;
+      else if (a !== a) nan = true;
+    }
+    if (nan || (!Number.isFinite(m[r]) && m[r] !== -Infinity) || s === Infinity) {
+      m[r] = NaN;
+      continue;
+    }
+    if (s === 0 || m[r] === -Infinity) {
+      m[r] = -Infinity;
+      u.fill(0, o, o + H);
+      continue;
+    }
     if (s !== 1) for (let h = 0; h < H; h++) u[o + h] /= s;
     m[r] += Math.log(s);
   }
@@ -72,7 +93,10 @@ function normalize(b: Block): Block {
 function accRow(dst: Float64Array, dOff: number, H: number, terms: readonly Term[]): number {
   let M = -Infinity;
   for (const t of terms) {
-    if (t.m !== t.m) { dst.fill(NaN, dOff, dOff + H); return NaN; }
+    if (t.m !== t.m) {
+      dst.fill(NaN, dOff, dOff + H);
+      return NaN;
+    }
     if (t.m > M && t.c !== 0) M = t.m;
   }
   dst.fill(0, dOff, dOff + H);
@@ -81,7 +105,8 @@ function accRow(dst: Float64Array, dOff: number, H: number, terms: readonly Term
     if (t.m === -Infinity || t.c === 0) continue;
     const f = t.c * Math.exp(t.m - M);
     if (f === 0) continue;
-    const a = t.a, o = t.off;
+    const a = t.a,
+      o = t.off;
     for (let h = 0; h < H; h++) dst[dOff + h] += f * a[o + h];
   }
   return M;
@@ -93,7 +118,13 @@ const rowTerm = (b: Block, r: number, c = 1): Term => ({ a: b.u, off: r * b.H, m
 /** Elementwise sum (value and every tangent: the sum rule is linear). */
 function sumBlocks(xs: readonly Block[], R: number, H: number): Block {
   const out = zeroBlock(R, H);
-  for (let r = 0; r < R; r++) out.m[r] = accRow(out.u, r * H, H, xs.map((x) => rowTerm(x, r)));
+  for (let r = 0; r < R; r++)
+    out.m[r] = accRow(
+      out.u,
+      r * H,
+      H,
+      xs.map((x) => rowTerm(x, r)),
+    );
   return normalize(out);
 }
 
@@ -115,7 +146,8 @@ function prodBlocks(xs: readonly Block[], R: number, H: number): Block {
     others.push({ u, m });
   }
   {
-    const a = xs[0].u, o = others[0];
+    const a = xs[0].u,
+      o = others[0];
     for (let h = 0; h < H; h++) out.u[h] = a[h] * o.u[h];
     out.m[0] = xs[0].m[0] + o.m;
   }
@@ -125,7 +157,10 @@ function prodBlocks(xs: readonly Block[], R: number, H: number): Block {
     for (let j = 0; j < n; j++) {
       const mj = xs[j].m[r] + others[j].m;
       if (mj === -Infinity) continue;
-      const d = tmp[j], a = xs[j].u, o = r * H, p = others[j].u;
+      const d = tmp[j],
+        a = xs[j].u,
+        o = r * H,
+        p = others[j].u;
       for (let h = 0; h < H; h++) d[h] = a[o + h] * p[h];
       terms.push({ a: d, off: 0, m: mj, c: 1 });
     }
@@ -149,7 +184,8 @@ function squash(x: Block, R: number, H: number, kind: 'tanh' | 'sigm'): Block {
   let L = -Infinity;
   for (let h = 0; h < H; h++) {
     const v = x.u[h];
-    let z = 0, az = 0;
+    let z = 0,
+      az = 0;
     if (v !== 0 && m0 !== -Infinity) {
       const l = Math.log(Math.abs(v)) + m0;
       z = (v > 0 ? 1 : -1) * Math.exp(l < 30 ? l : 30);
@@ -168,14 +204,30 @@ function squash(x: Block, R: number, H: number, kind: 'tanh' | 'sigm'): Block {
     if (x.m[r] === -Infinity) continue;
     const o = r * H;
     let s = 0;
-    for (let h = 0; h < H; h++) { const v = x.u[o + h] * fac[h]; out.u[o + h] = v; const a = Math.abs(v); if (a > s) s = a; }
+    for (let h = 0; h < H; h++) {
+      const v = x.u[o + h] * fac[h];
+      out.u[o + h] = v;
+      const a = Math.abs(v);
+      if (a > s) s = a;
+    }
     out.m[r] = x.m[r] + L;
     if (s < 1e-250) {
       // Every entry of this row sits where the slope is far below the row's largest slope: redo it per entry in logs.
       let Lr = -Infinity;
-      for (let h = 0; h < H; h++) { const v = x.u[o + h]; const g = v === 0 ? -Infinity : Math.log(Math.abs(v)) + lf[h]; if (g > Lr) Lr = g; }
-      if (Lr === -Infinity) { out.m[r] = -Infinity; out.u.fill(0, o, o + H); continue; }
-      for (let h = 0; h < H; h++) { const v = x.u[o + h]; out.u[o + h] = v === 0 ? 0 : (v > 0 ? 1 : -1) * Math.exp(Math.log(Math.abs(v)) + lf[h] - Lr); }
+      for (let h = 0; h < H; h++) {
+        const v = x.u[o + h];
+        const g = v === 0 ? -Infinity : Math.log(Math.abs(v)) + lf[h];
+        if (g > Lr) Lr = g;
+      }
+      if (Lr === -Infinity) {
+        out.m[r] = -Infinity;
+        out.u.fill(0, o, o + H);
+        continue;
+      }
+      for (let h = 0; h < H; h++) {
+        const v = x.u[o + h];
+        out.u[o + h] = v === 0 ? 0 : (v > 0 ? 1 : -1) * Math.exp(Math.log(Math.abs(v)) + lf[h] - Lr);
+      }
       out.m[r] = x.m[r] + Lr;
     }
   }
@@ -207,14 +259,20 @@ function oneMinus(a: Block, R: number, H: number): Block {
 }
 
 /** The product of a block's mantissas with a weight matrix (rows keep the block's scales). */
-interface Product { readonly P: Float32Array; readonly C: number; readonly base: number; readonly m: ArrayLike<number> }
+interface Product {
+  readonly P: Float32Array;
+  readonly C: number;
+  readonly base: number;
+  readonly m: ArrayLike<number>;
+}
 
 /** Runs a [rows, K] · Wcat [K, C] product in TF.js and reads it back. */
 function matmul(rows: Float32Array, n: number, W: tf.Tensor2D): Float32Array {
   const a = tf.tensor2d(rows, [n, W.shape[0]]);
   const p = tf.matMul(a, W);
   const out = p.dataSync() as Float32Array;
-  a.dispose(); p.dispose();
+  a.dispose();
+  p.dispose();
   return out;
 }
 
@@ -232,14 +290,27 @@ function planLayer(lp: NetParams['layers'][number]): LayerPlan {
   for (const [node, p] of lp.linears) {
     p.inputs.forEach((name, index) => {
       let g = groups.get(name);
-      if (!g) { g = []; groups.set(name, g); }
+      if (!g) {
+        g = [];
+        groups.set(name, g);
+      }
       g.push({ node, index, W: p.W[index] });
     });
     bias.set(node, Float64Array.from(p.b.dataSync(), Math.abs));
   }
   const sources = new Map<string, { W: tf.Tensor2D; readers: { node: string; index: number; col: number }[] }>();
   for (const [name, g] of groups) {
-    const W = tf.tidy(() => tf.abs(g.length === 1 ? g[0].W : tf.concat(g.map((x) => x.W), 1)) as tf.Tensor2D);
+    const W = tf.tidy(
+      () =>
+        tf.abs(
+          g.length === 1
+            ? g[0].W
+            : tf.concat(
+                g.map((x) => x.W),
+                1,
+              ),
+        ) as tf.Tensor2D,
+    );
     sources.set(name, { W, readers: g.map((x, k) => ({ node: x.node, index: x.index, col: k * lp.hidden })) });
   }
   return { sources, bias };
@@ -257,12 +328,14 @@ function toFloat32(blocks: readonly Block[]): Float32Array {
 function tangentForward(recipe: Recipe, params: NetParams, T: number): { outs: Block[]; nodes: string[] } {
   const { order, tuple } = buildPlan(recipe);
   const nodes = linearNodes(recipe);
-  const K = nodes.length, R = 1 + K;
+  const K = nodes.length,
+    R = 1 + K;
   const rowOf = new Map(nodes.map((n, k) => [n, 1 + k]));
   const E = params.layers[0].inputSize;
   // Layer 0's input: the all-ones value, no tangent.
   const onesBlock = zeroBlock(R, E);
-  onesBlock.u.fill(1, 0, E); onesBlock.m[0] = 0;
+  onesBlock.u.fill(1, 0, E);
+  onesBlock.m[0] = 0;
   let inputs: Block[] = Array.from({ length: T }, () => onesBlock);
   for (const lp of params.layers) {
     const H = lp.hidden;
@@ -278,7 +351,8 @@ function tangentForward(recipe: Recipe, params: NetParams, T: number): { outs: B
         const C = xs.W.shape[1];
         if (lp.layer === 0) {
           const P = tf.tidy(() => tf.sum(xs.W, 0).dataSync() as Float32Array); // ones · |W|: the value row only
-          const m = new Float64Array(R).fill(-Infinity); m[0] = 0;
+          const m = new Float64Array(R).fill(-Infinity);
+          m[0] = 0;
           xProd = () => ({ P, C, base: 0, m });
         } else {
           const P = matmul(toFloat32(inputs), T * R, xs.W);
@@ -318,7 +392,12 @@ function tangentForward(recipe: Recipe, params: NetParams, T: number): { outs: B
               });
               const out = zeroBlock(R, H);
               for (let r = 0; r < R; r++) {
-                const terms: Term[] = cols.map(({ prod, col }) => ({ a: prod.P, off: (prod.base + r) * prod.C + col, m: prod.m[r], c: 1 }));
+                const terms: Term[] = cols.map(({ prod, col }) => ({
+                  a: prod.P,
+                  off: (prod.base + r) * prod.C + col,
+                  m: prod.m[r],
+                  c: 1,
+                }));
                 if (r === 0) terms.push({ a: plan.bias.get(n)!, off: 0, m: 0, c: 1 });
                 out.m[r] = accRow(out.u, r * H, H, terms);
               }
@@ -329,17 +408,28 @@ function tangentForward(recipe: Recipe, params: NetParams, T: number): { outs: B
               v = normalize(out);
               break;
             }
-            case 'elementwise_sum': v = sumBlocks(spec.input.map(get), R, H); break;
-            case 'elementwise_prod': v = prodBlocks(spec.input.map(get), R, H); break;
+            case 'elementwise_sum':
+              v = sumBlocks(spec.input.map(get), R, H);
+              break;
+            case 'elementwise_prod':
+              v = prodBlocks(spec.input.map(get), R, H);
+              break;
             case 'blend': {
               const [a, b, c] = spec.input.map(get);
               v = sumBlocks([prodBlocks([a, b], R, H), prodBlocks([oneMinus(a, R, H), c], R, H)], R, H);
               break;
             }
-            case 'activation_leaky_relu': v = leaky(get(spec.input[0]), R, H); break;
-            case 'activation_tanh': v = squash(get(spec.input[0]), R, H, 'tanh'); break;
-            case 'activation_sigm': v = squash(get(spec.input[0]), R, H, 'sigm'); break;
-            default: throw new Error(`unknown op ${spec.op}`);
+            case 'activation_leaky_relu':
+              v = leaky(get(spec.input[0]), R, H);
+              break;
+            case 'activation_tanh':
+              v = squash(get(spec.input[0]), R, H, 'tanh');
+              break;
+            case 'activation_sigm':
+              v = squash(get(spec.input[0]), R, H, 'sigm');
+              break;
+            default:
+              throw new Error(`unknown op ${spec.op}`);
           }
           vals.set(n, v);
         }
@@ -369,14 +459,24 @@ function rowTotal(blocks: readonly Block[], r: number, M: number): number {
 }
 
 /** synflow for one seed: see the module doc. `params`: the seed's default-initialised parameters (not modified). */
-export function synflowScore(recipe: Recipe, sizes: Pick<ModelSizes, 'vocab' | 'embed' | 'hidden' | 'layers' | 'seqLen'>, seed: number, params?: NetParams): RepeatValue {
+export function synflowScore(
+  recipe: Recipe,
+  sizes: Pick<ModelSizes, 'vocab' | 'embed' | 'hidden' | 'layers' | 'seqLen'>,
+  seed: number,
+  params?: NetParams,
+): RepeatValue {
   const base = params ?? initParams(recipe, sizes, seed, 'uniform');
   try {
     const { outs, nodes } = tangentForward(recipe, base, sizes.seqLen);
     const K = nodes.length;
     const maxScale = (rows: number[]): number => {
       let M = -Infinity;
-      for (const b of outs) for (const r of rows) { const m = b.m[r]; if (m !== m) return NaN; if (m > M) M = m; }
+      for (const b of outs)
+        for (const r of rows) {
+          const m = b.m[r];
+          if (m !== m) return NaN;
+          if (m > M) M = m;
+        }
       return M;
     };
     const MR = maxScale([0]);
@@ -390,8 +490,10 @@ export function synflowScore(recipe: Recipe, sizes: Pick<ModelSizes, 'vocab' | '
     // Σθ·∂(log R)/∂θ = S / R (kept for continuity with earlier reports).
     const dot = Math.sign(sS) * Math.exp(logS - logR);
     const details = { logR, thetaDotGradLogR: dot };
-    if (!Number.isFinite(logR)) return { value: NaN, reason: `log R is not finite (R = Σ outputs ≤ 0 or overflow: log R = ${logR})`, details };
-    if (!(sS > 0) || !Number.isFinite(logS)) return { value: NaN, reason: `synaptic flow Σθ·∂R/∂θ is not positive (Σθ·∂logR/∂θ = ${dot})`, details };
+    if (!Number.isFinite(logR))
+      return { value: NaN, reason: `log R is not finite (R = Σ outputs ≤ 0 or overflow: log R = ${logR})`, details };
+    if (!(sS > 0) || !Number.isFinite(logS))
+      return { value: NaN, reason: `synaptic flow Σθ·∂R/∂θ is not positive (Σθ·∂logR/∂θ = ${dot})`, details };
     // perNode as fractions of the total flow.
     const perNode: Record<string, number> = {};
     for (let k = 0; k < K; k++) perNode[nodes[k]] = flows[k] / sS;

@@ -28,7 +28,10 @@ function sliceInto(backend: WasmLike, x: Info, begin: number[], size: number[]):
   const ov = backend.typedArrayFromHeap(out);
   const rank = x.shape.length;
   const strides = tf.util.computeStrides(x.shape);
-  if (rank === 0) { ov[0] = xv[0]; return out; }
+  if (rank === 0) {
+    ov[0] = xv[0];
+    return out;
+  }
   if (tf.slice_util.isSliceContinous(x.shape, begin, size)) {
     const off = tf.slice_util.computeFlatOffset(begin, strides);
     ov.set(xv.subarray(off, off + n));
@@ -103,7 +106,11 @@ export function patchWasmSliceKernels(): void {
     }
     return outs;
   };
-  for (const [name, kernelFunc] of [[tf.Slice, slice], [tf.SplitV, splitV], [tf.Unpack, unpack]] as const) {
+  for (const [name, kernelFunc] of [
+    [tf.Slice, slice],
+    [tf.SplitV, splitV],
+    [tf.Unpack, unpack],
+  ] as const) {
     const k = orig.get(name)!;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...k, kernelFunc });

@@ -16,4 +16,18 @@ import { ntkCond } from './ntk_cond';
 import { hiddenCov } from './hidden_cov';
 import { hybrid } from './hybrid';
 
-export const SCORE_DEFS = [params, zen, gradNorm, snip, synflow, jacobCov, naswot, ninaswot, maedet, ntkTrace, ntkCond, hiddenCov, hybrid] as const;
+export const SCORE_DEFS = [
+  params,
+  zen,
+  gradNorm,
+  snip,
+  synflow,
+  jacobCov,
+  naswot,
+  ninaswot,
+  maedet,
+  ntkTrace,
+  ntkCond,
+  hiddenCov,
+  hybrid,
+] as const;

@@ -5,8 +5,10 @@ export const snip = defineScore({
   id: 'snip',
   label: 'SNIP',
   better: 'lower',
-  meaning: 'Σ |θ ⊙ ∂L_y/∂θ| over the recurrent parameters: connection sensitivity of the output energy at initialisation.',
-  formula: '`Σ_θ |θ ⊙ ∇_θ L_y|`, the same loss `L_y = mean(y²)`, batch, tokens and init as grad_norm (one shared backward). `details`: per parameter tensor; `perNode`: per linear node.',
+  meaning:
+    'Σ |θ ⊙ ∂L_y/∂θ| over the recurrent parameters: connection sensitivity of the output energy at initialisation.',
+  formula:
+    '`Σ_θ |θ ⊙ ∇_θ L_y|`, the same loss `L_y = mean(y²)`, batch, tokens and init as grad_norm (one shared backward). `details`: per parameter tensor; `perNode`: per linear node.',
   undefinedWhen: 'the gradient is not finite',
   source: 'SNIP (Lee et al. 2019) as a zero-cost proxy',
   reads: ['grad'],
