@@ -16,7 +16,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureBlocking, sleep, until } from '../test/helpers/event-loop';
 import { candidateCells, rng } from '../test/helpers/data';
-import { ScoringClient } from '../src/scoring/client';
+import { ScoringClient } from '../src/process/client';
 import { loadBenchmarkIndex } from '../src/benchmark/load';
 import { cellsFromIndex } from '../src/study/runner';
 import { runStudy, type StudyRecord } from '../src/study/study';
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   const client = new ScoringClient(
     existsSync(bundled)
       ? { workerPath: bundled, backend: 'cpu' }
-      : { workerPath: join(root, 'src', 'scoring', 'worker.ts'), execArgv: ['--import', 'tsx'], backend: 'cpu' },
+      : { workerPath: join(root, 'src', 'process', 'worker.ts'), execArgv: ['--import', 'tsx'], backend: 'cpu' },
   );
   const studyBefore = await measureBlocking(() => runStudy(records, options));
   const studyAfter = await measureBlocking(() => client.study(records, options)); // includes starting the process

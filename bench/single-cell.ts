@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/scoring/backends';
 import { scoreCell } from '../src/scoring/engine';
-import { ScoringPool } from '../src/scoring/pool';
+import { ScoringPool } from '../src/process/pool';
 import { flopCounter } from '../src/scoring/model/flops';
 import { gram, setGramKernel, setGramThreads } from '../src/scoring/model/gram';
 import { loadNativeKernels, patchWasmMatMul, unpatchWasmMatMul } from '../src/scoring/model/nativeMatMul';

@@ -46,8 +46,8 @@ const entries = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
-if (existsSync(join(root, 'src/scoring/worker.ts'))) {
-  entries.push({ ...node, entryPoints: [join(root, 'src/scoring/worker.ts')], outfile: join(root, 'dist/worker.js') });
+if (existsSync(join(root, 'src/process/worker.ts'))) {
+  entries.push({ ...node, entryPoints: [join(root, 'src/process/worker.ts')], outfile: join(root, 'dist/worker.js') });
 }
 if (existsSync(join(root, 'src/benchmark/worker.ts'))) {
   entries.push({

@@ -13,18 +13,18 @@ import {
   QuickFixProvider,
   toRange,
 } from './editor/providers';
-import { benchmarkHoverMarkdown } from './editor/format';
+import { benchmarkHoverMarkdown } from './report/format';
 import { countParams } from './scoring/model/params';
-import { registerGraphView } from './graph/panel';
+import { registerGraphView } from './webviews/graph/panel';
 import { DEFAULT_SIZES } from './scoring/types';
 import { ScoringService, workerLocation } from './editor/scoringService';
 import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCommands';
-import { registerStudyCommands } from './editor/studyPanel';
+import { registerStudyCommands } from './webviews/study/panel';
 import { scoreSettings } from './editor/config';
 import { registerExamples } from './editor/examples';
-import { showLossChart } from './editor/lossChart';
-import { registerCompare } from './compare/panel';
-import { registerCellsTable } from './table/panel';
+import { showLossChart } from './webviews/lossCurves/panel';
+import { registerCompare } from './webviews/compare/panel';
+import { registerCellsTable } from './webviews/table/panel';
 
 /**
  * JSON, JSONC, and NAS-Bench-NLP training logs (`log_stats_model_*.json`), which get a language of their own so that

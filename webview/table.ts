@@ -4,7 +4,7 @@
  * host uses for the exports (src/table/view.ts). Keyboard: Tab reaches the filter, the toolbar, the column headers
  * (Enter / Space sorts, again reverses) and the rows; ↑ ↓ Home End PageUp PageDown move between rows, Enter reveals
  * the row's cell in its editor; `/` jumps to the filter, Escape clears it. Colours: media/table.css (theme variables).
- * Why no component library: see src/table/panel.ts.
+ * Why no component library: see src/webviews/table/panel.ts.
  */
 import {
   isSortState,

@@ -6,7 +6,7 @@
  */
 
 import { percentileOf, referencePresetFor } from '../scoring/reference';
-import { ordinal } from '../editor/scoreFormat';
+import { ordinal } from '../report/scoreFormat';
 import { existsSync, promises as fs } from 'node:fs';
 import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
@@ -14,8 +14,8 @@ import { canonicalHash } from '../recipe/canonical';
 import type { Cell as ParsedCell, Diagnostic, ParsedDocument, Recipe } from '../recipe/types';
 import { lineCol, type CliIO } from './io';
 import { ScoreCache } from '../scoring/cache';
-import { ScoringError } from '../scoring/client';
-import { defaultWorkers } from '../scoring/pool';
+import { ScoringError } from '../process/client';
+import { defaultWorkers } from '../process/pool';
 import { PRESET_NAMES, SIZE_PRESETS } from '../scoring/presets';
 import {
   DEFAULT_SIZES,

@@ -28,7 +28,7 @@ import {
   type SearchAlgo,
 } from '../search/runner';
 import { formatValue } from '../study/plots';
-import { defaultWorkers } from '../scoring/pool';
+import { defaultWorkers } from '../process/pool';
 import { SIZE_PRESETS } from '../scoring/presets';
 import {
   COMMON_OPTIONS,

@@ -9,9 +9,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { progressBar, type CliIO } from './io';
 import { ScoreCache, decodeJson } from '../scoring/cache';
-import { ScoringError } from '../scoring/client';
+import { ScoringError } from '../process/client';
 import { SIZE_KEYS, SIZE_PRESETS } from '../scoring/presets';
-import { defaultWorkers } from '../scoring/pool';
+import { defaultWorkers } from '../process/pool';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
 import {
   shardOf,

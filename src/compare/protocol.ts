@@ -3,7 +3,7 @@
  * Both sides validate what they receive (`isToCompareWebview` / `isFromCompareWebview`) and drop the rest.
  * The two graphs travel as the graph panel's CellView (src/graph/protocol.ts), with `onlyHere` set on the nodes and
  * edges that have no counterpart in the other cell, and are drawn by the graph view's own renderer.
- * Numbers travel already formatted (the extension owns the formatting, src/editor/scoreFormat.ts); a row also
+ * Numbers travel already formatted (the extension owns the formatting, src/report/scoreFormat.ts); a row also
  * carries its raw values (null: absent / not finite) so a test or a sort can read them.
  * Pure: no `vscode`, no DOM.
  */

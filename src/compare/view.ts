@@ -17,8 +17,8 @@ import {
   resultPercentile,
   evidenceText,
   settingsSummary,
-} from '../editor/scoreFormat';
-import { compactCount } from '../editor/format';
+} from '../report/scoreFormat';
+import { compactCount } from '../report/format';
 import { predictionFor } from '../study/predictions';
 import { cellView } from '../graph/views';
 import type { GraphModelOptions } from '../graph/model';

@@ -1,5 +1,5 @@
 /** Typed access to `cellLens.*` settings (the schema lives in package.json `contributes.configuration`). */
-import { defaultWorkers } from '../scoring/pool';
+import { defaultWorkers } from '../process/pool';
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
 import type { LogSource } from '../benchmark/logs';
@@ -11,7 +11,7 @@ import {
   type ScoreId,
   type ScoreSettings,
 } from '../scoring/types';
-import { BACKEND_NAMES, isScoreId } from '../scoring/protocol';
+import { BACKEND_NAMES, isScoreId } from '../scoring/check';
 import { SIZE_PRESETS, isPresetName, sanitizeSizes, type PresetName } from '../scoring/presets';
 
 export function section(): vscode.WorkspaceConfiguration {

@@ -15,7 +15,7 @@ import {
   logLensTitle,
   nodeHoverMarkdown,
   notInBenchmarkTitle,
-} from './format';
+} from '../report/format';
 import { codeLensEnabled, diagnosticsDelayMs } from './config';
 import { crowdedLines } from '../recipe/layout';
 

@@ -16,7 +16,7 @@ import {
   scoreLensTooltip,
   scoringLensTitle,
   settingsSummary,
-} from './scoreFormat';
+} from '../report/scoreFormat';
 import { BACKEND_CHOICES, lensScores } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
 import { PRESET_NAMES, SIZE_PRESETS, type PresetName } from '../scoring/presets';

@@ -5,7 +5,7 @@
 import type { Cell, LogInfo } from '../recipe/types';
 import { SCORES, type ScoreReport } from '../scoring/types';
 import { percentileOf } from '../scoring/reference';
-import { evidenceText } from '../editor/scoreFormat';
+import { evidenceText } from '../report/scoreFormat';
 import { cellGraph, type GraphModelOptions, type LayoutOptions } from './model';
 import type { BenchmarkSummary, CellView, ScoreSummary } from './protocol';
 

@@ -10,7 +10,7 @@ import { withDerivedScores } from './reference';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkReport } from './protocol';
+import { checkReport } from './check';
 import { ENGINE_VERSION, type ScoreReport, type ScoreSettings } from './types';
 
 export interface ScoreCacheOptions {

@@ -6,6 +6,9 @@
 
 import { SCORE_DEFS } from './scores/index';
 import type { ScoreDef } from './scores/types';
+import type { BackendChoice, BackendName, ModelSizes } from './settings';
+
+export type { BackendChoice, BackendName, ModelSizes } from './settings';
 
 /** Every score id, in display order (from the registry, scores/index.ts). */
 export type ScoreId = (typeof SCORE_DEFS)[number]['id'];
@@ -32,25 +35,6 @@ export const DEFAULT_SCORE_IDS: readonly ScoreId[] = SCORE_DEFS.filter((d) => d.
  *       hidden covariance; the hybrid from reference percentiles; the registry (scores/).
  */
 export const ENGINE_VERSION = 3;
-
-export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
-export type BackendChoice = 'auto' | BackendName;
-
-/** Network and scoring sizes. Defaults are NAS-Bench-NLP's (see DEFAULT_SETTINGS). */
-export interface ModelSizes {
-  /** Vocabulary size (PTB 10000, WikiText-2 33278). */
-  readonly vocab: number;
-  /** Embedding size (400). The last layer's hidden size equals it (tied weights). */
-  readonly embed: number;
-  /** Hidden size of the inner layers (600). */
-  readonly hidden: number;
-  /** Number of recurrent layers (3). */
-  readonly layers: number;
-  /** Sequence length used for scoring. */
-  readonly seqLen: number;
-  /** Batch size used for scoring. */
-  readonly batch: number;
-}
 
 export interface ScoreSettings extends ModelSizes {
   readonly scores: readonly ScoreId[];

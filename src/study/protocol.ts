@@ -7,7 +7,6 @@
 import { SCORE_IDS, type ScoreId } from '../scoring/types';
 import type { StudyResult } from './study';
 import type { ScatterSpec } from './plots';
-import { webviewHtml } from '../graph/html';
 
 /** Bumped on any incompatible change; the webview ignores `study` messages of another version. */
 export const STUDY_PROTOCOL_VERSION = 1;
@@ -197,15 +196,4 @@ export function isFromStudyWebview(m: unknown): m is FromStudyWebview {
     default:
       return false;
   }
-}
-
-/** The complete HTML document of the panel: the graph panel's document and CSP (our script by nonce, our CSS), another root. */
-export function studyWebviewHtml(o: {
-  cspSource: string;
-  scriptUri: string;
-  styleUri: string;
-  nonce: string;
-  title?: string;
-}): string {
-  return webviewHtml({ ...o, title: o.title ?? 'Score Correlations', rootId: 'cell-lens-plots' });
 }

@@ -1,16 +1,16 @@
 /**
  * The cells table as data: cells + benchmark + scores → one row per cell, the columns they need, and the CSV / JSON
- * exports. Pure (no `vscode`): the panel (src/table/panel.ts) hands in the analysed cells and two lookups, the unit
+ * exports. Pure (no `vscode`): the panel (src/webviews/table/panel.ts) hands in the analysed cells and two lookups, the unit
  * tests hand in real cells, the bundled benchmark index and real score reports.
  *
- * Every number shown here is formatted by the same helpers as the CodeLens and the hover (src/editor/scoreFormat.ts,
+ * Every number shown here is formatted by the same helpers as the CodeLens and the hover (src/report/scoreFormat.ts,
  * src/study/predictions.ts), so the table never disagrees with them.
  */
 import type { BenchmarkMatch } from '../benchmark/index';
 import type { Cell, Recipe } from '../recipe/types';
 import { SCORES, SCORE_IDS, type ScoreReport, type ScoreResult } from '../scoring/types';
 import { presetOf } from '../scoring/presets';
-import { evidenceText, formatWithSpread, resultPercentile, settingsSummary } from '../editor/scoreFormat';
+import { evidenceText, formatWithSpread, resultPercentile, settingsSummary } from '../report/scoreFormat';
 import { predictionFor, predictionText } from '../study/predictions';
 import type { RowBenchmark, RowPrediction, RowScore, SortState, TableColumn, TableRow, TableScope } from './protocol';
 import { visibleRows } from './view';

@@ -1,5 +1,5 @@
 /**
- * The compare commands and panel (src/compare/panel.ts) against the recording VS Code host: "Compare with…" from a
+ * The compare commands and panel (src/webviews/compare/panel.ts) against the recording VS Code host: "Compare with…" from a
  * lens picks the other cell in a quick pick over the open cell files, the panel's HTML has the strict CSP, and the
  * webview gets a valid `compare` message after `ready`, again after an edit, and nothing from a malformed message.
  */
@@ -18,7 +18,7 @@ const vscode = require('vscode') as {
   };
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { registerCompare } = require('../../src/compare/panel') as typeof import('../../src/compare/panel');
+const { registerCompare } = require('../../src/webviews/compare/panel') as typeof import('../../src/webviews/compare/panel');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { analyseText } = require('../../src/editor/analysis') as typeof import('../../src/editor/analysis');
 import { isToCompareWebview, type CompareMessage } from '../../src/compare/protocol';

@@ -17,8 +17,8 @@ import {
   isToCompareWebview,
   type CompareMessage,
 } from '../../src/compare/protocol';
-import { compareHtml } from '../../src/compare/html';
-import { makeNonce } from '../../src/graph/html';
+import { compareHtml } from '../../src/webviews/compare/html';
+import { makeNonce } from '../../src/webviews/html';
 import { exampleText } from '../helpers/data';
 
 const CELLS = parseDocument(exampleText()).cells;

@@ -9,7 +9,7 @@ import {
   scoreLensTooltip,
   settingsSummary,
   presetOf,
-} from '../../src/editor/scoreFormat';
+} from '../../src/report/scoreFormat';
 import {
   SCORES,
   SCORE_IDS,

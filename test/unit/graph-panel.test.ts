@@ -1,6 +1,6 @@
 /**
  * The graph panel follows the active editor (one panel, not one per file) and can be pinned: driven through the
- * real commands and editor events of src/graph/panel.ts on the recording VS Code host (test/helpers/fake-vscode).
+ * real commands and editor events of src/webviews/graph/panel.ts on the recording VS Code host (test/helpers/fake-vscode).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { exampleText } from '../fixtures/graph/cells';
 
 const host = installFakeVscode();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { registerGraphView } = require('../../src/graph/panel') as typeof import('../../src/graph/panel');
+const { registerGraphView } = require('../../src/webviews/graph/panel') as typeof import('../../src/webviews/graph/panel');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseDocument } = require('../../src/recipe/parse') as typeof import('../../src/recipe/parse');
 import type { RenderMessage } from '../../src/graph/protocol';

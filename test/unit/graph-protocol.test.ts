@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFromWebview, isToWebview, PROTOCOL_VERSION, type RenderMessage } from '../../src/graph/protocol';
-import { contentSecurityPolicy, makeNonce, webviewHtml } from '../../src/graph/html';
+import { contentSecurityPolicy, makeNonce, webviewHtml } from '../../src/webviews/html';
 import { renderMessage } from '../fixtures/graph/browser';
 
 const lstm = readFileSync(join(__dirname, '..', 'fixtures', 'graph', 'lstm.json'), 'utf8');

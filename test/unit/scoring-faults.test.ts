@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Recipe } from '../../src/recipe/types';
 import { recipeInfo } from '../../src/recipe/model';
-import { ScoringError } from '../../src/scoring/client';
+import { ScoringError } from '../../src/process/client';
 import { initBackend } from '../../src/scoring/backends';
 import { scoreCell } from '../../src/scoring/engine';
 import { initParams, disposeParams } from '../../src/scoring/model/network';

@@ -19,7 +19,7 @@ import {
   type NetParams,
 } from '../../src/scoring/model/network';
 import { ScoreContext, type LmNeed } from '../../src/scoring/model/passes';
-import { synflowScore } from '../../src/scoring/model/synflow';
+import { synflowPass } from '../../src/scoring/model/synflow';
 import { makeRng } from '../../src/scoring/rng';
 import { SCORE_IDS, type ScoreSettings } from '../../src/scoring/types';
 
@@ -178,20 +178,20 @@ test('synflow (forward-mode tangents, float64 log space) equals a float64 finite
   ];
   for (const [recipe, sz] of cases) {
     const p = initParams(recipe, sz, 0);
-    const got = synflowScore(recipe, sz, 0, p);
+    const got = synflowPass(recipe, sz, 0, p);
     const e = 1e-5;
     const S = (R64(recipe, p, sz.seqLen, e) - R64(recipe, p, sz.seqLen, -e)) / (2 * e);
     const R = R64(recipe, p, sz.seqLen, 0);
-    assert.ok(Math.abs(got.details!.logR - Math.log(R)) < 1e-6, `log R ${got.details!.logR} vs ${Math.log(R)}`);
-    assert.ok(Math.abs(got.value - Math.log(S)) < 1e-4, `log S ${got.value} vs ${Math.log(S)}`);
-    const fractions = Object.values(got.perNode!);
+    assert.ok(Math.abs(got.logR - Math.log(R)) < 1e-6, `log R ${got.logR} vs ${Math.log(R)}`);
+    assert.ok(Math.abs(got.logS - Math.log(S)) < 1e-4, `log S ${got.logS} vs ${Math.log(S)}`);
+    const fractions = Object.values(got.share);
     assert.ok(Math.abs(fractions.reduce((a, b) => a + b, 0) - 1) < 1e-9, 'perNode fractions sum to 1');
     disposeParams(p);
   }
 });
 
 test('synflow: a dead linear node gets zero flow (and is no error)', () => {
-  const r = synflowScore(MIXED, { vocab: 50, embed: 12, hidden: 12, layers: 2, seqLen: 4 }, 1);
-  assert.ok(Number.isFinite(r.value), r.reason);
-  assert.equal(r.perNode!.dead, 0);
+  const r = synflowPass(MIXED, { vocab: 50, embed: 12, hidden: 12, layers: 2, seqLen: 4 }, 1);
+  assert.ok(Number.isFinite(r.logS) && r.sS > 0, `log S = ${r.logS}`);
+  assert.equal(r.share.dead, 0);
 });

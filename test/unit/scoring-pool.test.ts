@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Recipe } from '../../src/recipe/types';
-import { ScoringError } from '../../src/scoring/client';
-import { ScoringPool, defaultWorkers, gramHelpersPerProcess, type PoolClient } from '../../src/scoring/pool';
+import { ScoringError } from '../../src/process/client';
+import { ScoringPool, defaultWorkers, gramHelpersPerProcess, type PoolClient } from '../../src/process/pool';
 import type { ScoreReport, ScoreSettings } from '../../src/scoring/types';
 import { RNN, TINY, TSX_ARGV, WORKER_TS } from '../fixtures/scoring/helpers';
 

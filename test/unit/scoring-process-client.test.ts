@@ -1,11 +1,11 @@
 /**
- * ScoringClient + the real worker (src/scoring/worker.ts run through tsx) as a real child process:
+ * ScoringClient + the real worker (src/process/worker.ts run through tsx) as a real child process:
  * round trips, cancel, SIGKILL, crash, hang, out of memory, backend failure, restart back-off.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { ScoringClient, ScoringError, type ScoringErrorKind, type ScoringStatus } from '../../src/scoring/client';
+import { ScoringClient, ScoringError, type ScoringErrorKind, type ScoringStatus } from '../../src/process/client';
 import { countParams } from '../../src/scoring/model/params';
 import { initBackend } from '../../src/scoring/backends';
 import { scoreCell } from '../../src/scoring/engine';

@@ -8,8 +8,8 @@ import {
   checkWorkerMessage,
   isClientMessage,
   isWorkerMessage,
-} from '../../src/scoring/protocol';
-import { ScoringClient, ScoringError } from '../../src/scoring/client';
+} from '../../src/process/protocol';
+import { ScoringClient, ScoringError } from '../../src/process/client';
 import type { ScoreReport } from '../../src/scoring/types';
 import { FIXTURES, RNN, TINY, TSX_ARGV } from '../fixtures/scoring/helpers';
 

@@ -11,8 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { Recipe } from '../../src/recipe/types';
 import { mergeSplitReports, scoreCell, splitScoreSettings } from '../../src/scoring/engine';
-import { ScoringError } from '../../src/scoring/client';
-import { ScoringPool, type PoolClient } from '../../src/scoring/pool';
+import { ScoringError } from '../../src/process/client';
+import { ScoringPool, type PoolClient } from '../../src/process/pool';
 import {
   DEFAULT_SCORE_IDS,
   SCORE_IDS,

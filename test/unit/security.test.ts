@@ -16,14 +16,14 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as ts from 'typescript';
 import type { Browser } from 'playwright-core';
-import { contentSecurityPolicy, makeNonce, webviewHtml } from '../../src/graph/html';
+import { contentSecurityPolicy, makeNonce, webviewHtml } from '../../src/webviews/html';
 import { parseDocument } from '../../src/recipe/parse';
 import { toRecipe } from '../../src/recipe/model';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { cellView } from '../../src/graph/views';
 import { REPO } from '../helpers/data';
 import { installFakeVscode, TextDocument, Uri } from '../helpers/fake-vscode';
-import { ScoringClient } from '../../src/scoring/client';
+import { ScoringClient } from '../../src/process/client';
 import {
   buildWebview,
   chromiumMissing,
@@ -134,7 +134,7 @@ test('(a) nonces: 32 characters of [A-Za-z0-9], fresh every time; a nonce that c
 
 test('(a) the scripted panels create their webviews with command URIs off, resources only from dist/ and media/, a new nonce per page', () => {
   // One helper holds the options of every scripted panel.
-  const host = readFileSync(join(REPO, 'src/editor/webviewPanel.ts'), 'utf8');
+  const host = readFileSync(join(REPO, 'src/webviews/panel.ts'), 'utf8');
   assert.match(host, /enableCommandUris:\s*false/);
   const roots = /localResourceRoots:\s*\[([^\]]*)\]/.exec(host);
   assert.ok(roots, 'localResourceRoots is set');
@@ -142,7 +142,7 @@ test('(a) the scripted panels create their webviews with command URIs off, resou
   assert.deepEqual(folders.sort(), ['dist', 'media']);
   // A panel's extra options come first: they cannot turn command URIs on or widen the roots.
   assert.match(host, /\.\.\.extra,\s*enableScripts: true,\s*enableCommandUris: false,\s*localResourceRoots:/);
-  for (const file of ['src/graph/panel.ts', 'src/compare/panel.ts', 'src/table/panel.ts', 'src/editor/studyPanel.ts']) {
+  for (const file of ['src/webviews/graph/panel.ts', 'src/webviews/compare/panel.ts', 'src/webviews/table/panel.ts', 'src/webviews/study/panel.ts']) {
     const panel = readFileSync(join(REPO, file), 'utf8');
     assert.match(panel, /openScriptedPanel\(/, `${file} opens its panel through the helper`);
     assert.doesNotMatch(
@@ -343,7 +343,7 @@ const ALLOWED: readonly { file: string; rule: string; why: string }[] = [
       'and it runs in the scoring child process, not in the webview (whose CSP forbids eval).',
   },
   {
-    file: 'src/scoring/client.ts',
+    file: 'src/process/client.ts',
     rule: "process / code execution module 'child_process'",
     why:
       'fork() starts the bundled scoring worker (dist/worker.js, a file of the extension) with an IPC channel, no shell and ' +

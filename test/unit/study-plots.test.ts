@@ -22,8 +22,8 @@ import {
   isFromStudyWebview,
   isToStudyWebview,
   studyMessage,
-  studyWebviewHtml,
 } from '../../src/study/protocol';
+import { studyWebviewHtml } from '../../src/webviews/study/html';
 
 /**
  * A small XML well-formedness check: every tag is closed in order, attributes are quoted, text and attribute

@@ -23,7 +23,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Recipe } from '../../recipe/types';
 import { INPUT_X, LEAKY_RELU_SLOPE, hNewIndex, hPrevIndex } from '../../recipe/ops';
 import { recipeInfo } from '../../recipe/model';
-import type { ModelSizes } from '../types';
+import type { ModelSizes } from '../settings';
 import { keptStream, makeRng, type Rng } from '../rng';
 import { layerSizes, linearNodes, type ShapeSizes } from './params';
 

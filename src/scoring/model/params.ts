@@ -9,7 +9,7 @@
  * hidden size is embed (tied weights). Every linear node counts, also one that does not reach the output.
  */
 import type { Recipe } from '../../recipe/types';
-import type { ModelSizes } from '../types';
+import type { ModelSizes } from '../settings';
 import { INPUT_X } from '../../recipe/ops';
 
 /** The sizes that determine parameter shapes. */

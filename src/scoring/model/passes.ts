@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Recipe } from '../../recipe/types';
-import type { ScoreSettings } from '../types';
+import type { ModelSizes } from '../settings';
 import { keptStream, makeRng } from '../rng';
 import {
   initParams,
@@ -37,8 +37,7 @@ import { gram } from './gram';
 import { flopCounter } from './flops';
 import { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS, NINASWOT_NOISE_STD, ZEN_ALPHA } from './constants';
 export { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS, NINASWOT_NOISE_STD, ZEN_ALPHA };
-import { synflowScore } from './synflow';
-import type { RepeatValue } from '../scores/types';
+import { synflowPass, type SynflowPass } from './synflow';
 
 /**
  * Gradient facts of the `grad` pass: the gradient of the output loss L_y = mean_{t,b,h} y_{t,b,h}² (y = the last
@@ -155,7 +154,7 @@ export class ScoreContext {
 
   constructor(
     readonly recipe: Recipe,
-    readonly settings: ScoreSettings,
+    readonly settings: ModelSizes,
     readonly seed: number,
     readonly signal?: AbortSignal,
     needs: Iterable<LmNeed> = ['grad', 'sum', 'codes'],
@@ -431,10 +430,10 @@ export class ScoreContext {
   }
 
   /** The synflow pass (model/synflow: |θ| of the default init, all-ones input, log space). */
-  synflow(): RepeatValue {
+  synflow(): SynflowPass {
     return this.once('synflow', () => {
       const params = this.uniformParams();
-      return this.timed('synflow', () => synflowScore(this.recipe, this.settings, this.seed, params));
+      return this.timed('synflow', () => synflowPass(this.recipe, this.settings, this.seed, params));
     });
   }
 

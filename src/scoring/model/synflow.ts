@@ -34,11 +34,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Recipe } from '../../recipe/types';
-import type { ModelSizes } from '../types';
+import type { ModelSizes } from '../settings';
 import { INPUT_X, LEAKY_RELU_SLOPE, hPrevIndex } from '../../recipe/ops';
 import { buildPlan, initParams, disposeParams, type NetParams } from './network';
 import { linearNodes } from './params';
-import type { RepeatValue } from '../scores/types';
 
 /**
  * A quantity of the forward at one step: `R` rows of width `H` (row 0 the value, row 1 + k its tangent along
@@ -458,13 +457,26 @@ function rowTotal(blocks: readonly Block[], r: number, M: number): number {
   return s;
 }
 
-/** synflow for one seed: see the module doc. `params`: the seed's default-initialised parameters (not modified). */
-export function synflowScore(
+/**
+ * The raw synaptic flow of one seed, in log space (the score module, scores/synflow.ts, turns it into a value or a
+ * reason). `logR` = log R with R = Σ outputs; `logS` = log |S| with S = Σ θ ⊙ ∂R/∂θ; `sS` carries S's sign (S =
+ * sS·e^MS); `thetaDotGradLogR` = S / R; `share` = each linear node's part of S (meaningful when S > 0).
+ */
+export interface SynflowPass {
+  readonly logR: number;
+  readonly logS: number;
+  readonly sS: number;
+  readonly thetaDotGradLogR: number;
+  readonly share: Readonly<Record<string, number>>;
+}
+
+/** The synflow pass for one seed: see the module doc. `params`: the seed's default-initialised parameters (not modified). */
+export function synflowPass(
   recipe: Recipe,
   sizes: Pick<ModelSizes, 'vocab' | 'embed' | 'hidden' | 'layers' | 'seqLen'>,
   seed: number,
   params?: NetParams,
-): RepeatValue {
+): SynflowPass {
   const base = params ?? initParams(recipe, sizes, seed, 'uniform');
   try {
     const { outs, nodes } = tangentForward(recipe, base, sizes.seqLen);
@@ -488,16 +500,10 @@ export function synflowScore(
     const sS = flows.reduce((a, b) => a + b, 0);
     const logS = MS + Math.log(Math.abs(sS));
     // Σθ·∂(log R)/∂θ = S / R (kept for continuity with earlier reports).
-    const dot = Math.sign(sS) * Math.exp(logS - logR);
-    const details = { logR, thetaDotGradLogR: dot };
-    if (!Number.isFinite(logR))
-      return { value: NaN, reason: `log R is not finite (R = Σ outputs ≤ 0 or overflow: log R = ${logR})`, details };
-    if (!(sS > 0) || !Number.isFinite(logS))
-      return { value: NaN, reason: `synaptic flow Σθ·∂R/∂θ is not positive (Σθ·∂logR/∂θ = ${dot})`, details };
-    // perNode as fractions of the total flow.
-    const perNode: Record<string, number> = {};
-    for (let k = 0; k < K; k++) perNode[nodes[k]] = flows[k] / sS;
-    return { value: logS, details, perNode };
+    const thetaDotGradLogR = Math.sign(sS) * Math.exp(logS - logR);
+    const share: Record<string, number> = {};
+    for (let k = 0; k < K; k++) share[nodes[k]] = flows[k] / sS;
+    return { logR, logS, sS, thetaDotGradLogR, share };
   } finally {
     if (!params) disposeParams(base);
   }

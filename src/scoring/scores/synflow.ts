@@ -13,5 +13,14 @@ export const synflow = defineScore({
   source: 'SynFlow (Tanaka et al. 2020) as a zero-cost proxy',
   reads: ['synflow'],
   byDefault: true,
-  compute: ({ synflow: pass }) => pass(),
+  compute: ({ synflow: pass }) => {
+    const { logR, logS, sS, thetaDotGradLogR: dot, share } = pass();
+    const details = { logR, thetaDotGradLogR: dot };
+    if (!Number.isFinite(logR))
+      return { value: NaN, reason: `log R is not finite (R = Σ outputs ≤ 0 or overflow: log R = ${logR})`, details };
+    if (!(sS > 0) || !Number.isFinite(logS))
+      return { value: NaN, reason: `synaptic flow Σθ·∂R/∂θ is not positive (Σθ·∂logR/∂θ = ${dot})`, details };
+    // perNode as fractions of the total flow.
+    return { value: logS, details, perNode: { ...share } };
+  },
 });

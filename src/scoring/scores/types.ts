@@ -5,8 +5,9 @@
  * Score modules import only types and pure helpers (no TF.js at import time): the webviews read this metadata too.
  */
 import type { Recipe } from '../../recipe/types';
-import type { ModelSizes } from '../types';
+import type { ModelSizes } from '../settings';
 import type { CodesPass, GaussPass, GradPass, HiddenPass, SumPass } from '../model/passes';
+import type { SynflowPass } from '../model/synflow';
 
 /** What a score module returns for one seed (the engine aggregates repeats into a ScoreResult). */
 export interface RepeatValue {
@@ -35,7 +36,7 @@ export interface ScoreInputs {
   sum(): SumPass;
   codes(): CodesPass;
   gauss(): GaussPass;
-  synflow(): RepeatValue;
+  synflow(): SynflowPass;
   hidden(): HiddenPass;
   /** G = R·Rᵀ in float64 (n rows of `len`): the engine passes its multi-threaded Gram (model/gram); same bits as linalg `gramMatrix`. */
   gram(R: Float32Array | Float64Array, n: number, len: number): Float64Array;

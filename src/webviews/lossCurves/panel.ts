@@ -3,8 +3,8 @@
  * (src/benchmark/curves.ts; static SVG, no script, a CSP that allows only the stylesheet). One panel, reused.
  */
 import * as vscode from 'vscode';
-import type { BenchmarkEntry } from '../benchmark/index';
-import { lossChartHtml } from '../benchmark/curves';
+import type { BenchmarkEntry } from '../../benchmark/index';
+import { lossChartHtml } from '../../benchmark/curves';
 
 let current: vscode.WebviewPanel | undefined;
 

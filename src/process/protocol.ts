@@ -1,6 +1,6 @@
 /**
  * The message protocol between a scoring client (extension host or CLI) and the scoring child process
- * (src/scoring/worker.ts). Messages travel over Node's IPC channel with `serialization: 'advanced'`
+ * (src/process/worker.ts). Messages travel over Node's IPC channel with `serialization: 'advanced'`
  * (V8 structured clone), so NaN and ±Infinity survive; JSON would turn them into `null`.
  *
  * Every message carries `v: PROTOCOL_VERSION`. Both sides validate each message on receipt with
@@ -10,21 +10,19 @@
 
 import type { Recipe } from '../recipe/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
+import { BACKEND_CHOICES, BACKEND_NAMES, checkRecipe, checkReport, checkSettings, isInt, isNum, isObj, isScoreId, isStr, type Obj } from '../scoring/check';
 import {
-  SCORE_IDS,
   type BackendChoice,
   type BackendName,
   type ScoreId,
   type ScoreProgress,
   type ScoreReport,
   type ScoreSettings,
-} from './types';
+} from '../scoring/types';
 
 /** Bumped on any incompatible change to the messages below. */
 export const PROTOCOL_VERSION = 1;
 
-/** The backends a worker can report (mirrors {@link BackendName}). */
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** Why a request failed, as the worker reports it. */
 export type WorkerErrorKind = 'cancelled' | 'invalid' | 'backend' | 'internal' | 'oom';
@@ -169,11 +167,6 @@ export type WorkerMessage =
 
 // ---------------------------------------------------------------- validation
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === 'number';
-const isInt = (x: unknown): x is number => Number.isSafeInteger(x);
-const isStr = (x: unknown): x is string => typeof x === 'string';
 const isId = (x: unknown): x is number => isInt(x) && x >= 0;
 
 function checkVersion(x: unknown): string | undefined {
@@ -185,80 +178,13 @@ function checkVersion(x: unknown): string | undefined {
   return undefined;
 }
 
-/** Why `x` is not a {@link Recipe} (plain `{ name: { op, input: string[] } }`), or undefined. */
-export function checkRecipe(x: unknown): string | undefined {
-  if (!isObj(x)) return 'recipe is not an object';
-  for (const [name, node] of Object.entries(x)) {
-    if (!isObj(node)) return `recipe node "${name}" is not an object`;
-    if (!isStr(node.op)) return `recipe node "${name}" has no op string`;
-    if (!Array.isArray(node.input) || !node.input.every(isStr))
-      return `recipe node "${name}" has no input list of strings`;
-  }
-  return undefined;
-}
-
-const BACKEND_CHOICES: readonly string[] = ['auto', ...BACKEND_NAMES];
-const SCORE_ID_SET: ReadonlySet<string> = new Set(SCORE_IDS);
-
-/** Why `x` is not a {@link ScoreSettings}, or undefined. */
-export function checkSettings(x: unknown): string | undefined {
-  if (!isObj(x)) return 'settings is not an object';
-  for (const k of ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch', 'repeats'] as const) {
-    if (!isInt(x[k]) || (x[k] as number) < 1) return `settings.${k} is not a positive integer`;
-  }
-  if (!isInt(x.seed)) return 'settings.seed is not an integer';
-  if (!Array.isArray(x.scores) || !x.scores.every((s) => isStr(s) && SCORE_ID_SET.has(s))) {
-    return 'settings.scores is not a list of known score ids';
-  }
-  if (!isStr(x.backend) || !BACKEND_CHOICES.includes(x.backend)) return 'settings.backend is not a backend choice';
-  return undefined;
-}
-
-function checkNumRecord(x: unknown, what: string): string | undefined {
-  if (x === undefined) return undefined;
-  if (!isObj(x)) return `${what} is not an object`;
-  for (const [k, v] of Object.entries(x)) if (!isNum(v)) return `${what}.${k} is not a number`;
-  return undefined;
-}
-
-function checkResult(x: unknown, i: number): string | undefined {
-  const at = `results[${i}]`;
-  if (!isObj(x)) return `${at} is not an object`;
-  if (!isStr(x.id) || !SCORE_ID_SET.has(x.id)) return `${at}.id is not a score id`;
-  if (!isNum(x.value)) return `${at}.value is not a number`;
-  if (!isNum(x.std)) return `${at}.std is not a number`;
-  if (!Array.isArray(x.values) || !x.values.every(isNum)) return `${at}.values is not a list of numbers`;
-  if (x.reason !== undefined && !isStr(x.reason)) return `${at}.reason is not a string`;
-  if (!isInt(x.seed)) return `${at}.seed is not an integer`;
-  if (!isInt(x.repeats)) return `${at}.repeats is not an integer`;
-  if (!isNum(x.wallMs)) return `${at}.wallMs is not a number`;
-  if (!isStr(x.backend) || !BACKEND_NAMES.includes(x.backend as BackendName)) return `${at}.backend is not a backend`;
-  return checkNumRecord(x.details, `${at}.details`) ?? checkNumRecord(x.perNode, `${at}.perNode`);
-}
-
-/** Why `x` is not a {@link ScoreReport}, or undefined. Used on receipt and by the disk cache. */
-export function checkReport(x: unknown): string | undefined {
-  if (!isObj(x)) return 'report is not an object';
-  if (!isStr(x.hash)) return 'report.hash is not a string';
-  const s = checkSettings(x.settings);
-  if (s) return `report.${s}`;
-  if (!isStr(x.backend) || !BACKEND_NAMES.includes(x.backend as BackendName)) return 'report.backend is not a backend';
-  if (!Array.isArray(x.results)) return 'report.results is not a list';
-  for (let i = 0; i < x.results.length; i++) {
-    const r = checkResult(x.results[i], i);
-    if (r) return `report.${r}`;
-  }
-  if (!isNum(x.totalMs)) return 'report.totalMs is not a number';
-  return undefined;
-}
-
 const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
 /** Most records a study request may carry (the largest NAS-Bench-NLP dataset has 14 322 cells). */
 export const MAX_STUDY_RECORDS = 100_000;
 
 function checkScoreIds(x: unknown, what: string): string | undefined {
   if (x === undefined) return undefined;
-  return Array.isArray(x) && x.every((s) => isStr(s) && SCORE_ID_SET.has(s))
+  return Array.isArray(x) && x.every((s) => isStr(s) && isScoreId(s))
     ? undefined
     : `${what} is not a list of known score ids`;
 }
@@ -277,7 +203,7 @@ export function checkStudyRecords(x: unknown): string | undefined {
     if (r.label !== undefined && !isStr(r.label)) return `${at}.label is not a string`;
     if (!isObj(r.scores)) return `${at}.scores is not an object`;
     for (const [k, v] of Object.entries(r.scores)) {
-      if (!SCORE_ID_SET.has(k)) return `${at}.scores has an unknown score "${k}"`;
+      if (!isScoreId(k)) return `${at}.scores has an unknown score "${k}"`;
       if (v !== undefined && !isNum(v)) return `${at}.scores.${k} is not a number`;
     }
   }
@@ -326,7 +252,7 @@ export function checkStudyResult(x: unknown): string | undefined {
   for (let i = 0; i < x.rows.length; i++) {
     const r: unknown = x.rows[i];
     const at = `study.rows[${i}]`;
-    if (!isObj(r) || !isStr(r.id) || !SCORE_ID_SET.has(r.id)) return `${at}.id is not a score id`;
+    if (!isObj(r) || !isStr(r.id) || !isScoreId(r.id)) return `${at}.id is not a score id`;
     if (!isStr(r.label) || (r.better !== 'higher' && r.better !== 'lower')) return `${at} has no label / direction`;
     if (!isInt(r.nScored) || !isInt(r.nNaN)) return `${at} has no counts`;
     const why = checkTarget(r.test, `${at}.test`) ?? checkTarget(r.val, `${at}.val`);
@@ -338,7 +264,7 @@ export function checkStudyResult(x: unknown): string | undefined {
   if (
     !d.perScore.every(
       (p: unknown) =>
-        isObj(p) && isStr(p.id) && SCORE_ID_SET.has(p.id) && isInt(p.nScored) && isNum(p.medianPercentile),
+        isObj(p) && isStr(p.id) && isScoreId(p.id) && isInt(p.nScored) && isNum(p.medianPercentile),
     )
   )
     return 'study.diverged.perScore is malformed';
@@ -456,9 +382,4 @@ export function isClientMessage(x: unknown): x is ClientMessage {
 /** Type guard: `x` is a well-formed {@link WorkerMessage} of this protocol version. */
 export function isWorkerMessage(x: unknown): x is WorkerMessage {
   return checkWorkerMessage(x) === undefined;
-}
-
-/** Type guard: `x` is a known {@link ScoreId}. */
-export function isScoreId(x: unknown): x is ScoreId {
-  return isStr(x) && SCORE_ID_SET.has(x);
 }

@@ -1,9 +1,9 @@
 /**
  * The compare webview's HTML, as a pure function (no `vscode`), so a unit test can check its Content Security
- * Policy: the graph panel's document and policy (src/graph/html.ts: nothing but our script by nonce, our styles and
+ * Policy: the graph panel's document and policy (src/webviews/html.ts: nothing but our script by nonce, our styles and
  * images), with the graph's stylesheet (the graphs are drawn by the graph view) and the compare layout's over it.
  */
-import { webviewHtml } from '../graph/html';
+import { webviewHtml } from '../html';
 
 export interface CompareHtmlOptions {
   /** `webview.cspSource`. */
@@ -12,7 +12,7 @@ export interface CompareHtmlOptions {
   readonly scriptUri: string;
   readonly graphStyleUri: string;
   readonly styleUri: string;
-  /** A fresh random nonce (graph/html `makeNonce`). */
+  /** A fresh random nonce (webviews/html `makeNonce`). */
   readonly nonce: string;
   readonly title?: string;
 }

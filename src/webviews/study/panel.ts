@@ -1,18 +1,18 @@
 /**
  * Editor glue of the study: the command `cellLens.correlateScores` ("Correlate Scores with Benchmark") and the
  * "Score Correlations" webview panel (webview/plots.ts, protocol src/study/protocol.ts); it also registers the
- * search command of src/editor/searchCommand.ts. The work itself is pure code in src/study/ (runner, plots); this
+ * search command of src/webviews/study/search.ts. The work itself is pure code in src/study/ (runner, plots); this
  * file asks the questions, shows progress, and writes / opens the results. The study's statistics (seconds of
  * bootstrap and cross-validation) run in the scoring process (`deps.analyse`), never on the extension host.
  */
 import * as vscode from 'vscode';
-import { assetUri, openScriptedPanel } from './webviewPanel';
-import type { BenchmarkIndex } from '../benchmark/index';
-import type { Recipe } from '../recipe/types';
-import { recipeToJson } from '../recipe/model';
-import { SIZE_PRESETS } from '../scoring/presets';
-import { ScoreCache } from '../scoring/cache';
-import { ScoringError } from '../scoring/client';
+import { assetUri, openScriptedPanel } from '../panel';
+import type { BenchmarkIndex } from '../../benchmark/index';
+import type { Recipe } from '../../recipe/types';
+import { recipeToJson } from '../../recipe/model';
+import { SIZE_PRESETS } from '../../scoring/presets';
+import { ScoreCache } from '../../scoring/cache';
+import { ScoringError } from '../../process/client';
 import {
   SCORE_IDS,
   SCORES,
@@ -20,10 +20,10 @@ import {
   type ScoreId,
   type ScoreReport,
   type ScoreSettings,
-} from '../scoring/types';
-import { makeNonce } from '../graph/html';
-import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy, type Scorer } from '../study/runner';
-import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../study/study';
+} from '../../scoring/types';
+import { makeNonce } from '../html';
+import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy, type Scorer } from '../../study/runner';
+import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../../study/study';
 import {
   DARK_COLOURS,
   LIGHT_COLOURS,
@@ -31,36 +31,17 @@ import {
   plotsFromStudy,
   scatterSvg,
   type ScatterSpec,
-} from '../study/plots';
+} from '../../study/plots';
 import {
   STUDY_VIEW_TYPE,
   isFromStudyWebview,
   studyMessage,
-  studyWebviewHtml,
   type FromStudyWebview,
   type StudyMessage,
-} from '../study/protocol';
-import { searchCells } from './searchCommand';
-
-/** What the study and search commands need from the rest of the extension. */
-export interface StudyDeps {
-  /** The loaded benchmark (bundled WikiText-2 plus the user's logs). */
-  getBenchmark(): Promise<BenchmarkIndex>;
-  /** Scores one cell (the scoring child process); rejects on failure or cancellation. */
-  score(recipe: Recipe, settings: ScoreSettings, token: vscode.CancellationToken): Promise<ScoreReport>;
-  /**
-   * Runs the study (`runStudy`) on the scored records off the extension host: the scoring process
-   * (`ScoringService.study`). Rejects on failure or cancellation. Without it the study is computed here (tests).
-   */
-  analyse?(records: StudyRecord[], options: StudyOptions, token: vscode.CancellationToken): Promise<StudyResult>;
-  /** The user's score settings (`cellLens.scoring.*`): scores, seed, repeats, backend (sizes come from the preset pick). */
-  scoreSettings(): ScoreSettings;
-  log: vscode.LogOutputChannel;
-  /** Directory of the study's score cache (default: the extension's global storage + `/scores`). */
-  cacheDir?: string;
-  /** The valid cells of the file in the active editor (marked on the plots), if any. */
-  openCells?(): { label: string; hash: string; recipe: Recipe }[];
-}
+} from '../../study/protocol';
+import { searchCells } from './search';
+import { editorScorer, openJson, pickSizes, sizesText, type StudyDeps } from './deps';
+import { studyWebviewHtml } from './html';
 
 /** Cells of the panel, for "open recipe". */
 interface PanelData {
@@ -184,70 +165,6 @@ class StudyPanel implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }
-}
-
-export async function openJson(content: string): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
-  await vscode.window.showTextDocument(doc, { preview: false });
-}
-
-/** A scorer over `deps.score` (AbortSignal → CancellationToken). */
-export function editorScorer(deps: StudyDeps): Scorer {
-  return async (recipe, settings, signal) => {
-    const cts = new vscode.CancellationTokenSource();
-    const onAbort = () => cts.cancel();
-    if (signal.aborted) cts.cancel();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await deps.score(recipe, settings, cts.token);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      cts.dispose();
-    }
-  };
-}
-
-function sizesText(s: ModelSizes): string {
-  return `vocab ${s.vocab} · embed ${s.embed} · hidden ${s.hidden} · ${s.layers} layers · T ${s.seqLen} · B ${s.batch}`;
-}
-
-/** Asks for the sizes; undefined when the user dismisses the pick. */
-export async function pickSizes(
-  deps: StudyDeps,
-  what: string,
-): Promise<{ sizes: ModelSizes; name: string } | undefined> {
-  const current = deps.scoreSettings();
-  type Item = vscode.QuickPickItem & { sizes: ModelSizes; name: string };
-  const items: Item[] = [
-    {
-      label: 'Proxy sizes',
-      description: 'fast, about a second per cell',
-      detail: sizesText(SIZE_PRESETS.proxy),
-      sizes: SIZE_PRESETS.proxy,
-      name: 'proxy',
-    },
-    {
-      label: 'NAS-Bench-NLP sizes',
-      description: 'faithful, seconds to a minute per cell',
-      detail: sizesText(SIZE_PRESETS['nas-bench-nlp']),
-      sizes: SIZE_PRESETS['nas-bench-nlp'],
-      name: 'nas-bench-nlp',
-    },
-  ];
-  const same = (a: ModelSizes, b: ModelSizes) => (Object.keys(a) as (keyof ModelSizes)[]).every((k) => a[k] === b[k]);
-  if (!items.some((i) => same(i.sizes, current)))
-    items.push({
-      label: 'Current settings',
-      description: 'cellLens.scoring',
-      detail: sizesText(current),
-      sizes: current,
-      name: 'custom',
-    });
-  const pick = await vscode.window.showQuickPick(items, {
-    title: `${what}: model sizes for scoring`,
-    placeHolder: 'Which sizes to score the cells at?',
-  });
-  return pick ? { sizes: pick.sizes, name: pick.name } : undefined;
 }
 
 /** Asks for a dataset of the index (no question when there is one). */
@@ -476,7 +393,7 @@ export function registerStudyCommands(context: vscode.ExtensionContext, deps: St
     vscode.commands.registerCommand(
       'cellLens.searchCells',
       guard('Search Cells', () => searchCells(context, deps)),
-    ), // src/editor/searchCommand.ts
+    ), // src/webviews/study/search.ts
     new vscode.Disposable(() => StudyPanel.disposeCurrent()),
   ];
 }

@@ -1,5 +1,5 @@
 /**
- * ScoringClient: runs the scoring worker (src/scoring/worker.ts → dist/worker.js) as a child process
+ * ScoringClient: runs the scoring worker (src/process/worker.ts → dist/worker.js) as a child process
  * and serves score requests through it, one at a time, in order. Used by the extension and the CLI;
  * no `vscode` import. It also runs the correlation study there ({@link ScoringClient.study}), so the extension
  * host never spends seconds in the bootstrap.
@@ -33,7 +33,7 @@ import {
   type ScoreProgress,
   type ScoreReport,
   type ScoreSettings,
-} from './types';
+} from '../scoring/types';
 
 /** Why a request failed: the worker's kinds plus what the client itself detects. */
 export type ScoringErrorKind = WorkerErrorKind | 'crash' | 'timeout' | 'start' | 'disposed';
@@ -75,7 +75,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Options of {@link ScoringClient}. */
 export interface ScoringClientOptions {
-  /** The worker script: dist/worker.js (bundled) or src/scoring/worker.ts (with execArgv ['--import', 'tsx']). */
+  /** The worker script: dist/worker.js (bundled) or src/process/worker.ts (with execArgv ['--import', 'tsx']). */
   readonly workerPath: string;
   /** Run the worker on this `node` instead of the current runtime (e.g. a system Node with tfjs-node). */
   readonly nodePath?: string;

@@ -7,9 +7,9 @@
  */
 import * as os from 'node:os';
 import type { Recipe } from '../recipe/types';
-import type { ScoreProgress, ScoreReport, ScoreSettings } from './types';
+import type { ScoreProgress, ScoreReport, ScoreSettings } from '../scoring/types';
 import { ScoringClient, ScoringError, type ScoreOptions, type ScoringClientOptions } from './client';
-import { mergeSplitReports, splitScoreSettings } from './merge';
+import { mergeSplitReports, splitScoreSettings } from '../scoring/merge';
 
 /** What the pool needs of a client (tests give fakes). */
 export interface PoolClient {

@@ -11,19 +11,19 @@
  * (its cells are `role="presentation"` in shadow DOM), the two things this view is for. A native `<table>` with
  * buttons in its headers is keyboard- and screen-reader-accessible as it stands, takes its colours from the
  * `--vscode-*` theme variables (media/table.css), and needs no inline style or font under the strict CSP
- * (src/graph/html.ts: our script by nonce, our stylesheet, nothing else). No new dependency.
+ * (src/webviews/html.ts: our script by nonce, our stylesheet, nothing else). No new dependency.
  */
 import * as vscode from 'vscode';
-import { assetUri, openScriptedPanel } from '../editor/webviewPanel';
-import { analyseText, looksLikeCellText, type AnalysedCell, type AnalysisCache } from '../editor/analysis';
-import type { BenchmarkService } from '../editor/benchmarkService';
-import type { ScoringService } from '../editor/scoringService';
-import { settingsSummary } from '../editor/scoreFormat';
-import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
-import { crowdedLines, oneCellPerLine } from '../recipe/layout';
-import type { ScoreReport } from '../scoring/types';
-import { makeNonce, webviewHtml } from '../graph/html';
-import { buildRows, exportRows, tableColumns, tableNote, visibleRows, type CellSource } from './rows';
+import { assetUri, openScriptedPanel } from '../panel';
+import { analyseText, looksLikeCellText, type AnalysedCell, type AnalysisCache } from '../../editor/analysis';
+import type { BenchmarkService } from '../../editor/benchmarkService';
+import type { ScoringService } from '../../editor/scoringService';
+import { settingsSummary } from '../../report/scoreFormat';
+import { MAX_DOCUMENT_CHARS } from '../../recipe/parse';
+import { crowdedLines, oneCellPerLine } from '../../recipe/layout';
+import type { ScoreReport } from '../../scoring/types';
+import { makeNonce, webviewHtml } from '../html';
+import { buildRows, exportRows, tableColumns, tableNote, visibleRows, type CellSource } from '../../table/rows';
 import {
   TABLE_PROTOCOL_VERSION,
   TABLE_VIEW_TYPE,
@@ -34,7 +34,7 @@ import {
   type TableRenderMessage,
   type TableRow,
   type TableScope,
-} from './protocol';
+} from '../../table/protocol';
 
 /** What the table needs from the rest of the extension. */
 export interface CellsTableDeps {

@@ -1,7 +1,7 @@
 /**
  * What every scripted Cell Lens webview panel (graph, compare, cells table, Score Correlations) shares: scripts on,
  * no command links, resources only from the extension's dist/ and media/ folders, and the webview URIs of those
- * files. The HTML (strict CSP with a nonce) is graph/html.ts's.
+ * files. The HTML (strict CSP with a nonce) is webviews/html.ts's.
  */
 import * as vscode from 'vscode';
 

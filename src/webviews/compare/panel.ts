@@ -5,15 +5,15 @@
  * the benchmark loading and new scores. The only file of src/compare that imports `vscode`.
  */
 import * as vscode from 'vscode';
-import { assetUri, openScriptedPanel } from '../editor/webviewPanel';
-import type { AnalysedCell } from '../editor/analysis';
-import type { LensContributor } from '../editor/providers';
-import type { BenchmarkMatch } from '../benchmark/index';
-import type { ScoreReport } from '../scoring/types';
-import { makeNonce } from '../graph/html';
+import { assetUri, openScriptedPanel } from '../panel';
+import type { AnalysedCell } from '../../editor/analysis';
+import type { LensContributor } from '../../editor/providers';
+import type { BenchmarkMatch } from '../../benchmark/index';
+import type { ScoreReport } from '../../scoring/types';
+import { makeNonce } from '../html';
 import { themeKind } from '../graph/panel';
 import { compareHtml } from './html';
-import { compareMessage, type CompareInput } from './view';
+import { compareMessage, type CompareInput } from '../../compare/view';
 import {
   COMPARE_VIEW_TYPE,
   isFromCompareWebview,
@@ -21,7 +21,7 @@ import {
   type FromCompareWebview,
   type Side,
   type ToCompareWebview,
-} from './protocol';
+} from '../../compare/protocol';
 
 /** What the comparison needs from the rest of the extension. */
 export interface CompareDeps {

@@ -16,8 +16,8 @@
  * Nothing is written to stdout on purpose (the client pipes and logs it; TF.js may print there).
  */
 
-import { initBackend } from './backends';
-import { scoreCell } from './engine';
+import { initBackend } from '../scoring/backends';
+import { scoreCell } from '../scoring/engine';
 import { validateRecipe } from '../recipe/validate';
 import { runStudy } from '../study/study';
 import {
@@ -31,7 +31,7 @@ import {
   type WorkerErrorKind,
   type WorkerMessage,
 } from './protocol';
-import type { BackendChoice } from './types';
+import type { BackendChoice } from '../scoring/types';
 
 /** A request being served. */
 interface Running {

@@ -5,10 +5,10 @@
  * progress. Registered by registerStudyCommands (studyPanel.ts) with the study command, which shares its deps.
  */
 import * as vscode from 'vscode';
-import { ScoreCache } from '../scoring/cache';
-import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
-import { cellsFromIndex } from '../study/runner';
-import { formatValue } from '../study/plots';
+import { ScoreCache } from '../../scoring/cache';
+import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../../scoring/types';
+import { cellsFromIndex } from '../../study/runner';
+import { formatValue } from '../../study/plots';
 import {
   ALGO_LABELS,
   SEARCH_ALGOS,
@@ -20,9 +20,9 @@ import {
   searchResultsJson,
   trainedPool,
   type SearchAlgo,
-} from '../search/runner';
-import type { SearchResult } from '../search/types';
-import { editorScorer, openJson, pickSizes, type StudyDeps } from './studyPanel';
+} from '../../search/runner';
+import type { SearchResult } from '../../search/types';
+import { editorScorer, openJson, pickSizes, type StudyDeps } from './deps';
 
 /** `cellLens.searchCells`. */
 export async function searchCells(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {

@@ -8,16 +8,16 @@
  * its file; the next Show Cell Graph then opens a new following panel beside it.
  */
 import * as vscode from 'vscode';
-import { assetUri, openScriptedPanel, scriptedPanelOptions } from '../editor/webviewPanel';
+import { assetUri, openScriptedPanel, scriptedPanelOptions } from '../panel';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { humanParseError } from '../recipe/parse';
-import type { Cell } from '../recipe/types';
-import { toRecipe } from '../recipe/model';
-import { canonicalHash } from '../recipe/canonical';
-import { perNodeFitsNames, type ScoreReport } from '../scoring/types';
-import { nodeAtOffset, type GraphSizes } from './model';
-import { cellView } from './views';
-import { webviewHtml, makeNonce } from './html';
+import { humanParseError } from '../../recipe/parse';
+import type { Cell } from '../../recipe/types';
+import { toRecipe } from '../../recipe/model';
+import { canonicalHash } from '../../recipe/canonical';
+import { perNodeFitsNames, type ScoreReport } from '../../scoring/types';
+import { nodeAtOffset, type GraphSizes } from '../../graph/model';
+import { cellView } from '../../graph/views';
+import { webviewHtml, makeNonce } from '../html';
 import {
   GRAPH_VIEW_TYPE,
   PROTOCOL_VERSION,
@@ -29,9 +29,9 @@ import {
   type ThemeKind,
   type ToWebview,
   type WebviewState,
-} from './protocol';
+} from '../../graph/protocol';
 
-export { webviewHtml, contentSecurityPolicy, makeNonce } from './html';
+export { webviewHtml, contentSecurityPolicy, makeNonce } from '../html';
 
 /** What the graph needs from the rest of the extension. */
 export interface GraphDeps {
