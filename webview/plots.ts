@@ -6,7 +6,8 @@
  * validated (src/study/protocol.ts); no `vscode` import.
  */
 import { select } from 'd3-selection';
-import { scatterLayout, formatValue, type ScatterPoint } from '../src/study/plots';
+import { scatterLayout, type ScatterPoint } from '../src/study/plots';
+import { formatLoss, formatScore, formatStat } from '../src/shared/format';
 import {
   STUDY_PROTOCOL_VERSION,
   isToStudyWebview,
@@ -32,8 +33,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   if (text !== undefined) e.textContent = text;
   return e;
 }
-
-const stat = (v: number | null): string => (v === null ? 'n/a' : (v < 0 ? '−' : '') + Math.abs(v).toFixed(3));
 
 /** The view: header, score table, plot, tooltip. */
 class PlotsView {
@@ -101,7 +100,7 @@ class PlotsView {
     );
     this.picker.replaceChildren(
       ...m.plots.map((p) => {
-        const o = el('option', undefined, `${p.label} (τ ${stat(p.tau)})`);
+        const o = el('option', undefined, `${p.label} (τ ${formatStat(p.tau)})`);
         o.value = p.id;
         return o;
       }),
@@ -136,15 +135,15 @@ class PlotsView {
       tr.dataset.id = p.id;
       tr.tabIndex = 0;
       tr.setAttribute('role', 'button');
-      tr.setAttribute('aria-label', `${p.label}: tau ${stat(p.tau)}; show its plot`);
+      tr.setAttribute('aria-label', `${p.label}: tau ${formatStat(p.tau)}; show its plot`);
       tr.append(
         el('td', undefined, p.label),
         el('td', undefined, p.better === 'higher' ? '↑' : '↓'),
         el('td', 'cl-num', String(p.n)),
         el('td', 'cl-num', String(p.nNaN)),
-        el('td', 'cl-num', `${stat(p.tau)} [${stat(p.tauLo)}, ${stat(p.tauHi)}]`),
-        el('td', 'cl-num', stat(p.rho)),
-        el('td', 'cl-num', p.topK === null ? 'n/a' : p.topK.toFixed(2)),
+        el('td', 'cl-num', `${formatStat(p.tau)} [${formatStat(p.tauLo)}, ${formatStat(p.tauHi)}]`),
+        el('td', 'cl-num', formatStat(p.rho)),
+        el('td', 'cl-num', formatStat(p.topK, 2)),
       );
       tr.addEventListener('click', () => this.select(p.id));
       tr.addEventListener('keydown', (e) => {
@@ -263,8 +262,8 @@ class PlotsView {
     const show = (ev: MouseEvent | FocusEvent, d: (typeof L.points)[number]): void => {
       this.tooltip.replaceChildren(
         el('div', 'cl-tip-title', d.label),
-        el('div', undefined, `${p.label}: ${formatValue(d.x)}`),
-        el('div', undefined, `test loss: ${formatValue(d.y)}`),
+        el('div', undefined, `${p.label}: ${formatScore(d.x)}`),
+        el('div', undefined, `test loss: ${formatLoss(d.y)}`),
         el('div', 'cl-muted', `${d.hash.slice(0, 12)} · click to open the recipe`),
       );
       this.tooltip.hidden = false;
@@ -295,7 +294,7 @@ class PlotsView {
       .attr('x', (d) => d.px + 3)
       .attr('y', (_d, i) => area.top + 12 + 12 * (i % 4))
       .text((d) => `${d.label}${d.outside ? (d.px <= area.left ? ' ←' : ' →') : ''}`);
-    mk.append('title').text((d) => `${d.label}: ${p.label} ${formatValue(d.x)} (your cell; its loss is unknown)`);
+    mk.append('title').text((d) => `${d.label}: ${p.label} ${formatScore(d.x)} (your cell; its loss is unknown)`);
     svg
       .append('g')
       .attr('class', 'cl-plot-points')
@@ -306,7 +305,7 @@ class PlotsView {
       .attr('cy', (d) => d.cy)
       .attr('r', 3.5)
       .attr('tabindex', 0)
-      .attr('aria-label', (d) => `${d.label}: ${p.label} ${formatValue(d.x)}, test loss ${formatValue(d.y)}`)
+      .attr('aria-label', (d) => `${d.label}: ${p.label} ${formatScore(d.x)}, test loss ${formatLoss(d.y)}`)
       .on('mouseenter', (ev: MouseEvent, d) => {
         (ev.target as Element).classList.add('cl-hover');
         show(ev, d);

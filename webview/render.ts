@@ -19,6 +19,7 @@ const MINIMAP_W = 140,
 const PAN_STEP = 60;
 import type { GraphEdge, GraphNode, Point } from '../src/graph/model';
 import { isMonotoneY } from '../src/graph/geometry';
+import { formatInteger, formatLoss, formatScore } from '../src/shared/format';
 import type {
   CellView,
   ExportFormat,
@@ -45,15 +46,6 @@ interface ZoomState {
 
 type SvgSel = Selection<SVGSVGElement, unknown, null, undefined>;
 type GSel = Selection<SVGGElement, unknown, null, undefined>;
-
-const fmtInt = (n: number): string => n.toLocaleString('en-US');
-function fmtNum(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
-  return Number(v.toPrecision(4)).toString();
-}
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -686,7 +678,7 @@ export class GraphView {
         axisBottom(x)
           .ticks(4)
           .tickSize(3)
-          .tickFormat((d) => fmtNum(Number(d))),
+          .tickFormat((d) => formatScore(Number(d))),
       );
   }
 
@@ -709,7 +701,11 @@ export class GraphView {
     };
     fact('Nodes', `${ops.length} ops, ${m.nodes.filter((n) => n.kind === 'input').length} inputs`);
     fact('Hidden states', String(m.nodes.filter((n) => n.outputIndex !== undefined).length));
-    fact('Linear params', fmtInt(m.totalParams), `first layer: x ${m.sizes.embed}-d, hidden ${m.sizes.hidden}-d`);
+    fact(
+      'Linear params',
+      formatInteger(m.totalParams),
+      `first layer: x ${m.sizes.embed}-d, hidden ${m.sizes.hidden}-d`,
+    );
     const dead = ops.filter((n) => n.dead).length;
     if (dead > 0) fact('Dead nodes', String(dead));
     parts.push(facts);
@@ -721,11 +717,11 @@ export class GraphView {
       const add = (k: string, v: string | undefined): void => {
         if (v !== undefined) dl.append(el('dt', undefined, k), el('dd', undefined, v));
       };
-      add('Test loss', b.testLoss !== undefined ? fmtNum(b.testLoss) : undefined);
-      add('Test ppl', b.testLoss !== undefined && b.testLoss < 50 ? fmtNum(Math.exp(b.testLoss)) : undefined);
-      add('Val loss', b.valLoss !== undefined ? fmtNum(b.valLoss) : undefined);
+      add('Test loss', b.testLoss !== undefined ? formatLoss(b.testLoss) : undefined);
+      add('Test ppl', b.testLoss !== undefined && b.testLoss < 50 ? formatScore(Math.exp(b.testLoss)) : undefined);
+      add('Val loss', b.valLoss !== undefined ? formatLoss(b.valLoss) : undefined);
       add('Epochs', b.epochs !== undefined ? String(b.epochs) : undefined);
-      add('#params (benchmark model)', b.numParams !== undefined ? fmtInt(b.numParams) : undefined);
+      add('#params (benchmark model)', b.numParams !== undefined ? formatInteger(b.numParams) : undefined);
       add('Status', b.status);
       add('Recipe id', b.recepieId !== undefined ? String(b.recepieId) : undefined);
       parts.push(dl);
@@ -738,18 +734,26 @@ export class GraphView {
         const tr = el('tr');
         const name = el('td', undefined, s.label);
         name.title = `${s.better} is better${s.evidence ? ` (measured: ${s.evidence} vs −test loss)` : ''}`;
-        const val = el('td', 'cl-num', `${fmtNum(s.value)}${s.std ? ` ± ${fmtNum(s.std)}` : ''}`);
+        const val = el('td', 'cl-num', s.text);
         if (s.reason) val.title = s.reason;
-        const pct = el('td', 'cl-num cl-muted', s.percentile !== undefined ? `${Math.round(s.percentile)} pct` : '');
+        const pct = el('td', 'cl-num cl-muted', s.percentileText !== undefined ? `${s.percentileText} pct` : '');
         pct.title =
-          s.percentile !== undefined
-            ? "percentile among the benchmark's trained cells at the same settings (100 = best)"
+          s.percentileText !== undefined
+            ? `percentile ${s.population ?? ''} at the same settings (100 = best)`
             : 'no reference population for these settings';
         tr.append(name, val, pct, el('td', 'cl-muted', s.better === 'higher' ? '↑' : '↓'));
         table.append(tr);
       }
       parts.push(table);
     }
+    if (cell.prediction)
+      parts.push(
+        el(
+          'p',
+          'cl-muted',
+          `Predicted ${cell.prediction.dataset} test loss ${cell.prediction.text} · ${cell.prediction.top}`,
+        ),
+      );
     const diags = [
       ...m.cellMarkers,
       ...m.nodes.flatMap((n) => n.markers.map((x) => ({ ...x, message: `${n.name}: ${x.message}` }))),
@@ -834,9 +838,9 @@ export class GraphView {
         n.inputs.length ? n.inputs.map((x, i) => (n.op === 'blend' && i < 3 ? `${'abc'[i]}=${x}` : x)).join(', ') : '—',
       );
     row('consumers', n.consumers.length ? n.consumers.join(', ') : '—');
-    if (n.params !== undefined) row('params', `${fmtInt(n.params)} (layer 1)`);
+    if (n.params !== undefined) row('params', `${formatInteger(n.params)} (layer 1)`);
     if (n.outputIndex !== undefined) row('output', `hidden state ${n.outputIndex} → h_prev_${n.outputIndex} next step`);
-    if (heat && value !== undefined) row(heat.label, fmtNum(value));
+    if (heat && value !== undefined) row(heat.label, formatScore(value));
     if (n.dead) parts.push(el('div', 'cl-tt-warn', 'Dead: does not reach any output.'));
     for (const m of n.markers) parts.push(el('div', `cl-tt-marker cl-sev-${m.severity}`, m.message));
     if (n.span) parts.push(el('div', 'cl-muted cl-tt-hint', 'Click or Enter: select in the editor'));
@@ -1058,7 +1062,7 @@ function nodeAria(n: GraphNode, value: number | undefined, heatLabel: string | u
     bits.push(
       `${n.markers.length} problem${n.markers.length > 1 ? 's' : ''}: ${n.markers.map((m) => m.message).join(' ')}`,
     );
-  if (value !== undefined && heatLabel) bits.push(`${heatLabel} ${fmtNum(value)}`);
+  if (value !== undefined && heatLabel) bits.push(`${heatLabel} ${formatScore(value)}`);
   return bits.join(', ');
 }
 

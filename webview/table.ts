@@ -17,6 +17,7 @@ import {
   type TableWebviewState,
 } from '../src/table/protocol';
 import { DEFAULT_SORT, nextSort, visibleRows } from '../src/table/view';
+import { formatLoss, formatPredicted } from '../src/shared/format';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -24,14 +25,6 @@ interface VsCodeApi {
   setState(state: unknown): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
-
-/** `82nd` (a percentile, rounded). */
-function ordinal(p: number): string {
-  const n = Math.max(0, Math.min(100, Math.round(p)));
-  const s =
-    n % 100 >= 11 && n % 100 <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
-  return `${n}${s}`;
-}
 
 const PRESET_LABEL: Readonly<Record<string, string>> = {
   'nas-bench-nlp': 'full size',
@@ -265,8 +258,8 @@ export class CellsTableView {
         else if (!b) td.append(muted('—', 'not in the benchmark (no trained cell computes the same function)'));
         else if (b.testLoss === undefined) td.append(el('span', 'ct-error', 'diverged'));
         else {
-          td.textContent = b.testLoss.toFixed(3);
-          td.title = `${b.dataset} mean final test loss${b.valLoss !== undefined ? `; validation ${b.valLoss.toFixed(3)}` : ''}${b.others?.length ? `\nalso in ${b.others.join(', ')}` : ''}`;
+          td.textContent = formatLoss(b.testLoss);
+          td.title = `${b.dataset} mean final test loss${b.valLoss !== undefined ? `; validation ${formatLoss(b.valLoss)}` : ''}${b.others?.length ? `\nalso in ${b.others.join(', ')}` : ''}`;
         }
         break;
       }
@@ -284,8 +277,9 @@ export class CellsTableView {
           td.append(muted('—', r.preset ? 'no predictor for these settings' : 'not scored'));
           break;
         }
-        td.append(document.createTextNode(p.loss.toFixed(2)));
-        if (p.lo !== undefined && p.hi !== undefined) td.append(muted(` [${p.lo.toFixed(2)}, ${p.hi.toFixed(2)}]`));
+        td.append(document.createTextNode(formatPredicted(p.loss)));
+        if (p.lo !== undefined && p.hi !== undefined)
+          td.append(muted(` [${formatPredicted(p.lo)}, ${formatPredicted(p.hi)}]`));
         td.title = `${p.text} (${p.dataset})`;
         break;
       }
@@ -304,11 +298,11 @@ export class CellsTableView {
         }
         const v = el('span', s.kind === 'finite' ? 'ct-value' : 'ct-value ct-special', s.text);
         td.append(v);
-        if (s.percentile !== undefined) td.append(el('span', 'ct-pct', ordinal(s.percentile)));
+        if (s.percentileText !== undefined) td.append(el('span', 'ct-pct', s.percentileText));
         td.title =
           s.reason ??
-          (s.percentile !== undefined
-            ? `${ordinal(s.percentile)} percentile among the benchmark's trained cells scored at the same settings (100 = best)`
+          (s.percentileText !== undefined
+            ? `${s.percentileText} percentile ${s.population ?? ''}, scored at the same settings (100 = best)`
             : 'no reference population for these settings');
       }
     }

@@ -4,12 +4,12 @@
  * (no script: the CSP allows only the stylesheet). What "Show Benchmark Record" opens. Pure; no `vscode` import.
  */
 import type { BenchmarkEntry } from './index';
+import { escapeMarkup } from '../shared/escape';
 
 const W = 720,
   H = 360,
   M = { left: 56, right: 16, top: 16, bottom: 44 };
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
 
 /** "Nice" tick values covering [lo, hi]. */
@@ -34,7 +34,7 @@ export function lossCurvesSvg(entry: BenchmarkEntry): string {
     ...runs.map((r) => Math.max(r.testLosses.length, r.valLosses.length, r.trainLosses?.length ?? 0)),
   );
   const out: string[] = [
-    `<svg class="cl-curves" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(`${entry.dataset} loss curves of ${runs.length} run${runs.length === 1 ? '' : 's'}`)}">`,
+    `<svg class="cl-curves" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeMarkup(`${entry.dataset} loss curves of ${runs.length} run${runs.length === 1 ? '' : 's'}`)}">`,
   ];
   if (!finite.length) {
     out.push(
@@ -79,7 +79,7 @@ export function lossCurvesSvg(entry: BenchmarkEntry): string {
       const flush = () => {
         if (seg.length > 1)
           out.push(
-            `<polyline class="cl-curve cl-run-${k % 6} cl-${split}" points="${seg.join(' ')}"><title>${esc(`run ${k + 1}${r.recepieId !== undefined ? ` (recepie ${r.recepieId})` : ''}, ${split === 'test' ? 'test' : split === 'val' ? 'validation' : 'training'}`)}</title></polyline>`,
+            `<polyline class="cl-curve cl-run-${k % 6} cl-${split}" points="${seg.join(' ')}"><title>${escapeMarkup(`run ${k + 1}${r.recepieId !== undefined ? ` (recepie ${r.recepieId})` : ''}, ${split === 'test' ? 'test' : split === 'val' ? 'validation' : 'training'}`)}</title></polyline>`,
           );
         else if (seg.length === 1)
           out.push(
@@ -109,16 +109,16 @@ export function lossChartHtml(p: {
   const rows = e.runs
     .map(
       (r, k) =>
-        `<tr><td><span class="cl-swatch cl-run-${k % 6}"></span>${k + 1}</td><td>${r.recepieId ?? '—'}</td><td>${esc(r.status)}${r.diverged ? ' <b>(diverged)</b>' : ''}</td><td class="cl-num">${r.epochs}</td><td class="cl-num">${Number.isFinite(r.finalTest) ? r.finalTest.toFixed(3) : 'NaN'}</td><td class="cl-num">${Number.isFinite(r.finalVal) ? r.finalVal.toFixed(3) : 'NaN'}</td></tr>`,
+        `<tr><td><span class="cl-swatch cl-run-${k % 6}"></span>${k + 1}</td><td>${r.recepieId ?? '—'}</td><td>${escapeMarkup(r.status)}${r.diverged ? ' <b>(diverged)</b>' : ''}</td><td class="cl-num">${r.epochs}</td><td class="cl-num">${Number.isFinite(r.finalTest) ? r.finalTest.toFixed(3) : 'NaN'}</td><td class="cl-num">${Number.isFinite(r.finalVal) ? r.finalVal.toFixed(3) : 'NaN'}</td></tr>`,
     )
     .join('');
   const rank = e.rank !== undefined ? ` · rank ${e.rank} of ${e.size}` : '';
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${p.cspSource}; img-src ${p.cspSource};">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${esc(p.styleUri)}"><title>${esc(`Loss curves: ${p.cellLabel}`)}</title></head>
+<link rel="stylesheet" href="${escapeMarkup(p.styleUri)}"><title>${escapeMarkup(`Loss curves: ${p.cellLabel}`)}</title></head>
 <body><main class="cl-curves-page">
-<h1>${esc(p.cellLabel)} · ${esc(e.dataset)}</h1>
+<h1>${escapeMarkup(p.cellLabel)} · ${escapeMarkup(e.dataset)}</h1>
 <p class="cl-muted">${e.runs.length} run${e.runs.length === 1 ? '' : 's'} of this cell${Number.isFinite(e.meanTest) ? ` · mean final test loss ${e.meanTest.toFixed(3)}` : ''}${rank}. Solid: test loss; dashed: validation loss; dotted: training loss. Gaps: epochs whose loss is NaN.</p>
 ${lossCurvesSvg(e)}
 <table class="cl-curves-runs"><thead><tr><th>run</th><th>recepie id</th><th>status</th><th>epochs</th><th>final test</th><th>final val</th></tr></thead><tbody>${rows}</tbody></table>

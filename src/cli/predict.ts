@@ -11,7 +11,10 @@ import { parseCli, UsageError, type CommandSpec } from './args';
 import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
 import { SCORE_IDS } from '../scoring/types';
-import { PREDICTORS, predictionFor, predictionText, type CellPrediction } from '../study/predictions';
+import { PREDICTORS, type CellPrediction } from '../study/predictions';
+import { cellVerdict, type PredictionVerdict } from '../report/verdict';
+import { predictionText } from '../report/scoreFormat';
+import { formatLoss } from '../shared/format';
 import { loadBenchmarkIndex } from '../benchmark/load';
 
 /** `cell-lens predict`: the scoring options of `score` without the score choice, which its predictor fixes. */
@@ -66,14 +69,17 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
   if (!files) return code || 2;
   const index = await loadBenchmarkIndex([]).catch(() => undefined);
   let exit = code;
-  const rows: {
+  type Row = {
     file: string;
     label: string;
     hash?: string;
     prediction?: CellPrediction;
     benchmark?: { dataset: string; testLoss: number; rank?: number; size?: number };
     error?: string;
-  }[] = [];
+  };
+  const rows: Row[] = [];
+  // The prediction of a row as the verdict formats it (the JSON carries its numbers only).
+  const verdicts = new Map<Row, PredictionVerdict>();
   for (const f of files) {
     let text = '';
     try {
@@ -97,7 +103,7 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
         continue;
       }
       const cell = cells.find((x) => x.index === c.index);
-      const p = cell ? predictionFor(c.report, toRecipe(cell)) : undefined;
+      const p = cell ? cellVerdict(c.report, toRecipe(cell)).prediction : undefined;
       if (!p) {
         exit = 2;
         rows.push({
@@ -109,11 +115,12 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
         continue;
       }
       const m = c.hash ? index?.lookup(c.hash).find((x) => !x.diverged) : undefined;
-      rows.push({
+      const { lossText: _l, topText: _t, ...prediction } = p;
+      const row: Row = {
         file: f.file,
         label: c.label,
         hash: c.hash,
-        prediction: p,
+        prediction,
         ...(m
           ? {
               benchmark: {
@@ -123,7 +130,9 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
               },
             }
           : {}),
-      });
+      };
+      rows.push(row);
+      verdicts.set(row, p);
     }
   }
   if (json) {
@@ -142,10 +151,15 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
         continue;
       }
       const bench = r.benchmark
-        ? ` · benchmark ${r.benchmark.dataset} test loss ${r.benchmark.testLoss.toFixed(3)}${r.benchmark.rank ? ` (rank ${r.benchmark.rank}/${r.benchmark.size})` : ''}`
+        ? ` · benchmark ${r.benchmark.dataset} test loss ${formatLoss(r.benchmark.testLoss)}${r.benchmark.rank ? ` (rank ${r.benchmark.rank}/${r.benchmark.size})` : ''}`
         : ' · not in the benchmark';
-      io.stdout(`${head} · ${predictionText(r.prediction!)} (${r.prediction!.preset})${bench}\n`);
+      io.stdout(`${head} · ${predictionLine(verdicts.get(r)!)}${bench}\n`);
     }
   }
   return exit;
+}
+
+/** A prediction as `cell-lens predict` prints it: the lens's text and the preset, `… · top 20% (proxy)`. */
+export function predictionLine(p: PredictionVerdict): string {
+  return `${predictionText(p)} (${p.preset})`;
 }

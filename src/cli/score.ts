@@ -5,8 +5,7 @@
  * Exit codes: 0 all cells scored, 1 some cell is invalid, 2 usage error or scoring failure.
  */
 
-import { percentileOf, referencePresetFor } from '../scoring/reference';
-import { ordinal } from '../report/scoreFormat';
+import { cellVerdict, type CellVerdict } from '../report/verdict';
 import { existsSync, promises as fs } from 'node:fs';
 import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
@@ -24,7 +23,6 @@ import {
   type BackendChoice,
   type ScoreId,
   type ScoreReport,
-  type ScoreResult,
   type ScoreSettings,
 } from '../scoring/types';
 import {
@@ -184,25 +182,6 @@ function scoreArgs({ values: v, positionals }: Parsed<typeof SCORE_COMMAND.optio
   return scoreArgsOf(v, positionals, { scores, seed: v.seed, repeats: v.repeats });
 }
 
-/** A number for people: integers grouped, others with 4 significant digits. */
-export function formatNumber(v: number, integer = false): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '∞';
-  if (v === -Infinity) return '−∞';
-  if (integer && Number.isInteger(v)) return v.toLocaleString('en-US');
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(3);
-  return String(Number(v.toPrecision(4)));
-}
-
-function formatValue(r: ScoreResult): string {
-  const isInt = r.id === 'params';
-  let s = formatNumber(r.value, isInt);
-  if (r.repeats > 1 && !isInt && !Number.isNaN(r.value)) s += ` ± ${formatNumber(r.std)}`;
-  if (r.reason && !Number.isFinite(r.value)) s += ` (${r.reason})`;
-  return s;
-}
-
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)));
   return (
@@ -222,31 +201,30 @@ function table(rows: string[][]): string {
   );
 }
 
-function formatReport(report: ScoreReport): string {
+/** The table of a cell's verdict: every score with the digits of the lens (counts in full), percentile, direction, time. */
+export function verdictTable(v: CellVerdict): string {
   const rows = [['score', 'value', 'pct', 'dir', 'ms']];
-  for (const r of report.results) {
-    const info = SCORES[r.id];
-    const p = percentileOf(r.id, r.value, report.settings);
+  for (const s of v.scores) {
+    const r = s.result;
     rows.push([
-      info.label,
-      formatValue(r),
-      p === undefined ? '—' : ordinal(p),
-      info.better === 'higher' ? '↑' : '↓',
+      s.label,
+      s.exactText + (r.reason && !Number.isFinite(r.value) ? ` (${r.reason})` : ''),
+      s.percentileText ?? '—',
+      s.better === 'higher' ? '↑' : '↓',
       String(Math.round(r.wallMs)),
     ]);
   }
-  const preset = referencePresetFor(report.settings);
   return (
     table(rows) +
-    (preset
-      ? `\n(pct: percentile among the trained WikiText-2 cells scored at the ${preset} preset; 100 = best)`
+    (v.population
+      ? `\n(pct: percentile ${v.population.text}, scored at the same settings; 100 = best)`
       : '\n(no percentiles: no reference population for these settings)')
   );
 }
 
-/** Percentile of every result among the reference population (null: NaN or no reference). */
-function percentilesOf(report: ScoreReport): Record<string, number | null> {
-  return Object.fromEntries(report.results.map((r) => [r.id, percentileOf(r.id, r.value, report.settings) ?? null]));
+/** Percentile of every result in the reference population (null: NaN or no reference). */
+function percentilesOf(v: CellVerdict): Record<string, number | null> {
+  return Object.fromEntries(v.scores.map((s) => [s.id, s.percentile ?? null]));
 }
 
 /** JSON with NaN / ±Infinity as the strings "NaN", "Infinity", "-Infinity". */
@@ -453,14 +431,14 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
           report = r.report;
         }
         jc.report = report;
-        jc.percentiles = percentilesOf(report);
-        const refPreset = referencePresetFor(report.settings);
-        if (refPreset) jc.referencePreset = refPreset;
+        const verdict = cellVerdict(report);
+        jc.percentiles = percentilesOf(verdict);
+        if (verdict.population) jc.referencePreset = verdict.population.preset;
         if (!args.json) {
           io.stdout(
             `${file} · ${cell.label} · ${hash.slice(0, 12)} · ${report.backend}${jc.cached ? ' · cached' : ''} · ${Math.round(report.totalMs)} ms\n`,
           );
-          io.stdout(formatReport(report) + '\n');
+          io.stdout(verdictTable(verdict) + '\n');
         }
       }
       if (controller.signal.aborted) {

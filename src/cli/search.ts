@@ -27,7 +27,7 @@ import {
   searchTableText,
   type SearchAlgo,
 } from '../search/runner';
-import { formatValue } from '../study/plots';
+import { formatElapsed, formatLoss, formatScore } from '../shared/format';
 import { defaultWorkers } from '../process/pool';
 import { SIZE_PRESETS } from '../scoring/presets';
 import {
@@ -230,7 +230,7 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
         concurrency: cs.workers,
         onRun: (algo, seed, pick, i, n) =>
           io.stderr(
-            `[${i}/${n}] ${algo} seed ${seed}: ${pick ? `${pick.label} (test loss ${pick.testLoss.toFixed(3)}, rank ${pick.rank})` : 'nothing'} · ${source.calls} cells scored so far\n`,
+            `[${i}/${n}] ${algo} seed ${seed}: ${pick ? `${pick.label} (test loss ${formatLoss(pick.testLoss)}, rank ${pick.rank})` : 'nothing'} · ${source.calls} cells scored so far\n`,
           ),
       });
       if (fatal) {
@@ -246,7 +246,7 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
       );
       io.stdout(searchTableText(res));
       io.stderr(
-        `cell-lens search: done in ${((Date.now() - t0) / 1000).toFixed(1)} s (${source.calls} cells scored, ${source.failures} failed)\n`,
+        `cell-lens search: done in ${formatElapsed(Date.now() - t0)} (${source.calls} cells scored, ${source.failures} failed)\n`,
       );
       if (args.out) {
         await fs.mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
@@ -283,7 +283,7 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
           parallel: cs.workers,
           onProgress: (p) => {
             if (p.last.cached || p.last.oracle !== 'main') return;
-            const line = `[${p.evaluations}/${p.budget}] ${p.last.hash.slice(0, 12)} ${formatValue(p.last.fitness)} · best ${p.best ? formatValue(p.best.fitness) : 'n/a'}`;
+            const line = `[${p.evaluations}/${p.budget}] ${p.last.hash.slice(0, 12)} ${formatScore(p.last.fitness)} · best ${p.best ? formatScore(p.best.fitness) : 'n/a'}`;
             if (io.stderrIsTTY)
               io.stderr(`\r\x1b[2K${line.slice(0, (io.columns ?? 80) - 1)}${p.evaluations >= p.budget ? '\n' : ''}`);
             else io.stderr(`${line}\n`);
@@ -305,7 +305,7 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
     const sign = SCORES[score].better === 'lower' ? -1 : 1;
     io.stdout(`best ${best.length} cells by ${label} (${SCORES[score].better} is better), best first:\n`);
     best.forEach((b, i) =>
-      io.stdout(`  ${String(i + 1).padStart(2)}. ${b.hash.slice(0, 12)}  ${formatValue(sign * b.fitness)}\n`),
+      io.stdout(`  ${String(i + 1).padStart(2)}. ${b.hash.slice(0, 12)}  ${formatScore(sign * b.fitness)}\n`),
     );
     io.stdout(`wrote ${out}\n`);
     if (controller.signal.aborted) {

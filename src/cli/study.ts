@@ -12,11 +12,11 @@ import { ScoreCache, decodeJson } from '../scoring/cache';
 import { ScoringError } from '../process/client';
 import { SIZE_KEYS, SIZE_PRESETS } from '../scoring/presets';
 import { defaultWorkers } from '../process/pool';
+import { formatDuration } from '../scoring/estimate';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
 import {
   shardOf,
   type StudyResultsFile,
-  formatDuration,
   runBenchmarkStudy,
   studyResultsFile,
   type Scorer,

@@ -4,22 +4,14 @@
  * each row with B − A and which side is better by the quantity's declared direction.
  * Pure: no `vscode`; the panel passes what the benchmark and the score cache know (both may still be loading).
  */
-import type { Cell, Recipe } from '../recipe/types';
+import type { Cell } from '../recipe/types';
 import { toRecipe } from '../recipe/model';
 import { hPrevIndex, INPUT_X } from '../recipe/ops';
 import type { BenchmarkMatch } from '../benchmark/index';
-import { SCORES, type ScoreReport, type ScoreResult } from '../scoring/types';
-import {
-  formatScore,
-  formatWithSpread,
-  ordinal,
-  presetLabel,
-  resultPercentile,
-  evidenceText,
-  settingsSummary,
-} from '../report/scoreFormat';
-import { compactCount } from '../report/format';
-import { predictionFor } from '../study/predictions';
+import { SCORES, type ScoreReport } from '../scoring/types';
+import { presetLabel, settingsSummary } from '../report/scoreFormat';
+import { cellVerdict, valueKind, type CellVerdict, type ScoreVerdict } from '../report/verdict';
+import { formatCount, formatLoss, formatPredicted, formatScore, formatTopShare } from '../shared/format';
 import { cellView } from '../graph/views';
 import type { GraphModelOptions } from '../graph/model';
 import type { CellView } from '../graph/protocol';
@@ -84,8 +76,6 @@ function deltaText(l: number | null, r: number | null, f: (x: number) => string)
   return (d > 0 ? '+' : '−') + f(Math.abs(d));
 }
 
-const loss3 = (x: number): string => x.toFixed(3);
-
 function row(
   group: string,
   label: string,
@@ -133,11 +123,11 @@ function benchmarkRows(a: readonly BenchmarkMatch[], b: readonly BenchmarkMatch[
     const group = `Benchmark · ${d}`;
     const absent = (e: typeof ma) => (e ? undefined : 'not in benchmark');
     const spread = (e: typeof ma, std: number) =>
-      e && e.trainedRuns > 1 && Number.isFinite(std) ? `± ${std.toFixed(3)}` : undefined;
+      e && e.trainedRuns > 1 && Number.isFinite(std) ? `± ${formatLoss(std)}` : undefined;
     const diverged = (e: typeof ma) => (e?.diverged ? 'diverged' : undefined);
     rows.push(
       row(group, 'test loss (mean final)', ma?.meanTest, mb?.meanTest, {
-        format: loss3,
+        format: formatLoss,
         direction: 'lower',
         leftText: absent(ma) ?? diverged(ma),
         rightText: absent(mb) ?? diverged(mb),
@@ -148,15 +138,14 @@ function benchmarkRows(a: readonly BenchmarkMatch[], b: readonly BenchmarkMatch[
     );
     rows.push(
       row(group, 'validation loss (mean final)', ma?.meanVal, mb?.meanVal, {
-        format: loss3,
+        format: formatLoss,
         direction: 'lower',
         leftText: absent(ma) ?? diverged(ma),
         rightText: absent(mb) ?? diverged(mb),
         title: 'Mean final validation loss over the trained runs; lower is better.',
       }),
     );
-    const top = (e: typeof ma) =>
-      e?.rank !== undefined && e.size > 0 ? `top ${Math.max(1, Math.ceil((100 * e.rank) / e.size))}%` : undefined;
+    const top = (e: typeof ma) => (e?.rank !== undefined && e.size > 0 ? formatTopShare(e.rank, e.size) : undefined);
     rows.push(
       row(group, 'rank', ma?.rank, mb?.rank, {
         format: (x) => String(x),
@@ -182,53 +171,49 @@ function benchmarkRows(a: readonly BenchmarkMatch[], b: readonly BenchmarkMatch[
   return rows;
 }
 
-/** Score rows: every score either report has, value ± spread, percentile, B − A, better by the declared direction. */
-function scoreRows(a: ScoreReport | undefined, b: ScoreReport | undefined): CompareRow[] {
-  const settings = (a ?? b)?.settings;
+/** Score rows: every score either verdict has, value ± spread, percentile, B − A, better by the declared direction. */
+function scoreRows(a: CellVerdict | undefined, b: CellVerdict | undefined): CompareRow[] {
+  const settings = (a ?? b)?.report.settings;
   if (!settings) return [];
+  const population = (a ?? b)?.population;
   const group = `Scores · ${presetLabel(settings)}`;
-  const ids = [...new Set([...(a?.results ?? []), ...(b?.results ?? [])].map((r) => r.id))];
+  const ids = [...new Set([...(a?.scores ?? []), ...(b?.scores ?? [])].map((s) => s.id))];
   return ids.map((id) => {
-    const ra = a?.results.find((r) => r.id === id),
-      rb = b?.results.find((r) => r.id === id);
+    const sa = a?.byId.get(id),
+      sb = b?.byId.get(id);
     const info = SCORES[id];
-    const pct = (r: ScoreResult | undefined, rep: ScoreReport | undefined): string | undefined => {
-      const p = r && rep ? resultPercentile(r, rep.settings) : undefined;
-      return p === undefined ? undefined : `${ordinal(p)} pct`;
-    };
-    const ev = evidenceText(id, settings);
-    const reason = (r: ScoreResult | undefined) => (r && !Number.isFinite(r.value) && r.reason ? r.reason : undefined);
-    const why = [reason(ra) && `A: ${reason(ra)}`, reason(rb) && `B: ${reason(rb)}`].filter(Boolean).join(' ');
-    return row(group, info?.label ?? id, ra?.value, rb?.value, {
-      format: (x) => formatScore(x),
+    const pct = (s: ScoreVerdict | undefined): string | undefined =>
+      s?.percentileText === undefined ? undefined : `${s.percentileText} pct`;
+    const ev = population?.evidence[id]?.text;
+    const reason = (s: ScoreVerdict | undefined) =>
+      s && !Number.isFinite(s.result.value) && s.result.reason ? s.result.reason : undefined;
+    const why = [reason(sa) && `A: ${reason(sa)}`, reason(sb) && `B: ${reason(sb)}`].filter(Boolean).join(' ');
+    return row(group, info?.label ?? id, sa?.result.value, sb?.result.value, {
+      format: formatScore,
       direction: info?.better ?? 'higher',
-      deltaFormat: id === 'params' ? compactCount : formatScore,
-      leftText: ra ? formatWithSpread(ra) : a ? '—' : 'not scored',
-      rightText: rb ? formatWithSpread(rb) : b ? '—' : 'not scored',
-      leftNote: pct(ra, a),
-      rightNote: pct(rb, b),
-      title: `${info?.meaning ?? id} — ${info?.better ?? 'higher'} is better${ev ? ` (measured: ${ev} vs −test loss)` : ''}.${why ? ` ${why}` : ''}`,
+      deltaFormat: valueKind(id) === 'count' ? formatCount : formatScore,
+      leftText: sa ? sa.text : a ? '—' : 'not scored',
+      rightText: sb ? sb.text : b ? '—' : 'not scored',
+      leftNote: pct(sa),
+      rightNote: pct(sb),
+      title: `${info?.meaning ?? id} — ${info?.better ?? 'higher'} is better${ev ? ` (measured: ${ev} vs −test loss)` : ''}.${population ? ` Percentiles ${population.text}.` : ''}${why ? ` ${why}` : ''}`,
     });
   });
 }
 
 /** The predicted test loss of each scored cell (when a predictor applies to the report's settings). */
-function predictionRows(a: ScoreReport | undefined, ra: Recipe, b: ScoreReport | undefined, rb: Recipe): CompareRow[] {
-  const pa = a ? predictionFor(a, ra) : undefined,
-    pb = b ? predictionFor(b, rb) : undefined;
+function predictionRows(a: CellVerdict | undefined, b: CellVerdict | undefined): CompareRow[] {
+  const pa = a?.prediction,
+    pb = b?.prediction;
   if (!pa && !pb) return [];
-  const iv = (p: typeof pa) =>
-    p
-      ? `${p.loss.toFixed(2)}${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ` [${p.lo.toFixed(2)}, ${p.hi.toFixed(2)}]` : ''}`
-      : '—';
   return [
     row(`Prediction · ${(pa ?? pb)!.dataset}`, 'predicted test loss', pa?.loss, pb?.loss, {
-      format: (x) => x.toFixed(2),
+      format: formatPredicted,
       direction: 'lower',
-      leftText: iv(pa),
-      rightText: iv(pb),
-      leftNote: pa ? `top ${pa.topPercent}%` : undefined,
-      rightNote: pb ? `top ${pb.topPercent}%` : undefined,
+      leftText: pa?.lossText ?? '—',
+      rightText: pb?.lossText ?? '—',
+      leftNote: pa?.topText,
+      rightNote: pb?.topText,
       title:
         "Test loss predicted from the cell's train-free scores and structure (docs/predictor.md), with its 80 % interval; lower is better.",
     }),
@@ -267,7 +252,9 @@ export function compareMessage(
   else if (left.matches.length === 0 && right.matches.length === 0)
     notes.push('Neither cell is in the loaded benchmark.');
   rows.push(...benchmarkRows(left.matches ?? [], right.matches ?? []));
-  rows.push(...scoreRows(left.report, right.report), ...predictionRows(left.report, ra, right.report, rb));
+  const va = left.report ? cellVerdict(left.report, ra) : undefined,
+    vb = right.report ? cellVerdict(right.report, rb) : undefined;
+  rows.push(...scoreRows(va, vb), ...predictionRows(va, vb));
   if (!left.report && !right.report)
     notes.push(
       'Not scored yet: run Cell Lens: Score This Cell on each cell (or Score All Cells in This File) and the scores appear here.',

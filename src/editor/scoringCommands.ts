@@ -11,17 +11,22 @@ import { ScoringService, type ScoreTarget } from './scoringService';
 import {
   nodeScoreMarkdown,
   notScoredMarkdown,
+  predictionMarkdown,
+  predictionText,
+  predictionTooltip,
   scoreHoverMarkdown,
   scoreLensTitle,
   scoreLensTooltip,
+  scoringHoverMarkdown,
   scoringLensTitle,
   settingsSummary,
 } from '../report/scoreFormat';
+import { cellVerdict } from '../report/verdict';
 import { BACKEND_CHOICES, lensScores } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
 import { PRESET_NAMES, SIZE_PRESETS, type PresetName } from '../scoring/presets';
 import { perNodeFitsNames } from '../scoring/types';
-import { PREDICTORS, predictionFor, predictionMarkdown, predictionText } from '../study/predictions';
+import { PREDICTORS } from '../study/predictions';
 
 /** Quick-pick titles of the settings the scoring menu changes. */
 const SETTING_TITLES: Readonly<Record<string, string>> = {
@@ -73,22 +78,23 @@ export function scoreLenses(
     ];
   const report = service.peek(c.hash);
   if (report) {
+    const verdict = cellVerdict(report, c.recipe);
     const lenses = [
       new vscode.CodeLens(range, {
-        title: scoreLensTitle(report, lensScores()),
+        title: scoreLensTitle(verdict, lensScores()),
         command: 'cellLens.showScores',
         arguments: args,
-        tooltip: scoreLensTooltip(report),
+        tooltip: scoreLensTooltip(verdict),
       }),
     ];
-    const pred = predictionFor(report, c.recipe);
+    const pred = verdict.prediction;
     if (pred) {
       lenses.push(
         new vscode.CodeLens(range, {
           title: `$(target) ${predictionText(pred)}`,
           command: 'cellLens.showScores',
           arguments: args,
-          tooltip: `Predicted ${pred.dataset} test loss from the train-free scores (${pred.preset} preset) and the cell's structure; 80 % interval from cross-validated residuals${pred.cvTau !== undefined ? `; cross-validated τ ${pred.cvTau.toFixed(2)}` : ''}.`,
+          tooltip: predictionTooltip(pred),
         }),
       );
     }
@@ -110,11 +116,12 @@ export function scoreHover(service: ScoringService, c: AnalysedCell): string | u
   if (!c.valid) return undefined;
   const report = service.peek(c.hash);
   if (report) {
-    const pred = predictionFor(report, c.recipe);
-    return (pred ? predictionMarkdown(pred) + '\n\n' : '') + scoreHoverMarkdown(report, lensScores());
+    const verdict = cellVerdict(report, c.recipe);
+    const pred = verdict.prediction;
+    return (pred ? predictionMarkdown(pred) + '\n\n' : '') + scoreHoverMarkdown(verdict, lensScores());
   }
   const running = service.progressOf(c.hash);
-  if (running) return `_Scoring… ${running.total ? Math.round((100 * running.done) / running.total) : 0}%_`;
+  if (running) return scoringHoverMarkdown(running.done, running.total);
   return notScoredMarkdown(service.trusted);
 }
 
@@ -174,7 +181,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     const r = await service.score([targetOf(doc.uri, c)], { title: `Cell Lens: scoring ${c.cell.label}` });
     if (!r.cancelled && r.failed === 0 && r.scored + r.cached > 0) {
       const report = service.peek(c.hash);
-      const pred = report ? predictionFor(report, c.recipe) : undefined;
+      const pred = report ? cellVerdict(report, c.recipe).prediction : undefined;
       void vscode.window.setStatusBarMessage(
         `$(check) Cell Lens: ${c.cell.label} ${r.cached ? 'scores from the cache' : 'scored'}${pred ? ` · ${predictionText(pred)}` : ''}`,
         8000,
@@ -287,7 +294,7 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
         });
       return;
     }
-    log.debug(`${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(report)}`);
+    log.debug(`${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(cellVerdict(report, c.recipe))}`);
     const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (ed) {
       const at = toRange(doc, c.cell.anchor).start;

@@ -20,10 +20,15 @@ export interface ScoreSummary {
   readonly label: string;
   readonly value: number | null;
   readonly std?: number | null;
+  /** The value as the lens and the table show it, e.g. `12.3 ± 0.5` (src/report/verdict.ts). */
+  readonly text: string;
   readonly better: 'higher' | 'lower';
   readonly reason?: string;
   /** Percentile (0 … 100, 100 = best) among the benchmark's trained cells at the same settings; absent without a reference. */
   readonly percentile?: number;
+  /** The percentile as the lens shows it (`82nd`) and the population it counts in (`of 258 WikiText-2 cells, proxy preset`). */
+  readonly percentileText?: string;
+  readonly population?: string;
   /** Measured evidence of the direction, e.g. `τ 0.37 [0.33, 0.41]`. */
   readonly evidence?: string;
   /** Node name → value, for the heat-map. */
@@ -41,11 +46,20 @@ export interface BenchmarkSummary {
   readonly recepieId?: number;
 }
 
+/** The predicted test loss of a scored cell, as the lens shows it. */
+export interface PredictionSummary {
+  readonly dataset: string;
+  /** `4.93 [4.71, 5.18]` and `top 20%`. */
+  readonly text: string;
+  readonly top: string;
+}
+
 /** One cell as sent to the webview. */
 export interface CellView extends CellGraph {
   readonly index: number;
   readonly label: string;
   readonly scores?: readonly ScoreSummary[];
+  readonly prediction?: PredictionSummary;
   readonly benchmark?: BenchmarkSummary;
 }
 
@@ -220,6 +234,7 @@ export function isCellView(c: unknown): c is CellView {
     if (!Array.isArray(pts) || pts.length < 2 || !pts.every(isPoint)) return false;
   }
   if (!optional(c.scores, (s) => Array.isArray(s) && s.every(isScore))) return false;
+  if (!optional(c.prediction, (p) => isObj(p) && isStr(p.dataset) && isStr(p.text) && isStr(p.top))) return false;
   if (!optional(c.benchmark, isObj)) return false;
   return true;
 }
@@ -230,6 +245,9 @@ function isScore(s: unknown): boolean {
     isStr(s.id) &&
     isStr(s.label) &&
     (s.value === null || typeof s.value === 'number') &&
+    isStr(s.text) &&
+    optional(s.percentileText, isStr) &&
+    optional(s.population, isStr) &&
     (s.better === 'higher' || s.better === 'lower') &&
     optional(s.percentile, (p) => typeof p === 'number') &&
     optional(s.evidence, isStr) &&

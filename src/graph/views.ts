@@ -3,11 +3,11 @@
  * Pure: no `vscode`; used by the panel and by the tests / bench.
  */
 import type { Cell, LogInfo } from '../recipe/types';
-import { SCORES, type ScoreReport } from '../scoring/types';
-import { percentileOf } from '../scoring/reference';
-import { evidenceText } from '../report/scoreFormat';
+import { toRecipe } from '../recipe/model';
+import type { ScoreReport } from '../scoring/types';
+import { cellVerdict, type CellVerdict } from '../report/verdict';
 import { cellGraph, type GraphModelOptions, type LayoutOptions } from './model';
-import type { BenchmarkSummary, CellView, ScoreSummary } from './protocol';
+import type { BenchmarkSummary, CellView, PredictionSummary, ScoreSummary } from './protocol';
 
 function lastFinite(xs: readonly number[] | undefined): number | undefined {
   if (!xs) return undefined;
@@ -34,21 +34,30 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-/** Score results as the side panel shows them (NaN / ±∞ become null with the reason kept). */
-export function scoreSummaries(report: ScoreReport): ScoreSummary[] {
-  return report.results.map((r) => ({
-    id: r.id,
-    label: SCORES[r.id]?.label ?? r.id,
-    better: SCORES[r.id]?.better ?? 'higher',
+/** A cell's verdict as the side panel shows it (NaN / ±∞ become null with the reason kept; texts as the lens). */
+export function scoreSummaries(v: CellVerdict): ScoreSummary[] {
+  return v.scores.map(({ result: r, ...s }) => ({
+    id: s.id,
+    label: s.label,
+    better: s.better,
     value: Number.isFinite(r.value) ? r.value : null,
     std: Number.isFinite(r.std) ? r.std : null,
+    text: s.text,
     ...(r.reason ? { reason: r.reason } : {}),
-    ...optional('percentile', percentileOf(r.id, r.value, report.settings)),
-    ...optional('evidence', evidenceText(r.id, report.settings)),
+    ...optional('percentile', s.percentile),
+    ...optional('percentileText', s.percentileText),
+    ...(s.percentile !== undefined ? optional('population', v.population?.text) : {}),
+    ...optional('evidence', s.evidence?.text),
     ...(r.perNode
-      ? { perNode: Object.fromEntries(Object.entries(r.perNode).filter(([, v]) => Number.isFinite(v))) }
+      ? { perNode: Object.fromEntries(Object.entries(r.perNode).filter(([, x]) => Number.isFinite(x))) }
       : {}),
   }));
+}
+
+/** A cell's predicted test loss as the side panel shows it. */
+function predictionSummary(v: CellVerdict): PredictionSummary | undefined {
+  const p = v.prediction;
+  return p && { dataset: p.dataset, text: p.lossText, top: p.topText };
 }
 
 /** Everything the webview needs about one cell. */
@@ -58,11 +67,14 @@ export function cellView(
 ): CellView {
   const g = cellGraph(cell, extra.options ?? {});
   const benchmark = cell.log ? benchmarkFromLog(cell.log) : extra.benchmark;
+  const verdict = extra.scores ? cellVerdict(extra.scores, toRecipe(cell)) : undefined;
+  const prediction = verdict && predictionSummary(verdict);
   return {
     index: cell.index,
     label: cell.label,
     ...g,
-    ...(extra.scores ? { scores: scoreSummaries(extra.scores) } : {}),
+    ...(verdict ? { scores: scoreSummaries(verdict) } : {}),
+    ...(prediction ? { prediction } : {}),
     ...(benchmark && Object.keys(benchmark).length > 0 ? { benchmark } : {}),
   };
 }

@@ -6,24 +6,7 @@ import type { BenchmarkEntry, BenchmarkMatch } from '../benchmark/index';
 import type { Cell, CellNode, LogInfo, Recipe } from '../recipe/types';
 import { OPS, isOpName, isCellInput } from '../recipe/ops';
 import { recipeInfo } from '../recipe/model';
-
-/** 20.3M, 845k, 912. */
-export function compactCount(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
-  return String(n);
-}
-
-function loss(x: number): string {
-  return Number.isFinite(x) ? x.toFixed(3) : String(x);
-}
-
-/** Top share for a rank: "top 4%". */
-function topShare(rank: number, size: number): string {
-  const pct = (100 * rank) / size;
-  return `top ${pct < 1 ? pct.toFixed(1) : Math.max(1, Math.round(pct))}%`;
-}
+import { formatCount, formatInteger, formatLoss, formatTopShare } from '../shared/format';
 
 /** Vocabulary sizes of the NAS-Bench-NLP datasets (their logs' num_params include vocab·embed + vocab). */
 export const DATASET_VOCAB: Readonly<Record<string, number>> = { 'WikiText-2': 33278, PTB: 10000 };
@@ -38,13 +21,13 @@ export function benchmarkLensTitle(m: BenchmarkMatch, fromLog?: LogInfo): string
   const other = fromLog && logDiverged(fromLog) && !m.diverged ? " (the cell's other runs)" : '';
   if (other) {
     const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size}` : '';
-    return `$(graph-line) ${m.dataset}${other}: test loss ${loss(e.meanTest)}${e.trainedRuns > 1 ? ` (${e.trainedRuns} runs)` : ''}${rank}`;
+    return `$(graph-line) ${m.dataset}${other}: test loss ${formatLoss(e.meanTest)}${e.trainedRuns > 1 ? ` (${e.trainedRuns} runs)` : ''}${rank}`;
   }
   if (m.diverged) return `$(error) ${m.dataset}: diverged in benchmark (${e.runs[0]?.status ?? 'loss is nan'})`;
-  const runs = e.trainedRuns > 1 ? ` ± ${e.stdTest.toFixed(3)} (${e.trainedRuns} runs)` : '';
-  const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size} (${topShare(m.rank, m.size)})` : '';
-  const params = e.numParams !== undefined ? ` · ${compactCount(e.numParams)} params` : '';
-  return `$(graph-line) ${m.dataset} test loss ${loss(e.meanTest)}${runs}${rank}${params}`;
+  const runs = e.trainedRuns > 1 ? ` ± ${formatLoss(e.stdTest)} (${e.trainedRuns} runs)` : '';
+  const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size} (${formatTopShare(m.rank, m.size)})` : '';
+  const params = e.numParams !== undefined ? ` · ${formatCount(e.numParams)} params` : '';
+  return `$(graph-line) ${m.dataset} test loss ${formatLoss(e.meanTest)}${runs}${rank}${params}`;
 }
 
 /** Whether a training log's run diverged (NAS-Bench-NLP status "loss is nan!", or no finite test loss). */
@@ -62,13 +45,13 @@ export function logLensTitle(l: LogInfo): string {
   const epochs = n !== undefined ? ` after ${n} epoch${n === 1 ? '' : 's'}` : '';
   if (logDiverged(l)) return `$(error) this run${id}: diverged${epochs}${l.status ? ` — ${l.status}` : ''}`;
   const finite = (l.testLosses ?? []).filter((x) => Number.isFinite(x));
-  return `$(file) this run${id}: test loss ${finite.length ? loss(finite[finite.length - 1]) : '?'}${epochs}`;
+  return `$(file) this run${id}: test loss ${finite.length ? formatLoss(finite[finite.length - 1]) : '?'}${epochs}`;
 }
 
 /** Lens for a cell the benchmark does not know: `not in benchmark · 8 nodes · 13.6M params`. */
 export function notInBenchmarkTitle(cell: Cell, params: number | undefined, loading: boolean): string {
   const n = `${cell.nodes.length} node${cell.nodes.length === 1 ? '' : 's'}`;
-  const p = params !== undefined ? ` · ${compactCount(params)} params` : '';
+  const p = params !== undefined ? ` · ${formatCount(params)} params` : '';
   return loading ? `$(sync~spin) looking up benchmark · ${n}${p}` : `$(circle-slash) not in benchmark · ${n}${p}`;
 }
 
@@ -106,10 +89,10 @@ function entryMarkdown(e: BenchmarkEntry): string {
   } else {
     rows.push('', '| | final | best |', '|---|---|---|');
     rows.push(
-      `| test loss | ${loss(e.meanTest)}${e.trainedRuns > 1 ? ` ± ${e.stdTest.toFixed(3)}` : ''} (ppl ${Math.exp(e.meanTest).toFixed(1)}) | ${loss(e.bestTest)} |`,
+      `| test loss | ${formatLoss(e.meanTest)}${e.trainedRuns > 1 ? ` ± ${formatLoss(e.stdTest)}` : ''} (ppl ${Math.exp(e.meanTest).toFixed(1)}) | ${formatLoss(e.bestTest)} |`,
     );
     rows.push(
-      `| val loss | ${loss(e.meanVal)}${e.trainedRuns > 1 ? ` ± ${e.stdVal.toFixed(3)}` : ''} | ${loss(e.bestVal)} |`,
+      `| val loss | ${formatLoss(e.meanVal)}${e.trainedRuns > 1 ? ` ± ${formatLoss(e.stdVal)}` : ''} | ${formatLoss(e.bestVal)} |`,
     );
     if (e.rank !== undefined)
       rows.push('', `Rank **${e.rank}** of ${e.size} trained cells (beats ${e.percentile?.toFixed(1)}%).`);
@@ -119,12 +102,12 @@ function entryMarkdown(e: BenchmarkEntry): string {
   if (r?.testLosses?.some((v) => Number.isFinite(v)))
     rows.push(
       '',
-      `Test loss over ${r.testLosses.length} epochs: \`${sparkline(r.testLosses)}\` ${loss(r.testLosses[0])} → ${loss(r.testLosses[r.testLosses.length - 1])}`,
+      `Test loss over ${r.testLosses.length} epochs: \`${sparkline(r.testLosses)}\` ${formatLoss(r.testLosses[0])} → ${formatLoss(r.testLosses[r.testLosses.length - 1])}`,
     );
   if (e.numParams !== undefined)
     rows.push(
       '',
-      `${e.numParams.toLocaleString('en-US')} parameters in the benchmark's ${e.dataset} model${DATASET_VOCAB[e.dataset] ? ` (vocabulary ${DATASET_VOCAB[e.dataset].toLocaleString('en-US')})` : ''}; the train-free \`#params\` uses the scoring preset's vocabulary.`,
+      `${formatInteger(e.numParams)} parameters in the benchmark's ${e.dataset} model${DATASET_VOCAB[e.dataset] ? ` (vocabulary ${formatInteger(DATASET_VOCAB[e.dataset])})` : ''}; the train-free \`#params\` uses the scoring preset's vocabulary.`,
     );
   return rows.join('\n');
 }
@@ -163,7 +146,7 @@ export function nodeHoverMarkdown(node: CellNode, recipe: Recipe, sizes: { embed
       node.inputs.reduce((s, i) => s + sizes.hidden * (i.name === 'x' ? sizes.embed : sizes.hidden), 0) + sizes.hidden;
     lines.push(
       '',
-      `Parameters in layer 1: ${p.toLocaleString('en-US')} (${node.inputs.length} weight matri${node.inputs.length === 1 ? 'x' : 'ces'} + bias)`,
+      `Parameters in layer 1: ${formatInteger(p)} (${node.inputs.length} weight matri${node.inputs.length === 1 ? 'x' : 'ces'} + bias)`,
     );
   }
   if (!info.liveNodes.has(node.name) && recipe['h_new_0']) lines.push('', '_Does not reach the output h_new_0._');

@@ -1,61 +1,13 @@
 /**
- * Text of the score surfaces (CodeLens titles and tooltips, hover Markdown, status bar), as pure functions so
- * they are unit-tested without VS Code. NaN and ±∞ are always shown as such, with their reason, never as a
- * number. No `vscode` import.
+ * Text of the score surfaces (CodeLens titles and tooltips, hover Markdown, status bar), as pure functions of a cell's
+ * verdict (src/report/verdict.ts) so they are unit-tested without VS Code and show the same numbers as the side
+ * panel, the table, compare and the CLI. NaN and ±∞ are always shown as such, with their reason, never as a number.
+ * No `vscode` import.
  */
-import { SCORES, type ScoreId, type ScoreReport, type ScoreResult, type ScoreSettings } from '../scoring/types';
+import { SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { presetOf } from '../scoring/presets';
-import { REFERENCE, evidenceOf, percentileOf, referencePresetFor } from '../scoring/reference';
-import { compactCount } from './format';
-
-/** A score value for display: 3 significant digits, exponent form outside [0.01, 10^5); NaN/∞ as words. */
-export function formatScore(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '∞';
-  if (v === -Infinity) return '−∞';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-2) {
-    const [m, e] = v.toExponential(1).split('e');
-    return `${m}e${Number(e)}`;
-  }
-  if (Number.isInteger(v) && a < 1e5) return String(v);
-  return String(Number(v.toPrecision(a >= 100 ? 4 : 3)));
-}
-
-/** A result's value: parameter counts as `20.4M` (exact in the hover), other scores by {@link formatScore}. */
-export function formatValue(r: ScoreResult, exact = false): string {
-  if (r.id === 'params' && Number.isFinite(r.value))
-    return exact ? r.value.toLocaleString('en-US') : compactCount(r.value);
-  return formatScore(r.value);
-}
-
-/** `12.3 ± 0.4` (spread only when there were repeats and it is finite). */
-export function formatWithSpread(r: ScoreResult, exact = false): string {
-  const v = formatValue(r, exact);
-  if (r.id === 'params') return v;
-  return r.repeats > 1 && Number.isFinite(r.std) && Number.isFinite(r.value) ? `${v} ± ${formatScore(r.std)}` : v;
-}
-
-function durationText(ms: number): string {
-  if (!Number.isFinite(ms)) return '?';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-/** `82nd` (ordinal of a rounded percentile). */
-export function ordinal(p: number): string {
-  const n = Math.max(0, Math.min(100, Math.round(p)));
-  const s =
-    n % 100 >= 11 && n % 100 <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
-  return `${n}${s}`;
-}
-
-/** A result's percentile among the benchmark's trained cells scored at the same settings (undefined: no reference). */
-export function resultPercentile(r: ScoreResult, settings: ScoreSettings): number | undefined {
-  return percentileOf(r.id, r.value, settings);
-}
+import { formatElapsed, formatInteger, formatStat, formatValue } from '../shared/format';
+import { valueKind, type CellVerdict, type PredictionVerdict } from './verdict';
 
 /** Short preset name for lenses: `full size`, `proxy`, `custom`. */
 export function presetLabel(s: ScoreSettings): string {
@@ -65,43 +17,47 @@ export function presetLabel(s: ScoreSettings): string {
 
 /**
  * The score lens: `HiddenCov −34.9 (82nd pct) · NASWOT 9.62 (40th) · TE-NAS κ 485 (70th) · proxy ▸ more` for the
- * chosen ids (those present); percentiles among the benchmark's trained cells when a reference exists.
+ * chosen ids (those present); percentiles in the verdict's reference population when one applies.
  */
-export function scoreLensTitle(report: ScoreReport, show: readonly ScoreId[]): string {
-  const byId = new Map(report.results.map((r) => [r.id, r]));
-  const shown = show.map((id) => byId.get(id)).filter((r): r is ScoreResult => !!r);
-  const list = shown.length ? shown : report.results.slice(0, 3);
-  const parts = list.map((r, i) => {
-    const p = resultPercentile(r, report.settings);
-    return `${SCORES[r.id].label} ${formatValue(r)}${p === undefined ? '' : ` (${ordinal(p)}${i === 0 ? ' pct' : ''})`}`;
-  });
-  const more = report.results.length > list.length ? ' ▸ more' : '';
-  return `$(beaker) ${parts.join(' · ')} · ${presetLabel(report.settings)}${more}`;
+export function scoreLensTitle(v: CellVerdict, show: readonly ScoreId[]): string {
+  const shown = show.map((id) => v.byId.get(id)).filter((s) => s !== undefined);
+  const list = shown.length ? shown : v.scores.slice(0, 3);
+  const parts = list.map(
+    (s, i) =>
+      `${s.label} ${s.value}${s.percentileText === undefined ? '' : ` (${s.percentileText}${i === 0 ? ' pct' : ''})`}`,
+  );
+  const more = v.scores.length > list.length ? ' ▸ more' : '';
+  return `$(beaker) ${parts.join(' · ')} · ${presetLabel(v.report.settings)}${more}`;
 }
 
-/** Plain-text tooltip of the score lens: every score on one line with its direction. */
-export function scoreLensTooltip(report: ScoreReport): string {
-  const lines = report.results.map((r) => {
-    const info = SCORES[r.id];
+/** Plain-text tooltip of the score lens: every score on one line with its direction, then the population. */
+export function scoreLensTooltip(v: CellVerdict): string {
+  const lines = v.scores.map((s) => {
+    const r = s.result;
     const why = !Number.isFinite(r.value) && r.reason ? ` — ${r.reason}` : '';
-    const p = resultPercentile(r, report.settings);
-    return `${info.label}: ${formatWithSpread(r)}${p === undefined ? '' : `, ${ordinal(p)} percentile`} (${info.better} is better)${why}`;
+    return `${s.label}: ${s.text}${s.percentileText === undefined ? '' : `, ${s.percentileText} percentile`} (${s.better} is better)${why}`;
   });
+  const { report } = v;
   return [
     ...lines,
     '',
-    `${settingsSummary(report.settings)} · ${report.backend} · ${durationText(report.totalMs)}`,
+    ...(v.population ? [`Percentiles ${v.population.text}.`] : []),
+    `${settingsSummary(report.settings)} · ${report.backend} · ${formatElapsed(report.totalMs)}`,
     'Click for the details.',
   ].join('\n');
 }
 
+const donePercent = (done: number, total: number): number => (total > 0 ? Math.round((100 * done) / total) : 0);
+
 /** Lens while a cell is being scored. */
 export function scoringLensTitle(done: number, total: number): string {
-  const pct = total > 0 ? Math.round((100 * done) / total) : 0;
-  return `$(sync~spin) scoring… ${pct}%`;
+  return `$(sync~spin) scoring… ${donePercent(done, total)}%`;
 }
 
-export { presetOf };
+/** Hover while a cell is being scored. */
+export function scoringHoverMarkdown(done: number, total: number): string {
+  return `_Scoring… ${donePercent(done, total)}%_`;
+}
 
 /** `NAS-Bench-NLP size (vocab 10000, embed 400, hidden 600, 3 layers, seq 35, batch 16) · seed 0 · 1 repeat`. */
 export function settingsSummary(s: ScoreSettings): string {
@@ -114,55 +70,43 @@ function escapeCell(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-/** `τ 0.371 [0.33, 0.41]`: a score's measured rank correlation with −test loss at the report's preset. */
-export function evidenceText(id: ScoreId, settings: ScoreSettings): string | undefined {
-  const e = evidenceOf(id, settings);
-  if (!e || !Number.isFinite(e.tau)) return undefined;
-  const f = (x: number) => (x < 0 ? '−' : '') + Math.abs(x).toFixed(2);
-  return `τ ${f(e.tau)} [${f(e.tauLo)}, ${f(e.tauHi)}]`;
-}
-
 /**
- * Hover Markdown: a table of every score with value ± spread, its percentile among the benchmark's trained cells,
- * the measured direction with its evidence (Kendall τ vs −test loss), time and meaning; NaN reasons below.
+ * Hover Markdown: a table of every score with value ± spread, its percentile in the reference population, the
+ * measured direction with its evidence (Kendall τ vs −test loss), time and meaning; NaN reasons below.
  */
-export function scoreHoverMarkdown(report: ScoreReport, defineIds: readonly ScoreId[] = []): string {
-  const preset = referencePresetFor(report.settings);
+export function scoreHoverMarkdown(v: CellVerdict, defineIds: readonly ScoreId[] = []): string {
+  const { report, population } = v;
   const rows = [
     '**Train-free scores**',
     '',
     '| score | value | percentile | better (evidence) | time | meaning |',
     '|---|---|---|---|---|---|',
   ];
-  for (const r of report.results) {
-    const info = SCORES[r.id];
-    const arrow = info.better === 'higher' ? '↑ higher' : '↓ lower';
-    const ev = evidenceText(r.id, report.settings);
-    const p = resultPercentile(r, report.settings);
-    const shown =
-      formatWithSpread(r, true) +
-      (r.id === 'params' ? ` (vocab ${report.settings.vocab.toLocaleString('en-US')})` : '');
+  for (const s of v.scores) {
+    const info = SCORES[s.id];
+    const arrow = s.better === 'higher' ? '↑ higher' : '↓ lower';
+    const shown = s.exactText + (s.id === 'params' ? ` (vocab ${formatInteger(report.settings.vocab)})` : '');
     rows.push(
-      `| ${escapeCell(info.label)} | ${escapeCell(shown)} | ${p === undefined ? '—' : ordinal(p)} | ${arrow}${ev ? ` (${ev})` : ''} | ${durationText(r.wallMs)} | ${escapeCell(info.meaning)} |`,
+      `| ${escapeCell(s.label)} | ${escapeCell(shown)} | ${s.percentileText ?? '—'} | ${arrow}${s.evidence ? ` (${s.evidence.text})` : ''} | ${formatElapsed(s.result.wallMs)} | ${escapeCell(info.meaning)} |`,
     );
   }
   rows.push(
     '',
-    preset
-      ? `_Percentile: share of the ${REFERENCE.presets[preset]?.nCells ?? ''} trained WikiText-2 cells this cell scores better than, scored at the same settings (${preset} preset); τ = Kendall τ of the raw score vs −test loss over them, 95 % interval._`
+    population
+      ? `_Percentile: share of the ${population.nCells} trained ${population.dataset} cells this cell scores better than, scored at the same settings (${population.preset} preset); τ = Kendall τ of the raw score vs −test loss over them, 95 % interval._`
       : '_No reference population for these settings: percentiles exist for the proxy and nas-bench-nlp presets with seed 0 and 1 repeat._',
   );
-  const undefinedOnes = report.results.filter((r) => !Number.isFinite(r.value));
+  const undefinedOnes = v.scores.filter((s) => !Number.isFinite(s.result.value));
   if (undefinedOnes.length) {
     rows.push(
       '',
       ...undefinedOnes.map(
-        (r) =>
-          `- **${escapeCell(SCORES[r.id].label)} is ${formatScore(r.value)}**: ${escapeCell(r.reason ?? 'no finite value (no reason recorded)')}`,
+        (s) =>
+          `- **${escapeCell(s.label)} is ${s.value}**: ${escapeCell(s.result.reason ?? 'no finite value (no reason recorded)')}`,
       ),
     );
   }
-  const defs = defineIds.filter((id) => report.results.some((r) => r.id === id));
+  const defs = defineIds.filter((id) => v.byId.has(id));
   if (defs.length)
     rows.push(
       '',
@@ -172,9 +116,32 @@ export function scoreHoverMarkdown(report: ScoreReport, defineIds: readonly Scor
     );
   rows.push(
     '',
-    `_${settingsSummary(report.settings)} · backend ${report.backend} · total ${durationText(report.totalMs)}. Definitions: docs/scores.md._`,
+    `_${settingsSummary(report.settings)} · backend ${report.backend} · total ${formatElapsed(report.totalMs)}. Definitions: docs/scores.md._`,
   );
   return rows.join('\n');
+}
+
+/** The prediction lens and status-bar text: `predicted test loss 4.93 [4.71, 5.18] · top 20%`. */
+export function predictionText(p: PredictionVerdict): string {
+  return `predicted test loss ${p.lossText} · ${p.topText}`;
+}
+
+/** Tooltip of the prediction lens: what the number rests on. */
+export function predictionTooltip(p: PredictionVerdict): string {
+  return `Predicted ${p.dataset} test loss from the train-free scores (${p.preset} preset) and the cell's structure; 80 % interval from cross-validated residuals${p.cvTau !== undefined ? `; cross-validated τ ${formatStat(p.cvTau, 2)}` : ''}.`;
+}
+
+/** Hover Markdown of a prediction: the number with its interval and what it rests on. */
+export function predictionMarkdown(p: PredictionVerdict): string {
+  const cv =
+    p.cvTau !== undefined
+      ? ` Cross-validated Kendall τ ${formatStat(p.cvTau)} between predicted and true test loss (folds by canonical cell).`
+      : '';
+  const missing = p.missing.length ? ` Imputed (missing or NaN): ${p.missing.join(', ')}.` : '';
+  return (
+    `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''}, better than ${Math.round(p.percentile)} % of the ${p.nCells} trained benchmark cells (${p.topText}). ` +
+    `_From this cell's train-free scores (${p.preset} preset) and its structure, by a model trained on the benchmark (docs/predictor.md).${cv}${missing}_`
+  );
 }
 
 /** Hover line while no scores exist for the cell. */
@@ -200,7 +167,7 @@ export function nodeScoreMarkdown(report: ScoreReport, node: string): string | u
     .filter((r) => r.perNode && Object.prototype.hasOwnProperty.call(r.perNode, node))
     .map((r) => {
       const v = r.perNode![node];
-      const shown = r.id === 'params' && Number.isFinite(v) ? v.toLocaleString('en-US') : formatScore(v);
+      const shown = formatValue(v, valueKind(r.id), true);
       return `| ${escapeCell(SCORES[r.id].label)} | ${escapeCell(shown)} | ${escapeCell(PER_NODE_MEANING[r.id] ?? 'per-node part of the score')} |`;
     });
   if (!rows.length) return undefined;

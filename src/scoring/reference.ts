@@ -123,18 +123,6 @@ export function percentileOf(
   return percentileIn(r, value, def.better);
 }
 
-/** Reference evidence of a score at the settings' preset (τ, interval, n), if any. */
-export function evidenceOf(
-  id: string,
-  settings: ScoreSettings,
-  ref: ReferenceFile = REFERENCE,
-): (ReferenceScore & { preset: PresetName; nCells: number }) | undefined {
-  const preset = referencePresetFor(settings, ref);
-  const p = preset ? ref.presets[preset] : undefined;
-  const r = p?.scores[id];
-  return r && preset && p ? { ...r, preset, nCells: p.nCells } : undefined;
-}
-
 /**
  * The report with its derived scores (e.g. hybrid) recomputed from its component values against the reference.
  * Applied by the engine to every new report and by the cache to every report it reads, so a derived value always

@@ -11,6 +11,8 @@
  */
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { SCORES, type ScoreId } from '../scoring/types';
+import { escapeMarkup } from '../shared/escape';
+import { formatLoss, formatScore, formatStat } from '../shared/format';
 import type { StudyRecord, StudyResult } from './study';
 
 /** One cell of a plot. */
@@ -84,25 +86,6 @@ const SUP: Record<string, string> = {
   '9': '⁹',
 };
 
-/** Escapes text for SVG/XML content and attribute values. */
-export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** A statistic for a title: 3 decimals, "n/a" for NaN. */
-function stat(v: number | undefined): string {
-  return v === undefined || Number.isNaN(v) ? 'n/a' : (v < 0 ? '−' : '') + Math.abs(v).toFixed(3);
-}
-
-/** Short number for labels and tooltips (4 significant digits, exponent for very large / small). */
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(2);
-  return String(Number(v.toPrecision(4)));
-}
-
 /** The x axis label of a score: its label and its direction. */
 export function scoreAxisLabel(id: ScoreId): string {
   const s = SCORES[id];
@@ -169,7 +152,7 @@ export function scatterLayout(spec: ScatterSpec): ScatterLayout {
     width,
     height,
     area,
-    title: `${info.label} vs test loss: τ = ${stat(spec.tau)}, ρ = ${stat(spec.rho)}`,
+    title: `${info.label} vs test loss: τ = ${formatStat(spec.tau)}, ρ = ${formatStat(spec.rho)}`,
     subtitle: `${spec.dataset ? `${spec.dataset} · ` : ''}${finite.length} cells${omitted.length ? ` · not shown: ${omitted.join(', ')}` : ''}`,
     xLabel: scoreAxisLabel(spec.scoreId) + (xLog ? ', log scale' : ''),
     yLabel: 'final test loss (lower is better)',
@@ -227,12 +210,12 @@ export function scatterSvg(spec: ScatterSpec, colours: PlotColours = LIGHT_COLOU
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="11">`,
   );
-  out.push(`<title>${escapeXml(L.title)}</title>`);
+  out.push(`<title>${escapeMarkup(L.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${L.width}" height="${L.height}" fill="${c.background}"/>`);
   out.push(
-    `<text x="${L.width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600" fill="${c.foreground}">${escapeXml(L.title)}</text>`,
+    `<text x="${L.width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600" fill="${c.foreground}">${escapeMarkup(L.title)}</text>`,
   );
-  out.push(`<text x="${L.width / 2}" y="34" text-anchor="middle" fill="${c.muted}">${escapeXml(L.subtitle)}</text>`);
+  out.push(`<text x="${L.width / 2}" y="34" text-anchor="middle" fill="${c.muted}">${escapeMarkup(L.subtitle)}</text>`);
   // grid + ticks
   out.push(`<g stroke="${c.grid}" stroke-width="1">`);
   for (const t of L.xTicks)
@@ -245,20 +228,20 @@ export function scatterSvg(spec: ScatterSpec, colours: PlotColours = LIGHT_COLOU
   );
   out.push(`<g fill="${c.muted}">`);
   for (const t of L.xTicks)
-    out.push(`<text x="${round(t.pos)}" y="${area.bottom + 14}" text-anchor="middle">${escapeXml(t.label)}</text>`);
+    out.push(`<text x="${round(t.pos)}" y="${area.bottom + 14}" text-anchor="middle">${escapeMarkup(t.label)}</text>`);
   for (const t of L.yTicks)
-    out.push(`<text x="${area.left - 6}" y="${round(t.pos) + 4}" text-anchor="end">${escapeXml(t.label)}</text>`);
+    out.push(`<text x="${area.left - 6}" y="${round(t.pos) + 4}" text-anchor="end">${escapeMarkup(t.label)}</text>`);
   out.push('</g>');
   out.push(
-    `<text class="x-label" x="${(area.left + area.right) / 2}" y="${L.height - 10}" text-anchor="middle" fill="${c.foreground}">${escapeXml(L.xLabel)}</text>`,
+    `<text class="x-label" x="${(area.left + area.right) / 2}" y="${L.height - 10}" text-anchor="middle" fill="${c.foreground}">${escapeMarkup(L.xLabel)}</text>`,
   );
   out.push(
-    `<text class="y-label" transform="translate(14 ${(area.top + area.bottom) / 2}) rotate(-90)" text-anchor="middle" fill="${c.foreground}">${escapeXml(L.yLabel)}</text>`,
+    `<text class="y-label" transform="translate(14 ${(area.top + area.bottom) / 2}) rotate(-90)" text-anchor="middle" fill="${c.foreground}">${escapeMarkup(L.yLabel)}</text>`,
   );
   out.push(`<g fill="${c.point}" fill-opacity="0.55" stroke="${c.point}" stroke-width="0.8">`);
   for (const p of L.points) {
     out.push(
-      `<circle cx="${p.cx}" cy="${p.cy}" r="3"><title>${escapeXml(`${p.label} · ${SCORES[spec.scoreId].label} ${formatValue(p.x)} · test loss ${formatValue(p.y)}`)}</title></circle>`,
+      `<circle cx="${p.cx}" cy="${p.cy}" r="3"><title>${escapeMarkup(`${p.label} · ${SCORES[spec.scoreId].label} ${formatScore(p.x)} · test loss ${formatLoss(p.y)}`)}</title></circle>`,
     );
   }
   out.push('</g>');

@@ -1,7 +1,7 @@
 /**
  * The bundled loss predictors (data/predictor-<preset>.json, built by scripts/build-predictor.ts from the WikiText-2
- * study at that preset) and the one question the editor and the CLI ask them: what test loss does this scored cell
- * predict? A predictor applies only to a report of its own preset, seed and repeats (its features are the scores at
+ * study at that preset) and the one question the verdict (src/report/verdict.ts) asks them: what test loss does this
+ * scored cell predict? A predictor applies only to a report of its own preset, seed and repeats (its features are the scores at
  * those settings). Pure; the JSON is bundled.
  */
 import type { Recipe } from '../recipe/types';
@@ -40,9 +40,15 @@ export interface CellPrediction extends LossPrediction {
   readonly dataset: string;
 }
 
-/** The predicted test loss of a scored cell, or undefined when no predictor applies to the report's settings. */
-export function predictionFor(report: ScoreReport, recipe: Recipe): CellPrediction | undefined {
-  const preset = referencePresetFor(report.settings);
+/**
+ * The predicted test loss of a scored cell, or undefined when no predictor applies to the report's settings.
+ * `preset`: the report's reference preset when the caller already looked it up (src/report/verdict.ts does).
+ */
+export function predictionFor(
+  report: ScoreReport,
+  recipe: Recipe,
+  preset: PresetName | undefined = referencePresetFor(report.settings),
+): CellPrediction | undefined {
   const model = preset ? PREDICTORS[preset] : undefined;
   if (!preset || !model) return undefined;
   const scores = Object.fromEntries(report.results.map((r) => [r.id, r.value]));
@@ -55,24 +61,4 @@ export function predictionFor(report: ScoreReport, recipe: Recipe): CellPredicti
     dataset: String(model.meta.dataset ?? 'WikiText-2'),
     ...(model.cv ? { cvTau: model.cv.predictor.tau.estimate } : {}),
   };
-}
-
-/** `predicted test loss 4.93 [4.71, 5.18] · top 20%`. */
-export function predictionText(p: CellPrediction): string {
-  const f = (x: number) => x.toFixed(2);
-  const iv = Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ` [${f(p.lo)}, ${f(p.hi)}]` : '';
-  return `predicted test loss ${f(p.loss)}${iv} · top ${p.topPercent}%`;
-}
-
-/** Hover markdown of a prediction: the number, its interval and what it rests on. */
-export function predictionMarkdown(p: CellPrediction): string {
-  const cv =
-    p.cvTau !== undefined
-      ? ` Cross-validated Kendall τ ${p.cvTau.toFixed(3)} between predicted and true test loss (folds by canonical cell).`
-      : '';
-  const missing = p.missing.length ? ` Imputed (missing or NaN): ${p.missing.join(', ')}.` : '';
-  return (
-    `**Predicted ${p.dataset} test loss: ${p.loss.toFixed(3)}**${Number.isFinite(p.lo) ? ` (80 % interval ${p.lo.toFixed(2)} – ${p.hi.toFixed(2)})` : ''}, better than ${Math.round(p.percentile)} % of the ${p.nCells} trained benchmark cells (top ${p.topPercent} %). ` +
-    `_From this cell's train-free scores (${p.preset} preset) and its structure, by a model trained on the benchmark (docs/predictor.md).${cv}${missing}_`
-  );
 }

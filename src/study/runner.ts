@@ -214,8 +214,6 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export { formatDuration };
-
 /**
  * Scores the cells (cache first), with progress and cancellation. With `concurrency` N > 1, N cells are in flight at
  * once (the scorer is then a pool of processes); outcomes are in the order of the cells whatever order they finish

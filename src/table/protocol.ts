@@ -22,10 +22,13 @@ export interface RowScore {
   /** The value when finite; null for NaN / ±∞ (see `kind`). */
   readonly value: number | null;
   readonly kind: 'finite' | 'nan' | 'inf' | '-inf';
-  /** The value as the lens and hover show it (formatScore / formatWithSpread). */
+  /** The value as the lens and hover show it (the cell's verdict, src/report/verdict.ts). */
   readonly text: string;
   /** Percentile (0 … 100, 100 = best) among the benchmark's trained cells at the same settings; absent without a reference. */
   readonly percentile?: number;
+  /** The percentile as the lens shows it (`82nd`) and its population (`of 258 WikiText-2 cells, proxy preset`). */
+  readonly percentileText?: string;
+  readonly population?: string;
   /** Why the value is NaN / infinite. */
   readonly reason?: string;
 }
@@ -180,7 +183,12 @@ export const MAX_FILTER_CHARS = 1000;
 function isRowScore(s: unknown): boolean {
   if (!isObj(s) || !KINDS.includes(s.kind as string) || !isStr(s.text)) return false;
   if (s.kind === 'finite' ? !isNum(s.value) : s.value !== null) return false;
-  return optional(s.percentile, isNum) && optional(s.reason, isStr);
+  return (
+    optional(s.percentile, isNum) &&
+    optional(s.percentileText, isStr) &&
+    optional(s.population, isStr) &&
+    optional(s.reason, isStr)
+  );
 }
 
 function isBenchmark(b: unknown): boolean {

@@ -3,15 +3,15 @@
  * exports. Pure (no `vscode`): the panel (src/webviews/table/panel.ts) hands in the analysed cells and two lookups, the unit
  * tests hand in real cells, the bundled benchmark index and real score reports.
  *
- * Every number shown here is formatted by the same helpers as the CodeLens and the hover (src/report/scoreFormat.ts,
- * src/study/predictions.ts), so the table never disagrees with them.
+ * Every number shown here is the cell's verdict (src/report/verdict.ts), the one the CodeLens and the hover format, so
+ * the table never disagrees with them.
  */
 import type { BenchmarkMatch } from '../benchmark/index';
 import type { Cell, Recipe } from '../recipe/types';
-import { SCORES, SCORE_IDS, type ScoreReport, type ScoreResult } from '../scoring/types';
+import { SCORES, SCORE_IDS, type ScoreReport } from '../scoring/types';
 import { presetOf } from '../scoring/presets';
-import { evidenceText, formatWithSpread, resultPercentile, settingsSummary } from '../report/scoreFormat';
-import { predictionFor, predictionText } from '../study/predictions';
+import { predictionText, settingsSummary } from '../report/scoreFormat';
+import { cellVerdict, type CellVerdict, type ScoreVerdict } from '../report/verdict';
 import type { RowBenchmark, RowPrediction, RowScore, SortState, TableColumn, TableRow, TableScope } from './protocol';
 import { visibleRows } from './view';
 
@@ -39,16 +39,21 @@ export interface RowLookups {
   report(hash: string): ScoreReport | undefined;
 }
 
-function rowScore(r: ScoreResult, report: ScoreReport): RowScore {
-  const v = r.value;
-  const kind: RowScore['kind'] = Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : 'finite';
-  const p = kind === 'nan' ? undefined : resultPercentile(r, report.settings);
+function rowScore(s: ScoreVerdict, v: CellVerdict): RowScore {
+  const x = s.result.value;
+  const kind: RowScore['kind'] = Number.isNaN(x) ? 'nan' : x === Infinity ? 'inf' : x === -Infinity ? '-inf' : 'finite';
   return {
-    value: kind === 'finite' ? v : null,
+    value: kind === 'finite' ? x : null,
     kind,
-    text: formatWithSpread(r),
-    ...(p !== undefined && Number.isFinite(p) ? { percentile: p } : {}),
-    ...(r.reason !== undefined && kind !== 'finite' ? { reason: r.reason } : {}),
+    text: s.text,
+    ...(s.percentile !== undefined && Number.isFinite(s.percentile)
+      ? {
+          percentile: s.percentile,
+          percentileText: s.percentileText!,
+          ...(v.population ? { population: v.population.text } : {}),
+        }
+      : {}),
+    ...(s.result.reason !== undefined && kind !== 'finite' ? { reason: s.result.reason } : {}),
   };
 }
 
@@ -69,8 +74,8 @@ function rowBenchmark(matches: readonly BenchmarkMatch[]): RowBenchmark | undefi
   };
 }
 
-function rowPrediction(report: ScoreReport, recipe: Recipe): RowPrediction | undefined {
-  const p = predictionFor(report, recipe);
+function rowPrediction(v: CellVerdict): RowPrediction | undefined {
+  const p = v.prediction;
   if (!p) return undefined;
   return {
     loss: p.loss,
@@ -102,9 +107,10 @@ export function buildRows(cells: readonly CellSource[], lookups: RowLookups): Ta
     const matches = lookups.benchmark(hash);
     const benchmark = matches ? rowBenchmark(matches) : undefined;
     const report = lookups.report(hash);
+    const verdict = report ? cellVerdict(report, c.recipe) : undefined;
     const scores: Record<string, RowScore> = {};
-    for (const r of report?.results ?? []) scores[r.id] = rowScore(r, report!);
-    const predicted = report ? rowPrediction(report, c.recipe) : undefined;
+    for (const s of verdict?.scores ?? []) scores[s.id] = rowScore(s, verdict!);
+    const predicted = verdict ? rowPrediction(verdict) : undefined;
     return {
       ...base,
       hash,
@@ -156,10 +162,10 @@ export function tableColumns(
       title: "Rank by test loss among the benchmark's trained cells (1 = best)",
     },
   );
-  const settings = reports[0]?.settings;
+  const population = reports[0] ? cellVerdict(reports[0]).population : undefined;
   for (const id of scoreIdsOf(rows)) {
     const info = SCORES[id as keyof typeof SCORES];
-    const ev = settings ? evidenceText(info.id, settings) : undefined;
+    const ev = population?.evidence[info.id]?.text;
     cols.push({
       id: `score:${id}`,
       label: info.label,

@@ -1,6 +1,7 @@
 /**
  * The graph webview's HTML, as a pure function (no `vscode`), so a unit test can check its Content Security Policy.
  */
+import { escapeMarkup } from '../shared/escape';
 
 /** What the HTML needs: URIs already converted with `webview.asWebviewUri`, and the webview's CSP source. */
 export interface WebviewHtmlOptions {
@@ -27,9 +28,6 @@ export function makeNonce(): string {
   return s;
 }
 
-const escapeAttr = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** The Content-Security-Policy of the graph webview: nothing but our own script (by nonce), style and images. */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
@@ -48,14 +46,14 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${escapeMarkup(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${(typeof o.styleUri === 'string' ? [o.styleUri] : o.styleUri).map((u) => `<link rel="stylesheet" href="${escapeAttr(u)}">`).join('\n')}
-<title>${escapeAttr(o.title ?? 'Cell graph')}</title>
+${(typeof o.styleUri === 'string' ? [o.styleUri] : o.styleUri).map((u) => `<link rel="stylesheet" href="${escapeMarkup(u)}">`).join('\n')}
+<title>${escapeMarkup(o.title ?? 'Cell graph')}</title>
 </head>
 <body>
-<div id="${escapeAttr(o.rootId ?? 'cell-lens-graph')}"></div>
-<script nonce="${o.nonce}" src="${escapeAttr(o.scriptUri)}"></script>
+<div id="${escapeMarkup(o.rootId ?? 'cell-lens-graph')}"></div>
+<script nonce="${o.nonce}" src="${escapeMarkup(o.scriptUri)}"></script>
 </body>
 </html>`;
 }

@@ -1,15 +1,9 @@
 /** The score texts of the editor (lens, tooltip, hover): numbers, NaN/∞ with reasons, directions, settings. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  formatScore,
-  formatWithSpread,
-  scoreHoverMarkdown,
-  scoreLensTitle,
-  scoreLensTooltip,
-  settingsSummary,
-  presetOf,
-} from '../../src/report/scoreFormat';
+import { scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, settingsSummary } from '../../src/report/scoreFormat';
+import { cellVerdict } from '../../src/report/verdict';
+import { formatScore, formatWithSpread } from '../../src/shared/format';
 import {
   SCORES,
   SCORE_IDS,
@@ -18,7 +12,7 @@ import {
   type ScoreResult,
   type ScoreSettings,
 } from '../../src/scoring/types';
-import { SIZE_PRESETS } from '../../src/scoring/presets';
+import { SIZE_PRESETS, presetOf } from '../../src/scoring/presets';
 import { REFERENCE } from '../../src/scoring/reference';
 
 const settings: ScoreSettings = { ...DEFAULT_SIZES, scores: [...SCORE_IDS], seed: 3, repeats: 2, backend: 'auto' };
@@ -73,23 +67,26 @@ const report: ScoreReport = {
 test('the lens shows the chosen scores in order (NaN as NaN), and "more" when others exist', () => {
   // seed 3, 2 repeats: no reference population, so no percentiles; the preset is named.
   assert.equal(
-    scoreLensTitle(report, ['zen', 'naswot', 'ntk_cond']),
+    scoreLensTitle(cellVerdict(report), ['zen', 'naswot', 'ntk_cond']),
     '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · full size ▸ more',
   );
   assert.equal(
-    scoreLensTitle(report, ['zen', 'naswot', 'ntk_cond', 'params']),
+    scoreLensTitle(cellVerdict(report), ['zen', 'naswot', 'ntk_cond', 'params']),
     '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · #params 20.4M · full size',
   );
   // Chosen scores that were not computed: the first three computed ones are shown instead.
-  assert.equal(scoreLensTitle(report, ['synflow']), '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · full size ▸ more');
+  assert.equal(
+    scoreLensTitle(cellVerdict(report), ['synflow']),
+    '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · full size ▸ more',
+  );
 });
 
 test('tooltip and hover: every score with its direction; undefined ones with their reason; settings and time', () => {
-  const tip = scoreLensTooltip(report);
+  const tip = scoreLensTooltip(cellVerdict(report));
   assert.match(tip, /^Zen: 12\.3 ± 0\.5 \(higher is better\)$/m);
   assert.match(tip, /^TE-NAS κ: ∞ \(lower is better\) — λ_min is 0$/m);
   assert.match(tip, /1 min 5 s/);
-  const md = scoreHoverMarkdown(report);
+  const md = scoreHoverMarkdown(cellVerdict(report));
   const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| score'));
   assert.equal(rows.length, report.results.length);
   for (const r of report.results) {
@@ -142,18 +139,18 @@ test('at a reference preset the lens, tooltip and hover carry percentiles and th
     totalMs: 100,
     results: [one('hidden_cov', med('hidden_cov')), one('naswot', med('naswot')), one('ntk_cond', med('ntk_cond'))],
   };
-  const title = scoreLensTitle(rep, ['hidden_cov', 'naswot', 'ntk_cond']);
+  const title = scoreLensTitle(cellVerdict(rep), ['hidden_cov', 'naswot', 'ntk_cond']);
   assert.match(
     title,
     /^\$\(beaker\) HiddenCov -?[\d.e-]+ \((49|50|51)th pct\) · NASWOT [\d.e-]+ \((49|50|51)th\) · TE-NAS κ [\d.e-]+ \((49|50|51)th\) · proxy$/,
   );
-  assert.match(scoreLensTooltip(rep), /HiddenCov: .*, (49|50|51)th percentile \(higher is better\)/);
-  const md = scoreHoverMarkdown(rep);
+  assert.match(scoreLensTooltip(cellVerdict(rep)), /HiddenCov: .*, (49|50|51)th percentile \(higher is better\)/);
+  const md = scoreHoverMarkdown(cellVerdict(rep));
   assert.match(md, /\| HiddenCov \| [^|]+ \| (49|50|51)th \| ↑ higher \(τ 0\.\d\d \[0\.\d\d, 0\.\d\d\]\) \|/);
   assert.match(md, /trained WikiText-2 cells this cell scores better than/);
   // The lens scores' formulas from the registry.
   assert.match(
-    scoreHoverMarkdown(rep, ['hidden_cov', 'ntk_cond']),
+    scoreHoverMarkdown(cellVerdict(rep), ['hidden_cov', 'ntk_cond']),
     /\*\*Definitions\*\*[\s\S]*- \*\*HiddenCov\*\*: At every step[\s\S]*- \*\*TE-NAS κ\*\*: Θ as in ntk_trace/,
   );
 });

@@ -57,7 +57,7 @@ test('isToWebview rejects malformed render messages', () => {
   // Scores with a non-numeric per-node value.
   c = clone();
   (c.cells[0] as { scores: unknown }).scores = [
-    { id: 'naswot', label: 'NASWOT', value: 1, better: 'higher', perNode: { i: 'hot' } },
+    { id: 'naswot', label: 'NASWOT', value: 1, text: '1', better: 'higher', perNode: { i: 'hot' } },
   ];
   bad.push(c);
   for (const [i, m] of bad.entries()) assert.equal(isToWebview(m), false, `bad message #${i} rejected`);

@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Recipe } from '../../src/recipe/types';
-import { PREDICTORS, predictionFor, predictionMarkdown, predictionText } from '../../src/study/predictions';
+import { PREDICTORS, predictionFor } from '../../src/study/predictions';
+import { predictionMarkdown, predictionText } from '../../src/report/scoreFormat';
+import { cellVerdict } from '../../src/report/verdict';
 import { REFERENCE } from '../../src/scoring/reference';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { SCORE_IDS, type ScoreReport, type ScoreResult } from '../../src/scoring/types';
@@ -39,13 +41,14 @@ test('the proxy predictor is bundled and predicts a loss inside the benchmark ra
     const values = Object.fromEntries(
       Object.entries(probe.values).map(([k, v]) => [k, typeof v === 'number' ? v : Number(v)]),
     );
-    const p = predictionFor(reportOf(values), probe.recipe as Recipe)!;
+    const p = cellVerdict(reportOf(values), probe.recipe as Recipe).prediction!;
     assert.ok(p, 'a prediction');
     assert.ok(p.loss > model.losses[0] - 1 && p.loss < model.losses[model.losses.length - 1] + 1, `${p.loss}`);
     assert.ok(p.lo <= p.loss && p.loss <= p.hi, `${p.lo} ≤ ${p.loss} ≤ ${p.hi}`);
     assert.ok(p.percentile >= 0 && p.percentile <= 100);
     assert.match(predictionText(p), /^predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+%$/);
-    assert.match(predictionMarkdown(p), /\*\*Predicted WikiText-2 test loss: \d\.\d{3}\*\*/);
+    // The hover shows the lens's digits (it showed 3 decimals before the one formatter).
+    assert.match(predictionMarkdown(p), /\*\*Predicted WikiText-2 test loss: \d\.\d\d \[\d\.\d\d, \d\.\d\d\]\*\*/);
   }
   // The best probe is predicted better than the worst one.
   const [best, , worst] = REFERENCE.probes

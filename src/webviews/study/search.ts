@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { ScoreCache } from '../../scoring/cache';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../../scoring/types';
 import { cellsFromIndex } from '../../study/runner';
-import { formatValue } from '../../study/plots';
+import { formatLoss, formatScore } from '../../shared/format';
 import {
   ALGO_LABELS,
   SEARCH_ALGOS,
@@ -128,7 +128,7 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
           onProgress: (p) => {
             if (p.evaluations === last) return;
             progress.report({
-              message: `${p.evaluations}/${p.budget} · best ${label} ${p.best ? formatValue(SCORES[score.id].better === 'lower' ? -p.best.fitness : p.best.fitness) : 'n/a'}`,
+              message: `${p.evaluations}/${p.budget} · best ${label} ${p.best ? formatScore(SCORES[score.id].better === 'lower' ? -p.best.fitness : p.best.fitness) : 'n/a'}`,
               increment: (100 * (p.evaluations - last)) / p.budget,
             });
             last = p.evaluations;
@@ -169,12 +169,12 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
   const top = best[0];
   const tested = pool && top ? pool.byHash.get(top.hash) : undefined;
   const lossText = tested
-    ? `; its ${where.dataset} test loss is ${tested.testLoss.toFixed(3)} (rank ${tested.rank ?? '?'} of ${pool!.pool.recipes.length})`
+    ? `; its ${where.dataset} test loss is ${formatLoss(tested.testLoss)} (rank ${tested.rank ?? '?'} of ${pool!.pool.recipes.length})`
     : '';
   deps.log.info(
-    `search: ${algo.algo} by ${score.id}, budget ${budget}, seed ${seed}: ${res.evaluations} evaluations${res.aborted ? ' (cancelled)' : ''}; best ${top?.hash} ${top ? formatValue(sign * top.fitness) : ''}${lossText}`,
+    `search: ${algo.algo} by ${score.id}, budget ${budget}, seed ${seed}: ${res.evaluations} evaluations${res.aborted ? ' (cancelled)' : ''}; best ${top?.hash} ${top ? formatScore(sign * top.fitness) : ''}${lossText}`,
   );
   void vscode.window.showInformationMessage(
-    `Cell Lens: ${res.evaluations} cells scored${res.aborted ? ' (cancelled)' : ''}. The best by ${label} (${top ? formatValue(sign * top.fitness) : 'n/a'}) is first in the new document${lossText}.`,
+    `Cell Lens: ${res.evaluations} cells scored${res.aborted ? ' (cancelled)' : ''}. The best by ${label} (${top ? formatScore(sign * top.fitness) : 'n/a'}) is first in the new document${lossText}.`,
   );
 }

@@ -1,0 +1,172 @@
+/**
+ * One verdict per cell, one number formatter: a real scored cell (a reference probe, proxy preset, its stored values)
+ * goes through every surface — lens title and tooltip, hover, graph side panel, table, compare, CLI, the study plot
+ * and the search progress — and each shows the same digits for its scores, the same percentile string (in a named
+ * population) and the same predicted loss.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDocument } from '../../src/recipe/parse';
+import { toRecipe } from '../../src/recipe/model';
+import { canonicalHash } from '../../src/recipe/canonical';
+import type { Cell, Recipe } from '../../src/recipe/types';
+import { REFERENCE, percentileOf } from '../../src/scoring/reference';
+import { SCORES, type ScoreId, type ScoreReport } from '../../src/scoring/types';
+import { cellVerdict, computeVerdict, type CellVerdict } from '../../src/report/verdict';
+import {
+  predictionMarkdown,
+  predictionText,
+  scoreHoverMarkdown,
+  scoreLensTitle,
+  scoreLensTooltip,
+} from '../../src/report/scoreFormat';
+import { cellView } from '../../src/graph/views';
+import { buildRows } from '../../src/table/rows';
+import { compareMessage } from '../../src/compare/view';
+import { verdictTable } from '../../src/cli/score';
+import { predictionLine } from '../../src/cli/predict';
+import { scatterSvg } from '../../src/study/plots';
+import { formatScore, formatWithSpread, ordinal } from '../../src/shared/format';
+import { reportOf } from '../fixtures/table/data';
+
+const probe = REFERENCE.probes.find((p) => p.preset === 'proxy')!;
+const text = JSON.stringify(probe.recipe);
+const cell: Cell = parseDocument(text).cells[0];
+const recipe: Recipe = toRecipe(cell);
+const hash = canonicalHash(recipe);
+const report: ScoreReport = reportOf(hash, probe.values);
+const finiteIds = report.results.filter((r) => Number.isFinite(r.value)).map((r) => r.id);
+
+function surfaces(v: CellVerdict) {
+  const view = cellView(cell, { scores: report });
+  const [row] = buildRows([{ uri: 'file:///ws/a.json', file: 'a.json', cell, recipe, valid: true, hash, line: 0 }], {
+    benchmark: () => [],
+    report: () => report,
+  });
+  const side = { cell, uri: 'file:///ws/a.json', fileName: 'a.json', matches: [], report };
+  const compare = compareMessage(side, { ...side });
+  return { view, row, compare, cli: verdictTable(v) };
+}
+
+test('the same score report reads with the same digits on every surface', () => {
+  const v = cellVerdict(report, recipe);
+  const { view, row, compare, cli } = surfaces(v);
+  const title = scoreLensTitle(v, finiteIds);
+  const tooltip = scoreLensTooltip(v);
+  const hover = scoreHoverMarkdown(v);
+  assert.ok(finiteIds.length >= 5, 'a probe with several finite scores');
+  for (const id of finiteIds) {
+    const s = v.byId.get(id)!;
+    const r = s.result;
+    const label = SCORES[id].label;
+    // The verdict's texts are the one formatter's (the lens's rounding).
+    assert.equal(s.value, id === 'params' ? s.value : formatScore(r.value), id);
+    assert.equal(s.text, formatWithSpread(r, s.kind), id);
+    assert.ok(title.includes(`${label} ${s.value}`), `lens title: ${label} ${s.value} in ${title}`);
+    assert.ok(tooltip.includes(`${label}: ${s.text}`), `lens tooltip ${id}`);
+    assert.ok(hover.includes(`| ${label} | ${s.exactText}`), `hover ${id}`);
+    assert.equal(view.scores!.find((x) => x.id === id)!.text, s.text, `side panel ${id}`);
+    assert.equal(row.scores[id].text, s.text, `table ${id}`);
+    const cmp = compare.rows.find((x) => x.label === label)!;
+    assert.equal(cmp.left, s.text, `compare ${id}`);
+    assert.match(
+      cli,
+      new RegExp(
+        `\\n  ${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${s.exactText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s`,
+      ),
+      `CLI ${id}`,
+    );
+    if (s.kind === 'score') {
+      // The study plot's tooltip and the search progress (formatScore of the fitness) show the lens's digits too.
+      const svg = scatterSvg({ scoreId: id, points: [{ x: r.value, y: 5, hash, label: 'probe' }] });
+      assert.ok(svg.includes(`probe · ${label} ${s.value} · test loss 5.000`), `plot ${id}`);
+    }
+  }
+  // A count: short on the lens, the side panel, the table and compare; in full in the hover and the CLI.
+  const params = v.byId.get('params');
+  if (params) {
+    assert.match(params.value, /^\d+(\.\d)?[kM]?$/);
+    assert.match(params.exactText, /^\d{1,3}(,\d{3})*$/);
+  }
+});
+
+test('one verdict: lens, hover, side panel, table, compare and CLI show the same percentile and predicted loss', () => {
+  const v = cellVerdict(report, recipe);
+  assert.equal(v.population?.text, `of ${REFERENCE.presets.proxy!.nCells} WikiText-2 cells, proxy preset`);
+  const p = v.prediction!;
+  assert.ok(p, 'a prediction at the proxy preset');
+  assert.match(p.lossText, /^\d\.\d\d \[\d\.\d\d, \d\.\d\d\]$/);
+  assert.equal(p.dataset, 'WikiText-2');
+  const { view, row, compare, cli } = surfaces(v);
+  const ids = finiteIds.filter((id) => v.byId.get(id)!.percentileText !== undefined);
+  assert.ok(ids.length >= 5);
+  for (const id of ids) {
+    const s = v.byId.get(id)!;
+    const pct = s.percentileText!;
+    // The reference's own percentile, rounded as an ordinal.
+    assert.equal(pct, ordinal(percentileOf(id, s.result.value, report.settings)!), id);
+    const label = SCORES[id].label;
+    assert.ok(scoreLensTitle(v, [id]).includes(`${label} ${s.value} (${pct} pct)`), `lens ${id}`);
+    assert.ok(scoreLensTooltip(v).includes(`${label}: ${s.text}, ${pct} percentile`), `tooltip ${id}`);
+    const hoverRow = scoreHoverMarkdown(v)
+      .split('\n')
+      .find((l) => l.startsWith(`| ${label} | ${s.exactText}`))!;
+    assert.equal(hoverRow.split(' | ')[2], pct, `hover ${id}`);
+    const sum = view.scores!.find((x) => x.id === id)!;
+    assert.equal(sum.percentileText, pct, `side panel ${id}`);
+    assert.equal(sum.population, v.population!.text);
+    assert.equal(row.scores[id].percentileText, pct, `table ${id}`);
+    assert.equal(row.scores[id].population, v.population!.text);
+    const cmp = compare.rows.find((x) => x.label === label)!;
+    assert.equal(cmp.leftNote, `${pct} pct`, `compare ${id}`);
+    assert.ok(
+      cli.split('\n').some((l) => l.startsWith(`  ${label} `) && l.includes(` ${pct} `)),
+      `CLI ${id}: ${pct}`,
+    );
+  }
+  assert.match(cli, /pct: percentile of 258 WikiText-2 cells, proxy preset/);
+  assert.match(scoreLensTooltip(v), /^Percentiles of 258 WikiText-2 cells, proxy preset\.$/m);
+  // The predicted loss.
+  assert.equal(predictionText(p), `predicted test loss ${p.lossText} · ${p.topText}`);
+  assert.ok(predictionMarkdown(p).includes(`test loss: ${p.lossText}**`), 'hover');
+  assert.deepEqual(view.prediction, { dataset: 'WikiText-2', text: p.lossText, top: p.topText }, 'side panel');
+  assert.equal(row.predicted!.text, predictionText(p), 'table');
+  const cmp = compare.rows.find((x) => x.label === 'predicted test loss')!;
+  assert.equal(cmp.left, p.lossText, 'compare');
+  assert.equal(cmp.leftNote, p.topText);
+  assert.equal(predictionLine(p), `${predictionText(p)} (proxy)`, 'CLI');
+});
+
+test('verdicts are cached by (report hash, settings key) and made once per report and recipe', () => {
+  const v = cellVerdict(report, recipe);
+  assert.equal(cellVerdict(report, recipe), v, 'the same report: the same verdict');
+  assert.equal(cellVerdict(report), v, 'without a recipe: the cached one (with its prediction)');
+  // A copy with the same values (the graph panel sends such copies) keeps the prediction already made.
+  const copy: ScoreReport = { ...report, results: report.results.map(({ perNode: _p, ...r }) => r) };
+  const w = cellVerdict(copy, recipe);
+  assert.equal(w.report, copy);
+  assert.equal(w.prediction, v.prediction);
+  // Other values: a new verdict.
+  const other: ScoreReport = {
+    ...report,
+    results: report.results.map((r) => (r.id === finiteIds[0] ? { ...r, value: r.value + 1 } : r)),
+  };
+  assert.notEqual(cellVerdict(other, recipe).byId.get(finiteIds[0])!.value, undefined);
+  assert.notEqual(cellVerdict(other, recipe).prediction, v.prediction);
+  // A verdict first made without a recipe gains its prediction when a caller gives one.
+  const fresh: ScoreReport = { ...report, hash: 'f'.repeat(40) };
+  assert.equal(cellVerdict(fresh).prediction, undefined);
+  assert.deepEqual(cellVerdict(fresh, recipe).prediction, computeVerdict(report, recipe).prediction);
+});
+
+test('no population, no percentiles: other settings name none, and every surface says so', () => {
+  const custom: ScoreReport = { ...report, settings: { ...report.settings, seed: 5 } };
+  const v = cellVerdict(custom, recipe);
+  assert.equal(v.population, undefined);
+  assert.equal(v.prediction, undefined);
+  assert.ok(v.scores.every((s) => s.percentileText === undefined));
+  assert.match(verdictTable(v), /no reference population/);
+  assert.match(scoreHoverMarkdown(v), /No reference population for these settings/);
+  const ids: ScoreId[] = [finiteIds[0]];
+  assert.doesNotMatch(scoreLensTitle(v, ids), /pct/);
+});
