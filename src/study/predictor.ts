@@ -25,6 +25,7 @@
 import type { Recipe } from '../recipe/types';
 import { canonicalHash } from '../recipe/canonical';
 import { makeRng } from '../scoring/rng';
+import { cholesky, choleskySolve } from '../shared/linalg';
 import { SCORES } from '../scoring/types';
 import { STRUCTURE_FEATURES, isStructureFeature, structureFeatures } from './features';
 import {
@@ -270,32 +271,6 @@ function interp(x: number, xs: readonly number[], ys: readonly number[]): number
   return w > 0 ? ys[lo] + ((ys[hi] - ys[lo]) * (x - xs[lo])) / w : (ys[lo] + ys[hi]) / 2;
 }
 
-/** Solves (A + αI)x = b for symmetric positive semi-definite A by Cholesky; A is p×p row-major. */
-function ridgeSolve(A: Float64Array, b: Float64Array, p: number, alpha: number): Float64Array {
-  const L = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * p + j] + (i === j ? alpha : 0);
-      for (let k = 0; k < j; k++) s -= L[i * p + k] * L[j * p + k];
-      if (i === j) L[i * p + i] = Math.sqrt(Math.max(s, 1e-12));
-      else L[i * p + j] = s / L[j * p + j];
-    }
-  }
-  const y = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= L[i * p + k] * y[k];
-    y[i] = s / L[i * p + i];
-  }
-  const x = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < p; k++) s -= L[k * p + i] * x[k];
-    x[i] = s / L[i * p + i];
-  }
-  return x;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Features and their transforms
 
@@ -483,8 +458,9 @@ function fitRidge(X: readonly number[][], y: readonly number[], alpha: number): 
       for (let k = 0; k <= j; k++) A[j * p + k] += xj * (r[k] - xm[k]);
     }
   }
-  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) A[k * p + j] = A[j * p + k];
-  const w = p ? ridgeSolve(A, b, p, alpha) : new Float64Array(0);
+  // (A + αI)w = b by Cholesky; a pivot below 1e-12 is raised to it (A is only semi-definite).
+  for (let j = 0; j < p; j++) A[j * p + j] += alpha;
+  const w = choleskySolve(cholesky(A, p, 1e-12), b, p);
   let intercept = ym;
   for (let j = 0; j < p; j++) intercept -= w[j] * xm[j];
   return { kind: 'ridge', alpha, intercept, weights: Array.from(w) };
