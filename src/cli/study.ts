@@ -23,7 +23,8 @@ import {
   type StudyCell,
 } from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
-import { crossValidate, formatCVRow, type PredictorRow } from '../study/predictor';
+import { crossValidate, formatCVRow } from '../study/predictor/cv';
+import type { PredictorRow } from '../study/predictor/rows';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
 import {
   COMMON_OPTIONS,

@@ -113,7 +113,10 @@ export function cholesky(A: ArrayLike<number>, n: number, minPivot?: number): Fl
   return L;
 }
 
-/** Solves L·Lᵀ·x = b for a {@link cholesky} factor L (n × n): forward substitution L·y = b, then back substitution Lᵀ·x = y. */
+/**
+ * Solves L·Lᵀ·x = b for a {@link cholesky} factor L (n × n): forward substitution L·y = b, then back substitution
+ * Lᵀ·x = y.
+ */
 export function choleskySolve(L: Float64Array, b: ArrayLike<number>, n: number): Float64Array {
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
