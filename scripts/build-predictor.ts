@@ -1,5 +1,5 @@
 /**
- * Trains the loss predictor (src/study/predictor.ts) on a study's results.json, cross-validates it and writes the
+ * Trains the loss predictor (src/study/predictor/) on a study's results.json, cross-validates it and writes the
  * model file.
  *
  *   npx tsx scripts/build-predictor.ts --results /tmp/study-proxy1/results.json --preset proxy \
@@ -12,14 +12,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SIZE_PRESETS, isPresetName } from '../src/scoring/presets';
-import {
-  formatCVRow,
-  repeatedCV,
-  rowsFromResults,
-  trainPredictor,
-  type PredictorModelKind,
-  type PredictorOptions,
-} from '../src/study/predictor';
+import type { PredictorModelKind } from '../src/study/predictor';
+import { formatCVRow, repeatedCV } from '../src/study/predictor/cv';
+import type { PredictorOptions } from '../src/study/predictor/fit';
+import { rowsFromResults } from '../src/study/predictor/rows';
+import { trainPredictor } from '../src/study/predictor/train';
 
 const USAGE =
   'usage: npx tsx scripts/build-predictor.ts --results FILE --preset NAME --out FILE [--seed N] [--folds K] [--repeats R] [--scores a,b,...] [--no-structure] [--model boost|ridge|blend]';

@@ -584,13 +584,6 @@ export function loadLogsFromZip(bytes: Uint8Array, label: string, dataset?: stri
   return result;
 }
 
-/** Logs of one source (folder, zip or single file), synchronously. Never throws. */
-export function loadLogSourceSync(source: LogSource): LoadResult {
-  const result = emptyResult();
-  readAll(openLogSource(source), result);
-  return result;
-}
-
 /** Logs of any number of sources, synchronously, in the order given. Never throws. */
 export function loadLogSourcesSync(sources: readonly LogSource[]): LoadResult {
   const result = emptyResult();

@@ -25,15 +25,7 @@ import {
   type ScoreReport,
   type ScoreSettings,
 } from '../scoring/types';
-import {
-  helpText,
-  parseCli,
-  type CommandSpec,
-  type OptionSpec,
-  type OptionSpecs,
-  type Parsed,
-  type Values,
-} from './args';
+import { parseCli, type CommandSpec, type OptionSpec, type OptionSpecs, type Parsed, type Values } from './args';
 import {
   BACKEND_OPTION,
   TIMEOUT_OPTION,
@@ -125,9 +117,6 @@ export const SCORE_COMMAND = {
   },
   footer: 'Exit codes: 0 ok, 1 invalid cells, 2 usage error or scoring failure.',
 } as const satisfies CommandSpec;
-
-/** Help text of `cell-lens score` (generated from {@link SCORE_COMMAND}). */
-export const SCORE_USAGE = helpText(SCORE_COMMAND);
 
 /** What `score` runs with (also built by `predict`). */
 export interface ScoreArgs {

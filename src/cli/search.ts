@@ -45,7 +45,7 @@ import {
   type CommonArgs,
   type StudyCliOptions,
 } from './common';
-import { helpText, parseCli, usageErrorText, type CommandSpec, type Parsed } from './args';
+import { parseCli, usageErrorText, type CommandSpec, type Parsed } from './args';
 
 /** `cell-lens search`: its options (with the shared ones), declared once for the parser and the help. */
 export const SEARCH_COMMAND = {
@@ -120,9 +120,6 @@ the runs of several seeds and the best-scored-cell baseline. REA's evolution ste
 child's parent depends on the fitness of the child before). The same seed gives the same result with any N.
 Exit codes: 0 ok, 2 usage error or failure, 130 interrupted.`,
 } as const satisfies CommandSpec;
-
-/** The help text of `cell-lens search` (generated from {@link SEARCH_COMMAND}). */
-export const SEARCH_USAGE = helpText(SEARCH_COMMAND);
 
 interface SearchArgs extends CommonArgs {
   algos: SearchAlgo[];

@@ -23,7 +23,8 @@ import {
   type StudyCell,
 } from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
-import { crossValidate, formatCVRow, type PredictorRow } from '../study/predictor';
+import { crossValidate, formatCVRow } from '../study/predictor/cv';
+import type { PredictorRow } from '../study/predictor/rows';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
 import {
   COMMON_OPTIONS,
@@ -40,7 +41,7 @@ import {
   type CommonArgs,
   type StudyCliOptions,
 } from './common';
-import { helpText, parseCli, type CommandSpec, type Parsed } from './args';
+import { parseCli, type CommandSpec, type Parsed } from './args';
 
 export { UsageError, type StudyCliOptions } from './common';
 
@@ -79,9 +80,6 @@ interrupted study continues when the same command runs again.`,
   footer: `--merge takes the same data options (--logs, --dataset, --limit, --preset, --scores, --seed) as the shards.
 Progress goes to stderr. Exit codes: 0 ok, 1 some cells could not be scored, 2 usage error or failure, 130 interrupted.`,
 } as const satisfies CommandSpec;
-
-/** The help text of `cell-lens study` (generated from {@link STUDY_COMMAND}). */
-export const STUDY_USAGE = helpText(STUDY_COMMAND);
 
 interface StudyArgs extends CommonArgs {
   limit?: number;

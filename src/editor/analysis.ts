@@ -350,15 +350,3 @@ export async function hashCells(
   }
   return cells.map((c) => c.hash);
 }
-
-/** Like {@link analyseText}, then every cell's hash with {@link hashCells} (the parse itself is one block). */
-export async function analyseTextSliced(
-  uri: string,
-  version: number,
-  text: string,
-  options: { signal?: AbortSignal } = {},
-): Promise<Analysis> {
-  const a = analyseText(uri, version, text);
-  await hashCells(a.cells, options);
-  return a;
-}

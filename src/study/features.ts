@@ -1,5 +1,5 @@
 /**
- * Structure features of a NAS-Bench-NLP recipe for the loss predictor (src/study/predictor.ts): op counts,
+ * Structure features of a NAS-Bench-NLP recipe for the loss predictor (src/study/predictor/): op counts,
  * size, depth, recurrence and boundedness facts of the part of the cell that influences `h_new_0`.
  *
  * Every feature is a finite number for a valid cell. A recipe without `h_new_0` or with a cycle still gets

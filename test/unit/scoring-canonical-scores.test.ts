@@ -20,7 +20,7 @@ import {
   initEmbedding,
   randomTokens,
 } from '../../src/scoring/model/network';
-import { symmetricEigenvalues, toMatrix } from '../../src/scoring/model/linalg';
+import { symmetricEigenvalues, toMatrix } from '../../src/shared/linalg';
 import { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS } from '../../src/scoring/model/constants';
 import { makeRng } from '../../src/scoring/rng';
 import { loadLogsFromZip, recipeFromString } from '../../src/benchmark/logs';

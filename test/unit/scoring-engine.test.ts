@@ -10,7 +10,7 @@ import { scoreCell, AbortError } from '../../src/scoring/engine';
 import { SCORE_IDS, type ScoreSettings } from '../../src/scoring/types';
 import { synflowPass } from '../../src/scoring/model/synflow';
 import { initParams, disposeParams, forward } from '../../src/scoring/model/network';
-import { symmetricEigenvalues, slogdet } from '../../src/scoring/model/linalg';
+import { symmetricEigenvalues, slogdet } from '../../src/shared/linalg';
 import { makeRng } from '../../src/scoring/rng';
 
 const examples = JSON.parse(

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gram, gramThreads, setGramKernel, setGramTestHooks, setGramThreads } from '../../src/scoring/model/gram';
-import { gramMatrix } from '../../src/scoring/model/linalg';
+import { gramMatrix } from '../../src/shared/linalg';
 import { GRAM_WASM_BASE64 } from '../../src/scoring/model/gramWasm';
 import { compileWat } from '../../scripts/build-wasm';
 import { makeRng } from '../../src/scoring/rng';

@@ -8,18 +8,11 @@ import type { Recipe } from '../../src/recipe/types';
 import { makeRng } from '../../src/scoring/rng';
 import { SCORE_IDS } from '../../src/scoring/types';
 import { STRUCTURE_FEATURES, structureFeatures } from '../../src/study/features';
-import {
-  crossValidate,
-  groupFolds,
-  loadPredictor,
-  predictLoss,
-  presentScoreIds,
-  rowsFromResults,
-  scoreValue,
-  trainPredictor,
-  type PredictorOptions,
-  type PredictorRow,
-} from '../../src/study/predictor';
+import { loadPredictor, predictLoss, scoreValue } from '../../src/study/predictor';
+import { crossValidate } from '../../src/study/predictor/cv';
+import type { PredictorOptions } from '../../src/study/predictor/fit';
+import { groupFolds, presentScoreIds, rowsFromResults, type PredictorRow } from '../../src/study/predictor/rows';
+import { trainPredictor } from '../../src/study/predictor/train';
 import { cellsFromIndex } from '../../src/study/runner';
 import { REPO, scramble } from '../helpers/data';
 

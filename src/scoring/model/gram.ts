@@ -24,7 +24,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { countFlops } from './flops';
-import { gramMatrix } from './linalg';
+import { gramMatrix } from '../../shared/linalg';
 import { GRAM_WASM_BASE64 } from './gramWasm';
 
 /** Work below this many multiply-adds (n²/2·len) is done on the calling thread alone (a hand-off costs ≈ 0.1 ms). */

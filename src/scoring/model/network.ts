@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's node bundle registers no gradients (the @tensorflow/tfjs union package does): register them here.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Recipe } from '../../recipe/types';
-import { INPUT_X, LEAKY_RELU_SLOPE, hNewIndex, hPrevIndex } from '../../recipe/ops';
+import { INPUT_X, LEAKY_RELU_SLOPE, hPrevIndex } from '../../recipe/ops';
 import { recipeInfo } from '../../recipe/model';
 import type { ModelSizes } from '../settings';
 import { keptStream, makeRng, type Rng } from '../rng';
@@ -452,11 +452,6 @@ export function forward(
     input = out;
   }
   return result;
-}
-
-/** Whether `name` is a state output (h_new_i). */
-export function isStateOutput(name: string): boolean {
-  return hNewIndex(name) !== undefined;
 }
 
 /**

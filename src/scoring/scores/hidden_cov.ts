@@ -1,5 +1,5 @@
 /** hidden_cov: hidden covariance (Serianni & Kalita 2023), layer 1. */
-import { choleskyLogDetTraceInv, gramMatrix } from '../model/linalg';
+import { choleskyLogDetTraceInv, gramMatrix } from '../../shared/linalg';
 import { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS } from '../model/constants';
 import { defineScore } from './types';
 

@@ -1,5 +1,5 @@
 /** jacob_cov (Mellor et al. 2020, v1): correlation of input Jacobians across a batch. */
-import { corrcoef, symmetricEigenvalues } from '../model/linalg';
+import { corrcoef, symmetricEigenvalues } from '../../shared/linalg';
 import { defineScore } from './types';
 
 /** Mellor's k. */

@@ -1,5 +1,5 @@
 /** naswot (Mellor et al. 2021): log-determinant of the Hamming kernel of binary activation codes. */
-import { isPositiveDefinite, slogdet, toMatrix } from '../model/linalg';
+import { isPositiveDefinite, slogdet, toMatrix } from '../../shared/linalg';
 import { defineScore, type RepeatValue } from './types';
 
 /** log|det K| of a kernel from a codes pass, with the NaN reasons of NASWOT. */

@@ -1,5 +1,5 @@
 /** ntk_cond: TE-NAS condition number of the empirical NTK. */
-import { symmetricEigenvalues, toMatrix } from '../model/linalg';
+import { symmetricEigenvalues, toMatrix } from '../../shared/linalg';
 import { defineScore } from './types';
 
 export const ntkCond = defineScore({

@@ -1,6 +1,8 @@
 /**
- * Small dense linear algebra in float64 plain JS for the scores (matrices are batch × batch, e.g. 16 × 16):
- * symmetric eigenvalues (cyclic Jacobi), log|det| (LU with partial pivoting), correlation matrices.
+ * Small dense linear algebra in float64 plain JS, for the scores (matrices are batch × batch, e.g. 16 × 16) and the
+ * loss predictor's ridge regression: symmetric eigenvalues (cyclic Jacobi), log|det| (LU with partial pivoting), one
+ * Cholesky factorisation (positive definiteness, log det and tr A⁻¹, linear solves), correlation and Gram matrices.
+ * Pure: no imports.
  */
 
 /** A square matrix as rows. */
@@ -83,21 +85,57 @@ export function slogdet(a: Matrix): { sign: number; logAbsDet: number } {
   return { sign, logAbsDet };
 }
 
-/** Whether a symmetric matrix is positive definite (Cholesky in float64 succeeds). */
-export function isPositiveDefinite(a: Matrix): boolean {
-  const n = a.length;
-  const L: Matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+/**
+ * The Cholesky factor of a symmetric matrix A (n × n, row-major; only its lower triangle is read): the lower
+ * triangular L with A = L·Lᵀ (row-major, zeros above the diagonal). Row by row, each entry is
+ * L_ij = (A_ij − Σ_{k<j} L_ik·L_jk) / L_jj and L_jj = √(A_jj − Σ_{k<j} L_jk²), the terms subtracted one at a time in
+ * the order k = 0 … j−1. Without `minPivot`, a pivot that is not > 0 (or not a number) means A is not positive
+ * definite: undefined. With `minPivot`, a pivot is raised to at least `minPivot` (a NaN pivot stays NaN) and the
+ * factor is always returned (the ridge's guard for a semi-definite matrix).
+ */
+export function cholesky(A: ArrayLike<number>, n: number): Float64Array | undefined;
+export function cholesky(A: ArrayLike<number>, n: number, minPivot: number): Float64Array;
+export function cholesky(A: ArrayLike<number>, n: number, minPivot?: number): Float64Array | undefined {
+  const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
+    const ri = i * n;
     for (let j = 0; j <= i; j++) {
-      let s = a[i][j];
-      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      const rj = j * n;
+      let s = A[ri + j];
+      for (let k = 0; k < j; k++) s -= L[ri + k] * L[rj + k];
       if (i === j) {
-        if (!(s > 0)) return false;
-        L[i][i] = Math.sqrt(s);
-      } else L[i][j] = s / L[j][j];
+        if (minPivot !== undefined) s = Math.max(s, minPivot);
+        else if (!(s > 0)) return undefined;
+        L[ri + i] = Math.sqrt(s);
+      } else L[ri + j] = s / L[rj + j];
     }
   }
-  return true;
+  return L;
+}
+
+/**
+ * Solves L·Lᵀ·x = b for a {@link cholesky} factor L (n × n): forward substitution L·y = b, then back substitution
+ * Lᵀ·x = y.
+ */
+export function choleskySolve(L: Float64Array, b: ArrayLike<number>, n: number): Float64Array {
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
+    y[i] = s / L[i * n + i];
+  }
+  const x = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
+  }
+  return x;
+}
+
+/** Whether a symmetric matrix is positive definite (its {@link cholesky} factor exists in float64). */
+export function isPositiveDefinite(a: Matrix): boolean {
+  return cholesky(a.flat(), a.length) !== undefined;
 }
 
 /**
@@ -218,27 +256,14 @@ export function gramMatrix(R: ArrayLike<number>, n: number, len: number): Float6
 }
 
 /**
- * For a symmetric positive-definite A (n × n, row-major, float64): log det A and tr A⁻¹ by Cholesky
+ * For a symmetric positive-definite A (n × n, row-major, float64): log det A and tr A⁻¹ by {@link cholesky}
  * (A = L·Lᵀ: log det A = 2 Σ log L_ii; tr A⁻¹ = ‖L⁻¹‖_F²). Undefined (`ok: false`) when A is not positive definite.
  */
 export function choleskyLogDetTraceInv(A: Float64Array, n: number): { ok: boolean; logDet: number; traceInv: number } {
-  const L = Float64Array.from(A);
+  const L = cholesky(A, n);
+  if (!L) return { ok: false, logDet: NaN, traceInv: NaN };
   let logDet = 0;
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    let d = L[rj + j];
-    for (let k = 0; k < j; k++) d -= L[rj + k] * L[rj + k];
-    if (!(d > 0)) return { ok: false, logDet: NaN, traceInv: NaN };
-    const ljj = Math.sqrt(d);
-    L[rj + j] = ljj;
-    logDet += 2 * Math.log(ljj);
-    for (let i = j + 1; i < n; i++) {
-      const ri = i * n;
-      let s = L[ri + j];
-      for (let k = 0; k < j; k++) s -= L[ri + k] * L[rj + k];
-      L[ri + j] = s / ljj;
-    }
-  }
+  for (let j = 0; j < n; j++) logDet += 2 * Math.log(L[j * n + j]);
   // tr A⁻¹ = Σ_ij (L⁻¹)_ij²: solve L·X = I column by column (forward substitution).
   let traceInv = 0;
   const x = new Float64Array(n);
