@@ -6,7 +6,7 @@
  * validated (src/study/protocol.ts); no `vscode` import.
  */
 import { select } from 'd3-selection';
-import { scatterLayout, type ScatterPoint } from '../src/study/plots';
+import { scatterLayout, type ScatterPoint } from '../src/study/scatter';
 import { formatLoss, formatScore, formatStat } from '../src/shared/format';
 import {
   STUDY_PROTOCOL_VERSION,
@@ -16,7 +16,7 @@ import {
   type StudyMessage,
   type StudyWebviewState,
 } from '../src/study/protocol';
-import type { ScoreId } from '../src/scoring/types';
+import type { ScoreId } from '../src/scoring/ids';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -172,16 +172,19 @@ class PlotsView {
       label: q.label,
     }));
     const marks = (p.marks ?? []).filter((k) => k.x !== null).map((k) => ({ label: k.label, x: k.x as number }));
-    const L = scatterLayout({
-      scoreId: p.id,
-      points,
-      tau: p.tau ?? NaN,
-      rho: p.rho ?? NaN,
-      dataset: m.dataset,
-      width,
-      height,
-      marks,
-    });
+    const L = scatterLayout(
+      {
+        scoreId: p.id,
+        points,
+        tau: p.tau ?? NaN,
+        rho: p.rho ?? NaN,
+        dataset: m.dataset,
+        width,
+        height,
+        marks,
+      },
+      p,
+    );
     const svg = select(this.stage)
       .append(() => document.createElementNS(SVG_NS, 'svg') as SVGSVGElement)
       .attr('class', 'cl-plot')

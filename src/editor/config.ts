@@ -11,7 +11,8 @@ import {
   type ScoreId,
   type ScoreSettings,
 } from '../scoring/types';
-import { BACKEND_NAMES, isScoreId } from '../scoring/check';
+import { BACKEND_NAMES } from '../scoring/check';
+import { isScoreId } from '../scoring/ids';
 import { SIZE_PRESETS, isPresetName, sanitizeSizes, type PresetName } from '../scoring/presets';
 
 export function section(): vscode.WorkspaceConfiguration {

@@ -10,7 +10,19 @@
 
 import type { Recipe } from '../recipe/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
-import { BACKEND_CHOICES, BACKEND_NAMES, checkRecipe, checkReport, checkSettings, isInt, isNum, isObj, isScoreId, isStr, type Obj } from '../scoring/check';
+import {
+  BACKEND_CHOICES,
+  BACKEND_NAMES,
+  checkRecipe,
+  checkReport,
+  checkSettings,
+  isInt,
+  isNum,
+  isObj,
+  isStr,
+  type Obj,
+} from '../scoring/check';
+import { isScoreId } from '../scoring/ids';
 import {
   type BackendChoice,
   type BackendName,
@@ -22,7 +34,6 @@ import {
 
 /** Bumped on any incompatible change to the messages below. */
 export const PROTOCOL_VERSION = 1;
-
 
 /** Why a request failed, as the worker reports it. */
 export type WorkerErrorKind = 'cancelled' | 'invalid' | 'backend' | 'internal' | 'oom';
@@ -263,8 +274,7 @@ export function checkStudyResult(x: unknown): string | undefined {
     return 'study.diverged is not {count, hashes, perScore}';
   if (
     !d.perScore.every(
-      (p: unknown) =>
-        isObj(p) && isStr(p.id) && isScoreId(p.id) && isInt(p.nScored) && isNum(p.medianPercentile),
+      (p: unknown) => isObj(p) && isStr(p.id) && isScoreId(p.id) && isInt(p.nScored) && isNum(p.medianPercentile),
     )
   )
     return 'study.diverged.perScore is malformed';

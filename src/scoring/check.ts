@@ -4,7 +4,8 @@
  * import.
  */
 
-import { SCORE_IDS, type BackendName, type ScoreId } from './types';
+import { isScoreId } from './ids';
+import type { BackendName } from './settings';
 
 /** The backends a worker can report (mirrors {@link BackendName}). */
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -28,7 +29,6 @@ export function checkRecipe(x: unknown): string | undefined {
 }
 
 export const BACKEND_CHOICES: readonly string[] = ['auto', ...BACKEND_NAMES];
-const SCORE_ID_SET: ReadonlySet<string> = new Set(SCORE_IDS);
 
 /** Why `x` is not a {@link ScoreSettings}, or undefined. */
 export function checkSettings(x: unknown): string | undefined {
@@ -37,7 +37,7 @@ export function checkSettings(x: unknown): string | undefined {
     if (!isInt(x[k]) || (x[k] as number) < 1) return `settings.${k} is not a positive integer`;
   }
   if (!isInt(x.seed)) return 'settings.seed is not an integer';
-  if (!Array.isArray(x.scores) || !x.scores.every((s) => isStr(s) && SCORE_ID_SET.has(s))) {
+  if (!Array.isArray(x.scores) || !x.scores.every((s) => isScoreId(s))) {
     return 'settings.scores is not a list of known score ids';
   }
   if (!isStr(x.backend) || !BACKEND_CHOICES.includes(x.backend)) return 'settings.backend is not a backend choice';
@@ -54,7 +54,7 @@ function checkNumRecord(x: unknown, what: string): string | undefined {
 function checkResult(x: unknown, i: number): string | undefined {
   const at = `results[${i}]`;
   if (!isObj(x)) return `${at} is not an object`;
-  if (!isStr(x.id) || !SCORE_ID_SET.has(x.id)) return `${at}.id is not a score id`;
+  if (!isStr(x.id) || !isScoreId(x.id)) return `${at}.id is not a score id`;
   if (!isNum(x.value)) return `${at}.value is not a number`;
   if (!isNum(x.std)) return `${at}.std is not a number`;
   if (!Array.isArray(x.values) || !x.values.every(isNum)) return `${at}.values is not a list of numbers`;
@@ -80,9 +80,4 @@ export function checkReport(x: unknown): string | undefined {
   }
   if (!isNum(x.totalMs)) return 'report.totalMs is not a number';
   return undefined;
-}
-
-/** Type guard: `x` is a known {@link ScoreId}. */
-export function isScoreId(x: unknown): x is ScoreId {
-  return isStr(x) && SCORE_ID_SET.has(x);
 }

@@ -10,9 +10,17 @@ import type { BackendChoice, BackendName, ModelSizes } from './settings';
 
 export type { BackendChoice, BackendName, ModelSizes } from './settings';
 
-/** Every score id, in display order (from the registry, scores/index.ts). */
-export type ScoreId = (typeof SCORE_DEFS)[number]['id'];
-export const SCORE_IDS: readonly ScoreId[] = SCORE_DEFS.map((d) => d.id);
+import { SCORE_IDS, type ScoreId } from './ids';
+
+export { SCORE_IDS, type ScoreId };
+
+/** The registry declares exactly the ids of ids.ts (compile-time check, both ways). */
+type RegistryId = (typeof SCORE_DEFS)[number]['id'];
+export const REGISTRY_MATCHES_IDS: [RegistryId] extends [ScoreId]
+  ? [ScoreId] extends [RegistryId]
+    ? true
+    : never
+  : never = true;
 
 /** A score's metadata (label, measured direction, meaning, formula, source); see scores/types.ts. */
 export type ScoreInfo = ScoreDef<ScoreId>;

@@ -4,9 +4,9 @@
  * Pure: no `vscode`, no DOM. Numbers that may be NaN / ±∞ travel as `null` (JSON-safe; the webview reads null as
  * "not finite").
  */
-import { SCORE_IDS, type ScoreId } from '../scoring/types';
+import { SCORE_IDS, isScoreId, type ScoreId } from '../scoring/ids';
 import type { StudyResult } from './study';
-import type { ScatterSpec } from './plots';
+import type { ScatterSpec } from './scatter';
 
 /** Bumped on any incompatible change; the webview ignores `study` messages of another version. */
 export const STUDY_PROTOCOL_VERSION = 1;
@@ -131,7 +131,6 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNumOrNull = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isFinite(v));
 const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
-const isScoreId = (v: unknown): v is ScoreId => isStr(v) && (SCORE_IDS as readonly string[]).includes(v);
 const MAX_POINTS = 100_000;
 
 function isPoint(p: unknown): boolean {

@@ -26,6 +26,11 @@ const ROOT = join(__dirname, '..', '..');
 
 test('registry: unique ids, each with label, meaning, formula, passes, and compute or derive', () => {
   assert.equal(new Set(SCORE_IDS).size, SCORE_IDS.length);
+  // scoring/ids.ts (what protocols and webviews import) names the registry's modules, in the registry's order.
+  assert.deepEqual(
+    SCORE_DEFS.map((d) => d.id),
+    [...SCORE_IDS],
+  );
   for (const d of SCORE_DEFS) {
     assert.ok(d.label && d.meaning && d.formula && d.undefinedWhen && d.source, d.id);
     assert.ok(!!d.compute !== !!d.derive, `${d.id}: exactly one of compute / derive`);

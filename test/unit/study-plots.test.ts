@@ -7,14 +7,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeRng } from '../../src/scoring/rng';
 import { ROOT, chromiumMissing, launch } from '../fixtures/graph/browser';
-import {
-  DARK_COLOURS,
-  plotFileName,
-  plotsFromStudy,
-  scatterLayout,
-  scatterSvg,
-  type ScatterPoint,
-} from '../../src/study/plots';
+import { DARK_COLOURS, plotFileName, plotsFromStudy, scatterSvg } from '../../src/study/plots';
+import { scatterLayout, type ScatterPoint } from '../../src/study/scatter';
+import { SCORES } from '../../src/scoring/types';
 import { escapeMarkup } from '../../src/shared/escape';
 import { runStudy, type StudyRecord } from '../../src/study/study';
 import { STUDY_PROTOCOL_VERSION, isFromStudyWebview, isToStudyWebview, studyMessage } from '../../src/study/protocol';
@@ -69,7 +64,7 @@ test('the SVG is well-formed, has one circle per finite point, axis labels with 
   assert.match(svg, /<title>NASWOT vs test loss: τ = 0\.224, ρ = −0\.335<\/title>/);
   assert.match(svg, /WikiText-2 · 50 cells · not shown: 1 diverged, 2 with a NaN\/∞ score/);
   // every circle lies inside the plotting area
-  const L = scatterLayout({ scoreId: 'naswot', points: ps });
+  const L = scatterLayout({ scoreId: 'naswot', points: ps }, SCORES.naswot);
   for (const p of L.points) {
     assert.ok(
       p.cx >= L.area.left - 0.01 &&
@@ -111,14 +106,14 @@ test('scores spanning several decades get a log axis with power-of-ten ticks; de
     hash: `h${i}`,
     label: `c${i}`,
   }));
-  const L = scatterLayout({ scoreId: 'ntk_cond', points: ps });
+  const L = scatterLayout({ scoreId: 'ntk_cond', points: ps }, SCORES.ntk_cond);
   assert.equal(L.xLog, true);
   assert.match(L.xLabel, /log scale/);
   assert.ok(
     L.xTicks.every((t) => /^10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+$/.test(t.label)),
     L.xTicks.map((t) => t.label).join(' '),
   );
-  assert.equal(scatterLayout({ scoreId: 'ntk_cond', points: ps, xScale: 'linear' }).xLog, false);
+  assert.equal(scatterLayout({ scoreId: 'ntk_cond', points: ps, xScale: 'linear' }, SCORES.ntk_cond).xLog, false);
   // one point, all equal, none: finite ranges and well-formed output
   for (const p of [
     [{ x: 3, y: 5, hash: 'a', label: 'a' }],
@@ -199,14 +194,17 @@ test('your cells are marked on the plots: a labelled line at their score, clampe
   const spec = plotsFromStudy(recs, study, { dataset: 'Toy' })[0];
   const xs = spec.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).map((p) => p.x);
   const mid = (Math.min(...xs) + Math.max(...xs)) / 2;
-  const L = scatterLayout({
-    ...spec,
-    marks: [
-      { label: 'mine', x: mid },
-      { label: 'far', x: Math.max(...xs) * 100 + 1e6 },
-      { label: 'nan', x: NaN },
-    ],
-  });
+  const L = scatterLayout(
+    {
+      ...spec,
+      marks: [
+        { label: 'mine', x: mid },
+        { label: 'far', x: Math.max(...xs) * 100 + 1e6 },
+        { label: 'nan', x: NaN },
+      ],
+    },
+    SCORES[spec.scoreId],
+  );
   assert.deepEqual(
     L.marks.map((m) => [m.label, m.outside]),
     [

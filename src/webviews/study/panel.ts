@@ -22,16 +22,16 @@ import {
   type ScoreSettings,
 } from '../../scoring/types';
 import { makeNonce } from '../html';
-import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy, type Scorer } from '../../study/runner';
-import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../../study/study';
 import {
-  DARK_COLOURS,
-  LIGHT_COLOURS,
-  plotFileName,
-  plotsFromStudy,
-  scatterSvg,
-  type ScatterSpec,
-} from '../../study/plots';
+  cellsFromIndex,
+  runBenchmarkStudy,
+  studyResultsFile,
+  type BenchmarkStudy,
+  type Scorer,
+} from '../../study/runner';
+import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../../study/study';
+import { DARK_COLOURS, LIGHT_COLOURS, plotFileName, plotsFromStudy, scatterSvg } from '../../study/plots';
+import type { ScatterSpec } from '../../study/scatter';
 import {
   STUDY_VIEW_TYPE,
   isFromStudyWebview,
