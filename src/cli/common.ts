@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CliIO } from './io';
 import { loadBenchmarkIndex } from '../benchmark/load';
-import type { LogSource } from '../benchmark/logs';
+import type { LogSource } from '../benchmark/sources';
 import { ScoringError } from '../process/client';
 import { ScoringPool } from '../process/pool';
 import { BACKEND_NAMES, isScoreId } from '../scoring/check';
