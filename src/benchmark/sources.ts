@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseLog, type BenchmarkRun, type LogWarning } from './logFormat';
-import { ZipBatchReader, zipEntries, type ZipEntry } from './zip';
+import { readZipEntry, zipEntries, type ZipEntry } from './zip';
 
 /** A place to read logs from, as the settings give it (`cellLens.benchmark.logPaths`). */
 export interface LogSource {
@@ -78,7 +78,6 @@ function sourceWarning(file: string, message: string): OpenedSource {
 }
 
 /** Opens the bytes of a `.zip` archive; `label` names it in `file` fields and warnings (`<label>:<entry>`). */
-/** Opens the bytes of a `.zip` archive; `label` names it in `file` fields and warnings (`<label>:<entry>`). */
 export function openZip(bytes: Uint8Array, label: string, dataset?: string): OpenedSource {
   let all: ZipEntry[];
   try {
@@ -93,22 +92,29 @@ export function openZip(bytes: Uint8Array, label: string, dataset?: string): Ope
     if (!isJsonName(e.name)) prelude.push({ pos: -1, ignored: `${label}:${e.name}` });
     else byName.set(e.name, e); // a repeated name: the later entry wins, as when the archive is extracted
   }
-  const items = [...byName.keys()].sort().map((name) => byName.get(name) as ZipEntry);
-  const reader = new ZipBatchReader(bytes, items, MAX_LOG_BYTES);
+  const names = [...byName.keys()].sort();
   const hashes = new Map<string, string>();
   return {
-    items: items.length,
+    items: names.length,
     prelude,
     read(pos) {
-      const e = items[pos];
+      const e = byName.get(names[pos]) as ZipEntry;
       const file = `${label}:${e.name}`;
       if (e.size > MAX_LOG_BYTES) return { pos, warning: { file, message: overLimit(e.size) } };
       let data: Uint8Array;
       try {
-        data = reader.read(pos);
+        data = readZipEntry(bytes, e, MAX_LOG_BYTES);
       } catch (err) {
-        return { pos, warning: { file, message: `cannot read the entry (${(err as Error).message})` } };
+        const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+        return {
+          pos,
+          warning: {
+            file,
+            message: tooBig ? overLimit(MAX_LOG_BYTES + 1) : `cannot read the entry (${(err as Error).message})`,
+          },
+        };
       }
+      if (data.length > MAX_LOG_BYTES) return { pos, warning: { file, message: overLimit(data.length) } };
       return withPos(pos, parseLog(utf8.decode(data), file, dataset, hashes));
     },
   };

@@ -1,134 +1,100 @@
 /**
- * Zip archives of logs through fflate's unzip API (`unzipSync` with a filter): the central directory read by
- * fflate (ZIP64 included), entries inflated in batches of the ones about to be read, so that a 14k-log archive
- * never holds its 70 MB of text at once. bench/zip-readers.ts measured this against yauzl and the hand-written
- * reader it replaced (bench/results/zip-readers.json). Pure Node code, no `vscode` import.
+ * Zip archives of logs, one entry at a time: the central directory is read once (ZIP64 included); each log is
+ * inflated natively (Node's zlib), parsed and dropped before the next, so a 14k-log archive never holds its 70 MB
+ * of text at once. Kept by measurement: fflate's unzip API (its JavaScript inflate) and yauzl (a stream per
+ * entry) both index the 14k-log zip slower and with more memory (bench/zip-readers.ts,
+ * bench/results/zip-readers.json). Pure Node code, no `vscode` import.
  */
-import { unzipSync } from 'fflate';
+import { inflateRawSync } from 'node:zlib';
 
 /** One file of a zip archive, from its central directory. */
 export interface ZipEntry {
-  /** Place of the entry in the central directory. */
-  readonly index: number;
   readonly name: string;
-  /** 0 = stored, 8 = deflated; anything else cannot be read ({@link readableEntry}). */
-  readonly compression: number;
-  /** Size of the stored (compressed) bytes. */
+  /** 0 = stored, 8 = deflated; anything else is reported as unsupported. */
+  readonly method: number;
   readonly compressedSize: number;
-  /** Size once inflated, as the central directory gives it. */
   readonly size: number;
+  /** Offset of the entry's local header. */
+  readonly headerOffset: number;
+  readonly encrypted: boolean;
 }
 
-/** A central directory record takes at least 46 bytes: more entries than that is a damaged directory. */
-const MIN_RECORD = 46;
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
 
 /**
- * The entries of a zip archive from its central directory, in archive order. Throws with a plain message when
- * `bytes` is not a zip archive.
+ * The entries of a zip archive from its central directory (ZIP64 included), in archive order.
+ * Throws with a plain message when `bytes` is not a zip archive.
  */
 export function zipEntries(bytes: Uint8Array): ZipEntry[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u16 = (o: number) => view.getUint16(o, true);
+  const u32 = (o: number) => view.getUint32(o, true);
+  const u64 = (o: number) => u32(o) + u32(o + 4) * 2 ** 32;
+  let eocd = -1;
+  for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 0xffff); o--) {
+    if (u32(o) === 0x06054b50) {
+      eocd = o;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('no end-of-central-directory record');
+  let count = u16(eocd + 10);
+  let offset = u32(eocd + 16);
+  if ((count === 0xffff || offset === 0xffffffff) && eocd >= 20 && u32(eocd - 20) === 0x07064b50) {
+    const z = u64(eocd - 20 + 8);
+    if (z + 56 > bytes.length || u32(z) !== 0x06064b50) throw new Error('bad ZIP64 end-of-central-directory record');
+    count = u64(z + 32);
+    offset = u64(z + 48);
+  }
   const out: ZipEntry[] = [];
-  const most = Math.floor(bytes.length / MIN_RECORD);
-  unzipSync(bytes, {
-    filter: (f) => {
-      if (out.length >= most) throw new Error('bad central directory (more entries than the archive can hold)');
-      out.push({
-        index: out.length,
-        name: f.name,
-        compression: f.compression,
-        compressedSize: f.size,
-        size: f.originalSize,
-      });
-      return false; // listing only: nothing is inflated
-    },
-  });
+  let o = offset;
+  for (let i = 0; i < count; i++) {
+    if (o + 46 > bytes.length || u32(o) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
+    const flags = u16(o + 8);
+    const nameLen = u16(o + 28),
+      extraLen = u16(o + 30),
+      commentLen = u16(o + 32);
+    let compressedSize = u32(o + 20),
+      size = u32(o + 24),
+      headerOffset = u32(o + 42);
+    const nameBytes = bytes.subarray(o + 46, o + 46 + nameLen);
+    const name = (flags & 0x800 ? utf8 : latin1).decode(nameBytes);
+    // ZIP64 extra field: the 8-byte values of the fields that are 0xffffffff, in the order size, compressed, offset.
+    for (let e = o + 46 + nameLen, end = e + extraLen; e + 4 <= end;) {
+      const id = u16(e),
+        len = u16(e + 2);
+      if (id === 0x0001) {
+        let p = e + 4;
+        if (size === 0xffffffff) {
+          size = u64(p);
+          p += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(p);
+          p += 8;
+        }
+        if (headerOffset === 0xffffffff) headerOffset = u64(p);
+      }
+      e += 4 + len;
+    }
+    out.push({ name, method: u16(o + 10), compressedSize, size, headerOffset, encrypted: (flags & 1) !== 0 });
+    o += 46 + nameLen + extraLen + commentLen;
+  }
   return out;
 }
 
-/** Whether {@link ZipBatchReader} can read the entry: stored or deflated, at most `maxBytes` once inflated. */
-export function readableEntry(e: ZipEntry, maxBytes: number): boolean {
-  return (e.compression === 0 || e.compression === 8) && e.size <= maxBytes;
-}
-
-/** The inflated bytes of `entries` (distinct names), by index; one pass of fflate over the central directory. */
-function inflateEntries(bytes: Uint8Array, entries: readonly ZipEntry[]): Map<number, Uint8Array> {
-  const wanted = new Set(entries.map((e) => e.index));
-  let index = 0;
-  // The output of each entry is its directory size at most (fflate inflates into a buffer of that size).
-  const files = unzipSync(bytes, { filter: () => wanted.has(index++) });
-  const out = new Map<number, Uint8Array>();
-  for (const e of entries) {
-    const data = files[e.name];
-    if (data === undefined) throw new Error('the entry is missing');
-    out.set(e.index, data);
-  }
-  return out;
-}
-
-/** Inflated bytes of an archive's entries (in batches) most of which fit in memory: 8 MB of text, ≈ 1,600 logs. */
-const BATCH_BYTES = 8 * 1024 * 1024;
-
-/**
- * Reads the entries of one archive in the order a loader asks for them (item 0, 1, 2 … or a worker's shard, item
- * k, k + n, k + 2n …): each pass of fflate over the archive inflates the coming entries at the same stride, up to
- * {@link BATCH_BYTES}, and a damaged entry is found by halving the batch, so it fails alone.
- */
-export class ZipBatchReader {
-  private readonly batch = new Map<number, Uint8Array | Error>();
-  private last = -1;
-  private stride = 0;
-
-  /** `entries`: the items in reading order, with distinct names. */
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly entries: readonly ZipEntry[],
-    private readonly maxBytes: number,
-  ) {}
-
-  /** The inflated bytes of item `pos`. Throws with a plain message on a damaged or unreadable entry. */
-  read(pos: number): Uint8Array {
-    const e = this.entries[pos];
-    if (e.compression !== 0 && e.compression !== 8) throw new Error(`unsupported compression method ${e.compression}`);
-    if (e.size > this.maxBytes) throw new Error(`${e.size} bytes is over the ${this.maxBytes}-byte limit`);
-    if (this.last >= 0 && pos > this.last) this.stride = pos - this.last;
-    this.last = pos;
-    if (!this.batch.has(pos)) {
-      this.batch.clear();
-      // The first read inflates its entry alone: the stride is known from the second.
-      const items = [pos];
-      let size = e.size;
-      for (
-        let p = pos + this.stride;
-        this.stride > 0 && p < this.entries.length && size < BATCH_BYTES;
-        p += this.stride
-      ) {
-        if (!readableEntry(this.entries[p], this.maxBytes)) continue;
-        items.push(p);
-        size += this.entries[p].size;
-      }
-      this.fill(items);
-    }
-    const data = this.batch.get(pos) as Uint8Array | Error;
-    this.batch.delete(pos);
-    if (data instanceof Error) throw data;
-    return data;
-  }
-
-  private fill(items: readonly number[]): void {
-    try {
-      const got = inflateEntries(
-        this.bytes,
-        items.map((p) => this.entries[p]),
-      );
-      for (const p of items) this.batch.set(p, got.get(this.entries[p].index) as Uint8Array);
-    } catch (err) {
-      if (items.length === 1) {
-        this.batch.set(items[0], err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      const half = items.length >> 1;
-      this.fill(items.slice(0, half));
-      this.fill(items.slice(half));
-    }
-  }
+/** The bytes of one entry (inflated, at most `maxBytes` + 1). Throws with a plain message on a damaged or unsupported entry. */
+export function readZipEntry(bytes: Uint8Array, e: ZipEntry, maxBytes: number): Uint8Array {
+  if (e.encrypted) throw new Error('the entry is encrypted');
+  const h = e.headerOffset;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (h + 30 > bytes.length || view.getUint32(h, true) !== 0x04034b50) throw new Error('bad local header');
+  const start = h + 30 + view.getUint16(h + 26, true) + view.getUint16(h + 28, true);
+  const data = bytes.subarray(start, start + e.compressedSize);
+  if (data.length !== e.compressedSize) throw new Error('the entry is truncated');
+  if (e.method === 0) return data.slice(); // a copy: the bytes may be shared memory, which TextDecoder refuses
+  if (e.method !== 8) throw new Error(`unsupported compression method ${e.method}`);
+  // maxOutputLength guards against an entry whose directory size lies (a zip bomb).
+  return inflateRawSync(data, { maxOutputLength: maxBytes + 1 });
 }
