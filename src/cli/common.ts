@@ -4,7 +4,6 @@
  * peak-memory probe; `score` and `predict` use it too), Ctrl-C handling and the results encoding.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CliIO } from './io';
 import { loadBenchmarkIndex } from '../benchmark/load';
@@ -147,15 +146,6 @@ export function parseScoreList(v: string, flag: string): ScoreId[] {
       `${flag}: unknown score${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; known: ${SCORE_IDS.join(', ')}`,
     );
   return [...new Set(list as ScoreId[])];
-}
-
-/** The user's cache directory for score reports (shared with `cell-lens score`). */
-export function defaultCacheDir(): string {
-  const base =
-    process.platform === 'win32'
-      ? (process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'))
-      : (process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'));
-  return path.join(base, 'cell-lens', 'scores');
 }
 
 /** Score settings of the common args with the given scores. */

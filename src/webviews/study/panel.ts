@@ -11,7 +11,7 @@ import type { BenchmarkIndex } from '../../benchmark/index';
 import type { Recipe } from '../../recipe/types';
 import { recipeToJson } from '../../recipe/model';
 import { SIZE_PRESETS } from '../../scoring/presets';
-import { ScoreCache } from '../../scoring/cache';
+import { ScoreCache, scoreCacheDir } from '../../scoring/cache';
 import { ScoringError } from '../../process/client';
 import {
   SCORE_IDS,
@@ -22,7 +22,13 @@ import {
   type ScoreSettings,
 } from '../../scoring/types';
 import { makeNonce } from '../html';
-import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy, type Scorer } from '../../study/runner';
+import {
+  cellsFromIndex,
+  runBenchmarkStudy,
+  studyResultsFile,
+  type BenchmarkStudy,
+  type Scorer,
+} from '../../study/runner';
 import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../../study/study';
 import {
   DARK_COLOURS,
@@ -251,7 +257,7 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
   const { cells } = cellsFromIndex(index, { dataset });
   const user = deps.scoreSettings();
   const settings: ScoreSettings = { ...user, ...sizes.sizes, scores: [...SCORE_IDS] };
-  const cacheDir = deps.cacheDir ?? vscode.Uri.joinPath(context.globalStorageUri, 'scores').fsPath;
+  const cacheDir = deps.cacheDir ?? scoreCacheDir(context.globalStorageUri.fsPath);
   deps.log.info(`study: ${cells.length} cells of ${dataset} at ${sizes.name} sizes, cache ${cacheDir}`);
   const result = await vscode.window.withProgress(
     {
