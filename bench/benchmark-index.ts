@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadPrebuiltIndex, prebuiltIndexPath } from '../src/benchmark/compact';
 import { BenchmarkIndex } from '../src/benchmark/index';
-import { loadLogsFromZip } from '../src/benchmark/logs';
+import { loadLogsFromZip } from '../src/benchmark/sources';
 import type { Recipe } from '../src/recipe/types';
 
 const root = join(__dirname, '..');

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 const root = join(__dirname, '..');
 // reference.ts: the PyTorch reference of the scores (skipped with a note when PyTorch is not installed).
 // study-full.ts (the full-size study, ≈ 20 min) only with BENCH_FULL_STUDY=1.
+// zip-readers.ts (the zip readers compared, a decision record) and device-check.ts (the GPU device check's Node
+// half, run by scripts/device-check.sh) are run on their own.
 const scripts = [
   'editor.ts',
   'host.ts',

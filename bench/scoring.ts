@@ -1,5 +1,5 @@
 /**
- * Scoring benchmark: all twelve scores of the reference cells (RNN, LSTM, GRU of
+ * Scoring benchmark: every score of the registry (`SCORE_IDS`) for the reference cells (RNN, LSTM, GRU of
  * /work/shared/nas-bench-nlp/recepies_example.json) at the small and the default NAS-Bench-NLP sizes.
  * Writes bench/results/scoring.json. Run: npx tsx bench/scoring.ts [backend ...] (default: wasm);
  * BENCH_RUNS (default 3) runs per cell and size, each with its own seed (1 repeat). Backends: argv, default wasm and cpu.
@@ -113,7 +113,8 @@ async function main(): Promise<void> {
         engineVersion: ENGINE_VERSION,
         backends: backendInfo,
         note:
-          'Medians over runs (seeds 0..runs-1, all 12 scores, 1 repeat). perPassMsMedian: time per part of the computation ' +
+          `Medians over runs (seeds 0..runs-1, all ${SCORE_IDS.length} scores, 1 repeat). ` +
+          'perPassMsMedian: time per part of the computation ' +
           '(init = parameter/embedding init; forward/backward = the shared LM pass (clean forward, noisy forward for the codes, ' +
           'hand-written backward of CE and Σy); codes = activation-code kernels; ntk = NTK Gram matrices; gauss = Gaussian forward ' +
           "(zen, maedet); synflow; scores = per-score arithmetic). perScoreMsMedian: a score's share of the parts it reads. " +

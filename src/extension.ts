@@ -4,7 +4,7 @@
  * scoring child process.
  */
 import * as vscode from 'vscode';
-import { AnalysisCache } from './editor/analysis';
+import { AnalysisCache, CELL_FILE_SELECTOR } from './editor/analysis';
 import { BenchmarkService } from './editor/benchmarkService';
 import {
   CellCodeLensProvider,
@@ -17,6 +17,7 @@ import { benchmarkHoverMarkdown } from './report/format';
 import { countParams } from './scoring/model/params';
 import { registerGraphView } from './webviews/graph/panel';
 import { DEFAULT_SIZES } from './scoring/types';
+import { scoreCacheDir } from './scoring/cache';
 import { ScoringService, workerLocation } from './editor/scoringService';
 import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCommands';
 import { registerStudyCommands } from './webviews/study/panel';
@@ -25,12 +26,6 @@ import { registerExamples } from './editor/examples';
 import { showLossChart } from './webviews/lossCurves/panel';
 import { registerCompare } from './webviews/compare/panel';
 import { registerCellsTable } from './webviews/table/panel';
-
-/**
- * JSON, JSONC, and NAS-Bench-NLP training logs (`log_stats_model_*.json`), which get a language of their own so that
- * VS Code's JSON validation does not flag their Python `NaN` literals as errors (package.json `languages`).
- */
-const SELECTOR: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }, { language: 'nasbench-log' }];
 
 export interface CellLensApi {
   /** For tests: the analysis of a document. */
@@ -53,9 +48,10 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const lenses = new CellCodeLensProvider(cache, benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES));
   // Scoring: the child process starts on the first request; reports are cached under global storage.
   const storage = (context as Partial<vscode.ExtensionContext>).globalStorageUri?.fsPath;
+  const cacheDir = storage ? scoreCacheDir(storage) : undefined;
   const scoring = new ScoringService({
     ...workerLocation(context.extensionPath ?? __dirname + '/..'),
-    ...(storage ? { cacheDir: `${storage}/scores` } : {}),
+    ...(cacheDir ? { cacheDir } : {}),
     log,
   });
   const updateStatusVisibility = () => {
@@ -107,12 +103,12 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
         };
       },
     }),
-    vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixProvider(cache), {
+    vscode.languages.registerCodeActionsProvider(CELL_FILE_SELECTOR, new QuickFixProvider(cache), {
       providedCodeActionKinds: QuickFixProvider.kinds,
     }),
-    vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
+    vscode.languages.registerCodeLensProvider(CELL_FILE_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(
-      SELECTOR,
+      CELL_FILE_SELECTOR,
       new CellHoverProvider(
         cache,
         benchmark,
@@ -137,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
       analyse: (records, options, token) => scoring.study(records, options, token),
       scoreSettings,
       log,
-      ...(storage ? { cacheDir: `${storage}/scores` } : {}),
+      ...(cacheDir ? { cacheDir } : {}),
       openCells: () => {
         const doc = vscode.window.activeTextEditor?.document;
         const a = doc && cache.isCellDocument(doc) ? cache.get(doc) : undefined;

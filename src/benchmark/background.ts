@@ -22,7 +22,7 @@ import {
   type LoadResult,
   type LogOutcome,
   type LogSource,
-} from './logs';
+} from './sources';
 import { isLoadMessage, LOAD_PROTOCOL_VERSION, type LoadJob } from './protocol';
 
 /** How far loading got: logs read of the logs found so far (the total grows as sources are opened). */

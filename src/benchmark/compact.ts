@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BenchmarkIndex } from './index';
-import { loadLogsFromZip, type BenchmarkRun, type LogWarning } from './logs';
+import type { BenchmarkRun, LogWarning } from './logFormat';
+import { loadLogsFromZip } from './sources';
 
 /** Format tag of a compact index file. */
 export const COMPACT_FORMAT = 'cell-lens-benchmark-index';

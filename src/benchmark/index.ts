@@ -5,7 +5,8 @@
  */
 import { canonicalHash } from '../recipe/canonical';
 import type { Recipe } from '../recipe/types';
-import type { BenchmarkRun, LoadResult, LogWarning } from './logs';
+import type { BenchmarkRun, LogWarning } from './logFormat';
+import type { LoadResult } from './sources';
 
 /** All runs of one cell in one dataset, with aggregate losses and its rank. */
 export interface BenchmarkEntry {

@@ -4,7 +4,7 @@
  */
 import { loadPrebuiltIndex, prebuiltIndexPath } from './compact';
 import { BenchmarkIndex } from './index';
-import { loadLogSources, type LogSource } from './logs';
+import { loadLogSources, type LogSource } from './sources';
 
 /** Options of {@link loadBenchmarkIndex}. */
 export interface LoadIndexOptions {

@@ -5,7 +5,7 @@
  * checked on receipt ({@link isLoadMessage}) so a worker of another version is told apart from a bug.
  * Pure Node code, no `vscode` import.
  */
-import type { LogOutcome, LogSource } from './logs';
+import type { LogOutcome, LogSource } from './sources';
 
 /** Version of this protocol; a worker answers a job of another version with an error message. */
 export const LOAD_PROTOCOL_VERSION = 1;

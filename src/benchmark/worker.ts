@@ -4,7 +4,7 @@
  * canonical hash, which are nearly all of the cost of a big benchmark, run here, off the extension host.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openLogSource, readZipAsync, type LogOutcome } from './logs';
+import { openLogSource, readZipAsync, type LogOutcome } from './sources';
 import { isLoadJob, LOAD_PROTOCOL_VERSION, type LoadMessage } from './protocol';
 
 /** Outcomes per message: a batch costs the receiving thread a few milliseconds to deserialise. */

@@ -4,11 +4,10 @@
  * peak-memory probe; `score` and `predict` use it too), Ctrl-C handling and the results encoding.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CliIO } from './io';
 import { loadBenchmarkIndex } from '../benchmark/load';
-import type { LogSource } from '../benchmark/logs';
+import type { LogSource } from '../benchmark/sources';
 import { ScoringError } from '../process/client';
 import { ScoringPool } from '../process/pool';
 import { BACKEND_NAMES } from '../scoring/check';
@@ -148,15 +147,6 @@ export function parseScoreList(v: string, flag: string): ScoreId[] {
       `${flag}: unknown score${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; known: ${SCORE_IDS.join(', ')}`,
     );
   return [...new Set(list as ScoreId[])];
-}
-
-/** The user's cache directory for score reports (shared with `cell-lens score`). */
-export function defaultCacheDir(): string {
-  const base =
-    process.platform === 'win32'
-      ? (process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'))
-      : (process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'));
-  return path.join(base, 'cell-lens', 'scores');
 }
 
 /** Score settings of the common args with the given scores. */

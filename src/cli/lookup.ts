@@ -3,7 +3,7 @@ import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
 import { canonicalHash } from '../recipe/canonical';
 import { loadBenchmarkIndex } from '../benchmark/load';
-import type { LogSource } from '../benchmark/logs';
+import type { LogSource } from '../benchmark/sources';
 import { readCellFile } from './check';
 import type { CliIO } from './io';
 import { parseCli, type CommandSpec } from './args';

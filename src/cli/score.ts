@@ -12,7 +12,7 @@ import { toRecipe } from '../recipe/model';
 import { canonicalHash } from '../recipe/canonical';
 import type { Cell as ParsedCell, Diagnostic, ParsedDocument, Recipe } from '../recipe/types';
 import { lineCol, type CliIO } from './io';
-import { ScoreCache } from '../scoring/cache';
+import { ScoreCache, scoreCacheDir } from '../scoring/cache';
 import { ScoringError } from '../process/client';
 import { defaultWorkers } from '../process/pool';
 import { PRESET_NAMES, SIZE_PRESETS } from '../scoring/presets';
@@ -26,15 +26,7 @@ import {
   type ScoreSettings,
 } from '../scoring/types';
 import { parseCli, type CommandSpec, type OptionSpec, type OptionSpecs, type Parsed, type Values } from './args';
-import {
-  BACKEND_OPTION,
-  TIMEOUT_OPTION,
-  WORKERS_OPTION,
-  cliScorer,
-  defaultCacheDir,
-  parseScoreList,
-  workerPathOf,
-} from './common';
+import { BACKEND_OPTION, TIMEOUT_OPTION, WORKERS_OPTION, cliScorer, parseScoreList, workerPathOf } from './common';
 
 /** Overrides for tests and embedding. */
 export interface ScoreCliOptions {
@@ -280,7 +272,7 @@ interface ReadCell {
  */
 export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptions = {}): Promise<number> {
   const workerPath = workerPathOf(opts);
-  const cache = args.cache ? new ScoreCache({ dir: opts.cacheDir ?? args.cacheDir ?? defaultCacheDir() }) : undefined;
+  const cache = args.cache ? new ScoreCache({ dir: opts.cacheDir ?? args.cacheDir ?? scoreCacheDir() }) : undefined;
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });

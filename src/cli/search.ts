@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CliIO } from './io';
 import { recipeToJson } from '../recipe/model';
-import { ScoreCache } from '../scoring/cache';
+import { ScoreCache, scoreCacheDir } from '../scoring/cache';
 import { SCORE_IDS, SCORES, type ScoreId } from '../scoring/types';
 import {
   ALGO_LABELS,
@@ -36,7 +36,6 @@ import {
   cliScorer,
   commandLine,
   commonArgs,
-  defaultCacheDir,
   encodeResults,
   interruptSignal,
   isFatalScoringError,
@@ -177,7 +176,7 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
     }
   }
   const settings = settingsOf(args, scores);
-  const cacheDir = args.cache ? (args.cacheDir ?? defaultCacheDir()) : undefined;
+  const cacheDir = args.cache ? (args.cacheDir ?? scoreCacheDir()) : undefined;
   const cache = new ScoreCache({ dir: cacheDir, maxEntries: 5000 });
   const interrupt = interruptSignal(io, 'search', opts);
   const workers = args.workers ?? defaultWorkers(SIZE_PRESETS[args.preset]);

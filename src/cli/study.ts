@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { progressBar, type CliIO } from './io';
-import { ScoreCache, decodeJson } from '../scoring/cache';
+import { ScoreCache, decodeJson, scoreCacheDir } from '../scoring/cache';
 import { ScoringError } from '../process/client';
 import { SIZE_KEYS, SIZE_PRESETS } from '../scoring/presets';
 import { defaultWorkers } from '../process/pool';
@@ -32,7 +32,6 @@ import {
   cliScorer,
   commandLine,
   commonArgs,
-  defaultCacheDir,
   encodeResults,
   interruptSignal,
   isFatalScoringError,
@@ -147,7 +146,7 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
     cells = cells.filter((c) => shardOf(c.hash, n) === k - 1);
     io.stderr(`cell-lens study: shard ${k}/${n}: ${cells.length} cells\n`);
   }
-  const cacheDir = args.cache ? (args.cacheDir ?? defaultCacheDir()) : undefined;
+  const cacheDir = args.cache ? (args.cacheDir ?? scoreCacheDir()) : undefined;
   const cache = new ScoreCache({
     dir: cacheDir,
     maxEntries: cells.length + 10,

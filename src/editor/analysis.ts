@@ -51,8 +51,19 @@ export function looksLikeCellText(text: string): boolean {
   return head.includes('"recepie"') || (head.includes('"op"') && head.includes('"input"'));
 }
 
+/**
+ * The languages of documents that may hold cells: JSON, JSONC, and NAS-Bench-NLP training logs
+ * (`log_stats_model_*.json`), which get a language of their own so that VS Code's JSON validation does not flag
+ * their Python `NaN` literals as errors (package.json `languages`). Such a document is a cell file when its text
+ * looks like one.
+ */
+const CELL_LANGUAGES: readonly string[] = ['json', 'jsonc', 'nasbench-log'];
+
+/** The documents the cell providers (lenses, hovers, quick fixes) register for: {@link CELL_LANGUAGES}. */
+export const CELL_FILE_SELECTOR: vscode.DocumentSelector = CELL_LANGUAGES.map((language) => ({ language }));
+
 export function isJsonDocument(doc: vscode.TextDocument): boolean {
-  return doc.languageId === 'json' || doc.languageId === 'jsonc' || doc.languageId === 'nasbench-log';
+  return CELL_LANGUAGES.includes(doc.languageId);
 }
 
 export interface AnalysisCacheOptions {

@@ -2,7 +2,7 @@
 import { defaultWorkers } from '../process/pool';
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
-import type { LogSource } from '../benchmark/logs';
+import type { LogSource } from '../benchmark/sources';
 import {
   DEFAULT_SCORE_IDS,
   DEFAULT_SIZES,

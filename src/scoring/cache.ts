@@ -9,12 +9,27 @@
 import { withDerivedScores } from './reference';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkReport } from './check';
 import { ENGINE_VERSION, type ScoreReport, type ScoreSettings } from './types';
 
+/**
+ * The folder of the disk cache of score reports, the one place it is worked out: `scores` under `storage` when
+ * given (the extension's global storage folder), else the user's cache folder shared by the CLI commands:
+ * `$XDG_CACHE_HOME` (or ~/.cache; %LOCALAPPDATA% on Windows) + `cell-lens/scores`.
+ */
+export function scoreCacheDir(storage?: string): string {
+  if (storage !== undefined) return path.join(storage, 'scores');
+  const base =
+    process.platform === 'win32'
+      ? (process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'))
+      : (process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'));
+  return path.join(base, 'cell-lens', 'scores');
+}
+
 export interface ScoreCacheOptions {
-  /** Directory for the disk cache (e.g. the extension's globalStorage + '/scores'); memory only when absent. */
+  /** Directory for the disk cache ({@link scoreCacheDir}); memory only when absent. */
   readonly dir?: string;
   /** In-memory LRU capacity (default 500 reports). */
   readonly maxEntries?: number;

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type { Frame, Locator } from 'playwright-core';
 import { parseDocument } from '../../src/recipe/parse';
 import { loadPrebuiltIndex } from '../../src/benchmark/compact';
-import { parseLog } from '../../src/benchmark/logs';
+import { parseLog } from '../../src/benchmark/logFormat';
 import { estimateMs, formatEstimate } from '../../src/scoring/estimate';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { wikitextLogs } from '../helpers/data';

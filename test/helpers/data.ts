@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
-import type { Recipe } from '../../src/recipe/types';
-import { randomCell } from '../../src/search/space';
+import { rng } from '../../bench/lib/data';
 
 export const REPO = join(__dirname, '..', '..');
 export const SHARED = join(REPO, '..', 'shared', 'nas-bench-nlp');
@@ -25,18 +24,6 @@ export function wikitextLogs(): { file: string; text: string }[] {
       .sort((a, b) => a.file.localeCompare(b.file));
   }
   return logs;
-}
-
-/** Deterministic PRNG for tests (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function shuffle<T>(xs: T[], r: () => number): T[] {
@@ -68,14 +55,4 @@ export function scramble(recipe: R, seed: number): R {
     out[rename.get(k) ?? k] = { op: spec.op, input };
   }
   return out;
-}
-
-/**
- * A candidates file like a user's (issue 15 defect 5): 2,000 cells of the NAS-Bench-NLP space, 942 distinct, the
- * rest drawn again from them (seeded). Shared by bench/host.ts, the host-responsiveness tests and the big-file e2e.
- */
-export function candidateCells(count = 2000): Recipe[] {
-  const r = rng(942);
-  const distinct = Array.from({ length: 942 }, () => randomCell(r));
-  return Array.from({ length: 2000 }, (_, i) => distinct[i < 942 ? i : Math.floor(r() * 942)]).slice(0, count);
 }

@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installFakeVscode } from '../helpers/fake-vscode';
-import { syntheticZip } from '../helpers/synthetic-logs';
+import { installFakeVscode } from '../../bench/lib/fake-vscode';
+import { syntheticZip } from '../../bench/lib/synthetic-logs';
 import { MULTI_RUN_DIR } from '../fixtures/benchmark/helpers';
 import { REPO } from '../helpers/data';
 import { buildSync } from 'esbuild';
 import { BenchmarkIndex } from '../../src/benchmark/index';
-import { loadLogsFromZip } from '../../src/benchmark/logs';
+import { loadLogsFromZip } from '../../src/benchmark/sources';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { loadBenchmarkIndexInBackground } from '../../src/benchmark/background';
 

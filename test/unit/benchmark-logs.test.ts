@@ -4,16 +4,8 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
-import {
-  datasetFromDataField,
-  loadLogSources,
-  loadLogSourcesSync,
-  loadLogsFromZip,
-  parseJsonWithNaN,
-  parseLog,
-  MAX_LOG_BYTES,
-  type BenchmarkRun,
-} from '../../src/benchmark/logs';
+import { datasetFromDataField, parseJsonWithNaN, parseLog, type BenchmarkRun } from '../../src/benchmark/logFormat';
+import { loadLogSources, loadLogSourcesSync, loadLogsFromZip, MAX_LOG_BYTES } from '../../src/benchmark/sources';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { MULTI_RUN_DIR, WT2_ZIP, rawWikiText2Logs } from '../fixtures/benchmark/helpers';
 

@@ -13,7 +13,7 @@ import {
 } from '../../src/benchmark/compact';
 import { BenchmarkIndex } from '../../src/benchmark/index';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
-import { loadLogsFromZip } from '../../src/benchmark/logs';
+import { loadLogsFromZip } from '../../src/benchmark/sources';
 import { MULTI_RUN_DIR, ROOT, SHARED, WT2_ZIP, rawWikiText2Logs } from '../fixtures/benchmark/helpers';
 
 const committedPath = join(ROOT, 'data', PREBUILT_FILE);

@@ -23,7 +23,8 @@ import {
 import { symmetricEigenvalues, toMatrix } from '../../src/shared/linalg';
 import { HIDDEN_COV_BATCH, HIDDEN_COV_STEPS } from '../../src/scoring/model/constants';
 import { makeRng } from '../../src/scoring/rng';
-import { loadLogsFromZip, recipeFromString } from '../../src/benchmark/logs';
+import { recipeFromString } from '../../src/benchmark/logFormat';
+import { loadLogsFromZip } from '../../src/benchmark/sources';
 import { readFileSync } from 'node:fs';
 import { exampleText, scramble, WT2_ZIP } from '../helpers/data';
 import { perExampleGradients } from '../helpers/ntk';

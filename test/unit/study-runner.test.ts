@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Recipe } from '../../src/recipe/types';
 import { BenchmarkIndex } from '../../src/benchmark/index';
-import type { BenchmarkRun } from '../../src/benchmark/logs';
+import type { BenchmarkRun } from '../../src/benchmark/logFormat';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { ScoreCache, decodeJson, encodeJson } from '../../src/scoring/cache';
 import { SIZE_PRESETS } from '../../src/scoring/presets';

@@ -11,7 +11,7 @@ import type { BenchmarkIndex } from '../../benchmark/index';
 import type { Recipe } from '../../recipe/types';
 import { recipeToJson } from '../../recipe/model';
 import { SIZE_PRESETS } from '../../scoring/presets';
-import { ScoreCache } from '../../scoring/cache';
+import { ScoreCache, scoreCacheDir } from '../../scoring/cache';
 import { ScoringError } from '../../process/client';
 import {
   SCORE_IDS,
@@ -251,7 +251,7 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
   const { cells } = cellsFromIndex(index, { dataset });
   const user = deps.scoreSettings();
   const settings: ScoreSettings = { ...user, ...sizes.sizes, scores: [...SCORE_IDS] };
-  const cacheDir = deps.cacheDir ?? vscode.Uri.joinPath(context.globalStorageUri, 'scores').fsPath;
+  const cacheDir = deps.cacheDir ?? scoreCacheDir(context.globalStorageUri.fsPath);
   deps.log.info(`study: ${cells.length} cells of ${dataset} at ${sizes.name} sizes, cache ${cacheDir}`);
   const result = await vscode.window.withProgress(
     {

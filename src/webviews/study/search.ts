@@ -5,7 +5,7 @@
  * progress. Registered by registerStudyCommands (studyPanel.ts) with the study command, which shares its deps.
  */
 import * as vscode from 'vscode';
-import { ScoreCache } from '../../scoring/cache';
+import { ScoreCache, scoreCacheDir } from '../../scoring/cache';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../../scoring/types';
 import { cellsFromIndex } from '../../study/runner';
 import { formatLoss, formatScore } from '../../shared/format';
@@ -99,7 +99,7 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
     ? [...SCORE_IDS]
     : [...new Set<ScoreId>([score.id, ...(algo.algo === 'area' ? ['params' as ScoreId] : [])])];
   const settings: ScoreSettings = { ...user, ...sizes.sizes, scores };
-  const cacheDir = deps.cacheDir ?? vscode.Uri.joinPath(context.globalStorageUri, 'scores').fsPath;
+  const cacheDir = deps.cacheDir ?? scoreCacheDir(context.globalStorageUri.fsPath);
   const cache = new ScoreCache({ dir: cacheDir, maxEntries: 5000 });
   const label = SCORES[score.id].label;
   const res: SearchResult | undefined = await vscode.window.withProgress(

@@ -15,7 +15,13 @@
  */
 import * as vscode from 'vscode';
 import { assetUri, openScriptedPanel } from '../panel';
-import { analyseText, looksLikeCellText, type AnalysedCell, type AnalysisCache } from '../../editor/analysis';
+import {
+  analyseText,
+  CELL_FILE_SELECTOR,
+  looksLikeCellText,
+  type AnalysedCell,
+  type AnalysisCache,
+} from '../../editor/analysis';
 import type { BenchmarkService } from '../../editor/benchmarkService';
 import type { ScoringService } from '../../editor/scoringService';
 import { settingsSummary } from '../../report/scoreFormat';
@@ -44,7 +50,6 @@ export interface CellsTableDeps {
   readonly log: vscode.LogOutputChannel;
 }
 
-const SELECTOR: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }, { language: 'nasbench-log' }];
 /** How many JSON files the workspace table reads, at most (as Score Workspace Cells). */
 const MAX_WORKSPACE_FILES = 5000;
 const UPDATE_DEBOUNCE_MS = 150;
@@ -456,7 +461,7 @@ export function registerCellsTable(context: vscode.ExtensionContext, deps: Cells
       }
       return vscode.workspace.applyEdit(edit);
     }),
-    vscode.languages.registerCodeActionsProvider(SELECTOR, new CrowdedLineActions(deps.cache), {
+    vscode.languages.registerCodeActionsProvider(CELL_FILE_SELECTOR, new CrowdedLineActions(deps.cache), {
       providedCodeActionKinds: CrowdedLineActions.kinds,
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {

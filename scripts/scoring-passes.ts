@@ -1,6 +1,7 @@
 /**
- * Quick per-pass timing of one or more cells (a developer tool; `bench/scoring.ts` writes the committed JSON).
- *   npx tsx bench/scoring-passes.ts [--backend wasm|cpu] [--size small|default] [--cells RNN,LSTM,GRU] [--runs N] [--scores a,b]
+ * A developer tool, not a benchmark: quick per-pass timing of one or more cells (`bench/scoring.ts` writes the
+ * committed JSON).
+ *   npx tsx scripts/scoring-passes.ts [--backend wasm|cpu] [--size small|default] [--cells RNN,LSTM,GRU] [--runs N] [--scores a,b]
  * Prints, per run, the total and the time of each pass (from the report's passMs when present, else from
  * progress timestamps), plus the tensor count before/after.
  */

@@ -1,27 +1,27 @@
 /**
- * Which token stream should hidden covariance read? The paper feeds real text (the first window of the test split);
+ * An experiment (not a benchmark): which token stream should hidden covariance read? The paper feeds real text (the first window of the test split);
  * Cell Lens has no corpus, so this compares, at the proxy preset over the trained WikiText-2 cells (seed 0):
  *   uniform — tokens uniform over the vocabulary (what the engine uses),
  *   zipf    — tokens drawn from a Zipf(1) distribution over the vocabulary (the rank-frequency law of text),
  *   ngrams  — 20 random 7-grams repeated in random order (text-like repetition of phrases).
  * It reports Kendall τ of each stream's hidden covariance (layer 1) vs −test loss, and writes
- * bench/results/hidden-cov-tokens.json.   npx tsx bench/hidden-cov-tokens.ts
+ * scripts/experiments/hidden-cov-tokens.json.   npx tsx scripts/experiments/hidden-cov-tokens.ts
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/scoring/backends';
-import { loadBenchmarkIndex } from '../src/benchmark/load';
-import { cellsFromIndex } from '../src/study/runner';
-import { canonicalCell } from '../src/recipe/canonical';
-import { SIZE_PRESETS } from '../src/scoring/presets';
-import { initParams, disposeParams, initEmbedding, embedTokens, forward } from '../src/scoring/model/network';
-import { HIDDEN_COV_BATCH as B, HIDDEN_COV_STEPS as T } from '../src/scoring/model/constants';
-import { incomingStates } from '../src/scoring/model/passes';
-import { hiddenCovariance } from '../src/scoring/scores/hidden_cov';
-import { makeRng, type Rng } from '../src/scoring/rng';
-import { bootstrapCI, kendallTauClean } from '../src/study/stats';
-import type { Recipe } from '../src/recipe/types';
+import { initBackend } from '../../src/scoring/backends';
+import { loadBenchmarkIndex } from '../../src/benchmark/load';
+import { cellsFromIndex } from '../../src/study/runner';
+import { canonicalCell } from '../../src/recipe/canonical';
+import { SIZE_PRESETS } from '../../src/scoring/presets';
+import { initParams, disposeParams, initEmbedding, embedTokens, forward } from '../../src/scoring/model/network';
+import { HIDDEN_COV_BATCH as B, HIDDEN_COV_STEPS as T } from '../../src/scoring/model/constants';
+import { incomingStates } from '../../src/scoring/model/passes';
+import { hiddenCovariance } from '../../src/scoring/scores/hidden_cov';
+import { makeRng, type Rng } from '../../src/scoring/rng';
+import { bootstrapCI, kendallTauClean } from '../../src/study/stats';
+import type { Recipe } from '../../src/recipe/types';
 
 type Stream = 'uniform' | 'zipf' | 'ngrams';
 
@@ -67,7 +67,9 @@ function tokens(kind: Stream, rng: Rng, vocab: number): Int32Array {
 async function main(): Promise<void> {
   await initBackend('wasm');
   const sizes = SIZE_PRESETS.proxy;
-  const index = await loadBenchmarkIndex([], { prebuilt: join(__dirname, '..', 'data', 'wikitext-2.index.json') });
+  const index = await loadBenchmarkIndex([], {
+    prebuilt: join(__dirname, '..', '..', 'data', 'wikitext-2.index.json'),
+  });
   const { cells } = cellsFromIndex(index, {});
   const trained = cells.filter((c) => !c.diverged && Number.isFinite(c.testLoss));
   const result: Record<string, unknown> = { preset: 'proxy', cells: trained.length, seed: 0, streams: {} };
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
     );
   }
   result.totalSeconds = (performance.now() - t0) / 1000;
-  writeFileSync(join(__dirname, 'results', 'hidden-cov-tokens.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(__dirname, 'hidden-cov-tokens.json'), JSON.stringify(result, null, 2) + '\n');
 }
 
 void main();
