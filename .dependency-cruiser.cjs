@@ -101,9 +101,9 @@ module.exports = {
     },
     {
       name: 'bench-no-tests',
-      comment: 'Benchmarks import no test file.',
+      comment: 'Benchmarks and the harness they share with the tests (testkit/) import no test file.',
       severity: 'error',
-      from: { path: '^bench/' },
+      from: { path: '^(bench|testkit)/' },
       to: { path: '^test/' },
     },
   ],

@@ -1,6 +1,6 @@
 /**
  * A large benchmark: a synthetic zip of 14,000 realistic PTB training logs (the size of NAS-Bench-NLP's PTB set,
- * made by bench/lib/synthetic-logs.ts and cached in the temp folder), loaded the three ways Cell Lens can:
+ * made by testkit/synthetic-logs.ts and cached in the temp folder), loaded the three ways Cell Lens can:
  *   - sync:    `loadBenchmarkIndex` on the calling thread (the CLI),
  *   - workers: `loadBenchmarkIndexInBackground` on worker threads (the editor; the worker bundled as in dist/),
  *   - slices:  the same on the calling thread in slices (the editor's fallback without a worker).
@@ -21,7 +21,7 @@ import { defaultWorkerCount, loadBenchmarkIndexInBackground } from '../src/bench
 import { loadPrebuiltIndex } from '../src/benchmark/compact';
 import type { BenchmarkIndex } from '../src/benchmark/index';
 import { loadBenchmarkIndex } from '../src/benchmark/load';
-import { syntheticZip } from './lib/synthetic-logs';
+import { syntheticZip } from '../testkit/synthetic-logs';
 
 const root = join(__dirname, '..'); // (only used unbundled: the bundled runner is given every path it needs)
 const tmp = join(os.tmpdir(), 'cell-lens-bench');

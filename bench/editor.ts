@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { installFakeVscode, TextDocument, Uri } from './lib/fake-vscode';
+import { installFakeVscode, TextDocument, Uri } from '../testkit/fake-vscode';
 import { parseDocument } from '../src/recipe/parse';
 import { toRecipe } from '../src/recipe/model';
 import { canonicalHash } from '../src/recipe/canonical';

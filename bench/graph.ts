@@ -23,8 +23,8 @@ import {
 } from '../src/graph/model';
 import { isMonotoneY } from '../src/graph/geometry';
 import { line, curveBasis, curveMonotoneY } from 'd3-shape';
-import { exampleText, wikitextRecipes } from './lib/graph-cells';
-import { buildWebview, chromiumMissing, CHROMIUM, launch, openPage, ROOT } from './lib/graph-browser';
+import { exampleText, wikitextRecipes } from '../testkit/graph-cells';
+import { buildWebview, chromiumMissing, CHROMIUM, launch, openPage, ROOT } from '../testkit/graph-browser';
 
 const RUNS = Math.max(3, Number(process.argv[2] ?? 31) || 31);
 const TARGET_MS = 200;

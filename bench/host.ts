@@ -8,14 +8,14 @@
  *   editor on that file through the extension (`editor`): open, the first lens call, an edit, a lens refresh during
  *   a batch. `--label before` records a run of older code beside the current one (`after`).
  * Measure: a 5 ms timer notes the wall time (`maxGapMs`) and this process's CPU time (`maxCpuMs`) between two of
- * its ticks (bench/lib/event-loop.ts). Run: `npx tsx bench/host.ts` (uses dist/worker.js when built, else the
+ * its ticks (testkit/event-loop.ts). Run: `npx tsx bench/host.ts` (uses dist/worker.js when built, else the
  * worker from source); writes bench/results/host.json. Goal: no block above ~50 ms.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureBlocking, sleep, until } from './lib/event-loop';
-import { candidateCells, rng } from './lib/data';
+import { measureBlocking, sleep, until } from '../testkit/event-loop';
+import { candidateCells, rng } from '../testkit/data';
 import { ScoringClient } from '../src/process/client';
 import { loadBenchmarkIndex } from '../src/benchmark/load';
 import { cellsFromIndex } from '../src/study/runner';
@@ -24,8 +24,8 @@ import { SCORE_IDS, SCORES, type ScoreId } from '../src/scoring/types';
 import { randomCell } from '../src/search/space';
 import { canonicalHash } from '../src/recipe/canonical';
 import { analyseText, hashCells } from '../src/editor/analysis';
-import { installFakeVscode, Position, Range, Uri } from './lib/fake-vscode';
-import { LineIndexedDocument } from './lib/line-index-document';
+import { installFakeVscode, Position, Range, Uri } from '../testkit/fake-vscode';
+import { LineIndexedDocument } from '../testkit/line-index-document';
 import { ScoreCache } from '../src/scoring/cache';
 import type { ScoreReport } from '../src/scoring/types';
 

@@ -1,6 +1,6 @@
 /**
  * Zip readers for the benchmark logs, side by side on the synthetic 14,000-log PTB zip of bench/benchmark-large.ts
- * (bench/lib/synthetic-logs.ts, cached in the temp folder): each reader lists the archive, inflates every log,
+ * (testkit/synthetic-logs.ts, cached in the temp folder): each reader lists the archive, inflates every log,
  * parses it (`parseLog`) and builds the index, in a fresh process, the readers interleaved run by run so the
  * load of the shared machine falls on all alike. Wall time, CPU time and peak RSS of the process.
  *   - handwritten: the shipped loader (src/benchmark/zip.ts: the central directory and local headers read by
@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { BenchmarkIndex } from '../src/benchmark/index';
 import { parseLog } from '../src/benchmark/logFormat';
 import { loadLogsFromZip, type LoadResult } from '../src/benchmark/sources';
-import { syntheticZip } from './lib/synthetic-logs';
+import { syntheticZip } from '../testkit/synthetic-logs';
 
 const root = join(__dirname, '..');
 const MB = 2 ** 20;

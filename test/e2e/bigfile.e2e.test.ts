@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session, e2eSuite } from './harness';
-import { candidateCells } from '../../bench/lib/data';
+import { candidateCells } from '../../testkit/data';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cell-lens-bigfile-e2e-'));
 const FILE = join(scratch, 'candidates.json');

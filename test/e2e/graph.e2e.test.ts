@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseDocument } from '../../src/recipe/parse';
 import { buildGraphModel } from '../../src/graph/model';
 import { contrastRatio, over, parseColor } from '../../src/graph/contrast';
-import { wikitextRecipes } from '../../bench/lib/graph-cells';
+import { wikitextRecipes } from '../../testkit/graph-cells';
 import { chain26 } from '../../bench/graph';
 import { SHOTS, Session, e2eSuite, poll, sleepMs } from './harness';
 

@@ -20,7 +20,7 @@ import { cellsFromIndex } from '../../src/study/runner';
 import { ScoreCache } from '../../src/scoring/cache';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { SCORE_IDS, SCORES, type ScoreReport, type ScoreSettings } from '../../src/scoring/types';
-import { rng } from '../../bench/lib/data';
+import { rng } from '../../testkit/data';
 
 /** How long a typed line or the command's answer may take, at most (the old study blocked for 10-25 s). */
 const BOUND_MS = 8000;

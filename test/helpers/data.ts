@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
-import { rng } from '../../bench/lib/data';
+import { rng } from '../../testkit/data';
 
 export const REPO = join(__dirname, '..', '..');
 export const SHARED = join(REPO, '..', 'shared', 'nas-bench-nlp');

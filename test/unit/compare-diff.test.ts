@@ -9,7 +9,7 @@ import { diffCells, type CellDiff } from '../../src/compare/diff';
 import { recipeInfo } from '../../src/recipe/model';
 import type { Recipe } from '../../src/recipe/types';
 import { exampleText, scramble } from '../helpers/data';
-import { wikitextRecipes } from '../../bench/lib/graph-cells';
+import { wikitextRecipes } from '../../testkit/graph-cells';
 
 type R = Record<string, { op: string; input: string[] }>;
 const EXAMPLES = JSON.parse(exampleText()) as R[];

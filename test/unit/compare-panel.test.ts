@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installFakeVscode, TextDocument, Uri, EventEmitter } from '../../bench/lib/fake-vscode';
+import { installFakeVscode, TextDocument, Uri, EventEmitter } from '../../testkit/fake-vscode';
 import { REPO, exampleText } from '../helpers/data';
 
 const host = installFakeVscode();

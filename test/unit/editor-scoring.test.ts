@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installFakeVscode, TextDocument, Uri, Position } from '../../bench/lib/fake-vscode';
+import { installFakeVscode, TextDocument, Uri, Position } from '../../testkit/fake-vscode';
 import { REPO } from '../helpers/data';
 import { SCORES, SCORE_IDS } from '../../src/scoring/types';
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../bench/lib/fake-vscode';
+import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../testkit/fake-vscode';
 import { REPO, wikitextLogs } from '../helpers/data';
 
 const host = installFakeVscode();

@@ -18,7 +18,7 @@ import {
   type GraphModel,
 } from '../../src/graph/model';
 import { cell25, chain26 } from '../../bench/graph';
-import { exampleText, wikitextRecipes } from '../../bench/lib/graph-cells';
+import { exampleText, wikitextRecipes } from '../../testkit/graph-cells';
 
 function cellsOf(text: string): readonly Cell[] {
   return parseDocument(text).cells;

@@ -1,13 +1,13 @@
 /**
  * The graph panel follows the active editor (one panel, not one per file) and can be pinned: driven through the
- * real commands and editor events of src/webviews/graph/panel.ts on the recording VS Code host (bench/lib/fake-vscode).
+ * real commands and editor events of src/webviews/graph/panel.ts on the recording VS Code host (testkit/fake-vscode).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installFakeVscode, TextDocument, Uri, type FakePanel } from '../../bench/lib/fake-vscode';
-import { exampleText } from '../../bench/lib/graph-cells';
+import { installFakeVscode, TextDocument, Uri, type FakePanel } from '../../testkit/fake-vscode';
+import { exampleText } from '../../testkit/graph-cells';
 
 const host = installFakeVscode();
 // eslint-disable-next-line @typescript-eslint/no-require-imports

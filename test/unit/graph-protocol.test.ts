@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFromWebview, isToWebview, PROTOCOL_VERSION, type RenderMessage } from '../../src/graph/protocol';
 import { contentSecurityPolicy, makeNonce, webviewHtml } from '../../src/webviews/html';
-import { renderMessage } from '../../bench/lib/graph-browser';
+import { renderMessage } from '../../testkit/graph-browser';
 
 const lstm = readFileSync(join(__dirname, '..', 'fixtures', 'graph', 'lstm.json'), 'utf8');
 

@@ -17,8 +17,8 @@ import {
   posted,
   renderMessage,
   ROOT,
-} from '../../bench/lib/graph-browser';
-import { exampleText, wikitextRecipes } from '../../bench/lib/graph-cells';
+} from '../../testkit/graph-browser';
+import { exampleText, wikitextRecipes } from '../../testkit/graph-cells';
 import { chain26 } from '../../bench/graph';
 import { isFromWebview } from '../../src/graph/protocol';
 import { contrastRatio, over, parseColor } from '../../src/graph/contrast';

@@ -12,7 +12,7 @@
  *   dropped.
  *
  * "Blocked" is measured as the most CPU time this process spends between two ticks of a 5 ms timer (see
- * bench/lib/event-loop.ts): the longest synchronous stretch, hardly changed by a busy machine. The bound,
+ * testkit/event-loop.ts): the longest synchronous stretch, hardly changed by a busy machine. The bound,
  * 200 ms, is generous: the old code blocked for seconds (bench/host.ts records both).
  */
 import { test, after } from 'node:test';
@@ -21,10 +21,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { buildSync } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installFakeVscode, Position, Range, TextDocument, Uri } from '../../bench/lib/fake-vscode';
-import { measureBlocking, sleep, until } from '../../bench/lib/event-loop';
-import { LineIndexedDocument } from '../../bench/lib/line-index-document';
-import { candidateCells, rng } from '../../bench/lib/data';
+import { installFakeVscode, Position, Range, TextDocument, Uri } from '../../testkit/fake-vscode';
+import { measureBlocking, sleep, until } from '../../testkit/event-loop';
+import { LineIndexedDocument } from '../../testkit/line-index-document';
+import { candidateCells, rng } from '../../testkit/data';
 import { REPO } from '../helpers/data';
 import { testClient } from '../fixtures/scoring/helpers';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';

@@ -22,7 +22,7 @@ import { toRecipe } from '../../src/recipe/model';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { cellView } from '../../src/graph/views';
 import { REPO } from '../helpers/data';
-import { installFakeVscode, TextDocument, Uri } from '../../bench/lib/fake-vscode';
+import { installFakeVscode, TextDocument, Uri } from '../../testkit/fake-vscode';
 import { ScoringClient } from '../../src/process/client';
 import {
   buildWebview,
@@ -32,7 +32,7 @@ import {
   post,
   posted,
   renderMessage,
-} from '../../bench/lib/graph-browser';
+} from '../../testkit/graph-browser';
 
 const missingChromium = chromiumMissing();
 const chromiumSkip = missingChromium ? `skipped: ${missingChromium}` : false;

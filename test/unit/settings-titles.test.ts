@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installFakeVscode } from '../../bench/lib/fake-vscode';
+import { installFakeVscode } from '../../testkit/fake-vscode';
 
 const host = installFakeVscode();
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeRng } from '../../src/scoring/rng';
-import { ROOT, chromiumMissing, launch } from '../../bench/lib/graph-browser';
+import { ROOT, chromiumMissing, launch } from '../../testkit/graph-browser';
 import { DARK_COLOURS, plotFileName, plotsFromStudy, scatterSvg } from '../../src/study/plots';
 import { scatterLayout, type ScatterPoint } from '../../src/study/scatter';
 import { SCORES } from '../../src/scoring/types';

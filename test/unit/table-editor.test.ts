@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../bench/lib/fake-vscode';
+import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../testkit/fake-vscode';
 import { exampleText } from '../helpers/data';
 
 const host = installFakeVscode();

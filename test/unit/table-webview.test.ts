@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, launch } from '../../bench/lib/graph-browser';
+import { chromiumMissing, launch } from '../../testkit/graph-browser';
 import { ROOT, benchmarkIndex, probeReports, sourcesOf, tableText } from '../fixtures/table/data';
 import { buildRows, filterRows, tableColumns } from '../../src/table/rows';
 import { TABLE_PROTOCOL_VERSION, isFromTableWebview, type TableRenderMessage } from '../../src/table/protocol';

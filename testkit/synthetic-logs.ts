@@ -12,9 +12,9 @@
  * have. A few runs diverge: their curves end with `NaN` at a random epoch and their status is `loss is nan!`.
  */
 import { zipSync, strToU8, type Zippable } from 'fflate';
-import { canonicalHash } from '../../src/recipe/canonical';
-import { randomCell } from '../../src/search/space';
-import type { Recipe } from '../../src/recipe/types';
+import { canonicalHash } from '../src/recipe/canonical';
+import { randomCell } from '../src/search/space';
+import type { Recipe } from '../src/recipe/types';
 import { rng as mulberry } from './data';
 
 export interface SyntheticOptions {

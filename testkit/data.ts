@@ -1,9 +1,9 @@
 /**
- * Seeded data shared by the benches and the tests (which may import bench/lib; the benches import nothing under
+ * Seeded data shared by the benches and the tests (both import testkit/; the benches import nothing under
  * test/): the tests' and benches' PRNG and a user-like candidates file.
  */
-import type { Recipe } from '../../src/recipe/types';
-import { randomCell } from '../../src/search/space';
+import type { Recipe } from '../src/recipe/types';
+import { randomCell } from '../src/search/space';
 
 /** Deterministic PRNG for tests and benches (mulberry32). */
 export function rng(seed: number): () => number {
