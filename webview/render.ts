@@ -17,7 +17,8 @@ const MINIMAP_W = 140,
   MINIMAP_H = 180;
 /** Keyboard panning step (screen px); Shift or PageUp/PageDown pan by most of the view. */
 const PAN_STEP = 60;
-import type { GraphEdge, GraphNode, Point } from '../src/graph/model';
+import type { GraphEdge, GraphNode } from '../src/graph/model';
+import type { Point } from '../src/graph/geometry';
 import { isMonotoneY } from '../src/graph/geometry';
 import type {
   CellView,

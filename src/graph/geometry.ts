@@ -1,6 +1,6 @@
 /**
  * Small geometry helpers of the graph layout, pure and dependency-free so the webview bundle can use them
- * without pulling in dagre (src/graph/model.ts re-exports them).
+ * without pulling in dagre (the layout, src/graph/layout.ts, uses them too).
  */
 
 export interface Point {

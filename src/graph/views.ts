@@ -6,7 +6,8 @@ import type { Cell, LogInfo } from '../recipe/types';
 import { SCORES, type ScoreReport } from '../scoring/types';
 import { percentileOf } from '../scoring/reference';
 import { evidenceText } from '../report/scoreFormat';
-import { cellGraph, type GraphModelOptions, type LayoutOptions } from './model';
+import type { GraphModelOptions } from './model';
+import { cellGraph, type LayoutOptions } from './layout';
 import type { BenchmarkSummary, CellView, ScoreSummary } from './protocol';
 
 function lastFinite(xs: readonly number[] | undefined): number | undefined {
