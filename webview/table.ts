@@ -17,13 +17,7 @@ import {
   type TableWebviewState,
 } from '../src/table/protocol';
 import { DEFAULT_SORT, nextSort, visibleRows } from '../src/table/view';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { el, startPage, type VsCodeApi } from './page';
 
 /** `82nd` (a percentile, rounded). */
 function ordinal(p: number): string {
@@ -38,13 +32,6 @@ const PRESET_LABEL: Readonly<Record<string, string>> = {
   proxy: 'proxy',
   custom: 'custom',
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** The table view: owns the DOM under `root`, the sort and the filter. */
 export class CellsTableView {
@@ -364,26 +351,13 @@ export class CellsTableView {
   }
 }
 
-function start(): void {
-  const api = acquireVsCodeApi();
-  const root = document.getElementById('cell-lens-table') ?? document.body.appendChild(document.createElement('div'));
-  const view = new CellsTableView(root, api);
-  (window as unknown as { cellLensTable: CellsTableView }).cellLensTable = view;
-  window.addEventListener('message', (event: MessageEvent) => {
-    const m: unknown = event.data;
-    if (!isToTableWebview(m)) {
-      const type = typeof m === 'object' && m !== null ? String((m as { type?: unknown }).type) : typeof m;
-      api.postMessage({
-        type: 'log',
-        level: 'warn',
-        message: `cells table: ignored a malformed message (type ${type})`,
-      } satisfies FromTableWebview);
-      return;
-    }
-    view.render(m);
-  });
-  api.postMessage({ type: 'ready' } satisfies FromTableWebview);
-}
-
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-else start();
+startPage({
+  name: 'cells table',
+  isToWebview: isToTableWebview,
+  setup: (api) => {
+    const root = document.getElementById('cell-lens-table') ?? document.body.appendChild(document.createElement('div'));
+    const view = new CellsTableView(root, api);
+    (window as unknown as { cellLensTable: CellsTableView }).cellLensTable = view;
+    return (m) => view.render(m);
+  },
+});

@@ -3,7 +3,7 @@
  * Both sides validate what they receive with `isToWebview` / `isFromWebview`; anything else is dropped.
  * Pure: no `vscode`, no DOM.
  *
- * The extension builds the graph model and its dagre layout (src/graph/model.ts) and sends them ready to draw;
+ * The extension builds the graph model and its dagre layout (src/graph/model.ts, layout.ts) and sends them ready to draw;
  * the webview only renders, so the layout is tested in Node and the webview bundle stays small.
  */
 import type { EdgeKind, GraphNode, NodeCategory } from './model';

@@ -11,25 +11,11 @@ import { STUDY_PAGE } from '../html';
 import type { BenchmarkIndex } from '../../benchmark/index';
 import type { Recipe } from '../../recipe/types';
 import { recipeToJson } from '../../recipe/model';
-import { SIZE_PRESETS } from '../../scoring/presets';
 import { ScoreCache } from '../../scoring/cache';
 import { ScoringError } from '../../process/client';
-import {
-  SCORE_IDS,
-  SCORES,
-  type ModelSizes,
-  type ScoreId,
-  type ScoreReport,
-  type ScoreSettings,
-} from '../../scoring/types';
-import {
-  cellsFromIndex,
-  runBenchmarkStudy,
-  studyResultsFile,
-  type BenchmarkStudy,
-  type Scorer,
-} from '../../study/runner';
-import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../../study/study';
+import { SCORE_IDS, SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../../scoring/types';
+import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy } from '../../study/runner';
+import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord } from '../../study/study';
 import {
   DARK_COLOURS,
   LIGHT_COLOURS,
