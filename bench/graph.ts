@@ -12,16 +12,9 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { parseDocument } from '../src/recipe/parse';
-import {
-  buildGraphModel,
-  cellGraph,
-  edgeNodeCrossings,
-  layoutGraph,
-  type GraphLayout,
-  type GraphModel,
-  type Point,
-} from '../src/graph/model';
-import { isMonotoneY } from '../src/graph/geometry';
+import { buildGraphModel, type GraphModel } from '../src/graph/model';
+import { cellGraph, edgeNodeCrossings, layoutGraph, type GraphLayout } from '../src/graph/layout';
+import { isMonotoneY, type Point } from '../src/graph/geometry';
 import { line, curveBasis, curveMonotoneY } from 'd3-shape';
 import { exampleText, wikitextRecipes } from '../testkit/graph-cells';
 import { buildWebview, chromiumMissing, CHROMIUM, launch, openPage, ROOT } from '../testkit/graph-browser';

@@ -1,10 +1,11 @@
 /**
  * Entry of the "Compare Cells" webview bundle (dist/compare.js, browser IIFE): two graphs side by side, each drawn
- * by the graph view's own renderer (webview/render.ts, one GraphView per side; nodes and edges with `onlyHere` get
+ * by the graph view's own renderer (webview/graph/view.ts, one GraphView per side; nodes and edges with `onlyHere` get
  * the `cl-only` mark of media/graph.css), and the table of benchmark records, scores and predictions below.
  * Validates every message it receives (src/compare/protocol.ts). No `vscode` import.
  */
-import { GraphView, type ViewHost } from './render';
+import { GraphView, type ViewHost } from './graph/view';
+import { el, startPage, type VsCodeApi } from './page';
 import { PROTOCOL_VERSION, type FromWebview, type WebviewState } from '../src/graph/protocol';
 import {
   isToCompareWebview,
@@ -13,21 +14,8 @@ import {
   type CompareSide,
   type FromCompareWebview,
   type Side,
+  type ToCompareWebview,
 } from '../src/compare/protocol';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** One side: its caption and a GraphView whose messages are tagged with the side. */
 class Pane {
@@ -132,8 +120,7 @@ function table(rows: readonly CompareRow[]): HTMLElement {
   return t;
 }
 
-function start(): void {
-  const api = acquireVsCodeApi();
+function setup(api: VsCodeApi): (m: ToCompareWebview) => void {
   const post = (m: FromCompareWebview) => api.postMessage(m);
   const root = document.getElementById('cell-lens-compare') ?? document.body.appendChild(el('div'));
   root.classList.add('cmp-root');
@@ -170,22 +157,14 @@ function start(): void {
     details.replaceChildren(...(m.rows.length ? [table(m.rows)] : []), notes);
   };
 
-  window.addEventListener('message', (event: MessageEvent) => {
-    const m: unknown = event.data;
-    if (!isToCompareWebview(m)) {
-      const type = typeof m === 'object' && m !== null ? String((m as { type?: unknown }).type) : typeof m;
-      post({ type: 'log', level: 'warn', message: `compare: ignored a malformed message (type ${type})` });
-      return;
-    }
+  return (m) => {
     if (m.type === 'compare') render(m);
     else {
       document.body.dataset.theme = m.kind;
       left.view.refreshTheme();
       right.view.refreshTheme();
     }
-  });
-  post({ type: 'ready' });
+  };
 }
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-else start();
+startPage({ name: 'compare', isToWebview: isToCompareWebview, setup });

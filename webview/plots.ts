@@ -17,22 +17,7 @@ import {
   type StudyWebviewState,
 } from '../src/study/protocol';
 import type { ScoreId } from '../src/scoring/ids';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+import { SVG_NS, el, startPage, type VsCodeApi } from './page';
 
 /** The view: header, score table, plot, tooltip. */
 class PlotsView {
@@ -327,26 +312,17 @@ class PlotsView {
   }
 }
 
-function start(): void {
-  const api = acquireVsCodeApi();
-  const post = (m: FromStudyWebview): void => api.postMessage(m);
-  const root = document.getElementById('cell-lens-plots') ?? document.body.appendChild(document.createElement('div'));
-  const view = new PlotsView(root, post, api);
-  (window as unknown as { cellLensPlots: PlotsView }).cellLensPlots = view;
-  // A panel that was hidden and shown again re-renders from its saved state before the host answers.
-  const saved = api.getState() as StudyWebviewState | undefined;
-  if (saved?.study && isToStudyWebview(saved.study)) view.show(saved.study, saved.selected);
-  window.addEventListener('message', (event: MessageEvent) => {
-    const m: unknown = event.data;
-    if (!isToStudyWebview(m)) {
-      const type = typeof m === 'object' && m !== null ? String((m as { type?: unknown }).type) : typeof m;
-      post({ type: 'log', level: 'warn', message: `score correlations: ignored a malformed message (type ${type})` });
-      return;
-    }
-    view.show(m);
-  });
-  post({ type: 'ready' });
-}
-
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-else start();
+startPage({
+  name: 'score correlations',
+  isToWebview: isToStudyWebview,
+  setup: (api) => {
+    const post = (m: FromStudyWebview): void => api.postMessage(m);
+    const root = document.getElementById('cell-lens-plots') ?? document.body.appendChild(document.createElement('div'));
+    const view = new PlotsView(root, post, api);
+    (window as unknown as { cellLensPlots: PlotsView }).cellLensPlots = view;
+    // A panel that was hidden and shown again re-renders from its saved state before the host answers.
+    const saved = api.getState() as StudyWebviewState | undefined;
+    if (saved?.study && isToStudyWebview(saved.study)) view.show(saved.study, saved.selected);
+    return (m) => view.show(m);
+  },
+});

@@ -18,26 +18,13 @@ import {
 } from '../src/table/protocol';
 import { DEFAULT_SORT, nextSort, visibleRows } from '../src/table/view';
 import { formatLoss, formatPredicted } from '../src/shared/format';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { el, startPage, type VsCodeApi } from './page';
 
 const PRESET_LABEL: Readonly<Record<string, string>> = {
   'nas-bench-nlp': 'full size',
   proxy: 'proxy',
   custom: 'custom',
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** The table view: owns the DOM under `root`, the sort and the filter. */
 export class CellsTableView {
@@ -358,26 +345,13 @@ export class CellsTableView {
   }
 }
 
-function start(): void {
-  const api = acquireVsCodeApi();
-  const root = document.getElementById('cell-lens-table') ?? document.body.appendChild(document.createElement('div'));
-  const view = new CellsTableView(root, api);
-  (window as unknown as { cellLensTable: CellsTableView }).cellLensTable = view;
-  window.addEventListener('message', (event: MessageEvent) => {
-    const m: unknown = event.data;
-    if (!isToTableWebview(m)) {
-      const type = typeof m === 'object' && m !== null ? String((m as { type?: unknown }).type) : typeof m;
-      api.postMessage({
-        type: 'log',
-        level: 'warn',
-        message: `cells table: ignored a malformed message (type ${type})`,
-      } satisfies FromTableWebview);
-      return;
-    }
-    view.render(m);
-  });
-  api.postMessage({ type: 'ready' } satisfies FromTableWebview);
-}
-
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-else start();
+startPage({
+  name: 'cells table',
+  isToWebview: isToTableWebview,
+  setup: (api) => {
+    const root = document.getElementById('cell-lens-table') ?? document.body.appendChild(document.createElement('div'));
+    const view = new CellsTableView(root, api);
+    (window as unknown as { cellLensTable: CellsTableView }).cellLensTable = view;
+    return (m) => view.render(m);
+  },
+});

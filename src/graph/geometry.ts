@@ -1,6 +1,6 @@
 /**
  * Small geometry helpers of the graph layout, pure and dependency-free so the webview bundle can use them
- * without pulling in dagre (src/graph/model.ts re-exports them).
+ * without pulling in dagre (the layout, src/graph/layout.ts, uses them too).
  */
 
 export interface Point {
@@ -16,7 +16,7 @@ export interface Box {
   readonly y1: number;
 }
 
-/** Whether the polyline's y strictly increases or strictly decreases (drawn with a monotone curve, see webview/render.ts). */
+/** Whether the polyline's y strictly increases or strictly decreases (drawn with a monotone curve, see webview/graph/draw.ts). */
 export function isMonotoneY(pts: readonly Point[]): boolean {
   if (pts.length < 2) return false;
   const dir = Math.sign(pts[pts.length - 1].y - pts[0].y);

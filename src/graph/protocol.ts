@@ -3,10 +3,11 @@
  * Both sides validate what they receive with `isToWebview` / `isFromWebview`; anything else is dropped.
  * Pure: no `vscode`, no DOM.
  *
- * The extension builds the graph model and its dagre layout (src/graph/model.ts) and sends them ready to draw;
+ * The extension builds the graph model and its dagre layout (src/graph/model.ts, layout.ts) and sends them ready to draw;
  * the webview only renders, so the layout is tested in Node and the webview bundle stays small.
  */
-import type { CellGraph, EdgeKind, GraphNode, NodeCategory } from './model';
+import type { EdgeKind, GraphNode, NodeCategory } from './model';
+import type { CellGraph } from './layout';
 
 /** Bumped on any incompatible change; a webview ignores `render` messages of another version. */
 export const PROTOCOL_VERSION = 1;

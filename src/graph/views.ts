@@ -6,7 +6,8 @@ import type { Cell, LogInfo } from '../recipe/types';
 import { toRecipe } from '../recipe/model';
 import type { ScoreReport } from '../scoring/types';
 import { cellVerdict, type CellVerdict } from '../report/verdict';
-import { cellGraph, type GraphModelOptions, type LayoutOptions } from './model';
+import type { GraphModelOptions } from './model';
+import { cellGraph, type LayoutOptions } from './layout';
 import type { BenchmarkSummary, CellView, PredictionSummary, ScoreSummary } from './protocol';
 
 function lastFinite(xs: readonly number[] | undefined): number | undefined {

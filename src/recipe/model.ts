@@ -83,13 +83,20 @@ export function recipeInfo(recipe: Recipe): RecipeInfo {
         names.filter((n) => (indeg.get(n) ?? 0) > 0),
       );
 
-  // Liveness through the recurrence.
   const readStates = new Set<number>();
   for (const n of names)
     for (const i of recipe[n]?.input ?? []) {
       const k = typeof i === 'string' ? hPrevIndex(i) : undefined;
       if (k !== undefined) readStates.add(k);
     }
+  return { order: acyclic ? order : undefined, hiddenTupleSize, liveNodes: liveNodes(recipe), cycles, readStates };
+}
+
+/**
+ * The nodes that influence `h_new_0` (the output) at this or a later time step: everything h_new_0 depends on, and
+ * when a live node reads `h_prev_<i>`, `h_new_<i>` and what it depends on (fixed point). Recipe nodes only.
+ */
+export function liveNodes(recipe: Recipe): Set<string> {
   const live = new Set<string>();
   const stack: string[] = [];
   const push = (n: string) => {
@@ -108,7 +115,7 @@ export function recipeInfo(recipe: Recipe): RecipeInfo {
       else push(i);
     }
   }
-  return { order: acyclic ? order : undefined, hiddenTupleSize, liveNodes: live, cycles, readStates };
+  return live;
 }
 
 /** Strongly connected components (iterative Tarjan) restricted to `candidates`; returns each cycle as a path. */

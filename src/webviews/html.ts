@@ -1,5 +1,7 @@
 /**
- * The graph webview's HTML, as a pure function (no `vscode`), so a unit test can check its Content Security Policy.
+ * The HTML of the Cell Lens webview pages and the list of the scripted pages (which bundle, stylesheets and root
+ * element each one has), as pure code (no `vscode`), so unit tests can check every page's Content Security Policy.
+ * The panel host (host.ts) builds each page from here with a fresh nonce.
  */
 import { escapeMarkup } from '../shared/escape';
 
@@ -56,4 +58,60 @@ ${(typeof o.styleUri === 'string' ? [o.styleUri] : o.styleUri).map((u) => `<link
 <script nonce="${o.nonce}" src="${escapeMarkup(o.scriptUri)}"></script>
 </body>
 </html>`;
+}
+
+/** A scripted page: its bundle in dist/, its stylesheets in media/ (later ones win), its root element and title. */
+export interface WebviewPage {
+  readonly script: string;
+  readonly styles: readonly string[];
+  readonly rootId: string;
+  /** The document title; the panel's title when absent. */
+  readonly title?: string;
+}
+
+/** The cell graph (webview/main.ts). */
+export const GRAPH_PAGE: WebviewPage = {
+  script: 'webview.js',
+  styles: ['graph.css'],
+  rootId: 'cell-lens-graph',
+  title: 'Cell graph',
+};
+/** "Compare Cells" (webview/compare.ts): the graph's stylesheet (the graphs are drawn by the graph view), the compare layout over it. */
+export const COMPARE_PAGE: WebviewPage = {
+  script: 'compare.js',
+  styles: ['graph.css', 'compare.css'],
+  rootId: 'cell-lens-compare',
+  title: 'Compare Cells',
+};
+/** The cells table (webview/table.ts); its title is the panel's. */
+export const TABLE_PAGE: WebviewPage = { script: 'table.js', styles: ['table.css'], rootId: 'cell-lens-table' };
+/** "Score Correlations" (webview/plots.ts). */
+export const STUDY_PAGE: WebviewPage = {
+  script: 'plots.js',
+  styles: ['plots.css'],
+  rootId: 'cell-lens-plots',
+  title: 'Score Correlations',
+};
+
+/**
+ * The complete HTML document of a scripted page. `asset(folder, file)` is the webview URI of a file of the
+ * extension's dist/ or media/ folder; `title` stands in for a page without its own.
+ */
+export function pageHtml(
+  page: WebviewPage,
+  o: {
+    readonly cspSource: string;
+    readonly nonce: string;
+    readonly asset: (folder: 'dist' | 'media', file: string) => string;
+    readonly title?: string;
+  },
+): string {
+  return webviewHtml({
+    cspSource: o.cspSource,
+    nonce: o.nonce,
+    scriptUri: o.asset('dist', page.script),
+    styleUri: page.styles.map((f) => o.asset('media', f)),
+    rootId: page.rootId,
+    ...(page.title !== undefined || o.title !== undefined ? { title: page.title ?? o.title } : {}),
+  });
 }

@@ -17,8 +17,7 @@ import {
   isToCompareWebview,
   type CompareMessage,
 } from '../../src/compare/protocol';
-import { compareHtml } from '../../src/webviews/compare/html';
-import { makeNonce } from '../../src/webviews/html';
+import { COMPARE_PAGE, makeNonce, pageHtml } from '../../src/webviews/html';
 import { exampleText } from '../helpers/data';
 
 const CELLS = parseDocument(exampleText()).cells;
@@ -190,13 +189,8 @@ test('isToCompareWebview rejects malformed messages; isFromCompareWebview accept
 
 test("the compare HTML has the graph panel's strict CSP: no inline script or style, our script by nonce", () => {
   const nonce = makeNonce();
-  const html = compareHtml({
-    cspSource: 'https://webview.test',
-    nonce,
-    scriptUri: 'https://webview.test/dist/compare.js',
-    graphStyleUri: 'https://webview.test/media/graph.css',
-    styleUri: 'https://webview.test/media/compare.css',
-  });
+  const asset = (folder: string, file: string) => `https://webview.test/${folder}/${file}`;
+  const html = pageHtml(COMPARE_PAGE, { cspSource: 'https://webview.test', nonce, asset });
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, new RegExp(`script-src 'nonce-${nonce}'(;|$)`));
@@ -209,5 +203,5 @@ test("the compare HTML has the graph panel's strict CSP: no inline script or sty
     /media\/graph\.css[\s\S]*media\/compare\.css/,
     'the graph styles first, the compare layout over them',
   );
-  assert.throws(() => compareHtml({ cspSource: 'x', nonce: 'short', scriptUri: '', graphStyleUri: '', styleUri: '' }));
+  assert.throws(() => pageHtml(COMPARE_PAGE, { cspSource: 'x', nonce: 'short', asset: () => '' }));
 });

@@ -2,21 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDocument } from '../../src/recipe/parse';
 import type { Cell } from '../../src/recipe/types';
+import { buildGraphModel, nodeAtOffset, DEFAULT_GRAPH_SIZES, type GraphModel } from '../../src/graph/model';
 import {
-  buildGraphModel,
   cellGraph,
   edgeNodeCrossings,
-  isMonotoneY,
   layoutGraph,
-  linearParams,
-  nodeAtOffset,
   rankBands,
   routeThroughGaps,
-  segmentCrossesBox,
-  DEFAULT_GRAPH_SIZES,
   type GraphLayout,
-  type GraphModel,
-} from '../../src/graph/model';
+} from '../../src/graph/layout';
+import { isMonotoneY, segmentCrossesBox } from '../../src/graph/geometry';
+import { linearParams } from '../../src/recipe/params';
 import { cell25, chain26 } from '../../bench/graph';
 import { exampleText, wikitextRecipes } from '../../testkit/graph-cells';
 
@@ -150,7 +146,7 @@ test('the LSTM example: inputs, outputs, categories, parameters, recurrence', ()
     'no markers on a valid cell',
   );
   // Sizes are a parameter.
-  assert.equal(linearParams(['x', 'h'], { embed: 10, hidden: 20 }), 10 * 20 + 20 * 20 + 20);
+  assert.equal(linearParams(['x', 'h'], 10, 20), 10 * 20 + 20 * 20 + 20);
   assert.equal(
     buildGraphModel(cell, { sizes: { embed: 10, hidden: 20 } }).nodes.find((n) => n.name === 'i')?.params,
     10 * 20 + 20 * 20 + 20,

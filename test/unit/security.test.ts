@@ -132,27 +132,64 @@ test('(a) nonces: 32 characters of [A-Za-z0-9], fresh every time; a nonce that c
   }
 });
 
-test('(a) the scripted panels create their webviews with command URIs off, resources only from dist/ and media/, a new nonce per page', () => {
-  // One helper holds the options of every scripted panel.
-  const host = readFileSync(join(REPO, 'src/webviews/panel.ts'), 'utf8');
+test('(a) every webview panel is opened by the panel host: command URIs off, resources only from dist/ and media/, a new nonce per page', () => {
+  // One host holds the options of every panel.
+  const host = readFileSync(join(REPO, 'src/webviews/host.ts'), 'utf8');
   assert.match(host, /enableCommandUris:\s*false/);
-  const roots = /localResourceRoots:\s*\[([^\]]*)\]/.exec(host);
+  assert.doesNotMatch(host, /enableCommandUris:\s*true/);
+  const roots = /localResourceRoots:([\s\S]*?)\n\s*\};/.exec(host);
   assert.ok(roots, 'localResourceRoots is set');
   const folders = [...roots[1].matchAll(/joinPath\([^,]+,\s*'([^']+)'\)/g)].map((m) => m[1]);
-  assert.deepEqual(folders.sort(), ['dist', 'media']);
-  // A panel's extra options come first: they cannot turn command URIs on or widen the roots.
-  assert.match(host, /\.\.\.extra,\s*enableScripts: true,\s*enableCommandUris: false,\s*localResourceRoots:/);
-  for (const file of ['src/webviews/graph/panel.ts', 'src/webviews/compare/panel.ts', 'src/webviews/table/panel.ts', 'src/webviews/study/panel.ts']) {
-    const panel = readFileSync(join(REPO, file), 'utf8');
-    assert.match(panel, /openScriptedPanel\(/, `${file} opens its panel through the helper`);
+  assert.deepEqual([...new Set(folders)].sort(), ['dist', 'media']);
+  assert.equal((roots[1].match(/joinPath\(/g) ?? []).length, folders.length, 'every root is a folder of the extension');
+  // A panel's own options come first: they cannot turn command URIs on or widen the roots.
+  assert.match(
+    host,
+    /\.\.\.kind\.options,\s*enableScripts: scripts,\s*enableCommandUris: false,\s*localResourceRoots:/,
+  );
+  // The one place a panel is created; its page always gets a fresh nonce.
+  assert.equal((host.match(/createWebviewPanel\(/g) ?? []).length, 1);
+  assert.match(host, /createWebviewPanel\([^)]*panelOptions\(kind, extensionUri\)\)/);
+  assert.match(host, /pageHtml\([^;]*nonce:\s*makeNonce\(\)/, 'a new nonce per page');
+  assert.doesNotMatch(host, /\.html\s*=\s*`/, 'the HTML is built by the html helpers only');
+  // No other file creates a panel, sets webview options, revives a panel or writes HTML of its own.
+  const sources = (dir: string): string[] =>
+    readdirSync(join(REPO, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  for (const file of sources('src')) {
+    if (file === join('src', 'webviews', 'host.ts')) continue;
+    const text = readFileSync(join(REPO, file), 'utf8');
     assert.doesNotMatch(
-      panel,
-      /createWebviewPanel|enableCommandUris|localResourceRoots/,
+      text,
+      /createWebviewPanel|registerWebviewPanelSerializer|enableCommandUris|enableScripts|localResourceRoots|webview\.options\s*=/,
       `${file} sets no webview options of its own`,
     );
-    assert.match(panel, /[hH]tml\(\{[\s\S]*?nonce(:\s*makeNonce\(\)|,)/, `${file}: a new nonce per page`);
-    assert.doesNotMatch(panel, /\.html\s*=\s*`/, `${file}: the HTML is built by the html helpers only`);
   }
+  for (const file of [
+    'src/webviews/graph/panel.ts',
+    'src/webviews/compare/panel.ts',
+    'src/webviews/table/panel.ts',
+    'src/webviews/study/panel.ts',
+    'src/webviews/lossCurves/panel.ts',
+  ]) {
+    const panel = readFileSync(join(REPO, file), 'utf8');
+    assert.match(panel, /openPanel\(/, `${file} opens its panel through the host`);
+    assert.doesNotMatch(panel, /\.html\s*=\s*`/, `${file}: the HTML is built by the html helpers only`);
+    if (!file.includes('lossCurves')) {
+      assert.match(panel, /new WebviewHost\(/, `${file}: its page is the host's (HTML with a fresh nonce)`);
+      assert.doesNotMatch(panel, /\.html\s*=/, `${file} writes no HTML of its own`);
+    }
+  }
+  // The static loss-curves page: scripts off, media/ only.
+  assert.match(
+    readFileSync(join(REPO, 'src/webviews/lossCurves/panel.ts'), 'utf8'),
+    /PanelKind = \{[^}]*scripts: false[^}]*\}/,
+  );
+  assert.match(
+    host,
+    /scripts\s*\?\s*\[[^\]]*'dist'[^\]]*'media'[^\]]*\]\s*:\s*\[vscode\.Uri\.joinPath\(extensionUri, 'media'\)\]/,
+  );
 });
 
 test(

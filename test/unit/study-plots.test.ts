@@ -13,7 +13,7 @@ import { SCORES } from '../../src/scoring/types';
 import { escapeMarkup } from '../../src/shared/escape';
 import { runStudy, type StudyRecord } from '../../src/study/study';
 import { STUDY_PROTOCOL_VERSION, isFromStudyWebview, isToStudyWebview, studyMessage } from '../../src/study/protocol';
-import { studyWebviewHtml } from '../../src/webviews/study/html';
+import { STUDY_PAGE, pageHtml } from '../../src/webviews/html';
 
 /**
  * A small XML well-formedness check: every tag is closed in order, attributes are quoted, text and attribute
@@ -237,10 +237,9 @@ test('your cells are marked on the plots: a labelled line at their score, clampe
 
 test('the panel HTML: strict CSP with the nonce, our script and style only', () => {
   const nonce = 'abcdefghijklmnopqrstuvwxyz012345';
-  const html = studyWebviewHtml({
+  const html = pageHtml(STUDY_PAGE, {
     cspSource: 'vscode-webview://x',
-    scriptUri: 'vscode-webview://x/dist/plots.js',
-    styleUri: 'vscode-webview://x/media/plots.css',
+    asset: (folder, file) => `vscode-webview://x/${folder}/${file}`,
     nonce,
   });
   assert.match(html, /default-src 'none'/);
@@ -249,7 +248,7 @@ test('the panel HTML: strict CSP with the nonce, our script and style only', () 
   assert.match(html, /<div id="cell-lens-plots"><\/div>/);
   assert.match(html, /<link rel="stylesheet" href="vscode-webview:\/\/x\/media\/plots.css">/);
   assert.ok(!/https?:/.test(html.replace('http-equiv', '')));
-  assert.throws(() => studyWebviewHtml({ cspSource: 'c', scriptUri: 's', styleUri: 't', nonce: 'short' }));
+  assert.throws(() => pageHtml(STUDY_PAGE, { cspSource: 'c', asset: () => 's', nonce: 'short' }));
 });
 
 // ---- the webview in headless Chromium -------------------------------------------------------------------

@@ -11,6 +11,7 @@
 import type { Recipe } from '../../recipe/types';
 import type { ModelSizes } from '../settings';
 import { INPUT_X } from '../../recipe/ops';
+import { linearParams } from '../../recipe/params';
 
 /** The sizes that determine parameter shapes. */
 export type ShapeSizes = Pick<ModelSizes, 'vocab' | 'embed' | 'hidden' | 'layers'>;
@@ -86,7 +87,7 @@ export function paramShapes(recipe: Recipe, sizes: ShapeSizes): ParamBreakdown {
         rows: input === INPUT_X ? inputSize : hidden,
         cols: hidden,
       }));
-      const c = weights.reduce((s, w) => s + w.rows * w.cols, 0) + hidden;
+      const c = linearParams(recipe[node].input, inputSize, hidden);
       count += c;
       perNode[node] = (perNode[node] ?? 0) + c;
       return { node, weights, bias: hidden, count: c };

@@ -5,21 +5,19 @@
  * the benchmark loading and new scores. The only file of src/compare that imports `vscode`.
  */
 import * as vscode from 'vscode';
-import { assetUri, openScriptedPanel } from '../panel';
+import { WebviewHost, openPanel, type PanelSpec } from '../host';
+import { COMPARE_PAGE } from '../html';
 import type { AnalysedCell } from '../../editor/analysis';
 import type { LensContributor } from '../../editor/providers';
 import type { BenchmarkMatch } from '../../benchmark/index';
 import type { ScoreReport } from '../../scoring/types';
-import { makeNonce } from '../html';
-import { themeKind } from '../graph/panel';
-import { compareHtml } from './html';
 import { compareMessage, type CompareInput } from '../../compare/view';
 import {
   COMPARE_VIEW_TYPE,
   isFromCompareWebview,
   type CompareMessage,
+  type CompareRevealMessage,
   type FromCompareWebview,
-  type Side,
   type ToCompareWebview,
 } from '../../compare/protocol';
 
@@ -46,17 +44,30 @@ export interface CellRef {
 
 const UPDATE_DEBOUNCE_MS = 80;
 
+/**
+ * The compare panel's page and protocol. On `ready` it gets the theme and the comparison afresh. The page is
+ * discarded while the panel is hidden (no retainContextWhenHidden): it posts `ready` again when shown.
+ */
+const COMPARE_PANEL: PanelSpec<ToCompareWebview, FromCompareWebview> = {
+  viewType: COMPARE_VIEW_TYPE,
+  page: COMPARE_PAGE,
+  options: { retainContextWhenHidden: false },
+  icon: 'graph-icon.svg',
+  label: 'compare',
+  isFromWebview: isFromCompareWebview,
+  theme: (kind) => ({ type: 'theme', kind }),
+  resentOnReady: ['compare', 'theme'],
+  queueWhileHidden: true,
+};
+
 const baseName = (uri: vscode.Uri): string => uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
 
 /** The compare panel (one at a time: a new comparison replaces the shown one). */
 class ComparePanel implements vscode.Disposable {
   static current: ComparePanel | undefined;
 
-  private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private pending: ToCompareWebview[] = [];
+  private readonly host: WebviewHost<ToCompareWebview, FromCompareWebview>;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private disposed = false;
   private last: CompareMessage | undefined;
 
   static show(context: vscode.ExtensionContext, deps: CompareDeps, a: CellRef, b: CellRef): ComparePanel {
@@ -68,13 +79,10 @@ class ComparePanel implements vscode.Disposable {
       void p.update();
       return p;
     }
-    const panel = openScriptedPanel(
-      COMPARE_VIEW_TYPE,
-      'Compare Cells',
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      context.extensionUri,
-      { retainContextWhenHidden: false },
-    );
+    const panel = openPanel(COMPARE_PANEL, context.extensionUri, 'Compare Cells', {
+      viewColumn: vscode.ViewColumn.Active,
+      preserveFocus: false,
+    });
     return new ComparePanel(panel, context, deps, a, b);
   }
 
@@ -86,24 +94,18 @@ class ComparePanel implements vscode.Disposable {
     private b: CellRef,
   ) {
     ComparePanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'graph-icon.svg');
-    const w = panel.webview;
-    const uri = (...p: string[]) => assetUri(w, context.extensionUri, ...p);
-    w.html = compareHtml({
-      cspSource: w.cspSource,
-      nonce: makeNonce(),
-      title: 'Compare Cells',
-      scriptUri: uri('dist', 'compare.js'),
-      graphStyleUri: uri('media', 'graph.css'),
-      styleUri: uri('media', 'compare.css'),
-    });
-    this.disposables.push(
-      w.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      panel.onDidDispose(() => this.dispose()),
-      // A hidden webview is discarded (no retainContextWhenHidden): it posts `ready` again when shown.
-      panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = false;
-      }),
+    this.host = new WebviewHost(
+      panel,
+      COMPARE_PANEL,
+      { extensionUri: context.extensionUri, log: deps.log },
+      {
+        // The documents may have gone (a file deleted): then the last comparison is shown again.
+        onReady: async () => {
+          if (!(await this.update()) && this.last) this.post(this.last);
+        },
+        onMessage: (m) => this.reveal(m),
+        onDispose: () => this.closed(),
+      },
     );
   }
 
@@ -114,15 +116,7 @@ class ComparePanel implements vscode.Disposable {
   }
 
   private post(m: ToCompareWebview): void {
-    if (this.disposed) return;
-    if (!this.ready) {
-      this.pending = this.pending.filter((p) => p.type !== m.type);
-      this.pending.push(m);
-      return;
-    }
-    void this.panel.webview
-      .postMessage(m)
-      .then(undefined, (e: unknown) => this.deps.log.warn(`compare: postMessage failed: ${String(e)}`));
+    this.host.post(m);
   }
 
   scheduleUpdate(): void {
@@ -152,7 +146,7 @@ class ComparePanel implements vscode.Disposable {
 
   /** Rebuild the comparison from the documents as they are now; false when it could not (the last one stays). */
   async update(): Promise<boolean> {
-    if (this.disposed) return false;
+    if (this.host.disposed) return false;
     try {
       const [a, b] = await Promise.all([this.input(this.a), this.input(this.b)]);
       if (typeof a === 'string' || typeof b === 'string') {
@@ -172,42 +166,8 @@ class ComparePanel implements vscode.Disposable {
     }
   }
 
-  sendTheme(): void {
-    this.post({ type: 'theme', kind: themeKind(vscode.window.activeColorTheme.kind) });
-  }
-
-  private onMessage(m: unknown): void {
-    if (!isFromCompareWebview(m)) {
-      this.deps.log.warn(`compare: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
-      return;
-    }
-    void this.handle(m).catch((e: unknown) => this.deps.log.error(`compare: ${m.type} failed: ${String(e)}`));
-  }
-
-  private async handle(m: FromCompareWebview): Promise<void> {
-    switch (m.type) {
-      case 'ready': {
-        this.ready = true;
-        const queued = this.pending.filter((p) => p.type !== 'compare' && p.type !== 'theme');
-        this.pending = [];
-        this.sendTheme();
-        // The documents may have gone (a file deleted): then the last comparison is shown again.
-        if (!(await this.update()) && this.last) this.post(this.last);
-        for (const p of queued) this.post(p);
-        return;
-      }
-      case 'reveal':
-        return this.reveal(m.side, m.node);
-      case 'log':
-        this.deps.log[m.level === 'warn' ? 'warn' : m.level === 'error' ? 'error' : 'info'](
-          `compare webview: ${m.message}`,
-        );
-        return;
-    }
-  }
-
   /** Select a node of one side's cell in its editor (beside the panel). */
-  private async reveal(side: Side, name: string): Promise<void> {
+  private async reveal({ side, node: name }: CompareRevealMessage): Promise<void> {
     const ref = side === 'left' ? this.a : this.b;
     const doc = await vscode.workspace.openTextDocument(ref.uri);
     const cell = this.deps.analyse(doc)?.find((c) => c.cell.index === ref.index)?.cell;
@@ -225,12 +185,13 @@ class ComparePanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    this.host.dispose();
+  }
+
+  /** The panel closed. */
+  private closed(): void {
     if (this.timer) clearTimeout(this.timer);
     if (ComparePanel.current === this) ComparePanel.current = undefined;
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
   }
 }
 
@@ -414,7 +375,6 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
       if (e.contentChanges.length > 0 && ComparePanel.current?.shows(e.document.uri))
         ComparePanel.current.scheduleUpdate();
     }),
-    vscode.window.onDidChangeActiveColorTheme(() => ComparePanel.current?.sendTheme()),
     ...(deps.onDidChangeBenchmark ? [deps.onDidChangeBenchmark(() => ComparePanel.current?.scheduleUpdate())] : []),
     ...(deps.onDidChangeScores ? [deps.onDidChangeScores(() => ComparePanel.current?.scheduleUpdate())] : []),
     new vscode.Disposable(() => ComparePanel.current?.dispose()),

@@ -8,7 +8,8 @@
  * its file; the next Show Cell Graph then opens a new following panel beside it.
  */
 import * as vscode from 'vscode';
-import { assetUri, openScriptedPanel, scriptedPanelOptions } from '../panel';
+import { WebviewHost, openPanel, registerPanelSerializer, type PanelSpec } from '../host';
+import { GRAPH_PAGE } from '../html';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { humanParseError } from '../../recipe/parse';
 import type { Cell } from '../../recipe/types';
@@ -17,7 +18,6 @@ import { canonicalHash } from '../../recipe/canonical';
 import { perNodeFitsNames, type ScoreReport } from '../../scoring/types';
 import { nodeAtOffset, type GraphSizes } from '../../graph/model';
 import { cellView } from '../../graph/views';
-import { webviewHtml, makeNonce } from '../html';
 import {
   GRAPH_VIEW_TYPE,
   PROTOCOL_VERSION,
@@ -25,13 +25,14 @@ import {
   type BenchmarkSummary,
   type CellView,
   type ExportFormat,
+  type ExportMessage,
   type FromWebview,
-  type ThemeKind,
+  type PinMessage,
+  type RevealMessage,
+  type SelectCellMessage,
   type ToWebview,
   type WebviewState,
 } from '../../graph/protocol';
-
-export { webviewHtml, contentSecurityPolicy, makeNonce } from '../html';
 
 /** What the graph needs from the rest of the extension. */
 export interface GraphDeps {
@@ -50,19 +51,20 @@ export interface GraphDeps {
 
 const UPDATE_DEBOUNCE_MS = 50;
 
-/** VS Code's colour theme kind as the webviews' protocol names it (the graph, compare and table webviews). */
-export function themeKind(kind: vscode.ColorThemeKind): ThemeKind {
-  switch (kind) {
-    case vscode.ColorThemeKind.Light:
-      return 'light';
-    case vscode.ColorThemeKind.HighContrast:
-      return 'high-contrast';
-    case vscode.ColorThemeKind.HighContrastLight:
-      return 'high-contrast-light';
-    default:
-      return 'dark';
-  }
-}
+/**
+ * The graph panel's page and protocol. On `ready` the panel sends the theme and a fresh render (queued ones are
+ * dropped), then what waited (every export request, the latest highlight), then the highlight of the active editor.
+ */
+const GRAPH_PANEL: PanelSpec<ToWebview, FromWebview> = {
+  viewType: GRAPH_VIEW_TYPE,
+  page: GRAPH_PAGE,
+  icon: 'graph-icon.svg',
+  label: 'graph',
+  isFromWebview,
+  theme: (kind) => ({ type: 'theme', kind }),
+  resentOnReady: ['render', 'theme'],
+  queueAll: ['exportRequest'],
+};
 
 /** The first JSON syntax error of `text` with its line:column, or undefined when the text parses. */
 export function jsonSyntaxError(text: string): string | undefined {
@@ -86,13 +88,10 @@ export class CellGraphPanel implements vscode.Disposable {
   /** The cell file whose editor was active last (an unpinned panel goes there: its webview has the focus then). */
   private static lastCellUri: vscode.Uri | undefined;
 
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: WebviewHost<ToWebview, FromWebview>;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private ready = false;
-  private pending: ToWebview[] = [];
   private lastGood: CellView[] = [];
   private lastHighlight = '';
-  private disposed = false;
   private currentUri: vscode.Uri;
   private isPinned: boolean;
 
@@ -111,12 +110,10 @@ export class CellGraphPanel implements vscode.Disposable {
       existing.panel.reveal(undefined, true);
       return existing;
     }
-    const panel = openScriptedPanel(
-      GRAPH_VIEW_TYPE,
-      CellGraphPanel.title(document.uri, false),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      context.extensionUri,
-    );
+    const panel = openPanel(GRAPH_PANEL, context.extensionUri, CellGraphPanel.title(document.uri, false), {
+      viewColumn: vscode.ViewColumn.Beside,
+      preserveFocus: true,
+    });
     return new CellGraphPanel(panel, context, deps, document.uri, false);
   }
 
@@ -131,7 +128,6 @@ export class CellGraphPanel implements vscode.Disposable {
     uri: vscode.Uri,
     pinned = false,
   ): CellGraphPanel {
-    panel.webview.options = scriptedPanelOptions(context.extensionUri);
     return new CellGraphPanel(panel, context, deps, uri, pinned || CellGraphPanel.following() !== undefined);
   }
 
@@ -192,7 +188,7 @@ export class CellGraphPanel implements vscode.Disposable {
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    private readonly context: vscode.ExtensionContext,
+    context: vscode.ExtensionContext,
     private readonly deps: GraphDeps,
     uri: vscode.Uri,
     pinned: boolean,
@@ -202,18 +198,23 @@ export class CellGraphPanel implements vscode.Disposable {
     CellGraphPanel.panels.add(this);
     CellGraphPanel.lastActive = this;
     panel.title = CellGraphPanel.title(uri, pinned);
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'graph-icon.svg');
-    const webview = panel.webview;
-    webview.html = webviewHtml({
-      cspSource: webview.cspSource,
-      scriptUri: assetUri(webview, context.extensionUri, 'dist', 'webview.js'),
-      styleUri: assetUri(webview, context.extensionUri, 'media', 'graph.css'),
-      nonce: makeNonce(),
-      title: 'Cell graph',
-    });
-    this.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      panel.onDidDispose(() => this.dispose()),
+    this.host = new WebviewHost(
+      panel,
+      GRAPH_PANEL,
+      { extensionUri: context.extensionUri, log: deps.log },
+      {
+        onReady: () => this.update(),
+        afterReady: () => {
+          const ed = vscode.window.activeTextEditor;
+          if (!ed) return;
+          this.lastHighlight = '';
+          this.highlightFrom(ed);
+        },
+        onMessage: (m) => this.handle(m),
+        onDispose: () => this.closed(),
+      },
+    );
+    this.host.track(
       panel.onDidChangeViewState((e) => {
         if (!e.webviewPanel.active) return;
         CellGraphPanel.lastActive = this;
@@ -234,7 +235,7 @@ export class CellGraphPanel implements vscode.Disposable {
 
   /** Show another document in this panel (its cell under the cursor when it is in an editor). */
   showDocument(uri: vscode.Uri): void {
-    if (this.disposed) return;
+    if (this.host.disposed) return;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -268,7 +269,7 @@ export class CellGraphPanel implements vscode.Disposable {
   }
 
   private setPinned(pinned: boolean): void {
-    if (this.disposed) return;
+    if (this.host.disposed) return;
     this.isPinned = pinned;
     this.panel.title = CellGraphPanel.title(this.currentUri, pinned);
     if (this.panel.active) void vscode.commands.executeCommand('setContext', PINNED_CONTEXT, pinned);
@@ -290,16 +291,7 @@ export class CellGraphPanel implements vscode.Disposable {
   }
 
   private post(m: ToWebview): void {
-    if (this.disposed) return;
-    if (!this.ready) {
-      // Keep only the latest render / theme; exports and highlights wait too.
-      this.pending = this.pending.filter((p) => p.type !== m.type || m.type === 'exportRequest');
-      this.pending.push(m);
-      return;
-    }
-    void this.panel.webview
-      .postMessage(m)
-      .then(undefined, (e: unknown) => this.deps.log.warn(`graph: postMessage failed: ${String(e)}`));
+    this.host.post(m);
   }
 
   /** Debounced update after an edit. */
@@ -313,12 +305,12 @@ export class CellGraphPanel implements vscode.Disposable {
 
   /** Re-read the document and send a `render` message. */
   update(): void {
-    if (this.disposed) return;
+    if (this.host.disposed) return;
     const doc = this.document();
     if (!doc) {
       void vscode.workspace.openTextDocument(this.uri).then(
         (d) => {
-          if (!this.disposed) this.renderDocument(d);
+          if (!this.host.disposed) this.renderDocument(d);
         },
         (e: unknown) =>
           this.post(this.renderMessage(this.lastGood, true, `Cannot open ${this.uri.toString()}: ${String(e)}`)),
@@ -431,35 +423,8 @@ export class CellGraphPanel implements vscode.Disposable {
     this.post({ type: 'exportRequest', format });
   }
 
-  /** Send the current theme kind. */
-  sendTheme(): void {
-    this.post({ type: 'theme', kind: themeKind(vscode.window.activeColorTheme.kind) });
-  }
-
-  private onMessage(m: unknown): void {
-    if (!isFromWebview(m)) {
-      this.deps.log.warn(`graph: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
-      return;
-    }
-    void this.handle(m).catch((e: unknown) => this.deps.log.error(`graph: ${m.type} failed: ${String(e)}`));
-  }
-
-  private async handle(m: FromWebview): Promise<void> {
+  private async handle(m: RevealMessage | SelectCellMessage | PinMessage | ExportMessage): Promise<void> {
     switch (m.type) {
-      case 'ready': {
-        this.ready = true;
-        this.sendTheme();
-        this.update();
-        const queued = this.pending.filter((p) => p.type !== 'render' && p.type !== 'theme');
-        this.pending = [];
-        for (const p of queued) this.post(p);
-        const ed = vscode.window.activeTextEditor;
-        if (ed) {
-          this.lastHighlight = '';
-          this.highlightFrom(ed);
-        }
-        return;
-      }
       case 'reveal':
         return this.reveal(m.cellIndex, m.node);
       case 'selectCell':
@@ -470,11 +435,6 @@ export class CellGraphPanel implements vscode.Disposable {
         return;
       case 'export':
         return this.saveExport(m.format, m.cellIndex, m.data);
-      case 'log':
-        if (m.level === 'error') this.deps.log.error(`graph webview: ${m.message}`);
-        else if (m.level === 'warn') this.deps.log.warn(`graph webview: ${m.message}`);
-        else this.deps.log.info(`graph webview: ${m.message}`);
-        return;
     }
   }
 
@@ -541,13 +501,14 @@ export class CellGraphPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    this.host.dispose();
+  }
+
+  /** The panel closed. */
+  private closed(): void {
     if (this.timer) clearTimeout(this.timer);
     CellGraphPanel.panels.delete(this);
     if (CellGraphPanel.lastActive === this) CellGraphPanel.lastActive = undefined;
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
   }
 }
 
@@ -602,19 +563,17 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
       const p = focused() ?? CellGraphPanel.all().find((x) => x.pinned);
       p?.unpin();
     }),
-    vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-        const uri =
-          typeof state === 'object' && state !== null && typeof (state as WebviewState).uri === 'string'
-            ? ((state as WebviewState).uri as string)
-            : undefined;
-        if (!uri) {
-          deps.log.warn('graph: a restored panel had no document; closing it');
-          panel.dispose();
-          return;
-        }
-        CellGraphPanel.revive(panel, context, deps, vscode.Uri.parse(uri), (state as WebviewState).pinned === true);
-      },
+    registerPanelSerializer(GRAPH_PANEL, context.extensionUri, (panel, state) => {
+      const uri =
+        typeof state === 'object' && state !== null && typeof (state as WebviewState).uri === 'string'
+          ? ((state as WebviewState).uri as string)
+          : undefined;
+      if (!uri) {
+        deps.log.warn('graph: a restored panel had no document; closing it');
+        panel.dispose();
+        return;
+      }
+      CellGraphPanel.revive(panel, context, deps, vscode.Uri.parse(uri), (state as WebviewState).pinned === true);
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0) for (const p of CellGraphPanel.showing(e.document.uri)) p.scheduleUpdate();
@@ -623,9 +582,6 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
       for (const p of CellGraphPanel.showing(e.textEditor.document.uri)) p.highlightFrom(e.textEditor);
     }),
     vscode.window.onDidChangeActiveTextEditor((e) => CellGraphPanel.follow(e, deps)),
-    vscode.window.onDidChangeActiveColorTheme(() => {
-      for (const p of CellGraphPanel.all()) p.sendTheme();
-    }),
     ...(deps.onDidChangeScores
       ? [
           deps.onDidChangeScores(() => {

@@ -6,42 +6,30 @@
  * bootstrap and cross-validation) run in the scoring process (`deps.analyse`), never on the extension host.
  */
 import * as vscode from 'vscode';
-import { assetUri, openScriptedPanel } from '../panel';
+import { WebviewHost, openPanel, type PanelSpec } from '../host';
+import { STUDY_PAGE } from '../html';
 import type { BenchmarkIndex } from '../../benchmark/index';
 import type { Recipe } from '../../recipe/types';
 import { recipeToJson } from '../../recipe/model';
-import { SIZE_PRESETS } from '../../scoring/presets';
 import { ScoreCache, scoreCacheDir } from '../../scoring/cache';
 import { ScoringError } from '../../process/client';
-import {
-  SCORE_IDS,
-  SCORES,
-  type ModelSizes,
-  type ScoreId,
-  type ScoreReport,
-  type ScoreSettings,
-} from '../../scoring/types';
-import { makeNonce } from '../html';
-import {
-  cellsFromIndex,
-  runBenchmarkStudy,
-  studyResultsFile,
-  type BenchmarkStudy,
-  type Scorer,
-} from '../../study/runner';
-import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord, type StudyResult } from '../../study/study';
+import { SCORE_IDS, SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../../scoring/types';
+import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy } from '../../study/runner';
+import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord } from '../../study/study';
 import { DARK_COLOURS, LIGHT_COLOURS, plotFileName, plotsFromStudy, scatterSvg } from '../../study/plots';
 import type { ScatterSpec } from '../../study/scatter';
 import {
   STUDY_VIEW_TYPE,
   isFromStudyWebview,
   studyMessage,
+  type ExportSvgMessage,
   type FromStudyWebview,
+  type OpenCellMessage,
   type StudyMessage,
+  type ToStudyWebview,
 } from '../../study/protocol';
 import { searchCells } from './search';
 import { editorScorer, openJson, pickSizes, sizesText, type StudyDeps } from './deps';
-import { studyWebviewHtml } from './html';
 
 /** Cells of the panel, for "open recipe". */
 interface PanelData {
@@ -52,12 +40,20 @@ interface PanelData {
   readonly reportDir?: vscode.Uri;
 }
 
+/** The study panel's page and protocol: on `ready` (again after the page was hidden) it gets the study afresh. */
+const STUDY_PANEL: PanelSpec<ToStudyWebview, FromStudyWebview> = {
+  viewType: STUDY_VIEW_TYPE,
+  page: STUDY_PAGE,
+  label: 'study panel',
+  pageLabel: 'study webview',
+  isFromWebview: isFromStudyWebview,
+  resentOnReady: ['study'],
+};
+
 /** The single "Score Correlations" panel. */
 class StudyPanel implements vscode.Disposable {
   private static current: StudyPanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private disposed = false;
+  private readonly host: WebviewHost<ToStudyWebview, FromStudyWebview>;
 
   static show(context: vscode.ExtensionContext, deps: StudyDeps, data: PanelData): StudyPanel {
     if (StudyPanel.current) {
@@ -66,12 +62,10 @@ class StudyPanel implements vscode.Disposable {
       StudyPanel.current.send();
       return StudyPanel.current;
     }
-    const panel = openScriptedPanel(
-      STUDY_VIEW_TYPE,
-      'Score Correlations',
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      context.extensionUri,
-    );
+    const panel = openPanel(STUDY_PANEL, context.extensionUri, 'Score Correlations', {
+      viewColumn: vscode.ViewColumn.Active,
+      preserveFocus: false,
+    });
     StudyPanel.current = new StudyPanel(panel, context, deps, data);
     return StudyPanel.current;
   }
@@ -86,44 +80,26 @@ class StudyPanel implements vscode.Disposable {
     private readonly deps: StudyDeps,
     private data: PanelData,
   ) {
-    const webview = panel.webview;
-    const nonce = makeNonce();
-    webview.html = studyWebviewHtml({
-      cspSource: webview.cspSource,
-      scriptUri: assetUri(webview, context.extensionUri, 'dist', 'plots.js'),
-      styleUri: assetUri(webview, context.extensionUri, 'media', 'plots.css'),
-      nonce,
-      title: 'Score Correlations',
-    });
-    this.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      panel.onDidDispose(() => this.dispose()),
+    this.host = new WebviewHost(
+      panel,
+      STUDY_PANEL,
+      { extensionUri: context.extensionUri, log: deps.log },
+      {
+        onReady: () => this.send(),
+        onMessage: (m) => this.handle(m),
+        onDispose: () => {
+          if (StudyPanel.current === this) StudyPanel.current = undefined;
+        },
+      },
     );
   }
 
   private send(): void {
-    if (!this.ready || this.disposed) return;
-    void this.panel.webview
-      .postMessage(this.data.message)
-      .then(undefined, (e: unknown) => this.deps.log.warn(`study panel: postMessage failed: ${String(e)}`));
+    this.host.post(this.data.message);
   }
 
-  private onMessage(m: unknown): void {
-    if (!isFromStudyWebview(m)) {
-      this.deps.log.warn(
-        `study panel: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`,
-      );
-      return;
-    }
-    void this.handle(m).catch((e: unknown) => this.deps.log.error(`study panel: ${m.type} failed: ${String(e)}`));
-  }
-
-  private async handle(m: FromStudyWebview): Promise<void> {
+  private async handle(m: OpenCellMessage | ExportSvgMessage): Promise<void> {
     switch (m.type) {
-      case 'ready':
-        this.ready = true;
-        this.send();
-        return;
       case 'openCell': {
         const c = this.data.cells.get(m.hash);
         if (!c) {
@@ -150,20 +126,11 @@ class StudyPanel implements vscode.Disposable {
         this.deps.log.info(`study panel: exported ${target.toString()}`);
         return;
       }
-      case 'log':
-        if (m.level === 'error') this.deps.log.error(`study webview: ${m.message}`);
-        else if (m.level === 'warn') this.deps.log.warn(`study webview: ${m.message}`);
-        else this.deps.log.info(`study webview: ${m.message}`);
-        return;
     }
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (StudyPanel.current === this) StudyPanel.current = undefined;
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
+    this.host.dispose();
   }
 }
 

@@ -14,7 +14,8 @@
  * (src/webviews/html.ts: our script by nonce, our stylesheet, nothing else). No new dependency.
  */
 import * as vscode from 'vscode';
-import { assetUri, openScriptedPanel } from '../panel';
+import { WebviewHost, openPanel, type PanelSpec } from '../host';
+import { TABLE_PAGE } from '../html';
 import {
   analyseText,
   CELL_FILE_SELECTOR,
@@ -28,7 +29,6 @@ import { settingsSummary } from '../../report/scoreFormat';
 import { MAX_DOCUMENT_CHARS } from '../../recipe/parse';
 import { crowdedLines, oneCellPerLine } from '../../recipe/layout';
 import type { ScoreReport } from '../../scoring/types';
-import { makeNonce, webviewHtml } from '../html';
 import { buildRows, exportRows, tableColumns, tableNote, visibleRows, type CellSource } from '../../table/rows';
 import {
   TABLE_PROTOCOL_VERSION,
@@ -37,9 +37,12 @@ import {
   type ExportFormat,
   type FromTableWebview,
   type SortState,
-  type TableRenderMessage,
+  type TableCommandMessage,
+  type TableExportMessage,
+  type TableRevealMessage,
   type TableRow,
   type TableScope,
+  type ToTableWebview,
 } from '../../table/protocol';
 
 /** What the table needs from the rest of the extension. */
@@ -95,15 +98,24 @@ function sourcesOf(
   }));
 }
 
+/**
+ * The table panel's page and protocol (the find widget on). The latest render waits for `ready`; with none waiting,
+ * `ready` reads the cells.
+ */
+const TABLE_PANEL: PanelSpec<ToTableWebview, FromTableWebview> = {
+  viewType: TABLE_VIEW_TYPE,
+  page: TABLE_PAGE,
+  options: { enableFindWidget: true },
+  label: 'cells table',
+  isFromWebview: isFromTableWebview,
+};
+
 /** One table panel: the cells of one file, or of the whole workspace. */
 class CellsTablePanel implements vscode.Disposable {
   private static readonly panels = new Map<string, CellsTablePanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private pending: TableRenderMessage | undefined;
+  private readonly host: WebviewHost<ToTableWebview, FromTableWebview>;
   private rows: TableRow[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private disposed = false;
   /** Bumped per update: a slow workspace scan that was overtaken does not post. */
   private generation = 0;
 
@@ -121,13 +133,10 @@ class CellsTablePanel implements vscode.Disposable {
       return existing;
     }
     const title = scope === 'workspace' ? 'Cells: workspace' : `Cells: ${baseName(uri!)}`;
-    const panel = openScriptedPanel(
-      TABLE_VIEW_TYPE,
-      title,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      context.extensionUri,
-      { enableFindWidget: true },
-    );
+    const panel = openPanel(TABLE_PANEL, context.extensionUri, title, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preserveFocus: false,
+    });
     return new CellsTablePanel(panel, context, deps, scope, key, uri);
   }
 
@@ -149,18 +158,17 @@ class CellsTablePanel implements vscode.Disposable {
     readonly uri: vscode.Uri | undefined,
   ) {
     CellsTablePanel.panels.set(key, this);
-    const webview = panel.webview;
-    webview.html = webviewHtml({
-      cspSource: webview.cspSource,
-      scriptUri: assetUri(webview, context.extensionUri, 'dist', 'table.js'),
-      styleUri: assetUri(webview, context.extensionUri, 'media', 'table.css'),
-      nonce: makeNonce(),
-      title: panel.title,
-      rootId: 'cell-lens-table',
-    });
-    this.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      panel.onDidDispose(() => this.dispose()),
+    this.host = new WebviewHost(
+      panel,
+      TABLE_PANEL,
+      { extensionUri: context.extensionUri, log: deps.log },
+      {
+        onReady: (queued) => {
+          if (queued.length === 0) this.update();
+        },
+        onMessage: (m) => this.handle(m),
+        onDispose: () => this.closed(),
+      },
     );
   }
 
@@ -178,7 +186,7 @@ class CellsTablePanel implements vscode.Disposable {
 
   /** Re-read the cells (the file, or every JSON file of the workspace) and post the rows. */
   update(): void {
-    if (this.disposed) return;
+    if (this.host.disposed) return;
     const gen = ++this.generation;
     void this.collect().then(
       (r) => {
@@ -246,7 +254,7 @@ class CellsTablePanel implements vscode.Disposable {
     });
     const settings = settingsSummary(this.deps.scoring.settings());
     const note = problem ?? tableNote(this.rows, { benchmarkLoading: !index, settings });
-    this.post({
+    this.host.post({
       type: 'render',
       version: TABLE_PROTOCOL_VERSION,
       scope: this.scope,
@@ -258,37 +266,8 @@ class CellsTablePanel implements vscode.Disposable {
     });
   }
 
-  private post(m: TableRenderMessage): void {
-    if (this.disposed) return;
-    if (!this.ready) {
-      this.pending = m;
-      return;
-    }
-    void this.panel.webview
-      .postMessage(m)
-      .then(undefined, (e: unknown) => this.deps.log.warn(`cells table: postMessage failed: ${String(e)}`));
-  }
-
-  private onMessage(m: unknown): void {
-    if (!isFromTableWebview(m)) {
-      this.deps.log.warn(
-        `cells table: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`,
-      );
-      return;
-    }
-    void this.handle(m).catch((e: unknown) => this.deps.log.error(`cells table: ${m.type} failed: ${String(e)}`));
-  }
-
-  private async handle(m: FromTableWebview): Promise<void> {
+  private async handle(m: TableRevealMessage | TableExportMessage | TableCommandMessage): Promise<void> {
     switch (m.type) {
-      case 'ready':
-        this.ready = true;
-        if (this.pending) {
-          const p = this.pending;
-          this.pending = undefined;
-          this.post(p);
-        } else this.update();
-        return;
       case 'reveal':
         return this.reveal(m.key);
       case 'export':
@@ -302,9 +281,6 @@ class CellsTablePanel implements vscode.Disposable {
         await (this.scope === 'workspace'
           ? vscode.commands.executeCommand('cellLens.scoreWorkspace')
           : vscode.commands.executeCommand('cellLens.scoreFile', this.uri));
-        return;
-      case 'log':
-        this.deps.log[m.level](`cells table webview: ${m.message}`);
         return;
     }
   }
@@ -365,12 +341,13 @@ class CellsTablePanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    this.host.dispose();
+  }
+
+  /** The panel closed. */
+  private closed(): void {
     if (this.timer) clearTimeout(this.timer);
     CellsTablePanel.panels.delete(this.key);
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
   }
 }
 
