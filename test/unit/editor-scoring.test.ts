@@ -152,6 +152,33 @@ test(
   },
 );
 
+test(
+  'one progress state: at every step of a scoring the status bar shows the percent the lens shows',
+  { skip, timeout: 120_000 },
+  async () => {
+    await cmd('cellLens.clearScoreCache');
+    const seen: [string | undefined, string | undefined][] = [];
+    const sub = api.scoring.onDidChange(() => {
+      const lens = /scoring… (\d+)%/.exec(scoreLens()?.command?.title ?? '')?.[1];
+      const bar = host.statusItems.map((s) => /^\$\(sync~spin\) Scoring .* (\d+)%$/.exec(s.text)?.[1]).find(Boolean);
+      if (lens !== undefined || bar !== undefined) seen.push([lens, bar]);
+    });
+    try {
+      const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+      assert.equal(r!.scored, 1);
+    } finally {
+      sub.dispose();
+    }
+    assert.ok(seen.length >= 3, `progress was shown: ${JSON.stringify(seen)}`);
+    assert.ok(
+      seen.some(([l]) => Number(l) > 0),
+      `progress moved: ${JSON.stringify(seen)}`,
+    );
+    for (const [lens, bar] of seen)
+      assert.equal(bar, lens, `the status bar and the lens agree: ${JSON.stringify(seen)}`);
+  },
+);
+
 test('cancelling from the progress notification stops the work and says so', { skip, timeout: 120_000 }, async () => {
   await cmd('cellLens.clearScoreCache');
   host.config['scoring.customSizes'] = { vocab: 2000, embed: 64, hidden: 96, layers: 3, seqLen: 30, batch: 16 };

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Recipe } from '../../src/recipe/types';
-import { ScoringError } from '../../src/process/client';
+import { ScoringError, type ScoringClientOptions, type ScoringStatus } from '../../src/process/client';
 import { ScoringPool, defaultWorkers, gramHelpersPerProcess, type PoolClient } from '../../src/process/pool';
 import type { ScoreReport, ScoreSettings } from '../../src/scoring/types';
 import { RNN, TINY, TSX_ARGV, WORKER_TS } from '../fixtures/scoring/helpers';
@@ -252,4 +252,120 @@ test('each scoring process gets the Gram helper threads of the cores it has to i
   } finally {
     if (saved !== undefined) process.env.CELL_LENS_GRAM_THREADS = saved;
   }
+});
+
+/** A fake with the rest of a ScoringClient the editor uses: backend, restart, study, state listeners. */
+class FullFake extends FakeClient {
+  readonly backends: string[] = [];
+  restarts = 0;
+  readonly studies: ((r: never) => void)[] = [];
+  private readonly stateListeners: ((s: ScoringStatus) => void)[] = [];
+  constructor(readonly opts: ScoringClientOptions) {
+    super();
+  }
+  setBackend(b: string): void {
+    this.backends.push(b);
+  }
+  restart(): void {
+    this.restarts++;
+  }
+  study(): Promise<never> {
+    return new Promise((resolve) => this.studies.push(resolve));
+  }
+  onStateChange(l: (s: ScoringStatus) => void) {
+    this.stateListeners.push(l);
+    return { dispose: () => undefined };
+  }
+  setState(s: ScoringStatus): void {
+    for (const l of this.stateListeners) l(s);
+  }
+}
+
+test("the editor's pool: grows and shrinks with `workers`, keeps its first process, replaces processes whose settings changed, restarts, runs the study, passes states on", async () => {
+  FakeClient.made = [];
+  const pool = new ScoringPool({
+    workers: 1,
+    keepAlive: 1,
+    idleStopMs: 20,
+    workerPath: 'x',
+    timeoutMs: 1000,
+    makeClient: (o) => new FullFake(o),
+  });
+  const rec = recordPool(pool);
+  const fake = (pid: number | undefined) => FakeClient.made.find((c) => c.pid === pid) as FullFake;
+  const settle = (hash: string) => {
+    const c = fake(rec.starts(hash).at(-1)!.pid);
+    c.pending.find((p) => p.recipe[hash])!.resolve(report(hash));
+  };
+  // Grow: three cells at once on three processes.
+  pool.configure({ workers: 3 });
+  assert.equal(pool.size, 3);
+  const batch = ['b', 'c', 'd'].map((k) => pool.score(cell(k), TINY, { hash: k }));
+  await rec.started(3);
+  assert.deepEqual(
+    rec
+      .starts()
+      .map((e) => e.slot)
+      .sort(),
+    [0, 1, 2],
+  );
+  // Shrink while all three are busy: the two beyond the new count go when their cells are done.
+  pool.configure({ workers: 1 });
+  assert.equal(pool.size, 1);
+  assert.equal(pool.running, 3, 'busy processes finish their cells');
+  for (const k of ['b', 'c', 'd']) settle(k);
+  await Promise.all(batch);
+  assert.equal(pool.running, 1);
+  const [first, ...gone] = ['b', 'c', 'd'].map((k) => rec.starts(k)[0]).sort((x, y) => x.slot - y.slot);
+  assert.ok(gone.every((e) => fake(e.pid).disposed) && !fake(first.pid).disposed);
+  // Idle stop: of the second process only (both idle as long; the first's timer would have fired first).
+  pool.configure({ workers: 2 });
+  const pair = ['e', 'f'].map((k) => pool.score(cell(k), TINY, { hash: k, split: false }));
+  await rec.started(5);
+  settle('e');
+  settle('f');
+  await Promise.all(pair);
+  await rec.when((es) => es.some((e) => e.type === 'idle-stop'));
+  assert.deepEqual(
+    rec.events.filter((e) => e.type === 'idle-stop').map((e) => e.type === 'idle-stop' && e.slot),
+    [1],
+    'the first process is kept',
+  );
+  assert.equal(pool.running, 1);
+  // The backend reaches running processes; other settings replace them (a busy one when its cell is done).
+  pool.configure({ backend: 'cpu' });
+  const kept = fake(pool.pids[0]);
+  assert.deepEqual(kept.backends, ['cpu']);
+  const g = pool.score(cell('g'), TINY, { hash: 'g' });
+  await rec.started(1, 'g');
+  pool.configure({ timeoutMs: 2000 });
+  assert.equal(kept.disposed, false, 'busy: replaced when its cell is done');
+  settle('g');
+  await g;
+  assert.equal(kept.disposed, true);
+  assert.equal(pool.running, 0);
+  const h = pool.score(cell('h'), TINY, { hash: 'h' });
+  await rec.started(1, 'h');
+  const fresh = fake(rec.starts('h')[0].pid);
+  assert.equal(fresh.opts.timeoutMs, 2000, 'a new process with the new settings');
+  assert.equal(fresh.opts.backend, 'cpu');
+  settle('h');
+  await h;
+  // Restart: every running process, and the first in any case.
+  pool.restart();
+  assert.equal(fresh.restarts, 1);
+  // The study on a free process.
+  const study = pool.study([], {});
+  await rec.when((es) => es.some((e) => e.type === 'job-start' && e.job === 'study'));
+  fresh.studies[0]({ ok: true } as never);
+  assert.deepEqual(await study, { ok: true });
+  // The first process's state changes are events.
+  fresh.setState({ state: 'crashed', restarts: 0, lastError: 'gone' });
+  assert.deepEqual(rec.events.at(-1), {
+    type: 'state',
+    slot: 0,
+    status: { state: 'crashed', restarts: 0, lastError: 'gone' },
+  });
+  assert.equal(pool.statusOf(0), undefined, 'a fake without status');
+  pool.dispose();
 });
