@@ -200,8 +200,8 @@ export interface FakeHost {
   /** Progress notifications: title, reported messages, and a cancel() that fires their token. */
   progress: { title: string; messages: string[]; cancel(): void; done: boolean }[];
   /**
-   * Resolves with `probe()`'s first truthy value: checked now and after each notification and progress message the
-   * host records (no timer: the test's own timeout bounds the wait).
+   * Resolves with `probe()`'s first truthy value: checked now and after each notification, progress message and
+   * diagnostics update the host records (no timer: the test's own timeout bounds the wait).
    */
   when<T>(probe: () => T | undefined | null | false): Promise<T>;
 }
@@ -464,7 +464,10 @@ export function installFakeVscode(): FakeHost {
     },
     languages: {
       createDiagnosticCollection: () => ({
-        set: (u: Uri, d: Diagnostic[]) => host.diagnostics.set(u.toString(), d),
+        set: (u: Uri, d: Diagnostic[]) => {
+          host.diagnostics.set(u.toString(), d);
+          onRecord.fire();
+        },
         delete: (u: Uri) => host.diagnostics.delete(u.toString()),
         dispose() {},
       }),
