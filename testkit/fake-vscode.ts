@@ -199,6 +199,11 @@ export interface FakeHost {
   messages: { level: 'info' | 'warn' | 'error'; text: string }[];
   /** Progress notifications: title, reported messages, and a cancel() that fires their token. */
   progress: { title: string; messages: string[]; cancel(): void; done: boolean }[];
+  /**
+   * Resolves with `probe()`'s first truthy value: checked now and after each notification, progress message and
+   * diagnostics update the host records (no timer: the test's own timeout bounds the wait).
+   */
+  when<T>(probe: () => T | undefined | null | false): Promise<T>;
 }
 
 export function installFakeVscode(): FakeHost {
@@ -207,6 +212,7 @@ export function installFakeVscode(): FakeHost {
   const onClose = new EventEmitter<TextDocument>();
   const onActive = new EventEmitter<unknown>();
   const onConfig = new EventEmitter<unknown>();
+  const onRecord = new EventEmitter<void>();
   const host: FakeHost = {
     commands: new Map(),
     contexts: new Map(),
@@ -241,9 +247,22 @@ export function installFakeVscode(): FakeHost {
     trusted: true,
     messages: [],
     progress: [],
+    when<T>(probe: () => T | undefined | null | false): Promise<T> {
+      return new Promise<T>((resolve) => {
+        const now = probe();
+        if (now) return resolve(now);
+        const sub = onRecord.event(() => {
+          const v = probe();
+          if (!v) return;
+          sub.dispose();
+          resolve(v);
+        });
+      });
+    },
   };
   const message = (level: 'info' | 'warn' | 'error') => async (text: string) => {
     host.messages.push({ level, text });
+    onRecord.fire();
     return undefined;
   };
   const withProgress = async <R>(
@@ -269,7 +288,10 @@ export function installFakeVscode(): FakeHost {
       return await task(
         {
           report: (v) => {
-            if (v.message) rec.messages.push(v.message);
+            if (v.message) {
+              rec.messages.push(v.message);
+              onRecord.fire();
+            }
           },
         },
         token,
@@ -442,7 +464,10 @@ export function installFakeVscode(): FakeHost {
     },
     languages: {
       createDiagnosticCollection: () => ({
-        set: (u: Uri, d: Diagnostic[]) => host.diagnostics.set(u.toString(), d),
+        set: (u: Uri, d: Diagnostic[]) => {
+          host.diagnostics.set(u.toString(), d);
+          onRecord.fire();
+        },
         delete: (u: Uri) => host.diagnostics.delete(u.toString()),
         dispose() {},
       }),

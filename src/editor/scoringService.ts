@@ -1,7 +1,9 @@
 /**
- * The editor side of scoring: owns the {@link ScoringClient} (the child process, started on first use), the score
- * cache (memory + the extension's global storage), the scoring status bar item, and the "score these cells" flow
- * with a cancellable progress notification. TensorFlow.js never runs in the extension host.
+ * The editor side of scoring: owns the {@link ScoringPool} of scoring processes (the CLI's pool: the first process
+ * starts on first use and is kept, the others, `cellLens.scoring.workers`, stop after `idleStopSeconds`), the score
+ * cache (memory + the extension's global storage) and the "score these cells" flow with a cancellable progress
+ * notification. What runs now is one progress state ({@link ScoringActivity}) that the lens, the hover, the status
+ * bar ({@link ScoringStatusBar}) and the notification all read. TensorFlow.js never runs in the extension host.
  *
  * Workspace trust: nothing is scored in an untrusted workspace (the user is told why and offered the trust
  * editor); `cellLens.scoring.nodePath` is a restricted setting and only the user's own value is used there.
@@ -11,18 +13,19 @@ import * as path from 'node:path';
 import { ScoreCache, settingsKey } from '../scoring/cache';
 import { estimateMs, formatDuration, formatEstimate } from '../scoring/estimate';
 import { SIZE_PRESETS, presetOf } from '../scoring/presets';
-import { ScoringClient, ScoringError, type ScoreOptions, type ScoringStatus } from '../process/client';
-import { scoreHalves } from '../process/pool';
-import { splitScoreSettings } from '../scoring/merge';
+import { ScoringError, type Disposable, type ScoringState, type ScoringStatus } from '../process/client';
+import { ScoringPool, type PoolEvent, type ScoringPoolOptions } from '../process/pool';
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
-import { processSettings, scoreSettings, scoringWorkers, type ProcessSettings } from './config';
+import { processSettings, scoreSettings, scoringWorkers } from './config';
+import { ScoringActivity, type CellProgress } from './scoringProgress';
+import { ScoringStatusBar } from './scoringStatusBar';
 
-/** A cell to score. */
 /** A batch expected to take longer than this asks first (and offers the proxy size). */
 const LONG_JOB_MS = 2 * 60_000;
 
+/** A cell to score. */
 export interface ScoreTarget {
   readonly hash: string;
   readonly recipe: Recipe;
@@ -57,40 +60,41 @@ const ACTION_LOG = 'Show Log';
 const ACTION_TRUST = 'Manage Workspace Trust';
 
 export class ScoringService implements vscode.Disposable {
-  private client: ScoringClient | undefined;
-  private clientKey = '';
+  private readonly pool: ScoringPool;
   private readonly cache: ScoreCache;
-  private readonly running = new Map<string, { done: number; total: number }>();
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a report arrives, progress moves, or the settings change what is shown. */
   readonly onDidChange = this.changed.event;
   private readonly reportsChanged = new vscode.EventEmitter<void>();
   /** Fires when reports arrive, are loaded from disk or are cleared (not on progress). */
   readonly onDidChangeReports = this.reportsChanged.event;
-  readonly status: vscode.StatusBarItem;
-  private lastStatus: ScoringStatus | undefined;
-  private busyLabel: string | undefined;
-  private inFlight = 0;
-  private wantVisible = false;
+  /** What is being scored now: the one progress state the lens, hover, status bar and notification read. */
+  private readonly activity = new ScoringActivity(() => this.onActivity());
+  private readonly statusBar = new ScoringStatusBar();
+  /** The first process's last state (a crash while nothing runs is told to the user). */
+  private lastState: ScoringState | undefined;
   private disposed = false;
   /** Cells (settings key | hash) whose disk cache entry was looked up after a memory miss. */
   private readonly diskChecked = new Set<string>();
   private readonly pendingLoads = new Set<string>();
   private loadTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Extra scoring processes of batch runs (cellLens.scoring.workers), stopped after idleStopSeconds. */
-  private readonly extras: ScoringClient[] = [];
   /** Measured wall time per scored cell (ms, moving average) by settings key, for the estimate of long batches. */
   private readonly measuredMs = new Map<string, number>();
-  private extraTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly opts: ScoringServiceOptions) {
     this.cache = new ScoreCache({ dir: opts.cacheDir, log: (level, msg) => opts.log[level](msg) });
-    this.status = vscode.window.createStatusBarItem('cellLens.scoring', vscode.StatusBarAlignment.Right, 99);
-    this.status.name = 'Cell Lens Scoring';
-    this.status.command = 'cellLens.scoringActions';
+    // Processes start on demand; the first is kept while the editor runs, the others stop when idle.
+    this.pool = new ScoringPool({
+      ...this.poolSettings(this.settings()),
+      keepAlive: 1,
+      log: (level, msg) => opts.log[level](`scoring: ${msg}`),
+    });
+    const states = this.pool.onEvent((e) => {
+      if (e.type === 'state' && e.slot === 0) this.onState(e.status);
+    });
     this.renderStatus();
-    this.subscriptions.push(this.status, this.changed, this.reportsChanged);
+    this.subscriptions.push(this.statusBar, this.changed, this.reportsChanged, states);
   }
 
   /** The settings scores are computed (and looked up) with. */
@@ -126,14 +130,24 @@ export class ScoringService implements vscode.Disposable {
     return undefined;
   }
 
-  /** Progress of a cell being scored now. */
-  progressOf(hash: string): { done: number; total: number } | undefined {
-    return this.running.get(hash);
+  /** Progress of a cell being scored now (the same numbers the status bar shows). */
+  progressOf(hash: string): CellProgress | undefined {
+    return this.activity.of(hash);
   }
 
-  /** Status of the scoring process (undefined before the first start). */
+  /** Status of the first scoring process (undefined before it started). */
   get processStatus(): ScoringStatus | undefined {
-    return this.client?.status;
+    return this.pool.statusOf(0);
+  }
+
+  /** Process ids of the scoring processes that run now. */
+  get pids(): number[] {
+    return this.pool.pids;
+  }
+
+  /** What the scoring processes do, as it happens (which process scored which part of which cell; tests). */
+  onPoolEvent(listener: (e: PoolEvent) => void): Disposable {
+    return this.pool.onEvent(listener);
   }
 
   /** Load disk-cached reports of these cells into memory; fires onDidChange when any was found. */
@@ -152,82 +166,53 @@ export class ScoringService implements vscode.Disposable {
 
   /** Show the status item (a cell file is active) or hide it unless scoring is running. */
   setVisible(visible: boolean): void {
-    this.wantVisible = visible;
-    this.renderStatus();
+    this.statusBar.setVisible(visible);
   }
 
-  /** A scoring client with the current process settings (the main one reports its state to the status item). */
-  private makeClient(p: ProcessSettings): ScoringClient {
-    const log = this.opts.log;
-    return new ScoringClient({
+  /**
+   * The pool's settings from the user's: how a process runs (`cellLens.scoring.nodePath`, `timeoutSeconds`,
+   * `maxMemoryMB`), the backend, `workers` and `idleStopSeconds`.
+   */
+  private poolSettings(settings: ScoreSettings): Omit<ScoringPoolOptions, 'keepAlive' | 'log' | 'makeClient'> {
+    const p = processSettings();
+    const { workers, idleStopMs } = scoringWorkers(settings);
+    return {
       workerPath: this.opts.workerPath,
-      ...(this.opts.wasmDir ? { wasmDir: this.opts.wasmDir } : {}),
-      ...(p.nodePath ? { nodePath: p.nodePath } : {}),
+      wasmDir: this.opts.wasmDir,
+      nodePath: p.nodePath,
       execArgv: [`--max-old-space-size=${p.maxMemoryMb}`, ...(this.opts.execArgv ?? [])],
-      backend: this.settings().backend,
+      backend: settings.backend,
       timeoutMs: p.timeoutMs,
       startTimeoutMs: Math.max(30_000, p.timeoutMs),
-      ...(this.opts.env ? { env: this.opts.env } : {}),
-      log: (level, msg) => log[level](`scoring: ${msg}`),
-    });
+      env: this.opts.env,
+      workers,
+      idleStopMs,
+    };
   }
 
-  private getClient(): ScoringClient {
-    const p: ProcessSettings = processSettings();
-    const key = JSON.stringify(p);
-    if (this.client && key !== this.clientKey && this.inFlight === 0) {
-      this.opts.log.info('scoring: process settings changed; the scoring process will be started again');
-      this.client.dispose();
-      this.client = undefined;
-      this.stopExtras();
-    }
-    if (!this.client) {
-      this.clientKey = key;
-      const client = this.makeClient(p);
-      client.onStateChange((s) => this.onState(s));
-      this.client = client;
-    }
-    this.client.setBackend(this.settings().backend);
-    return this.client;
-  }
-
-  /** The k-th extra process of a batch (k ≥ 1), started on demand. */
-  private extraClient(k: number): ScoringClient {
-    if (this.extraTimer) {
-      clearTimeout(this.extraTimer);
-      this.extraTimer = undefined;
-    }
-    const c = (this.extras[k - 1] ??= this.makeClient(processSettings()));
-    c.setBackend(this.settings().backend);
-    return c;
-  }
-
-  /** Stops the extra processes of batches (memory back). */
-  private stopExtras(): void {
-    if (this.extraTimer) {
-      clearTimeout(this.extraTimer);
-      this.extraTimer = undefined;
-    }
-    for (const c of this.extras) c?.dispose();
-    this.extras.length = 0;
-  }
-
-  /** Process ids of the extra batch processes that run now (tests). */
-  get extraPids(): number[] {
-    return this.extras.map((c) => c?.pid).filter((p): p is number => p !== undefined);
+  /** The pool, following the user's current settings (ScoringPool.configure: it grows, shrinks, restarts). */
+  private usePool(settings = this.settings()): ScoringPool {
+    this.pool.configure(this.poolSettings(settings));
+    return this.pool;
   }
 
   private onState(s: ScoringStatus): void {
-    const prev = this.lastStatus;
-    this.lastStatus = s;
-    // A worker that dies while nobody waits on it (killed from outside, OOM killer): tell the user here; a
+    const prev = this.lastState;
+    this.lastState = s.state;
+    // A process that dies while nobody waits on it (killed from outside, OOM killer): tell the user here; a
     // death during a request is reported by that request.
-    if (s.state === 'crashed' && prev?.state !== 'crashed' && this.inFlight === 0 && !this.disposed) {
+    if (s.state === 'crashed' && prev !== 'crashed' && !this.activity.busy && !this.disposed) {
       void vscode.window
         .showWarningMessage(`Cell Lens: ${s.lastError ?? 'The scoring process stopped.'}`, ACTION_RESTART, ACTION_LOG)
         .then((a) => this.onAction(a));
     }
     this.renderStatus();
+  }
+
+  private onActivity(): void {
+    if (this.disposed) return;
+    this.renderStatus();
+    this.changed.fire();
   }
 
   private onAction(a: string | undefined): void {
@@ -238,38 +223,7 @@ export class ScoringService implements vscode.Disposable {
 
   private renderStatus(): void {
     if (this.disposed) return;
-    const st = this.status;
-    const s = this.lastStatus;
-    st.backgroundColor = undefined;
-    if (!this.trusted) {
-      st.text = '$(shield) Scoring · off';
-      st.tooltip = 'Cell Lens does not run the scorer in an untrusted workspace. Click for scoring actions.';
-    } else if (this.busyLabel) {
-      // One naming for every state: "Scoring · <state>".
-      st.text = `$(sync~spin) ${this.busyLabel}`;
-      st.tooltip = `Cell Lens is scoring${s?.backendDescription ? ` on ${s.backendDescription}` : ''}. Click for scoring actions.`;
-    } else if (!s) {
-      st.text = '$(beaker) Scoring · not started';
-      st.tooltip = 'The scoring process starts on the first "Score This Cell". Click for scoring actions.';
-    } else if (s.state === 'crashed') {
-      st.text = '$(error) Scoring · stopped';
-      st.tooltip = `${s.lastError ?? 'The scoring process stopped.'} It restarts on the next score request. Click for actions.`;
-      st.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-    } else if (s.state === 'starting' || s.state === 'restarting') {
-      st.text = '$(sync~spin) Scoring · starting';
-      st.tooltip = 'Loading TensorFlow.js in the scoring process…';
-    } else {
-      st.text = `$(beaker) Scoring · ${s.backend ?? 'ready'}`;
-      const tried = s.tried?.filter((t) => t.error).map((t) => `  ${t.name}: ${t.error}`) ?? [];
-      st.tooltip = [
-        `Scoring backend: ${s.backendDescription ?? s.backend ?? 'unknown'}${s.pid ? ` (process ${s.pid})` : ''}`,
-        ...(tried.length ? ['Not available:', ...tried] : []),
-        ...(s.restarts ? [`Restarted ${s.restarts} time${s.restarts === 1 ? '' : 's'}.`] : []),
-        'Click for scoring actions.',
-      ].join('\n');
-    }
-    if (this.wantVisible || this.busyLabel) st.show();
-    else st.hide();
+    this.statusBar.render({ trusted: this.trusted, process: this.pool.statusOf(0), busy: this.activity.label() });
   }
 
   /** Tells the user scoring needs trust; false when untrusted. */
@@ -334,159 +288,128 @@ export class ScoringService implements vscode.Disposable {
       failed = 0,
       cancelled = false;
     const errors: string[] = [];
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true },
-      async (progress, token) => {
-        const ac = new AbortController();
-        const sub = token.onCancellationRequested(() => ac.abort());
-        try {
-          // Lanes: several cells at once on several processes (cellLens.scoring.workers); one cell = one process.
-          const { workers, idleStopMs } = scoringWorkers(settings);
-          const lanes = Math.max(1, Math.min(workers, unique.length));
-          let next = 0,
-            stop = false;
-          const runLane = async (lane: number): Promise<void> => {
-            while (!stop && next < unique.length) {
-              if (ac.signal.aborted) {
-                cancelled = true;
-                return;
-              }
-              const i = next++;
-              const t = unique[i];
-              // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
-              const doneNow = scored + failed;
-              const eta =
-                unique.length > 1 && doneNow > 0
-                  ? ` · ETA ${formatDuration(Math.max(1000, (((Date.now() - t0) / doneNow) * (unique.length - i)) / lanes))}`
-                  : '';
-              const prefix = unique.length > 1 ? `${i + 1}/${unique.length}${eta} ${t.label}` : '';
-              const hit = opts.force
-                ? undefined
-                : known.has(t.hash)
-                  ? known.get(t.hash)
-                  : await this.cache.get(t.hash, settings);
-              if (hit) {
-                reports.set(t.hash, hit);
-                cached++;
-                progress.report({ message: prefix ? `${prefix}: cached` : 'cached', increment: 100 / unique.length });
-                this.changed.fire();
-                this.reportsChanged.fire();
-                continue;
-              }
-              progress.report({ message: prefix ? `${prefix}: starting` : 'starting' });
-              this.running.set(t.hash, { done: 0, total: 1 });
-              this.busyLabel = `Scoring ${t.label}`;
-              this.inFlight++;
-              this.changed.fire();
-              this.renderStatus();
-              let lastPct = 0;
-              try {
-                // A lone cell with two processes allowed is split over both (same values, about half the wall time).
-                const halves = unique.length === 1 && workers >= 2 ? splitScoreSettings(settings) : undefined;
-                const scoreOn = (o: ScoreOptions) =>
-                  halves
-                    ? scoreHalves(
-                        (h, ho) => (h === 0 ? this.getClient() : this.extraClient(1)).score(t.recipe, halves[h], ho),
-                        settings,
-                        o,
-                      )
-                    : (lane === 0 ? this.getClient() : this.extraClient(lane)).score(t.recipe, settings, o);
-                const report = await scoreOn({
-                  signal: ac.signal,
-                  hash: t.hash,
-                  onProgress: (p) => {
-                    this.running.set(t.hash, { done: p.done, total: p.total });
-                    const pct = p.total ? (100 * p.done) / p.total : 0;
-                    progress.report({
-                      message: prefix ? `${prefix}: ${p.message}` : p.message,
-                      increment: Math.max(0, (pct - lastPct) / unique.length),
-                    });
-                    lastPct = pct;
-                    this.busyLabel =
-                      this.running.size > 1
-                        ? `Scoring ${this.running.size} cells`
-                        : `Scoring ${t.label} ${Math.round(pct)}%`;
-                    this.renderStatus();
-                    this.changed.fire();
-                  },
-                });
-                await this.cache.put(report);
-                reports.set(t.hash, report);
-                scored++;
-                const k = settingsKey(settings),
-                  prev = this.measuredMs.get(k);
-                this.measuredMs.set(k, prev === undefined ? report.totalMs : 0.8 * prev + 0.2 * report.totalMs);
-                this.reportsChanged.fire();
-                // One short info line per cell; the values at debug level.
-                this.opts.log.info(
-                  `scored ${t.label} (${t.hash.slice(0, 12)}) in ${report.totalMs.toFixed(0)} ms on ${report.backend}`,
-                );
-                this.opts.log.debug(
-                  `${t.hash.slice(0, 12)}: ` +
-                    report.results
-                      .map(
-                        (r) =>
-                          `${r.id}=${Number.isFinite(r.value) ? r.value.toPrecision(5) : `${r.value} (${r.reason ?? 'no reason'})`}`,
-                      )
-                      .join(', '),
-                );
-              } catch (e) {
-                if (e instanceof ScoringError && e.kind === 'cancelled') {
-                  cancelled = true;
-                  stop = true;
-                  this.opts.log.info(`scoring ${t.label}: ${e.message}`);
-                  break;
-                }
-                failed++;
-                const msg = e instanceof ScoringError ? e.message : String(e);
-                this.opts.log.error(
-                  `scoring ${t.label} failed: ${msg}${e instanceof ScoringError && e.detail ? `\n${e.detail}` : ''}`,
-                );
-                errors.push(`${t.label}: ${msg}`);
-                // The process died or cannot start: report now (the next cell gets a fresh process).
-                if (
-                  e instanceof ScoringError &&
-                  (e.kind === 'crash' || e.kind === 'oom' || e.kind === 'timeout' || e.kind === 'start')
-                ) {
-                  void vscode.window
-                    .showErrorMessage(`Cell Lens: scoring ${t.label} failed. ${msg}`, ACTION_RESTART, ACTION_LOG)
-                    .then((a) => this.onAction(a));
-                  if (e.kind === 'start') {
-                    stop = true;
-                    return;
-                  }
-                }
-              } finally {
-                this.inFlight--;
-                this.running.delete(t.hash);
-                this.busyLabel =
-                  this.running.size > 1
-                    ? `Scoring ${this.running.size} cells`
-                    : this.running.size === 1
-                      ? 'Scoring 1 cell'
-                      : undefined;
-                lastPct = 0;
-                this.renderStatus();
-                this.changed.fire();
-              }
-            }
+    const run = this.activity.begin(unique.length);
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true },
+        async (progress, token) => {
+          const ac = new AbortController();
+          const sub = token.onCancellationRequested(() => ac.abort());
+          // The notification's bar follows the run's share done (the numbers the lens and the status bar show).
+          let shown = 0;
+          const report = (message: string) => {
+            const pct = 100 * run.fraction;
+            progress.report({ message, increment: Math.max(0, pct - shown) });
+            shown = Math.max(shown, pct);
           };
-          await Promise.all(Array.from({ length: lanes }, (_, k) => runLane(k)));
-          if (this.extras.length) {
-            this.extraTimer = setTimeout(() => {
-              this.extraTimer = undefined;
-              if (this.inFlight === 0) {
-                this.opts.log.info('scoring: stopping the idle batch processes');
-                this.stopExtras();
+          try {
+            const pool = this.usePool(settings);
+            // A lone cell may go to two processes at once (the pool splits it when two are free); a batch keeps one
+            // process per cell. As many cells in flight as the pool has processes; it gives each a free one.
+            const split = unique.length === 1 ? undefined : false;
+            const inFlight = Math.max(1, Math.min(pool.size, unique.length));
+            let next = 0,
+              stop = false;
+            const scoreNext = async (): Promise<void> => {
+              while (!stop && next < unique.length) {
+                if (ac.signal.aborted) {
+                  cancelled = true;
+                  return;
+                }
+                const i = next++;
+                const t = unique[i];
+                // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
+                const doneNow = scored + failed;
+                const eta =
+                  unique.length > 1 && doneNow > 0
+                    ? ` · ETA ${formatDuration(Math.max(1000, (((Date.now() - t0) / doneNow) * (unique.length - i)) / inFlight))}`
+                    : '';
+                const prefix = unique.length > 1 ? `${i + 1}/${unique.length}${eta} ${t.label}` : '';
+                const hit = opts.force
+                  ? undefined
+                  : known.has(t.hash)
+                    ? known.get(t.hash)
+                    : await this.cache.get(t.hash, settings);
+                if (hit) {
+                  reports.set(t.hash, hit);
+                  cached++;
+                  run.skip();
+                  report(prefix ? `${prefix}: cached` : 'cached');
+                  this.reportsChanged.fire();
+                  continue;
+                }
+                progress.report({ message: prefix ? `${prefix}: starting` : 'starting' });
+                const item = run.start(t.label, t.hash);
+                try {
+                  const r = await pool.score(t.recipe, settings, {
+                    signal: ac.signal,
+                    hash: t.hash,
+                    split,
+                    onProgress: (p) => {
+                      run.progress(item, p.done, p.total);
+                      report(prefix ? `${prefix}: ${p.message}` : p.message);
+                    },
+                  });
+                  await this.cache.put(r);
+                  reports.set(t.hash, r);
+                  scored++;
+                  const k = settingsKey(settings),
+                    prev = this.measuredMs.get(k);
+                  this.measuredMs.set(k, prev === undefined ? r.totalMs : 0.8 * prev + 0.2 * r.totalMs);
+                  this.reportsChanged.fire();
+                  // One short info line per cell; the values at debug level.
+                  this.opts.log.info(
+                    `scored ${t.label} (${t.hash.slice(0, 12)}) in ${r.totalMs.toFixed(0)} ms on ${r.backend}`,
+                  );
+                  this.opts.log.debug(
+                    `${t.hash.slice(0, 12)}: ` +
+                      r.results
+                        .map(
+                          (x) =>
+                            `${x.id}=${Number.isFinite(x.value) ? x.value.toPrecision(5) : `${x.value} (${x.reason ?? 'no reason'})`}`,
+                        )
+                        .join(', '),
+                  );
+                } catch (e) {
+                  if (e instanceof ScoringError && e.kind === 'cancelled') {
+                    cancelled = true;
+                    stop = true;
+                    this.opts.log.info(`scoring ${t.label}: ${e.message}`);
+                    break;
+                  }
+                  failed++;
+                  const msg = e instanceof ScoringError ? e.message : String(e);
+                  this.opts.log.error(
+                    `scoring ${t.label} failed: ${msg}${e instanceof ScoringError && e.detail ? `\n${e.detail}` : ''}`,
+                  );
+                  errors.push(`${t.label}: ${msg}`);
+                  // The process died or cannot start: report now (the next cell gets a fresh process).
+                  if (
+                    e instanceof ScoringError &&
+                    (e.kind === 'crash' || e.kind === 'oom' || e.kind === 'timeout' || e.kind === 'start')
+                  ) {
+                    void vscode.window
+                      .showErrorMessage(`Cell Lens: scoring ${t.label} failed. ${msg}`, ACTION_RESTART, ACTION_LOG)
+                      .then((a) => this.onAction(a));
+                    if (e.kind === 'start') {
+                      stop = true;
+                      return;
+                    }
+                  }
+                } finally {
+                  run.finish(item);
+                }
               }
-            }, idleStopMs);
-            this.extraTimer.unref?.();
+            };
+            await Promise.all(Array.from({ length: inFlight }, scoreNext));
+          } finally {
+            sub.dispose();
           }
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
+        },
+      );
+    } finally {
+      run.end();
+    }
     const crashReported = errors.length > 0 && failed === errors.length;
     if (failed && !crashReported) {
       void vscode.window
@@ -504,6 +427,29 @@ export class ScoringService implements vscode.Disposable {
   }
 
   /**
+   * A request of the pool on behalf of a caller without UI of its own (the study and search show their own
+   * progress): the status bar shows `label` meanwhile; `token` cancels it.
+   */
+  private async quietly<T>(
+    label: string,
+    token: vscode.CancellationToken | undefined,
+    request: (pool: ScoringPool, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const ac = new AbortController();
+    const sub = token?.onCancellationRequested(() => ac.abort());
+    if (token?.isCancellationRequested) ac.abort();
+    const run = this.activity.begin(1);
+    const item = run.start(label);
+    try {
+      return await request(this.usePool(), ac.signal);
+    } finally {
+      sub?.dispose();
+      run.finish(item);
+      run.end();
+    }
+  }
+
+  /**
    * Score one cell with explicit settings and no UI of its own (the study and search show their own progress).
    * Throws a ScoringError (kind `cancelled` when the token fires); refuses in an untrusted workspace.
    */
@@ -514,24 +460,11 @@ export class ScoringService implements vscode.Disposable {
     label = 'cell',
   ): Promise<ScoreReport> {
     if (!this.trusted) throw new ScoringError('start', 'Scoring is disabled in an untrusted workspace.');
-    const ac = new AbortController();
-    const sub = token?.onCancellationRequested(() => ac.abort());
-    if (token?.isCancellationRequested) ac.abort();
-    this.inFlight++;
-    this.busyLabel = `Scoring ${label}`;
-    this.renderStatus();
-    try {
-      return await this.getClient().score(recipe, settings, { signal: ac.signal });
-    } finally {
-      sub?.dispose();
-      this.inFlight--;
-      this.busyLabel = undefined;
-      this.renderStatus();
-    }
+    return this.quietly(`Scoring ${label}`, token, (pool, signal) => pool.score(recipe, settings, { signal }));
   }
 
   /**
-   * The correlation study of scored records, computed in the scoring process (`runStudy`: the bootstrap and the
+   * The correlation study of scored records, computed in a scoring process (`runStudy`: the bootstrap and the
    * ensemble's cross-validation take seconds for a few hundred cells; the extension host must stay responsive).
    * Throws a ScoringError (kind `cancelled` when the token fires).
    */
@@ -545,32 +478,19 @@ export class ScoringService implements vscode.Disposable {
         'start',
         'The study runs in the scoring process, which is disabled in an untrusted workspace.',
       );
-    const ac = new AbortController();
-    const sub = token?.onCancellationRequested(() => ac.abort());
-    if (token?.isCancellationRequested) ac.abort();
-    this.inFlight++;
-    this.busyLabel = 'Computing the study';
-    this.renderStatus();
-    try {
-      return await this.getClient().study(records, options, { signal: ac.signal });
-    } finally {
-      sub?.dispose();
-      this.inFlight--;
-      this.busyLabel = undefined;
-      this.renderStatus();
-    }
+    return this.quietly('Computing the study', token, (pool, signal) => pool.study(records, options, { signal }));
   }
 
-  /** "Restart scoring process": a fresh worker now (the request in flight, if any, is cancelled). */
+  /** "Restart scoring process": fresh processes now (the requests in flight, if any, are cancelled). */
   restart(): void {
     if (!this.checkTrust()) return;
-    this.getClient().restart();
+    this.usePool().restart();
     this.opts.log.info('scoring: restarted on request');
   }
 
-  /** Kill the worker (tests, and "Stop"). */
+  /** Kill the scoring processes (tests, and "Stop"). */
   kill(): void {
-    this.client?.kill();
+    this.pool.kill();
   }
 
   /** Forget every cached report (memory and disk). */
@@ -584,8 +504,7 @@ export class ScoringService implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     if (this.loadTimer) clearTimeout(this.loadTimer);
-    this.stopExtras();
-    this.client?.dispose();
+    this.pool.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
 }

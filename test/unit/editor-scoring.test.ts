@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installFakeVscode, TextDocument, Uri, Position } from '../../testkit/fake-vscode';
 import { REPO } from '../helpers/data';
+import { recordPool } from '../helpers/pool-events';
 import { SCORES, SCORE_IDS } from '../../src/scoring/types';
 
 const WORKER = join(REPO, 'dist/worker.js');
@@ -151,15 +152,40 @@ test(
   },
 );
 
+test(
+  'one progress state: at every step of a scoring the status bar shows the percent the lens shows',
+  { skip, timeout: 120_000 },
+  async () => {
+    await cmd('cellLens.clearScoreCache');
+    const seen: [string | undefined, string | undefined][] = [];
+    const sub = api.scoring.onDidChange(() => {
+      const lens = /scoring… (\d+)%/.exec(scoreLens()?.command?.title ?? '')?.[1];
+      const bar = host.statusItems.map((s) => /^\$\(sync~spin\) Scoring .* (\d+)%$/.exec(s.text)?.[1]).find(Boolean);
+      if (lens !== undefined || bar !== undefined) seen.push([lens, bar]);
+    });
+    try {
+      const r = await cmd('cellLens.scoreCell', doc.uri, 0);
+      assert.equal(r!.scored, 1);
+    } finally {
+      sub.dispose();
+    }
+    assert.ok(seen.length >= 3, `progress was shown: ${JSON.stringify(seen)}`);
+    assert.ok(
+      seen.some(([l]) => Number(l) > 0),
+      `progress moved: ${JSON.stringify(seen)}`,
+    );
+    for (const [lens, bar] of seen)
+      assert.equal(bar, lens, `the status bar and the lens agree: ${JSON.stringify(seen)}`);
+  },
+);
+
 test('cancelling from the progress notification stops the work and says so', { skip, timeout: 120_000 }, async () => {
   await cmd('cellLens.clearScoreCache');
   host.config['scoring.customSizes'] = { vocab: 2000, embed: 64, hidden: 96, layers: 3, seqLen: 30, batch: 16 };
   const before = host.progress.length;
   const run = cmd('cellLens.scoreCell', doc.uri, 0);
-  // Wait until the process reports progress, then cancel.
-  const t0 = Date.now();
-  while (!host.progress[before]?.messages.some((m) => /pass/.test(m)) && Date.now() - t0 < 60_000)
-    await new Promise((r) => setTimeout(r, 50));
+  // When the process reports progress, cancel.
+  await host.when(() => host.progress[before]?.messages.some((m) => /pass/.test(m)));
   host.progress[before].cancel();
   const r = await run;
   assert.equal(r!.cancelled, true);
@@ -180,10 +206,8 @@ test(
     assert.ok(pid, 'a worker is running');
     const n = host.messages.length;
     process.kill(pid!, 'SIGKILL');
-    const t0 = Date.now();
-    while (host.messages.length === n && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
-    const m = host.messages.slice(n).find((x) => /scoring process was killed/i.test(x.text));
-    assert.ok(m, `the user is told: ${JSON.stringify(host.messages.slice(n))}`);
+    const m = await host.when(() => host.messages.slice(n).find((x) => /scoring process was killed/i.test(x.text)));
+    assert.equal(m.level, 'warn', `the user is told: ${JSON.stringify(host.messages.slice(n))}`);
     assert.match(host.statusItems.map((s) => s.text).join(' | '), /Scoring · stopped/);
     await cmd('cellLens.clearScoreCache');
     const r = await cmd('cellLens.scoreCell', doc.uri, 0);
@@ -220,18 +244,26 @@ test(
     assert.equal(one.scored, 6);
     await cmd('cellLens.clearScoreCache');
     host.config['scoring.workers'] = 2;
-    const svc = (api as unknown as { scoring: { extraPids: number[] } }).scoring;
-    let sawExtra = false;
-    const probe = setInterval(() => {
-      if (svc.extraPids.length > 0) sawExtra = true;
-    }, 20);
+    const pool = recordPool({ onEvent: (l) => api.scoring.onPoolEvent(l) });
     const two = (await cmd('cellLens.scoreFile', many.uri)) as unknown as {
       scored: number;
       reports: Map<string, never>;
     };
-    clearInterval(probe);
+    pool.dispose();
     assert.equal(two.scored, 6);
-    assert.ok(sawExtra, 'a second scoring process ran');
+    // What the pool recorded: each distinct cell went whole to one process, once, and both processes took cells.
+    const served = pool.ends().filter((e) => !e.error);
+    assert.deepEqual(
+      served.map((e) => e.hash).sort(),
+      [...two.reports.keys()].sort(),
+      'every distinct cell scored once',
+    );
+    assert.ok(
+      served.every((e) => e.job === 'cell'),
+      'a batch keeps one process per cell',
+    );
+    assert.equal(new Set(served.map((e) => e.slot)).size, 2, 'a second scoring process ran');
+    assert.equal(new Set(served.map((e) => e.pid)).size, 2, 'two processes');
     assert.deepEqual(valuesOf(two as never), valuesOf(one as never));
     delete host.config['scoring.workers'];
   },
@@ -260,18 +292,26 @@ test(
     assert.equal(one.scored, 1);
     await cmd('cellLens.clearScoreCache');
     host.config['scoring.workers'] = 2;
-    const svc = (api as unknown as { scoring: { extraPids: number[] } }).scoring;
-    let sawExtra = false;
-    const probe = setInterval(() => {
-      if (svc.extraPids.length > 0) sawExtra = true;
-    }, 20);
+    const pool = recordPool({ onEvent: (l) => api.scoring.onPoolEvent(l) });
     const two = (await cmd('cellLens.scoreFile', lone.uri)) as unknown as {
       scored: number;
       reports: Map<string, never>;
     };
-    clearInterval(probe);
+    pool.dispose();
     assert.equal(two.scored, 1);
-    assert.ok(sawExtra, 'a second process worked on the one cell');
+    // What the pool recorded: the one cell's two halves, each on its own process, both answered.
+    const [hash] = two.reports.keys();
+    const halves = pool.ends(hash);
+    assert.deepEqual(
+      halves.map((e) => [e.job, e.error]).sort(),
+      [
+        ['half 1', undefined],
+        ['half 2', undefined],
+      ],
+      `the cell went to the pool as two halves: ${JSON.stringify(pool.events)}`,
+    );
+    assert.equal(new Set(halves.map((e) => e.slot)).size, 2, 'a second process worked on the one cell');
+    assert.equal(new Set(halves.map((e) => e.pid)).size, 2, 'on two processes');
     assert.deepEqual(values(two as never), values(one as never), 'bit-identical values');
     assert.ok(
       values(two as never).some(([id]) => id === 'hybrid'),

@@ -86,7 +86,7 @@ test('a broken cell: diagnostics on exact ranges, a quick fix edit, an error len
     doc,
     '{"f": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "activation_tanh", "input": ["f"]}}',
   );
-  await new Promise((r) => setTimeout(r, 350));
+  await host.when(() => host.diagnostics.get(doc.uri.toString())?.length === 0);
   assert.deepEqual(host.diagnostics.get(doc.uri.toString()), []);
 });
 

@@ -311,7 +311,7 @@ test(
       assert.equal(api.cache.isAnalysing(doc as never), true, 'a big document is parsed off the host');
       assert.equal(host.diagnostics.has(key), false, 'its diagnostics come with the analysis');
       await api.cache.analyse(doc as never);
-      await until('the diagnostics of the opened document', () => host.diagnostics.has(key));
+      await host.when(() => host.diagnostics.has(key));
     });
     assert.equal(api.cache.stats.offThread, offThread + 1, 'the analysis came from the worker');
     assert.equal(api.cache.get(doc as never)!.version, 1);
@@ -334,7 +334,7 @@ test(
     const shown = host.diagnostics.get(key);
     const edit = await measureBlocking(async () => {
       host.change(doc, edited);
-      await until('the diagnostics of the edited document', () => host.diagnostics.get(key) !== shown);
+      await host.when(() => host.diagnostics.get(key) !== shown);
     });
     assert.equal(api.cache.get(doc as never)!.version, 2, 'the diagnostics published are those of the new version');
     assert.ok(

@@ -127,10 +127,9 @@ test('cancel mid-run: the worker acknowledges, the request rejects as cancelled,
 });
 
 test('cancel of a hung request: no acknowledgement within the grace period → killed, restarted, next served', async () => {
-  const { client } = testClient({ cancelGraceMs: 800 });
+  const { client, logs } = testClient({ cancelGraceMs: 800 });
   try {
     const ac = new AbortController();
-    const t0 = Date.now();
     const p = client.score(RNN, TINY, { signal: ac.signal, fault: 'hang', onProgress: () => ac.abort() });
     expectKind(await failure(p), 'cancelled');
     const pid = client.pid;
@@ -138,7 +137,10 @@ test('cancel of a hung request: no acknowledgement within the grace period → k
     assert.equal(paramsOf(r), EXPECTED_PARAMS);
     assert.notEqual(client.pid, pid, 'the hung worker must have been replaced');
     assert.equal(client.status.restarts, 1);
-    assert.ok(Date.now() - t0 < 30_000);
+    assert.ok(
+      logs.some((l) => /did not acknowledge a cancel within 0\.8 s; killing it/.test(l)),
+      `killed for the missing acknowledgement: ${logs.join(' | ')}`,
+    );
   } finally {
     client.dispose();
   }
@@ -210,11 +212,9 @@ test('a hung worker (busy loop) is killed after the timeout, restarted, and the 
   try {
     await client.score(RNN, TINY); // warm: the start allowance does not apply
     const hungPid = client.pid;
-    const t0 = Date.now();
     const e = await failure(client.score(RNN, TINY, { fault: 'hang' }));
-    const waited = Date.now() - t0;
+    // Kind `timeout`: the hang timer (armed for timeoutMs) killed it, not a crash or an answer.
     expectKind(e, 'timeout', /^The scoring process stopped responding after 1\.5 s and was restarted\.$/);
-    assert.ok(waited >= 1400 && waited < 15_000, `detected after ${waited} ms`);
     assert.equal(paramsOf(await client.score(RNN, TINY)), EXPECTED_PARAMS);
     assert.notEqual(client.pid, hungPid);
     assert.match(client.status.lastError ?? '', /stopped responding/);
@@ -271,28 +271,32 @@ test('test faults are ignored unless CELL_LENS_TEST_FAULTS=1', async () => {
 });
 
 test('restart storms back off: after maxCrashes crashes the next start waits', async () => {
-  const { client } = testClient({ maxCrashes: 2, crashWindowMs: 60_000, backoffMs: 2000 });
+  const { client, logs } = testClient({ maxCrashes: 2, crashWindowMs: 60_000, backoffMs: 2000 });
   try {
     expectKind(await failure(client.score(RNN, TINY, { fault: 'crash' })), 'crash');
     expectKind(await failure(client.score(RNN, TINY, { fault: 'crash' })), 'crash');
-    const t0 = Date.now();
-    const r = await client.score(RNN, TINY);
-    const waited = Date.now() - t0;
-    assert.equal(paramsOf(r), EXPECTED_PARAMS);
-    assert.ok(waited >= 1500, `started again after ${waited} ms, without back-off`);
-    // restart() clears the back-off at once.
+    assert.ok(
+      logs.some((l) => /failed 2 times within 60 s; waiting 2 s before starting it again/.test(l)),
+      logs.join(' | '),
+    );
+    // A request now waits: no process is started for it until the back-off is over; then it is served.
+    const r = client.score(RNN, TINY);
+    assert.equal(client.pid, undefined, 'started again at once, without back-off');
+    assert.equal(paramsOf(await r), EXPECTED_PARAMS);
+    // restart() clears the back-off at once: a process starts now and serves the next request.
     expectKind(await failure(client.score(RNN, TINY, { fault: 'crash' })), 'crash');
+    assert.equal(client.pid, undefined);
     client.restart();
-    const t1 = Date.now();
-    await client.score(RNN, TINY);
-    assert.ok(Date.now() - t1 < 1500 + 10_000);
+    assert.notEqual(client.pid, undefined, 'restart() starts a process at once, back-off or not');
+    assert.equal(paramsOf(await client.score(RNN, TINY)), EXPECTED_PARAMS);
   } finally {
     client.dispose();
   }
 });
 
 test('restart() cancels the running request and serves the queue on a fresh worker; dispose() rejects the rest', async () => {
-  const { client } = testClient();
+  let onLog = (_m: string): void => undefined;
+  const { client } = testClient({ log: (_l, m) => onLog(m) });
   try {
     const running = client.score(RNN, TINY, { fault: 'slow', onProgress: () => client.restart() });
     const queued = client.score(RNN, TINY);
@@ -300,20 +304,17 @@ test('restart() cancels the running request and serves the queue on a fresh work
     assert.equal(paramsOf(await queued), EXPECTED_PARAMS);
     assert.equal(client.status.restarts, 1);
     const pid = client.pid!;
+    // The worker goes away: the client logs its exit (the child's 'exit' event, after it was reaped).
+    const gone = new Promise<void>((resolve) => {
+      onLog = (m) => {
+        if (m.startsWith(`scoring process ${pid} ended`)) resolve();
+      };
+    });
     const pending = client.score(RNN, TINY, { fault: 'slow' });
     client.dispose();
     expectKind(await failure(pending), 'disposed');
     expectKind(await failure(client.score(RNN, TINY)), 'disposed');
-    // The worker goes away.
-    const t0 = Date.now();
-    while (Date.now() - t0 < 10_000) {
-      try {
-        process.kill(pid, 0);
-      } catch {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await gone;
     assert.throws(() => process.kill(pid, 0), 'the worker survived dispose()');
   } finally {
     client.dispose();

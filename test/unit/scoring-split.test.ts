@@ -21,6 +21,7 @@ import {
   type ScoreSettings,
 } from '../../src/scoring/types';
 import { EXAMPLES_PATH } from '../helpers/data';
+import { recordPool } from '../helpers/pool-events';
 
 const SMALL: ScoreSettings = {
   vocab: 120,
@@ -92,11 +93,6 @@ class FakeClient implements PoolClient {
     /* nothing */
   }
 }
-const tick = () => new Promise((r) => setTimeout(r, 5));
-/** Waits (bounded) until `ok()` holds: the pool decides to split after the caller's synchronous burst. */
-async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !ok(); i++) await tick();
-}
 const RNN: Recipe = { l: { op: 'linear', input: ['x', 'h_prev_0'] }, h_new_0: { op: 'activation_tanh', input: ['l'] } };
 const result = (id: string, value: number, settings: ScoreSettings) =>
   ({ id, value, std: 0, values: [value], seed: 0, repeats: 1, wallMs: 1, backend: 'cpu', settings }) as never;
@@ -115,8 +111,17 @@ test("pool: a lone cell goes to both idle workers as two halves; progress adds u
   });
   const settings: ScoreSettings = { ...SMALL, repeats: 1, scores: ['naswot', 'zen'] };
   const seen: ScoreProgress[] = [];
-  const p = pool.score(RNN, settings, { onProgress: (x) => seen.push(x) });
-  await until(() => made.length === 2);
+  // The pool decides to split after the caller's synchronous burst: wait for what it recorded.
+  const rec = recordPool(pool);
+  const p = pool.score(RNN, settings, { onProgress: (x) => seen.push(x), hash: 'h' });
+  await rec.started(2);
+  assert.deepEqual(
+    rec.starts().map((e) => [e.slot, e.job, e.hash, e.scores]),
+    [
+      [0, 'half 1', 'h', ['naswot']],
+      [1, 'half 2', 'h', ['zen']],
+    ],
+  );
   assert.equal(made.length, 2);
   assert.deepEqual(
     made.map((c) => c.pending[0].settings.scores),
@@ -163,7 +168,14 @@ test("pool: a lone cell goes to both idle workers as two halves; progress adds u
   assert.deepEqual(r.passMs, { forward: 5, gauss: 3 });
   // With a cell waiting (two in flight), nothing splits: each cell keeps one worker.
   const q = [pool.score(RNN, settings), pool.score(RNN, settings)];
-  await until(() => made.every((c) => c.pending.length === 2));
+  await rec.started(4);
+  assert.deepEqual(
+    rec
+      .starts()
+      .slice(2)
+      .map((e) => e.job),
+    ['cell', 'cell'],
+  );
   assert.deepEqual(
     made.map((c) => c.pending.length),
     [2, 2],
@@ -192,9 +204,11 @@ test("pool: one half failing stops the other and the caller gets the failure; a 
     },
   });
   const settings: ScoreSettings = { ...SMALL, repeats: 1, scores: ['naswot', 'zen'] };
+  const rec = recordPool(pool);
   const p = pool.score(RNN, settings);
   const fails = assert.rejects(p, /out of memory/);
-  await until(() => made.length === 2);
+  await rec.started(2);
+  assert.equal(made.length, 2);
   const sibling = made[1].pending[0];
   assert.equal(sibling.signal?.aborted, false);
   made[0].pending[0].reject(new ScoringError('oom', 'The scoring process ran out of memory'));
@@ -203,7 +217,8 @@ test("pool: one half failing stops the other and the caller gets the failure; a 
   const ac = new AbortController();
   const c = pool.score(RNN, settings, { signal: ac.signal });
   const cancelled = assert.rejects(c, (e: unknown) => e instanceof ScoringError && e.kind === 'cancelled');
-  await until(() => made.every((m) => m.pending.length === 2));
+  await rec.started(4);
+  assert.ok(made.every((m) => m.pending.length === 2));
   ac.abort();
   await cancelled;
   pool.dispose();
