@@ -15,6 +15,7 @@
  * Pure logic; no `vscode` import.
  */
 import { SCORES, type ScoreId } from '../scoring/types';
+import { csvText } from '../shared/escape';
 import {
   bootstrapCI,
   fitEnsembleWeights,
@@ -347,7 +348,7 @@ export function studyToMarkdown(study: StudyResult, options: string | MarkdownOp
 
 function csvCell(v: string | number): string {
   if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
-  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  return csvText(v);
 }
 
 /**

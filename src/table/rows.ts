@@ -14,6 +14,7 @@ import { predictionText, settingsSummary } from '../report/scoreFormat';
 import { cellVerdict, type CellVerdict, type ScoreVerdict } from '../report/verdict';
 import type { RowBenchmark, RowPrediction, RowScore, SortState, TableColumn, TableRow, TableScope } from './protocol';
 import { visibleRows } from './view';
+import { csvText } from '../shared/escape';
 
 export { DEFAULT_SORT, filterRows, nextSort, sortKey, sortRows, visibleRows } from './view';
 
@@ -198,15 +199,6 @@ function num(x: number | undefined): string {
 
 function scoreNumber(s: RowScore): number {
   return s.kind === 'finite' ? (s.value as number) : s.kind === 'nan' ? NaN : s.kind === 'inf' ? Infinity : -Infinity;
-}
-
-/**
- * A text field for CSV (RFC 4180): quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-`, `@`
- * (a formula to a spreadsheet) is neutralised with a `'`. Numbers are written by {@link num}, never through this.
- */
-export function csvText(s: string): string {
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(safe) || safe !== safe.trim() ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 const CSV_FIXED = [

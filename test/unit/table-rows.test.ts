@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvText } from '../../src/shared/escape';
 import {
   buildRows,
-  csvText,
   exportRows,
   filterRows,
   nextSort,
