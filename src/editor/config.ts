@@ -75,6 +75,31 @@ function clamp(x: number, lo: number, hi: number): number {
 /** Every value of `cellLens.scoring.backend`. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
 
+/** The settings Cell Lens writes itself (only when the user picks a value for that setting), with their types. */
+export interface WritableSettings {
+  'scoring.backend': BackendChoice;
+  'scoring.preset': PresetName | 'custom';
+}
+
+/**
+ * THE one settings write: `cellLens.<key>` = `value` in the user's settings, and the status bar says so (a user's
+ * settings are never changed silently). Returns the message shown.
+ */
+export async function writeSetting<K extends keyof WritableSettings>(
+  key: K,
+  value: WritableSettings[K],
+): Promise<string> {
+  await section().update(key, value, vscode.ConfigurationTarget.Global);
+  const said = `Cell Lens: set cellLens.${key} to "${value}" in your user settings`;
+  vscode.window.setStatusBarMessage(said, 8000);
+  return said;
+}
+
+/** The current value of a setting Cell Lens may write (for pickers). */
+export function readSetting<K extends keyof WritableSettings>(key: K): string | undefined {
+  return section().get<string>(key);
+}
+
 /** `cellLens.scoring.preset`: which sizes to score with. */
 export function scoringPreset(): PresetName | 'custom' {
   const p = section().get<string>('scoring.preset', 'nas-bench-nlp');

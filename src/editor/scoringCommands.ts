@@ -22,7 +22,7 @@ import {
   settingsSummary,
 } from '../report/scoreFormat';
 import { cellVerdict } from '../report/verdict';
-import { BACKEND_CHOICES, lensScores } from './config';
+import { BACKEND_CHOICES, lensScores, readSetting, writeSetting, type WritableSettings } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
 import { PRESET_NAMES, SIZE_PRESETS, type PresetName } from '../scoring/presets';
 import { perNodeFitsNames } from '../scoring/types';
@@ -336,18 +336,18 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
     await pick?.run();
   };
 
-  const chooseSetting = async (key: string, values: readonly string[]) => {
-    const cfg = vscode.workspace.getConfiguration('cellLens');
-    const current = cfg.get<string>(key);
+  const chooseSetting = async <K extends keyof WritableSettings>(key: K, values: readonly WritableSettings[K][]) => {
+    const current = readSetting(key);
     const pick = await vscode.window.showQuickPick(
       values.map((v) => ({
         label: v,
+        value: v,
         description:
           [v === current ? 'current' : undefined, describeChoice(key, v)].filter(Boolean).join(' · ') || undefined,
       })),
       { title: SETTING_TITLES[key] ?? `cellLens.${key}` },
     );
-    if (pick) await cfg.update(key, pick.label, vscode.ConfigurationTarget.Global);
+    if (pick) log.info(await writeSetting(key, pick.value));
   };
 
   // Re-opening a scored file shows its scores at once: load cached reports of the cells shown.

@@ -18,7 +18,7 @@ import { ScoringPool, type PoolEvent, type ScoringPoolOptions } from '../process
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
-import { processSettings, scoreSettings, scoringWorkers } from './config';
+import { processSettings, scoreSettings, scoringWorkers, writeSetting } from './config';
 import { ScoringActivity, type CellProgress } from './scoringProgress';
 import { ScoringStatusBar } from './scoringStatusBar';
 
@@ -272,9 +272,8 @@ export class ScoringService implements vscode.Disposable {
           proxy,
         );
         if (pick === proxy) {
-          await vscode.workspace
-            .getConfiguration('cellLens')
-            .update('scoring.preset', 'proxy', vscode.ConfigurationTarget.Global);
+          // Through the one settings write, which says so in the status bar and the log.
+          this.opts.log.info(await writeSetting('scoring.preset', 'proxy'));
           settings = this.settings();
           known.clear(); // looked up at the other size
         } else if (pick !== go) {

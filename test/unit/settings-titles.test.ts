@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { installFakeVscode } from '../../testkit/fake-vscode';
 
@@ -71,4 +71,27 @@ test('the old id is read when the new one is not set; the new one wins when set'
   host.config = { [NEW]: false };
   assert.equal(config.usePrebuiltIndex(), false);
   host.config = {};
+});
+
+test('every settings write goes through config.writeSetting, which says so; no other file reads or writes the configuration', async () => {
+  const before = host.statusMessages.length;
+  const said = await config.writeSetting('scoring.preset', 'proxy');
+  assert.equal(host.config['scoring.preset'], 'proxy');
+  assert.equal(config.readSetting('scoring.preset'), 'proxy');
+  assert.match(said, /cellLens\.scoring\.preset.*"proxy".*user settings/);
+  assert.deepEqual(host.statusMessages.slice(before), [said], 'the write is announced in the status bar');
+  delete host.config['scoring.preset'];
+  // One place: only src/editor/config.ts touches vscode.workspace.getConfiguration (reads and writes).
+  const offenders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts') && !p.endsWith(join('src', 'editor', 'config.ts'))) {
+        if (/getConfiguration\(/.test(readFileSync(p, 'utf8'))) offenders.push(p);
+      }
+    }
+  };
+  walk(join(__dirname, '..', '..', 'src'));
+  assert.deepEqual(offenders, []);
 });
