@@ -59,28 +59,34 @@ module.exports = {
     ...layerRules,
     {
       name: 'pure-without-vscode',
-      comment: 'Pure logic and the CLI run without VS Code: only src/editor, src/webviews and src/extension.ts import vscode.',
+      comment:
+        'Pure logic and the CLI run without VS Code: only src/editor, src/webviews and src/extension.ts import vscode.',
       severity: 'error',
-      from: { path: '^(src/(shared|recipe|benchmark|scoring|study|search|process|report|graph|compare|table|cli)/|src/cli\\.ts$|webview/)' },
+      from: {
+        path: '^(src/(shared|recipe|benchmark|scoring|study|search|process|report|graph|compare|table|cli)/|src/cli\\.ts$|webview/)',
+      },
       to: { path: ['^vscode$', '(^|/)node_modules/@types/vscode/'] },
     },
     {
       name: 'scoring-model-below-scores',
-      comment: 'The model layer (passes, network, Grams) returns raw arrays; it never imports the score modules or the registry.',
+      comment:
+        'The model layer (passes, network, Grams) returns raw arrays; it never imports the score modules or the registry.',
       severity: 'error',
       from: { path: '^src/scoring/model/' },
       to: { path: '^src/scoring/', pathNot: '^src/scoring/(model/|settings\\.ts$|rng\\.ts$)' },
     },
     {
       name: 'scores-below-registry',
-      comment: 'A score module imports the model, the settings and its own folder, never the registry front, the engine or the process.',
+      comment:
+        'A score module imports the model, the settings and its own folder, never the registry front, the engine or the process.',
       severity: 'error',
       from: { path: '^src/scoring/scores/' },
       to: { path: '^src/scoring/', pathNot: '^src/scoring/(model/|scores/|settings\\.ts$|rng\\.ts$)' },
     },
     {
       name: 'webview-imports-only-shared',
-      comment: 'Browser code imports only pure modules shared with the host (of scoring, only the list of score ids), never scores, the process, the editor, the host panels, the CLI, node or TF.js.',
+      comment:
+        'Browser code imports only pure modules shared with the host (of scoring, only the list of score ids), never scores, the process, the editor, the host panels, the CLI, node or TF.js.',
       severity: 'error',
       from: { path: '^webview/' },
       to: {
