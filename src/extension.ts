@@ -22,7 +22,8 @@ import { ScoringService, workerLocation } from './editor/scoringService';
 import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCommands';
 import { registerStudyCommands } from './webviews/study/panel';
 import { scoreSettings } from './editor/config';
-import { registerExamples } from './editor/examples';
+import { exampleCommands } from './editor/examples';
+import { registerCommands, type Commands } from './editor/commands';
 import { showLossChart } from './webviews/lossCurves/panel';
 import { registerCompare } from './webviews/compare/panel';
 import { registerCellsTable } from './webviews/table/panel';
@@ -76,33 +77,66 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     }),
   ]);
 
-  context.subscriptions.push(
+  /** The benchmark lens's command: a known cell's loss curves, otherwise the benchmark hover at the cell. */
+  const showBenchmarkRecord = async (uri?: vscode.Uri, cellIndex?: number): Promise<void> => {
+    const editor = vscode.window.activeTextEditor;
+    const doc = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
+    if (!doc) return;
+    const a = await cache.analyse(doc);
+    const cell = a?.cells[cellIndex ?? 0] ?? a?.cells[0];
+    if (!cell) {
+      void vscode.window.showWarningMessage('Cell Lens: this file holds no NAS-Bench-NLP cell.');
+      return;
+    }
+    if (!cell.valid) {
+      void vscode.window.showWarningMessage(`Cell Lens: ${cell.cell.label} has errors; fix them to look it up.`);
+      return;
+    }
+    const index = await benchmark.get();
+    const matches = index.lookup(cell.hash);
+    // A known cell: its loss curves over epochs, every run (the hover already has the numbers).
+    const withCurves = matches.find((m) => m.entry.runs.some((r) => r.testLosses.length > 0));
+    if (withCurves) {
+      showLossChart(
+        context.extensionUri ?? vscode.Uri.file(context.extensionPath ?? __dirname + '/..'),
+        withCurves.entry,
+        cell.cell.label,
+      );
+      return;
+    }
+    const md = benchmarkHoverMarkdown(matches, cell.hash);
+    log.debug(`${cell.cell.label} (${cell.hash}):\n${md}`);
+    const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    if (ed) {
+      ed.selection = new vscode.Selection(toRange(doc, cell.cell.anchor).start, toRange(doc, cell.cell.anchor).start);
+      await vscode.commands.executeCommand('editor.action.showHover');
+    } else {
+      log.show(true);
+    }
+  };
+
+  const graph = registerGraphView(context, {
+    getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
     log,
-    status,
-    benchmark,
-    diagnostics,
-    cache,
-    registerExamples(context.extensionPath ?? __dirname + '/..', log),
-    ...registerGraphView(context, {
-      getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
-      log,
-      getScores: (hash) => scoring.peek(hash),
-      onDidChangeScores: scoring.onDidChangeReports,
-      getBenchmark: (_cell, hash) => {
-        const m = benchmark.lookup(hash)?.[0];
-        if (!m) return undefined;
-        const e = m.entry;
-        return {
-          dataset: m.dataset,
-          testLoss: e.meanTest,
-          valLoss: e.meanVal,
-          epochs: e.runs[0]?.epochs,
-          numParams: e.numParams,
-          status: e.diverged ? e.runs[0]?.status : 'OK',
-          recepieId: e.recepieIds[0],
-        };
-      },
-    }),
+    getScores: (hash) => scoring.peek(hash),
+    onDidChangeScores: scoring.onDidChangeReports,
+    getBenchmark: (_cell, hash) => {
+      const m = benchmark.lookup(hash)?.[0];
+      if (!m) return undefined;
+      const e = m.entry;
+      return {
+        dataset: m.dataset,
+        testLoss: e.meanTest,
+        valLoss: e.meanVal,
+        epochs: e.runs[0]?.epochs,
+        numParams: e.numParams,
+        status: e.diverged ? e.runs[0]?.status : 'OK',
+        recepieId: e.recepieIds[0],
+      };
+    },
+  });
+  // The editor's providers, registered right after the graph view (hosts ask providers in registration order).
+  const providers = [
     vscode.languages.registerCodeActionsProvider(CELL_FILE_SELECTOR, new QuickFixProvider(cache), {
       providedCodeActionKinds: QuickFixProvider.kinds,
     }),
@@ -116,49 +150,53 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
         [(c, node) => nodeScoreHover(scoring, c, node)],
       ),
     ),
-    ...registerScoring({ cache, service: scoring, lenses, log }),
-    ...registerCompare(context, {
-      analyse: (doc) => cache.get(doc)?.cells,
-      lookup: (hash) => benchmark.lookup(hash),
-      onDidChangeBenchmark: benchmark.onDidChange,
-      peekScores: (hash) => scoring.peek(hash),
-      onDidChangeScores: scoring.onDidChangeReports,
-      addLens: (c) => lenses.addContributor(c),
-      log,
-    }),
-    ...registerCellsTable(context, { cache, benchmark, scoring, log }),
-    ...registerStudyCommands(context, {
-      getBenchmark: () => benchmark.get(),
-      score: (recipe, settings, token) => scoring.scoreQuiet(recipe, settings, token, 'study cell'),
-      analyse: (records, options, token) => scoring.study(records, options, token),
-      scoreSettings,
-      log,
-      ...(cacheDir ? { cacheDir } : {}),
-      openCells: () => {
-        const doc = vscode.window.activeTextEditor?.document;
-        const a = doc && cache.isCellDocument(doc) ? cache.get(doc) : undefined;
-        const base = doc ? doc.uri.path.slice(doc.uri.path.lastIndexOf('/') + 1) : '';
-        return (a?.cells ?? [])
-          .filter((c) => c.valid)
-          .map((c) => ({ label: `${c.cell.label}${base ? ` (${base})` : ''}`, hash: c.hash, recipe: c.recipe }));
-      },
-    }),
-    vscode.window.onDidChangeActiveTextEditor(updateStatusVisibility),
-    diagnostics.onDidAnalyse(() => lenses.refresh()),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('cellLens.benchmark')) benchmark.reload();
-      if (e.affectsConfiguration('cellLens')) lenses.refresh();
-    }),
-    vscode.commands.registerCommand('cellLens.analyseFile', () => {
+  ];
+  const scoringParts = registerScoring({ cache, service: scoring, lenses, log });
+  const compare = registerCompare(context, {
+    analyse: (doc) => cache.get(doc)?.cells,
+    lookup: (hash) => benchmark.lookup(hash),
+    onDidChangeBenchmark: benchmark.onDidChange,
+    peekScores: (hash) => scoring.peek(hash),
+    onDidChangeScores: scoring.onDidChangeReports,
+    addLens: (c) => lenses.addContributor(c),
+    log,
+  });
+  const table = registerCellsTable(context, { cache, benchmark, scoring, log });
+  const study = registerStudyCommands(context, {
+    getBenchmark: () => benchmark.get(),
+    score: (recipe, settings, token) => scoring.scoreQuiet(recipe, settings, token, 'study cell'),
+    analyse: (records, options, token) => scoring.study(records, options, token),
+    scoreSettings,
+    log,
+    ...(cacheDir ? { cacheDir } : {}),
+    openCells: () => {
+      const doc = vscode.window.activeTextEditor?.document;
+      const a = doc && cache.isCellDocument(doc) ? cache.get(doc) : undefined;
+      const base = doc ? doc.uri.path.slice(doc.uri.path.lastIndexOf('/') + 1) : '';
+      return (a?.cells ?? [])
+        .filter((c) => c.valid)
+        .map((c) => ({ label: `${c.cell.label}${base ? ` (${base})` : ''}`, hash: c.hash, recipe: c.recipe }));
+    },
+  });
+
+  // THE command table: every contributed command, id → handler (src/editor/commands.ts registers it).
+  const commands: Commands = {
+    ...graph.commands,
+    ...scoringParts.commands,
+    ...compare.commands,
+    ...table.commands,
+    ...study.commands,
+    ...exampleCommands(context.extensionPath ?? __dirname + '/..', log),
+    'cellLens.analyseFile': () => {
       const doc = vscode.window.activeTextEditor?.document;
       if (!doc) return;
       cache.force(doc.uri);
       diagnostics.update(doc);
       updateStatusVisibility();
-    }),
-    vscode.commands.registerCommand('cellLens.reloadBenchmark', () => benchmark.reload()),
-    vscode.commands.registerCommand('cellLens.showLog', () => log.show()),
-    vscode.commands.registerCommand('cellLens.showBenchmarkInfo', async () => {
+    },
+    'cellLens.reloadBenchmark': () => benchmark.reload(),
+    'cellLens.showLog': () => log.show(),
+    'cellLens.showBenchmarkInfo': async () => {
       const index = await benchmark.get();
       const lines = index.datasets().map((d) => `${d}: ${index.entries(d).length} cells`);
       void vscode.window
@@ -169,42 +207,28 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
         .then((c) => {
           if (c) void vscode.commands.executeCommand('workbench.action.openSettings', 'cellLens.benchmark');
         });
-    }),
-    vscode.commands.registerCommand('cellLens.showBenchmarkRecord', async (uri?: vscode.Uri, cellIndex?: number) => {
-      const editor = vscode.window.activeTextEditor;
-      const doc = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
-      if (!doc) return;
-      const a = await cache.analyse(doc);
-      const cell = a?.cells[cellIndex ?? 0] ?? a?.cells[0];
-      if (!cell) {
-        void vscode.window.showWarningMessage('Cell Lens: this file holds no NAS-Bench-NLP cell.');
-        return;
-      }
-      if (!cell.valid) {
-        void vscode.window.showWarningMessage(`Cell Lens: ${cell.cell.label} has errors; fix them to look it up.`);
-        return;
-      }
-      const index = await benchmark.get();
-      const matches = index.lookup(cell.hash);
-      // A known cell: its loss curves over epochs, every run (the hover already has the numbers).
-      const withCurves = matches.find((m) => m.entry.runs.some((r) => r.testLosses.length > 0));
-      if (withCurves) {
-        showLossChart(
-          context.extensionUri ?? vscode.Uri.file(context.extensionPath ?? __dirname + '/..'),
-          withCurves.entry,
-          cell.cell.label,
-        );
-        return;
-      }
-      const md = benchmarkHoverMarkdown(matches, cell.hash);
-      log.debug(`${cell.cell.label} (${cell.hash}):\n${md}`);
-      const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
-      if (ed) {
-        ed.selection = new vscode.Selection(toRange(doc, cell.cell.anchor).start, toRange(doc, cell.cell.anchor).start);
-        await vscode.commands.executeCommand('editor.action.showHover');
-      } else {
-        log.show(true);
-      }
+    },
+    'cellLens.showBenchmarkRecord': (uri?: vscode.Uri, cellIndex?: number) => showBenchmarkRecord(uri, cellIndex),
+  };
+
+  context.subscriptions.push(
+    log,
+    status,
+    benchmark,
+    diagnostics,
+    cache,
+    ...graph.disposables,
+    ...providers,
+    ...scoringParts.disposables,
+    ...compare.disposables,
+    ...table.disposables,
+    ...study.disposables,
+    ...registerCommands(commands),
+    vscode.window.onDidChangeActiveTextEditor(updateStatusVisibility),
+    diagnostics.onDidAnalyse(() => lenses.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('cellLens.benchmark')) benchmark.reload();
+      if (e.affectsConfiguration('cellLens')) lenses.refresh();
     }),
   );
   updateStatusVisibility();

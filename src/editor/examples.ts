@@ -3,25 +3,28 @@
  * NAS-Bench-NLP, Apache-2.0), one cell per line, in a new untitled JSON editor — the first step of the walkthrough.
  */
 import * as vscode from 'vscode';
+import type { Commands } from './commands';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-/** Registers the command; `extensionPath` is where media/ lives. */
-export function registerExamples(extensionPath: string, log: vscode.LogOutputChannel): vscode.Disposable {
-  return vscode.commands.registerCommand('cellLens.openExamples', async () => {
-    const file = path.join(extensionPath, 'media', 'examples', 'recepies_example.json');
-    let content: string;
-    try {
-      content = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      log.error(`examples: cannot read ${file}: ${String(e)}`);
-      void vscode.window.showErrorMessage(
-        'Cell Lens: the example cells are missing from the extension (media/examples).',
-      );
-      return undefined;
-    }
-    const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
-    await vscode.window.showTextDocument(doc);
-    return doc;
-  });
+/** The command's part of the table; `extensionPath` is where media/ lives. */
+export function exampleCommands(extensionPath: string, log: vscode.LogOutputChannel): Commands {
+  return {
+    'cellLens.openExamples': async () => {
+      const file = path.join(extensionPath, 'media', 'examples', 'recepies_example.json');
+      let content: string;
+      try {
+        content = await fs.readFile(file, 'utf8');
+      } catch (e) {
+        log.error(`examples: cannot read ${file}: ${String(e)}`);
+        void vscode.window.showErrorMessage(
+          'Cell Lens: the example cells are missing from the extension (media/examples).',
+        );
+        return undefined;
+      }
+      const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
+      await vscode.window.showTextDocument(doc);
+      return doc;
+    },
+  };
 }

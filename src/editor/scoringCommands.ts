@@ -4,6 +4,7 @@
  * the score part of the cell hover.
  */
 import * as vscode from 'vscode';
+import type { Commands } from './commands';
 import { AnalysisCache, analyseText, hashCells, looksLikeCellText, type AnalysedCell } from './analysis';
 import type { CellCodeLensProvider } from './providers';
 import { toRange } from './providers';
@@ -157,7 +158,7 @@ function pickCell(cells: readonly AnalysedCell[], doc: vscode.TextDocument, inde
   return cells[0];
 }
 
-export function registerScoring(deps: Deps): vscode.Disposable[] {
+export function registerScoring(deps: Deps): { disposables: vscode.Disposable[]; commands: Commands } {
   const { cache, service, lenses, log } = deps;
   lenses.addContributor((doc, c, range) => scoreLenses(service, doc, c, range));
 
@@ -361,26 +362,31 @@ export function registerScoring(deps: Deps): vscode.Disposable[] {
   };
   warmDoc(vscode.window.activeTextEditor?.document);
 
-  return [
-    service,
-    service.onDidChange(() => lenses.refresh()),
-    vscode.window.onDidChangeActiveTextEditor((e) => warmDoc(e?.document)),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('cellLens.scoring')) {
-        lenses.refresh();
-        warmDoc(vscode.window.activeTextEditor?.document);
-      }
-    }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => lenses.refresh()),
-    vscode.commands.registerCommand('cellLens.scoreCell', scoreCell),
-    vscode.commands.registerCommand('cellLens.scoreFile', scoreFile),
-    vscode.commands.registerCommand('cellLens.scoreWorkspace', scoreWorkspace),
-    vscode.commands.registerCommand('cellLens.showScores', showScores),
-    vscode.commands.registerCommand('cellLens.restartScoring', () => service.restart()),
-    vscode.commands.registerCommand('cellLens.clearScoreCache', async () => {
+  const commands: Commands = {
+    'cellLens.scoreCell': scoreCell,
+    'cellLens.scoreFile': scoreFile,
+    'cellLens.scoreWorkspace': scoreWorkspace,
+    'cellLens.showScores': showScores,
+    'cellLens.restartScoring': () => service.restart(),
+    'cellLens.clearScoreCache': async () => {
       await service.clearCache();
       void vscode.window.showInformationMessage('Cell Lens: score cache cleared.');
-    }),
-    vscode.commands.registerCommand('cellLens.scoringActions', actions),
-  ];
+    },
+    'cellLens.scoringActions': actions,
+  };
+  return {
+    disposables: [
+      service,
+      service.onDidChange(() => lenses.refresh()),
+      vscode.window.onDidChangeActiveTextEditor((e) => warmDoc(e?.document)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('cellLens.scoring')) {
+          lenses.refresh();
+          warmDoc(vscode.window.activeTextEditor?.document);
+        }
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => lenses.refresh()),
+    ],
+    commands,
+  };
 }

@@ -18,7 +18,10 @@ const vscode = require('vscode') as {
   };
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { registerCompare } = require('../../src/webviews/compare/panel') as typeof import('../../src/webviews/compare/panel');
+const { registerCompare } =
+  require('../../src/webviews/compare/panel') as typeof import('../../src/webviews/compare/panel');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { registerCommands } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { analyseText } = require('../../src/editor/analysis') as typeof import('../../src/editor/analysis');
 import { isToCompareWebview, type CompareMessage } from '../../src/compare/protocol';
@@ -32,13 +35,15 @@ const lstm = new TextDocument(
 const examples = new TextDocument(Uri.file('/ws/examples.json'), 'json', 1, exampleText());
 const lenses: unknown[] = [];
 const scoresChanged = new EventEmitter<void>();
-const disposables = registerCompare({ extensionUri: Uri.file('/ext') } as never, {
+const parts = registerCompare({ extensionUri: Uri.file('/ext') } as never, {
   analyse: (doc) => analyseText(doc.uri.toString(), doc.version, doc.getText()).cells,
   lookup: () => [],
   onDidChangeScores: scoresChanged.event,
   addLens: (c) => lenses.push(c),
   log: { info() {}, warn() {}, error() {}, trace() {}, debug() {} } as never,
 });
+// The feature's part of the command table, registered as the extension registers the whole table.
+const disposables = [...parts.disposables, ...registerCommands(parts.commands)];
 
 const compares = () =>
   host.panels[0].webview.posted.filter((m): m is CompareMessage => (m as { type?: string }).type === 'compare');

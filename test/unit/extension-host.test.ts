@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../testkit/fake-vscode';
 import { REPO, wikitextLogs } from '../helpers/data';
@@ -27,6 +27,24 @@ test('every command in package.json is registered by activate(), and each has th
       contributed.some((c) => c.command === id),
       `${id} is contributed`,
     );
+});
+
+test("one command table: COMMAND_IDS lists package.json's commands in order, and only src/editor/commands.ts registers commands", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { COMMAND_IDS } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
+  const contributed = (manifest.contributes.commands as { command: string }[]).map((c) => c.command);
+  assert.deepEqual([...COMMAND_IDS], contributed);
+  const offenders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts') && !p.endsWith(join('src', 'editor', 'commands.ts')))
+        if (/commands\.register(TextEditor)?Command\(/.test(readFileSync(p, 'utf8'))) offenders.push(p);
+    }
+  };
+  walk(join(REPO, 'src'));
+  assert.deepEqual(offenders, []);
 });
 
 test('the graph panel survives a reload: a serializer is registered for its view type, which is an activation event', () => {

@@ -11,7 +11,10 @@ import { exampleText } from '../../testkit/graph-cells';
 
 const host = installFakeVscode();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { registerGraphView } = require('../../src/webviews/graph/panel') as typeof import('../../src/webviews/graph/panel');
+const { registerGraphView } =
+  require('../../src/webviews/graph/panel') as typeof import('../../src/webviews/graph/panel');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { registerCommands } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseDocument } = require('../../src/recipe/parse') as typeof import('../../src/recipe/parse');
 import type { RenderMessage } from '../../src/graph/protocol';
@@ -19,12 +22,14 @@ import type { RenderMessage } from '../../src/graph/protocol';
 const ROOT = join(__dirname, '..', '..');
 const noop = (): void => undefined;
 const log = { info: noop, warn: noop, error: noop, trace: noop, debug: noop } as never;
-const disposables = registerGraphView({ extensionUri: Uri.file('/ext'), subscriptions: [] } as never, {
+const parts = registerGraphView({ extensionUri: Uri.file('/ext'), subscriptions: [] } as never, {
   // Like the extension's analysis cache: no cells for a JSON file that does not look like a cell file.
   getCells: (doc) =>
     /"op"/.test(doc.getText()) && /"input"/.test(doc.getText()) ? parseDocument(doc.getText()).cells : [],
   log,
 });
+// The feature's part of the command table, registered as the extension registers the whole table.
+const disposables = [...parts.disposables, ...registerCommands(parts.commands)];
 test.after(() => {
   for (const d of disposables) d.dispose();
 });

@@ -5,6 +5,7 @@
  * the benchmark loading and new scores. The only file of src/compare that imports `vscode`.
  */
 import * as vscode from 'vscode';
+import type { Commands } from '../../editor/commands';
 import { WebviewHost, openPanel, type PanelSpec } from '../host';
 import { COMPARE_PAGE } from '../html';
 import type { AnalysedCell } from '../../editor/analysis';
@@ -212,7 +213,10 @@ function cellAtCursor(editor: vscode.TextEditor, cells: readonly AnalysedCell[])
  * Register `cellLens.compareCells` (Compare Two Cells) and `cellLens.compareWith` (Compare with…), the
  * `compare with…` lens and the listeners that keep the panel current. Returns the disposables.
  */
-export function registerCompare(context: vscode.ExtensionContext, deps: CompareDeps): vscode.Disposable[] {
+export function registerCompare(
+  context: vscode.ExtensionContext,
+  deps: CompareDeps,
+): { disposables: vscode.Disposable[]; commands: Commands } {
   const open = (a: CellRef, b: CellRef) => ComparePanel.show(context, deps, a, b);
 
   const describe = (c: AnalysedCell): string => {
@@ -311,8 +315,8 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
     );
   }
 
-  return [
-    vscode.commands.registerCommand('cellLens.compareCells', async (arg?: unknown, selected?: unknown) => {
+  const commands: Commands = {
+    'cellLens.compareCells': async (arg?: unknown, selected?: unknown) => {
       const uris = Array.isArray(selected)
         ? selected.filter((u): u is vscode.Uri => u instanceof vscode.Uri)
         : arg instanceof vscode.Uri
@@ -352,8 +356,8 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
         return;
       }
       if (a.ref) await compareWith(a.ref);
-    }),
-    vscode.commands.registerCommand('cellLens.compareWith', async (arg?: unknown, index?: unknown) => {
+    },
+    'cellLens.compareWith': async (arg?: unknown, index?: unknown) => {
       const editor = vscode.window.activeTextEditor;
       const uri = arg instanceof vscode.Uri ? arg : editor?.document.uri;
       if (!uri) {
@@ -370,13 +374,18 @@ export function registerCompare(context: vscode.ExtensionContext, deps: CompareD
         a = at?.valid ? { uri, index: at.cell.index } : await cellIn(uri, `Compare: a cell of ${baseName(uri)} (A)`);
       }
       if (a) await compareWith(a);
-    }),
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.contentChanges.length > 0 && ComparePanel.current?.shows(e.document.uri))
-        ComparePanel.current.scheduleUpdate();
-    }),
-    ...(deps.onDidChangeBenchmark ? [deps.onDidChangeBenchmark(() => ComparePanel.current?.scheduleUpdate())] : []),
-    ...(deps.onDidChangeScores ? [deps.onDidChangeScores(() => ComparePanel.current?.scheduleUpdate())] : []),
-    new vscode.Disposable(() => ComparePanel.current?.dispose()),
-  ];
+    },
+  };
+  return {
+    disposables: [
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0 && ComparePanel.current?.shows(e.document.uri))
+          ComparePanel.current.scheduleUpdate();
+      }),
+      ...(deps.onDidChangeBenchmark ? [deps.onDidChangeBenchmark(() => ComparePanel.current?.scheduleUpdate())] : []),
+      ...(deps.onDidChangeScores ? [deps.onDidChangeScores(() => ComparePanel.current?.scheduleUpdate())] : []),
+      new vscode.Disposable(() => ComparePanel.current?.dispose()),
+    ],
+    commands,
+  };
 }

@@ -8,6 +8,7 @@
  * its file; the next Show Cell Graph then opens a new following panel beside it.
  */
 import * as vscode from 'vscode';
+import type { Commands } from '../../editor/commands';
 import { WebviewHost, openPanel, registerPanelSerializer, type PanelSpec } from '../host';
 import { GRAPH_PAGE } from '../html';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
@@ -517,7 +518,10 @@ export class CellGraphPanel implements vscode.Disposable {
  * `cellLens.pinGraph`, `cellLens.unpinGraph`), the panel serializer and the editor listeners (the following
  * panel switches with the active editor). Returns the disposables (the caller adds them to the context).
  */
-export function registerGraphView(context: vscode.ExtensionContext, deps: GraphDeps): vscode.Disposable[] {
+export function registerGraphView(
+  context: vscode.ExtensionContext,
+  deps: GraphDeps,
+): { disposables: vscode.Disposable[]; commands: Commands } {
   const docFor = async (arg?: unknown): Promise<vscode.TextDocument | undefined> => {
     if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
     return vscode.window.activeTextEditor?.document;
@@ -538,18 +542,18 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
     };
   // Pin / Unpin act on the graph panel that has the focus (title-bar button), else on the following panel.
   const focused = (): CellGraphPanel | undefined => CellGraphPanel.all().find((p) => p.panel.active);
-  return [
-    vscode.commands.registerCommand('cellLens.showGraph', async (arg?: unknown) => {
+  const commands: Commands = {
+    'cellLens.showGraph': async (arg?: unknown) => {
       const doc = await docFor(arg);
       if (!doc) {
         void vscode.window.showWarningMessage('Cell Lens: open a NAS-Bench-NLP cell file (JSON) to see its graph.');
         return;
       }
       CellGraphPanel.show(context, deps, doc);
-    }),
-    vscode.commands.registerCommand('cellLens.exportGraphSvg', exportCmd('svg')),
-    vscode.commands.registerCommand('cellLens.exportGraphPng', exportCmd('png')),
-    vscode.commands.registerCommand('cellLens.pinGraph', () => {
+    },
+    'cellLens.exportGraphSvg': exportCmd('svg'),
+    'cellLens.exportGraphPng': exportCmd('png'),
+    'cellLens.pinGraph': () => {
       const p = focused() ?? CellGraphPanel.following();
       if (!p) {
         void vscode.window.showInformationMessage(
@@ -558,39 +562,44 @@ export function registerGraphView(context: vscode.ExtensionContext, deps: GraphD
         return;
       }
       p.pin();
-    }),
-    vscode.commands.registerCommand('cellLens.unpinGraph', () => {
+    },
+    'cellLens.unpinGraph': () => {
       const p = focused() ?? CellGraphPanel.all().find((x) => x.pinned);
       p?.unpin();
-    }),
-    registerPanelSerializer(GRAPH_PANEL, context.extensionUri, (panel, state) => {
-      const uri =
-        typeof state === 'object' && state !== null && typeof (state as WebviewState).uri === 'string'
-          ? ((state as WebviewState).uri as string)
-          : undefined;
-      if (!uri) {
-        deps.log.warn('graph: a restored panel had no document; closing it');
-        panel.dispose();
-        return;
-      }
-      CellGraphPanel.revive(panel, context, deps, vscode.Uri.parse(uri), (state as WebviewState).pinned === true);
-    }),
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.contentChanges.length > 0) for (const p of CellGraphPanel.showing(e.document.uri)) p.scheduleUpdate();
-    }),
-    vscode.window.onDidChangeTextEditorSelection((e) => {
-      for (const p of CellGraphPanel.showing(e.textEditor.document.uri)) p.highlightFrom(e.textEditor);
-    }),
-    vscode.window.onDidChangeActiveTextEditor((e) => CellGraphPanel.follow(e, deps)),
-    ...(deps.onDidChangeScores
-      ? [
-          deps.onDidChangeScores(() => {
-            for (const p of CellGraphPanel.all()) p.scheduleUpdate();
-          }),
-        ]
-      : []),
-    new vscode.Disposable(() => {
-      for (const p of CellGraphPanel.all()) p.dispose();
-    }),
-  ];
+    },
+  };
+  return {
+    disposables: [
+      registerPanelSerializer(GRAPH_PANEL, context.extensionUri, (panel, state) => {
+        const uri =
+          typeof state === 'object' && state !== null && typeof (state as WebviewState).uri === 'string'
+            ? ((state as WebviewState).uri as string)
+            : undefined;
+        if (!uri) {
+          deps.log.warn('graph: a restored panel had no document; closing it');
+          panel.dispose();
+          return;
+        }
+        CellGraphPanel.revive(panel, context, deps, vscode.Uri.parse(uri), (state as WebviewState).pinned === true);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) for (const p of CellGraphPanel.showing(e.document.uri)) p.scheduleUpdate();
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        for (const p of CellGraphPanel.showing(e.textEditor.document.uri)) p.highlightFrom(e.textEditor);
+      }),
+      vscode.window.onDidChangeActiveTextEditor((e) => CellGraphPanel.follow(e, deps)),
+      ...(deps.onDidChangeScores
+        ? [
+            deps.onDidChangeScores(() => {
+              for (const p of CellGraphPanel.all()) p.scheduleUpdate();
+            }),
+          ]
+        : []),
+      new vscode.Disposable(() => {
+        for (const p of CellGraphPanel.all()) p.dispose();
+      }),
+    ],
+    commands,
+  };
 }

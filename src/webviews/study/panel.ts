@@ -6,6 +6,7 @@
  * bootstrap and cross-validation) run in the scoring process (`deps.analyse`), never on the extension host.
  */
 import * as vscode from 'vscode';
+import type { Commands } from '../../editor/commands';
 import { WebviewHost, openPanel, type PanelSpec } from '../host';
 import { STUDY_PAGE } from '../html';
 import type { BenchmarkIndex } from '../../benchmark/index';
@@ -343,7 +344,10 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
  * Registers `cellLens.correlateScores` and `cellLens.searchCells`. Returns the disposables (the caller adds them
  * to `context.subscriptions`).
  */
-export function registerStudyCommands(context: vscode.ExtensionContext, deps: StudyDeps): vscode.Disposable[] {
+export function registerStudyCommands(
+  context: vscode.ExtensionContext,
+  deps: StudyDeps,
+): { disposables: vscode.Disposable[]; commands: Commands } {
   const guard = (name: string, f: () => Promise<void>) => async (): Promise<void> => {
     try {
       await f();
@@ -352,15 +356,9 @@ export function registerStudyCommands(context: vscode.ExtensionContext, deps: St
       void vscode.window.showErrorMessage(`Cell Lens: ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
-  return [
-    vscode.commands.registerCommand(
-      'cellLens.correlateScores',
-      guard('Correlate Scores with Benchmark', () => correlateScores(context, deps)),
-    ),
-    vscode.commands.registerCommand(
-      'cellLens.searchCells',
-      guard('Search Cells', () => searchCells(context, deps)),
-    ), // src/webviews/study/search.ts
-    new vscode.Disposable(() => StudyPanel.disposeCurrent()),
-  ];
+  const commands: Commands = {
+    'cellLens.correlateScores': guard('Correlate Scores with Benchmark', () => correlateScores(context, deps)),
+    'cellLens.searchCells': guard('Search Cells', () => searchCells(context, deps)), // src/webviews/study/search.ts
+  };
+  return { disposables: [new vscode.Disposable(() => StudyPanel.disposeCurrent())], commands };
 }

@@ -14,6 +14,7 @@
  * (src/webviews/html.ts: our script by nonce, our stylesheet, nothing else). No new dependency.
  */
 import * as vscode from 'vscode';
+import type { Commands } from '../../editor/commands';
 import { WebviewHost, openPanel, type PanelSpec } from '../host';
 import { TABLE_PAGE } from '../html';
 import {
@@ -399,7 +400,10 @@ class CrowdedLineActions implements vscode.CodeActionProvider {
  * `cellLens.formatOnePerLine`), the crowded-line code action and the listeners that keep open tables live.
  * Returns the disposables (the caller adds them to the context).
  */
-export function registerCellsTable(context: vscode.ExtensionContext, deps: CellsTableDeps): vscode.Disposable[] {
+export function registerCellsTable(
+  context: vscode.ExtensionContext,
+  deps: CellsTableDeps,
+): { disposables: vscode.Disposable[]; commands: Commands } {
   const docFor = async (arg?: unknown): Promise<vscode.TextDocument | undefined> => {
     if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
     return vscode.window.activeTextEditor?.document;
@@ -407,8 +411,8 @@ export function registerCellsTable(context: vscode.ExtensionContext, deps: Cells
   const updateAll = () => {
     for (const p of CellsTablePanel.all()) p.scheduleUpdate();
   };
-  return [
-    vscode.commands.registerCommand('cellLens.showCellsTable', async (arg?: unknown) => {
+  const commands: Commands = {
+    'cellLens.showCellsTable': async (arg?: unknown) => {
       const doc = await docFor(arg);
       if (!doc || !deps.cache.isCellDocument(doc)) {
         void vscode.window.showWarningMessage(
@@ -417,11 +421,11 @@ export function registerCellsTable(context: vscode.ExtensionContext, deps: Cells
         return;
       }
       CellsTablePanel.show(context, deps, 'file', doc.uri);
-    }),
-    vscode.commands.registerCommand('cellLens.showWorkspaceCellsTable', () => {
+    },
+    'cellLens.showWorkspaceCellsTable': () => {
       CellsTablePanel.show(context, deps, 'workspace');
-    }),
-    vscode.commands.registerCommand('cellLens.formatOnePerLine', async (arg?: unknown) => {
+    },
+    'cellLens.formatOnePerLine': async (arg?: unknown) => {
       const doc = await docFor(arg);
       if (!doc || !deps.cache.isCellDocument(doc)) {
         void vscode.window.showWarningMessage('Cell Lens: open a list of NAS-Bench-NLP cells (JSON) to format it.');
@@ -437,23 +441,28 @@ export function registerCellsTable(context: vscode.ExtensionContext, deps: Cells
         return false;
       }
       return vscode.workspace.applyEdit(edit);
-    }),
-    vscode.languages.registerCodeActionsProvider(CELL_FILE_SELECTOR, new CrowdedLineActions(deps.cache), {
-      providedCodeActionKinds: CrowdedLineActions.kinds,
-    }),
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.contentChanges.length > 0) for (const p of CellsTablePanel.showing(e.document.uri)) p.scheduleUpdate();
-    }),
-    vscode.workspace.onDidSaveTextDocument?.((d) => {
-      for (const p of CellsTablePanel.showing(d.uri)) p.scheduleUpdate();
-    }) ?? new vscode.Disposable(() => undefined),
-    deps.scoring.onDidChangeReports(updateAll),
-    deps.benchmark.onDidChange(updateAll),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('cellLens')) updateAll();
-    }),
-    new vscode.Disposable(() => {
-      for (const p of CellsTablePanel.all()) p.dispose();
-    }),
-  ];
+    },
+  };
+  return {
+    disposables: [
+      vscode.languages.registerCodeActionsProvider(CELL_FILE_SELECTOR, new CrowdedLineActions(deps.cache), {
+        providedCodeActionKinds: CrowdedLineActions.kinds,
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) for (const p of CellsTablePanel.showing(e.document.uri)) p.scheduleUpdate();
+      }),
+      vscode.workspace.onDidSaveTextDocument?.((d) => {
+        for (const p of CellsTablePanel.showing(d.uri)) p.scheduleUpdate();
+      }) ?? new vscode.Disposable(() => undefined),
+      deps.scoring.onDidChangeReports(updateAll),
+      deps.benchmark.onDidChange(updateAll),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('cellLens')) updateAll();
+      }),
+      new vscode.Disposable(() => {
+        for (const p of CellsTablePanel.all()) p.dispose();
+      }),
+    ],
+    commands,
+  };
 }
