@@ -1,85 +1,100 @@
 /**
- * Zip archives of logs through fflate's streaming `Unzip`, its deflate decoder replaced by Node's zlib: one
- * synchronous pass of fflate over the local headers lists the entries (ZIP64 included) without inflating any;
- * each log is inflated natively when it is read, parsed and dropped before the next, so a 14k-log archive never
- * holds its 70 MB of text at once. Pure Node code, no `vscode` import.
+ * Zip archives of logs, one entry at a time: the central directory is read once (ZIP64 included); each log is
+ * inflated natively (Node's zlib), parsed and dropped before the next, so a 14k-log archive never holds its 70 MB
+ * of text at once. Kept by measurement: fflate's unzip API (its JavaScript inflate) and yauzl (a stream per
+ * entry) both index the 14k-log zip slower and with more memory (bench/zip-readers.ts,
+ * bench/results/zip-readers.json). Pure Node code, no `vscode` import.
  */
-import { Unzip, type FlateError, type UnzipDecoder, type UnzipFile } from 'fflate';
 import { inflateRawSync } from 'node:zlib';
 
-/** One file of a zip archive, from its local header. */
+/** One file of a zip archive, from its central directory. */
 export interface ZipEntry {
   readonly name: string;
   /** 0 = stored, 8 = deflated; anything else is reported as unsupported. */
   readonly method: number;
-  /** Size once inflated, from the local header; 0 when the archive gives it after the data (a data descriptor). */
+  readonly compressedSize: number;
   readonly size: number;
-  /** fflate's handle of the entry: its stored bytes, not yet decoded. */
-  readonly file: UnzipFile;
+  /** Offset of the entry's local header. */
+  readonly headerOffset: number;
+  readonly encrypted: boolean;
 }
 
-/**
- * The archive is pushed to fflate in pieces of this size: `Unzip.push` recurses twice per entry it finds in one
- * piece, so a whole 14k-entry archive at once overflows the stack.
- */
-const PIECE = 64 * 1024;
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
 
-/** The entries of a zip archive, in archive order. Throws with a plain message when `bytes` is not a zip archive. */
+/**
+ * The entries of a zip archive from its central directory (ZIP64 included), in archive order.
+ * Throws with a plain message when `bytes` is not a zip archive.
+ */
 export function zipEntries(bytes: Uint8Array): ZipEntry[] {
-  const out: ZipEntry[] = [];
-  const uz = new Unzip((file) =>
-    out.push({ name: file.name, method: file.compression, size: file.originalSize ?? 0, file }),
-  );
-  uz.register(NativeInflate);
-  for (let o = 0; o < bytes.length || o === 0; o += PIECE) {
-    uz.push(bytes.subarray(o, o + PIECE), o + PIECE >= bytes.length);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u16 = (o: number) => view.getUint16(o, true);
+  const u32 = (o: number) => view.getUint32(o, true);
+  const u64 = (o: number) => u32(o) + u32(o + 4) * 2 ** 32;
+  let eocd = -1;
+  for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 0xffff); o--) {
+    if (u32(o) === 0x06054b50) {
+      eocd = o;
+      break;
+    }
   }
-  if (out.length === 0) throw new Error('no local file header');
+  if (eocd < 0) throw new Error('no end-of-central-directory record');
+  let count = u16(eocd + 10);
+  let offset = u32(eocd + 16);
+  if ((count === 0xffff || offset === 0xffffffff) && eocd >= 20 && u32(eocd - 20) === 0x07064b50) {
+    const z = u64(eocd - 20 + 8);
+    if (z + 56 > bytes.length || u32(z) !== 0x06064b50) throw new Error('bad ZIP64 end-of-central-directory record');
+    count = u64(z + 32);
+    offset = u64(z + 48);
+  }
+  const out: ZipEntry[] = [];
+  let o = offset;
+  for (let i = 0; i < count; i++) {
+    if (o + 46 > bytes.length || u32(o) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
+    const flags = u16(o + 8);
+    const nameLen = u16(o + 28),
+      extraLen = u16(o + 30),
+      commentLen = u16(o + 32);
+    let compressedSize = u32(o + 20),
+      size = u32(o + 24),
+      headerOffset = u32(o + 42);
+    const nameBytes = bytes.subarray(o + 46, o + 46 + nameLen);
+    const name = (flags & 0x800 ? utf8 : latin1).decode(nameBytes);
+    // ZIP64 extra field: the 8-byte values of the fields that are 0xffffffff, in the order size, compressed, offset.
+    for (let e = o + 46 + nameLen, end = e + extraLen; e + 4 <= end;) {
+      const id = u16(e),
+        len = u16(e + 2);
+      if (id === 0x0001) {
+        let p = e + 4;
+        if (size === 0xffffffff) {
+          size = u64(p);
+          p += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(p);
+          p += 8;
+        }
+        if (headerOffset === 0xffffffff) headerOffset = u64(p);
+      }
+      e += 4 + len;
+    }
+    out.push({ name, method: u16(o + 10), compressedSize, size, headerOffset, encrypted: (flags & 1) !== 0 });
+    o += 46 + nameLen + extraLen + commentLen;
+  }
   return out;
 }
 
-/** Output limit of the next {@link NativeInflate} (set by {@link readZipEntry} right before it starts the entry). */
-let outputLimit = 0;
-
-/** fflate's decoder interface for deflated entries, inflating with Node's zlib once all the stored bytes are in. */
-class NativeInflate implements UnzipDecoder {
-  static readonly compression = 8;
-  ondata: UnzipDecoder['ondata'] = () => undefined;
-  private parts: Uint8Array[] = [];
-  private readonly limit = outputLimit;
-
-  push(chunk: Uint8Array, final: boolean): void {
-    if (chunk.length > 0) this.parts.push(chunk);
-    if (!final) return;
-    const data = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts as Uint8Array<ArrayBuffer>[]);
-    this.parts = [];
-    let out: Buffer;
-    try {
-      // maxOutputLength guards against an entry whose header size lies (a zip bomb).
-      out = inflateRawSync(data, { maxOutputLength: this.limit });
-    } catch (err) {
-      this.ondata(err as FlateError, new Uint8Array(0), true);
-      return;
-    }
-    this.ondata(null, new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.length), true);
-  }
-}
-
-const ignore = (): void => undefined;
-
 /** The bytes of one entry (inflated, at most `maxBytes` + 1). Throws with a plain message on a damaged or unsupported entry. */
-export function readZipEntry(_bytes: Uint8Array, e: ZipEntry, maxBytes: number): Uint8Array {
-  if (e.method !== 0 && e.method !== 8) throw new Error(`unsupported compression method ${e.method}`);
-  const parts: Uint8Array[] = [];
-  let failure: Error | null = null;
-  e.file.ondata = (err, data) => {
-    if (err) failure = err;
-    else if (data.length > 0) parts.push(data);
-  };
-  outputLimit = maxBytes + 1;
-  e.file.start();
-  e.file.ondata = ignore; // the entry's handle keeps no reference to the inflated bytes (a closure made here would)
-  if (failure) throw failure;
-  // Stored bytes are copied: they may be shared memory, which TextDecoder refuses.
-  return parts.length === 1 && e.method === 8 ? parts[0] : Buffer.concat(parts);
+export function readZipEntry(bytes: Uint8Array, e: ZipEntry, maxBytes: number): Uint8Array {
+  if (e.encrypted) throw new Error('the entry is encrypted');
+  const h = e.headerOffset;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (h + 30 > bytes.length || view.getUint32(h, true) !== 0x04034b50) throw new Error('bad local header');
+  const start = h + 30 + view.getUint16(h + 26, true) + view.getUint16(h + 28, true);
+  const data = bytes.subarray(start, start + e.compressedSize);
+  if (data.length !== e.compressedSize) throw new Error('the entry is truncated');
+  if (e.method === 0) return data.slice(); // a copy: the bytes may be shared memory, which TextDecoder refuses
+  if (e.method !== 8) throw new Error(`unsupported compression method ${e.method}`);
+  // maxOutputLength guards against an entry whose directory size lies (a zip bomb).
+  return inflateRawSync(data, { maxOutputLength: maxBytes + 1 });
 }
