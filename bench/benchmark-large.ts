@@ -10,9 +10,22 @@
  * in the 14k index, beside the bundled WikiText-2 index. Goals: index build ≤ 5 s, ≤ 500 MB.
  * Run: `npx tsx bench/benchmark-large.ts [repetitions=2] [logs=14000]` (under `flock /tmp/cell-lens-heavy.lock`);
  * writes bench/results/benchmark-large.json.
+ * With `--candidate NAME=REV` (repeatable) it compares loaders instead: the scenarios also run from the `src` of
+ * commit REV (`git archive`, bundled the same way), interleaved with the shipped code run by run, and the numbers go
+ * to bench/results/zip-readers.json (`loadScenarios`; e.g. `--candidate fflate-stream=0f7ee77`, the zip read by
+ * fflate's streaming Unzip with Node's zlib as its decoder); benchmark-large.json is left as it is.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { execSync, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -75,7 +88,7 @@ async function scenario(
   const t0 = performance.now();
   let index: BenchmarkIndex;
   let workers = 0,
-    logs = 0;
+    logs: number;
   if (name === 'sync') {
     index = await loadBenchmarkIndex([{ path: zip }], { prebuilt: false });
     logs = index.runs().length;
@@ -149,8 +162,17 @@ async function main(): Promise<void> {
     process.stdout.write(`\nRESULT ${JSON.stringify(r)}\n`);
     process.exit(0); // the workers are gone; do not wait for stray handles
   }
-  const reps = Math.max(1, Number(args[0] ?? 2) || 2);
-  const logs = Math.max(100, Number(args[1] ?? 14000) || 14000);
+  const candidates = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== '--candidate') positional.push(args[i]);
+    else {
+      const [name, rev] = args[++i].split('=');
+      candidates.set(name, rev);
+    }
+  }
+  const reps = Math.max(1, Number(positional[0] ?? 2) || 2);
+  const logs = Math.max(100, Number(positional[1] ?? 14000) || 14000);
   mkdirSync(tmp, { recursive: true });
 
   // The synthetic zip (cached: generating 14k distinct cells takes about a minute).
@@ -175,31 +197,51 @@ async function main(): Promise<void> {
     logLevel: 'warning',
     external: ['esbuild'],
   };
-  const workerScript = join(tmp, 'benchmarkWorker.js');
-  const runner = join(tmp, 'benchmark-large.js');
-  await esbuild.build({ ...bundle, entryPoints: [join(root, 'src/benchmark/worker.ts')], outfile: workerScript });
-  await esbuild.build({ ...bundle, entryPoints: [__filename], outfile: runner });
+  // The shipped code, and each candidate's src beside a copy of this file (so that its imports of ../src resolve there).
+  const trees = new Map<string, string>([['shipped', root]]);
+  for (const [name, rev] of candidates) {
+    const tree = mkdtempSync(join(os.tmpdir(), 'cl-large-candidate-'));
+    execSync(`git archive ${rev} src | tar -x -C ${tree}`, { cwd: root });
+    mkdirSync(join(tree, 'bench'));
+    writeFileSync(join(tree, 'bench', 'benchmark-large.ts'), readFileSync(__filename));
+    symlinkSync(join(root, 'testkit'), join(tree, 'testkit'));
+    symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
+    trees.set(name, tree);
+  }
+  const bundles = new Map<string, { workerScript: string; runner: string }>();
+  for (const [name, tree] of trees) {
+    const suffix = name === 'shipped' ? '' : `-${name}`;
+    const workerScript = join(tmp, `benchmarkWorker${suffix}.js`);
+    const runner = join(tmp, `benchmark-large${suffix}.js`);
+    await esbuild.build({ ...bundle, entryPoints: [join(tree, 'src/benchmark/worker.ts')], outfile: workerScript });
+    await esbuild.build({ ...bundle, entryPoints: [join(tree, 'bench/benchmark-large.ts')], outfile: runner });
+    bundles.set(name, { workerScript, runner });
+  }
+  for (const [name, tree] of trees) if (name !== 'shipped') rmSync(tree, { recursive: true, force: true });
 
-  const all: ScenarioResult[] = [];
+  const all: (ScenarioResult & { loader: string })[] = [];
   for (let rep = 0; rep < reps; rep++) {
     for (const name of ['sync', 'workers', 'slices']) {
-      const p = spawnSync(
-        process.execPath,
-        ['--expose-gc', runner, '--scenario', name, zip, workerScript, join(root, 'data', 'wikitext-2.index.json')],
-        { cwd: root, encoding: 'utf8', maxBuffer: 64 * MB },
-      );
-      const line = p.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      if (p.status !== 0 || !line) throw new Error(`scenario ${name} failed (${p.status}): ${p.stderr.slice(-2000)}`);
-      const r = JSON.parse(line.slice(7)) as ScenarioResult;
-      all.push(r);
-      console.log(
-        `${name} #${rep + 1}: ${(r.wallMs / 1000).toFixed(2)} s wall, ${(r.cpuMs / 1000).toFixed(2)} s CPU, peak RSS ${r.peakRssMB} MB` +
-          `${r.maxLoopGapMs !== undefined ? `, longest event-loop pause ${r.maxLoopGapMs} ms` : ''} (load average ${os.loadavg()[0].toFixed(1)})`,
-      );
+      for (const [loader, { workerScript, runner }] of bundles) {
+        const p = spawnSync(
+          process.execPath,
+          ['--expose-gc', runner, '--scenario', name, zip, workerScript, join(root, 'data', 'wikitext-2.index.json')],
+          { cwd: root, encoding: 'utf8', maxBuffer: 64 * MB },
+        );
+        const line = p.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        if (p.status !== 0 || !line) throw new Error(`scenario ${name} failed (${p.status}): ${p.stderr.slice(-2000)}`);
+        const r = { ...(JSON.parse(line.slice(7)) as ScenarioResult), loader };
+        all.push(r);
+        console.log(
+          `${candidates.size > 0 ? `${loader} ` : ''}${name} #${rep + 1}: ${(r.wallMs / 1000).toFixed(2)} s wall, ` +
+            `${(r.cpuMs / 1000).toFixed(2)} s CPU, peak RSS ${r.peakRssMB} MB` +
+            `${r.maxLoopGapMs !== undefined ? `, longest event-loop pause ${r.maxLoopGapMs} ms` : ''} (load average ${os.loadavg()[0].toFixed(1)})`,
+        );
+      }
     }
   }
-  const summary = (name: string) => {
-    const rs = all.filter((r) => r.scenario === name);
+  const summary = (name: string, loader = 'shipped') => {
+    const rs = all.filter((r) => r.scenario === name && r.loader === loader);
     const wall = rs.map((r) => r.wallMs);
     return {
       wallMs: { median: r1(median(wall)), min: Math.min(...wall), max: Math.max(...wall) },
@@ -237,8 +279,28 @@ async function main(): Promise<void> {
     workers: summary('workers'),
     slices: summary('slices'),
     lookup: first.lookup,
-    runs: all,
+    runs: all.map(({ loader: _, ...r }) => r),
   };
+  if (candidates.size > 0) {
+    const out = join(root, 'bench', 'results', 'zip-readers.json');
+    const former = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+    const loaders = Object.fromEntries(
+      [...bundles.keys()].map((loader) => [
+        loader,
+        {
+          ...(loader === 'shipped' ? {} : { commit: candidates.get(loader) }),
+          sync: summary('sync', loader),
+          workers: summary('workers', loader),
+          slices: summary('slices', loader),
+        },
+      ]),
+    );
+    const { date, node, cpu, cores, loadAverageAtEnd, note, data, repetitions } = result;
+    const loadScenarios = { date, node, cpu, cores, loadAverageAtEnd, note, data, repetitions, loaders, runs: all };
+    writeFileSync(out, JSON.stringify({ ...former, loadScenarios }, null, 2) + '\n');
+    console.log(JSON.stringify(loaders, null, 2));
+    return;
+  }
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results', 'benchmark-large.json'), JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify({ ...result, runs: undefined }, null, 2));

@@ -5,21 +5,30 @@
  * load of the shared machine falls on all alike. Wall time, CPU time and peak RSS of the process.
  *   - handwritten: the shipped loader (src/benchmark/zip.ts: the central directory and local headers read by
  *                  hand, each entry inflated by Node's zlib);
- *   - yauzl:       yauzl's `fromBuffer` + `openReadStream` per entry (inflated by Node's zlib); yauzl is no
- *                  dependency of Cell Lens: give its folder with YAUZL=/path/to/node_modules/yauzl, else the
- *                  copy npm installed for @vscode/vsce is used, else the reader is skipped;
- *   - NAME, with `--candidate NAME=REV`: the loader of commit REV, from `git archive REV src`; fflate's is commit
- *                  b7224ea (src/benchmark/zip.ts there: fflate's `unzipSync` with a filter, batches of the coming
- *                  entries, fflate's own inflate).
- * Run: `npx tsx bench/zip-readers.ts [runs=3] [--candidate fflate=b7224ea]` (under `flock /tmp/cell-lens-heavy.lock`); writes
- * bench/results/zip-readers.json (a reader not measured in this run keeps its former numbers and date).
+ *   - yauzl:       yauzl's `fromBuffer` + `openReadStream` per entry (inflated by Node's zlib; asynchronous only);
+ *   - adm-zip:     adm-zip's `new AdmZip(buffer)` + `getData()` per entry (synchronous; inflated by Node's zlib,
+ *                  then a CRC-32 check in JavaScript);
+ *                  yauzl and adm-zip are no dependencies of Cell Lens: give their folders with YAUZL= / ADM_ZIP=
+ *                  (e.g. ADM_ZIP=/tmp/zip-try/node_modules/adm-zip after `npm install adm-zip` there), else a copy
+ *                  npm installed for another package (yauzl for @vscode/vsce) is used, else the reader is skipped;
+ *   - NAME, with `--candidate NAME=REV`: the loader of commit REV, from `git archive REV src`: fflate's `unzipSync`
+ *                  with a filter, batches of the coming entries, fflate's own inflate, is commit b7224ea; fflate's
+ *                  streaming `Unzip` (local headers, entries read lazily) with Node's zlib registered as its
+ *                  deflate decoder is commit 0f7ee77.
+ * With `--data-descriptors` the same logs are read from a zip written as streaming writers write (macOS's
+ * Archive Utility, Java's ZipOutputStream): sizes and CRC in a data descriptor after each entry's data, zeros in its
+ * local header (fflate's `Zip` + `ZipDeflate`, cached beside the other); its numbers go to `readersDataDescriptors`.
+ * Run: `npx tsx bench/zip-readers.ts [runs=3] [--candidate fflate=b7224ea] [--candidate fflate-stream=0f7ee77]
+ * [--data-descriptors] [--only NAME,NAME…]` (under `flock /tmp/cell-lens-heavy.lock`); writes bench/results/zip-readers.json (a reader
+ * not measured in this run keeps its former numbers and date).
  */
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { unzipSync, Zip, ZipDeflate } from 'fflate';
 import { BenchmarkIndex } from '../src/benchmark/index';
 import { parseLog } from '../src/benchmark/logFormat';
 import { loadLogsFromZip, type LoadResult } from '../src/benchmark/sources';
@@ -55,25 +64,43 @@ interface Yauzl {
   fromBuffer(b: Buffer, o: { lazyEntries: boolean }, cb: (err: Error | null, z: YauzlZip) => void): void;
 }
 
-function yauzlPath(): string | undefined {
-  if (process.env.YAUZL) return require.resolve(process.env.YAUZL);
+/** The folder of a package that is no dependency of Cell Lens: `$ENV`, else a copy npm installed for another package. */
+function packagePath(name: string, env: string): string | undefined {
+  if (process.env[env]) return require.resolve(process.env[env]);
   try {
-    return createRequire(join(root, 'package.json')).resolve('yauzl');
+    return createRequire(join(root, 'package.json')).resolve(name);
   } catch {
     return undefined;
   }
 }
+const yauzlPath = () => packagePath('yauzl', 'YAUZL');
+const admZipPath = () => packagePath('adm-zip', 'ADM_ZIP');
 
-/** The logs of the zip through yauzl, with the shipped loader's rules (`.json` entries, later name wins, name order). */
+/** The loader's rules for a listing: `.json` entries, not `__MACOSX`, the later of a repeated name, in name order. */
+function logNames<E>(entries: Iterable<[string, E]>): [string, E][] {
+  const byName = new Map<string, E>();
+  for (const [name, e] of entries) if (name.endsWith('.json') && !name.includes('__MACOSX')) byName.set(name, e);
+  return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Parses one log's bytes into the result, as the loader does. */
+function addLog(result: LoadResult, hashes: Map<string, string>, file: string, data: Uint8Array): void {
+  const p = parseLog(utf8.decode(data), file, undefined, hashes);
+  if ('run' in p) result.runs.push(p.run);
+  else result.warnings.push(p.warning);
+}
+const utf8 = new TextDecoder();
+
+/** The logs of the zip through yauzl, with the shipped loader's rules. */
 async function loadWithYauzl(zip: string): Promise<LoadResult> {
   const yauzl = createRequire(__filename)(yauzlPath() as string) as Yauzl;
   const z = await new Promise<YauzlZip>((res, rej) =>
     yauzl.fromBuffer(readFileSync(zip), { lazyEntries: true }, (err, zf) => (err ? rej(err) : res(zf))),
   );
-  const byName = new Map<string, YauzlEntry>();
+  const listed: [string, YauzlEntry][] = [];
   await new Promise<void>((res, rej) => {
     z.on('entry', (e) => {
-      if (e.fileName.endsWith('.json') && !e.fileName.includes('__MACOSX')) byName.set(e.fileName, e);
+      listed.push([e.fileName, e]);
       z.readEntry();
     });
     z.on('end', res);
@@ -82,10 +109,9 @@ async function loadWithYauzl(zip: string): Promise<LoadResult> {
   });
   const result: LoadResult = { runs: [], warnings: [], ignored: [] };
   const hashes = new Map<string, string>();
-  const utf8 = new TextDecoder();
-  for (const name of [...byName.keys()].sort()) {
+  for (const [name, e] of logNames(listed)) {
     const data = await new Promise<Buffer>((res, rej) =>
-      z.openReadStream(byName.get(name) as YauzlEntry, (err, s) => {
+      z.openReadStream(e, (err, s) => {
         if (err) return rej(err);
         const parts: Buffer[] = [];
         s.on('data', (d: Buffer) => parts.push(d));
@@ -93,11 +119,46 @@ async function loadWithYauzl(zip: string): Promise<LoadResult> {
         s.on('error', rej);
       }),
     );
-    const p = parseLog(utf8.decode(data), `${zip}:${name}`, undefined, hashes);
-    if ('run' in p) result.runs.push(p.run);
-    else result.warnings.push(p.warning);
+    addLog(result, hashes, `${zip}:${name}`, data);
   }
   return result;
+}
+
+/** The minimal part of adm-zip's API used here. */
+interface AdmZipEntry {
+  entryName: string;
+  getData(): Buffer;
+}
+type AdmZip = new (b: Buffer) => { getEntries(): AdmZipEntry[] };
+
+/** The logs of the zip through adm-zip, with the shipped loader's rules. */
+function loadWithAdmZip(zip: string): LoadResult {
+  const Adm = createRequire(__filename)(admZipPath() as string) as AdmZip;
+  const entries = new Adm(readFileSync(zip)).getEntries();
+  const result: LoadResult = { runs: [], warnings: [], ignored: [] };
+  const hashes = new Map<string, string>();
+  for (const [name, e] of logNames(entries.map((e): [string, AdmZipEntry] => [e.entryName, e]))) {
+    addLog(result, hashes, `${zip}:${name}`, e.getData());
+  }
+  return result;
+}
+
+/** The entries of a zip written again as a streaming writer writes them: data descriptors after the data. */
+function withDataDescriptors(bytes: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const out = new Zip((err, chunk) => {
+    if (err) throw err;
+    parts.push(chunk);
+  });
+  const mtime = new Date(Date.UTC(2020, 5, 11, 2, 34));
+  for (const [name, data] of Object.entries(unzipSync(bytes))) {
+    const f = new ZipDeflate(name, { level: 6 });
+    f.mtime = mtime;
+    out.add(f);
+    f.push(data, true);
+  }
+  out.end();
+  return Buffer.concat(parts);
 }
 
 /** One reader, in this (fresh) process. */
@@ -114,7 +175,12 @@ async function scenario(reader: string, zip: string, tree?: string): Promise<Run
     const index = Index.fromLoadResult(loaded);
     [runs, warnings, entries] = [index.runs().length, loaded.warnings.length, index.entryCount];
   } else {
-    const loaded = reader === 'yauzl' ? await loadWithYauzl(zip) : loadLogsFromZip(readFileSync(zip), zip);
+    const loaded =
+      reader === 'yauzl'
+        ? await loadWithYauzl(zip)
+        : reader === 'adm-zip'
+          ? loadWithAdmZip(zip)
+          : loadLogsFromZip(readFileSync(zip), zip);
     const index = BenchmarkIndex.fromLoadResult(loaded);
     [runs, warnings, entries] = [index.runs().length, loaded.warnings.length, index.entryCount];
   }
@@ -129,6 +195,12 @@ async function scenario(reader: string, zip: string, tree?: string): Promise<Run
     warnings,
     entries,
   };
+}
+
+function packageVersion(main: string): string {
+  let dir = dirname(main);
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function median(xs: number[]): number {
@@ -153,15 +225,25 @@ async function main(): Promise<void> {
   const reps = Math.max(1, Number(args.find((a) => /^\d+$/.test(a)) ?? 3));
   const tmp = join(os.tmpdir(), 'cell-lens-bench');
   mkdirSync(tmp, { recursive: true });
-  const zip = join(tmp, `ptb-synthetic-${LOGS}-seed1.zip`);
-  if (!existsSync(zip)) writeFileSync(zip, syntheticZip({ logs: LOGS, seed: 1 }).zip);
+  const plainZip = join(tmp, `ptb-synthetic-${LOGS}-seed1.zip`);
+  if (!existsSync(plainZip)) writeFileSync(plainZip, syntheticZip({ logs: LOGS, seed: 1 }).zip);
+  const dataDescriptors = args.includes('--data-descriptors');
+  const zip = dataDescriptors ? join(tmp, `ptb-synthetic-${LOGS}-seed1-data-descriptors.zip`) : plainZip;
+  if (!existsSync(zip)) writeFileSync(zip, withDataDescriptors(readFileSync(plainZip)));
+  const section = dataDescriptors ? 'readersDataDescriptors' : 'readers';
 
   for (const c of candidates.values()) {
     c.tree = mkdtempSync(join(os.tmpdir(), 'cl-zip-candidate-'));
     execSync(`git archive ${c.rev} src | tar -x -C ${c.tree}`, { cwd: root });
     symlinkSync(join(root, 'node_modules'), join(c.tree, 'node_modules'));
   }
-  const readers = ['handwritten', ...(yauzlPath() ? ['yauzl'] : []), ...candidates.keys()];
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
+  const readers = [
+    'handwritten',
+    ...(yauzlPath() ? ['yauzl'] : []),
+    ...(admZipPath() ? ['adm-zip'] : []),
+    ...candidates.keys(),
+  ].filter((r) => only === undefined || only.includes(r));
   const all: Run[] = [];
   try {
     for (let rep = 0; rep < reps; rep++) {
@@ -193,9 +275,18 @@ async function main(): Promise<void> {
     for (const c of candidates.values()) rmSync(c.tree, { recursive: true, force: true });
   }
   const out = join(root, 'bench', 'results', 'zip-readers.json');
-  const former = existsSync(out)
-    ? (JSON.parse(readFileSync(out, 'utf8')) as { readers?: Record<string, unknown> }).readers
-    : undefined;
+  const formerAll = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+  const kept = [
+    'data',
+    'readers',
+    'readersRuns',
+    'readersDataDescriptors',
+    'readersDataDescriptorsRuns',
+    'loadScenarios',
+  ];
+  const formerResult = Object.fromEntries(Object.entries(formerAll).filter(([k]) => kept.includes(k)));
+  const former = formerResult[section] as Record<string, unknown> | undefined;
+  const formerRuns = (formerResult[`${section}Runs`] as { runs?: Run[] } | undefined)?.runs ?? [];
   const date = new Date().toISOString();
   const summary: Record<string, unknown> = { ...former };
   for (const reader of readers) {
@@ -203,8 +294,8 @@ async function main(): Promise<void> {
     summary[reader] = {
       date,
       ...(candidates.has(reader) ? { commit: candidates.get(reader)?.rev } : {}),
-      ...(reader === 'yauzl'
-        ? { version: (require(join(yauzlPath() as string, '..', 'package.json')) as { version: string }).version }
+      ...(reader === 'yauzl' || reader === 'adm-zip'
+        ? { version: packageVersion((reader === 'yauzl' ? yauzlPath() : admZipPath()) as string) }
         : {}),
       wallMs: {
         median: r1(median(rs.map((r) => r.wallMs))),
@@ -219,22 +310,32 @@ async function main(): Promise<void> {
     };
   }
   const result = {
-    date,
+    ...formerResult,
     node: process.version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
-    loadAverageAtEnd: os.loadavg().map(r1),
     note:
       'Each reader in a fresh process under tsx (so peak RSS includes tsx, alike for all): list the archive, inflate and ' +
-      'parse every log, build the index. Shared 2-core machine: other jobs ran at the same time (loadAverageAtEnd).',
-    data: { logs: LOGS, zipBytes: readFileSync(zip).length },
-    repetitions: reps,
-    readers: summary,
-    runs: all,
+      'parse every log, build the index. Shared 2-core machine: other jobs ran at the same time (loadAverageAtEnd). ' +
+      '`readers`: the synthetic zip as zipSync writes it (sizes in the local headers); `readersDataDescriptors`: the ' +
+      'same logs with data descriptors (--data-descriptors); `loadScenarios`: bench/benchmark-large.ts --candidate.',
+    data: {
+      ...(formerResult.data as object),
+      logs: LOGS,
+      [dataDescriptors ? 'zipBytesDataDescriptors' : 'zipBytes']: readFileSync(zip).length,
+    },
+    [section]: summary,
+    [`${section}Runs`]: {
+      date,
+      loadAverageAtEnd: os.loadavg().map(r1),
+      repetitions: reps,
+      // The runs of the readers measured now, after the former runs of the others.
+      runs: [...formerRuns.filter((r) => !readers.includes(r.reader)), ...all],
+    },
   };
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify({ ...result, runs: undefined }, null, 2));
+  console.log(JSON.stringify(summary, null, 2));
 }
 
 main().catch((err) => {

@@ -1,9 +1,12 @@
 /**
  * Zip archives of logs, one entry at a time: the central directory is read once (ZIP64 included); each log is
  * inflated natively (Node's zlib), parsed and dropped before the next, so a 14k-log archive never holds its 70 MB
- * of text at once. Kept by measurement: fflate's unzip API (its JavaScript inflate) and yauzl (a stream per
- * entry) both index the 14k-log zip slower and with more memory (bench/zip-readers.ts,
- * bench/results/zip-readers.json). Pure Node code, no `vscode` import.
+ * of text at once. Kept by measurement (bench/zip-readers.ts, bench/results/zip-readers.json): every library tried
+ * indexes the 14k-log zip with more CPU time and memory: fflate's `unzipSync` (its JavaScript inflate), fflate's
+ * streaming `Unzip` even with Node's zlib as its decoder (commit 0f7ee77: it walks the local headers, ~10x slower
+ * than reading the directory, scans data-descriptor entries byte by byte, and loads a zip cut between two entries
+ * partly without a warning), adm-zip (a JavaScript CRC-32 of every entry) and yauzl (asynchronous only, a stream
+ * per entry). Pure Node code, no `vscode` import.
  */
 import { inflateRawSync } from 'node:zlib';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { strToU8, zipSync } from 'fflate';
+import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { datasetFromDataField, parseJsonWithNaN, parseLog, type BenchmarkRun } from '../../src/benchmark/logFormat';
 import { loadLogSources, loadLogSourcesSync, loadLogsFromZip, MAX_LOG_BYTES } from '../../src/benchmark/sources';
 import { canonicalHash } from '../../src/recipe/canonical';
@@ -210,4 +210,76 @@ test('zip: non-JSON entries are ignored, oversized and bad entries warned about,
   assert.equal(broken.runs.length, 0);
   assert.equal(broken.warnings.length, 1);
   assert.match(broken.warnings[0].message, /zip/);
+});
+
+/** Three logs zipped by `zipSync`: sizes in the local headers, the first stored, the others deflated. */
+const threeLogs = () =>
+  zipSync({
+    'logs/a.json': [strToU8(log({ recepie_id: 1 })), { level: 0 }],
+    'logs/b.json': strToU8(log({ recepie_id: 2 })),
+    'logs/c.json': strToU8(log({ recepie_id: 3, test_losses: [6, 4.5] })),
+  });
+
+test('zip: entries written with data descriptors (a streaming zip writer, sizes after the data) load the same', () => {
+  const plain = threeLogs();
+  const parts: Uint8Array[] = [];
+  const streamed = new Zip((err, chunk) => {
+    if (err) throw err;
+    parts.push(chunk);
+  });
+  for (const [name, id, stored] of [
+    ['logs/a.json', 1, true],
+    ['logs/b.json', 2, false],
+    ['logs/c.json', 3, false],
+  ] as const) {
+    const f = stored ? new ZipPassThrough(name) : new ZipDeflate(name, { level: 6 });
+    streamed.add(f);
+    f.push(strToU8(log({ recepie_id: id, ...(id === 3 ? { test_losses: [6, 4.5] } : {}) })), true);
+  }
+  streamed.end();
+  const dd = Buffer.concat(parts);
+  assert.equal(dd.readUInt16LE(6) & 8, 8, 'the first local header says a data descriptor follows');
+  const a = loadLogsFromZip(plain, 'x.zip');
+  const b = loadLogsFromZip(dd, 'x.zip');
+  assert.deepEqual(b.warnings, []);
+  assert.equal(b.runs.length, 3);
+  assert.deepEqual(b.runs, a.runs);
+});
+
+test('zip: a truncated or garbled archive gives warnings, never throws', () => {
+  const zip = threeLogs();
+  const wellFormed = (res: ReturnType<typeof loadLogsFromZip>) => {
+    for (const w of res.warnings) assert.ok(w.file.startsWith('x.zip') && w.message.length > 0, JSON.stringify(w));
+    for (const r of res.runs) assert.ok(r.file.startsWith('x.zip:'), r.file); // a garbled name is still a name
+  };
+  // Cut anywhere: the end-of-central-directory record is gone, so the archive as a whole is not readable.
+  for (let len = 0; len < zip.length; len += 7) {
+    const res = loadLogsFromZip(zip.subarray(0, len), 'x.zip');
+    wellFormed(res);
+    assert.equal(res.runs.length, 0, `cut at ${len}`);
+    assert.equal(res.warnings.length, 1, `cut at ${len}`);
+    assert.match(res.warnings[0].message, /not a readable zip archive/);
+  }
+  // The deflated bytes of one log garbled: that log is warned about, the others load.
+  const garbled = zip.slice();
+  const at = Buffer.from(garbled).indexOf('logs/b.json') + 'logs/b.json'.length;
+  garbled.fill(0xff, at, at + 40);
+  const one = loadLogsFromZip(garbled, 'x.zip');
+  assert.deepEqual(
+    one.runs.map((r) => r.recepieId),
+    [1, 3],
+  );
+  assert.deepEqual(
+    one.warnings.map((w) => w.file),
+    ['x.zip:logs/b.json'],
+  );
+  assert.match(one.warnings[0].message, /cannot read the entry|not valid JSON/);
+  // Random bytes anywhere (seeded): whatever is read, nothing throws and every outcome names the archive.
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  for (let k = 0; k < 300; k++) {
+    const bytes = zip.slice();
+    for (let n = 1 + Math.floor(rand() * 8); n > 0; n--) bytes[Math.floor(rand() * bytes.length)] = rand() * 256;
+    wellFormed(loadLogsFromZip(bytes, 'x.zip'));
+  }
 });
