@@ -3,10 +3,13 @@
  * (the old direct computation) and after (the work in the scoring process, or in slices that yield), for
  * - the study's statistics on the 260 WikiText-2 cells (losses of the bundled index; seeded synthetic scores:
  *   the values do not change the cost of the bootstrap and the cross-validation);
+ * - the same statistics through the extension's command, Correlate Scores with Benchmark (every cell's scores
+ *   in the score cache: only the statistics are computed);
  * - a 2,000-cell candidates file (942 distinct cells of the search space, drawn again to 2,000): hashing every cell
  *   (Score All, the score warm-up), a re-hash after an edit, the parse itself (one block wherever it runs), and the
  *   editor on that file through the extension (`editor`): open, the first lens call, an edit, a lens refresh during
- *   a batch. `--label before` records a run of older code beside the current one (`after`).
+ *   a batch, and the command Score All Cells in This File on another such file (its cells not hashed yet, up to the
+ *   long-batch question). `--label before` records a run of older code beside the current one (`after`).
  * Measure: a 5 ms timer notes the wall time (`maxGapMs`) and this process's CPU time (`maxCpuMs`) between two of
  * its ticks (testkit/event-loop.ts). Run: `npx tsx bench/host.ts` (uses dist/worker.js when built, else the
  * worker from source); writes bench/results/host.json. Goal: no block above ~50 ms.
@@ -14,14 +17,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureBlocking, sleep, until } from '../testkit/event-loop';
+import { measureBlocking, sleep } from '../testkit/event-loop';
 import { candidateCells, rng } from '../testkit/data';
 import { ScoringClient } from '../src/process/client';
 import { loadBenchmarkIndex } from '../src/benchmark/load';
 import { cellsFromIndex } from '../src/study/runner';
 import { runStudy, type StudyRecord } from '../src/study/study';
-import { SCORE_IDS, SCORES, type ScoreId } from '../src/scoring/types';
-import { randomCell } from '../src/search/space';
+import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../src/scoring/types';
+import { SIZE_PRESETS } from '../src/scoring/presets';
 import { canonicalHash } from '../src/recipe/canonical';
 import { analyseText, hashCells } from '../src/editor/analysis';
 import { installFakeVscode, Position, Range, Uri } from '../testkit/fake-vscode';
@@ -42,8 +45,10 @@ const row = (b: { maxGapMs: number; maxCpuMs: number; wallMs: number }) => ({
  * line index, so positionAt costs what it costs there): open (diagnostics published for the document), the first
  * CodeLens call, an edit (the diagnostics of the new version published after the typing pause), the lenses after
  * it, and a lens refresh during a batch (all cells hashed, 500 of them with a report in memory, the settings' size).
+ * Then two commands: Score All on `scoreAllText` (cells not hashed yet) and Correlate Scores with Benchmark on the
+ * study's `records` (their scores put in the score cache first).
  */
-async function editorBench(text: string, edited: string) {
+async function editorBench(text: string, edited: string, scoreAllText: string, records: readonly StudyRecord[]) {
   const host = installFakeVscode();
   const storage = mkdtempSync(join(tmpdir(), 'cell-lens-bench-host-'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -69,7 +74,7 @@ async function editorBench(text: string, edited: string) {
     const open = await measureBlocking(async () => {
       host.open(doc);
       if (cache.analyse) await cache.analyse(doc);
-      await until('the diagnostics of the opened document', () => host.diagnostics.has(key));
+      await host.when(() => host.diagnostics.has(key));
     });
     // The editor shows the top of the file (VS Code asks for the lenses of the whole document, shows those in view).
     host.activeEditor = { document: doc, visibleRanges: [new Range(new Position(0, 0), new Position(60, 0))] } as never;
@@ -79,8 +84,7 @@ async function editorBench(text: string, edited: string) {
     const shown = host.diagnostics.get(key);
     const edit = await measureBlocking(async () => {
       host.change(doc, edited);
-      await until(
-        'the diagnostics of the edited document',
+      await host.when(
         () => host.diagnostics.get(key) !== shown && cache.peek(doc.uri as never)?.version === doc.version,
       );
     });
@@ -108,7 +112,48 @@ async function editorBench(text: string, edited: string) {
     await sleep(50);
     const lensRefresh = await measureBlocking(countLenses);
     const lensRefreshAgain = await measureBlocking(countLenses);
+
+    // Score All on another 2,000-cell file, its cells hashed by the command (full size: the fake host dismisses
+    // the long-batch question, so nothing is scored).
+    const other = new LineIndexedDocument(Uri.file('/ws/candidates-2.json'), 'json', 1, scoreAllText);
+    host.open(other);
+    if (cache.analyse) await cache.analyse(other);
+    host.config['scoring.preset'] = 'nas-bench-nlp';
+    const scoreAll = await measureBlocking(() => host.commands.get('cellLens.scoreFile')!(other.uri));
+    delete host.config['scoring.preset'];
+
+    // Correlate Scores with Benchmark at the proxy sizes, every cell's scores in the score cache.
+    const proxy: ScoreSettings = {
+      ...SIZE_PRESETS.proxy,
+      seed: 0,
+      repeats: 1,
+      backend: 'auto',
+      scores: [...SCORE_IDS],
+    };
+    for (const rec of records) {
+      await scores.put({
+        hash: rec.hash,
+        settings: proxy,
+        backend: 'cpu',
+        totalMs: 1,
+        results: SCORE_IDS.map((id) => {
+          const v = rec.scores[id] ?? NaN;
+          return { id, value: v, std: 0, values: [v], seed: 0, repeats: 1, wallMs: 0, backend: 'cpu' as const };
+        }),
+      });
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const window = (require('vscode') as { window: Record<string, unknown> }).window;
+    window.showQuickPick = (items: { label: string }[]) =>
+      Promise.resolve(items.find((i) => i.label === 'Proxy sizes'));
+    window.showOpenDialog = () => Promise.resolve(undefined);
+    const correlate = await measureBlocking(() => host.commands.get('cellLens.correlateScores')!());
+    const studied = host.logs.filter((l) => /study:/.test(l)).at(-1);
     return {
+      correlate: {
+        what: `Correlate Scores with Benchmark (the command; statistics in the scoring process): ${studied ?? 'no study log'}`,
+        ...row(correlate),
+      },
       open: { what: 'open the document: analysed and its diagnostics published', ...row(open) },
       lensFirst: { what: 'CodeLens provider, first call after open', ...row(lensFirst), ...lensFirst.value },
       edit: {
@@ -125,6 +170,10 @@ async function editorBench(text: string, edited: string) {
         what: 'the same, the next refresh',
         ...row(lensRefreshAgain),
         ...lensRefreshAgain.value,
+      },
+      scoreAll: {
+        what: 'Score All Cells in This File on another 2,000-cell file (cells not hashed yet), up to the long-batch question',
+        ...row(scoreAll),
       },
     };
   } finally {
@@ -168,7 +217,12 @@ async function main(): Promise<void> {
   const edited = text.replace('"activation_tanh"', '"activation_sigm"');
   const reparse = analyseText('file:///candidates.json', 2, edited);
   const rehash = await measureBlocking(() => hashCells(reparse.cells));
-  const editor = await editorBench(text, edited);
+  const { correlate, ...editor } = await editorBench(
+    text,
+    edited,
+    JSON.stringify(candidateCells(2000, 943), null, 2),
+    records,
+  );
   // `--label before` records a run of the code before a change beside the current one (`after`, the default).
   const label = process.argv.includes('--label') ? process.argv[process.argv.indexOf('--label') + 1] : 'after';
   const file = join(root, 'bench', 'results', 'host.json');
@@ -191,6 +245,7 @@ async function main(): Promise<void> {
       before: { what: 'runStudy on the host', ...row(studyBefore) },
       after: { what: 'ScoringClient.study (the scoring process), first call (starts the process)', ...row(studyAfter) },
       afterWarm: { what: 'ScoringClient.study, process running', ...row(studyAfterWarm) },
+      correlateCommand: correlate,
     },
     candidates2000: {
       cells: recipes.length,

@@ -20,9 +20,10 @@ export function rng(seed: number): () => number {
 /**
  * A candidates file like a user's (issue 15 defect 5): 2,000 cells of the NAS-Bench-NLP space, 942 distinct, the
  * rest drawn again from them (seeded). Shared by bench/host.ts, the host-responsiveness tests and the big-file e2e.
+ * Another `seed` gives another file of the same kind (cells whose hashes nothing has remembered yet).
  */
-export function candidateCells(count = 2000): Recipe[] {
-  const r = rng(942);
+export function candidateCells(count = 2000, seed = 942): Recipe[] {
+  const r = rng(seed);
   const distinct = Array.from({ length: 942 }, () => randomCell(r));
   return Array.from({ length: 2000 }, (_, i) => distinct[i < 942 ? i : Math.floor(r() * 942)]).slice(0, count);
 }

@@ -1,7 +1,11 @@
 /**
- * How long a task blocks the event loop: a 5 ms interval timer notes, between two of its ticks, the wall time
- * (`maxGapMs`, what a user feels, but also grown by a busy machine descheduling the process) and this thread's
- * CPU time (`maxCpuMs`: the longest stretch of synchronous work, nearly independent of the machine's load).
+ * The event loop of this thread, seen two ways.
+ * - For the benchmarks, how long a task blocks it (`measureBlocking`): a 5 ms interval timer notes, between two of
+ *   its ticks, the wall time (`maxGapMs`, what a user feels, but also grown by a busy machine descheduling the
+ *   process) and this thread's CPU time (`maxCpuMs`: the longest stretch of synchronous work).
+ * - For the tests, which assert on events and values and never on time: how a task's work is interleaved with the
+ *   turns of the loop (`turnCounter`, `sampleEachTurn`: a chain of setImmediate callbacks, one per turn). Work cut
+ *   in slices that yield shows as progress spread over several turns; work done in one block shows in none.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -63,11 +67,43 @@ export async function measureBlocking<T>(task: () => Promise<T> | T, intervalMs 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `ok` every 2 ms until it holds; throws after `timeoutMs`. */
-export async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
+/** Counts the turns of the event loop from now until `stop()` (one setImmediate callback per turn). */
+export function turnCounter(): { readonly turns: number; stop(): void } {
+  let turns = 0;
+  let timer: NodeJS.Immediate | undefined;
+  const tick = () => {
+    turns++;
+    timer = setImmediate(tick);
+  };
+  timer = setImmediate(tick);
+  return {
+    get turns() {
+      return turns;
+    },
+    stop() {
+      if (timer) clearImmediate(timer);
+      timer = undefined;
+    },
+  };
+}
+
+/** Runs `task`, calling `sample` at every turn of the event loop meanwhile (and once at the start and the end). */
+export async function sampleEachTurn<T, S>(
+  task: () => Promise<T>,
+  sample: () => S,
+): Promise<{ value: T; samples: S[] }> {
+  const samples: S[] = [sample()];
+  let timer: NodeJS.Immediate | undefined;
+  const tick = () => {
+    samples.push(sample());
+    timer = setImmediate(tick);
+  };
+  timer = setImmediate(tick);
+  try {
+    const value = await task();
+    samples.push(sample());
+    return { value, samples };
+  } finally {
+    if (timer) clearImmediate(timer);
   }
 }

@@ -200,8 +200,8 @@ export interface FakeHost {
   /** Progress notifications: title, reported messages, and a cancel() that fires their token. */
   progress: { title: string; messages: string[]; cancel(): void; done: boolean }[];
   /**
-   * Resolves with `probe()`'s first truthy value: checked now and after each notification, progress message and
-   * diagnostics update the host records (no timer: the test's own timeout bounds the wait).
+   * Resolves with `probe()`'s first truthy value: checked now and after each notification, progress message,
+   * diagnostics update and webview message the host records (no timer: the test's own timeout bounds the wait).
    */
   when<T>(probe: () => T | undefined | null | false): Promise<T>;
 }
@@ -401,6 +401,7 @@ export function installFakeVscode(): FakeHost {
             onDidReceiveMessage: onMessage.event,
             postMessage: async (m: unknown) => {
               posted.push(m);
+              onRecord.fire();
               return true;
             },
           },

@@ -43,6 +43,11 @@ export interface BackgroundLoadOptions extends LoadIndexOptions {
   readonly signal?: AbortSignal;
   /** Longest stretch of work on this thread between two turns of its event loop (default 15 ms). */
   readonly sliceMs?: number;
+  /**
+   * Called at each pause for the event loop while this thread reads the logs itself (mode `main-thread`), with the
+   * logs read so far: how that work is cut (tests).
+   */
+  readonly onSlice?: (logsRead: number) => void;
 }
 
 /** What {@link loadBenchmarkIndexInBackground} did. */
@@ -281,6 +286,7 @@ async function readInSlices(
           lastReport = now;
           options.onProgress({ done, total });
         }
+        options.onSlice?.(done);
         await nextTurn();
         if (options.signal?.aborted) throw abortError();
         start = performance.now();

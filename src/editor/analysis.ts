@@ -78,6 +78,12 @@ export interface AnalysisCacheOptions {
 /** A listener of {@link AnalysisCache.onDidChange}. */
 export type AnalysisListener = (a: Analysis) => void;
 
+/** A parse made on the worker and dropped: the document moved on (or closed, or the parse was aborted) meanwhile. */
+export interface DiscardedParse {
+  readonly uri: string;
+  readonly version: number;
+}
+
 export class AnalysisCache {
   private readonly cache = new Map<string, Analysis>();
   /** URIs the user asked to analyse although they do not look like cells. */
@@ -88,6 +94,7 @@ export class AnalysisCache {
     { readonly version: number; readonly done: Promise<void>; readonly abort: AbortController }
   >();
   private readonly listeners = new Set<AnalysisListener>();
+  private readonly discardListeners = new Set<(d: DiscardedParse) => void>();
   private readonly offThreadChars: number;
   private thread: ParseThread | undefined;
   /** Worker failures; after {@link MAX_WORKER_FAILURES} big documents are parsed here. */
@@ -184,6 +191,16 @@ export class AnalysisCache {
     };
   }
 
+  /** Fires when a parse made on the worker is dropped for a newer version (see {@link stats}.discarded). */
+  onDidDiscard(listener: (d: DiscardedParse) => void): { dispose(): void } {
+    this.discardListeners.add(listener);
+    return {
+      dispose: () => {
+        this.discardListeners.delete(listener);
+      },
+    };
+  }
+
   /** The last analysis, whatever its version (for "keep the last good graph"). */
   peek(uri: vscode.Uri): Analysis | undefined {
     return this.cache.get(uri.toString());
@@ -200,6 +217,7 @@ export class AnalysisCache {
     this.thread?.dispose();
     this.thread = undefined;
     this.listeners.clear();
+    this.discardListeners.clear();
   }
 
   private offThread(text: string): boolean {
@@ -243,23 +261,28 @@ export class AnalysisCache {
         if (a && !stale()) {
           this.store(a);
           this.stats.offThread++;
-          for (const l of [...this.listeners]) {
-            try {
-              l(a);
-            } catch (e) {
-              this.options.log?.(`analysis listener failed: ${String(e)}`);
-            }
-          }
+          this.notify(this.listeners, a);
           return;
         }
       }
       this.stats.discarded++;
+      this.notify(this.discardListeners, { uri: key, version });
     })().finally(() => {
       if (this.runs.get(key) === run) this.runs.delete(key);
     });
     const run = { version, done, abort };
     this.runs.set(key, run);
     return run;
+  }
+
+  private notify<E>(listeners: ReadonlySet<(e: E) => void>, e: E): void {
+    for (const l of [...listeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        this.options.log?.(`analysis listener failed: ${String(err)}`);
+      }
+    }
   }
 
   private parseThread(): ParseThread {

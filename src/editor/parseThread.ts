@@ -30,6 +30,17 @@ function abortError(): Error {
   return e;
 }
 
+/** A slice of a parse's cells as this side received it: one reply of the worker. */
+export interface ReceivedSlice {
+  /** The parse (the request id). */
+  readonly id: number;
+  /** Index of the slice's first cell. */
+  readonly start: number;
+  readonly cells: number;
+  /** Source characters of those cells, as the worker counts them when it cuts a slice (see {@link SLICE_CHARS}). */
+  readonly chars: number;
+}
+
 interface Pending {
   readonly resolve: (p: ParsedDocument) => void;
   readonly reject: (e: Error) => void;
@@ -44,8 +55,19 @@ export class ParseThread {
   private readonly pending = new Map<number, Pending>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
+  private readonly sliceListeners = new Set<(s: ReceivedSlice) => void>();
 
   constructor(private readonly script: string) {}
+
+  /** Fires for each slice of cells received from the worker (how the work on this side is cut: the log, tests). */
+  onDidReceiveSlice(listener: (s: ReceivedSlice) => void): { dispose(): void } {
+    this.sliceListeners.add(listener);
+    return {
+      dispose: () => {
+        this.sliceListeners.delete(listener);
+      },
+    };
+  }
 
   /**
    * `parseDocument(text)`, computed on the worker. Rejects when the worker fails (the caller parses itself then),
@@ -170,6 +192,17 @@ export class ParseThread {
           break;
         }
         for (const c of r.cells) p.cells.push(c);
+        if (this.sliceListeners.size > 0) {
+          const chars = r.cells.reduce((n, c) => n + Math.max(1, c.span.end - c.span.start), 0);
+          const slice = { id: r.id, start: r.start, cells: r.cells.length, chars };
+          for (const l of [...this.sliceListeners]) {
+            try {
+              l(slice);
+            } catch {
+              // a listener's failure is its own: the parse goes on
+            }
+          }
+        }
         if (p.cells.length >= p.total) this.finish(r.id, p);
         else this.send({ type: 'slice', id: r.id, start: p.cells.length, maxChars: SLICE_CHARS });
         break;

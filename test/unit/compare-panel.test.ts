@@ -35,12 +35,14 @@ const lstm = new TextDocument(
 const examples = new TextDocument(Uri.file('/ws/examples.json'), 'json', 1, exampleText());
 const lenses: unknown[] = [];
 const scoresChanged = new EventEmitter<void>();
+/** The panel's warnings (a malformed message from the page is one). */
+const warnings: string[] = [];
 const parts = registerCompare({ extensionUri: Uri.file('/ext') } as never, {
   analyse: (doc) => analyseText(doc.uri.toString(), doc.version, doc.getText()).cells,
   lookup: () => [],
   onDidChangeScores: scoresChanged.event,
   addLens: (c) => lenses.push(c),
-  log: { info() {}, warn() {}, error() {}, trace() {}, debug() {} } as never,
+  log: { info() {}, warn: (m: string) => warnings.push(m), error() {}, trace() {}, debug() {} } as never,
 });
 // The feature's part of the command table, registered as the extension registers the whole table.
 const disposables = [...parts.disposables, ...registerCommands(parts.commands)];
@@ -73,8 +75,7 @@ test('Compare with… (lens arguments): the quick pick lists the other open cell
   assert.doesNotMatch(panel.webview.html, /unsafe-inline/);
   assert.deepEqual(compares(), [], 'nothing is posted before the page is ready');
   panel.receive({ type: 'ready' });
-  await new Promise((r) => setTimeout(r, 50));
-  const m = compares().at(-1);
+  const m = await host.when(() => compares().at(-1));
   assert.ok(m && isToCompareWebview(m), 'a valid compare message after ready');
   assert.equal(m.left.uri, lstm.uri.toString());
   assert.equal(m.right.uri, examples.uri.toString());
@@ -87,14 +88,19 @@ test('an edit of either document updates the comparison; a malformed message is 
   const before = compares().length;
   // The LSTM's output gate becomes a sigmoid: the left graph shows the edited op.
   host.change(lstm, lstm.getText().replace('"o_act": {"op": "activation_tanh"', '"o_act": {"op": "activation_sigm"'));
-  await new Promise((r) => setTimeout(r, 300));
+  await host.when(() => compares().length > before);
   const after = compares();
   assert.equal(after.length, before + 1, 'one debounced update');
   const last = after.at(-1)!;
   assert.equal(last.left.cell.model.nodes.find((n) => n.name === 'o_act')?.op, 'activation_sigm');
+  const warned = warnings.length;
   host.panels[0].receive({ type: 'reveal', side: 'middle', node: 'x' });
   host.panels[0].receive({ type: 'nonsense' });
-  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(
+    warnings.slice(warned).map((w) => /ignored a malformed message/.test(w)),
+    [true, true],
+    'both messages are refused as malformed when they arrive',
+  );
   assert.equal(compares().length, before + 1);
   for (const d of disposables) d.dispose();
   assert.equal(host.panels[0].disposed, true, 'disposing the registrations closes the panel');

@@ -10,9 +10,9 @@
  * Checked for every input: nothing throws; every span (diagnostics, related spans, quick fixes, cells, nodes,
  * inputs) lies inside the document; an input built to be invalid gets ≥ 1 diagnostic and no clean cell; an input
  * built to be valid gets a cell without errors; applying a quick fix never breaks the JSON; Object.prototype is
- * never touched; and each input takes at most INPUT_CPU_CAP_MS of CPU time (CPU, not wall time, so that other
- * processes on a shared machine do not make it flaky; wall time is capped far looser against hangs).
- * The maximum times are printed as test diagnostics.
+ * never touched; and the output is bounded by the input (never more diagnostics than characters). The test asserts
+ * no time: the CPU time of the slowest inputs is printed as a test diagnostic, for information; a hang ends in the
+ * test's timeout.
  *
  * Reproduce one input: `FUZZ_SEED` changes the seed; a failure message names the input's kind and index.
  */
@@ -77,10 +77,6 @@ class Gen {
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const g = new Gen(SEED);
 
-/** A CPU-time cap per input (generous: the slowest input here takes well under a second of CPU normally). */
-const INPUT_CPU_CAP_MS = 5000;
-/** Wall-clock backstop per input against hangs (the machine may be shared and loaded). */
-const INPUT_WALL_CAP_MS = 30_000;
 /** Cells with fewer nodes are laid out (dagre) like the graph panel does. */
 const LAYOUT_MAX_NODES = 300;
 /** Clean cells with fewer nodes also get validateRecipe, buildPlan and a recipeToJson round trip. */
@@ -615,8 +611,8 @@ function strictRecipe(text: string): Recipe | undefined {
 
 interface Outcome {
   problems: string[];
+  /** CPU time of the input (for the diagnostic line only). */
   cpuMs: number;
-  wallMs: number;
   doc: ParsedDocument;
 }
 
@@ -625,7 +621,6 @@ function analyse(input: Input): Outcome {
   const { text } = input;
   const len = text.length;
   const cpu0 = process.cpuUsage();
-  const wall0 = performance.now();
   let doc: ParsedDocument = { cells: [], diagnostics: [] };
   try {
     doc = parseDocument(text);
@@ -769,12 +764,9 @@ function analyse(input: Input): Outcome {
   }
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  const wallMs = performance.now() - wall0;
   const proto = prototypesUntouched();
   if (proto) problems.push(proto);
-  if (cpuMs > INPUT_CPU_CAP_MS) problems.push(`took ${cpuMs.toFixed(0)} ms of CPU (cap ${INPUT_CPU_CAP_MS} ms)`);
-  if (wallMs > INPUT_WALL_CAP_MS) problems.push(`took ${wallMs.toFixed(0)} ms wall time (cap ${INPUT_WALL_CAP_MS} ms)`);
-  return { problems, cpuMs, wallMs, doc };
+  return { problems, cpuMs, doc };
 }
 
 const describeInput = (i: number): string => {
@@ -786,35 +778,37 @@ const describeInput = (i: number): string => {
 
 // ------------------------------------------------------------------ tests
 
-test(`fuzz: ${inputs.length} generated inputs through parse → validate → hash → graph (seed ${SEED})`, (t) => {
-  assert.ok(inputs.length >= 1000, `only ${inputs.length} inputs`);
-  const failures: string[] = [];
-  let maxCpu = { ms: 0, i: -1 },
-    maxWall = { ms: 0, i: -1 };
-  let cells = 0,
-    clean = 0;
-  const byExpect: Record<Expect, number> = { invalid: 0, valid: 0, any: 0 };
-  inputs.forEach((input, i) => {
-    const r = analyse(input);
-    byExpect[input.expect]++;
-    cells += r.doc.cells.length;
-    clean += r.doc.cells.filter((c) => !c.diagnostics.some((d) => d.severity === 'error')).length;
-    if (r.cpuMs > maxCpu.ms) maxCpu = { ms: r.cpuMs, i };
-    if (r.wallMs > maxWall.ms) maxWall = { ms: r.wallMs, i };
-    if (r.problems.length) failures.push(`${describeInput(i)}\n    ${r.problems.slice(0, 4).join('\n    ')}`);
-  });
-  t.diagnostic(
-    `${inputs.length} inputs (${byExpect.invalid} built invalid, ${byExpect.valid} built valid, ${byExpect.any} either); ${cells} cells, ${clean} without errors`,
-  );
-  t.diagnostic(
-    `max CPU per input ${maxCpu.ms.toFixed(0)} ms (${inputs[maxCpu.i]?.kind}); max wall ${maxWall.ms.toFixed(0)} ms (${inputs[maxWall.i]?.kind}); CPU cap ${INPUT_CPU_CAP_MS} ms`,
-  );
-  assert.equal(
-    failures.length,
-    0,
-    `${failures.length} of ${inputs.length} inputs failed:\n${failures.slice(0, 15).join('\n')}`,
-  );
-});
+test(
+  `fuzz: ${inputs.length} generated inputs through parse → validate → hash → graph (seed ${SEED})`,
+  { timeout: 600_000 },
+  (t) => {
+    assert.ok(inputs.length >= 1000, `only ${inputs.length} inputs`);
+    const failures: string[] = [];
+    let maxCpu = { ms: 0, i: -1 };
+    let cells = 0,
+      clean = 0;
+    const byExpect: Record<Expect, number> = { invalid: 0, valid: 0, any: 0 };
+    inputs.forEach((input, i) => {
+      const r = analyse(input);
+      byExpect[input.expect]++;
+      cells += r.doc.cells.length;
+      clean += r.doc.cells.filter((c) => !c.diagnostics.some((d) => d.severity === 'error')).length;
+      if (r.cpuMs > maxCpu.ms) maxCpu = { ms: r.cpuMs, i };
+      if (r.problems.length) failures.push(`${describeInput(i)}\n    ${r.problems.slice(0, 4).join('\n    ')}`);
+    });
+    t.diagnostic(
+      `${inputs.length} inputs (${byExpect.invalid} built invalid, ${byExpect.valid} built valid, ${byExpect.any} either); ${cells} cells, ${clean} without errors`,
+    );
+    t.diagnostic(
+      `max CPU per input ${maxCpu.ms.toFixed(0)} ms (${inputs[maxCpu.i]?.kind}; for information, not asserted)`,
+    );
+    assert.equal(
+      failures.length,
+      0,
+      `${failures.length} of ${inputs.length} inputs failed:\n${failures.slice(0, 15).join('\n')}`,
+    );
+  },
+);
 
 /** The CLI bundle to run: dist/cli.js when it is at least as new as every source file, else a fresh bundle of src/cli.ts in a temp dir. */
 async function cliBundle(tmp: string): Promise<{ path: string; how: string }> {

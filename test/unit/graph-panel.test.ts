@@ -139,8 +139,8 @@ test('edits redraw every panel showing the document', async () => {
   const panel = open()[0];
   const n = renders(panel).length;
   host.change(examples, exampleText().replace('"linear"', '"activation_tanh"'));
-  await new Promise((r) => setTimeout(r, 120));
-  assert.ok(renders(panel).length > n, 'a new render after the edit');
+  await host.when(() => renders(panel).length > n);
+  assert.equal(lastRender(panel)?.uri, examples.uri.toString(), 'a new render of the edited document');
 });
 
 test('the toolbar’s pin button (a `pin` message from the webview) pins and unpins the panel', () => {

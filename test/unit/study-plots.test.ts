@@ -352,7 +352,11 @@ test(
       );
       // a malformed message is reported, not rendered
       await page.evaluate(() => window.postMessage({ type: 'study', version: 1 }, '*'));
-      await page.evaluate(() => new Promise((r) => setTimeout(r, 20)));
+      await page.waitForFunction(() =>
+        (window as unknown as { __posted: { type: string; message?: string }[] }).__posted.some(
+          (m) => m.type === 'log' && /malformed/.test(String(m.message)),
+        ),
+      );
       const msgs = await page.evaluate(
         () => (window as unknown as { __posted: { type: string; [k: string]: unknown }[] }).__posted,
       );
