@@ -13,7 +13,7 @@ import {
   QuickFixProvider,
   toRange,
 } from './editor/providers';
-import { benchmarkHoverMarkdown } from './report/format';
+import { benchmarkRecordMarkdown } from './report/format';
 import { countParams } from './scoring/model/params';
 import { registerGraphView } from './webviews/graph/panel';
 import { DEFAULT_SIZES } from './scoring/types';
@@ -67,14 +67,17 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     void vscode.commands.executeCommand('setContext', 'cellLens.isCellFile', isCell);
   };
 
-  // "Show graph" lens beside the benchmark lens of every cell.
+  // "Show graph" lens of every cell, after its numbers and `▸ more`.
   lenses.addContributor((doc, c, range) => [
-    new vscode.CodeLens(range, {
-      title: '$(type-hierarchy) graph',
-      command: 'cellLens.showGraph',
-      arguments: [doc.uri],
-      tooltip: 'Show the cell graph beside the editor',
-    }),
+    {
+      slot: 'graph',
+      lens: new vscode.CodeLens(range, {
+        title: '$(type-hierarchy) graph',
+        command: 'cellLens.showGraph',
+        arguments: [doc.uri],
+        tooltip: 'Show the cell graph beside the editor',
+      }),
+    },
   ]);
 
   /** The benchmark lens's command: a known cell's loss curves, otherwise the benchmark hover at the cell. */
@@ -104,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
       );
       return;
     }
-    const md = benchmarkHoverMarkdown(matches, cell.hash);
+    const md = benchmarkRecordMarkdown(matches, cell.hash);
     log.debug(`${cell.cell.label} (${cell.hash}):\n${md}`);
     const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (ed) {
@@ -146,12 +149,12 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
       new CellHoverProvider(
         cache,
         benchmark,
-        [(c) => scoreHover(scoring, c)],
+        [(doc, c) => scoreHover(scoring, doc, c)],
         [(c, node) => nodeScoreHover(scoring, c, node)],
       ),
     ),
   ];
-  const scoringParts = registerScoring({ cache, service: scoring, lenses, log });
+  const scoringParts = registerScoring({ cache, service: scoring, benchmark, lenses, log });
   const compare = registerCompare(context, {
     analyse: (doc) => cache.get(doc)?.cells,
     lookup: (hash) => benchmark.lookup(hash),
@@ -217,6 +220,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     benchmark,
     diagnostics,
     cache,
+    lenses,
     ...graph.disposables,
     ...providers,
     ...scoringParts.disposables,

@@ -116,6 +116,11 @@ export class Uri {
   static file(p: string) {
     return new Uri('file', p);
   }
+  /** `scheme:/path` (no authority, query or fragment). */
+  static parse(s: string) {
+    const i = s.indexOf(':');
+    return new Uri(s.slice(0, i), decodeURIComponent(s.slice(i + 1)));
+  }
   static joinPath(u: Uri, ...parts: string[]) {
     return new Uri(u.scheme, [u.fsPath, ...parts].join('/'));
   }
@@ -182,6 +187,8 @@ export interface FakeHost {
   codeLensProviders: { provideCodeLenses(d: TextDocument): CodeLens[]; onDidChangeCodeLenses?: unknown }[];
   hoverProviders: { provideHover(d: TextDocument, p: Position): Hover | undefined }[];
   codeActionProviders: { provideCodeActions(d: TextDocument, r: Range): CodeAction[] }[];
+  /** workspace.registerTextDocumentContentProvider, by scheme. */
+  contentProviders: Map<string, { provideTextDocumentContent(u: Uri): string }>;
   logs: string[];
   statusItems: { text: string; visible: boolean }[];
   documents: TextDocument[];
@@ -223,6 +230,7 @@ export function installFakeVscode(): FakeHost {
     codeLensProviders: [],
     hoverProviders: [],
     codeActionProviders: [],
+    contentProviders: new Map(),
     logs: [],
     statusItems: [],
     documents: [],
@@ -449,6 +457,10 @@ export function installFakeVscode(): FakeHost {
         return host.trusted;
       },
       onDidGrantWorkspaceTrust: new EventEmitter<void>().event,
+      registerTextDocumentContentProvider: (scheme: string, p: { provideTextDocumentContent(u: Uri): string }) => {
+        host.contentProviders.set(scheme, p);
+        return { dispose: () => host.contentProviders.delete(scheme) };
+      },
       findFiles: async () => [],
       workspaceFolders: undefined,
       openTextDocument: async (u: Uri | { language?: string; content?: string }) => {

@@ -10,12 +10,13 @@ import { hashCells, type Analysis, type AnalysisCache, type AnalysedCell } from 
 import type { BenchmarkService } from './benchmarkService';
 import type { Diagnostic, Span } from '../recipe/types';
 import {
-  benchmarkHoverMarkdown,
-  benchmarkLensTitle,
+  benchmarkHoverLine,
+  benchmarkLensTitles,
   logLensTitle,
   nodeHoverMarkdown,
-  notInBenchmarkTitle,
+  notInBenchmarkTitles,
 } from '../report/format';
+import { fitLensLine, plainTitle, type LensSlot } from '../report/lens';
 import { codeLensEnabled, diagnosticsDelayMs } from './config';
 import { crowdedLines } from '../recipe/layout';
 
@@ -152,8 +153,18 @@ export class QuickFixProvider implements vscode.CodeActionProvider {
   }
 }
 
-/** Extra lenses per cell contributed by other features (scores). */
-export type LensContributor = (doc: vscode.TextDocument, cell: AnalysedCell, range: vscode.Range) => vscode.CodeLens[];
+/**
+ * One lens of a cell: its slot in THE order of a cell's lenses (src/report/lens.ts) and its shorter titles, longest
+ * first, for a line that would not fit the width otherwise (the lens's own title is its longest).
+ */
+export interface CellLens {
+  readonly slot: LensSlot;
+  readonly lens: vscode.CodeLens;
+  readonly shorter?: readonly string[];
+}
+
+/** Extra lenses per cell contributed by other features (scores and prediction, graph, compare). */
+export type LensContributor = (doc: vscode.TextDocument, cell: AnalysedCell, range: vscode.Range) => CellLens[];
 
 /**
  * The analysis of the document's current version: now, or, for a big document parsed off the host, once it
@@ -198,6 +209,48 @@ interface Pending {
   readonly at: number;
 }
 
+/**
+ * The lenses of the last valid version while the JSON is invalid: the first of each line says "(stale)", each
+ * opens the Problems panel (where the JSON error is); placeholders never resolved are left out.
+ */
+function staleLenses(kept: readonly vscode.CodeLens[]): vscode.CodeLens[] {
+  const seen = new Set<number>();
+  return kept
+    .filter((l) => l.command)
+    .map((l) => {
+      const line = l.range.start.line;
+      const first = !seen.has(line);
+      seen.add(line);
+      return new vscode.CodeLens(l.range, {
+        title: first ? `${l.command!.title} (stale)` : l.command!.title,
+        command: 'workbench.actions.view.problems',
+        tooltip:
+          'The JSON is invalid (see Problems): these lenses are from the last valid version and update when the JSON is valid again.',
+      });
+    });
+}
+
+/** An edit as {@link lineAfterEdit} reads it (a text document's content change; no range: the whole text). */
+export interface LineEdit {
+  readonly range?: { readonly start: { readonly line: number }; readonly end: { readonly line: number } };
+  readonly text: string;
+}
+
+/**
+ * Where a line is after edits: below an edit it moves by the lines the edit added or removed; inside the lines an edit
+ * replaced it stays within what replaced them; above, and for a whole-text replacement, it stays.
+ */
+export function lineAfterEdit(line: number, edits: readonly LineEdit[]): number {
+  for (const e of edits) {
+    if (!e.range) continue;
+    const from = e.range.start.line,
+      to = e.range.end.line;
+    const added = e.text.split('\n').length - 1;
+    line = line > to ? line + added - (to - from) : line > from ? Math.min(line, from + added) : line;
+  }
+  return line;
+}
+
 /** Cells (by index) whose lenses VS Code showed recently, per document: built in full on the next calls. */
 const MAX_WANTED = 400;
 
@@ -214,8 +267,11 @@ const MAX_WANTED = 400;
  * Cells not hashed yet are not hashed here in one block: they get placeholders while {@link hashCells} runs in
  * slices, and a refresh follows.
  */
-export class CellCodeLensProvider implements vscode.CodeLensProvider {
+export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
+  /** The lenses last shown per document, kept (moved with the edits) while its JSON is invalid. */
+  private readonly lastShown = new WeakMap<vscode.TextDocument, vscode.CodeLens[]>();
+  private readonly subs: vscode.Disposable[] = [];
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly contributors: LensContributor[] = [];
   private readonly layouts = new WeakMap<Analysis, Layout>();
@@ -237,7 +293,16 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
     this.allCellsUpTo = options.allCellsUpTo ?? 200;
     this.hashNow = options.hashNow ?? 24;
     this.marginLines = options.marginLines ?? 150;
-    bench.onDidChange(() => this.changed.fire());
+    this.subs.push(
+      bench.onDidChange(() => this.changed.fire()),
+      vscode.workspace.onDidChangeTextDocument((e) => this.moveLastShown(e)),
+    );
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    this.changed.dispose();
+    for (const s of this.subs) s.dispose();
   }
 
   addContributor(c: LensContributor): void {
@@ -272,6 +337,30 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
   }
 
   private lensesOf(doc: vscode.TextDocument, a: Analysis): vscode.CodeLens[] {
+    // Invalid JSON (mid-edit): the last lenses stay where they were, marked stale, so the code does not jump a line.
+    if (a.cells.length === 0 && a.parsed.diagnostics.some((d) => d.code === 'not-json'))
+      return staleLenses(this.lastShown.get(doc) ?? []);
+    const lenses = this.currentLenses(doc, a);
+    this.lastShown.set(doc, lenses);
+    return lenses;
+  }
+
+  /** Moves the lenses kept for a document with an edit, as VS Code moves decorations. */
+  private moveLastShown(e: vscode.TextDocumentChangeEvent): void {
+    const kept = this.lastShown.get(e.document);
+    if (!kept) return;
+    this.lastShown.set(
+      e.document,
+      kept.map((l) => {
+        const line = lineAfterEdit(l.range.start.line, e.contentChanges);
+        if (line === l.range.start.line) return l;
+        const at = new vscode.Position(line, 0);
+        return new vscode.CodeLens(new vscode.Range(at, at), l.command);
+      }),
+    );
+  }
+
+  private currentLenses(doc: vscode.TextDocument, a: Analysis): vscode.CodeLens[] {
     const { lines, ranges, crowded } = this.layoutOf(doc, a);
     const lenses: vscode.CodeLens[] = [];
     // Several cells starting on one line (a list written on one line, like the shipped recepies_example.json):
@@ -319,55 +408,61 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
     return lenses;
   }
 
-  /** Every lens of one cell (hashes it if need be). */
+  /** Every lens of one cell (hashes it if need be), in slot order and fitted to the width. */
   private cellLenses(doc: vscode.TextDocument, c: AnalysedCell, range: vscode.Range): vscode.CodeLens[] {
-    const lenses: vscode.CodeLens[] = [];
+    const lenses: CellLens[] = [];
+    const add = (slot: LensSlot, titles: readonly string[], command: Omit<vscode.Command, 'title'>) =>
+      lenses.push({
+        slot,
+        lens: new vscode.CodeLens(range, { ...command, title: titles[0] }),
+        shorter: titles.slice(1),
+      });
     if (!c.valid) {
+      // Its errors only (the other lenses need a valid cell).
       const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
-      lenses.push(
+      return [
         new vscode.CodeLens(range, {
-          title: `$(warning) ${c.cell.label}: ${errors} error${errors === 1 ? '' : 's'}`,
+          title: `$(error) ${c.cell.label}: ${errors} error${errors === 1 ? '' : 's'}`,
           command: 'workbench.actions.view.problems',
           tooltip: 'Show the Problems panel',
         }),
-      );
-      return lenses;
+      ];
     }
     const index = this.bench.peek();
     const matches = index?.lookup(c.hash);
     const args = [doc.uri, c.cell.index];
     if (c.cell.log && (c.cell.log.testLosses !== undefined || c.cell.log.status !== undefined))
-      lenses.push(
-        new vscode.CodeLens(range, {
-          title: logLensTitle(c.cell.log),
-          command: 'cellLens.showBenchmarkRecord',
-          arguments: args,
-          tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell',
-        }),
-      );
+      add('benchmark', [logLensTitle(c.cell.log)], {
+        command: 'cellLens.showBenchmarkRecord',
+        arguments: args,
+        tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell',
+      });
     if (matches && matches.length) {
       for (const m of matches)
-        lenses.push(
-          new vscode.CodeLens(range, {
-            title: benchmarkLensTitle(m, c.cell.log),
-            command: 'cellLens.showBenchmarkRecord',
-            arguments: args,
-            tooltip: m.summary,
-          }),
-        );
-    } else {
-      lenses.push(
-        new vscode.CodeLens(range, {
-          title: notInBenchmarkTitle(c.cell, this.paramsOf(c), !index),
+        add('benchmark', benchmarkLensTitles(m, c.cell.log, matches.length), {
           command: 'cellLens.showBenchmarkRecord',
           arguments: args,
-          tooltip:
-            'No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell (embedding 400, hidden 600, 3 layers, tied, vocabulary 10k).',
-        }),
-      );
+          tooltip: m.summary,
+        });
+    } else {
+      add('benchmark', notInBenchmarkTitles(c.cell, this.paramsOf(c), !index), {
+        command: 'cellLens.showBenchmarkRecord',
+        arguments: args,
+        tooltip:
+          'No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell (embedding 400, hidden 600, 3 layers, tied, vocabulary 10k).',
+      });
     }
     for (const contribute of this.contributors) lenses.push(...contribute(doc, c, range));
-    return lenses;
+    return fitLensLine(
+      lenses.map((l) => ({ slot: l.slot, titles: [l.lens.command!.title, ...(l.shorter ?? [])] })),
+    ).map((f) => {
+      const { lens } = lenses[f.at];
+      const command = lens.command!;
+      if (!f.shortened) return lens;
+      // A shorter title: the tooltip starts with the full one.
+      const tooltip = [plainTitle(command.title), command.tooltip].filter(Boolean).join('\n\n');
+      return new vscode.CodeLens(lens.range, { ...command, title: f.title, tooltip });
+    });
   }
 
   private layoutOf(doc: vscode.TextDocument, a: Analysis): Layout {
@@ -415,11 +510,33 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider {
   }
 }
 
+/** What a feature adds to the hover on a cell: Markdown (its verdict) and links to more (command links). */
+export interface CellHoverPart {
+  readonly markdown?: string;
+  readonly links?: readonly string[];
+}
+
+/** A Markdown link that runs a command with these arguments (the hover enables the commands its links name). */
+export function commandLink(label: string, command: string, args: readonly unknown[]): string {
+  return `[${label}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
+}
+
+/** The hover's Markdown, trusted to run the commands of its own links only. */
+function hoverMarkdown(text: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(text);
+  md.isTrusted = { enabledCommands: [...new Set([...text.matchAll(/\]\(command:([\w.]+)\?/g)].map((m) => m[1]))] };
+  return md;
+}
+
+/**
+ * Hovers: on a cell's opening brace a short verdict (what contributors add: the predicted loss, the best scores),
+ * the benchmark line and links to the full report; on a node its op, shapes and per-node scores.
+ */
 export class CellHoverProvider implements vscode.HoverProvider {
   constructor(
     private readonly cache: AnalysisCache,
     private readonly bench: BenchmarkService,
-    private readonly extra: ((cell: AnalysedCell) => string | undefined)[] = [],
+    private readonly extra: ((doc: vscode.TextDocument, cell: AnalysedCell) => CellHoverPart | undefined)[] = [],
     private readonly nodeExtra: ((cell: AnalysedCell, node: string) => string | undefined)[] = [],
   ) {}
 
@@ -434,14 +551,18 @@ export class CellHoverProvider implements vscode.HoverProvider {
   private hoverOf(doc: vscode.TextDocument, pos: vscode.Position, a: Analysis): vscode.Hover | undefined {
     const off = doc.offsetAt(pos);
     for (const c of a.cells) {
-      // Hover on the cell's first character / its log's opening brace: benchmark record.
+      // Hover on the cell's first character / its log's opening brace: the verdict, the benchmark, links.
       if (off >= c.cell.anchor.start && off <= c.cell.anchor.end) {
-        const parts = [`### ${c.cell.label}`, this.benchmarkPart(c)];
+        const parts = [`### ${c.cell.label}`];
+        const links: string[] = [];
         for (const e of this.extra) {
-          const s = e(c);
-          if (s) parts.push(s);
+          const x = e(doc, c);
+          if (x?.markdown) parts.push(x.markdown);
+          links.push(...(x?.links ?? []));
         }
-        return new vscode.Hover(new vscode.MarkdownString(parts.join('\n\n')), toRange(doc, c.cell.anchor));
+        parts.push(this.benchmarkPart(doc, c, links));
+        if (links.length) parts.push(links.join(' · '));
+        return new vscode.Hover(hoverMarkdown(parts.join('\n\n')), toRange(doc, c.cell.anchor));
       }
       for (const n of c.cell.nodes) {
         if ((off >= n.keySpan.start && off <= n.keySpan.end) || (off >= n.opSpan.start && off <= n.opSpan.end)) {
@@ -459,10 +580,12 @@ export class CellHoverProvider implements vscode.HoverProvider {
     return undefined;
   }
 
-  private benchmarkPart(c: AnalysedCell): string {
+  /** The benchmark line of the hover; a known cell adds the link to its loss curves. */
+  private benchmarkPart(doc: vscode.TextDocument, c: AnalysedCell, links: string[]): string {
     if (!c.valid) return 'Fix the errors to look this cell up in the benchmark.';
     const matches = this.bench.lookup(c.hash);
     if (matches === undefined) return '_Loading the benchmark…_';
-    return benchmarkHoverMarkdown(matches, c.hash);
+    if (matches.length) links.push(commandLink('Loss curves', 'cellLens.showBenchmarkRecord', [doc.uri, c.cell.index]));
+    return benchmarkHoverLine(matches, c.hash);
   }
 }

@@ -6,22 +6,23 @@
 import * as vscode from 'vscode';
 import type { Commands } from './commands';
 import { AnalysisCache, analyseText, hashCells, looksLikeCellText, type AnalysedCell } from './analysis';
-import type { CellCodeLensProvider } from './providers';
-import { toRange } from './providers';
+import { commandLink, type CellCodeLensProvider, type CellHoverPart, type CellLens } from './providers';
 import { ScoringService, type ScoreTarget } from './scoringService';
 import {
   nodeScoreMarkdown,
   notScoredMarkdown,
-  predictionMarkdown,
+  predictionLensTitles,
   predictionText,
   predictionTooltip,
-  scoreHoverMarkdown,
-  scoreLensTitle,
+  scoreLensTitles,
   scoreLensTooltip,
   scoringHoverMarkdown,
   scoringLensTitle,
   settingsSummary,
+  verdictHoverMarkdown,
 } from '../report/scoreFormat';
+import { cellReportMarkdown } from '../report/cellReport';
+import type { BenchmarkService } from './benchmarkService';
 import { cellVerdict } from '../report/verdict';
 import { BACKEND_CHOICES, lensScores, readSetting, writeSetting, type WritableSettings } from './config';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
@@ -59,71 +60,106 @@ function targetOf(uri: vscode.Uri, c: AnalysedCell): ScoreTarget {
   return { hash: c.hash, recipe: c.recipe, label: `${c.cell.label} (${baseName(uri)})` };
 }
 
-/** The score lens of a cell (none for invalid cells or in an untrusted workspace without a report). */
+/**
+ * The scoring lenses of a cell: its predicted loss and best score (slots `prediction` and `score`) and `▸ more`, the
+ * full report; while it is scored, the progress; before, the `Score` action (none in an untrusted workspace).
+ */
 export function scoreLenses(
   service: ScoringService,
   doc: vscode.TextDocument,
   c: AnalysedCell,
   range: vscode.Range,
-): vscode.CodeLens[] {
+): CellLens[] {
   if (!c.valid) return [];
   const args = [doc.uri, c.cell.index];
   const running = service.progressOf(c.hash);
   if (running)
     return [
-      new vscode.CodeLens(range, {
-        title: scoringLensTitle(running.done, running.total),
-        command: 'cellLens.scoringActions',
-        tooltip: 'Scoring this cell — cancel from the notification',
-      }),
+      {
+        slot: 'score',
+        lens: new vscode.CodeLens(range, {
+          title: scoringLensTitle(running.done, running.total),
+          command: 'cellLens.scoringActions',
+          tooltip: 'Scoring this cell — cancel from the notification',
+        }),
+      },
     ];
   const report = service.peek(c.hash);
   if (report) {
     const verdict = cellVerdict(report, c.recipe);
-    const lenses = [
-      new vscode.CodeLens(range, {
-        title: scoreLensTitle(verdict, lensScores()),
-        command: 'cellLens.showScores',
-        arguments: args,
-        tooltip: scoreLensTooltip(verdict),
-      }),
+    const [score, ...shorterScore] = scoreLensTitles(verdict, lensScores());
+    const lenses: CellLens[] = [
+      {
+        slot: 'score',
+        lens: new vscode.CodeLens(range, {
+          title: score,
+          command: 'cellLens.showScores',
+          arguments: args,
+          tooltip: scoreLensTooltip(verdict),
+        }),
+        shorter: shorterScore,
+      },
+      {
+        slot: 'more',
+        lens: new vscode.CodeLens(range, {
+          title: '▸ more',
+          command: 'cellLens.showScores',
+          arguments: args,
+          tooltip:
+            'The full report: every score with its percentile, direction and meaning, the prediction, the benchmark record',
+        }),
+      },
     ];
     const pred = verdict.prediction;
     if (pred) {
-      lenses.push(
-        new vscode.CodeLens(range, {
-          title: `$(target) ${predictionText(pred)}`,
+      const [title, ...shorter] = predictionLensTitles(pred);
+      lenses.push({
+        slot: 'prediction',
+        lens: new vscode.CodeLens(range, {
+          title,
           command: 'cellLens.showScores',
           arguments: args,
           tooltip: predictionTooltip(pred),
         }),
-      );
+        shorter,
+      });
     }
     return lenses;
   }
   if (!service.trusted) return [];
   return [
-    new vscode.CodeLens(range, {
-      title: '$(beaker) Score',
-      command: 'cellLens.scoreCell',
-      arguments: args,
-      tooltip: `Compute the train-free scores of this cell (${settingsSummary(service.settings())})`,
-    }),
+    {
+      slot: 'score',
+      lens: new vscode.CodeLens(range, {
+        title: '$(beaker) Score',
+        command: 'cellLens.scoreCell',
+        arguments: args,
+        tooltip: `Compute the train-free scores of this cell (${settingsSummary(service.settings())})`,
+      }),
+    },
   ];
 }
 
-/** The score part of the hover on a cell. */
-export function scoreHover(service: ScoringService, c: AnalysedCell): string | undefined {
+/** The score part of the hover on a cell: its short verdict and the link to the full report. */
+export function scoreHover(
+  service: ScoringService,
+  doc: vscode.TextDocument,
+  c: AnalysedCell,
+): CellHoverPart | undefined {
   if (!c.valid) return undefined;
+  const args = [doc.uri, c.cell.index];
   const report = service.peek(c.hash);
-  if (report) {
-    const verdict = cellVerdict(report, c.recipe);
-    const pred = verdict.prediction;
-    return (pred ? predictionMarkdown(pred) + '\n\n' : '') + scoreHoverMarkdown(verdict, lensScores());
-  }
+  if (report)
+    return {
+      markdown: verdictHoverMarkdown(cellVerdict(report, c.recipe), lensScores()),
+      links: [commandLink('Full report', 'cellLens.showScores', args)],
+    };
   const running = service.progressOf(c.hash);
-  if (running) return scoringHoverMarkdown(running.done, running.total);
-  return notScoredMarkdown(service.trusted);
+  if (running) return { markdown: scoringHoverMarkdown(running.done, running.total) };
+  return {
+    markdown: notScoredMarkdown(service.trusted),
+    ...(service.trusted ? { links: [commandLink('Score this cell', 'cellLens.scoreCell', args)] } : {}),
+  };
 }
 
 /** The per-node part of the hover on a node of a scored cell. */
@@ -137,8 +173,39 @@ export function nodeScoreHover(service: ScoringService, c: AnalysedCell, node: s
 interface Deps {
   readonly cache: AnalysisCache;
   readonly service: ScoringService;
+  readonly benchmark: BenchmarkService;
   readonly lenses: CellCodeLensProvider;
   readonly log: vscode.LogOutputChannel;
+}
+
+/** URI scheme of the cells' full reports: read-only Markdown documents that "Show Scores" previews. */
+const REPORT_SCHEME = 'cell-lens-report';
+/** Reports kept for their previews, at most (the oldest goes first). */
+const MAX_REPORTS = 50;
+
+/** The full reports shown, by URI path: the documents of the report scheme. */
+class ReportDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  /** The document of a report with this title, now holding `text`. */
+  put(title: string, text: string): vscode.Uri {
+    const uri = vscode.Uri.parse(`${REPORT_SCHEME}:/${encodeURIComponent(`${title}.md`)}`);
+    this.texts.delete(uri.path);
+    this.texts.set(uri.path, text);
+    if (this.texts.size > MAX_REPORTS) this.texts.delete(this.texts.keys().next().value!);
+    this.changed.fire(uri);
+    return uri;
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.path) ?? '_This report is no longer kept: run **Cell Lens: Show Scores** again._';
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
 }
 
 async function docOf(arg: unknown): Promise<vscode.TextDocument | undefined> {
@@ -159,7 +226,8 @@ function pickCell(cells: readonly AnalysedCell[], doc: vscode.TextDocument, inde
 }
 
 export function registerScoring(deps: Deps): { disposables: vscode.Disposable[]; commands: Commands } {
-  const { cache, service, lenses, log } = deps;
+  const { cache, service, benchmark, lenses, log } = deps;
+  const reports = new ReportDocuments();
   lenses.addContributor((doc, c, range) => scoreLenses(service, doc, c, range));
 
   const noCell = () =>
@@ -295,13 +363,24 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
         });
       return;
     }
-    log.debug(`${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(cellVerdict(report, c.recipe))}`);
-    const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
-    if (ed) {
-      const at = toRange(doc, c.cell.anchor).start;
-      ed.selection = new vscode.Selection(at, at);
-      await vscode.commands.executeCommand('editor.action.showHover');
-    } else log.show(true);
+    // The full report, previewed beside the editor (as text where the Markdown preview is missing).
+    const title = `${c.cell.label} (${baseName(doc.uri)})`;
+    const uri = reports.put(
+      title,
+      cellReportMarkdown({
+        title,
+        hash: c.hash,
+        verdict: cellVerdict(report, c.recipe),
+        matches: benchmark.lookup(c.hash),
+      }),
+    );
+    try {
+      await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+    } catch (e) {
+      log.warn(`Markdown preview: ${String(e)}`);
+      await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    }
+    return uri;
   };
 
   const actions = async () => {
@@ -377,6 +456,8 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
   return {
     disposables: [
       service,
+      reports,
+      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),
       service.onDidChange(() => lenses.refresh()),
       vscode.window.onDidChangeActiveTextEditor((e) => warmDoc(e?.document)),
       vscode.workspace.onDidChangeConfiguration((e) => {

@@ -12,22 +12,36 @@ import { formatCount, formatInteger, formatLoss, formatTopShare } from '../share
 export const DATASET_VOCAB: Readonly<Record<string, number>> = { 'WikiText-2': 33278, PTB: 10000 };
 
 /**
- * The benchmark CodeLens of one dataset match, e.g.
- * `WikiText-2 test loss 4.982 · rank 12/341 (top 4%) · 20.3M params` or `WikiText-2: diverged in benchmark`.
+ * The benchmark CodeLens of one dataset match, longest first, e.g.
+ * `WikiText-2 test loss 4.982 · rank 12/341 (top 4%) · 20.3M params`, `WikiText-2 test loss 4.982 · top 4%`,
+ * `test 4.982` (`WikiText-2 4.982` when the cell has records in several datasets); `WikiText-2: diverged in
+ * benchmark (loss is nan!)`, `diverged in benchmark`. In a diverged training log, the cell's other runs (one title).
  */
-export function benchmarkLensTitle(m: BenchmarkMatch, fromLog?: LogInfo): string {
+export function benchmarkLensTitles(m: BenchmarkMatch, fromLog?: LogInfo, datasets = 1): string[] {
   const e = m.entry;
   // In a training log that diverged, the benchmark's numbers come from the cell's other runs: say so.
   const other = fromLog && logDiverged(fromLog) && !m.diverged ? " (the cell's other runs)" : '';
   if (other) {
     const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size}` : '';
-    return `$(graph-line) ${m.dataset}${other}: test loss ${formatLoss(e.meanTest)}${e.trainedRuns > 1 ? ` (${e.trainedRuns} runs)` : ''}${rank}`;
+    return [
+      `$(graph-line) ${m.dataset}${other}: test loss ${formatLoss(e.meanTest)}${e.trainedRuns > 1 ? ` (${e.trainedRuns} runs)` : ''}${rank}`,
+    ];
   }
-  if (m.diverged) return `$(error) ${m.dataset}: diverged in benchmark (${e.runs[0]?.status ?? 'loss is nan'})`;
+  if (m.diverged)
+    return [
+      `$(error) ${m.dataset}: diverged in benchmark (${e.runs[0]?.status ?? 'loss is nan'})`,
+      `$(error) ${datasets > 1 ? `${m.dataset}: ` : ''}diverged in benchmark`,
+    ];
+  const loss = formatLoss(e.meanTest);
   const runs = e.trainedRuns > 1 ? ` ± ${formatLoss(e.stdTest)} (${e.trainedRuns} runs)` : '';
-  const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size} (${formatTopShare(m.rank, m.size)})` : '';
+  const top = m.rank !== undefined ? formatTopShare(m.rank, m.size) : undefined;
+  const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size} (${top})` : '';
   const params = e.numParams !== undefined ? ` · ${formatCount(e.numParams)} params` : '';
-  return `$(graph-line) ${m.dataset} test loss ${formatLoss(e.meanTest)}${runs}${rank}${params}`;
+  return [
+    `$(graph-line) ${m.dataset} test loss ${loss}${runs}${rank}${params}`,
+    `$(graph-line) ${m.dataset} test loss ${loss}${top ? ` · ${top}` : ''}`,
+    `$(graph-line) ${datasets > 1 ? m.dataset : 'test'} ${loss}`,
+  ];
 }
 
 /** Whether a training log's run diverged (NAS-Bench-NLP status "loss is nan!", or no finite test loss). */
@@ -48,11 +62,13 @@ export function logLensTitle(l: LogInfo): string {
   return `$(file) this run${id}: test loss ${finite.length ? formatLoss(finite[finite.length - 1]) : '?'}${epochs}`;
 }
 
-/** Lens for a cell the benchmark does not know: `not in benchmark · 8 nodes · 13.6M params`. */
-export function notInBenchmarkTitle(cell: Cell, params: number | undefined, loading: boolean): string {
+/** Lens for a cell the benchmark does not know, longest first: `not in benchmark · 8 nodes · 13.6M params`, `not in benchmark`. */
+export function notInBenchmarkTitles(cell: Cell, params: number | undefined, loading: boolean): string[] {
   const n = `${cell.nodes.length} node${cell.nodes.length === 1 ? '' : 's'}`;
   const p = params !== undefined ? ` · ${formatCount(params)} params` : '';
-  return loading ? `$(sync~spin) looking up benchmark · ${n}${p}` : `$(circle-slash) not in benchmark · ${n}${p}`;
+  return loading
+    ? [`$(sync~spin) looking up benchmark · ${n}${p}`, '$(sync~spin) looking up benchmark']
+    : [`$(circle-slash) not in benchmark · ${n}${p}`, '$(circle-slash) not in benchmark'];
 }
 
 /** A tiny text sparkline of a loss curve. */
@@ -70,8 +86,29 @@ export function sparkline(xs: readonly number[], width = 25): string {
     .join('');
 }
 
-/** Markdown for the hover on a cell: each dataset's record with the loss-curve summary. */
-export function benchmarkHoverMarkdown(matches: readonly BenchmarkMatch[], hash: string): string {
+/**
+ * The benchmark in the cell hover: one line per dataset, `**WikiText-2 test loss 4.982** · rank **12** of 341 trained
+ * cells (top 4%)`; the record in full is in the full report ({@link benchmarkRecordMarkdown}).
+ */
+export function benchmarkHoverLine(matches: readonly BenchmarkMatch[], hash: string): string {
+  if (matches.length === 0) return `Not in the loaded benchmark (canonical hash \`${hash.slice(0, 12)}\`).`;
+  return matches
+    .map((m) => {
+      const e = m.entry;
+      if (e.diverged)
+        return `**${e.dataset}: diverged** (${[...new Set(e.runs.map((r) => r.status))].join(', ')}) — not ranked`;
+      const runs = e.trainedRuns > 1 ? ` ± ${formatLoss(e.stdTest)} (${e.trainedRuns} runs)` : '';
+      const rank =
+        m.rank !== undefined
+          ? ` · rank **${m.rank}** of ${m.size} trained cells (${formatTopShare(m.rank, m.size)})`
+          : '';
+      return `**${e.dataset} test loss ${formatLoss(e.meanTest)}**${runs}${rank}`;
+    })
+    .join('\n\n');
+}
+
+/** The benchmark record in the full report: each dataset's record with the loss-curve summary. */
+export function benchmarkRecordMarkdown(matches: readonly BenchmarkMatch[], hash: string): string {
   if (matches.length === 0) return `**Not in the loaded benchmark** (canonical hash \`${hash.slice(0, 12)}\`).`;
   return matches.map((m) => entryMarkdown(m.entry)).join('\n\n---\n\n');
 }

@@ -6,7 +6,7 @@
  */
 import { SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { presetOf } from '../scoring/presets';
-import { formatElapsed, formatInteger, formatStat, formatValue } from '../shared/format';
+import { formatElapsed, formatInteger, formatPredictedLoss, formatStat, formatValue } from '../shared/format';
 import { valueKind, type CellVerdict, type PredictionVerdict } from './verdict';
 
 /** Short preset name for lenses: `full size`, `proxy`, `custom`. */
@@ -16,18 +16,17 @@ export function presetLabel(s: ScoreSettings): string {
 }
 
 /**
- * The score lens: `HiddenCov −34.9 (82nd pct) · NASWOT 9.62 (40th) · TE-NAS κ 485 (70th) · proxy ▸ more` for the
- * chosen ids (those present); percentiles in the verdict's reference population when one applies.
+ * The score lens, longest first: the best score (the first of the chosen ids present, else the first computed) with
+ * its value and percentile, `HiddenCov −34.9 (82nd pct)`, then without its value, `HiddenCov 82nd pct`; percentiles in
+ * the verdict's reference population when one applies. Every score is in the tooltip and the full report.
  */
-export function scoreLensTitle(v: CellVerdict, show: readonly ScoreId[]): string {
-  const shown = show.map((id) => v.byId.get(id)).filter((s) => s !== undefined);
-  const list = shown.length ? shown : v.scores.slice(0, 3);
-  const parts = list.map(
-    (s, i) =>
-      `${s.label} ${s.value}${s.percentileText === undefined ? '' : ` (${s.percentileText}${i === 0 ? ' pct' : ''})`}`,
-  );
-  const more = v.scores.length > list.length ? ' ▸ more' : '';
-  return `$(beaker) ${parts.join(' · ')} · ${presetLabel(v.report.settings)}${more}`;
+export function scoreLensTitles(v: CellVerdict, show: readonly ScoreId[]): string[] {
+  const best = show.map((id) => v.byId.get(id)).find((s) => s !== undefined) ?? v.scores[0];
+  if (!best) return [`$(beaker) no scores · ${presetLabel(v.report.settings)}`];
+  const pct = best.percentileText;
+  return pct === undefined
+    ? [`$(beaker) ${best.label} ${best.value}`]
+    : [`$(beaker) ${best.label} ${best.value} (${pct} pct)`, `$(beaker) ${best.label} ${pct} pct`];
 }
 
 /** Plain-text tooltip of the score lens: every score on one line with its direction, then the population. */
@@ -71,10 +70,11 @@ function escapeCell(s: string): string {
 }
 
 /**
- * Hover Markdown: a table of every score with value ± spread, its percentile in the reference population, the
- * measured direction with its evidence (Kendall τ vs −test loss), time and meaning; NaN reasons below.
+ * The scores in the full report: a table of every score with value ± spread, its percentile in the reference
+ * population, the measured direction with its evidence (Kendall τ vs −test loss), time and meaning; NaN reasons
+ * below, then the definitions of `defineIds`.
  */
-export function scoreHoverMarkdown(v: CellVerdict, defineIds: readonly ScoreId[] = []): string {
+export function scoreTableMarkdown(v: CellVerdict, defineIds: readonly ScoreId[] = []): string {
   const { report, population } = v;
   const rows = [
     '**Train-free scores**',
@@ -110,7 +110,7 @@ export function scoreHoverMarkdown(v: CellVerdict, defineIds: readonly ScoreId[]
   if (defs.length)
     rows.push(
       '',
-      '**Definitions** (the lens scores; all: docs/scores.md)',
+      '**Definitions** (also in docs/scores.md)',
       '',
       ...defs.map((id) => `- **${escapeCell(SCORES[id].label)}**: ${SCORES[id].formula}`),
     );
@@ -121,9 +121,18 @@ export function scoreHoverMarkdown(v: CellVerdict, defineIds: readonly ScoreId[]
   return rows.join('\n');
 }
 
-/** The prediction lens and status-bar text: `predicted test loss 4.93 [4.71, 5.18] · top 20%`. */
+/** The status-bar and table text of a prediction (the prediction lens's longest title): `predicted test loss 4.93 [4.71, 5.18] · top 20%`. */
 export function predictionText(p: PredictionVerdict): string {
   return `predicted test loss ${p.lossText} · ${p.topText}`;
+}
+
+/**
+ * The prediction lens, longest first: `predicted test loss 4.93 [4.71, 5.18] · top 20%`, `predicted 4.93 [4.71,
+ * 5.18]`, `predicted 4.93`.
+ */
+export function predictionLensTitles(p: PredictionVerdict): string[] {
+  const titles = [predictionText(p), `predicted ${p.lossText}`, `predicted ${formatPredictedLoss(p.loss)}`];
+  return [...new Set(titles)].map((t) => `$(target) ${t}`);
 }
 
 /** Tooltip of the prediction lens: what the number rests on. */
@@ -142,6 +151,35 @@ export function predictionMarkdown(p: PredictionVerdict): string {
     `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''}, better than ${Math.round(p.percentile)} % of the ${p.nCells} trained benchmark cells (${p.topText}). ` +
     `_From this cell's train-free scores (${p.preset} preset) and its structure, by a model trained on the benchmark (docs/predictor.md).${cv}${missing}_`
   );
+}
+
+/**
+ * The verdict in the cell hover, two lines: the predicted loss with its interval and population, then the chosen
+ * scores (at most three) with their percentiles. The table, the reasons and the definitions are in the full report.
+ */
+export function verdictHoverMarkdown(v: CellVerdict, show: readonly ScoreId[]): string {
+  const lines: string[] = [];
+  const p = v.prediction;
+  if (p)
+    lines.push(
+      `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''} · ${p.topText} of ${p.nCells} trained cells`,
+    );
+  const chosen = show.map((id) => v.byId.get(id)).filter((s) => s !== undefined);
+  const best = (chosen.length ? chosen : v.scores).slice(0, 3);
+  const more = v.scores.length - best.length;
+  lines.push(
+    best
+      .map(
+        (s) =>
+          `${escapeCell(s.label)} **${s.value}**${s.percentileText === undefined ? '' : ` (${s.percentileText} pct)`}`,
+      )
+      .join(' · ') +
+      (more > 0 ? ` · ${more} more` : '') +
+      (v.population
+        ? ` — _percentiles ${v.population.text}_`
+        : ` — _${presetLabel(v.report.settings)}, no reference population_`),
+  );
+  return lines.join('\n\n');
 }
 
 /** Hover line while no scores exist for the cell. */

@@ -1,7 +1,13 @@
 /** The score texts of the editor (lens, tooltip, hover): numbers, NaN/∞ with reasons, directions, settings. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, settingsSummary } from '../../src/report/scoreFormat';
+import {
+  scoreLensTitles,
+  scoreLensTooltip,
+  scoreTableMarkdown,
+  settingsSummary,
+  verdictHoverMarkdown,
+} from '../../src/report/scoreFormat';
 import { cellVerdict } from '../../src/report/verdict';
 import { formatScore, formatWithSpread } from '../../src/shared/format';
 import {
@@ -64,20 +70,17 @@ const report: ScoreReport = {
   ],
 };
 
-test('the lens shows the chosen scores in order (NaN as NaN), and "more" when others exist', () => {
-  // seed 3, 2 repeats: no reference population, so no percentiles; the preset is named.
+test('the score lens shows the best chosen score (NaN as NaN), the first computed one when none was', () => {
+  // seed 3, 2 repeats: no reference population, so no percentiles and no shorter title.
+  assert.deepEqual(scoreLensTitles(cellVerdict(report), ['zen', 'naswot', 'ntk_cond']), ['$(beaker) Zen 12.3']);
+  assert.deepEqual(scoreLensTitles(cellVerdict(report), ['naswot', 'zen']), ['$(beaker) NASWOT NaN']);
+  assert.deepEqual(scoreLensTitles(cellVerdict(report), ['ntk_cond']), ['$(beaker) TE-NAS κ ∞']);
+  // Chosen scores that were not computed: the first computed one is shown instead.
+  assert.deepEqual(scoreLensTitles(cellVerdict(report), ['synflow']), ['$(beaker) Zen 12.3']);
+  // The hover names the three chosen ones, says how many more the report has, and that no population applies.
   assert.equal(
-    scoreLensTitle(cellVerdict(report), ['zen', 'naswot', 'ntk_cond']),
-    '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · full size ▸ more',
-  );
-  assert.equal(
-    scoreLensTitle(cellVerdict(report), ['zen', 'naswot', 'ntk_cond', 'params']),
-    '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · #params 20.4M · full size',
-  );
-  // Chosen scores that were not computed: the first three computed ones are shown instead.
-  assert.equal(
-    scoreLensTitle(cellVerdict(report), ['synflow']),
-    '$(beaker) Zen 12.3 · NASWOT NaN · TE-NAS κ ∞ · full size ▸ more',
+    verdictHoverMarkdown(cellVerdict(report), ['zen', 'naswot', 'ntk_cond']),
+    'Zen **12.3** · NASWOT **NaN** · TE-NAS κ **∞** · 1 more — _full size, no reference population_',
   );
 });
 
@@ -86,7 +89,7 @@ test('tooltip and hover: every score with its direction; undefined ones with the
   assert.match(tip, /^Zen: 12\.3 ± 0\.5 \(higher is better\)$/m);
   assert.match(tip, /^TE-NAS κ: ∞ \(lower is better\) — λ_min is 0$/m);
   assert.match(tip, /1 min 5 s/);
-  const md = scoreHoverMarkdown(cellVerdict(report));
+  const md = scoreTableMarkdown(cellVerdict(report));
   const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| score'));
   assert.equal(rows.length, report.results.length);
   for (const r of report.results) {
@@ -139,18 +142,21 @@ test('at a reference preset the lens, tooltip and hover carry percentiles and th
     totalMs: 100,
     results: [one('hidden_cov', med('hidden_cov')), one('naswot', med('naswot')), one('ntk_cond', med('ntk_cond'))],
   };
-  const title = scoreLensTitle(cellVerdict(rep), ['hidden_cov', 'naswot', 'ntk_cond']);
+  const titles = scoreLensTitles(cellVerdict(rep), ['hidden_cov', 'naswot', 'ntk_cond']);
+  assert.equal(titles.length, 2);
+  assert.match(titles[0], /^\$\(beaker\) HiddenCov -?[\d.e-]+ \((49|50|51)th pct\)$/);
+  assert.match(titles[1], /^\$\(beaker\) HiddenCov (49|50|51)th pct$/);
   assert.match(
-    title,
-    /^\$\(beaker\) HiddenCov -?[\d.e-]+ \((49|50|51)th pct\) · NASWOT [\d.e-]+ \((49|50|51)th\) · TE-NAS κ [\d.e-]+ \((49|50|51)th\) · proxy$/,
+    verdictHoverMarkdown(cellVerdict(rep), ['hidden_cov', 'naswot', 'ntk_cond']),
+    /^HiddenCov \*\*-?[\d.e-]+\*\* \((49|50|51)th pct\) · NASWOT \*\*[\d.e-]+\*\* \((49|50|51)th pct\) · TE-NAS κ \*\*[\d.e-]+\*\* \((49|50|51)th pct\) — _percentiles of 258 WikiText-2 cells, proxy preset_$/,
   );
   assert.match(scoreLensTooltip(cellVerdict(rep)), /HiddenCov: .*, (49|50|51)th percentile \(higher is better\)/);
-  const md = scoreHoverMarkdown(cellVerdict(rep));
+  const md = scoreTableMarkdown(cellVerdict(rep));
   assert.match(md, /\| HiddenCov \| [^|]+ \| (49|50|51)th \| ↑ higher \(τ 0\.\d\d \[0\.\d\d, 0\.\d\d\]\) \|/);
   assert.match(md, /trained WikiText-2 cells this cell scores better than/);
   // The lens scores' formulas from the registry.
   assert.match(
-    scoreHoverMarkdown(cellVerdict(rep), ['hidden_cov', 'ntk_cond']),
+    scoreTableMarkdown(cellVerdict(rep), ['hidden_cov', 'ntk_cond']),
     /\*\*Definitions\*\*[\s\S]*- \*\*HiddenCov\*\*: At every step[\s\S]*- \*\*TE-NAS κ\*\*: Θ as in ntk_trace/,
   );
 });

@@ -1,7 +1,7 @@
 /**
  * Scoring in the editor, end to end against a recording VS Code host and the real scoring process
  * (dist/worker.js, wasm backend, tiny custom sizes): "Score This Cell" shows progress, then a score CodeLens with
- * numbers and a hover with every score's meaning and direction; reports are cached on disk and shown at once in
+ * numbers, a hover with the chosen scores and a full report with every score's meaning and direction; reports are cached on disk and shown at once in
  * a fresh session; cancelling stops the process's work; a killed process is reported and the next request works;
  * an untrusted workspace runs nothing.
  */
@@ -50,7 +50,7 @@ const cmd = (id: string, ...args: unknown[]) =>
   >;
 
 test(
-  'Score This Cell: progress, then a CodeLens with numbers and a hover with meaning and direction',
+  'Score This Cell: progress, then a CodeLens with numbers, a short hover, and a full report with meaning and direction',
   { skip, timeout: 120_000 },
   async () => {
     assert.equal(scoreLens()!.command!.command, 'cellLens.scoreCell');
@@ -69,25 +69,29 @@ test(
     const lens = scoreLens()!;
     assert.equal(lens.command!.command, 'cellLens.showScores');
     assert.match(host.statusMessages.at(-1) ?? '', /Cell Lens: .* scored/, 'a done message after Score This Cell');
-    // At these tiny sizes the biases dominate the pre-activation signs, so some inputs share activation codes and
-    // NASWOT is honestly NaN: then the hover must say why.
-    assert.match(
-      lens.command!.title,
-      /^\$\(beaker\) HiddenCov (-?\d[\d.e-]*|NaN) · NASWOT (-?\d[\d.e-]*|NaN) · TE-NAS κ (-?\d[\d.e-]*|NaN|∞) · custom size ▸ more$/,
-    );
+    // The best score on the lens (custom sizes: no reference population, no percentile); every score in its tooltip.
+    assert.match(lens.command!.title, /^\$\(beaker\) HiddenCov (-?\d[\d.e-]*|NaN)$/);
     for (const id of SCORE_IDS)
       assert.ok(lens.command!.tooltip!.includes(`${SCORES[id].label}:`), `tooltip lists ${id}`);
+    // The hover: the chosen scores and a link to the full report.
     const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
-    assert.match(hover, /\*\*Train-free scores\*\*/);
-    assert.match(hover, /↑ higher/);
-    assert.match(hover, /↓ lower/);
-    assert.match(hover, /No reference population for these settings/);
-    if (/NASWOT NaN/.test(lens.command!.title))
-      assert.match(
-        hover,
-        /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs \d+ and \d+ share an activation code/,
-      );
-    assert.match(hover, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
+    assert.match(
+      hover,
+      /HiddenCov \*\*(-?\d[\d.e-]*|NaN)\*\* · NASWOT \*\*(-?\d[\d.e-]*|NaN)\*\* · TE-NAS κ \*\*(-?\d[\d.e-]*|NaN|∞)\*\* · \d+ more — _custom size, no reference population_/,
+    );
+    assert.match(hover, /\[Full report\]\(command:cellLens\.showScores\?/);
+    // The full report: every score's meaning and direction, the reasons, the settings.
+    const uri = (await host.commands.get('cellLens.showScores')!(doc.uri, 0)) as Uri;
+    const full = host.contentProviders.get('cell-lens-report')!.provideTextDocumentContent(uri);
+    assert.match(full, /\*\*Train-free scores\*\*/);
+    assert.match(full, /↑ higher/);
+    assert.match(full, /↓ lower/);
+    assert.match(full, /No reference population for these settings/);
+    // At these tiny sizes the biases dominate the pre-activation signs, so some inputs share activation codes and
+    // NASWOT is honestly NaN: then the report must say why.
+    if (/^NASWOT: NaN/m.test(lens.command!.tooltip!))
+      assert.match(full, /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs \d+ and \d+ share an activation code/);
+    assert.match(full, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
     const status = host.statusItems.find((s) => /Scoring · /.test(s.text));
     assert.ok(status, `a scoring status item shows the backend: ${host.statusItems.map((s) => s.text).join(' | ')}`);
     assert.match(status!.text, /^\$\(beaker\) Scoring · wasm$/);
@@ -116,7 +120,7 @@ test(
     assert.equal(a.cells[0].hash, api.cache.get(doc as never)!.cells[0].hash, 'renaming keeps the canonical hash');
     assert.match(
       host.hoverProviders[0].provideHover(copy, new Position(0, 0))!.contents.value,
-      /\*\*Train-free scores\*\*/,
+      /HiddenCov \*\*(-?\d[\d.e-]*|NaN)\*\*/,
     );
     const line = renamed.split('\n').findIndex((l) => l.includes('"forget":'));
     const nodeHover = host.hoverProviders[0].provideHover(copy, new Position(line, 4))!.contents.value;

@@ -65,17 +65,23 @@ test('an LSTM cell: no diagnostics, benchmark CodeLens with loss and rank, hover
   await api.benchmark.get();
   const lenses = host.codeLensProviders[0].provideCodeLenses(doc);
   assert.equal(lenses.length, 4);
-  assert.equal(lenses[1].command!.command, 'cellLens.showGraph');
-  assert.equal(lenses[2].command!.command, 'cellLens.scoreCell', 'an unscored cell offers "Score"');
-  assert.deepEqual(lenses[2].command!.arguments, [doc.uri, 0]);
+  // THE order of a cell's lenses (src/report/lens.ts): the score slot (here the "Score" action), the benchmark, graph, compare.
+  assert.equal(lenses[0].command!.command, 'cellLens.scoreCell', 'an unscored cell offers "Score"');
+  assert.deepEqual(lenses[0].command!.arguments, [doc.uri, 0]);
+  assert.equal(lenses[2].command!.command, 'cellLens.showGraph');
   assert.equal(lenses[3].command!.command, 'cellLens.compareWith', 'a valid cell offers "compare with…"');
   assert.deepEqual(lenses[3].command!.arguments, [doc.uri, 0]);
-  const title = lenses[0].command!.title;
-  assert.match(title, /WikiText-2 test loss \d\.\d{3} .*· rank \d+\/\d+ \(top \d+(\.\d)?%\) · \d+\.\dM params/);
-  assert.equal(lenses[0].command!.command, 'cellLens.showBenchmarkRecord');
+  // The benchmark lens fits the line beside "Score" with its loss and top share; its tooltip has the rank and size.
+  const title = lenses[1].command!.title;
+  assert.match(title, /^\$\(graph-line\) WikiText-2 test loss \d\.\d{3} · top \d+(\.\d)?%$/);
+  assert.match(
+    lenses[1].command!.tooltip!,
+    /^WikiText-2 test loss \d\.\d{3} .*· rank \d+\/\d+ \(top \d+(\.\d)?%\) · \d+\.\dM params\n\nWikiText-2: test loss/,
+  );
+  assert.equal(lenses[1].command!.command, 'cellLens.showBenchmarkRecord');
   const cellHover = host.hoverProviders[0].provideHover(doc, new Position(0, 0));
   assert.match(cellHover!.contents.value, /test loss/);
-  assert.match(cellHover!.contents.value, /Rank \*\*\d+\*\* of \d+ trained cells/);
+  assert.match(cellHover!.contents.value, /rank \*\*\d+\*\* of \d+ trained cells/);
   const line = text.split('\n').findIndex((l) => l.includes('"f_act"'));
   const nodeHover = host.hoverProviders[0].provideHover(doc, new Position(line, 4));
   assert.match(nodeHover!.contents.value, /\*\*f_act\*\* = `activation_sigm`\(`f`\)/);
@@ -124,7 +130,7 @@ test('a cell the benchmark does not know: "not in benchmark", node count and exa
     [],
     'precondition: not a benchmark cell',
   );
-  const title = host.codeLensProviders[0].provideCodeLenses(doc)[0].command!.title;
+  const title = host.codeLensProviders[0].provideCodeLenses(doc)[1].command!.title;
   assert.equal(title, `$(circle-slash) not in benchmark · 2 nodes · ${(expected / 1e6).toFixed(1)}M params`);
 });
 

@@ -372,13 +372,18 @@ test(
       'only cells near the visible lines are built',
     );
 
-    // Every lens of a full build (this provider's own first lens of each cell: benchmark or not-in-benchmark).
-    const full = new (
+    // Every lens of a full build: the provider's own and the score lens, whose slot comes first in a cell's line
+    // (src/report/lens.ts: here "Score"; graph and compare come after them).
+    const fullProvider = new (
       require('../../src/editor/providers') as typeof import('../../src/editor/providers')
     ).CellCodeLensProvider(api.cache, api.benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES), {
       allCellsUpTo: Infinity,
       hashNow: Infinity,
-    }) as unknown as LensProvider;
+    });
+    const { scoreLenses } =
+      require('../../src/editor/scoringCommands') as typeof import('../../src/editor/scoringCommands');
+    fullProvider.addContributor((d, c, range) => scoreLenses(api.scoring, d, c, range));
+    const full = fullProvider as unknown as LensProvider;
     const all = await full.provideCodeLenses(doc);
     const firstByLine = new Map<number, Lens>();
     for (const l of all) if (!firstByLine.has(l.range.start.line)) firstByLine.set(l.range.start.line, l);

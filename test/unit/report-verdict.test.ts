@@ -14,11 +14,13 @@ import { REFERENCE, percentileOf } from '../../src/scoring/reference';
 import { SCORES, type ScoreId, type ScoreReport } from '../../src/scoring/types';
 import { cellVerdict, computeVerdict, type CellVerdict } from '../../src/report/verdict';
 import {
+  predictionLensTitles,
   predictionMarkdown,
   predictionText,
-  scoreHoverMarkdown,
-  scoreLensTitle,
+  scoreLensTitles,
   scoreLensTooltip,
+  scoreTableMarkdown,
+  verdictHoverMarkdown,
 } from '../../src/report/scoreFormat';
 import { cellView } from '../../src/graph/views';
 import { buildRows } from '../../src/table/rows';
@@ -51,9 +53,8 @@ function surfaces(v: CellVerdict) {
 test('the same score report reads with the same digits on every surface', () => {
   const v = cellVerdict(report, recipe);
   const { view, row, compare, cli } = surfaces(v);
-  const title = scoreLensTitle(v, finiteIds);
   const tooltip = scoreLensTooltip(v);
-  const hover = scoreHoverMarkdown(v);
+  const table = scoreTableMarkdown(v);
   assert.ok(finiteIds.length >= 5, 'a probe with several finite scores');
   for (const id of finiteIds) {
     const s = v.byId.get(id)!;
@@ -62,9 +63,11 @@ test('the same score report reads with the same digits on every surface', () => 
     // The verdict's texts are the one formatter's (the lens's rounding).
     assert.equal(s.value, id === 'params' ? s.value : formatScore(r.value), id);
     assert.equal(s.text, formatWithSpread(r, s.kind), id);
+    const title = scoreLensTitles(v, [id])[0];
     assert.ok(title.includes(`${label} ${s.value}`), `lens title: ${label} ${s.value} in ${title}`);
     assert.ok(tooltip.includes(`${label}: ${s.text}`), `lens tooltip ${id}`);
-    assert.ok(hover.includes(`| ${label} | ${s.exactText}`), `hover ${id}`);
+    assert.ok(verdictHoverMarkdown(v, [id]).includes(`${label} **${s.value}**`), `hover ${id}`);
+    assert.ok(table.includes(`| ${label} | ${s.exactText}`), `full report ${id}`);
     assert.equal(view.scores!.find((x) => x.id === id)!.text, s.text, `side panel ${id}`);
     assert.equal(row.scores[id].text, s.text, `table ${id}`);
     const cmp = compare.rows.find((x) => x.label === label)!;
@@ -82,7 +85,7 @@ test('the same score report reads with the same digits on every surface', () => 
       assert.ok(svg.includes(`probe · ${label} ${s.value} · test loss 5.000`), `plot ${id}`);
     }
   }
-  // A count: short on the lens, the side panel, the table and compare; in full in the hover and the CLI.
+  // A count: short on the lens, the hover, the side panel, the table and compare; in full in the report and the CLI.
   const params = v.byId.get('params');
   if (params) {
     assert.match(params.value, /^\d+(\.\d)?[kM]?$/);
@@ -106,12 +109,17 @@ test('one verdict: lens, hover, side panel, table, compare and CLI show the same
     // The reference's own percentile, rounded as an ordinal.
     assert.equal(pct, ordinal(percentileOf(id, s.result.value, report.settings)!), id);
     const label = SCORES[id].label;
-    assert.ok(scoreLensTitle(v, [id]).includes(`${label} ${s.value} (${pct} pct)`), `lens ${id}`);
+    assert.deepEqual(
+      scoreLensTitles(v, [id]),
+      [`$(beaker) ${label} ${s.value} (${pct} pct)`, `$(beaker) ${label} ${pct} pct`],
+      `lens ${id}`,
+    );
     assert.ok(scoreLensTooltip(v).includes(`${label}: ${s.text}, ${pct} percentile`), `tooltip ${id}`);
-    const hoverRow = scoreHoverMarkdown(v)
+    assert.ok(verdictHoverMarkdown(v, [id]).includes(`${label} **${s.value}** (${pct} pct)`), `hover ${id}`);
+    const reportRow = scoreTableMarkdown(v)
       .split('\n')
       .find((l) => l.startsWith(`| ${label} | ${s.exactText}`))!;
-    assert.equal(hoverRow.split(' | ')[2], pct, `hover ${id}`);
+    assert.equal(reportRow.split(' | ')[2], pct, `full report ${id}`);
     const sum = view.scores!.find((x) => x.id === id)!;
     assert.equal(sum.percentileText, pct, `side panel ${id}`);
     assert.equal(sum.population, v.population!.text);
@@ -128,7 +136,13 @@ test('one verdict: lens, hover, side panel, table, compare and CLI show the same
   assert.match(scoreLensTooltip(v), /^Percentiles of 258 WikiText-2 cells, proxy preset\.$/m);
   // The predicted loss.
   assert.equal(predictionText(p), `predicted test loss ${p.lossText} · ${p.topText}`);
-  assert.ok(predictionMarkdown(p).includes(`test loss: ${p.lossText}**`), 'hover');
+  assert.deepEqual(
+    predictionLensTitles(p),
+    [`$(target) ${predictionText(p)}`, `$(target) predicted ${p.lossText}`, `$(target) predicted ${p.loss.toFixed(2)}`],
+    'lens',
+  );
+  assert.ok(predictionMarkdown(p).includes(`test loss: ${p.lossText}**`), 'full report');
+  assert.ok(verdictHoverMarkdown(v, []).includes(`test loss: ${p.lossText}** (80 % interval) · ${p.topText}`), 'hover');
   assert.deepEqual(view.prediction, { dataset: 'WikiText-2', text: p.lossText, top: p.topText }, 'side panel');
   assert.equal(row.predicted!.text, predictionText(p), 'table');
   const cmp = compare.rows.find((x) => x.label === 'predicted test loss')!;
@@ -166,7 +180,8 @@ test('no population, no percentiles: other settings name none, and every surface
   assert.equal(v.prediction, undefined);
   assert.ok(v.scores.every((s) => s.percentileText === undefined));
   assert.match(verdictTable(v), /no reference population/);
-  assert.match(scoreHoverMarkdown(v), /No reference population for these settings/);
+  assert.match(scoreTableMarkdown(v), /No reference population for these settings/);
   const ids: ScoreId[] = [finiteIds[0]];
-  assert.doesNotMatch(scoreLensTitle(v, ids), /pct/);
+  assert.doesNotMatch(scoreLensTitles(v, ids).join(' '), /pct/);
+  assert.match(verdictHoverMarkdown(v, ids), /no reference population/);
 });

@@ -303,13 +303,16 @@ export function registerCompare(
     deps.addLens((doc, c, range) =>
       c.valid
         ? [
-            new vscode.CodeLens(range, {
-              title: '$(diff) compare with…',
-              command: 'cellLens.compareWith',
-              arguments: [doc.uri, c.cell.index],
-              tooltip:
-                'Compare this cell with another: both graphs with their differences marked, benchmark records and scores side by side',
-            }),
+            {
+              slot: 'compare',
+              lens: new vscode.CodeLens(range, {
+                title: '$(diff) compare with…',
+                command: 'cellLens.compareWith',
+                arguments: [doc.uri, c.cell.index],
+                tooltip:
+                  'Compare this cell with another: both graphs with their differences marked, benchmark records and scores side by side',
+              }),
+            },
           ]
         : [],
     );
