@@ -130,9 +130,9 @@ export function scoreIdsOf(rows: readonly TableRow[]): string[] {
 }
 
 /**
- * The columns of a table: cell (and file for the workspace), nodes, benchmark test loss and rank, one column per
- * score any row has (header tooltip: meaning, measured direction and its evidence at the rows' settings), the
- * predicted loss when any row has one, and the preset.
+ * The columns of a table: cell (and file for the workspace), nodes, benchmark test loss, the predicted loss beside it
+ * when any row has one, rank, one column per score any row has (header tooltip: meaning, measured direction and its
+ * evidence at the rows' settings), and the preset.
  */
 export function tableColumns(
   rows: readonly TableRow[],
@@ -156,13 +156,21 @@ export function tableColumns(
       kind: 'number',
       title: 'Benchmark mean final test loss over the trained runs (lower is better)',
     },
-    {
-      id: 'rank',
-      label: 'Rank',
-      kind: 'number',
-      title: "Rank by test loss among the benchmark's trained cells (1 = best)",
-    },
   );
+  // The predicted loss beside the measured one: the number a cell the benchmark does not know is read by.
+  if (rows.some((r) => r.predicted))
+    cols.push({
+      id: 'predicted',
+      label: 'Predicted loss',
+      kind: 'number',
+      title: 'Test loss predicted from the train-free scores and the structure (docs/predictor.md), 80 % interval',
+    });
+  cols.push({
+    id: 'rank',
+    label: 'Rank',
+    kind: 'number',
+    title: "Rank by test loss among the benchmark's trained cells (1 = best)",
+  });
   const population = reports[0] ? cellVerdict(reports[0]).population : undefined;
   for (const id of scoreIdsOf(rows)) {
     const info = SCORES[id as keyof typeof SCORES];
@@ -175,13 +183,6 @@ export function tableColumns(
       title: `${info.label}: ${info.meaning} ${info.better === 'higher' ? 'Higher' : 'Lower'} is better${ev ? ` (${ev} vs −test loss)` : ''}. Percentile: share of the benchmark's trained cells this cell scores better than, at the same settings.`,
     });
   }
-  if (rows.some((r) => r.predicted))
-    cols.push({
-      id: 'predicted',
-      label: 'Predicted loss',
-      kind: 'number',
-      title: 'Test loss predicted from the train-free scores and the structure (docs/predictor.md), 80 % interval',
-    });
   cols.push({ id: 'preset', label: 'Preset', kind: 'text', title: 'The model size the scores were computed at' });
   return cols;
 }

@@ -22,6 +22,7 @@ import {
   scoreTableMarkdown,
   verdictHoverMarkdown,
 } from '../../src/report/scoreFormat';
+import { lossFacts } from '../../webview/graph/sidePanel';
 import { cellView } from '../../src/graph/views';
 import { buildRows } from '../../src/table/rows';
 import { compareMessage } from '../../src/compare/view';
@@ -184,4 +185,26 @@ test('no population, no percentiles: other settings name none, and every surface
   const ids: ScoreId[] = [finiteIds[0]];
   assert.doesNotMatch(scoreLensTitles(v, ids).join(' '), /pct/);
   assert.match(verdictHoverMarkdown(v, ids), /no reference population/);
+});
+
+test('the graph side panel shows the predicted loss right under the benchmark test loss, with the lens digits', () => {
+  const v = cellVerdict(report, recipe);
+  const p = v.prediction!;
+  const view = cellView(cell, { scores: report, benchmark: { dataset: 'WikiText-2', testLoss: 4.5208, valLoss: 4.6 } });
+  const loss = lossFacts(view)!;
+  assert.equal(loss.heading, 'Benchmark · WikiText-2');
+  assert.deepEqual(
+    loss.facts.slice(0, 2).map(([k, value]) => [k, value]),
+    [
+      ['Test loss', '4.521'],
+      ['Predicted loss', `${p.lossText} · ${p.topText}`],
+    ],
+  );
+  // A cell the benchmark does not know: the prediction alone, before the scores.
+  const alone = lossFacts(cellView(cell, { scores: report }))!;
+  assert.equal(alone.heading, 'Prediction · WikiText-2');
+  assert.deepEqual(
+    alone.facts.map(([k, value]) => [k, value]),
+    [['Predicted loss', `${p.lossText} · ${p.topText}`]],
+  );
 });

@@ -247,10 +247,10 @@ test('filtering: every word must match the label, file, ops, hash, dataset or pr
   );
 });
 
-test('columns: cell, nodes, loss, rank, one per score present (registry order, evidence in the title), predicted, preset; file only for the workspace', () => {
+test('columns: cell, nodes, test loss, the predicted loss beside it, rank, one per score present (registry order, evidence in the title), preset; file only for the workspace', () => {
   const cols = tableColumns(rows, 'file', [...reports.values()]);
   const ids = cols.map((c) => c.id);
-  assert.deepEqual(ids.slice(0, 4), ['cell', 'nodes', 'testLoss', 'rank']);
+  assert.deepEqual(ids.slice(0, 5), ['cell', 'nodes', 'testLoss', 'predicted', 'rank']);
   assert.deepEqual(
     ids.filter((c) => c.startsWith('score:')),
     scoreIdsOf(rows).map((id) => `score:${id}`),
@@ -259,7 +259,8 @@ test('columns: cell, nodes, loss, rank, one per score present (registry order, e
     scoreIdsOf(rows),
     SCORE_IDS.filter((id) => id in REFERENCE.probes[0].values),
   );
-  assert.deepEqual(ids.slice(-2), ['predicted', 'preset']);
+  assert.deepEqual(ids.slice(-1), ['preset']);
+  assert.equal(ids.filter((c) => c === 'predicted').length, 1);
   assert.match(cols.find((c) => c.id === 'score:hidden_cov')!.title!, /Higher is better \(τ 0\.\d\d \[/);
   assert.equal(cols.find((c) => c.id === 'score:hidden_cov')!.better, 'higher');
   assert.ok(tableColumns(rows, 'workspace').some((c) => c.id === 'file'));

@@ -3,6 +3,46 @@ import { el } from '../page';
 import { formatInteger, formatLoss, formatScore } from '../../src/shared/format';
 import type { CellView } from '../../src/graph/protocol';
 
+/** A row of the panel's facts: label, value, and a tooltip. */
+export type Fact = readonly [label: string, value: string, title?: string];
+
+/**
+ * The loss section of a cell: the benchmark's record with the predicted test loss right under the measured one
+ * (the verdict's prediction, the lens's digits); for a cell the benchmark does not know, the prediction alone.
+ */
+export function lossFacts(
+  cell: Pick<CellView, 'benchmark' | 'prediction'>,
+): { heading: string; facts: Fact[] } | undefined {
+  const b = cell.benchmark && Object.keys(cell.benchmark).length > 0 ? cell.benchmark : undefined;
+  const p = cell.prediction;
+  if (!b && !p) return undefined;
+  const facts: Fact[] = [];
+  const add = (k: string, v: string | undefined, title?: string): void => {
+    if (v !== undefined) facts.push(title ? [k, v, title] : [k, v]);
+  };
+  const predicted = (): void => {
+    if (p)
+      add(
+        b?.dataset && b.dataset !== p.dataset ? `Predicted ${p.dataset} loss` : 'Predicted loss',
+        `${p.text} · ${p.top}`,
+        `Predicted ${p.dataset} test loss from the train-free scores and the structure (80 % interval); ${p.top} of the benchmark's trained cells`,
+      );
+  };
+  if (!b) {
+    predicted();
+    return { heading: `Prediction · ${p!.dataset}`, facts };
+  }
+  add('Test loss', b.testLoss !== undefined ? formatLoss(b.testLoss) : undefined);
+  predicted();
+  add('Test ppl', b.testLoss !== undefined && b.testLoss < 50 ? formatScore(Math.exp(b.testLoss)) : undefined);
+  add('Val loss', b.valLoss !== undefined ? formatLoss(b.valLoss) : undefined);
+  add('Epochs', b.epochs !== undefined ? String(b.epochs) : undefined);
+  add('#params (benchmark model)', b.numParams !== undefined ? formatInteger(b.numParams) : undefined);
+  add('Status', b.status);
+  add('Recipe id', b.recepieId !== undefined ? String(b.recepieId) : undefined);
+  return { heading: `Benchmark${b.dataset ? ` · ${b.dataset}` : ''}`, facts };
+}
+
 export class SidePanel {
   readonly el: HTMLElement;
 
@@ -39,20 +79,15 @@ export class SidePanel {
     if (dead > 0) fact('Dead nodes', String(dead));
     parts.push(facts);
 
-    const b = cell.benchmark;
-    if (b && Object.keys(b).length > 0) {
-      parts.push(el('h3', undefined, `Benchmark${b.dataset ? ` · ${b.dataset}` : ''}`));
+    const loss = lossFacts(cell);
+    if (loss) {
+      parts.push(el('h3', undefined, loss.heading));
       const dl = el('dl', 'cl-facts');
-      const add = (k: string, v: string | undefined): void => {
-        if (v !== undefined) dl.append(el('dt', undefined, k), el('dd', undefined, v));
-      };
-      add('Test loss', b.testLoss !== undefined ? formatLoss(b.testLoss) : undefined);
-      add('Test ppl', b.testLoss !== undefined && b.testLoss < 50 ? formatScore(Math.exp(b.testLoss)) : undefined);
-      add('Val loss', b.valLoss !== undefined ? formatLoss(b.valLoss) : undefined);
-      add('Epochs', b.epochs !== undefined ? String(b.epochs) : undefined);
-      add('#params (benchmark model)', b.numParams !== undefined ? formatInteger(b.numParams) : undefined);
-      add('Status', b.status);
-      add('Recipe id', b.recepieId !== undefined ? String(b.recepieId) : undefined);
+      for (const [k, v, title] of loss.facts) {
+        const dd = el('dd', undefined, v);
+        if (title) dd.title = title;
+        dl.append(el('dt', undefined, k), dd);
+      }
       parts.push(dl);
     }
     const scores = cell.scores ?? [];
@@ -75,14 +110,6 @@ export class SidePanel {
       }
       parts.push(table);
     }
-    if (cell.prediction)
-      parts.push(
-        el(
-          'p',
-          'cl-muted',
-          `Predicted ${cell.prediction.dataset} test loss ${cell.prediction.text} · ${cell.prediction.top}`,
-        ),
-      );
     const diags = [
       ...m.cellMarkers,
       ...m.nodes.flatMap((n) => n.markers.map((x) => ({ ...x, message: `${n.name}: ${x.message}` }))),
