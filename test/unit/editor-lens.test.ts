@@ -186,7 +186,10 @@ test('the hover of a scored cell is short: its verdict, the benchmark line and a
     /HiddenCov \*\*-?[\d.e]+\*\* \(\d+(st|nd|rd|th) pct\) · NASWOT \*\*[^*]+\*\* \(\d+(st|nd|rd|th) pct\) · TE-NAS κ/,
   );
   assert.match(md, /_percentiles of 258 WikiText-2 cells, proxy preset_/);
-  assert.match(md, /\*\*WikiText-2 test loss \d\.\d{3}\*\* · rank \*\*1\*\* of 258 trained cells \(top 0\.4%\)/);
+  assert.match(
+    md,
+    /\*\*WikiText-2 test loss \d\.\d{3}\*\* · rank \*\*1\*\* of 258 trained cells \(top 0\.4%\) · recepie ids? [\d, ]+ · \d+ runs?/,
+  );
   const link = `[Full report](command:cellLens.showScores?${encodeURIComponent(JSON.stringify([doc.uri, 0]))})`;
   assert.ok(md.includes(link), md);
   const trusted = (hover.contents as unknown as { isTrusted?: { enabledCommands: string[] } }).isTrusted;

@@ -213,6 +213,14 @@ test("a diverged training log says which run it is and that it diverged; the ben
     t.some((x) => /^\$\(graph-line\) WikiText-2 \(the cell's other runs\): test loss \d\.\d{3}/.test(x)),
     JSON.stringify(t),
   );
+  // The hover's benchmark line names the cell's recepie ids and runs (the full record is in the full report).
+  const entry = api.benchmark.lookup(api.cache.get(doc as never)!.cells[0].hash)![0].entry;
+  const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+  assert.ok(
+    hover.includes(`recepie ids ${entry.recepieIds.join(', ')} · ${entry.runs.length} runs`) &&
+      hover.includes(`test loss ${entry.meanTest.toFixed(3)}`),
+    hover,
+  );
 });
 
 test('Show Benchmark Record opens the loss curves of every run of the cell: a static, script-free page', async () => {
