@@ -74,8 +74,8 @@ async function scenario(
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let index: BenchmarkIndex;
-  let workers = 0,
-    logs = 0;
+  let workers = 0;
+  let logs: number;
   if (name === 'sync') {
     index = await loadBenchmarkIndex([{ path: zip }], { prebuilt: false });
     logs = index.runs().length;

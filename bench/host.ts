@@ -21,7 +21,6 @@ import { loadBenchmarkIndex } from '../src/benchmark/load';
 import { cellsFromIndex } from '../src/study/runner';
 import { runStudy, type StudyRecord } from '../src/study/study';
 import { SCORE_IDS, SCORES, type ScoreId } from '../src/scoring/types';
-import { randomCell } from '../src/search/space';
 import { canonicalHash } from '../src/recipe/canonical';
 import { analyseText, hashCells } from '../src/editor/analysis';
 import { installFakeVscode, Position, Range, Uri } from '../testkit/fake-vscode';
@@ -46,7 +45,6 @@ const row = (b: { maxGapMs: number; maxCpuMs: number; wallMs: number }) => ({
 async function editorBench(text: string, edited: string) {
   const host = installFakeVscode();
   const storage = mkdtempSync(join(tmpdir(), 'cell-lens-bench-host-'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ext = require('../src/extension') as typeof import('../src/extension');
   const subscriptions: { dispose(): void }[] = [];
   const api = ext.activate({

@@ -204,7 +204,11 @@ async function main(): Promise<void> {
       date,
       ...(candidates.has(reader) ? { commit: candidates.get(reader)?.rev } : {}),
       ...(reader === 'yauzl'
-        ? { version: (require(join(yauzlPath() as string, '..', 'package.json')) as { version: string }).version }
+        ? {
+            version: (
+              JSON.parse(readFileSync(join(yauzlPath() as string, '..', 'package.json'), 'utf8')) as { version: string }
+            ).version,
+          }
         : {}),
       wallMs: {
         median: r1(median(rs.map((r) => r.wallMs))),
