@@ -10,11 +10,13 @@ import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../tes
 import { REPO, wikitextLogs } from '../helpers/data';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({ subscriptions } as never);
-const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+  activationEvents: string[];
+  contributes: Record<string, unknown>;
+};
 
 test('every command in package.json is registered by activate(), and each has the Cell Lens category', () => {
   const contributed = manifest.contributes.commands as { command: string; category: string }[];

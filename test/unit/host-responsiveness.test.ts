@@ -22,7 +22,7 @@ import { buildSync } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installFakeVscode, Position, Range, TextDocument, Uri } from '../../testkit/fake-vscode';
-import { measureBlocking, sleep, until } from '../../testkit/event-loop';
+import { measureBlocking, until } from '../../testkit/event-loop';
 import { LineIndexedDocument } from '../../testkit/line-index-document';
 import { candidateCells, rng } from '../../testkit/data';
 import { REPO } from '../helpers/data';
@@ -30,7 +30,6 @@ import { testClient } from '../fixtures/scoring/helpers';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { cellsFromIndex, type StudyCell } from '../../src/study/runner';
 import { runStudy, type StudyRecord } from '../../src/study/study';
-import { randomCell } from '../../src/search/space';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { ScoreCache } from '../../src/scoring/cache';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
@@ -51,10 +50,8 @@ const BOUND_MS = 200;
 const WORKER = join(REPO, 'dist/worker.js');
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const vs = require('vscode') as Record<string, Record<string, unknown>>;
 const storage = mkdtempSync(join(tmpdir(), 'cell-lens-host-'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({
@@ -176,8 +173,9 @@ test(
       await cache.put(report);
     }
     const window = vs.window;
-    window.showQuickPick = async (items: { label: string }[]) => items.find((i) => i.label === 'Proxy sizes');
-    window.showOpenDialog = async () => undefined;
+    window.showQuickPick = (items: { label: string }[]) =>
+      Promise.resolve(items.find((i) => i.label === 'Proxy sizes'));
+    window.showOpenDialog = () => Promise.resolve(undefined);
     const posted: unknown[] = [];
     const handlers: ((m: unknown) => void)[] = [];
     const create = window.createWebviewPanel as (...a: unknown[]) => { webview: Record<string, unknown> };
@@ -188,9 +186,9 @@ test(
           handlers.push(h);
           return { dispose() {} };
         },
-        postMessage: async (m: unknown) => {
+        postMessage: (m: unknown) => {
           posted.push(m);
-          return true;
+          return Promise.resolve(true);
         },
       });
       return p;
