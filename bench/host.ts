@@ -51,7 +51,6 @@ const row = (b: { maxGapMs: number; maxCpuMs: number; wallMs: number }) => ({
 async function editorBench(text: string, edited: string, scoreAllText: string, records: readonly StudyRecord[]) {
   const host = installFakeVscode();
   const storage = mkdtempSync(join(tmpdir(), 'cell-lens-bench-host-'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ext = require('../src/extension') as typeof import('../src/extension');
   const subscriptions: { dispose(): void }[] = [];
   const api = ext.activate({
@@ -142,7 +141,7 @@ async function editorBench(text: string, edited: string, scoreAllText: string, r
         }),
       });
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const window = (require('vscode') as { window: Record<string, unknown> }).window;
     window.showQuickPick = (items: { label: string }[]) =>
       Promise.resolve(items.find((i) => i.label === 'Proxy sizes'));

@@ -318,7 +318,7 @@ export class CellsTableView {
     const tr = (e.target as Element).closest('tr');
     if (!tr?.dataset.key) return;
     const rows = this.rowsInBody();
-    const i = rows.indexOf(tr as HTMLTableRowElement);
+    const i = rows.indexOf(tr);
     const page = Math.max(
       1,
       Math.floor(

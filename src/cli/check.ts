@@ -57,7 +57,7 @@ export const CHECK_COMMAND = {
   footer: 'Exit codes: 0 no errors, 1 some file has an error or cannot be read, 2 usage error.',
 } as const satisfies CommandSpec;
 
-export async function runCheck(argv: string[], io: CliIO): Promise<number> {
+export function runCheck(argv: string[], io: CliIO): number {
   const parsed = parseCli(CHECK_COMMAND, argv, io, (p) => ({ json: p.values.json, files: p.positionals }));
   if (parsed.exit !== undefined) return parsed.exit;
   const { json, files } = parsed.args;

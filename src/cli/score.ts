@@ -16,15 +16,7 @@ import { ScoreCache, scoreCacheDir } from '../scoring/cache';
 import { ScoringError } from '../process/client';
 import { defaultWorkers } from '../process/pool';
 import { PRESET_NAMES, SIZE_PRESETS } from '../scoring/presets';
-import {
-  DEFAULT_SIZES,
-  SCORES,
-  SCORE_IDS,
-  type BackendChoice,
-  type ScoreId,
-  type ScoreReport,
-  type ScoreSettings,
-} from '../scoring/types';
+import { DEFAULT_SIZES, SCORE_IDS, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { parseCli, type CommandSpec, type OptionSpec, type OptionSpecs, type Parsed, type Values } from './args';
 import { BACKEND_OPTION, TIMEOUT_OPTION, WORKERS_OPTION, cliScorer, parseScoreList, workerPathOf } from './common';
 
@@ -151,7 +143,7 @@ export function scoreArgsOf(
     cache: !v['no-cache'],
     timeoutMs: Math.round(v.timeout * 1000),
     verbose: v.verbose,
-    settings: { ...sizes, ...choice, backend: v.backend as BackendChoice },
+    settings: { ...sizes, ...choice, backend: v.backend },
     ...(v['cache-dir'] !== undefined ? { cacheDir: v['cache-dir'] } : {}),
     ...(v.node !== undefined ? { nodePath: v.node } : {}),
     ...(v.workers !== undefined ? { workers: v.workers } : {}),

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Recipe } from '../recipe/types';
 import { canonicalCell, canonicalHash } from '../recipe/canonical';
-import type { BackendName, ScoreId, ScoreProgress, ScoreReport, ScoreResult, ScoreSettings } from './types';
+import type { BackendName, ScoreId, ScoreProgress, ScoreReport, ScoreSettings } from './types';
 import { SCORES } from './types';
 import { currentBackend } from './backends';
 import { ScoreContext, type LmNeed } from './model/passes';
@@ -22,7 +22,6 @@ import { flopCounter } from './model/flops';
 import { gram } from './model/gram';
 import { buildPlan, checkAbort, AbortError } from './model/network';
 import type { PassId, RepeatValue, ScoreInputs } from './scores/types';
-import { SCORE_DEFS } from './scores/index';
 import { withDerivedScores } from './reference';
 import { aggregate, scoreIdsOf } from './merge';
 

@@ -263,7 +263,7 @@ export function isToTableWebview(m: unknown): m is ToTableWebview {
     return false;
   if (!Array.isArray(m.columns) || !m.columns.every(isColumn) || !Array.isArray(m.rows) || !m.rows.every(isRow))
     return false;
-  const keys = new Set(m.rows.map((r) => (r as TableRow).key));
+  const keys = new Set(m.rows.map((r) => r.key));
   if (keys.size !== m.rows.length) return false;
   return optional(m.note, isStr) && optional(m.crowdedLines, isIndex);
 }

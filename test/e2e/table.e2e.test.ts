@@ -179,7 +179,7 @@ test('e: Export CSV — the save dialog, then a CSV of the rows shown', { skip }
   await s!.waitForNotification(/10 rows exported to examples-cells\.csv/, 20_000);
   const file = join(s!.workspace, 'examples-cells.csv');
   await poll(
-    async () => existsSync(file),
+    () => Promise.resolve(existsSync(file)),
     (v) => v,
     10_000,
   );

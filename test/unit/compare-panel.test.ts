@@ -11,18 +11,14 @@ import { installFakeVscode, TextDocument, Uri, EventEmitter } from '../../testki
 import { REPO, exampleText } from '../helpers/data';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const vscode = require('vscode') as {
   window: {
     showQuickPick: (items: { label: string; description?: string }[], o: { title?: string }) => Promise<unknown>;
   };
 };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { registerCompare } =
   require('../../src/webviews/compare/panel') as typeof import('../../src/webviews/compare/panel');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { registerCommands } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { analyseText } = require('../../src/editor/analysis') as typeof import('../../src/editor/analysis');
 import { isToCompareWebview, type CompareMessage } from '../../src/compare/protocol';
 
@@ -56,10 +52,10 @@ test('Compare with… (lens arguments): the quick pick lists the other open cell
   assert.equal(lenses.length, 1, 'the compare lens contributor is registered');
   let offered: { label: string; description?: string }[] = [];
   let title = '';
-  vscode.window.showQuickPick = async (items, o) => {
+  vscode.window.showQuickPick = (items, o) => {
     offered = items;
     title = o.title ?? '';
-    return items.find((i) => i.label === 'cell 2');
+    return Promise.resolve(items.find((i) => i.label === 'cell 2'));
   };
   await host.commands.get('cellLens.compareWith')!(lstm.uri, 0);
   assert.match(title, /Compare with/);

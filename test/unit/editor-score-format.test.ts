@@ -92,9 +92,9 @@ test('tooltip and hover: every score with its direction; undefined ones with the
   for (const r of report.results) {
     const row = rows.find((l) => l.startsWith(`| ${SCORES[r.id].label} |`));
     assert.ok(row, `row for ${r.id}`);
-    assert.match(row!, SCORES[r.id].better === 'higher' ? /↑ higher/ : /↓ lower/);
-    assert.ok(row!.includes('1.2 s'));
-    assert.equal(row!.split(/(?<!\\)\|/).length, 8, `a pipe in a cell is escaped: ${row}`);
+    assert.match(row, SCORES[r.id].better === 'higher' ? /↑ higher/ : /↓ lower/);
+    assert.ok(row.includes('1.2 s'));
+    assert.equal(row.split(/(?<!\\)\|/).length, 8, `a pipe in a cell is escaped: ${row}`);
   }
   assert.match(md, /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs 1 \\\| 2 share a code/);
   assert.match(md, /\| #params \| 20,352,000 \(vocab 10,000\) \|/);

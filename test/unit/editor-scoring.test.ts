@@ -22,9 +22,7 @@ host.config['scoring.preset'] = 'custom';
 host.config['scoring.customSizes'] = { vocab: 50, embed: 8, hidden: 8, layers: 1, seqLen: 4, batch: 4 };
 host.config['scoring.backend'] = 'wasm';
 host.config['scoring.timeoutSeconds'] = 120;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ScoringService } =
   require('../../src/editor/scoringService') as typeof import('../../src/editor/scoringService');
 const subscriptions: { dispose(): void }[] = [];
@@ -90,7 +88,7 @@ test(
     assert.match(hover, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
     const status = host.statusItems.find((s) => /Scoring · /.test(s.text));
     assert.ok(status, `a scoring status item shows the backend: ${host.statusItems.map((s) => s.text).join(' | ')}`);
-    assert.match(status!.text, /^\$\(beaker\) Scoring · wasm$/);
+    assert.match(status.text, /^\$\(beaker\) Scoring · wasm$/);
     // A node's hover lists its per-node quantities (the graph heat-map's values).
     const fLine = lstmText.split('\n').findIndex((l) => l.includes('"f":'));
     const nodeHover = host.hoverProviders[0].provideHover(doc, new Position(fLine, 4))!.contents.value;
@@ -105,7 +103,7 @@ test(
 test(
   'a renamed copy shares the report (same canonical hash) but not the per-node values keyed by the old names',
   { skip, timeout: 30_000 },
-  async () => {
+  () => {
     const renamed = lstmText
       .replace(/"f"/g, '"forget"')
       .replace(/"f_act"/g, '"forget_act"')
@@ -205,7 +203,7 @@ test(
     const pid = api.scoring.processStatus?.pid;
     assert.ok(pid, 'a worker is running');
     const n = host.messages.length;
-    process.kill(pid!, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
     const m = await host.when(() => host.messages.slice(n).find((x) => /scoring process was killed/i.test(x.text)));
     assert.equal(m.level, 'warn', `the user is told: ${JSON.stringify(host.messages.slice(n))}`);
     assert.match(host.statusItems.map((s) => s.text).join(' | '), /Scoring · stopped/);
@@ -314,7 +312,7 @@ test(
     assert.equal(new Set(halves.map((e) => e.pid)).size, 2, 'on two processes');
     assert.deepEqual(values(two as never), values(one as never), 'bit-identical values');
     assert.ok(
-      values(two as never).some(([id]) => id === 'hybrid'),
+      values(two).some(([id]) => id === 'hybrid'),
       'derived scores joined too',
     );
     delete host.config['scoring.workers'];

@@ -10,11 +10,13 @@ import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../tes
 import { REPO, wikitextLogs } from '../helpers/data';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({ subscriptions } as never);
-const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+  activationEvents: string[];
+  contributes: Record<string, unknown>;
+};
 
 test('every command in package.json is registered by activate(), and each has the Cell Lens category', () => {
   const contributed = manifest.contributes.commands as { command: string; category: string }[];
@@ -30,7 +32,6 @@ test('every command in package.json is registered by activate(), and each has th
 });
 
 test("one command table: COMMAND_IDS lists package.json's commands in order, and only src/editor/commands.ts registers commands", () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { COMMAND_IDS } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
   const contributed = (manifest.contributes.commands as { command: string }[]).map((c) => c.command);
   assert.deepEqual([...COMMAND_IDS], contributed);

@@ -10,12 +10,9 @@ import { installFakeVscode, TextDocument, Uri, type FakePanel } from '../../test
 import { exampleText } from '../../testkit/graph-cells';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { registerGraphView } =
   require('../../src/webviews/graph/panel') as typeof import('../../src/webviews/graph/panel');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { registerCommands } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseDocument } = require('../../src/recipe/parse') as typeof import('../../src/recipe/parse');
 import type { RenderMessage } from '../../src/graph/protocol';
 
@@ -83,7 +80,8 @@ test('a JSON file that is not a cell file leaves the panel as it is', () => {
     before,
     `no render for settings.json: ${renders(panel)
       .slice(before)
-      .map((r) => r.uri)}`,
+      .map((r) => r.uri)
+      .join(',')}`,
   );
   assert.equal(lastRender(panel)?.uri, examples.uri.toString());
 });
@@ -112,7 +110,9 @@ test('a pinned panel stays on its file; the next Show Cell Graph opens one follo
   host.activate(lstm);
   assert.equal(lastRender(follower)?.uri, lstm.uri.toString(), 'the new panel follows');
   assert.equal(lastRender(pinned)?.uri, lstm.uri.toString());
-  host.open(new TextDocument(Uri.file('/ws/gru.json'), 'json', 1, JSON.stringify(JSON.parse(exampleText())[1])));
+  host.open(
+    new TextDocument(Uri.file('/ws/gru.json'), 'json', 1, JSON.stringify((JSON.parse(exampleText()) as unknown[])[1])),
+  );
   assert.equal(lastRender(follower)?.uri, 'file:///ws/gru.json');
   assert.equal(lastRender(pinned)?.uri, lstm.uri.toString(), 'the pinned one stays');
   assert.equal(open().length, 2);

@@ -55,10 +55,8 @@ const WORKER = join(REPO, 'dist/worker.js');
 const RECORDING_WORKER = join(FIXTURES, 'recording-worker.ts');
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const vs = require('vscode') as Record<string, Record<string, unknown>>;
 const storage = mkdtempSync(join(tmpdir(), 'cell-lens-host-'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({
@@ -185,8 +183,9 @@ test(
       await cache.put(report);
     }
     const window = vs.window;
-    window.showQuickPick = async (items: { label: string }[]) => items.find((i) => i.label === 'Proxy sizes');
-    window.showOpenDialog = async () => undefined;
+    window.showQuickPick = (items: { label: string }[]) =>
+      Promise.resolve(items.find((i) => i.label === 'Proxy sizes'));
+    window.showOpenDialog = () => Promise.resolve(undefined);
     const pool = recordPool({ onEvent: (l) => api.scoring.onPoolEvent(l) });
     try {
       await host.commands.get('cellLens.correlateScores')!();

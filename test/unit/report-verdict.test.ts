@@ -114,9 +114,9 @@ test('one verdict: lens, hover, side panel, table, compare and CLI show the same
     assert.equal(hoverRow.split(' | ')[2], pct, `hover ${id}`);
     const sum = view.scores!.find((x) => x.id === id)!;
     assert.equal(sum.percentileText, pct, `side panel ${id}`);
-    assert.equal(sum.population, v.population!.text);
+    assert.equal(sum.population, v.population.text);
     assert.equal(row.scores[id].percentileText, pct, `table ${id}`);
-    assert.equal(row.scores[id].population, v.population!.text);
+    assert.equal(row.scores[id].population, v.population.text);
     const cmp = compare.rows.find((x) => x.label === label)!;
     assert.equal(cmp.leftNote, `${pct} pct`, `compare ${id}`);
     assert.ok(

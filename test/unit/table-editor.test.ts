@@ -9,7 +9,6 @@ import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../tes
 import { exampleText } from '../helpers/data';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({ subscriptions } as never);

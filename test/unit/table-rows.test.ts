@@ -110,8 +110,8 @@ test('one row per cell: nodes, benchmark loss and rank from the index, every sto
       assert.ok(Math.abs(s.percentile! - (100 * (worse + ties / 2)) / n) < 1e-9, `${id} percentile`);
     }
     assert.ok(r.predicted, 'a prediction at the proxy preset');
-    assert.ok(r.predicted!.lo! <= r.predicted!.loss && r.predicted!.loss <= r.predicted!.hi!);
-    assert.match(r.predicted!.text, /^predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+%$/);
+    assert.ok(r.predicted.lo! <= r.predicted.loss && r.predicted.loss <= r.predicted.hi!);
+    assert.match(r.predicted.text, /^predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+%$/);
   }
   // A copy of a probe among the examples (same canonical hash) shares its report; the other examples are unscored.
   for (const r of rows.slice(proxyProbes.length)) {

@@ -172,8 +172,7 @@ export class GraphView {
     const cell = this.last?.cells.find((c) => c.index === this.selected);
     const previous = this.cell;
     this.cell = cell;
-    const focusedId =
-      (document.activeElement as Element | null)?.closest?.('.cl-node')?.getAttribute('data-id') ?? undefined;
+    const focusedId = document.activeElement?.closest?.('.cl-node')?.getAttribute('data-id') ?? undefined;
     this.drawing.clear();
     this.tooltip.hide();
     this.empty.hidden = !!cell;

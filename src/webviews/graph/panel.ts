@@ -41,11 +41,11 @@ export interface GraphDeps {
   getCells(document: vscode.TextDocument): readonly Cell[];
   log: vscode.LogOutputChannel;
   /** Scores of a cell by canonical hash, for the side panel and the heat-map. */
-  getScores?(hash: string): ScoreReport | undefined;
+  readonly getScores?: (hash: string) => ScoreReport | undefined;
   /** Fires when scores arrive or change (the open panels redraw with them). */
   onDidChangeScores?: vscode.Event<void>;
   /** Benchmark facts of a cell that has no training log of its own (e.g. from the benchmark index). */
-  getBenchmark?(cell: Cell, hash: string): BenchmarkSummary | undefined;
+  readonly getBenchmark?: (cell: Cell, hash: string) => BenchmarkSummary | undefined;
   /** Layer sizes for the parameter counts (default NAS-Bench-NLP: embed 400, hidden 600). */
   getSizes?(): GraphSizes;
 }
@@ -461,7 +461,7 @@ export class CellGraphPanel implements vscode.Disposable {
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
-  private async revealCell(cellIndex: number): Promise<void> {
+  private revealCell(cellIndex: number): void {
     const key = this.uri.toString();
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === key);
     if (!editor) return;

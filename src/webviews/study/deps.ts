@@ -20,7 +20,11 @@ export interface StudyDeps {
    * Runs the study (`runStudy`) on the scored records off the extension host: the scoring process
    * (`ScoringService.study`). Rejects on failure or cancellation. Without it the study is computed here (tests).
    */
-  analyse?(records: StudyRecord[], options: StudyOptions, token: vscode.CancellationToken): Promise<StudyResult>;
+  readonly analyse?: (
+    records: StudyRecord[],
+    options: StudyOptions,
+    token: vscode.CancellationToken,
+  ) => Promise<StudyResult>;
   /** The user's score settings (`cellLens.scoring.*`): scores, seed, repeats, backend (sizes come from the preset pick). */
   scoreSettings(): ScoreSettings;
   log: vscode.LogOutputChannel;

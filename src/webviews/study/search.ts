@@ -19,7 +19,6 @@ import {
   scoreFitness,
   searchResultsJson,
   trainedPool,
-  type SearchAlgo,
 } from '../../search/runner';
 import type { SearchResult } from '../../search/types';
 import { editorScorer, openJson, pickSizes, type StudyDeps } from './deps';
@@ -28,7 +27,7 @@ import { editorScorer, openJson, pickSizes, type StudyDeps } from './deps';
 export async function searchCells(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {
   const what = 'Search Cells (Training-Free)';
   const algo = await vscode.window.showQuickPick(
-    SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a as SearchAlgo })),
+    SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a })),
     { title: `${what}: algorithm` },
   );
   if (!algo) return;
