@@ -13,10 +13,10 @@ import {
   QuickFixProvider,
   toRange,
 } from './editor/providers';
-import { benchmarkHoverMarkdown } from './report/format';
-import { countParams } from './scoring/model/params';
+import { benchmarkHoverMarkdown, cellName } from './report/format';
+import { modelParams } from './scoring/model/params';
+import { toRecipe } from './recipe/model';
 import { registerGraphView } from './webviews/graph/panel';
-import { DEFAULT_SIZES } from './scoring/types';
 import { scoreCacheDir } from './scoring/cache';
 import { ScoringService, workerLocation } from './editor/scoringService';
 import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCommands';
@@ -45,8 +45,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const cache = new AnalysisCache({ log: (m) => log.warn(m) });
   const benchmark = new BenchmarkService(log, status);
   const diagnostics = new DiagnosticsController(cache, log);
-  // Parameter count of the NAS-Bench-NLP language model around the cell (default sizes, PTB vocabulary 10k).
-  const lenses = new CellCodeLensProvider(cache, benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES));
+  const lenses = new CellCodeLensProvider(cache, benchmark);
   // Scoring: the child process starts on the first request; reports are cached under global storage.
   const storage = (context as Partial<vscode.ExtensionContext>).globalStorageUri?.fsPath;
   const cacheDir = storage ? scoreCacheDir(storage) : undefined;
@@ -94,18 +93,23 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     }
     const index = await benchmark.get();
     const matches = index.lookup(cell.hash);
+    const name = cellName(cell.cell, cell.hash, matches);
     // A known cell: its loss curves over epochs, every run (the hover already has the numbers).
     const withCurves = matches.find((m) => m.entry.runs.some((r) => r.testLosses.length > 0));
     if (withCurves) {
       showLossChart(
         context.extensionUri ?? vscode.Uri.file(context.extensionPath ?? __dirname + '/..'),
         withCurves.entry,
-        cell.cell.label,
+        name,
       );
       return;
     }
-    const md = benchmarkHoverMarkdown(matches, cell.hash);
-    log.debug(`${cell.cell.label} (${cell.hash}):\n${md}`);
+    const md = benchmarkHoverMarkdown(
+      matches,
+      { hash: cell.hash, recipe: cell.recipe, ...(cell.cell.log ? { log: cell.cell.log } : {}) },
+      index.datasets()[0],
+    );
+    log.debug(`${name} (${cell.hash}):\n${md}`);
     const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (ed) {
       ed.selection = new vscode.Selection(toRange(doc, cell.cell.anchor).start, toRange(doc, cell.cell.anchor).start);
@@ -116,11 +120,16 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   };
 
   const graph = registerGraphView(context, {
-    getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
+    // Each cell under its one name (the side panel's title): LSTM, recepie 1001636, cell 4.
+    getCells: (doc) =>
+      cache.get(doc)?.cells.map((c) => {
+        const hash = c.valid ? c.hash : undefined;
+        return { ...c.cell, label: cellName(c.cell, hash, hash !== undefined ? benchmark.lookup(hash) : undefined) };
+      }) ?? [],
     log,
     getScores: (hash) => scoring.peek(hash),
     onDidChangeScores: scoring.onDidChangeReports,
-    getBenchmark: (_cell, hash) => {
+    getBenchmark: (cell, hash) => {
       const m = benchmark.lookup(hash)?.[0];
       if (!m) return undefined;
       const e = m.entry;
@@ -129,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
         testLoss: e.meanTest,
         valLoss: e.meanVal,
         epochs: e.runs[0]?.epochs,
-        numParams: e.numParams,
+        numParams: modelParams(toRecipe(cell), m.dataset).count,
         status: e.diverged ? e.runs[0]?.status : 'OK',
         recepieId: e.recepieIds[0],
       };

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../recipe/types';
 import type { CliIO } from './io';
 import { lineCol } from './io';
 import { parseCli, type CommandSpec } from './args';
+import { cellName } from '../report/format';
 
 export interface FileReport {
   file: string;
@@ -21,12 +22,15 @@ export function checkText(file: string, text: string): FileReport {
   for (const d of doc.diagnostics) diagnostics.push({ ...d, ...lc(d.span.start) });
   const cells = doc.cells.map((c) => {
     for (const d of c.diagnostics) diagnostics.push({ ...d, ...lc(d.span.start), cell: c.index });
+    const hash = canonicalHash(toRecipe(c));
+    const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
     return {
       index: c.index,
-      label: c.label,
+      // Known names only: check loads no benchmark.
+      label: cellName(c, errors === 0 && c.nodes.length > 0 ? hash : undefined),
       nodes: c.nodes.length,
-      hash: canonicalHash(toRecipe(c)),
-      errors: c.diagnostics.filter((d) => d.severity === 'error').length,
+      hash,
+      errors,
       warnings: c.diagnostics.filter((d) => d.severity === 'warning').length,
     };
   });

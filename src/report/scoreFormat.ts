@@ -131,6 +131,18 @@ export function predictionTooltip(p: PredictionVerdict): string {
   return `Predicted ${p.dataset} test loss from the train-free scores (${p.preset} preset) and the cell's structure; 80 % interval from cross-validated residuals${p.cvTau !== undefined ? `; cross-validated τ ${formatStat(p.cvTau, 2)}` : ''}.`;
 }
 
+/**
+ * Where the predicted loss would rank among the benchmark's trained cells, in counts: `would rank 1 of 258 trained
+ * benchmark cells`. (A share, "better than 100 % of the 258", reads wrong for a benchmark cell, which is one of them.)
+ */
+export function predictedRankText(p: Pick<PredictionVerdict, 'percentile' | 'nCells'>): string {
+  const worse = Math.round((p.percentile * p.nCells) / 100);
+  const rank = p.nCells - worse + 1;
+  return rank > p.nCells
+    ? `below all ${p.nCells} trained benchmark cells`
+    : `would rank ${rank} of ${p.nCells} trained benchmark cells`;
+}
+
 /** Hover Markdown of a prediction: the number with its interval and what it rests on. */
 export function predictionMarkdown(p: PredictionVerdict): string {
   const cv =
@@ -139,7 +151,7 @@ export function predictionMarkdown(p: PredictionVerdict): string {
       : '';
   const missing = p.missing.length ? ` Imputed (missing or NaN): ${p.missing.join(', ')}.` : '';
   return (
-    `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''}, better than ${Math.round(p.percentile)} % of the ${p.nCells} trained benchmark cells (${p.topText}). ` +
+    `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''}, ${predictedRankText(p)} (${p.topText}). ` +
     `_From this cell's train-free scores (${p.preset} preset) and its structure, by a model trained on the benchmark (docs/predictor.md).${cv}${missing}_`
   );
 }

@@ -11,6 +11,7 @@ import type { Cell, Recipe } from '../recipe/types';
 import { SCORES, SCORE_IDS, type ScoreReport } from '../scoring/types';
 import { presetOf } from '../scoring/presets';
 import { predictionText, settingsSummary } from '../report/scoreFormat';
+import { cellName } from '../report/format';
 import { cellVerdict, type CellVerdict, type ScoreVerdict } from '../report/verdict';
 import type { RowBenchmark, RowPrediction, RowScore, SortState, TableColumn, TableRow, TableScope } from './protocol';
 import { visibleRows } from './view';
@@ -91,21 +92,21 @@ function rowPrediction(v: CellVerdict): RowPrediction | undefined {
 export function buildRows(cells: readonly CellSource[], lookups: RowLookups): TableRow[] {
   return cells.map((c): TableRow => {
     const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
+    const hash = c.valid ? c.hash : undefined;
+    const matches = hash !== undefined ? lookups.benchmark(hash) : undefined;
     const base = {
       key: `${c.uri}#${c.cell.index}`,
       uri: c.uri,
       file: c.file,
       index: c.cell.index,
-      label: c.cell.label,
+      label: cellName(c.cell, hash, matches),
       line: c.line,
       valid: c.valid,
       errors,
       nodes: c.cell.nodes.length,
       ops: [...new Set(c.cell.nodes.map((n) => n.op))].sort(),
     };
-    if (!c.valid) return { ...base, scores: {} };
-    const hash = c.hash;
-    const matches = lookups.benchmark(hash);
+    if (hash === undefined) return { ...base, scores: {} };
     const benchmark = matches ? rowBenchmark(matches) : undefined;
     const report = lookups.report(hash);
     const verdict = report ? cellVerdict(report, c.recipe) : undefined;

@@ -1,7 +1,14 @@
 /** The score texts of the editor (lens, tooltip, hover): numbers, NaN/∞ with reasons, directions, settings. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scoreHoverMarkdown, scoreLensTitle, scoreLensTooltip, settingsSummary } from '../../src/report/scoreFormat';
+import {
+  predictedRankText,
+  predictionMarkdown,
+  scoreHoverMarkdown,
+  scoreLensTitle,
+  scoreLensTooltip,
+  settingsSummary,
+} from '../../src/report/scoreFormat';
 import { cellVerdict } from '../../src/report/verdict';
 import { formatScore, formatWithSpread } from '../../src/shared/format';
 import {
@@ -153,4 +160,32 @@ test('at a reference preset the lens, tooltip and hover carry percentiles and th
     scoreHoverMarkdown(cellVerdict(rep), ['hidden_cov', 'ntk_cond']),
     /\*\*Definitions\*\*[\s\S]*- \*\*HiddenCov\*\*: At every step[\s\S]*- \*\*TE-NAS κ\*\*: Θ as in ntk_trace/,
   );
+});
+
+test('the predicted loss says where it would rank in counts: the best cell is "rank 1 of 258", never "better than 100 %"', () => {
+  // A benchmark cell is one of the 258: a predicted loss below every recorded one ranks first, not "beats 100 %".
+  assert.equal(predictedRankText({ percentile: 100, nCells: 258 }), 'would rank 1 of 258 trained benchmark cells');
+  assert.equal(
+    predictedRankText({ percentile: (100 * 200) / 258, nCells: 258 }),
+    'would rank 59 of 258 trained benchmark cells',
+  );
+  assert.equal(predictedRankText({ percentile: 0, nCells: 258 }), 'below all 258 trained benchmark cells');
+  const md = predictionMarkdown({
+    dataset: 'WikiText-2',
+    preset: 'proxy',
+    loss: 4.4,
+    lo: 4.2,
+    hi: 4.6,
+    percentile: 100,
+    topPercent: 1,
+    nCells: 258,
+    missing: [],
+    lossText: '4.40 [4.20, 4.60]',
+    topText: 'top 1%',
+  } as unknown as Parameters<typeof predictionMarkdown>[0]);
+  assert.match(
+    md,
+    /\*\*Predicted WikiText-2 test loss: 4\.40 \[4\.20, 4\.60\]\*\* \(80 % interval\), would rank 1 of 258 trained benchmark cells \(top 1%\)\./,
+  );
+  assert.doesNotMatch(md, /100 %/);
 });

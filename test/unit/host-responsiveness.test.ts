@@ -36,16 +36,8 @@ import { runStudy, type StudyRecord } from '../../src/study/study';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { ScoreCache } from '../../src/scoring/cache';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
-import {
-  DEFAULT_SIZES,
-  SCORE_IDS,
-  SCORES,
-  type ScoreId,
-  type ScoreReport,
-  type ScoreSettings,
-} from '../../src/scoring/types';
+import { SCORE_IDS, SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../../src/scoring/types';
 import { parseDocument } from '../../src/recipe/parse';
-import { countParams } from '../../src/scoring/model/params';
 import { AnalysisCache, OFF_THREAD_CHARS, type Analysis, type DiscardedParse } from '../../src/editor/analysis';
 import { ParseThread, parseWorkerScript, SLICE_CHARS, type ReceivedSlice } from '../../src/editor/parseThread';
 import type { CellCodeLensProvider } from '../../src/editor/providers';
@@ -374,7 +366,7 @@ test(
     // Every lens of a full build (this provider's own first lens of each cell: benchmark or not-in-benchmark).
     const full = new (
       require('../../src/editor/providers') as typeof import('../../src/editor/providers')
-    ).CellCodeLensProvider(api.cache, api.benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES), {
+    ).CellCodeLensProvider(api.cache, api.benchmark, {
       allCellsUpTo: Infinity,
       hashNow: Infinity,
     }) as unknown as LensProvider;

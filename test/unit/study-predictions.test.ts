@@ -122,7 +122,7 @@ test('cell-lens predict: a known cell shows its benchmark loss beside the predic
     assert.equal(lines.length, 2);
     assert.match(
       lines[0],
-      /cell 0 · [0-9a-f]{12} · predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+% \(proxy\) · benchmark WikiText-2 test loss \d\.\d{3} \(rank \d+\/258\)/,
+      /LSTM · [0-9a-f]{12} · predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+% \(proxy\) · benchmark WikiText-2 test loss \d\.\d{3} \(rank \d+\/258\)/,
     );
     assert.match(lines[1], /cell 1 · [0-9a-f]{12} · predicted test loss \d\.\d\d .* · not in the benchmark/);
     let js = '';

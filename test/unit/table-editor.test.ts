@@ -32,7 +32,7 @@ test('ten cells on one line: one short lens that opens the table; the code actio
   assert.ok(one[0].command!.title.length <= 45, 'a short lens');
   // The details stay in the hover of each cell's opening brace.
   const second = api.cache.get(doc as never)!.cells[1].cell.anchor.start;
-  assert.match(host.hoverProviders[0].provideHover(doc, doc.positionAt(second))!.contents.value, /### cell 1/);
+  assert.match(host.hoverProviders[0].provideHover(doc, doc.positionAt(second))!.contents.value, /### LSTM/);
 
   // The lightbulb on that line: format, or open the table. Not on other lines.
   const actions = host.codeActionProviders[1].provideCodeActions(

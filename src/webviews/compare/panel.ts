@@ -13,6 +13,7 @@ import type { LensContributor } from '../../editor/providers';
 import type { BenchmarkMatch } from '../../benchmark/index';
 import type { ScoreReport } from '../../scoring/types';
 import { compareMessage, type CompareInput } from '../../compare/view';
+import { cellName } from '../../report/format';
 import {
   COMPARE_VIEW_TYPE,
   isFromCompareWebview,
@@ -61,6 +62,10 @@ const COMPARE_PANEL: PanelSpec<ToCompareWebview, FromCompareWebview> = {
   queueWhileHidden: true,
 };
 
+/** A cell's one name (src/report/format.ts cellName): LSTM, recepie 1001636, cell 4. */
+const nameOf = (c: AnalysedCell, matches: readonly BenchmarkMatch[] | undefined): string =>
+  cellName(c.cell, c.valid ? c.hash : undefined, matches);
+
 const baseName = (uri: vscode.Uri): string => uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
 
 /** The compare panel (one at a time: a new comparison replaces the shown one). */
@@ -70,6 +75,8 @@ class ComparePanel implements vscode.Disposable {
   private readonly host: WebviewHost<ToCompareWebview, FromCompareWebview>;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private last: CompareMessage | undefined;
+  /** The last "cannot compare" warning logged: said once, not again on every score or edit that follows. */
+  private lastWarning: string | undefined;
 
   static show(context: vscode.ExtensionContext, deps: CompareDeps, a: CellRef, b: CellRef): ComparePanel {
     const p = ComparePanel.current;
@@ -134,13 +141,14 @@ class ComparePanel implements vscode.Disposable {
       (await vscode.workspace.openTextDocument(ref.uri));
     const cells = this.deps.analyse(doc);
     const c = cells?.find((x) => x.cell.index === ref.index);
-    if (!c) return `${baseName(ref.uri)} has no cell ${ref.index + 1} any more`;
+    if (!c) return `${baseName(ref.uri)} has no cell ${ref.index} any more`;
     const report = c.valid ? this.deps.peekScores?.(c.hash) : undefined;
+    const matches = c.valid ? this.deps.lookup(c.hash) : [];
     return {
-      cell: c.cell,
+      cell: { ...c.cell, label: nameOf(c, matches) },
       uri: ref.uri.toString(),
       fileName: baseName(ref.uri),
-      ...(c.valid ? { matches: this.deps.lookup(c.hash) } : { matches: [] }),
+      matches,
       ...(report ? { report } : {}),
     };
   }
@@ -151,9 +159,12 @@ class ComparePanel implements vscode.Disposable {
     try {
       const [a, b] = await Promise.all([this.input(this.a), this.input(this.b)]);
       if (typeof a === 'string' || typeof b === 'string') {
-        this.deps.log.warn(`compare: ${typeof a === 'string' ? a : (b as string)}; showing the last comparison`);
+        const warning = `compare: ${typeof a === 'string' ? a : (b as string)}; showing the last comparison`;
+        if (warning !== this.lastWarning) this.deps.log.warn(warning);
+        this.lastWarning = warning;
         return false;
       }
+      this.lastWarning = undefined;
       const t0 = Date.now();
       const m = compareMessage(a, b);
       this.last = m;
@@ -241,7 +252,7 @@ export function registerCompare(
         if (!c.valid) continue;
         const ref = { uri: doc.uri, index: c.cell.index };
         if (exclude && exclude.uri.toString() === ref.uri.toString() && exclude.index === ref.index) continue;
-        items.push({ label: c.cell.label, description: baseName(doc.uri), detail: describe(c), ref });
+        items.push({ label: nameOf(c, deps.lookup(c.hash)), description: baseName(doc.uri), detail: describe(c), ref });
       }
     }
     return items;
@@ -284,7 +295,7 @@ export function registerCompare(
     if (cells.length === 1) return { uri, index: cells[0].cell.index };
     const it = await pick(
       cells.map((c) => ({
-        label: c.cell.label,
+        label: nameOf(c, deps.lookup(c.hash)),
         description: baseName(uri),
         detail: describe(c),
         ref: { uri, index: c.cell.index },
