@@ -117,6 +117,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
 
   const graph = registerGraphView(context, {
     getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
+    analyse: async (doc) => (await cache.analyse(doc))?.cells.map((c) => c.cell) ?? [],
     log,
     getScores: (hash) => scoring.peek(hash),
     onDidChangeScores: scoring.onDidChangeReports,
