@@ -4,7 +4,8 @@
  * scoring child process.
  */
 import * as vscode from 'vscode';
-import { AnalysisCache, CELL_FILE_SELECTOR } from './editor/analysis';
+import { AnalysisCache, CELL_FILE_SELECTOR, type AnalysedCell } from './editor/analysis';
+import type { Cell } from './recipe/types';
 import { BenchmarkService } from './editor/benchmarkService';
 import {
   CellCodeLensProvider,
@@ -119,13 +120,15 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     }
   };
 
+  /** A cell under its one name (known name, benchmark recipe id, or position). */
+  const namedCell = (c: AnalysedCell): Cell => {
+    const hash = c.valid ? c.hash : undefined;
+    return { ...c.cell, label: cellName(c.cell, hash, hash !== undefined ? benchmark.lookup(hash) : undefined) };
+  };
   const graph = registerGraphView(context, {
     // Each cell under its one name (the side panel's title): LSTM, recepie 1001636, cell 4.
-    getCells: (doc) =>
-      cache.get(doc)?.cells.map((c) => {
-        const hash = c.valid ? c.hash : undefined;
-        return { ...c.cell, label: cellName(c.cell, hash, hash !== undefined ? benchmark.lookup(hash) : undefined) };
-      }) ?? [],
+    getCells: (doc) => cache.get(doc)?.cells.map(namedCell) ?? [],
+    analyse: async (doc) => (await cache.analyse(doc))?.cells.map(namedCell) ?? [],
     log,
     getScores: (hash) => scoring.peek(hash),
     onDidChangeScores: scoring.onDidChangeReports,
