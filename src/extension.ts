@@ -120,10 +120,14 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     }
   };
 
-  /** A cell under its one name (known name, benchmark recipe id, or position). */
+  /**
+   * A cell under its one name (known name, benchmark recipe id, or position). Naming needs the canonical hash; a
+   * cell not hashed yet keeps its position label rather than being hashed here (a 5,000-cell file would block the
+   * host: hashing is done in slices by the commands that need it).
+   */
   const namedCell = (c: AnalysedCell): Cell => {
-    const hash = c.valid ? c.hash : undefined;
-    return { ...c.cell, label: cellName(c.cell, hash, hash !== undefined ? benchmark.lookup(hash) : undefined) };
+    if (!c.valid || !c.hashed) return c.cell;
+    return { ...c.cell, label: cellName(c.cell, c.hash, benchmark.lookup(c.hash)) };
   };
   const graph = registerGraphView(context, {
     // Each cell under its one name (the side panel's title): LSTM, recepie 1001636, cell 4.
