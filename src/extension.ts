@@ -118,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const graph = registerGraphView(context, {
     getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
     log,
-    getScores: (hash) => scoring.peek(hash),
+    getScores: (hash) => scoring.peek(hash)?.report,
     onDidChangeScores: scoring.onDidChangeReports,
     getBenchmark: (_cell, hash) => {
       const m = benchmark.lookup(hash)?.[0];
@@ -156,7 +156,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     analyse: (doc) => cache.get(doc)?.cells,
     lookup: (hash) => benchmark.lookup(hash),
     onDidChangeBenchmark: benchmark.onDidChange,
-    peekScores: (hash) => scoring.peek(hash),
+    peekScores: (hash) => scoring.peek(hash)?.report,
     onDidChangeScores: scoring.onDidChangeReports,
     addLens: (c) => lenses.addContributor(c),
     log,
@@ -164,7 +164,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const table = registerCellsTable(context, { cache, benchmark, scoring, log });
   const study = registerStudyCommands(context, {
     getBenchmark: () => benchmark.get(),
-    score: (recipe, settings, token) => scoring.scoreQuiet(recipe, settings, token, 'study cell'),
+    score: (recipe, settings, token, label) => scoring.scoreQuiet(recipe, settings, token, label),
     analyse: (records, options, token) => scoring.study(records, options, token),
     scoreSettings,
     log,

@@ -248,7 +248,7 @@ class CellsTablePanel implements vscode.Disposable {
     this.rows = buildRows(sources, {
       benchmark: (h) => index?.lookup(h),
       report: (h) => {
-        const r = this.deps.scoring.peek(h);
+        const r = this.deps.scoring.peek(h)?.report;
         if (r) reports.push(r);
         return r;
       },
