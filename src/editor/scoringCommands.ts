@@ -16,6 +16,7 @@ import {
   predictionText,
   predictionTooltip,
   notCurrentText,
+  presetLabel,
   scoreAtCurrentTitle,
   scoreHoverMarkdown,
   scoreLensTitle,
@@ -108,7 +109,8 @@ export function scoreLenses(
     if (pred) {
       lenses.push(
         new vscode.CodeLens(range, {
-          title: `$(target) ${predictionText(pred)}`,
+          // At other settings: which preset it is from, as the CLI writes it (`… · top 20% (proxy)`).
+          title: `$(target) ${predictionText(pred)}${otherThan ? ` (${presetLabel(report.settings)})` : ''}`,
           command: 'cellLens.showScores',
           arguments: args,
           tooltip: predictionTooltip(pred),

@@ -17,7 +17,8 @@ export function presetLabel(s: ScoreSettings): string {
 
 /**
  * Where a report's settings are not the current ones, in the lens's words: `proxy, not the current full size`,
- * `full size, seed 3, not the current seed 0` (the preset first, then what differs).
+ * `full size, seed 3, not the current seed 0`, `full size, other scores, not the current settings` (the preset first,
+ * then what differs).
  */
 export function notCurrentText(s: ScoreSettings, current: ScoreSettings): string {
   const was = [presetLabel(s)],
@@ -33,10 +34,7 @@ export function notCurrentText(s: ScoreSettings, current: ScoreSettings): string
     now.push(reps(current.repeats));
   }
   const set = (x: ScoreSettings) => [...new Set(x.scores)].sort().join(',');
-  if (set(s) !== set(current)) {
-    was.push('other scores');
-    now.push('scores');
-  }
+  if (set(s) !== set(current)) was.push('other scores');
   return `${was.join(', ')}, not the current ${now.join(', ') || 'settings'}`;
 }
 

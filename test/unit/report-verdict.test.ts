@@ -198,6 +198,10 @@ test('THE report choice: the current settings first, else the most useful other 
   const v = cellVerdict(report, recipe);
   assert.equal(notCurrentText(report.settings, full), 'proxy, not the current full size');
   assert.equal(notCurrentText(proxySeed3.settings, report.settings), 'proxy, seed 3, not the current seed 0');
+  assert.equal(
+    notCurrentText({ ...full, scores: ['params'] }, full),
+    'full size, other scores, not the current settings',
+  );
   assert.equal(scoreAtCurrentTitle(report.settings, full), 'score at full size');
   assert.equal(scoreAtCurrentTitle(proxySeed3.settings, report.settings), 'score at the current settings');
   const title = scoreLensTitle(v, finiteIds, full);
