@@ -156,7 +156,10 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     analyse: (doc) => cache.get(doc)?.cells,
     lookup: (hash) => benchmark.lookup(hash),
     onDidChangeBenchmark: benchmark.onDidChange,
-    peekScores: (hash) => scoring.peek(hash)?.report,
+    peekScores: (a, b) => {
+      const [ca, cb] = scoring.peekPair(a, b);
+      return [ca?.report, cb?.report];
+    },
     onDidChangeScores: scoring.onDidChangeReports,
     addLens: (c) => lenses.addContributor(c),
     log,

@@ -18,7 +18,7 @@ import { ScoringPool, type PoolEvent, type ScoringPoolOptions } from '../process
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
-import { chooseReport, type ReportChoice } from '../report/choice';
+import { choosePair, chooseReport, type ReportChoice } from '../report/choice';
 import { processSettings, scoreSettings, scoringWorkers } from './config';
 import { ScoringActivity, type CellProgress } from './scoringProgress';
 import { ScoringStatusBar } from './scoringStatusBar';
@@ -132,6 +132,16 @@ export class ScoringService implements vscode.Disposable {
       }, 0);
     }
     return choice;
+  }
+
+  /** The reports two cells are compared at ({@link choosePair}: the same settings for both), as {@link peek}. */
+  peekPair(a: string | undefined, b: string | undefined): [ReportChoice | undefined, ReportChoice | undefined] {
+    const all = (h: string | undefined) => {
+      if (h === undefined) return [];
+      this.peek(h); // the disk read, as for one cell
+      return this.cache.peekAll(h);
+    };
+    return choosePair(all(a), all(b), this.settings());
   }
 
   /** Progress of a cell being scored now (the same numbers the status bar shows). */

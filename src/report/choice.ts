@@ -55,3 +55,25 @@ export function chooseReport(reports: readonly ScoreReport[], current: ScoreSett
   }
   return best && { report: best, current: false };
 }
+
+/**
+ * The reports two cells are compared at (compare): both at the same settings — the choice above among the
+ * settings both cells have — since a difference across sizes or seeds would compare different things. With no
+ * settings in common, one side only: the one at the current settings, else the first cell's choice (the other side
+ * reads "not scored yet at these settings").
+ */
+export function choosePair(
+  a: readonly ScoreReport[],
+  b: readonly ScoreReport[],
+  current: ScoreSettings,
+): [ReportChoice | undefined, ReportChoice | undefined] {
+  const inB = new Map(b.map((r) => [settingsKey(r.settings), r]));
+  const both = chooseReport(
+    a.filter((r) => inB.has(settingsKey(r.settings))),
+    current,
+  );
+  if (both) return [both, { report: inB.get(settingsKey(both.report.settings))!, current: both.current }];
+  const ca = chooseReport(a, current),
+    cb = chooseReport(b, current);
+  return cb?.current || !ca ? [undefined, cb] : [ca, undefined];
+}

@@ -56,10 +56,10 @@ const vscodeApi = require('vscode') as {
 function answerWarnings(pick: string | undefined): { buttons: string[][]; restore(): void } {
   const orig = vscodeApi.window.showWarningMessage;
   const buttons: string[][] = [];
-  vscodeApi.window.showWarningMessage = async (text, ...items) => {
+  vscodeApi.window.showWarningMessage = (text, ...items) => {
     host.messages.push({ level: 'warn', text });
     buttons.push(items);
-    return pick;
+    return Promise.resolve(pick);
   };
   return { buttons, restore: () => (vscodeApi.window.showWarningMessage = orig) };
 }

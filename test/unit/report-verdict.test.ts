@@ -22,7 +22,7 @@ import {
   scoreLensTitle,
   scoreLensTooltip,
 } from '../../src/report/scoreFormat';
-import { chooseReport } from '../../src/report/choice';
+import { choosePair, chooseReport } from '../../src/report/choice';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { cellView } from '../../src/graph/views';
 import { buildRows } from '../../src/table/rows';
@@ -218,4 +218,31 @@ test('THE report choice: the current settings first, else the most useful other 
   assert.match(hover, /\(proxy preset\)/);
   // At the current settings, no such line.
   assert.doesNotMatch(scoreHoverMarkdown(v) + scoreLensTooltip(v) + scoreLensTitle(v, finiteIds), /not the current/);
+});
+
+test('compare: two cells at the same settings (the best both have), else one side only, never across settings', () => {
+  const full = { ...report.settings, ...SIZE_PRESETS['nas-bench-nlp'] };
+  const aFull: ScoreReport = { ...report, settings: full };
+  const bProxy: ScoreReport = { ...report, hash: 'b'.repeat(32) };
+  const bFull: ScoreReport = { ...bProxy, settings: full };
+  const bSeed3: ScoreReport = { ...bProxy, settings: { ...bProxy.settings, seed: 3 } };
+  assert.deepEqual(choosePair([report, aFull], [bProxy, bFull], full), [
+    { report: aFull, current: true },
+    { report: bFull, current: true },
+  ]);
+  // A at both sizes, B at the proxy size only: both at the proxy size (labelled: not current).
+  assert.deepEqual(choosePair([aFull, report], [bProxy], full), [
+    { report, current: false },
+    { report: bProxy, current: false },
+  ]);
+  // Nothing in common: the side at the current settings alone; else A's.
+  assert.deepEqual(choosePair([aFull], [bProxy], full), [{ report: aFull, current: true }, undefined]);
+  assert.deepEqual(choosePair([report], [bFull], full), [undefined, { report: bFull, current: true }]);
+  assert.deepEqual(choosePair([report], [bSeed3], full), [{ report, current: false }, undefined]);
+  assert.deepEqual(choosePair([], [bSeed3], full), [undefined, { report: bSeed3, current: false }]);
+  // What compare then shows: one side "not scored yet at these settings", no difference across sizes.
+  const side = { cell, uri: 'file:///ws/a.json', fileName: 'a.json', matches: [] };
+  const [ra, rb] = choosePair([aFull], [bProxy], full);
+  const m = compareMessage({ ...side, report: ra!.report }, { ...side, ...(rb ? { report: rb.report } : {}) });
+  assert.ok(m.notes.some((n) => /B is not scored yet at these settings/.test(n)));
 });
