@@ -134,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     getCells: (doc) => cache.get(doc)?.cells.map(namedCell) ?? [],
     analyse: async (doc) => (await cache.analyse(doc))?.cells.map(namedCell) ?? [],
     log,
-    getScores: (hash) => scoring.peek(hash),
+    getScores: (hash) => scoring.peek(hash)?.report,
     onDidChangeScores: scoring.onDidChangeReports,
     getBenchmark: (cell, hash) => {
       const m = benchmark.lookup(hash)?.[0];
@@ -172,7 +172,10 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     analyse: (doc) => cache.get(doc)?.cells,
     lookup: (hash) => benchmark.lookup(hash),
     onDidChangeBenchmark: benchmark.onDidChange,
-    peekScores: (hash) => scoring.peek(hash),
+    peekScores: (a, b) => {
+      const [ca, cb] = scoring.peekPair(a, b);
+      return [ca?.report, cb?.report];
+    },
     onDidChangeScores: scoring.onDidChangeReports,
     addLens: (c) => lenses.addContributor(c),
     log,
@@ -180,7 +183,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const table = registerCellsTable(context, { cache, benchmark, scoring, log });
   const study = registerStudyCommands(context, {
     getBenchmark: () => benchmark.get(),
-    score: (recipe, settings, token) => scoring.scoreQuiet(recipe, settings, token, 'study cell'),
+    score: (recipe, settings, token, label) => scoring.scoreQuiet(recipe, settings, token, label),
     analyse: (records, options, token) => scoring.study(records, options, token),
     scoreSettings,
     log,

@@ -15,6 +15,9 @@ import {
   predictionMarkdown,
   predictionText,
   predictionTooltip,
+  notCurrentText,
+  presetLabel,
+  scoreAtCurrentTitle,
   scoreHoverMarkdown,
   scoreLensTitle,
   scoreLensTooltip,
@@ -59,7 +62,10 @@ function targetOf(uri: vscode.Uri, c: AnalysedCell): ScoreTarget {
   return { hash: c.hash, recipe: c.recipe, label: `${c.cell.label} (${baseName(uri)})` };
 }
 
-/** The score lens of a cell (none for invalid cells or in an untrusted workspace without a report). */
+/**
+ * The score lens of a cell (none for invalid cells or in an untrusted workspace without a report). A report at other
+ * settings than the current ones (ScoringService.peek) is labelled so, with a lens that scores at the current ones.
+ */
 export function scoreLenses(
   service: ScoringService,
   doc: vscode.TextDocument,
@@ -72,27 +78,39 @@ export function scoreLenses(
   if (running)
     return [
       new vscode.CodeLens(range, {
-        title: scoringLensTitle(running.done, running.total),
+        title: scoringLensTitle(running.percent),
         command: 'cellLens.scoringActions',
         tooltip: 'Scoring this cell — cancel from the notification',
       }),
     ];
-  const report = service.peek(c.hash);
-  if (report) {
+  const choice = service.peek(c.hash);
+  if (choice) {
+    const { report } = choice;
+    const otherThan = choice.current ? undefined : service.settings();
     const verdict = cellVerdict(report, c.recipe);
     const lenses = [
       new vscode.CodeLens(range, {
-        title: scoreLensTitle(verdict, lensScores()),
+        title: scoreLensTitle(verdict, lensScores(), otherThan),
         command: 'cellLens.showScores',
         arguments: args,
-        tooltip: scoreLensTooltip(verdict),
+        tooltip: scoreLensTooltip(verdict, otherThan),
       }),
     ];
+    if (otherThan && service.trusted)
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: `$(beaker) ${scoreAtCurrentTitle(report.settings, otherThan)}`,
+          command: 'cellLens.scoreCell',
+          arguments: args,
+          tooltip: `Compute the train-free scores of this cell at the current settings (${settingsSummary(otherThan)})`,
+        }),
+      );
     const pred = verdict.prediction;
     if (pred) {
       lenses.push(
         new vscode.CodeLens(range, {
-          title: `$(target) ${predictionText(pred)}`,
+          // At other settings: which preset it is from, as the CLI writes it (`… · top 20% (proxy)`).
+          title: `$(target) ${predictionText(pred)}${otherThan ? ` (${presetLabel(report.settings)})` : ''}`,
           command: 'cellLens.showScores',
           arguments: args,
           tooltip: predictionTooltip(pred),
@@ -115,20 +133,21 @@ export function scoreLenses(
 /** The score part of the hover on a cell. */
 export function scoreHover(service: ScoringService, c: AnalysedCell): string | undefined {
   if (!c.valid) return undefined;
-  const report = service.peek(c.hash);
-  if (report) {
-    const verdict = cellVerdict(report, c.recipe);
+  const choice = service.peek(c.hash);
+  if (choice) {
+    const verdict = cellVerdict(choice.report, c.recipe);
     const pred = verdict.prediction;
-    return (pred ? predictionMarkdown(pred) + '\n\n' : '') + scoreHoverMarkdown(verdict, lensScores());
+    const otherThan = choice.current ? undefined : service.settings();
+    return (pred ? predictionMarkdown(pred) + '\n\n' : '') + scoreHoverMarkdown(verdict, lensScores(), otherThan);
   }
   const running = service.progressOf(c.hash);
-  if (running) return scoringHoverMarkdown(running.done, running.total);
+  if (running) return scoringHoverMarkdown(running.percent);
   return notScoredMarkdown(service.trusted);
 }
 
 /** The per-node part of the hover on a node of a scored cell. */
 export function nodeScoreHover(service: ScoringService, c: AnalysedCell, node: string): string | undefined {
-  const report = service.peek(c.hash);
+  const report = service.peek(c.hash)?.report;
   if (!report) return undefined;
   if (!perNodeFitsNames(report, new Set(c.cell.nodes.map((n) => n.name)))) return undefined;
   return nodeScoreMarkdown(report, node);
@@ -181,7 +200,7 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
     }
     const r = await service.score([targetOf(doc.uri, c)], { title: `Cell Lens: scoring ${c.cell.label}` });
     if (!r.cancelled && r.failed === 0 && r.scored + r.cached > 0) {
-      const report = service.peek(c.hash);
+      const report = service.peek(c.hash)?.report;
       const pred = report ? cellVerdict(report, c.recipe).prediction : undefined;
       void vscode.window.setStatusBarMessage(
         `$(check) Cell Lens: ${c.cell.label} ${r.cached ? 'scores from the cache' : 'scored'}${pred ? ` · ${predictionText(pred)}` : ''}`,
@@ -283,8 +302,8 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
     const a = doc && (await cache.analyse(doc));
     const c = a && doc ? pickCell(a.cells, doc, index) : undefined;
     if (!doc || !c) return noCell();
-    const report = service.peek(c.hash);
-    if (!report) {
+    const choice = service.peek(c.hash);
+    if (!choice) {
       void vscode.window
         .showInformationMessage(
           `Cell Lens: ${c.cell.label} has no scores yet for the current settings.`,
@@ -295,7 +314,24 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
         });
       return;
     }
-    log.debug(`${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(cellVerdict(report, c.recipe))}`);
+    const { report } = choice;
+    const otherThan = choice.current ? undefined : service.settings();
+    if (otherThan) {
+      // The scores shown are at other settings: say so, and offer to score at the current ones.
+      const title = scoreAtCurrentTitle(report.settings, otherThan);
+      const action = title[0].toUpperCase() + title.slice(1);
+      void vscode.window
+        .showInformationMessage(
+          `Cell Lens: the scores shown for ${c.cell.label} are at ${notCurrentText(report.settings, otherThan)}.`,
+          action,
+        )
+        .then((x) => {
+          if (x) void scoreCell(doc.uri, c.cell.index);
+        });
+    }
+    log.debug(
+      `${c.cell.label} (${c.hash}) scores:\n${scoreHoverMarkdown(cellVerdict(report, c.recipe), [], otherThan)}`,
+    );
     const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (ed) {
       const at = toRange(doc, c.cell.anchor).start;

@@ -5,7 +5,7 @@
  * No `vscode` import.
  */
 import { SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
-import { presetOf } from '../scoring/presets';
+import { presetOf, sameSizes } from '../scoring/presets';
 import { formatElapsed, formatInteger, formatStat, formatValue } from '../shared/format';
 import { valueKind, type CellVerdict, type PredictionVerdict } from './verdict';
 
@@ -16,10 +16,39 @@ export function presetLabel(s: ScoreSettings): string {
 }
 
 /**
- * The score lens: `HiddenCov −34.9 (82nd pct) · NASWOT 9.62 (40th) · TE-NAS κ 485 (70th) · proxy ▸ more` for the
- * chosen ids (those present); percentiles in the verdict's reference population when one applies.
+ * Where a report's settings are not the current ones, in the lens's words: `proxy, not the current full size`,
+ * `full size, seed 3, not the current seed 0`, `full size, other scores, not the current settings` (the preset first,
+ * then what differs).
  */
-export function scoreLensTitle(v: CellVerdict, show: readonly ScoreId[]): string {
+export function notCurrentText(s: ScoreSettings, current: ScoreSettings): string {
+  const was = [presetLabel(s)],
+    now: string[] = [];
+  if (!sameSizes(s, current)) now.push(presetLabel(current));
+  if (s.seed !== current.seed) {
+    was.push(`seed ${s.seed}`);
+    now.push(`seed ${current.seed}`);
+  }
+  const reps = (n: number) => `${n} repeat${n === 1 ? '' : 's'}`;
+  if (s.repeats !== current.repeats) {
+    was.push(reps(s.repeats));
+    now.push(reps(current.repeats));
+  }
+  const set = (x: ScoreSettings) => [...new Set(x.scores)].sort().join(',');
+  if (set(s) !== set(current)) was.push('other scores');
+  return `${was.join(', ')}, not the current ${now.join(', ') || 'settings'}`;
+}
+
+/** The lens (and hover) action that scores a cell shown at other settings: `score at full size`. */
+export function scoreAtCurrentTitle(s: ScoreSettings, current: ScoreSettings): string {
+  return `score at ${sameSizes(s, current) ? 'the current settings' : presetLabel(current)}`;
+}
+
+/**
+ * The score lens: `HiddenCov −34.9 (82nd pct) · NASWOT 9.62 (40th) · TE-NAS κ 485 (70th) · proxy ▸ more` for the
+ * chosen ids (those present); percentiles in the verdict's reference population when one applies. `otherThan`:
+ * the current settings, given when the report is not at them (`· proxy, not the current full size`).
+ */
+export function scoreLensTitle(v: CellVerdict, show: readonly ScoreId[], otherThan?: ScoreSettings): string {
   const shown = show.map((id) => v.byId.get(id)).filter((s) => s !== undefined);
   const list = shown.length ? shown : v.scores.slice(0, 3);
   const parts = list.map(
@@ -27,11 +56,23 @@ export function scoreLensTitle(v: CellVerdict, show: readonly ScoreId[]): string
       `${s.label} ${s.value}${s.percentileText === undefined ? '' : ` (${s.percentileText}${i === 0 ? ' pct' : ''})`}`,
   );
   const more = v.scores.length > list.length ? ' ▸ more' : '';
-  return `$(beaker) ${parts.join(' · ')} · ${presetLabel(v.report.settings)}${more}`;
+  const at = otherThan ? notCurrentText(v.report.settings, otherThan) : presetLabel(v.report.settings);
+  return `$(beaker) ${parts.join(' · ')} · ${at}${more}`;
 }
 
-/** Plain-text tooltip of the score lens: every score on one line with its direction, then the population. */
-export function scoreLensTooltip(v: CellVerdict): string {
+/**
+ * The line saying a report is not at the current settings (lens tooltip, hover, Show Scores): at which it is,
+ * which are current, and how to score at those.
+ */
+export function notCurrentLine(s: ScoreSettings, current: ScoreSettings): string {
+  return `Scored at ${settingsSummary(s)}; not at the current settings (${settingsSummary(current)}). "${scoreAtCurrentTitle(s, current)}" (the lens, or Cell Lens: Score This Cell) scores it at the current settings.`;
+}
+
+/**
+ * Plain-text tooltip of the score lens: every score on one line with its direction, then the population.
+ * `otherThan` as in {@link scoreLensTitle}.
+ */
+export function scoreLensTooltip(v: CellVerdict, otherThan?: ScoreSettings): string {
   const lines = v.scores.map((s) => {
     const r = s.result;
     const why = !Number.isFinite(r.value) && r.reason ? ` — ${r.reason}` : '';
@@ -39,6 +80,7 @@ export function scoreLensTooltip(v: CellVerdict): string {
   });
   const { report } = v;
   return [
+    ...(otherThan ? [notCurrentLine(report.settings, otherThan), ''] : []),
     ...lines,
     '',
     ...(v.population ? [`Percentiles ${v.population.text}.`] : []),
@@ -47,16 +89,14 @@ export function scoreLensTooltip(v: CellVerdict): string {
   ].join('\n');
 }
 
-const donePercent = (done: number, total: number): number => (total > 0 ? Math.round((100 * done) / total) : 0);
-
-/** Lens while a cell is being scored. */
-export function scoringLensTitle(done: number, total: number): string {
-  return `$(sync~spin) scoring… ${donePercent(done, total)}%`;
+/** Lens while a cell is being scored (`percent`: the one progress state's, as the status bar shows it). */
+export function scoringLensTitle(percent: number): string {
+  return `$(sync~spin) scoring… ${percent}%`;
 }
 
 /** Hover while a cell is being scored. */
-export function scoringHoverMarkdown(done: number, total: number): string {
-  return `_Scoring… ${donePercent(done, total)}%_`;
+export function scoringHoverMarkdown(percent: number): string {
+  return `_Scoring… ${percent}%_`;
 }
 
 /** `NAS-Bench-NLP size (vocab 10000, embed 400, hidden 600, 3 layers, seq 35, batch 16) · seed 0 · 1 repeat`. */
@@ -72,13 +112,19 @@ function escapeCell(s: string): string {
 
 /**
  * Hover Markdown: a table of every score with value ± spread, its percentile in the reference population, the
- * measured direction with its evidence (Kendall τ vs −test loss), time and meaning; NaN reasons below.
+ * measured direction with its evidence (Kendall τ vs −test loss), time and meaning; NaN reasons below. `otherThan`
+ * as in {@link scoreLensTitle}: a line under the title says so.
  */
-export function scoreHoverMarkdown(v: CellVerdict, defineIds: readonly ScoreId[] = []): string {
+export function scoreHoverMarkdown(
+  v: CellVerdict,
+  defineIds: readonly ScoreId[] = [],
+  otherThan?: ScoreSettings,
+): string {
   const { report, population } = v;
   const rows = [
-    '**Train-free scores**',
+    `**Train-free scores${otherThan ? ` · ${notCurrentText(report.settings, otherThan)}` : ''}**`,
     '',
+    ...(otherThan ? [`_${notCurrentLine(report.settings, otherThan)}_`, ''] : []),
     '| score | value | percentile | better (evidence) | time | meaning |',
     '|---|---|---|---|---|---|',
   ];

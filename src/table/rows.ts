@@ -37,7 +37,7 @@ export interface CellSource {
 export interface RowLookups {
   /** Benchmark matches of a canonical hash (undefined: the index is still loading). */
   benchmark(hash: string): readonly BenchmarkMatch[] | undefined;
-  /** The score report of a cell at the current settings, if any (ScoringService.peek). */
+  /** The score report shown for a cell, if any (ScoringService.peek: at the current settings, else at others). */
   report(hash: string): ScoreReport | undefined;
 }
 
@@ -401,11 +401,14 @@ export function exportRows(
 /** The note under the toolbar: how many cells are scored, at which settings; what is still loading. */
 export function tableNote(rows: readonly TableRow[], opts: { benchmarkLoading: boolean; settings?: string }): string {
   const valid = rows.filter((r) => r.valid).length;
-  const scored = rows.filter((r) => r.preset !== undefined).length;
+  const scored = rows.filter((r) => r.preset !== undefined);
+  // Rows show a report at other settings when the cell has none at the current ones (report/choice.ts).
+  const atCurrent = opts.settings ? scored.filter((r) => r.settings === opts.settings).length : scored.length;
   const invalid = rows.length - valid;
   const parts = [`${rows.length} cell${rows.length === 1 ? '' : 's'}`];
   if (invalid) parts.push(`${invalid} with errors`);
-  parts.push(`${scored} of ${valid} scored${opts.settings ? ` at ${opts.settings}` : ''}`);
+  parts.push(`${atCurrent} of ${valid} scored${opts.settings ? ` at ${opts.settings}` : ''}`);
+  if (scored.length > atCurrent) parts.push(`${scored.length - atCurrent} at other settings (see the Preset column)`);
   if (opts.benchmarkLoading) parts.push('loading the benchmark…');
   return parts.join(' · ');
 }

@@ -30,8 +30,8 @@ export interface CompareDeps {
   /** Benchmark records of a canonical hash, one per dataset; undefined while the benchmark loads. */
   lookup(hash: string): readonly BenchmarkMatch[] | undefined;
   onDidChangeBenchmark?: vscode.Event<void>;
-  /** The score report of a hash at the current settings, if cached. */
-  peekScores?(hash: string): ScoreReport | undefined;
+  /** The score reports two cells are compared at (the same settings for both; ScoringService.peekPair), if cached. */
+  peekScores?(a: string | undefined, b: string | undefined): [ScoreReport | undefined, ScoreReport | undefined];
   onDidChangeScores?: vscode.Event<void>;
   /** Registers a CodeLens contributor (the `compare with…` lens above every valid cell). */
   addLens?(contributor: LensContributor): void;
@@ -135,21 +135,21 @@ class ComparePanel implements vscode.Disposable {
     }, UPDATE_DEBOUNCE_MS);
   }
 
-  private async input(ref: CellRef): Promise<CompareInput | string> {
+  /** A side's cell (its report is added by {@link update}: both sides at the same settings). */
+  private async input(ref: CellRef): Promise<(CompareInput & { hash?: string }) | string> {
     const doc =
       vscode.workspace.textDocuments.find((d) => d.uri.toString() === ref.uri.toString()) ??
       (await vscode.workspace.openTextDocument(ref.uri));
     const cells = this.deps.analyse(doc);
     const c = cells?.find((x) => x.cell.index === ref.index);
     if (!c) return `${baseName(ref.uri)} has no cell ${ref.index} any more`;
-    const report = c.valid ? this.deps.peekScores?.(c.hash) : undefined;
     const matches = c.valid ? this.deps.lookup(c.hash) : [];
     return {
       cell: { ...c.cell, label: nameOf(c, matches) },
       uri: ref.uri.toString(),
       fileName: baseName(ref.uri),
       matches,
-      ...(report ? { report } : {}),
+      ...(c.valid ? { hash: c.hash } : {}),
     };
   }
 
@@ -165,8 +165,9 @@ class ComparePanel implements vscode.Disposable {
         return false;
       }
       this.lastWarning = undefined;
+      const [ra, rb] = this.deps.peekScores?.(a.hash, b.hash) ?? [];
       const t0 = Date.now();
-      const m = compareMessage(a, b);
+      const m = compareMessage({ ...a, ...(ra ? { report: ra } : {}) }, { ...b, ...(rb ? { report: rb } : {}) });
       this.last = m;
       this.panel.title = `Compare: ${a.cell.label} ↔ ${b.cell.label}`;
       this.post(m);

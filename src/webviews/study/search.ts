@@ -111,12 +111,16 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
       const controller = new AbortController();
       const sub = token.onCancellationRequested(() => controller.abort());
       try {
-        const source = reportSource(editorScorer(deps), settings, {
-          cache,
-          signal: controller.signal,
-          onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`),
-        });
         let last = 0;
+        const source = reportSource(
+          editorScorer(deps, () => `Search: cell ${last + 1} of ${budget}`),
+          settings,
+          {
+            cache,
+            signal: controller.signal,
+            onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`),
+          },
+        );
         return await runAlgorithm(algo.algo, scoreFitness(source, score.id), {
           budget,
           seed,

@@ -297,7 +297,7 @@ class CellsTablePanel implements vscode.Disposable {
     const lookups: RowLookups = {
       benchmark: (h) => index?.lookup(h),
       report: (h) => {
-        const r = this.deps.scoring.peek(h);
+        const r = this.deps.scoring.peek(h)?.report;
         if (r && reports.length === 0) reports.push(r);
         return r;
       },
