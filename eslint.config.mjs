@@ -41,4 +41,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Tests and benchmarks install the fake `vscode` module first and only then load the modules that import it; an
+    // `import` would be hoisted above the install, so those loads (of vscode and of src/) are require() calls.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-require-imports': ['error', { allow: ['^vscode$', '/src/'] }] },
+  },
+  {
+    // The fake VS Code host implements VS Code's Thenable API: async keeps every failure a rejection, as in VS Code.
+    files: ['testkit/fake-vscode.ts'],
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
+  {
+    // The build scripts are plain JavaScript outside tsconfig.json: no types for the type-aware rules to read.
+    files: ['**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    // Node's globals they read (no-undef is on for JavaScript; the `globals` package is no dependency).
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
 );

@@ -87,8 +87,8 @@ async function scenario(
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let index: BenchmarkIndex;
-  let workers = 0,
-    logs: number;
+  let workers = 0;
+  let logs: number;
   if (name === 'sync') {
     index = await loadBenchmarkIndex([{ path: zip }], { prebuilt: false });
     logs = index.runs().length;

@@ -105,7 +105,7 @@ export function summariseScoreRun(stdout: string, log: string, rc: number, wallS
       }
     | undefined;
   try {
-    doc = stdout.trim() ? JSON.parse(stdout) : undefined;
+    doc = stdout.trim() ? (JSON.parse(stdout) as typeof doc) : undefined;
   } catch {
     doc = undefined;
   }
@@ -225,14 +225,15 @@ export function summariseStudy(
   wallS: number,
 ): Record<string, Json> {
   const timedOut = rc === 124 || rc === 137;
-  const base: Record<string, Json> = { rc, wallS: Math.round(wallS * 10) / 10, ...(timedOut ? { timedOut } : {}) };
+  const wallS1 = Math.round(wallS * 10) / 10;
+  const base: Record<string, Json> = { rc, wallS: wallS1, ...(timedOut ? { timedOut } : {}) };
   if (!resultsJson) {
     // No results.json: the progress lines on stderr say how far it got.
     const progress = log.split('\n').filter((l) => /^\[\d+\/\d+\]/.test(l.trim()));
     return {
       ...base,
       ok: false,
-      error: timedOut ? `timed out after ${base.wallS} s` : lastLine(log) || `exit code ${rc}`,
+      error: timedOut ? `timed out after ${wallS1} s` : lastLine(log) || `exit code ${rc}`,
       cellsDone: progress.length,
       lastProgress: lastLine(progress.join('\n')),
     };
@@ -312,7 +313,7 @@ export function setPath(doc: Record<string, Json>, dotted: string, value: Json):
   const last = keys[keys.length - 1];
   if (last.endsWith('[]')) {
     const k = last.slice(0, -2);
-    const arr = Array.isArray(o[k]) ? (o[k] as Json[]) : [];
+    const arr = Array.isArray(o[k]) ? o[k] : [];
     arr.push(value);
     o[k] = arr;
   } else {
@@ -384,7 +385,6 @@ function machine(): Json {
 
 async function probe(name: string): Promise<ProbeResult> {
   // Loaded here, not at the top: `record`, `pick` and `finish` run often and need no TensorFlow.js.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { initBackend } = require('../src/scoring/backends') as typeof import('../src/scoring/backends');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tf = require('@tensorflow/tfjs-core') as typeof import('@tensorflow/tfjs-core');
@@ -458,7 +458,7 @@ async function main(argv: string[]): Promise<number> {
           const log = readText(`${args[0]}.log`);
           const r = probeRecord(readText(args[0]), log, Number(args[1]), Number(args[2]), args[3]);
           const tail = r.ok ? undefined : logTail(log);
-          value = { ...r, ...(tail ? { stderr: tail } : {}) } as unknown as Json;
+          value = { ...r, ...(tail ? { stderr: tail } : {}) };
           break;
         }
         case 'score':
@@ -505,7 +505,7 @@ async function main(argv: string[]): Promise<number> {
       const file = rest[0];
       const doc = readDoc(file);
       const runs = scoringRuns(doc);
-      setPath(doc, 'scoring.agreementWithWasm', agreement(runs) as unknown as Json);
+      setPath(doc, 'scoring.agreementWithWasm', agreement(runs));
       const backends = (doc.backends ?? {}) as unknown as Record<string, ProbeResult>;
       const gpuLinks = ['tensorflow-gpu', 'webgpu'].filter((n) => backends[n]?.ok);
       for (const n of ['tensorflow-gpu', 'tensorflow']) {

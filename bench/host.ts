@@ -9,16 +9,29 @@
  *   (Score All, the score warm-up), a re-hash after an edit, the parse itself (one block wherever it runs), and the
  *   editor on that file through the extension (`editor`): open, the first lens call, an edit, a lens refresh during
  *   a batch, and the command Score All Cells in This File on another such file (its cells not hashed yet, up to the
- *   long-batch question). `--label before` records a run of older code beside the current one (`after`).
+ *   long-batch question). `--label before` records a run of older code beside the current one (`after`);
+ * - the cells table of a 5,000-cell file (5,000 random cells of the search space, none hashed yet; `table5000`):
+ *   the command Show Cells Table through the extension, up to the first rows posted and up to the last, the longest
+ *   block of the host meanwhile; then in headless Chromium (the table page of that checkout, dist/table.js) the
+ *   messages the host posted, replayed: the first rows drawn, the rows in the page, and a click on a column header
+ *   (sort and redraw, layout included); `sortRows` alone in Node. `--only table` runs just this part (in a process
+ *   of its own: the full run starts one), keeping the rest of host.json; with `--label before` in a checkout of older
+ *   code (its src and webview, this bench), the two runs sit side by side.
  * Measure: a 5 ms timer notes the wall time (`maxGapMs`) and this process's CPU time (`maxCpuMs`) between two of
  * its ticks (testkit/event-loop.ts). Run: `npx tsx bench/host.ts` (uses dist/worker.js when built, else the
  * worker from source); writes bench/results/host.json. Goal: no block above ~50 ms.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureBlocking, sleep } from '../testkit/event-loop';
 import { candidateCells, rng } from '../testkit/data';
+import { chromiumMissing, launch } from '../testkit/graph-browser';
+import { randomCell } from '../src/search/space';
+import { sortRows } from '../src/table/view';
+import type { TableRow } from '../src/table/protocol';
 import { ScoringClient } from '../src/process/client';
 import { loadBenchmarkIndex } from '../src/benchmark/load';
 import { cellsFromIndex } from '../src/study/runner';
@@ -51,7 +64,6 @@ const row = (b: { maxGapMs: number; maxCpuMs: number; wallMs: number }) => ({
 async function editorBench(text: string, edited: string, scoreAllText: string, records: readonly StudyRecord[]) {
   const host = installFakeVscode();
   const storage = mkdtempSync(join(tmpdir(), 'cell-lens-bench-host-'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ext = require('../src/extension') as typeof import('../src/extension');
   const subscriptions: { dispose(): void }[] = [];
   const api = ext.activate({
@@ -142,7 +154,7 @@ async function editorBench(text: string, edited: string, scoreAllText: string, r
         }),
       });
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const window = (require('vscode') as { window: Record<string, unknown> }).window;
     window.showQuickPick = (items: { label: string }[]) =>
       Promise.resolve(items.find((i) => i.label === 'Proxy sizes'));
@@ -182,7 +194,160 @@ async function editorBench(text: string, edited: string, scoreAllText: string, r
   }
 }
 
+/**
+ * The cells table of a 5,000-cell file, through the extension on the fake VS Code host (issue "What a new user
+ * met", item 1), then the page in headless Chromium fed the messages the host posted. Times in ms.
+ */
+async function tableBench() {
+  const host = installFakeVscode();
+  const storage = mkdtempSync(join(tmpdir(), 'cell-lens-bench-table-'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ext = require('../src/extension') as typeof import('../src/extension');
+  const subscriptions: { dispose(): void }[] = [];
+  const api = ext.activate({
+    subscriptions,
+    extensionPath: root,
+    extensionUri: Uri.file(root),
+    globalStorageUri: { fsPath: storage },
+  } as never);
+  try {
+    const r = rng(5000);
+    const text = JSON.stringify(
+      Array.from({ length: 5000 }, () => randomCell(r)),
+      null,
+      2,
+    );
+    const doc = new LineIndexedDocument(Uri.file('/ws/cells-5000.json'), 'json', 1, text);
+    host.open(doc);
+    await (api.cache as { analyse(d: unknown): Promise<unknown> }).analyse(doc);
+    await api.benchmark.get();
+    type Posted = { type: string; rows?: TableRow[]; total?: number; note?: string };
+    let t0 = 0,
+      firstRowsMs = NaN;
+    const open = await measureBlocking(async () => {
+      t0 = performance.now();
+      await host.commands.get('cellLens.showCellsTable')!(doc.uri);
+      const panel = host.panels.find((p) => p.viewType === 'cellLens.cellsTable')!;
+      panel.receive({ type: 'ready' });
+      const table = () => panel.webview.posted as Posted[];
+      await host.when(() => table().some((m) => m.type === 'render'));
+      firstRowsMs = performance.now() - t0;
+      await host.when(() => table().reduce((n, m) => n + (m.rows?.length ?? 0), 0) >= 5000);
+      return table().filter((m) => m.rows);
+    });
+    const messages = open.value;
+    const rows = messages.flatMap((m) => m.rows ?? []);
+    const sortMs = (column: string) => {
+      const t = performance.now();
+      sortRows(rows, { column, dir: 'desc' });
+      return performance.now() - t;
+    };
+    return {
+      what: 'Show Cells Table on a 5,000-cell file (none hashed yet): the host; the page in headless Chromium',
+      cells: 5000,
+      chars: text.length,
+      hostFirstRowsMs: round(firstRowsMs),
+      hostAllRowsMs: round(open.wallMs),
+      maxGapMs: round(open.maxGapMs),
+      maxCpuMs: round(open.maxCpuMs),
+      messages: messages.length,
+      largestMessageRows: Math.max(...messages.map((m) => m.rows!.length)),
+      sortRowsNodeMs: {
+        nodes: round(sortMs('nodes')),
+        cell: round(sortMs('cell')),
+        testLoss: round(sortMs('testLoss')),
+      },
+      page: await tablePage(messages),
+    };
+  } finally {
+    for (const s of subscriptions) s.dispose();
+    rmSync(storage, { recursive: true, force: true });
+  }
+}
+
+/** The table page of this checkout (webview/table.ts, built) fed `messages`: first rows drawn, rows in the DOM, sort. */
+async function tablePage(messages: readonly unknown[]) {
+  const missing = chromiumMissing();
+  if (missing) return { skipped: missing };
+  const esbuild = await import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'cell-lens-bench-page-'));
+  const browser = await launch();
+  try {
+    await esbuild.build({
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      logLevel: 'warning',
+      entryPoints: [join(root, 'webview/table.ts')],
+      outfile: join(dir, 'table.js'),
+    });
+    // The webview API stubbed (what the page posts is kept), the table's stylesheet, the bundle.
+    writeFileSync(
+      join(dir, 'page.html'),
+      `<!DOCTYPE html><html><head><meta charset="UTF-8"><link rel="stylesheet" href="${pathToFileURL(join(root, 'media/table.css')).href}">
+<script>window.__posted=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>undefined,setState:()=>{}});</script>
+</head><body class="vscode-dark"><div id="cell-lens-table"></div><script src="table.js"></script></body></html>`,
+    );
+    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    await page.goto(pathToFileURL(join(dir, 'page.html')).href);
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.length > 0);
+    // Each message delivered as VS Code delivers it (a message event), timed with a forced layout after it.
+    const deliver = (m: unknown) =>
+      page.evaluate((x) => {
+        const t = performance.now();
+        window.dispatchEvent(new MessageEvent('message', { data: x }));
+        void document.body.offsetHeight;
+        return performance.now() - t;
+      }, m as never);
+    const first = await deliver(messages[0]);
+    const firstRows = await page.locator('tbody tr').count();
+    let restMs = 0;
+    for (const m of messages.slice(1)) restMs += await deliver(m);
+    const domRows = await page.locator('tbody tr').count();
+    const sort = () =>
+      page.evaluate(() => {
+        const b = document.querySelector<HTMLButtonElement>('th[data-column="nodes"] button')!;
+        const t = performance.now();
+        b.click();
+        void document.body.offsetHeight;
+        return performance.now() - t;
+      });
+    const sortMs = [await sort(), await sort(), await sort()];
+    return {
+      firstMessageDrawMs: round(first),
+      rowsAfterFirstMessage: firstRows,
+      otherMessagesDrawMs: round(restMs),
+      domRows,
+      sortClickMs: sortMs.map(round),
+    };
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `--only table`: the table scenario alone, merged into host.json under its label. */
+async function tableOnly(file: string, label: string): Promise<void> {
+  const run = await tableBench();
+  const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const table = (old.table5000 ?? {}) as Record<string, unknown>;
+  const result = { ...old, table5000: { ...table, [label]: { date: new Date().toISOString(), ...run } } };
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result.table5000, null, 2));
+}
+
 async function main(): Promise<void> {
+  // `--label before` records a run of the code before a change beside the current one (`after`, the default).
+  const label = process.argv.includes('--label') ? process.argv[process.argv.indexOf('--label') + 1] : 'after';
+  const file = join(root, 'bench', 'results', 'host.json');
+  if (process.argv.includes('--only')) return tableOnly(file, label);
+  // The table first, in a process of its own (its own fake host and analysis cache); it writes its part of host.json.
+  spawnSync(process.execPath, ['--import', 'tsx', __filename, '--only', 'table', '--label', label], {
+    stdio: 'inherit',
+  });
+
   // --- the study's statistics
   const { cells } = cellsFromIndex(await loadBenchmarkIndex(), { dataset: 'WikiText-2' });
   const r = rng(15);
@@ -223,13 +388,13 @@ async function main(): Promise<void> {
     JSON.stringify(candidateCells(2000, 943), null, 2),
     records,
   );
-  // `--label before` records a run of the code before a change beside the current one (`after`, the default).
-  const label = process.argv.includes('--label') ? process.argv[process.argv.indexOf('--label') + 1] : 'after';
-  const file = join(root, 'bench', 'results', 'host.json');
-  const previous = existsSync(file)
-    ? ((JSON.parse(readFileSync(file, 'utf8')) as { candidates2000?: { editor?: Record<string, unknown> } })
-        .candidates2000?.editor ?? {})
+  const saved = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as {
+        candidates2000?: { editor?: Record<string, unknown> };
+        table5000?: Record<string, unknown>;
+      })
     : {};
+  const previous = saved.candidates2000?.editor ?? {};
 
   const result = {
     date: new Date().toISOString(),
@@ -260,6 +425,7 @@ async function main(): Promise<void> {
       rehashAfterEdit: { what: 'hashCells after an edit of one cell (hashes remembered by recipe)', ...row(rehash) },
       editor: { ...previous, [label]: { date: new Date().toISOString(), ...editor } },
     },
+    table5000: saved.table5000 ?? {},
   };
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');

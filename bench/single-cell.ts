@@ -203,8 +203,8 @@ async function main(): Promise<void> {
   ] as const) {
     const label = `${m}x${k}x${n}`;
     matMulKernels[label] = {};
-    const a = tf.randomNormal([m, k], 0, 1, 'float32', 1) as tf.Tensor2D,
-      b = tf.randomNormal([k, n], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const a = tf.randomNormal<tf.Rank.R2>([m, k], 0, 1, 'float32', 1),
+      b = tf.randomNormal<tf.Rank.R2>([k, n], 0, 1, 'float32', 2);
     for (const mode of ['wasm', 'native'] as const) {
       if (mode === 'native') {
         if (!native.kernels) continue;

@@ -45,10 +45,19 @@ export function syncedDocs(text: string): string {
   return text.slice(0, a) + BEGIN + '\n' + scoreTable() + '\n' + text.slice(b);
 }
 
+/** What syncedPackageJson reads of package.json: the settings (`contributes.configuration`, one or a list). */
+interface PackageSettings {
+  contributes: { configuration: SettingsSection | SettingsSection[] };
+}
+interface SettingsSection {
+  properties: Record<string, { items?: unknown; default?: unknown }>;
+}
+
 /** package.json with the score enums regenerated. */
 export function syncedPackageJson(text: string): string {
-  const pkg = JSON.parse(text);
-  const props = pkg.contributes.configuration.properties ?? pkg.contributes.configuration[0].properties;
+  const pkg = JSON.parse(text) as PackageSettings;
+  const conf = pkg.contributes.configuration;
+  const props = (Array.isArray(conf) ? conf[0] : conf).properties;
   const ids = SCORE_DEFS.map((d) => d.id);
   const items = { type: 'string', enum: ids, enumDescriptions: SCORE_DEFS.map((d) => `${d.label}: ${d.meaning}`) };
   props['cellLens.scoring.scores'].items = items;

@@ -4,7 +4,8 @@
  * scoring child process.
  */
 import * as vscode from 'vscode';
-import { AnalysisCache, CELL_FILE_SELECTOR } from './editor/analysis';
+import { AnalysisCache, CELL_FILE_SELECTOR, type AnalysedCell } from './editor/analysis';
+import type { Cell } from './recipe/types';
 import { BenchmarkService } from './editor/benchmarkService';
 import {
   CellCodeLensProvider,
@@ -13,10 +14,10 @@ import {
   QuickFixProvider,
   toRange,
 } from './editor/providers';
-import { benchmarkRecordMarkdown } from './report/format';
-import { countParams } from './scoring/model/params';
+import { benchmarkRecordMarkdown, cellName } from './report/format';
+import { modelParams } from './scoring/model/params';
+import { toRecipe } from './recipe/model';
 import { registerGraphView } from './webviews/graph/panel';
-import { DEFAULT_SIZES } from './scoring/types';
 import { scoreCacheDir } from './scoring/cache';
 import { ScoringService, workerLocation } from './editor/scoringService';
 import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCommands';
@@ -45,8 +46,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const cache = new AnalysisCache({ log: (m) => log.warn(m) });
   const benchmark = new BenchmarkService(log, status);
   const diagnostics = new DiagnosticsController(cache, log);
-  // Parameter count of the NAS-Bench-NLP language model around the cell (default sizes, PTB vocabulary 10k).
-  const lenses = new CellCodeLensProvider(cache, benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES));
+  const lenses = new CellCodeLensProvider(cache, benchmark);
   // Scoring: the child process starts on the first request; reports are cached under global storage.
   const storage = (context as Partial<vscode.ExtensionContext>).globalStorageUri?.fsPath;
   const cacheDir = storage ? scoreCacheDir(storage) : undefined;
@@ -97,18 +97,23 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     }
     const index = await benchmark.get();
     const matches = index.lookup(cell.hash);
+    const name = cellName(cell.cell, cell.hash, matches);
     // A known cell: its loss curves over epochs, every run (the hover already has the numbers).
     const withCurves = matches.find((m) => m.entry.runs.some((r) => r.testLosses.length > 0));
     if (withCurves) {
       showLossChart(
         context.extensionUri ?? vscode.Uri.file(context.extensionPath ?? __dirname + '/..'),
         withCurves.entry,
-        cell.cell.label,
+        name,
       );
       return;
     }
-    const md = benchmarkRecordMarkdown(matches, cell.hash);
-    log.debug(`${cell.cell.label} (${cell.hash}):\n${md}`);
+    const md = benchmarkRecordMarkdown(
+      matches,
+      { hash: cell.hash, recipe: cell.recipe, ...(cell.cell.log ? { log: cell.cell.log } : {}) },
+      index.datasets()[0],
+    );
+    log.debug(`${name} (${cell.hash}):\n${md}`);
     const ed = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (ed) {
       ed.selection = new vscode.Selection(toRange(doc, cell.cell.anchor).start, toRange(doc, cell.cell.anchor).start);
@@ -118,12 +123,23 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     }
   };
 
+  /**
+   * A cell under its one name (known name, benchmark recipe id, or position). Naming needs the canonical hash; a
+   * cell not hashed yet keeps its position label rather than being hashed here (a 5,000-cell file would block the
+   * host: hashing is done in slices by the commands that need it).
+   */
+  const namedCell = (c: AnalysedCell): Cell => {
+    if (!c.valid || !c.hashed) return c.cell;
+    return { ...c.cell, label: cellName(c.cell, c.hash, benchmark.lookup(c.hash)) };
+  };
   const graph = registerGraphView(context, {
-    getCells: (doc) => cache.get(doc)?.cells.map((c) => c.cell) ?? [],
+    // Each cell under its one name (the side panel's title): LSTM, recepie 1001636, cell 4.
+    getCells: (doc) => cache.get(doc)?.cells.map(namedCell) ?? [],
+    analyse: async (doc) => (await cache.analyse(doc))?.cells.map(namedCell) ?? [],
     log,
-    getScores: (hash) => scoring.peek(hash),
+    getScores: (hash) => scoring.peek(hash)?.report,
     onDidChangeScores: scoring.onDidChangeReports,
-    getBenchmark: (_cell, hash) => {
+    getBenchmark: (cell, hash) => {
       const m = benchmark.lookup(hash)?.[0];
       if (!m) return undefined;
       const e = m.entry;
@@ -132,7 +148,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
         testLoss: e.meanTest,
         valLoss: e.meanVal,
         epochs: e.runs[0]?.epochs,
-        numParams: e.numParams,
+        numParams: modelParams(toRecipe(cell), m.dataset).count,
         status: e.diverged ? e.runs[0]?.status : 'OK',
         recepieId: e.recepieIds[0],
       };
@@ -159,7 +175,10 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     analyse: (doc) => cache.get(doc)?.cells,
     lookup: (hash) => benchmark.lookup(hash),
     onDidChangeBenchmark: benchmark.onDidChange,
-    peekScores: (hash) => scoring.peek(hash),
+    peekScores: (a, b) => {
+      const [ca, cb] = scoring.peekPair(a, b);
+      return [ca?.report, cb?.report];
+    },
     onDidChangeScores: scoring.onDidChangeReports,
     addLens: (c) => lenses.addContributor(c),
     log,
@@ -167,7 +186,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const table = registerCellsTable(context, { cache, benchmark, scoring, log });
   const study = registerStudyCommands(context, {
     getBenchmark: () => benchmark.get(),
-    score: (recipe, settings, token) => scoring.scoreQuiet(recipe, settings, token, 'study cell'),
+    score: (recipe, settings, token, label) => scoring.scoreQuiet(recipe, settings, token, label),
     analyse: (records, options, token) => scoring.study(records, options, token),
     scoreSettings,
     log,

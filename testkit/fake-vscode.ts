@@ -259,10 +259,13 @@ export function installFakeVscode(): FakeHost {
       return new Promise<T>((resolve) => {
         const now = probe();
         if (now) return resolve(now);
+        // Keeps the event loop alive while waiting (the product's own timers may be unref'd); measures no time.
+        const keepAlive = setInterval(() => undefined, 60_000);
         const sub = onRecord.event(() => {
           const v = probe();
           if (!v) return;
           sub.dispose();
+          clearInterval(keepAlive);
           resolve(v);
         });
       });

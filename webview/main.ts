@@ -15,7 +15,7 @@ startPage({
       post: (m: FromWebview) => api.postMessage(m),
       getState: () => {
         const s = api.getState();
-        return typeof s === 'object' && s !== null ? (s as WebviewState) : undefined;
+        return typeof s === 'object' && s !== null ? s : undefined;
       },
       setState: (s: WebviewState) => api.setState(s),
     });

@@ -171,7 +171,7 @@ class PlotsView {
       p,
     );
     const svg = select(this.stage)
-      .append(() => document.createElementNS(SVG_NS, 'svg') as SVGSVGElement)
+      .append(() => document.createElementNS(SVG_NS, 'svg'))
       .attr('class', 'cl-plot')
       .attr('width', width)
       .attr('height', height)

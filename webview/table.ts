@@ -5,6 +5,11 @@
  * (Enter / Space sorts, again reverses) and the rows; ↑ ↓ Home End PageUp PageDown move between rows, Enter reveals
  * the row's cell in its editor; `/` jumps to the filter, Escape clears it. Colours: media/table.css (theme variables).
  * Why no component library: see src/webviews/table/panel.ts.
+ *
+ * Big tables (a 5,000-cell file): the rows arrive in pages (`render`, then `rows` messages) and show as they come;
+ * the body holds only the rows in view and a few around them (a virtualised list: two spacer rows stand for the
+ * others, `aria-rowcount` / `aria-rowindex` tell assistive technology where a row is), so sorting or filtering
+ * thousands of rows redraws a few dozen.
  */
 import {
   isSortState,
@@ -14,7 +19,9 @@ import {
   type TableColumn,
   type TableRenderMessage,
   type TableRow,
+  type TableRowsMessage,
   type TableWebviewState,
+  type ToTableWebview,
 } from '../src/table/protocol';
 import { DEFAULT_SORT, nextSort, visibleRows } from '../src/table/view';
 import { formatLoss, formatPredicted } from '../src/shared/format';
@@ -26,12 +33,29 @@ const PRESET_LABEL: Readonly<Record<string, string>> = {
   custom: 'custom',
 };
 
+/** Rows drawn beyond the visible ones, above and below (scrolling a little shows rows already there). */
+const OVERSCAN_ROWS = 20;
+/** Rows drawn before the height of a row is known (the first draw). */
+const FIRST_WINDOW_ROWS = 60;
+
 /** The table view: owns the DOM under `root`, the sort and the filter. */
 export class CellsTableView {
   private msg: TableRenderMessage | undefined;
   private sort: SortState;
   private filter: string;
+  /** The rows of the table received so far (its pages, in order). */
+  private received: TableRow[] = [];
+  /** While a new table's pages arrive: the previous table's rows, shown after the new ones received so far. */
+  private previous: TableRow[] = [];
   private shown: TableRow[] = [];
+  /** Index in `shown` by row key. */
+  private position = new Map<string, number>();
+  /** The rows drawn: `shown[first … first + drawn)`. */
+  private first = 0;
+  private drawn = 0;
+  /** Height of a row in px (measured once rows are drawn). */
+  private rowHeight = 0;
+  private frame = 0;
   /** Key of the row that holds the roving tabindex (kept across re-renders). */
   private current: string | undefined;
   private readonly filterInput: HTMLInputElement;
@@ -44,6 +68,7 @@ export class CellsTableView {
   private readonly thead: HTMLTableSectionElement;
   private readonly tbody: HTMLTableSectionElement;
   private readonly empty: HTMLElement;
+  private readonly scroll: HTMLElement;
 
   constructor(
     private readonly root: HTMLElement,
@@ -82,7 +107,7 @@ export class CellsTableView {
     );
     bar.append(this.filterInput, this.count, el('span', 'ct-spacer'), this.formatButton, this.scoreButton, csv, json);
     this.note = el('div', 'ct-note');
-    const scroll = el('div', 'ct-scroll');
+    const scroll = (this.scroll = el('div', 'ct-scroll'));
     this.table = el('table', 'ct-table');
     this.caption = el('caption', 'ct-caption');
     this.thead = el('thead');
@@ -118,6 +143,8 @@ export class CellsTableView {
       }
     });
     this.tbody.addEventListener('keydown', (e) => this.onRowKey(e));
+    scroll.addEventListener('scroll', () => this.scheduleWindow(), { passive: true });
+    window.addEventListener('resize', () => this.scheduleWindow());
     document.addEventListener('keydown', (e) => {
       if (e.key === '/' && !(e.target instanceof HTMLInputElement)) {
         e.preventDefault();
@@ -148,9 +175,19 @@ export class CellsTableView {
     this.post({ type: 'export', format, filter: this.filter, sort: this.sort });
   }
 
-  /** Show the rows of a `render` message (sort, filter and the focused row are kept). */
+  /** A message of the host: a new table (its first page) or the next page of the current one. */
+  receive(m: ToTableWebview): void {
+    if (m.type === 'render') this.render(m);
+    else this.append(m);
+  }
+
+  /** Show a new table: its first page now, its other rows as they come (sort, filter and the focused row are kept). */
   render(m: TableRenderMessage): void {
+    // The rows shown until the new ones have all arrived: the previous table's (an update redraws in place).
+    this.previous = this.msg ? this.rowsNow() : [];
     this.msg = m;
+    this.received = [...m.rows];
+    if (this.received.length >= m.total) this.previous = [];
     // A sort by a column that is gone (a score no longer computed) falls back to the file order.
     if (!m.columns.some((c) => c.id === this.sort.column)) this.sort = DEFAULT_SORT;
     this.note.textContent = m.note ?? '';
@@ -161,6 +198,32 @@ export class CellsTableView {
     this.caption.textContent = `Cells of ${m.title}. Column headers sort; Enter on a row reveals its cell.`;
     this.drawHeader(m.columns);
     this.draw();
+  }
+
+  /** The next page of the current table (a page of an older table is dropped). */
+  private append(m: TableRowsMessage): void {
+    const t = this.msg;
+    if (!t || m.id !== t.id) return;
+    const keys = new Set(this.received.map((r) => r.key));
+    this.received.push(...m.rows.filter((r) => !keys.has(r.key)));
+    const columnsChanged = m.columns.map((c) => c.id).join('\n') !== t.columns.map((c) => c.id).join('\n');
+    this.msg = { ...t, columns: m.columns, ...(m.note !== undefined ? { note: m.note } : {}) };
+    if (m.note !== undefined) this.note.textContent = m.note;
+    if (this.received.length >= t.total) this.previous = [];
+    if (columnsChanged) this.drawHeader(m.columns);
+    this.draw();
+  }
+
+  /** Whether rows of the current table are still to come. */
+  private get loading(): boolean {
+    return !!this.msg && this.received.length < this.msg.total;
+  }
+
+  /** The table's rows as they stand: those received, then the previous table's others while pages arrive. */
+  private rowsNow(): TableRow[] {
+    if (!this.previous.length) return this.received;
+    const keys = new Set(this.received.map((r) => r.key));
+    return [...this.received, ...this.previous.slice(this.received.length).filter((r) => !keys.has(r.key))];
   }
 
   private drawHeader(columns: readonly TableColumn[]): void {
@@ -187,7 +250,7 @@ export class CellsTableView {
     this.thead.replaceChildren(tr);
   }
 
-  /** Sort state on the headers, then the body. */
+  /** Sort state on the headers, then the rows (filtered and sorted once), then the window of them in view. */
   private draw(): void {
     const m = this.msg;
     if (!m) return;
@@ -198,16 +261,83 @@ export class CellsTableView {
       th.classList.toggle('ct-sorted', on);
       th.querySelector('.ct-arrow')!.textContent = on ? (this.sort.dir === 'asc' ? ' ▲' : ' ▼') : '';
     }
-    this.shown = visibleRows(m.rows, this.filter, this.sort);
-    const rows = this.shown.map((r) => this.rowElement(r, m.columns));
-    this.tbody.replaceChildren(...rows);
+    const all = this.rowsNow();
+    this.shown = visibleRows(all, this.filter, this.sort);
+    this.position = new Map(this.shown.map((r, i) => [r.key, i]));
+    const n = all.length;
+    const loading = this.loading ? ` (loading: ${this.received.length} of ${m.total})` : '';
     this.count.textContent = this.filter.trim()
-      ? `${this.shown.length} of ${m.rows.length} cells`
-      : `${m.rows.length} cell${m.rows.length === 1 ? '' : 's'}`;
+      ? `${this.shown.length} of ${n} cells${loading}`
+      : `${n} cell${n === 1 ? '' : 's'}${loading}`;
     this.empty.hidden = this.shown.length > 0;
-    this.empty.textContent = m.rows.length ? 'No cell matches the filter.' : (m.note ?? 'No cells.');
-    if (!this.shown.some((r) => r.key === this.current)) this.current = this.shown[0]?.key;
-    for (const tr of rows) tr.tabIndex = tr.dataset.key === this.current ? 0 : -1;
+    this.empty.textContent = n ? 'No cell matches the filter.' : this.loading ? 'Loading…' : (m.note ?? 'No cells.');
+    // The focused row stays while it may still arrive; else the first row takes the tab stop.
+    if (!this.position.has(this.current ?? '') && !(this.loading && this.current)) this.current = this.shown[0]?.key;
+    this.table.setAttribute('aria-rowcount', String(this.shown.length + 1));
+    this.drawWindow(true);
+  }
+
+  /** Redraw the window at the next frame (the table scrolled or the panel was resized). */
+  private scheduleWindow(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.drawWindow(false);
+    });
+  }
+
+  /** The rows in view, and `OVERSCAN_ROWS` around them: which to draw. */
+  private windowAt(): { first: number; count: number } {
+    const h = this.rowHeight;
+    if (!h) return { first: 0, count: FIRST_WINDOW_ROWS };
+    const top = Math.max(0, this.scroll.scrollTop - this.thead.offsetHeight);
+    const first = Math.max(0, Math.floor(top / h) - OVERSCAN_ROWS);
+    return { first, count: Math.ceil(this.scroll.clientHeight / h) + 2 * OVERSCAN_ROWS };
+  }
+
+  /** Draw `shown[first … first + count)` between two spacer rows standing for the others (`force`: rows changed). */
+  private drawWindow(force: boolean, at = this.windowAt()): void {
+    const first = Math.min(at.first, Math.max(0, this.shown.length - at.count));
+    const end = Math.min(this.shown.length, first + at.count);
+    if (!force && first === this.first && end - first === this.drawn) return;
+    const focused = (document.activeElement as HTMLElement | null)?.closest?.('tr')?.dataset.key;
+    const columns = this.msg?.columns ?? [];
+    const rows = this.shown.slice(first, end).map((r, i) => {
+      const tr = this.rowElement(r, columns);
+      tr.setAttribute('aria-rowindex', String(first + i + 2));
+      return tr;
+    });
+    this.first = first;
+    this.drawn = rows.length;
+    const h = this.rowHeight;
+    const spacers = [
+      this.spacer(first * h, columns.length),
+      ...rows,
+      this.spacer((this.shown.length - end) * h, columns.length),
+    ].filter((x): x is HTMLTableRowElement => x !== undefined);
+    this.tbody.replaceChildren(...spacers);
+    if (!h && rows.length) {
+      this.rowHeight = rows[0].getBoundingClientRect().height || 24;
+      // Now that a row's height is known, draw the window that fits the view (with its spacers).
+      if (this.shown.length > rows.length) return this.drawWindow(true);
+    }
+    const tabStop = rows.some((tr) => tr.dataset.key === this.current) ? this.current : rows[0]?.dataset.key;
+    for (const tr of rows) tr.tabIndex = tr.dataset.key === tabStop ? 0 : -1;
+    if (focused) rows.find((tr) => tr.dataset.key === focused)?.focus({ preventScroll: true });
+  }
+
+  /** A row of `px` height standing for rows not drawn; none for 0 px. */
+  private spacer(px: number, span: number): HTMLTableRowElement | undefined {
+    if (px <= 0) return undefined;
+    const tr = el('tr', 'ct-spacer-row');
+    tr.setAttribute('aria-hidden', 'true');
+    const td = el('td');
+    td.colSpan = Math.max(1, span);
+    td.style.height = `${px}px`;
+    td.style.padding = '0';
+    td.style.border = 'none';
+    tr.append(td);
+    return tr;
   }
 
   private rowElement(r: TableRow, columns: readonly TableColumn[]): HTMLTableRowElement {
@@ -297,7 +427,7 @@ export class CellsTableView {
   }
 
   private rowsInBody(): HTMLTableRowElement[] {
-    return Array.from(this.tbody.rows);
+    return Array.from(this.tbody.rows).filter((tr) => tr.dataset.key !== undefined);
   }
 
   private setCurrent(key: string): void {
@@ -305,11 +435,21 @@ export class CellsTableView {
     for (const tr of this.rowsInBody()) tr.tabIndex = tr.dataset.key === key ? 0 : -1;
   }
 
+  /** Focus the row at `i` of the rows shown (scrolled into view, drawn if it was not). */
   private focusRow(i: number): void {
-    const rows = this.rowsInBody();
-    if (!rows.length) return;
-    const tr = rows[Math.max(0, Math.min(rows.length - 1, i))];
-    this.setCurrent(tr.dataset.key!);
+    if (!this.shown.length) return;
+    const k = Math.max(0, Math.min(this.shown.length - 1, i));
+    const key = this.shown[k].key;
+    if (k < this.first || k >= this.first + this.drawn) {
+      const h = this.rowHeight || 24;
+      const view = Math.max(1, Math.floor(this.scroll.clientHeight / h));
+      // Scroll so the row is in view (at the edge it came from), then draw the window there.
+      this.scroll.scrollTop = Math.max(0, (k < this.first ? k : k - view + 2) * h);
+      this.drawWindow(true, { first: Math.max(0, k - OVERSCAN_ROWS), count: view + 2 * OVERSCAN_ROWS });
+    }
+    this.setCurrent(key);
+    const tr = this.rowsInBody().find((r) => r.dataset.key === key);
+    if (!tr) return;
     tr.focus();
     tr.scrollIntoView({ block: 'nearest' });
   }
@@ -317,19 +457,16 @@ export class CellsTableView {
   private onRowKey(e: KeyboardEvent): void {
     const tr = (e.target as Element).closest('tr');
     if (!tr?.dataset.key) return;
-    const rows = this.rowsInBody();
-    const i = rows.indexOf(tr as HTMLTableRowElement);
+    const i = this.position.get(tr.dataset.key) ?? 0;
     const page = Math.max(
       1,
-      Math.floor(
-        this.tbody.parentElement!.parentElement!.clientHeight / Math.max(1, tr.getBoundingClientRect().height),
-      ) - 1,
+      Math.floor(this.scroll.clientHeight / Math.max(1, this.rowHeight || tr.getBoundingClientRect().height)) - 1,
     );
     const go: Record<string, number> = {
       ArrowDown: i + 1,
       ArrowUp: i - 1,
       Home: 0,
-      End: rows.length - 1,
+      End: this.shown.length - 1,
       PageDown: i + page,
       PageUp: i - page,
     };
@@ -352,6 +489,6 @@ startPage({
     const root = document.getElementById('cell-lens-table') ?? document.body.appendChild(document.createElement('div'));
     const view = new CellsTableView(root, api);
     (window as unknown as { cellLensTable: CellsTableView }).cellLensTable = view;
-    return (m) => view.render(m);
+    return (m) => view.receive(m);
   },
 });

@@ -21,7 +21,6 @@ import { incomingStates } from '../../src/scoring/model/passes';
 import { hiddenCovariance } from '../../src/scoring/scores/hidden_cov';
 import { makeRng, type Rng } from '../../src/scoring/rng';
 import { bootstrapCI, kendallTauClean } from '../../src/study/stats';
-import type { Recipe } from '../../src/recipe/types';
 
 type Stream = 'uniform' | 'zipf' | 'ngrams';
 
@@ -78,7 +77,7 @@ async function main(): Promise<void> {
     const vals: number[] = [];
     const s0 = performance.now();
     for (const c of trained) {
-      const recipe = (canonicalCell(c.recipe as Recipe)?.recipe ?? c.recipe) as Recipe;
+      const recipe = canonicalCell(c.recipe)?.recipe ?? c.recipe;
       const params = initParams(recipe, sizes, 0);
       const emb = initEmbedding(sizes, 0);
       const toks = tokens(kind, makeRng(0, 13), sizes.vocab);

@@ -54,7 +54,8 @@ export function isLoadJob(v: unknown): v is LoadJob {
     j.zips.length === j.sources.length &&
     j.zips.every((z) => z === undefined || z instanceof SharedArrayBuffer) &&
     j.sources.every(
-      (s) =>
+      // the job is unknown data (Array.isArray made its sources any[]): each source's fields are checked
+      (s: { readonly path?: unknown; readonly dataset?: unknown } | null) =>
         typeof s === 'object' &&
         s !== null &&
         typeof s.path === 'string' &&

@@ -192,7 +192,7 @@ export function parseCommand<S extends OptionSpecs>(cmd: CommandSpec<S>, argv: r
     else if (v !== undefined) values[name] = convert(name, spec, v as string);
     else values[name] = spec.default;
   }
-  return { values: values as Values<S>, positionals: raw.positionals, given: given as ReadonlySet<keyof S & string> };
+  return { values: values as Values<S>, positionals: raw.positionals, given };
 }
 
 /** Width the option help is wrapped to. */

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../recipe/types';
 import type { CliIO } from './io';
 import { lineCol } from './io';
 import { parseCli, type CommandSpec } from './args';
+import { cellName } from '../report/format';
 
 export interface FileReport {
   file: string;
@@ -21,12 +22,15 @@ export function checkText(file: string, text: string): FileReport {
   for (const d of doc.diagnostics) diagnostics.push({ ...d, ...lc(d.span.start) });
   const cells = doc.cells.map((c) => {
     for (const d of c.diagnostics) diagnostics.push({ ...d, ...lc(d.span.start), cell: c.index });
+    const hash = canonicalHash(toRecipe(c));
+    const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
     return {
       index: c.index,
-      label: c.label,
+      // Known names only: check loads no benchmark.
+      label: cellName(c, errors === 0 && c.nodes.length > 0 ? hash : undefined),
       nodes: c.nodes.length,
-      hash: canonicalHash(toRecipe(c)),
-      errors: c.diagnostics.filter((d) => d.severity === 'error').length,
+      hash,
+      errors,
       warnings: c.diagnostics.filter((d) => d.severity === 'warning').length,
     };
   });
@@ -57,7 +61,7 @@ export const CHECK_COMMAND = {
   footer: 'Exit codes: 0 no errors, 1 some file has an error or cannot be read, 2 usage error.',
 } as const satisfies CommandSpec;
 
-export async function runCheck(argv: string[], io: CliIO): Promise<number> {
+export function runCheck(argv: string[], io: CliIO): number {
   const parsed = parseCli(CHECK_COMMAND, argv, io, (p) => ({ json: p.values.json, files: p.positionals }));
   if (parsed.exit !== undefined) return parsed.exit;
   const { json, files } = parsed.args;

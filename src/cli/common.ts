@@ -124,7 +124,7 @@ export function commonArgs(v: Values<typeof COMMON_OPTIONS>): CommonArgs {
     ...(v.scores !== undefined ? { scores: parseScoreList(v.scores, '--scores') } : {}),
     seed: v.seed,
     repeats: v.repeats,
-    backend: v.backend as BackendChoice,
+    backend: v.backend,
     ...(cacheDir !== undefined ? { cacheDir } : {}),
     cache: !v['no-cache'],
     timeoutMs: Math.round(v.timeout * 1000),

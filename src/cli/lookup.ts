@@ -5,6 +5,8 @@ import { canonicalHash } from '../recipe/canonical';
 import { loadBenchmarkIndex } from '../benchmark/load';
 import type { LogSource } from '../benchmark/sources';
 import { readCellFile } from './check';
+import { cellName } from '../report/format';
+import { modelParams } from '../scoring/model/params';
 import type { CliIO } from './io';
 import { parseCli, type CommandSpec } from './args';
 
@@ -60,8 +62,10 @@ export async function runLookup(argv: string[], io: CliIO): Promise<number> {
         out.push({ file: f, cell: c.index, label: c.label, valid: false, errors: errors.map((d) => d.message) });
         continue;
       }
-      const hash = canonicalHash(toRecipe(c));
-      const matches = index.lookup(hash).map((m) => ({
+      const recipe = toRecipe(c);
+      const hash = canonicalHash(recipe);
+      const found = index.lookup(hash);
+      const matches = found.map((m) => ({
         dataset: m.dataset,
         summary: m.summary,
         rank: m.rank ?? null,
@@ -73,12 +77,24 @@ export async function runLookup(argv: string[], io: CliIO): Promise<number> {
         meanValLoss: num(m.entry.meanVal),
         bestTestLoss: num(m.entry.bestTest),
         bestValLoss: num(m.entry.bestVal),
-        numParams: m.entry.numParams ?? null,
+        // The cell's parameter count on this dataset (the one count every surface shows; = the runs' num_params).
+        numParams: modelParams(recipe, m.dataset).count,
         recepieIds: m.entry.recepieIds,
         runs: m.entry.runs.length,
         status: [...new Set(m.entry.runs.map((r) => r.status))],
       }));
-      out.push({ file: f, cell: c.index, label: c.label, valid: true, hash, found: matches.length > 0, matches });
+      // Not in the benchmark: the count of the loaded benchmark's model (WikiText-2 when bundled), named.
+      const params = modelParams(recipe, index.datasets()[0]);
+      out.push({
+        file: f,
+        cell: c.index,
+        label: cellName(c, hash, found),
+        valid: true,
+        hash,
+        found: matches.length > 0,
+        params,
+        matches,
+      });
     }
   }
   io.stdout(JSON.stringify(out, null, 2) + '\n');

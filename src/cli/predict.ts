@@ -16,6 +16,7 @@ import { cellVerdict, type PredictionVerdict } from '../report/verdict';
 import { predictionText } from '../report/scoreFormat';
 import { formatLoss } from '../shared/format';
 import { loadBenchmarkIndex } from '../benchmark/load';
+import { cellName } from '../report/format';
 
 /** `cell-lens predict`: the scoring options of `score` without the score choice, which its predictor fixes. */
 export const PREDICT_COMMAND = {
@@ -89,26 +90,28 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
     }
     const cells = parseDocument(text).cells;
     for (const c of f.cells) {
+      // The cell's one name: known (LSTM), else its benchmark recipe id, else the label score gave it.
+      const parsedCell = cells.find((x) => x.index === c.index);
+      const label = parsedCell && c.valid && c.hash ? cellName(parsedCell, c.hash, index?.lookup(c.hash)) : c.label;
       if (!c.valid) {
-        rows.push({ file: f.file, label: c.label, error: 'invalid cell' });
+        rows.push({ file: f.file, label, error: 'invalid cell' });
         continue;
       }
       if (!c.report) {
         rows.push({
           file: f.file,
-          label: c.label,
+          label,
           ...(c.hash ? { hash: c.hash } : {}),
           error: c.error?.message ?? 'not scored',
         });
         continue;
       }
-      const cell = cells.find((x) => x.index === c.index);
-      const p = cell ? cellVerdict(c.report, toRecipe(cell)).prediction : undefined;
+      const p = parsedCell ? cellVerdict(c.report, toRecipe(parsedCell)).prediction : undefined;
       if (!p) {
         exit = 2;
         rows.push({
           file: f.file,
-          label: c.label,
+          label,
           hash: c.hash,
           error: `no predictor for these settings (predictors: ${Object.keys(PREDICTORS).join(', ') || 'none'}; seed 0, 1 repeat)`,
         });
@@ -118,7 +121,7 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
       const { lossText: _l, topText: _t, ...prediction } = p;
       const row: Row = {
         file: f.file,
-        label: c.label,
+        label,
         hash: c.hash,
         prediction,
         ...(m

@@ -16,15 +16,8 @@ import { ScoreCache, scoreCacheDir } from '../scoring/cache';
 import { ScoringError } from '../process/client';
 import { defaultWorkers } from '../process/pool';
 import { PRESET_NAMES, SIZE_PRESETS } from '../scoring/presets';
-import {
-  DEFAULT_SIZES,
-  SCORES,
-  SCORE_IDS,
-  type BackendChoice,
-  type ScoreId,
-  type ScoreReport,
-  type ScoreSettings,
-} from '../scoring/types';
+import { DEFAULT_SIZES, SCORE_IDS, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
+import { cellName } from '../report/format';
 import { parseCli, type CommandSpec, type OptionSpec, type OptionSpecs, type Parsed, type Values } from './args';
 import { BACKEND_OPTION, TIMEOUT_OPTION, WORKERS_OPTION, cliScorer, parseScoreList, workerPathOf } from './common';
 
@@ -151,7 +144,7 @@ export function scoreArgsOf(
     cache: !v['no-cache'],
     timeoutMs: Math.round(v.timeout * 1000),
     verbose: v.verbose,
-    settings: { ...sizes, ...choice, backend: v.backend as BackendChoice },
+    settings: { ...sizes, ...choice, backend: v.backend },
     ...(v['cache-dir'] !== undefined ? { cacheDir: v['cache-dir'] } : {}),
     ...(v.node !== undefined ? { nodePath: v.node } : {}),
     ...(v.workers !== undefined ? { workers: v.workers } : {}),
@@ -373,16 +366,18 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
       for (const c of f.cells) {
         if (controller.signal.aborted) break;
         const { cell, valid } = c;
+        // Known names only (RNN, LSTM, GRU): score loads no benchmark.
+        const label = cellName(cell, valid ? c.hash : undefined);
         const jc: JsonCell = {
           index: cell.index,
-          label: cell.label,
+          label,
           valid,
-          diagnostics: diagLines(`${file} (${cell.label})`, text, cell.diagnostics),
+          diagnostics: diagLines(`${file} (${label})`, text, cell.diagnostics),
         };
         jf.cells.push(jc);
         if (!valid || !c.hash) {
           exit = Math.max(exit, 1);
-          if (!args.json) io.stdout(`${file} · ${cell.label} · invalid, not scored\n\n`);
+          if (!args.json) io.stdout(`${file} · ${label} · invalid, not scored\n\n`);
           continue;
         }
         const hash = c.hash;
@@ -405,7 +400,7 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
             const err = e instanceof ScoringError ? e : new ScoringError('internal', String(e));
             jc.error = { kind: err.kind, message: err.message };
             exit = Math.max(exit, err.kind === 'invalid' ? 1 : 2);
-            if (!args.json) io.stderr(`${file} · ${cell.label}: ${err.message}\n`);
+            if (!args.json) io.stderr(`${file} · ${label}: ${err.message}\n`);
             if (err.kind === 'cancelled' || err.kind === 'start') break;
             continue;
           }
@@ -417,7 +412,7 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
         if (verdict.population) jc.referencePreset = verdict.population.preset;
         if (!args.json) {
           io.stdout(
-            `${file} · ${cell.label} · ${hash.slice(0, 12)} · ${report.backend}${jc.cached ? ' · cached' : ''} · ${Math.round(report.totalMs)} ms\n`,
+            `${file} · ${label} · ${hash.slice(0, 12)} · ${report.backend}${jc.cached ? ' · cached' : ''} · ${Math.round(report.totalMs)} ms\n`,
           );
           io.stdout(verdictTable(verdict) + '\n');
         }

@@ -298,7 +298,7 @@ async function mergedScorer(
       try {
         doc = decodeJson(await fs.readFile(file, 'utf8')) as typeof doc;
       } catch (e) {
-        throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
       }
       if (!doc.shard) throw new Error(`${file} is not a shard output (made without --shard)`);
       return { file, doc };
@@ -334,10 +334,11 @@ async function mergedScorer(
     throw new Error(
       `${absent.length} cell${absent.length === 1 ? '' : 's'} of the study ${absent.length === 1 ? 'is' : 'are'} in no shard output or failed there (e.g. ${absent[0].label}, shard ${shardOf(absent[0].hash, n) + 1}/${n}): re-run that shard`,
     );
+  // eslint-disable-next-line @typescript-eslint/require-await -- a Scorer returns a promise: a missing cell rejects it
   return async (_recipe, s, _signal, hash) => {
     const v = hash !== undefined ? values.get(hash) : undefined;
     if (!v) throw new ScoringError('internal', `cell ${hash} is in no shard output`);
-    const results = (s.scores as readonly ScoreId[]).map((id) => ({
+    const results = s.scores.map((id) => ({
       id,
       value: v[id] ?? NaN,
       std: 0,

@@ -9,14 +9,17 @@ import * as vscode from 'vscode';
 import { hashCells, type Analysis, type AnalysisCache, type AnalysedCell } from './analysis';
 import type { BenchmarkService } from './benchmarkService';
 import type { Diagnostic, Span } from '../recipe/types';
+import type { BenchmarkMatch } from '../benchmark/index';
 import {
   benchmarkHoverLine,
   benchmarkLensTitles,
+  cellName,
   logLensTitle,
   nodeHoverMarkdown,
   notInBenchmarkTitles,
 } from '../report/format';
 import { fitLensLine, plainTitle, type LensSlot } from '../report/lens';
+import { BENCHMARK_MODEL, modelParams } from '../scoring/model/params';
 import { codeLensEnabled, diagnosticsDelayMs } from './config';
 import { crowdedLines } from '../recipe/layout';
 
@@ -42,6 +45,27 @@ function toVsDiagnostic(doc: vscode.TextDocument, d: Diagnostic): vscode.Diagnos
     );
   if (d.code === 'unreachable' || d.code === 'unread-state') v.tags = [vscode.DiagnosticTag.Unnecessary];
   return v;
+}
+
+/**
+ * Every diagnostic of an analysis as the Problems panel shows it: in a file of several cells, each cell's messages
+ * start with the cell's label (`cell 194: …`), so a one-line list of 200 cells says which cell a warning is about.
+ */
+function documentDiagnostics(a: Analysis): Diagnostic[] {
+  const several = a.cells.length > 1;
+  return [
+    ...a.parsed.diagnostics,
+    ...a.cells.flatMap((c) =>
+      several
+        ? c.cell.diagnostics.map((d) => ({ ...d, message: `${c.cell.label}: ${d.message}` }))
+        : c.cell.diagnostics,
+    ),
+  ];
+}
+
+/** The dataset a parameter count is of: the loaded benchmark's (its first), WikiText-2 until one is loaded. */
+function paramsDataset(bench: BenchmarkService): string | undefined {
+  return bench.peek()?.datasets()[0];
 }
 
 /** Publishes diagnostics for cell documents, debounced while typing; works for saved and untitled documents. */
@@ -103,9 +127,7 @@ export class DiagnosticsController implements vscode.Disposable {
       return;
     }
     if (a.version !== doc.version) return;
-    const ds = [...a.parsed.diagnostics, ...a.cells.flatMap((c) => c.cell.diagnostics)].map((d) =>
-      toVsDiagnostic(doc, d),
-    );
+    const ds = documentDiagnostics(a).map((d) => toVsDiagnostic(doc, d));
     this.collection.set(doc.uri, ds);
     this.log.trace(
       `analysed ${doc.uri.fsPath || doc.uri.toString()} v${doc.version}: ${a.cells.length} cell(s), ${ds.length} diagnostic(s) in ${(performance.now() - t0).toFixed(1)} ms`,
@@ -137,7 +159,7 @@ export class QuickFixProvider implements vscode.CodeActionProvider {
 
   private actionsOf(doc: vscode.TextDocument, range: vscode.Range, a: Analysis): vscode.CodeAction[] {
     const out: vscode.CodeAction[] = [];
-    for (const d of [...a.parsed.diagnostics, ...a.cells.flatMap((c) => c.cell.diagnostics)]) {
+    for (const d of documentDiagnostics(a)) {
       const r = toRange(doc, d.span);
       if (!r.intersection(range) && !r.contains(range)) continue;
       for (const f of d.fixes ?? []) {
@@ -287,7 +309,6 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   constructor(
     private readonly cache: AnalysisCache,
     private readonly bench: BenchmarkService,
-    private readonly paramsOf: (cell: AnalysedCell) => number | undefined,
     options: CellLensOptions = {},
   ) {
     this.allCellsUpTo = options.allCellsUpTo ?? 200;
@@ -439,17 +460,17 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
       });
     if (matches && matches.length) {
       for (const m of matches)
-        add('benchmark', benchmarkLensTitles(m, c.cell.log, matches.length), {
+        add('benchmark', benchmarkLensTitles(m, c.recipe, c.cell.log, matches.length), {
           command: 'cellLens.showBenchmarkRecord',
           arguments: args,
           tooltip: m.summary,
         });
     } else {
-      add('benchmark', notInBenchmarkTitles(c.cell, this.paramsOf(c), !index), {
+      const params = modelParams(c.recipe, paramsDataset(this.bench));
+      add('benchmark', notInBenchmarkTitles(c.cell, params, !index), {
         command: 'cellLens.showBenchmarkRecord',
         arguments: args,
-        tooltip:
-          'No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell (embedding 400, hidden 600, 3 layers, tied, vocabulary 10k).',
+        tooltip: `No trained cell of the loaded benchmark computes the same function (canonical hash match). Parameters: the NAS-Bench-NLP language model around this cell on ${params.dataset} (embedding ${BENCHMARK_MODEL.embed}, hidden ${BENCHMARK_MODEL.hidden}, ${BENCHMARK_MODEL.layers} layers, tied, vocabulary ${params.vocab.toLocaleString('en-US')}).`,
       });
     }
     for (const contribute of this.contributors) lenses.push(...contribute(doc, c, range));
@@ -553,20 +574,21 @@ export class CellHoverProvider implements vscode.HoverProvider {
     for (const c of a.cells) {
       // Hover on the cell's first character / its log's opening brace: the verdict, the benchmark, links.
       if (off >= c.cell.anchor.start && off <= c.cell.anchor.end) {
-        const parts = [`### ${c.cell.label}`];
+        const matches = c.valid ? this.bench.lookup(c.hash) : undefined;
+        const parts = [`### ${cellName(c.cell, c.valid ? c.hash : undefined, matches)}`];
         const links: string[] = [];
         for (const e of this.extra) {
           const x = e(doc, c);
           if (x?.markdown) parts.push(x.markdown);
           links.push(...(x?.links ?? []));
         }
-        parts.push(this.benchmarkPart(doc, c, links));
+        parts.push(this.benchmarkPart(doc, c, matches, links));
         if (links.length) parts.push(links.join(' · '));
         return new vscode.Hover(hoverMarkdown(parts.join('\n\n')), toRange(doc, c.cell.anchor));
       }
       for (const n of c.cell.nodes) {
         if ((off >= n.keySpan.start && off <= n.keySpan.end) || (off >= n.opSpan.start && off <= n.opSpan.end)) {
-          const parts = [nodeHoverMarkdown(n, c.recipe, { embed: 400, hidden: 600 })];
+          const parts = [nodeHoverMarkdown(n, c.recipe, BENCHMARK_MODEL)];
           if (c.valid)
             for (const e of this.nodeExtra) {
               const x = e(c, n.name);
@@ -581,11 +603,19 @@ export class CellHoverProvider implements vscode.HoverProvider {
   }
 
   /** The benchmark line of the hover; a known cell adds the link to its loss curves. */
-  private benchmarkPart(doc: vscode.TextDocument, c: AnalysedCell, links: string[]): string {
+  private benchmarkPart(
+    doc: vscode.TextDocument,
+    c: AnalysedCell,
+    matches: readonly BenchmarkMatch[] | undefined,
+    links: string[],
+  ): string {
     if (!c.valid) return 'Fix the errors to look this cell up in the benchmark.';
-    const matches = this.bench.lookup(c.hash);
     if (matches === undefined) return '_Loading the benchmark…_';
     if (matches.length) links.push(commandLink('Loss curves', 'cellLens.showBenchmarkRecord', [doc.uri, c.cell.index]));
-    return benchmarkHoverLine(matches, c.hash);
+    return benchmarkHoverLine(
+      matches,
+      { hash: c.hash, recipe: c.recipe, ...(c.cell.log ? { log: c.cell.log } : {}) },
+      paramsDataset(this.bench),
+    );
   }
 }

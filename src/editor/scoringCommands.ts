@@ -14,6 +14,9 @@ import {
   predictionLensTitles,
   predictionText,
   predictionTooltip,
+  notCurrentText,
+  presetLabel,
+  scoreAtCurrentTitle,
   scoreLensTitles,
   scoreLensTooltip,
   scoringHoverMarkdown,
@@ -22,6 +25,7 @@ import {
   verdictHoverMarkdown,
 } from '../report/scoreFormat';
 import { cellReportMarkdown } from '../report/cellReport';
+import { cellName } from '../report/format';
 import type { BenchmarkService } from './benchmarkService';
 import { cellVerdict } from '../report/verdict';
 import { BACKEND_CHOICES, lensScores, readSetting, writeSetting, type WritableSettings } from './config';
@@ -62,7 +66,9 @@ function targetOf(uri: vscode.Uri, c: AnalysedCell): ScoreTarget {
 
 /**
  * The scoring lenses of a cell: its predicted loss and best score (slots `prediction` and `score`) and `▸ more`, the
- * full report; while it is scored, the progress; before, the `Score` action (none in an untrusted workspace).
+ * full report; while it is scored, the progress; before, the `Score` action (none in an untrusted workspace). A
+ * report at other settings than the current ones (ScoringService.peek) is labelled so on every title, with a lens that
+ * scores at the current ones right after the score (its slot; behind `▸ more` when the line is too wide).
  */
 export function scoreLenses(
   service: ScoringService,
@@ -78,16 +84,18 @@ export function scoreLenses(
       {
         slot: 'score',
         lens: new vscode.CodeLens(range, {
-          title: scoringLensTitle(running.done, running.total),
+          title: scoringLensTitle(running.percent),
           command: 'cellLens.scoringActions',
           tooltip: 'Scoring this cell — cancel from the notification',
         }),
       },
     ];
-  const report = service.peek(c.hash);
-  if (report) {
+  const choice = service.peek(c.hash);
+  if (choice) {
+    const { report } = choice;
+    const otherThan = choice.current ? undefined : service.settings();
     const verdict = cellVerdict(report, c.recipe);
-    const [score, ...shorterScore] = scoreLensTitles(verdict, lensScores());
+    const [score, ...shorterScore] = scoreLensTitles(verdict, lensScores(), otherThan);
     const lenses: CellLens[] = [
       {
         slot: 'score',
@@ -95,7 +103,7 @@ export function scoreLenses(
           title: score,
           command: 'cellLens.showScores',
           arguments: args,
-          tooltip: scoreLensTooltip(verdict),
+          tooltip: scoreLensTooltip(verdict, otherThan),
         }),
         shorter: shorterScore,
       },
@@ -110,9 +118,21 @@ export function scoreLenses(
         }),
       },
     ];
+    // The action that scores at the current settings: in the score slot, after the score (stable within a slot).
+    if (otherThan && service.trusted)
+      lenses.push({
+        slot: 'score',
+        lens: new vscode.CodeLens(range, {
+          title: `$(beaker) ${scoreAtCurrentTitle(report.settings, otherThan)}`,
+          command: 'cellLens.scoreCell',
+          arguments: args,
+          tooltip: `Compute the train-free scores of this cell at the current settings (${settingsSummary(otherThan)})`,
+        }),
+      });
     const pred = verdict.prediction;
     if (pred) {
-      const [title, ...shorter] = predictionLensTitles(pred);
+      // At other settings: which preset it is from, as the CLI writes it (`… · top 20% (proxy)`).
+      const [title, ...shorter] = predictionLensTitles(pred, otherThan ? presetLabel(report.settings) : undefined);
       lenses.push({
         slot: 'prediction',
         lens: new vscode.CodeLens(range, {
@@ -148,14 +168,19 @@ export function scoreHover(
 ): CellHoverPart | undefined {
   if (!c.valid) return undefined;
   const args = [doc.uri, c.cell.index];
-  const report = service.peek(c.hash);
-  if (report)
-    return {
-      markdown: verdictHoverMarkdown(cellVerdict(report, c.recipe), lensScores()),
-      links: [commandLink('Full report', 'cellLens.showScores', args)],
-    };
+  const choice = service.peek(c.hash);
+  if (choice) {
+    const { report } = choice;
+    const otherThan = choice.current ? undefined : service.settings();
+    const links = [commandLink('Full report', 'cellLens.showScores', args)];
+    if (otherThan && service.trusted) {
+      const title = scoreAtCurrentTitle(report.settings, otherThan);
+      links.push(commandLink(title[0].toUpperCase() + title.slice(1), 'cellLens.scoreCell', args));
+    }
+    return { markdown: verdictHoverMarkdown(cellVerdict(report, c.recipe), lensScores(), otherThan), links };
+  }
   const running = service.progressOf(c.hash);
-  if (running) return { markdown: scoringHoverMarkdown(running.done, running.total) };
+  if (running) return { markdown: scoringHoverMarkdown(running.percent) };
   return {
     markdown: notScoredMarkdown(service.trusted),
     ...(service.trusted ? { links: [commandLink('Score this cell', 'cellLens.scoreCell', args)] } : {}),
@@ -164,7 +189,7 @@ export function scoreHover(
 
 /** The per-node part of the hover on a node of a scored cell. */
 export function nodeScoreHover(service: ScoringService, c: AnalysedCell, node: string): string | undefined {
-  const report = service.peek(c.hash);
+  const report = service.peek(c.hash)?.report;
   if (!report) return undefined;
   if (!perNodeFitsNames(report, new Set(c.cell.nodes.map((n) => n.name)))) return undefined;
   return nodeScoreMarkdown(report, node);
@@ -249,7 +274,7 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
     }
     const r = await service.score([targetOf(doc.uri, c)], { title: `Cell Lens: scoring ${c.cell.label}` });
     if (!r.cancelled && r.failed === 0 && r.scored + r.cached > 0) {
-      const report = service.peek(c.hash);
+      const report = service.peek(c.hash)?.report;
       const pred = report ? cellVerdict(report, c.recipe).prediction : undefined;
       void vscode.window.setStatusBarMessage(
         `$(check) Cell Lens: ${c.cell.label} ${r.cached ? 'scores from the cache' : 'scored'}${pred ? ` · ${predictionText(pred)}` : ''}`,
@@ -351,8 +376,8 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
     const a = doc && (await cache.analyse(doc));
     const c = a && doc ? pickCell(a.cells, doc, index) : undefined;
     if (!doc || !c) return noCell();
-    const report = service.peek(c.hash);
-    if (!report) {
+    const choice = service.peek(c.hash);
+    if (!choice) {
       void vscode.window
         .showInformationMessage(
           `Cell Lens: ${c.cell.label} has no scores yet for the current settings.`,
@@ -363,15 +388,34 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
         });
       return;
     }
+    const { report } = choice;
+    const otherThan = choice.current ? undefined : service.settings();
+    const matches = benchmark.lookup(c.hash);
+    const name = cellName(c.cell, c.hash, matches);
+    if (otherThan) {
+      // The scores shown are at other settings: say so, and offer to score at the current ones.
+      const title = scoreAtCurrentTitle(report.settings, otherThan);
+      const action = title[0].toUpperCase() + title.slice(1);
+      void vscode.window
+        .showInformationMessage(
+          `Cell Lens: the scores shown for ${name} are at ${notCurrentText(report.settings, otherThan)}.`,
+          action,
+        )
+        .then((x) => {
+          if (x) void scoreCell(doc.uri, c.cell.index);
+        });
+    }
     // The full report, previewed beside the editor (as text where the Markdown preview is missing).
-    const title = `${c.cell.label} (${baseName(doc.uri)})`;
+    const title = `${name} (${baseName(doc.uri)})`;
     const uri = reports.put(
       title,
       cellReportMarkdown({
         title,
-        hash: c.hash,
+        cell: { hash: c.hash, recipe: c.recipe, ...(c.cell.log ? { log: c.cell.log } : {}) },
         verdict: cellVerdict(report, c.recipe),
-        matches: benchmark.lookup(c.hash),
+        matches,
+        ...(benchmark.peek() ? { dataset: benchmark.peek()!.datasets()[0] } : {}),
+        ...(otherThan ? { otherThan } : {}),
       }),
     );
     try {

@@ -8,6 +8,8 @@
 export interface CellProgress {
   readonly done: number;
   readonly total: number;
+  /** The whole percent the lens, the hover and the status bar show (computed here only: they never disagree). */
+  readonly percent: number;
 }
 
 /** A cell (or a task without a cell, like the study) in flight in a run. */
@@ -18,9 +20,14 @@ export interface RunItem {
   total: number;
 }
 
-/** Percent of a cell's steps done (0 before the first report). */
-export function percentOf(p: CellProgress): number {
-  return p.total > 0 ? (100 * p.done) / p.total : 0;
+/** Share of a cell's steps done, 0–1 (0 before the first report). */
+function shareOf(p: { done: number; total: number }): number {
+  return p.total > 0 ? p.done / p.total : 0;
+}
+
+/** An item's progress as every surface shows it. */
+function progressOf(i: RunItem): CellProgress {
+  return { done: i.done, total: i.total, percent: Math.round(100 * shareOf(i)) };
 }
 
 /** The progress of one run: the cells in flight, and how many of its `count` are finished. */
@@ -64,7 +71,7 @@ export class ScoringRun {
   /** The run's share done, 0–1: finished cells, and the steps of those in flight. */
   get fraction(): number {
     let f = this.finished;
-    for (const i of this.items) f += percentOf(i) / 100;
+    for (const i of this.items) f += shareOf(i);
     return this.count > 0 ? Math.min(1, f / this.count) : 1;
   }
 
@@ -109,7 +116,7 @@ export class ScoringActivity {
 
   /** Progress of a cell being scored now (the lens and the hover), if it is. */
   of(hash: string): CellProgress | undefined {
-    for (const i of this.items()) if (i.hash === hash) return { done: i.done, total: i.total };
+    for (const i of this.items()) if (i.hash === hash) return progressOf(i);
     return undefined;
   }
 
@@ -127,6 +134,6 @@ export class ScoringActivity {
     if (items.length === 0) return undefined;
     if (items.length > 1) return `Scoring ${items.length} cells`;
     const [i] = items;
-    return i.hash !== undefined ? `Scoring ${i.label} ${Math.round(percentOf(i))}%` : i.label;
+    return i.hash !== undefined ? `Scoring ${i.label} ${progressOf(i).percent}%` : i.label;
   }
 }

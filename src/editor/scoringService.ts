@@ -18,7 +18,8 @@ import { ScoringPool, type PoolEvent, type ScoringPoolOptions } from '../process
 import type { Recipe } from '../recipe/types';
 import type { ScoreReport, ScoreSettings } from '../scoring/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
-import { processSettings, scoreSettings, scoringWorkers, writeSetting } from './config';
+import { choosePair, chooseReport, type ReportChoice } from '../report/choice';
+import { processSettings, scoreSettings, scoringWorkers } from './config';
 import { ScoringActivity, type CellProgress } from './scoringProgress';
 import { ScoringStatusBar } from './scoringStatusBar';
 
@@ -107,15 +108,18 @@ export class ScoringService implements vscode.Disposable {
   }
 
   /**
-   * The report of a cell for the current settings, if in memory (synchronous, for lenses and hovers). On a miss the
+   * The report the surfaces show for a cell (the lens, the hover, Show Scores, the graph side panel, the table,
+   * compare), if in memory (synchronous): {@link chooseReport} of its reports at any settings — the one at the
+   * current settings, else the most useful other one, marked not current. On a miss of the current settings the
    * disk cache is read in the background (once per cell and settings until the cache changes), and onDidChange
    * fires when a report was found: a scored cell keeps its scores however many cells were scored since (the memory
    * LRU holds the 500 most recent reports; the disk keeps them all).
    */
-  peek(hash: string): ScoreReport | undefined {
+  peek(hash: string): ReportChoice | undefined {
     const s = this.settings();
-    const hit = this.cache.peek(hash, s);
-    if (hit) return hit;
+    const choice = chooseReport(this.cache.peekAll(hash), s);
+    if (choice) this.cache.peek(hash, choice.report.settings); // what is shown stays in memory
+    if (choice?.current) return choice;
     const key = `${settingsKey(s)}|${hash}`;
     if (!this.diskChecked.has(key)) {
       this.diskChecked.add(key);
@@ -127,7 +131,17 @@ export class ScoringService implements vscode.Disposable {
         void this.warm(hashes);
       }, 0);
     }
-    return undefined;
+    return choice;
+  }
+
+  /** The reports two cells are compared at ({@link choosePair}: the same settings for both), as {@link peek}. */
+  peekPair(a: string | undefined, b: string | undefined): [ReportChoice | undefined, ReportChoice | undefined] {
+    const all = (h: string | undefined) => {
+      if (h === undefined) return [];
+      this.peek(h); // the disk read, as for one cell
+      return this.cache.peekAll(h);
+    };
+    return choosePair(all(a), all(b), this.settings());
   }
 
   /** Progress of a cell being scored now (the same numbers the status bar shows). */
@@ -150,15 +164,10 @@ export class ScoringService implements vscode.Disposable {
     return this.pool.onEvent(listener);
   }
 
-  /** Load disk-cached reports of these cells into memory; fires onDidChange when any was found. */
+  /** Load disk-cached reports of these cells (at any settings) into memory; fires onDidChange when any was found. */
   async warm(hashes: readonly string[]): Promise<void> {
-    const s = this.settings();
-    let found = false;
-    for (const h of new Set(hashes)) {
-      if (this.cache.peek(h, s)) continue;
-      if (await this.cache.get(h, s)) found = true;
-    }
-    if (found && !this.disposed) {
+    const found = await this.cache.load(hashes);
+    if (found > 0 && !this.disposed) {
       this.changed.fire();
       this.reportsChanged.fire();
     }
@@ -249,7 +258,8 @@ export class ScoringService implements vscode.Disposable {
     const reports = new Map<string, ScoreReport>();
     if (!this.checkTrust()) return { scored: 0, cached: 0, failed: 0, cancelled: false, reports };
     const unique = [...new Map(targets.map((t) => [t.hash, t])).values()];
-    let settings = this.settings();
+    let settings = this.settings(),
+      title = opts.title;
     // Cache lookups of the estimate below, reused by the loop (each cell's report is read from disk once).
     const known = new Map<string, ScoreReport | undefined>();
     // A long batch: say how long before starting, and offer the proxy size (issue: long jobs are safe).
@@ -265,18 +275,26 @@ export class ScoringService implements vscode.Disposable {
       const est = estimateMs(todo, settings, workers, this.measuredMs.get(settingsKey(settings)));
       if (est > LONG_JOB_MS) {
         const go = 'Score at This Size',
-          proxy = 'Use the Proxy Size';
+          proxy = 'Use the Proxy Size',
+          cancel = 'Cancel';
         const pick = await vscode.window.showWarningMessage(
           `Cell Lens: scoring ${todo} cell${todo === 1 ? '' : 's'} at this size takes ${formatEstimate(est)} on ${Math.min(workers, todo)} process${Math.min(workers, todo) === 1 ? '' : 'es'}. The proxy size takes ${formatEstimate(estimateMs(todo, SIZE_PRESETS.proxy, workers))} (its percentiles and predicted loss are those of the proxy preset).`,
           go,
           proxy,
+          cancel,
         );
         if (pick === proxy) {
-          // Through the one settings write, which says so in the status bar and the log.
-          this.opts.log.info(await writeSetting('scoring.preset', 'proxy'));
-          settings = this.settings();
+          // This run only: the user's setting stays as it is; the proxy reports show, labelled, where the cells
+          // have none at the current settings (report/choice.ts).
+          settings = { ...settings, ...SIZE_PRESETS.proxy };
+          title = `${opts.title} at the proxy size`;
           known.clear(); // looked up at the other size
+          this.opts.log.info(`${opts.title}: this run scores at the proxy size (the setting is unchanged)`);
         } else if (pick !== go) {
+          // Cancel, or the notification closed (Escape, "Clear All Notifications"): nothing started; say so.
+          const why = pick === cancel ? 'cancelled' : 'the estimate was closed';
+          this.opts.log.info(`${opts.title}: not started (${why})`);
+          void vscode.window.setStatusBarMessage(`$(circle-slash) Cell Lens: scoring not started (${why})`, 8000);
           return { scored: 0, cached: 0, failed: 0, cancelled: true, reports };
         }
       }
@@ -290,7 +308,7 @@ export class ScoringService implements vscode.Disposable {
     const run = this.activity.begin(unique.length);
     try {
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
         async (progress, token) => {
           const ac = new AbortController();
           const sub = token.onCancellationRequested(() => ac.abort());
@@ -449,17 +467,18 @@ export class ScoringService implements vscode.Disposable {
   }
 
   /**
-   * Score one cell with explicit settings and no UI of its own (the study and search show their own progress).
+   * Score one cell with explicit settings and no UI of its own (the study and search show their own progress);
+   * `label` is what the status bar says meanwhile, from the caller, who knows what runs ("Search: cell 12 of 60").
    * Throws a ScoringError (kind `cancelled` when the token fires); refuses in an untrusted workspace.
    */
   async scoreQuiet(
     recipe: Recipe,
     settings: ScoreSettings,
-    token?: vscode.CancellationToken,
-    label = 'cell',
+    token: vscode.CancellationToken | undefined,
+    label: string,
   ): Promise<ScoreReport> {
     if (!this.trusted) throw new ScoringError('start', 'Scoring is disabled in an untrusted workspace.');
-    return this.quietly(`Scoring ${label}`, token, (pool, signal) => pool.score(recipe, settings, { signal }));
+    return this.quietly(label, token, (pool, signal) => pool.score(recipe, settings, { signal }));
   }
 
   /**

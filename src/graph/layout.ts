@@ -3,15 +3,36 @@
  * gaps between node rows, and the measure of edges that run through node boxes. Pure (no `vscode`, no DOM); runs
  * on the extension host (the webview bundle never imports it: it draws the layout it receives).
  */
-import type * as DagreModule from '@dagrejs/dagre' with { 'resolution-mode': 'import' };
 import type { Cell } from '../recipe/types';
 import { segmentCrossesBox, type Box, type Point } from './geometry';
 import { buildGraphModel, type GraphModel, type GraphModelOptions } from './model';
 
-// @dagrejs/dagre ships ESM typings only, while this package compiles as CommonJS: take the types from the ESM
-// declaration and load the CommonJS build (dist/dagre.cjs) at run time; esbuild bundles it either way.
+// @dagrejs/dagre ships ESM typings only, while this package compiles as CommonJS: load the CommonJS build
+// (dist/dagre.cjs) at run time; esbuild bundles it either way. Its typings are of no use here: their extensionless
+// relative imports do not resolve under Node16 resolution, so `graphlib` came out `any`. The part used here:
+interface DagreGraph {
+  setGraph(label: {
+    rankdir: 'TB';
+    nodesep: number;
+    ranksep: number;
+    edgesep: number;
+    marginx: number;
+    marginy: number;
+  }): void;
+  setDefaultEdgeLabel(label: () => object): void;
+  setNode(id: string, label: { width: number; height: number }): void;
+  setEdge(v: string, w: string, label: { weight: number; minlen: number }, name: string): void;
+  /** A node's label; `layout` sets its centre. */
+  node(id: string): Point;
+  /** An edge's label; `layout` sets its polyline. */
+  edge(v: string, w: string, name: string): { points?: Point[] } | undefined;
+}
+interface Dagre {
+  graphlib: { Graph: new (options: { multigraph: boolean }) => DagreGraph };
+  layout(g: DagreGraph, options: { disableOptimalOrderHeuristic: boolean }): void;
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dagre = require('@dagrejs/dagre') as typeof DagreModule;
+const dagre = require('@dagrejs/dagre') as Dagre;
 /** Positions for a GraphModel: node centres and edge polylines, in graph coordinates (origin top left). */
 export interface GraphLayout {
   readonly width: number;
@@ -110,28 +131,28 @@ function dagreLayout(model: GraphModel, options: LayoutOptions): GraphLayout {
     maxY = Math.max(maxY, y + hh);
   };
   for (const n of model.nodes) {
-    const p = g.node(n.id) as { x: number; y: number };
+    const p = g.node(n.id);
     grow(p.x, p.y, n.width / 2, n.height / 2);
   }
   const boxOf = (id: string): Box => {
     const n = model.nodes.find((x) => x.id === id);
-    const p = g.node(id) as Point;
+    const p = g.node(id);
     const hw = (n?.width ?? 0) / 2,
       hh = (n?.height ?? 0) / 2;
     return { x0: p.x - hw, x1: p.x + hw, y0: p.y - hh, y1: p.y + hh };
   };
-  const bands = rankBands(model.nodes.map((n) => ({ y: (g.node(n.id) as Point).y, h: n.height })));
+  const bands = rankBands(model.nodes.map((n) => ({ y: g.node(n.id).y, h: n.height })));
   const rawEdges = new Map<string, Point[]>();
   for (const e of model.edges) {
     const v = reversed.has(e.id) ? e.target : e.source;
     const w = reversed.has(e.id) ? e.source : e.target;
-    const lab = g.edge(v, w, e.id) as { points?: Point[] } | undefined;
+    const lab = g.edge(v, w, e.id);
     let pts = (lab?.points ?? [])
       .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
       .map((p) => ({ x: p.x, y: p.y }));
     if (pts.length < 2) {
-      const a = g.node(v) as Point,
-        b = g.node(w) as Point;
+      const a = g.node(v),
+        b = g.node(w);
       pts = [
         { x: a.x, y: a.y },
         { x: b.x, y: b.y },
@@ -152,7 +173,7 @@ function dagreLayout(model: GraphModel, options: LayoutOptions): GraphLayout {
     dy = margin - minY;
   const nodes: Record<string, Point> = {};
   for (const n of model.nodes) {
-    const p = g.node(n.id) as Point;
+    const p = g.node(n.id);
     nodes[n.id] = { x: p.x + dx, y: p.y + dy };
   }
   const edges: Record<string, Point[]> = {};

@@ -251,7 +251,7 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
   let totalParams = 0;
   for (const n of byName.values()) {
     const known = isOpName(n.op);
-    const category: NodeCategory = known ? OPS[n.op as keyof typeof OPS].category : 'unknown';
+    const category: NodeCategory = known ? OPS[n.op].category : 'unknown';
     const inputs = inputsOf.get(n.name) ?? [];
     const markers = [...(markersByName.get(n.name) ?? [])];
     if (!known && !markers.some((m) => m.code === 'unknown-op' || m.code === 'missing-op')) {

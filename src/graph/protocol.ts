@@ -66,7 +66,17 @@ export interface CellView extends CellGraph {
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 
-/** Draw these cells. `stale`: the document is currently invalid; the cells are the last good ones, shown dimmed. */
+/** A cell of the document as the cell picker lists it. */
+export interface CellEntry {
+  readonly index: number;
+  readonly label: string;
+}
+
+/**
+ * Draw these cells. `stale`: the document is currently invalid; the cells are the last good ones, shown dimmed.
+ * A big document (hundreds or thousands of cells) sends the views of a few cells around the selected one, and
+ * `outline` lists every cell for the picker; picking another one asks the host (`selectCell`), which sends its view.
+ */
 export interface RenderMessage {
   readonly type: 'render';
   readonly version: number;
@@ -82,6 +92,10 @@ export interface RenderMessage {
   readonly selectedCell?: number;
   /** The panel is pinned to this document (the webview persists it, so the pin survives a reload). */
   readonly pinned?: boolean;
+  /** Every cell of the document, when `cells` holds only some of them. */
+  readonly outline?: readonly CellEntry[];
+  /** What the host is doing before it can send the cells, e.g. `Analysing 5,000 cells…` (`cells` is empty). */
+  readonly busy?: string;
 }
 
 /** Outline one node (the node under the editor cursor); `node` undefined clears the outline. */
@@ -269,6 +283,11 @@ export function isToWebview(m: unknown): m is ToWebview {
         optional(m.error, isStr) &&
         optional(m.selectedCell, isIndex) &&
         optional(m.pinned, (p) => typeof p === 'boolean') &&
+        optional(m.busy, isStr) &&
+        optional(
+          m.outline,
+          (o) => Array.isArray(o) && o.every((e) => isObj(e) && isIndex(e.index) && isStr(e.label)),
+        ) &&
         Array.isArray(m.cells) &&
         m.cells.every(isCellView)
       );

@@ -27,7 +27,7 @@ export function benchmarkFromLog(l: LogInfo): BenchmarkSummary {
     status: l.status,
     recepieId: l.recepieId,
   };
-  return Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) as BenchmarkSummary;
+  return Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined));
 }
 
 /** `{ [key]: value }`, or nothing when the value is undefined (optional fields of a protocol object). */

@@ -26,7 +26,6 @@ import { isScoreId } from '../scoring/ids';
 import {
   type BackendChoice,
   type BackendName,
-  type ScoreId,
   type ScoreProgress,
   type ScoreReport,
   type ScoreSettings,
@@ -183,7 +182,9 @@ const isId = (x: unknown): x is number => isInt(x) && x >= 0;
 function checkVersion(x: unknown): string | undefined {
   if (!isObj(x)) return 'not an object';
   if (x.v !== PROTOCOL_VERSION) {
-    return x.v === undefined ? 'no protocol version' : `protocol version ${String(x.v)} (expected ${PROTOCOL_VERSION})`;
+    return x.v === undefined
+      ? 'no protocol version'
+      : `protocol version ${JSON.stringify(x.v)} (expected ${PROTOCOL_VERSION})`;
   }
   if (!isStr(x.type)) return 'no message type';
   return undefined;
@@ -225,13 +226,12 @@ export function checkStudyRecords(x: unknown): string | undefined {
 export function checkStudyOptions(x: unknown): string | undefined {
   if (!isObj(x)) return 'options is not an object';
   for (const k of ['bootstrapSamples', 'ensembleFolds'] as const) {
-    if (x[k] !== undefined && !(isInt(x[k]) && (x[k] as number) >= 1 && (x[k] as number) <= 1_000_000))
+    if (x[k] !== undefined && !(isInt(x[k]) && x[k] >= 1 && x[k] <= 1_000_000))
       return `options.${k} is not a positive integer`;
   }
   if (x.seed !== undefined && !isInt(x.seed)) return 'options.seed is not an integer';
   for (const k of ['level', 'topFraction'] as const) {
-    if (x[k] !== undefined && !(isNum(x[k]) && (x[k] as number) > 0 && (x[k] as number) < 1))
-      return `options.${k} is not a fraction`;
+    if (x[k] !== undefined && !(isNum(x[k]) && x[k] > 0 && x[k] < 1)) return `options.${k} is not a fraction`;
   }
   if (x.ensemble !== undefined && !isBool(x.ensemble)) return 'options.ensemble is not a boolean';
   return checkScoreIds(x.scores, 'options.scores') ?? checkScoreIds(x.ensembleScores, 'options.ensembleScores');

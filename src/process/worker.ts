@@ -127,7 +127,7 @@ async function runFault(fault: DebugFault, job: Running): Promise<void> {
       }
     case 'crash':
       await sleep(20);
-      process.exit(3);
+      return process.exit(3);
     case 'oom': {
       await sleep(20);
       const hog: number[][] = [];

@@ -5,7 +5,7 @@
  * No `vscode` import.
  */
 import { SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
-import { presetOf } from '../scoring/presets';
+import { presetOf, sameSizes } from '../scoring/presets';
 import { formatElapsed, formatInteger, formatPredictedLoss, formatStat, formatValue } from '../shared/format';
 import { valueKind, type CellVerdict, type PredictionVerdict } from './verdict';
 
@@ -16,21 +16,65 @@ export function presetLabel(s: ScoreSettings): string {
 }
 
 /**
+ * Where a report's settings are not the current ones, in the lens's words: `proxy, not the current full size`,
+ * `full size, seed 3, not the current seed 0`, `full size, other scores, not the current settings` (the preset first,
+ * then what differs).
+ */
+export function notCurrentText(s: ScoreSettings, current: ScoreSettings): string {
+  const was = [presetLabel(s)],
+    now: string[] = [];
+  if (!sameSizes(s, current)) now.push(presetLabel(current));
+  if (s.seed !== current.seed) {
+    was.push(`seed ${s.seed}`);
+    now.push(`seed ${current.seed}`);
+  }
+  const reps = (n: number) => `${n} repeat${n === 1 ? '' : 's'}`;
+  if (s.repeats !== current.repeats) {
+    was.push(reps(s.repeats));
+    now.push(reps(current.repeats));
+  }
+  const set = (x: ScoreSettings) => [...new Set(x.scores)].sort().join(',');
+  if (set(s) !== set(current)) was.push('other scores');
+  return `${was.join(', ')}, not the current ${now.join(', ') || 'settings'}`;
+}
+
+/** The lens (and hover) action that scores a cell shown at other settings: `score at full size`. */
+export function scoreAtCurrentTitle(s: ScoreSettings, current: ScoreSettings): string {
+  return `score at ${sameSizes(s, current) ? 'the current settings' : presetLabel(current)}`;
+}
+
+/**
  * The score lens, longest first: the best score (the first of the chosen ids present, else the first computed) with
  * its value and percentile, `HiddenCov −34.9 (82nd pct)`, then without its value, `HiddenCov 82nd pct`; percentiles in
  * the verdict's reference population when one applies. Every score is in the tooltip and the full report.
+ * `otherThan`: the current settings, given when the report is not at them: every title says so
+ * (`· proxy, not the current full size`).
  */
-export function scoreLensTitles(v: CellVerdict, show: readonly ScoreId[]): string[] {
+export function scoreLensTitles(v: CellVerdict, show: readonly ScoreId[], otherThan?: ScoreSettings): string[] {
+  const at = otherThan ? ` · ${notCurrentText(v.report.settings, otherThan)}` : '';
   const best = show.map((id) => v.byId.get(id)).find((s) => s !== undefined) ?? v.scores[0];
-  if (!best) return [`$(beaker) no scores · ${presetLabel(v.report.settings)}`];
+  if (!best) return [`$(beaker) no scores${at || ` · ${presetLabel(v.report.settings)}`}`];
   const pct = best.percentileText;
-  return pct === undefined
-    ? [`$(beaker) ${best.label} ${best.value}`]
-    : [`$(beaker) ${best.label} ${best.value} (${pct} pct)`, `$(beaker) ${best.label} ${pct} pct`];
+  const titles =
+    pct === undefined
+      ? [`$(beaker) ${best.label} ${best.value}`]
+      : [`$(beaker) ${best.label} ${best.value} (${pct} pct)`, `$(beaker) ${best.label} ${pct} pct`];
+  return titles.map((t) => t + at);
 }
 
-/** Plain-text tooltip of the score lens: every score on one line with its direction, then the population. */
-export function scoreLensTooltip(v: CellVerdict): string {
+/**
+ * The line saying a report is not at the current settings (lens tooltip, hover, Show Scores): at which it is,
+ * which are current, and how to score at those.
+ */
+export function notCurrentLine(s: ScoreSettings, current: ScoreSettings): string {
+  return `Scored at ${settingsSummary(s)}; not at the current settings (${settingsSummary(current)}). "${scoreAtCurrentTitle(s, current)}" (the lens, or Cell Lens: Score This Cell) scores it at the current settings.`;
+}
+
+/**
+ * Plain-text tooltip of the score lens: every score on one line with its direction, then the population.
+ * `otherThan` as in {@link scoreLensTitles}.
+ */
+export function scoreLensTooltip(v: CellVerdict, otherThan?: ScoreSettings): string {
   const lines = v.scores.map((s) => {
     const r = s.result;
     const why = !Number.isFinite(r.value) && r.reason ? ` — ${r.reason}` : '';
@@ -38,6 +82,7 @@ export function scoreLensTooltip(v: CellVerdict): string {
   });
   const { report } = v;
   return [
+    ...(otherThan ? [notCurrentLine(report.settings, otherThan), ''] : []),
     ...lines,
     '',
     ...(v.population ? [`Percentiles ${v.population.text}.`] : []),
@@ -46,16 +91,14 @@ export function scoreLensTooltip(v: CellVerdict): string {
   ].join('\n');
 }
 
-const donePercent = (done: number, total: number): number => (total > 0 ? Math.round((100 * done) / total) : 0);
-
-/** Lens while a cell is being scored. */
-export function scoringLensTitle(done: number, total: number): string {
-  return `$(sync~spin) scoring… ${donePercent(done, total)}%`;
+/** Lens while a cell is being scored (`percent`: the one progress state's, as the status bar shows it). */
+export function scoringLensTitle(percent: number): string {
+  return `$(sync~spin) scoring… ${percent}%`;
 }
 
 /** Hover while a cell is being scored. */
-export function scoringHoverMarkdown(done: number, total: number): string {
-  return `_Scoring… ${donePercent(done, total)}%_`;
+export function scoringHoverMarkdown(percent: number): string {
+  return `_Scoring… ${percent}%_`;
 }
 
 /** `NAS-Bench-NLP size (vocab 10000, embed 400, hidden 600, 3 layers, seq 35, batch 16) · seed 0 · 1 repeat`. */
@@ -70,15 +113,21 @@ function escapeCell(s: string): string {
 }
 
 /**
+/**
  * The scores in the full report: a table of every score with value ± spread, its percentile in the reference
  * population, the measured direction with its evidence (Kendall τ vs −test loss), time and meaning; NaN reasons
- * below, then the definitions of `defineIds`.
+ * below, then the definitions of `defineIds`. `otherThan` as in {@link scoreLensTitles}: a line under the title says so.
  */
-export function scoreTableMarkdown(v: CellVerdict, defineIds: readonly ScoreId[] = []): string {
+export function scoreTableMarkdown(
+  v: CellVerdict,
+  defineIds: readonly ScoreId[] = [],
+  otherThan?: ScoreSettings,
+): string {
   const { report, population } = v;
   const rows = [
-    '**Train-free scores**',
+    `**Train-free scores${otherThan ? ` · ${notCurrentText(report.settings, otherThan)}` : ''}**`,
     '',
+    ...(otherThan ? [`_${notCurrentLine(report.settings, otherThan)}_`, ''] : []),
     '| score | value | percentile | better (evidence) | time | meaning |',
     '|---|---|---|---|---|---|',
   ];
@@ -128,16 +177,29 @@ export function predictionText(p: PredictionVerdict): string {
 
 /**
  * The prediction lens, longest first: `predicted test loss 4.93 [4.71, 5.18] · top 20%`, `predicted 4.93 [4.71,
- * 5.18]`, `predicted 4.93`.
+ * 5.18]`, `predicted 4.93`. `preset`: given for a report at other settings than the current ones, every title names
+ * it, as the CLI writes it (`predicted 4.93 (proxy)`).
  */
-export function predictionLensTitles(p: PredictionVerdict): string[] {
+export function predictionLensTitles(p: PredictionVerdict, preset?: string): string[] {
   const titles = [predictionText(p), `predicted ${p.lossText}`, `predicted ${formatPredictedLoss(p.loss)}`];
-  return [...new Set(titles)].map((t) => `$(target) ${t}`);
+  return [...new Set(titles)].map((t) => `$(target) ${t}${preset ? ` (${preset})` : ''}`);
 }
 
 /** Tooltip of the prediction lens: what the number rests on. */
 export function predictionTooltip(p: PredictionVerdict): string {
   return `Predicted ${p.dataset} test loss from the train-free scores (${p.preset} preset) and the cell's structure; 80 % interval from cross-validated residuals${p.cvTau !== undefined ? `; cross-validated τ ${formatStat(p.cvTau, 2)}` : ''}.`;
+}
+
+/**
+ * Where the predicted loss would rank among the benchmark's trained cells, in counts: `would rank 1 of 258 trained
+ * benchmark cells`. (A share, "better than 100 % of the 258", reads wrong for a benchmark cell, which is one of them.)
+ */
+export function predictedRankText(p: Pick<PredictionVerdict, 'percentile' | 'nCells'>): string {
+  const worse = Math.round((p.percentile * p.nCells) / 100);
+  const rank = p.nCells - worse + 1;
+  return rank > p.nCells
+    ? `below all ${p.nCells} trained benchmark cells`
+    : `would rank ${rank} of ${p.nCells} trained benchmark cells`;
 }
 
 /** Hover Markdown of a prediction: the number with its interval and what it rests on. */
@@ -148,7 +210,7 @@ export function predictionMarkdown(p: PredictionVerdict): string {
       : '';
   const missing = p.missing.length ? ` Imputed (missing or NaN): ${p.missing.join(', ')}.` : '';
   return (
-    `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''}, better than ${Math.round(p.percentile)} % of the ${p.nCells} trained benchmark cells (${p.topText}). ` +
+    `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''}, ${predictedRankText(p)} (${p.topText}). ` +
     `_From this cell's train-free scores (${p.preset} preset) and its structure, by a model trained on the benchmark (docs/predictor.md).${cv}${missing}_`
   );
 }
@@ -156,9 +218,15 @@ export function predictionMarkdown(p: PredictionVerdict): string {
 /**
  * The verdict in the cell hover, two lines: the predicted loss with its interval and population, then the chosen
  * scores (at most three) with their percentiles. The table, the reasons and the definitions are in the full report.
+ * `otherThan` as in {@link scoreLensTitles}: a line above them says at which settings they are, and how to score at
+ * the current ones.
  */
-export function verdictHoverMarkdown(v: CellVerdict, show: readonly ScoreId[]): string {
+export function verdictHoverMarkdown(v: CellVerdict, show: readonly ScoreId[], otherThan?: ScoreSettings): string {
   const lines: string[] = [];
+  if (otherThan)
+    lines.push(
+      `**Train-free scores · ${notCurrentText(v.report.settings, otherThan)}** — _${notCurrentLine(v.report.settings, otherThan)}_`,
+    );
   const p = v.prediction;
   if (p)
     lines.push(

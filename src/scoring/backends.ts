@@ -131,6 +131,7 @@ async function loadWebgpuPackage(): Promise<WebGpuModule> {
   } catch (e) {
     // `webgpu` is an ES module; Node < 20.19 cannot require it.
     if ((e as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw e;
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import(), out of reach of the CommonJS build's transforms
     const dynImport = new Function('s', 'return import(s)') as (s: string) => Promise<WebGpuModule>;
     return dynImport('webgpu');
   }

@@ -34,7 +34,7 @@ export const BACKEND_CHOICES: readonly string[] = ['auto', ...BACKEND_NAMES];
 export function checkSettings(x: unknown): string | undefined {
   if (!isObj(x)) return 'settings is not an object';
   for (const k of ['vocab', 'embed', 'hidden', 'layers', 'seqLen', 'batch', 'repeats'] as const) {
-    if (!isInt(x[k]) || (x[k] as number) < 1) return `settings.${k} is not a positive integer`;
+    if (!isInt(x[k]) || x[k] < 1) return `settings.${k} is not a positive integer`;
   }
   if (!isInt(x.seed)) return 'settings.seed is not an integer';
   if (!Array.isArray(x.scores) || !x.scores.every((s) => isScoreId(s))) {

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Recipe } from '../recipe/types';
 import { canonicalCell, canonicalHash } from '../recipe/canonical';
-import type { BackendName, ScoreId, ScoreProgress, ScoreReport, ScoreResult, ScoreSettings } from './types';
+import type { BackendName, ScoreId, ScoreProgress, ScoreReport, ScoreSettings } from './types';
 import { SCORES } from './types';
 import { currentBackend } from './backends';
 import { ScoreContext, type LmNeed } from './model/passes';
@@ -22,7 +22,6 @@ import { flopCounter } from './model/flops';
 import { gram } from './model/gram';
 import { buildPlan, checkAbort, AbortError } from './model/network';
 import type { PassId, RepeatValue, ScoreInputs } from './scores/types';
-import { SCORE_DEFS } from './scores/index';
 import { withDerivedScores } from './reference';
 import { aggregate, scoreIdsOf } from './merge';
 
@@ -49,6 +48,16 @@ const PASS_PARTS: Record<PassId, readonly string[]> = {
 };
 /** Progress steps, in order: the shared LM pass, then the passes of their own. */
 const STEPS = ['lm', 'gauss', 'synflow', 'hidden'] as const;
+/**
+ * What each step computes, in the words of the progress messages every surface shows (the notification, the
+ * CLI): the scores it is for, not the pass's internal name.
+ */
+export const STEP_WORDS: Readonly<Record<(typeof STEPS)[number], string>> = {
+  lm: 'gradient and activation scores',
+  gauss: 'Gaussian-input scores',
+  synflow: 'SynFlow score',
+  hidden: 'hidden-state covariance',
+};
 const STEP_OF: Record<PassId, (typeof STEPS)[number]> = {
   grad: 'lm',
   sum: 'lm',
@@ -111,13 +120,14 @@ export async function scoreCell(
   const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
   for (let r = 0; r < repeats; r++) {
     const seed = settings.seed + r;
+    const repeat = repeats > 1 ? `repeat ${r + 1} of ${repeats} (seed ${seed}): ` : '';
     checkAbort(opts.signal);
     const ctx = new ScoreContext(cell, settings, seed, opts.signal, lmNeeds);
     try {
       for (const st of steps) {
         await yieldToLoop(); // let an abort message arrive
         checkAbort(opts.signal);
-        progress(`seed ${seed}: ${st === 'lm' ? 'forward + backward' : st} pass`);
+        progress(`${repeat}${STEP_WORDS[st]}`);
         if (st === 'lm') {
           if (lmNeeds.includes('codes')) ctx.codes();
           if (lmNeeds.includes('grad')) ctx.grad();
@@ -151,7 +161,7 @@ export async function scoreCell(
       }
       for (const [part, ms] of Object.entries(ctx.timings)) addMs(part, ms);
       done++;
-      progress(`seed ${seed} done`);
+      progress(`${repeat}scores computed`);
     } finally {
       ctx.dispose();
     }

@@ -3,20 +3,20 @@
  * mulberry32 for uniforms, Box–Muller for normals. Pure JS, no tensors.
  */
 
-/** A seeded random source. */
+/** A seeded random source. Its functions close over the generator: they may be passed around on their own. */
 export interface Rng {
   /** Uniform in [0, 1). */
-  next(): number;
+  readonly next: () => number;
   /** Uniform in [lo, hi). */
-  uniform(lo: number, hi: number): number;
+  readonly uniform: (lo: number, hi: number) => number;
   /** Standard normal N(0, 1) (Box–Muller). */
-  normal(): number;
+  readonly normal: () => number;
   /** Integer in [0, n). */
-  int(n: number): number;
+  readonly int: (n: number) => number;
   /** A Float32Array of `n` uniforms in [lo, hi). */
-  uniformArray(n: number, lo: number, hi: number): Float32Array;
+  readonly uniformArray: (n: number, lo: number, hi: number) => Float32Array;
   /** A Float32Array of `n` normals N(0, std²). */
-  normalArray(n: number, std?: number): Float32Array;
+  readonly normalArray: (n: number, std?: number) => Float32Array;
 }
 
 /** Mix a seed and a stream label into a 32-bit state (so sub-streams of one seed are independent). */

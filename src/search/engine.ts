@@ -265,6 +265,7 @@ class Prefetch {
     try {
       p = this.calls[j]();
     } catch (e) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own throw, as it was
       p = Promise.reject(e);
     } // a synchronous throw fails its own cell
     p.catch(() => undefined);

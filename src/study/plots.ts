@@ -10,7 +10,7 @@
  */
 import { SCORES, type ScoreId } from '../scoring/types';
 import { escapeMarkup } from '../shared/escape';
-import { formatLoss, formatScore, formatStat } from '../shared/format';
+import { formatLoss, formatScore } from '../shared/format';
 import type { StudyRecord, StudyResult } from './study';
 import { round, scatterLayout, type ScatterSpec } from './scatter';
 

@@ -29,7 +29,7 @@ export const PREDICTORS: Readonly<Partial<Record<PresetName, PredictorModel>>> =
       ['nas-bench-nlp', tryLoad(fullJson)],
     ] as const
   ).filter(([, m]) => m !== undefined),
-) as Partial<Record<PresetName, PredictorModel>>;
+);
 
 /** A prediction with what it rests on. */
 export interface CellPrediction extends LossPrediction {
@@ -58,7 +58,7 @@ export function predictionFor(
     ...p,
     preset,
     nCells: model.losses.length,
-    dataset: String(model.meta.dataset ?? 'WikiText-2'),
+    dataset: typeof model.meta.dataset === 'string' ? model.meta.dataset : 'WikiText-2',
     ...(model.cv ? { cvTau: model.cv.predictor.tau.estimate } : {}),
   };
 }

@@ -229,7 +229,7 @@ export async function scoreCells(
   const signal = options.signal ?? new AbortController().signal;
   const settings = options.settings;
   const t0 = Date.now();
-  const results: (CellOutcome | undefined)[] = new Array(cells.length);
+  const results = new Array<CellOutcome | undefined>(cells.length);
   let cached = 0,
     scored = 0,
     failed = 0,

@@ -12,7 +12,13 @@
  */
 
 /** Bumped on any incompatible change; a webview ignores `render` messages of another version. */
-export const TABLE_PROTOCOL_VERSION = 1;
+export const TABLE_PROTOCOL_VERSION = 2;
+
+/**
+ * Rows per message, at most: a big table (a 5,000-cell file) goes over in pages, the first page first, so the
+ * webview shows the first rows at once and no message takes long to build, send or validate.
+ */
+export const TABLE_PAGE_ROWS = 200;
 
 /** The view type of the cells-table panel. */
 export const TABLE_VIEW_TYPE = 'cellLens.cellsTable';
@@ -112,14 +118,22 @@ export interface SortState {
 
 export type TableScope = 'file' | 'workspace';
 
-/** Show these rows. */
+/**
+ * Show a table: its columns and its first page of rows; `total` rows in all, the others follow in `rows` messages
+ * of the same `id`, in order.
+ */
 export interface TableRenderMessage {
   readonly type: 'render';
   readonly version: number;
+  /** This table's number: the pages that follow carry it (pages of an older table are ignored). */
+  readonly id: number;
+  /** How many rows the table holds once every page has arrived. */
+  readonly total: number;
   readonly scope: TableScope;
   /** `examples.json` or `workspace`. */
   readonly title: string;
   readonly columns: readonly TableColumn[];
+  /** The first page (at most {@link TABLE_PAGE_ROWS} rows). */
   readonly rows: readonly TableRow[];
   /** One line under the toolbar: settings of the scores, what is loading, how many cells are scored. */
   readonly note?: string;
@@ -127,7 +141,18 @@ export interface TableRenderMessage {
   readonly crowdedLines?: number;
 }
 
-export type ToTableWebview = TableRenderMessage;
+/** The next page of the table `id`: appended to its rows; the columns of the rows so far (a score may appear). */
+export interface TableRowsMessage {
+  readonly type: 'rows';
+  readonly version: number;
+  readonly id: number;
+  readonly columns: readonly TableColumn[];
+  readonly rows: readonly TableRow[];
+  /** With the last page: the note of the whole table. */
+  readonly note?: string;
+}
+
+export type ToTableWebview = TableRenderMessage | TableRowsMessage;
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -256,16 +281,20 @@ export function isSortState(s: unknown): s is SortState {
   return isObj(s) && isStr(s.column) && s.column.length > 0 && (s.dir === 'asc' || s.dir === 'desc');
 }
 
+/** Columns and a page of rows: well-formed, at most {@link TABLE_PAGE_ROWS} rows, keys unique. */
+function isPage(m: Obj): boolean {
+  if (!Array.isArray(m.columns) || !m.columns.every(isColumn) || !Array.isArray(m.rows)) return false;
+  if (m.rows.length > TABLE_PAGE_ROWS || !m.rows.every(isRow)) return false;
+  const keys = new Set(m.rows.map((r) => (r as TableRow).key));
+  return keys.size === m.rows.length && optional(m.note, isStr);
+}
+
 /** Whether `m` is a well-formed extension → webview message of this protocol version. */
 export function isToTableWebview(m: unknown): m is ToTableWebview {
-  if (!isObj(m) || m.type !== 'render') return false;
-  if (m.version !== TABLE_PROTOCOL_VERSION || (m.scope !== 'file' && m.scope !== 'workspace') || !isStr(m.title))
-    return false;
-  if (!Array.isArray(m.columns) || !m.columns.every(isColumn) || !Array.isArray(m.rows) || !m.rows.every(isRow))
-    return false;
-  const keys = new Set(m.rows.map((r) => (r as TableRow).key));
-  if (keys.size !== m.rows.length) return false;
-  return optional(m.note, isStr) && optional(m.crowdedLines, isIndex);
+  if (!isObj(m) || m.version !== TABLE_PROTOCOL_VERSION || !isIndex(m.id) || !isPage(m)) return false;
+  if (m.type === 'rows') return true;
+  if (m.type !== 'render' || (m.scope !== 'file' && m.scope !== 'workspace') || !isStr(m.title)) return false;
+  return isIndex(m.total) && m.total >= (m.rows as unknown[]).length && optional(m.crowdedLines, isIndex);
 }
 
 /** Whether `m` is a well-formed webview → extension message. */

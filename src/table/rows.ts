@@ -11,6 +11,7 @@ import type { Cell, Recipe } from '../recipe/types';
 import { SCORES, SCORE_IDS, type ScoreReport } from '../scoring/types';
 import { presetOf } from '../scoring/presets';
 import { predictionText, settingsSummary } from '../report/scoreFormat';
+import { cellName } from '../report/format';
 import { cellVerdict, type CellVerdict, type ScoreVerdict } from '../report/verdict';
 import type { RowBenchmark, RowPrediction, RowScore, SortState, TableColumn, TableRow, TableScope } from './protocol';
 import { visibleRows } from './view';
@@ -36,7 +37,7 @@ export interface CellSource {
 export interface RowLookups {
   /** Benchmark matches of a canonical hash (undefined: the index is still loading). */
   benchmark(hash: string): readonly BenchmarkMatch[] | undefined;
-  /** The score report of a cell at the current settings, if any (ScoringService.peek). */
+  /** The score report shown for a cell, if any (ScoringService.peek: at the current settings, else at others). */
   report(hash: string): ScoreReport | undefined;
 }
 
@@ -87,40 +88,118 @@ function rowPrediction(v: CellVerdict): RowPrediction | undefined {
   };
 }
 
+/** What a row was built from (a row is built again only when one of these changed). */
+interface RowInputs {
+  readonly uri: string;
+  readonly file: string;
+  readonly line: number;
+  readonly valid: boolean;
+  readonly matches: readonly BenchmarkMatch[] | undefined;
+  readonly report: ScoreReport | undefined;
+  readonly row: TableRow;
+}
+
+/**
+ * Rows remembered by cell (the analysis's `Cell` object: the same while the document does not change), so an update
+ * for a score report or the benchmark index rebuilds only the rows whose report or matches changed, not every
+ * verdict of a 5,000-cell file.
+ */
+export type RowMemo = WeakMap<Cell, RowInputs>;
+
+export function rowMemo(): RowMemo {
+  return new WeakMap();
+}
+
+/** Whether two lookups found the same benchmark records (a lookup builds new match objects each time). */
+function sameMatches(a: readonly BenchmarkMatch[] | undefined, b: readonly BenchmarkMatch[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((m, i) => m.entry === b[i].entry && m.dataset === b[i].dataset && m.rank === b[i].rank);
+}
+
+/** The row of one cell (from `memo` when nothing it was built from changed). */
+export function buildRow(c: CellSource, lookups: RowLookups, memo?: RowMemo): TableRow {
+  const matches = c.valid ? lookups.benchmark(c.hash) : undefined;
+  const report = c.valid ? lookups.report(c.hash) : undefined;
+  const old = memo?.get(c.cell);
+  if (
+    old &&
+    old.uri === c.uri &&
+    old.file === c.file &&
+    old.line === c.line &&
+    old.valid === c.valid &&
+    sameMatches(old.matches, matches) &&
+    old.report === report
+  )
+    return old.row;
+  const row = rowOf(c, matches, report);
+  memo?.set(c.cell, { uri: c.uri, file: c.file, line: c.line, valid: c.valid, matches, report, row });
+  return row;
+}
+
+function rowOf(
+  c: CellSource,
+  matches: readonly BenchmarkMatch[] | undefined,
+  report: ScoreReport | undefined,
+): TableRow {
+  const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
+  const base = {
+    key: `${c.uri}#${c.cell.index}`,
+    uri: c.uri,
+    file: c.file,
+    index: c.cell.index,
+    label: cellName(c.cell, c.valid ? c.hash : undefined, matches),
+    line: c.line,
+    valid: c.valid,
+    errors,
+    nodes: c.cell.nodes.length,
+    ops: [...new Set(c.cell.nodes.map((n) => n.op))].sort(),
+  };
+  if (!c.valid) return { ...base, scores: {} };
+  const benchmark = matches ? rowBenchmark(matches) : undefined;
+  const verdict = report ? cellVerdict(report, c.recipe) : undefined;
+  const scores: Record<string, RowScore> = {};
+  for (const s of verdict?.scores ?? []) scores[s.id] = rowScore(s, verdict!);
+  const predicted = verdict ? rowPrediction(verdict) : undefined;
+  return {
+    ...base,
+    hash: c.hash,
+    scores,
+    ...(benchmark ? { benchmark } : {}),
+    ...(predicted ? { predicted } : {}),
+    ...(report ? { preset: presetOf(report.settings) ?? 'custom', settings: settingsSummary(report.settings) } : {}),
+  };
+}
+
 /** One row per cell, in the order given. */
 export function buildRows(cells: readonly CellSource[], lookups: RowLookups): TableRow[] {
-  return cells.map((c): TableRow => {
-    const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
-    const base = {
-      key: `${c.uri}#${c.cell.index}`,
-      uri: c.uri,
-      file: c.file,
-      index: c.cell.index,
-      label: c.cell.label,
-      line: c.line,
-      valid: c.valid,
-      errors,
-      nodes: c.cell.nodes.length,
-      ops: [...new Set(c.cell.nodes.map((n) => n.op))].sort(),
-    };
-    if (!c.valid) return { ...base, scores: {} };
-    const hash = c.hash;
-    const matches = lookups.benchmark(hash);
-    const benchmark = matches ? rowBenchmark(matches) : undefined;
-    const report = lookups.report(hash);
-    const verdict = report ? cellVerdict(report, c.recipe) : undefined;
-    const scores: Record<string, RowScore> = {};
-    for (const s of verdict?.scores ?? []) scores[s.id] = rowScore(s, verdict!);
-    const predicted = verdict ? rowPrediction(verdict) : undefined;
-    return {
-      ...base,
-      hash,
-      scores,
-      ...(benchmark ? { benchmark } : {}),
-      ...(predicted ? { predicted } : {}),
-      ...(report ? { preset: presetOf(report.settings) ?? 'custom', settings: settingsSummary(report.settings) } : {}),
-    };
-  });
+  return cells.map((c) => buildRow(c, lookups));
+}
+
+/**
+ * The rows of these cells in pages, in order: each page holds at most `maxRows` rows and ends early once its
+ * building took `sliceMs` (a canonical hash, a verdict and a prediction per scored cell: a 5,000-cell file takes
+ * seconds in all). The panel posts each page and yields to the event loop before asking for the next, so the
+ * first rows show at once and the extension host never blocks for long. The pages, joined, are `buildRows`.
+ */
+export function* rowPages(
+  cells: readonly CellSource[],
+  lookups: RowLookups,
+  options: { readonly maxRows: number; readonly sliceMs?: number; readonly memo?: RowMemo },
+): Generator<TableRow[], void, void> {
+  const maxRows = Math.max(1, options.maxRows);
+  const sliceMs = options.sliceMs ?? Infinity;
+  let page: TableRow[] = [];
+  let t0 = performance.now();
+  for (const c of cells) {
+    page.push(buildRow(c, lookups, options.memo));
+    if (page.length >= maxRows || performance.now() - t0 >= sliceMs) {
+      yield page;
+      page = [];
+      t0 = performance.now();
+    }
+  }
+  if (page.length || cells.length === 0) yield page;
 }
 
 /** Score ids present in any row, in the registry's order. */
@@ -323,11 +402,14 @@ export function exportRows(
 /** The note under the toolbar: how many cells are scored, at which settings; what is still loading. */
 export function tableNote(rows: readonly TableRow[], opts: { benchmarkLoading: boolean; settings?: string }): string {
   const valid = rows.filter((r) => r.valid).length;
-  const scored = rows.filter((r) => r.preset !== undefined).length;
+  const scored = rows.filter((r) => r.preset !== undefined);
+  // Rows show a report at other settings when the cell has none at the current ones (report/choice.ts).
+  const atCurrent = opts.settings ? scored.filter((r) => r.settings === opts.settings).length : scored.length;
   const invalid = rows.length - valid;
   const parts = [`${rows.length} cell${rows.length === 1 ? '' : 's'}`];
   if (invalid) parts.push(`${invalid} with errors`);
-  parts.push(`${scored} of ${valid} scored${opts.settings ? ` at ${opts.settings}` : ''}`);
+  parts.push(`${atCurrent} of ${valid} scored${opts.settings ? ` at ${opts.settings}` : ''}`);
+  if (scored.length > atCurrent) parts.push(`${scored.length - atCurrent} at other settings (see the Preset column)`);
   if (opts.benchmarkLoading) parts.push('loading the benchmark…');
   return parts.join(' · ');
 }

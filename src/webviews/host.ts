@@ -117,6 +117,7 @@ export function registerPanelSerializer(
   restore: (panel: vscode.WebviewPanel, state: unknown) => void,
 ): vscode.Disposable {
   return vscode.window.registerWebviewPanelSerializer(kind.viewType, {
+    // eslint-disable-next-line @typescript-eslint/require-await -- VS Code wants a Thenable; a failure rejects it
     async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
       panel.webview.options = panelOptions(kind, extensionUri);
       if (kind.icon) panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', kind.icon);

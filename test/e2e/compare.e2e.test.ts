@@ -15,6 +15,10 @@ import { parseDocument } from '../../src/recipe/parse';
 import { toRecipe } from '../../src/recipe/model';
 import { diffCells } from '../../src/compare/diff';
 import { SCORES } from '../../src/scoring/types';
+import { canonicalHash } from '../../src/recipe/canonical';
+import { cellName } from '../../src/report/format';
+import { loadBenchmarkIndex } from '../../src/benchmark/load';
+import type { Cell } from '../../src/recipe/types';
 import { ROOT, Session, e2eSuite, poll } from './harness';
 
 const FIXTURES = join(ROOT, 'test/fixtures/workspace');
@@ -22,6 +26,11 @@ const FILES = ['examples.json', 'lstm.json'].map((f) => join(FIXTURES, f));
 const EXAMPLES = parseDocument(readFileSync(join(FIXTURES, 'examples.json'), 'utf8')).cells;
 const LSTM = parseDocument(readFileSync(join(FIXTURES, 'lstm.json'), 'utf8')).cells[0];
 const GRU = EXAMPLES[2];
+/** The name Cell Lens shows for a cell (known name, benchmark recipe id, or position), from the bundled index. */
+const shown = async (c: Cell): Promise<string> => {
+  const hash = canonicalHash(toRecipe(c));
+  return cellName(c, hash, (await loadBenchmarkIndex()).lookup(hash));
+};
 
 /** The screenshots the README shows (see e2eSuite). */
 const DOCS_IMAGES: Record<string, string> = {
@@ -74,10 +83,10 @@ test(
     await s!.clearNotifications();
 
     await s!.runCommand('Cell Lens: Compare Two Cells', false);
-    await pickRow(LSTM.label, /the first cell \(A\)/);
-    await pickRow(GRU.label, /Compare with… \(B\)/);
+    await pickRow(await shown(LSTM), /the first cell \(A\)/);
+    await pickRow(await shown(GRU), /Compare with… \(B\)/);
     await p.mouse.move(5, 400);
-    await p.locator('.tab', { hasText: `Compare: ${LSTM.label} ↔ ${GRU.label}` }).waitFor();
+    await p.locator('.tab', { hasText: `Compare: ${await shown(LSTM)} ↔ ${await shown(GRU)}` }).waitFor();
     const f = await compareFrame();
 
     const d = diffCells(toRecipe(LSTM), toRecipe(GRU));
@@ -133,9 +142,9 @@ test(
     assert.equal(diffCells(toRecipe(LSTM), toRecipe(same)).isomorphic, true, 'fixture check');
     await s!.openFile('lstm.json');
     await s!.runCommand('Cell Lens: Compare with…', false);
-    await pickRow(same.label, /Compare with… \(B\)/);
+    await pickRow(await shown(same), /Compare with… \(B\)/);
     await p.mouse.move(5, 400);
-    await p.locator('.tab', { hasText: `Compare: ${LSTM.label} ↔ ${same.label}` }).waitFor();
+    await p.locator('.tab', { hasText: `Compare: ${await shown(LSTM)} ↔ ${await shown(same)}` }).waitFor();
     const f = await compareFrame();
     const summary = await poll(
       () => f.locator('.cmp-summary').innerText(),

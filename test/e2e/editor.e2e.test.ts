@@ -292,7 +292,7 @@ test(
     );
     const report = join(s!.workspace, '.cell-lens', 'study', 'report.md');
     await poll(
-      async () => existsSync(report),
+      () => Promise.resolve(existsSync(report)),
       (v) => v,
       30_000,
     );

@@ -435,6 +435,7 @@ test(
       assert.deepEqual((await ask.locator('.monaco-button').allInnerTexts()).map((t) => t.trim()).filter(Boolean), [
         'Score at This Size',
         'Use the Proxy Size',
+        'Cancel',
       ]);
       assert.equal(s!.scoringWorkers().length, 0, 'nothing is scored before the user answers');
       const calm = async () => {
@@ -461,8 +462,9 @@ test(
       const seconds = (Date.now() - started) / 1000;
       assert.equal(done, `Cell Lens: ${TWENTY}: ${TWENTY_CELLS} cells scored, 0 from the cache.`);
       report(`A: 20 cells at the proxy size scored in ${seconds.toFixed(1)} s after the answer`);
-      // The choice is the user's setting now, and the lenses say which size they are at.
-      assert.match(readFileSync(s!.settingsFile, 'utf8'), /"cellLens\.scoring\.preset":\s*"proxy"/);
+      // The choice was for this run only: the user's setting is unchanged (the full size), and the lenses show the
+      // proxy scores, saying they are not at the current setting, with an offer to score at the current one.
+      assert.doesNotMatch(readFileSync(s!.settingsFile, 'utf8'), /"cellLens\.scoring\.preset":\s*"proxy"/);
       // Every cell shows its scores (all 20 lines are on screen), at the proxy size.
       const scored = () =>
         s!.editor
@@ -472,9 +474,14 @@ test(
       const lenses = await poll(scored, (l) => l.length === TWENTY_CELLS, 30_000);
       assert.equal(lenses.length, TWENTY_CELLS, `a score lens per cell: ${JSON.stringify(await s!.lensTexts())}`);
       assert.ok(
-        lenses.every((l) => /· proxy/.test(l)),
+        lenses.every((l) => /· proxy, not the current full size/.test(l)),
         JSON.stringify(lenses),
       );
+      const offers = await s!.editor
+        .locator('.codelens-decoration')
+        .filter({ hasText: /score at full size/ })
+        .count();
+      assert.equal(offers, TWENTY_CELLS, 'each cell offers to score at the current (full) size');
       await noHover();
       await s!.shoot('features-a-done', { redo: noHover });
     }),

@@ -67,7 +67,7 @@ function readability() {
       const vp = document.querySelector('.cl-viewport') as SVGGElement;
       const k = vp.getCTM()?.a ?? NaN;
       const font = parseFloat(getComputedStyle(document.querySelector('.cl-name')!).fontSize);
-      const mm = document.querySelector('.cl-minimap') as HTMLElement | null;
+      const mm = document.querySelector<HTMLElement>('.cl-minimap');
       return {
         px: k * font,
         minimap: !!mm && !mm.hidden && mm.getBoundingClientRect().width > 0,

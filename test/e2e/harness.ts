@@ -587,9 +587,9 @@ export interface E2eSuite {
   /** The `skip` option of every scenario: the reason when code-server or Chromium could not be set up, else false. */
   readonly skip: string | false;
   /** Times a scenario for the report at the end. */
-  timed(name: string, fn: () => Promise<void>): Promise<void>;
+  readonly timed: (name: string, fn: () => Promise<void>) => Promise<void>;
   /** Adds a line to the report at the end (a measurement of a scenario). */
-  report(line: string): void;
+  readonly report: (line: string) => void;
 }
 
 /**

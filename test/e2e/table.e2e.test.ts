@@ -12,6 +12,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { parseDocument } from '../../src/recipe/parse';
+import { toRecipe } from '../../src/recipe/model';
+import { canonicalHash } from '../../src/recipe/canonical';
+import { cellName } from '../../src/report/format';
+import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { ROOT, Session, e2eSuite, poll, sleepMs } from './harness';
 
 const FIXTURES = join(ROOT, 'test/fixtures/workspace');
@@ -19,6 +23,14 @@ const FILES = ['examples.json', 'lstm.json'].map((f) => join(FIXTURES, f));
 const EXAMPLES = readFileSync(join(FIXTURES, 'examples.json'), 'utf8');
 const CELLS = parseDocument(EXAMPLES).cells;
 const RECIPES = JSON.parse(EXAMPLES) as Record<string, { op: string }>[];
+/** The names Cell Lens shows for the cells (known name, benchmark recipe id, or position), from the bundled index. */
+const shownNames = async (): Promise<string[]> => {
+  const index = await loadBenchmarkIndex();
+  return CELLS.map((c) => {
+    const hash = canonicalHash(toRecipe(c));
+    return cellName(c, hash, index.lookup(hash));
+  });
+};
 
 /** The screenshot the README shows (see e2eSuite). */
 const DOCS_IMAGES: Record<string, string> = {
@@ -74,9 +86,14 @@ test(
     const f = await tableFrame('examples.json');
     await f.locator('tbody tr').first().waitFor();
     assert.equal(await f.locator('tbody tr').count(), CELLS.length);
+    // Named once the benchmark index is loaded (recipe ids come from it).
+    const want = await shownNames();
     assert.deepEqual(
-      await column(f, 'cell'),
-      CELLS.map((c) => c.label),
+      await poll(
+        () => column(f, 'cell'),
+        (c) => JSON.stringify(c) === JSON.stringify(want),
+      ),
+      want,
     );
     // The benchmark knows most example cells: their test losses show once the index is loaded.
     const losses = await poll(
@@ -116,17 +133,17 @@ test(
     await s!.shoot('table-b-filtered');
     await f.fill('.ct-filter', '');
     await f.click('th[data-column="cell"] button'); // back to the file order
-    assert.deepEqual(
-      await column(f, 'cell'),
-      CELLS.map((c) => c.label),
-    );
+    assert.deepEqual(await column(f, 'cell'), await shownNames());
   },
 );
 
 test('c: a click on a row selects its cell in the editor', { skip }, async () => {
   const f = await tableFrame('examples.json');
   const cell = CELLS[3];
-  await f.locator('tbody tr', { has: f.locator('td[data-column="cell"]', { hasText: /^cell 3$/ }) }).click();
+  // The fourth row (file order): its name is the fourth cell's (cell 3 is a second RNN, so pick the row by position).
+  const row = f.locator('tbody tr').nth(3);
+  assert.equal((await row.locator('td[data-column="cell"]').innerText()).trim(), (await shownNames())[3]);
+  await row.click();
   // The status bar: the cursor at the cell's end, its whole object selected.
   const sel = s!.page.locator('[id="status.editor.selection"]');
   const text = await poll(
@@ -179,7 +196,7 @@ test('e: Export CSV — the save dialog, then a CSV of the rows shown', { skip }
   await s!.waitForNotification(/10 rows exported to examples-cells\.csv/, 20_000);
   const file = join(s!.workspace, 'examples-cells.csv');
   await poll(
-    async () => existsSync(file),
+    () => Promise.resolve(existsSync(file)),
     (v) => v,
     10_000,
   );
@@ -189,7 +206,7 @@ test('e: Export CSV — the save dialog, then a CSV of the rows shown', { skip }
   assert.match(lines[0], /,hidden_cov,hidden_cov_percentile/);
   assert.deepEqual(
     lines.slice(1).map((l) => l.split(',')[1]),
-    CELLS.map((c) => c.label),
+    await shownNames(),
   );
   await s!.clearNotifications();
 });

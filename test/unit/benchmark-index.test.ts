@@ -6,7 +6,7 @@ import { parseLog } from '../../src/benchmark/logFormat';
 import { loadLogSourcesSync, loadLogsFromZip } from '../../src/benchmark/sources';
 import { canonicalHash } from '../../src/recipe/canonical';
 import type { Recipe } from '../../src/recipe/types';
-import { MULTI_RUN_DIR, WT2_ZIP, rawWikiText2Logs, rng, scramble } from '../fixtures/benchmark/helpers';
+import { MULTI_RUN_DIR, WT2_ZIP, rawRecipe, rawWikiText2Logs, rng, scramble } from '../fixtures/benchmark/helpers';
 
 const raw = rawWikiText2Logs();
 const index = BenchmarkIndex.fromLoadResult(loadLogsFromZip(readFileSync(WT2_ZIP), WT2_ZIP));
@@ -28,7 +28,7 @@ test('one dataset, every run kept, runs of the same recipe string share an entry
 
 test("every log's recipe is found by lookup of its hash, and the entry holds that log", () => {
   for (const l of raw) {
-    const matches = index.lookup(canonicalHash(JSON.parse(l.json.recepie)));
+    const matches = index.lookup(canonicalHash(rawRecipe(l)));
     assert.equal(matches.length, 1, l.name);
     const m = matches[0];
     assert.equal(m.dataset, 'WikiText-2');
@@ -46,7 +46,7 @@ test('lookup survives renaming internal nodes, shuffled keys and shuffled commut
   const r = rng(20240601);
   let changed = 0;
   for (const l of raw) {
-    const recipe = JSON.parse(l.json.recepie) as Recipe;
+    const recipe = rawRecipe(l);
     const scrambled = scramble(recipe, r);
     if (JSON.stringify(scrambled) !== JSON.stringify(recipe)) changed++;
     const direct = index.lookup(canonicalHash(recipe));
@@ -97,7 +97,7 @@ test('rank and percentile agree with an independent sort of mean final test loss
   // Group the raw logs by the hash of their recipe, average the final test loss of the OK runs.
   const groups = new Map<string, number[]>();
   for (const l of raw) {
-    const h = canonicalHash(JSON.parse(l.json.recepie));
+    const h = canonicalHash(rawRecipe(l));
     const list = groups.get(h) ?? [];
     if (l.json.status === 'OK') list.push(l.json.test_losses[l.json.test_losses.length - 1] as number);
     groups.set(h, list);

@@ -23,7 +23,6 @@ import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { loadBenchmarkIndexInBackground } from '../../src/benchmark/background';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { BenchmarkService } =
   require('../../src/editor/benchmarkService') as typeof import('../../src/editor/benchmarkService');
 

@@ -7,7 +7,7 @@ import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { datasetFromDataField, parseJsonWithNaN, parseLog, type BenchmarkRun } from '../../src/benchmark/logFormat';
 import { loadLogSources, loadLogSourcesSync, loadLogsFromZip, MAX_LOG_BYTES } from '../../src/benchmark/sources';
 import { canonicalHash } from '../../src/recipe/canonical';
-import { MULTI_RUN_DIR, WT2_ZIP, rawWikiText2Logs } from '../fixtures/benchmark/helpers';
+import { MULTI_RUN_DIR, WT2_ZIP, rawRecipe, rawWikiText2Logs } from '../fixtures/benchmark/helpers';
 
 const raw = rawWikiText2Logs();
 const zipped = loadLogsFromZip(readFileSync(WT2_ZIP), WT2_ZIP);
@@ -36,7 +36,7 @@ test('every run matches its raw log field by field', () => {
     assert.equal(r.recepieId, l.json.recepie_id);
     assert.equal(r.experimentId, l.json.experiment_id);
     assert.equal(r.recipe, l.json.recepie);
-    assert.equal(r.hash, canonicalHash(JSON.parse(l.json.recepie)));
+    assert.equal(r.hash, canonicalHash(rawRecipe(l)));
     assert.equal(r.numParams, l.json.num_params);
     assert.equal(r.status, l.json.status);
     assert.equal(r.epochs, tests.length);
@@ -65,7 +65,7 @@ test('the 4 diverged logs are kept and flagged, with their partial curves', () =
   assert.ok(div.every((r) => Number.isNaN(r.finalTest) && r.status === 'loss is nan!'));
   // 1007257 logged 18 finite test losses before the NaN; its best is the min of those.
   const l = raw.find((x) => x.json.recepie_id === 1007257)!;
-  assert.equal(div[0].bestTest, Math.min(...(l.json.test_losses.filter((x) => x !== null) as number[])));
+  assert.equal(div[0].bestTest, Math.min(...l.json.test_losses.filter((x) => x !== null)));
 });
 
 test('a folder of the same logs gives the same runs as the zip', async () => {

@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffCells, type CellDiff } from '../../src/compare/diff';
 import { recipeInfo } from '../../src/recipe/model';
-import type { Recipe } from '../../src/recipe/types';
 import { exampleText, scramble } from '../helpers/data';
 import { wikitextRecipes } from '../../testkit/graph-cells';
 
@@ -38,7 +37,7 @@ function compared(r: R): string[] {
 
 test('a cell compared with itself: isomorphic, every node matched, nothing marked', () => {
   for (const [i, r] of [...EXAMPLES, ...WT2].entries()) {
-    const d = diffCells(r as Recipe, r as Recipe);
+    const d = diffCells(r, r);
     assert.ok(d.isomorphic, `cell ${i}`);
     assertNoDifference(d, `cell ${i}`);
     assert.equal(d.left.matched.size, compared(r).length, `cell ${i}: every compared node has a counterpart`);
@@ -49,7 +48,7 @@ test('a renamed, reordered copy (operands of commutative ops shuffled) is isomor
   for (const [i, r] of [...EXAMPLES, ...WT2].entries()) {
     for (const seed of [1, 2]) {
       const s = scramble(r, 100 * i + seed);
-      const d = diffCells(r as Recipe, s as Recipe);
+      const d = diffCells(r, s);
       assert.ok(d.isomorphic, `cell ${i} seed ${seed}`);
       assertNoDifference(d, `cell ${i} seed ${seed}`);
       // The counterpart of a node is a node of the same op.
@@ -71,7 +70,7 @@ test('two hidden states numbered the other way round still line up', () => {
     return Object.fromEntries(Object.entries(r).map(([k, v]) => [ren(k), { op: v.op, input: v.input.map(ren) }]));
   };
   const swapped = swap(three);
-  const d = diffCells(three as Recipe, swapped as Recipe);
+  const d = diffCells(three, swapped);
   assert.ok(d.isomorphic);
   assertNoDifference(d, 'states 1 and 2 swapped');
   assert.deepEqual(
@@ -85,14 +84,14 @@ test('two hidden states numbered the other way round still line up', () => {
   );
   // Not isomorphic any more (one op changed), and the states still line up: only that node and its readers differ.
   swapped.h_new_1_act.op = 'activation_sigm'; // was state 1's h_new_1_act, now reads h_new_2 (the LSTM cell state)
-  const e = diffCells(three as Recipe, swapped as Recipe);
+  const e = diffCells(three, swapped);
   assert.equal(e.isomorphic, false);
   assert.deepEqual([...e.right.onlyNodes].sort(), ['h_new_0', 'h_new_1_act']);
   assert.deepEqual([...e.left.onlyNodes].sort(), ['h_new_0', 'h_new_1_act']);
 });
 
 test('RNN vs LSTM (recepies_example.json): the RNN output differs; the LSTM gates, its cell state and output are only in the LSTM', () => {
-  const d = diffCells(RNN as Recipe, LSTM as Recipe);
+  const d = diffCells(RNN, LSTM);
   assert.ok(d.comparable);
   assert.equal(d.isomorphic, false);
   // RNN: f = linear(x, h_prev_0) has a counterpart (one of the LSTM's four gate pre-activations); its output
@@ -147,7 +146,7 @@ test("one node's op changed: exactly that node and its dependants are marked, on
         const b = copy(r);
         b[x].op = op;
         const want = [...dependants(r, x)].sort();
-        const d = diffCells(r as Recipe, b as Recipe);
+        const d = diffCells(r, b);
         assert.equal(d.isomorphic, false, `cell ${i}: ${x} → ${op}`);
         assert.deepEqual([...d.left.onlyNodes].sort(), want, `cell ${i}: ${x} → ${op}, left`);
         assert.deepEqual([...d.right.onlyNodes].sort(), want, `cell ${i}: ${x} → ${op}, right`);
@@ -168,7 +167,7 @@ test("one node's op changed: exactly that node and its dependants are marked, on
 test('the LSTM with o_act tanh → sigmoid: o_act and h_new_0 differ although both keys exist elsewhere in the LSTM', () => {
   const b = copy(LSTM);
   b.o_act.op = 'activation_sigm';
-  const d = diffCells(LSTM as Recipe, b as Recipe);
+  const d = diffCells(LSTM, b);
   assert.deepEqual([...d.left.onlyNodes].sort(), ['h_new_0', 'o_act']);
   assert.deepEqual([...d.right.onlyNodes].sort(), ['h_new_0', 'o_act']);
   assert.deepEqual(d.left.onlyEdges, [
@@ -182,16 +181,16 @@ test('the LSTM with o_act tanh → sigmoid: o_act and h_new_0 differ although bo
 test('dead nodes are not compared; invalid cells are reported, not thrown', () => {
   const withDead = copy(RNN);
   withDead.unused = { op: 'activation_tanh', input: ['x'] };
-  const d = diffCells(RNN as Recipe, withDead as Recipe);
+  const d = diffCells(RNN, withDead);
   assert.ok(d.isomorphic, 'a dead node does not change the canonical hash');
   assertNoDifference(d, 'dead node');
   assert.deepEqual(d.right.dead, ['unused']);
-  const bad = diffCells(RNN as Recipe, { h_new_0: { op: 'activation_relu', input: ['x'] } });
+  const bad = diffCells(RNN, { h_new_0: { op: 'activation_relu', input: ['x'] } });
   assert.equal(bad.comparable, false);
   assert.match(bad.reason ?? '', /right cell: .*unknown op/);
   const cyc = diffCells(
     { a: { op: 'activation_tanh', input: ['h_new_0'] }, h_new_0: { op: 'activation_tanh', input: ['a'] } },
-    RNN as Recipe,
+    RNN,
   );
   assert.equal(cyc.comparable, false);
   assert.match(cyc.reason ?? '', /left cell: .*cycle/);

@@ -145,30 +145,30 @@ test('without scores: benchmark rows only and a note saying how to get scores; a
 test('isToCompareWebview rejects malformed messages; isFromCompareWebview accepts only ready / reveal / log', async () => {
   const [a, b] = await inputs(true);
   const good = compareMessage(a, b);
-  const clone = (): Record<string, any> => JSON.parse(JSON.stringify(good)); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const clone = () => JSON.parse(JSON.stringify(good)) as CompareMessage & Record<string, unknown>;
   const bad: unknown[] = [null, 42, 'compare', {}, { type: 'theme', kind: 'neon' }];
   bad.push({ ...clone(), version: COMPARE_PROTOCOL_VERSION + 1 });
   bad.push({ ...clone(), rows: 'none' });
   let c = clone();
-  c.left.cell.model.nodes[0].onlyHere = 'yes';
+  (c.left.cell.model.nodes[0] as { onlyHere: unknown }).onlyHere = 'yes';
   bad.push(c);
   c = clone();
-  c.right.cell.model.edges[0].onlyHere = 1;
+  (c.right.cell.model.edges[0] as { onlyHere: unknown }).onlyHere = 1;
   bad.push(c);
   c = clone();
-  delete c.right.cell.layout.nodes[c.right.cell.model.nodes[0].id];
+  delete (c.right.cell.layout.nodes as Record<string, unknown>)[c.right.cell.model.nodes[0].id];
   bad.push(c);
   c = clone();
-  c.rows[0].better = 'both';
+  (c.rows[0] as { better: unknown }).better = 'both';
   bad.push(c);
   c = clone();
-  c.rows[0].leftValue = 'NaN';
+  (c.rows[0] as { leftValue: unknown }).leftValue = 'NaN';
   bad.push(c);
   c = clone();
-  c.left.onlyNodes = [1];
+  (c.left as { onlyNodes: unknown }).onlyNodes = [1];
   bad.push(c);
   c = clone();
-  delete c.summary;
+  delete (c as { summary?: string }).summary;
   bad.push(c);
   for (const [i, x] of bad.entries()) assert.equal(isToCompareWebview(x), false, `bad message #${i} rejected`);
   assert.ok(isToCompareWebview({ type: 'theme', kind: 'dark' }));

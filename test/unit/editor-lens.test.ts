@@ -35,9 +35,7 @@ const unknownReport = reportOf(canonicalHash(recipeOf(unknown)), probe.values);
 host.config['scoring.preset'] = 'proxy';
 host.config['scoring.scores'] = knownReport.settings.scores;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { lineAfterEdit } = require('../../src/editor/providers') as typeof import('../../src/editor/providers');
 const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({ subscriptions, globalStorageUri: { fsPath: storage } } as never);
@@ -118,7 +116,10 @@ test('a scored cell the benchmark does not know: the predicted loss with its int
   assert.equal(t[0], `$(target) predicted ${p.lossText}`, JSON.stringify(t));
   assert.match(t[1], /^\$\(beaker\) HiddenCov /);
   assert.equal(t[2], '▸ more');
-  assert.match(t[3], /^\$\(circle-slash\) not in benchmark · 2 nodes · [\d.]+M params$/);
+  assert.match(
+    t[3],
+    /^\$\(circle-slash\) not in benchmark · 2 nodes · [\d.]+M params \(WikiText-2 LM, vocab 33,278\)$/,
+  );
   assert.ok(lineWidth(beforeMore(t)) <= LENS_LINE_BUDGET);
 });
 
@@ -204,12 +205,15 @@ test('Show Scores (the ▸ more lens, the hover link) opens the full report: pre
   const uri = (await host.commands.get(more.command!.command)!(...more.command!.arguments!)) as Uri;
   assert.equal(uri.scheme, 'cell-lens-report');
   const md = host.contentProviders.get('cell-lens-report')!.provideTextDocumentContent(uri);
-  assert.match(md, /^# recipe \(probe\.json\)\n/);
+  // Under the cell's one name (cellName: the probe is the reference LSTM).
+  assert.match(md, /^# LSTM \(probe\.json\)\n/);
   assert.match(md, /\*\*Predicted WikiText-2 test loss: \d\.\d\d \[\d\.\d\d, \d\.\d\d\]\*\*/);
   assert.match(md, /\*\*Train-free scores\*\*/);
   for (const r of knownReport.results) assert.ok(md.includes(`\n| ${SCORES[r.id].label} | `), `a row for ${r.id}`);
   assert.match(md, /\*\*Definitions\*\*/);
   assert.match(md, /Rank \*\*1\*\* of 258 trained cells/);
+  // The parameter count names its model (the benchmark LM on the record's dataset).
+  assert.match(md, /\d{1,3}(,\d{3})+ params \(WikiText-2 LM, vocab 33,278\)/);
 });
 
 test('while the JSON is invalid the lenses stay where they were, marked stale; valid again, they are current', async () => {

@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  predictedRankText,
+  predictionMarkdown,
   scoreLensTitles,
   scoreLensTooltip,
   scoreTableMarkdown,
@@ -95,9 +97,9 @@ test('tooltip and hover: every score with its direction; undefined ones with the
   for (const r of report.results) {
     const row = rows.find((l) => l.startsWith(`| ${SCORES[r.id].label} |`));
     assert.ok(row, `row for ${r.id}`);
-    assert.match(row!, SCORES[r.id].better === 'higher' ? /↑ higher/ : /↓ lower/);
-    assert.ok(row!.includes('1.2 s'));
-    assert.equal(row!.split(/(?<!\\)\|/).length, 8, `a pipe in a cell is escaped: ${row}`);
+    assert.match(row, SCORES[r.id].better === 'higher' ? /↑ higher/ : /↓ lower/);
+    assert.ok(row.includes('1.2 s'));
+    assert.equal(row.split(/(?<!\\)\|/).length, 8, `a pipe in a cell is escaped: ${row}`);
   }
   assert.match(md, /\*\*NASWOT is NaN\*\*: kernel determinant is 0: inputs 1 \\\| 2 share a code/);
   assert.match(md, /\| #params \| 20,352,000 \(vocab 10,000\) \|/);
@@ -159,4 +161,32 @@ test('at a reference preset the lens, tooltip and hover carry percentiles and th
     scoreTableMarkdown(cellVerdict(rep), ['hidden_cov', 'ntk_cond']),
     /\*\*Definitions\*\*[\s\S]*- \*\*HiddenCov\*\*: At every step[\s\S]*- \*\*TE-NAS κ\*\*: Θ as in ntk_trace/,
   );
+});
+
+test('the predicted loss says where it would rank in counts: the best cell is "rank 1 of 258", never "better than 100 %"', () => {
+  // A benchmark cell is one of the 258: a predicted loss below every recorded one ranks first, not "beats 100 %".
+  assert.equal(predictedRankText({ percentile: 100, nCells: 258 }), 'would rank 1 of 258 trained benchmark cells');
+  assert.equal(
+    predictedRankText({ percentile: (100 * 200) / 258, nCells: 258 }),
+    'would rank 59 of 258 trained benchmark cells',
+  );
+  assert.equal(predictedRankText({ percentile: 0, nCells: 258 }), 'below all 258 trained benchmark cells');
+  const md = predictionMarkdown({
+    dataset: 'WikiText-2',
+    preset: 'proxy',
+    loss: 4.4,
+    lo: 4.2,
+    hi: 4.6,
+    percentile: 100,
+    topPercent: 1,
+    nCells: 258,
+    missing: [],
+    lossText: '4.40 [4.20, 4.60]',
+    topText: 'top 1%',
+  } as unknown as Parameters<typeof predictionMarkdown>[0]);
+  assert.match(
+    md,
+    /\*\*Predicted WikiText-2 test loss: 4\.40 \[4\.20, 4\.60\]\*\* \(80 % interval\), would rank 1 of 258 trained benchmark cells \(top 1%\)\./,
+  );
+  assert.doesNotMatch(md, /100 %/);
 });

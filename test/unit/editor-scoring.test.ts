@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { installFakeVscode, TextDocument, Uri, Position } from '../../testkit/fake-vscode';
 import { REPO } from '../helpers/data';
 import { recordPool } from '../helpers/pool-events';
-import { SCORES, SCORE_IDS } from '../../src/scoring/types';
+import { SCORES, SCORE_IDS, type ScoreReport } from '../../src/scoring/types';
+import { SIZE_PRESETS, presetOf } from '../../src/scoring/presets';
+import { ScoreCache } from '../../src/scoring/cache';
 
 const WORKER = join(REPO, 'dist/worker.js');
 const host = installFakeVscode();
@@ -22,9 +24,7 @@ host.config['scoring.preset'] = 'custom';
 host.config['scoring.customSizes'] = { vocab: 50, embed: 8, hidden: 8, layers: 1, seqLen: 4, batch: 4 };
 host.config['scoring.backend'] = 'wasm';
 host.config['scoring.timeoutSeconds'] = 120;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ScoringService } =
   require('../../src/editor/scoringService') as typeof import('../../src/editor/scoringService');
 const subscriptions: { dispose(): void }[] = [];
@@ -44,6 +44,36 @@ const scoreLens = () =>
   host.codeLensProviders[0]
     .provideCodeLenses(doc)
     .find((l) => /cellLens\.(scoreCell|showScores|scoringActions)/.test(l.command?.command ?? ''));
+/** The engine's progress messages, in plain words (src/scoring/engine.ts STEP_WORDS), never pass names. */
+const PLAIN_STEP = /(gradient and activation scores|Gaussian-input scores|SynFlow score|hidden-state covariance)$/;
+
+const vscodeApi = require('vscode') as {
+  window: { showWarningMessage: (text: string, ...items: string[]) => Promise<string | undefined> };
+};
+/** Answers the next warning notifications with `pick` (the fake host answers none); records their buttons. */
+function answerWarnings(pick: string | undefined): { buttons: string[][]; restore(): void } {
+  const orig = vscodeApi.window.showWarningMessage;
+  const buttons: string[][] = [];
+  vscodeApi.window.showWarningMessage = (text, ...items) => {
+    host.messages.push({ level: 'warn', text });
+    buttons.push(items);
+    return Promise.resolve(pick);
+  };
+  return { buttons, restore: () => (vscodeApi.window.showWarningMessage = orig) };
+}
+/** 20 distinct cells: a chain of k tanh nodes. */
+function chainCells(): Record<string, { op: string; input: string[] }>[] {
+  return Array.from({ length: 20 }, (_, k) => {
+    const r: Record<string, { op: string; input: string[] }> = { a: { op: 'linear', input: ['x', 'h_prev_0'] } };
+    let prev = 'a';
+    for (let i = 0; i <= k; i++) {
+      r[`t${i}`] = { op: 'activation_tanh', input: [prev] };
+      prev = `t${i}`;
+    }
+    r.h_new_0 = { op: 'elementwise_sum', input: [prev, 'h_prev_0'] };
+    return r;
+  });
+}
 const cmd = (id: string, ...args: unknown[]) =>
   host.commands.get(id)!(...args) as Promise<
     { scored: number; cached: number; failed: number; cancelled: boolean } | undefined
@@ -62,8 +92,12 @@ test(
     const prog = host.progress.at(-1)!;
     assert.match(prog.title, /scoring recipe/);
     assert.ok(
-      prog.messages.some((m) => /pass/.test(m)),
+      prog.messages.some((m) => PLAIN_STEP.test(m)),
       `progress messages: ${prog.messages.join(' | ')}`,
+    );
+    assert.ok(
+      prog.messages.every((m) => !/\bpass\b|\bgauss\b/.test(m)),
+      `plain words, no pass names: ${prog.messages.join(' | ')}`,
     );
     assert.ok(prog.done);
     const lens = scoreLens()!;
@@ -94,7 +128,7 @@ test(
     assert.match(full, /custom size \(vocab 50, embed 8, hidden 8, 1 layer, seq 4, batch 4\) · seed 0 · 1 repeat/);
     const status = host.statusItems.find((s) => /Scoring · /.test(s.text));
     assert.ok(status, `a scoring status item shows the backend: ${host.statusItems.map((s) => s.text).join(' | ')}`);
-    assert.match(status!.text, /^\$\(beaker\) Scoring · wasm$/);
+    assert.match(status.text, /^\$\(beaker\) Scoring · wasm$/);
     // A node's hover lists its per-node quantities (the graph heat-map's values).
     const fLine = lstmText.split('\n').findIndex((l) => l.includes('"f":'));
     const nodeHover = host.hoverProviders[0].provideHover(doc, new Position(fLine, 4))!.contents.value;
@@ -109,7 +143,7 @@ test(
 test(
   'a renamed copy shares the report (same canonical hash) but not the per-node values keyed by the old names',
   { skip, timeout: 30_000 },
-  async () => {
+  () => {
     const renamed = lstmText
       .replace(/"f"/g, '"forget"')
       .replace(/"f_act"/g, '"forget_act"')
@@ -180,6 +214,9 @@ test(
     );
     for (const [lens, bar] of seen)
       assert.equal(bar, lens, `the status bar and the lens agree: ${JSON.stringify(seen)}`);
+    // The run is over: neither the lens nor the status bar says "scoring…" any more.
+    assert.doesNotMatch(scoreLens()?.command?.title ?? '', /scoring…/);
+    assert.ok(!host.statusItems.some((s) => s.visible && /sync~spin/.test(s.text)), 'the status bar is idle');
   },
 );
 
@@ -189,7 +226,7 @@ test('cancelling from the progress notification stops the work and says so', { s
   const before = host.progress.length;
   const run = cmd('cellLens.scoreCell', doc.uri, 0);
   // When the process reports progress, cancel.
-  await host.when(() => host.progress[before]?.messages.some((m) => /pass/.test(m)));
+  await host.when(() => host.progress[before]?.messages.some((m) => PLAIN_STEP.test(m)));
   host.progress[before].cancel();
   const r = await run;
   assert.equal(r!.cancelled, true);
@@ -209,7 +246,7 @@ test(
     const pid = api.scoring.processStatus?.pid;
     assert.ok(pid, 'a worker is running');
     const n = host.messages.length;
-    process.kill(pid!, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
     const m = await host.when(() => host.messages.slice(n).find((x) => /scoring process was killed/i.test(x.text)));
     assert.equal(m.level, 'warn', `the user is told: ${JSON.stringify(host.messages.slice(n))}`);
     assert.match(host.statusItems.map((s) => s.text).join(' | '), /Scoring · stopped/);
@@ -318,7 +355,7 @@ test(
     assert.equal(new Set(halves.map((e) => e.pid)).size, 2, 'on two processes');
     assert.deepEqual(values(two as never), values(one as never), 'bit-identical values');
     assert.ok(
-      values(two as never).some(([id]) => id === 'hybrid'),
+      values(two).some(([id]) => id === 'hybrid'),
       'derived scores joined too',
     );
     delete host.config['scoring.workers'];
@@ -329,18 +366,7 @@ test(
   'a long batch at full size says how long it takes before starting and offers the proxy size',
   { skip, timeout: 60_000 },
   async () => {
-    // 20 distinct cells: a chain of k tanh nodes.
-    const cells = Array.from({ length: 20 }, (_, k) => {
-      const r: Record<string, { op: string; input: string[] }> = { a: { op: 'linear', input: ['x', 'h_prev_0'] } };
-      let prev = 'a';
-      for (let i = 0; i <= k; i++) {
-        r[`t${i}`] = { op: 'activation_tanh', input: [prev] };
-        prev = `t${i}`;
-      }
-      r.h_new_0 = { op: 'elementwise_sum', input: [prev, 'h_prev_0'] };
-      return r;
-    });
-    const big = new TextDocument(Uri.file('/ws/big.json'), 'json', 1, JSON.stringify(cells));
+    const big = new TextDocument(Uri.file('/ws/big.json'), 'json', 1, JSON.stringify(chainCells()));
     host.open(big);
     const before = {
       preset: host.config['scoring.preset'],
@@ -349,9 +375,10 @@ test(
     };
     host.config['scoring.preset'] = 'nas-bench-nlp';
     host.config['scoring.workers'] = 1;
+    const answer = answerWarnings(undefined);
     try {
       const r = await cmd('cellLens.scoreFile', big.uri);
-      // The fake host answers no button: nothing runs.
+      // The notification closed without a button (Escape, "Clear All Notifications"): nothing runs.
       assert.deepEqual({ scored: r!.scored, cancelled: r!.cancelled }, { scored: 0, cancelled: true });
       assert.equal(host.progress.length, before.progress, 'no progress notification: nothing started');
       const ask = host.messages.slice(before.messages).find((m) => m.level === 'warn');
@@ -359,10 +386,171 @@ test(
         ask?.text ?? '',
         /scoring 20 cells at this size takes about 3 min on 1 process\. The proxy size takes about 3 s/,
       );
+      assert.deepEqual(answer.buttons, [['Score at This Size', 'Use the Proxy Size', 'Cancel']]);
+      // ... and says so: in the status bar and the log.
+      assert.match(host.statusMessages.at(-1) ?? '', /Cell Lens: scoring not started \(the estimate was closed\)/);
+      assert.ok(host.logs.some((l) => /big\.json: not started \(the estimate was closed\)/.test(l)));
     } finally {
+      answer.restore();
       host.config['scoring.preset'] = before.preset;
       delete host.config['scoring.workers'];
     }
+  },
+);
+
+/** The long batch's document, one cell per line (each cell has its lenses). */
+const bigDoc = () => {
+  const uri = Uri.file('/ws/big-lines.json');
+  let d = host.documents.find((x) => x.uri.path === uri.path);
+  if (!d) host.open((d = new TextDocument(uri, 'json', 1, JSON.stringify(chainCells(), null, 1))));
+  return d;
+};
+
+test(
+  '"Use the Proxy Size" scores that run at the proxy size, leaves the setting alone, and the results show labelled',
+  { skip, timeout: 120_000 },
+  async () => {
+    await cmd('cellLens.clearScoreCache');
+    const before = { preset: host.config['scoring.preset'], progress: host.progress.length };
+    host.config['scoring.preset'] = 'nas-bench-nlp';
+    host.config['scoring.scores'] = ['params']; // the estimate is the full one; the run itself is quick
+    host.config['scoring.workers'] = 1;
+    const answer = answerWarnings('Use the Proxy Size');
+    try {
+      const r = (await cmd('cellLens.scoreFile', bigDoc().uri)) as unknown as {
+        scored: number;
+        cancelled: boolean;
+        reports: Map<string, ScoreReport>;
+      };
+      assert.deepEqual({ scored: r.scored, cancelled: r.cancelled }, { scored: 20, cancelled: false });
+      assert.ok(
+        [...r.reports.values()].every((x) => presetOf(x.settings) === 'proxy'),
+        'every cell was scored at the proxy size',
+      );
+      assert.equal(host.config['scoring.preset'], 'nas-bench-nlp', "the user's setting is untouched");
+      assert.ok(!host.statusMessages.some((m) => /set cellLens\.scoring\.preset/.test(m)), 'no settings write');
+      assert.match(host.progress[before.progress].title, /at the proxy size$/);
+      // The results are visible at the (unchanged) full-size setting, labelled proxy, with the action to score there.
+      const lenses = host.codeLensProviders[0].provideCodeLenses(bigDoc());
+      const shown = lenses.filter((l) => l.command?.command === 'cellLens.showScores');
+      const scores = shown.filter((l) => l.command!.title.startsWith('$(beaker)'));
+      assert.equal(scores.length, 20, `score lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
+      for (const l of scores) assert.match(l.command!.title, / · proxy, not the current full size$/);
+      for (const l of shown.filter((x) => x.command!.title.startsWith('$(target)')))
+        assert.match(l.command!.title, /^\$\(target\) predicted test loss .* \(proxy\)$/);
+      assert.ok(lenses.some((l) => l.command?.title === '$(beaker) score at full size'));
+    } finally {
+      answer.restore();
+      host.config['scoring.preset'] = before.preset;
+      delete host.config['scoring.scores'];
+      delete host.config['scoring.workers'];
+    }
+  },
+);
+
+test(
+  'Cancel on the estimate: nothing runs, and the status bar and the log say it was not started',
+  {
+    skip,
+    timeout: 60_000,
+  },
+  async () => {
+    await cmd('cellLens.clearScoreCache');
+    const before = { preset: host.config['scoring.preset'], progress: host.progress.length };
+    host.config['scoring.preset'] = 'nas-bench-nlp';
+    host.config['scoring.workers'] = 1;
+    const answer = answerWarnings('Cancel');
+    try {
+      const r = await cmd('cellLens.scoreFile', bigDoc().uri);
+      assert.deepEqual({ scored: r!.scored, cancelled: r!.cancelled }, { scored: 0, cancelled: true });
+      assert.equal(host.progress.length, before.progress, 'nothing started');
+      assert.match(host.statusMessages.at(-1) ?? '', /Cell Lens: scoring not started \(cancelled\)/);
+    } finally {
+      answer.restore();
+      host.config['scoring.preset'] = before.preset;
+      delete host.config['scoring.workers'];
+    }
+  },
+);
+
+test(
+  'a cell scored at another size (by a search, in the same cache folder) keeps its scores, labelled, on every surface',
+  { skip, timeout: 30_000 },
+  async () => {
+    await cmd('cellLens.clearScoreCache');
+    const preset = host.config['scoring.preset'];
+    host.config['scoring.preset'] = 'nas-bench-nlp';
+    try {
+      const hash = api.cache.get(doc as never)!.cells[0].hash;
+      const settings = { ...api.scoring.settings(), ...SIZE_PRESETS.proxy, scores: ['params' as const] };
+      // What the search does: its own cache over the extension's folder, at the proxy size.
+      await new ScoreCache({ dir: join(storage, 'scores') }).put({
+        hash,
+        settings,
+        backend: 'wasm',
+        totalMs: 1,
+        results: [{ id: 'params', value: 870, std: 0, values: [870], seed: 0, repeats: 1, wallMs: 1, backend: 'wasm' }],
+      });
+      const loaded = new Promise<void>((resolve) => {
+        const sub = api.scoring.onDidChangeReports(() => {
+          sub.dispose();
+          resolve();
+        });
+      });
+      assert.equal(scoreLens()!.command!.command, 'cellLens.scoreCell', 'not in memory yet: the disk is read');
+      await loaded;
+      const lenses = host.codeLensProviders[0].provideCodeLenses(doc);
+      // The score lens (the predicted loss, also "Show Scores", comes first in a cell's line: src/report/lens.ts).
+      const score = lenses.find(
+        (l) => l.command?.command === 'cellLens.showScores' && l.command.title.startsWith('$(beaker)'),
+      )!;
+      // (a search scores the user's set of scores; this report has one of them: "other scores")
+      assert.match(
+        score.command!.title,
+        /^\$\(beaker\) #params 870 \(\d+th pct\) · proxy, other scores, not the current full size$/,
+      );
+      assert.match(
+        score.command!.tooltip!,
+        /^Scored at proxy size .*; not at the current settings \(NAS-Bench-NLP size/,
+      );
+      const action = lenses.find((l) => l.command?.command === 'cellLens.scoreCell')!;
+      assert.equal(action.command!.title, '$(beaker) score at full size');
+      const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+      assert.match(hover, /\*\*Train-free scores · proxy, other scores, not the current full size\*\*/);
+      // Show Scores shows them and offers to score at the current size.
+      const n = host.messages.length;
+      await cmd('cellLens.showScores', doc.uri, 0);
+      assert.ok(
+        host.messages
+          .slice(n)
+          .some((m) => /scores shown for .* are at proxy, other scores, not the current full size/.test(m.text)),
+        JSON.stringify(host.messages.slice(n)),
+      );
+      assert.equal(api.scoring.peek(hash)?.current, false);
+    } finally {
+      host.config['scoring.preset'] = preset;
+    }
+  },
+);
+
+test(
+  'scoring for a search or study: the status bar says what runs, in the caller’s words',
+  {
+    skip,
+    timeout: 60_000,
+  },
+  async () => {
+    const seen: string[] = [];
+    const sub = api.scoring.onDidChange(() => {
+      for (const s of host.statusItems) if (s.visible && /sync~spin/.test(s.text)) seen.push(s.text);
+    });
+    try {
+      const recipe = api.cache.get(doc as never)!.cells[0].recipe;
+      await api.scoring.scoreQuiet(recipe, api.scoring.settings(), undefined, 'Search: cell 1 of 3');
+    } finally {
+      sub.dispose();
+    }
+    assert.deepEqual([...new Set(seen)], ['$(sync~spin) Search: cell 1 of 3']);
   },
 );
 

@@ -10,11 +10,13 @@ import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../tes
 import { REPO, wikitextLogs } from '../helpers/data';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({ subscriptions } as never);
-const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+  activationEvents: string[];
+  contributes: Record<string, unknown>;
+};
 
 test('every command in package.json is registered by activate(), and each has the Cell Lens category', () => {
   const contributed = manifest.contributes.commands as { command: string; category: string }[];
@@ -30,7 +32,6 @@ test('every command in package.json is registered by activate(), and each has th
 });
 
 test("one command table: COMMAND_IDS lists package.json's commands in order, and only src/editor/commands.ts registers commands", () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { COMMAND_IDS } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
   const contributed = (manifest.contributes.commands as { command: string }[]).map((c) => c.command);
   assert.deepEqual([...COMMAND_IDS], contributed);
@@ -76,7 +77,7 @@ test('an LSTM cell: no diagnostics, benchmark CodeLens with loss and rank, hover
   assert.match(title, /^\$\(graph-line\) WikiText-2 test loss \d\.\d{3} · top \d+(\.\d)?%$/);
   assert.match(
     lenses[1].command!.tooltip!,
-    /^WikiText-2 test loss \d\.\d{3} .*· rank \d+\/\d+ \(top \d+(\.\d)?%\) · \d+\.\dM params\n\nWikiText-2: test loss/,
+    /^WikiText-2 test loss \d\.\d{3} .*· rank \d+\/\d+ \(top \d+(\.\d)?%\) · \d+\.\dM params \(WikiText-2 LM, vocab 33,278\)\n\nWikiText-2: test loss/,
   );
   assert.equal(lenses[1].command!.command, 'cellLens.showBenchmarkRecord');
   const cellHover = host.hoverProviders[0].provideHover(doc, new Position(0, 0));
@@ -115,9 +116,10 @@ test('a broken cell: diagnostics on exact ranges, a quick fix edit, an error len
 });
 
 test('a cell the benchmark does not know: "not in benchmark", node count and exact parameter count', () => {
-  // A 2-node cell: z = W_x x + W_h h + b; h = blend(z, h, x). Parameters by hand, vocabulary 10k, embed 400, hidden 600, 3 layers:
-  // embedding 10000·400 + decoder bias 10000 + layers (400+600+1)·600 + (600+600+1)·600 + (600+400+1)·400.
-  const expected = 10000 * 400 + 10000 + (400 + 600 + 1) * 600 + (600 + 600 + 1) * 600 + (600 + 400 + 1) * 400;
+  // A 2-node cell: z = W_x x + W_h h + b; h = blend(z, h, x). Parameters by hand, on the loaded benchmark's dataset
+  // (WikiText-2, vocabulary 33,278), embed 400, hidden 600, 3 layers:
+  // embedding 33278·400 + decoder bias 33278 + layers (400+600+1)·600 + (600+600+1)·600 + (600+400+1)·400.
+  const expected = 33278 * 400 + 33278 + (400 + 600 + 1) * 600 + (600 + 600 + 1) * 600 + (600 + 400 + 1) * 400;
   const doc = new TextDocument(
     Uri.file('/ws/new.json'),
     'json',
@@ -130,8 +132,15 @@ test('a cell the benchmark does not know: "not in benchmark", node count and exa
     [],
     'precondition: not a benchmark cell',
   );
-  const title = host.codeLensProviders[0].provideCodeLenses(doc)[1].command!.title;
-  assert.equal(title, `$(circle-slash) not in benchmark · 2 nodes · ${(expected / 1e6).toFixed(1)}M params`);
+  // The benchmark lens (after "Score"): its full title (the tooltip's first line, the line being too wide for it)
+  // counts the parameters of the loaded benchmark's model, named; the title shown keeps the node count.
+  const lens = host.codeLensProviders[0].provideCodeLenses(doc)[1];
+  assert.equal(lens.command!.command, 'cellLens.showBenchmarkRecord');
+  assert.equal(
+    lens.command!.tooltip!.split('\n\n')[0],
+    `not in benchmark · 2 nodes · ${(expected / 1e6).toFixed(1)}M params (WikiText-2 LM, vocab 33,278)`,
+  );
+  assert.equal(lens.command!.title, '$(circle-slash) not in benchmark · 2 nodes');
 });
 
 test('JSON that is not a cell (package.json) gets no diagnostics and no lenses', () => {
@@ -243,6 +252,81 @@ test('Show Benchmark Record opens the loss curves of every run of the cell: a st
   assert.equal((html.match(/<polyline class="cl-curve /g) ?? []).length, 3);
   assert.equal((html.match(/<polyline class="cl-curve [^"]*cl-train"/g) ?? []).length, 1);
   assert.match(html, /loss is nan!.*\(diverged\)/);
+});
+
+test('one parameter count: the LSTM says 20.2M params of the WikiText-2 model, and an activation changed keeps it', async () => {
+  const text = readFileSync(join(REPO, 'test/fixtures/workspace/lstm.json'), 'utf8');
+  const doc = new TextDocument(Uri.file('/ws/lstm-params.json'), 'json', 1, text);
+  host.open(doc);
+  await api.benchmark.get();
+  // The benchmark lens (after "Score"), shortened to fit the line: its tooltip starts with its full title.
+  const first = () => {
+    const lens = host.codeLensProviders[0].provideCodeLenses(doc)[1].command!;
+    assert.equal(lens.command, 'cellLens.showBenchmarkRecord');
+    return { title: lens.title, full: lens.tooltip!.split('\n\n')[0] };
+  };
+  // 20,230,878: the benchmark's recorded num_params of the LSTM's run (recepie 1000001).
+  assert.match(first().title, /^\$\(graph-line\) WikiText-2 test loss /);
+  assert.match(first().full, /^WikiText-2 test loss .* · 20\.2M params \(WikiText-2 LM, vocab 33,278\)$/);
+  const hover = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+  assert.match(hover, /^### LSTM\n/, 'the reference cell is named');
+  assert.match(hover, /20,230,878 params \(WikiText-2 LM, vocab 33,278\)/);
+  // The same node hover's count of one linear node, written as its terms, not as "600,600" alone.
+  const line = text.split('\n').findIndex((l) => l.includes('"i":'));
+  const node = host.hoverProviders[0].provideHover(doc, new Position(line, 3))!.contents.value;
+  assert.match(node, /Parameters in layer 1: 400 × 600 \(`x`\) \+ 600 × 600 \(`h_prev_0`\) \+ 600 \(bias\) = 600,600/);
+  // An activation has no parameters: tanh → sigmoid leaves the benchmark, not the count.
+  host.change(doc, text.replace('"i_act": {"op": "activation_tanh"', '"i_act": {"op": "activation_sigm"'));
+  assert.equal(first().full, 'not in benchmark · 13 nodes · 20.2M params (WikiText-2 LM, vocab 33,278)');
+  assert.equal(first().title, '$(circle-slash) not in benchmark · 13 nodes');
+  const after = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+  assert.match(after, /^### recipe\n/);
+  assert.match(after, /20,230,878 params \(WikiText-2 LM, vocab 33,278\)/);
+});
+
+test("a training log's hover shows the run the file holds: two runs of one recipe, each with its own first epoch", async () => {
+  await api.benchmark.get();
+  const runs = ['1007257', '1009257'].map((id) => {
+    const log = wikitextLogs().find((l) => l.file.includes(`log_stats_model_${id}_`))!;
+    const doc = new TextDocument(Uri.file(`/ws/log_stats_model_${id}.json`), 'nasbench-log', 1, log.text);
+    host.open(doc);
+    const json = JSON.parse(log.text.replace(/\bNaN\b/g, 'null')) as { recepie: string; test_losses: number[] };
+    const md = host.hoverProviders[0].provideHover(doc, new Position(0, 0))!.contents.value;
+    return { id, json, md };
+  });
+  assert.equal(runs[0].json.recepie, runs[1].json.recepie, 'precondition: one recipe, two runs');
+  for (const [i, r] of runs.entries()) {
+    const own = r.json.test_losses;
+    assert.match(
+      r.md,
+      new RegExp(
+        `\\*\\*This run\\*\\* \\(recepie ${r.id}\\): test loss over ${own.length} epochs: \`[^\`]+\` ${own[0].toFixed(3)} → `,
+      ),
+    );
+    const other = runs[1 - i].json.test_losses;
+    assert.ok(
+      !r.md.includes(other[0].toFixed(3)),
+      `the other run's curve (${other[0].toFixed(3)}) is not in ${r.id}'s hover`,
+    );
+  }
+});
+
+test('a file of several cells: each diagnostic names its cell; a one-cell file does not', () => {
+  const rnn =
+    '{"f": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "activation_tanh", "input": ["f"]}}';
+  const dead =
+    '{"f": {"op": "linear", "input": ["x", "h_prev_0"]}, "g": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "activation_tanh", "input": ["f"]}}';
+  const many = new TextDocument(Uri.file('/ws/many.json'), 'json', 1, `[${rnn}, ${rnn}, ${dead}]`);
+  host.open(many);
+  const ds = host.diagnostics.get(many.uri.toString())!;
+  assert.equal(ds.length, 1);
+  assert.equal(ds[0].code, 'unreachable');
+  assert.match(ds[0].message, /^cell 2: /);
+  const one = new TextDocument(Uri.file('/ws/one.json'), 'json', 1, dead);
+  host.open(one);
+  const d1 = host.diagnostics.get(one.uri.toString())!;
+  assert.equal(d1.length, 1);
+  assert.doesNotMatch(d1[0].message, /^(recipe|cell \d+): /);
 });
 
 test.after(() => {

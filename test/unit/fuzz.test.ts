@@ -578,7 +578,7 @@ function prototypesUntouched(): string | undefined {
     return 'Array.prototype gained or lost a property';
   const probe = {} as Record<string, unknown>;
   for (const k of ['polluted', 'op', 'input', 'h_new_0', 'x', 'f'])
-    if (probe[k] !== undefined) return `({}).${k} is ${String(probe[k])}`;
+    if (probe[k] !== undefined) return `({}).${k} is ${JSON.stringify(probe[k])}`;
   if (Object.getPrototypeOf(probe) !== Object.prototype) return 'prototype chain changed';
   return undefined;
 }
@@ -605,7 +605,7 @@ function strictRecipe(text: string): Recipe | undefined {
   } catch {
     return undefined;
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v) || 'recepie' in (v as object)) return undefined;
+  if (!v || typeof v !== 'object' || Array.isArray(v) || 'recepie' in v) return undefined;
   return v as Recipe;
 }
 

@@ -10,24 +10,49 @@ import { installFakeVscode, TextDocument, Uri, type FakePanel } from '../../test
 import { exampleText } from '../../testkit/graph-cells';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { registerGraphView } =
   require('../../src/webviews/graph/panel') as typeof import('../../src/webviews/graph/panel');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { registerCommands } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseDocument } = require('../../src/recipe/parse') as typeof import('../../src/recipe/parse');
 import type { RenderMessage } from '../../src/graph/protocol';
+import type { Cell } from '../../src/recipe/types';
+import { randomCell } from '../../src/search/space';
+import { rng } from '../../testkit/data';
 
 const ROOT = join(__dirname, '..', '..');
 const noop = (): void => undefined;
 const log = { info: noop, warn: noop, error: noop, trace: noop, debug: noop } as never;
+/** Documents whose parse is "under way": no cells until the test finishes it (as the worker thread's parse). */
+const parsing = new Map<string, () => void>();
+let parsed: { text: string; cells: readonly Cell[] } | undefined;
+/** Like the extension's analysis cache: no cells for a JSON file that does not look like a cell file (parsed once). */
+const cellsOf = (doc: TextDocument): readonly Cell[] => {
+  const text = doc.getText();
+  if (!/"op"/.test(text) || !/"input"/.test(text)) return [];
+  if (parsed?.text !== text) parsed = { text, cells: parseDocument(text).cells };
+  return parsed.cells;
+};
 const parts = registerGraphView({ extensionUri: Uri.file('/ext'), subscriptions: [] } as never, {
-  // Like the extension's analysis cache: no cells for a JSON file that does not look like a cell file.
-  getCells: (doc) =>
-    /"op"/.test(doc.getText()) && /"input"/.test(doc.getText()) ? parseDocument(doc.getText()).cells : [],
+  getCells: (doc) => (parsing.has(doc.uri.toString()) ? [] : cellsOf(doc as unknown as TextDocument)),
+  analyse: (doc) =>
+    new Promise((resolve) => {
+      const key = doc.uri.toString();
+      const done = () => resolve(cellsOf(doc as unknown as TextDocument));
+      if (!parsing.has(key)) return done();
+      const before = parsing.get(key)!;
+      parsing.set(key, () => {
+        before();
+        done();
+      });
+    }),
   log,
 });
+/** Finish the parse of `doc`: its cells are known, whoever waited for them gets them. */
+const finishParse = (doc: TextDocument) => {
+  const done = parsing.get(doc.uri.toString());
+  parsing.delete(doc.uri.toString());
+  done?.();
+};
 // The feature's part of the command table, registered as the extension registers the whole table.
 const disposables = [...parts.disposables, ...registerCommands(parts.commands)];
 test.after(() => {
@@ -83,7 +108,8 @@ test('a JSON file that is not a cell file leaves the panel as it is', () => {
     before,
     `no render for settings.json: ${renders(panel)
       .slice(before)
-      .map((r) => r.uri)}`,
+      .map((r) => r.uri)
+      .join(',')}`,
   );
   assert.equal(lastRender(panel)?.uri, examples.uri.toString());
 });
@@ -112,7 +138,9 @@ test('a pinned panel stays on its file; the next Show Cell Graph opens one follo
   host.activate(lstm);
   assert.equal(lastRender(follower)?.uri, lstm.uri.toString(), 'the new panel follows');
   assert.equal(lastRender(pinned)?.uri, lstm.uri.toString());
-  host.open(new TextDocument(Uri.file('/ws/gru.json'), 'json', 1, JSON.stringify(JSON.parse(exampleText())[1])));
+  host.open(
+    new TextDocument(Uri.file('/ws/gru.json'), 'json', 1, JSON.stringify((JSON.parse(exampleText()) as unknown[])[1])),
+  );
   assert.equal(lastRender(follower)?.uri, 'file:///ws/gru.json');
   assert.equal(lastRender(pinned)?.uri, lstm.uri.toString(), 'the pinned one stays');
   assert.equal(open().length, 2);
@@ -157,4 +185,53 @@ test('the toolbar’s pin button (a `pin` message from the webview) pins and unp
   // A malformed message changes nothing.
   panel.receive({ type: 'pin', pinned: 'yes' });
   assert.doesNotMatch(panel.title, /pinned/);
+});
+
+test('a 5,000-cell file: the panel says at once that it is analysing, then opens at the cell under the cursor; only the cells around it travel', async () => {
+  const r = rng(5000);
+  const text = JSON.stringify(
+    Array.from({ length: 5000 }, () => randomCell(r)),
+    null,
+    2,
+  );
+  const big = new TextDocument(Uri.file('/ws/big.json'), 'json', 1, text);
+  parsing.set(big.uri.toString(), () => undefined);
+  const panel = open()[0];
+  host.open(big);
+  const cells = parseDocument(text).cells;
+  host.activate(big, cells[3210].span.start + 5);
+  assert.notEqual(lastRender(panel)?.uri, big.uri.toString(), 'not parsed yet: not known to be a cell file');
+  await run('cellLens.showGraph');
+  // At once: the previous file's graph gives way to what is happening.
+  let shown = lastRender(panel)!;
+  assert.equal(shown.uri, big.uri.toString());
+  assert.deepEqual(shown.cells, []);
+  assert.equal(shown.busy, 'Analysing big.json…');
+  finishParse(big);
+  await host.when(() => lastRender(panel)?.cells.length);
+  shown = lastRender(panel)!;
+  assert.equal(shown.busy, undefined);
+  assert.equal(shown.selectedCell, 3210, 'the cell under the cursor');
+  assert.ok(shown.cells.some((c) => c.index === 3210));
+  assert.ok(shown.cells.length <= 5, `${shown.cells.length} cell views, not 5,000`);
+  assert.equal(shown.outline?.length, 5000, 'every cell in the picker');
+  assert.deepEqual(shown.outline?.[17], { index: 17, label: cells[17].label });
+
+  // Parsed already: back from another file, "Analysing 5,000 cells…" at once, then the cell at the cursor.
+  host.activate(lstm);
+  assert.equal(lastRender(panel)?.uri, lstm.uri.toString());
+  const n = renders(panel).length;
+  host.activate(big, cells[17].span.start + 5);
+  assert.equal(renders(panel).length, n + 1);
+  assert.equal(lastRender(panel)?.busy, 'Analysing 5,000 cells…');
+  assert.deepEqual(lastRender(panel)?.cells, []);
+  await host.when(() => lastRender(panel)?.cells.length);
+  assert.equal(lastRender(panel)?.selectedCell, 17);
+  assert.ok(lastRender(panel)!.cells.some((c) => c.index === 17));
+
+  // A cell picked far away in the webview: its view is sent.
+  panel.receive({ type: 'selectCell', cellIndex: 4000 });
+  await host.when(() => lastRender(panel)?.cells.some((c) => c.index === 4000));
+  assert.equal(lastRender(panel)?.selectedCell, 4000);
+  assert.ok(lastRender(panel)!.cells.length <= 5);
 });

@@ -23,7 +23,7 @@ test('a render message built from a cell is valid; its JSON round trip too', () 
 
 test('isToWebview rejects malformed render messages', () => {
   const good = renderMessage(lstm);
-  const clone = (): RenderMessage & Record<string, unknown> => JSON.parse(JSON.stringify(good));
+  const clone = () => JSON.parse(JSON.stringify(good)) as RenderMessage & Record<string, unknown>;
   const bad: unknown[] = [];
   bad.push(null, undefined, 42, 'render', [], {});
   bad.push({ ...clone(), version: PROTOCOL_VERSION + 1 });

@@ -36,16 +36,8 @@ import { runStudy, type StudyRecord } from '../../src/study/study';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { ScoreCache } from '../../src/scoring/cache';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
-import {
-  DEFAULT_SIZES,
-  SCORE_IDS,
-  SCORES,
-  type ScoreId,
-  type ScoreReport,
-  type ScoreSettings,
-} from '../../src/scoring/types';
+import { SCORE_IDS, SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../../src/scoring/types';
 import { parseDocument } from '../../src/recipe/parse';
-import { countParams } from '../../src/scoring/model/params';
 import { AnalysisCache, OFF_THREAD_CHARS, type Analysis, type DiscardedParse } from '../../src/editor/analysis';
 import { ParseThread, parseWorkerScript, SLICE_CHARS, type ReceivedSlice } from '../../src/editor/parseThread';
 import type { CellCodeLensProvider } from '../../src/editor/providers';
@@ -55,10 +47,8 @@ const WORKER = join(REPO, 'dist/worker.js');
 const RECORDING_WORKER = join(FIXTURES, 'recording-worker.ts');
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const vs = require('vscode') as Record<string, Record<string, unknown>>;
 const storage = mkdtempSync(join(tmpdir(), 'cell-lens-host-'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
 const api = ext.activate({
@@ -185,8 +175,9 @@ test(
       await cache.put(report);
     }
     const window = vs.window;
-    window.showQuickPick = async (items: { label: string }[]) => items.find((i) => i.label === 'Proxy sizes');
-    window.showOpenDialog = async () => undefined;
+    window.showQuickPick = (items: { label: string }[]) =>
+      Promise.resolve(items.find((i) => i.label === 'Proxy sizes'));
+    window.showOpenDialog = () => Promise.resolve(undefined);
     const pool = recordPool({ onEvent: (l) => api.scoring.onPoolEvent(l) });
     try {
       await host.commands.get('cellLens.correlateScores')!();
@@ -376,7 +367,7 @@ test(
     // (src/report/lens.ts: here "Score"; graph and compare come after them).
     const fullProvider = new (
       require('../../src/editor/providers') as typeof import('../../src/editor/providers')
-    ).CellCodeLensProvider(api.cache, api.benchmark, (c) => countParams(c.recipe, DEFAULT_SIZES), {
+    ).CellCodeLensProvider(api.cache, api.benchmark, {
       allCellsUpTo: Infinity,
       hashNow: Infinity,
     });
@@ -384,6 +375,9 @@ test(
       require('../../src/editor/scoringCommands') as typeof import('../../src/editor/scoringCommands');
     fullProvider.addContributor((d, c, range) => scoreLenses(api.scoring, d, c, range));
     const full = fullProvider as unknown as LensProvider;
+    // The cells' reports at other settings (an earlier study cached them at the proxy size) are read from the disk on
+    // a cell's first peek: read them now, so that the full build and the resolved placeholders see the same reports.
+    await api.scoring.warm(api.cache.get(doc as never)!.cells.map((c) => c.hash));
     const all = await full.provideCodeLenses(doc);
     const firstByLine = new Map<number, Lens>();
     for (const l of all) if (!firstByLine.has(l.range.start.line)) firstByLine.set(l.range.start.line, l);

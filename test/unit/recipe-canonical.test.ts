@@ -16,7 +16,7 @@ test('hash is invariant under renaming, key order and commutative operand order 
 
 test('hash is invariant for every WikiText-2 cell under scrambling', () => {
   for (const { text } of wikitextLogs()) {
-    const r = JSON.parse(JSON.parse(text.replace(/\bNaN\b/g, 'null')).recepie) as R;
+    const r = JSON.parse((JSON.parse(text.replace(/\bNaN\b/g, 'null')) as { recepie: string }).recepie) as R;
     const h = canonicalHash(r);
     for (let s = 0; s < 3; s++) assert.equal(canonicalHash(scramble(r, s * 7919 + 1)), h);
   }

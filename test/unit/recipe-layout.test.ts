@@ -43,7 +43,7 @@ function checkFormatted(before: string, after: string): void {
   assert.deepEqual(cellsOf(after), cellsOf(before), 'the same cells, in the same order, with the same diagnostics');
   assert.equal(after.replace(/\s+/g, ''), before.replace(/\s+/g, ''), 'only whitespace changed');
   const lines = startLines(after);
-  assert.equal(new Set(lines).size, lines.length, `every cell starts its own line: ${lines}`);
+  assert.equal(new Set(lines).size, lines.length, `every cell starts its own line: ${lines.join(',')}`);
   assert.equal(crowdedLines(lines).size, 0);
   const again = oneCellPerLine(after);
   assert.ok(again.ok);

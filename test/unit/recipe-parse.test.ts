@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseDocument } from '../../src/recipe/parse';
 import { toRecipe } from '../../src/recipe/model';
 import { exampleText, wikitextLogs } from '../helpers/data';
+import type { RawLog } from '../fixtures/benchmark/helpers';
 
 const errors = (ds: readonly { severity: string }[]) => ds.filter((d) => d.severity === 'error');
 
@@ -36,7 +37,7 @@ test('every WikiText-2 training log parses: one cell, recipe equal to JSON.parse
     const cell = doc.cells[0];
     assert.deepEqual(errors(cell.diagnostics), [], file);
     // Independent decode: Python writes NaN, which JSON.parse rejects; turn it into null first.
-    const raw = JSON.parse(text.replace(/\bNaN\b/g, 'null'));
+    const raw = JSON.parse(text.replace(/\bNaN\b/g, 'null')) as RawLog['json'];
     assert.deepEqual({ ...toRecipe(cell) }, JSON.parse(raw.recepie), file);
     assert.equal(cell.source, 'log');
     assert.equal(cell.log?.recepieId, raw.recepie_id);
@@ -87,7 +88,7 @@ test('NaN literals outside strings are accepted, inside strings left alone', () 
     '{"recepie": "{\\"h_new_0\\": {\\"op\\": \\"activation_tanh\\", \\"input\\": [\\"x\\"]}}", "status": "loss is nan!", "test_losses": [1.5, NaN, Infinity, -Infinity], "note": "NaN"}';
   const cell = parseDocument(text).cells[0];
   assert.equal(cell.log?.status, 'loss is nan!');
-  const t = cell.log!.testLosses!;
+  const t = cell.log.testLosses!;
   assert.equal(t[0], 1.5);
   assert.ok(Number.isNaN(t[1]));
   assert.equal(t[2], Infinity);

@@ -14,15 +14,19 @@ import { REFERENCE, percentileOf } from '../../src/scoring/reference';
 import { SCORES, type ScoreId, type ScoreReport } from '../../src/scoring/types';
 import { cellVerdict, computeVerdict, type CellVerdict } from '../../src/report/verdict';
 import {
+  notCurrentText,
   predictionLensTitles,
   predictionMarkdown,
   predictionText,
+  scoreAtCurrentTitle,
   scoreLensTitles,
   scoreLensTooltip,
   scoreTableMarkdown,
   verdictHoverMarkdown,
 } from '../../src/report/scoreFormat';
 import { lossFacts } from '../../webview/graph/sidePanel';
+import { choosePair, chooseReport } from '../../src/report/choice';
+import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { cellView } from '../../src/graph/views';
 import { buildRows } from '../../src/table/rows';
 import { compareMessage } from '../../src/compare/view';
@@ -123,9 +127,9 @@ test('one verdict: lens, hover, side panel, table, compare and CLI show the same
     assert.equal(reportRow.split(' | ')[2], pct, `full report ${id}`);
     const sum = view.scores!.find((x) => x.id === id)!;
     assert.equal(sum.percentileText, pct, `side panel ${id}`);
-    assert.equal(sum.population, v.population!.text);
+    assert.equal(sum.population, v.population.text);
     assert.equal(row.scores[id].percentileText, pct, `table ${id}`);
-    assert.equal(row.scores[id].population, v.population!.text);
+    assert.equal(row.scores[id].population, v.population.text);
     const cmp = compare.rows.find((x) => x.label === label)!;
     assert.equal(cmp.leftNote, `${pct} pct`, `compare ${id}`);
     assert.ok(
@@ -207,4 +211,94 @@ test('the graph side panel shows the predicted loss right under the benchmark te
     alone.facts.map(([k, value]) => [k, value]),
     [['Predicted loss', `${p.lossText} · ${p.topText}`]],
   );
+});
+
+test('THE report choice: the current settings first, else the most useful other one, which every label marks', () => {
+  // The user's setting is the full size; a search scored the cell at the proxy size (the report above).
+  const full = { ...report.settings, ...SIZE_PRESETS['nas-bench-nlp'] };
+  const atFull: ScoreReport = { ...report, settings: full };
+  const proxySeed3: ScoreReport = { ...report, settings: { ...report.settings, seed: 3 } };
+  const fullFewer: ScoreReport = {
+    ...report,
+    settings: { ...full, seed: 3, scores: [finiteIds[0]] },
+    results: report.results.slice(0, 1),
+  };
+  assert.equal(chooseReport([], full), undefined);
+  assert.deepEqual(chooseReport([report, atFull], full), { report: atFull, current: true });
+  assert.deepEqual(chooseReport([report], full), { report, current: false });
+  // Same seed and repeats first (proxy, seed 0 over full size, seed 3), then a reference population (proxy seed 0
+  // has one, proxy seed 3 none), then the same sizes; ties keep the given (most recent first) order.
+  assert.equal(chooseReport([fullFewer, proxySeed3, report], full)!.report, report);
+  assert.equal(chooseReport([proxySeed3, fullFewer], full)!.report, fullFewer);
+  assert.equal(chooseReport([proxySeed3, { ...proxySeed3 }], full)!.report, proxySeed3);
+
+  // The labels: the lens names the preset and says it is not the current setting; the action scores at it.
+  const v = cellVerdict(report, recipe);
+  assert.equal(notCurrentText(report.settings, full), 'proxy, not the current full size');
+  assert.equal(notCurrentText(proxySeed3.settings, report.settings), 'proxy, seed 3, not the current seed 0');
+  assert.equal(
+    notCurrentText({ ...full, scores: ['params'] }, full),
+    'full size, other scores, not the current settings',
+  );
+  assert.equal(scoreAtCurrentTitle(report.settings, full), 'score at full size');
+  assert.equal(scoreAtCurrentTitle(proxySeed3.settings, report.settings), 'score at the current settings');
+  // Every title of the score lens (longest first) carries the label; without it, the same scores.
+  const titles = scoreLensTitles(v, finiteIds, full);
+  for (const title of titles) assert.match(title, / · proxy, not the current full size$/);
+  assert.deepEqual(
+    titles.map((t) => t.replace(' · proxy, not the current full size', '')),
+    scoreLensTitles(v, finiteIds),
+    'the same scores',
+  );
+  assert.match(scoreLensTooltip(v, full), /^Scored at proxy size .*; not at the current settings \(NAS-Bench-NLP size/);
+  // The full report's score table and the short hover both say so.
+  for (const hover of [scoreTableMarkdown(v, [], full), verdictHoverMarkdown(v, finiteIds, full)]) {
+    assert.match(hover, /^\*\*Train-free scores · proxy, not the current full size\*\*/);
+    assert.match(
+      hover,
+      /"score at full size" \(the lens, or Cell Lens: Score This Cell\) scores it at the current settings/,
+    );
+    // The verdict's population still names the preset the percentiles are counted in.
+    assert.match(hover, /proxy preset/);
+  }
+  assert.match(scoreTableMarkdown(v, [], full), /\(proxy preset\)/);
+  // The prediction lens names the preset of a report at other settings, in every title.
+  for (const t of predictionLensTitles(v.prediction!, 'proxy'))
+    assert.match(t, /^\$\(target\) predicted .* \(proxy\)$/);
+  // At the current settings, no such line.
+  assert.doesNotMatch(
+    scoreTableMarkdown(v) +
+      scoreLensTooltip(v) +
+      scoreLensTitles(v, finiteIds).join(' ') +
+      verdictHoverMarkdown(v, finiteIds) +
+      predictionLensTitles(v.prediction!).join(' '),
+    /not the current|\(proxy\)/,
+  );
+});
+
+test('compare: two cells at the same settings (the best both have), else one side only, never across settings', () => {
+  const full = { ...report.settings, ...SIZE_PRESETS['nas-bench-nlp'] };
+  const aFull: ScoreReport = { ...report, settings: full };
+  const bProxy: ScoreReport = { ...report, hash: 'b'.repeat(32) };
+  const bFull: ScoreReport = { ...bProxy, settings: full };
+  const bSeed3: ScoreReport = { ...bProxy, settings: { ...bProxy.settings, seed: 3 } };
+  assert.deepEqual(choosePair([report, aFull], [bProxy, bFull], full), [
+    { report: aFull, current: true },
+    { report: bFull, current: true },
+  ]);
+  // A at both sizes, B at the proxy size only: both at the proxy size (labelled: not current).
+  assert.deepEqual(choosePair([aFull, report], [bProxy], full), [
+    { report, current: false },
+    { report: bProxy, current: false },
+  ]);
+  // Nothing in common: the side at the current settings alone; else A's.
+  assert.deepEqual(choosePair([aFull], [bProxy], full), [{ report: aFull, current: true }, undefined]);
+  assert.deepEqual(choosePair([report], [bFull], full), [undefined, { report: bFull, current: true }]);
+  assert.deepEqual(choosePair([report], [bSeed3], full), [{ report, current: false }, undefined]);
+  assert.deepEqual(choosePair([], [bSeed3], full), [undefined, { report: bSeed3, current: false }]);
+  // What compare then shows: one side "not scored yet at these settings", no difference across sizes.
+  const side = { cell, uri: 'file:///ws/a.json', fileName: 'a.json', matches: [] };
+  const [ra, rb] = choosePair([aFull], [bProxy], full);
+  const m = compareMessage({ ...side, report: ra!.report }, { ...side, ...(rb ? { report: rb.report } : {}) });
+  assert.ok(m.notes.some((n) => /B is not scored yet at these settings/.test(n)));
 });

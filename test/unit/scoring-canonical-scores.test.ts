@@ -160,7 +160,7 @@ test('hidden covariance equals a direct computation (layer-1 forward, Pearson ma
       H = s.hidden;
     const toks = randomTokens(makeRng(2, 13), s.vocab, Bh, Th);
     const x = embedTokens(emb, toks, Bh, Th, Th);
-    const out = forward(cell, first, x, Th, Bh).outputs[0].arraySync() as number[][];
+    const out = forward(cell, first, x, Th, Bh).outputs[0].arraySync();
     // Rows = hidden units, columns = (t, b): the incoming state h_prev_0 of step t (zeros at t = 0).
     const rows = Array.from({ length: H }, (_, h) => {
       const r: number[] = [];

@@ -187,7 +187,7 @@ test('synflow in log space equals log Σ θ·∂R/∂θ computed plainly (no ove
       list: [],
     };
     const g = tf.grads(() =>
-      tf.sum(forward(cell, absParams, tf.ones([sizes.seqLen, sizes.embed]) as tf.Tensor2D, sizes.seqLen, 1).outputs[1]),
+      tf.sum(forward(cell, absParams, tf.ones<tf.Rank.R2>([sizes.seqLen, sizes.embed]), sizes.seqLen, 1).outputs[1]),
     )(abs);
     const S = abs.reduce((acc, t, i) => acc + tf.sum(tf.mul(t, g[i])).dataSync()[0], 0);
     assert.ok(S > 0);

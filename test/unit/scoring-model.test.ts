@@ -149,9 +149,9 @@ function runDirect(
 ): number[][] {
   let input = x;
   for (let l = 0; l < layers; l++) {
-    const out: number[][] = new Array(T * B);
+    const out = new Array<number[]>(T * B);
     for (let b = 0; b < B; b++) {
-      let st = Array.from({ length: tuple }, () => new Array(hidden(l)).fill(0));
+      let st = Array.from({ length: tuple }, () => new Array<number>(hidden(l)).fill(0));
       for (let t = 0; t < T; t++) {
         st = step(l, input[t * B + b], st);
         out[t * B + b] = st[0];
@@ -274,7 +274,7 @@ test('fast mode: tap-derived weight gradients equal autodiff gradients (CE loss)
     const tokens = randomTokens(makeRng(4), sizes.vocab, B, T + 1);
     const x = embedTokens(emb, tokens, B, T + 1, T);
     const tg = targetTokens(tokens, B, T + 1, T);
-    const Et = tf.transpose(emb) as tf.Tensor2D;
+    const Et = tf.transpose<tf.Tensor2D>(emb);
     // Reference: plain mode, autodiff w.r.t. every weight.
     const ref = tf.grads((...ws: tf.Tensor[]) => {
       void ws;

@@ -76,7 +76,7 @@ function product(
   return tf.tidy(() => {
     const A = rank3 ? tf.tensor3d(a, [1, m, k]) : tf.tensor2d(a, [m, k]);
     const B = rank3 ? tf.tensor3d(b, [1, k, n]) : tf.tensor2d(b, [k, n]);
-    const C = tf.matMul(A as tf.Tensor2D, B as tf.Tensor2D);
+    const C = tf.matMul(A, B);
     return { out: C.dataSync() as Float32Array, shape: C.shape };
   });
 }

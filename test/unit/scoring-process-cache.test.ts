@@ -103,7 +103,7 @@ test('disk cache: a fresh cache instance reads the report back, NaN / ±Infinity
     await new ScoreCache({ dir }).put(makeReport('cell'));
     const files = readdirSync(dir);
     assert.equal(files.length, 1, `files: ${files.join(', ')}`); // no temp files left behind
-    assert.match(files[0], /^[0-9a-f]{40}\.json$/);
+    assert.match(files[0], /^[0-9a-f]{40}-[0-9a-f]{40}\.json$/); // <cell>-<settings>: a cell's files share a prefix
     assert.doesNotThrow(() => JSON.parse(readFileSync(path.join(dir, files[0]), 'utf8')), 'the file is plain JSON');
     const got = await new ScoreCache({ dir }).get('cell', SETTINGS);
     assert.ok(got, 'disk miss');

@@ -48,7 +48,7 @@ test('scores every cell of a file and prints a table; a second run is served fro
     const args = [CELLS, '--scores', 'params', '--backend', 'cpu', ...SIZES, '--cache-dir', dir];
     const first = await run(args);
     assert.equal(first.code, 0, first.err);
-    assert.match(first.out, /cells\.json · cell 0 · [0-9a-f]{12} · cpu · \d+ ms\n/);
+    assert.match(first.out, /cells\.json · RNN · [0-9a-f]{12} · cpu · \d+ ms\n/); // the reference RNN, by name
     assert.match(first.out, /cells\.json · cell 1 · /);
     assert.match(first.out, /score\s+value\s+pct\s+dir\s+ms/);
     assert.match(first.out, new RegExp(`#params\\s+${grouped(countParams(RNN, TINY))}\\s+—\\s+↓\\s+\\d+`));
@@ -153,7 +153,7 @@ test('usage errors exit with 2 and say what is wrong', async () => {
 test('a scoring failure (backend that cannot load) exits with 2 and a readable message', async () => {
   const { code, err } = await run([CELLS, '--no-cache', '--scores', 'params', '--backend', 'tensorflow', ...SIZES]);
   assert.equal(code, 2);
-  assert.match(err, /cell 0: Could not load the TensorFlow\.js backend "tensorflow"/);
+  assert.match(err, /RNN: Could not load the TensorFlow\.js backend "tensorflow"/);
 });
 
 test('--preset proxy picks the proxy sizes; explicit size flags override the preset whatever their order', async () => {

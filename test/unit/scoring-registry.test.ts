@@ -112,7 +112,7 @@ test('the reference is fresh: same engine version, and the probe cells re-score 
     ) as (typeof SCORE_IDS)[number][];
     const rep = await scoreCell(p.recipe, { ...SIZE_PRESETS.proxy, scores: ids, seed: 0, repeats: 1, backend: 'wasm' });
     for (const id of ids) {
-      const want = typeof p.values[id] === 'number' ? (p.values[id] as number) : Number(p.values[id]);
+      const want = typeof p.values[id] === 'number' ? p.values[id] : Number(p.values[id]);
       const got = rep.results.find((r) => r.id === id)!.value;
       // A derived score moves by 100/(3·258) per reference cell a component passes: compare in percentile units.
       if (SCORES[id].derive) {

@@ -14,7 +14,7 @@ import type { SearchResult } from '../../src/search/types';
 // Synthetic oracle: number of `linear` nodes, capped at 10. Among 5,000 generator cells none has ≥ 10 linear
 // nodes (0.26% have 9), so the optimum 10 needs a search that climbs.
 const linears = (r: Recipe) => Object.values(r).filter((n) => n.op === 'linear').length;
-const capped = async (r: Recipe) => Math.min(linears(r), 10);
+const capped = (r: Recipe) => Promise.resolve(Math.min(linears(r), 10));
 // The success rates below were measured over many seeds (makeRng, 2026-11-24): whole space, budget 200 — REA
 // 39/40, AREA 40/40, GA 40/40, random 3/40; pool of 258 cells, budget 60 — REA 56/100, GA 66/100, random 24/100
 // (random's expectation is 60/258 = 23%). The thresholds are set so that a run fails with probability well
@@ -37,7 +37,7 @@ test('REA, AREA and GA reach the optimum within the budget for ≥ 8/10 seeds; r
   const random = await successes((seed) => randomSearch(capped, { budget: BUDGET, seed }), hitsCap);
   const r = await successes((seed) => rea(capped, { budget: BUDGET, seed }), hitsCap);
   // cheap score: the oracle plus noise (a correlated train-free proxy)
-  const cheap = async (c: Recipe, h: string) => linears(c) + 2 * makeRng(h.length + linears(c)).next();
+  const cheap = (c: Recipe, h: string) => Promise.resolve(linears(c) + 2 * makeRng(h.length + linears(c)).next());
   const a = await successes((seed) => area(cheap, capped, { budget: BUDGET, seed, cheapSamples: 200 }), hitsCap);
   const g = await successes((seed) => ga(capped, { budget: BUDGET, seed }), hitsCap);
   assert.ok(r >= 8, `REA ${r}/10`);
@@ -77,9 +77,9 @@ test('budget, log, validity and determinism', async () => {
   // AREA: cheap cells are logged apart and not counted
   let cheapCalls = 0;
   const ar = await area(
-    async (c) => {
+    (c) => {
       cheapCalls++;
-      return linears(c);
+      return Promise.resolve(linears(c));
     },
     capped,
     { budget: 30, seed: 2, cheapSamples: 50, population: 10 },
@@ -101,10 +101,10 @@ test('progress callback and cancellation via AbortSignal', async () => {
   let calls = 0;
   let progress = 0;
   const res = await rea(
-    async (r) => {
+    (r) => {
       calls++;
       if (calls === 7) ctl.abort();
-      return linears(r);
+      return Promise.resolve(linears(r));
     },
     {
       budget: 100,
@@ -141,13 +141,13 @@ test('restricted (pool) mode: only pool members are evaluated; a hidden target i
   const run = async (alg: typeof rea | typeof randomSearch, seed: number): Promise<boolean> => {
     const t = (seed * 37) % pool.recipes.length;
     const target = pool.recipes[t];
-    const res = await alg(async (c) => -cellDistance(c, target), {
+    const res = await alg((c) => Promise.resolve(-cellDistance(c, target)), {
       budget: 60,
       seed,
       pool,
       population: 10,
       sampleSize: 3,
-    } as never);
+    });
     for (const e of res.log) assert.ok(members.has(e.hash));
     return res.best?.hash === pool.hashes[t];
   };
@@ -164,7 +164,7 @@ test('restricted (pool) mode: only pool members are evaluated; a hidden target i
   assert.ok(g >= 12, `GA ${g}/40`);
   assert.ok(random < r && random < g, `random ${random}/40, REA ${r}/40, GA ${g}/40`);
   // random search over the whole pool with budget ≥ pool size evaluates every member once, then stops
-  const all = await randomSearch(async () => 0, { budget: 1000, seed: 0, pool });
+  const all = await randomSearch(() => Promise.resolve(0), { budget: 1000, seed: 0, pool });
   assert.equal(all.evaluations, pool.recipes.length);
   assert.equal(new Set(all.log.map((e) => e.hash)).size, pool.recipes.length);
 });

@@ -654,7 +654,7 @@ test(
       const target = msg.cells[0].model.nodes.find((n) => n.op === HOSTILE_OP)!;
       await page.focus(`.cl-node[data-id="${target.id.replace(/["\\]/g, '\\$&')}"]`);
       const tip = await page.evaluate(() => {
-        const t = document.querySelector('.cl-tooltip, [class*="tooltip"]') as HTMLElement | null;
+        const t = document.querySelector<HTMLElement>('.cl-tooltip, [class*="tooltip"]');
         return t ? { text: t.textContent ?? '', elements: t.querySelectorAll('script, img').length } : undefined;
       });
       assert.ok(tip, 'a tooltip is shown');
@@ -737,7 +737,6 @@ test(
       calls.length = 0;
 
       host.trusted = false;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const ext = require('../../src/extension') as typeof import('../../src/extension');
       const api = ext.activate({
         subscriptions,

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { installFakeVscode } from '../../testkit/fake-vscode';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const config = require('../../src/editor/config') as typeof import('../../src/editor/config');
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {

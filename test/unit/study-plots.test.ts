@@ -323,11 +323,11 @@ test(
       assert.equal(await page.evaluate(() => document.querySelector('.cl-plot-mark text')!.textContent), 'my cell');
       assert.equal(await page.evaluate(() => document.querySelectorAll('.cl-plots-table tbody tr').length), 2);
       assert.match(
-        await page.evaluate(() => document.querySelector('.cl-plot-title')!.textContent!),
+        await page.evaluate(() => document.querySelector('.cl-plot-title')!.textContent),
         /^TE-NAS κ vs test loss: τ = 1\.000/,
       );
       assert.match(
-        await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent!),
+        await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent),
         /TE-NAS κ \(← lower is better\), log scale/,
       );
       // hover → tooltip with the cell; click → openCell
@@ -338,7 +338,7 @@ test(
         false,
       );
       assert.match(
-        await page.evaluate(() => document.querySelector('.cl-plots-tooltip')!.textContent!),
+        await page.evaluate(() => document.querySelector('.cl-plots-tooltip')!.textContent),
         /^r\d+TE-NAS κ: /,
       );
       await circle.click();
@@ -347,7 +347,7 @@ test(
       await page.click('.cl-plots-table tbody tr[data-id="naswot"]');
       assert.equal(await count(), 40);
       assert.match(
-        await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent!),
+        await page.evaluate(() => document.querySelector('.cl-plot-label')!.textContent),
         /^NASWOT \(higher is better →\)$/,
       );
       // a malformed message is reported, not rendered

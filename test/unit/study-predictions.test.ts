@@ -41,7 +41,7 @@ test('the proxy predictor is bundled and predicts a loss inside the benchmark ra
     const values = Object.fromEntries(
       Object.entries(probe.values).map(([k, v]) => [k, typeof v === 'number' ? v : Number(v)]),
     );
-    const p = cellVerdict(reportOf(values), probe.recipe as Recipe).prediction!;
+    const p = cellVerdict(reportOf(values), probe.recipe).prediction!;
     assert.ok(p, 'a prediction');
     assert.ok(p.loss > model.losses[0] - 1 && p.loss < model.losses[model.losses.length - 1] + 1, `${p.loss}`);
     assert.ok(p.lo <= p.loss && p.loss <= p.hi, `${p.lo} ≤ ${p.loss} ≤ ${p.hi}`);
@@ -57,7 +57,7 @@ test('the proxy predictor is bundled and predicts a loss inside the benchmark ra
       const values = Object.fromEntries(
         Object.entries(probe.values).map(([k, v]) => [k, typeof v === 'number' ? v : Number(v)]),
       );
-      return predictionFor(reportOf(values), probe.recipe as Recipe)!.loss;
+      return predictionFor(reportOf(values), probe.recipe)!.loss;
     });
   assert.ok(best < worst, `${best} < ${worst}`);
 });
@@ -122,7 +122,7 @@ test('cell-lens predict: a known cell shows its benchmark loss beside the predic
     assert.equal(lines.length, 2);
     assert.match(
       lines[0],
-      /cell 0 · [0-9a-f]{12} · predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+% \(proxy\) · benchmark WikiText-2 test loss \d\.\d{3} \(rank \d+\/258\)/,
+      /LSTM · [0-9a-f]{12} · predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+% \(proxy\) · benchmark WikiText-2 test loss \d\.\d{3} \(rank \d+\/258\)/,
     );
     assert.match(lines[1], /cell 1 · [0-9a-f]{12} · predicted test loss \d\.\d\d .* · not in the benchmark/);
     let js = '';

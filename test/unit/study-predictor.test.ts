@@ -75,7 +75,7 @@ test('scoreValue reads numbers, null, strings and {$num} objects', () => {
 });
 
 test('rowsFromResults keeps trained cells with a finite loss and decodes non-finite values', () => {
-  const doc = JSON.parse(
+  const doc: unknown = JSON.parse(
     JSON.stringify({
       settings: { vocab: 1000 },
       dataset: 'WikiText-2',
@@ -144,7 +144,7 @@ test('folds are grouped by canonical hash: renamed / reordered copies never land
   const copies: PredictorRow[] = [];
   base.slice(0, 30).forEach((r, i) => {
     // a scrambled copy, with a different (wrong) stored hash and a slightly different loss
-    copies.push({ ...r, recipe: scramble(r.recipe as never, 100 + i), hash: `bogus${i}`, testLoss: r.testLoss + 0.01 });
+    copies.push({ ...r, recipe: scramble(r.recipe, 100 + i), hash: `bogus${i}`, testLoss: r.testLoss + 0.01 });
   });
   const rows = [...copies.slice(15), ...base, ...copies.slice(0, 15)];
   const report = crossValidate(rows, { ...FAST, seed: 3 });
@@ -259,7 +259,7 @@ test('predictLoss: missing scores are imputed and listed; +Infinity is a value, 
   assert.equal(good.topPercent, Math.max(1, Math.ceil(100 - good.percentile)));
   // Scores the model does not know are ignored; a broken recipe still gives a prediction.
   const odd = predictLoss(model, {
-    recipe: { h_new_0: { op: 'nope', input: [] } } as Recipe,
+    recipe: { h_new_0: { op: 'nope', input: [] } },
     scores: { strong: 0.5, kappa: 300, noise: 0.1, rare: 0, other: 1 },
   });
   assert.ok(Number.isFinite(odd.loss));
@@ -272,7 +272,7 @@ test('the shipped data/predictor-proxy.json loads, reads known features and pred
   for (const id of model.scoreIds) assert.ok(known.has(id), `unknown score id ${id}`);
   for (const id of model.structure) assert.ok((STRUCTURE_FEATURES as readonly string[]).includes(id));
   assert.ok(model.cv, 'the shipped model carries its CV report');
-  assert.ok(model.cv!.predictor.tau.estimate > model.cv!.bestSingle.tau.estimate);
+  assert.ok(model.cv.predictor.tau.estimate > model.cv.bestSingle.tau.estimate);
   assert.ok(model.interval && model.interval.lo.length === model.interval.hi.length);
   assert.equal(model.meta.preset, 'proxy');
   assert.ok(readFileSync(join(REPO, 'data', 'predictor-proxy.json')).length < 300 * 1024);

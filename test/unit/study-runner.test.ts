@@ -211,7 +211,7 @@ test('NaN scores are counted per score; failed cells are kept as NaN, not cached
   assert.equal(row('naswot').test.topK.k, 3);
   // the ensemble leaves out nothing it should not, and hybrid is not a column (not studied here)
   assert.deepEqual(s.ensemble?.scores, SCORES);
-  assert.ok(s.ensemble!.cvTau > 0.8);
+  assert.ok(s.ensemble.cvTau > 0.8);
   // the failed cell is retried by the next run
   const retry = fakeScorer(all);
   const r2 = await scoreCells(all, retry, { settings: SETTINGS, cache });

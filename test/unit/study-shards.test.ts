@@ -35,7 +35,7 @@ test('shardOf: a fixed, disjoint, covering partition by canonical hash', () => {
   }
   assert.ok(
     counts.every((c) => c > 60),
-    `balanced: ${counts}`,
+    `balanced: ${counts.join(',')}`,
   );
 });
 
@@ -60,7 +60,7 @@ test('three shards as separate processes merge into the report of one run; bad s
   assert.equal(
     sizes.reduce((a, b) => a + b, 0),
     24,
-    `shard sizes ${sizes}`,
+    `shard sizes ${sizes.join(',')}`,
   );
   const merged = await cli(['study', ...common, '--merge', 's1', '--merge', 's2', '--merge', 's3', '--out', 'merged']);
   assert.equal(merged.code, 0, merged.err);
@@ -122,10 +122,10 @@ test('three shards as separate processes merge into the report of one run; bad s
 
 test('on a terminal, long runs draw one progress line with rate and ETA', () => {
   const line = progressBar(120, 260, 240_000, 270_000, 'cells', 100);
-  assert.match(line, /^\[█+░+\]  120\/260  46%  0\.50 cells\/s  ETA 4 min 30 s$/);
+  assert.match(line, /^\[█+░+\] {2}120\/260 {2}46% {2}0\.50 cells\/s {2}ETA 4 min 30 s$/);
   assert.ok(line.length <= 100);
-  assert.match(progressBar(0, 10, 0, undefined, 'cells'), /^\[░+\]  0\/10  0%  0\.00 cells\/s$/);
-  assert.match(progressBar(10, 10, 5000, 0, 'cells'), /^\[█+\]  10\/10  100%  2\.00 cells\/s  ETA 0 s$/);
+  assert.match(progressBar(0, 10, 0, undefined, 'cells'), /^\[░+\] {2}0\/10 {2}0% {2}0\.00 cells\/s$/);
+  assert.match(progressBar(10, 10, 5000, 0, 'cells'), /^\[█+\] {2}10\/10 {2}100% {2}2\.00 cells\/s {2}ETA 0 s$/);
 });
 
 test('a pool of two scoring processes writes the same study as one', async () => {

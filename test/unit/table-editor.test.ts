@@ -6,13 +6,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installFakeVscode, TextDocument, Uri, Position, Range } from '../../testkit/fake-vscode';
-import { exampleText } from '../helpers/data';
+import { REPO, exampleText } from '../helpers/data';
+import { candidateCells } from '../../testkit/data';
+import { sampleEachTurn } from '../../testkit/event-loop';
+import { TABLE_PAGE_ROWS, isToTableWebview, type ToTableWebview } from '../../src/table/protocol';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
-const api = ext.activate({ subscriptions } as never);
+// The extension's folder: the table panel takes its page's assets from there.
+const api = ext.activate({ subscriptions, extensionPath: REPO, extensionUri: Uri.file(REPO) } as never);
 
 test('the table commands are registered', () => {
   for (const id of ['cellLens.showCellsTable', 'cellLens.showWorkspaceCellsTable', 'cellLens.formatOnePerLine'])
@@ -33,7 +36,7 @@ test('ten cells on one line: one short lens that opens the table; the code actio
   assert.ok(one[0].command!.title.length <= 45, 'a short lens');
   // The details stay in the hover of each cell's opening brace.
   const second = api.cache.get(doc as never)!.cells[1].cell.anchor.start;
-  assert.match(host.hoverProviders[0].provideHover(doc, doc.positionAt(second))!.contents.value, /### cell 1/);
+  assert.match(host.hoverProviders[0].provideHover(doc, doc.positionAt(second))!.contents.value, /### LSTM/);
 
   // The lightbulb on that line: format, or open the table. Not on other lines.
   const actions = host.codeActionProviders[1].provideCodeActions(
@@ -88,4 +91,47 @@ test('two cells on one line of a longer file, with errors: the line says so; the
     'the cell alone on line 2 keeps its lens',
   );
   assert.ok(!lenses.some((l) => l.range.start.line === 2 && l.command?.command !== 'cellLens.showCellsTable'));
+});
+
+test('a 1,000-cell file: the rows reach the page in pages of bounded size, the first page first, one turn of the event loop apart', async () => {
+  const text = JSON.stringify(candidateCells(1000), null, 2);
+  const doc = new TextDocument(Uri.file('/ws/candidates-1000.json'), 'json', 1, text);
+  host.open(doc);
+  const analysis = (await api.cache.analyse(doc as never))!;
+  await api.benchmark.get();
+  await host.commands.get('cellLens.showCellsTable')!(doc.uri);
+  const panel = host.panels.find(
+    (p) => p.viewType === 'cellLens.cellsTable' && p.title === 'Cells: candidates-1000.json',
+  )!;
+  type Msg = ToTableWebview & { type: 'render' | 'rows' };
+  const table = () => panel.webview.posted.filter((m): m is Msg => ['render', 'rows'].includes((m as Msg).type));
+  const { samples } = await sampleEachTurn(
+    async () => {
+      panel.receive({ type: 'ready' });
+      await host.when(() => table().reduce((n, m) => n + m.rows.length, 0) >= 1000 || undefined);
+    },
+    () => table().length,
+  );
+  const messages = table();
+  const [first, ...rest] = messages;
+  assert.equal(first.type, 'render');
+  assert.equal(first.type === 'render' && first.total, 1000);
+  assert.ok(
+    rest.length >= 4 && rest.every((m) => m.type === 'rows' && m.id === first.id),
+    'the other rows follow in pages',
+  );
+  assert.ok(messages.every((m) => m.rows.length <= TABLE_PAGE_ROWS && isToTableWebview(m)));
+  assert.deepEqual(
+    messages.flatMap((m) => m.rows.map((r) => r.index)),
+    analysis.cells.map((c) => c.cell.index),
+    'every cell once, in file order: the first page holds the first cells',
+  );
+  assert.equal(
+    messages.filter((m) => m.note !== undefined).length,
+    1,
+    'the note of the whole table, with the last page',
+  );
+  assert.match(messages.at(-1)!.note!, /^1000 cells · /);
+  // The pages went out over several turns of the event loop (the host served other work in between).
+  assert.ok(new Set(samples).size >= 4, `posted over ${new Set(samples).size} turns: ${samples.join(',')}`);
 });

@@ -12,7 +12,12 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launch } from '../../testkit/graph-browser';
 import { ROOT, benchmarkIndex, probeReports, sourcesOf, tableText } from '../fixtures/table/data';
 import { buildRows, filterRows, tableColumns } from '../../src/table/rows';
-import { TABLE_PROTOCOL_VERSION, isFromTableWebview, type TableRenderMessage } from '../../src/table/protocol';
+import {
+  TABLE_PAGE_ROWS,
+  TABLE_PROTOCOL_VERSION,
+  isFromTableWebview,
+  type TableRenderMessage,
+} from '../../src/table/protocol';
 
 const missing = chromiumMissing();
 const skip = missing ? `skipped: ${missing}` : false;
@@ -26,6 +31,8 @@ const rows = buildRows(sourcesOf(tableText()), {
 const message: TableRenderMessage = {
   type: 'render',
   version: TABLE_PROTOCOL_VERSION,
+  id: 1,
+  total: rows.length,
   scope: 'file',
   title: 'cells.json',
   columns: tableColumns(rows, 'file', [...reports.values()]),
@@ -267,3 +274,63 @@ test('screenshots (light and dark) to test-results/table/', { skip }, async () =
     await page.close();
   }
 });
+
+test(
+  'a 5,000-row table: the first page shows before the others arrive; only a window of rows is in the page; sort, End and scrolling reach any row',
+  { skip },
+  async () => {
+    // 5,000 rows: the 13 real ones repeated (keys, indices and labels made unique), in pages as the host sends them.
+    const big = Array.from({ length: 5000 }, (_, i) => {
+      const r = rows[i % rows.length];
+      return { ...r, key: `${r.uri}#${i}`, index: i, label: `cell ${i}`, line: i };
+    });
+    const pages: (typeof big)[] = [];
+    for (let i = 0; i < big.length; i += TABLE_PAGE_ROWS) pages.push(big.slice(i, i + TABLE_PAGE_ROWS));
+    const page = await browser!.newPage({ viewport: { width: 1400, height: 560 }, deviceScaleFactor: 1 });
+    await page.goto(pathToFileURL(join(ROOT, 'test/fixtures/table/page.html')).href + '?theme=dark');
+    await page.waitForFunction(() =>
+      (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'),
+    );
+    const post = (m: unknown) =>
+      page.evaluate((x) => window.postMessage(x, '*'), JSON.parse(JSON.stringify(m)) as never);
+    const columns = tableColumns(big, 'file', [...reports.values()]);
+    await post({ ...message, id: 7, total: big.length, columns, rows: pages[0], note: undefined });
+    await page.waitForSelector('tbody tr.ct-row');
+    assert.equal((await labels(page))[0], 'cell 0', 'the first rows show at once');
+    assert.match((await page.textContent('.ct-count'))!, /loading: 200 of 5000/);
+    for (const p of pages.slice(1))
+      await post({ type: 'rows', version: TABLE_PROTOCOL_VERSION, id: 7, columns, rows: p });
+    // A page of another table is ignored.
+    await post({ type: 'rows', version: TABLE_PROTOCOL_VERSION, id: 6, columns, rows: [{ ...big[0], key: 'x#1' }] });
+    await page.waitForFunction(() => document.querySelector('.ct-count')?.textContent === '5000 cells');
+    const drawn = await page.locator('tbody tr.ct-row').count();
+    assert.ok(drawn > 10 && drawn <= 150, `a window of rows in the page, not 5,000 (${drawn})`);
+    assert.equal(await page.getAttribute('table', 'aria-rowcount'), '5001');
+    assert.equal(await page.getAttribute('tbody tr.ct-row', 'aria-rowindex'), '2');
+    // Sort by Nodes, descending: the first drawn rows are the biggest cells.
+    await page.click('th[data-column="nodes"] button');
+    await page.click('th[data-column="nodes"] button');
+    const most = Math.max(...big.map((r) => r.nodes));
+    assert.ok((await column(page, 'nodes')).slice(0, 5).every((x) => Number(x) === most));
+    assert.ok((await page.locator('tbody tr.ct-row').count()) <= 150);
+    // Keyboard: End reaches the last of the 5,000 rows (drawn on demand, focused, in view).
+    await page.click('th[data-column="cell"] button');
+    await page.focus('.ct-filter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.key), big.at(-1)!.key);
+    assert.equal(await page.getAttribute('tr:focus', 'aria-rowindex'), '5001');
+    // Scrolling to the middle draws the rows there.
+    await page.evaluate(() => {
+      const s = document.querySelector('.ct-scroll')!;
+      s.scrollTop = s.scrollHeight / 2;
+    });
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('tbody td[data-column="cell"]')).some((td) =>
+        /^cell 25\d\d/.test(td.textContent ?? ''),
+      ),
+    );
+    assert.ok((await page.locator('tbody tr.ct-row').count()) <= 150);
+    await page.close();
+  },
+);

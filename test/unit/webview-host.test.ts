@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { installFakeVscode, Uri, type FakePanel } from '../../testkit/fake-vscode';
 
 const host = installFakeVscode();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { WebviewHost, openPanel } = require('../../src/webviews/host') as typeof import('../../src/webviews/host');
 import type { PanelSpec } from '../../src/webviews/host';
 
@@ -73,7 +72,7 @@ test('a static panel: scripts off, command URIs off, resources only from media/'
 test('every page gets its own nonce, the strict CSP, the bundle from dist/ and the stylesheets from media/ in order', () => {
   const nonces = new Set<string>();
   for (let i = 0; i < 3; i++) {
-    const h = new WebviewHost(openPanel(SPEC, EXT, 'T', SHOW) as never, SPEC, { extensionUri: EXT, log }, {});
+    const h = new WebviewHost(openPanel(SPEC, EXT, 'T', SHOW), SPEC, { extensionUri: EXT, log }, {});
     const html = last().webview.html;
     const nonce = /script-src 'nonce-([A-Za-z0-9]+)'/.exec(html)?.[1];
     assert.ok(nonce && nonce.length >= 16);
@@ -91,7 +90,7 @@ test('every page gets its own nonce, the strict CSP, the bundle from dist/ and t
 test('the handshake: messages wait for ready; the theme goes first, then the fresh state, then what waited', () => {
   const calls: string[] = [];
   const h = new WebviewHost(
-    openPanel(SPEC, EXT, 'T', SHOW) as never,
+    openPanel(SPEC, EXT, 'T', SHOW),
     SPEC,
     { extensionUri: EXT, log },
     {
@@ -133,13 +132,11 @@ test('the handshake: messages wait for ready; the theme goes first, then the fre
 test("the page's messages: malformed ones and failures are logged, log lines go to the channel", async () => {
   let disposed = 0;
   const h = new WebviewHost(
-    openPanel(SPEC, EXT, 'T', SHOW) as never,
+    openPanel(SPEC, EXT, 'T', SHOW),
     SPEC,
     { extensionUri: EXT, log },
     {
-      onMessage: async () => {
-        throw new Error('boom');
-      },
+      onMessage: () => Promise.reject(new Error('boom')),
       onDispose: () => disposed++,
     },
   );

@@ -64,7 +64,7 @@ export class GraphDrawing {
       .append('svg')
       .attr('class', 'cl-graph')
       .attr('role', 'group')
-      .attr('aria-label', 'Cell graph') as unknown as SvgSel;
+      .attr('aria-label', 'Cell graph');
     const defs = this.svg.append('defs');
     for (const kind of ['data', 'recurrence', 'back', 'hot']) {
       defs
@@ -81,9 +81,9 @@ export class GraphDrawing {
         .append('path')
         .attr('d', 'M0,0L10,5L0,10Z');
     }
-    this.viewport = this.svg.append('g').attr('class', 'cl-viewport') as unknown as GSel;
-    this.edgeLayer = this.viewport.append('g').attr('class', 'cl-edges') as unknown as GSel;
-    this.nodeLayer = this.viewport.append('g').attr('class', 'cl-nodes') as unknown as GSel;
+    this.viewport = this.svg.append('g').attr('class', 'cl-viewport');
+    this.edgeLayer = this.viewport.append('g').attr('class', 'cl-edges');
+    this.nodeLayer = this.viewport.append('g').attr('class', 'cl-nodes');
   }
 
   /** Remove the drawn cell. */

@@ -33,22 +33,9 @@ export class Minimap {
     this.el.setAttribute('aria-label', 'Overview of the graph: arrow keys, Page Up/Down, Home/End move the view');
     this.el.setAttribute('aria-keyshortcuts', 'ArrowUp ArrowDown ArrowLeft ArrowRight PageUp PageDown Home End');
     this.el.title = 'Overview: click or drag to move the view (arrow keys when focused)';
-    this.svg = select(this.el)
-      .append('svg')
-      .attr('class', 'cl-minimap-svg')
-      .attr('aria-hidden', 'true') as unknown as SvgSel;
-    this.nodes = this.svg.append('g').attr('class', 'cl-mm-nodes') as unknown as Selection<
-      SVGGElement,
-      unknown,
-      null,
-      undefined
-    >;
-    this.view = this.svg.append('rect').attr('class', 'cl-mm-view') as unknown as Selection<
-      SVGRectElement,
-      unknown,
-      null,
-      undefined
-    >;
+    this.svg = select(this.el).append('svg').attr('class', 'cl-minimap-svg').attr('aria-hidden', 'true');
+    this.nodes = this.svg.append('g').attr('class', 'cl-mm-nodes');
+    this.view = this.svg.append('rect').attr('class', 'cl-mm-view');
     const move = (ev: PointerEvent): void => {
       const r = (this.svg.node() as SVGSVGElement).getBoundingClientRect();
       moveTo((ev.clientX - r.left) / this.scale, (ev.clientY - r.top) / this.scale);

@@ -66,7 +66,7 @@ export class Toolbar {
   }
 
   /** The cells to pick from (hidden for one cell), `selected` shown. */
-  fillCells(cells: readonly CellView[], selected: number): void {
+  fillCells(cells: readonly Pick<CellView, 'index' | 'label'>[], selected: number): void {
     this.cellPicker.replaceChildren(
       ...cells.map((c) => {
         const o = el('option', undefined, c.label);

@@ -106,9 +106,14 @@ export class GraphView {
     return this.cell;
   }
 
-  /** Apply a `render` message: draw the selected cell, keep the zoom transform. */
+  /**
+   * Apply a `render` message: draw the selected cell, keep the zoom transform. A busy render (a big document being
+   * analysed) clears the previous document's graph and says what is happening; the render that follows opens at
+   * its selected cell (the cell under the cursor), fitted.
+   */
   render(msg: RenderMessage): void {
     const first = this.last === undefined;
+    const afterBusy = this.last?.busy !== undefined && this.last.uri === msg.uri;
     if (msg.uri !== this.uri) {
       // Another document (the panel follows the active editor): its own selection and zoom, fitted afresh.
       if (this.uri !== undefined) {
@@ -119,19 +124,29 @@ export class GraphView {
       this.uri = msg.uri;
     } else if (first && msg.selectedCell !== undefined && this.host.getState()?.selectedCell === undefined) {
       this.selected = msg.selectedCell;
+    } else if (afterBusy && msg.selectedCell !== undefined) {
+      this.selected = msg.selectedCell;
+      this.zooms = {};
+      this.cell = undefined;
     }
     this.last = msg;
     this.pinned = msg.pinned === true;
     this.toolbar.showPin(this.pinned, msg.title);
-    if (msg.cells.length > 0 && !msg.cells.some((c) => c.index === this.selected)) this.selected = msg.cells[0].index;
+    if (msg.cells.length > 0 && !this.cells().some((c) => c.index === this.selected))
+      this.selected = msg.cells[0].index;
     this.root.classList.toggle('cl-stale', msg.stale);
     this.banner.hidden = !msg.stale;
     this.banner.textContent = msg.stale
       ? `Showing the last valid graph — ${msg.error ?? 'the document is not valid JSON'}`
       : '';
-    this.toolbar.fillCells(this.last?.cells ?? [], this.selected);
+    this.toolbar.fillCells(this.cells(), this.selected);
     this.saveState();
     this.draw();
+  }
+
+  /** The document's cells as the picker lists them (all of them, also in a big document whose views come on demand). */
+  private cells(): readonly { index: number; label: string }[] {
+    return this.last?.outline ?? this.last?.cells ?? [];
   }
 
   /** Outline the node `node` of cell `cellIndex` (switching cells if needed); no node clears. */
@@ -150,7 +165,7 @@ export class GraphView {
   }
 
   private selectCell(index: number, fromUser: boolean): void {
-    if (!this.last?.cells.some((c) => c.index === index)) return;
+    if (!this.cells().some((c) => c.index === index)) return;
     this.selected = index;
     this.toolbar.showCell(index);
     this.saveState();
@@ -172,17 +187,20 @@ export class GraphView {
     const cell = this.last?.cells.find((c) => c.index === this.selected);
     const previous = this.cell;
     this.cell = cell;
-    const focusedId =
-      (document.activeElement as Element | null)?.closest?.('.cl-node')?.getAttribute('data-id') ?? undefined;
+    const focusedId = document.activeElement?.closest?.('.cl-node')?.getAttribute('data-id') ?? undefined;
     this.drawing.clear();
     this.tooltip.hide();
     this.empty.hidden = !!cell;
     if (!cell) {
-      this.empty.textContent = this.last
-        ? this.last.stale
-          ? 'The document is not valid JSON yet.'
-          : 'No NAS-Bench-NLP cell in this document.'
-        : 'Waiting for a cell…';
+      this.empty.textContent = this.last?.busy
+        ? this.last.busy
+        : this.last?.cells.length
+          ? `Loading ${this.cells().find((c) => c.index === this.selected)?.label ?? 'the cell'}…`
+          : this.last
+            ? this.last.stale
+              ? 'The document is not valid JSON yet.'
+              : 'No NAS-Bench-NLP cell in this document.'
+            : 'Waiting for a cell…';
       this.toolbar.fillHeat([], this.heat);
       this.legend.hidden = true;
       this.side.render(undefined);

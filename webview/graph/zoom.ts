@@ -54,7 +54,7 @@ export class ZoomControl {
 
   /** Apply a saved transform. */
   restore(z: ZoomState): void {
-    this.svg.call(this.zoomer.transform, zoomIdentity.translate(z.x, z.y).scale(z.k));
+    this.zoomer.transform(this.svg, zoomIdentity.translate(z.x, z.y).scale(z.k));
   }
 
   /** Fit a graph of `layout` into the view; the transform applied. */
@@ -67,7 +67,7 @@ export class ZoomControl {
     const k = Math.max(kAll, READABLE_SCALE);
     const tall = layout.height * k > h;
     const t = zoomIdentity.translate((w - layout.width * k) / 2, tall ? 8 : (h - layout.height * k) / 2).scale(k);
-    this.svg.call(this.zoomer.transform, t);
+    this.zoomer.transform(this.svg, t);
     return stateOf(t);
   }
 
@@ -89,7 +89,7 @@ export class ZoomControl {
     const t = this.transform();
     const { h } = this.stageSize();
     const y = end === 'top' ? 8 : h - 8 - layout.height * t.k;
-    this.svg.call(this.zoomer.transform, zoomIdentity.translate(t.x, y).scale(t.k));
+    this.zoomer.transform(this.svg, zoomIdentity.translate(t.x, y).scale(t.k));
   }
 
   /** Centre the view on a point of the graph. */

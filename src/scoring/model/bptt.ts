@@ -49,7 +49,7 @@ export function backward(
 ): BackwardResult {
   const R = S * B;
   const stack = (f: tf.Tensor2D): tf.Tensor2D =>
-    S === 1 ? f : (tf.concat(new Array<tf.Tensor2D>(S).fill(f), 0) as tf.Tensor2D);
+    S === 1 ? f : tf.concat<tf.Tensor2D>(new Array<tf.Tensor2D>(S).fill(f), 0);
   const { order, tuple } = buildPlan(recipe);
   const rev = [...order].reverse();
   const D: Map<string, tf.Tensor2D>[] = [];
@@ -62,8 +62,8 @@ export function backward(
     const nodes = fwd.nodes[l];
     const input = l === 0 ? x0 : fwd.outputs[l - 1];
     const readsX = order.some((n) => recipe[n].op !== 'linear' && recipe[n].input.includes(INPUT_X));
-    const xSteps = readsX ? (tf.split(input, T, 0) as tf.Tensor2D[]) : undefined;
-    const gSteps = tf.split(gOut, T, 0) as tf.Tensor2D[];
+    const xSteps = readsX ? tf.split<tf.Tensor2D>(input, T, 0) : undefined;
+    const gSteps = tf.split<tf.Tensor2D>(gOut, T, 0);
     // Transposed weights (plain products in the backward).
     const Wt = new Map<string, tf.Tensor2D[]>();
     for (const [node, p] of lp.linears)
@@ -72,10 +72,10 @@ export function backward(
         p.W.map((w, i) => (p.inputs[i] === INPUT_X ? w : tf.transpose(w))),
       );
     const Dsteps = new Map<string, tf.Tensor2D[]>();
-    const zero = tf.zeros([R, H]) as tf.Tensor2D;
-    const zeroB = tf.zeros([B, H]) as tf.Tensor2D;
-    const dxDirect: (tf.Tensor2D | undefined)[] = new Array(T);
-    let dState: (tf.Tensor2D | undefined)[] = new Array(tuple);
+    const zero = tf.zeros<tf.Rank.R2>([R, H]);
+    const zeroB = tf.zeros<tf.Rank.R2>([B, H]);
+    const dxDirect = new Array<tf.Tensor2D | undefined>(T);
+    let dState = new Array<tf.Tensor2D | undefined>(tuple);
     for (let t = T - 1; t >= 0; t--) {
       if (t % 8 === 0) checkAbort(opts.signal);
       const grads = new Map<string, tf.Tensor2D[]>();
@@ -111,7 +111,7 @@ export function backward(
       for (const n of rev) {
         const cs = grads.get(n);
         if (!cs) continue;
-        const g = (cs.length === 1 ? cs[0] : tf.addN(cs)) as tf.Tensor2D;
+        const g = cs.length === 1 ? cs[0] : tf.addN(cs);
         const spec = recipe[n];
         const ins = spec.input;
         switch (spec.op) {
@@ -138,41 +138,41 @@ export function backward(
               const others = ins.filter((_, i) => i !== j).map(val);
               route(
                 name,
-                tf.mul(
+                tf.mul<tf.Tensor2D>(
                   g,
-                  stack(others.length === 1 ? others[0] : others.reduce((acc, v) => tf.mul(acc, v) as tf.Tensor2D)),
-                ) as tf.Tensor2D,
+                  stack(others.length === 1 ? others[0] : others.reduce((acc, v) => tf.mul<tf.Tensor2D>(acc, v))),
+                ),
               );
             });
             break;
           case 'blend': {
             const [a, b, c] = ins.map(val);
-            route(ins[0], tf.mul(g, stack(tf.sub(b, c) as tf.Tensor2D)) as tf.Tensor2D);
-            route(ins[1], tf.mul(g, stack(a)) as tf.Tensor2D);
-            route(ins[2], tf.mul(g, stack(tf.sub(1, a) as tf.Tensor2D)) as tf.Tensor2D);
+            route(ins[0], tf.mul<tf.Tensor2D>(g, stack(tf.sub<tf.Tensor2D>(b, c))));
+            route(ins[1], tf.mul<tf.Tensor2D>(g, stack(a)));
+            route(ins[2], tf.mul<tf.Tensor2D>(g, stack(tf.sub<tf.Tensor2D>(1, a))));
             break;
           }
           case 'activation_tanh': {
             const y = nodes.get(n)![t];
-            route(ins[0], tf.mul(g, stack(tf.sub(1, tf.square(y)) as tf.Tensor2D)) as tf.Tensor2D);
+            route(ins[0], tf.mul<tf.Tensor2D>(g, stack(tf.sub<tf.Tensor2D>(1, tf.square(y)))));
             break;
           }
           case 'activation_sigm': {
             const y = nodes.get(n)![t];
-            route(ins[0], tf.mul(g, stack(tf.mul(y, tf.sub(1, y)) as tf.Tensor2D)) as tf.Tensor2D);
+            route(ins[0], tf.mul<tf.Tensor2D>(g, stack(tf.mul<tf.Tensor2D>(y, tf.sub(1, y)))));
             break;
           }
           case 'activation_leaky_relu':
-            route(ins[0], tf.mul(g, stack(tf.step(val(ins[0]), LEAKY_RELU_SLOPE) as tf.Tensor2D)) as tf.Tensor2D);
+            route(ins[0], tf.mul<tf.Tensor2D>(g, stack(tf.step<tf.Tensor2D>(val(ins[0]), LEAKY_RELU_SLOPE))));
             break;
           default:
             throw new Error(`node '${n}': unknown op '${spec.op}'`);
         }
       }
       dState = prevState.map((gs) =>
-        gs.length === 0 ? undefined : gs.length === 1 ? gs[0] : (tf.addN(gs) as tf.Tensor2D),
+        gs.length === 0 ? undefined : gs.length === 1 ? gs[0] : tf.addN<tf.Tensor2D>(gs),
       );
-      if (xDirect.length) dxDirect[t] = (xDirect.length === 1 ? xDirect[0] : tf.addN(xDirect)) as tf.Tensor2D;
+      if (xDirect.length) dxDirect[t] = xDirect.length === 1 ? xDirect[0] : tf.addN(xDirect);
     }
     // Stacked output gradients per linear node (zeros for a node no gradient reaches).
     const Dl = new Map<string, tf.Tensor2D>();
@@ -181,11 +181,11 @@ export function backward(
       Dl.set(
         node,
         arr
-          ? (tf.concat(
+          ? tf.concat<tf.Tensor2D>(
               Array.from(arr, (d) => d ?? zero),
               0,
-            ) as tf.Tensor2D)
-          : (tf.zeros([T * R, H]) as tf.Tensor2D),
+            )
+          : tf.zeros<tf.Rank.R2>([T * R, H]),
       );
     }
     D[l] = Dl;
@@ -195,24 +195,24 @@ export function backward(
       const terms: tf.Tensor2D[] = [];
       for (const [node, p] of lp.linears) {
         p.inputs.forEach((name, i) => {
-          if (name === INPUT_X) terms.push(tf.matMul(Dl.get(node)!, tf.transpose(p.W[i])) as tf.Tensor2D);
+          if (name === INPUT_X) terms.push(tf.matMul<tf.Tensor2D>(Dl.get(node)!, tf.transpose(p.W[i])));
         });
       }
       if (dxDirect.some((d) => d)) {
-        const zx = tf.zeros([R, lp.inputSize]) as tf.Tensor2D;
+        const zx = tf.zeros<tf.Rank.R2>([R, lp.inputSize]);
         terms.push(
-          tf.concat(
+          tf.concat<tf.Tensor2D>(
             Array.from(dxDirect, (d) => d ?? zx),
             0,
-          ) as tf.Tensor2D,
+          ),
         );
       }
       const gIn =
         terms.length === 0
-          ? (tf.zeros([T * R, lp.inputSize]) as tf.Tensor2D)
+          ? tf.zeros<tf.Rank.R2>([T * R, lp.inputSize])
           : terms.length === 1
             ? terms[0]
-            : (tf.addN(terms) as tf.Tensor2D);
+            : tf.addN<tf.Tensor2D>(terms);
       if (l > 0) gOut = gIn;
       else dx0 = gIn;
     }

@@ -48,7 +48,7 @@ export function loadNativeKernels(): NativeLoad {
     return (loaded = { reason: 'not built (npm install builds native/ with node-gyp when a C compiler is present)' });
   try {
     // A plain `require` of a run-time path: esbuild must not try to bundle the binary.
-    const req = typeof require === 'function' ? require : (0, eval)('require');
+    const req = typeof require === 'function' ? require : ((0, eval)('require') as NodeRequire);
     const kernels = req(path) as NativeKernels;
     if (typeof kernels.sgemm !== 'function' || typeof kernels.avx !== 'function')
       return (loaded = { reason: `${path} is not Cell Lens's addon` });

@@ -162,7 +162,7 @@ export function embedTokens(
   const idx = new Int32Array(T * batch);
   for (let t = 0; t < T; t++) for (let b = 0; b < batch; b++) idx[t * batch + b] = tokens[b * len + t];
   if (embedding instanceof tf.Tensor)
-    return tf.tidy(() => tf.gather(embedding, tf.tensor1d(idx, 'int32')) as tf.Tensor2D);
+    return tf.tidy(() => tf.gather<tf.Tensor2D>(embedding, tf.tensor1d(idx, 'int32')));
   const { embed: E, vocab, values } = embedding;
   const out = new Float32Array(idx.length * E);
   for (let i = 0; i < idx.length; i++) {
@@ -222,7 +222,7 @@ export function makeTaps(
     for (const node of linearNodes(recipe)) {
       const arr: tf.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
-        const z = tf.zeros([B, hidden]) as tf.Tensor2D;
+        const z = tf.zeros<tf.Rank.R2>([B, hidden]);
         arr.push(z);
         flat.push(z);
       }
@@ -258,19 +258,19 @@ function fastMatMulFn(W: tf.Tensor2D, Wt: tf.Tensor2D): (a: tf.Tensor2D) => tf.T
     (args[1] as tf.GradSaveFunc)([Wt]);
     return {
       value: tf.matMul(a, W),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D)],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, saved[0])],
     };
-  }) as (a: tf.Tensor2D) => tf.Tensor2D;
+  });
 }
 
 function applyOp(op: string, name: string, xs: tf.Tensor2D[]): tf.Tensor2D {
   switch (op) {
     case 'elementwise_sum':
-      return (xs.length === 1 ? xs[0] : tf.addN(xs)) as tf.Tensor2D;
+      return xs.length === 1 ? xs[0] : tf.addN(xs);
     case 'elementwise_prod':
-      return xs.reduce((acc, v) => tf.mul(acc, v)) as tf.Tensor2D;
+      return xs.reduce((acc, v) => tf.mul<tf.Tensor2D>(acc, v));
     case 'blend':
-      return tf.add(tf.mul(xs[0], xs[1]), tf.mul(tf.sub(1, xs[0]), xs[2])) as tf.Tensor2D;
+      return tf.add<tf.Tensor2D>(tf.mul(xs[0], xs[1]), tf.mul(tf.sub(1, xs[0]), xs[2]));
     case 'activation_tanh':
       return tf.tanh(xs[0]);
     case 'activation_sigm':
@@ -336,7 +336,7 @@ export function forward(
         const mm = fast ? fastMatMulFn(W, tf.transpose(W)) : (a: tf.Tensor2D): tf.Tensor2D => tf.matMul(a, W);
         if (name === INPUT_X) {
           const prod = mm(input);
-          acc = acc ? (tf.add(acc, prod) as tf.Tensor2D) : prod;
+          acc = acc ? tf.add<tf.Tensor2D>(acc, prod) : prod;
           hp.push({
             W,
             mm: () => {
@@ -347,7 +347,7 @@ export function forward(
           hp.push({ W, mm });
         }
       });
-      const withBias = acc ? (tf.add(acc, p.b) as tf.Tensor2D) : undefined;
+      const withBias = acc ? tf.add<tf.Tensor2D>(acc, p.b) : undefined;
       if (withBias) xPart.set(node, tf.split(withBias, T, 0));
       hProducts.set(node, hp);
     }
@@ -358,7 +358,7 @@ export function forward(
         throw new Error(`x (width ${lp.inputSize}) feeds a non-linear op in layer ${lp.layer} whose width is ${H}`);
       xSteps = tf.split(input, T, 0);
     }
-    const zeros = tf.zeros([B, H]) as tf.Tensor2D;
+    const zeros = tf.zeros<tf.Rank.R2>([B, H]);
     let state: tf.Tensor2D[] = Array.from({ length: tuple }, () => zeros);
     const outs: tf.Tensor2D[] = [];
     const biasB = new Map<string, tf.Tensor2D>();
@@ -390,7 +390,7 @@ export function forward(
           else {
             let bb = biasB.get(n);
             if (!bb) {
-              bb = tf.broadcastTo(p.b, [B, H]) as tf.Tensor2D;
+              bb = tf.broadcastTo<tf.Rank.R2>(p.b, [B, H]);
               biasB.set(n, bb);
             }
             terms.push(bb);
@@ -409,7 +409,7 @@ export function forward(
             terms.push(hp[i].mm(a));
           });
           if (tapsL) terms.push(tapsL.get(n)![t]);
-          v = (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Tensor2D;
+          v = terms.length === 1 ? terms[0] : tf.addN(terms);
         } else {
           const xs = spec.input.map(get);
           if (opts.recordPre && spec.op.startsWith('activation_')) {
@@ -435,7 +435,7 @@ export function forward(
       state = state.map((_, i) => vals.get(`h_new_${i}`)!);
       outs.push(state[0]);
     }
-    const out = tf.concat(outs, 0) as tf.Tensor2D;
+    const out = tf.concat<tf.Tensor2D>(outs, 0);
     result.outputs.push(out);
     result.pre.push(pre);
     result.nodes.push(nodesRec);
@@ -445,7 +445,7 @@ export function forward(
         for (const name of p.inputs) {
           if (src.has(name)) continue;
           if (name === INPUT_X) src.set(name, input);
-          else src.set(name, tf.concat(stepVals.get(name)!, 0) as tf.Tensor2D);
+          else src.set(name, tf.concat<tf.Tensor2D>(stepVals.get(name)!, 0));
         }
       result.sources.push(src);
     }

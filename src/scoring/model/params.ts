@@ -104,3 +104,31 @@ export function paramShapes(recipe: Recipe, sizes: ShapeSizes): ParamBreakdown {
 export function countParams(recipe: Recipe, sizes: ShapeSizes): number {
   return paramShapes(recipe, sizes).total;
 }
+
+/** NAS-Bench-NLP's language model around a cell: embedding 400 (tied: the last layer's hidden size), hidden 600, 3 layers. */
+export const BENCHMARK_MODEL: Omit<ShapeSizes, 'vocab'> = { embed: 400, hidden: 600, layers: 3 };
+
+/** Vocabulary sizes of the NAS-Bench-NLP datasets (their logs' num_params include vocab·embed + vocab). */
+export const DATASET_VOCAB: Readonly<Record<string, number>> = { 'WikiText-2': 33278, PTB: 10000 };
+
+/** The dataset a parameter count is of when none is named, or the named one's vocabulary is unknown: the bundled one. */
+export const DEFAULT_PARAMS_DATASET = 'WikiText-2';
+
+/** The parameter count of the language model NAS-Bench-NLP trains around a cell on one dataset. */
+export interface ModelParams {
+  readonly count: number;
+  readonly dataset: string;
+  readonly vocab: number;
+}
+
+/**
+ * THE parameter count every surface calls "params" (lens, hover, table, compare, graph, CLI): the benchmark's
+ * language model around the cell on `dataset` (the loaded benchmark's; WikiText-2 by default), every linear node
+ * counted. It equals the benchmark's recorded `num_params` of the cell's runs; an activation never changes it.
+ * (The `#params` score is another number: the scored model at the scoring preset's sizes, live nodes only.)
+ */
+export function modelParams(recipe: Recipe, dataset: string = DEFAULT_PARAMS_DATASET): ModelParams {
+  const d = DATASET_VOCAB[dataset] !== undefined ? dataset : DEFAULT_PARAMS_DATASET;
+  const vocab = DATASET_VOCAB[d];
+  return { count: countParams(recipe, { vocab, ...BENCHMARK_MODEL }), dataset: d, vocab };
+}

@@ -258,7 +258,7 @@ export class ScoreContext {
         const out: { grad?: GradPass; sum?: SumPass; codes?: CodesPass } = {};
         if (needs.has('codes')) {
           const noisy = this.timed('forward', () =>
-            forward(this.recipe, params, tf.add(x0, noise!) as tf.Tensor2D, T, B, {
+            forward(this.recipe, params, tf.add<tf.Tensor2D>(x0, noise!), T, B, {
               recordPre: true,
               signal: this.signal,
             }),
@@ -278,9 +278,10 @@ export class ScoreContext {
             return tf.reshape(tf.mul(last, 2 / (T * B * H)), [T, B, H]);
           });
           const R = S * B;
-          const dOut = (
-            S === 1 ? tf.reshape(parts[0], [T * R, H]) : tf.reshape(tf.concat(parts, 1), [T * R, H])
-          ) as tf.Tensor2D;
+          const dOut =
+            S === 1
+              ? tf.reshape<tf.Rank.R2>(parts[0], [T * R, H])
+              : tf.reshape<tf.Rank.R2>(tf.concat(parts, 1), [T * R, H]);
           const bw = backward(this.recipe, params, x0, fwd, T, B, S, dOut, {
             inputGrad: needs.has('sum'),
             signal: this.signal,
@@ -477,7 +478,7 @@ export class ScoreContext {
           return scoped(() => {
             const xt = tf.tensor3d(x, [T, B, E]);
             const xp = tf.add(xt, tf.mul(tf.tensor3d(eps, [T, B, E]), ZEN_ALPHA));
-            const both = tf.reshape(tf.concat([xt, xp], 1), [T * 2 * B, E]) as tf.Tensor2D;
+            const both = tf.reshape<tf.Rank.R2>(tf.concat([xt, xp], 1), [T * 2 * B, E]);
             const r = forward(this.recipe, params, both, T, 2 * B, { signal: this.signal });
             const layerStd = r.outputs.map((o) => {
               const h = o.shape[1];

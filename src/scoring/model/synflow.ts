@@ -299,16 +299,15 @@ function planLayer(lp: NetParams['layers'][number]): LayerPlan {
   }
   const sources = new Map<string, { W: tf.Tensor2D; readers: { node: string; index: number; col: number }[] }>();
   for (const [name, g] of groups) {
-    const W = tf.tidy(
-      () =>
-        tf.abs(
-          g.length === 1
-            ? g[0].W
-            : tf.concat(
-                g.map((x) => x.W),
-                1,
-              ),
-        ) as tf.Tensor2D,
+    const W = tf.tidy(() =>
+      tf.abs<tf.Tensor2D>(
+        g.length === 1
+          ? g[0].W
+          : tf.concat(
+              g.map((x) => x.W),
+              1,
+            ),
+      ),
     );
     sources.set(name, { W, readers: g.map((x, k) => ({ node: x.node, index: x.index, col: k * lp.hidden })) });
   }

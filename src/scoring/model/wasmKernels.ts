@@ -70,7 +70,7 @@ export function patchWasmSliceKernels(): void {
     const x = args.inputs.x as Info;
     if (x.dtype === 'string') return fallback(tf.Slice, args);
     const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
-    const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
+    const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
     return sliceInto(args.backend as unknown as WasmLike, x, b, s);
   };
   const splitV: tf.KernelFunc = (args) => {
@@ -78,7 +78,7 @@ export function patchWasmSliceKernels(): void {
     if (x.dtype === 'string') return fallback(tf.SplitV, args);
     const { numOrSizeSplits, axis } = args.attrs as unknown as tf.SplitVAttrs;
     const ax = tf.util.parseAxisParam(axis, x.shape)[0];
-    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, ax);
+    const sizes = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, ax);
     const begin = new Array<number>(x.shape.length).fill(0);
     const size = x.shape.slice();
     return sizes.map((s) => {

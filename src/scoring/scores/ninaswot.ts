@@ -9,7 +9,7 @@ export const ninaswot = defineScore({
   better: 'higher',
   meaning:
     'Noise-immune NASWOT: log|det| of the cross kernel between the activation codes of clean inputs and of the same inputs under Gaussian noise (σ = 0.05): high when inputs stay distinguishable and their codes stable.',
-  formula: `\`x̃ = x + σε\`, ε ~ N(0, I), σ = ${NINASWOT_NOISE_STD} (TNASSE\'s noise; the embedding is uniform ±0.1); codes as in naswot; \`K_×[i][j] = N − d_H(c(x_i), c(x̃_j))\`; score \`log|det K_×|\`. Equals naswot at σ = 0; bits flipped by the noise shrink the diagonal. \`details.flipRate\` = mean fraction of flipped bits.`,
+  formula: `\`x̃ = x + σε\`, ε ~ N(0, I), σ = ${NINASWOT_NOISE_STD} (TNASSE's noise; the embedding is uniform ±0.1); codes as in naswot; \`K_×[i][j] = N − d_H(c(x_i), c(x̃_j))\`; score \`log|det K_×|\`. Equals naswot at σ = 0; bits flipped by the noise shrink the diagonal. \`details.flipRate\` = mean fraction of flipped bits.`,
   undefinedWhen: 'as naswot (no activation node, det 0)',
   source: 'NINASWOT (hybrid-score GA, Wu et al.); noise level from TNASSE',
   reads: ['codes'],

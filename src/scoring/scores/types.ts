@@ -32,14 +32,14 @@ export interface ScoreInputs {
   readonly recipe: Recipe;
   readonly settings: ModelSizes;
   readonly seed: number;
-  grad(): GradPass;
-  sum(): SumPass;
-  codes(): CodesPass;
-  gauss(): GaussPass;
-  synflow(): SynflowPass;
-  hidden(): HiddenPass;
+  readonly grad: () => GradPass;
+  readonly sum: () => SumPass;
+  readonly codes: () => CodesPass;
+  readonly gauss: () => GaussPass;
+  readonly synflow: () => SynflowPass;
+  readonly hidden: () => HiddenPass;
   /** G = R·Rᵀ in float64 (n rows of `len`): the engine passes its multi-threaded Gram (model/gram); same bits as linalg `gramMatrix`. */
-  gram(R: Float32Array | Float64Array, n: number, len: number): Float64Array;
+  readonly gram: (R: Float32Array | Float64Array, n: number, len: number) => Float64Array;
 }
 
 /** Oriented percentile (0 = worst, 100 = best) of a component's value among the reference cells; undefined without one. */

@@ -59,7 +59,7 @@ export function scoreValue(v: unknown): number {
     const x = Number(t);
     return t !== '' && Number.isFinite(x) ? x : NaN;
   }
-  if (v && typeof v === 'object' && !Array.isArray(v) && '$num' in v) return scoreValue((v as { $num: unknown }).$num);
+  if (v && typeof v === 'object' && !Array.isArray(v) && '$num' in v) return scoreValue(v.$num);
   return NaN;
 }
 

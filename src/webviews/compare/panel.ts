@@ -13,6 +13,7 @@ import type { LensContributor } from '../../editor/providers';
 import type { BenchmarkMatch } from '../../benchmark/index';
 import type { ScoreReport } from '../../scoring/types';
 import { compareMessage, type CompareInput } from '../../compare/view';
+import { cellName } from '../../report/format';
 import {
   COMPARE_VIEW_TYPE,
   isFromCompareWebview,
@@ -29,8 +30,8 @@ export interface CompareDeps {
   /** Benchmark records of a canonical hash, one per dataset; undefined while the benchmark loads. */
   lookup(hash: string): readonly BenchmarkMatch[] | undefined;
   onDidChangeBenchmark?: vscode.Event<void>;
-  /** The score report of a hash at the current settings, if cached. */
-  peekScores?(hash: string): ScoreReport | undefined;
+  /** The score reports two cells are compared at (the same settings for both; ScoringService.peekPair), if cached. */
+  peekScores?(a: string | undefined, b: string | undefined): [ScoreReport | undefined, ScoreReport | undefined];
   onDidChangeScores?: vscode.Event<void>;
   /** Registers a CodeLens contributor (the `compare with…` lens above every valid cell). */
   addLens?(contributor: LensContributor): void;
@@ -61,6 +62,10 @@ const COMPARE_PANEL: PanelSpec<ToCompareWebview, FromCompareWebview> = {
   queueWhileHidden: true,
 };
 
+/** A cell's one name (src/report/format.ts cellName): LSTM, recepie 1001636, cell 4. */
+const nameOf = (c: AnalysedCell, matches: readonly BenchmarkMatch[] | undefined): string =>
+  cellName(c.cell, c.valid ? c.hash : undefined, matches);
+
 const baseName = (uri: vscode.Uri): string => uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
 
 /** The compare panel (one at a time: a new comparison replaces the shown one). */
@@ -70,6 +75,8 @@ class ComparePanel implements vscode.Disposable {
   private readonly host: WebviewHost<ToCompareWebview, FromCompareWebview>;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private last: CompareMessage | undefined;
+  /** The last "cannot compare" warning logged: said once, not again on every score or edit that follows. */
+  private lastWarning: string | undefined;
 
   static show(context: vscode.ExtensionContext, deps: CompareDeps, a: CellRef, b: CellRef): ComparePanel {
     const p = ComparePanel.current;
@@ -128,20 +135,21 @@ class ComparePanel implements vscode.Disposable {
     }, UPDATE_DEBOUNCE_MS);
   }
 
-  private async input(ref: CellRef): Promise<CompareInput | string> {
+  /** A side's cell (its report is added by {@link update}: both sides at the same settings). */
+  private async input(ref: CellRef): Promise<(CompareInput & { hash?: string }) | string> {
     const doc =
       vscode.workspace.textDocuments.find((d) => d.uri.toString() === ref.uri.toString()) ??
       (await vscode.workspace.openTextDocument(ref.uri));
     const cells = this.deps.analyse(doc);
     const c = cells?.find((x) => x.cell.index === ref.index);
-    if (!c) return `${baseName(ref.uri)} has no cell ${ref.index + 1} any more`;
-    const report = c.valid ? this.deps.peekScores?.(c.hash) : undefined;
+    if (!c) return `${baseName(ref.uri)} has no cell ${ref.index} any more`;
+    const matches = c.valid ? this.deps.lookup(c.hash) : [];
     return {
-      cell: c.cell,
+      cell: { ...c.cell, label: nameOf(c, matches) },
       uri: ref.uri.toString(),
       fileName: baseName(ref.uri),
-      ...(c.valid ? { matches: this.deps.lookup(c.hash) } : { matches: [] }),
-      ...(report ? { report } : {}),
+      matches,
+      ...(c.valid ? { hash: c.hash } : {}),
     };
   }
 
@@ -151,11 +159,15 @@ class ComparePanel implements vscode.Disposable {
     try {
       const [a, b] = await Promise.all([this.input(this.a), this.input(this.b)]);
       if (typeof a === 'string' || typeof b === 'string') {
-        this.deps.log.warn(`compare: ${typeof a === 'string' ? a : (b as string)}; showing the last comparison`);
+        const warning = `compare: ${typeof a === 'string' ? a : (b as string)}; showing the last comparison`;
+        if (warning !== this.lastWarning) this.deps.log.warn(warning);
+        this.lastWarning = warning;
         return false;
       }
+      this.lastWarning = undefined;
+      const [ra, rb] = this.deps.peekScores?.(a.hash, b.hash) ?? [];
       const t0 = Date.now();
-      const m = compareMessage(a, b);
+      const m = compareMessage({ ...a, ...(ra ? { report: ra } : {}) }, { ...b, ...(rb ? { report: rb } : {}) });
       this.last = m;
       this.panel.title = `Compare: ${a.cell.label} ↔ ${b.cell.label}`;
       this.post(m);
@@ -241,7 +253,7 @@ export function registerCompare(
         if (!c.valid) continue;
         const ref = { uri: doc.uri, index: c.cell.index };
         if (exclude && exclude.uri.toString() === ref.uri.toString() && exclude.index === ref.index) continue;
-        items.push({ label: c.cell.label, description: baseName(doc.uri), detail: describe(c), ref });
+        items.push({ label: nameOf(c, deps.lookup(c.hash)), description: baseName(doc.uri), detail: describe(c), ref });
       }
     }
     return items;
@@ -284,7 +296,7 @@ export function registerCompare(
     if (cells.length === 1) return { uri, index: cells[0].cell.index };
     const it = await pick(
       cells.map((c) => ({
-        label: c.cell.label,
+        label: nameOf(c, deps.lookup(c.hash)),
         description: baseName(uri),
         detail: describe(c),
         ref: { uri, index: c.cell.index },

@@ -29,6 +29,7 @@ import {
   type ExportMessage,
   type FromWebview,
   type PinMessage,
+  type RenderMessage,
   type RevealMessage,
   type SelectCellMessage,
   type ToWebview,
@@ -37,20 +38,37 @@ import {
 
 /** What the graph needs from the rest of the extension. */
 export interface GraphDeps {
-  /** The parsed cells of a document (cached by the caller); none for a document that is not a cell file. */
+  /**
+   * The parsed cells of a document (cached by the caller); none for a document that is not a cell file, and none
+   * yet (or an older version's) for a big document being parsed off the host.
+   */
   getCells(document: vscode.TextDocument): readonly Cell[];
+  /** The cells of the document's current version once parsed (a big document is parsed on a worker thread). */
+  analyse?(document: vscode.TextDocument): Promise<readonly Cell[]>;
   log: vscode.LogOutputChannel;
   /** Scores of a cell by canonical hash, for the side panel and the heat-map. */
-  getScores?(hash: string): ScoreReport | undefined;
+  readonly getScores?: (hash: string) => ScoreReport | undefined;
   /** Fires when scores arrive or change (the open panels redraw with them). */
   onDidChangeScores?: vscode.Event<void>;
   /** Benchmark facts of a cell that has no training log of its own (e.g. from the benchmark index). */
-  getBenchmark?(cell: Cell, hash: string): BenchmarkSummary | undefined;
+  readonly getBenchmark?: (cell: Cell, hash: string) => BenchmarkSummary | undefined;
   /** Layer sizes for the parameter counts (default NAS-Bench-NLP: embed 400, hidden 600). */
   getSizes?(): GraphSizes;
 }
 
 const UPDATE_DEBOUNCE_MS = 50;
+/**
+ * Documents with more cells than this send the views (graph, layout, scores) of the cells around the selected one
+ * only, with an outline of every cell for the picker: a view costs a layout, and 5,000 of them took seconds of
+ * the host and a message of tens of MB.
+ */
+export const MAX_CELLS_SENT = 25;
+/** Cells sent on each side of the selected one in a big document (the neighbours the picker's arrows reach). */
+const WINDOW_CELLS = 2;
+/** A document this long (characters) and no cells yet: its parse is under way on the worker thread. */
+const BIG_DOCUMENT_CHARS = 100_000;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The graph panel's page and protocol. On `ready` the panel sends the theme and a fresh render (queued ones are
@@ -93,6 +111,10 @@ export class CellGraphPanel implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastGood: CellView[] = [];
   private lastHighlight = '';
+  /** The cell the webview shows (the cursor's, or the one picked), for the window of a big document. */
+  private selected: number | undefined;
+  /** Bumped per render: an analysis that finishes after a newer render does not post. */
+  private renders = 0;
   private currentUri: vscode.Uri;
   private isPinned: boolean;
 
@@ -162,7 +184,15 @@ export class CellGraphPanel implements vscode.Disposable {
     } catch {
       /* not a cell file */
     }
-    if (cells.length === 0) return;
+    if (cells.length === 0) {
+      // A big document whose parse is under way (on the worker thread): follow it once its cells are known.
+      if (deps.analyse && editor.document.getText().length >= BIG_DOCUMENT_CHARS)
+        void deps.analyse(editor.document).then((parsed) => {
+          if (parsed.length && vscode.window.activeTextEditor?.document === editor.document)
+            CellGraphPanel.follow(editor, deps);
+        });
+      return;
+    }
     CellGraphPanel.lastCellUri = editor.document.uri;
     const f = CellGraphPanel.following();
     if (!f || f.uri.toString() === editor.document.uri.toString()) return;
@@ -244,6 +274,7 @@ export class CellGraphPanel implements vscode.Disposable {
     this.currentUri = uri;
     this.lastGood = [];
     this.lastHighlight = '';
+    this.selected = undefined;
     this.panel.title = CellGraphPanel.title(uri, this.isPinned);
     this.update();
     const ed = this.editorShowing();
@@ -322,13 +353,26 @@ export class CellGraphPanel implements vscode.Disposable {
   }
 
   private renderDocument(doc: vscode.TextDocument): void {
-    const t0 = Date.now();
+    const render = ++this.renders;
     let cells: readonly Cell[];
     try {
       cells = this.deps.getCells(doc);
     } catch (e) {
       this.deps.log.error(`graph: reading the cells of ${doc.uri.toString()} failed: ${String(e)}`);
       cells = [];
+    }
+    // The webview shows this document's graph (lastGood is emptied when the panel switches documents).
+    const showing = this.lastGood.length > 0;
+    if (cells.length === 0 && this.deps.analyse && doc.getText().length >= BIG_DOCUMENT_CHARS) {
+      // A big document still being parsed (on the worker): say so at once, draw when its cells are known.
+      if (!showing) this.post(this.busyMessage(`Analysing ${CellGraphPanel.fileName(doc.uri)}…`));
+      void this.deps.analyse(doc).then(
+        (parsed) => {
+          if (render === this.renders && !this.host.disposed && parsed.length) this.renderCells(doc, parsed);
+        },
+        (e: unknown) => this.deps.log.error(`graph: analysing ${doc.uri.toString()} failed: ${String(e)}`),
+      );
+      return;
     }
     if (cells.length === 0) {
       const text = doc.getText();
@@ -337,9 +381,43 @@ export class CellGraphPanel implements vscode.Disposable {
       this.post(this.renderMessage(this.lastGood, this.lastGood.length > 0 || syntax !== undefined, error));
       return;
     }
+    if (cells.length > MAX_CELLS_SENT && !showing) {
+      // Another big document: the previous one's graph gives way to what is happening, then the cell at the cursor.
+      this.post(this.busyMessage(`Analysing ${cells.length.toLocaleString('en-US')} cells…`));
+      void nextTurn().then(() => {
+        if (render === this.renders && !this.host.disposed) this.renderCells(doc, cells);
+      });
+      return;
+    }
+    this.renderCells(doc, cells);
+  }
+
+  /** The render of a document whose cells are not known yet: no cell, what the host is doing. */
+  private busyMessage(busy: string): ToWebview {
+    this.lastGood = [];
+    return { ...this.renderMessage([], false), busy };
+  }
+
+  /**
+   * Send the views of the cells; in a big document, of the selected cell and its neighbours only: cell `at`, else
+   * the cell under the cursor, else the one shown before, else the first.
+   */
+  private renderCells(doc: vscode.TextDocument, cells: readonly Cell[], at?: number): void {
+    const t0 = Date.now();
     const sizes = this.deps.getSizes?.();
+    const big = cells.length > MAX_CELLS_SENT;
+    this.selected = at ?? this.cursorCell() ?? this.selected;
+    let sent = cells;
+    if (big) {
+      const i = Math.max(
+        0,
+        cells.findIndex((c) => c.index === this.selected),
+      );
+      this.selected = cells[i].index;
+      sent = cells.slice(Math.max(0, i - WINDOW_CELLS), i + WINDOW_CELLS + 1);
+    }
     const views: CellView[] = [];
-    for (const cell of cells) {
+    for (const cell of sent) {
       try {
         views.push(this.cellView(cell, sizes));
       } catch (e) {
@@ -347,8 +425,34 @@ export class CellGraphPanel implements vscode.Disposable {
       }
     }
     this.lastGood = views;
-    this.post(this.renderMessage(views, false));
-    this.deps.log.trace(`graph: rendered ${views.length} cell(s) of ${doc.uri.toString()} in ${Date.now() - t0} ms`);
+    const outline = big ? cells.map((c) => ({ index: c.index, label: c.label })) : undefined;
+    this.post(this.renderMessage(views, false, undefined, outline));
+    this.deps.log.trace(
+      `graph: rendered ${views.length} of ${cells.length} cell(s) of ${doc.uri.toString()} in ${Date.now() - t0} ms`,
+    );
+  }
+
+  /** In a big document, make sure the webview has the view of cell `index` (a render around it when it has not). */
+  private ensureSent(doc: vscode.TextDocument, index: number): void {
+    // No views sent yet (the document is being analysed): the render under way opens at this cell.
+    if (!this.lastGood.length || this.lastGood.some((c) => c.index === index)) {
+      this.selected = index;
+      return;
+    }
+    let cells: readonly Cell[];
+    try {
+      cells = this.deps.getCells(doc);
+    } catch {
+      return;
+    }
+    if (cells.some((c) => c.index === index)) {
+      this.renders++;
+      this.renderCells(doc, cells, index);
+    }
+  }
+
+  private static fileName(uri: vscode.Uri): string {
+    return uri.path.split('/').pop() || uri.toString();
   }
 
   private cellView(cell: Cell, sizes: GraphSizes | undefined): CellView {
@@ -368,8 +472,13 @@ export class CellGraphPanel implements vscode.Disposable {
     });
   }
 
-  private renderMessage(cells: CellView[], stale: boolean, error?: string): ToWebview {
-    const selectedCell = this.cursorCell();
+  private renderMessage(
+    cells: CellView[],
+    stale: boolean,
+    error?: string,
+    outline?: RenderMessage['outline'],
+  ): RenderMessage {
+    const selectedCell = outline ? this.selected : this.cursorCell();
     return {
       type: 'render',
       version: PROTOCOL_VERSION,
@@ -380,6 +489,7 @@ export class CellGraphPanel implements vscode.Disposable {
       ...(error !== undefined && stale ? { error } : {}),
       ...(selectedCell !== undefined ? { selectedCell } : {}),
       ...(this.isPinned ? { pinned: true } : {}),
+      ...(outline ? { outline } : {}),
     };
   }
 
@@ -416,6 +526,7 @@ export class CellGraphPanel implements vscode.Disposable {
     const key = `${cell.index}\u0000${node ?? ''}`;
     if (key === this.lastHighlight) return;
     this.lastHighlight = key;
+    if (cells.length > MAX_CELLS_SENT) this.ensureSent(editor.document, cell.index);
     this.post({ type: 'highlight', cellIndex: cell.index, ...(node !== undefined ? { node } : {}) });
   }
 
@@ -461,8 +572,12 @@ export class CellGraphPanel implements vscode.Disposable {
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
-  private async revealCell(cellIndex: number): Promise<void> {
+  private revealCell(cellIndex: number): void {
     const key = this.uri.toString();
+    const doc = this.document();
+    // A cell picked in a big document: its view, if the webview does not have it.
+    if (doc && this.lastGood.length && !this.lastGood.some((c) => c.index === cellIndex))
+      this.ensureSent(doc, cellIndex);
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === key);
     if (!editor) return;
     const cell = this.deps.getCells(editor.document).find((c) => c.index === cellIndex);

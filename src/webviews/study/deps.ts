@@ -14,13 +14,20 @@ import type { StudyOptions, StudyRecord, StudyResult } from '../../study/study';
 export interface StudyDeps {
   /** The loaded benchmark (bundled WikiText-2 plus the user's logs). */
   getBenchmark(): Promise<BenchmarkIndex>;
-  /** Scores one cell (the scoring child process); rejects on failure or cancellation. */
-  score(recipe: Recipe, settings: ScoreSettings, token: vscode.CancellationToken): Promise<ScoreReport>;
+  /**
+   * Scores one cell (the scoring child process); rejects on failure or cancellation. `label`: what the status bar
+   * says meanwhile ("Search: cell 12 of 60").
+   */
+  score(recipe: Recipe, settings: ScoreSettings, token: vscode.CancellationToken, label: string): Promise<ScoreReport>;
   /**
    * Runs the study (`runStudy`) on the scored records off the extension host: the scoring process
    * (`ScoringService.study`). Rejects on failure or cancellation. Without it the study is computed here (tests).
    */
-  analyse?(records: StudyRecord[], options: StudyOptions, token: vscode.CancellationToken): Promise<StudyResult>;
+  readonly analyse?: (
+    records: StudyRecord[],
+    options: StudyOptions,
+    token: vscode.CancellationToken,
+  ) => Promise<StudyResult>;
   /** The user's score settings (`cellLens.scoring.*`): scores, seed, repeats, backend (sizes come from the preset pick). */
   scoreSettings(): ScoreSettings;
   log: vscode.LogOutputChannel;
@@ -35,15 +42,15 @@ export async function openJson(content: string): Promise<void> {
   await vscode.window.showTextDocument(doc, { preview: false });
 }
 
-/** A scorer over `deps.score` (AbortSignal → CancellationToken). */
-export function editorScorer(deps: StudyDeps): Scorer {
+/** A scorer over `deps.score` (AbortSignal → CancellationToken); `label()` names each call for the status bar. */
+export function editorScorer(deps: StudyDeps, label: () => string): Scorer {
   return async (recipe, settings, signal) => {
     const cts = new vscode.CancellationTokenSource();
     const onAbort = () => cts.cancel();
     if (signal.aborted) cts.cancel();
     else signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await deps.score(recipe, settings, cts.token);
+      return await deps.score(recipe, settings, cts.token, label());
     } finally {
       signal.removeEventListener('abort', onAbort);
       cts.dispose();

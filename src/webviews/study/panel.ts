@@ -193,9 +193,11 @@ async function markOpenCells(
   const cells = (deps.openCells?.() ?? []).slice(0, 20);
   if (!cells.length) return [];
   const cache = new ScoreCache({ dir: cacheDir });
-  const scorer = editorScorer(deps);
+  let label = '';
+  const scorer = editorScorer(deps, () => label);
   const out: { label: string; hash: string; report: ScoreReport }[] = [];
   for (const c of cells) {
+    label = `Study: open file's ${c.label}`;
     try {
       const report =
         (await cache.get(c.hash, settings)) ?? (await scorer(c.recipe, settings, new AbortController().signal, c.hash));
@@ -232,15 +234,19 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
       const sub = token.onCancellationRequested(() => controller.abort());
       const analyse = deps.analyse;
       try {
-        return await runBenchmarkStudy(cells, editorScorer(deps), {
+        let done = 0;
+        const label = () => `Study: cell ${done + 1} of ${cells.length}`;
+        return await runBenchmarkStudy(cells, editorScorer(deps, label), {
           settings,
           cacheDir,
           signal: controller.signal,
-          onProgress: (p) =>
+          onProgress: (p) => {
+            done = p.done;
             progress.report({
               message: `${p.done}/${p.total} (${p.cached} cached${p.failed ? `, ${p.failed} failed` : ''})${p.etaMs !== undefined ? ` · about ${Math.ceil(p.etaMs / 60000)} min left` : ''}`,
               increment: 100 / p.total,
-            }),
+            });
+          },
           shouldStop: (e) => e instanceof ScoringError && (e.kind === 'start' || e.kind === 'disposed'),
           study: { seed: settings.seed, ensemble: true },
           // The statistics in the scoring process: the host stays responsive while they take seconds.

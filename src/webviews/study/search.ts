@@ -19,7 +19,6 @@ import {
   scoreFitness,
   searchResultsJson,
   trainedPool,
-  type SearchAlgo,
 } from '../../search/runner';
 import type { SearchResult } from '../../search/types';
 import { editorScorer, openJson, pickSizes, type StudyDeps } from './deps';
@@ -28,7 +27,7 @@ import { editorScorer, openJson, pickSizes, type StudyDeps } from './deps';
 export async function searchCells(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {
   const what = 'Search Cells (Training-Free)';
   const algo = await vscode.window.showQuickPick(
-    SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a as SearchAlgo })),
+    SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a })),
     { title: `${what}: algorithm` },
   );
   if (!algo) return;
@@ -112,12 +111,16 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
       const controller = new AbortController();
       const sub = token.onCancellationRequested(() => controller.abort());
       try {
-        const source = reportSource(editorScorer(deps), settings, {
-          cache,
-          signal: controller.signal,
-          onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`),
-        });
         let last = 0;
+        const source = reportSource(
+          editorScorer(deps, () => `Search: cell ${last + 1} of ${budget}`),
+          settings,
+          {
+            cache,
+            signal: controller.signal,
+            onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`),
+          },
+        );
         return await runAlgorithm(algo.algo, scoreFitness(source, score.id), {
           budget,
           seed,

@@ -30,8 +30,18 @@ import { settingsSummary } from '../../report/scoreFormat';
 import { MAX_DOCUMENT_CHARS } from '../../recipe/parse';
 import { crowdedLines, oneCellPerLine } from '../../recipe/layout';
 import type { ScoreReport } from '../../scoring/types';
-import { buildRows, exportRows, tableColumns, tableNote, visibleRows, type CellSource } from '../../table/rows';
 import {
+  exportRows,
+  rowMemo,
+  rowPages,
+  tableColumns,
+  tableNote,
+  visibleRows,
+  type CellSource,
+  type RowLookups,
+} from '../../table/rows';
+import {
+  TABLE_PAGE_ROWS,
   TABLE_PROTOCOL_VERSION,
   TABLE_VIEW_TYPE,
   isFromTableWebview,
@@ -57,6 +67,8 @@ export interface CellsTableDeps {
 /** How many JSON files the workspace table reads, at most (as Score Workspace Cells). */
 const MAX_WORKSPACE_FILES = 5000;
 const UPDATE_DEBOUNCE_MS = 150;
+/** Work on the host per page of rows, at most (then the page goes out and the event loop is served). */
+const PAGE_SLICE_MS = 20;
 const WORKSPACE_KEY = 'workspace:';
 
 function baseName(uri: vscode.Uri): string {
@@ -100,8 +112,9 @@ function sourcesOf(
 }
 
 /**
- * The table panel's page and protocol (the find widget on). The latest render waits for `ready`; with none waiting,
- * `ready` reads the cells.
+ * The table panel's page and protocol (the find widget on). The latest render and every page after it wait for
+ * `ready` (pages of an older render are ignored by the page: they carry its id); with none waiting, `ready` reads
+ * the cells.
  */
 const TABLE_PANEL: PanelSpec<ToTableWebview, FromTableWebview> = {
   viewType: TABLE_VIEW_TYPE,
@@ -109,7 +122,10 @@ const TABLE_PANEL: PanelSpec<ToTableWebview, FromTableWebview> = {
   options: { enableFindWidget: true },
   label: 'cells table',
   isFromWebview: isFromTableWebview,
+  queueAll: ['rows'],
 };
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** One table panel: the cells of one file, or of the whole workspace. */
 class CellsTablePanel implements vscode.Disposable {
@@ -119,6 +135,14 @@ class CellsTablePanel implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped per update: a slow workspace scan that was overtaken does not post. */
   private generation = 0;
+  /** The update under way (reading the cells, then posting the rows page by page), if any. */
+  private running: Promise<void> | undefined;
+  /** An update was asked for while one ran: it starts when that one ends (pages are never cut off midway). */
+  private again = false;
+  /** The id of the last table posted (its pages carry it). */
+  private tableId = 0;
+  /** Rows by cell: an update for a score or the benchmark rebuilds only the rows that changed. */
+  private readonly memo = rowMemo();
 
   static show(
     context: vscode.ExtensionContext,
@@ -185,16 +209,36 @@ class CellsTablePanel implements vscode.Disposable {
     }, UPDATE_DEBOUNCE_MS);
   }
 
-  /** Re-read the cells (the file, or every JSON file of the workspace) and post the rows. */
+  /**
+   * Re-read the cells (the file, or every JSON file of the workspace) and post the rows, page by page. While an
+   * update posts its pages, another one waits for it to end (then runs once, however often it was asked for).
+   */
   update(): void {
     if (this.host.disposed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     const gen = ++this.generation;
-    void this.collect().then(
-      (r) => {
-        if (gen === this.generation) this.render(r.sources, r.crowded, r.problem);
-      },
-      (e: unknown) => this.deps.log.error(`cells table: reading the cells failed: ${String(e)}`),
-    );
+    this.running = this.collect()
+      .then(
+        async (r) => {
+          if (gen === this.generation) await this.render(r.sources, r.crowded, r.problem);
+        },
+        (e: unknown) => this.deps.log.error(`cells table: reading the cells failed: ${String(e)}`),
+      )
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.update();
+        }
+      });
+  }
+
+  /** Resolves when the rows of the update under way (if any) have all been built and posted. */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   private async collect(): Promise<{ sources: CellSource[]; crowded: number; problem?: string }> {
@@ -242,29 +286,53 @@ class CellsTablePanel implements vscode.Disposable {
     return { sources, crowded: 0, ...(files.length ? {} : { problem: 'No JSON file in the workspace.' }) };
   }
 
-  private render(sources: readonly CellSource[], crowded: number, problem?: string): void {
+  /**
+   * Build the rows in pages (src/table/rows.ts `rowPages`: at most {@link TABLE_PAGE_ROWS} rows or
+   * {@link PAGE_SLICE_MS} of work each) and post them as they come: the columns and the first page in a `render`,
+   * the others in `rows` messages, one turn of the event loop apart. The note of the whole table goes with the last.
+   */
+  private async render(sources: readonly CellSource[], crowded: number, problem?: string): Promise<void> {
     const reports: ScoreReport[] = [];
     const index = this.deps.benchmark.peek();
-    this.rows = buildRows(sources, {
+    const lookups: RowLookups = {
       benchmark: (h) => index?.lookup(h),
       report: (h) => {
-        const r = this.deps.scoring.peek(h);
-        if (r) reports.push(r);
+        const r = this.deps.scoring.peek(h)?.report;
+        if (r && reports.length === 0) reports.push(r);
         return r;
       },
-    });
+    };
     const settings = settingsSummary(this.deps.scoring.settings());
-    const note = problem ?? tableNote(this.rows, { benchmarkLoading: !index, settings });
-    this.host.post({
-      type: 'render',
-      version: TABLE_PROTOCOL_VERSION,
-      scope: this.scope,
-      title: this.title,
-      columns: tableColumns(this.rows, this.scope, reports),
-      rows: this.rows,
-      note,
-      ...(crowded ? { crowdedLines: crowded } : {}),
-    });
+    const id = ++this.tableId;
+    const rows: TableRow[] = [];
+    this.rows = rows;
+    let sent = 0;
+    for (const page of rowPages(sources, lookups, {
+      maxRows: TABLE_PAGE_ROWS,
+      sliceMs: PAGE_SLICE_MS,
+      memo: this.memo,
+    })) {
+      if (this.host.disposed) return;
+      rows.push(...page);
+      const last = rows.length === sources.length;
+      const note = last ? (problem ?? tableNote(rows, { benchmarkLoading: !index, settings })) : undefined;
+      const columns = tableColumns(rows, this.scope, reports);
+      const common = { version: TABLE_PROTOCOL_VERSION, id, columns, rows: page, ...(note ? { note } : {}) };
+      this.host.post(
+        sent === 0
+          ? {
+              type: 'render',
+              ...common,
+              scope: this.scope,
+              title: this.title,
+              total: sources.length,
+              ...(crowded ? { crowdedLines: crowded } : {}),
+            }
+          : { type: 'rows', ...common },
+      );
+      sent++;
+      if (!last) await nextTurn();
+    }
   }
 
   private async handle(m: TableRevealMessage | TableExportMessage | TableCommandMessage): Promise<void> {
@@ -288,7 +356,8 @@ class CellsTablePanel implements vscode.Disposable {
 
   /** Open the row's file beside the table (or where it is shown) and select its cell. */
   private async reveal(key: string): Promise<void> {
-    const row = this.rows.find((r) => r.key === key);
+    const find = () => this.rows.find((r) => r.key === key);
+    const row = find() ?? (await this.settled(), find());
     if (!row) return;
     const uri = vscode.Uri.parse(row.uri);
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === row.uri);
@@ -307,6 +376,7 @@ class CellsTablePanel implements vscode.Disposable {
   }
 
   private async saveExport(format: ExportFormat, filter: string, sort: SortState | undefined): Promise<void> {
+    await this.settled();
     const text = exportRows(this.rows, format, {
       filter,
       ...(sort ? { sort } : {}),
