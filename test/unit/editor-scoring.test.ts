@@ -46,7 +46,7 @@ const scoreLens = () =>
     .find((l) => /cellLens\.(scoreCell|showScores|scoringActions)/.test(l.command?.command ?? ''));
 /** The engine's progress messages, in plain words (src/scoring/engine.ts STEP_WORDS), never pass names. */
 const PLAIN_STEP = /(gradient and activation scores|Gaussian-input scores|SynFlow score|hidden-state covariance)$/;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const vscodeApi = require('vscode') as {
   window: { showWarningMessage: (text: string, ...items: string[]) => Promise<string | undefined> };
 };
