@@ -201,7 +201,7 @@ async function editorBench(text: string, edited: string, scoreAllText: string, r
 async function tableBench() {
   const host = installFakeVscode();
   const storage = mkdtempSync(join(tmpdir(), 'cell-lens-bench-table-'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const ext = require('../src/extension') as typeof import('../src/extension');
   const subscriptions: { dispose(): void }[] = [];
   const api = ext.activate({

@@ -285,7 +285,7 @@ export function isSortState(s: unknown): s is SortState {
 function isPage(m: Obj): boolean {
   if (!Array.isArray(m.columns) || !m.columns.every(isColumn) || !Array.isArray(m.rows)) return false;
   if (m.rows.length > TABLE_PAGE_ROWS || !m.rows.every(isRow)) return false;
-  const keys = new Set(m.rows.map((r) => (r as TableRow).key));
+  const keys = new Set(m.rows.map((r) => r.key));
   return keys.size === m.rows.length && optional(m.note, isStr);
 }
 
