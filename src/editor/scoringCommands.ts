@@ -26,7 +26,8 @@ import {
   settingsSummary,
 } from '../report/scoreFormat';
 import { cellVerdict } from '../report/verdict';
-import { BACKEND_CHOICES, lensScores, readSetting, writeSetting, type WritableSettings } from './config';
+import { lensScores, readSetting, writeSetting, type WritableSettings } from './config';
+import { BACKEND_CHOICES } from '../scoring/check';
 import { MAX_DOCUMENT_CHARS } from '../recipe/parse';
 import { PRESET_NAMES, SIZE_PRESETS, type PresetName } from '../scoring/presets';
 import { perNodeFitsNames } from '../scoring/types';
