@@ -11,7 +11,7 @@ import {
   type ScoreId,
   type ScoreSettings,
 } from '../scoring/types';
-import { BACKEND_NAMES } from '../scoring/check';
+import { isBackendChoice } from '../scoring/check';
 import { isScoreId } from '../scoring/ids';
 import { SIZE_PRESETS, isPresetName, sanitizeSizes, type PresetName } from '../scoring/presets';
 
@@ -73,7 +73,6 @@ function clamp(x: number, lo: number, hi: number): number {
 // ------------------------------------------------------------------ scoring
 
 /** Every value of `cellLens.scoring.backend`. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
 
 /** The settings Cell Lens writes itself (only when the user picks a value for that setting), with their types. */
 export interface WritableSettings {
@@ -118,13 +117,13 @@ export function scoreSettings(): ScoreSettings {
   const c = section();
   const rawScores = c.get<unknown>('scoring.scores', [...DEFAULT_SCORE_IDS]);
   const scores = Array.isArray(rawScores) ? [...new Set(rawScores.filter(isScoreId))] : [...DEFAULT_SCORE_IDS];
-  const backend = c.get<string>('scoring.backend', 'auto') as BackendChoice;
+  const backend = c.get<unknown>('scoring.backend', 'auto');
   return {
     ...scoringSizes(),
     scores: scores.length ? scores : [...DEFAULT_SCORE_IDS],
     seed: Math.floor(clamp(c.get<number>('scoring.seed', 0), 0, 2 ** 31 - 1)),
     repeats: Math.floor(clamp(c.get<number>('scoring.repeats', 1), 1, 20)),
-    backend: BACKEND_CHOICES.includes(backend) ? backend : 'auto',
+    backend: isBackendChoice(backend) ? backend : 'auto',
   };
 }
 

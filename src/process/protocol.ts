@@ -11,7 +11,7 @@
 import type { Recipe } from '../recipe/types';
 import type { StudyOptions, StudyRecord, StudyResult } from '../study/study';
 import {
-  BACKEND_CHOICES,
+  isBackendChoice,
   BACKEND_NAMES,
   checkRecipe,
   checkReport,
@@ -323,7 +323,7 @@ export function checkClientMessage(x: unknown): string | undefined {
   const m = x as Obj;
   switch (m.type) {
     case 'hello':
-      if (!isStr(m.backend) || !BACKEND_CHOICES.includes(m.backend)) return 'hello.backend is not a backend choice';
+      if (!isBackendChoice(m.backend)) return 'hello.backend is not a backend choice';
       if (m.wasmDir !== undefined && !isStr(m.wasmDir)) return 'hello.wasmDir is not a string';
       return undefined;
     case 'score':

@@ -5,7 +5,7 @@
  */
 
 import { isScoreId } from './ids';
-import type { BackendName } from './settings';
+import type { BackendChoice, BackendName } from './settings';
 
 /** The backends a worker can report (mirrors {@link BackendName}). */
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -28,7 +28,13 @@ export function checkRecipe(x: unknown): string | undefined {
   return undefined;
 }
 
-export const BACKEND_CHOICES: readonly string[] = ['auto', ...BACKEND_NAMES];
+/** Every backend choice of the settings (`auto` first), for pickers and validation. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
+
+/** Type guard: `x` is a {@link BackendChoice}. */
+export function isBackendChoice(x: unknown): x is BackendChoice {
+  return isStr(x) && (BACKEND_CHOICES as readonly string[]).includes(x);
+}
 
 /** Why `x` is not a {@link ScoreSettings}, or undefined. */
 export function checkSettings(x: unknown): string | undefined {
@@ -40,7 +46,7 @@ export function checkSettings(x: unknown): string | undefined {
   if (!Array.isArray(x.scores) || !x.scores.every((s) => isScoreId(s))) {
     return 'settings.scores is not a list of known score ids';
   }
-  if (!isStr(x.backend) || !BACKEND_CHOICES.includes(x.backend)) return 'settings.backend is not a backend choice';
+  if (!isBackendChoice(x.backend)) return 'settings.backend is not a backend choice';
   return undefined;
 }
 

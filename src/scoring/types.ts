@@ -16,11 +16,8 @@ export { SCORE_IDS, type ScoreId };
 
 /** The registry declares exactly the ids of ids.ts (compile-time check, both ways). */
 type RegistryId = (typeof SCORE_DEFS)[number]['id'];
-export const REGISTRY_MATCHES_IDS: [RegistryId] extends [ScoreId]
-  ? [ScoreId] extends [RegistryId]
-    ? true
-    : never
-  : never = true;
+const _registryMatchesIds: [RegistryId] extends [ScoreId] ? ([ScoreId] extends [RegistryId] ? true : never) : never =
+  true;
 
 /** A score's metadata (label, measured direction, meaning, formula, source); see scores/types.ts. */
 export type ScoreInfo = ScoreDef<ScoreId>;
