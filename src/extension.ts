@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { AnalysisCache, CELL_FILE_SELECTOR, type AnalysedCell } from './editor/analysis';
+import { CommandDocuments } from './editor/commandDocument';
 import type { Cell } from './recipe/types';
 import { BenchmarkService } from './editor/benchmarkService';
 import {
@@ -44,6 +45,9 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const status = vscode.window.createStatusBarItem('cellLens.benchmark', vscode.StatusBarAlignment.Right, 100);
   // Big documents are parsed on a worker thread (stopped with the cache).
   const cache = new AnalysisCache({ log: (m) => log.warn(m) });
+  // The document a command run without one acts on (also when the walkthrough or a panel has the focus).
+  const documents = new CommandDocuments(cache);
+  const { documentFor } = documents;
   const benchmark = new BenchmarkService(log, status);
   const diagnostics = new DiagnosticsController(cache, log);
   const lenses = new CellCodeLensProvider(cache, benchmark);
@@ -82,8 +86,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
 
   /** The benchmark lens's command: a known cell's loss curves, otherwise the benchmark hover at the cell. */
   const showBenchmarkRecord = async (uri?: vscode.Uri, cellIndex?: number): Promise<void> => {
-    const editor = vscode.window.activeTextEditor;
-    const doc = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
+    const doc = await documentFor(uri);
     if (!doc) return;
     const a = await cache.analyse(doc);
     const cell = a?.cells[cellIndex ?? 0] ?? a?.cells[0];
@@ -135,6 +138,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   const graph = registerGraphView(context, {
     // Each cell under its one name (the side panel's title): LSTM, recepie 1001636, cell 4.
     getCells: (doc) => cache.get(doc)?.cells.map(namedCell) ?? [],
+    documentFor,
     analyse: async (doc) => (await cache.analyse(doc))?.cells.map(namedCell) ?? [],
     log,
     getScores: (hash) => scoring.peek(hash)?.report,
@@ -170,9 +174,10 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
       ),
     ),
   ];
-  const scoringParts = registerScoring({ cache, service: scoring, benchmark, lenses, log });
+  const scoringParts = registerScoring({ cache, documentFor, service: scoring, benchmark, lenses, log });
   const compare = registerCompare(context, {
     analyse: (doc) => cache.get(doc)?.cells,
+    documentFor,
     lookup: (hash) => benchmark.lookup(hash),
     onDidChangeBenchmark: benchmark.onDidChange,
     peekScores: (a, b) => {
@@ -183,7 +188,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     addLens: (c) => lenses.addContributor(c),
     log,
   });
-  const table = registerCellsTable(context, { cache, benchmark, scoring, log });
+  const table = registerCellsTable(context, { cache, documentFor, benchmark, scoring, log });
   const study = registerStudyCommands(context, {
     getBenchmark: () => benchmark.get(),
     score: (recipe, settings, token, label) => scoring.scoreQuiet(recipe, settings, token, label),
@@ -192,7 +197,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     log,
     ...(cacheDir ? { cacheDir } : {}),
     openCells: () => {
-      const doc = vscode.window.activeTextEditor?.document;
+      const doc = documents.active();
       const a = doc && cache.isCellDocument(doc) ? cache.get(doc) : undefined;
       const base = doc ? doc.uri.path.slice(doc.uri.path.lastIndexOf('/') + 1) : '';
       return (a?.cells ?? [])
@@ -239,6 +244,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     benchmark,
     diagnostics,
     cache,
+    documents,
     lenses,
     ...graph.disposables,
     ...providers,

@@ -195,6 +195,8 @@ export interface FakeHost {
   open(doc: TextDocument): void;
   /** Make an already open document the active editor, the cursor at `offset` (fires onDidChangeActiveTextEditor). */
   activate(doc: TextDocument, offset?: number): void;
+  /** Focus an editor that is not a text editor (the walkthrough, a webview): no active text editor (fires the event). */
+  blur(): void;
   change(doc: TextDocument, text: string): void;
   activeEditor: { document: TextDocument; selection?: Selection } | undefined;
   config: Record<string, unknown>;
@@ -244,6 +246,10 @@ export function installFakeVscode(): FakeHost {
       const p = doc.positionAt(offset);
       host.activeEditor = { document: doc, selection: new Selection(p, p) };
       onActive.fire(host.activeEditor);
+    },
+    blur() {
+      host.activeEditor = undefined;
+      onActive.fire(undefined);
     },
     change(doc, text) {
       doc.setText(text);
@@ -468,8 +474,9 @@ export function installFakeVscode(): FakeHost {
       workspaceFolders: undefined,
       openTextDocument: async (u: Uri | { language?: string; content?: string }) => {
         if (u instanceof Uri) return host.documents.find((d) => d.uri.toString() === u.toString());
+        // An untitled document, as VS Code makes one: `untitled:Untitled-N`.
         const doc = new TextDocument(
-          Uri.file(`/untitled/Untitled-${host.documents.length + 1}`),
+          new Uri('untitled', `Untitled-${host.documents.length + 1}`),
           u.language ?? 'plaintext',
           1,
           u.content ?? '',

@@ -7,6 +7,20 @@ import type { Commands } from './commands';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+/**
+ * Context keys that tick the walkthrough's steps (package.json `completionEvents`: `onContext:`): set when the step's
+ * command did its work — a graph drawn, a cell scored — not merely when it ran (it may only have explained why not).
+ */
+export const WALKTHROUGH_DONE = {
+  graph: 'cellLens.walkthrough.graphShown',
+  score: 'cellLens.walkthrough.cellScored',
+} as const;
+
+/** Tick a walkthrough step (see {@link WALKTHROUGH_DONE}). */
+export function walkthroughDone(step: keyof typeof WALKTHROUGH_DONE): void {
+  void vscode.commands.executeCommand('setContext', WALKTHROUGH_DONE[step], true);
+}
+
 /** The command's part of the table; `extensionPath` is where media/ lives. */
 export function exampleCommands(extensionPath: string, log: vscode.LogOutputChannel): Commands {
   return {

@@ -5,6 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { Commands } from './commands';
+import type { DocumentFor } from './commandDocument';
+import { walkthroughDone } from './examples';
 import { AnalysisCache, analyseText, hashCells, looksLikeCellText, type AnalysedCell } from './analysis';
 import { commandLink, type CellCodeLensProvider, type CellHoverPart, type CellLens } from './providers';
 import { ScoringService, type ScoreTarget } from './scoringService';
@@ -198,6 +200,8 @@ export function nodeScoreHover(service: ScoringService, c: AnalysedCell, node: s
 
 interface Deps {
   readonly cache: AnalysisCache;
+  /** The document a scoring command means (src/editor/commandDocument.ts). */
+  readonly documentFor: DocumentFor;
   readonly service: ScoringService;
   readonly benchmark: BenchmarkService;
   readonly lenses: CellCodeLensProvider;
@@ -234,11 +238,6 @@ class ReportDocuments implements vscode.TextDocumentContentProvider {
   }
 }
 
-async function docOf(arg: unknown): Promise<vscode.TextDocument | undefined> {
-  if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
-  return vscode.window.activeTextEditor?.document;
-}
-
 /** The cell a command means: the given index, else the one under the cursor, else the first. */
 function pickCell(cells: readonly AnalysedCell[], doc: vscode.TextDocument, index: unknown): AnalysedCell | undefined {
   if (typeof index === 'number') return cells.find((c) => c.cell.index === index);
@@ -252,7 +251,7 @@ function pickCell(cells: readonly AnalysedCell[], doc: vscode.TextDocument, inde
 }
 
 export function registerScoring(deps: Deps): { disposables: vscode.Disposable[]; commands: Commands } {
-  const { cache, service, benchmark, lenses, log } = deps;
+  const { cache, service, benchmark, lenses, log, documentFor } = deps;
   const reports = new ReportDocuments();
   lenses.addContributor((doc, c, range) => scoreLenses(service, doc, c, range));
 
@@ -262,7 +261,7 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
     );
 
   const scoreCell = async (arg?: unknown, index?: unknown) => {
-    const doc = await docOf(arg);
+    const doc = await documentFor(arg);
     const a = doc && (await cache.analyse(doc));
     if (!doc || !a || a.cells.length === 0) return noCell();
     const c = pickCell(a.cells, doc, index);
@@ -275,6 +274,7 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
     }
     const r = await service.score([targetOf(doc.uri, c)], { title: `Cell Lens: scoring ${c.cell.label}` });
     if (!r.cancelled && r.failed === 0 && r.scored + r.cached > 0) {
+      walkthroughDone('score');
       const report = service.peek(c.hash)?.report;
       const pred = report ? cellVerdict(report, c.recipe).prediction : undefined;
       void vscode.window.setStatusBarMessage(
@@ -286,7 +286,7 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
   };
 
   const scoreFile = async (arg?: unknown) => {
-    const doc = await docOf(arg);
+    const doc = await documentFor(arg);
     const a = doc && (await cache.analyse(doc));
     if (!doc || !a || a.cells.length === 0) return noCell();
     const valid = a.cells.filter((c) => c.valid);
@@ -373,7 +373,7 @@ export function registerScoring(deps: Deps): { disposables: vscode.Disposable[];
   };
 
   const showScores = async (arg?: unknown, index?: unknown) => {
-    const doc = await docOf(arg);
+    const doc = await documentFor(arg);
     const a = doc && (await cache.analyse(doc));
     const c = a && doc ? pickCell(a.cells, doc, index) : undefined;
     if (!doc || !c) return noCell();

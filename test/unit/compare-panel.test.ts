@@ -19,7 +19,10 @@ const vscode = require('vscode') as {
 const { registerCompare } =
   require('../../src/webviews/compare/panel') as typeof import('../../src/webviews/compare/panel');
 const { registerCommands } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
-const { analyseText } = require('../../src/editor/analysis') as typeof import('../../src/editor/analysis');
+const { analyseText, AnalysisCache } =
+  require('../../src/editor/analysis') as typeof import('../../src/editor/analysis');
+const { CommandDocuments } =
+  require('../../src/editor/commandDocument') as typeof import('../../src/editor/commandDocument');
 import { isToCompareWebview, type CompareMessage } from '../../src/compare/protocol';
 
 const lstm = new TextDocument(
@@ -50,6 +53,7 @@ const parts = registerCompare({ extensionUri: Uri.file('/ext') } as never, {
     analysing.fire();
     return analyseText(doc.uri.toString(), doc.version, doc.getText()).cells;
   },
+  documentFor: new CommandDocuments(new AnalysisCache({ workerScript: null })).documentFor,
   lookup: () => [],
   onDidChangeScores: scoresChanged.event,
   addLens: (c) => lenses.push(c),

@@ -575,3 +575,25 @@ test(
     }
   },
 );
+
+test(
+  'the walkthrough: Score This Cell with the walkthrough page focused scores the first example cell its first step opened (untitled), and ticks the step',
+  { skip, timeout: 120_000 },
+  async () => {
+    const examples = (await host.commands.get('cellLens.openExamples')!()) as TextDocument;
+    assert.equal(examples.uri.scheme, 'untitled');
+    host.open(examples); // shown: the active editor
+    host.blur(); // the user clicks the next step on the walkthrough page
+    const n = host.messages.length;
+    const r = await cmd('cellLens.scoreCell');
+    const texts = host.messages.slice(n).map((m) => m.text);
+    assert.ok(!texts.some((t) => /open a NAS-Bench-NLP cell file/.test(t)), JSON.stringify(texts));
+    assert.deepEqual(
+      { done: r!.scored + r!.cached, failed: r!.failed, cancelled: r!.cancelled },
+      { done: 1, failed: 0, cancelled: false },
+    );
+    const first = api.cache.get(examples as never)!.cells[0];
+    assert.ok(api.scoring.peek(first.hash), 'the first example cell has its scores');
+    assert.equal(host.contexts.get('cellLens.walkthrough.cellScored'), true);
+  },
+);

@@ -12,7 +12,7 @@ import { REPO, wikitextLogs } from '../helpers/data';
 const host = installFakeVscode();
 const ext = require('../../src/extension') as typeof import('../../src/extension');
 const subscriptions: { dispose(): void }[] = [];
-const api = ext.activate({ subscriptions } as never);
+const api = ext.activate({ subscriptions, extensionUri: Uri.file(REPO) } as never);
 const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
   activationEvents: string[];
   contributes: Record<string, unknown>;
@@ -198,6 +198,69 @@ test('first run: a walkthrough whose steps link registered commands and existing
   host.open(doc);
   const lenses = host.codeLensProviders[0].provideCodeLenses(doc);
   assert.ok(new Set(lenses.map((l) => l.range.start.line)).size >= 10, 'lenses on ten different lines');
+});
+
+test('walkthrough steps 2–3 after step 1: with the walkthrough focused, Show Cell Graph and Score This Cell act on the untitled example cells', async () => {
+  const doc = (await host.commands.get('cellLens.openExamples')!()) as TextDocument;
+  assert.equal(doc.uri.scheme, 'untitled', 'the examples open as an untitled document');
+  host.open(doc); // shown: the active editor
+  assert.ok(api.cache.isCellDocument(doc as never), 'an untitled JSON document holding cells is a cell document');
+  assert.equal(host.contexts.get('cellLens.isCellFile'), true, 'its title buttons and menus show');
+  // The user clicks the next step on the walkthrough page: no text editor has the focus.
+  host.blur();
+  const said = host.messages.length;
+  await host.commands.get('cellLens.showGraph')!();
+  const graph = host.panels.filter((p) => p.viewType === 'cellLens.graph' && !p.disposed);
+  assert.equal(graph.length, 1, 'Show Cell Graph opened the graph');
+  graph[0].receive({ type: 'ready' });
+  const render = graph[0].webview.posted.filter((m) => (m as { type?: string }).type === 'render').at(-1) as
+    { uri: string; cells: unknown[] } | undefined;
+  assert.equal(render?.uri, doc.uri.toString(), 'of the example cells');
+  assert.equal(render?.cells.length, 10);
+  // Score This Cell reaches the scoring of the first example (untrusted here, so it says why and runs nothing).
+  host.trusted = false;
+  try {
+    await host.commands.get('cellLens.scoreCell')!();
+  } finally {
+    host.trusted = true;
+  }
+  const texts = host.messages.slice(said).map((m) => m.text);
+  assert.ok(!texts.some((t) => /open a NAS-Bench-NLP cell file/.test(t)), JSON.stringify(texts));
+  assert.ok(
+    texts.some((t) => /untrusted workspace/.test(t)),
+    `Score This Cell went on to the scoring: ${JSON.stringify(texts)}`,
+  );
+  // The graph step is ticked by what the command did (a graph drawn), not by the command having run.
+  assert.equal(host.contexts.get('cellLens.walkthrough.graphShown'), true);
+  assert.equal(host.contexts.get('cellLens.walkthrough.cellScored'), undefined, 'nothing was scored');
+});
+
+test('the walkthrough: every command link (step descriptions and media pages) names a contributed command; steps are ticked by registered commands or the context keys the extension sets', () => {
+  const { WALKTHROUGH_DONE } = require('../../src/editor/examples') as typeof import('../../src/editor/examples');
+  const contributed = new Set((manifest.contributes.commands as { command: string }[]).map((c) => c.command));
+  const walk = manifest.contributes.walkthroughs as {
+    steps: { id: string; description: string; media: { markdown?: string }; completionEvents?: string[] }[];
+  }[];
+  const texts = walk[0].steps.flatMap((s) => [
+    { where: `${s.id} description`, text: s.description },
+    { where: s.media.markdown!, text: readFileSync(join(REPO, s.media.markdown!), 'utf8') },
+  ]);
+  let links = 0;
+  for (const { where, text } of texts)
+    for (const m of text.matchAll(/\]\(command:([^)\s?]+)/g)) {
+      links++;
+      assert.ok(contributed.has(m[1]), `${where}: command:${m[1]} is not a contributed command`);
+    }
+  assert.ok(links >= 7, `links checked: ${links}`);
+  const keys = new Set<string>(Object.values(WALKTHROUGH_DONE));
+  for (const s of walk[0].steps)
+    for (const e of s.completionEvents ?? []) {
+      const [kind, what] = [e.slice(0, e.indexOf(':')), e.slice(e.indexOf(':') + 1)];
+      if (kind === 'onCommand') assert.ok(contributed.has(what), `${s.id}: ${e}`);
+      else assert.ok(kind === 'onContext' && keys.has(what), `${s.id}: ${e} is set by the extension`);
+    }
+  // No step tells a user of the .vsix to fetch the CLI from the npm registry (it is not published there).
+  for (const { where, text } of texts) assert.ok(!/npm (i|install) (-g )?cell-lens/.test(text), where);
 });
 
 test("a diverged training log says which run it is and that it diverged; the benchmark lens is the cell's other runs", async () => {

@@ -14,6 +14,9 @@ const { registerGraphView } =
   require('../../src/webviews/graph/panel') as typeof import('../../src/webviews/graph/panel');
 const { registerCommands } = require('../../src/editor/commands') as typeof import('../../src/editor/commands');
 const { parseDocument } = require('../../src/recipe/parse') as typeof import('../../src/recipe/parse');
+const { CommandDocuments } =
+  require('../../src/editor/commandDocument') as typeof import('../../src/editor/commandDocument');
+const { AnalysisCache } = require('../../src/editor/analysis') as typeof import('../../src/editor/analysis');
 import type { RenderMessage } from '../../src/graph/protocol';
 import type { Cell } from '../../src/recipe/types';
 import { randomCell } from '../../src/search/space';
@@ -34,6 +37,7 @@ const cellsOf = (doc: TextDocument): readonly Cell[] => {
 };
 const parts = registerGraphView({ extensionUri: Uri.file('/ext'), subscriptions: [] } as never, {
   getCells: (doc) => (parsing.has(doc.uri.toString()) ? [] : cellsOf(doc as unknown as TextDocument)),
+  documentFor: new CommandDocuments(new AnalysisCache({ workerScript: null })).documentFor,
   analyse: (doc) =>
     new Promise((resolve) => {
       const key = doc.uri.toString();

@@ -9,6 +9,7 @@ import type { Commands } from '../../editor/commands';
 import { WebviewHost, openPanel, type PanelSpec } from '../host';
 import { COMPARE_PAGE } from '../html';
 import type { AnalysedCell } from '../../editor/analysis';
+import type { DocumentFor } from '../../editor/commandDocument';
 import type { LensContributor } from '../../editor/providers';
 import type { BenchmarkMatch } from '../../benchmark/index';
 import type { ScoreReport } from '../../scoring/types';
@@ -27,6 +28,8 @@ import {
 export interface CompareDeps {
   /** The analysed cells of a document; undefined when it is not a cell document. */
   analyse(doc: vscode.TextDocument): readonly AnalysedCell[] | undefined;
+  /** The document a compare command means (src/editor/commandDocument.ts). */
+  readonly documentFor: DocumentFor;
   /** Benchmark records of a canonical hash, one per dataset; undefined while the benchmark loads. */
   lookup(hash: string): readonly BenchmarkMatch[] | undefined;
   onDidChangeBenchmark?: vscode.Event<void>;
@@ -373,8 +376,7 @@ export function registerCompare(
       if (a.ref) await compareWith(a.ref);
     },
     'cellLens.compareWith': async (arg?: unknown, index?: unknown) => {
-      const editor = vscode.window.activeTextEditor;
-      const uri = arg instanceof vscode.Uri ? arg : editor?.document.uri;
+      const uri = arg instanceof vscode.Uri ? arg : (await deps.documentFor())?.uri;
       if (!uri) {
         void vscode.window.showWarningMessage('Cell Lens: open a cell file to compare one of its cells.');
         return;

@@ -9,6 +9,8 @@
  */
 import * as vscode from 'vscode';
 import type { Commands } from '../../editor/commands';
+import type { DocumentFor } from '../../editor/commandDocument';
+import { walkthroughDone } from '../../editor/examples';
 import { WebviewHost, openPanel, registerPanelSerializer, type PanelSpec } from '../host';
 import { GRAPH_PAGE } from '../html';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
@@ -43,6 +45,8 @@ export interface GraphDeps {
    * yet (or an older version's) for a big document being parsed off the host.
    */
   getCells(document: vscode.TextDocument): readonly Cell[];
+  /** The document a graph command means (src/editor/commandDocument.ts). */
+  readonly documentFor: DocumentFor;
   /** The cells of the document's current version once parsed (a big document is parsed on a worker thread). */
   analyse?(document: vscode.TextDocument): Promise<readonly Cell[]>;
   log: vscode.LogOutputChannel;
@@ -637,10 +641,7 @@ export function registerGraphView(
   context: vscode.ExtensionContext,
   deps: GraphDeps,
 ): { disposables: vscode.Disposable[]; commands: Commands } {
-  const docFor = async (arg?: unknown): Promise<vscode.TextDocument | undefined> => {
-    if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
-    return vscode.window.activeTextEditor?.document;
-  };
+  const docFor = deps.documentFor;
   const exportCmd =
     (format: ExportFormat) =>
     async (arg?: unknown): Promise<void> => {
@@ -665,6 +666,7 @@ export function registerGraphView(
         return;
       }
       CellGraphPanel.show(context, deps, doc);
+      if (deps.getCells(doc).length) walkthroughDone('graph');
     },
     'cellLens.exportGraphSvg': exportCmd('svg'),
     'cellLens.exportGraphPng': exportCmd('png'),

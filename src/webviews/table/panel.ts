@@ -15,6 +15,7 @@
  */
 import * as vscode from 'vscode';
 import type { Commands } from '../../editor/commands';
+import type { DocumentFor } from '../../editor/commandDocument';
 import { WebviewHost, openPanel, type PanelSpec } from '../host';
 import { TABLE_PAGE } from '../html';
 import {
@@ -59,6 +60,8 @@ import {
 /** What the table needs from the rest of the extension. */
 export interface CellsTableDeps {
   readonly cache: AnalysisCache;
+  /** The document a table command means (src/editor/commandDocument.ts). */
+  readonly documentFor: DocumentFor;
   readonly benchmark: BenchmarkService;
   readonly scoring: ScoringService;
   readonly log: vscode.LogOutputChannel;
@@ -474,10 +477,7 @@ export function registerCellsTable(
   context: vscode.ExtensionContext,
   deps: CellsTableDeps,
 ): { disposables: vscode.Disposable[]; commands: Commands } {
-  const docFor = async (arg?: unknown): Promise<vscode.TextDocument | undefined> => {
-    if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
-    return vscode.window.activeTextEditor?.document;
-  };
+  const docFor = deps.documentFor;
   const updateAll = () => {
     for (const p of CellsTablePanel.all()) p.scheduleUpdate();
   };
