@@ -8,6 +8,7 @@
  */
 import type { BenchmarkMatch } from '../benchmark/index';
 import type { Cell, Recipe } from '../recipe/types';
+import { recipeToJson } from '../recipe/model';
 import { SCORES, SCORE_IDS, type ScoreReport } from '../scoring/types';
 import { presetOf } from '../scoring/presets';
 import { predictionText, settingsSummary } from '../report/scoreFormat';
@@ -144,7 +145,7 @@ function rowOf(
 ): TableRow {
   const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
   const base = {
-    key: `${c.uri}#${c.cell.index}`,
+    key: rowKey(c),
     uri: c.uri,
     file: c.file,
     index: c.cell.index,
@@ -169,6 +170,23 @@ function rowOf(
     ...(predicted ? { predicted } : {}),
     ...(report ? { preset: presetOf(report.settings) ?? 'custom', settings: settingsSummary(report.settings) } : {}),
   };
+}
+
+/** A row's key: unique in a table (`<uri>#<cell index>`). */
+function rowKey(c: CellSource): string {
+  return `${c.uri}#${c.cell.index}`;
+}
+
+/**
+ * The recipe of a row, for the exports: the rows that go to the webview do not carry it (a 5,000-cell table would
+ * send every recipe again with each page); the host keeps the cells the rows were built from.
+ */
+export type RecipeOf = (row: TableRow) => Recipe | undefined;
+
+/** The {@link RecipeOf} of the cells a table's rows were built from. */
+export function recipesOf(cells: readonly CellSource[]): RecipeOf {
+  const byKey = new Map(cells.map((c) => [rowKey(c), c.recipe]));
+  return (row) => byKey.get(row.key);
 }
 
 /** One row per cell, in the order given. */
@@ -300,10 +318,14 @@ const CSV_FIXED = [
   'predicted_hi',
   'predicted_top_percent',
   'preset',
+  'recipe',
 ] as const;
 
-/** The CSV of these rows (header, then one line per row, CRLF as RFC 4180 says): every score with its percentile. */
-export function toCsv(rows: readonly TableRow[]): string {
+/**
+ * The CSV of these rows (header, then one line per row, CRLF as RFC 4180 says): every score with its percentile, and
+ * the cell's recipe as JSON (one field).
+ */
+export function toCsv(rows: readonly TableRow[], recipeOf: RecipeOf): string {
   const ids = scoreIdsOf(rows);
   const header = [...CSV_FIXED, ...ids.flatMap((id) => [id, `${id}_percentile`])];
   const lines = [header.join(',')];
@@ -329,6 +351,7 @@ export function toCsv(rows: readonly TableRow[]): string {
       num(p?.hi),
       num(p?.topPercent),
       r.preset ?? '',
+      recipeField(recipeOf(r)),
     ];
     const scores = ids.flatMap((id) => {
       const s = r.scores[id];
@@ -339,13 +362,22 @@ export function toCsv(rows: readonly TableRow[]): string {
   return lines.join('\r\n') + '\r\n';
 }
 
+/** The recipe as one CSV field: its JSON, escaped. */
+function recipeField(recipe: Recipe | undefined): string {
+  return recipe ? csvText(recipeToJson(recipe)) : '';
+}
+
 /** A number for JSON: NaN and ±∞ as the strings "NaN", "Infinity", "-Infinity". */
 function jsonNumber(x: number): number | string {
   return Number.isFinite(x) ? x : num(x);
 }
 
 /** The JSON export: what the table shows, as data (values unformatted, full precision). */
-export function toJson(rows: readonly TableRow[], meta: { scope: TableScope; title: string }): string {
+export function toJson(
+  rows: readonly TableRow[],
+  meta: { scope: TableScope; title: string },
+  recipeOf: RecipeOf,
+): string {
   const out = {
     format: 'cell-lens-cells-table',
     version: 1,
@@ -384,9 +416,15 @@ export function toJson(rows: readonly TableRow[], meta: { scope: TableScope; tit
           }
         : {}),
       ...(r.preset ? { preset: r.preset, settings: r.settings } : {}),
+      ...recipeEntry(recipeOf(r)),
     })),
   };
   return JSON.stringify(out, null, 2) + '\n';
+}
+
+/** The recipe as a JSON export holds it (a node named `__proto__` stays a key). */
+function recipeEntry(recipe: Recipe | undefined): { recipe?: unknown } {
+  return recipe ? { recipe: JSON.parse(recipeToJson(recipe)) as unknown } : {};
 }
 
 /** The export of what the user sees: the same filter and sort as the webview, then CSV or JSON. */
@@ -394,9 +432,10 @@ export function exportRows(
   rows: readonly TableRow[],
   format: 'csv' | 'json',
   view: { filter: string; sort?: SortState; scope: TableScope; title: string },
+  recipeOf: RecipeOf,
 ): string {
   const shown = visibleRows(rows, view.filter, view.sort);
-  return format === 'csv' ? toCsv(shown) : toJson(shown, view);
+  return format === 'csv' ? toCsv(shown, recipeOf) : toJson(shown, view, recipeOf);
 }
 
 /** The note under the toolbar: how many cells are scored, at which settings; what is still loading. */

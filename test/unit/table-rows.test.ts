@@ -12,6 +12,7 @@ import {
   buildRow,
   buildRows,
   exportRows,
+  recipesOf,
   rowMemo,
   rowPages,
   filterRows,
@@ -41,6 +42,7 @@ const text = tableText();
 const sources = sourcesOf(text);
 const rows = buildRows(sources, { benchmark: (h) => benchmarkIndex().lookup(h), report: (h) => reports.get(h) });
 const recipes = JSON.parse(text) as Record<string, { op: string; input: string[] }>[];
+const recipeOf = recipesOf(sources);
 
 /** RFC 4180 parsing, written for this test: quoted fields, doubled quotes, CRLF records. */
 function parseCsv(s: string): string[][] {
@@ -280,8 +282,8 @@ test('columns: cell, nodes, test loss, the predicted loss beside it, rank, one p
   );
 });
 
-test('CSV export: RFC 4180, full precision, NaN / Infinity by name, a percentile column per score, formulas neutralised', () => {
-  const csv = toCsv(rows);
+test('CSV export: RFC 4180, full precision, NaN / Infinity by name, a percentile column per score, formulas neutralised, the recipe as JSON', () => {
+  const csv = toCsv(rows, recipeOf);
   const table = parseCsv(csv);
   const [header, ...body] = table;
   assert.equal(body.length, rows.length);
@@ -294,6 +296,9 @@ test('CSV export: RFC 4180, full precision, NaN / Infinity by name, a percentile
       body[i][col('test_loss')] === '' ? undefined : Number(body[i][col('test_loss')]),
       r.benchmark?.testLoss,
     );
+    // The cell's recipe, one field: parsed back, the cell as written (node order included).
+    assert.deepEqual(JSON.parse(body[i][col('recipe')]), recipes[i], `${r.label} recipe`);
+    assert.equal(body[i][col('recipe')], JSON.stringify(recipes[i]));
     for (const id of scoreIdsOf(rows)) {
       const s = r.scores[id];
       assert.equal(
@@ -307,15 +312,20 @@ test('CSV export: RFC 4180, full precision, NaN / Infinity by name, a percentile
       );
     }
   }
-  const odd = buildRows(
-    sourcesOf(
-      readFileSync(join(ROOT, 'test/fixtures/workspace/lstm.json'), 'utf8'),
-      'file:///ws/x.json',
-      '=HYPERLINK("x"),y.json',
-    ),
-    { benchmark: () => undefined, report: (h) => reportOf(h, { naswot: 'NaN', ntk_cond: 'Infinity' }) },
+  const oddSources = sourcesOf(
+    readFileSync(join(ROOT, 'test/fixtures/workspace/lstm.json'), 'utf8'),
+    'file:///ws/x.json',
+    '=HYPERLINK("x"),y.json',
   );
-  const [h2, row2] = parseCsv(toCsv(odd));
+  const odd = buildRows(oddSources, {
+    benchmark: () => undefined,
+    report: (h) => reportOf(h, { naswot: 'NaN', ntk_cond: 'Infinity' }),
+  });
+  const [h2, row2] = parseCsv(toCsv(odd, recipesOf(oddSources)));
+  assert.deepEqual(
+    JSON.parse(row2[h2.indexOf('recipe')]),
+    JSON.parse(readFileSync(join(ROOT, 'test/fixtures/workspace/lstm.json'), 'utf8')),
+  );
   assert.equal(row2[h2.indexOf('file')], `'=HYPERLINK("x"),y.json`);
   assert.equal(row2[h2.indexOf('naswot')], 'NaN');
   assert.equal(row2[h2.indexOf('ntk_cond')], 'Infinity');
@@ -325,10 +335,11 @@ test('CSV export: RFC 4180, full precision, NaN / Infinity by name, a percentile
 });
 
 test('JSON export: what the table shows as data; the export of a view is its filter and its order', () => {
-  const json = JSON.parse(toJson(rows, { scope: 'file', title: 'cells.json' })) as {
+  const json = JSON.parse(toJson(rows, { scope: 'file', title: 'cells.json' }, recipeOf)) as {
     format: string;
     scores: string[];
     rows: {
+      recipe: unknown;
       cell: string;
       line: number;
       scores: Record<string, { value: number | string; percentile?: number }>;
@@ -341,6 +352,7 @@ test('JSON export: what the table shows as data; the export of a view is its fil
   for (const [i, r] of rows.entries()) {
     assert.equal(json.rows[i].cell, r.label);
     assert.equal(json.rows[i].line, r.line + 1);
+    assert.deepEqual(json.rows[i].recipe, recipes[i], `${r.label} recipe`);
     assert.equal(json.rows[i].benchmark?.testLoss, r.benchmark?.testLoss);
     for (const [id, s] of Object.entries(r.scores)) assert.equal(json.rows[i].scores[id].value, s.value);
   }
@@ -352,12 +364,12 @@ test('JSON export: what the table shows as data; the export of a view is its fil
   };
   const shown = visibleRows(rows, view.filter, view.sort);
   assert.ok(shown.length < rows.length);
-  const exported = JSON.parse(exportRows(rows, 'json', view)) as { rows: { cell: string }[] };
+  const exported = JSON.parse(exportRows(rows, 'json', view, recipeOf)) as { rows: { cell: string }[] };
   assert.deepEqual(
     exported.rows.map((r) => r.cell),
     shown.map((r) => r.label),
   );
-  const csvRows = parseCsv(exportRows(rows, 'csv', view)).slice(1);
+  const csvRows = parseCsv(exportRows(rows, 'csv', view, recipeOf)).slice(1);
   assert.deepEqual(
     csvRows.map((r) => r[1]),
     shown.map((r) => r.label),
@@ -366,7 +378,7 @@ test('JSON export: what the table shows as data; the export of a view is its fil
     benchmark: () => undefined,
     report: (h) => reportOf(h, { naswot: 'NaN', ntk_cond: '-Infinity' }),
   });
-  const j = JSON.parse(toJson(nan, { scope: 'file', title: 'x' })) as {
+  const j = JSON.parse(toJson(nan, { scope: 'file', title: 'x' }, recipeOf)) as {
     rows: { scores: Record<string, { value: unknown }> }[];
   };
   assert.equal(j.rows[0].scores.naswot.value, 'NaN');

@@ -33,12 +33,14 @@ import { crowdedLines, oneCellPerLine } from '../../recipe/layout';
 import type { ScoreReport } from '../../scoring/types';
 import {
   exportRows,
+  recipesOf,
   rowMemo,
   rowPages,
   tableColumns,
   tableNote,
   visibleRows,
   type CellSource,
+  type RecipeOf,
   type RowLookups,
 } from '../../table/rows';
 import {
@@ -135,6 +137,8 @@ class CellsTablePanel implements vscode.Disposable {
   private static readonly panels = new Map<string, CellsTablePanel>();
   private readonly host: WebviewHost<ToTableWebview, FromTableWebview>;
   private rows: TableRow[] = [];
+  /** The recipes of the rows' cells, for the exports (see src/table/rows.ts RecipeOf). */
+  private recipeOf: RecipeOf = () => undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped per update: a slow workspace scan that was overtaken does not post. */
   private generation = 0;
@@ -309,6 +313,7 @@ class CellsTablePanel implements vscode.Disposable {
     const id = ++this.tableId;
     const rows: TableRow[] = [];
     this.rows = rows;
+    this.recipeOf = recipesOf(sources);
     let sent = 0;
     for (const page of rowPages(sources, lookups, {
       maxRows: TABLE_PAGE_ROWS,
@@ -380,12 +385,12 @@ class CellsTablePanel implements vscode.Disposable {
 
   private async saveExport(format: ExportFormat, filter: string, sort: SortState | undefined): Promise<void> {
     await this.settled();
-    const text = exportRows(this.rows, format, {
-      filter,
-      ...(sort ? { sort } : {}),
-      scope: this.scope,
-      title: this.title,
-    });
+    const text = exportRows(
+      this.rows,
+      format,
+      { filter, ...(sort ? { sort } : {}), scope: this.scope, title: this.title },
+      this.recipeOf,
+    );
     const base = this.scope === 'workspace' ? 'workspace' : baseName(this.uri!).replace(/\.[^.]+$/, '');
     const dir =
       this.scope === 'file' && this.uri!.scheme !== 'untitled'
