@@ -13,12 +13,14 @@ import * as path from 'node:path';
 import type { CliIO } from './io';
 import { recipeToJson } from '../recipe/model';
 import { ScoreCache, scoreCacheDir } from '../scoring/cache';
-import { SCORE_IDS, SCORES, type ScoreId } from '../scoring/types';
+import { SCORE_IDS, type ScoreId } from '../scoring/types';
+import { FITNESS_IDS, fitnessInfo, fitnessProblem, fitnessScores, type FitnessId } from '../search/fitness';
 import {
   ALGO_LABELS,
   SEARCH_ALGOS,
   benchmarkSearch,
   bestCells,
+  fitnessOf,
   isSearchAlgo,
   reportSource,
   runAlgorithm,
@@ -50,14 +52,15 @@ import { parseCli, usageErrorText, type CommandSpec, type Parsed } from './args'
 export const SEARCH_COMMAND = {
   name: 'search',
   synopsis: '--algo A --score S --budget N [options]',
-  description: 'Training-free search: the fitness of a cell is one train-free score (oriented: higher = better).',
+  description:
+    'Training-free search: the fitness of a cell is its predicted test loss or one train-free score (oriented: higher = better).',
   options: {
     algo: { type: 'string', arg: 'A[,B...]|all', help: `the algorithm(s): ${SEARCH_ALGOS.join(' | ')} (required)` },
     score: {
       type: 'string',
       arg: 'S',
-      choices: SCORE_IDS,
-      help: `the fitness score (required): ${SCORE_IDS.join(', ')}`,
+      choices: FITNESS_IDS,
+      help: `the fitness (required): predicted_loss (the predicted test loss, lower is better; at the proxy or nas-bench-nlp preset, seed 0, 1 repeat) or a score: ${SCORE_IDS.join(', ')}`,
     },
     budget: {
       type: 'int',
@@ -122,7 +125,7 @@ Exit codes: 0 ok, 2 usage error or failure, 130 interrupted.`,
 
 interface SearchArgs extends CommonArgs {
   algos: SearchAlgo[];
-  score: ScoreId;
+  score: FitnessId;
   budget: number;
   seeds: number;
   space: boolean;
@@ -167,9 +170,15 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
   const args = parsed.args;
   const { score, budget } = args;
   const needsCheap = args.algos.includes('area');
-  const scores =
-    args.scores ?? (args.space ? [...new Set<ScoreId>([score, ...(needsCheap ? [args.cheap] : [])])] : [...SCORE_IDS]);
-  for (const s of [score, ...(needsCheap ? [args.cheap] : [])]) {
+  // The sizes, seed and repeats decide whether a predictor applies (the score set does not).
+  const problem = fitnessProblem(score, settingsOf(args, SCORE_IDS));
+  if (problem) {
+    io.stderr(usageErrorText(SEARCH_COMMAND, `--score ${score}: ${problem}`));
+    return 2;
+  }
+  const needed = [...fitnessScores(score, settingsOf(args, SCORE_IDS)), ...(needsCheap ? [args.cheap] : [])];
+  const scores = args.scores ?? (args.space ? [...new Set<ScoreId>(needed)] : [...SCORE_IDS]);
+  for (const s of needed) {
     if (!scores.includes(s)) {
       io.stderr(usageErrorText(SEARCH_COMMAND, `--scores must include ${s}`));
       return 2;
@@ -195,9 +204,9 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
       }
     },
   });
-  const fitness = scoreFitness(source, score);
+  const fitness = fitnessOf(source, score);
   const cheap = needsCheap ? scoreFitness(source, args.cheap) : undefined;
-  const label = SCORES[score].label;
+  const { label, better } = fitnessInfo(score);
   const t0 = Date.now();
   try {
     if (!args.space) {
@@ -238,7 +247,7 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
         return 130;
       }
       io.stdout(
-        `${label} (${SCORES[score].better} is better) · budget ${budget} · ${res.seeds.length} seed(s) · pool of ${res.poolSize} trained cells\n`,
+        `${label} (${better} is better) · budget ${budget} · ${res.seeds.length} seed(s) · pool of ${res.poolSize} trained cells\n`,
       );
       io.stdout(searchTableText(res));
       io.stderr(
@@ -298,8 +307,8 @@ export async function runSearchCli(argv: string[], io: CliIO, opts: StudyCliOpti
     const out = args.out ?? 'best-cells.json';
     await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
     await fs.writeFile(out, `[\n${best.map((b) => recipeToJson(b.recipe)).join(',\n')}\n]\n`, 'utf8');
-    const sign = SCORES[score].better === 'lower' ? -1 : 1;
-    io.stdout(`best ${best.length} cells by ${label} (${SCORES[score].better} is better), best first:\n`);
+    const sign = better === 'lower' ? -1 : 1;
+    io.stdout(`best ${best.length} cells by ${label} (${better} is better), best first:\n`);
     best.forEach((b, i) =>
       io.stdout(`  ${String(i + 1).padStart(2)}. ${b.hash.slice(0, 12)}  ${formatScore(sign * b.fitness)}\n`),
     );

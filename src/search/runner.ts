@@ -23,6 +23,7 @@ import { randomSearch } from './random';
 import { rea } from './rea';
 import { buildPool, type CellPool } from './pool';
 import type { Fitness, SearchProgress, SearchResult } from './types';
+import { PREDICTED_LOSS, fitnessInfo, predictedLossFitness, type FitnessId } from './fitness';
 import type { Scorer, StudyCell } from '../study/runner';
 
 export const SEARCH_ALGOS = ['random', 'rea', 'area', 'ga'] as const;
@@ -151,6 +152,14 @@ export function scoreFitness(
   return async (recipe, hash) => orientedValue(await source(recipe, hash), id);
 }
 
+/** The fitness of a search through a report source: a score's (oriented), or the predicted loss's (−loss). */
+export function fitnessOf(
+  source: (recipe: Recipe, hash: string) => Promise<ScoreReport | undefined>,
+  id: FitnessId,
+): Fitness {
+  return id === PREDICTED_LOSS ? predictedLossFitness(source) : scoreFitness(source, id);
+}
+
 /** The `k` best distinct cells of one or more runs by main fitness (NaN last), best first. */
 export function bestCells(
   results: readonly SearchResult[],
@@ -193,7 +202,7 @@ export interface PoolSearchRow {
 
 /** The restricted-mode comparison. */
 export interface PoolSearchResult {
-  readonly score: ScoreId;
+  readonly score: FitnessId;
   readonly budget: number;
   readonly seeds: readonly number[];
   readonly poolSize: number;
@@ -213,7 +222,7 @@ export interface PoolSearchResult {
 /** Options of {@link benchmarkSearch}. */
 export interface BenchmarkSearchOptions {
   readonly algos: readonly SearchAlgo[];
-  readonly score: ScoreId;
+  readonly score: FitnessId;
   readonly budget: number;
   /** First seed and number of seeds: runs use seed, seed + 1, …, seed + seeds − 1. */
   readonly seed: number;
@@ -415,9 +424,9 @@ const f1 = (v: number): string => (Number.isNaN(v) ? 'n/a' : v.toFixed(1));
 
 /** The comparison as a Markdown table (with its baselines). */
 export function searchTableMarkdown(r: PoolSearchResult): string {
-  const label = SCORES[r.score].label;
+  const { label, better } = fitnessInfo(r.score);
   const lines = [
-    `Fitness: ${label} (${SCORES[r.score].better} is better), budget ${r.budget} score evaluations, ${r.seeds.length} seeds (${r.seeds[0]}–${r.seeds[r.seeds.length - 1]}), pool of ${r.poolSize} trained cells.`,
+    `Fitness: ${label} (${better} is better), budget ${r.budget} score evaluations, ${r.seeds.length} seeds (${r.seeds[0]}–${r.seeds[r.seeds.length - 1]}), pool of ${r.poolSize} trained cells.`,
     '',
     '| algorithm | runs | test loss of the pick (mean ± std) | rank of the pick (mean, 1 = best) | pick in top 10% | evaluations |',
     '|---|---:|---|---:|---:|---:|',
@@ -491,7 +500,7 @@ export function searchResultsJson(
   best: readonly { hash: string; recipe: Recipe; fitness: number }[],
   meta: {
     algorithm: string;
-    score: ScoreId;
+    score: FitnessId;
     budget: number;
     seed: number;
     preset: string;
@@ -499,7 +508,7 @@ export function searchResultsJson(
     testLossOf?: (hash: string) => { testLoss: number; rank?: number } | undefined;
   },
 ): string {
-  const sign = SCORES[meta.score].better === 'lower' ? -1 : 1;
+  const sign = fitnessInfo(meta.score).better === 'lower' ? -1 : 1;
   const items = best.map((b, i) => {
     const bench = meta.testLossOf?.(b.hash);
     const search = {

@@ -1,18 +1,22 @@
 /**
- * "Cell Lens: Search Cells (Training-Free)" (`cellLens.searchCells`): random search, REA, AREA or a GA by a score,
+ * "Cell Lens: Search Cells (Training-Free)" (`cellLens.searchCells`): random search, REA, AREA or a GA by the
+ * predicted loss or a score (listed by their measured τ, src/search/fitness.ts rankedFitnesses),
  * over a benchmark's trained cells or the whole NAS-Bench-NLP space; opens the best cells as a new JSON document.
  * The search itself is pure code in src/search/ (algorithms, space, runner); this file asks the questions and shows
  * progress. Registered by registerStudyCommands (studyPanel.ts) with the study command, which shares its deps.
  */
 import * as vscode from 'vscode';
 import { ScoreCache, scoreCacheDir } from '../../scoring/cache';
-import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../../scoring/types';
+import { SCORE_IDS, type ScoreId, type ScoreSettings } from '../../scoring/types';
+import { presetOf } from '../../scoring/presets';
 import { cellsFromIndex } from '../../study/runner';
-import { formatLoss, formatScore } from '../../shared/format';
+import { formatLoss, formatScore, formatStat } from '../../shared/format';
+import { fitnessInfo, fitnessProblem, fitnessScores, rankedFitnesses } from '../../search/fitness';
 import {
   ALGO_LABELS,
   SEARCH_ALGOS,
   bestCells,
+  fitnessOf,
   reportForSettings,
   reportSource,
   runAlgorithm,
@@ -31,14 +35,16 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
     { title: `${what}: algorithm` },
   );
   if (!algo) return;
+  // Best measured τ first (at the preset of the user's settings; the proxy's for other sizes).
+  const tauPreset = presetOf(deps.scoreSettings()) ?? 'proxy';
   const score = await vscode.window.showQuickPick(
-    SCORE_IDS.map((id) => ({
-      label: SCORES[id].label,
-      description: `${id} · ${SCORES[id].better} is better`,
-      detail: SCORES[id].meaning,
-      id,
+    rankedFitnesses(tauPreset).map((f) => ({
+      label: f.label,
+      description: `${f.id} · ${f.better} is better${f.tau !== undefined ? ` · τ ${formatStat(f.tau)} (${tauPreset})` : ''}`,
+      detail: f.meaning,
+      id: f.id,
     })),
-    { title: `${what}: fitness score`, matchOnDescription: true },
+    { title: `${what}: fitness (best measured τ first)`, matchOnDescription: true },
   );
   if (!score) return;
   const index = await deps.getBenchmark();
@@ -92,15 +98,21 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
   const sizes = await pickSizes(deps, what);
   if (!sizes) return;
   const user = deps.scoreSettings();
+  const all: ScoreSettings = { ...user, ...sizes.sizes, scores: [...SCORE_IDS] };
+  const problem = fitnessProblem(score.id, all);
+  if (problem) {
+    void vscode.window.showWarningMessage(`Cell Lens: cannot search by ${score.label}: ${problem}.`);
+    return;
+  }
   const pool = where.dataset ? trainedPool(cellsFromIndex(index, { dataset: where.dataset }).cells) : undefined;
   // Trained cells: every score, so the study's cached reports are reused; whole space: only what the search reads.
   const scores: ScoreId[] = pool
     ? [...SCORE_IDS]
-    : [...new Set<ScoreId>([score.id, ...(algo.algo === 'area' ? ['params' as ScoreId] : [])])];
-  const settings: ScoreSettings = { ...user, ...sizes.sizes, scores };
+    : [...new Set<ScoreId>([...fitnessScores(score.id, all), ...(algo.algo === 'area' ? ['params' as ScoreId] : [])])];
+  const settings: ScoreSettings = { ...all, scores };
   const cacheDir = deps.cacheDir ?? scoreCacheDir(context.globalStorageUri.fsPath);
   const cache = new ScoreCache({ dir: cacheDir, maxEntries: 5000 });
-  const label = SCORES[score.id].label;
+  const { label, better } = fitnessInfo(score.id);
   const res: SearchResult | undefined = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
@@ -121,7 +133,7 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
             onError: (e, h) => deps.log.warn(`search: ${h.slice(0, 12)}: ${String(e)}`),
           },
         );
-        return await runAlgorithm(algo.algo, scoreFitness(source, score.id), {
+        return await runAlgorithm(algo.algo, fitnessOf(source, score.id), {
           budget,
           seed,
           signal: controller.signal,
@@ -131,7 +143,7 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
           onProgress: (p) => {
             if (p.evaluations === last) return;
             progress.report({
-              message: `${p.evaluations}/${p.budget} · best ${label} ${p.best ? formatScore(SCORES[score.id].better === 'lower' ? -p.best.fitness : p.best.fitness) : 'n/a'}`,
+              message: `${p.evaluations}/${p.budget} · best ${label} ${p.best ? formatScore(better === 'lower' ? -p.best.fitness : p.best.fitness) : 'n/a'}`,
               increment: (100 * (p.evaluations - last)) / p.budget,
             });
             last = p.evaluations;
@@ -168,7 +180,7 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
       },
     }),
   );
-  const sign = SCORES[score.id].better === 'lower' ? -1 : 1;
+  const sign = better === 'lower' ? -1 : 1;
   const top = best[0];
   const tested = pool && top ? pool.byHash.get(top.hash) : undefined;
   const lossText = tested
