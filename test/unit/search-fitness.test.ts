@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -29,6 +29,12 @@ import { canonicalHash } from '../../src/recipe/canonical';
 import type { Recipe } from '../../src/recipe/types';
 import { reportOf } from '../fixtures/table/data';
 import { runCli, ensureBuilt } from '../helpers/cli';
+
+/** A report source that answers at once. */
+const sourceOf =
+  (get: (hash: string) => ScoreReport | undefined) =>
+  (_recipe: Recipe, hash: string): Promise<ScoreReport | undefined> =>
+    Promise.resolve(get(hash));
 
 const proxy = (over: Partial<ScoreSettings> = {}): ScoreSettings => ({
   ...SIZE_PRESETS.proxy,
@@ -66,14 +72,14 @@ test('the predicted loss as a fitness: −loss of the bundled predictor, NaN whe
   for (const p of probes) {
     const report = reportOf(p.hash, p.values);
     const recipe = p.recipe as Recipe;
-    const f = await predictedLossFitness(async () => report)(recipe, p.hash);
+    const f = await predictedLossFitness(sourceOf(() => report))(recipe, p.hash);
     assert.equal(f, -predictionFor(report, recipe)!.loss);
     assert.ok(-f > 3 && -f < 9, `a loss: ${-f}`);
   }
   const custom = { ...reportOf(probes[0].hash, probes[0].values) };
   const other: ScoreReport = { ...custom, settings: { ...custom.settings, hidden: 50 } };
-  assert.ok(Number.isNaN(await predictedLossFitness(async () => other)(probes[0].recipe as Recipe, probes[0].hash)));
-  assert.ok(Number.isNaN(await predictedLossFitness(async () => undefined)(probes[0].recipe as Recipe, 'x')));
+  assert.ok(Number.isNaN(await predictedLossFitness(sourceOf(() => other))(probes[0].recipe, probes[0].hash)));
+  assert.ok(Number.isNaN(await predictedLossFitness(sourceOf(() => undefined))(probes[0].recipe, 'x')));
   assert.deepEqual(fitnessScores(PREDICTED_LOSS, proxy()), PREDICTORS.proxy!.scoreIds);
   assert.deepEqual(fitnessScores('naswot', proxy()), ['naswot']);
   assert.equal(fitnessProblem(PREDICTED_LOSS, proxy()), undefined);
@@ -91,7 +97,10 @@ test('a search by predicted loss picks the cell with the lowest predicted loss; 
   const pool = buildPool(recipes, hash);
   const res = await runAlgorithm(
     'random',
-    fitnessOf(async (_r, h) => reports.get(h), PREDICTED_LOSS),
+    fitnessOf(
+      sourceOf((h) => reports.get(h)),
+      PREDICTED_LOSS,
+    ),
     {
       budget: recipes.length,
       seed: 0,
@@ -172,7 +181,7 @@ test('the built CLI searches the space by predicted loss with the real scoring w
     values,
     [...values].sort((a, b) => a - b),
   );
-  const cells = parseDocument(require('node:fs').readFileSync(path.join(tmp, 'best.json'), 'utf8')).cells;
+  const cells = parseDocument(readFileSync(path.join(tmp, 'best.json'), 'utf8')).cells;
   assert.equal(cells.length, values.length);
   assert.ok(cells.every((c) => toRecipe(c) && !c.diagnostics.some((d) => d.severity === 'error')));
 });
