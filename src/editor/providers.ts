@@ -14,7 +14,7 @@ import {
   benchmarkHoverLine,
   benchmarkLensTitles,
   cellName,
-  logLensTitle,
+  logLensTitles,
   nodeHoverMarkdown,
   notInBenchmarkTitles,
 } from '../report/format';
@@ -453,7 +453,7 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
     const matches = index?.lookup(c.hash);
     const args = [doc.uri, c.cell.index];
     if (c.cell.log && (c.cell.log.testLosses !== undefined || c.cell.log.status !== undefined))
-      add('benchmark', [logLensTitle(c.cell.log)], {
+      add('benchmark', logLensTitles(c.cell.log), {
         command: 'cellLens.showBenchmarkRecord',
         arguments: args,
         tooltip: 'The run this training log holds; the benchmark lens beside it summarises all runs of the cell',

@@ -61,10 +61,16 @@ export function benchmarkLensTitles(m: BenchmarkMatch, recipe: Recipe, fromLog?:
   const top = m.rank !== undefined ? formatTopShare(m.rank, m.size) : undefined;
   const rank = m.rank !== undefined ? ` · rank ${m.rank}/${m.size} (${top})` : '';
   const params = ` · ${paramsText(modelParams(recipe, m.dataset))}`;
+  // The shortest names the runs it averages when there are several (beside a log's own run, `test 5.264` would read
+  // as that run's).
+  const shortest =
+    e.trainedRuns > 1
+      ? `$(graph-line) ${datasets > 1 ? `${m.dataset} ` : ''}${e.trainedRuns} runs: ${loss} ± ${formatLoss(e.stdTest)}`
+      : `$(graph-line) ${datasets > 1 ? m.dataset : 'test'} ${loss}`;
   return [
     `$(graph-line) ${m.dataset} test loss ${loss}${runs}${rank}${params}`,
     `$(graph-line) ${m.dataset} test loss ${loss}${top ? ` · ${top}` : ''}`,
-    `$(graph-line) ${datasets > 1 ? m.dataset : 'test'} ${loss}`,
+    shortest,
   ];
 }
 
@@ -76,14 +82,23 @@ export function logDiverged(l: LogInfo): boolean {
   );
 }
 
-/** The lens of the run a training-log file holds: `this run (recepie 1009182): diverged after 1 epoch — loss is nan!`. */
-export function logLensTitle(l: LogInfo): string {
+/**
+ * The lens of the run a training-log file holds, longest first: `this run (recepie 1009182): diverged after 1 epoch —
+ * loss is nan!`, `this run: diverged`; `this run (recepie 1000000): test loss 5.260 after 50 epochs`, `this run: test
+ * loss 5.260`.
+ */
+export function logLensTitles(l: LogInfo): string[] {
   const id = l.recepieId !== undefined ? ` (recepie ${l.recepieId})` : '';
   const n = l.testLosses?.length ?? l.epochs;
   const epochs = n !== undefined ? ` after ${n} epoch${n === 1 ? '' : 's'}` : '';
-  if (logDiverged(l)) return `$(error) this run${id}: diverged${epochs}${l.status ? ` — ${l.status}` : ''}`;
+  if (logDiverged(l))
+    return [
+      `$(error) this run${id}: diverged${epochs}${l.status ? ` — ${l.status}` : ''}`,
+      '$(error) this run: diverged',
+    ];
   const finite = (l.testLosses ?? []).filter((x) => Number.isFinite(x));
-  return `$(file) this run${id}: test loss ${finite.length ? formatLoss(finite[finite.length - 1]) : '?'}${epochs}`;
+  const loss = `test loss ${finite.length ? formatLoss(finite[finite.length - 1]) : '?'}`;
+  return [`$(file) this run${id}: ${loss}${epochs}`, `$(file) this run: ${loss}`];
 }
 
 /**

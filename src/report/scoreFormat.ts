@@ -21,6 +21,12 @@ export function presetLabel(s: ScoreSettings): string {
  * then what differs).
  */
 export function notCurrentText(s: ScoreSettings, current: ScoreSettings): string {
+  const { was, now } = settingsDifference(s, current);
+  return `${was.join(', ')}, not the current ${now.join(', ') || 'settings'}`;
+}
+
+/** What a report's settings are where they differ from the current ones (`was`) and what the current ones are. */
+function settingsDifference(s: ScoreSettings, current: ScoreSettings): { was: string[]; now: string[] } {
   const was = [presetLabel(s)],
     now: string[] = [];
   if (!sameSizes(s, current)) now.push(presetLabel(current));
@@ -35,7 +41,7 @@ export function notCurrentText(s: ScoreSettings, current: ScoreSettings): string
   }
   const set = (x: ScoreSettings) => [...new Set(x.scores)].sort().join(',');
   if (set(s) !== set(current)) was.push('other scores');
-  return `${was.join(', ')}, not the current ${now.join(', ') || 'settings'}`;
+  return { was, now };
 }
 
 /** The lens (and hover) action that scores a cell shown at other settings: `score at full size`. */
@@ -48,7 +54,7 @@ export function scoreAtCurrentTitle(s: ScoreSettings, current: ScoreSettings): s
  * its value and percentile, `HiddenCov −34.9 (82nd pct)`, then without its value, `HiddenCov 82nd pct`; percentiles in
  * the verdict's reference population when one applies. Every score is in the tooltip and the full report.
  * `otherThan`: the current settings, given when the report is not at them: every title says so
- * (`· proxy, not the current full size`).
+ * (`· proxy, not the current full size`; the shortest `HiddenCov 82nd pct (proxy)`).
  */
 export function scoreLensTitles(v: CellVerdict, show: readonly ScoreId[], otherThan?: ScoreSettings): string[] {
   const at = otherThan ? ` · ${notCurrentText(v.report.settings, otherThan)}` : '';
@@ -59,7 +65,12 @@ export function scoreLensTitles(v: CellVerdict, show: readonly ScoreId[], otherT
     pct === undefined
       ? [`$(beaker) ${best.label} ${best.value}`]
       : [`$(beaker) ${best.label} ${best.value} (${pct} pct)`, `$(beaker) ${best.label} ${pct} pct`];
-  return titles.map((t) => t + at);
+  if (!otherThan) return titles;
+  // At other settings every title says so; the shortest only which settings (`(proxy)`), the tooltip the rest.
+  // (the size when it differs, else what does: `(proxy)`, `(seed 3)`)
+  const { was } = settingsDifference(v.report.settings, otherThan);
+  const short = `(${sameSizes(v.report.settings, otherThan) ? was.slice(1).join(', ') || was[0] : was[0]})`;
+  return [...titles.map((t) => t + at), `${titles[titles.length - 1]} ${short}`];
 }
 
 /**

@@ -161,7 +161,7 @@ test('d: typing in the editor updates the graph', { skip }, async () => {
 });
 
 test(
-  'e: "Cell Lens: Score This Cell" — progress, then a NASWOT lens and a score hover',
+  'e: "Cell Lens: Score This Cell" — progress, then the predicted loss and the best score first on the lens line, and a short hover',
   { skip: skipScoring },
   async () => {
     const p = s!.page;
@@ -173,21 +173,45 @@ test(
       .first();
     await progress.waitFor({ timeout: 20_000 });
     await s!.shoot('e-scoring-progress', { both: false }); // a moment that does not wait for a theme switch
-    const lens = await s!.waitForLens(/NASWOT\s+[-−]?\d[\d.]*(e[-−]?\d+)?/, 180_000);
-    assert.match(lens, /NASWOT\s+[-−]?\d/);
-    // The proxy preset has a reference population: every lens score comes with its percentile.
-    assert.match(lens, /HiddenCov\s+[-−]?\d[\d.e-]*\s+\(\d+(st|nd|rd|th) pct\)/);
-    assert.match(lens, /· proxy/);
-    const predicted = await s!.waitForLens(/predicted test loss \d\.\d\d \[\d\.\d\d, \d\.\d\d\] · top \d+%/, 20_000);
-    assert.match(predicted, /top \d+%/);
+    // The lens line, in order of importance (src/report/lens.ts): the predicted loss, the best score with its
+    // percentile (the proxy preset has a reference population), the benchmark, then ▸ more (the full report).
+    const lens = await s!.waitForLens(/HiddenCov \d+(st|nd|rd|th) pct/, 180_000);
+    assert.match(lens, /HiddenCov \d+(st|nd|rd|th) pct/);
+    const predicted = await s!.waitForLens(/predicted \d\.\d\d/, 20_000);
+    assert.match(predicted, /predicted \d\.\d\d/);
+    // One line holds the cell's lenses (a decoration per line): the order within it.
+    const line = (await s!.lensTexts()).find((t) => /predicted \d/.test(t)) ?? '';
+    const at = (re: RegExp) => line.search(re);
+    assert.ok(at(/predicted \d/) >= 0 && at(/predicted \d/) < at(/HiddenCov \d/), line);
+    assert.ok(at(/HiddenCov \d/) < at(/▸ more/), line);
     await s!.shoot('e-score-lens');
-    // Hover at the start of the cell (its opening brace, where the cell's hover lives): the scores with their
-    // percentile, direction and evidence, and the predicted loss.
+    // Hover at the start of the cell (its opening brace, where the cell's hover lives): short — the verdict (the
+    // predicted loss with its population), the best scores with their percentiles, and a link to the full report.
     const hover = await hoverCellStart();
-    assert.match(hover, /↑ higher \(τ 0\.\d\d/);
     assert.match(hover, /Predicted WikiText-2 test loss/);
+    assert.match(hover, /Full report/);
+    assert.ok(hover.split('\n').filter((l) => l.trim()).length <= 20, hover);
     await s!.shoot('e-score-hover', { redo: hoverCellStart });
     await p.mouse.move(5, 400);
+    // ▸ more: the full report (every score with its percentile, direction and meaning), previewed beside the editor.
+    await s!.editor
+      .locator('.codelens-decoration a')
+      .filter({ hasText: /▸ more/ })
+      .first()
+      .click();
+    await p.mouse.move(5, 400);
+    const preview = p.locator('.tab', { hasText: /Preview .*lstm\.json/ }).first();
+    await preview.waitFor({ timeout: 20_000 });
+    const report = p
+      .frameLocator('iframe.webview.ready')
+      .last()
+      .frameLocator('iframe#active-frame')
+      .locator('body', { hasText: /is better/ });
+    await report.waitFor({ timeout: 20_000 });
+    assert.match(await report.innerText(), /Predicted WikiText-2 test loss/);
+    await s!.shoot('e-full-report', { both: false });
+    await s!.runCommand('View: Close Editor');
+    await preview.waitFor({ state: 'detached', timeout: 10_000 });
   },
 );
 
@@ -208,25 +232,20 @@ test('f: the scoring process is killed → the user is told; scoring works again
   await s!.waitForLens(/not in benchmark/, 20_000);
   const unscored = await poll(
     () => s!.lensTexts(),
-    (l) => !l.some((t) => /NASWOT/.test(t)),
+    (l) => !l.some((t) => /HiddenCov \d/.test(t)),
     20_000,
   );
   assert.ok(
-    !unscored.some((t) => /NASWOT/.test(t)),
+    !unscored.some((t) => /HiddenCov \d/.test(t)),
     `the edited cell has no score yet; lenses: ${JSON.stringify(unscored)}`,
   );
   await typeAtEndOfLine(1, '');
   await s!.runCommand('Cell Lens: Score This Cell');
-  const lens = await s!.waitForLens(/NASWOT\s+[-−]?\d/, 180_000);
-  assert.match(lens, /NASWOT\s+[-−]?\d/);
-  // A cell the benchmark does not know still gets a predicted loss (from its scores and structure).
-  const predicted = await s!.waitForLens(/predicted test loss \d\.\d\d/, 20_000);
-  assert.match(predicted, /top \d+%/);
-  const lensesNow = await s!.lensTexts();
-  assert.ok(
-    lensesNow.some((t) => /not in benchmark/.test(t)),
-    `the cell is not in the benchmark: ${JSON.stringify(lensesNow)}`,
-  );
+  const lens = await s!.waitForLens(/HiddenCov \d+(st|nd|rd|th) pct/, 180_000);
+  assert.match(lens, /HiddenCov \d/);
+  // A cell the benchmark does not know still gets a predicted loss (from its scores and structure), with its interval.
+  const predicted = await s!.waitForLens(/predicted \d\.\d\d \[\d\.\d\d, \d\.\d\d\]/, 20_000);
+  assert.match(predicted, /predicted \d\.\d\d/);
   await s!.shoot('f-predicted-unknown-cell');
   const again = s!.scoringWorkers();
   assert.ok(again.length >= 1, 'a scoring process runs again');
@@ -353,10 +372,10 @@ test(
     const resultEditor = p.locator('.editor-instance .monaco-editor').filter({ hasText: '"search"' }).last();
     const scored = resultEditor
       .locator('.codelens-decoration')
-      .filter({ hasText: /NASWOT\s+[-−]?\d/ })
+      .filter({ hasText: /HiddenCov \d+(st|nd|rd|th) pct/ })
       .first();
     await scored.waitFor({ timeout: 30_000 });
-    assert.match(await scored.innerText(), /NASWOT/);
+    assert.match(await scored.innerText(), /predicted \d\.\d\d/);
     await s!.shoot('h-search-result', { both: false });
   },
 );
@@ -375,19 +394,15 @@ async function hoverCellStart(): Promise<string> {
   await p.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
   const hover = p
     .locator('.monaco-hover:not(.hidden)')
-    .filter({ hasText: /is better/ })
+    .filter({ hasText: /Full report/ })
     .first();
   await hover.waitFor({ timeout: 15_000 }).catch(async (e: Error) => {
     throw new Error(`${e.message}\nhovers shown: ${JSON.stringify(await p.locator('.monaco-hover').allInnerTexts())}`);
   });
   await sleepMs(600); // the hover fades in
   const text = await hover.innerText();
-  // For the screenshot: move into the hover (it stays open) and scroll its scores table into view.
+  // For the screenshot: move into the hover (it stays open; short, it needs no scrolling).
   const box = await hover.boundingBox();
-  if (box) {
-    await p.mouse.move(box.x + box.width / 2, box.y + Math.min(40, box.height / 2));
-    await p.mouse.wheel(0, 220);
-    await sleepMs(300);
-  }
+  if (box) await p.mouse.move(box.x + box.width / 2, box.y + Math.min(40, box.height / 2));
   return text;
 }

@@ -300,21 +300,20 @@ test('D: the benchmark lens of a training log opens the loss curves of every run
     );
     await openFile(TRAINED_LOG);
     // The log's own run, then the cell's benchmark record over all its runs.
-    const own = await s!.waitForLens(/this run \(recepie \d+\): test loss/, 60_000);
+    // The line fits a half-width editor (src/report/lens.ts): the run's loss, and the mean ± sd of the cell's runs;
+    // each lens's tooltip starts with its full title.
+    const own = await s!.waitForLens(/this run( \(recepie \d+\))?: test loss/, 60_000);
+    assert.match(own, new RegExp(`this run( \\(recepie \\d+\\))?: test loss ${run.finalTest.toFixed(3)}`));
     assert.match(
-      own,
+      await s!.lensTooltip(/this run/),
       new RegExp(
         `this run \\(recepie ${run.recepieId}\\): test loss ${run.finalTest.toFixed(3)} after ${run.epochs} epochs`,
       ),
     );
-    const lens = await s!.waitForLens(new RegExp(`${DATASET} test loss`));
-    assert.match(
-      lens,
-      new RegExp(
-        `${DATASET} test loss ${entry.meanTest.toFixed(3)} ± ${entry.stdTest.toFixed(3)} \\(${entry.runs.length} runs\\)`,
-      ),
-    );
-    await clickLens(new RegExp(`${DATASET} test loss`));
+    const runs = `${entry.runs.length} runs: ${entry.meanTest.toFixed(3)} ± ${entry.stdTest.toFixed(3)}`;
+    const lens = await s!.waitForLens(new RegExp(escapeRe(runs)));
+    assert.ok(lens.includes(runs), lens);
+    await clickLens(new RegExp(escapeRe(runs)));
     await s!.page.locator('.tab', { hasText: `Loss curves: log ${run.recepieId}` }).waitFor({ timeout: 20_000 });
     const f = await frameWith('svg.cl-curves');
     assert.match(await f.locator('h1').innerText(), new RegExp(`log ${run.recepieId} · ${DATASET}`));
@@ -358,12 +357,15 @@ test(
       assert.match(logText(DIVERGED_LOG), /\[NaN\]/, 'fixture: the log holds NaN literals');
       await openFile(DIVERGED_LOG);
       assert.equal((await p.locator('[id="status.editor.mode"]').innerText()).trim(), 'NAS-Bench-NLP Log');
-      const own = await s!.waitForLens(/this run \(recepie \d+\): diverged/, 60_000);
+      // The line fits a half-width editor (src/report/lens.ts): `this run: diverged`, the full title in its tooltip.
+      const own = await s!.waitForLens(/this run( \(recepie \d+\))?: diverged/, 60_000);
+      assert.match(own, /this run( \(recepie \d+\))?: diverged/);
+      const ownTip = await s!.lensTooltip(/this run( \(recepie \d+\))?: diverged/);
       assert.ok(
-        own.includes(
+        ownTip.includes(
           `this run (recepie ${run.recepieId}): diverged after ${run.epochs} epoch${run.epochs === 1 ? '' : 's'} — ${run.status}`,
         ),
-        own,
+        ownTip,
       );
       const other = await s!.waitForLens(/the cell's other runs/);
       assert.match(other, new RegExp(`${DATASET} \\(the cell's other runs\\): test loss ${entry.meanTest.toFixed(3)}`));
@@ -469,14 +471,19 @@ test(
       const scored = () =>
         s!.editor
           .locator('.codelens-decoration')
-          .filter({ hasText: /NASWOT\s+[-−]?\d/ })
+          .filter({ hasText: /HiddenCov \d+(st|nd|rd|th) pct/ })
           .allInnerTexts();
       const lenses = await poll(scored, (l) => l.length === TWENTY_CELLS, 30_000);
       assert.equal(lenses.length, TWENTY_CELLS, `a score lens per cell: ${JSON.stringify(await s!.lensTexts())}`);
+      // First on each line, in the half-width budget: the predicted loss and the best score, each naming its preset;
+      // the full label (`proxy, not the current full size`) in the score lens's tooltip.
       assert.ok(
-        lenses.every((l) => /· proxy, not the current full size/.test(l)),
+        lenses.every((l) =>
+          /^predicted \d\.\d\d[^|]*\(proxy\)\s*\|\s*HiddenCov \d+(st|nd|rd|th) pct \(proxy\)/.test(l),
+        ),
         JSON.stringify(lenses),
       );
+      assert.match(await s!.lensTooltip(/HiddenCov \d+(st|nd|rd|th) pct/), /· proxy, not the current full size/);
       const offers = await s!.editor
         .locator('.codelens-decoration')
         .filter({ hasText: /score at full size/ })

@@ -471,6 +471,13 @@ export class Session {
     return lens.innerText();
   }
 
+  /** The tooltip (its full title first, when the line shows a shorter one) of the lens whose text matches `re`. */
+  async lensTooltip(re: RegExp, timeout = 30_000): Promise<string> {
+    const lens = this.editor.locator('.codelens-decoration a').filter({ hasText: re }).first();
+    await lens.waitFor({ timeout });
+    return (await lens.getAttribute('title')) ?? '';
+  }
+
   /** Error and warning counts of the status bar's Problems item. */
   async problemCounts(): Promise<{ errors: number; warnings: number; label: string }> {
     const item = this.page.locator('[id="status.problems"]');

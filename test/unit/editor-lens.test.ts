@@ -270,3 +270,27 @@ test('a cell with errors: the error lens has the error icon', () => {
   host.open(doc);
   assert.deepEqual(titles(doc), ['$(error) recipe: 1 error']);
 });
+
+test('scores at other settings than the current ones: the predicted loss and the best score still come first, each naming its preset', async () => {
+  const doc = await openProbe('other-settings.json');
+  host.config['scoring.preset'] = 'nas-bench-nlp';
+  try {
+    const choice = api.scoring.peek(knownHash);
+    assert.ok(
+      choice && !choice.current,
+      'precondition: the cached report is at the proxy preset, not the current size',
+    );
+    const ls = lenses(doc);
+    const t = ls.map((l) => l.command!.title);
+    const v = cellVerdict(knownReport, recipeOf(known));
+    assert.equal(t[0], `$(target) predicted ${v.prediction!.loss.toFixed(2)} (proxy)`, JSON.stringify(t));
+    assert.equal(t[1], `$(beaker) HiddenCov ${v.byId.get('hidden_cov')!.percentileText} pct (proxy)`);
+    assert.equal(t[2], '▸ more');
+    assert.ok(lineWidth(beforeMore(t)) <= LENS_LINE_BUDGET, JSON.stringify(t));
+    // The full label is one hover away, and the offer to score at the current size is on the line.
+    assert.match(ls[1].command!.tooltip!, /· proxy, not the current full size\n/);
+    assert.ok(t.includes('$(beaker) score at full size'), JSON.stringify(t));
+  } finally {
+    delete host.config['scoring.preset'];
+  }
+});

@@ -435,9 +435,11 @@ test(
       const shown = lenses.filter((l) => l.command?.command === 'cellLens.showScores');
       const scores = shown.filter((l) => l.command!.title.startsWith('$(beaker)'));
       assert.equal(scores.length, 20, `score lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
-      for (const l of scores) assert.match(l.command!.title, / · proxy, not the current full size$/);
+      // Fitted to the line's width: the short label, the full one in the tooltip.
+      for (const l of scores) assert.match(l.command!.title, /( · proxy, not the current full size| \(proxy\))$/);
+      for (const l of scores) assert.match(l.command!.tooltip!, /proxy, not the current full size/);
       for (const l of shown.filter((x) => x.command!.title.startsWith('$(target)')))
-        assert.match(l.command!.title, /^\$\(target\) predicted test loss .* \(proxy\)$/);
+        assert.match(l.command!.title, /^\$\(target\) predicted (test loss )?\d\.\d\d.* \(proxy\)$/);
       assert.ok(lenses.some((l) => l.command?.title === '$(beaker) score at full size'));
     } finally {
       answer.restore();
@@ -505,13 +507,11 @@ test(
         (l) => l.command?.command === 'cellLens.showScores' && l.command.title.startsWith('$(beaker)'),
       )!;
       // (a search scores the user's set of scores; this report has one of them: "other scores")
-      assert.match(
-        score.command!.title,
-        /^\$\(beaker\) #params 870 \(\d+th pct\) · proxy, other scores, not the current full size$/,
-      );
+      // Fitted to the line: the short label beside the predicted loss; the full title first in its tooltip.
+      assert.match(score.command!.title, /^\$\(beaker\) #params \d+th pct \(proxy\)$/);
       assert.match(
         score.command!.tooltip!,
-        /^Scored at proxy size .*; not at the current settings \(NAS-Bench-NLP size/,
+        /^#params 870 \(\d+th pct\) · proxy, other scores, not the current full size\n\nScored at proxy size .*; not at the current settings \(NAS-Bench-NLP size/,
       );
       const action = lenses.find((l) => l.command?.command === 'cellLens.scoreCell')!;
       assert.equal(action.command!.title, '$(beaker) score at full size');

@@ -2,6 +2,7 @@
  * activate() against a recording VS Code host: every contributed command is registered, a cell document gets
  * diagnostics, quick fixes, benchmark CodeLens and hovers, and non-cell JSON stays quiet.
  */
+import { LENS_LINE_BUDGET, lineWidth } from '../../src/report/lens';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -277,10 +278,10 @@ test("a diverged training log says which run it is and that it diverged; the ben
   await api.benchmark.get();
   const titles = () => host.codeLensProviders[0].provideCodeLenses(doc).map((l) => l.command?.title ?? '');
   const t = titles();
-  assert.ok(
-    t.some((x) => /^\$\(error\) this run \(recepie 1009182\): diverged after 1 epoch — loss is nan!$/.test(x)),
-    JSON.stringify(t),
-  );
+  // Fitted to the line (`this run: diverged`); the tooltip starts with the full title.
+  const own = host.codeLensProviders[0].provideCodeLenses(doc).find((l) => /this run/.test(l.command?.title ?? ''));
+  assert.match(own?.command?.title ?? '', /^\$\(error\) this run( \(recepie 1009182\))?: diverged/, JSON.stringify(t));
+  assert.match(own!.command!.tooltip ?? '', /^this run \(recepie 1009182\): diverged after 1 epoch — loss is nan!/);
   assert.ok(
     t.some((x) => /^\$\(graph-line\) WikiText-2 \(the cell's other runs\): test loss \d\.\d{3}/.test(x)),
     JSON.stringify(t),
@@ -293,6 +294,27 @@ test("a diverged training log says which run it is and that it diverged; the ben
       hover.includes(`test loss ${entry.meanTest.toFixed(3)}`),
     hover,
   );
+});
+
+test("a trained log of a cell with several runs: its own run and the runs' mean ± sd both fit the lens line", async () => {
+  const log = wikitextLogs().find((l) => l.file.includes('log_stats_model_1000000_'))!;
+  const doc = new TextDocument(Uri.file('/ws/log_stats_model_1000000.json'), 'nasbench-log', 1, log.text);
+  host.open(doc);
+  await api.benchmark.get();
+  const entry = api.benchmark.lookup(api.cache.get(doc as never)!.cells[0].hash)![0].entry;
+  assert.ok(entry.trainedRuns >= 2, `fixture: a cell with several runs (${entry.trainedRuns})`);
+  const lenses = host.codeLensProviders[0].provideCodeLenses(doc);
+  const t = lenses.map((l) => l.command?.title ?? '');
+  const own = t.find((x) => /this run/.test(x));
+  assert.match(own ?? '', /^\$\(file\) this run(?: \(recepie 1000000\))?: test loss \d\.\d{3}/, JSON.stringify(t));
+  // Beside the log's own run, the benchmark's number says it is the mean of the cell's runs (not "test 5.264").
+  const runs = `${entry.trainedRuns} runs: ${entry.meanTest.toFixed(3)} ± ${entry.stdTest.toFixed(3)}`;
+  const mean = t.find((x) => x.includes(runs));
+  assert.ok(mean, JSON.stringify(t));
+  assert.ok(lineWidth([own!, mean]) <= LENS_LINE_BUDGET, JSON.stringify(t));
+  // The full titles are one hover away.
+  const tip = (title: string) => lenses.find((l) => l.command?.title === title)!.command!.tooltip ?? '';
+  assert.match(tip(own!), /^this run \(recepie 1000000\): test loss \d\.\d{3} after \d+ epochs/);
 });
 
 test('Show Benchmark Record opens the loss curves of every run of the cell: a static, script-free page', async () => {

@@ -242,12 +242,15 @@ test('THE report choice: the current settings first, else the most useful other 
   );
   assert.equal(scoreAtCurrentTitle(report.settings, full), 'score at full size');
   assert.equal(scoreAtCurrentTitle(proxySeed3.settings, report.settings), 'score at the current settings');
-  // Every title of the score lens (longest first) carries the label; without it, the same scores.
+  // Every title of the score lens (longest first) carries the label, the shortest as `(proxy)`; without it, the
+  // same scores.
   const titles = scoreLensTitles(v, finiteIds, full);
-  for (const title of titles) assert.match(title, / · proxy, not the current full size$/);
+  const plain = scoreLensTitles(v, finiteIds);
+  for (const title of titles.slice(0, -1)) assert.match(title, / · proxy, not the current full size$/);
+  assert.equal(titles[titles.length - 1], `${plain[plain.length - 1]} (proxy)`);
   assert.deepEqual(
-    titles.map((t) => t.replace(' · proxy, not the current full size', '')),
-    scoreLensTitles(v, finiteIds),
+    titles.slice(0, -1).map((t) => t.replace(' · proxy, not the current full size', '')),
+    plain,
     'the same scores',
   );
   assert.match(scoreLensTooltip(v, full), /^Scored at proxy size .*; not at the current settings \(NAS-Bench-NLP size/);
