@@ -96,6 +96,7 @@ export async function pickSizes(
     });
   const pick = await vscode.window.showQuickPick(items, {
     title: `${what}: model sizes for scoring`,
+    ignoreFocusOut: true,
     placeHolder: 'Which sizes to score the cells at?',
   });
   return pick ? { sizes: pick.sizes, name: pick.name } : undefined;

@@ -32,7 +32,7 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
   const what = 'Search Cells (Training-Free)';
   const algo = await vscode.window.showQuickPick(
     SEARCH_ALGOS.map((a) => ({ label: a, detail: ALGO_LABELS[a], algo: a })),
-    { title: `${what}: algorithm` },
+    { title: `${what}: algorithm`, ignoreFocusOut: true },
   );
   if (!algo) return;
   // Best measured τ first (at the preset of the user's settings; the proxy's for other sizes).
@@ -44,7 +44,7 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
       detail: f.meaning,
       id: f.id,
     })),
-    { title: `${what}: fitness (best measured τ first)`, matchOnDescription: true },
+    { title: `${what}: fitness (best measured τ first)`, matchOnDescription: true, ignoreFocusOut: true },
   );
   if (!score) return;
   const index = await deps.getBenchmark();
@@ -65,20 +65,21 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
   const where =
     whereItems.length === 1
       ? whereItems[0]
-      : await vscode.window.showQuickPick(whereItems, { title: `${what}: where to search` });
+      : await vscode.window.showQuickPick(whereItems, { title: `${what}: where to search`, ignoreFocusOut: true });
   if (!where) return;
   const budgetPick = await vscode.window.showQuickPick(
     ['20', '50', '100', '200', 'Other…'].map((label) => ({
       label,
       description: label === 'Other…' ? '' : 'score evaluations',
     })),
-    { title: `${what}: budget` },
+    { title: `${what}: budget`, ignoreFocusOut: true },
   );
   if (!budgetPick) return;
   let budget = Number(budgetPick.label);
   if (budgetPick.label === 'Other…') {
     const v = await vscode.window.showInputBox({
       title: `${what}: budget`,
+      ignoreFocusOut: true,
       prompt: 'Number of score evaluations',
       value: '100',
       validateInput: (s) =>
@@ -89,6 +90,7 @@ export async function searchCells(context: vscode.ExtensionContext, deps: StudyD
   }
   const seedText = await vscode.window.showInputBox({
     title: `${what}: seed`,
+    ignoreFocusOut: true,
     prompt: 'Random seed (the same seed and settings give the same search)',
     value: '0',
     validateInput: (s) => (/^\d+$/.test(s.trim()) ? undefined : 'A whole number ≥ 0'),
