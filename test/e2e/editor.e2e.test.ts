@@ -339,6 +339,11 @@ test(
     await (await s!.openPalette()).fill('>Cell Lens: Search Cells');
     await pick(/Search Cells \(Training-Free\)/);
     await pick(/^random$/);
+    // The fitness list: best measured τ first, the predicted loss (the predictor's cross-validated τ) at the top.
+    const firstRow = p.locator('.quick-input-list .monaco-list-row').first();
+    await firstRow.filter({ hasText: /τ/ }).waitFor();
+    assert.match(await firstRow.innerText(), /Predicted loss[^]*τ 0\.\d+/);
+    await s!.shoot('h-search-fitness', { both: false });
     await pick(/^NASWOT$/);
     await pick(/^Trained WikiText-2 cells$/);
     await pick(/^20$/);
