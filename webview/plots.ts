@@ -1,16 +1,28 @@
 /**
  * Entry of the "Score Correlations" webview bundle (dist/plots.js, browser IIFE): a table of the scores' τ / ρ
  * and, for the selected score, its scatter plot against the test loss drawn with d3 from the same layout as the
- * exported SVG (src/study/plots.ts). Hover a point for the cell, click it (or Enter) to open its recipe; "Export
- * SVG" asks the host to save the plot. Colours are VS Code theme variables (media/plots.css). Every message is
+ * exported SVG (src/study/plots.ts), on the x axis picked ("auto": rank when a linear axis would crowd the points,
+ * src/study/scatter.ts; the labels are measured in the page's font and placed inside the plot). Above the table:
+ * the bundled loss predictor's cross-validated τ beside the best single score. Hover a point for the cell, click
+ * it (or Enter) to open its recipe; "Export SVG" asks the host to save the plot as shown. Colours are VS Code theme variables (media/plots.css). Every message is
  * validated (src/study/protocol.ts); no `vscode` import.
  */
 import { select } from 'd3-selection';
-import { scatterLayout, type ScatterPoint } from '../src/study/scatter';
+import {
+  X_SCALE_CHOICES,
+  approxTextWidth,
+  isXScaleChoice,
+  resolveXScale,
+  scatterLayout,
+  type ScatterPoint,
+  type TextMeasure,
+  type XScaleChoice,
+} from '../src/study/scatter';
 import { formatLoss, formatScore, formatStat } from '../src/shared/format';
 import {
   STUDY_PROTOCOL_VERSION,
   isToStudyWebview,
+  tauText,
   type FromStudyWebview,
   type PlotPayload,
   type StudyMessage,
@@ -23,7 +35,10 @@ import { SVG_NS, el, startPage, type VsCodeApi } from './page';
 class PlotsView {
   private study: StudyMessage | undefined;
   private selected: ScoreId | undefined;
+  private xScale: XScaleChoice = 'auto';
   private readonly header = el('div', 'cl-plots-header');
+  private readonly summary = el('div', 'cl-plots-summary');
+  private readonly axisPicker = el('select', 'cl-select cl-plots-axis');
   private readonly table = el('table', 'cl-plots-table');
   private readonly toolbar = el('div', 'cl-plots-toolbar');
   private readonly picker = el('select', 'cl-select');
@@ -45,15 +60,25 @@ class PlotsView {
       if (!this.selected) return;
       const b = document.body.classList;
       const light = b.contains('vscode-light') || b.contains('vscode-high-contrast-light');
-      this.post({ type: 'exportSvg', id: this.selected, theme: light ? 'light' : 'dark' });
+      const xScale = this.xScale === 'auto' ? {} : { xScale: this.xScale };
+      this.post({ type: 'exportSvg', id: this.selected, theme: light ? 'light' : 'dark', ...xScale });
     });
     const label = el('label', 'cl-plots-label', 'Score ');
     label.appendChild(this.picker);
-    this.toolbar.append(label, this.exportButton);
+    this.axisPicker.setAttribute('aria-label', 'x axis');
+    this.axisPicker.title =
+      'How the score is spread along the x axis. Rank (percentile): evenly by rank, whatever the tails. Symmetric log: sign · log(1 + |x| / c). Auto: rank when a linear axis would squeeze most cells into a few per cent of its width.';
+    this.axisPicker.addEventListener('change', () => {
+      if (isXScaleChoice(this.axisPicker.value)) this.xScale = this.axisPicker.value;
+      this.select(this.selected);
+    });
+    const axisLabel = el('label', 'cl-plots-label', 'x axis ');
+    axisLabel.appendChild(this.axisPicker);
+    this.toolbar.append(label, axisLabel, this.exportButton);
     this.tooltip.setAttribute('role', 'status');
     this.tooltip.hidden = true;
     const left = el('div', 'cl-plots-left');
-    left.append(this.table, this.note);
+    left.append(this.summary, this.table, this.note);
     const right = el('div', 'cl-plots-right');
     right.append(this.toolbar, this.stage);
     const body = el('div', 'cl-plots-body');
@@ -67,7 +92,7 @@ class PlotsView {
     });
   }
 
-  show(m: StudyMessage, selected?: ScoreId): void {
+  show(m: StudyMessage, selected?: ScoreId, xScale?: XScaleChoice): void {
     if (m.version !== STUDY_PROTOCOL_VERSION) {
       this.post({
         type: 'log',
@@ -77,6 +102,7 @@ class PlotsView {
       return;
     }
     this.study = m;
+    if (xScale) this.xScale = xScale;
     const keep = selected ?? this.selected;
     this.selected = m.plots.some((p) => p.id === keep) ? keep : this.best(m)?.id;
     this.header.replaceChildren(
@@ -90,13 +116,17 @@ class PlotsView {
         return o;
       }),
     );
+    this.summary.replaceChildren(
+      ...[m.predictor, m.bestLine].filter((t): t is string => !!t).map((t) => el('div', 'cl-plots-summary-line', t)),
+    );
     this.drawTable();
     this.note.textContent = m.ensemble ?? '';
     this.select(this.selected);
   }
 
+  /** The best single score (the host names it: src/study/best.ts), else the first plot. */
   private best(m: StudyMessage): PlotPayload | undefined {
-    return [...m.plots].sort((a, b) => (b.tau ?? -2) - (a.tau ?? -2))[0];
+    return m.plots.find((p) => p.id === m.best) ?? m.plots[0];
   }
 
   private select(id: ScoreId | undefined): void {
@@ -104,7 +134,7 @@ class PlotsView {
     if (id) this.picker.value = id;
     for (const row of Array.from(this.table.querySelectorAll('tr[data-id]')))
       row.classList.toggle('cl-selected', (row as HTMLElement).dataset.id === id);
-    this.api.setState({ study: this.study, selected: id } satisfies StudyWebviewState);
+    this.api.setState({ study: this.study, selected: id, xScale: this.xScale } satisfies StudyWebviewState);
     this.drawPlot();
   }
 
@@ -112,7 +142,23 @@ class PlotsView {
     const m = this.study!;
     const head = el('thead');
     const hr = el('tr');
-    for (const h of ['score', 'dir', 'n', 'NaN', 'τ [95% CI]', 'ρ', 'top-10%']) hr.appendChild(el('th', undefined, h));
+    const heads: [string, string][] = [
+      ['score', ''],
+      ['better', "The score's direction (the registry's, measured on the benchmark): τ and ρ are taken in it"],
+      ['n', 'Trained cells with a value of the score'],
+      ['NaN', 'Trained cells where the score is NaN'],
+      [
+        'τ [95% CI]',
+        'Kendall τ-b of the score, oriented by its direction, against the negative test loss: + = ranks low-loss cells first, − = the other way round (in its stated direction), 0 = no information',
+      ],
+      ['ρ', 'Spearman ρ, oriented as τ'],
+      ['top-10%', 'Share of the 10% best-scored cells among the 10% lowest-loss cells'],
+    ];
+    for (const [h, tip] of heads) {
+      const th = el('th', undefined, h);
+      if (tip) th.title = tip;
+      hr.appendChild(th);
+    }
     head.appendChild(hr);
     const body = el('tbody');
     for (const p of m.plots) {
@@ -120,13 +166,18 @@ class PlotsView {
       tr.dataset.id = p.id;
       tr.tabIndex = 0;
       tr.setAttribute('role', 'button');
-      tr.setAttribute('aria-label', `${p.label}: tau ${formatStat(p.tau)}; show its plot`);
+      tr.setAttribute('aria-label', `${p.label}: tau ${tauText(p.tau)}; show its plot`);
+      const name = el('td', undefined, p.label);
+      if (p.id === m.best) {
+        tr.classList.add('cl-best');
+        name.title = 'the best single score of this study (highest τ; the hybrid left out)';
+      }
       tr.append(
-        el('td', undefined, p.label),
-        el('td', undefined, p.better === 'higher' ? '↑' : '↓'),
+        name,
+        el('td', undefined, p.better === 'higher' ? '↑ higher' : '↓ lower'),
         el('td', 'cl-num', String(p.n)),
         el('td', 'cl-num', String(p.nNaN)),
-        el('td', 'cl-num', `${formatStat(p.tau)} [${formatStat(p.tauLo)}, ${formatStat(p.tauHi)}]`),
+        el('td', 'cl-num', `${tauText(p.tau)} [${formatStat(p.tauLo)}, ${formatStat(p.tauHi)}]`),
         el('td', 'cl-num', formatStat(p.rho)),
         el('td', 'cl-num', formatStat(p.topK, 2)),
       );
@@ -140,6 +191,32 @@ class PlotsView {
       body.appendChild(tr);
     }
     this.table.replaceChildren(head, body);
+  }
+
+  /** Text width in the plot's font (11 px, the page's family), measured on a canvas; an estimate without one. */
+  private measure(): TextMeasure {
+    const ctx = document.createElement('canvas').getContext('2d');
+    if (!ctx) return approxTextWidth;
+    ctx.font = `11px ${getComputedStyle(this.stage).fontFamily || 'sans-serif'}`;
+    return (t) => ctx.measureText(t).width;
+  }
+
+  /** The x axis choices; "auto" says what it picks for this score, "log" only for positive scores. */
+  private fillAxisPicker(xs: readonly number[]): void {
+    const auto = resolveXScale('auto', xs);
+    const name = (id: XScaleChoice) => X_SCALE_CHOICES.find((c) => c.id === id)?.label ?? id;
+    this.axisPicker.replaceChildren(
+      ...X_SCALE_CHOICES.map((c) => {
+        const o = el('option', undefined, c.id === 'auto' ? `auto: ${name(auto)}` : c.label);
+        o.value = c.id;
+        if (c.id === 'log' && !(xs.length && Math.min(...xs) > 0)) {
+          o.disabled = true;
+          o.title = 'a log axis needs positive scores';
+        }
+        return o;
+      }),
+    );
+    this.axisPicker.value = this.xScale;
   }
 
   private drawPlot(): void {
@@ -157,6 +234,7 @@ class PlotsView {
       label: q.label,
     }));
     const marks = (p.marks ?? []).filter((k) => k.x !== null).map((k) => ({ label: k.label, x: k.x as number }));
+    this.fillAxisPicker(points.filter((q) => Number.isFinite(q.x) && Number.isFinite(q.y)).map((q) => q.x));
     const L = scatterLayout(
       {
         scoreId: p.id,
@@ -167,8 +245,10 @@ class PlotsView {
         width,
         height,
         marks,
+        xScale: this.xScale,
       },
       p,
+      this.measure(),
     );
     const svg = select(this.stage)
       .append(() => document.createElementNS(SVG_NS, 'svg'))
@@ -216,15 +296,18 @@ class PlotsView {
     axes.append('line').attr('x1', area.left).attr('x2', area.right).attr('y1', area.bottom).attr('y2', area.bottom);
     axes.append('line').attr('x1', area.left).attr('x2', area.left).attr('y1', area.top).attr('y2', area.bottom);
     const ticks = svg.append('g').attr('class', 'cl-plot-ticks');
-    ticks
+    const xt = ticks
       .selectAll('text.x')
       .data(L.xTicks)
       .join('text')
       .attr('class', 'x')
-      .attr('x', (t) => t.pos)
+      .attr('x', (t) => t.labelX)
       .attr('y', area.bottom + 14)
       .attr('text-anchor', 'middle')
       .text((t) => t.label);
+    xt.filter((t) => !!t.title)
+      .append('title')
+      .text((t) => t.title ?? '');
     ticks
       .selectAll('text.y')
       .data(L.yTicks)
@@ -278,10 +361,13 @@ class PlotsView {
       .attr('x2', (d) => d.px)
       .attr('y1', area.top)
       .attr('y2', area.bottom);
+    // The label is placed inside the plot (flipped left of the line near the right edge), shortened only when
+    // wider than the plot; the whole is in the mark's tooltip.
     mk.append('text')
-      .attr('x', (d) => d.px + 3)
+      .attr('x', (d) => d.text.x)
       .attr('y', (_d, i) => area.top + 12 + 12 * (i % 4))
-      .text((d) => `${d.label}${d.outside ? (d.px <= area.left ? ' ←' : ' →') : ''}`);
+      .attr('text-anchor', (d) => d.text.anchor)
+      .text((d) => d.text.text);
     mk.append('title').text((d) => `${d.label}: ${p.label} ${formatScore(d.x)} (your cell; its loss is unknown)`);
     svg
       .append('g')
@@ -322,7 +408,8 @@ startPage({
     (window as unknown as { cellLensPlots: PlotsView }).cellLensPlots = view;
     // A panel that was hidden and shown again re-renders from its saved state before the host answers.
     const saved = api.getState() as StudyWebviewState | undefined;
-    if (saved?.study && isToStudyWebview(saved.study)) view.show(saved.study, saved.selected);
+    if (saved?.study && isToStudyWebview(saved.study))
+      view.show(saved.study, saved.selected, isXScaleChoice(saved.xScale) ? saved.xScale : undefined);
     return (m) => view.show(m);
   },
 });

@@ -27,6 +27,17 @@ export function estimateMs(cells: number, sizes: ModelSizes, workers: number, me
   return (cells * msPerCell(sizes, measuredMs)) / Math.max(1, Math.min(workers, cells));
 }
 
+/**
+ * Time left of a run from its observed rate: `done` items finished in `elapsedMs` since the run (or its phase)
+ * began, `left` still to do. Undefined before the first item; 0 when none is left. The rate already includes the
+ * parallelism, the overheads and the waits, so no per-item guess enters.
+ */
+export function remainingMs(done: number, left: number, elapsedMs: number): number | undefined {
+  if (left <= 0) return 0;
+  if (!(done > 0) || !Number.isFinite(elapsedMs) || elapsedMs < 0) return undefined;
+  return (elapsedMs / done) * left;
+}
+
 /** "4 min", "12 s", "1 h 05 min". */
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -3,8 +3,9 @@
  * layout of scatter.ts (which the webview draws interactively, webview/plots.ts). Pure: no DOM, no `vscode`.
  *
  * One point per cell with a finite score and a finite loss (diverged cells have no loss and are not drawn; the
- * subtitle counts what was left out). The x axis is the raw score with its direction ("higher is better →");
- * a score whose finite values are all positive and span ≥ 3 decades is drawn on a log axis. The y axis is the
+ * subtitle counts what was left out). The x axis is the score with its direction ("higher is better →") on the
+ * axis of the spec (scatter.ts: by default log for positive scores spanning ≥ 3 decades, rank when a linear axis
+ * would crowd the points into a few per cent of its width, else linear). The y axis is the
  * test loss (lower is better). The title carries τ and ρ (oriented: positive = the score ranks low-loss cells
  * first, see study.ts).
  */
@@ -68,7 +69,9 @@ export function scatterSvg(spec: ScatterSpec, colours: PlotColours = LIGHT_COLOU
   );
   out.push(`<g fill="${c.muted}">`);
   for (const t of L.xTicks)
-    out.push(`<text x="${round(t.pos)}" y="${area.bottom + 14}" text-anchor="middle">${escapeMarkup(t.label)}</text>`);
+    out.push(
+      `<text x="${round(t.labelX)}" y="${area.bottom + 14}" text-anchor="middle">${t.title ? `<title>${escapeMarkup(t.title)}</title>` : ''}${escapeMarkup(t.label)}</text>`,
+    );
   for (const t of L.yTicks)
     out.push(`<text x="${area.left - 6}" y="${round(t.pos) + 4}" text-anchor="end">${escapeMarkup(t.label)}</text>`);
   out.push('</g>');

@@ -5,8 +5,11 @@
  * "not finite").
  */
 import { SCORE_IDS, isScoreId, type ScoreId } from '../scoring/ids';
+import { formatStat } from '../shared/format';
 import type { StudyResult } from './study';
-import type { ScatterSpec } from './scatter';
+import { bestSingleScore } from './best';
+import { isXScaleChoice, type ScatterSpec, type XScaleChoice } from './scatter';
+import type { PredictorModel } from './predictor';
 
 /** Bumped on any incompatible change; the webview ignores `study` messages of another version. */
 export const STUDY_PROTOCOL_VERSION = 1;
@@ -51,8 +54,13 @@ export interface StudyMessage {
   readonly subtitle: string;
   readonly dataset: string;
   readonly plots: readonly PlotPayload[];
-  /** One line about the ensemble, e.g. "rank ensemble: cross-validated τ 0.236 (Hybrid 0.069)". */
+  /** One line about the ensemble, e.g. "Learned rank ensemble: cross-validated τ 0.366 (…; same folds: …)". */
   readonly ensemble?: string;
+  /** The best single score ({@link bestSingleScore}): its id (the plot shown first) and its line (table's τ). */
+  readonly best?: ScoreId;
+  readonly bestLine?: string;
+  /** The bundled loss predictor's cross-validated τ, ρ and top-k, on which cells, dataset and preset. */
+  readonly predictor?: string;
   /** False when the study covers only part of the cells (cancelled). */
   readonly complete: boolean;
 }
@@ -72,6 +80,8 @@ export interface ExportSvgMessage {
   readonly type: 'exportSvg';
   readonly id: ScoreId;
   readonly theme: 'light' | 'dark';
+  /** The x axis shown (the SVG draws the same); absent: 'auto'. */
+  readonly xScale?: XScaleChoice;
 }
 export interface StudyLogMessage {
   readonly type: 'log';
@@ -85,18 +95,38 @@ export type FromStudyWebview = StudyReadyMessage | OpenCellMessage | ExportSvgMe
 export interface StudyWebviewState {
   readonly study?: StudyMessage;
   readonly selected?: ScoreId;
+  /** The x axis picked (absent: 'auto'). */
+  readonly xScale?: XScaleChoice;
 }
 
 // ---- builders ---------------------------------------------------------------------------------------------
 
 const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 
+/** The cross-validation of a bundled loss predictor (study/predictions.ts) and what it was fitted on. */
+export interface PredictorSummary {
+  readonly cv: NonNullable<PredictorModel['cv']>;
+  readonly dataset: string;
+  readonly preset: string;
+}
+
+/** A τ as the table writes it (its cell starts with this): THE one formatting of a τ in the panel. */
+export const tauText = (tau: number | null | undefined): string => formatStat(tau);
+
+/** "Loss predictor (cross-validated): τ 0.566 [0.502, 0.628] · ρ 0.742 · top-10% 0.62 — 5-fold CV on 258 … cells …". */
+export function predictorLine(p: PredictorSummary): string {
+  const s = p.cv.predictor;
+  const top = Math.round(p.cv.topFraction * 100);
+  return `Loss predictor (cross-validated): τ ${tauText(s.tau.estimate)} [${tauText(s.tau.lo)}, ${tauText(s.tau.hi)}] · ρ ${formatStat(s.rho.estimate)} · top-${top}% ${formatStat(s.topK.estimate, 2)} — ${p.cv.folds}-fold CV on ${p.cv.n} ${p.dataset} cells at the ${p.preset} preset (the bundled predictor: scores and cell structure)`;
+}
+
 /** The `study` message of a study and its plot specs (see plots.ts `plotsFromStudy`). */
 export function studyMessage(
   study: StudyResult,
   specs: readonly ScatterSpec[],
-  meta: { title: string; subtitle: string; dataset: string; complete: boolean },
+  meta: { title: string; subtitle: string; dataset: string; complete: boolean; predictor?: PredictorSummary },
 ): StudyMessage {
+  const { predictor, ...head } = meta;
   const plots: PlotPayload[] = specs.map((s) => {
     const row = study.rows.find((r) => r.id === s.scoreId);
     return {
@@ -116,12 +146,28 @@ export function studyMessage(
         : {}),
     };
   });
-  const e = study.ensemble;
-  const f = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
-  const ensemble = e
-    ? `Learned rank ensemble: cross-validated τ ${f(e.cvTau)}${e.baselines.map((b) => ` · ${b.label} ${f(b.cvTau)}`).join('')} (same folds)`
+  // The best single score as the table shows it: its τ on all trained cells, formatted as the table's cell.
+  const bestRow = bestSingleScore(study.rows);
+  const best = plots.find((p) => p.id === bestRow?.id);
+  const bestLine = best
+    ? `Best single score: ${best.label}, τ ${tauText(best.tau)} on ${best.n} cells (oriented: + = ranks low-loss cells first)`
     : undefined;
-  return { type: 'study', version: STUDY_PROTOCOL_VERSION, ...meta, plots, ...(ensemble ? { ensemble } : {}) };
+  // The ensemble's cross-validation: mean held-out τ over the folds, the fixed predictors on the same folds (each
+  // by its own name: the best single score's τ is the table's, above, not this one).
+  const e = study.ensemble;
+  const name = (b: { id: string; label: string }) => study.rows.find((r) => r.id === b.id)?.label ?? b.label;
+  const ensemble = e
+    ? `Learned rank ensemble: cross-validated τ ${formatStat(e.cvTau)} (mean over ${e.foldTaus.length} held-out folds; on the same folds: ${e.baselines.map((b) => `${name(b)} ${formatStat(b.cvTau)}`).join(' · ')})`
+    : undefined;
+  return {
+    type: 'study',
+    version: STUDY_PROTOCOL_VERSION,
+    ...head,
+    plots,
+    ...(ensemble ? { ensemble } : {}),
+    ...(best && bestLine ? { best: best.id, bestLine } : {}),
+    ...(predictor ? { predictor: predictorLine(predictor) } : {}),
+  };
 }
 
 // ---- validators -------------------------------------------------------------------------------------------
@@ -170,6 +216,9 @@ export function isToStudyWebview(m: unknown): m is ToStudyWebview {
     isStr(m.dataset) &&
     typeof m.complete === 'boolean' &&
     (m.ensemble === undefined || isStr(m.ensemble)) &&
+    (m.best === undefined || isScoreId(m.best)) &&
+    (m.bestLine === undefined || isStr(m.bestLine)) &&
+    (m.predictor === undefined || isStr(m.predictor)) &&
     Array.isArray(m.plots) &&
     m.plots.length <= SCORE_IDS.length &&
     m.plots.every(isPlot)
@@ -185,7 +234,11 @@ export function isFromStudyWebview(m: unknown): m is FromStudyWebview {
     case 'openCell':
       return isStr(m.hash) && /^[0-9a-f]{8,64}$/.test(m.hash);
     case 'exportSvg':
-      return isScoreId(m.id) && (m.theme === 'light' || m.theme === 'dark');
+      return (
+        isScoreId(m.id) &&
+        (m.theme === 'light' || m.theme === 'dark') &&
+        (m.xScale === undefined || isXScaleChoice(m.xScale))
+      );
     case 'log':
       return (
         (m.level === 'info' || m.level === 'warn' || m.level === 'error') &&

@@ -16,7 +16,7 @@
 import type { Recipe } from '../recipe/types';
 import type { BenchmarkEntry, BenchmarkIndex } from '../benchmark/index';
 import { ScoreCache } from '../scoring/cache';
-import { formatDuration } from '../scoring/estimate';
+import { formatDuration, formatEstimate, remainingMs } from '../scoring/estimate';
 import type { ScoreId, ScoreReport, ScoreSettings } from '../scoring/types';
 import { runStudy, type StudyOptions, type StudyRecord, type StudyResult } from './study';
 
@@ -160,7 +160,10 @@ export interface StudyProgress {
   readonly outcome: 'cached' | 'scored' | 'failed';
   /** Wall time of this run so far. */
   readonly elapsedMs: number;
-  /** Estimated time left, from the mean wall time of the cells scored in this run (undefined before the first). */
+  /**
+   * Estimated time left, from the observed rate of the scoring phase: the cells scored (or failed) per millisecond
+   * since the first cell that was not cached began, for every cell left (undefined before one such cell finished).
+   */
   readonly etaMs?: number;
   /** One line for people, e.g. "[12/260] recepie 1234 · 1.2 s · ETA 4 min". */
   readonly message: string;
@@ -190,6 +193,8 @@ export interface ScoreCellsOptions {
   readonly shouldStop?: (error: unknown) => boolean;
   /** Cells in flight at once (default 1; give a pool-backed scorer for more). */
   readonly concurrency?: number;
+  /** The clock (ms; default `Date.now`): tests pass their own. */
+  readonly now?: () => number;
 }
 
 /** The result of scoring a list of cells. */
@@ -228,15 +233,17 @@ export async function scoreCells(
     options.cache ?? new ScoreCache({ dir: options.cacheDir, maxEntries: Math.max(500, cells.length + 10) });
   const signal = options.signal ?? new AbortController().signal;
   const settings = options.settings;
-  const t0 = Date.now();
+  const now = options.now ?? Date.now;
+  const t0 = now();
   const results = new Array<CellOutcome | undefined>(cells.length);
   let cached = 0,
     scored = 0,
     failed = 0,
     scoringMs = 0,
-    freshWall = 0,
     fresh = 0,
     done = 0;
+  // The scoring phase: from the start of the first cell not in the cache (cached cells take no time).
+  let phaseStart: number | undefined;
   let aborted = false;
   let stopped: string | undefined;
   let next = 0;
@@ -249,7 +256,8 @@ export async function scoreCells(
       outcome = { cell, report: hit, cached: true, wallMs: 0 };
       cached++;
     } else {
-      const t1 = Date.now();
+      const t1 = now();
+      phaseStart ??= t1;
       try {
         const raw = await scorer(cell.recipe, settings, signal, cell.hash);
         if (signal.aborted) {
@@ -258,29 +266,29 @@ export async function scoreCells(
         }
         const report: ScoreReport = raw.hash === cell.hash ? raw : { ...raw, hash: cell.hash };
         await cache.put(report);
-        const wallMs = Date.now() - t1;
+        const wallMs = now() - t1;
         outcome = { cell, report, cached: false, wallMs };
         scored++;
         scoringMs += wallMs;
-        freshWall += wallMs;
         fresh++;
       } catch (e) {
         if (signal.aborted) {
           aborted = true;
           return;
         }
-        const wallMs = Date.now() - t1;
+        const wallMs = now() - t1;
         outcome = { cell, cached: false, error: errorMessage(e), wallMs };
         failed++;
-        freshWall += wallMs;
         fresh++;
         if (options.shouldStop?.(e)) stopped = errorMessage(e);
       }
     }
     results[i] = outcome;
     done++;
-    // ETA: mean wall time of a fresh cell, divided among the workers.
-    const etaMs = fresh > 0 ? ((freshWall / fresh) * (cells.length - done)) / concurrency : undefined;
+    // ETA: the observed rate of the scoring phase — cells scored (or failed) per ms since it began, whatever ran in
+    // parallel or waited — for every cell left (a cached one among them only makes it come sooner).
+    const t = now();
+    const etaMs = phaseStart !== undefined ? remainingMs(fresh, cells.length - done, t - phaseStart) : undefined;
     const how = outcome.cached
       ? 'cached'
       : outcome.error
@@ -296,7 +304,7 @@ export async function scoreCells(
         failed,
         cell,
         outcome: outcome.cached ? 'cached' : outcome.error ? 'failed' : 'scored',
-        elapsedMs: Date.now() - t0,
+        elapsedMs: t - t0,
         ...(etaMs !== undefined ? { etaMs } : {}),
         message: `[${done}/${cells.length}] ${cell.label} · ${how}${eta}`,
       });
@@ -325,9 +333,16 @@ export async function scoreCells(
     failed,
     aborted,
     ...(stopped !== undefined ? { stopped } : {}),
-    elapsedMs: Date.now() - t0,
+    elapsedMs: now() - t0,
     scoringMs,
   };
+}
+
+/** The editor's progress line of a study: "120/260 (40 cached, 2 failed) · about 40 s left". */
+export function studyProgressText(p: StudyProgress): string {
+  const failed = p.failed ? `, ${p.failed} failed` : '';
+  const left = p.etaMs !== undefined && p.done < p.total ? ` · ${formatEstimate(p.etaMs)} left` : '';
+  return `${p.done}/${p.total} (${p.cached} cached${failed})${left}`;
 }
 
 /** The study record of an outcome: the report's values of `scores` (NaN when missing or when scoring failed). */

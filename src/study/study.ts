@@ -16,6 +16,7 @@
  */
 import { SCORES, type ScoreId } from '../scoring/types';
 import { csvText } from '../shared/escape';
+import { bestSingleScore } from './best';
 import {
   bootstrapCI,
   fitEnsembleWeights,
@@ -233,10 +234,7 @@ export function runStudy(records: readonly StudyRecord[], options: StudyOptions 
         foldTaus: perFold,
       });
     };
-    // The best single studied score by τ vs test loss (chosen on all data: slightly optimistic, like any pick).
-    const best = [...rows]
-      .filter((r) => r.id !== 'hybrid' && !Number.isNaN(r.test.tau.estimate))
-      .sort((a, b) => b.test.tau.estimate - a.test.tau.estimate)[0];
+    const best = bestSingleScore(rows);
     if (best)
       fixed(best.id, `best single score (${best.label})`, (rs) => rs.map((r) => orientedScore(trained[r], best.id)));
     if (ids.includes('hybrid'))

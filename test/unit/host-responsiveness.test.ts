@@ -213,6 +213,13 @@ test(
       [...SCORE_IDS],
     );
     for (const p of shown.plots) assert.equal(p.points.length, records.length);
+    // At the proxy preset, seed 0: the bundled predictor's cross-validated τ beside the best single score.
+    const summary = shown as unknown as { predictor?: string; bestLine?: string };
+    assert.match(
+      summary.predictor ?? '',
+      /^Loss predictor \(cross-validated\): τ 0\.566 .* 258 WikiText-2 cells at the proxy preset/,
+    );
+    assert.match(summary.bestLine ?? '', /^Best single score: /);
   },
 );
 

@@ -17,6 +17,7 @@ import {
   runBenchmarkStudy,
   scoreCells,
   spread,
+  studyProgressText,
   studyResultsFile,
   type Scorer,
   type StudyCell,
@@ -314,4 +315,68 @@ test('cells of a benchmark index: diverged (status, non-finite or huge loss) las
   assert.equal(wt2.cells.length, 260);
   assert.deepEqual(wt2.cells.map((c) => c.diverged).lastIndexOf(false), 257);
   assert.ok(wt2.cells.slice(0, 258).every((c, i, a) => i === 0 || a[i - 1].testLoss <= c.testLoss));
+});
+
+test('the ETA is the observed rate of the scoring phase (injected clock): cached cells before it and queueing count right', async () => {
+  const all = cells().slice(0, 12);
+  // A fake clock and a scorer with one process behind four cells in flight: each call waits for the previous one,
+  // then takes 100 ms. The per-cell wall time then includes the queue (100, 200, 300, 400 ms …) while the run
+  // finishes one cell per 100 ms.
+  let clock = 1_000;
+  let queue: Promise<void> = Promise.resolve();
+  const scorer: Scorer = (_recipe, settings, _signal, hash) => {
+    // (the next call's time passes on a later turn of the event loop, after this cell's progress is reported)
+    const run = queue.then(async () => {
+      await new Promise((r) => setImmediate(r));
+      clock += 100;
+    });
+    queue = run;
+    return run.then(() => report(hash!, settings, { naswot: 1 }));
+  };
+  // The first three cells are in the cache: they take no time and come before the scoring phase.
+  const cache = new ScoreCache({});
+  for (const c of all.slice(0, 3)) await cache.put(report(c.hash, SETTINGS, { naswot: 1 }));
+  const seen: { done: number; etaMs?: number; elapsedMs: number }[] = [];
+  await scoreCells(all, scorer, {
+    settings: SETTINGS,
+    cache,
+    concurrency: 4,
+    now: () => clock,
+    onProgress: (p) =>
+      seen.push({ done: p.done, elapsedMs: p.elapsedMs, ...(p.etaMs !== undefined ? { etaMs: p.etaMs } : {}) }),
+  });
+  assert.deepEqual(
+    seen.map((s) => s.done),
+    all.map((_, i) => i + 1),
+  );
+  // No estimate while only cached cells are done; then (cells left) × 100 ms, exactly.
+  assert.deepEqual(
+    seen.slice(0, 3).map((s) => s.etaMs),
+    [undefined, undefined, undefined],
+  );
+  for (const s of seen.slice(3)) assert.equal(s.etaMs, (all.length - s.done) * 100, `at ${s.done}/${all.length}`);
+  assert.equal(seen[seen.length - 1].elapsedMs, 900, 'nine cells scored, one after the other');
+});
+
+test("the editor's progress line says the time left in seconds when under a minute (not “about 1 min”)", () => {
+  const cell = cells()[0];
+  const p = {
+    done: 30,
+    total: 260,
+    cached: 0,
+    scored: 30,
+    failed: 0,
+    cell,
+    outcome: 'scored' as const,
+    elapsedMs: 1_300,
+    etaMs: 9_000,
+    message: '',
+  };
+  assert.equal(studyProgressText(p), '30/260 (0 cached) · about 9 s left');
+  assert.equal(
+    studyProgressText({ ...p, etaMs: 200_000, failed: 2, cached: 5 }),
+    '30/260 (5 cached, 2 failed) · about 3 min left',
+  );
+  assert.equal(studyProgressText({ ...p, etaMs: undefined }), '30/260 (0 cached)');
+  assert.equal(studyProgressText({ ...p, done: 260, etaMs: 0 }), '260/260 (0 cached)');
 });

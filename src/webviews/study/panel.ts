@@ -15,9 +15,16 @@ import { recipeToJson } from '../../recipe/model';
 import { ScoreCache, scoreCacheDir } from '../../scoring/cache';
 import { ScoringError } from '../../process/client';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../../scoring/types';
-import { cellsFromIndex, runBenchmarkStudy, studyResultsFile, type BenchmarkStudy } from '../../study/runner';
+import {
+  cellsFromIndex,
+  runBenchmarkStudy,
+  studyProgressText,
+  studyResultsFile,
+  type BenchmarkStudy,
+} from '../../study/runner';
 import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord } from '../../study/study';
 import { DARK_COLOURS, LIGHT_COLOURS, plotFileName, plotsFromStudy, scatterSvg } from '../../study/plots';
+import { predictorSummaryFor } from '../../study/predictions';
 import type { ScatterSpec } from '../../study/scatter';
 import {
   STUDY_VIEW_TYPE,
@@ -111,8 +118,9 @@ class StudyPanel implements vscode.Disposable {
         return;
       }
       case 'exportSvg': {
-        const spec = this.data.specs.find((s) => s.scoreId === m.id);
-        if (!spec) return;
+        const found = this.data.specs.find((s) => s.scoreId === m.id);
+        if (!found) return;
+        const spec: ScatterSpec = { ...found, xScale: m.xScale ?? 'auto' }; // the axis the panel shows
         const base = this.data.reportDir ?? vscode.workspace.workspaceFolders?.[0]?.uri;
         const target = await vscode.window.showSaveDialog({
           defaultUri: base ? vscode.Uri.joinPath(base, plotFileName(m.id)) : undefined,
@@ -243,7 +251,7 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
           onProgress: (p) => {
             done = p.done;
             progress.report({
-              message: `${p.done}/${p.total} (${p.cached} cached${p.failed ? `, ${p.failed} failed` : ''})${p.etaMs !== undefined ? ` · about ${Math.ceil(p.etaMs / 60000)} min left` : ''}`,
+              message: studyProgressText(p),
               increment: 100 / p.total,
             });
           },
@@ -299,6 +307,7 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
     subtitle,
     dataset,
     complete: result.complete,
+    predictor: predictorSummaryFor(settings),
   });
   if (!result.complete) {
     const choice = await vscode.window.showInformationMessage(
