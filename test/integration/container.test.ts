@@ -5,6 +5,8 @@
  * /usr/local, a `node` user with uid 1000. They come in through the Containerfile's BUILD_IMAGE and RUN_IMAGE
  * arguments; the stand-in has no compiler, so the build stage's addon build is skipped (it says so) and the image
  * scores in WebAssembly. The build stage reaches the npm registry (`--network host`) through this machine's npm cache.
+ * Where this machine reaches the registry through a proxy with its own certificate authority (NODE_EXTRA_CA_CERTS),
+ * the stand-in trusts it too. The stand-ins are kept for the next run (`podman rmi` them to rebuild).
  * The image then scores the example cells with no network, as uid 1000, with the values of the checkout's CLI.
  *
  * Podman quirks of this VM, applied when needed: no CAP_SYS_RESOURCE (the default rlimits cannot be set: lower ones
@@ -20,6 +22,7 @@ import { decodeJson } from '../../src/scoring/cache';
 import { EXAMPLES_PATH, REPO, SHARED } from '../helpers/data';
 import { ensureBuilt, runCli } from '../helpers/cli';
 
+const ROOTFS = 'localhost/cell-lens-standin:rootfs';
 const STANDIN = 'localhost/cell-lens-standin:node20';
 const IMAGE = 'localhost/cell-lens:test';
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -38,10 +41,18 @@ function skipReason(): string | undefined {
 }
 
 let tmp = '';
+/** The images there were before the build: what the build adds besides the stand-ins (its build stage) goes after. */
+let imagesBefore: Set<string> | undefined;
+const images = () =>
+  new Set(spawnSync('podman', ['images', '-q', '--no-trunc'], { encoding: 'utf8' }).stdout.split('\n'));
 after(() => {
   if (timings.length) console.log(`# container: ${timings.join(', ')}`);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
-  if (skipReason() === undefined) spawnSync('podman', ['rmi', '-f', IMAGE], { stdio: 'ignore' });
+  if (imagesBefore) {
+    spawnSync('podman', ['rmi', '-f', IMAGE], { stdio: 'ignore' });
+    const added = [...images()].filter((id) => id && !imagesBefore!.has(id));
+    if (added.length) spawnSync('podman', ['rmi', '-f', ...added], { stdio: 'ignore' });
+  }
 });
 
 /** The global podman flags and run/build flags this machine needs (see the header). */
@@ -50,10 +61,10 @@ function podmanFlags(): { global: string[]; limits: string[] } {
   return { global, limits: ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'] };
 }
 
-function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
+function run(label: string, cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
   const t0 = Date.now();
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, ...opts });
-  timings.push(`${cmd} ${args.find((a) => !a.startsWith('-')) ?? ''} ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  timings.push(`${label} ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   assert.equal(
     r.status,
     0,
@@ -71,32 +82,46 @@ test(
     ensureBuilt();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'cell-lens-container-'));
     const { global, limits } = podmanFlags();
-    if (spawnSync('podman', ['image', 'exists', STANDIN]).status !== 0) {
-      const rootfs = path.join(tmp, 'rootfs');
-      run('debootstrap', ['--variant=minbase', 'bookworm', rootfs, 'http://deb.debian.org/debian']);
+    const exists = (image: string) => spawnSync('podman', ['image', 'exists', image]).status === 0;
+    if (!exists(STANDIN)) {
+      if (!exists(ROOTFS)) {
+        const rootfs = path.join(tmp, 'rootfs');
+        run('debootstrap', 'debootstrap', ['--variant=minbase', 'bookworm', rootfs, 'http://deb.debian.org/debian']);
+        run('import the root file system', 'sh', ['-c', `tar -C "${rootfs}" -c . | podman import - ${ROOTFS}`]);
+      }
       const ctx = path.join(tmp, 'standin');
       mkdirSync(path.join(ctx, 'include'), { recursive: true });
       const prefix = path.join(path.dirname(process.execPath), '..');
       cpSync(process.execPath, path.join(ctx, 'node'));
       cpSync(path.join(prefix, 'lib', 'node_modules', 'npm'), path.join(ctx, 'npm'), { recursive: true });
       cpSync(path.join(prefix, 'include', 'node'), path.join(ctx, 'include', 'node'), { recursive: true });
-      run('sh', ['-c', `tar -C "${rootfs}" -c . | podman import - localhost/cell-lens-standin:rootfs`]);
+      // This machine's extra certificate authorities (an egress proxy's), without which npm ci cannot reach the registry.
+      const ca = process.env.NODE_EXTRA_CA_CERTS;
+      if (ca && existsSync(ca)) cpSync(ca, path.join(ctx, 'extra-ca.crt'));
       writeFileSync(
         path.join(ctx, 'Containerfile'),
         [
-          'FROM localhost/cell-lens-standin:rootfs',
+          `FROM ${ROOTFS}`,
           'COPY node /usr/local/bin/node',
           'COPY npm /usr/local/lib/node_modules/npm',
           'COPY include /usr/local/include',
+          ...(ca && existsSync(ca)
+            ? [
+                'COPY extra-ca.crt /usr/local/share/extra-ca.crt',
+                'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/extra-ca.crt',
+              ]
+            : []),
           'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && groupadd -g 1000 node && useradd -m -u 1000 -g node node',
           '',
         ].join('\n'),
       );
-      run('podman', [...global, 'build', ...limits, '-t', STANDIN, ctx]);
+      run('stand-in base', 'podman', [...global, 'build', ...limits, '-t', STANDIN, ctx]);
     }
+    imagesBefore = images();
     const npmCache = path.join(os.homedir(), '.npm');
     mkdirSync(npmCache, { recursive: true });
     run(
+      'image build',
       'podman',
       [
         ...global,
@@ -120,7 +145,7 @@ test(
     );
 
     const args = ['score', '/data/recepies_example.json', '--preset', 'proxy', '--json', '--no-cache'];
-    const inImage = run('podman', [
+    const inImage = run('score in the image', 'podman', [
       ...global,
       'run',
       '--rm',
@@ -133,7 +158,7 @@ test(
       ...args,
     ]);
     assert.equal(
-      run('podman', [...global, 'run', '--rm', ...limits, '--entrypoint', 'id', IMAGE, '-u']).trim(),
+      run('id', 'podman', [...global, 'run', '--rm', ...limits, '--entrypoint', 'id', IMAGE, '-u']).trim(),
       '1000',
     );
     const here = await runCli(tmp, ['score', EXAMPLES_PATH, ...args.slice(2)]);
