@@ -1,10 +1,10 @@
 // `npm run package`: builds production bundles and packs cell-lens-<version>.vsix with @vscode/vsce.
 //
-// The bundles are built into a staging folder (out/vsix-stage-XXXXXX/, git-ignored, removed afterwards) by scripts/production-build.mjs (the
-// build the CLI tarball uses too). The staging folder holds package.json, README, CHANGELOG, LICENSE, .vscodeignore,
-// media/, data/ and the pictures README.md links under docs/images/ (shown offline in the Extensions view). vsce runs
-// with --no-dependencies: everything is bundled; the optional native TF.js backends (tfjs-node, -node-gpu, webgpu)
-// are loaded lazily and may be absent.
+// The bundles are built into a staging folder (out/vsix-stage-XXXXXX/, git-ignored, removed afterwards) by
+// scripts/production-build.mjs (the build the CLI tarball uses too). The staging folder holds package.json, README,
+// CHANGELOG, LICENSE, .vscodeignore, media/, data/ and the pictures README.md links under docs/images/ (shown offline
+// in the Extensions view). vsce runs with --no-dependencies: everything is bundled; the optional native TF.js backends
+// (tfjs-node, -node-gpu, webgpu) are loaded lazily and may be absent.
 //
 // Platforms (README "Platforms"): without --target the package is universal and carries no native code — scoring
 // runs in WebAssembly, with the same values as everywhere. `--target T` packs for one vsce platform (`vsce package

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The optional TensorFlow.js backends: loaded lazily at run time (src/scoring/backends.ts), never bundled, may be absent. */
+/** The optional TensorFlow.js backends: loaded lazily (src/scoring/backends.ts), never bundled, may be absent. */
 export const OPTIONAL_NATIVE = [
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
@@ -20,9 +20,9 @@ export const OPTIONAL_NATIVE = [
 /** Requires inside try/catch of bundled third-party code (node-fetch's optional `encoding`). */
 const GUARDED = ['encoding'];
 
-/** The addon scripts/build.mjs copies into dist/ when `npm install` built it (native/, see scripts/build-native.mjs). */
+/** The addon scripts/build.mjs copies into dist/ when `npm install` built it (scripts/build-native.mjs). */
 export const ADDON = 'cell_lens_native.node';
-/** The vsce / npm name of the platform this machine packs for, e.g. `linux-x64` (the addon it built runs only there). */
+/** The vsce name of the platform this machine packs for, e.g. `linux-x64` (the addon it built runs only there). */
 export const HOST_TARGET = `${process.platform}-${process.arch}`;
 
 /**

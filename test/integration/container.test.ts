@@ -95,7 +95,7 @@ test(
       cpSync(process.execPath, path.join(ctx, 'node'));
       cpSync(path.join(prefix, 'lib', 'node_modules', 'npm'), path.join(ctx, 'npm'), { recursive: true });
       cpSync(path.join(prefix, 'include', 'node'), path.join(ctx, 'include', 'node'), { recursive: true });
-      // This machine's extra certificate authorities (an egress proxy's), without which npm ci cannot reach the registry.
+      // This machine's extra certificate authorities (a proxy's), without which npm ci cannot reach the registry.
       const ca = process.env.NODE_EXTRA_CA_CERTS;
       if (ca && existsSync(ca)) cpSync(ca, path.join(ctx, 'extra-ca.crt'));
       writeFileSync(
