@@ -1,51 +1,48 @@
 // `npm run package`: builds production bundles and packs cell-lens-<version>.vsix with @vscode/vsce.
 //
-// The bundles are built into a staging folder (out/vsix-stage/, git-ignored) with scripts/build.mjs itself
-// (--production: minified, no source maps), so the dev bundles in dist/ that tests and F5 use are never touched
-// while other processes read them. The staging folder holds package.json, README, CHANGELOG, LICENSE,
-// .vscodeignore, media/, data/, the pictures README.md links under docs/images/ (shown offline in the Extensions view) and
-// links to src/, webview/ and node_modules/ for esbuild. vsce runs with --no-dependencies: everything is bundled;
-// the optional native TF.js backends (tfjs-node, -node-gpu, webgpu) are loaded lazily and may be absent.
+// The bundles are built into a staging folder (out/vsix-stage-XXXXXX/, git-ignored, removed afterwards) by
+// scripts/production-build.mjs (the build the CLI tarball uses too). The staging folder holds package.json, README,
+// CHANGELOG, LICENSE, .vscodeignore, media/, data/ and the pictures README.md links under docs/images/ (shown offline
+// in the Extensions view). vsce runs with --no-dependencies: everything is bundled; the optional native TF.js backends
+// (tfjs-node, -node-gpu, webgpu) are loaded lazily and may be absent.
 //
-//   node scripts/package.mjs              → ./cell-lens-<version>.vsix, prints its size and file list
+// Platforms (README "Platforms"): without --target the package is universal and carries no native code — scoring
+// runs in WebAssembly, with the same values as everywhere. `--target T` packs for one vsce platform (`vsce package
+// --target T`) and adds the optional matrix-product addon (native/) that `npm install` built here; T must then be
+// this machine's platform (the addon is not cross-compiled).
+//
+//   node scripts/package.mjs              → ./cell-lens-<version>.vsix (universal), prints its size and file list
 //   node scripts/package.mjs --out F.vsix → F.vsix
+//   node scripts/package.mjs --target linux-x64 → ./cell-lens-linux-x64-<version>.vsix with the addon
 //   node scripts/package.mjs --if-stale   → reuse the vsix when it is newer than every input (for the e2e tests)
 //   node scripts/package.mjs --icon       → only render media/icon.svg to media/icon.png (128×128, Chromium)
-import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  copyFileSync,
-} from 'node:fs';
-import { builtinModules } from 'node:module';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, copyFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  ADDON,
+  HOST_TARGET,
+  productionBuild,
+  root,
+  run,
+  stagingFolder,
+  unbundledModules,
+} from './production-build.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const out = resolve(root, opt('--out') ?? `${pkg.name}-${pkg.version}.vsix`);
-const stage = join(root, 'out', 'vsix-stage');
+const target = opt('--target');
+if (target !== undefined && target !== HOST_TARGET) {
+  console.error(
+    `package: --target ${target}: the addon is built for this machine only (${HOST_TARGET}); pack on a ${target} machine`,
+  );
+  process.exit(2);
+}
+const out = resolve(root, opt('--out') ?? `${pkg.name}-${target ? `${target}-` : ''}${pkg.version}.vsix`);
 
-/** Packages the bundles may require at run time: Node built-ins, `vscode`, and the lazily loaded optional backends. */
-const OPTIONAL_NATIVE = [
-  '@tensorflow/tfjs-node',
-  '@tensorflow/tfjs-node-gpu',
-  'webgpu',
-  '@tensorflow/tfjs-backend-webgpu',
-];
-/** Requires inside try/catch of bundled third-party code (node-fetch's optional `encoding`). */
-const GUARDED = ['encoding'];
 /** Bundles the extension cannot work without; any other dist/*.js ships too, except NOT_SHIPPED. */
 const BUNDLES = ['extension.js', 'worker.js', 'webview.js'];
 /** Built by scripts/build.mjs but not used by the extension: the `cell-lens` CLI, benchmark bundles, source maps. */
@@ -62,15 +59,6 @@ const REQUIRED = [
   ...BUNDLES.map((b) => `extension/dist/${b}`),
   'extension/dist/tfjs-backend-wasm.wasm',
 ];
-
-function run(cmd, argv, opts = {}) {
-  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
-  if (r.status !== 0) {
-    console.error(`package: ${cmd} ${argv.join(' ')} failed (${r.status ?? r.signal})`);
-    process.exit(r.status || 1);
-  }
-  return r;
-}
 
 /** Newest modification time (ms) of the files under `p`. */
 function newest(p) {
@@ -92,6 +80,7 @@ const INPUTS = [
   'LICENSE',
   '.vscodeignore',
   'scripts/build.mjs',
+  'scripts/production-build.mjs',
   'scripts/package.mjs',
   'docs/images',
 ];
@@ -112,14 +101,6 @@ async function renderIcon() {
     await browser.close();
   }
   console.log('package: media/icon.png rendered from media/icon.svg');
-}
-
-/** The non-built-in modules a bundle `require`s with a literal name. */
-function requiredModules(file) {
-  const text = readFileSync(file, 'utf8');
-  const names = new Set();
-  for (const m of text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) names.add(m[1]);
-  return [...names].filter((n) => !builtinModules.includes(n.replace(/^node:/, '')));
 }
 
 /** Entry names of a zip file (central directory), with uncompressed sizes. */
@@ -159,8 +140,7 @@ const t0 = Date.now();
 if (!existsSync(join(root, 'media/icon.png'))) await renderIcon();
 
 // --- staging folder --------------------------------------------------------------------------------------------
-rmSync(stage, { recursive: true, force: true });
-mkdirSync(join(stage, 'scripts'), { recursive: true });
+const stage = stagingFolder('vsix-stage');
 for (const f of [
   'package.json',
   'README.md',
@@ -184,11 +164,9 @@ for (const m of readme.matchAll(/(?:\]\(|src=["'])(?:\.\/)?(docs\/images\/[^)"'\
   mkdirSync(dirname(join(stage, m[1])), { recursive: true });
   copyFileSync(join(root, m[1]), join(stage, m[1]));
 }
-copyFileSync(join(root, 'scripts/build.mjs'), join(stage, 'scripts/build.mjs'));
-for (const d of ['src', 'webview', 'node_modules', 'native']) symlinkSync(join(root, d), join(stage, d), 'dir');
 
-// --- production bundles into out/vsix-stage/dist -----------------------------------------------------------------
-run(process.execPath, [join(stage, 'scripts/build.mjs'), '--production']);
+// --- production bundles into the stage's dist/ -------------------------------------------------------------------
+productionBuild(stage);
 for (const b of BUNDLES) {
   if (!existsSync(join(stage, 'dist', b))) {
     console.error(`package: the build made no dist/${b}`);
@@ -197,18 +175,19 @@ for (const b of BUNDLES) {
 }
 // Every bundle ships (.vscodeignore: dist/*.js) but the command line and the benchmark bundles.
 for (const f of readdirSync(join(stage, 'dist'))) if (NOT_SHIPPED.test(f)) rmSync(join(stage, 'dist', f));
-for (const b of readdirSync(join(stage, 'dist')).filter((f) => f.endsWith('.js'))) {
-  const bad = requiredModules(join(stage, 'dist', b)).filter(
-    (m) => m !== 'vscode' && !OPTIONAL_NATIVE.includes(m) && !GUARDED.includes(m),
+// The addon only in a package for this platform; the universal one is WebAssembly only.
+if (!target) rmSync(join(stage, 'dist', ADDON), { force: true });
+else if (!existsSync(join(stage, 'dist', ADDON)))
+  console.warn(
+    `package: warning: no ${ADDON} was built here (scripts/build-native.mjs): the ${target} package is WebAssembly only`,
   );
+for (const b of readdirSync(join(stage, 'dist')).filter((f) => f.endsWith('.js'))) {
+  const bad = unbundledModules(join(stage, 'dist', b), ['vscode']);
   if (bad.length) {
     console.error(`package: dist/${b} requires modules that are not bundled: ${bad.join(', ')}`);
     process.exit(1);
   }
 }
-// The links are for esbuild only; vsce must not see them.
-for (const d of ['src', 'webview', 'node_modules', 'native']) rmSync(join(stage, d));
-rmSync(join(stage, 'scripts'), { recursive: true });
 
 // --- vsce ------------------------------------------------------------------------------------------------------
 const vsce = join(root, 'node_modules/@vscode/vsce/vsce');
@@ -226,6 +205,7 @@ run(
     '--allow-missing-repository',
     '--out',
     out,
+    ...(target ? ['--target', target] : []),
     ...(hasLicense ? [] : ['--skip-license']),
   ],
   { cwd: stage, env: { ...process.env, npm_config_update_notifier: 'false' } },
