@@ -11,7 +11,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { ScoreCache, settingsKey } from '../scoring/cache';
-import { estimateMs, formatDuration, formatEstimate } from '../scoring/estimate';
+import { estimateMs, formatDuration, formatEstimate, remainingMs } from '../scoring/estimate';
 import { SIZE_PRESETS, presetOf } from '../scoring/presets';
 import { ScoringError, type Disposable, type ScoringState, type ScoringStatus } from '../process/client';
 import { ScoringPool, type PoolEvent, type ScoringPoolOptions } from '../process/pool';
@@ -336,11 +336,11 @@ export class ScoringService implements vscode.Disposable {
                 const i = next++;
                 const t = unique[i];
                 // One cell: the notification's title names it already; several: "3/10 cell 4 (file)".
+                // The time left from the observed rate (one rule with the study's: remainingMs).
                 const doneNow = scored + failed;
-                const eta =
-                  unique.length > 1 && doneNow > 0
-                    ? ` · ETA ${formatDuration(Math.max(1000, (((Date.now() - t0) / doneNow) * (unique.length - i)) / inFlight))}`
-                    : '';
+                const left =
+                  unique.length > 1 ? remainingMs(doneNow, unique.length - doneNow, Date.now() - t0) : undefined;
+                const eta = left !== undefined ? ` · ETA ${formatDuration(Math.max(1000, left))}` : '';
                 const prefix = unique.length > 1 ? `${i + 1}/${unique.length}${eta} ${t.label}` : '';
                 const hit = opts.force
                   ? undefined
