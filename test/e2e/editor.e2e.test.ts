@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from '../../src/recipe/parse';
 import { cellView } from '../../src/graph/views';
+import type { Frame } from 'playwright-core';
 import { ROOT, Session, contributedCommands, e2eSuite, poll, sleepMs } from './harness';
 
 const FIXTURES = join(ROOT, 'test/fixtures/workspace');
@@ -318,7 +319,43 @@ test(
     const md = readFileSync(report, 'utf8');
     assert.match(md, /\| NASWOT \|/);
     assert.match(md, /Kendall|τ/);
+    // The panel's frame: its summary says the predictor's cross-validated τ, then the best single score, whose τ is
+    // the table's figure (one definition).
+    let plots: Frame | undefined;
+    for (const f of p.frames())
+      if (
+        await f
+          .locator('.cl-plots-summary-line')
+          .count()
+          .catch(() => 0)
+      )
+        plots = f;
+    assert.ok(plots, 'the Score Correlations frame');
+    const summary = await plots.locator('.cl-plots-summary-line').allInnerTexts();
+    assert.match(
+      summary[0] ?? '',
+      /^Loss predictor \(cross-validated\): τ 0\.\d+ .*WikiText-2 cells at the proxy preset/,
+    );
+    const best = /^Best single score: (\S+), τ (−?\d\.\d+)/.exec(summary[1] ?? '');
+    assert.ok(best, JSON.stringify(summary));
+    const bestRow = await plots.locator('tr.cl-best td:nth-child(5)').first().innerText();
+    assert.equal(bestRow.split(' [')[0].trim(), best[2], 'the summary and the table give the same τ');
+    // Heavy-tailed HiddenCov: the automatic axis is the rank (percentile); the open cell's label is whole, inside.
+    await plots.locator('.cl-plots-axis').waitFor();
+    const plot = plots.locator('svg.cl-plot').first();
+    assert.match((await plot.locator('.cl-plot-label').first().textContent()) ?? '', /HiddenCov.*rank/);
+    const inside = await plot.evaluate((svg) => {
+      const box = svg.getBoundingClientRect();
+      return Array.from(svg.querySelectorAll('.cl-plot-mark text')).every((t) => {
+        const r = t.getBoundingClientRect();
+        return r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && !/…$/.test(t.textContent ?? '');
+      });
+    });
+    assert.ok(inside, "the open cell's label is whole and inside the plot");
     await s!.shoot('g-study-panel', { both: false });
+    await plots.selectOption('.cl-plots-axis', 'linear');
+    await s!.shoot('g-study-panel-linear', { both: false });
+    await plots.selectOption('.cl-plots-axis', 'auto');
   },
 );
 
