@@ -338,11 +338,10 @@ test(
       const cancel = p.locator('.notification-toast .monaco-button', { hasText: /^Cancel$/ }).first();
       if (await cancel.isVisible().catch(() => false)) await cancel.click();
       // Leave with no unsaved untitled document (closing it would ask to save).
-      await p
-        .locator('.tabs-container .tab', { hasText: /Untitled/ })
-        .first()
-        .click();
+      // (the editor's tab: the graph panel's is titled "Graph: Untitled-1")
+      await p.locator('.tabs-container .tab[data-resource-name^="Untitled"]').first().click();
       await s!.runCommand('View: Revert and Close Editor');
+      await p.locator('.tabs-container .tab[data-resource-name^="Untitled"]').waitFor({ state: 'detached' });
       await s!.runCommand('View: Close All Editor Groups');
     }),
 );
