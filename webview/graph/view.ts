@@ -59,9 +59,14 @@ export class GraphView {
   /** The view the current transform is (Fit, the opening view) until the user moves it: refitted on a resize. */
   private autoView: 'fit' | 'opening' | undefined;
 
+  /**
+   * `options.opening`: how a cell opens: `readable` (default; the graph panel) fits it whole when its names stay
+   * ≥ 9 px, else opens it readable from the top; `fit` (Compare's small panes, where the shape is the point) fits it.
+   */
   constructor(
     private readonly root: HTMLElement,
     private readonly host: ViewHost,
+    private readonly options: { readonly opening?: 'readable' | 'fit' } = {},
   ) {
     const st = host.getState() ?? {};
     this.selected = st.selectedCell ?? 0;
@@ -310,7 +315,7 @@ export class GraphView {
     if (!cell) return undefined;
     const stage = this.zoom.stageSize();
     const size = { w: stage.w, h: stage.h };
-    return view === 'fit'
+    return view === 'fit' || this.options.opening === 'fit'
       ? fitView(cell.layout, size, this.overlays())
       : openingView(cell.layout, size, overviewSize(cell.layout).size, this.overlays());
   }
