@@ -153,7 +153,7 @@ test(
 
 /** Screen rectangles of the stage, every drawn node (as drawn: its shape and an output's ring) and the overview. */
 const rects = (page: Page) =>
-  page.evaluate(`(() => {
+  page.evaluate<{ stage: R; nodes: (R & { name: string })[]; overview: R | undefined; side: number }>(`(() => {
     const r = (e) => {
       const b = e.getBoundingClientRect();
       return { x: b.left, y: b.top, w: b.width, h: b.height };
@@ -168,7 +168,7 @@ const rects = (page: Page) =>
       overview: mm.hidden ? undefined : r(mm),
       side: document.querySelector('.cl-side').offsetWidth,
     };
-  })()`) as Promise<{ stage: R; nodes: (R & { name: string })[]; overview: R | undefined; side: number }>;
+  })()`);
 type R = { x: number; y: number; w: number; h: number };
 const inside = (a: R, b: R) =>
   a.x >= b.x - 1 && a.y >= b.y - 1 && a.x + a.w <= b.x + b.w + 1 && a.y + a.h <= b.y + b.h + 1;
@@ -267,7 +267,7 @@ test('the heat-map legend is inside the stage and shows every tick label whole',
     const page = await openPage(browser!, 'dark', size);
     await post(page, renderMessage(lstm, { scores: () => lstmScores(1000) }));
     await page.selectOption('.cl-toolbar select >> nth=1', 'naswot');
-    const g = (await page.evaluate(`(() => {
+    const g = await page.evaluate<{ stage: R; legend: R; svg: R; texts: (R & { text: string })[] }>(`(() => {
       const r = (e) => {
         const b = e.getBoundingClientRect();
         return { x: b.left, y: b.top, w: b.width, h: b.height };
@@ -279,7 +279,7 @@ test('the heat-map legend is inside the stage and shows every tick label whole',
         svg: r(legend.querySelector('svg')),
         texts: Array.from(legend.querySelectorAll('svg text')).map((t) => ({ text: t.textContent ?? '', ...r(t) })),
       };
-    })()`)) as { stage: R; legend: R; svg: R; texts: (R & { text: string })[] };
+    })()`);
     assert.ok(inside(g.legend, g.stage), `${size.width}×${size.height}: legend inside the stage`);
     assert.ok(g.texts.length >= 2, 'tick labels');
     for (const t of g.texts) assert.ok(inside(t, g.svg), `${size.width}×${size.height}: tick "${t.text}" not clipped`);
