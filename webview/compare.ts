@@ -1,8 +1,9 @@
 /**
- * Entry of the "Compare Cells" webview bundle (dist/compare.js, browser IIFE): two graphs side by side, each drawn
- * by the graph view's own renderer (webview/graph/view.ts, one GraphView per side; nodes and edges with `onlyHere` get
- * the `cl-only` mark of media/graph.css), and the table of benchmark records, scores and predictions below.
- * Validates every message it receives (src/compare/protocol.ts). No `vscode` import.
+ * Entry of the "Compare Cells" webview bundle (dist/compare.js, browser IIFE): two graphs side by side or one above
+ * the other (whichever shows both larger: src/compare/arrangement.ts), each drawn by the graph view's own renderer
+ * (webview/graph/view.ts, one GraphView per side; nodes and edges with `onlyHere` get the `cl-only` mark of
+ * media/graph.css), a "Score this side" button on a side not scored yet, and the table of benchmark records, scores
+ * and predictions below. Validates every message it receives (src/compare/protocol.ts). No `vscode` import.
  */
 import { GraphView, type ViewHost } from './graph/view';
 import { el, startPage, type VsCodeApi } from './page';
@@ -16,6 +17,7 @@ import {
   type Side,
   type ToCompareWebview,
 } from '../src/compare/protocol';
+import { compareArrangement } from '../src/compare/arrangement';
 
 /** One side: its caption and a GraphView whose messages are tagged with the side. */
 class Pane {
@@ -26,7 +28,7 @@ class Pane {
 
   constructor(
     readonly side: Side,
-    post: (m: FromCompareWebview) => void,
+    private readonly post: (m: FromCompareWebview) => void,
   ) {
     this.root = el('section', `cmp-pane cmp-${side}`);
     this.root.setAttribute('aria-label', side === 'left' ? 'Cell A' : 'Cell B');
@@ -43,7 +45,8 @@ class Pane {
         this.state = s;
       },
     };
-    this.view = new GraphView(mount, host);
+    // Each graph opens whole in its pane (Fit), however small: the two shapes are what is compared.
+    this.view = new GraphView(mount, host, { opening: 'fit' });
   }
 
   show(s: CompareSide): void {
@@ -53,6 +56,18 @@ class Pane {
       el('span', 'cmp-title', s.title.replace(/^[AB] · /, '')),
       el('span', 'cmp-count', only === 0 ? 'no node only here' : `${only} node${only === 1 ? '' : 's'} only here`),
     );
+    if (!s.scored) {
+      const letter = this.side === 'left' ? 'A' : 'B';
+      const score = el('button', 'cl-button cmp-score', 'Score this side');
+      score.type = 'button';
+      score.title = `Compute the train-free scores of ${letter} at the current settings (Cell Lens: Score This Cell)`;
+      score.addEventListener('click', () => {
+        score.disabled = true;
+        score.textContent = 'Scoring…';
+        this.post({ type: 'score', side: this.side });
+      });
+      this.caption.append(score);
+    }
     this.caption.title = `canonical hash ${s.hash}`;
     this.view.render({
       type: 'render',
@@ -147,7 +162,25 @@ function setup(api: VsCodeApi): (m: ToCompareWebview) => void {
     right: right.view,
   };
 
+  // Side by side or one above the other: whichever shows both graphs larger in the panes' area (on each
+  // comparison and resize); the graphs follow (a view the user has not moved is fitted again).
+  let last: CompareMessage | undefined;
+  const arrange = (): void => {
+    if (!last) return;
+    const r = panes.getBoundingClientRect();
+    const rows =
+      compareArrangement({ w: r.width, h: r.height }, [last.left.cell.layout, last.right.cell.layout]) === 'rows';
+    panes.classList.toggle('cmp-rows', rows);
+    panes.dataset.arrangement = rows ? 'rows' : 'columns';
+  };
+  window.addEventListener('resize', () => {
+    arrange();
+    left.view.resized();
+    right.view.resized();
+  });
+
   const render = (m: CompareMessage): void => {
+    last = m;
     root.classList.toggle('cmp-isomorphic', m.isomorphic);
     summary.textContent = m.summary;
     left.show(m.left);
@@ -155,6 +188,12 @@ function setup(api: VsCodeApi): (m: ToCompareWebview) => void {
     const notes = el('div', 'cmp-notes');
     for (const n of m.notes) notes.append(el('p', undefined, n));
     details.replaceChildren(...(m.rows.length ? [table(m.rows)] : []), notes);
+    const before = panes.dataset.arrangement;
+    arrange();
+    if (panes.dataset.arrangement !== before) {
+      left.view.resized();
+      right.view.resized();
+    }
   };
 
   return (m) => {

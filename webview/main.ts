@@ -21,7 +21,7 @@ startPage({
     });
     // For tests and the bench page (harmless in VS Code).
     (window as unknown as { cellLensGraph: GraphView }).cellLensGraph = view;
-    // The zoom transform is kept on a resize (the user presses 0 to refit); the overview follows.
+    // On a resize the side panel follows the width and an unmoved view is fitted again (view.resized).
     window.addEventListener('resize', () => view.resized());
     return (m) => {
       switch (m.type) {
@@ -36,7 +36,7 @@ startPage({
           view.refreshTheme();
           break;
         case 'exportRequest':
-          void view.exportAs(m.format);
+          void view.exportAs(m.format, m.background);
           break;
       }
     };

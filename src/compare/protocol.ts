@@ -10,7 +10,7 @@
 import { isCellView, type CellView, type ThemeKind } from '../graph/protocol';
 
 /** Bumped on any incompatible change; the webview ignores `compare` messages of another version. */
-export const COMPARE_PROTOCOL_VERSION = 1;
+export const COMPARE_PROTOCOL_VERSION = 2;
 
 /** The view type of the panel. */
 export const COMPARE_VIEW_TYPE = 'cellLens.compare';
@@ -31,6 +31,8 @@ export interface CompareSide {
   /** Nodes (inputs included) and edges with no counterpart in the other cell. */
   readonly onlyNodes: readonly string[];
   readonly onlyEdges: number;
+  /** Whether the cell has a score report at the current settings (if not, the page offers to score it). */
+  readonly scored: boolean;
 }
 
 /** Which side a row favours: by the quantity's declared direction; `tie` when equal; absent when not comparable. */
@@ -98,7 +100,13 @@ export interface CompareLogMessage {
   readonly message: string;
 }
 
-export type FromCompareWebview = CompareReadyMessage | CompareRevealMessage | CompareLogMessage;
+/** Score one side's cell at the current settings (its "Score this side" button): the editor's Score This Cell. */
+export interface CompareScoreMessage {
+  readonly type: 'score';
+  readonly side: Side;
+}
+
+export type FromCompareWebview = CompareReadyMessage | CompareRevealMessage | CompareScoreMessage | CompareLogMessage;
 
 // ---- validators -------------------------------------------------------------------------------------------
 
@@ -121,7 +129,8 @@ function isSide(s: unknown): s is CompareSide {
     isCellView(s.cell) &&
     Array.isArray(s.onlyNodes) &&
     s.onlyNodes.every(isStr) &&
-    isIndex(s.onlyEdges)
+    isIndex(s.onlyEdges) &&
+    typeof s.scored === 'boolean'
   );
 }
 
@@ -175,6 +184,8 @@ export function isFromCompareWebview(m: unknown): m is FromCompareWebview {
       return true;
     case 'reveal':
       return SIDES.includes(m.side) && isStr(m.node) && m.node.length > 0;
+    case 'score':
+      return SIDES.includes(m.side);
     case 'log':
       return isStr(m.message) && ['info', 'warn', 'error'].includes(m.level as string);
     default:

@@ -228,6 +228,17 @@ function summaryOf(diff: CellDiff): string {
   return `Not isomorphic: ${n(diff.left.onlyNodes.length)} only in A, ${n(diff.right.onlyNodes.length)} only in B, ${diff.left.matched.size} matched.`;
 }
 
+/**
+ * The compare panel's tab title: each side's file and cell name (the one name, src/report/format.ts cellName, which
+ * the panel puts in the cell's label), e.g. `Compare: a.json cell 3 ↔ b.json LSTM`.
+ */
+export function compareTitle(
+  left: Pick<CompareInput, 'fileName'> & { readonly cell: Pick<Cell, 'label'> },
+  right: Pick<CompareInput, 'fileName'> & { readonly cell: Pick<Cell, 'label'> },
+): string {
+  return `Compare: ${left.fileName} ${left.cell.label} ↔ ${right.fileName} ${right.cell.label}`;
+}
+
 /** The complete `compare` message of two cells. */
 export function compareMessage(
   left: CompareInput,
@@ -245,6 +256,7 @@ export function compareMessage(
     cell: markView(cellView(x.cell, { options }), d),
     onlyNodes: d.onlyNodes,
     onlyEdges: d.onlyEdges.length,
+    scored: x.report !== undefined,
   });
   const notes: string[] = [];
   const rows: CompareRow[] = [];

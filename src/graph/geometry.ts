@@ -16,6 +16,23 @@ export interface Box {
   readonly y1: number;
 }
 
+/**
+ * How far the double outline of an output node reaches beyond its box (webview/graph/draw.ts draws it; the edge
+ * routing keeps edges off it, src/graph/layout.ts).
+ */
+export const OUTPUT_RING = 4;
+
+/** The box a node is drawn in around its centre `p`: its own box, and for an output the ring around it. */
+export function drawnBox(
+  n: { readonly width: number; readonly height: number; readonly outputIndex?: number },
+  p: Point,
+): Box {
+  const ring = n.outputIndex !== undefined ? OUTPUT_RING : 0;
+  const hw = n.width / 2 + ring,
+    hh = n.height / 2 + ring;
+  return { x0: p.x - hw, x1: p.x + hw, y0: p.y - hh, y1: p.y + hh };
+}
+
 /** Whether the polyline's y strictly increases or strictly decreases (drawn with a monotone curve, see webview/graph/draw.ts). */
 export function isMonotoneY(pts: readonly Point[]): boolean {
   if (pts.length < 2) return false;

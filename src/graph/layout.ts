@@ -4,7 +4,7 @@
  * on the extension host (the webview bundle never imports it: it draws the layout it receives).
  */
 import type { Cell } from '../recipe/types';
-import { segmentCrossesBox, type Box, type Point } from './geometry';
+import { drawnBox, segmentCrossesBox, type Box, type Point } from './geometry';
 import { buildGraphModel, type GraphModel, type GraphModelOptions } from './model';
 
 // @dagrejs/dagre ships ESM typings only, while this package compiles as CommonJS: load the CommonJS build
@@ -256,7 +256,39 @@ export function routeThroughGaps(pts: readonly Point[], src: Box, tgt: Box, band
   // A point at or below where the edge must end is dropped (the target's row starts there).
   while (out.length > 1 && end.y < out[out.length - 1].y + EPS) out.pop();
   out.push(end);
-  return out.length >= 2 ? out : [...pts];
+  return out.length >= 2 ? bendClearOfRows(out, bands) : [...pts];
+}
+
+/** How far (px) a bend stays from the node rows above and below its gap (an output's ring reaches 4 px out). */
+export const BEND_CLEARANCE = 12;
+
+/**
+ * Keep the slanted segments of a downward polyline (which, routed, lie each in one gap between rows) at least
+ * BEND_CLEARANCE from both rows: a segment that starts on a row's bottom or ends on a row's top first runs
+ * vertically into the gap. Without it a shallow slant that ends on its target's top edge skims along that row,
+ * through the out-rings of the outputs beside the target (the dashed recurrence edges over h_new_0 and h_new_2).
+ * In a narrow gap the clearance is a third of the gap.
+ */
+function bendClearOfRows(pts: readonly Point[], bands: readonly Box[]): Point[] {
+  const out: Point[] = [pts[0]];
+  for (let i = 1; i < pts.length; i++) {
+    const a = pts[i - 1],
+      b = pts[i];
+    if (Math.abs(a.x - b.x) > EPS) {
+      const above = Math.max(-Infinity, ...bands.filter((r) => r.y1 <= a.y + EPS).map((r) => r.y1));
+      const below = Math.min(Infinity, ...bands.filter((r) => r.y0 >= b.y - EPS).map((r) => r.y0));
+      const gap = below - above;
+      const clear = Number.isFinite(gap) ? Math.min(BEND_CLEARANCE, gap / 3) : BEND_CLEARANCE;
+      const ya = Number.isFinite(above) ? Math.max(a.y, above + clear) : a.y;
+      const yb = Number.isFinite(below) ? Math.min(b.y, below - clear) : b.y;
+      if (ya < yb - EPS) {
+        if (ya > a.y + EPS) out.push({ x: a.x, y: ya });
+        if (yb < b.y - EPS) out.push({ x: b.x, y: yb });
+      }
+    }
+    out.push(b);
+  }
+  return out;
 }
 
 /** One edge segment that runs through a node that is neither its source nor its target. */
@@ -266,9 +298,13 @@ export interface EdgeCrossing {
   readonly node: string;
 }
 
+/** How close (px) an edge may pass a node it does not connect to, measured from the node as drawn (ring included). */
+export const EDGE_CLEARANCE = 2;
+
 /**
- * Edge segments of `layout` that run through the box of a node other than the edge's own endpoints (the
- * measure of "edges kept out of node rows"; bench/graph.ts records it). Self-loops are skipped.
+ * Edge segments of `layout` that run through, or within {@link EDGE_CLEARANCE} of, the box a node other than the
+ * edge's own ends is drawn in (an output's ring included: drawnBox). The measure of "edges kept out of node rows";
+ * bench/graph.ts records it. Self-loops are skipped.
  */
 export function edgeNodeCrossings(
   model: GraphModel,
@@ -277,14 +313,7 @@ export function edgeNodeCrossings(
 ): EdgeCrossing[] {
   const boxes = model.nodes.flatMap((n) => {
     const p = layout.nodes[n.id];
-    return p
-      ? [
-          {
-            id: n.id,
-            box: { x0: p.x - n.width / 2, x1: p.x + n.width / 2, y0: p.y - n.height / 2, y1: p.y + n.height / 2 },
-          },
-        ]
-      : [];
+    return p ? [{ id: n.id, box: drawnBox(n, p) }] : [];
   });
   const out: EdgeCrossing[] = [];
   for (const e of model.edges) {
@@ -293,7 +322,8 @@ export function edgeNodeCrossings(
     for (let i = 1; i < pts.length; i++) {
       for (const b of boxes) {
         if (b.id === e.source || b.id === e.target) continue;
-        if (segmentCrossesBox(pts[i - 1], pts[i], b.box)) out.push({ edge: e.id, segment: i, node: b.id });
+        if (segmentCrossesBox(pts[i - 1], pts[i], b.box, -EDGE_CLEARANCE))
+          out.push({ edge: e.id, segment: i, node: b.id });
       }
     }
   }

@@ -110,15 +110,23 @@ export interface ThemeMessage {
   readonly kind: ThemeKind;
 }
 
-/** Ask the webview to serialise its graph and answer with an `export` message. */
+/** Ask the webview to serialise its graph and answer with an `export` message (`background`: the toolbar's choice). */
 export interface ExportRequestMessage {
   readonly type: 'exportRequest';
   readonly format: ExportFormat;
+  readonly background?: ExportBackground;
 }
 
 export type ToWebview = RenderMessage | HighlightMessage | ThemeMessage | ExportRequestMessage;
 
 export type ExportFormat = 'svg' | 'png';
+
+/**
+ * The background of an exported graph: the theme's (as on screen), light (white, with the light palette of
+ * src/graph/palette.ts whatever the theme: for papers), or transparent (the theme's colours, no background).
+ */
+export type ExportBackground = 'theme' | 'light' | 'transparent';
+export const EXPORT_BACKGROUNDS: readonly ExportBackground[] = ['theme', 'light', 'transparent'];
 
 export interface ReadyMessage {
   readonly type: 'ready';
@@ -164,6 +172,10 @@ export interface WebviewState {
   readonly heat?: string;
   /** The panel was pinned to `uri` (see RenderMessage.pinned). */
   readonly pinned?: boolean;
+  /** The side panel opened or closed with the Details toggle (absent: by the panel's width, src/graph/viewport.ts). */
+  readonly details?: boolean;
+  /** The export background picked in the toolbar. */
+  readonly exportBackground?: ExportBackground;
 }
 
 // ---- validators -------------------------------------------------------------------------------------------
@@ -296,7 +308,10 @@ export function isToWebview(m: unknown): m is ToWebview {
     case 'theme':
       return THEMES.includes(m.kind as ThemeKind);
     case 'exportRequest':
-      return m.format === 'svg' || m.format === 'png';
+      return (
+        (m.format === 'svg' || m.format === 'png') &&
+        optional(m.background, (b) => EXPORT_BACKGROUNDS.includes(b as ExportBackground))
+      );
     default:
       return false;
   }

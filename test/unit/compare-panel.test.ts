@@ -97,7 +97,26 @@ test('Compare with… (lens arguments): the quick pick lists the other open cell
   assert.equal(m.right.uri, examples.uri.toString());
   assert.equal(m.right.cellIndex, 2);
   assert.equal(m.isomorphic, false);
-  assert.equal(panel.title, 'Compare: LSTM ↔ GRU');
+  // The tab names both files and both cells (the one cell name, src/report/format.ts cellName).
+  assert.equal(panel.title, 'Compare: lstm.json LSTM ↔ examples.json GRU');
+  assert.deepEqual([m.left.scored, m.right.scored], [false, false], 'neither side is scored');
+});
+
+test('"Score this side": the page\'s score message runs Score This Cell on that side\'s document and cell', async () => {
+  const calls: unknown[][] = [];
+  host.commands.set('cellLens.scoreCell', (...a: unknown[]) => {
+    calls.push(a);
+    return Promise.resolve();
+  });
+  try {
+    host.panels[0].receive({ type: 'score', side: 'right' });
+    await host.when(() => calls.length > 0);
+    assert.equal(calls.length, 1);
+    assert.equal(String(calls[0][0]), examples.uri.toString());
+    assert.equal(calls[0][1], 2, 'B is cell 2 (the GRU) of examples.json');
+  } finally {
+    host.commands.delete('cellLens.scoreCell');
+  }
 });
 
 test('a compared cell that is gone is logged once, not again on every score that follows; back, it is compared again', async () => {

@@ -10,7 +10,7 @@ import { canonicalHash } from '../../src/recipe/canonical';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { SCORES, type ScoreReport, type ScoreId } from '../../src/scoring/types';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
-import { betterSide, compareMessage, type CompareInput } from '../../src/compare/view';
+import { betterSide, compareMessage, compareTitle, type CompareInput } from '../../src/compare/view';
 import {
   COMPARE_PROTOCOL_VERSION,
   isFromCompareWebview,
@@ -18,6 +18,8 @@ import {
   type CompareMessage,
 } from '../../src/compare/protocol';
 import { COMPARE_PAGE, makeNonce, pageHtml } from '../../src/webviews/html';
+import { compareArrangement, COMPARE_PANE_CHROME } from '../../src/compare/arrangement';
+import { fitTransform } from '../../src/graph/viewport';
 import { exampleText } from '../helpers/data';
 
 const CELLS = parseDocument(exampleText()).cells;
@@ -140,9 +142,43 @@ test('without scores: benchmark rows only and a note saying how to get scores; a
   assert.ok(m.notes.some((n) => /Not scored yet/.test(n)));
   const loading = compareMessage({ ...a, matches: undefined }, { ...a, matches: undefined });
   assert.ok(loading.notes.some((n) => /loading/.test(n)));
+  // Each side says whether it is scored (the page offers "Score this side" where not).
+  assert.deepEqual([m.left.scored, m.right.scored], [false, false]);
+  const [sa] = await inputs(true);
+  const half = compareMessage(sa, { ...a });
+  assert.deepEqual([half.left.scored, half.right.scored], [true, false]);
 });
 
-test('isToCompareWebview rejects malformed messages; isFromCompareWebview accepts only ready / reveal / log', async () => {
+test('the tab title names both files and both cells', () => {
+  const side = (fileName: string, label: string) => ({ fileName, cell: { label } });
+  assert.equal(compareTitle(side('a.json', 'cell 3'), side('b.json', 'LSTM')), 'Compare: a.json cell 3 ↔ b.json LSTM');
+  // Two single-recipe files (the parser labels each `recipe`): the files tell them apart.
+  assert.equal(
+    compareTitle(side('mine.json', 'recipe'), side('theirs.json', 'recipe')),
+    'Compare: mine.json recipe ↔ theirs.json recipe',
+  );
+});
+
+test('at half width the two graphs go side by side when that shows them larger, one above the other when not', () => {
+  // A half-width panel (626 px) of a 1600 × 900 window: the panes share about 626 × 470 px under the summary and
+  // above the table. Before, below 700 px they always stacked: two strips of 470 / 2 − 56 = 179 px.
+  const area = { w: 626, h: 470 };
+  const lstm = { width: 600, height: 594 },
+    gru = { width: 352, height: 594 };
+  assert.equal(compareArrangement(area, [lstm, gru]), 'columns');
+  const fit = (pane: { w: number; h: number }, g: { width: number; height: number }) =>
+    fitTransform(g, { x: 0, y: 0, ...pane }).k;
+  const cols = fit({ w: 626 / 2 - 1, h: 470 - COMPARE_PANE_CHROME }, lstm);
+  const rows = fit({ w: 626, h: 470 / 2 - 1 - COMPARE_PANE_CHROME }, lstm);
+  assert.ok(cols > 0.5 && rows < 0.31, `the LSTM at ${cols.toFixed(2)} side by side, ${rows.toFixed(2)} stacked`);
+  // Two wide, flat graphs stack.
+  const flat = { width: 980, height: 300 };
+  assert.equal(compareArrangement(area, [flat, flat]), 'rows');
+  // A wide panel: side by side.
+  assert.equal(compareArrangement({ w: 1500, h: 600 }, [lstm, gru]), 'columns');
+});
+
+test('isToCompareWebview rejects malformed messages; isFromCompareWebview accepts only ready / reveal / score / log', async () => {
   const [a, b] = await inputs(true);
   const good = compareMessage(a, b);
   const clone = () => JSON.parse(JSON.stringify(good)) as CompareMessage & Record<string, unknown>;
@@ -170,13 +206,19 @@ test('isToCompareWebview rejects malformed messages; isFromCompareWebview accept
   c = clone();
   delete (c as { summary?: string }).summary;
   bad.push(c);
+  c = clone();
+  delete (c.left as { scored?: boolean }).scored;
+  bad.push(c);
   for (const [i, x] of bad.entries()) assert.equal(isToCompareWebview(x), false, `bad message #${i} rejected`);
   assert.ok(isToCompareWebview({ type: 'theme', kind: 'dark' }));
 
   assert.ok(isFromCompareWebview({ type: 'ready' }));
   assert.ok(isFromCompareWebview({ type: 'reveal', side: 'right', node: 'o_act' }));
   assert.ok(isFromCompareWebview({ type: 'log', level: 'warn', message: 'x' }));
+  assert.ok(isFromCompareWebview({ type: 'score', side: 'left' }));
   for (const x of [
+    { type: 'score', side: 'both' },
+    { type: 'score' },
     { type: 'reveal', side: 'middle', node: 'a' },
     { type: 'reveal', side: 'left', node: '' },
     { type: 'export' },

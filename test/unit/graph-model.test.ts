@@ -5,6 +5,8 @@ import type { Cell } from '../../src/recipe/types';
 import { buildGraphModel, nodeAtOffset, DEFAULT_GRAPH_SIZES, type GraphModel } from '../../src/graph/model';
 import {
   cellGraph,
+  BEND_CLEARANCE,
+  EDGE_CLEARANCE,
   edgeNodeCrossings,
   layoutGraph,
   rankBands,
@@ -13,6 +15,7 @@ import {
 } from '../../src/graph/layout';
 import { isMonotoneY, segmentCrossesBox } from '../../src/graph/geometry';
 import { linearParams } from '../../src/recipe/params';
+import { KNOWN_CELLS } from '../../src/recipe/known';
 import { cell25, chain26 } from '../../bench/graph';
 import { exampleText, wikitextRecipes } from '../../testkit/graph-cells';
 
@@ -235,10 +238,13 @@ test('routing through the row gaps: dagre’s diagonals cut node boxes, the rout
   ];
   assert.ok(segmentCrossesBox(raw[1], raw[2], other), 'the raw diagonal clips the row-1 node');
   const routed = routeThroughGaps(raw, src, tgt, bands);
+  // The bend stays BEND_CLEARANCE (12) off both rows: down from row 1 into the gap, across, down onto the target.
   assert.deepEqual(routed, [
     { x: 0, y: 20 },
     { x: 0, y: 80 },
     { x: 0, y: 120 },
+    { x: 0, y: 120 + BEND_CLEARANCE },
+    { x: 171, y: 180 - BEND_CLEARANCE },
     { x: 171, y: 180 },
   ]);
   assert.ok(isMonotoneY(routed));
@@ -246,6 +252,47 @@ test('routing through the row gaps: dagre’s diagonals cut node boxes, the rout
   // Upward polylines (recurrence edges run h_new → h_prev) are routed the same way, reversed.
   const up = routeThroughGaps([...raw].reverse(), tgt, src, bands);
   assert.deepEqual(up, [...routed].reverse());
+});
+
+test('edges keep clear of the drawn nodes (output rings included) and bend away from the rows', () => {
+  // The 10 example cells, the named reference cells (src/recipe/known.ts) and the WikiText-2 cell whose exported
+  // graph showed the dashed recurrence edges of h_new_1 and h_new_2 skimming through the rings of h_new_2 and
+  // h_new_0 (recepie 1012435: three outputs side by side on the last row).
+  const wt = wikitextRecipes().find((r) => r.file.includes('model_1012435_'));
+  assert.ok(wt, 'the WikiText-2 log of recepie 1012435');
+  const cells = [
+    ...cellsOf(exampleText()).map((c) => ({ where: `example ${c.index}`, cell: c })),
+    ...KNOWN_CELLS.map((k) => ({ where: k.name, cell: oneCell(k.recipe) })),
+    { where: 'recepie 1012435', cell: cellsOf(wt.text)[0] },
+  ];
+  for (const { where, cell } of cells) {
+    const { model, layout } = cellGraph(cell);
+    const crossings = edgeNodeCrossings(model, layout);
+    assert.deepEqual(
+      crossings.map((c) => `${c.edge}×${c.node}`),
+      [],
+      `${where}: edges through or within ${EDGE_CLEARANCE} px of a node they do not connect`,
+    );
+    // Every slanted segment lies in a gap between rows, at least BEND_CLEARANCE (or a third of the gap) from both.
+    const bands = rankBands(model.nodes.map((n) => ({ y: layout.nodes[n.id].y, h: n.height })));
+    for (const e of model.edges) {
+      const pts = layout.edges[e.id];
+      for (let i = 1; i < pts.length; i++) {
+        const a = pts[i - 1],
+          b = pts[i];
+        if (Math.abs(a.x - b.x) < 0.5 || Math.abs(a.y - b.y) < 0.5) continue;
+        const y0 = Math.min(a.y, b.y),
+          y1 = Math.max(a.y, b.y);
+        const above = Math.max(...bands.filter((r) => r.y1 <= y0 + 0.5).map((r) => r.y1));
+        const below = Math.min(...bands.filter((r) => r.y0 >= y1 - 0.5).map((r) => r.y0));
+        const clear = Math.min(BEND_CLEARANCE, (below - above) / 3) - 0.5;
+        assert.ok(
+          y0 >= above + clear && y1 <= below - clear,
+          `${where}: ${e.id} bends at y ${y0.toFixed(1)}–${y1.toFixed(1)}, in the gap ${above}–${below}`,
+        );
+      }
+    }
+  }
 });
 
 test('unknown op: a model with an unknown-category node and a marker', () => {

@@ -19,7 +19,8 @@ import {
   ROOT,
 } from '../../testkit/graph-browser';
 import { exampleText, wikitextRecipes } from '../../testkit/graph-cells';
-import { chain26 } from '../../bench/graph';
+import { cell25, chain26 } from '../../bench/graph';
+import { LIGHT_PALETTE } from '../../src/graph/palette';
 import { isFromWebview } from '../../src/graph/protocol';
 import { contrastRatio, over, parseColor } from '../../src/graph/contrast';
 import type { ScoreReport } from '../../src/scoring/types';
@@ -53,10 +54,10 @@ const graphInsideStage = (page: Page) =>
     return g.left >= s.left - 1 && g.right <= s.right + 1 && g.top >= s.top - 1 && g.bottom <= s.bottom + 1;
   });
 
-/** A score report for the LSTM with a per-node quantity on the op nodes (test data, not a real score). */
-function lstmScores(): ScoreReport {
+/** A score report for the LSTM with a per-node quantity on the op nodes (test data, not a real score), 0 … `top`. */
+function lstmScores(top = 1): ScoreReport {
   const names = Object.keys(JSON.parse(lstm) as object);
-  const perNode = Object.fromEntries(names.map((n, i) => [n, i / (names.length - 1)]));
+  const perNode = Object.fromEntries(names.map((n, i) => [n, (top * i) / (names.length - 1)]));
   return {
     hash: 'test',
     backend: 'cpu',
@@ -120,9 +121,10 @@ test(
     const mm = (await page.locator('.cl-minimap svg').boundingBox())!;
     await page.mouse.click(mm.x + mm.width / 2, mm.y + mm.height * 0.9);
     assert.ok((await ty()) < y0, 'clicking the overview pans');
-    // Fit (0) keeps the readable scale: the overview stays.
+    // Fit (0) fits: the whole graph in view (smaller), so no overview.
     await page.keyboard.press('0');
-    assert.equal(await count(page, '.cl-minimap:not([hidden])'), 1);
+    assert.ok(await graphInsideStage(page), 'Fit shows the whole graph');
+    assert.equal(await count(page, '.cl-minimap:not([hidden])'), 0);
     await page.close();
 
     // The widest WikiText-2 cells (19 nodes, four inputs) at half width: still ≥ 9 px (it pans sideways), with the overview.
@@ -148,6 +150,192 @@ test(
     await small.close();
   },
 );
+
+/** Screen rectangles of the stage, every drawn node (as drawn: its shape and an output's ring) and the overview. */
+const rects = (page: Page) =>
+  page.evaluate<{ stage: R; nodes: (R & { name: string })[]; overview: R | undefined; side: number }>(`(() => {
+    const r = (e) => {
+      const b = e.getBoundingClientRect();
+      return { x: b.left, y: b.top, w: b.width, h: b.height };
+    };
+    const mm = document.querySelector('.cl-minimap');
+    return {
+      stage: r(document.querySelector('.cl-stage')),
+      nodes: Array.from(document.querySelectorAll('.cl-node')).map((n) => ({
+        name: n.getAttribute('data-name') ?? '',
+        ...r(n.querySelector('.cl-out-ring') ?? n.querySelector('.cl-shape')),
+      })),
+      overview: mm.hidden ? undefined : r(mm),
+      side: document.querySelector('.cl-side').offsetWidth,
+    };
+  })()`);
+type R = { x: number; y: number; w: number; h: number };
+const inside = (a: R, b: R) =>
+  a.x >= b.x - 1 && a.y >= b.y - 1 && a.x + a.w <= b.x + b.w + 1 && a.y + a.h <= b.y + b.h + 1;
+const overlap = (a: R, b: R) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+const scaleOf = (page: Page) =>
+  page.evaluate(() => (document.querySelector('.cl-viewport') as SVGGElement).getCTM()?.a ?? 0);
+
+test(
+  'half width (626 px, a 1600-px window split): the side panel gives way, the LSTM opens whole, Fit fits',
+  { skip },
+  async () => {
+    const page = await openPage(browser!, 'dark', { width: 626, height: 780 });
+    await post(page, renderMessage(lstm));
+    let r = await rects(page);
+    assert.equal(r.side, 0, 'the side panel is closed at half width');
+    assert.equal(await page.getAttribute('.cl-details', 'aria-pressed'), 'false');
+    assert.equal(Math.round(r.stage.w), 626, 'the graph gets the panel width');
+    const cut = r.nodes.filter((n) => !inside(n, r.stage)).map((n) => n.name);
+    assert.deepEqual(cut, [], 'every node of the LSTM is in view when it opens (x and h_prev_1 were cut off)');
+    const k0 = await scaleOf(page);
+    assert.ok(k0 > 1, `the LSTM opens at ${k0.toFixed(3)} (was 0.75, clipped)`);
+    // Zoom in, then Fit: the whole graph again, at the same scale as it opened.
+    await page.click('button[title="Zoom in (+)"]');
+    assert.ok(!(await graphInsideStage(page)));
+    await page.click('button.cl-fit');
+    assert.ok(Math.abs((await scaleOf(page)) - k0) < 1e-6, 'Fit = the opening view for a graph readable whole');
+    // Details opens the side panel beside the graph; the unmoved (fitted) view is fitted again into the rest.
+    await page.click('.cl-details');
+    r = await rects(page);
+    assert.ok(r.side > 200, 'the side panel is open');
+    assert.equal(await page.getAttribute('.cl-details', 'aria-pressed'), 'true');
+    assert.deepEqual(
+      r.nodes.filter((n) => !inside(n, r.stage)).map((n) => n.name),
+      [],
+      'still whole beside the side panel',
+    );
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __state: { details?: boolean } }).__state.details),
+      true,
+      'the choice is kept',
+    );
+    await page.close();
+
+    // A 28-node cell (25 ops) at half width: Fit shows all of it, every node inside the stage, no overview.
+    const big = await openPage(browser!, 'dark', { width: 626, height: 780 });
+    await post(big, renderMessage(cell25(1)));
+    await big.click('button.cl-fit');
+    r = await rects(big);
+    assert.deepEqual(
+      r.nodes.filter((n) => !inside(n, r.stage)).map((n) => n.name),
+      [],
+    );
+    assert.equal(r.overview, undefined, 'no overview when the whole graph is in view');
+    await big.close();
+
+    // A wide panel keeps the side panel open.
+    const wide = await openPage(browser!, 'dark', { width: 1500, height: 780 });
+    await post(wide, renderMessage(lstm));
+    assert.ok((await rects(wide)).side > 200);
+    await wide.close();
+  },
+);
+
+test('the overview never covers a node (opening view, panning, both themes, two sizes)', { skip }, async () => {
+  const cells = [cell25(0), cell25(1), chain26()];
+  for (const theme of ['dark', 'light'] as const) {
+    for (const size of [
+      { width: 626, height: 780 },
+      { width: 560, height: 700 },
+    ]) {
+      const page = await openPage(browser!, theme, size);
+      for (const text of cells) {
+        await post(page, renderMessage(text, { uri: `file:///fixture/${cells.indexOf(text)}.json` }));
+        await page.focus('.cl-graph');
+        for (const key of ['', 'ArrowDown', 'ArrowDown', 'ArrowRight', 'PageDown', 'ArrowLeft', 'ArrowLeft', 'End']) {
+          if (key) await page.keyboard.press(key);
+          const r = await rects(page);
+          if (!r.overview) continue;
+          const under = r.nodes.filter((n) => overlap(n, r.overview!)).map((n) => n.name);
+          assert.deepEqual(under, [], `${theme} ${size.width}: nodes under the overview after "${key}"`);
+          assert.ok(inside(r.overview, r.stage), 'the overview is inside the stage');
+        }
+      }
+      await page.close();
+    }
+  }
+});
+
+test('the heat-map legend is inside the stage and shows every tick label whole', { skip }, async () => {
+  for (const size of [
+    { width: 626, height: 780 },
+    { width: 400, height: 300 },
+    { width: 626, height: 200 },
+    { width: 300, height: 160 },
+  ]) {
+    const page = await openPage(browser!, 'dark', size);
+    await post(page, renderMessage(lstm, { scores: () => lstmScores(1000) }));
+    await page.selectOption('.cl-toolbar select >> nth=1', 'naswot');
+    const g = await page.evaluate<{ stage: R; legend: R; svg: R; texts: (R & { text: string })[] }>(`(() => {
+      const r = (e) => {
+        const b = e.getBoundingClientRect();
+        return { x: b.left, y: b.top, w: b.width, h: b.height };
+      };
+      const legend = document.querySelector('.cl-legend');
+      return {
+        stage: r(document.querySelector('.cl-stage')),
+        legend: r(legend),
+        svg: r(legend.querySelector('svg')),
+        texts: Array.from(legend.querySelectorAll('svg text')).map((t) => ({ text: t.textContent ?? '', ...r(t) })),
+      };
+    })()`);
+    assert.ok(inside(g.legend, g.stage), `${size.width}×${size.height}: legend inside the stage`);
+    assert.ok(g.texts.length >= 2, 'tick labels');
+    for (const t of g.texts) assert.ok(inside(t, g.svg), `${size.width}×${size.height}: tick "${t.text}" not clipped`);
+    // Fit keeps the graph off the legend.
+    await page.click('button.cl-fit');
+    const r = await rects(page);
+    const under = r.nodes.filter((n) => overlap(n, g.legend)).map((n) => n.name);
+    if (size.height > 200)
+      assert.deepEqual(under, [], `${size.width}×${size.height}: nodes under the legend after Fit`);
+    await page.close();
+  }
+});
+
+test('export background: theme, light (the light palette whatever the theme) or transparent', { skip }, async () => {
+  const page = await openPage(browser!, 'dark');
+  await post(page, renderMessage(lstm));
+  const screenFill = () =>
+    page.evaluate(() => getComputedStyle(document.querySelector('.cl-cat-linear .cl-shape')!).stroke);
+  const before = await screenFill();
+  const exported = async (background: string) => {
+    await page.selectOption('.cl-export-bg', background);
+    await page.click('button[title="Export SVG"]');
+    return String((await posted(page)).filter((m) => m.type === 'export').at(-1)!.data);
+  };
+  const rgb = (hex: string) => {
+    const c = parseColor(hex)!;
+    return `rgb(${c.r}, ${c.g}, ${c.b})`;
+  };
+  const background = (svg: string) => /<rect width="100%" height="100%" fill="([^"]+)"/.exec(svg)?.[1];
+  const theme = await exported('theme');
+  assert.equal(background(theme), 'rgb(30, 30, 30)', 'the dark theme background');
+  const light = await exported('light');
+  assert.equal(background(light), LIGHT_PALETTE['--cl-bg']);
+  assert.equal(
+    /<text[^>]*\sfill="([^"]+)"[^>]*>i_act<\/text>/.exec(light)?.[1],
+    rgb(LIGHT_PALETTE['--cl-fg']),
+    'node names in the light palette',
+  );
+  assert.ok(light.includes(`stroke="${rgb(LIGHT_PALETTE['--cl-cat-linear'])}"`), 'linear nodes in the light palette');
+  assert.ok(light.includes(`stroke="${rgb(LIGHT_PALETTE['--cl-edge-rec'])}"`), 'recurrence edges in the light palette');
+  assert.ok(!light.includes('rgb(30, 30, 30)'), 'nothing of the dark background');
+  assert.equal(await screenFill(), before, 'the screen keeps the theme colours');
+  const transparent = await exported('transparent');
+  assert.equal(background(transparent), undefined, 'no background');
+  assert.equal(
+    await page.evaluate(
+      () => (window as unknown as { __state: { exportBackground?: string } }).__state.exportBackground,
+    ),
+    'transparent',
+    'the choice is kept',
+  );
+  // The host's export request may name the background.
+  await post(page, { type: 'exportRequest', format: 'svg', background: 'light' });
+  assert.equal(background(String((await posted(page)).filter((m) => m.type === 'export').at(-1)!.data)), '#ffffff');
+  await page.close();
+});
 
 test('drawn edges keep out of the boxes of other nodes (sampled along the SVG paths)', { skip }, async () => {
   const biggest = wikitextRecipes()

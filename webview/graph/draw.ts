@@ -4,7 +4,7 @@
  */
 import { select, type Selection } from 'd3-selection';
 import { line, curveBasis, curveMonotoneY } from 'd3-shape';
-import { isMonotoneY, type Point } from '../../src/graph/geometry';
+import { isMonotoneY, OUTPUT_RING, type Point } from '../../src/graph/geometry';
 import { nodeIdForName, type GraphEdge, type GraphNode } from '../../src/graph/model';
 import type { CellView, ScoreSummary } from '../../src/graph/protocol';
 import { formatScore } from '../../src/shared/format';
@@ -166,7 +166,10 @@ export class GraphDrawing {
         // Outputs get a double outline.
         g.append('path')
           .attr('class', 'cl-out-ring')
-          .attr('d', shapePath({ category: n.category, width: n.width + 8, height: n.height + 8 }));
+          .attr(
+            'd',
+            shapePath({ category: n.category, width: n.width + 2 * OUTPUT_RING, height: n.height + 2 * OUTPUT_RING }),
+          );
       }
       const shape = g.append('path').attr('class', 'cl-shape').attr('d', shapePath(n));
       if (heatColor && value !== undefined && Number.isFinite(value)) shape.style('fill', heatColor(value));

@@ -1,15 +1,24 @@
-/** SVG and PNG export of the drawn graph: a standalone SVG (computed styles inlined), rasterised for PNG. */
+/**
+ * SVG and PNG export of the drawn graph: a standalone SVG (computed styles inlined), rasterised for PNG, on the
+ * theme's background, on white in the light palette (src/graph/palette.ts), or on none.
+ */
 import { SVG_NS } from '../page';
+import { LIGHT_PALETTE } from '../../src/graph/palette';
+import type { ExportBackground } from '../../src/graph/protocol';
 
 /**
- * Serialize the graph as a standalone SVG of `width` × `height` on `background`: the markers (`defs`) and the
- * drawing (`viewport`, without the zoom transform), computed styles inlined as presentation attributes.
+ * Serialize the graph as a standalone SVG of `width` × `height`: the markers (`defs`) and the drawing (`viewport`,
+ * without the zoom transform), computed styles inlined as presentation attributes. `background` `theme`: on
+ * `themeBackground`; `light`: the light palette's colours (set on `root`, the graph's page element, while the styles
+ * are read) on its background; `transparent`: the theme's colours on no background.
  */
 export function exportSvg(
   svg: SVGSVGElement,
   viewport: SVGGElement,
   size: { width: number; height: number },
-  background: string,
+  background: ExportBackground,
+  themeBackground: string,
+  root: HTMLElement,
 ): string {
   const width = Math.ceil(size.width),
     height = Math.ceil(size.height);
@@ -18,18 +27,32 @@ export function exportSvg(
   out.setAttribute('width', String(width));
   out.setAttribute('height', String(height));
   out.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  const bg = document.createElementNS(SVG_NS, 'rect');
-  bg.setAttribute('width', '100%');
-  bg.setAttribute('height', '100%');
-  bg.setAttribute('fill', background);
-  out.append(bg);
-  const defs = svg.querySelector('defs');
-  for (const part of [defs, viewport]) {
-    if (!part) continue;
-    const clone = part.cloneNode(true) as Element;
-    inlineStyles(part, clone);
-    if (part === viewport) clone.removeAttribute('transform');
-    out.append(clone);
+  const fill = background === 'light' ? LIGHT_PALETTE['--cl-bg'] : background === 'theme' ? themeBackground : '';
+  if (fill) {
+    const bg = document.createElementNS(SVG_NS, 'rect');
+    bg.setAttribute('width', '100%');
+    bg.setAttribute('height', '100%');
+    bg.setAttribute('fill', fill);
+    out.append(bg);
+  }
+  // The light palette for the time the styles are read (synchronous: the page is not repainted in between).
+  const palette = background === 'light' ? Object.entries(LIGHT_PALETTE) : [];
+  const before = palette.map(([k]) => [k, root.style.getPropertyValue(k)] as const);
+  for (const [k, v] of palette) root.style.setProperty(k, v);
+  try {
+    const defs = svg.querySelector('defs');
+    for (const part of [defs, viewport]) {
+      if (!part) continue;
+      const clone = part.cloneNode(true) as Element;
+      inlineStyles(part, clone);
+      if (part === viewport) clone.removeAttribute('transform');
+      out.append(clone);
+    }
+  } finally {
+    for (const [k, v] of before) {
+      if (v) root.style.setProperty(k, v);
+      else root.style.removeProperty(k);
+    }
   }
   // Interaction-only attributes do not belong in a file.
   out.querySelectorAll('[tabindex]').forEach((e) => {

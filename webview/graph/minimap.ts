@@ -1,15 +1,14 @@
 /**
  * The overview (mini-map) of a graph larger than the panel: the node boxes and the visible part; click or drag to
- * move the view there, or focus it (Tab) and use the arrow keys, PageUp/PageDown, Home/End.
+ * move the view there, or focus it (Tab) and use the arrow keys, PageUp/PageDown, Home/End. It sits in a corner of
+ * the stage where it covers no node (src/graph/viewport.ts placeOverview), and stays hidden while the whole graph is
+ * in view or no corner is free.
  */
 import { select, type Selection } from 'd3-selection';
 import type { ZoomTransform } from 'd3-zoom';
 import { el } from '../page';
 import type { CellView } from '../../src/graph/protocol';
-
-/** Largest size (px) of the overview shown when the graph does not fit the panel. */
-const MINIMAP_W = 140,
-  MINIMAP_H = 180;
+import { overviewSize, placeOverview, type Corner, type Rect } from '../../src/graph/viewport';
 
 type SvgSel = Selection<SVGSVGElement, unknown, null, undefined>;
 
@@ -19,6 +18,7 @@ export class Minimap {
   private readonly nodes: Selection<SVGGElement, unknown, null, undefined>;
   private readonly view: Selection<SVGRectElement, unknown, null, undefined>;
   private scale = 1;
+  private corner: Corner | undefined;
 
   /** `moveTo(x, y)` centres the view on a point of the graph; `root` (the view's) gets `cl-overflow` while it shows. */
   constructor(
@@ -37,8 +37,11 @@ export class Minimap {
     this.nodes = this.svg.append('g').attr('class', 'cl-mm-nodes');
     this.view = this.svg.append('rect').attr('class', 'cl-mm-view');
     const move = (ev: PointerEvent): void => {
-      const r = (this.svg.node() as SVGSVGElement).getBoundingClientRect();
-      moveTo((ev.clientX - r.left) / this.scale, (ev.clientY - r.top) / this.scale);
+      const svg = this.svg.node() as SVGSVGElement;
+      const r = svg.getBoundingClientRect();
+      // The map may be drawn smaller than its viewBox (a shrunk overview): screen → map → graph.
+      const f = r.width > 0 ? svg.viewBox.baseVal.width / r.width : 1;
+      moveTo(((ev.clientX - r.left) * f) / this.scale, ((ev.clientY - r.top) * f) / this.scale);
     };
     this.el.addEventListener('pointerdown', (ev) => {
       ev.preventDefault();
@@ -55,16 +58,21 @@ export class Minimap {
   }
 
   /** The node boxes of `cell` (none: hidden), then update() for the zoom transform `t` of a `stage` this large. */
-  draw(cell: CellView | undefined, t: ZoomTransform, stage: { w: number; h: number }): void {
+  draw(
+    cell: CellView | undefined,
+    t: ZoomTransform,
+    stage: { w: number; h: number },
+    avoid: readonly Rect[] = [],
+  ): void {
     this.nodes.selectAll('*').remove();
     if (!cell) {
       this.el.hidden = true;
       return;
     }
     const L = cell.layout;
-    const s = Math.min(MINIMAP_W / L.width, MINIMAP_H / L.height);
+    const s = overviewSize(L).scale;
     this.scale = s;
-    this.svg.attr('width', Math.ceil(L.width * s)).attr('height', Math.ceil(L.height * s));
+    this.svg.attr('viewBox', `0 0 ${Math.ceil(L.width * s)} ${Math.ceil(L.height * s)}`);
     for (const n of cell.model.nodes) {
       const p = L.nodes[n.id];
       if (!p) continue;
@@ -76,11 +84,19 @@ export class Minimap {
         .attr('width', Math.max(1, n.width * s))
         .attr('height', Math.max(1, n.height * s));
     }
-    this.update(cell, t, stage);
+    this.update(cell, t, stage, avoid);
   }
 
-  /** Show the overview when part of the graph is out of view, with the visible part outlined. */
-  update(cell: CellView | undefined, t: ZoomTransform, stage: { w: number; h: number }): void {
+  /**
+   * Show the overview when part of the graph is out of view, with the visible part outlined, in a corner where it
+   * covers no node and none of `avoid` (the legend; stage coordinates).
+   */
+  update(
+    cell: CellView | undefined,
+    t: ZoomTransform,
+    stage: { w: number; h: number },
+    avoid: readonly Rect[] = [],
+  ): void {
     if (!cell) {
       this.el.hidden = true;
       return;
@@ -93,9 +109,31 @@ export class Minimap {
       vh = h / t.k;
     const tol = 2;
     const outOfView = vx > tol || vy > tol || vx + vw < L.width - tol || vy + vh < L.height - tol;
-    this.el.hidden = !outOfView;
+    const nodes = cell.model.nodes.flatMap((n) => {
+      const p = L.nodes[n.id];
+      return p
+        ? [
+            {
+              x: t.x + (p.x - n.width / 2) * t.k,
+              y: t.y + (p.y - n.height / 2) * t.k,
+              w: n.width * t.k,
+              h: n.height * t.k,
+            },
+          ]
+        : [];
+    });
+    const place = outOfView ? placeOverview(stage, overviewSize(L).size, nodes, avoid, this.corner) : undefined;
+    this.el.hidden = !place;
     this.root.classList.toggle('cl-overflow', outOfView);
-    if (!outOfView) return;
+    if (!place) return;
+    this.corner = place.corner;
+    this.el.dataset.corner = place.corner;
+    Object.assign(this.el.style, {
+      left: `${place.rect.x}px`,
+      top: `${place.rect.y}px`,
+      width: `${place.rect.w}px`,
+      height: `${place.rect.h}px`,
+    });
     const x0 = Math.max(0, vx),
       y0 = Math.max(0, vy);
     const x1 = Math.min(L.width, vx + vw),

@@ -43,11 +43,14 @@ export function lossFacts(
   return { heading: `Benchmark${b.dataset ? ` · ${b.dataset}` : ''}`, facts };
 }
 
+let panels = 0;
+
 export class SidePanel {
   readonly el: HTMLElement;
 
   constructor() {
     this.el = el('aside', 'cl-side');
+    this.el.id = `cl-side-${++panels}`;
     this.el.setAttribute('aria-label', 'Cell details');
   }
 

@@ -1,6 +1,9 @@
-/** The graph view's toolbar: the cell and heat-map pickers, Pin, zoom, Fit and the SVG / PNG exports. */
+/**
+ * The graph view's toolbar: the cell and heat-map pickers, Pin, zoom, Fit, the Details toggle (the side panel) and
+ * the SVG / PNG exports with their background.
+ */
 import { el } from '../page';
-import type { CellView, ScoreSummary } from '../../src/graph/protocol';
+import type { CellView, ExportBackground, ScoreSummary } from '../../src/graph/protocol';
 
 /** What the toolbar's controls do. */
 export interface ToolbarActions {
@@ -9,16 +12,28 @@ export interface ToolbarActions {
   togglePin(): void;
   zoomBy(factor: number): void;
   fit(): void;
+  toggleDetails(): void;
+  selectBackground(background: ExportBackground): void;
   exportAs(format: 'svg' | 'png'): void;
 }
+
+/** The export backgrounds: value, option text, tooltip. */
+const BACKGROUNDS: readonly (readonly [ExportBackground, string, string])[] = [
+  ['theme', 'Theme background', 'Export on the theme background, as shown'],
+  ['light', 'Light', 'Export in light colours on white, whatever the theme (for papers)'],
+  ['transparent', 'Transparent', 'Export in the theme colours on a transparent background'],
+];
 
 export class Toolbar {
   readonly el: HTMLElement;
   private readonly cellPicker: HTMLSelectElement;
   private readonly heatPicker: HTMLSelectElement;
   private readonly pinButton: HTMLButtonElement;
+  private readonly detailsButton: HTMLButtonElement;
+  private readonly backgroundPicker: HTMLSelectElement;
 
-  constructor(actions: ToolbarActions) {
+  /** `sideId`: the id of the side panel the Details toggle controls. */
+  constructor(actions: ToolbarActions, sideId: string) {
     this.el = el('div', 'cl-toolbar');
     this.el.setAttribute('role', 'toolbar');
     this.el.setAttribute('aria-label', 'Cell graph');
@@ -39,6 +54,21 @@ export class Toolbar {
     // Pin: keep this panel on its file (otherwise it follows the active editor to the next cell file).
     this.pinButton = button('Pin', 'Pin the graph to this file', () => actions.togglePin(), 'cl-pin');
     this.pinButton.setAttribute('aria-pressed', 'false');
+    this.detailsButton = button('Details', 'Show the cell details', () => actions.toggleDetails(), 'cl-details');
+    this.detailsButton.setAttribute('aria-pressed', 'false');
+    this.detailsButton.setAttribute('aria-controls', sideId);
+    this.backgroundPicker = el('select', 'cl-select cl-export-bg');
+    this.backgroundPicker.setAttribute('aria-label', 'Export background');
+    this.backgroundPicker.title = 'Background of the exported SVG / PNG';
+    for (const [value, text, title] of BACKGROUNDS) {
+      const o = el('option', undefined, text);
+      o.value = value;
+      o.title = title;
+      this.backgroundPicker.append(o);
+    }
+    this.backgroundPicker.addEventListener('change', () =>
+      actions.selectBackground(this.backgroundPicker.value as ExportBackground),
+    );
     const spacer = el('span', 'cl-spacer');
     this.el.append(
       this.cellPicker,
@@ -48,9 +78,25 @@ export class Toolbar {
       button('−', 'Zoom out (-)', () => actions.zoomBy(1 / 1.25)),
       button('+', 'Zoom in (+)', () => actions.zoomBy(1.25)),
       button('Fit', 'Fit to view (0)', () => actions.fit(), 'cl-fit'),
+      this.detailsButton,
+      this.backgroundPicker,
       button('SVG', 'Export SVG', () => actions.exportAs('svg')),
       button('PNG', 'Export PNG', () => actions.exportAs('png')),
     );
+  }
+
+  /** The Details toggle for a side panel that is open or not. */
+  showDetails(open: boolean): void {
+    this.detailsButton.setAttribute('aria-pressed', String(open));
+    this.detailsButton.setAttribute('aria-expanded', String(open));
+    const tip = open ? 'Hide the cell details (the graph gets the width)' : 'Show the cell details';
+    this.detailsButton.title = tip;
+    this.detailsButton.setAttribute('aria-label', tip);
+  }
+
+  /** Show `background` as the picked export background. */
+  showBackground(background: ExportBackground): void {
+    this.backgroundPicker.value = background;
   }
 
   /** The Pin button for a panel (title `Graph: <file>[ (pinned)]`) that is pinned or not. */

@@ -6,7 +6,15 @@
  */
 import type { ZoomTransform } from 'd3-zoom';
 import type { GraphNode } from '../../src/graph/model';
-import type { CellView, ExportFormat, FromWebview, RenderMessage, WebviewState } from '../../src/graph/protocol';
+import type {
+  CellView,
+  ExportBackground,
+  ExportFormat,
+  FromWebview,
+  RenderMessage,
+  WebviewState,
+} from '../../src/graph/protocol';
+import { fitView, openingView, overviewSize, sidePanelOpen, type Rect, type Transform } from '../../src/graph/viewport';
 import { el } from '../page';
 import { cssVar } from './format';
 import { Toolbar } from './toolbar';
@@ -45,10 +53,20 @@ export class GraphView {
   private highlighted: { cellIndex: number; node?: string } | undefined;
   private uri: string | undefined;
   private pinned = false;
+  /** The side panel opened / closed with the Details toggle (undefined: by the panel's width). */
+  private details: boolean | undefined;
+  private background: ExportBackground = 'theme';
+  /** The view the current transform is (Fit, the opening view) until the user moves it: refitted on a resize. */
+  private autoView: 'fit' | 'opening' | undefined;
 
+  /**
+   * `options.opening`: how a cell opens: `readable` (default; the graph panel) fits it whole when its names stay
+   * ≥ 9 px, else opens it readable from the top; `fit` (Compare's small panes, where the shape is the point) fits it.
+   */
   constructor(
     private readonly root: HTMLElement,
     private readonly host: ViewHost,
+    private readonly options: { readonly opening?: 'readable' | 'fit' } = {},
   ) {
     const st = host.getState() ?? {};
     this.selected = st.selectedCell ?? 0;
@@ -56,26 +74,41 @@ export class GraphView {
     this.zooms = { ...(st.zoom ?? {}) };
     this.uri = st.uri;
     this.pinned = st.pinned === true;
+    this.details = st.details;
+    this.background = st.exportBackground ?? 'theme';
 
     root.classList.add('cl-root');
-    this.toolbar = new Toolbar({
-      selectCell: (index) => this.selectCell(index, true),
-      selectHeat: (id) => {
-        this.heat = id;
-        this.saveState();
-        this.draw();
+    this.side = new SidePanel();
+    this.toolbar = new Toolbar(
+      {
+        selectCell: (index) => this.selectCell(index, true),
+        selectHeat: (id) => {
+          this.heat = id;
+          this.saveState();
+          this.draw();
+        },
+        togglePin: () => this.host.post({ type: 'pin', pinned: !this.pinned }),
+        zoomBy: (f) => this.zoomBy(f),
+        fit: () => this.fit(true),
+        toggleDetails: () => {
+          this.details = !this.sideOpen();
+          this.saveState();
+          this.resized();
+        },
+        selectBackground: (background) => {
+          this.background = background;
+          this.saveState();
+        },
+        exportAs: (format) => void this.exportAs(format),
       },
-      togglePin: () => this.host.post({ type: 'pin', pinned: !this.pinned }),
-      zoomBy: (f) => this.zoomBy(f),
-      fit: () => this.fit(true),
-      exportAs: (format) => void this.exportAs(format),
-    });
+      this.side.el.id,
+    );
+    this.toolbar.showBackground(this.background);
     this.banner = el('div', 'cl-banner');
     this.banner.setAttribute('role', 'status');
     this.banner.hidden = true;
     const body = el('div', 'cl-body');
     this.stage = el('div', 'cl-stage');
-    this.side = new SidePanel();
     this.legend = new HeatLegend();
     this.empty = el('div', 'cl-empty', 'Waiting for a cell…');
     this.tooltip = new Tooltip();
@@ -89,9 +122,10 @@ export class GraphView {
       zoom: (t) => {
         this.drawing.viewport.attr('transform', t.toString());
         this.tooltip.hide();
-        this.minimap.update(this.cell, t, this.zoom.stageSize());
+        this.minimap.update(this.cell, t, this.zoom.stageSize(), this.overlays());
       },
-      end: (t) => {
+      end: (t, auto) => {
+        if (!auto) this.autoView = undefined;
         this.zooms[String(this.selected)] = { k: t.k, x: t.x, y: t.y };
         this.saveState();
       },
@@ -99,6 +133,27 @@ export class GraphView {
 
     root.addEventListener('keydown', (ev) => this.onKey(ev));
     this.side.render(this.cell);
+    this.layoutSide();
+  }
+
+  /** Whether the side panel is open: the Details toggle's choice, else by the panel's width (src/graph/viewport.ts). */
+  private sideOpen(): boolean {
+    return sidePanelOpen(this.root.getBoundingClientRect().width, this.details);
+  }
+
+  /** Open or close the side panel as sideOpen() says; whether that changed it. */
+  private layoutSide(): boolean {
+    const open = this.sideOpen();
+    const changed = this.root.classList.contains('cl-side-closed') === open;
+    this.root.classList.toggle('cl-side-closed', !open);
+    this.toolbar.showDetails(open);
+    return changed;
+  }
+
+  /** The overlays of the stage the graph should not be under (the heat-map legend while shown). */
+  private overlays(): Rect[] {
+    const legend = this.legend.rect();
+    return legend ? [legend] : [];
   }
 
   /** The last cell drawn (for tests and export). */
@@ -180,6 +235,8 @@ export class GraphView {
       zoom: this.zooms,
       heat: this.heat,
       ...(this.pinned ? { pinned: true } : {}),
+      ...(this.details !== undefined ? { details: this.details } : {}),
+      ...(this.background !== 'theme' ? { exportBackground: this.background } : {}),
     });
   }
 
@@ -224,7 +281,7 @@ export class GraphView {
     });
 
     this.legend.hidden = !heatColor;
-    if (heat && heatColor) this.legend.show(heat, heatColor);
+    if (heat && heatColor) this.legend.show(heat, heatColor, this.zoom.stageSize());
     this.side.render(cell);
     this.applyHighlight();
 
@@ -232,16 +289,43 @@ export class GraphView {
     const sameCell = previous !== undefined && previous.index === cell.index;
     if (!sameCell) {
       const z = this.zooms[String(cell.index)];
-      if (z) this.zoom.restore(z);
-      else this.fit(false);
-    }
+      if (z) {
+        this.zoom.restore(z);
+        this.autoView = undefined;
+      } else this.applyView('opening');
+    } else if (this.autoView) this.applyView(this.autoView);
     if (focusedId) this.drawing.focus(focusedId);
-    this.minimap.draw(this.cell, this.zoom.transform(), this.zoom.stageSize());
+    this.minimap.draw(this.cell, this.zoom.transform(), this.zoom.stageSize(), this.overlays());
   }
 
-  /** The panel was resized: the overview follows (the zoom transform itself is kept; 0 refits). */
+  /**
+   * The panel was resized (or the side panel opened / closed): the side panel follows the width, the legend stays
+   * inside, a view the user has not moved is fitted again (a moved one is kept; 0 refits), the overview follows.
+   */
   resized(): void {
-    this.minimap.update(this.cell, this.zoom.transform(), this.zoom.stageSize());
+    this.layoutSide();
+    this.legend.place(this.zoom.stageSize());
+    if (this.cell && this.autoView) this.applyView(this.autoView);
+    this.minimap.update(this.cell, this.zoom.transform(), this.zoom.stageSize(), this.overlays());
+  }
+
+  /** The transform of `view` for the current cell in the current stage (src/graph/viewport.ts). */
+  private viewTransform(view: 'fit' | 'opening'): Transform | undefined {
+    const cell = this.cell;
+    if (!cell) return undefined;
+    const stage = this.zoom.stageSize();
+    const size = { w: stage.w, h: stage.h };
+    return view === 'fit' || this.options.opening === 'fit'
+      ? fitView(cell.layout, size, this.overlays())
+      : openingView(cell.layout, size, overviewSize(cell.layout).size, this.overlays());
+  }
+
+  private applyView(view: 'fit' | 'opening'): void {
+    const t = this.viewTransform(view);
+    if (!t || !this.cell) return;
+    this.zooms[String(this.cell.index)] = this.zoom.apply(t);
+    this.autoView = view;
+    this.saveState();
   }
 
   /** Pan the view by (dx, dy) screen pixels (positive: show what is further right / down). */
@@ -261,13 +345,10 @@ export class GraphView {
     this.host.post({ type: 'reveal', cellIndex: this.cell.index, node: n.name });
   }
 
-  /** Fit the whole graph into the view. */
+  /** Fit the whole graph into the part of the view the overlays (the legend) leave. */
   fit(animate: boolean): void {
-    const cell = this.cell;
-    if (!cell) return;
     void animate;
-    this.zooms[String(cell.index)] = this.zoom.fit(cell.layout);
-    this.saveState();
+    this.applyView('fit');
   }
 
   private zoomBy(f: number): void {
@@ -318,33 +399,38 @@ export class GraphView {
     } else if (ev.key === 'Escape') this.tooltip.hide();
   }
 
-  /** Serialize the current graph as a standalone SVG (computed styles inlined as presentation attributes). */
-  exportSvg(): string {
+  /**
+   * Serialize the current graph as a standalone SVG (computed styles inlined as presentation attributes) on
+   * `background` (default: the toolbar's choice).
+   */
+  exportSvg(background: ExportBackground = this.background): string {
     return exportSvg(
       this.drawing.svg.node() as SVGSVGElement,
       this.drawing.viewport.node() as SVGGElement,
       this.exportSize(),
+      background,
       getComputedStyle(this.root).backgroundColor || cssVar(this.root, '--vscode-editor-background', '#ffffff'),
+      this.root,
     );
   }
 
   /** Rasterise exportSvg() at `scale`× into a PNG data URL. */
-  async exportPng(scale = 2): Promise<string> {
-    return svgToPng(this.exportSvg(), this.exportSize(), scale);
+  async exportPng(scale = 2, background: ExportBackground = this.background): Promise<string> {
+    return svgToPng(this.exportSvg(background), this.exportSize(), scale);
   }
 
   private exportSize(): { width: number; height: number } {
     return { width: this.cell?.layout.width ?? 100, height: this.cell?.layout.height ?? 100 };
   }
 
-  /** Export and post the result to the host. */
-  async exportAs(format: ExportFormat): Promise<void> {
+  /** Export on `background` (default: the toolbar's choice) and post the result to the host. */
+  async exportAs(format: ExportFormat, background: ExportBackground = this.background): Promise<void> {
     if (!this.cell) {
       this.host.post({ type: 'log', level: 'warn', message: 'Nothing to export: no cell is shown.' });
       return;
     }
     try {
-      const data = format === 'svg' ? this.exportSvg() : await this.exportPng();
+      const data = format === 'svg' ? this.exportSvg(background) : await this.exportPng(2, background);
       this.host.post({ type: 'export', format, cellIndex: this.cell.index, data });
     } catch (e) {
       this.host.post({ type: 'log', level: 'error', message: `Export ${format} failed: ${String(e)}` });

@@ -1,11 +1,10 @@
-/** Pan and zoom of the graph view (d3-zoom): fit, zoom steps, keyboard panning, keeping a focused node in view. */
+/** Pan and zoom of the graph view (d3-zoom): applying a fitted transform, zoom steps, keyboard panning, keeping a focused node in view. */
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { Point } from '../../src/graph/geometry';
+import { MIN_SCALE, type Transform } from '../../src/graph/viewport';
 import type { CellView } from '../../src/graph/protocol';
 import type { SvgSel } from './draw';
 
-/** The smallest zoom "Fit" uses when only the height would need less: node names stay ≥ 9 px (12 px × 0.75). */
-const READABLE_SCALE = 0.75;
 /** Keyboard panning step (screen px); Shift or PageUp/PageDown pan by most of the view. */
 const PAN_STEP = 60;
 
@@ -23,20 +22,26 @@ const stateOf = (t: ZoomTransform): ZoomState => ({ k: t.k, x: t.x, y: t.y });
 export class ZoomControl {
   private readonly zoomer: ZoomBehavior<SVGSVGElement, unknown>;
 
-  /** `zoom` follows every change of the transform, `end` the end of a gesture. */
+  /** Set while apply() runs: the transform it sets is the view's own (Fit, the opening view), not the user's. */
+  private applying = false;
+
+  /**
+   * `zoom` follows every change of the transform, `end` the end of a gesture (`auto`: the transform came from
+   * apply(), not from the user).
+   */
   constructor(
     private readonly svg: SvgSel,
     private readonly stage: HTMLElement,
-    on: { zoom(t: ZoomTransform): void; end(t: ZoomTransform): void },
+    on: { zoom(t: ZoomTransform): void; end(t: ZoomTransform, auto: boolean): void },
   ) {
     this.zoomer = zoom<SVGSVGElement, unknown>()
-      .scaleExtent([0.1, 6])
+      .scaleExtent([MIN_SCALE, 6])
       .filter(
         (ev: Event) =>
           (ev.type !== 'mousedown' || !(ev.target as Element).closest?.('.cl-node')) && !(ev as MouseEvent).button,
       )
       .on('zoom', (ev: { transform: ZoomTransform }) => on.zoom(ev.transform))
-      .on('end', (ev: { transform: ZoomTransform }) => on.end(ev.transform));
+      .on('end', (ev: { transform: ZoomTransform }) => on.end(ev.transform, this.applying));
     this.svg.call(this.zoomer).on('dblclick.zoom', null);
   }
 
@@ -57,18 +62,16 @@ export class ZoomControl {
     this.zoomer.transform(this.svg, zoomIdentity.translate(z.x, z.y).scale(z.k));
   }
 
-  /** Fit a graph of `layout` into the view; the transform applied. */
-  fit(layout: GraphLayout): ZoomState {
-    const { w, h } = this.stageSize();
-    // Fit the whole graph, but never below a readable scale (node names ≥ 9 px: 12 px × 0.75): a tall cell (19–26
-    // nodes at half width) starts at the top and pans down, a wide one is centred and pans sideways; the overview
-    // (mini-map) shows what is out of view. (Zoom out with − to see it all at a smaller size.)
-    const kAll = Math.min(1.6, w / layout.width, h / layout.height);
-    const k = Math.max(kAll, READABLE_SCALE);
-    const tall = layout.height * k > h;
-    const t = zoomIdentity.translate((w - layout.width * k) / 2, tall ? 8 : (h - layout.height * k) / 2).scale(k);
-    this.zoomer.transform(this.svg, t);
-    return stateOf(t);
+  /** Apply a transform computed for the stage (src/graph/viewport.ts: Fit, the opening view); the state applied. */
+  apply(t: Transform): ZoomState {
+    const z = zoomIdentity.translate(t.x, t.y).scale(t.k);
+    this.applying = true;
+    try {
+      this.zoomer.transform(this.svg, z);
+    } finally {
+      this.applying = false;
+    }
+    return stateOf(this.transform());
   }
 
   /** Zoom by `f` about the centre of the view; the transform after. */

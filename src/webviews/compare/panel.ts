@@ -13,7 +13,7 @@ import type { DocumentFor } from '../../editor/commandDocument';
 import type { LensContributor } from '../../editor/providers';
 import type { BenchmarkMatch } from '../../benchmark/index';
 import type { ScoreReport } from '../../scoring/types';
-import { compareMessage, type CompareInput } from '../../compare/view';
+import { compareMessage, compareTitle, type CompareInput } from '../../compare/view';
 import { cellName } from '../../report/format';
 import {
   COMPARE_VIEW_TYPE,
@@ -21,6 +21,7 @@ import {
   type CompareMessage,
   type CompareRevealMessage,
   type FromCompareWebview,
+  type Side,
   type ToCompareWebview,
 } from '../../compare/protocol';
 
@@ -114,7 +115,7 @@ class ComparePanel implements vscode.Disposable {
         onReady: async () => {
           if (!(await this.update()) && this.last) this.post(this.last);
         },
-        onMessage: (m) => this.reveal(m),
+        onMessage: (m) => (m.type === 'score' ? this.score(m.side) : this.reveal(m)),
         onDispose: () => this.closed(),
       },
     );
@@ -172,7 +173,7 @@ class ComparePanel implements vscode.Disposable {
       const t0 = Date.now();
       const m = compareMessage({ ...a, ...(ra ? { report: ra } : {}) }, { ...b, ...(rb ? { report: rb } : {}) });
       this.last = m;
-      this.panel.title = `Compare: ${a.cell.label} ↔ ${b.cell.label}`;
+      this.panel.title = compareTitle(a, b);
       this.post(m);
       this.deps.log.trace(`compare: ${m.summary} (${Date.now() - t0} ms)`);
       return true;
@@ -180,6 +181,15 @@ class ComparePanel implements vscode.Disposable {
       this.deps.log.error(`compare: ${String(e)}`);
       return false;
     }
+  }
+
+  /**
+   * Score one side's cell at the current settings: the editor's Score This Cell for its document and index (the
+   * lens's command, with its progress and messages); the new report reaches the panel through onDidChangeScores.
+   */
+  private async score(side: Side): Promise<void> {
+    const ref = side === 'left' ? this.a : this.b;
+    await vscode.commands.executeCommand('cellLens.scoreCell', ref.uri, ref.index);
   }
 
   /** Select a node of one side's cell in its editor (beside the panel). */
