@@ -86,7 +86,10 @@ test(
     await pickRow(await shown(LSTM), /the first cell \(A\)/);
     await pickRow(await shown(GRU), /Compare with… \(B\)/);
     await p.mouse.move(5, 400);
-    await p.locator('.tab', { hasText: `Compare: ${await shown(LSTM)} ↔ ${await shown(GRU)}` }).waitFor();
+    // The tab names the files and the cells.
+    await p
+      .locator('.tab', { hasText: `Compare: lstm.json ${await shown(LSTM)} ↔ examples.json ${await shown(GRU)}` })
+      .waitFor();
     const f = await compareFrame();
 
     const d = diffCells(toRecipe(LSTM), toRecipe(GRU));
@@ -129,6 +132,8 @@ test(
     assert.match(t, /\d+(st|nd|rd|th) pct[\s\S]*\d+(st|nd|rd|th) pct/, `NASWOT of both cells with percentiles: ${t}`);
     assert.match((await naswot.getAttribute('data-better')) ?? '', /^(left|right|tie)$/);
     assert.match(await rowText('predicted test loss'), /\d\.\d\d \[\d\.\d\d, \d\.\d\d\]/);
+    // At half width the two graphs sit side by side (larger than stacked for these cells), each with every node.
+    assert.equal(await f.locator('.cmp-panes[data-arrangement="columns"]').count(), 1);
     await s!.shoot('compare-a-lstm-gru');
   },
 );
@@ -144,7 +149,9 @@ test(
     await s!.runCommand('Cell Lens: Compare with…', false);
     await pickRow(await shown(same), /Compare with… \(B\)/);
     await p.mouse.move(5, 400);
-    await p.locator('.tab', { hasText: `Compare: ${await shown(LSTM)} ↔ ${await shown(same)}` }).waitFor();
+    await p
+      .locator('.tab', { hasText: `Compare: lstm.json ${await shown(LSTM)} ↔ examples.json ${await shown(same)}` })
+      .waitFor();
     const f = await compareFrame();
     const summary = await poll(
       () => f.locator('.cmp-summary').innerText(),

@@ -16,6 +16,7 @@ import { buildGraphModel } from '../../src/graph/model';
 import { contrastRatio, over, parseColor } from '../../src/graph/contrast';
 import { wikitextRecipes } from '../../testkit/graph-cells';
 import { chain26 } from '../../bench/graph';
+import { KNOWN_CELLS } from '../../src/recipe/known';
 import { SHOTS, Session, e2eSuite, poll, sleepMs } from './harness';
 
 // The workspace: the 26-node chain, the largest WikiText-2 cell and a small cell with a dead node.
@@ -33,6 +34,7 @@ const FILES: Record<string, string> = {
   'chain26.json': JSON.stringify(JSON.parse(chain26()), null, 2),
   'wt19.json': JSON.stringify(JSON.parse(largest?.text ?? '{}'), null, 2),
   'dead.json': JSON.stringify(DEAD, null, 2),
+  'lstm.json': JSON.stringify(KNOWN_CELLS.find((c) => c.name === 'LSTM')!.recipe, null, 2),
 };
 for (const [name, text] of Object.entries(FILES)) writeFileSync(join(DIR, name), text + '\n');
 const nodesOf = (name: string): number => buildGraphModel(parseDocument(FILES[name]).cells[0]).nodes.length;
@@ -202,3 +204,75 @@ async function pinScenario(): Promise<void> {
   assert.equal(await poll(graphNodes, (v) => v === 28), 28, 'unpinned: back to the active file');
   assert.equal((await graphTabs()).length, 1);
 }
+
+/** Boxes of the graph webview's elements, in page pixels of the webview's document. */
+async function boxes(selector: string): Promise<{ x: number; y: number; w: number; h: number; name?: string }[]> {
+  return s!
+    .webview()
+    .locator(selector)
+    .evaluateAll((els) =>
+      els
+        .filter((e) => !(e as HTMLElement).closest('[hidden]'))
+        .map((e) => {
+          const r = e.getBoundingClientRect();
+          return { x: r.left, y: r.top, w: r.width, h: r.height, name: e.getAttribute('data-name') ?? undefined };
+        })
+        .filter((b) => b.w > 0 && b.h > 0),
+    );
+}
+const inside = (a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }) =>
+  a.x >= b.x - 0.5 && a.y >= b.y - 0.5 && a.x + a.w <= b.x + b.w + 0.5 && a.y + a.h <= b.y + b.h + 0.5;
+const overlap = (
+  a: { x: number; y: number; w: number; h: number },
+  b: { x: number; y: number; w: number; h: number },
+) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+test(
+  'd: the LSTM at half width — every node in view after Fit, the side panel behind Details, the overview over no node',
+  { skip },
+  async () => {
+    await s!.webview().locator('.cl-pin[aria-pressed="true"]').count(); // (c left the panel unpinned)
+    await s!.page
+      .locator('.tabs-container .tab[data-resource-name="lstm.json"]')
+      .click()
+      .catch(async () => {
+        await s!.openFile('lstm.json');
+      });
+    s!.activeFile = 'lstm.json';
+    await s!.page.locator('.tab', { hasText: 'Graph: lstm.json' }).waitFor({ timeout: 30_000 });
+    const n = nodesOf('lstm.json');
+    assert.equal(await poll(graphNodes, (v) => v === n, 30_000), n);
+    await s!.webview().locator('button.cl-fit').click();
+    await sleepMs(400); // the zoom transition
+    const stage = (await boxes('.cl-stage'))[0];
+    assert.ok(stage, 'the stage');
+    const nodes = await boxes('.cl-node');
+    assert.equal(nodes.length, n);
+    const out = nodes.filter((b) => !inside(b, stage)).map((b) => b.name);
+    assert.deepEqual(out, [], `nodes outside the visible stage after Fit (stage ${Math.round(stage.w)} px wide)`);
+    // At half width the side panel is closed behind Details, so the graph has the width.
+    assert.equal(await s!.webview().locator('.cl-details[aria-pressed="false"]').count(), 1);
+    const overview = await boxes('.cl-minimap');
+    for (const o of overview)
+      assert.deepEqual(
+        nodes.filter((b) => overlap(b, o)).map((b) => b.name),
+        [],
+        'the overview covers no node',
+      );
+    await s!.shoot('graph-d-lstm-fit');
+    // Details: the side panel opens; Fit again, every node still in view.
+    await s!.webview().locator('.cl-details').click();
+    await s!.webview().locator('.cl-side').waitFor({ state: 'visible' });
+    await s!.webview().locator('button.cl-fit').click();
+    await sleepMs(400);
+    const stage2 = (await boxes('.cl-stage'))[0];
+    const nodes2 = await boxes('.cl-node');
+    assert.deepEqual(
+      nodes2.filter((b) => !inside(b, stage2)).map((b) => b.name),
+      [],
+      'with Details open, Fit still shows every node',
+    );
+    await s!.shoot('graph-d-lstm-details', { both: false });
+    await s!.webview().locator('.cl-details').click();
+  },
+);
