@@ -348,6 +348,8 @@ test(
       }
       assert.equal(await untitled.count(), 0, 'no untitled editor left');
       await s!.runCommand('View: Close All Editor Groups');
+      // Leave a file open (as G's successor expects: a click into an empty editor area can open a new untitled one).
+      await openFile('lstm.json');
     }),
 );
 
