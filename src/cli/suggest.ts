@@ -168,7 +168,8 @@ export async function runSuggest(argv: string[], io: CliIO, opts: StudyCliOption
     await cache?.put(report);
     return report;
   };
-  const { signal, release } = interruptSignal(io, 'suggest', opts);
+  const interrupt = interruptSignal(io, 'suggest', opts);
+  const { signal } = interrupt;
   const t0 = Date.now();
   let result: SuggestResult;
   try {
@@ -188,7 +189,7 @@ export async function runSuggest(argv: string[], io: CliIO, opts: StudyCliOption
     io.stderr(`${io.stderrIsTTY ? '\n' : ''}cell-lens suggest: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   } finally {
-    release();
+    interrupt.release();
     cs.dispose();
   }
   const label = cellName(cell, result.hash);

@@ -104,23 +104,12 @@ export function registerSuggestEdits(deps: SuggestDeps): { commands: Commands; d
       async (progress, token) => {
         const ac = new AbortController();
         const sub = token.onCancellationRequested(() => ac.abort());
-        // The scoring service's requests take a cancellation token: one that follows the notification's.
-        const quietToken: vscode.CancellationToken = {
-          get isCancellationRequested() {
-            return ac.signal.aborted;
-          },
-          onCancellationRequested: (listener: (e: unknown) => unknown) => {
-            const l = () => listener(undefined);
-            ac.signal.addEventListener('abort', l, { once: true });
-            return { dispose: () => ac.signal.removeEventListener('abort', l) };
-          },
-        } as vscode.CancellationToken;
         let shown = 0;
         try {
           const r = await suggestEdits(
             c.recipe,
             (recipe, s, _signal, hash) =>
-              service.scoreQuiet(recipe, s, quietToken, `Suggest Edits: ${hash === c.hash ? name : 'an edit'}`),
+              service.scoreQuiet(recipe, s, token, `Suggest Edits: ${hash === c.hash ? name : 'an edit'}`),
             {
               preset: 'proxy',
               backend: settings.backend,

@@ -121,7 +121,7 @@ export async function suggestEdits(recipe: Recipe, scorer: Scorer, opts: Suggest
   const report = opts.report ?? (await scorer(recipe, settings, signal, hash));
   const prediction = predictionOf(report, recipe);
   opts.onProgress?.({ done: ++done, total });
-  const scored: (Suggestion | undefined)[] = new Array(edits.length);
+  const scored = new Array<Suggestion | undefined>(edits.length);
   let failed = 0,
     next = 0;
   const worker = async (): Promise<void> => {

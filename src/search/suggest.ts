@@ -217,7 +217,7 @@ function drawOrder(props: readonly Proposal[], seed: number): number[] {
   const byKind = new Map<MutationKind, Map<string, number[]>>();
   props.forEach((p, i) => {
     let strata = byKind.get(p.kind);
-    if (!strata) byKind.set(p.kind, (strata = new Map()));
+    if (!strata) byKind.set(p.kind, (strata = new Map<string, number[]>()));
     let s = strata.get(p.stratum);
     if (!s) strata.set(p.stratum, (s = []));
     s.push(i);

@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KNOWN_CELLS } from '../../src/recipe/known';
-import type { Recipe } from '../../src/recipe/types';
 import { formatDelta, suggestEdits, suggestSettings, type SuggestProgress } from '../../src/report/suggest';
 import { cellVerdict } from '../../src/report/verdict';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
@@ -132,7 +131,7 @@ test('formatDelta: a signed loss difference', () => {
 test('the original report can come from the caller (it is not scored again)', async () => {
   const calls: string[] = [];
   const first = await suggestEdits(LSTM, fakeScorer());
-  const r = await suggestEdits(LSTM as Recipe, fakeScorer(calls), { report: first.report });
+  const r = await suggestEdits(LSTM, fakeScorer(calls), { report: first.report });
   assert.equal(calls.length, 60);
   assert.equal(r.prediction.loss, first.prediction.loss);
 });
