@@ -6,6 +6,7 @@
  *   cell-lens study [options]                correlate the scores with a benchmark's losses
  *   cell-lens search [options]               training-free search (random, REA, AREA, GA)
  *   cell-lens predict FILE... [--json]       predicted WikiText-2 test loss of each cell
+ *   cell-lens suggest FILE [--top K]         single edits of a cell ranked by predicted loss
  */
 import type { CliIO } from './cli/io';
 import { runCheck } from './cli/check';
@@ -14,6 +15,7 @@ import { runScore } from './cli/score';
 import { runStudyCli } from './cli/study';
 import { runSearchCli } from './cli/search';
 import { runPredict } from './cli/predict';
+import { runSuggest } from './cli/suggest';
 
 const USAGE = `usage: cell-lens <command> [options]
 
@@ -30,6 +32,8 @@ commands:
         [--out FILE] [--workers N]        training-free search over the trained cells or the whole space
   predict FILE... [--preset proxy|nas-bench-nlp] [--json] [--workers N]
                                           predicted WikiText-2 test loss of each cell, with an interval
+  suggest FILE [--cell N] [--top K] [--preset proxy] [--json] [--workers N]
+                                          single edits of a cell ranked by predicted test loss, with Δ
   help                                    this text
 
 Every command takes -h / --help (its options, generated from the same declarations its parser reads). A wrong
@@ -52,6 +56,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return runSearchCli(rest, io);
     case 'predict':
       return runPredict(rest, io);
+    case 'suggest':
+      return runSuggest(rest, io);
     case undefined:
     case 'help':
     case '--help':

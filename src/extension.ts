@@ -29,6 +29,7 @@ import { registerCommands, type Commands } from './editor/commands';
 import { showLossChart } from './webviews/lossCurves/panel';
 import { registerCompare } from './webviews/compare/panel';
 import { registerCellsTable } from './webviews/table/panel';
+import { registerSuggestEdits } from './editor/suggestEdits';
 
 export interface CellLensApi {
   /** For tests: the analysis of a document. */
@@ -189,6 +190,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     log,
   });
   const table = registerCellsTable(context, { cache, documentFor, benchmark, scoring, log });
+  const suggest = registerSuggestEdits({ cache, documentFor, service: scoring, lenses, log, compare: compare.open });
   const study = registerStudyCommands(context, {
     getBenchmark: () => benchmark.get(),
     score: (recipe, settings, token, label) => scoring.scoreQuiet(recipe, settings, token, label),
@@ -212,6 +214,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     ...scoringParts.commands,
     ...compare.commands,
     ...table.commands,
+    ...suggest.commands,
     ...study.commands,
     ...exampleCommands(context.extensionPath ?? __dirname + '/..', log),
     'cellLens.analyseFile': () => {
@@ -251,6 +254,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     ...scoringParts.disposables,
     ...compare.disposables,
     ...table.disposables,
+    ...suggest.disposables,
     ...study.disposables,
     ...registerCommands(commands),
     vscode.window.onDidChangeActiveTextEditor(updateStatusVisibility),

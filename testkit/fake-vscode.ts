@@ -102,6 +102,50 @@ export class CodeAction {
 export class ThemeColor {
   constructor(public id: string) {}
 }
+export class ThemeIcon {
+  constructor(public id: string) {}
+}
+
+/** A quick pick made with window.createQuickPick; the test plays the user (accept, press an item's button, hide). */
+export class FakeQuickPick<T = { label: string }> {
+  items: T[] = [];
+  selectedItems: T[] = [];
+  activeItems: T[] = [];
+  title = '';
+  placeholder = '';
+  matchOnDescription = false;
+  visible = false;
+  disposed = false;
+  private readonly accepted = new EventEmitter<void>();
+  private readonly hidden = new EventEmitter<void>();
+  private readonly buttons = new EventEmitter<{ item: T; button: unknown }>();
+  onDidAccept = this.accepted.event;
+  onDidHide = this.hidden.event;
+  onDidTriggerItemButton = this.buttons.event;
+  constructor(private readonly shownNow: () => void) {}
+  show() {
+    this.visible = true;
+    this.shownNow();
+  }
+  hide() {
+    if (!this.visible) return;
+    this.visible = false;
+    this.hidden.fire();
+  }
+  dispose() {
+    this.disposed = true;
+  }
+  /** The user picks `item` (Enter). */
+  accept(item: T) {
+    this.selectedItems = [item];
+    this.activeItems = [item];
+    this.accepted.fire();
+  }
+  /** The user presses the item's first button. */
+  pressButton(item: T) {
+    this.buttons.fire({ item, button: (item as { buttons?: unknown[] }).buttons?.[0] });
+  }
+}
 export class WorkspaceEdit {
   edits: { uri: Uri; range: Range; text: string }[] = [];
   replace(uri: Uri, range: Range, text: string) {
@@ -206,6 +250,10 @@ export interface FakeHost {
   trusted: boolean;
   /** Every notification shown: level and text. */
   messages: { level: 'info' | 'warn' | 'error'; text: string }[];
+  /** Quick picks made with window.createQuickPick, in order. */
+  quickPicks: FakeQuickPick<never>[];
+  /** Workspace edits applied (workspace.applyEdit), in order. */
+  appliedEdits: WorkspaceEdit[];
   /** Progress notifications: title, reported messages, and a cancel() that fires their token. */
   progress: { title: string; messages: string[]; cancel(): void; done: boolean }[];
   /**
@@ -260,6 +308,8 @@ export function installFakeVscode(): FakeHost {
     serializers: [],
     trusted: true,
     messages: [],
+    quickPicks: [],
+    appliedEdits: [],
     progress: [],
     when<T>(probe: () => T | undefined | null | false): Promise<T> {
       return new Promise<T>((resolve) => {
@@ -351,7 +401,8 @@ export function installFakeVscode(): FakeHost {
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
     ThemeColor,
-    CodeActionKind: { QuickFix: 'quickfix' },
+    ThemeIcon,
+    CodeActionKind: { QuickFix: 'quickfix', RefactorRewrite: 'refactor.rewrite' },
     window: {
       createOutputChannel: () => ({
         info: log('info'),
@@ -445,6 +496,11 @@ export function installFakeVscode(): FakeHost {
       showErrorMessage: message('error'),
       withProgress,
       showQuickPick: async () => undefined,
+      createQuickPick: () => {
+        const qp = new FakeQuickPick<never>(() => onRecord.fire());
+        host.quickPicks.push(qp);
+        return qp;
+      },
     },
     workspace: {
       get textDocuments() {
@@ -471,6 +527,20 @@ export function installFakeVscode(): FakeHost {
         return { dispose: () => host.contentProviders.delete(scheme) };
       },
       findFiles: async () => [],
+      /** Applies the replacements to the open documents (each document's edits from its end backwards). */
+      applyEdit: async (edit: WorkspaceEdit) => {
+        host.appliedEdits.push(edit);
+        for (const doc of host.documents) {
+          const mine = edit.edits.filter((e) => e.uri.toString() === doc.uri.toString());
+          if (!mine.length) continue;
+          let text = doc.getText();
+          for (const e of [...mine].sort((a, b) => doc.offsetAt(b.range.start) - doc.offsetAt(a.range.start)))
+            text = text.slice(0, doc.offsetAt(e.range.start)) + e.text + text.slice(doc.offsetAt(e.range.end));
+          host.change(doc, text);
+        }
+        onRecord.fire();
+        return true;
+      },
       workspaceFolders: undefined,
       openTextDocument: async (u: Uri | { language?: string; content?: string }) => {
         if (u instanceof Uri) return host.documents.find((d) => d.uri.toString() === u.toString());

@@ -32,6 +32,7 @@ export const COMMAND_IDS = [
   'cellLens.showCellsTable',
   'cellLens.showWorkspaceCellsTable',
   'cellLens.formatOnePerLine',
+  'cellLens.suggestEdits',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

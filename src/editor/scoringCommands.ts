@@ -239,7 +239,11 @@ class ReportDocuments implements vscode.TextDocumentContentProvider {
 }
 
 /** The cell a command means: the given index, else the one under the cursor, else the first. */
-function pickCell(cells: readonly AnalysedCell[], doc: vscode.TextDocument, index: unknown): AnalysedCell | undefined {
+export function pickCell(
+  cells: readonly AnalysedCell[],
+  doc: vscode.TextDocument,
+  index: unknown,
+): AnalysedCell | undefined {
   if (typeof index === 'number') return cells.find((c) => c.cell.index === index);
   const ed = vscode.window.activeTextEditor;
   if (ed && ed.document === doc && ed.selection) {

@@ -15,7 +15,16 @@
 import type { Cell, Recipe, Severity, Span } from '../recipe/types';
 import { liveNodes } from '../recipe/model';
 import { linearParams } from '../recipe/params';
-import { OPS, INPUT_X, hNewIndex, hPrevIndex, isCellInput, isOpName, type OpCategory } from '../recipe/ops';
+import {
+  OPS,
+  INPUT_X,
+  hNewIndex,
+  hPrevIndex,
+  isCellInput,
+  isOpName,
+  type OpCategory,
+  type OpName,
+} from '../recipe/ops';
 
 /** Layer sizes used for the parameter count of `linear` nodes (NAS-Bench-NLP: embed 400, hidden 600; first layer). */
 export interface GraphSizes {
@@ -113,16 +122,6 @@ export interface GraphModelOptions {
   /** Live recipe node names; `liveNodes` of the cell's recipe (src/recipe/model.ts) when absent. */
   readonly liveNodes?: ReadonlySet<string>;
 }
-
-const OP_LABEL: Record<string, string> = {
-  linear: 'linear',
-  blend: 'blend',
-  elementwise_prod: '⊙ prod',
-  elementwise_sum: '⊕ sum',
-  activation_tanh: 'tanh',
-  activation_sigm: 'sigmoid',
-  activation_leaky_relu: 'leaky ReLU',
-};
 
 const BLEND_LABELS = ['a', 'b', 'c'];
 
@@ -263,7 +262,7 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
     }
     const params = n.op === 'linear' ? linearParams(inputs, sizes.embed, sizes.hidden) : undefined;
     if (params !== undefined) totalParams += params;
-    const opLabel = known ? OP_LABEL[n.op] : n.op ? `? ${n.op}` : '? no op';
+    const opLabel = known ? OPS[n.op as OpName].label : n.op ? `? ${n.op}` : '? no op';
     nodes.push({
       id: `n:${n.name}`,
       name: n.name,

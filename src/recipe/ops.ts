@@ -16,6 +16,8 @@ export interface OpInfo {
   /** Whether the op owns trainable parameters (only `linear`). */
   readonly parametric: boolean;
   readonly category: OpCategory;
+  /** Short name for a person (graph boxes, suggested edits): `tanh`, `⊙ prod`. */
+  readonly label: string;
   /** Short human description, used in hovers and docs. */
   readonly description: string;
 }
@@ -40,6 +42,7 @@ export const OPS: Readonly<Record<OpName, OpInfo>> = {
     commutative: true,
     parametric: true,
     category: 'linear',
+    label: 'linear',
     description:
       'Σᵢ Wᵢ·inputᵢ + b — one weight matrix per input (sized by whether the input is x or a hidden state) and one bias; output size = hidden size',
   },
@@ -50,6 +53,7 @@ export const OPS: Readonly<Record<OpName, OpInfo>> = {
     commutative: false,
     parametric: false,
     category: 'blend',
+    label: 'blend',
     description: 'blend(a, b, c) = a⊙b + (1 − a)⊙c — a gated mix; operand order matters',
   },
   elementwise_prod: {
@@ -59,6 +63,7 @@ export const OPS: Readonly<Record<OpName, OpInfo>> = {
     commutative: true,
     parametric: false,
     category: 'elementwise',
+    label: '⊙ prod',
     description: 'element-wise product of all inputs',
   },
   elementwise_sum: {
@@ -68,6 +73,7 @@ export const OPS: Readonly<Record<OpName, OpInfo>> = {
     commutative: true,
     parametric: false,
     category: 'elementwise',
+    label: '⊕ sum',
     description: 'element-wise sum of all inputs',
   },
   activation_tanh: {
@@ -77,6 +83,7 @@ export const OPS: Readonly<Record<OpName, OpInfo>> = {
     commutative: true,
     parametric: false,
     category: 'activation',
+    label: 'tanh',
     description: 'tanh(a)',
   },
   activation_sigm: {
@@ -86,6 +93,7 @@ export const OPS: Readonly<Record<OpName, OpInfo>> = {
     commutative: true,
     parametric: false,
     category: 'activation',
+    label: 'sigmoid',
     description: 'sigmoid(a) = 1 / (1 + e^(−a))',
   },
   activation_leaky_relu: {
@@ -95,6 +103,7 @@ export const OPS: Readonly<Record<OpName, OpInfo>> = {
     commutative: true,
     parametric: false,
     category: 'activation',
+    label: 'leaky ReLU',
     description: 'leaky ReLU(a) = max(a, 0.01·a) (PyTorch default slope 0.01)',
   },
 };

@@ -2,11 +2,11 @@
  * THE order of a cell's CodeLens line and how it fits the width. Every lens of a cell has a slot; the slots' order
  * is the order of importance: what a user comes for (the predicted loss, the best score, the benchmark's loss) comes
  * first and must fit a half-width editor (the graph open beside it: ~626 px at 1600×900, about 64 characters of the
- * lens font); the full report sits behind `▸ more`, the actions (graph, compare) after it. Pure; no `vscode` import.
+ * lens font); the full report sits behind `▸ more`, the actions (suggested edits, once computed; graph, compare) after it. Pure; no `vscode` import.
  */
 
 /** Slots of a cell's lens line, most important first. */
-export const LENS_SLOTS = ['prediction', 'score', 'benchmark', 'more', 'graph', 'compare'] as const;
+export const LENS_SLOTS = ['prediction', 'score', 'benchmark', 'more', 'suggest', 'graph', 'compare'] as const;
 export type LensSlot = (typeof LENS_SLOTS)[number];
 
 /**

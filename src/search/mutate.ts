@@ -75,74 +75,138 @@ function sameRecipe(a: Recipe, b: Recipe): boolean {
   return true;
 }
 
-/** Legal inputs for node `node` with op `op` in `recipe` (excluding its descendants, so no cycle). */
-function candidates(recipe: Recipe, node: string, op: OpName, exclude: ReadonlySet<string>): string[] {
+/** Legal inputs for node `node` with op `op` in `recipe` (excluding its descendants, so no cycle, and `exclude`). */
+export function inputCandidates(recipe: Recipe, node: string, op: OpName, exclude: ReadonlySet<string>): string[] {
   const desc = Object.prototype.hasOwnProperty.call(recipe, node) ? descendants(recipe, node) : new Set<string>([node]);
   const all = [...cellInputs(hiddenSize(recipe)), ...Object.keys(recipe)];
   return all.filter((c) => !desc.has(c) && !exclude.has(c) && inputAllowed(node, op, c));
 }
 
-function mutateOnce(recipe: Recipe, kind: MutationKind, rng: Rng): Recipe | undefined {
+/*
+ * The four edits, each with its choices made: the random mutation below draws the choices, the enumeration of a
+ * cell's single edits (./suggest.ts) walks them all. Each returns a new recipe (dead nodes not pruned yet), or
+ * undefined when the edit is impossible.
+ */
+
+/** `op`: node `node` becomes `op` reading `inputs`. */
+export function withOp(recipe: Recipe, node: string, op: OpName, inputs: readonly string[]): Recipe {
   const r = cloneRecipe(recipe);
-  const names = Object.keys(r);
+  r[node] = { op, input: [...inputs] };
+  return r;
+}
+
+/** `rewire`: input `slot` of `node` becomes `input`. */
+export function withInput(recipe: Recipe, node: string, slot: number, input: string): Recipe {
+  const r = cloneRecipe(recipe);
+  r[node].input[slot] = input;
+  return r;
+}
+
+/**
+ * The inputs a node inserted before `consumer` may read with op `op`: anything that does not depend on the consumer
+ * (the new node is called `fresh`).
+ */
+export function insertCandidates(recipe: Recipe, consumer: string, fresh: string, op: OpName): string[] {
+  const desc = descendants(recipe, consumer);
+  return [...cellInputs(hiddenSize(recipe)), ...Object.keys(recipe)].filter(
+    (c) => !desc.has(c) && inputAllowed(fresh, op, c),
+  );
+}
+
+/** `add`: a new node `fresh` = `op`(`inputs`) becomes input `slot` of `consumer`. */
+export function withInserted(
+  recipe: Recipe,
+  consumer: string,
+  slot: number,
+  fresh: string,
+  op: OpName,
+  inputs: readonly string[],
+): Recipe | undefined {
+  if (!inputAllowed(consumer, recipe[consumer].op as OpName, fresh) || recipe[consumer].input.includes(fresh))
+    return undefined;
+  const r = cloneRecipe(recipe);
+  r[fresh] = { op, input: [...inputs] };
+  r[consumer].input[slot] = fresh;
+  return r;
+}
+
+/**
+ * The inputs of `node` that each reader of `node` may read instead when `node` is removed (reader → options, in
+ * key order; an empty list: that reader has none, so the node cannot be removed).
+ */
+export function removalOptions(recipe: Recipe, node: string): Map<string, string[]> {
+  const replacements = recipe[node].input;
+  const out = new Map<string, string[]>();
+  for (const k of Object.keys(recipe)) {
+    if (k === node || !recipe[k].input.includes(node)) continue;
+    out.set(
+      k,
+      replacements.filter((x) => !recipe[k].input.includes(x) && inputAllowed(k, recipe[k].op as OpName, x)),
+    );
+  }
+  return out;
+}
+
+/** `remove`: delete `node`; each of its readers reads `instead.get(reader)` in its place. */
+export function withRemoved(recipe: Recipe, node: string, instead: ReadonlyMap<string, string>): Recipe {
+  const r = cloneRecipe(recipe);
+  delete r[node];
+  for (const [k, x] of instead) {
+    const idx = r[k].input.indexOf(node);
+    if (idx >= 0) r[k].input[idx] = x;
+  }
+  return r;
+}
+
+function mutateOnce(recipe: Recipe, kind: MutationKind, rng: Rng): Recipe | undefined {
+  const names = Object.keys(recipe);
   switch (kind) {
     case 'op': {
       const node = choice(rng, names);
-      const others = OP_NAMES.filter((o) => o !== r[node].op);
+      const others = OP_NAMES.filter((o) => o !== recipe[node].op);
       const op = choice(rng, others);
       const arity = drawArity(rng, op);
-      let inputs = r[node].input.filter((x) => inputAllowed(node, op, x));
+      let inputs = recipe[node].input.filter((x) => inputAllowed(node, op, x));
       if (inputs.length > arity) inputs = sampleDistinct(rng, inputs, arity);
       if (inputs.length < arity) {
-        const c = candidates(r, node, op, new Set(inputs));
+        const c = inputCandidates(recipe, node, op, new Set(inputs));
         if (c.length < arity - inputs.length) return undefined;
         inputs = inputs.concat(sampleDistinct(rng, c, arity - inputs.length));
       }
-      r[node] = { op, input: inputs };
-      return pruneDead(r);
+      return pruneDead(withOp(recipe, node, op, inputs));
     }
     case 'rewire': {
       const node = choice(rng, names);
-      const slot = randInt(rng, r[node].input.length);
-      const c = candidates(r, node, r[node].op as OpName, new Set(r[node].input));
+      const slot = randInt(rng, recipe[node].input.length);
+      const c = inputCandidates(recipe, node, recipe[node].op as OpName, new Set(recipe[node].input));
       if (c.length === 0) return undefined;
-      r[node].input[slot] = choice(rng, c);
-      return pruneDead(r);
+      return pruneDead(withInput(recipe, node, slot, choice(rng, c)));
     }
     case 'add': {
       const consumer = choice(rng, names);
-      const slot = randInt(rng, r[consumer].input.length);
-      const old = r[consumer].input[slot];
+      const slot = randInt(rng, recipe[consumer].input.length);
+      const old = recipe[consumer].input[slot];
       const op = drawOp(rng);
       const arity = drawArity(rng, op);
-      const fresh = freshName(r);
-      // The new node may read anything that does not depend on the consumer.
-      const desc = descendants(r, consumer);
-      const pool = [...cellInputs(hiddenSize(r)), ...names].filter((c) => !desc.has(c) && inputAllowed(fresh, op, c));
+      const fresh = freshName(recipe);
+      const pool = insertCandidates(recipe, consumer, fresh, op);
       const first = inputAllowed(fresh, op, old) ? [old] : [];
       const rest = pool.filter((c) => c !== old);
       if (rest.length < arity - first.length) return undefined;
       const inputs = first.concat(sampleDistinct(rng, rest, arity - first.length));
-      if (!inputAllowed(consumer, r[consumer].op as OpName, fresh) || r[consumer].input.includes(fresh))
-        return undefined;
-      r[fresh] = { op, input: inputs };
-      r[consumer].input[slot] = fresh;
-      return pruneDead(r);
+      const r = withInserted(recipe, consumer, slot, fresh, op, inputs);
+      return r && pruneDead(r);
     }
     case 'remove': {
       const inner = names.filter((n) => hNewIndex(n) === undefined);
       if (inner.length === 0) return undefined;
       const node = choice(rng, inner);
-      const replacements = r[node].input;
-      delete r[node];
-      for (const k of Object.keys(r)) {
-        const idx = r[k].input.indexOf(node);
-        if (idx < 0) continue;
-        const ok = replacements.filter((x) => !r[k].input.includes(x) && inputAllowed(k, r[k].op as OpName, x));
+      const instead = new Map<string, string>();
+      for (const [k, ok] of removalOptions(recipe, node)) {
         if (ok.length === 0) return undefined;
-        r[k].input[idx] = choice(rng, ok);
+        instead.set(k, choice(rng, ok));
       }
-      return pruneDead(r);
+      return pruneDead(withRemoved(recipe, node, instead));
     }
   }
 }

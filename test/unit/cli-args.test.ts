@@ -16,6 +16,7 @@ import { SCORE_COMMAND } from '../../src/cli/score';
 import { STUDY_COMMAND } from '../../src/cli/study';
 import { SEARCH_COMMAND } from '../../src/cli/search';
 import { PREDICT_COMMAND } from '../../src/cli/predict';
+import { SUGGEST_COMMAND } from '../../src/cli/suggest';
 import { runCli, ensureBuilt } from '../helpers/cli';
 
 const SPEC = {
@@ -125,6 +126,7 @@ const COMMANDS = [
   STUDY_COMMAND,
   SEARCH_COMMAND,
   PREDICT_COMMAND,
+  SUGGEST_COMMAND,
 ] as readonly CommandSpec[];
 /** A valid rest of the command line for each subcommand, so only the flag under test is wrong. */
 const VALID: Record<string, string[]> = {
@@ -132,6 +134,7 @@ const VALID: Record<string, string[]> = {
   lookup: ['cell.json'],
   score: ['cell.json'],
   predict: ['cell.json'],
+  suggest: ['cell.json'],
   study: [],
   search: ['--algo', 'random', '--score', 'naswot', '--budget', '3'],
 };
@@ -185,6 +188,8 @@ test('every subcommand: a bad number is the same usage error with exit code 2', 
     ['search', ['--population', '1'], /^--population takes an integer ≥ 2, not "1"$/],
     ['predict', ['--workers', '0'], /^--workers takes an integer ≥ 1, not "0"$/],
     ['predict', ['--timeout', '-'], /^--timeout takes a number of seconds > 0, not "-"$/],
+    ['suggest', ['--top', '0'], /^--top takes an integer ≥ 1, not "0"$/],
+    ['suggest', ['--cell', '-1'], /^--cell takes an integer ≥ 0, not "-1"$/],
   ];
   for (const [name, flags, message] of cases) {
     const r = await cli([name, ...VALID[name], ...flags]);

@@ -124,7 +124,7 @@ test('a scored cell the benchmark does not know: the predicted loss with its int
 });
 
 test('fitting a line: the least important lens shortens first, moves behind ▸ more last, and nothing moves without one', () => {
-  assert.deepEqual(LENS_SLOTS, ['prediction', 'score', 'benchmark', 'more', 'graph', 'compare']);
+  assert.deepEqual(LENS_SLOTS, ['prediction', 'score', 'benchmark', 'more', 'suggest', 'graph', 'compare']);
   assert.equal(lensWidth('$(target) predicted 4.93'), 17, 'an icon counts two characters');
   const line = fitLensLine([
     { slot: 'compare', titles: ['$(diff) compare with…'] },

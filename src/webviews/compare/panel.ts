@@ -236,12 +236,13 @@ function cellAtCursor(editor: vscode.TextEditor, cells: readonly AnalysedCell[])
 
 /**
  * Register `cellLens.compareCells` (Compare Two Cells) and `cellLens.compareWith` (Compare with…), the
- * `compare with…` lens and the listeners that keep the panel current. Returns the disposables.
+ * `compare with…` lens and the listeners that keep the panel current. Returns the disposables, the commands and
+ * `open` (the panel of two cells, for other features: Suggest Edits' preview).
  */
 export function registerCompare(
   context: vscode.ExtensionContext,
   deps: CompareDeps,
-): { disposables: vscode.Disposable[]; commands: Commands } {
+): { disposables: vscode.Disposable[]; commands: Commands; open: (a: CellRef, b: CellRef) => void } {
   const open = (a: CellRef, b: CellRef) => ComparePanel.show(context, deps, a, b);
 
   const describe = (c: AnalysedCell): string => {
@@ -414,5 +415,6 @@ export function registerCompare(
       new vscode.Disposable(() => ComparePanel.current?.dispose()),
     ],
     commands,
+    open,
   };
 }
