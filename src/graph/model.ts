@@ -15,16 +15,7 @@
 import type { Cell, Recipe, Severity, Span } from '../recipe/types';
 import { liveNodes } from '../recipe/model';
 import { linearParams } from '../recipe/params';
-import {
-  OPS,
-  INPUT_X,
-  hNewIndex,
-  hPrevIndex,
-  isCellInput,
-  isOpName,
-  type OpCategory,
-  type OpName,
-} from '../recipe/ops';
+import { OPS, INPUT_X, hNewIndex, hPrevIndex, isCellInput, isOpName, type OpCategory } from '../recipe/ops';
 
 /** Layer sizes used for the parameter count of `linear` nodes (NAS-Bench-NLP: embed 400, hidden 600; first layer). */
 export interface GraphSizes {
@@ -262,7 +253,7 @@ export function buildGraphModel(cell: Cell, options: GraphModelOptions = {}): Gr
     }
     const params = n.op === 'linear' ? linearParams(inputs, sizes.embed, sizes.hidden) : undefined;
     if (params !== undefined) totalParams += params;
-    const opLabel = known ? OPS[n.op as OpName].label : n.op ? `? ${n.op}` : '? no op';
+    const opLabel = known ? OPS[n.op].label : n.op ? `? ${n.op}` : '? no op';
     nodes.push({
       id: `n:${n.name}`,
       name: n.name,
