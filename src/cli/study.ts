@@ -272,10 +272,11 @@ async function runStudyWith(
     let calibration: CalibrationFile | undefined;
     if (name === 'calibrate' && !args.shard) {
       try {
-        calibration = buildCalibration(
-          studyResultsFile(dataset, settings, result, { command }) as CalibrationInput,
-          { cvRepeats: args.cvRepeats ?? 5, bootstrapSamples: args.bootstrap, meta: { source: 'calibration.json' } },
-        );
+        calibration = buildCalibration(studyResultsFile(dataset, settings, result, { command }) as CalibrationInput, {
+          cvRepeats: args.cvRepeats ?? 5,
+          bootstrapSamples: args.bootstrap,
+          meta: { source: 'calibration.json' },
+        });
       } catch (e) {
         io.stderr(`cell-lens calibrate: cannot calibrate on these cells: ${(e as Error).message}\n`);
         return 2;
@@ -342,7 +343,8 @@ async function runStudyWith(
     io.stdout(
       `wrote ${path.join(out, 'report.md')}, report.csv, results.json and ${Object.keys(plots).length} plots\n`,
     );
-    if (peak !== undefined) io.stderr(`cell-lens ${name}: scoring process peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB\n`);
+    if (peak !== undefined)
+      io.stderr(`cell-lens ${name}: scoring process peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB\n`);
     return run.failed > 0 ? 1 : 0;
   } catch (e) {
     io.stderr(`cell-lens ${name}: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -13,7 +13,7 @@ import { UsageError, helpText, parseCommand, type CommandSpec } from '../../src/
 import { CHECK_COMMAND } from '../../src/cli/check';
 import { LOOKUP_COMMAND } from '../../src/cli/lookup';
 import { SCORE_COMMAND } from '../../src/cli/score';
-import { STUDY_COMMAND } from '../../src/cli/study';
+import { CALIBRATE_COMMAND, STUDY_COMMAND } from '../../src/cli/study';
 import { SEARCH_COMMAND } from '../../src/cli/search';
 import { PREDICT_COMMAND } from '../../src/cli/predict';
 import { runCli, ensureBuilt } from '../helpers/cli';
@@ -123,6 +123,7 @@ const COMMANDS = [
   LOOKUP_COMMAND,
   SCORE_COMMAND,
   STUDY_COMMAND,
+  CALIBRATE_COMMAND,
   SEARCH_COMMAND,
   PREDICT_COMMAND,
 ] as readonly CommandSpec[];
@@ -133,6 +134,7 @@ const VALID: Record<string, string[]> = {
   score: ['cell.json'],
   predict: ['cell.json'],
   study: [],
+  calibrate: [],
   search: ['--algo', 'random', '--score', 'naswot', '--budget', '3'],
 };
 

@@ -5,13 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { loadBenchmarkIndex } from '../../src/benchmark/load';
-import { decodeJson } from '../../src/scoring/cache';
 import { REFERENCE } from '../../src/scoring/reference';
-import { ENGINE_VERSION, type ScoreSettings } from '../../src/scoring/types';
-import { cellsFromIndex } from '../../src/study/runner';
+import { ENGINE_VERSION } from '../../src/scoring/types';
 import {
   BUNDLED_CALIBRATION,
   CalibrationError,
@@ -21,42 +16,8 @@ import {
   parseCalibration,
   type CalibrationFile,
 } from '../../src/study/calibration';
-import {
-  buildCalibration,
-  buildReference,
-  presetOfSettings,
-  type CalibrationCell,
-  type CalibrationInput,
-} from '../../src/study/calibration/build';
-import { REPO } from '../helpers/data';
-
-/** The WikiText-2 proxy scores of every bundled cell (a shard output of the proxy study; recipes from the index). */
-async function wikitextProxy(): Promise<CalibrationInput> {
-  const fx = decodeJson(
-    readFileSync(path.join(REPO, 'test/fixtures/calibration/wikitext2-proxy/results.json'), 'utf8'),
-  ) as { settings: ScoreSettings; cells: { hash: string; scores: Record<string, number> }[] };
-  const scores = new Map(fx.cells.map((c) => [c.hash, c.scores]));
-  const { cells } = cellsFromIndex(await loadBenchmarkIndex([], { prebuilt: true }));
-  return {
-    dataset: 'WikiText-2',
-    settings: fx.settings,
-    cells: cells.map((c): CalibrationCell => ({ ...c, scores: scores.get(c.hash)! })),
-  };
-}
-
-let small: CalibrationFile | undefined;
-/** A calibration of 40 trained and 1 diverged WikiText-2 cells renamed "PTB" (fast: one CV, few resamples). */
-async function smallCalibration(): Promise<CalibrationFile> {
-  if (small) return small;
-  const all = await wikitextProxy();
-  const trained = all.cells.filter((c) => !c.diverged);
-  const picked = [...trained.filter((_, i) => i % 6 === 0).slice(0, 40), all.cells.find((c) => c.diverged)!];
-  small = buildCalibration(
-    { ...all, dataset: 'PTB', cells: picked },
-    { cvRepeats: 1, bootstrapSamples: 50, now: new Date('2026-12-07T00:00:00Z') },
-  );
-  return small;
-}
+import { buildReference, presetOfSettings } from '../../src/study/calibration/build';
+import { smallCalibration, wikitextProxy } from '../helpers/calibration';
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 const refused = (json: unknown, reason: RegExp, expect?: { dataset?: string }) =>
@@ -116,7 +77,7 @@ test('malformed calibrations are refused with the reason', async () => {
   refused({ ...clone(c), format: 'cell-lens-loss-predictor' }, /format is not "cell-lens-calibration"/);
   refused({ ...clone(c), dataset: '' }, /malformed: no dataset name/);
   refused({ ...clone(c), preset: 'huge' }, /unknown preset "huge"/);
-  const noRef = clone(c) as Partial<CalibrationFile>;
+  const noRef = clone(c) as { reference?: unknown };
   delete noRef.reference;
   refused(noRef, /malformed: no reference population/);
   const unsorted = clone(c);

@@ -11,12 +11,7 @@
  * one rule of `referencePresetFor`). Pure logic; no `vscode` import.
  */
 import { ENGINE_VERSION, SCORES } from '../../scoring/types';
-import {
-  REFERENCE,
-  type PresetReference,
-  type ReferenceFile,
-  type ReferenceScore,
-} from '../../scoring/reference';
+import { REFERENCE, type PresetReference, type ReferenceFile, type ReferenceScore } from '../../scoring/reference';
 import { SIZE_KEYS, SIZE_PRESETS, isPresetName, type PresetName } from '../../scoring/presets';
 import type { ModelSizes } from '../../scoring/settings';
 import { loadPredictor, type PredictorModel } from '../predictor';
@@ -37,7 +32,12 @@ export interface CalibrationFile {
   /** The scoring settings: the preset's sizes, seed, repeats and the scores computed. */
   readonly settings: ModelSizes & { readonly seed: number; readonly repeats: number; readonly scores: string[] };
   /** Cells scored (failed ones apart), of them trained (the population) and diverged. */
-  readonly cells: { readonly scored: number; readonly trained: number; readonly diverged: number; readonly failed: number };
+  readonly cells: {
+    readonly scored: number;
+    readonly trained: number;
+    readonly diverged: number;
+    readonly failed: number;
+  };
   readonly createdAt?: string;
   readonly command?: string;
   /** Every score's population over the trained cells (percentiles) with its evidence. */
@@ -108,7 +108,9 @@ export function checkCalibration(json: unknown, expect: CalibrationExpectations 
   if (!isObject(json)) return fail('not a calibration: not a JSON object');
   if (json.format !== CALIBRATION_FORMAT) return fail(`not a calibration: format is not "${CALIBRATION_FORMAT}"`);
   if (json.version !== CALIBRATION_VERSION)
-    return fail(`stale: calibration format version ${String(json.version)}, this Cell Lens reads ${CALIBRATION_VERSION}`);
+    return fail(
+      `stale: calibration format version ${String(json.version)}, this Cell Lens reads ${CALIBRATION_VERSION}`,
+    );
   if (json.engineVersion !== ENGINE_VERSION)
     return fail(
       `stale: scored with engine version ${String(json.engineVersion)}, this Cell Lens scores with engine ${ENGINE_VERSION} (other numbers): calibrate again`,
