@@ -271,6 +271,7 @@ async function runStudyWith(
     // The calibration (calibrate, every cell scored): its predictor's CV is the report's (the same folds and options).
     let calibration: CalibrationFile | undefined;
     if (name === 'calibrate' && !args.shard) {
+      const t0 = Date.now();
       try {
         calibration = buildCalibration(studyResultsFile(dataset, settings, result, { command }) as CalibrationInput, {
           cvRepeats: args.cvRepeats ?? 5,
@@ -281,6 +282,9 @@ async function runStudyWith(
         io.stderr(`cell-lens calibrate: cannot calibrate on these cells: ${(e as Error).message}\n`);
         return 2;
       }
+      io.stderr(
+        `cell-lens calibrate: reference population and predictor (${args.cvRepeats ?? 5} CV repeat(s)) of ${calibration.cells.trained} trained cells in ${formatDuration(Date.now() - t0)}\n`,
+      );
     }
     if (calibration?.predictor.cv || predRows.length >= 40) {
       const ids = scores.filter((id) => SCORES[id].byDefault);
