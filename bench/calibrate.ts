@@ -41,19 +41,19 @@ async function main(): Promise<void> {
       ...(workers ? ['--workers', workers] : []),
     ];
     const out = join(dir, 'cal');
-    const r = runStudy(args, out, dir, 'calibrate', true);
+    const r = runStudy(args, out, dir, 'calibrate', true, true);
     const cal = JSON.parse(readFileSync(join(out, 'calibration.json'), 'utf8')) as CalibrationFile;
-    const fit =
-      /reference population and predictor \(\d+ CV repeat\(s\)\) of \d+ trained cells in ([\d.]+) (s|min)/.exec(
-        r.stderr,
-      );
-    const calibrationSeconds = fit ? Number(fit[1]) * (fit[2] === 'min' ? 60 : 1) : NaN;
+    const fit = /reference population and predictor \(\d+ CV repeat\(s\)\) of \d+ trained cells in ([\d.]+) s/.exec(
+      r.stderr,
+    );
+    const calibrationSeconds = fit ? Number(fit[1]) : NaN;
     const rss = /peak RSS (\d+) MiB/.exec(r.stderr)?.[1];
     const used = /(\d+) worker\(s\)/.exec(r.stderr)?.[1];
     const n = r.results.cells.length;
     const measured = {
       cells: n,
       trainedCells: cal.cells.trained,
+      failedCells: cal.cells.failed,
       commandSeconds: r1(r.seconds),
       scoringSeconds: r1(r.scoringSeconds),
       cellsPerSecond: Math.round((n / r.scoringSeconds) * 100) / 100,

@@ -283,7 +283,7 @@ async function runStudyWith(
         return 2;
       }
       io.stderr(
-        `cell-lens calibrate: reference population and predictor (${args.cvRepeats ?? 5} CV repeat(s)) of ${calibration.cells.trained} trained cells in ${formatDuration(Date.now() - t0)}\n`,
+        `cell-lens calibrate: reference population and predictor (${args.cvRepeats ?? 5} CV repeat(s)) of ${calibration.cells.trained} trained cells in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
       );
     }
     if (calibration?.predictor.cv || predRows.length >= 40) {
