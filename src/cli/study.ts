@@ -25,7 +25,7 @@ import {
 import { studyToCsv, studyToMarkdown } from '../study/study';
 import { crossValidate, formatCVRow } from '../study/predictor/cv';
 import type { CalibrationFile } from '../study/calibration';
-import { buildCalibration, type CalibrationInput } from '../study/calibration/build';
+import { buildCalibration } from '../study/calibration/build';
 import type { PredictorRow } from '../study/predictor/rows';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
 import {
@@ -273,7 +273,7 @@ async function runStudyWith(
     if (name === 'calibrate' && !args.shard) {
       const t0 = Date.now();
       try {
-        calibration = buildCalibration(studyResultsFile(dataset, settings, result, { command }) as CalibrationInput, {
+        calibration = buildCalibration(studyResultsFile(dataset, settings, result, { command }), {
           cvRepeats: args.cvRepeats ?? 5,
           bootstrapSamples: args.bootstrap,
           meta: { source: 'calibration.json' },

@@ -14,7 +14,6 @@ import {
   calibrationOf,
   checkCalibration,
   parseCalibration,
-  type CalibrationFile,
 } from '../../src/study/calibration';
 import { buildReference, presetOfSettings } from '../../src/study/calibration/build';
 import { smallCalibration, wikitextProxy } from '../helpers/calibration';
@@ -81,7 +80,7 @@ test('malformed calibrations are refused with the reason', async () => {
   delete noRef.reference;
   refused(noRef, /malformed: no reference population/);
   const unsorted = clone(c);
-  (unsorted.reference.scores.naswot.values as number[]).reverse();
+  unsorted.reference.scores.naswot.values.reverse();
   refused(unsorted, /population of naswot is not an ascending list/);
   const miscount = clone(c);
   (miscount.reference.scores.zen as { nNaN: number }).nNaN += 1;

@@ -150,7 +150,7 @@ export function buildReference(input: CalibrationInput, preset?: PresetName): Ca
   const probes = [ranked[0], ranked[Math.floor(ranked.length / 2)], ranked[ranked.length - 1]].map((c) => ({
     preset: name,
     hash: c.hash,
-    recipe: c.recipe as Record<string, { op: string; input: string[] }>,
+    recipe: c.recipe,
     values: Object.fromEntries(
       Object.keys(scores).map((sid) => {
         const v = val(c, sid);
