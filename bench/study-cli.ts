@@ -1,6 +1,6 @@
 /**
- * The built `cell-lens study` as the benches run it (pool.ts, shard.ts, study-full.ts): one place that starts it,
- * times it and reads what it wrote.
+ * The built `cell-lens study` (or `calibrate`, the study plus calibration.json) as the benches run it (pool.ts,
+ * shard.ts, study-full.ts, calibrate.ts): one place that starts it, times it and reads what it wrote.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,22 +21,45 @@ export interface StudyRun {
   readonly scoringSeconds: number;
   /** What the study reported on stderr (cells, workers, peak RSS). */
   readonly stderr: string;
+  /** Peak RSS of the command's own process (the parent: benchmark index, study, calibration), when measured. */
+  readonly parentPeakRssMiB?: number;
   readonly results: StudyResults;
 }
 
-/** Runs `cell-lens study ...args --out <out>` in `cwd` (the built CLI); throws with its stderr when it fails. */
-export function runStudy(args: readonly string[], out: string, cwd = process.cwd()): StudyRun {
+/**
+ * Runs `cell-lens <command> ...args --out <out>` in `cwd` (the built CLI; command `study` or `calibrate`); throws with
+ * its stderr when it fails. `measureRss`: under /usr/bin/time, for the command process's own peak RSS;
+ * `allowFailedCells`: exit code 1 (some cells could not be scored, the rest written) is a result too.
+ */
+export function runStudy(
+  args: readonly string[],
+  out: string,
+  cwd = process.cwd(),
+  command: 'study' | 'calibrate' = 'study',
+  measureRss = false,
+  allowFailedCells = false,
+): StudyRun {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [CLI, 'study', ...args, '--out', out], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const argv = [CLI, command, ...args, '--out', out];
+  const r = measureRss
+    ? spawnSync('/usr/bin/time', ['-f', 'cell-lens-maxrss-kb %M', process.execPath, ...argv], {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+    : spawnSync(process.execPath, argv, { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0)
-    throw new Error(`cell-lens study ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  if (r.status !== 0 && !(allowFailedCells && r.status === 1))
+    throw new Error(`cell-lens ${command} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
   const results = JSON.parse(readFileSync(join(resolve(cwd, out), 'results.json'), 'utf8')) as StudyResults;
-  return { seconds, scoringSeconds: results.timing.wallMs / 1000, stderr: r.stderr, results };
+  const kb = /cell-lens-maxrss-kb (\d+)/.exec(r.stderr)?.[1];
+  return {
+    seconds,
+    scoringSeconds: results.timing.wallMs / 1000,
+    stderr: r.stderr,
+    results,
+    ...(kb ? { parentPeakRssMiB: Math.round(Number(kb) / 1024) } : {}),
+  };
 }
 
 /** Rounded to 0.1. */

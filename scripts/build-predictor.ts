@@ -1,7 +1,9 @@
 /**
- * Trains the loss predictor (src/study/predictor/) on a study's results.json, cross-validates it and writes the
- * model file.
+ * Writes a loss predictor model file (src/study/predictor/): the predictor of a `cell-lens calibrate`
+ * calibration.json (how the shipped data/predictor-<preset>.json are made), or one trained on a study's results.json
+ * by the calibration's code (src/study/calibration/build.ts) with other options (experiments, docs/predictor.md).
  *
+ *   npx tsx scripts/build-predictor.ts --calibration cal-proxy/calibration.json --out data/predictor-proxy.json
  *   npx tsx scripts/build-predictor.ts --results /tmp/study-proxy1/results.json --preset proxy \
  *     --out data/predictor-proxy.json [--seed 0] [--folds 5] [--repeats 5] [--scores a,b,c] [--no-structure]
  *     [--model boost|ridge|blend]
@@ -13,13 +15,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SIZE_PRESETS, isPresetName } from '../src/scoring/presets';
 import type { PredictorModelKind } from '../src/study/predictor';
-import { formatCVRow, repeatedCV } from '../src/study/predictor/cv';
-import type { PredictorOptions } from '../src/study/predictor/fit';
+import { formatCVRow } from '../src/study/predictor/cv';
 import { rowsFromResults } from '../src/study/predictor/rows';
-import { trainPredictor } from '../src/study/predictor/train';
+import { checkCalibration } from '../src/study/calibration';
+import { trainCalibrationPredictor, type CalibrationPredictorOptions } from '../src/study/calibration/build';
 
 const USAGE =
-  'usage: npx tsx scripts/build-predictor.ts --results FILE --preset NAME --out FILE [--seed N] [--folds K] [--repeats R] [--scores a,b,...] [--no-structure] [--model boost|ridge|blend]';
+  'usage: npx tsx scripts/build-predictor.ts --calibration FILE --out FILE | --results FILE --preset NAME --out FILE [--seed N] [--folds K] [--repeats R] [--scores a,b,...] [--no-structure] [--model boost|ridge|blend]';
 
 function parseArgs(argv: readonly string[]): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};
@@ -43,6 +45,13 @@ function main(): void {
     console.log(USAGE);
     return;
   }
+  if (typeof args.calibration === 'string' && typeof args.out === 'string') {
+    const c = checkCalibration(JSON.parse(readFileSync(args.calibration, 'utf8')));
+    if (c.predictor.cv) console.log(formatCVRow(c.predictor.cv));
+    writeFileSync(args.out, JSON.stringify(c.predictor) + '\n');
+    console.log(`wrote ${args.out}: the predictor of the ${c.dataset} calibration at the ${c.preset} preset`);
+    return;
+  }
   const file = args.results,
     out = args.out,
     preset = args.preset;
@@ -60,8 +69,10 @@ function main(): void {
       );
   }
   const seed = typeof args.seed === 'string' ? Number(args.seed) : 0;
-  const opts: PredictorOptions = {
+  const repeats = typeof args.repeats === 'string' ? Math.max(1, Number(args.repeats)) : 1;
+  const opts: CalibrationPredictorOptions = {
     seed,
+    cvRepeats: repeats,
     ...(typeof args.folds === 'string' ? { folds: Number(args.folds) } : {}),
     ...(typeof args.scores === 'string'
       ? {
@@ -86,35 +97,12 @@ function main(): void {
     `${file}: ${rows.length} cells for training (${dropped} diverged or without a finite loss left out); scores present: ${scoreIds.join(', ')}`,
   );
   const t0 = Date.now();
-  let model = trainPredictor(rows, opts);
+  const model = trainCalibrationPredictor(rows, opts);
   console.log(formatCVRow(model.cv!));
-  const repeats = typeof args.repeats === 'string' ? Math.max(1, Number(args.repeats)) : 1;
-  if (repeats > 1) {
-    const seeds = Array.from({ length: repeats }, (_, i) => seed + i);
-    // The first seed's report is the model's own CV; the others are new splits.
-    const { repeats: rep } = repeatedCV(rows, seeds.slice(1), opts);
-    const first = model.cv!;
-    const all = {
-      seeds,
-      tau: [first.predictor.tau.estimate, ...rep.tau],
-      rho: [first.predictor.rho.estimate, ...rep.rho],
-      topK: [first.predictor.topK.estimate, ...rep.topK],
-      bestSingleTau: [first.bestSingle.tau.estimate, ...rep.bestSingleTau],
-    };
-    const mean = (xs: number[]): number => Number((xs.reduce((a, b) => a + b, 0) / xs.length).toPrecision(4));
-    model = {
-      ...model,
-      cvRepeats: {
-        ...all,
-        meanTau: mean(all.tau),
-        meanRho: mean(all.rho),
-        meanTopK: mean(all.topK),
-        meanBestSingleTau: mean(all.bestSingleTau),
-      },
-    };
-    const r = model.cvRepeats!;
+  if (model.cvRepeats) {
+    const r = model.cvRepeats;
     console.log(
-      `repeated CV over fold seeds ${seeds.join(', ')}: τ ${r.tau.join(' ')} (mean ${r.meanTau}); ρ mean ${r.meanRho}; top-10% mean ${r.meanTopK}; best single score τ mean ${r.meanBestSingleTau}`,
+      `repeated CV over fold seeds ${r.seeds.join(', ')}: τ ${r.tau.join(' ')} (mean ${r.meanTau}); ρ mean ${r.meanRho}; top-10% mean ${r.meanTopK}; best single score τ mean ${r.meanBestSingleTau}`,
     );
   }
   const text = JSON.stringify(model) + '\n';

@@ -1,140 +1,37 @@
 /**
- * Builds data/reference-wikitext2.json (src/scoring/reference.ts) from `cell-lens study` results: for each preset,
- * every score's values on the trained (non-diverged) WikiText-2 cells, its Kendall τ (95 % bootstrap interval) and
- * Spearman ρ against −test loss, the measured direction, and three probe cells for the freshness test.
+ * Writes data/reference-wikitext2.json (src/scoring/reference.ts): for each preset, the reference population of a
+ * WikiText-2 calibration (src/study/calibration/build.ts: every score's values on the trained cells, its Kendall τ
+ * with a 95 % bootstrap interval and Spearman ρ against −test loss, the measured direction, three probe cells).
  *
- *   npx tsx scripts/build-reference.ts [--proxy STUDY/results.json] [--full STUDY/results.json]
+ *   npx tsx scripts/build-reference.ts [--proxy FILE] [--full FILE]
  *
- * A preset not given keeps its current entry. Derived scores (hybrid) are computed here from their components
- * against the new component populations, exactly as withDerivedScores does for a single cell.
+ * FILE: a `cell-lens calibrate` calibration.json (its population is copied) or a `cell-lens study` results.json (the
+ * population is built from it by the same code). A preset not given keeps its current entry.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeJson } from '../src/scoring/cache';
-import { SCORE_DEFS } from '../src/scoring/scores/index';
 import { ENGINE_VERSION } from '../src/scoring/types';
-import {
-  REFERENCE,
-  percentileIn,
-  type PresetReference,
-  type ReferenceFile,
-  type ReferenceScore,
-} from '../src/scoring/reference';
-import { SIZE_KEYS, SIZE_PRESETS, type PresetName } from '../src/scoring/presets';
-import { bootstrapCI, kendallTauClean, spearmanRhoClean } from '../src/study/stats';
-
-interface StudyCell {
-  hash: string;
-  label?: string;
-  testLoss: number;
-  diverged: boolean;
-  rank?: number;
-  scores: Record<string, number>;
-  recipe: Record<string, { op: string; input: string[] }>;
-}
-interface StudyFile {
-  settings: {
-    seed: number;
-    repeats: number;
-    vocab: number;
-    embed: number;
-    hidden: number;
-    layers: number;
-    seqLen: number;
-    batch: number;
-  };
-  cells: StudyCell[];
-}
+import { REFERENCE, type PresetReference, type ReferenceFile } from '../src/scoring/reference';
+import type { PresetName } from '../src/scoring/presets';
+import { CALIBRATION_FORMAT, checkCalibration } from '../src/study/calibration';
+import { buildReference, type CalibrationInput } from '../src/study/calibration/build';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'data', 'reference-wikitext2.json');
 
-function population(values: number[], losses: number[], better?: 'higher' | 'lower'): ReferenceScore {
-  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  const negLoss = losses.map((l) => -l);
-  const ci = bootstrapCI(values, negLoss, kendallTauClean, { samples: 1000, seed: 0 });
-  const rho = spearmanRhoClean(...dropNaN(values, negLoss));
-  return {
-    values: finite,
-    posInf: values.filter((v) => v === Infinity).length,
-    negInf: values.filter((v) => v === -Infinity).length,
-    nNaN: values.filter((v) => Number.isNaN(v)).length,
-    tau: ci.estimate,
-    tauLo: ci.lo,
-    tauHi: ci.hi,
-    rho,
-    better: better ?? (ci.estimate >= 0 ? 'higher' : 'lower'),
-  };
-}
-
-function dropNaN(xs: number[], ys: number[]): [number[], number[]] {
-  const a: number[] = [],
-    b: number[] = [];
-  xs.forEach((x, i) => {
-    if (!Number.isNaN(x) && !Number.isNaN(ys[i])) {
-      a.push(x);
-      b.push(ys[i]);
-    }
-  });
-  return [a, b];
-}
-
-export function buildPreset(
-  study: StudyFile,
+/** The population and probes of `preset` in a calibration.json or a study's results.json. */
+export function presetReferenceOf(
+  doc: unknown,
   preset: PresetName,
 ): { ref: PresetReference; probes: ReferenceFile['probes'] } {
-  const sizes = SIZE_PRESETS[preset];
-  for (const k of SIZE_KEYS) {
-    if (study.settings[k] !== sizes[k])
-      throw new Error(`the study's ${k} is ${study.settings[k]}, the ${preset} preset's ${sizes[k]}`);
+  if ((doc as { format?: unknown }).format === CALIBRATION_FORMAT) {
+    const c = checkCalibration(doc, { dataset: 'WikiText-2' });
+    if (c.preset !== preset) throw new Error(`a calibration at the ${c.preset} preset, not ${preset}`);
+    return { ref: c.reference, probes: c.probes };
   }
-  const cells = study.cells.filter((c) => !c.diverged && Number.isFinite(c.testLoss));
-  const losses = cells.map((c) => c.testLoss);
-  const val = (c: StudyCell, id: string) => (typeof c.scores[id] === 'number' ? c.scores[id] : NaN);
-  const scores: Record<string, ReferenceScore> = {};
-  for (const d of SCORE_DEFS.filter((x) => !x.derive)) {
-    if (!cells.some((c) => id(c, d.id))) continue;
-    scores[d.id] = population(
-      cells.map((c) => val(c, d.id)),
-      losses,
-    );
-  }
-  // Derived scores against the component populations just built (directions from the registry).
-  const pct = (cid: string, v: number) => {
-    const r = scores[cid];
-    const def = SCORE_DEFS.find((x) => x.id === cid);
-    return r && def ? percentileIn(r, v, def.better) : undefined;
-  };
-  const derivedValues = new Map<string, number[]>();
-  for (const d of SCORE_DEFS.filter((x) => x.derive)) {
-    const vals = cells.map((c) => d.derive!(new Map((d.combines ?? []).map((cid) => [cid, val(c, cid)])), pct).value);
-    derivedValues.set(d.id, vals);
-    scores[d.id] = population(vals, losses);
-  }
-  const ranked = [...cells].sort((a, b) => a.testLoss - b.testLoss);
-  const probes = [ranked[0], ranked[Math.floor(ranked.length / 2)], ranked[ranked.length - 1]].map((c) => ({
-    preset,
-    hash: c.hash,
-    recipe: c.recipe,
-    values: Object.fromEntries(
-      Object.keys(scores).map((sid) => {
-        const v = derivedValues.has(sid) ? derivedValues.get(sid)![cells.indexOf(c)] : val(c, sid);
-        return [sid, Number.isFinite(v) ? v : String(v)];
-      }),
-    ),
-  }));
-  return {
-    ref: {
-      settings: { ...sizes, seed: study.settings.seed, repeats: study.settings.repeats },
-      nCells: cells.length,
-      scores,
-    },
-    probes,
-  };
-
-  function id(c: StudyCell, sid: string): boolean {
-    return c.scores[sid] !== undefined;
-  }
+  const built = buildReference(doc as CalibrationInput, preset);
+  return { ref: built.reference, probes: built.probes };
 }
 
 function main(): void {
@@ -150,8 +47,7 @@ function main(): void {
   ] as const) {
     const file = arg(flag);
     if (!file) continue;
-    const study = decodeJson(readFileSync(file, 'utf8')) as StudyFile;
-    const built = buildPreset(study, preset);
+    const built = presetReferenceOf(decodeJson(readFileSync(file, 'utf8')), preset);
     presets[preset] = built.ref;
     probes = [...probes.filter((p) => p.preset !== preset), ...built.probes];
     const row = (sid: string) => `${sid} τ ${built.ref.scores[sid].tau.toFixed(3)}`;

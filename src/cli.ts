@@ -4,6 +4,7 @@
  *   cell-lens lookup FILE... [--logs PATH]   benchmark records of each cell as JSON
  *   cell-lens score FILE... [options]        train-free scores (child process, TF.js)
  *   cell-lens study [options]                correlate the scores with a benchmark's losses
+ *   cell-lens calibrate [options]            a dataset's percentiles and predictor (calibration.json)
  *   cell-lens search [options]               training-free search (random, REA, AREA, GA)
  *   cell-lens predict FILE... [--json]       predicted WikiText-2 test loss of each cell
  *   cell-lens suggest FILE [--top K]         single edits of a cell ranked by predicted loss
@@ -12,7 +13,7 @@ import type { CliIO } from './cli/io';
 import { runCheck } from './cli/check';
 import { runLookup } from './cli/lookup';
 import { runScore } from './cli/score';
-import { runStudyCli } from './cli/study';
+import { runCalibrateCli, runStudyCli } from './cli/study';
 import { runSearchCli } from './cli/search';
 import { runPredict } from './cli/predict';
 import { runSuggest } from './cli/suggest';
@@ -28,6 +29,8 @@ commands:
   study [--logs PATH] [--scores a,b] [--limit N] [--out DIR] [--preset proxy|nas-bench-nlp] [--seed S]
         [--repeats R] [--cache DIR] [--workers N]
                                           correlate the scores with the benchmark losses (report, plots)
+  calibrate --logs PATH[=DATASET] [--dataset NAME] [--preset proxy] [--workers N] [--shard K/N | --merge DIR...]
+        [--out DIR]                       percentiles and loss predictor of a dataset: DIR/calibration.json
   search --algo random|rea|area|ga --score S --budget N [--seed S] [--seeds K] [--logs PATH] [--space]
         [--out FILE] [--workers N]        training-free search over the trained cells or the whole space
   predict FILE... [--preset proxy|nas-bench-nlp] [--json] [--workers N]
@@ -52,6 +55,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return runScore(rest, io);
     case 'study':
       return runStudyCli(rest, io);
+    case 'calibrate':
+      return runCalibrateCli(rest, io);
     case 'search':
       return runSearchCli(rest, io);
     case 'predict':

@@ -261,6 +261,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     diagnostics.onDidAnalyse(() => lenses.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('cellLens.benchmark')) benchmark.reload();
+      else if (e.affectsConfiguration('cellLens.calibrations')) void benchmark.recalibrate();
       if (e.affectsConfiguration('cellLens')) lenses.refresh();
     }),
   );

@@ -3,7 +3,7 @@
  * (parsed by args.ts) and their reader, the benchmark loading, the CLI scorer (a pool of scoring processes with its
  * peak-memory probe; `score` and `predict` use it too), Ctrl-C handling and the results encoding.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CliIO } from './io';
 import { loadBenchmarkIndex } from '../benchmark/load';
@@ -16,6 +16,7 @@ import { SIZE_PRESETS, type PresetName } from '../scoring/presets';
 import { UsageError, type OptionSpec, type OptionSpecs, type Values } from './args';
 import { SCORE_IDS, type BackendChoice, type ScoreId, type ScoreSettings } from '../scoring/types';
 import { cellsFromIndex, type Scorer, type StudyCell } from '../study/runner';
+import { parseCalibration, type Calibration } from '../study/calibration';
 
 /** Overrides for tests and embedding. */
 export interface StudyCliOptions {
@@ -295,4 +296,32 @@ export function encodeResults(value: unknown): string {
       typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v,
     ) + '\n'
   );
+}
+
+/** `--calibration PATH` of `score` and `predict`. */
+export const CALIBRATION_OPTION = {
+  type: 'string',
+  arg: 'PATH',
+  help: "a calibration.json (`cell-lens calibrate`): percentiles and predicted loss among that dataset's cells instead of the bundled WikiText-2 ones",
+} as const satisfies OptionSpec;
+
+/**
+ * The calibration of `--calibration PATH` (undefined without one), or null when it cannot be used: the reason
+ * (unreadable, malformed, empty, stale) is printed as `cell-lens NAME: --calibration PATH: reason`.
+ */
+export async function readCalibrationArg(
+  file: string | undefined,
+  io: CliIO,
+  name: string,
+): Promise<Calibration | undefined | null> {
+  if (file === undefined) return undefined;
+  try {
+    return parseCalibration(await fsp.readFile(file, 'utf8'), path.resolve(file));
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code
+      ? `cannot read it (${(e as NodeJS.ErrnoException).code})`
+      : (e as Error).message;
+    io.stderr(`cell-lens ${name}: --calibration ${file}: ${why}\n`);
+    return null;
+  }
 }

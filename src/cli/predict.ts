@@ -17,14 +17,16 @@ import { predictionText } from '../report/scoreFormat';
 import { formatLoss } from '../shared/format';
 import { loadBenchmarkIndex } from '../benchmark/load';
 import { cellName } from '../report/format';
+import { readCalibrationArg } from './common';
 
 /** `cell-lens predict`: the scoring options of `score` without the score choice, which its predictor fixes. */
 export const PREDICT_COMMAND = {
   name: 'predict',
   synopsis: 'FILE... [options]',
   description: `Scores every valid cell in the files and predicts its WikiText-2 test loss from the train-free scores and the
-cell's structure (the bundled predictor of the preset; see docs/predictor.md), with an 80 % interval and the
-predicted share of the benchmark's trained cells it beats. Cells the benchmark knows also show their real loss.`,
+cell's structure (the bundled predictor of the preset, or --calibration's predictor of its dataset; see
+docs/predictor.md), with an 80 % interval and the predicted share of the benchmark's trained cells it beats. Cells
+the benchmark knows also show their real loss.`,
   positionals: { name: 'FILE', required: true },
   options: {
     ...SCORING_OPTIONS,
@@ -56,6 +58,9 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
   });
   if (parsed.exit !== undefined) return parsed.exit;
   const { json } = parsed.args;
+  const calibration = await readCalibrationArg(parsed.args.score.calibration, io, 'predict');
+  if (calibration === null) return 2;
+  const predictors = calibration?.predictors ?? PREDICTORS;
   let files: readonly ScoredFile[] | undefined;
   const code = await scoreFiles(
     parsed.args.score,
@@ -106,14 +111,14 @@ export async function runPredict(argv: string[], io: CliIO, opts: ScoreCliOption
         });
         continue;
       }
-      const p = parsedCell ? cellVerdict(c.report, toRecipe(parsedCell)).prediction : undefined;
+      const p = parsedCell ? cellVerdict(c.report, toRecipe(parsedCell), calibration).prediction : undefined;
       if (!p) {
         exit = 2;
         rows.push({
           file: f.file,
           label,
           hash: c.hash,
-          error: `no predictor for these settings (predictors: ${Object.keys(PREDICTORS).join(', ') || 'none'}; seed 0, 1 repeat)`,
+          error: `no predictor for these settings (predictors${calibration ? ` of the ${calibration.dataset} calibration` : ''}: ${Object.keys(predictors).join(', ') || 'none'}; seed 0, 1 repeat)`,
         });
         continue;
       }

@@ -19,7 +19,16 @@ import { PRESET_NAMES, SIZE_PRESETS } from '../scoring/presets';
 import { DEFAULT_SIZES, SCORE_IDS, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { cellName } from '../report/format';
 import { parseCli, type CommandSpec, type OptionSpec, type OptionSpecs, type Parsed, type Values } from './args';
-import { BACKEND_OPTION, TIMEOUT_OPTION, WORKERS_OPTION, cliScorer, parseScoreList, workerPathOf } from './common';
+import {
+  BACKEND_OPTION,
+  CALIBRATION_OPTION,
+  TIMEOUT_OPTION,
+  WORKERS_OPTION,
+  cliScorer,
+  parseScoreList,
+  readCalibrationArg,
+  workerPathOf,
+} from './common';
 
 /** Overrides for tests and embedding. */
 export interface ScoreCliOptions {
@@ -78,6 +87,7 @@ export const SCORING_OPTIONS = {
     ...WORKERS_OPTION,
     help: 'scoring processes, cells scored at once (default: the cores, at most free memory / what one process needs); the output is the same with any N',
   },
+  calibration: CALIBRATION_OPTION,
   'no-cache': { type: 'boolean', help: 'neither read nor write the score cache' },
   'cache-dir': {
     type: 'string',
@@ -115,6 +125,8 @@ export interface ScoreArgs {
   verbose: boolean;
   /** Scoring processes; undefined = {@link defaultWorkers} of the sizes. */
   workers?: number;
+  /** `--calibration PATH`: percentiles among its dataset's cells (default: the bundled WikiText-2 calibration). */
+  calibration?: string;
 }
 
 const SIZE_FLAGS = {
@@ -148,6 +160,7 @@ export function scoreArgsOf(
     ...(v['cache-dir'] !== undefined ? { cacheDir: v['cache-dir'] } : {}),
     ...(v.node !== undefined ? { nodePath: v.node } : {}),
     ...(v.workers !== undefined ? { workers: v.workers } : {}),
+    ...(v.calibration !== undefined ? { calibration: v.calibration } : {}),
   };
 }
 
@@ -226,6 +239,8 @@ interface JsonCell {
   percentiles?: Record<string, number | null>;
   /** The reference preset the percentiles are relative to (absent: none applies). */
   referencePreset?: string;
+  /** The dataset of that reference population (the bundled WikiText-2, or the `--calibration`'s). */
+  referenceDataset?: string;
 }
 interface JsonFile {
   file: string;
@@ -264,6 +279,8 @@ interface ReadCell {
  * once, and the results are printed in file and cell order as they complete — the same output as one process.
  */
 export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptions = {}): Promise<number> {
+  const calibration = await readCalibrationArg(args.calibration, io, 'score');
+  if (calibration === null) return 2;
   const workerPath = workerPathOf(opts);
   const cache = args.cache ? new ScoreCache({ dir: opts.cacheDir ?? args.cacheDir ?? scoreCacheDir() }) : undefined;
   const controller = new AbortController();
@@ -407,9 +424,12 @@ export async function scoreFiles(args: ScoreArgs, io: CliIO, opts: ScoreCliOptio
           report = r.report;
         }
         jc.report = report;
-        const verdict = cellVerdict(report);
+        const verdict = cellVerdict(report, undefined, calibration);
         jc.percentiles = percentilesOf(verdict);
-        if (verdict.population) jc.referencePreset = verdict.population.preset;
+        if (verdict.population) {
+          jc.referencePreset = verdict.population.preset;
+          jc.referenceDataset = verdict.population.dataset;
+        }
         if (!args.json) {
           io.stdout(
             `${file} · ${label} · ${hash.slice(0, 12)} · ${report.backend}${jc.cached ? ' · cached' : ''} · ${Math.round(report.totalMs)} ms\n`,

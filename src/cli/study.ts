@@ -24,6 +24,8 @@ import {
 } from '../study/runner';
 import { studyToCsv, studyToMarkdown } from '../study/study';
 import { crossValidate, formatCVRow } from '../study/predictor/cv';
+import type { CalibrationFile } from '../study/calibration';
+import { buildCalibration } from '../study/calibration/build';
 import type { PredictorRow } from '../study/predictor/rows';
 import { plotFileName, plotsFromStudy, scatterSvg } from '../study/plots';
 import {
@@ -90,7 +92,7 @@ interface StudyArgs extends CommonArgs {
   bootstrap: number;
 }
 
-function studyArgs({ values: v }: Parsed<typeof STUDY_COMMAND.options>): StudyArgs {
+function studyArgs({ values: v }: Pick<Parsed<typeof STUDY_COMMAND.options>, 'values'>): StudyArgs {
   let shard: StudyArgs['shard'];
   if (v.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(v.shard);
@@ -116,35 +118,84 @@ function fmtTau(v: number): string {
 export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptions = {}): Promise<number> {
   const parsed = parseCli(STUDY_COMMAND, argv, io, studyArgs);
   if (parsed.exit !== undefined) return parsed.exit;
-  const args = parsed.args;
+  return runStudyWith('study', argv, parsed.args, io, opts);
+}
+
+/**
+ * `cell-lens calibrate`: the study with `--out` defaulting to `cell-lens-calibration` and a calibration.json beside
+ * its report (src/study/calibration) when every cell of the dataset is scored (not for a shard: merge the shards).
+ */
+export const CALIBRATE_COMMAND = {
+  name: 'calibrate',
+  synopsis: '[options]',
+  description: `Scores every trained cell of a benchmark dataset (as \`study\` does: cached, resumable, several processes,
+shards) and writes calibration.json: the dataset's reference population of every score (percentiles) and
+the loss predictor trained on its losses with its cross-validated τ, ρ, top-10 % and interval coverage,
+for \`score\`/\`predict --calibration\` and the editor's cellLens.calibrations. Also writes the study report.`,
+  options: {
+    ...STUDY_COMMAND.options,
+    out: {
+      type: 'string',
+      arg: 'DIR',
+      default: 'cell-lens-calibration',
+      help: 'where calibration.json and the study report (report.md, report.csv, results.json, plots) go',
+    },
+    'cv-repeats': {
+      type: 'int',
+      arg: 'R',
+      min: 1,
+      default: 5,
+      help: "the predictor's cross-validation repeated over R fold seeds (its spread; the shipped files use 5)",
+    },
+  },
+  footer: STUDY_COMMAND.footer,
+} as const satisfies CommandSpec;
+
+/** Run `cell-lens calibrate` with `argv` (the arguments after `calibrate`). Never throws; returns the exit code. */
+export async function runCalibrateCli(argv: string[], io: CliIO, opts: StudyCliOptions = {}): Promise<number> {
+  const parsed = parseCli(CALIBRATE_COMMAND, argv, io, (p) => ({
+    ...studyArgs(p),
+    cvRepeats: p.values['cv-repeats'],
+  }));
+  if (parsed.exit !== undefined) return parsed.exit;
+  return runStudyWith('calibrate', argv, parsed.args, io, opts);
+}
+
+async function runStudyWith(
+  name: 'study' | 'calibrate',
+  argv: string[],
+  args: StudyArgs & { cvRepeats?: number },
+  io: CliIO,
+  opts: StudyCliOptions,
+): Promise<number> {
   const scores = args.scores ?? [...SCORE_IDS];
   const settings = settingsOf(args, scores);
   let dataset: string, cells: StudyCell[];
   try {
     ({ dataset, cells } = await loadCells(args, io, args.limit));
   } catch (e) {
-    io.stderr(`cell-lens study: ${(e as Error).message}\n`);
+    io.stderr(`cell-lens ${name}: ${(e as Error).message}\n`);
     return 2;
   }
   let scoreOpts = opts;
   if (args.merge.length) {
     if (args.shard) {
-      io.stderr('cell-lens study: --merge and --shard do not go together\n');
+      io.stderr(`cell-lens ${name}: --merge and --shard do not go together\n`);
       return 2;
     }
     try {
       scoreOpts = { ...opts, scorer: await mergedScorer(args.merge, cells, settings, dataset) };
     } catch (e) {
-      io.stderr(`cell-lens study: cannot merge: ${(e as Error).message}\n`);
+      io.stderr(`cell-lens ${name}: cannot merge: ${(e as Error).message}\n`);
       return 2;
     }
     args.cache = false; // the merged scores are not score reports: never write them to the cache
-    io.stderr(`cell-lens study: merging ${args.merge.length} shard outputs (${cells.length} cells)\n`);
+    io.stderr(`cell-lens ${name}: merging ${args.merge.length} shard outputs (${cells.length} cells)\n`);
   }
   if (args.shard) {
     const { k, n } = args.shard;
     cells = cells.filter((c) => shardOf(c.hash, n) === k - 1);
-    io.stderr(`cell-lens study: shard ${k}/${n}: ${cells.length} cells\n`);
+    io.stderr(`cell-lens ${name}: shard ${k}/${n}: ${cells.length} cells\n`);
   }
   const cacheDir = args.cache ? (args.cacheDir ?? scoreCacheDir()) : undefined;
   const cache = new ScoreCache({
@@ -156,9 +207,9 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
   });
   const sizes = SIZE_PRESETS[args.preset];
   io.stderr(
-    `cell-lens study: ${cells.length} cells of ${dataset} (${cells.filter((c) => c.diverged).length} diverged), ${scores.length} scores, preset ${args.preset} (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, T ${sizes.seqLen}, B ${sizes.batch}), seed ${args.seed}, repeats ${args.repeats}${cacheDir ? `, cache ${cacheDir}` : ', no disk cache'}, ${args.workers ?? (args.merge.length ? 1 : defaultWorkers(sizes))} worker(s)\n`,
+    `cell-lens ${name}: ${cells.length} cells of ${dataset} (${cells.filter((c) => c.diverged).length} diverged), ${scores.length} scores, preset ${args.preset} (vocab ${sizes.vocab}, embed ${sizes.embed}, hidden ${sizes.hidden}, ${sizes.layers} layers, T ${sizes.seqLen}, B ${sizes.batch}), seed ${args.seed}, repeats ${args.repeats}${cacheDir ? `, cache ${cacheDir}` : ', no disk cache'}, ${args.workers ?? (args.merge.length ? 1 : defaultWorkers(sizes))} worker(s)\n`,
   );
-  const interrupt = interruptSignal(io, 'study', opts);
+  const interrupt = interruptSignal(io, name, opts);
   const workers = args.workers ?? (args.merge.length ? 1 : defaultWorkers(sizes));
   const cs = cliScorer(args, io, scoreOpts, workers);
   try {
@@ -183,22 +234,22 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
     const { run } = result;
     const rate = run.scored > 0 ? `, ${(run.scored / (run.scoringMs / 1000)).toFixed(2)} cells/s` : '';
     io.stderr(
-      `cell-lens study: ${run.outcomes.length}/${run.total} cells in ${formatDuration(run.elapsedMs)} (${run.scored} scored now${rate}, ${run.cached} cached, ${run.failed} failed)\n`,
+      `cell-lens ${name}: ${run.outcomes.length}/${run.total} cells in ${formatDuration(run.elapsedMs)} (${run.scored} scored now${rate}, ${run.cached} cached, ${run.failed} failed)\n`,
     );
     if (run.stopped !== undefined) {
-      io.stderr(`cell-lens study: ${run.stopped}\n`);
+      io.stderr(`cell-lens ${name}: ${run.stopped}\n`);
       return 2;
     }
     if (run.aborted) {
       io.stderr(
-        `cell-lens study: interrupted after ${run.outcomes.length} of ${run.total} cells; the scored cells are cached — run the same command again to continue.\n`,
+        `cell-lens ${name}: interrupted after ${run.outcomes.length} of ${run.total} cells; the scored cells are cached — run the same command again to continue.\n`,
       );
       return 130;
     }
     const study = result.study!;
     const out = path.resolve(args.out);
     await fs.mkdir(out, { recursive: true });
-    const command = commandLine('study', argv);
+    const command = commandLine(name, argv);
     const peak = cs.peakRssBytes();
     const plots: Partial<Record<ScoreId, string>> = {};
     for (const spec of plotsFromStudy(result.records, study, { dataset })) {
@@ -217,13 +268,33 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
       .filter((r) => !r.diverged && Number.isFinite(r.testLoss) && recipeOf.has(r.hash))
       .map((r) => ({ hash: r.hash, recipe: recipeOf.get(r.hash)!, scores: r.scores, testLoss: r.testLoss }));
     let predictorMd = '';
-    if (predRows.length >= 40) {
+    // The calibration (calibrate, every cell scored): its predictor's CV is the report's (the same folds and options).
+    let calibration: CalibrationFile | undefined;
+    if (name === 'calibrate' && !args.shard) {
+      const t0 = Date.now();
+      try {
+        calibration = buildCalibration(studyResultsFile(dataset, settings, result, { command }), {
+          cvRepeats: args.cvRepeats ?? 5,
+          bootstrapSamples: args.bootstrap,
+          meta: { source: 'calibration.json' },
+        });
+      } catch (e) {
+        io.stderr(`cell-lens calibrate: cannot calibrate on these cells: ${(e as Error).message}\n`);
+        return 2;
+      }
+      io.stderr(
+        `cell-lens calibrate: reference population and predictor (${args.cvRepeats ?? 5} CV repeat(s)) of ${calibration.cells.trained} trained cells in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
+    }
+    if (calibration?.predictor.cv || predRows.length >= 40) {
       const ids = scores.filter((id) => SCORES[id].byDefault);
-      const cv = crossValidate(predRows, { scoreIds: ids, seed: args.seed, bootstrapSamples: args.bootstrap });
-      const { rows: _r, ...summary } = cv;
-      void _r;
+      const summary =
+        calibration?.predictor.cv ??
+        (({ rows: _r, ...rest }) => rest)(
+          crossValidate(predRows, { scoreIds: ids, seed: args.seed, bootstrapSamples: args.bootstrap }),
+        );
       io.stdout(
-        `loss predictor (scores + structure, ${cv.folds}-fold CV grouped by canonical cell):\n${formatCVRow(summary)}\n`,
+        `loss predictor (scores + structure, ${summary.folds}-fold CV grouped by canonical cell):\n${formatCVRow(summary)}\n`,
       );
       predictorMd = [
         '',
@@ -254,6 +325,13 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
       }),
       'utf8',
     );
+    if (calibration) {
+      await fs.writeFile(path.join(out, 'calibration.json'), JSON.stringify(calibration) + '\n', 'utf8');
+      const c = calibration.cells;
+      io.stdout(
+        `calibration: ${c.trained} trained ${dataset} cells (${c.diverged} diverged${c.failed ? `, ${c.failed} failed and left out` : ''}) at the ${calibration.preset} preset → ${path.join(out, 'calibration.json')}\n`,
+      );
+    }
     // Summary on stdout.
     const w = Math.max(...study.rows.map((r) => r.label.length), 5);
     io.stdout(`${'score'.padEnd(w)}  dir   n    NaN   τ(test)  ρ(test)  top-10%\n`);
@@ -269,10 +347,11 @@ export async function runStudyCli(argv: string[], io: CliIO, opts: StudyCliOptio
     io.stdout(
       `wrote ${path.join(out, 'report.md')}, report.csv, results.json and ${Object.keys(plots).length} plots\n`,
     );
-    if (peak !== undefined) io.stderr(`cell-lens study: scoring process peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB\n`);
+    if (peak !== undefined)
+      io.stderr(`cell-lens ${name}: scoring process peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB\n`);
     return run.failed > 0 ? 1 : 0;
   } catch (e) {
-    io.stderr(`cell-lens study: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`cell-lens ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   } finally {
     cs.dispose();

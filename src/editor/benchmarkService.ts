@@ -3,11 +3,17 @@
  * log-path settings change, with its state shown in the status bar and the log. A big benchmark (the 14k PTB
  * logs) is read on worker threads and the index built in slices (`benchmark/background.ts`), so the extension
  * host keeps answering while it loads; until it is loaded, lookups return undefined ("loading").
+ * It also picks the calibration every verdict reads (`cellLens.calibrations`): the first whose dataset the loaded
+ * benchmark has, else the bundled WikiText-2 one; a file that cannot be used is logged with the reason.
  */
 import * as vscode from 'vscode';
+import { promises as fs } from 'node:fs';
 import { loadBenchmarkIndexInBackground, type BackgroundLoad, type LoadProgress } from '../benchmark/background';
 import { BenchmarkIndex, type BenchmarkMatch } from '../benchmark/index';
-import { logSources, usePrebuiltIndex } from './config';
+import { calibrationPaths, logSources, usePrebuiltIndex } from './config';
+import { calibrationFor, parseCalibration, type Calibration } from '../study/calibration';
+import { useCalibration } from '../report/verdict';
+import { formatInteger } from '../shared/format';
 
 /** Options of {@link BenchmarkService} (tests and benches; the extension uses the defaults). */
 export interface BenchmarkServiceOptions {
@@ -134,10 +140,45 @@ export class BenchmarkService implements vscode.Disposable {
     this.status.tooltip = new vscode.MarkdownString(
       `**Cell Lens benchmark**\n\n${sets.map((s) => `- ${s}`).join('\n') || 'No datasets loaded.'}\n\nSettings: \`cellLens.benchmark.logPaths\``,
     );
+    await this.calibrate(index);
+    if (abort.signal.aborted) return this.stale();
     this.index = index;
     this.abort = undefined;
     this.changed.fire();
     return index;
+  }
+
+  /** The calibration verdicts read, chosen for the loaded datasets at the last load or {@link recalibrate}. */
+  calibration: Calibration | undefined;
+
+  /** Reads `cellLens.calibrations` again and picks for the loaded index; fires onDidChange when the choice changed. */
+  async recalibrate(): Promise<void> {
+    if (this.index && (await this.calibrate(this.index)) && !this.disposed) this.changed.fire();
+  }
+
+  /** Loads the calibration files and makes the one for `index`'s datasets active; whether the active one changed. */
+  private async calibrate(index: BenchmarkIndex): Promise<boolean> {
+    const loaded: Calibration[] = [];
+    for (const file of calibrationPaths()) {
+      try {
+        loaded.push(parseCalibration(await fs.readFile(file, 'utf8'), file));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        this.log.warn(`calibration ${file} not used: ${code ? `cannot read it (${code})` : (e as Error).message}`);
+      }
+    }
+    const chosen = calibrationFor(index.datasets(), loaded);
+    this.calibration = chosen;
+    for (const c of loaded)
+      if (c !== chosen && !index.datasets().includes(c.dataset))
+        this.log.info(`calibration ${c.source} (${c.dataset}) not used: no ${c.dataset} logs are loaded`);
+    if (!chosen.bundled) {
+      const sizes = Object.entries(chosen.reference.presets).map(
+        ([preset, p]) => `${formatInteger(p?.nCells ?? 0)} ${chosen.dataset} cells at the ${preset} preset`,
+      );
+      this.log.info(`calibration: percentiles and predicted loss of ${sizes.join(', ')} (${chosen.source})`);
+    }
+    return useCalibration(chosen);
   }
 
   /**

@@ -66,6 +66,18 @@ export function logSources(): LogSource[] {
   return out;
 }
 
+/**
+ * `cellLens.calibrations`: calibration.json files (`cell-lens calibrate`); relative paths resolve against the first
+ * workspace folder. The one of a loaded benchmark dataset gives the percentiles and the predicted loss.
+ */
+export function calibrationPaths(): string[] {
+  const raw = section().get<unknown[]>('calibrations', []) ?? [];
+  const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return (Array.isArray(raw) ? raw : [])
+    .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
+    .map((p) => (base && !isAbsolute(p) ? join(base, p) : p));
+}
+
 function clamp(x: number, lo: number, hi: number): number {
   return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo;
 }

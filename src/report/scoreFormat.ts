@@ -7,7 +7,7 @@
 import { SCORES, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { presetOf, sameSizes } from '../scoring/presets';
 import { formatElapsed, formatInteger, formatPredictedLoss, formatStat, formatValue } from '../shared/format';
-import { valueKind, type CellVerdict, type PredictionVerdict } from './verdict';
+import { valueKind, type CellVerdict, type Population, type PredictionVerdict } from './verdict';
 
 /** Short preset name for lenses: `full size`, `proxy`, `custom`. */
 export function presetLabel(s: ScoreSettings): string {
@@ -61,10 +61,13 @@ export function scoreLensTitles(v: CellVerdict, show: readonly ScoreId[], otherT
   const best = show.map((id) => v.byId.get(id)).find((s) => s !== undefined) ?? v.scores[0];
   if (!best) return [`$(beaker) no scores${at || ` · ${presetLabel(v.report.settings)}`}`];
   const pct = best.percentileText;
+  // A user's calibration: the longest title names its population (`82nd pct of 14,322 PTB cells`).
+  const pop = v.population;
+  const named = pop?.calibrated ? [`$(beaker) ${best.label} ${best.value} (${pct} pct ${populationCells(pop)})`] : [];
   const titles =
     pct === undefined
       ? [`$(beaker) ${best.label} ${best.value}`]
-      : [`$(beaker) ${best.label} ${best.value} (${pct} pct)`, `$(beaker) ${best.label} ${pct} pct`];
+      : [...named, `$(beaker) ${best.label} ${best.value} (${pct} pct)`, `$(beaker) ${best.label} ${pct} pct`];
   if (!otherThan) return titles;
   // At other settings every title says so; the shortest only which settings (`(proxy)`), the tooltip the rest.
   // (the size when it differs, else what does: `(proxy)`, `(seed 3)`)
@@ -181,9 +184,17 @@ export function scoreTableMarkdown(
   return rows.join('\n');
 }
 
-/** The status-bar and table text of a prediction (the prediction lens's longest title): `predicted test loss 4.93 [4.71, 5.18] · top 20%`. */
+/** `of 14,322 PTB cells`: a population's cells and dataset. */
+export function populationCells(p: Pick<Population, 'nCells' | 'dataset'>): string {
+  return `of ${formatInteger(p.nCells)} ${p.dataset} cells`;
+}
+
+/**
+ * The status-bar and table text of a prediction (the prediction lens's longest title): `predicted test loss 4.93
+ * [4.71, 5.18] · top 20%`; from a user's calibration it names the dataset, `predicted PTB test loss 4.61 …`.
+ */
 export function predictionText(p: PredictionVerdict): string {
-  return `predicted test loss ${p.lossText} · ${p.topText}`;
+  return `predicted ${p.calibrated ? `${p.dataset} ` : ''}test loss ${p.lossText} · ${p.topText}`;
 }
 
 /**
@@ -241,7 +252,7 @@ export function verdictHoverMarkdown(v: CellVerdict, show: readonly ScoreId[], o
   const p = v.prediction;
   if (p)
     lines.push(
-      `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''} · ${p.topText} of ${p.nCells} trained cells`,
+      `**Predicted ${p.dataset} test loss: ${p.lossText}**${Number.isFinite(p.lo) && Number.isFinite(p.hi) ? ' (80 % interval)' : ''} · ${p.topText} of ${formatInteger(p.nCells)} trained cells`,
     );
   const chosen = show.map((id) => v.byId.get(id)).filter((s) => s !== undefined);
   const best = (chosen.length ? chosen : v.scores).slice(0, 3);

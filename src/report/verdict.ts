@@ -2,20 +2,24 @@
  * THE verdict on a scored cell, computed once per report and formatted by every surface (lens, hover, graph side
  * panel, table, compare, CLI): each score's value text, its percentile within a NAMED reference population ("of 258
  * WikiText-2 cells, proxy preset"), the measured direction with its evidence (Kendall τ), and the predicted test loss
- * with its interval and the dataset it is for. The reference (src/scoring/reference.ts) is read once per verdict and
- * the predictor (src/study/predictions.ts) runs once per verdict (one structure analysis of the recipe), so no two
- * surfaces can show different numbers for the same cell. Pure; no `vscode` import.
+ * with its interval and the dataset it is for. Population and predictor come from a calibration
+ * (src/study/calibration: the bundled WikiText-2 one by default, or the user's, see {@link useCalibration}); its
+ * reference is read once per verdict and its predictor (src/study/predictions.ts) runs once per verdict (one
+ * structure analysis of the recipe), so no two surfaces can show different numbers for the same cell. A calibration
+ * applies only to reports of its preset's sizes, seed and repeats (`referencePresetFor`). Pure; no `vscode` import.
  */
 import type { Recipe } from '../recipe/types';
-import { REFERENCE, percentileIn, referencePresetFor, type ReferenceFile } from '../scoring/reference';
+import { percentileIn, referencePresetFor, withDerivedScores } from '../scoring/reference';
 import type { PresetName } from '../scoring/presets';
 import { settingsKey } from '../scoring/cache';
 import { SCORES, SCORE_IDS, type ScoreId, type ScoreReport, type ScoreResult } from '../scoring/types';
 import { predictionFor, type CellPrediction } from '../study/predictions';
+import { BUNDLED_CALIBRATION, type Calibration } from '../study/calibration';
 import {
   formatPredictedLoss,
   formatStat,
   formatValue,
+  formatInteger,
   formatWithSpread,
   ordinal,
   type ValueKind,
@@ -38,6 +42,8 @@ export interface Population {
   readonly nCells: number;
   /** `of 258 WikiText-2 cells, proxy preset`. */
   readonly text: string;
+  /** From a calibration of the user's (not the bundled one): the short titles name the dataset too. */
+  readonly calibrated: boolean;
   /** Evidence of every score the population has (also those a report lacks: table and compare columns). */
   readonly evidence: Readonly<Partial<Record<ScoreId, Evidence>>>;
 }
@@ -69,6 +75,8 @@ export interface PredictionVerdict extends CellPrediction {
   readonly lossText: string;
   /** `top 20%`. */
   readonly topText: string;
+  /** From a calibration of the user's (not the bundled one): the short titles name the dataset too. */
+  readonly calibrated: boolean;
 }
 
 /** Everything the surfaces show about a scored cell. */
@@ -96,7 +104,8 @@ function evidenceOf(r: { tau: number; tauLo: number; tauHi: number }): Evidence 
   return { tau: r.tau, tauLo: r.tauLo, tauHi: r.tauHi, text: `τ ${f(r.tau)} [${f(r.tauLo)}, ${f(r.tauHi)}]` };
 }
 
-function populationOf(preset: PresetName | undefined, ref: ReferenceFile): Population | undefined {
+function populationOf(preset: PresetName | undefined, cal: Calibration): Population | undefined {
+  const ref = cal.reference;
   const p = preset ? ref.presets[preset] : undefined;
   if (!preset || !p) return undefined;
   const evidence: Partial<Record<ScoreId, Evidence>> = {};
@@ -109,28 +118,39 @@ function populationOf(preset: PresetName | undefined, ref: ReferenceFile): Popul
     dataset: ref.dataset,
     preset,
     nCells: p.nCells,
-    text: `of ${p.nCells} ${ref.dataset} cells, ${preset} preset`,
+    text: `of ${formatInteger(p.nCells)} ${ref.dataset} cells, ${preset} preset`,
+    calibrated: !cal.bundled,
     evidence,
   };
 }
 
-function predictionVerdict(p: CellPrediction | undefined): PredictionVerdict | undefined {
-  return p && { ...p, lossText: formatPredictedLoss(p.loss, p.lo, p.hi), topText: `top ${p.topPercent}%` };
+function predictionVerdict(p: CellPrediction | undefined, cal: Calibration): PredictionVerdict | undefined {
+  return (
+    p && {
+      ...p,
+      lossText: formatPredictedLoss(p.loss, p.lo, p.hi),
+      topText: `top ${p.topPercent}%`,
+      calibrated: !cal.bundled,
+    }
+  );
 }
 
 /** The verdict of a report, computed now (see {@link cellVerdict} for the cached one). */
-export function computeVerdict(report: ScoreReport, recipe?: Recipe, ref: ReferenceFile = REFERENCE): CellVerdict {
-  return build(report, ref, recipe ? { recipe } : undefined);
+export function computeVerdict(report: ScoreReport, recipe?: Recipe, cal: Calibration = active): CellVerdict {
+  return build(report, cal, recipe ? { recipe } : undefined);
 }
 
 /** The verdict; its prediction from the recipe, or one already made for the same cell and values (`known`). */
 function build(
-  report: ScoreReport,
-  ref: ReferenceFile,
+  given: ScoreReport,
+  cal: Calibration,
   predict?: { recipe: Recipe } | { known: PredictionVerdict | undefined },
 ): CellVerdict {
-  const preset = referencePresetFor(report.settings, ref);
-  const population = populationOf(preset, ref);
+  const ref = cal.reference;
+  const preset = referencePresetFor(given.settings, ref);
+  // Derived scores (hybrid) are percentiles of their components: against a user's calibration, they are its.
+  const report = preset && !cal.bundled ? withDerivedScores(given, ref) : given;
+  const population = populationOf(preset, cal);
   const refScores = preset ? ref.presets[preset]?.scores : undefined;
   const scores = report.results.map((r): ScoreVerdict => {
     const info = SCORES[r.id];
@@ -157,7 +177,7 @@ function build(
     : 'known' in predict
       ? predict.known
       : preset
-        ? predictionVerdict(predictionFor(report, predict.recipe, preset))
+        ? predictionVerdict(predictionFor(report, predict.recipe, preset, cal.predictors), cal)
         : undefined;
   return {
     report,
@@ -186,7 +206,26 @@ function sameResults(a: ScoreReport, b: ScoreReport): boolean {
 }
 
 const MAX_CACHED = 2000;
-const cache = new Map<string, CellVerdict>();
+/** By calibration, cell and settings: the report asked about and its verdict (whose report may re-derive it). */
+const cache = new Map<string, { given: ScoreReport; verdict: CellVerdict }>();
+
+let active: Calibration = BUNDLED_CALIBRATION;
+
+/**
+ * The calibration every verdict reads from now on (the editor: the one of the loaded benchmark's dataset, see
+ * `calibrationFor`; undefined: the bundled WikiText-2 one). Returns whether it changed (surfaces then refresh).
+ */
+export function useCalibration(cal: Calibration | undefined): boolean {
+  const next = cal ?? BUNDLED_CALIBRATION;
+  if (next.id === active.id) return false;
+  active = next;
+  return true;
+}
+
+/** The calibration verdicts read now. */
+export function activeCalibration(): Calibration {
+  return active;
+}
 
 /**
  * The verdict of a report, cached by (report hash, settings key): the lens, the hover, the side panel and the table
@@ -195,17 +234,17 @@ const cache = new Map<string, CellVerdict>();
  * reuses the cached prediction (the percentiles, binary searches, are recounted for a new report object). A verdict
  * made without a recipe gains its prediction when a later caller gives one.
  */
-export function cellVerdict(report: ScoreReport, recipe?: Recipe): CellVerdict {
-  const key = `${report.hash}|${settingsKey(report.settings)}`;
+export function cellVerdict(report: ScoreReport, recipe?: Recipe, cal: Calibration = active): CellVerdict {
+  const key = `${cal.id}|${report.hash}|${settingsKey(report.settings)}`;
   const hit = cache.get(key);
-  if (hit && hit.report === report && (hit.predicted || !recipe)) return hit;
-  const same = hit !== undefined && sameResults(hit.report, report);
+  if (hit && hit.given === report && (hit.verdict.predicted || !recipe)) return hit.verdict;
+  const same = hit !== undefined && sameResults(hit.given, report);
   const v =
-    same && hit.predicted
-      ? build(report, REFERENCE, { known: hit.prediction })
-      : build(report, REFERENCE, recipe ? { recipe } : undefined);
+    same && hit.verdict.predicted
+      ? build(report, cal, { known: hit.verdict.prediction })
+      : build(report, cal, recipe ? { recipe } : undefined);
   cache.delete(key);
-  cache.set(key, v);
+  cache.set(key, { given: report, verdict: v });
   if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
   return v;
 }

@@ -57,14 +57,16 @@ export interface CellPrediction extends LossPrediction {
 
 /**
  * The predicted test loss of a scored cell, or undefined when no predictor applies to the report's settings.
- * `preset`: the report's reference preset when the caller already looked it up (src/report/verdict.ts does).
+ * `preset`: the report's reference preset when the caller already looked it up (src/report/verdict.ts does);
+ * `predictors`: the predictors of a calibration (src/study/calibration) instead of the bundled ones.
  */
 export function predictionFor(
   report: ScoreReport,
   recipe: Recipe,
   preset: PresetName | undefined = referencePresetFor(report.settings),
+  predictors: Readonly<Partial<Record<PresetName, PredictorModel>>> = PREDICTORS,
 ): CellPrediction | undefined {
-  const model = preset ? PREDICTORS[preset] : undefined;
+  const model = preset ? predictors[preset] : undefined;
   if (!preset || !model) return undefined;
   const scores = Object.fromEntries(report.results.map((r) => [r.id, r.value]));
   const p = predictLoss(model, { scores, recipe });

@@ -13,7 +13,7 @@ import { UsageError, helpText, parseCommand, type CommandSpec } from '../../src/
 import { CHECK_COMMAND } from '../../src/cli/check';
 import { LOOKUP_COMMAND } from '../../src/cli/lookup';
 import { SCORE_COMMAND } from '../../src/cli/score';
-import { STUDY_COMMAND } from '../../src/cli/study';
+import { CALIBRATE_COMMAND, STUDY_COMMAND } from '../../src/cli/study';
 import { SEARCH_COMMAND } from '../../src/cli/search';
 import { PREDICT_COMMAND } from '../../src/cli/predict';
 import { SUGGEST_COMMAND } from '../../src/cli/suggest';
@@ -124,6 +124,7 @@ const COMMANDS = [
   LOOKUP_COMMAND,
   SCORE_COMMAND,
   STUDY_COMMAND,
+  CALIBRATE_COMMAND,
   SEARCH_COMMAND,
   PREDICT_COMMAND,
   SUGGEST_COMMAND,
@@ -136,6 +137,7 @@ const VALID: Record<string, string[]> = {
   predict: ['cell.json'],
   suggest: ['cell.json'],
   study: [],
+  calibrate: [],
   search: ['--algo', 'random', '--score', 'naswot', '--budget', '3'],
 };
 
