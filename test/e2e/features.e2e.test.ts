@@ -365,7 +365,9 @@ test(
       await dontSave();
       if ((await untitled.count()) > 0) {
         await s!.page.screenshot({ path: join(SHOTS, 'features-8-left.png') });
-        console.log(`# e2e 8 left: ${JSON.stringify(await untitled.evaluateAll((ts) => ts.map((t) => t.outerHTML.slice(0, 400))))}`);
+        console.log(
+          `# e2e 8 left: ${JSON.stringify(await untitled.evaluateAll((ts) => ts.map((t) => t.outerHTML.slice(0, 400))))}`,
+        );
       }
       assert.equal(await untitled.count(), 0, 'no untitled editor left');
     }),
