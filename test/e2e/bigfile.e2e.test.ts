@@ -118,7 +118,11 @@ test(
   { skip, timeout: 10 * 60_000 },
   async () => {
     await s!.runCommand('View: Close All Editor Groups');
+    const opened = Date.now();
     await s!.openFile('cells-5000.json');
+    // The file is analysed (off the host, on the parse thread) when its first lenses show.
+    await s!.waitForLens(/graph/, 120_000);
+    const analysed = Date.now() - opened;
     const t0 = Date.now();
     await s!.runCommand('Cell Lens: Show Cells Table');
     const f = await tableFrame('cells-5000.json');
@@ -153,7 +157,7 @@ test(
     const bad = (await s!.notifications()).filter((m) => /unresponsive/i.test(m));
     assert.deepEqual(bad, [], 'no "extension host unresponsive" notification');
     report(
-      `5,000-cell table: first rows after ${firstRows} ms, all rows after ${allRows} ms, sort by nodes shown in ${sortMs} ms (wall time in code-server; not asserted)`,
+      `5,000-cell table: the file opened and analysed in ${analysed} ms; from the command: first rows after ${firstRows} ms, all rows after ${allRows} ms; sort by nodes shown in ${sortMs} ms (wall time in code-server, palette and frame polling included; not asserted)`,
     );
   },
 );
