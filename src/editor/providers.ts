@@ -445,7 +445,7 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
         shorter: titles.slice(1),
       });
     let kept = this.lastOfCell.get(doc);
-    if (!kept) this.lastOfCell.set(doc, (kept = new Map()));
+    if (!kept) this.lastOfCell.set(doc, (kept = new Map<number, readonly vscode.CodeLens[]>()));
     if (!c.valid) {
       // Its errors, and the lenses of its last valid version marked stale (the other lenses need a valid cell).
       const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
