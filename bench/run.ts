@@ -14,6 +14,7 @@ const root = join(__dirname, '..');
 const scripts = [
   'editor.ts',
   'host.ts',
+  'live.ts',
   'benchmark-index.ts',
   'benchmark-large.ts',
   'graph.ts',

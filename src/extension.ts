@@ -22,6 +22,7 @@ import { registerGraphView } from './webviews/graph/panel';
 import { scoreCacheDir } from './scoring/cache';
 import { ScoringService, workerLocation } from './editor/scoringService';
 import { nodeScoreHover, registerScoring, scoreHover } from './editor/scoringCommands';
+import { LiveScoring, type LiveScheduler } from './editor/liveScoring';
 import { registerStudyCommands } from './webviews/study/panel';
 import { scoreSettings } from './editor/config';
 import { exampleCommands } from './editor/examples';
@@ -36,11 +37,19 @@ export interface CellLensApi {
   readonly cache: AnalysisCache;
   readonly benchmark: BenchmarkService;
   readonly scoring: ScoringService;
+  /** Live scoring of edited cells (cellLens.scoring.live). */
+  readonly live: LiveScoring;
   /** Milliseconds activate() took. */
   readonly activationMs: number;
 }
 
-export function activate(context: vscode.ExtensionContext): CellLensApi {
+/** What tests change in the activation (VS Code passes the context only). */
+export interface ActivateOptions {
+  /** When live scoring's pause in typing is over (default: a timer of LIVE_DELAY_MS). */
+  readonly liveScheduler?: LiveScheduler;
+}
+
+export function activate(context: vscode.ExtensionContext, options: ActivateOptions = {}): CellLensApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Cell Lens', { log: true });
   const status = vscode.window.createStatusBarItem('cellLens.benchmark', vscode.StatusBarAlignment.Right, 100);
@@ -176,6 +185,8 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     ),
   ];
   const scoringParts = registerScoring({ cache, documentFor, service: scoring, benchmark, lenses, log });
+  // An edited cell is re-scored at the proxy preset after a pause in typing (cellLens.scoring.live).
+  const live = new LiveScoring({ cache, service: scoring, log, scheduler: options.liveScheduler });
   const compare = registerCompare(context, {
     analyse: (doc) => cache.get(doc)?.cells,
     documentFor,
@@ -252,6 +263,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
     ...graph.disposables,
     ...providers,
     ...scoringParts.disposables,
+    live,
     ...compare.disposables,
     ...table.disposables,
     ...suggest.disposables,
@@ -268,7 +280,7 @@ export function activate(context: vscode.ExtensionContext): CellLensApi {
   updateStatusVisibility();
   const activationMs = performance.now() - t0;
   log.info(`Cell Lens activated in ${activationMs.toFixed(1)} ms`);
-  return { cache, benchmark, scoring, activationMs };
+  return { cache, benchmark, scoring, live, activationMs };
 }
 
 export function deactivate(): void {

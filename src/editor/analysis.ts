@@ -42,6 +42,11 @@ export interface Analysis {
   readonly cells: readonly AnalysedCell[];
 }
 
+/** The text is not JSON (mid-edit): no cells, a `not-json` error. The lenses of the last valid version stay, stale. */
+export function invalidJson(a: Analysis): boolean {
+  return a.cells.length === 0 && a.parsed.diagnostics.some((d) => d.code === 'not-json');
+}
+
 /**
  * Whether a document looks like a cell file: a recipe (`"op"` and `"input"` keys) or a training log (`"recepie"`).
  * Looks at the first 64 kB only, so it is cheap on any file.

@@ -139,6 +139,14 @@ export function scoreSettings(): ScoreSettings {
   };
 }
 
+/**
+ * `cellLens.scoring.live`: an edited valid cell is re-scored at the proxy preset after a pause in typing
+ * (src/editor/liveScoring.ts); full-size scores stay on demand.
+ */
+export function liveScoring(): boolean {
+  return section().get<boolean>('scoring.live', true) !== false;
+}
+
 /** Scores shown in the CodeLens (`cellLens.scoring.lensScores`). */
 export function lensScores(): ScoreId[] {
   const raw = section().get<unknown>('scoring.lensScores', ['hidden_cov', 'naswot', 'ntk_cond']);

@@ -6,7 +6,7 @@
  * for it rather than map the previous version's offsets into the new text.
  */
 import * as vscode from 'vscode';
-import { hashCells, type Analysis, type AnalysisCache, type AnalysedCell } from './analysis';
+import { hashCells, invalidJson, type Analysis, type AnalysisCache, type AnalysedCell } from './analysis';
 import type { BenchmarkService } from './benchmarkService';
 import type { Diagnostic, Span } from '../recipe/types';
 import type { BenchmarkMatch } from '../benchmark/index';
@@ -231,11 +231,17 @@ interface Pending {
   readonly at: number;
 }
 
+/** Why kept lenses are stale (their tooltip): the JSON is invalid, or their cell has errors. */
+const STALE_JSON =
+  'The JSON is invalid (see Problems): these lenses are from the last valid version and update when the JSON is valid again.';
+const STALE_CELL =
+  'This cell has errors (see Problems): these lenses are from its last valid version and update when it is valid again.';
+
 /**
- * The lenses of the last valid version while the JSON is invalid: the first of each line says "(stale)", each
- * opens the Problems panel (where the JSON error is); placeholders never resolved are left out.
+ * The lenses of the last valid version while the JSON (or the cell) is invalid: the first of each line says
+ * "(stale)", each opens the Problems panel (where the error is); placeholders never resolved are left out.
  */
-function staleLenses(kept: readonly vscode.CodeLens[]): vscode.CodeLens[] {
+function staleLenses(kept: readonly vscode.CodeLens[], tooltip = STALE_JSON): vscode.CodeLens[] {
   const seen = new Set<number>();
   return kept
     .filter((l) => l.command)
@@ -246,8 +252,7 @@ function staleLenses(kept: readonly vscode.CodeLens[]): vscode.CodeLens[] {
       return new vscode.CodeLens(l.range, {
         title: first ? `${l.command!.title} (stale)` : l.command!.title,
         command: 'workbench.actions.view.problems',
-        tooltip:
-          'The JSON is invalid (see Problems): these lenses are from the last valid version and update when the JSON is valid again.',
+        tooltip,
       });
     });
 }
@@ -293,6 +298,8 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   private readonly changed = new vscode.EventEmitter<void>();
   /** The lenses last shown per document, kept (moved with the edits) while its JSON is invalid. */
   private readonly lastShown = new WeakMap<vscode.TextDocument, vscode.CodeLens[]>();
+  /** The lenses last built per valid cell (by index), per document: kept, stale, while that cell has errors. */
+  private readonly lastOfCell = new WeakMap<vscode.TextDocument, Map<number, readonly vscode.CodeLens[]>>();
   private readonly subs: vscode.Disposable[] = [];
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly contributors: LensContributor[] = [];
@@ -359,8 +366,7 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
 
   private lensesOf(doc: vscode.TextDocument, a: Analysis): vscode.CodeLens[] {
     // Invalid JSON (mid-edit): the last lenses stay where they were, marked stale, so the code does not jump a line.
-    if (a.cells.length === 0 && a.parsed.diagnostics.some((d) => d.code === 'not-json'))
-      return staleLenses(this.lastShown.get(doc) ?? []);
+    if (invalidJson(a)) return staleLenses(this.lastShown.get(doc) ?? []);
     const lenses = this.currentLenses(doc, a);
     this.lastShown.set(doc, lenses);
     return lenses;
@@ -438,15 +444,22 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
         lens: new vscode.CodeLens(range, { ...command, title: titles[0] }),
         shorter: titles.slice(1),
       });
+    let kept = this.lastOfCell.get(doc);
+    if (!kept) this.lastOfCell.set(doc, (kept = new Map<number, readonly vscode.CodeLens[]>()));
     if (!c.valid) {
-      // Its errors only (the other lenses need a valid cell).
+      // Its errors, and the lenses of its last valid version marked stale (the other lenses need a valid cell).
       const errors = c.cell.diagnostics.filter((d) => d.severity === 'error').length;
+      const last = kept.get(c.cell.index) ?? [];
       return [
         new vscode.CodeLens(range, {
           title: `$(error) ${c.cell.label}: ${errors} error${errors === 1 ? '' : 's'}`,
           command: 'workbench.actions.view.problems',
           tooltip: 'Show the Problems panel',
         }),
+        ...staleLenses(
+          last.map((l) => new vscode.CodeLens(range, l.command)),
+          STALE_CELL,
+        ),
       ];
     }
     const index = this.bench.peek();
@@ -474,7 +487,7 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
       });
     }
     for (const contribute of this.contributors) lenses.push(...contribute(doc, c, range));
-    return fitLensLine(
+    const built = fitLensLine(
       lenses.map((l) => ({ slot: l.slot, titles: [l.lens.command!.title, ...(l.shorter ?? [])] })),
     ).map((f) => {
       const { lens } = lenses[f.at];
@@ -484,6 +497,8 @@ export class CellCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
       const tooltip = [plainTitle(command.title), command.tooltip].filter(Boolean).join('\n\n');
       return new vscode.CodeLens(lens.range, { ...command, title: f.title, tooltip });
     });
+    kept.set(c.cell.index, built);
+    return built;
   }
 
   private layoutOf(doc: vscode.TextDocument, a: Analysis): Layout {

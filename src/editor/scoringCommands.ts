@@ -63,7 +63,8 @@ function baseName(uri: vscode.Uri): string {
   return p.slice(p.lastIndexOf('/') + 1) || uri.toString();
 }
 
-function targetOf(uri: vscode.Uri, c: AnalysedCell): ScoreTarget {
+/** A cell of a document as the scoring service takes it (its label names the file). */
+export function targetOf(uri: vscode.Uri, c: AnalysedCell): ScoreTarget {
   return { hash: c.hash, recipe: c.recipe, label: `${c.cell.label} (${baseName(uri)})` };
 }
 

@@ -444,6 +444,54 @@ export class ScoringService implements vscode.Disposable {
   }
 
   /**
+   * Live scoring of an edited cell (src/editor/liveScoring.ts): at the proxy preset whatever the user's preset (a
+   * report at other settings shows labelled, report/choice.ts), with no notification of its own — the status bar
+   * and the cell's lens show it through the one progress state. Nothing is requested when the cell has a report at
+   * the current settings or at the proxy preset already (memory or disk). Never asks anything: in an untrusted
+   * workspace, and on a cancel or a failure (logged), it resolves undefined.
+   */
+  async scoreLive(target: ScoreTarget, signal: AbortSignal): Promise<ScoreReport | undefined> {
+    if (!this.trusted || signal.aborted) return undefined;
+    const current = this.settings();
+    const settings: ScoreSettings = { ...current, ...SIZE_PRESETS.proxy };
+    for (const s of [current, settings]) {
+      const hit = await this.cache.get(target.hash, s);
+      if (hit) {
+        this.changed.fire();
+        this.reportsChanged.fire();
+        return hit;
+      }
+    }
+    if (signal.aborted || this.disposed) return undefined;
+    const run = this.activity.begin(1);
+    const item = run.start(`${target.label} · live`, target.hash);
+    try {
+      const r = await this.usePool(settings).score(target.recipe, settings, {
+        signal,
+        hash: target.hash,
+        onProgress: (p) => run.progress(item, p.done, p.total),
+      });
+      await this.cache.put(r);
+      this.reportsChanged.fire();
+      this.opts.log.info(
+        `live: scored ${target.label} (${target.hash.slice(0, 12)}) at the proxy preset in ${r.totalMs.toFixed(0)} ms on ${r.backend}`,
+      );
+      return r;
+    } catch (e) {
+      if (e instanceof ScoringError && e.kind === 'cancelled')
+        this.opts.log.debug(`live: ${target.label} (${target.hash.slice(0, 12)}) cancelled: the text changed again`);
+      else
+        this.opts.log.warn(
+          `live: scoring ${target.label} failed: ${e instanceof ScoringError ? e.message : String(e)}${e instanceof ScoringError && e.detail ? `\n${e.detail}` : ''}`,
+        );
+      return undefined;
+    } finally {
+      run.finish(item);
+      run.end();
+    }
+  }
+
+  /**
    * A request of the pool on behalf of a caller without UI of its own (the study and search show their own
    * progress): the status bar shows `label` meanwhile; `token` cancels it.
    */
