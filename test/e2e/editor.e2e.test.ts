@@ -422,6 +422,76 @@ test(
   },
 );
 
+test(
+  'i: live — with cellLens.scoring.live on, an edited op gives a new predicted loss after typing stops, no notification',
+  { skip: skipScoring },
+  async () => {
+    const p = s!.page;
+    await s!.openFile('lstm.json');
+    await s!.clearNotifications();
+    s!.setSettings({ 'cellLens.scoring.live': true });
+    const predicted = () =>
+      s!.lensTexts().then((l) => l.map((t) => /predicted (\d\.\d\d)/.exec(t)?.[1]).find((x) => x !== undefined));
+    const before = await poll(predicted, (v) => v !== undefined, 60_000);
+    assert.ok(before, 'the cell has its predicted loss (scored in e–f)');
+    // Change a live node's op (a new canonical cell): typed over its line, as a user would.
+    const text = await s!.editor.locator('.view-lines').innerText();
+    const lines = text.replace(/\u00a0/g, ' ').split('\n');
+    const line = 1 + lines.findIndex((l) => l.includes('"i_act"'));
+    assert.ok(line > 0, 'the i_act line');
+    const was = lines[line - 1].trim();
+    const now = was.includes('activation_tanh')
+      ? was.replace('activation_tanh', 'activation_leaky_relu')
+      : was.replace(/activation_\w+/, 'activation_tanh');
+    await replaceLine(line, now);
+    const typed = Date.now();
+    const after = await poll(predicted, (v) => v !== undefined && v !== before, 60_000);
+    const ms = Date.now() - typed;
+    assert.notEqual(after, before, 'the predicted loss followed the edit');
+    assert.deepEqual(
+      (await s!.notifications()).filter((m) => /scor/i.test(m)),
+      [],
+      'live scoring shows no notification',
+    );
+    console.log(`# e2e: live: predicted ${before} → ${after} shown ${ms} ms after the last keystroke (not asserted)`);
+    await s!.shoot('i-live', { both: false });
+    s!.setSettings({ 'cellLens.scoring.live': false });
+    await p.mouse.move(5, 400);
+  },
+);
+
+test(
+  'j: Suggest Edits — single edits ranked by predicted loss in a quick pick; applying one is one edit, one undo',
+  { skip: skipScoring },
+  async () => {
+    const p = s!.page;
+    await s!.openFile('lstm.json');
+    const text = () =>
+      s!.editor
+        .locator('.view-lines')
+        .innerText()
+        .then((t) => t.replace(/\u00a0/g, ' '));
+    const before = await text();
+    await s!.runCommand('Cell Lens: Suggest Edits');
+    const title = p.locator('.quick-input-widget .quick-input-title', { hasText: /Suggested edits of/ });
+    await title.waitFor({ timeout: 180_000 });
+    assert.match(await title.innerText(), /now predicted \d\.\d\d/);
+    const rows = p.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor();
+    const first = await rows.first().innerText();
+    assert.match(first, /\d\.\d\d \[\d\.\d\d, \d\.\d\d\] · Δ [-−+]?\d/, first);
+    await s!.shoot('j-suggest-edits', { both: false });
+    // Apply the best: one workspace edit; one undo restores the cell.
+    await p.keyboard.press('Enter');
+    const applied = await poll(text, (t) => t !== before, 20_000);
+    assert.notEqual(applied, before, 'the suggestion was applied');
+    await s!.focusEditor();
+    await p.keyboard.press('Control+Z');
+    assert.equal(await poll(text, (t) => t === before, 20_000), before, 'one undo restores the cell');
+    await p.mouse.move(5, 400);
+  },
+);
+
 /** Moves the mouse over the cell's first character (the `{` on line 1 of lstm.json) and returns the hover's text. */
 async function hoverCellStart(): Promise<string> {
   const p = s!.page;

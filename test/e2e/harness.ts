@@ -129,6 +129,8 @@ export function userSettings(theme: Theme, extra: Record<string, unknown> = {}):
     'editor.minimap.enabled': false,
     'editor.hover.delay': 300,
     'cellLens.scoring.preset': 'proxy',
+    // The scenarios check what they type and score on purpose; the live scenario turns live scoring on.
+    'cellLens.scoring.live': false,
     ...extra,
   };
 }
@@ -303,6 +305,12 @@ export class Session {
       await sleep(200);
     }
     throw new Error(`code-server did not answer /healthz within 60 s:\n${this.output}`);
+  }
+
+  /** Changes user settings as a user does (settings.json on disk; VS Code picks the change up). */
+  setSettings(extra: Record<string, unknown>): void {
+    this.opts.settings = { ...this.opts.settings, ...extra };
+    this.writeSettings();
   }
 
   writeSettings(): void {
