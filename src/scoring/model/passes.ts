@@ -290,15 +290,18 @@ export class ScoreContext {
             bw.D.map((m) => new Map([...m].map(([n, d]) => [n, segmentRows(d, T, R, B, seg)])));
           if (needs.has('grad')) {
             const g = weightGradients(params, fwd.sources, Dof(losses.indexOf('grad')));
-            // Σg² and Σ|g⊙θ| of every parameter, read back in one go.
-            const stats = tf
-              .stack(
-                params.list.flatMap((p) => {
-                  const gp = g.get(p.name)!;
-                  return [tf.sum(tf.square(gp)), tf.sum(tf.abs(tf.mul(gp, p.tensor)))];
-                }),
-              )
-              .dataSync();
+            // Σg² and Σ|g⊙θ| of every parameter, read back in one go. A cell whose live part has no linear node
+            // (its output reads only h_prev and parameter-free ops) has no recurrent parameter: nothing to stack.
+            const stats = params.list.length
+              ? tf
+                  .stack(
+                    params.list.flatMap((p) => {
+                      const gp = g.get(p.name)!;
+                      return [tf.sum(tf.square(gp)), tf.sum(tf.abs(tf.mul(gp, p.tensor)))];
+                    }),
+                  )
+                  .dataSync()
+              : new Float32Array(0);
             out.grad = {
               loss: outLoss,
               perParam: params.list.map((p, i) => ({
