@@ -444,9 +444,13 @@ export class Session {
     const input = p.locator('.quick-input-widget input');
     await p.keyboard.press('F1');
     try {
-      await input.waitFor({ state: 'visible', timeout: 3000 });
+      // (generous: on a loaded machine the palette can take seconds to show)
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
     } catch {
-      await this.focusEditor();
+      // Give the keyboard to the workbench again: the open file's editor, or (none open) Escape out of whatever holds it.
+      if (this.activeFile && (await p.locator(`.tabs-container .tab[data-resource-name="${this.activeFile}"]`).count()))
+        await this.focusEditor();
+      else await p.keyboard.press('Escape');
       await p.keyboard.press('F1');
       await input.waitFor({ state: 'visible' });
     }
