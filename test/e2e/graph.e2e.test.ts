@@ -42,6 +42,7 @@ const nodesOf = (name: string): number => buildGraphModel(parseDocument(FILES[na
 /** The screenshot the README shows (see e2eSuite). */
 const DOCS_IMAGES: Record<string, string> = {
   'e2e-graph-half-width-dark': 'graph-a-half-width-dark',
+  'e2e-graph-fit-light': 'graph-d-lstm-fit-light',
 };
 
 let s: Session | undefined;

@@ -416,13 +416,14 @@ export class Session {
     // Once more if the palette lost the focus before its row could be clicked (a panel that opened meanwhile
     // closes it): the second try gets the full timeout.
     for (let attempt = 0; ; attempt++) {
-      const input = await this.openPalette();
-      await input.fill(`>${title}`);
       const row = p
         .locator('.quick-input-list .monaco-list-row')
         .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
         .first();
       try {
+        // (inside the retry: the palette can also close between showing and being typed into)
+        const input = await this.openPalette();
+        await input.fill(`>${title}`, { timeout: attempt ? 30_000 : 10_000 });
         await row.waitFor({ timeout: attempt ? 30_000 : 10_000 });
         await row.click({ timeout: attempt ? 30_000 : 10_000 });
         break;
