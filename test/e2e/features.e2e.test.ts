@@ -336,7 +336,9 @@ test(
       await s!.shoot('features-8-walkthrough-score', { both: false });
       // (At the full size this scoring takes a while: cancel it, so the next scenarios start with an idle process.)
       const cancel = p.locator('.notification-toast .monaco-button', { hasText: /^Cancel$/ }).first();
-      if (await cancel.isVisible().catch(() => false)) await cancel.click();
+      // (the scoring is cancelled: its notification says so)
+      await cancel.click({ timeout: 20_000 });
+      await s!.waitForNotification(/scoring cancelled/, 60_000);
       // Leave with no unsaved untitled document (closing it would ask to save).
       // (the editor's tab: the graph panel's is titled "Graph: Untitled-1")
       // Every untitled editor, without saving: VS Code asks about a dirty one (its modal dialog would block the next
@@ -532,6 +534,8 @@ test(
     timed('A long job', async () => {
       const p = s!.page;
       await s!.clearNotifications();
+      // (a scoring process an earlier scenario started may be idle: only new ones count)
+      const earlier = new Set(s!.scoringWorkers().map((w) => w.pid));
       await openFile(TWENTY);
       await s!.waitForLens(new RegExp(`${DATASET} test loss`), 60_000);
       assert.equal(parseDocument(readFileSync(join(s!.workspace, TWENTY), 'utf8')).cells.length, TWENTY_CELLS);
@@ -552,7 +556,19 @@ test(
         'Use the Proxy Size',
         'Cancel',
       ]);
-      assert.equal(s!.scoringWorkers().length, 0, 'nothing is scored before the user answers');
+      assert.equal(
+        s!.scoringWorkers().filter((w) => !earlier.has(w.pid)).length,
+        0,
+        'nothing is scored before the user answers: no new scoring process',
+      );
+      assert.equal(
+        await s!.editor
+          .locator('.codelens-decoration')
+          .filter({ hasText: /scoring…/ })
+          .count(),
+        0,
+        'nothing is scored before the user answers: no cell shows progress',
+      );
       const calm = async () => {
         await noHover();
         await settled(ask);
