@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Frame } from 'playwright-core';
-import { Session, e2eSuite, poll, sleepMs } from './harness';
+import { Session, e2eSuite, poll } from './harness';
 import { candidateCells, rng } from '../../testkit/data';
 import { randomCell } from '../../src/search/space';
 
@@ -97,22 +96,6 @@ test(
   },
 );
 
-/** The frame of the cells table whose caption names `title`. */
-async function tableFrame(title: string, timeout = 60_000): Promise<Frame> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const f of s!.page.frames()) {
-      const caption = await f
-        .locator('.ct-caption')
-        .textContent({ timeout: 200 })
-        .catch(() => null);
-      if (caption?.startsWith(`Cells of ${title}.`)) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no cells table for ${title}`);
-    await sleepMs(250);
-  }
-}
-
 test(
   "a 5,000-cell file's cells table: the first rows while the rest arrive, every row, a sort of all 5,000, no unresponsive host",
   { skip, timeout: 10 * 60_000 },
@@ -125,7 +108,7 @@ test(
     const analysed = Date.now() - opened;
     const t0 = Date.now();
     await s!.runCommand('Cell Lens: Show Cells Table');
-    const f = await tableFrame('cells-5000.json');
+    const f = await s!.tableFrame('cells-5000.json', 60_000);
     await f.locator('tbody tr').first().waitFor({ timeout: 60_000 });
     const firstRows = Date.now() - t0;
     // Every row arrives (in pages); the count says so when the last one has.

@@ -515,6 +515,22 @@ export class Session {
     return p.locator('.markers-panel .monaco-list-row').allInnerTexts();
   }
 
+  /** The frame of the cells table whose caption names `title` (`examples.json`, `workspace`). */
+  async tableFrame(title: string, timeout = 30_000): Promise<Frame> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      for (const f of this.page.frames()) {
+        const caption = await f
+          .locator('.ct-caption')
+          .textContent({ timeout: 200 })
+          .catch(() => null);
+        if (caption?.startsWith(`Cells of ${title}.`)) return f;
+      }
+      if (Date.now() > deadline) throw new Error(`no cells table for ${title}`);
+      await sleep(250);
+    }
+  }
+
   /** The frame whose document has `selector` (a webview's content, e.g. `.cmp-root`), once it is there. */
   async frameWith(selector: string, timeout = 30_000): Promise<Frame> {
     const find = async () => {

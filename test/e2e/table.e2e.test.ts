@@ -47,22 +47,6 @@ const { skip } = e2eSuite({
   },
 });
 
-/** The frame of the table whose caption names `title` (`examples.json`, `workspace`). */
-async function tableFrame(title: string, timeout = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const f of s!.page.frames()) {
-      const caption = await f
-        .locator('.ct-caption')
-        .textContent({ timeout: 200 })
-        .catch(() => null);
-      if (caption?.startsWith(`Cells of ${title}.`)) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no cells table for ${title}`);
-    await sleepMs(250);
-  }
-}
-
 const column = (f: Frame, id: string) =>
   f.$$eval(`tbody td[data-column="${id}"]`, (tds) => tds.map((td) => td.textContent ?? ''));
 
@@ -83,7 +67,7 @@ test(
   async () => {
     await s!.runCommand('Cell Lens: Show Cells Table');
     await s!.page.locator('.tab', { hasText: 'Cells: examples.json' }).waitFor();
-    const f = await tableFrame('examples.json');
+    const f = await s!.tableFrame('examples.json');
     await f.locator('tbody tr').first().waitFor();
     assert.equal(await f.locator('tbody tr').count(), CELLS.length);
     // Named once the benchmark index is loaded (recipe ids come from it).
@@ -138,7 +122,7 @@ test(
 );
 
 test('c: a click on a row selects its cell in the editor', { skip }, async () => {
-  const f = await tableFrame('examples.json');
+  const f = await s!.tableFrame('examples.json');
   const cell = CELLS[3];
   // The fourth row (file order): its name is the fourth cell's (cell 3 is a second RNN, so pick the row by position).
   const row = f.locator('tbody tr').nth(3);
@@ -161,7 +145,7 @@ test(
     await s!.focusEditor();
     await s!.page.keyboard.press('Control+Home');
     await s!.runCommand('Cell Lens: Score This Cell');
-    const f = await tableFrame('examples.json');
+    const f = await s!.tableFrame('examples.json');
     const preset = await poll(
       () => column(f, 'preset'),
       (p) => p[0] === 'proxy',
@@ -181,7 +165,7 @@ test(
 
 test('e: Export CSV — the save dialog, then a CSV of the rows shown', { skip }, async () => {
   const p = s!.page;
-  const f = await tableFrame('examples.json');
+  const f = await s!.tableFrame('examples.json');
   await f.click('th[data-column="cell"] button');
   await f.click('.ct-button:has-text("Export CSV")');
   // code-server's save dialog is a quick input with the path filled in (examples-cells.csv beside the file).
@@ -230,7 +214,7 @@ test(
     assert.ok(!lenses.some((t) => /cells on this line/.test(t)));
     const lines = await s!.editor.locator('.view-lines .view-line').count();
     assert.ok(lines >= CELLS.length + 2, `the file has one cell per line now (${lines} lines shown)`);
-    const f = await tableFrame('examples.json');
+    const f = await s!.tableFrame('examples.json');
     const rowLines = await poll(
       () => f.$$eval('tbody td[data-column="cell"]', (tds) => tds.map((td) => (td as HTMLElement).title)),
       (t) => t.some((x) => /line 3\b/.test(x)),
@@ -246,7 +230,7 @@ test(
 test('g: Show Workspace Cells Table — every cell of every JSON file, with its file', { skip }, async () => {
   await s!.runCommand('Cell Lens: Show Workspace Cells Table');
   await s!.page.locator('.tab', { hasText: 'Cells: workspace' }).waitFor();
-  const f = await tableFrame('workspace');
+  const f = await s!.tableFrame('workspace');
   const want = CELLS.length + 1; // lstm.json holds one cell
   assert.equal(
     await poll(
