@@ -84,7 +84,10 @@ export class LiveScoring implements vscode.Disposable {
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri.toString())),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('cellLens.scoring') && !liveScoring()) this.stopAll();
+        if (!e.affectsConfiguration('cellLens.scoring.live')) return;
+        const on = liveScoring();
+        opts.log.info(`live scoring ${on ? 'on' : 'off'} (cellLens.scoring.live)`);
+        if (!on) this.stopAll();
       }),
     ];
   }

@@ -19,8 +19,9 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Browser, Frame, FrameLocator, Locator, Page } from 'playwright-core';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -307,10 +308,31 @@ export class Session {
     throw new Error(`code-server did not answer /healthz within 60 s:\n${this.output}`);
   }
 
-  /** Changes user settings as a user does (settings.json on disk; VS Code picks the change up). */
-  setSettings(extra: Record<string, unknown>): void {
-    this.opts.settings = { ...this.opts.settings, ...extra };
-    this.writeSettings();
+  /**
+   * Turns a boolean user setting on or off as a user does: the Settings editor, searched for the setting's id, its
+   * checkbox clicked (a settings.json rewritten on disk is not always seen by code-server's workbench), then closed:
+   * the editor that was active before is again.
+   */
+  async setBoolSetting(id: string, on: boolean): Promise<void> {
+    const p = this.page;
+    await this.runCommand('Preferences: Open User Settings');
+    const search = p.locator('.settings-editor .settings-header .suggest-input-container');
+    await search.waitFor({ timeout: 20_000 });
+    await search.click();
+    await p.keyboard.press('Control+A');
+    await p.keyboard.type(id);
+    // Searched by its full id, the setting is the only one shown.
+    const sel = '.settings-editor .settings-tree-container .setting-item-bool .setting-value-checkbox';
+    const box = p.locator(sel).first();
+    await box.waitFor({ timeout: 20_000 });
+    if ((await box.getAttribute('aria-checked')) !== String(on)) await box.click();
+    await p.waitForFunction(
+      ([q, want]) => document.querySelector(q)?.getAttribute('aria-checked') === want,
+      [sel, String(on)] as const,
+      { timeout: 10_000 },
+    );
+    this.opts.settings = { ...this.opts.settings, [id]: on };
+    await this.runCommand('View: Close Editor');
   }
 
   writeSettings(): void {
@@ -391,7 +413,63 @@ export class Session {
     process.off('exit', this.exitHook);
     process.off('SIGINT', this.signalHook);
     process.off('SIGTERM', this.signalHook);
+    this.keepLogs();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Moves the mouse over the cell's first character (the `{` on line 1 of lstm.json) and returns the hover's text. */
+  async hoverCellStart(): Promise<string> {
+    const p = this.page;
+    await p.mouse.move(5, 400);
+    const brace = this.editor.locator('.view-lines .view-line span span', { hasText: /^\{$/ });
+    const boxes = (await Promise.all((await brace.all()).map((l) => l.boundingBox()))).filter(
+      (b): b is NonNullable<typeof b> => !!b,
+    );
+    assert.ok(boxes.length > 0, "the cell's opening brace is on screen");
+    boxes.sort((a, b) => a.y - b.y || a.x - b.x);
+    const b = boxes[0];
+    await p.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+    const hover = p
+      .locator('.monaco-hover:not(.hidden)')
+      .filter({ hasText: /Full report/ })
+      .first();
+    await hover.waitFor({ timeout: 15_000 }).catch(async (e: Error) => {
+      throw new Error(
+        `${e.message}\nhovers shown: ${JSON.stringify(await p.locator('.monaco-hover').allInnerTexts())}`,
+      );
+    });
+    await sleep(600); // the hover fades in
+    const text = await hover.innerText();
+    // For the screenshot: move into the hover (it stays open; short, it needs no scrolling).
+    const box = await hover.boundingBox();
+    if (box) await p.mouse.move(box.x + box.width / 2, box.y + Math.min(40, box.height / 2));
+    return text;
+  }
+
+  /** The text of the extension's own log (its LogOutputChannel) so far: what it says it did. */
+  extensionLog(): string {
+    return this.logFiles()
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('');
+  }
+
+  private logFiles(): string[] {
+    const walk = (d: string): string[] =>
+      existsSync(d)
+        ? readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+            e.isDirectory() ? walk(join(d, e.name)) : e.name.includes('Cell Lens') ? [join(d, e.name)] : [],
+          )
+        : [];
+    return walk(join(this.dir, 'data', 'logs'));
+  }
+
+  /** The extension's own log (its LogOutputChannel) is kept under test-results/e2e/logs/ for a failing scenario's reader. */
+  private keepLogs(): void {
+    const out = join(SHOTS, 'logs');
+    const found = this.logFiles();
+    if (found.length === 0) return;
+    mkdirSync(out, { recursive: true });
+    for (const f of found) copyFileSync(f, join(out, `${basename(dirname(f))}-${basename(f)}`));
   }
 
   // --- driving the workbench -------------------------------------------------------------------------------
