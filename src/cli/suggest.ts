@@ -26,7 +26,7 @@ import { toRecipe } from '../recipe/model';
 import { ScoreCache, scoreCacheDir } from '../scoring/cache';
 import { defaultWorkers } from '../process/pool';
 import { PREDICTORS } from '../study/predictions';
-import { BUNDLED_CALIBRATION, type Calibration } from '../study/calibration';
+import { BUNDLED_CALIBRATION } from '../study/calibration';
 import type { PresetName } from '../scoring/presets';
 import type { Scorer } from '../study/runner';
 import { cellName } from '../report/format';
@@ -121,7 +121,8 @@ export function suggestPopulationText(p: SuggestPopulationJson): string {
 }
 
 /** The population of a run's predictions. */
-function populationOf(r: SuggestResult, preset: PresetName, cal: Calibration): SuggestPopulationJson {
+function populationOf(r: SuggestResult, preset: PresetName): SuggestPopulationJson {
+  const cal = r.calibration;
   return {
     dataset: r.prediction.dataset,
     cells: r.prediction.nCells,
@@ -131,19 +132,13 @@ function populationOf(r: SuggestResult, preset: PresetName, cal: Calibration): S
 }
 
 /** The JSON document of a run. */
-export function suggestJson(
-  file: string,
-  label: string,
-  r: SuggestResult,
-  preset: PresetName,
-  cal: Calibration = BUNDLED_CALIBRATION,
-): unknown {
+export function suggestJson(file: string, label: string, r: SuggestResult, preset: PresetName): unknown {
   return {
     file,
     cell: { label, hash: r.hash },
     preset,
     dataset: r.prediction.dataset,
-    population: populationOf(r, preset, cal),
+    population: populationOf(r, preset),
     original: {
       predictedLoss: r.prediction.loss,
       interval: [r.prediction.lo, r.prediction.hi],
@@ -262,14 +257,14 @@ export async function runSuggest(argv: string[], io: CliIO, opts: StudyCliOption
   if (a.json) {
     io.stdout(
       JSON.stringify(
-        suggestJson(a.file, label, result, preset, cal),
+        suggestJson(a.file, label, result, preset),
         (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
         2,
       ) + '\n',
     );
   } else {
     io.stdout(`${a.file} · ${label} · ${predictionText(result.prediction)} (${preset})\n`);
-    io.stdout(`${suggestPopulationText(populationOf(result, preset, cal))}\n`);
+    io.stdout(`${suggestPopulationText(populationOf(result, preset))}\n`);
     io.stdout(
       `${result.improving} of ${result.scored} edits predicted to help; the best ${result.suggestions.length}:\n`,
     );

@@ -58,6 +58,8 @@ export interface Suggestion {
 export interface SuggestResult {
   readonly hash: string;
   readonly settings: ScoreSettings;
+  /** Whose predictor ranked the edits and whose trained cells the percentiles are among. */
+  readonly calibration: Calibration;
   /** The original cell's report and prediction. */
   readonly report: ScoreReport;
   readonly prediction: PredictionVerdict;
@@ -162,6 +164,7 @@ export async function suggestEdits(recipe: Recipe, scorer: Scorer, opts: Suggest
   return {
     hash,
     settings,
+    calibration: cal,
     report,
     prediction,
     suggestions: all.slice(0, opts.top ?? DEFAULT_TOP),

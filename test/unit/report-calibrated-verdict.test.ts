@@ -10,6 +10,11 @@ import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { BUNDLED_CALIBRATION, calibrationOf, type Calibration } from '../../src/study/calibration';
 import { activeCalibration, cellVerdict, computeVerdict, useCalibration } from '../../src/report/verdict';
 import { predictionText, scoreLensTitles, verdictHoverMarkdown } from '../../src/report/scoreFormat';
+import { parseDocument } from '../../src/recipe/parse';
+import { toRecipe } from '../../src/recipe/model';
+import { canonicalHash } from '../../src/recipe/canonical';
+import { buildRow, rowMemo, tableColumns } from '../../src/table/rows';
+import { compareMessage } from '../../src/compare/view';
 import { reportOf, smallCalibration, wikitextProxy } from '../helpers/calibration';
 
 afterEach(() => useCalibration(undefined));
@@ -97,4 +102,52 @@ test('useCalibration switches what cellVerdict reads; the cache keeps calibratio
   assert.equal(useCalibration(undefined), true);
   assert.equal(cellVerdict(report, cell.recipe).population?.dataset, 'WikiText-2');
   assert.equal(cellVerdict(report, cell.recipe, cal), v);
+});
+
+test("table and compare name the calibration's dataset and population; the table's rows follow a calibration switch", async () => {
+  const { cal, cell: c } = await setup();
+  const all = await wikitextProxy();
+  const cell = parseDocument(JSON.stringify(c.recipe)).cells[0];
+  const recipe = toRecipe(cell);
+  const hash = canonicalHash(recipe);
+  const report = reportOf(hash, c.scores as Record<string, number>, all.settings);
+  const sources = [{ uri: 'file:///ws/a.json', file: 'a.json', cell, recipe, valid: true, hash, line: 0 }];
+  const lookups = { benchmark: () => [], report: () => report };
+  const memo = rowMemo();
+  const side = { cell, uri: 'file:///ws/a.json', fileName: 'a.json', matches: [], report };
+  // Bundled: as before.
+  const before = buildRow(sources[0], lookups, memo);
+  assert.equal(buildRow(sources[0], lookups, memo), before, 'remembered');
+  assert.equal(before.predicted?.dataset, 'WikiText-2');
+  const bundledCols = tableColumns([before], 'file', [report]);
+  assert.equal(bundledCols.find((x) => x.id === 'predicted')!.label, 'Predicted loss');
+  assert.match(bundledCols.find((x) => x.id === 'score:hidden_cov')!.title!, /share of the benchmark's trained cells/);
+  const bundledCmp = compareMessage(side, { ...side });
+  assert.ok(bundledCmp.rows.some((r) => r.group === 'Scores · proxy'));
+  // A user's calibration: the same rows (memo) are rebuilt with its population and predictor.
+  useCalibration(cal);
+  const row = buildRow(sources[0], lookups, memo);
+  assert.notEqual(row, before);
+  assert.equal(row.predicted?.dataset, 'PTB');
+  assert.match(row.predicted.text, /^predicted PTB test loss /);
+  assert.equal(row.scores.hidden_cov.population, 'of 40 PTB cells, proxy preset');
+  const cols = tableColumns([row], 'file', [report]);
+  const predicted = cols.find((x) => x.id === 'predicted')!;
+  assert.equal(predicted.label, 'Predicted PTB loss');
+  assert.match(predicted.title!, /^PTB test loss predicted .* calibration \/cal\/ptb\.json .* trained PTB cells$/);
+  assert.match(
+    cols.find((x) => x.id === 'score:hidden_cov')!.title!,
+    /Percentile: share of the trained PTB cells \(of 40 PTB cells, proxy preset\) this cell scores better than/,
+  );
+  const cmp = compareMessage(side, { ...side });
+  const hc = cmp.rows.find((r) => r.label === 'HiddenCov')!;
+  assert.equal(hc.group, 'Scores · proxy · percentiles of 40 PTB cells');
+  assert.match(hc.title!, /Percentiles of 40 PTB cells, proxy preset\./);
+  const pr = cmp.rows.find((r) => r.label === 'predicted test loss')!;
+  assert.equal(pr.group, 'Prediction · PTB');
+  assert.equal(pr.left, cellVerdict(report, recipe).prediction!.lossText);
+  assert.match(
+    pr.title!,
+    /^PTB test loss predicted .* by the PTB calibration's predictor .* among its 40 trained PTB cells; /,
+  );
 });

@@ -128,7 +128,7 @@ test("with a user's calibration, the panel states that calibration's predictor: 
     m.predictor,
     `Loss predictor (cross-validated): τ ${tauText(s.tau.estimate)} [${tauText(s.tau.lo)}, ${tauText(s.tau.hi)}] · ρ ${tauText(s.rho.estimate)} · top-10% ${s.topK.estimate.toFixed(2)} — 5-fold CV on 40 PTB cells at the proxy preset (from calibration /cal/ptb.json: scores and cell structure)`,
   );
-  assert.doesNotMatch(m.predictor!, /WikiText-2|bundled/);
+  assert.doesNotMatch(m.predictor, /WikiText-2|bundled/);
   // Its numbers, not the bundled predictor's.
   assert.notEqual(s.tau.estimate, predictorSummaryFor(PROXY)!.cv.predictor.tau.estimate);
   // The calibration's rule: its preset, seed and repeats only.
