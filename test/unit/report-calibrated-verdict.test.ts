@@ -15,7 +15,8 @@ import { toRecipe } from '../../src/recipe/model';
 import { canonicalHash } from '../../src/recipe/canonical';
 import { buildRow, rowMemo, tableColumns } from '../../src/table/rows';
 import { compareMessage } from '../../src/compare/view';
-import { reportOf, smallCalibration, wikitextProxy } from '../helpers/calibration';
+import { storedReport } from '../../src/study/runner';
+import { smallCalibration, wikitextProxy } from '../helpers/calibration';
 
 afterEach(() => useCalibration(undefined));
 
@@ -33,7 +34,7 @@ async function setup(): Promise<{
 test("a calibration's population and predictor make the percentiles and the prediction, named by its dataset", async () => {
   const { cal, cell } = await setup();
   const all = await wikitextProxy();
-  const report = reportOf(cell.hash, cell.scores as Record<string, number>, all.settings);
+  const report = storedReport(cell.hash, cell.scores, all.settings);
   const v = computeVerdict(report, cell.recipe, cal);
   assert.equal(v.population?.dataset, 'PTB');
   assert.equal(v.population?.text, 'of 40 PTB cells, proxy preset');
@@ -63,7 +64,7 @@ test("a calibration's population and predictor make the percentiles and the pred
 test("the hybrid score is re-derived against the calibration's component populations", async () => {
   const { cal, cell } = await setup();
   const all = await wikitextProxy();
-  const report = reportOf(cell.hash, cell.scores as Record<string, number>, all.settings);
+  const report = storedReport(cell.hash, cell.scores, all.settings);
   const v = computeVerdict(report, undefined, cal);
   const want = withDerivedScores(report, cal.reference).results.find((r) => r.id === 'hybrid')!.value;
   assert.equal(v.byId.get('hybrid')!.result.value, want);
@@ -80,7 +81,7 @@ test('a calibration gives nothing for reports of another size, seed or repeats (
     { ...all.settings, seed: 1 },
     { ...all.settings, repeats: 2 },
   ]) {
-    const v = computeVerdict(reportOf(cell.hash, cell.scores as Record<string, number>, settings), cell.recipe, cal);
+    const v = computeVerdict(storedReport(cell.hash, cell.scores, settings), cell.recipe, cal);
     assert.equal(v.population, undefined);
     assert.equal(v.prediction, undefined);
     assert.ok(v.scores.every((s) => s.percentile === undefined));
@@ -90,7 +91,7 @@ test('a calibration gives nothing for reports of another size, seed or repeats (
 test('useCalibration switches what cellVerdict reads; the cache keeps calibrations apart', async () => {
   const { cal, cell } = await setup();
   const all = await wikitextProxy();
-  const report = reportOf(cell.hash, cell.scores as Record<string, number>, all.settings);
+  const report = storedReport(cell.hash, cell.scores, all.settings);
   assert.equal(activeCalibration(), BUNDLED_CALIBRATION);
   assert.equal(cellVerdict(report, cell.recipe).population?.dataset, 'WikiText-2');
   assert.equal(useCalibration(cal), true);
@@ -110,7 +111,7 @@ test("table and compare name the calibration's dataset and population; the table
   const cell = parseDocument(JSON.stringify(c.recipe)).cells[0];
   const recipe = toRecipe(cell);
   const hash = canonicalHash(recipe);
-  const report = reportOf(hash, c.scores as Record<string, number>, all.settings);
+  const report = storedReport(hash, c.scores, all.settings);
   const sources = [{ uri: 'file:///ws/a.json', file: 'a.json', cell, recipe, valid: true, hash, line: 0 }];
   const lookups = { benchmark: () => [], report: () => report };
   const memo = rowMemo();
