@@ -35,7 +35,7 @@ commands:
         [--out FILE] [--workers N]        training-free search over the trained cells or the whole space
   predict FILE... [--preset proxy|nas-bench-nlp] [--json] [--workers N]
                                           predicted WikiText-2 test loss of each cell, with an interval
-  suggest FILE [--cell N] [--top K] [--preset proxy] [--json] [--workers N]
+  suggest FILE [--cell N] [--top K] [--preset proxy] [--calibration PATH] [--json] [--workers N]
                                           single edits of a cell ranked by predicted test loss, with Δ
   help                                    this text
 

@@ -298,7 +298,7 @@ export function encodeResults(value: unknown): string {
   );
 }
 
-/** `--calibration PATH` of `score` and `predict`. */
+/** `--calibration PATH` of `score`, `predict` and `suggest`. */
 export const CALIBRATION_OPTION = {
   type: 'string',
   arg: 'PATH',

@@ -16,6 +16,7 @@ import { formatDuration } from '../scoring/estimate';
 import { SCORE_IDS, SCORES, type ScoreId, type ScoreSettings } from '../scoring/types';
 import {
   shardOf,
+  storedReport,
   type StudyResultsFile,
   runBenchmarkStudy,
   studyResultsFile,
@@ -417,16 +418,6 @@ async function mergedScorer(
   return async (_recipe, s, _signal, hash) => {
     const v = hash !== undefined ? values.get(hash) : undefined;
     if (!v) throw new ScoringError('internal', `cell ${hash} is in no shard output`);
-    const results = s.scores.map((id) => ({
-      id,
-      value: v[id] ?? NaN,
-      std: 0,
-      values: [v[id] ?? NaN],
-      seed: s.seed,
-      repeats: s.repeats,
-      wallMs: 0,
-      backend: 'wasm' as const,
-    }));
-    return { hash: hash!, settings: s, backend: 'wasm', results, totalMs: 0 };
+    return storedReport(hash!, v, s);
   };
 }

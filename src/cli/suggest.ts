@@ -1,25 +1,37 @@
 /**
- * `cell-lens suggest FILE [--cell N] [--top K] [--preset proxy] [--json] [--workers N]`: the single edits of one cell
- * (change an op, rewire an input, insert or remove a node) scored on a pool of scoring processes at a preset with a
- * bundled predictor, ranked by predicted test loss (src/report/suggest.ts), the best K printed with the predicted loss,
- * its 80 % interval, Δ against the cell's own predicted loss and the predicted percentile. Reports go through the same
- * score cache as `score` and `predict`.
+ * `cell-lens suggest FILE [--cell N] [--top K] [--preset proxy] [--calibration PATH] [--json] [--workers N]`: the
+ * single edits of one cell (change an op, rewire an input, insert or remove a node) scored on a pool of scoring
+ * processes at a preset with a predictor — the bundled WikiText-2 one, or `--calibration`'s of its dataset — ranked
+ * by predicted test loss (src/report/suggest.ts), the best K printed with the predicted loss, its 80 % interval, Δ
+ * against the cell's own predicted loss and the predicted percentile, and which dataset and population those are of.
+ * Reports go through the same score cache as `score` and `predict`.
  * Exit codes: 0 ok, 1 the cell is invalid or missing, 2 usage error or scoring failure.
  */
 import { promises as fs } from 'node:fs';
 import type { CliIO } from './io';
 import { parseCli, UsageError, type CommandSpec } from './args';
-import { BACKEND_OPTION, TIMEOUT_OPTION, WORKERS_OPTION, cliScorer, interruptSignal, workerPathOf } from './common';
+import {
+  BACKEND_OPTION,
+  CALIBRATION_OPTION,
+  TIMEOUT_OPTION,
+  WORKERS_OPTION,
+  cliScorer,
+  interruptSignal,
+  readCalibrationArg,
+  workerPathOf,
+} from './common';
 import type { StudyCliOptions } from './common';
 import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
 import { ScoreCache, scoreCacheDir } from '../scoring/cache';
 import { defaultWorkers } from '../process/pool';
 import { PREDICTORS } from '../study/predictions';
+import { BUNDLED_CALIBRATION } from '../study/calibration';
 import type { PresetName } from '../scoring/presets';
 import type { Scorer } from '../study/runner';
 import { cellName } from '../report/format';
 import { predictionText } from '../report/scoreFormat';
+import { formatInteger } from '../shared/format';
 import {
   DEFAULT_CANDIDATES,
   DEFAULT_TOP,
@@ -38,8 +50,9 @@ export const SUGGEST_COMMAND = {
   synopsis: 'FILE [options]',
   description: `Suggested edits of one cell: every single edit (change one node's op, rewire one input, insert or remove one
 node; valid, in the NAS-Bench-NLP space, canonical duplicates removed), at most --candidates of them drawn evenly over
-the kinds, scored at the preset and ranked by the bundled predictor's predicted test loss (docs/suggest.md says how
-often a predicted improvement is a real one on the benchmark).`,
+the kinds, scored at the preset and ranked by the predicted test loss of the bundled WikiText-2 predictor, or of
+--calibration's predictor of its dataset (docs/suggest.md says how often a predicted improvement is a real one on the
+benchmark).`,
   positionals: { name: 'FILE', required: true },
   options: {
     cell: { type: 'int', arg: 'N', min: 0, default: 0, help: 'which cell of the file (0-based, as `check` counts)' },
@@ -57,8 +70,9 @@ often a predicted improvement is a real one on the benchmark).`,
       arg: 'P',
       choices: PREDICTED_PRESETS,
       default: 'proxy',
-      help: `scoring sizes with a bundled predictor: ${PREDICTED_PRESETS.join(', ')}`,
+      help: `scoring sizes with a bundled predictor: ${PREDICTED_PRESETS.join(', ')} (with --calibration: its preset)`,
     },
+    calibration: CALIBRATION_OPTION,
     json: { type: 'boolean', help: 'print JSON instead of text' },
     workers: WORKERS_OPTION,
     backend: BACKEND_OPTION,
@@ -90,6 +104,33 @@ export interface SuggestionJson {
   readonly percentile: number;
 }
 
+/** Where the predicted losses and percentiles of a run come from. */
+export interface SuggestPopulationJson {
+  /** The benchmark dataset whose test loss is predicted and whose trained cells the percentiles are among. */
+  readonly dataset: string;
+  /** Those trained cells (the predictor's training cells). */
+  readonly cells: number;
+  readonly preset: PresetName;
+  /** The calibration file, or null for the bundled WikiText-2 predictor. */
+  readonly calibration: string | null;
+}
+
+/** What the predicted losses and percentiles are of, in words (the text output's second line). */
+export function suggestPopulationText(p: SuggestPopulationJson): string {
+  return `predicted ${p.dataset} test loss and percentile among ${formatInteger(p.cells)} trained ${p.dataset} cells at the ${p.preset} preset (${p.calibration === null ? 'the bundled predictor' : `calibration ${p.calibration}`})`;
+}
+
+/** The population of a run's predictions. */
+function populationOf(r: SuggestResult, preset: PresetName): SuggestPopulationJson {
+  const cal = r.calibration;
+  return {
+    dataset: r.prediction.dataset,
+    cells: r.prediction.nCells,
+    preset,
+    calibration: cal.bundled ? null : (cal.source ?? cal.id),
+  };
+}
+
 /** The JSON document of a run. */
 export function suggestJson(file: string, label: string, r: SuggestResult, preset: PresetName): unknown {
   return {
@@ -97,6 +138,7 @@ export function suggestJson(file: string, label: string, r: SuggestResult, prese
     cell: { label, hash: r.hash },
     preset,
     dataset: r.prediction.dataset,
+    population: populationOf(r, preset),
     original: {
       predictedLoss: r.prediction.loss,
       interval: [r.prediction.lo, r.prediction.hi],
@@ -122,12 +164,26 @@ export function suggestJson(file: string, label: string, r: SuggestResult, prese
 }
 
 export async function runSuggest(argv: string[], io: CliIO, opts: StudyCliOptions = {}): Promise<number> {
-  const parsed = parseCli(SUGGEST_COMMAND, argv, io, ({ values: v, positionals }) => {
+  const parsed = parseCli(SUGGEST_COMMAND, argv, io, ({ values: v, positionals, given }) => {
     if (positionals.length > 1) throw new UsageError('one FILE at a time');
-    return { file: positionals[0], ...v };
+    return { file: positionals[0], ...v, presetGiven: given.has('preset') };
   });
   if (parsed.exit !== undefined) return parsed.exit;
   const a = parsed.args;
+  const calibration = await readCalibrationArg(a.calibration, io, 'suggest');
+  if (calibration === null) return 2;
+  const cal = calibration ?? BUNDLED_CALIBRATION;
+  // A calibration is of one preset: its own unless --preset names another (refused below).
+  const preset: PresetName =
+    calibration && !a.presetGiven
+      ? ((Object.keys(calibration.predictors)[0] as PresetName | undefined) ?? a.preset)
+      : a.preset;
+  if (calibration && !calibration.predictors[preset]) {
+    io.stderr(
+      `cell-lens suggest: --calibration ${a.calibration}: a calibration of ${calibration.dataset} at the ${Object.keys(calibration.predictors).join(', ')} preset, not ${preset}\n`,
+    );
+    return 2;
+  }
   let text: string;
   try {
     text = await fs.readFile(a.file, 'utf8');
@@ -151,8 +207,7 @@ export async function runSuggest(argv: string[], io: CliIO, opts: StudyCliOption
   if (cells.length > 1 && a.cell === 0)
     io.stderr(`note: ${a.file} has ${cells.length} cells; suggesting for cell 0 (--cell N)\n`);
   const recipe = toRecipe(cell);
-  const preset = a.preset;
-  const settings = suggestSettings(preset, a.backend);
+  const settings = suggestSettings(preset, a.backend, cal);
   const cache = a['no-cache'] ? undefined : new ScoreCache({ dir: a['cache-dir'] ?? scoreCacheDir() });
   const workers = a.workers ?? defaultWorkers(settings);
   const cs = cliScorer(
@@ -179,6 +234,7 @@ export async function runSuggest(argv: string[], io: CliIO, opts: StudyCliOption
       top: a.top,
       candidates: a.candidates,
       seed: a.seed,
+      calibration: cal,
       parallel: workers,
       signal,
       onProgress: (p) => {
@@ -208,6 +264,7 @@ export async function runSuggest(argv: string[], io: CliIO, opts: StudyCliOption
     );
   } else {
     io.stdout(`${a.file} · ${label} · ${predictionText(result.prediction)} (${preset})\n`);
+    io.stdout(`${suggestPopulationText(populationOf(result, preset))}\n`);
     io.stdout(
       `${result.improving} of ${result.scored} edits predicted to help; the best ${result.suggestions.length}:\n`,
     );

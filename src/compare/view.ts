@@ -9,9 +9,9 @@ import { toRecipe } from '../recipe/model';
 import { hPrevIndex, INPUT_X } from '../recipe/ops';
 import type { BenchmarkMatch } from '../benchmark/index';
 import { SCORES, type ScoreReport } from '../scoring/types';
-import { presetLabel, settingsSummary } from '../report/scoreFormat';
+import { populationCells, presetLabel, settingsSummary } from '../report/scoreFormat';
 import { cellVerdict, valueKind, type CellVerdict, type ScoreVerdict } from '../report/verdict';
-import { formatCount, formatLoss, formatPredicted, formatScore, formatTopShare } from '../shared/format';
+import { formatCount, formatInteger, formatLoss, formatPredicted, formatScore, formatTopShare } from '../shared/format';
 import { cellView } from '../graph/views';
 import type { GraphModelOptions } from '../graph/model';
 import type { CellView } from '../graph/protocol';
@@ -176,7 +176,8 @@ function scoreRows(a: CellVerdict | undefined, b: CellVerdict | undefined): Comp
   const settings = (a ?? b)?.report.settings;
   if (!settings) return [];
   const population = (a ?? b)?.population;
-  const group = `Scores · ${presetLabel(settings)}`;
+  // A user's calibration: the heading names the population of the percentiles (`… · percentiles of 40 PTB cells`).
+  const group = `Scores · ${presetLabel(settings)}${population?.calibrated ? ` · percentiles ${populationCells(population)}` : ''}`;
   const ids = [...new Set([...(a?.scores ?? []), ...(b?.scores ?? [])].map((s) => s.id))];
   return ids.map((id) => {
     const sa = a?.byId.get(id),
@@ -205,17 +206,20 @@ function scoreRows(a: CellVerdict | undefined, b: CellVerdict | undefined): Comp
 function predictionRows(a: CellVerdict | undefined, b: CellVerdict | undefined): CompareRow[] {
   const pa = a?.prediction,
     pb = b?.prediction;
-  if (!pa && !pb) return [];
+  const p = pa ?? pb;
+  if (!p) return [];
+  // A user's calibration: the title says whose predictor and among which cells (the group names the dataset).
+  const by = p.calibrated ? ` by the ${p.dataset} calibration's predictor` : '';
+  const among = p.calibrated ? `; top k% among its ${formatInteger(p.nCells)} trained ${p.dataset} cells` : '';
   return [
-    row(`Prediction · ${(pa ?? pb)!.dataset}`, 'predicted test loss', pa?.loss, pb?.loss, {
+    row(`Prediction · ${p.dataset}`, 'predicted test loss', pa?.loss, pb?.loss, {
       format: formatPredicted,
       direction: 'lower',
       leftText: pa?.lossText ?? '—',
       rightText: pb?.lossText ?? '—',
       leftNote: pa?.topText,
       rightNote: pb?.topText,
-      title:
-        "Test loss predicted from the cell's train-free scores and structure (docs/predictor.md), with its 80 % interval; lower is better.",
+      title: `${p.calibrated ? `${p.dataset} test loss` : 'Test loss'} predicted from the cell's train-free scores and structure${by} (docs/predictor.md), with its 80 % interval${among}; lower is better.`,
     }),
   ];
 }

@@ -22,6 +22,8 @@ import { recipeToJson } from '../recipe/model';
 import { cellName } from '../report/format';
 import { SIZE_PRESETS } from '../scoring/presets';
 import { DEFAULT_TOP, formatDelta, suggestEdits, type Suggestion, type SuggestResult } from '../report/suggest';
+import { activeCalibration } from '../report/verdict';
+import { predictionText } from '../report/scoreFormat';
 
 /** A cell of a document (what the compare view opens). */
 export interface SuggestCellRef {
@@ -66,17 +68,22 @@ const MAX_CACHED = 200;
 /** Registers the command, the code action and the lens. */
 export function registerSuggestEdits(deps: SuggestDeps): { commands: Commands; disposables: vscode.Disposable[] } {
   const { cache, documentFor, service, lenses, log } = deps;
-  /** Computed suggestions by the cell's canonical hash (the lens shows only these). */
+  /**
+   * Computed suggestions by calibration and the cell's canonical hash (the lens shows only these; another
+   * calibration ranks by another predictor).
+   */
   const results = new Map<string, SuggestResult>();
+  const keyOf = (hash: string, cal = activeCalibration()) => `${cal.id}|${hash}`;
   const remember = (r: SuggestResult) => {
-    results.delete(r.hash);
-    results.set(r.hash, r);
+    const key = keyOf(r.hash, r.calibration);
+    results.delete(key);
+    results.set(key, r);
     if (results.size > MAX_CACHED) results.delete(results.keys().next().value!);
     lenses.refresh();
   };
 
   lenses.addContributor((doc, c, range) => {
-    const r = c.valid && service.trusted ? results.get(c.hash) : undefined;
+    const r = c.valid && service.trusted ? results.get(keyOf(c.hash)) : undefined;
     if (!r) return [];
     return [
       {
@@ -188,7 +195,7 @@ export function registerSuggestEdits(deps: SuggestDeps): { commands: Commands; d
     }
     const version = doc.version;
     const name = cellName(c.cell, c.hash);
-    const r = results.get(c.hash) ?? (await compute(c, name));
+    const r = results.get(keyOf(c.hash)) ?? (await compute(c, name));
     if (!r) return;
     remember(r);
     if (r.suggestions.length === 0) {
@@ -200,7 +207,11 @@ export function registerSuggestEdits(deps: SuggestDeps): { commands: Commands; d
       tooltip: 'Compare with the current cell',
     };
     const qp = vscode.window.createQuickPick<SuggestionItem>();
-    qp.title = `Suggested edits of ${name} · now predicted ${r.prediction.lossText} · ${r.prediction.topText}`;
+    // A user's calibration: the title names the dataset of the predicted loss (`now predicted PTB test loss …`).
+    const now = r.prediction.calibrated
+      ? predictionText(r.prediction)
+      : `predicted ${r.prediction.lossText} · ${r.prediction.topText}`;
+    qp.title = `Suggested edits of ${name} · now ${now}`;
     qp.placeholder = `${suggestLensTitle(r).slice(2)} of ${r.scored} scored · pick one to apply it (one undo), ⧉ to compare first`;
     qp.matchOnDescription = true;
     qp.items = r.suggestions

@@ -23,6 +23,7 @@ export type DiagnosticCode =
   | 'bad-input-list' // "input" missing or not an array of strings
   | 'arity' // wrong number of inputs for the op
   | 'dangling-input' // an input names no node and no cell input
+  | 'x-not-linear' // x read by an op other than linear (x has the embedding width, the nodes the hidden width)
   | 'reserved-name' // a node is named like a cell input (x, h_prev_i)
   | 'cycle' // the nodes form a cycle (within one time step)
   | 'missing-output' // no h_new_0

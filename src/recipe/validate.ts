@@ -136,6 +136,15 @@ export function validateNodes(
     }
     // Inputs.
     for (const inp of n.inputs) {
+      if (inp.name === INPUT_X && isOpName(n.op) && n.op !== 'linear') {
+        out.push({
+          code: 'x-not-linear',
+          severity: 'error',
+          span: inp.span,
+          nodes: [n.name],
+          message: `"x" is read by "${n.op}" in node "${n.name}": NAS-Bench-NLP's cells read x only through linear nodes (x has the embedding width, 400, the nodes the hidden width, 600), so the benchmark's network cannot run this cell. Read x in a linear node and use that node here.`,
+        });
+      }
       if (inp.name === INPUT_X || byName.has(inp.name)) continue;
       const k = hPrevIndex(inp.name);
       if (k !== undefined) {

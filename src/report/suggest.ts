@@ -1,36 +1,47 @@
 /**
- * Suggested edits: the single edits of a cell (src/search/suggest.ts) scored at a preset that has a bundled
- * predictor, each given its predicted test loss by THE verdict (./verdict.ts: the loss with its 80 % interval and
- * its predicted percentile, the same numbers the lens shows for that cell), ranked by predicted loss, with Δ against
- * the original cell's predicted loss. The scorer is the caller's (the process pool in the CLI and the editor, a fake
+ * Suggested edits: the single edits of a cell (src/search/suggest.ts) scored at a preset that has a predictor in the
+ * calibration (the bundled WikiText-2 one, or the user's: see `useCalibration`), each given its predicted test loss
+ * by THE verdict (./verdict.ts: the loss with its 80 % interval and its predicted percentile among the calibration's
+ * trained cells, the same numbers the lens shows for that cell), ranked by predicted loss, with Δ against the
+ * original cell's predicted loss. The scorer is the caller's (the process pool in the CLI and the editor, a fake
  * in tests); this module decides what to score, in which order, and how to rank. Cancellable (AbortSignal: no
  * further cell is started, what was scored is ranked) with progress events. Pure; no `vscode` import.
  */
 import type { Recipe } from '../recipe/types';
 import { canonicalHash } from '../recipe/canonical';
 import { SIZE_PRESETS, type PresetName } from '../scoring/presets';
-import type { BackendChoice, ScoreReport, ScoreSettings } from '../scoring/types';
-import { PREDICTED_LOSS, fitnessScores } from '../search/fitness';
+import { SCORE_IDS, type BackendChoice, type ScoreId, type ScoreReport, type ScoreSettings } from '../scoring/types';
 import { singleEdits, type SingleEdit } from '../search/suggest';
 import type { Scorer } from '../study/runner';
+import type { Calibration } from '../study/calibration';
 import { formatLoss } from '../shared/format';
-import { cellVerdict, type PredictionVerdict } from './verdict';
+import { activeCalibration, cellVerdict, type PredictionVerdict } from './verdict';
 
 /** Default number of suggestions shown. */
 export const DEFAULT_TOP = 5;
 /** Default cap on the edits scored (the issue's goal: ≈ 60 candidates in ≤ 3 s on 2 cores at the proxy preset). */
 export const DEFAULT_CANDIDATES = 60;
 
+/** A calibration's predictor in words: `bundled predictor`, `predictor of the PTB calibration`. */
+const predictorName = (cal: Calibration): string =>
+  cal.bundled ? 'bundled predictor' : `predictor of the ${cal.dataset} calibration`;
+
 /**
- * The settings edits are scored at: the preset's sizes, the scores its predictor reads (no other), seed 0 and one
- * repeat (what the predictor was trained on). The predictor reads nothing else of a report, so a report of the same
- * cell with more scores gives the same prediction.
+ * The settings edits are scored at: the preset's sizes, the scores the calibration's predictor of the preset reads
+ * (no other), and the seed and repeats it was trained on (the bundled ones: seed 0, one repeat). The predictor reads
+ * nothing else of a report, so a report of the same cell with more scores gives the same prediction. Throws when
+ * the calibration has no predictor for the preset.
  */
-export function suggestSettings(preset: PresetName, backend: BackendChoice = 'auto'): ScoreSettings {
-  const base: ScoreSettings = { ...SIZE_PRESETS[preset], scores: [], seed: 0, repeats: 1, backend };
-  const scores = fitnessScores(PREDICTED_LOSS, base);
-  if (scores.length === 0) throw new Error(`no bundled predictor for the ${preset} preset`);
-  return { ...base, scores };
+export function suggestSettings(
+  preset: PresetName,
+  backend: BackendChoice = 'auto',
+  cal: Calibration = activeCalibration(),
+): ScoreSettings {
+  const model = cal.predictors[preset];
+  const trained = cal.reference.presets[preset]?.settings;
+  const scores = (model?.scoreIds ?? []).filter((id): id is ScoreId => (SCORE_IDS as readonly string[]).includes(id));
+  if (!trained || scores.length === 0) throw new Error(`no ${predictorName(cal)} for the ${preset} preset`);
+  return { ...SIZE_PRESETS[preset], scores, seed: trained.seed, repeats: trained.repeats, backend };
 }
 
 /** One suggested edit, scored and predicted. */
@@ -47,6 +58,8 @@ export interface Suggestion {
 export interface SuggestResult {
   readonly hash: string;
   readonly settings: ScoreSettings;
+  /** Whose predictor ranked the edits and whose trained cells the percentiles are among. */
+  readonly calibration: Calibration;
   /** The original cell's report and prediction. */
   readonly report: ScoreReport;
   readonly prediction: PredictionVerdict;
@@ -88,6 +101,8 @@ export interface SuggestOptions {
   readonly onProgress?: (p: SuggestProgress) => void;
   /** The original's report at the suggest settings (or with more scores), when the caller has it. */
   readonly report?: ScoreReport;
+  /** Whose predictor and population (default: the active one, as the lens's, see `useCalibration`). */
+  readonly calibration?: Calibration;
 }
 
 /** Δ as the surfaces show it: `−0.042`, `+0.013`. */
@@ -98,9 +113,9 @@ export function formatDelta(delta: number): string {
 }
 
 /** The prediction of a report, or an error saying why there is none. */
-function predictionOf(report: ScoreReport, recipe: Recipe): PredictionVerdict {
-  const p = cellVerdict(report, recipe).prediction;
-  if (!p) throw new Error('no predicted loss for this report (no bundled predictor applies to its settings)');
+function predictionOf(report: ScoreReport, recipe: Recipe, cal: Calibration): PredictionVerdict {
+  const p = cellVerdict(report, recipe, cal).prediction;
+  if (!p) throw new Error(`no predicted loss for this report (no ${predictorName(cal)} applies to its settings)`);
   return p;
 }
 
@@ -109,7 +124,8 @@ function predictionOf(report: ScoreReport, recipe: Recipe): PredictionVerdict {
  * original cannot be scored or predicted (nothing to compare with); an edit that fails is left out and counted.
  */
 export async function suggestEdits(recipe: Recipe, scorer: Scorer, opts: SuggestOptions = {}): Promise<SuggestResult> {
-  const settings = suggestSettings(opts.preset ?? 'proxy', opts.backend);
+  const cal = opts.calibration ?? activeCalibration();
+  const settings = suggestSettings(opts.preset ?? 'proxy', opts.backend, cal);
   const hash = canonicalHash(recipe);
   const { edits, enumerated, capped } = singleEdits(recipe, {
     max: opts.candidates ?? DEFAULT_CANDIDATES,
@@ -119,7 +135,7 @@ export async function suggestEdits(recipe: Recipe, scorer: Scorer, opts: Suggest
   const total = edits.length + 1;
   let done = 0;
   const report = opts.report ?? (await scorer(recipe, settings, signal, hash));
-  const prediction = predictionOf(report, recipe);
+  const prediction = predictionOf(report, recipe, cal);
   opts.onProgress?.({ done: ++done, total });
   const scored = new Array<Suggestion | undefined>(edits.length);
   let failed = 0,
@@ -130,7 +146,7 @@ export async function suggestEdits(recipe: Recipe, scorer: Scorer, opts: Suggest
       const edit = edits[i];
       try {
         const r = await scorer(edit.recipe, settings, signal, edit.hash);
-        const p = predictionOf(r, edit.recipe);
+        const p = predictionOf(r, edit.recipe, cal);
         scored[i] = { edit, report: r, prediction: p, delta: p.loss - prediction.loss };
       } catch {
         if (signal.aborted) return;
@@ -148,6 +164,7 @@ export async function suggestEdits(recipe: Recipe, scorer: Scorer, opts: Suggest
   return {
     hash,
     settings,
+    calibration: cal,
     report,
     prediction,
     suggestions: all.slice(0, opts.top ?? DEFAULT_TOP),

@@ -5,13 +5,12 @@
  * those settings). Pure; the JSON is bundled.
  */
 import type { Recipe } from '../recipe/types';
-import type { ScoreReport, ScoreSettings } from '../scoring/types';
+import type { ScoreReport } from '../scoring/types';
 import { referencePresetFor } from '../scoring/reference';
 import type { PresetName } from '../scoring/presets';
 import { loadPredictor, predictLoss, type LossPrediction, type PredictorModel } from './predictor';
 import proxyJson from '../../data/predictor-proxy.json';
 import fullJson from '../../data/predictor-nas-bench-nlp.json';
-import type { PredictorSummary } from './protocol';
 
 function tryLoad(json: unknown): PredictorModel | undefined {
   if (json === null || json === undefined) return undefined;
@@ -35,16 +34,6 @@ export const PREDICTORS: Readonly<Partial<Record<PresetName, PredictorModel>>> =
 /** The dataset a predictor was fitted on. */
 const datasetOf = (model: PredictorModel): string =>
   typeof model.meta.dataset === 'string' ? model.meta.dataset : 'WikiText-2';
-
-/**
- * The cross-validation of the bundled predictor that applies to scores at `settings` (the same rule as
- * {@link predictionFor}: its preset's sizes, seed and repeats), with its dataset and preset; undefined when none.
- */
-export function predictorSummaryFor(settings: ScoreSettings): PredictorSummary | undefined {
-  const preset = referencePresetFor(settings);
-  const model = preset ? PREDICTORS[preset] : undefined;
-  return preset && model?.cv ? { cv: model.cv, dataset: datasetOf(model), preset } : undefined;
-}
 
 /** A prediction with what it rests on. */
 export interface CellPrediction extends LossPrediction {

@@ -103,21 +103,34 @@ export interface StudyWebviewState {
 
 const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 
-/** The cross-validation of a bundled loss predictor (study/predictions.ts) and what it was fitted on. */
+/**
+ * The cross-validation of a loss predictor — a bundled one (study/predictions.ts) or a user's calibration's
+ * (study/calibration: `predictorSummaryFor`) — and what it was fitted on.
+ */
 export interface PredictorSummary {
   readonly cv: NonNullable<PredictorModel['cv']>;
   readonly dataset: string;
   readonly preset: string;
+  /** A user's calibration: its file as the panel names it (absent: the bundled predictor). */
+  readonly calibration?: string;
 }
 
 /** A τ as the table writes it (its cell starts with this): THE one formatting of a τ in the panel. */
 export const tauText = (tau: number | null | undefined): string => formatStat(tau);
 
-/** "Loss predictor (cross-validated): τ 0.566 [0.502, 0.628] · ρ 0.742 · top-10% 0.62 — 5-fold CV on 258 … cells …". */
+/**
+ * "Loss predictor (cross-validated): τ 0.566 [0.502, 0.628] · ρ 0.742 · top-10% 0.62 — 5-fold CV on 258 WikiText-2
+ * cells at the proxy preset (the bundled predictor: …)", or "… on 14322 PTB cells at the proxy preset (from
+ * calibration cal-ptb/calibration.json: …)".
+ */
 export function predictorLine(p: PredictorSummary): string {
   const s = p.cv.predictor;
   const top = Math.round(p.cv.topFraction * 100);
-  return `Loss predictor (cross-validated): τ ${tauText(s.tau.estimate)} [${tauText(s.tau.lo)}, ${tauText(s.tau.hi)}] · ρ ${formatStat(s.rho.estimate)} · top-${top}% ${formatStat(s.topK.estimate, 2)} — ${p.cv.folds}-fold CV on ${p.cv.n} ${p.dataset} cells at the ${p.preset} preset (the bundled predictor: scores and cell structure)`;
+  const from =
+    p.calibration === undefined
+      ? 'the bundled predictor'
+      : `from calibration${p.calibration ? ` ${p.calibration}` : ` of ${p.dataset}`}`;
+  return `Loss predictor (cross-validated): τ ${tauText(s.tau.estimate)} [${tauText(s.tau.lo)}, ${tauText(s.tau.hi)}] · ρ ${formatStat(s.rho.estimate)} · top-${top}% ${formatStat(s.topK.estimate, 2)} — ${p.cv.folds}-fold CV on ${p.cv.n} ${p.dataset} cells at the ${p.preset} preset (${from}: scores and cell structure)`;
 }
 
 /** The `study` message of a study and its plot specs (see plots.ts `plotsFromStudy`). */

@@ -487,6 +487,29 @@ export function studyResultsFile(
   };
 }
 
+/**
+ * The score report of a cell's stored values at `settings` (a results.json cell's `scores`): each score of the
+ * settings as one repeat of its stored value, NaN where none is stored, no timing. What `study --merge` answers
+ * from shard outputs, and how tests turn stored values into reports.
+ */
+export function storedReport(
+  hash: string,
+  scores: Readonly<Partial<Record<string, number>>>,
+  settings: ScoreSettings,
+): ScoreReport {
+  const results = settings.scores.map((id) => ({
+    id,
+    value: scores[id] ?? NaN,
+    std: 0,
+    values: [scores[id] ?? NaN],
+    seed: settings.seed,
+    repeats: settings.repeats,
+    wallMs: 0,
+    backend: 'wasm' as const,
+  }));
+  return { hash, settings, backend: 'wasm', results, totalMs: 0 };
+}
+
 /** The shard (0 … n − 1) of a cell: its canonical hash's first 8 hex digits modulo n (stable, disjoint, covering). */
 export function shardOf(hash: string, n: number): number {
   const v = parseInt(hash.slice(0, 8), 16);

@@ -11,9 +11,9 @@ import type { Cell, Recipe } from '../recipe/types';
 import { recipeToJson } from '../recipe/model';
 import { SCORES, SCORE_IDS, type ScoreReport } from '../scoring/types';
 import { presetOf } from '../scoring/presets';
-import { predictionText, settingsSummary } from '../report/scoreFormat';
+import { populationCells, predictionText, settingsSummary } from '../report/scoreFormat';
 import { cellName } from '../report/format';
-import { cellVerdict, type CellVerdict, type ScoreVerdict } from '../report/verdict';
+import { activeCalibration, cellVerdict, type CellVerdict, type ScoreVerdict } from '../report/verdict';
 import type { RowBenchmark, RowPrediction, RowScore, SortState, TableColumn, TableRow, TableScope } from './protocol';
 import { visibleRows } from './view';
 import { csvText } from '../shared/escape';
@@ -91,6 +91,8 @@ function rowPrediction(v: CellVerdict): RowPrediction | undefined {
 
 /** What a row was built from (a row is built again only when one of these changed). */
 interface RowInputs {
+  /** The calibration its percentiles and prediction were read from (`activeCalibration().id`). */
+  readonly calibration: string;
   readonly uri: string;
   readonly file: string;
   readonly line: number;
@@ -123,8 +125,10 @@ export function buildRow(c: CellSource, lookups: RowLookups, memo?: RowMemo): Ta
   const matches = c.valid ? lookups.benchmark(c.hash) : undefined;
   const report = c.valid ? lookups.report(c.hash) : undefined;
   const old = memo?.get(c.cell);
+  const calibration = activeCalibration().id;
   if (
     old &&
+    old.calibration === calibration &&
     old.uri === c.uri &&
     old.file === c.file &&
     old.line === c.line &&
@@ -134,7 +138,7 @@ export function buildRow(c: CellSource, lookups: RowLookups, memo?: RowMemo): Ta
   )
     return old.row;
   const row = rowOf(c, matches, report);
-  memo?.set(c.cell, { uri: c.uri, file: c.file, line: c.line, valid: c.valid, matches, report, row });
+  memo?.set(c.cell, { calibration, uri: c.uri, file: c.file, line: c.line, valid: c.valid, matches, report, row });
   return row;
 }
 
@@ -254,21 +258,36 @@ export function tableColumns(
       title: 'Benchmark mean final test loss over the trained runs (lower is better)',
     },
   );
+  // A user's calibration: the predicted column and the percentiles name its dataset and population.
+  const population = reports[0] ? cellVerdict(reports[0]).population : undefined;
+  const cal = activeCalibration();
   // The predicted loss beside the measured one: the number a cell the benchmark does not know is read by.
   if (rows.some((r) => r.predicted))
-    cols.push({
-      id: 'predicted',
-      label: 'Predicted loss',
-      kind: 'number',
-      title: 'Test loss predicted from the train-free scores and the structure (docs/predictor.md), 80 % interval',
-    });
+    cols.push(
+      cal.bundled
+        ? {
+            id: 'predicted',
+            label: 'Predicted loss',
+            kind: 'number',
+            title:
+              'Test loss predicted from the train-free scores and the structure (docs/predictor.md), 80 % interval',
+          }
+        : {
+            id: 'predicted',
+            label: `Predicted ${cal.dataset} loss`,
+            kind: 'number',
+            title: `${cal.dataset} test loss predicted from the train-free scores and the structure by the predictor of calibration ${cal.source ?? cal.dataset} (docs/predictor.md), 80 % interval; top k% among its trained ${cal.dataset} cells`,
+          },
+    );
   cols.push({
     id: 'rank',
     label: 'Rank',
     kind: 'number',
     title: "Rank by test loss among the benchmark's trained cells (1 = best)",
   });
-  const population = reports[0] ? cellVerdict(reports[0]).population : undefined;
+  const among = population?.calibrated
+    ? `the trained ${population.dataset} cells (${populationCells(population)}, ${population.preset} preset)`
+    : "the benchmark's trained cells";
   for (const id of scoreIdsOf(rows)) {
     const info = SCORES[id as keyof typeof SCORES];
     const ev = population?.evidence[info.id]?.text;
@@ -277,7 +296,7 @@ export function tableColumns(
       label: info.label,
       kind: 'number',
       better: info.better,
-      title: `${info.label}: ${info.meaning} ${info.better === 'higher' ? 'Higher' : 'Lower'} is better${ev ? ` (${ev} vs −test loss)` : ''}. Percentile: share of the benchmark's trained cells this cell scores better than, at the same settings.`,
+      title: `${info.label}: ${info.meaning} ${info.better === 'higher' ? 'Higher' : 'Lower'} is better${ev ? ` (${ev} vs −test loss)` : ''}. Percentile: share of ${among} this cell scores better than, at the same settings.`,
     });
   }
   cols.push({ id: 'preset', label: 'Preset', kind: 'text', title: 'The model size the scores were computed at' });

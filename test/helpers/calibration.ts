@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadBenchmarkIndex } from '../../src/benchmark/load';
 import { decodeJson } from '../../src/scoring/cache';
-import type { ScoreReport, ScoreSettings, ScoreId } from '../../src/scoring/types';
+import type { ScoreSettings } from '../../src/scoring/types';
 import { cellsFromIndex } from '../../src/study/runner';
 import type { CalibrationFile } from '../../src/study/calibration';
 import { buildCalibration, type CalibrationCell, type CalibrationInput } from '../../src/study/calibration/build';
@@ -39,19 +39,4 @@ export async function smallCalibration(): Promise<CalibrationFile> {
     { cvRepeats: 1, bootstrapSamples: 50, now: new Date('2026-12-07T00:00:00Z') },
   );
   return small;
-}
-
-/** A score report of a cell's stored values at `settings` (as a merge of shard outputs answers). */
-export function reportOf(hash: string, scores: Readonly<Record<string, number>>, settings: ScoreSettings): ScoreReport {
-  const results = settings.scores.map((id: ScoreId) => ({
-    id,
-    value: scores[id] ?? NaN,
-    std: 0,
-    values: [scores[id] ?? NaN],
-    seed: settings.seed,
-    repeats: settings.repeats,
-    wallMs: 0,
-    backend: 'wasm' as const,
-  }));
-  return { hash, settings, backend: 'wasm', results, totalMs: 0 };
 }

@@ -30,7 +30,7 @@ const knownHash = canonicalHash(recipeOf(known));
 const knownReport = reportOf(knownHash, probe.values);
 // A cell no benchmark run trained, scored with the same values (its prediction also reads its structure).
 const unknown =
-  '{"z": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "blend", "input": ["z", "h_prev_0", "x"]}}';
+  '{"z": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "blend", "input": ["z", "h_prev_0", "z"]}}';
 const unknownReport = reportOf(canonicalHash(recipeOf(unknown)), probe.values);
 host.config['scoring.preset'] = 'proxy';
 host.config['scoring.scores'] = knownReport.settings.scores;

@@ -125,7 +125,7 @@ test('a cell the benchmark does not know: "not in benchmark", node count and exa
     Uri.file('/ws/new.json'),
     'json',
     1,
-    '{"z": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "blend", "input": ["z", "h_prev_0", "x"]}}',
+    '{"z": {"op": "linear", "input": ["x", "h_prev_0"]}, "h_new_0": {"op": "blend", "input": ["z", "h_prev_0", "z"]}}',
   );
   host.open(doc);
   assert.deepEqual(

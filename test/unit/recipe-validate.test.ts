@@ -18,6 +18,16 @@ const lstmLike = (extra: string) => `{"a": {"op": "linear", "input": ["x", "h_pr
 
 const CASES: Case[] = [
   {
+    name: 'x read by an activation',
+    text: '{"h_new_0": {"op": "activation_tanh", "input": ["x"]}}',
+    expect: { code: 'x-not-linear', severity: 'error', covers: '"x"', mentions: ['activation_tanh', 'linear'] },
+  },
+  {
+    name: 'x read by an elementwise op',
+    text: lstmLike('"h_new_0": {"op": "elementwise_prod", "input": ["a", "x"]}'),
+    expect: { code: 'x-not-linear', severity: 'error', covers: '"x"', mentions: ['elementwise_prod'] },
+  },
+  {
     name: 'truncated JSON',
     text: '{"h_new_0": {"op": "activation_tanh", "input": ["x"]',
     expect: { code: 'not-json', severity: 'error' },
@@ -220,7 +230,7 @@ for (const c of CASES) {
 
 test('valid cells produce no errors and no warnings of the checked kinds', () => {
   const lstm =
-    '{"i": {"op": "linear", "input": ["x", "h_prev_0"]}, "g": {"op": "activation_sigm", "input": ["i"]}, "c": {"op": "blend", "input": ["g", "h_prev_1", "x"]}, "h_new_1": {"op": "elementwise_sum", "input": ["c", "i"]}, "h_new_0": {"op": "activation_tanh", "input": ["h_new_1"]}}';
+    '{"i": {"op": "linear", "input": ["x", "h_prev_0"]}, "g": {"op": "activation_sigm", "input": ["i"]}, "c": {"op": "blend", "input": ["g", "h_prev_1", "i"]}, "h_new_1": {"op": "elementwise_sum", "input": ["c", "i"]}, "h_new_0": {"op": "activation_tanh", "input": ["h_new_1"]}}';
   assert.deepEqual(allDiagnostics(lstm), []);
 });
 

@@ -10,7 +10,13 @@ import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { BUNDLED_CALIBRATION, calibrationOf, type Calibration } from '../../src/study/calibration';
 import { activeCalibration, cellVerdict, computeVerdict, useCalibration } from '../../src/report/verdict';
 import { predictionText, scoreLensTitles, verdictHoverMarkdown } from '../../src/report/scoreFormat';
-import { reportOf, smallCalibration, wikitextProxy } from '../helpers/calibration';
+import { parseDocument } from '../../src/recipe/parse';
+import { toRecipe } from '../../src/recipe/model';
+import { canonicalHash } from '../../src/recipe/canonical';
+import { buildRow, rowMemo, tableColumns } from '../../src/table/rows';
+import { compareMessage } from '../../src/compare/view';
+import { storedReport } from '../../src/study/runner';
+import { smallCalibration, wikitextProxy } from '../helpers/calibration';
 
 afterEach(() => useCalibration(undefined));
 
@@ -28,7 +34,7 @@ async function setup(): Promise<{
 test("a calibration's population and predictor make the percentiles and the prediction, named by its dataset", async () => {
   const { cal, cell } = await setup();
   const all = await wikitextProxy();
-  const report = reportOf(cell.hash, cell.scores as Record<string, number>, all.settings);
+  const report = storedReport(cell.hash, cell.scores, all.settings);
   const v = computeVerdict(report, cell.recipe, cal);
   assert.equal(v.population?.dataset, 'PTB');
   assert.equal(v.population?.text, 'of 40 PTB cells, proxy preset');
@@ -58,7 +64,7 @@ test("a calibration's population and predictor make the percentiles and the pred
 test("the hybrid score is re-derived against the calibration's component populations", async () => {
   const { cal, cell } = await setup();
   const all = await wikitextProxy();
-  const report = reportOf(cell.hash, cell.scores as Record<string, number>, all.settings);
+  const report = storedReport(cell.hash, cell.scores, all.settings);
   const v = computeVerdict(report, undefined, cal);
   const want = withDerivedScores(report, cal.reference).results.find((r) => r.id === 'hybrid')!.value;
   assert.equal(v.byId.get('hybrid')!.result.value, want);
@@ -75,7 +81,7 @@ test('a calibration gives nothing for reports of another size, seed or repeats (
     { ...all.settings, seed: 1 },
     { ...all.settings, repeats: 2 },
   ]) {
-    const v = computeVerdict(reportOf(cell.hash, cell.scores as Record<string, number>, settings), cell.recipe, cal);
+    const v = computeVerdict(storedReport(cell.hash, cell.scores, settings), cell.recipe, cal);
     assert.equal(v.population, undefined);
     assert.equal(v.prediction, undefined);
     assert.ok(v.scores.every((s) => s.percentile === undefined));
@@ -85,7 +91,7 @@ test('a calibration gives nothing for reports of another size, seed or repeats (
 test('useCalibration switches what cellVerdict reads; the cache keeps calibrations apart', async () => {
   const { cal, cell } = await setup();
   const all = await wikitextProxy();
-  const report = reportOf(cell.hash, cell.scores as Record<string, number>, all.settings);
+  const report = storedReport(cell.hash, cell.scores, all.settings);
   assert.equal(activeCalibration(), BUNDLED_CALIBRATION);
   assert.equal(cellVerdict(report, cell.recipe).population?.dataset, 'WikiText-2');
   assert.equal(useCalibration(cal), true);
@@ -97,4 +103,52 @@ test('useCalibration switches what cellVerdict reads; the cache keeps calibratio
   assert.equal(useCalibration(undefined), true);
   assert.equal(cellVerdict(report, cell.recipe).population?.dataset, 'WikiText-2');
   assert.equal(cellVerdict(report, cell.recipe, cal), v);
+});
+
+test("table and compare name the calibration's dataset and population; the table's rows follow a calibration switch", async () => {
+  const { cal, cell: c } = await setup();
+  const all = await wikitextProxy();
+  const cell = parseDocument(JSON.stringify(c.recipe)).cells[0];
+  const recipe = toRecipe(cell);
+  const hash = canonicalHash(recipe);
+  const report = storedReport(hash, c.scores, all.settings);
+  const sources = [{ uri: 'file:///ws/a.json', file: 'a.json', cell, recipe, valid: true, hash, line: 0 }];
+  const lookups = { benchmark: () => [], report: () => report };
+  const memo = rowMemo();
+  const side = { cell, uri: 'file:///ws/a.json', fileName: 'a.json', matches: [], report };
+  // Bundled: as before.
+  const before = buildRow(sources[0], lookups, memo);
+  assert.equal(buildRow(sources[0], lookups, memo), before, 'remembered');
+  assert.equal(before.predicted?.dataset, 'WikiText-2');
+  const bundledCols = tableColumns([before], 'file', [report]);
+  assert.equal(bundledCols.find((x) => x.id === 'predicted')!.label, 'Predicted loss');
+  assert.match(bundledCols.find((x) => x.id === 'score:hidden_cov')!.title!, /share of the benchmark's trained cells/);
+  const bundledCmp = compareMessage(side, { ...side });
+  assert.ok(bundledCmp.rows.some((r) => r.group === 'Scores · proxy'));
+  // A user's calibration: the same rows (memo) are rebuilt with its population and predictor.
+  useCalibration(cal);
+  const row = buildRow(sources[0], lookups, memo);
+  assert.notEqual(row, before);
+  assert.equal(row.predicted?.dataset, 'PTB');
+  assert.match(row.predicted.text, /^predicted PTB test loss /);
+  assert.equal(row.scores.hidden_cov.population, 'of 40 PTB cells, proxy preset');
+  const cols = tableColumns([row], 'file', [report]);
+  const predicted = cols.find((x) => x.id === 'predicted')!;
+  assert.equal(predicted.label, 'Predicted PTB loss');
+  assert.match(predicted.title!, /^PTB test loss predicted .* calibration \/cal\/ptb\.json .* trained PTB cells$/);
+  assert.match(
+    cols.find((x) => x.id === 'score:hidden_cov')!.title!,
+    /Percentile: share of the trained PTB cells \(of 40 PTB cells, proxy preset\) this cell scores better than/,
+  );
+  const cmp = compareMessage(side, { ...side });
+  const hc = cmp.rows.find((r) => r.label === 'HiddenCov')!;
+  assert.equal(hc.group, 'Scores · proxy · percentiles of 40 PTB cells');
+  assert.match(hc.title!, /Percentiles of 40 PTB cells, proxy preset\./);
+  const pr = cmp.rows.find((r) => r.label === 'predicted test loss')!;
+  assert.equal(pr.group, 'Prediction · PTB');
+  assert.equal(pr.left, cellVerdict(report, recipe).prediction!.lossText);
+  assert.match(
+    pr.title!,
+    /^PTB test loss predicted .* by the PTB calibration's predictor .* among its 40 trained PTB cells; /,
+  );
 });

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KNOWN_CELLS } from '../../src/recipe/known';
 import { formatDelta, suggestEdits, suggestSettings, type SuggestProgress } from '../../src/report/suggest';
-import { cellVerdict } from '../../src/report/verdict';
+import { cellVerdict, useCalibration } from '../../src/report/verdict';
+import { calibrationOf } from '../../src/study/calibration';
+import { smallCalibration } from '../helpers/calibration';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import type { ScoreReport, ScoreSettings } from '../../src/scoring/types';
 import { PREDICTORS } from '../../src/study/predictions';
@@ -134,4 +136,50 @@ test('the original report can come from the caller (it is not scored again)', as
   const r = await suggestEdits(LSTM, fakeScorer(calls), { report: first.report });
   assert.equal(calls.length, 60);
   assert.equal(r.prediction.loss, first.prediction.loss);
+});
+
+test("with a calibration: its predictor's scores, seed and repeats, and every prediction is of its dataset", async () => {
+  const file = await smallCalibration();
+  const cal = calibrationOf(
+    {
+      ...file,
+      settings: { ...file.settings, seed: 3 },
+      reference: { ...file.reference, settings: { ...file.reference.settings, seed: 3 } },
+    },
+    '/cal/ptb.json',
+  );
+  const s = suggestSettings('proxy', 'cpu', cal);
+  assert.deepEqual(
+    { ...s, scores: [...s.scores] },
+    { ...SIZE_PRESETS.proxy, scores: file.predictor.scoreIds, seed: 3, repeats: 1, backend: 'cpu' },
+  );
+  assert.throws(
+    () => suggestSettings('nas-bench-nlp', 'cpu', cal),
+    /no predictor of the PTB calibration for the nas-bench-nlp preset/,
+  );
+  const ptb = calibrationOf(file, '/cal/ptb.json');
+  const bundled = await suggestEdits(LSTM, fakeScorer(), { top: 3 });
+  const r = await suggestEdits(LSTM, fakeScorer(), { top: 3, calibration: ptb });
+  assert.equal(r.prediction.dataset, 'PTB');
+  assert.equal(r.prediction.nCells, 40);
+  assert.equal(r.prediction.calibrated, true);
+  assert.equal(r.prediction.loss, cellVerdict(r.report, LSTM, ptb).prediction!.loss);
+  assert.notEqual(r.prediction.loss, bundled.prediction.loss);
+  assert.equal(bundled.prediction.dataset, 'WikiText-2');
+  for (const x of r.suggestions) {
+    assert.equal(x.prediction.dataset, 'PTB');
+    assert.equal(x.prediction.loss, cellVerdict(x.report, x.edit.recipe, ptb).prediction!.loss);
+    assert.equal(x.delta, x.prediction.loss - r.prediction.loss);
+  }
+  // The active calibration is the default (the editor's command and lens read the same one).
+  useCalibration(ptb);
+  try {
+    const active = await suggestEdits(LSTM, fakeScorer(), { top: 3 });
+    assert.deepEqual(
+      active.suggestions.map((x) => [x.edit.hash, x.prediction.loss]),
+      r.suggestions.map((x) => [x.edit.hash, x.prediction.loss]),
+    );
+  } finally {
+    useCalibration(undefined);
+  }
 });

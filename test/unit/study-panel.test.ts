@@ -15,7 +15,8 @@ import { SCORE_IDS } from '../../src/scoring/ids';
 import type { ScoreSettings } from '../../src/scoring/types';
 import { ROOT, chromiumMissing, launch } from '../../testkit/graph-browser';
 import { plotsFromStudy } from '../../src/study/plots';
-import { predictorSummaryFor } from '../../src/study/predictions';
+import { calibrationOf, predictorSummaryFor } from '../../src/study/calibration';
+import { smallCalibration } from '../helpers/calibration';
 import { isToStudyWebview, studyMessage, tauText, type StudyMessage } from '../../src/study/protocol';
 import { runStudy, type StudyRecord } from '../../src/study/study';
 
@@ -104,6 +105,35 @@ test("the panel shows the bundled predictor's cross-validated τ, ρ and top-10%
   // no predictor applies to other settings (the rule of predictionFor): no line
   assert.equal(predictorSummaryFor({ ...PROXY, seed: 3 }), undefined);
   assert.equal(predictorSummaryFor({ ...PROXY, hidden: 64 }), undefined);
+});
+
+test("with a user's calibration, the panel states that calibration's predictor: its CV, cells, dataset and file", async () => {
+  const file = await smallCalibration();
+  const cal = calibrationOf(file, '/cal/ptb.json');
+  const p = predictorSummaryFor(PROXY, cal)!;
+  assert.deepEqual(
+    { dataset: p.dataset, preset: p.preset, calibration: p.calibration },
+    { dataset: 'PTB', preset: 'proxy', calibration: '/cal/ptb.json' },
+  );
+  const cv = file.predictor.cv!;
+  const s = cv.predictor;
+  const m = studyMessage(runStudy(records(), { bootstrapSamples: 50 }), [], {
+    title: 'Train-free scores vs PTB test loss',
+    subtitle: 'PTB',
+    dataset: 'PTB',
+    complete: true,
+    predictor: p,
+  });
+  assert.equal(
+    m.predictor,
+    `Loss predictor (cross-validated): τ ${tauText(s.tau.estimate)} [${tauText(s.tau.lo)}, ${tauText(s.tau.hi)}] · ρ ${tauText(s.rho.estimate)} · top-10% ${s.topK.estimate.toFixed(2)} — 5-fold CV on 40 PTB cells at the proxy preset (from calibration /cal/ptb.json: scores and cell structure)`,
+  );
+  assert.doesNotMatch(m.predictor, /WikiText-2|bundled/);
+  // Its numbers, not the bundled predictor's.
+  assert.notEqual(s.tau.estimate, predictorSummaryFor(PROXY)!.cv.predictor.tau.estimate);
+  // The calibration's rule: its preset, seed and repeats only.
+  assert.equal(predictorSummaryFor({ ...PROXY, ...SIZE_PRESETS['nas-bench-nlp'] }, cal), undefined);
+  assert.equal(predictorSummaryFor({ ...PROXY, seed: 1 }, cal), undefined);
 });
 
 const PAGE = (root: string) => `<!DOCTYPE html>

@@ -10,12 +10,19 @@
  * populations and predictor from. A calibration applies only to reports of its preset's sizes, seed and repeats (the
  * one rule of `referencePresetFor`). Pure logic; no `vscode` import.
  */
-import { ENGINE_VERSION, SCORES } from '../../scoring/types';
-import { REFERENCE, type PresetReference, type ReferenceFile, type ReferenceScore } from '../../scoring/reference';
+import { ENGINE_VERSION, SCORES, type ScoreSettings } from '../../scoring/types';
+import {
+  REFERENCE,
+  referencePresetFor,
+  type PresetReference,
+  type ReferenceFile,
+  type ReferenceScore,
+} from '../../scoring/reference';
 import { SIZE_KEYS, SIZE_PRESETS, isPresetName, type PresetName } from '../../scoring/presets';
 import type { ModelSizes } from '../../scoring/settings';
 import { loadPredictor, type PredictorModel } from '../predictor';
 import { PREDICTORS } from '../predictions';
+import type { PredictorSummary } from '../protocol';
 
 export const CALIBRATION_FORMAT = 'cell-lens-calibration';
 export const CALIBRATION_VERSION = 1;
@@ -190,6 +197,21 @@ export function parseCalibration(text: string, source?: string, expect?: Calibra
     throw new CalibrationError(`not a calibration: not JSON (${(e as Error).message})`);
   }
   return calibrationOf(checkCalibration(json, expect), source);
+}
+
+/**
+ * The cross-validation of a calibration's predictor that applies to scores at `settings` (the verdict's rule: its
+ * preset's sizes, seed and repeats), with its dataset, preset and, for a user's calibration, its file (what the study
+ * panel's predictor line states); undefined when none applies. Default: the bundled WikiText-2 predictors.
+ */
+export function predictorSummaryFor(
+  settings: ScoreSettings,
+  cal: Calibration = BUNDLED_CALIBRATION,
+): PredictorSummary | undefined {
+  const preset = referencePresetFor(settings, cal.reference);
+  const model = preset ? cal.predictors[preset] : undefined;
+  if (!preset || !model?.cv) return undefined;
+  return { cv: model.cv, dataset: cal.dataset, preset, ...(cal.bundled ? {} : { calibration: cal.source ?? '' }) };
 }
 
 /**

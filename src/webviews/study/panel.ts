@@ -24,7 +24,8 @@ import {
 } from '../../study/runner';
 import { studyToCsv, studyToMarkdown, type StudyOptions, type StudyRecord } from '../../study/study';
 import { DARK_COLOURS, LIGHT_COLOURS, plotFileName, plotsFromStudy, scatterSvg } from '../../study/plots';
-import { predictorSummaryFor } from '../../study/predictions';
+import { calibrationFor, predictorSummaryFor } from '../../study/calibration';
+import { activeCalibration } from '../../report/verdict';
 import type { ScatterSpec } from '../../study/scatter';
 import {
   STUDY_VIEW_TYPE,
@@ -33,6 +34,7 @@ import {
   type ExportSvgMessage,
   type FromStudyWebview,
   type OpenCellMessage,
+  type PredictorSummary,
   type StudyMessage,
   type ToStudyWebview,
 } from '../../study/protocol';
@@ -219,6 +221,16 @@ async function markOpenCells(
 }
 
 /** `cellLens.correlateScores`. */
+/**
+ * The predictor line's summary: the cross-validation of the predictor the verdicts read — the user's calibration
+ * active in the editor when the study is of its dataset (its file named relative to the workspace), else the bundled
+ * WikiText-2 one — at the study's settings.
+ */
+function studyPredictor(settings: ScoreSettings, dataset: string): PredictorSummary | undefined {
+  const p = predictorSummaryFor(settings, calibrationFor([dataset], [activeCalibration()]));
+  return p?.calibration ? { ...p, calibration: vscode.workspace.asRelativePath(p.calibration) } : p;
+}
+
 async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps): Promise<void> {
   const what = 'Correlate Scores with Benchmark';
   const index = await deps.getBenchmark();
@@ -307,7 +319,7 @@ async function correlateScores(context: vscode.ExtensionContext, deps: StudyDeps
     subtitle,
     dataset,
     complete: result.complete,
-    predictor: predictorSummaryFor(settings),
+    predictor: studyPredictor(settings, dataset),
   });
   if (!result.complete) {
     const choice = await vscode.window.showInformationMessage(
