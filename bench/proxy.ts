@@ -31,6 +31,8 @@ const WARM = 5;
 /** The client API both engines' ScoringClient share. */
 interface Client {
   score(recipe: Recipe, settings: ScoreSettings): Promise<ScoreReport>;
+  /** The scoring process's backend, e.g. "wasm (SIMD, 1 thread; native AVX2 matrix products)". */
+  readonly status: { backendDescription?: string };
   dispose(): void;
 }
 type ClientClass = new (opts: { workerPath: string; backend: 'wasm'; timeoutMs: number }) => Client;
@@ -91,6 +93,8 @@ async function main(): Promise<void> {
       startMs[e] = performance.now() - t0;
       for (const c of warm.slice(1)) await engines[e].score(c.recipe, settings);
     }
+    // Whether each engine's products ran in the native addon or in WebAssembly, as its process reported it.
+    const backends = Object.fromEntries(names.map((e) => [e, engines[e].status.backendDescription ?? '?']));
     const ms: Record<string, number[]> = { before: [], after: [] };
     const parts: Record<string, Record<string, number>> = { before: {}, after: {} };
     const inside: Record<string, number> = { before: 0, after: 0 };
@@ -129,7 +133,8 @@ async function main(): Promise<void> {
       base: BASE,
       head: execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim(),
       machine: machineInfo(),
-      nativeMatMul: existsSync(join(ROOT, 'native', 'build')),
+      nativeMatMul: Object.fromEntries(names.map((e) => [e, backends[e].includes('native')])),
+      backends,
       preset: 'proxy',
       sizes: SIZE_PRESETS.proxy,
       scores: DEFAULT_SCORE_IDS,
