@@ -38,14 +38,10 @@ import {
   type ScoreSettings,
 } from '../src/scoring/types';
 import type { Recipe } from '../src/recipe/types';
+import { machineInfo, median, r2 } from './machine';
 
 const ROOT = join(__dirname, '..');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 const r1 = (x: number) => Math.round(x * 10) / 10;
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Native single-thread sgemm rate (GFLOP/s) of numpy on [560,600]·[600,2400] float32 (the LM pass's largest products). */
 function nativeSgemm(): { gflops: number | null; shape: string; library: string; note?: string } {
@@ -308,7 +304,7 @@ async function main(): Promise<void> {
   const out = {
     date: new Date().toISOString(),
     engineVersion: ENGINE_VERSION,
-    machine: { cpus: cores, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map(r2) },
+    machine: machineInfo(),
     backend: init.description,
     sizes: DEFAULT_SIZES,
     scores: DEFAULT_SCORE_IDS,

@@ -199,11 +199,14 @@ export function predictionText(p: PredictionVerdict): string {
 
 /**
  * The prediction lens, longest first: `predicted test loss 4.93 [4.71, 5.18] · top 20%`, `predicted 4.93 [4.71,
- * 5.18]`, `predicted 4.93`. `preset`: given for a report at other settings than the current ones, every title names
- * it, as the CLI writes it (`predicted 4.93 (proxy)`).
+ * 5.18]`, `predicted 4.93`. From a user's calibration every title names its dataset (`predicted PTB 4.61`): beside
+ * a benchmark lens of another dataset's measured loss, a bare number would read as the same dataset's. `preset`:
+ * given for a report at other settings than the current ones, every title names it, as the CLI writes it
+ * (`predicted 4.93 (proxy)`).
  */
 export function predictionLensTitles(p: PredictionVerdict, preset?: string): string[] {
-  const titles = [predictionText(p), `predicted ${p.lossText}`, `predicted ${formatPredictedLoss(p.loss)}`];
+  const of = p.calibrated ? `${p.dataset} ` : '';
+  const titles = [predictionText(p), `predicted ${of}${p.lossText}`, `predicted ${of}${formatPredictedLoss(p.loss)}`];
   return [...new Set(titles)].map((t) => `$(target) ${t}${preset ? ` (${preset})` : ''}`);
 }
 

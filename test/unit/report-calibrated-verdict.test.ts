@@ -9,7 +9,12 @@ import { percentileIn, withDerivedScores } from '../../src/scoring/reference';
 import { SIZE_PRESETS } from '../../src/scoring/presets';
 import { BUNDLED_CALIBRATION, calibrationOf, type Calibration } from '../../src/study/calibration';
 import { activeCalibration, cellVerdict, computeVerdict, useCalibration } from '../../src/report/verdict';
-import { predictionText, scoreLensTitles, verdictHoverMarkdown } from '../../src/report/scoreFormat';
+import {
+  predictionLensTitles,
+  predictionText,
+  scoreLensTitles,
+  verdictHoverMarkdown,
+} from '../../src/report/scoreFormat';
 import { parseDocument } from '../../src/recipe/parse';
 import { toRecipe } from '../../src/recipe/model';
 import { canonicalHash } from '../../src/recipe/canonical';
@@ -51,6 +56,9 @@ test("a calibration's population and predictor make the percentiles and the pred
   assert.equal(p.calibrated, true);
   assert.match(predictionText(p), /^predicted PTB test loss \d\.\d+ \[\d\.\d+, \d\.\d+\] · top \d+%$/);
   assert.match(predictionText(bundled.prediction!), /^predicted test loss /);
+  // Every prediction lens title names the calibration's dataset, the shortest too; the bundled ones do not.
+  for (const t of predictionLensTitles(p)) assert.match(t, /^\$\(target\) predicted PTB /, t);
+  for (const t of predictionLensTitles(bundled.prediction!)) assert.doesNotMatch(t, /PTB|WikiText/, t);
   assert.match(
     scoreLensTitles(v, ['hidden_cov'])[0],
     /^\$\(beaker\) HiddenCov \S+ \(\d+(st|nd|rd|th) pct of 40 PTB cells\)$/,
