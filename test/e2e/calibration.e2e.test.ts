@@ -61,6 +61,10 @@ let s: Session | undefined;
 const { skip, report } = e2eSuite({
   files,
   theme: 'light',
+  docsImages: {
+    'e2e-calibrated-light': 'k-calibrated-hover-light',
+    'e2e-calibrated-table-light': 'k-calibrated-table-light',
+  },
   settings: {
     'cellLens.benchmark.logPaths': [{ path: 'ptb-logs.zip', dataset: 'PTB' }],
     'cellLens.calibrations': ['ptb-calibration.json'],
@@ -89,7 +93,7 @@ test(
     assert.match(chosen, /calibration: percentiles and predicted loss of .*ptb-calibration\.json/);
     await s!.runCommand('Cell Lens: Score This Cell');
     const lens = await s!.waitForLens(/predicted/, 120_000);
-    assert.match(lens, /predicted (PTB test loss )?\d\.\d\d/);
+    assert.match(lens, /predicted PTB (test loss )?\d\.\d\d/, 'the prediction lens names the dataset');
     // The score lens's tooltip names the population its percentile is of.
     const tip = await s!.lensTooltip(/pct/);
     assert.match(tip, new RegExp(`Percentiles of ${cal.cells.trained} PTB cells, proxy preset`), tip);

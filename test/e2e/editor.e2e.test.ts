@@ -29,6 +29,8 @@ const DOCS_IMAGES: Record<string, string> = {
   'e2e-predicted-dark': 'f-predicted-unknown-cell-dark',
   'e2e-crash-dark': 'f-crash-notification-dark',
   'e2e-study-light': 'g-study-panel-light',
+  'e2e-live-light': 'i-live-light',
+  'e2e-suggest-light': 'j-suggest-edits-light',
 };
 
 let s: Session | undefined;
