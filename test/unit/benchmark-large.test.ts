@@ -202,22 +202,15 @@ function recordingStatus() {
   return { item: item as typeof item & { text: string }, texts };
 }
 
-const log = () => ({
-  info: (m: string) => host.logs.push(`info: ${m}`),
-  warn: (m: string) => host.logs.push(`warn: ${m}`),
-  error() {},
-  trace() {},
-  debug() {},
-  show() {},
-  dispose() {},
-});
+// The fake host's own output channel (its lines in host.logs as `level: message`).
+const log = () => (require('vscode') as typeof import('vscode')).window.createOutputChannel('Cell Lens', { log: true });
 
 for (const workers of [2, 0]) {
   test(`BenchmarkService (${workers ? 'worker threads' : 'slices on the host thread'}): lookups are answered ("loading") at turns of the event loop while 2,000 logs load; progress in the status bar`, async () => {
     host.config['benchmark.logPaths'] = sources.map((x) => x.path);
     host.config['benchmark.includeBundledWikiText2'] = true;
     const status = recordingStatus();
-    const service = new BenchmarkService(log() as never, status.item as never, {
+    const service = new BenchmarkService(log(), status.item as never, {
       workers,
       workerScript: bundledWorker,
     });
@@ -254,7 +247,7 @@ for (const workers of [2, 0]) {
 test('BenchmarkService: a reload while loading aborts the stale load; callers of the first load get the new index', async () => {
   host.config['benchmark.logPaths'] = [zipPath];
   const status = recordingStatus();
-  const service = new BenchmarkService(log() as never, status.item as never, {
+  const service = new BenchmarkService(log(), status.item as never, {
     workers: 2,
     workerScript: bundledWorker,
   });

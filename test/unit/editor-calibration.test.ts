@@ -28,24 +28,10 @@ afterEach(() => {
   host.logs.length = 0;
 });
 
-const log = () => ({
-  info: (m: string) => host.logs.push(`info: ${m}`),
-  warn: (m: string) => host.logs.push(`warn: ${m}`),
-  error() {},
-  trace() {},
-  debug() {},
-  show() {},
-  dispose() {},
-});
-const status = () => ({
-  name: '',
-  command: '',
-  tooltip: undefined as unknown,
-  text: '',
-  show() {},
-  hide() {},
-  dispose() {},
-});
+// The fake host's own output channel (its lines in host.logs as `level: message`) and status bar item.
+const vscode = require('vscode') as typeof import('vscode');
+const log = () => vscode.window.createOutputChannel('Cell Lens', { log: true });
+const status = () => vscode.window.createStatusBarItem();
 
 async function ptbCalibrationFile(): Promise<string> {
   const file = join(dir, 'ptb-calibration.json');
@@ -58,7 +44,7 @@ test('with PTB logs loaded, the PTB calibration is the one verdicts read; a bad 
   writeFileSync(join(dir, 'bad.json'), '{"format": "cell-lens-calibration", "version": 1, "engineVersion": 2}');
   host.config['benchmark.logPaths'] = [{ path: zipPath, dataset: 'PTB' }];
   host.config.calibrations = [join(dir, 'bad.json'), file];
-  const service = new BenchmarkService(log() as never, status() as never, { workers: 0 });
+  const service = new BenchmarkService(log(), status(), { workers: 0 });
   let fired = 0;
   service.onDidChange(() => fired++);
   const index = await service.get();
@@ -87,7 +73,7 @@ test('with PTB logs loaded, the PTB calibration is the one verdicts read; a bad 
 
 test('without logs of its dataset a calibration is not used (the bundled WikiText-2 one is)', async () => {
   host.config.calibrations = [await ptbCalibrationFile()];
-  const service = new BenchmarkService(log() as never, status() as never, { workers: 0 });
+  const service = new BenchmarkService(log(), status(), { workers: 0 });
   await service.get();
   assert.equal(activeCalibration().bundled, true);
   assert.ok(host.logs.some((l) => /^info: calibration .* \(PTB\) not used: no PTB logs are loaded/.test(l)));
