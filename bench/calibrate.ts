@@ -4,10 +4,11 @@
  * the reference-and-predictor part, the peak RSS of the command process and of the scoring processes in
  * bench/results/calibrate.json.
  *
- * The whole set (≈ 12,900 cells at ≈ 4 cells/s here) takes about an hour on this shared 2-core machine, so by default
- * it calibrates an evenly spread subset (`--limit`, BENCH_CALIBRATE_LIMIT, default 2000) and extrapolates to the whole
- * set — scoring linearly in cells, the predictor's fitting as n·log n — and says so in the file. BENCH_CALIBRATE_LIMIT=0
- * calibrates every cell (measured, nothing extrapolated).
+ * The whole set (12,389 cells) took 36 min on this 2-core machine (2026-12-08: scoring 4 min, the predictor's fitting
+ * 27 min), so by default it calibrates an evenly spread subset (`--limit`, BENCH_CALIBRATE_LIMIT, default 2000) and
+ * extrapolates to the whole set — scoring linearly in cells, the predictor's fitting as n·log n (an underestimate: 24
+ * min extrapolated, 27 measured) — and says so in the file. BENCH_CALIBRATE_LIMIT=0 calibrates every cell (measured,
+ * nothing extrapolated; bench/results/calibrate.json is such a run).
  *   npx tsx bench/calibrate.ts        (needs `npm run build`; BENCH_WORKERS=N to choose the pool size)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { ENGINE_VERSION } from '../src/scoring/types';
 import { cellsFromIndex } from '../src/study/runner';
 import type { CalibrationFile } from '../src/study/calibration';
 import { syntheticZip } from '../testkit/synthetic-logs';
+import { machineAtEnd } from './machine';
 import { r1, runStudy } from './study-cli';
 
 async function main(): Promise<void> {
@@ -87,12 +89,7 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       engineVersion: ENGINE_VERSION,
-      machine: {
-        cpus: os.availableParallelism?.() ?? os.cpus().length,
-        model: os.cpus()[0]?.model,
-        node: process.version,
-        loadavgAtEnd: os.loadavg().map(r1),
-      },
+      machine: machineAtEnd(),
       what: `cell-lens calibrate on a synthetic ${LOGS.toLocaleString('en-US')}-log PTB zip (${N} cells, ${trainedN} trained) at the proxy preset, all scores, no cache, ${used ?? '?'} scoring process(es)${limit > 0 && limit < N ? `, --limit ${limit}` : ''}`,
       command: `npx tsx bench/calibrate.ts${limit !== 2000 ? ` (BENCH_CALIBRATE_LIMIT=${limit})` : ''}`,
       measured,

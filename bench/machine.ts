@@ -1,6 +1,6 @@
 /**
- * What the scoring benches record about the machine and the cells they score: one place for both (single-cell.ts,
- * proxy.ts).
+ * What the benches record about the machine and the cells they score: one place for all (single-cell.ts, proxy.ts,
+ * calibrate.ts, study-full.ts).
  */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -29,6 +29,12 @@ export function machineInfo(): { cpus: number; model: string | undefined; node: 
     node: process.version,
     loadavg: os.loadavg().map(r2),
   };
+}
+
+/** {@link machineInfo} once a bench is over: its load averages as `loadavgAtEnd` (what the run left behind). */
+export function machineAtEnd(): { cpus: number; model: string | undefined; node: string; loadavgAtEnd: number[] } {
+  const { loadavg, ...m } = machineInfo();
+  return { ...m, loadavgAtEnd: loadavg };
 }
 
 /** The first `limit` distinct cells (by log hash, in the zip's order) of wikitext-2-logs.zip. */

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { ENGINE_VERSION } from '../src/scoring/types';
+import { machineAtEnd } from './machine';
 import { r1, runStudy } from './study-cli';
 
 const dir = mkdtempSync(join(os.tmpdir(), 'cl-study-full-'));
@@ -22,12 +23,7 @@ try {
   const out = {
     date: new Date().toISOString(),
     engineVersion: ENGINE_VERSION,
-    machine: {
-      cpus: os.availableParallelism?.() ?? os.cpus().length,
-      model: os.cpus()[0]?.model,
-      node: process.version,
-      loadavgAtEnd: os.loadavg().map(r1),
-    },
+    machine: machineAtEnd(),
     what: 'cell-lens study over the bundled WikiText-2 cells, NAS-Bench-NLP size, all default scores, one repeat, seed 0, no cache',
     workers: used ? Number(used) : null,
     cells: res.cells.length,
