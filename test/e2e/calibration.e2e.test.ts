@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, Session, e2eSuite, poll } from './harness';
 import { CLI, ensureBuilt } from '../helpers/cli';
+import { SMALL_PTB_LOGS, quickPtbCalibrateArgs } from '../helpers/calibration';
 import { syntheticZip } from '../../testkit/synthetic-logs';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cell-lens-calibration-e2e-'));
@@ -25,34 +26,17 @@ let calibrated = '';
 /** The workspace: the LSTM, the user's PTB logs and the calibration `cell-lens calibrate` made of them. */
 function files(): string[] {
   ensureBuilt();
-  writeFileSync(ZIP, syntheticZip({ logs: 66, seed: 23, level: 1 }).zip);
+  writeFileSync(ZIP, syntheticZip(SMALL_PTB_LOGS).zip);
   const t = Date.now();
   const out = join(scratch, 'cal');
   const r = spawnSync(
     process.execPath,
-    [
-      CLI,
-      'calibrate',
-      '--logs',
-      `${ZIP}=PTB`,
-      '--dataset',
-      'PTB',
-      '--preset',
-      'proxy',
-      '--cv-repeats',
-      '1',
-      '--bootstrap',
-      '100',
-      '--workers',
-      '2',
-      '--out',
-      out,
-    ],
+    [CLI, 'calibrate', ...quickPtbCalibrateArgs(ZIP), '--workers', '2', '--out', out],
     // Its own score cache (a fresh user's): the scoring is measured, not read back from an earlier run.
     { encoding: 'utf8', timeout: 5 * 60_000, env: { ...process.env, XDG_CACHE_HOME: join(scratch, 'cache') } },
   );
   assert.equal(r.status, 0, `cell-lens calibrate failed:\n${r.stdout}\n${r.stderr}`);
-  calibrated = `cell-lens calibrate on 66 synthetic PTB logs: ${((Date.now() - t) / 1000).toFixed(1)} s`;
+  calibrated = `cell-lens calibrate on ${SMALL_PTB_LOGS.logs} synthetic PTB logs: ${((Date.now() - t) / 1000).toFixed(1)} s`;
   copyFileSync(join(out, 'calibration.json'), CALIBRATION);
   return [join(ROOT, 'test/fixtures/workspace/lstm.json'), ZIP, CALIBRATION];
 }

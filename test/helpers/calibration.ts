@@ -40,3 +40,11 @@ export async function smallCalibration(): Promise<CalibrationFile> {
   );
   return small;
 }
+
+/** The synthetic PTB logs the command-line calibration tests calibrate (66 logs: 58 cells, 56 trained). */
+export const SMALL_PTB_LOGS = { logs: 66, seed: 23, level: 1 } as const;
+
+/** `cell-lens calibrate` arguments for a quick PTB calibration of `zip` at the proxy preset (one CV repeat). */
+export function quickPtbCalibrateArgs(zip: string): string[] {
+  return ['--logs', `${zip}=PTB`, '--dataset', 'PTB', '--preset', 'proxy', '--cv-repeats', '1', '--bootstrap', '100'];
+}

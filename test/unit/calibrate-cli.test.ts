@@ -14,7 +14,7 @@ import { runCalibrateCli } from '../../src/cli/study';
 import { REFERENCE } from '../../src/scoring/reference';
 import { checkCalibration, type CalibrationFile } from '../../src/study/calibration';
 import { syntheticZip } from '../../testkit/synthetic-logs';
-import { WIKITEXT_PROXY_SHARD } from '../helpers/calibration';
+import { SMALL_PTB_LOGS, WIKITEXT_PROXY_SHARD, quickPtbCalibrateArgs } from '../helpers/calibration';
 import { REPO } from '../helpers/data';
 import { ensureBuilt, runCli } from '../helpers/cli';
 
@@ -64,22 +64,11 @@ test('calibrating on the bundled WikiText-2 cells at the proxy preset reproduces
 
 test('a synthetic PTB benchmark: calibrate (cached, shards, merge), then score and predict --calibration use it', async () => {
   ensureBuilt();
-  const synth = syntheticZip({ logs: 66, seed: 23, level: 1 });
+  const synth = syntheticZip(SMALL_PTB_LOGS);
   const zip = path.join(tmp, 'ptb-logs.zip');
   writeFileSync(zip, synth.zip);
   const cli = (args: string[]) => runCli(tmp, args, 300_000);
-  const data = [
-    '--logs',
-    `${zip}=PTB`,
-    '--dataset',
-    'PTB',
-    '--preset',
-    'proxy',
-    '--cv-repeats',
-    '1',
-    '--bootstrap',
-    '100',
-  ];
+  const data = quickPtbCalibrateArgs(zip);
   const whole = await cli(['calibrate', ...data, '--cache', 'cache', '--workers', '2', '--out', 'cal']);
   assert.equal(whole.code, 0, whole.err);
   assert.match(whole.err, /cell-lens calibrate: \d+ cells of PTB/);
