@@ -21,6 +21,7 @@ import {
   workerPathOf,
 } from './common';
 import type { StudyCliOptions } from './common';
+import { SCORING_OPTIONS } from './score';
 import { parseDocument } from '../recipe/parse';
 import { toRecipe } from '../recipe/model';
 import { ScoreCache, scoreCacheDir } from '../scoring/cache';
@@ -77,14 +78,11 @@ benchmark).`,
     workers: WORKERS_OPTION,
     backend: BACKEND_OPTION,
     timeout: TIMEOUT_OPTION,
-    node: { type: 'string', arg: 'PATH', help: 'run the scoring processes on this node binary' },
-    'no-cache': { type: 'boolean', help: 'neither read nor write the score cache' },
-    'cache-dir': {
-      type: 'string',
-      arg: 'DIR',
-      help: 'score cache directory (default: the user cache dir + cell-lens/scores)',
-    },
-    verbose: { type: 'boolean', help: 'log the scoring processes to stderr' },
+    // How the cells are scored and cached: as `score` declares them.
+    node: SCORING_OPTIONS.node,
+    'no-cache': SCORING_OPTIONS['no-cache'],
+    'cache-dir': SCORING_OPTIONS['cache-dir'],
+    verbose: SCORING_OPTIONS.verbose,
   },
   footer: 'Exit codes: 0 ok, 1 the cell is invalid or missing, 2 usage error or scoring failure.',
 } as const satisfies CommandSpec;
