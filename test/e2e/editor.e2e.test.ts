@@ -431,18 +431,15 @@ test(
     const p = s!.page;
     await s!.openFile('lstm.json');
     await s!.clearNotifications();
-    const said = (what: string) => s!.extensionLog().split(`live scoring ${what} (cellLens.scoring.live)`).length - 1;
-    const ons = said('on');
-    await s!.setBoolSetting('cellLens.scoring.live', true);
-    // The extension says when it sees the change.
-    assert.ok(
-      (await poll(
-        () => Promise.resolve(said('on')),
-        (n) => n > ons,
-        30_000,
-      )) > ons,
-      'the extension saw live scoring on',
-    );
+    // Turned on or off in the Settings editor; the extension says when it sees the change.
+    const turnLive = async (on: boolean): Promise<void> => {
+      const word = `live scoring ${on ? 'on' : 'off'} (cellLens.scoring.live)`;
+      const said = () => Promise.resolve(s!.extensionLog().split(word).length - 1);
+      const before = await said();
+      await s!.setBoolSetting('cellLens.scoring.live', on);
+      assert.ok((await poll(said, (n) => n > before, 30_000)) > before, `the extension saw: ${word}`);
+    };
+    await turnLive(true);
     const predicted = () =>
       s!.lensTexts().then((l) => l.map((t) => /predicted (\d\.\d\d)/.exec(t)?.[1]).find((x) => x !== undefined));
     const before = await poll(predicted, (v) => v !== undefined, 60_000);
@@ -471,16 +468,7 @@ test(
     );
     console.log(`# e2e: live: predicted ${before} → ${after} shown ${ms} ms after the last keystroke (not asserted)`);
     await s!.shoot('i-live', { both: false });
-    const offs = said('off');
-    await s!.setBoolSetting('cellLens.scoring.live', false);
-    assert.ok(
-      (await poll(
-        () => Promise.resolve(said('off')),
-        (n) => n > offs,
-        30_000,
-      )) > offs,
-      'the extension saw it off',
-    );
+    await turnLive(false);
     // Leave the cell as it was (typed back; undo steps depend on how the typing was grouped).
     await replaceLine(line, was);
     await p.mouse.move(5, 400);
