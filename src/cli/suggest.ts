@@ -32,7 +32,7 @@ import type { PresetName } from '../scoring/presets';
 import type { Scorer } from '../study/runner';
 import { cellName } from '../report/format';
 import { predictionText } from '../report/scoreFormat';
-import { formatInteger } from '../shared/format';
+import { formatElapsed, formatInteger } from '../shared/format';
 import {
   DEFAULT_CANDIDATES,
   DEFAULT_TOP,
@@ -41,7 +41,6 @@ import {
   suggestSettings,
   type SuggestResult,
 } from '../report/suggest';
-import { formatElapsed } from '../shared/format';
 
 const PREDICTED_PRESETS = Object.keys(PREDICTORS) as PresetName[];
 
